@@ -1,0 +1,299 @@
+import { readFile, stat } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
+import { EnvSchema, type LogLevel } from './config/env-schema.js';
+import { getPasswordEnvName, sanitizeLabData, validateLabRules } from './config/lab-rules.js';
+import { type LabConfig, LabConfigSchema } from './config/lab-schema.js';
+import { parseLabYaml } from './config/lab-yaml.js';
+import { type ConfigProblem, flattenIssues, renderProblem } from './config/problems.js';
+import { formatError, LabopsError, toLabopsError } from './errors.js';
+
+export { type Env, EnvSchema, LOG_LEVELS, type LogLevel } from './config/env-schema.js';
+export {
+  type Baseline,
+  type BaselineDomain,
+  COMMAND_KEYS,
+  type CommandKey,
+  type CommandPolicy,
+  type Engine,
+  type Export,
+  type LabConfig,
+  LabConfigSchema,
+  type Machine,
+  type Paths,
+  type Policy,
+  RISKS,
+  type Risk,
+  type Ssh,
+  type Storage,
+} from './config/lab-schema.js';
+export type { ConfigProblem } from './config/problems.js';
+
+/** `main` exits with this code when the configuration is wrong (design.md, Runtime modes). */
+export const CONFIG_EXIT_CODE = 2;
+
+/** How labops talks to people: Slack over Socket Mode, Slack over HTTP, or the terminal. */
+export type Mode = 'socket' | 'http' | 'shell';
+
+/**
+ * Slack settings of the chosen mode. The tokens and the signing secret are non-enumerable
+ * properties: readable, but skipped by JSON.stringify and loggers.
+ */
+export type SlackSettings =
+  | {
+      readonly mode: 'socket';
+      readonly botToken: string;
+      readonly appToken: string;
+      /** Web API base URL ending in `/`; undefined means Slack's own. */
+      readonly apiUrl: string | undefined;
+    }
+  | {
+      readonly mode: 'http';
+      readonly botToken: string;
+      readonly signingSecret: string;
+      /** Port of the HTTP receiver; events arrive on `/slack/events`. */
+      readonly port: number;
+      readonly apiUrl: string | undefined;
+    }
+  | { readonly mode: 'shell' };
+
+type DeepReadonly<T> = T extends (infer U)[]
+  ? readonly DeepReadonly<U>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+
+/** The lab labops manages: one described by a file, or the built-in simulator. */
+export type LabSource =
+  | {
+      readonly kind: 'file';
+      /** Absolute path of the lab file. */
+      readonly path: string;
+      /** The validated file with defaults applied; `engine.ca_file` is made absolute. */
+      readonly config: DeepReadonly<LabConfig>;
+      /** From the variable named by `engine.password_env`; non-enumerable, never logged. */
+      readonly enginePassword: string;
+    }
+  | { readonly kind: 'simulated' };
+
+/** Everything start-up needs, validated once and frozen. */
+export interface LoadedConfig {
+  readonly mode: Mode;
+  readonly slack: SlackSettings;
+  readonly lab: LabSource;
+  /** Directory of the state database; undefined means a fresh temporary one (simulated lab only). */
+  readonly dataDir: string | undefined;
+  /** `LABOPS_APPROVERS` as principals (`slack:U…`), added to the simulated lab's approvers. */
+  readonly extraApprovers: readonly string[];
+  readonly logLevel: LogLevel;
+  /** Things to log at start-up (an insecure engine connection, ignored variables); never secrets. */
+  readonly warnings: readonly string[];
+}
+
+export interface LoadConfigOptions {
+  /** The environment to read (main passes process.env); nothing else is read from it. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Directory relative paths (LAB_CONFIG, LABOPS_DATA_DIR, ./lab.yml) resolve against. */
+  readonly cwd: string;
+}
+
+/** The outcome of checking one lab file's text. */
+export interface LabParseResult {
+  readonly config: LabConfig | undefined;
+  readonly problems: readonly ConfigProblem[];
+  readonly warnings: readonly string[];
+}
+
+/**
+ * Validates the text of a lab file in stages — YAML, hostile keys and secrets, schema (with
+ * defaults), then the named cross-field rules — collecting every problem. `label` names the file
+ * in syntax error positions; `env` is only used to check that the password variable is set.
+ */
+export function parseLabConfig(
+  text: string,
+  options: { readonly label: string; readonly env: Readonly<Record<string, string | undefined>> },
+): LabParseResult {
+  const yaml = parseLabYaml(text, options.label);
+  if (!yaml.data) return { config: undefined, problems: yaml.problems, warnings: yaml.warnings };
+  const sanitized = sanitizeLabData(yaml.data);
+  const parsed = LabConfigSchema.safeParse(sanitized.data, { reportInput: true });
+  const schemaProblems = parsed.success
+    ? []
+    : flattenIssues(LabConfigSchema, parsed.error.issues).filter((p) => !sanitized.secretPaths.has(p.path));
+  const problems = [
+    ...yaml.problems,
+    ...sanitized.problems,
+    ...schemaProblems,
+    ...validateLabRules(sanitized.data, options.env),
+  ];
+  const warnings = [...yaml.warnings];
+  if (parsed.success && parsed.data.engine.insecure) {
+    warnings.push(
+      "engine.insecure is true: the engine's TLS certificate is not verified — set engine.ca_file to the engine's CA outside a lab",
+    );
+  }
+  return { config: problems.length === 0 && parsed.success ? parsed.data : undefined, problems, warnings };
+}
+
+async function findFile(path: string): Promise<'file' | 'missing' | 'other'> {
+  try {
+    return (await stat(path)).isFile() ? 'file' : 'other';
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+    throw error;
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const key of Reflect.ownKeys(value)) deepFreeze((value as Record<PropertyKey, unknown>)[key]);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Adds properties that JSON.stringify, pino and util.inspect leave out. */
+function withSecrets<T extends object, S extends Record<string, string>>(target: T, secrets: S): T & S {
+  for (const [key, value] of Object.entries(secrets)) {
+    Object.defineProperty(target, key, { value, enumerable: false });
+  }
+  return target as T & S;
+}
+
+function describeSources(sources: readonly string[]): string {
+  return sources.length === 0 ? 'the configuration' : sources.join(' and ');
+}
+
+/**
+ * Reads the environment and the lab file and validates both, without touching the network or
+ * `process.env`. Throws one `LabopsError('CONFIG')` listing every problem; main prints it with
+ * `formatConfigProblems` and exits with `CONFIG_EXIT_CODE` (2).
+ */
+export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConfig> {
+  const { env, cwd } = options;
+  const problems: ConfigProblem[] = [];
+  const sources: string[] = [];
+  const warnings: string[] = [];
+
+  const envResult = EnvSchema.safeParse(env, { reportInput: true });
+  if (!envResult.success) problems.push(...flattenIssues(EnvSchema, envResult.error.issues));
+  const vars = envResult.success ? envResult.data : undefined;
+  const blank = (name: string): string | undefined => {
+    const value = env[name];
+    return value === undefined || value.trim() === '' ? undefined : value;
+  };
+
+  const botToken = blank('SLACK_BOT_TOKEN');
+  const appToken = blank('SLACK_APP_TOKEN');
+  const signingSecret = blank('SLACK_SIGNING_SECRET');
+  let mode: Mode = 'shell';
+  if (botToken && appToken) {
+    mode = 'socket';
+    if (signingSecret)
+      warnings.push('SLACK_SIGNING_SECRET is ignored in Socket Mode (SLACK_APP_TOKEN is set).');
+  } else if (botToken && signingSecret) {
+    mode = 'http';
+  } else if (botToken) {
+    problems.push({
+      path: 'SLACK_BOT_TOKEN',
+      message:
+        'is set without SLACK_APP_TOKEN or SLACK_SIGNING_SECRET — set SLACK_APP_TOKEN for Socket Mode or SLACK_SIGNING_SECRET for HTTP, or unset SLACK_BOT_TOKEN for the shell',
+    });
+  } else if (appToken || signingSecret) {
+    warnings.push(
+      'SLACK_APP_TOKEN/SLACK_SIGNING_SECRET are ignored without SLACK_BOT_TOKEN: starting the shell.',
+    );
+  }
+  if (problems.length > 0) sources.push('the environment');
+
+  let lab: LabSource = { kind: 'simulated' };
+  const labConfigVar = blank('LAB_CONFIG');
+  const labPath = resolve(cwd, labConfigVar ?? 'lab.yml');
+  const found = await findFile(labPath);
+  if (labConfigVar !== undefined && found !== 'file') {
+    problems.push({
+      path: 'LAB_CONFIG',
+      message: `${found === 'missing' ? 'names a file that does not exist' : 'does not name a regular file'}: ${labPath} — fix the path, or unset LAB_CONFIG to use ./lab.yml or the simulated lab`,
+    });
+    if (!sources.includes('the environment')) sources.push('the environment');
+  } else if (found === 'file') {
+    const label = basename(labPath);
+    let text: string | undefined;
+    try {
+      text = await readFile(labPath, 'utf8');
+    } catch (error) {
+      problems.push({
+        path: label,
+        message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}) — check its permissions`,
+      });
+    }
+    const result = text === undefined ? undefined : parseLabConfig(text, { label, env });
+    if (result) {
+      problems.push(...result.problems);
+      warnings.push(...result.warnings);
+    }
+    if (text === undefined || (result && result.problems.length > 0)) sources.push(labPath);
+    if (result?.config) {
+      const config = result.config;
+      if (config.engine.ca_file !== undefined)
+        config.engine.ca_file = resolve(dirname(labPath), config.engine.ca_file);
+      const passwordEnv = getPasswordEnvName(config as unknown as Record<string, unknown>);
+      lab = withSecrets(
+        { kind: 'file' as const, path: labPath, config },
+        {
+          enginePassword: (passwordEnv && blank(passwordEnv)) ?? '',
+        },
+      );
+    }
+  }
+
+  if (problems.length > 0 || !vars) {
+    const count = problems.length;
+    throw new LabopsError(
+      'CONFIG',
+      `Configuration has ${count} problem${count === 1 ? '' : 's'} in ${describeSources(sources)}:`,
+      {
+        details: problems.map(renderProblem),
+        hint: 'Fix every problem listed, then start again; lab.example.yml shows a complete lab file.',
+      },
+    );
+  }
+
+  const apiUrl = vars.SLACK_API_URL === undefined ? undefined : vars.SLACK_API_URL.replace(/\/*$/, '/');
+  const slack: SlackSettings =
+    mode === 'socket'
+      ? withSecrets({ mode, apiUrl }, { botToken: botToken!, appToken: appToken! })
+      : mode === 'http'
+        ? withSecrets(
+            { mode, port: vars.PORT, apiUrl },
+            {
+              botToken: botToken!,
+              signingSecret: signingSecret!,
+            },
+          )
+        : { mode };
+
+  const dataDir =
+    vars.LABOPS_DATA_DIR !== undefined
+      ? resolve(cwd, vars.LABOPS_DATA_DIR)
+      : lab.kind === 'file'
+        ? resolve(cwd, 'data')
+        : undefined;
+
+  return deepFreeze({
+    mode,
+    slack,
+    lab,
+    dataDir,
+    extraApprovers: vars.LABOPS_APPROVERS,
+    logLevel: vars.LOG_LEVEL,
+    warnings,
+  });
+}
+
+/**
+ * Text for stderr when start-up fails: the problem list of a configuration error, or the message
+ * of anything else. main prints it and exits with `CONFIG_EXIT_CODE` (2) for a CONFIG error.
+ */
+export function formatConfigProblems(error: unknown): string {
+  return formatError(toLabopsError(error));
+}

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+
+/** Log levels of pino, the logger. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const SLACK_ID_PATTERN = /^[UWS][A-Z0-9]{2,20}$/;
+
+/** An empty (or blank) variable counts as unset, as design.md says. */
+const unsetIfBlank = (value: unknown): unknown =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+const optionalVar = <T extends z.ZodType>(schema: T) => z.preprocess(unsetIfBlank, schema.optional());
+
+/**
+ * The environment labops reads. Unknown variables are ignored; values are never echoed in
+ * problems, since several are secrets.
+ */
+export const EnvSchema = z.object({
+  SLACK_BOT_TOKEN: optionalVar(
+    z
+      .string()
+      .startsWith('xoxb-', { error: 'must be a bot token (xoxb-…) — copy it from OAuth & Permissions' }),
+  ).describe('Bot token; set it to connect to Slack, leave it unset for the shell.'),
+  SLACK_APP_TOKEN: optionalVar(
+    z.string().startsWith('xapp-', {
+      error: 'must be an app-level token (xapp-…) with connections:write — create it under Basic Information',
+    }),
+  ).describe('App-level token; with the bot token it selects Socket Mode.'),
+  SLACK_SIGNING_SECRET: optionalVar(z.string()).describe(
+    'Signing secret; with the bot token and no app token it selects the HTTP receiver.',
+  ),
+  PORT: z
+    .preprocess(
+      unsetIfBlank,
+      z
+        .string()
+        .regex(/^\d{1,5}$/, { error: 'must be a port number (0 lets the system choose)' })
+        .transform(Number)
+        .refine((port) => port <= 65535, { error: 'must be at most 65535' })
+        .optional(),
+    )
+    .transform((port) => port ?? 3000)
+    .describe('Port of the HTTP receiver (HTTP mode), default 3000.'),
+  LAB_CONFIG: optionalVar(z.string()).describe(
+    'Path of the lab file; unset: ./lab.yml when it exists, else the simulated lab.',
+  ),
+  SLACK_API_URL: optionalVar(
+    z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://slack.com/api/' }),
+  ).describe('Base URL of the Slack Web API (tests, GovSlack); a trailing / is added.'),
+  LABOPS_APPROVERS: z
+    .preprocess(
+      unsetIfBlank,
+      z
+        .string()
+        .transform((list) =>
+          list
+            .split(',')
+            .map((item) => item.trim())
+            .filter((item) => item !== '')
+            .map((item) => item.replace(/^slack:/, '')),
+        )
+        .pipe(
+          z.array(
+            z.string().regex(SLACK_ID_PATTERN, {
+              error: 'must list Slack ids (U…, W… or S…) separated by commas, e.g. U0123ABCD,S0456EFGH',
+            }),
+          ),
+        )
+        .optional(),
+    )
+    .transform((ids) => (ids ?? []).map((id) => `slack:${id}`))
+    .describe('Extra approvers of the simulated lab, as Slack ids separated by commas.'),
+  LABOPS_DATA_DIR: optionalVar(z.string()).describe(
+    'Directory of the state database; default ./data, or a fresh temporary one for the simulated lab.',
+  ),
+  LOG_LEVEL: z
+    .preprocess(
+      unsetIfBlank,
+      z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).optional(),
+    )
+    .transform((level) => level ?? 'info')
+    .describe('Log level, default info.'),
+});
+export type Env = z.infer<typeof EnvSchema>;

@@ -1,0 +1,122 @@
+import { LabopsError } from '../errors.js';
+
+/** What the transport saw of an answer that was not a success. */
+export interface FailedAnswer {
+  method: string;
+  /** The request path, without the query (never a token or a password). */
+  path: string;
+  status: number;
+  contentType: string | undefined;
+  body: string;
+}
+
+const MAX_DETAIL = 600;
+
+/**
+ * Turns a failed engine answer into a LabopsError whose message a person can act on. The engine
+ * answers in several shapes (ovirt-api.md §2.4, §1.1): a plain fault `{reason, detail}`, an action
+ * echoed with a nested fault, the SSO servlet's two error shapes, an empty 404, or — when a proxy
+ * in front of it fails — an HTML page.
+ */
+export function parseEngineFailure(answer: FailedAnswer): LabopsError {
+  const { status, method, path } = answer;
+  const where = `${method} ${path}`;
+  const body = answer.body.trim();
+  const parsed = body === '' ? undefined : parseJsonObject(body);
+
+  if (parsed === undefined && body !== '') return describeNonJson(answer);
+
+  const text = parsed ? readFaultText(parsed) : undefined;
+  if (status === 401) {
+    return new LabopsError('ENGINE_AUTH', `The engine refused the credentials (401 on ${where}).`, {
+      status,
+      hint: 'Check the engine user and the password variable in lab.yml; the account may be locked or expired.',
+      ...(text ? { details: [text] } : {}),
+    });
+  }
+  if (status === 404) {
+    return new LabopsError('NOT_FOUND', text ?? `The engine has no such object (404 on ${where}).`, {
+      status,
+    });
+  }
+  if (status >= 500) {
+    return new LabopsError(
+      'ENGINE_UNAVAILABLE',
+      `The engine failed with ${status} on ${where}${text ? `: ${text}` : '.'}`,
+      { status, hint: 'The engine may be starting or overloaded; try again in a minute.' },
+    );
+  }
+  return new LabopsError(
+    'ENGINE_REJECTED',
+    text ? `The engine refused ${where}: ${text}` : `The engine refused ${where} with ${status}.`,
+    { status },
+  );
+}
+
+function parseJsonObject(body: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(body);
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function readFaultText(body: Record<string, unknown>): string | undefined {
+  const fault =
+    body.fault !== null && typeof body.fault === 'object' ? (body.fault as Record<string, unknown>) : body;
+  const reason = stringOf(fault.reason);
+  const detail = stringOf(fault.detail);
+  if (detail) return readableDetail(detail);
+  if (reason) return reason;
+  // SSO shapes (§1.1): {error_code, error} for the ovirt-app-api scope, {error, error_description} otherwise.
+  const description = stringOf(body.error_description) ?? stringOf(body.error);
+  return description ? readableDetail(description) : undefined;
+}
+
+function stringOf(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+}
+
+/**
+ * The engine's validation texts come bracketed, with `\n-` continuation lines and sometimes
+ * unresolved `${action}` placeholders (§2.4): "[Cannot ${action} Storage.\n-Please handle ...]".
+ */
+export function readableDetail(detail: string): string {
+  let text = detail.trim();
+  if (text.startsWith('[') && text.endsWith(']')) text = text.slice(1, -1);
+  text = text
+    .replace(/\$\{action\}/g, 'perform this action on')
+    .replace(/\$\{type\}/g, 'this object')
+    .replace(/\s*\n-?\s*/g, ' ')
+    .replace(/\.\.+/g, '.')
+    .trim();
+  return text.length > MAX_DETAIL ? `${text.slice(0, MAX_DETAIL)}…` : text;
+}
+
+function describeNonJson(answer: FailedAnswer): LabopsError {
+  const { status, method, path, contentType } = answer;
+  const isHtml = /html/i.test(contentType ?? '') || /^\s*<(!doctype|html)/i.test(answer.body);
+  const title = isHtml ? /<title[^>]*>([^<]{1,120})<\/title>/i.exec(answer.body)?.[1]?.trim() : undefined;
+  const kind = isHtml ? 'an HTML page' : `a non-JSON answer (${contentType ?? 'no content type'})`;
+  return new LabopsError(
+    status === 401 ? 'ENGINE_AUTH' : 'ENGINE_UNAVAILABLE',
+    `The engine answered ${method} ${path} with ${kind}${title ? ` titled "${title}"` : ''}, status ${status}.`,
+    {
+      status,
+      hint: isHtml
+        ? 'A proxy in front of the engine answered instead of the engine: check that ovirt-engine is running (systemctl status ovirt-engine) and that the engine URL ends at the host, not a portal page.'
+        : 'Check that the engine URL points at the oVirt engine and that it is healthy.',
+    },
+  );
+}
+
+/** A 409 the engine gives while another operation holds the object (§2.4, §7): worth retrying. */
+export function isRetryableConflict(error: unknown): boolean {
+  if (!(error instanceof LabopsError) || error.status !== 409) return false;
+  return /currently in progress|try again later|asynchronous running tasks|Host is contending|running tasks/i.test(
+    error.message,
+  );
+}

@@ -1,0 +1,189 @@
+import { z } from 'zod';
+
+/*
+ * zod schemas for every engine answer the client reads. ovirt-api.md §2.3: booleans and 32-bit
+ * integers arrive as strings, 64-bit sizes and dates as numbers — and a different engine build may
+ * swap them — so every scalar is parsed tolerantly. Unknown keys are kept out of the parsed values
+ * (z.object strips them) so the rest of labops sees only what it asked for.
+ */
+
+const TRUE_WORDS = new Set(['true', 't', 'y', 'yes', '1']);
+
+/** `"true"`, `true`, `"1"` … → boolean (ovirt-api.md §1.5: the engine parses booleans leniently). */
+export const BoolSchema = z
+  .union([z.boolean(), z.string(), z.number()])
+  .transform((v) => (typeof v === 'boolean' ? v : TRUE_WORDS.has(String(v).trim().toLowerCase())));
+
+/** A number sent as a string (`"54321"`) or a number. */
+export const NumberSchema = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const n = typeof v === 'number' ? v : Number(v);
+  if (!Number.isFinite(n)) {
+    ctx.addIssue({ code: 'custom', message: `not a number: ${JSON.stringify(v)}` });
+    return z.NEVER;
+  }
+  return n;
+});
+
+/** JSON dates are epoch milliseconds (§2.3); an ISO string is accepted too. */
+export const DateSchema = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const ms = typeof v === 'number' ? v : /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+  if (!Number.isFinite(ms)) {
+    ctx.addIssue({ code: 'custom', message: `not a date: ${JSON.stringify(v)}` });
+    return z.NEVER;
+  }
+  return new Date(ms);
+});
+
+/** A link to a related object: `{"href": "...", "id": "..."}` (§2.1). */
+export const LinkSchema = z.object({ id: z.string(), href: z.string().optional() });
+
+/** A top-level collection: `{"host":[...]}`, a missing key being an empty list (§2.2). */
+export function collectionOf<T extends z.ZodType>(key: string, item: T) {
+  return z.object({ [key]: z.array(item).optional() }).transform((o) => (o[key] ?? []) as z.output<T>[]);
+}
+
+/** A nested list inside an object keeps the XML wrapper level: `{"data_center":[...]}` (§2.2). */
+export function wrappedListOf<T extends z.ZodType>(key: string, item: T) {
+  return z
+    .object({ [key]: z.array(item).optional() })
+    .optional()
+    .transform((o) => (o?.[key] ?? []) as z.output<T>[]);
+}
+
+export const SsoTokenSchema = z.object({ access_token: z.string().min(1) });
+
+export const ApiRootSchema = z.object({
+  product_info: z
+    .object({
+      name: z.string().optional(),
+      version: z.object({ full_version: z.string().optional() }).optional(),
+    })
+    .optional(),
+  time: DateSchema.optional(),
+});
+
+export const DataCenterSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  status: z.string().optional(),
+  local: BoolSchema.optional(),
+  version: z.object({ major: NumberSchema, minor: NumberSchema }).optional(),
+});
+export type DataCenterJson = z.output<typeof DataCenterSchema>;
+
+export const ClusterSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  data_center: LinkSchema.optional(),
+});
+
+export const HostSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  address: z.string().optional(),
+  status: z.string(),
+  cluster: LinkSchema.optional(),
+  memory: NumberSchema.optional(),
+  summary: z
+    .object({
+      active: NumberSchema.optional(),
+      migrating: NumberSchema.optional(),
+      total: NumberSchema.optional(),
+    })
+    .optional(),
+  spm: z.object({ status: z.string().optional(), priority: NumberSchema.optional() }).optional(),
+});
+
+export const VmSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  status: z.string(),
+  host: LinkSchema.optional(),
+  cluster: LinkSchema.optional(),
+  memory: NumberSchema.optional(),
+  placement_policy: z
+    .object({
+      affinity: z.string().optional(),
+      hosts: wrappedListOf('host', LinkSchema.partial({ id: true }).extend({ name: z.string().optional() })),
+    })
+    .optional(),
+});
+
+export const StorageDomainSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  type: z.string(),
+  /** Absent in the global view of an attached domain (§4.3). */
+  status: z.string().optional(),
+  external_status: z.string().optional(),
+  master: BoolSchema.optional(),
+  available: NumberSchema.optional(),
+  used: NumberSchema.optional(),
+  committed: NumberSchema.optional(),
+  storage: z
+    .object({
+      type: z.string().optional(),
+      address: z.string().optional(),
+      path: z.string().optional(),
+    })
+    .optional(),
+  data_centers: wrappedListOf('data_center', LinkSchema),
+});
+
+export const FileSchema = z.object({
+  id: z.string(),
+  name: z.string().optional(),
+  type: z.string().optional(),
+});
+
+export const DiskSchema = z.object({
+  id: z.string(),
+  name: z.string().optional(),
+  status: z.string().optional(),
+  content_type: z.string().optional(),
+  format: z.string().optional(),
+  provisioned_size: NumberSchema.optional(),
+  actual_size: NumberSchema.optional(),
+  storage_domains: wrappedListOf('storage_domain', LinkSchema),
+});
+
+export const ImageTransferSchema = z.object({
+  id: z.string(),
+  phase: z.string(),
+  direction: z.string().optional(),
+  transfer_url: z.string().optional(),
+  proxy_url: z.string().optional(),
+  transferred: NumberSchema.optional(),
+  active: BoolSchema.optional(),
+  disk: LinkSchema.optional(),
+  host: LinkSchema.optional(),
+});
+
+export const EventSchema = z.object({
+  id: z.string(),
+  index: NumberSchema,
+  code: NumberSchema,
+  description: z.string().optional().default(''),
+  severity: z.string().optional().default('normal'),
+  time: DateSchema.optional(),
+  correlation_id: z.string().optional(),
+  host: LinkSchema.optional(),
+  vm: LinkSchema.optional(),
+  storage_domain: LinkSchema.optional(),
+  data_center: LinkSchema.optional(),
+});
+
+export const JobSchema = z.object({
+  id: z.string(),
+  description: z.string().optional().default(''),
+  status: z.string(),
+  start_time: DateSchema.optional(),
+  end_time: DateSchema.optional(),
+});
+
+/** An action's answer (§2.5): `status` complete/pending/in_progress/failed, maybe a job link. */
+export const ActionResultSchema = z.object({
+  status: z.string().optional(),
+  job: LinkSchema.optional(),
+  fault: z.object({ reason: z.string().optional(), detail: z.string().optional() }).optional(),
+});

@@ -1,0 +1,410 @@
+import Bottleneck from 'bottleneck';
+import { Pool, errors as undiciErrors } from 'undici';
+import type { z } from 'zod';
+import { LabopsError } from '../errors.js';
+import { createSilentLogger, type Logger } from '../log.js';
+import { cancelledBy, realSleep, type Sleep } from '../time.js';
+import { isRetryableConflict, parseEngineFailure } from './faults.js';
+import { ActionResultSchema, SsoTokenSchema } from './schemas.js';
+
+/** How the transport retries (ovirt-api.md §7). */
+export interface RetryOptions {
+  /** Attempts for idempotent reads on 5xx and network errors. */
+  readAttempts: number;
+  /** Attempts for a change refused with a 409 "in progress / locked" (ansible: 5 tries, 1 s, ×2). */
+  conflictAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export interface EngineTransportOptions {
+  /** The engine's address: `https://engine.lab` (a trailing `/ovirt-engine[/api]` is accepted). */
+  url: string;
+  user: string;
+  password: string;
+  /** The engine CA (PEM) to trust; required unless `insecure`. */
+  ca?: string | undefined;
+  /** Skip certificate verification (lab shortcut; the caller logs a warning). */
+  insecure?: boolean | undefined;
+  /** Deadline of one request, answer included. Default 30 s. */
+  timeoutMs?: number | undefined;
+  /** Requests in flight at once; the rest queue. Default 8. */
+  maxConcurrency?: number | undefined;
+  retry?: Partial<RetryOptions> | undefined;
+  sleep?: Sleep | undefined;
+  logger?: Logger | undefined;
+}
+
+export interface RequestSpec<S extends z.ZodType | undefined> {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Path under `/ovirt-engine/api`, e.g. `/hosts/123/deactivate`. */
+  path: string;
+  query?: Record<string, string | number | boolean | undefined> | undefined;
+  /** A JSON body; actions send at least `{}` (§2.5). */
+  body?: unknown;
+  schema?: S;
+  correlationId?: string | undefined;
+  /** Answer `undefined` for a 404 instead of failing (§2.4: the DC-scoped view of an unattached domain). */
+  allowNotFound?: boolean;
+  signal?: AbortSignal | undefined;
+}
+
+type Parsed<S> = S extends z.ZodType ? z.output<S> : unknown;
+
+const DEFAULT_RETRY: RetryOptions = { readAttempts: 3, conflictAttempts: 5, baseDelayMs: 1000, maxDelayMs: 8000 };
+
+/**
+ * The engine's HTTP layer: one keep-alive pool per engine, a concurrency limiter, the SSO token
+ * (fetched lazily, renewed once on a 401 and the request replayed — ovirt-api.md §1.2), JSON with
+ * `Version: 4`, timeouts, safe retries, and every failure translated to a LabopsError.
+ */
+export class EngineTransport {
+  readonly origin: string;
+  /** TLS settings for other engine endpoints (the imageio daemon and proxy). */
+  readonly tls: { ca?: string; rejectUnauthorized: boolean };
+  private readonly pool: Pool;
+  private readonly limiter: Bottleneck;
+  private readonly options: EngineTransportOptions;
+  private readonly retry: RetryOptions;
+  private readonly timeoutMs: number;
+  private readonly sleep: Sleep;
+  private readonly logger: Logger;
+  private token: string | undefined;
+  private login: Promise<string> | undefined;
+  private closed = false;
+
+  constructor(options: EngineTransportOptions) {
+    if (!options.ca && !options.insecure) {
+      throw new LabopsError('CONFIG', 'The engine client needs the engine CA certificate.', {
+        hint: 'Set engine.ca_file in lab.yml (the engine publishes it at /ovirt-engine/services/pki-resource?resource=ca-certificate&format=X509-PEM-CA), or engine.insecure: true in a throwaway lab.',
+      });
+    }
+    this.options = options;
+    this.origin = parseEngineOrigin(options.url);
+    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.sleep = options.sleep ?? realSleep;
+    this.logger = options.logger ?? createSilentLogger();
+    const maxConcurrent = options.maxConcurrency ?? 8;
+    this.tls = options.insecure || !options.ca ? { rejectUnauthorized: false } : { ca: options.ca, rejectUnauthorized: true };
+    this.pool = new Pool(this.origin, { connections: maxConcurrent, connect: this.tls });
+    this.limiter = new Bottleneck({ maxConcurrent });
+  }
+
+  /** Sends one API request and parses the answer with `spec.schema`. */
+  async request<S extends z.ZodType | undefined = undefined>(
+    spec: RequestSpec<S>,
+  ): Promise<Parsed<S> | undefined> {
+    const isRead = spec.method === 'GET';
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.requestOnce(spec);
+      } catch (error) {
+        const retryable = isRead ? isTransient(error) : isRetryableConflict(error);
+        const attempts = isRead ? this.retry.readAttempts : this.retry.conflictAttempts;
+        if (!retryable || attempt >= attempts || spec.signal?.aborted) throw error;
+        const delayMs = Math.min(this.retry.baseDelayMs * 2 ** (attempt - 1), this.retry.maxDelayMs);
+        this.logger.debug(
+          { method: spec.method, path: spec.path, attempt, delayMs, err: (error as Error).message },
+          'engine request retried',
+        );
+        await this.sleep(delayMs, spec.signal);
+      }
+    }
+  }
+
+  /** An action (`POST .../verb`): fails on an echoed fault even inside a 2xx (§2.5). */
+  async action(path: string, body: unknown, options: ActionOptions = {}): Promise<ActionResult> {
+    const result = await this.request({
+      method: 'POST',
+      path,
+      body: body ?? {},
+      schema: ActionResultSchema,
+      correlationId: options.correlationId,
+      signal: options.signal,
+    });
+    if (result?.status === 'failed' || result?.fault) {
+      throw new LabopsError(
+        'ENGINE_REJECTED',
+        `The engine refused POST ${path}: ${result.fault?.detail ?? result.fault?.reason ?? 'the action failed'}`,
+      );
+    }
+    return { status: result?.status ?? 'complete', jobId: result?.job?.id };
+  }
+
+  /** GET of an unauthenticated engine service (pki-resource, health). Answers the body text. */
+  async getServiceText(pathAndQuery: string, signal?: AbortSignal): Promise<string> {
+    const { statusCode, headers, text } = await this.send('GET', `/ovirt-engine/services${pathAndQuery}`, {
+      headers: {},
+      signal,
+    });
+    if (statusCode !== 200) {
+      throw parseEngineFailure({
+        method: 'GET',
+        path: pathAndQuery.split('?')[0] ?? pathAndQuery,
+        status: statusCode,
+        contentType: headerOf(headers, 'content-type'),
+        body: text,
+      });
+    }
+    return text;
+  }
+
+  /** Revokes the token (§1.3) and closes the connections. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const token = this.token;
+    this.token = undefined;
+    if (token) {
+      try {
+        await this.send('POST', '/ovirt-engine/services/sso-logout', {
+          headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+          body: new URLSearchParams({ scope: 'ovirt-app-api', token }).toString(),
+          signal: undefined,
+        });
+      } catch (error) {
+        this.logger.warn({ err: (error as Error).message }, 'engine logout failed');
+      }
+    }
+    await this.limiter.stop({ dropWaitingJobs: true }).catch(() => undefined);
+    await this.pool.close();
+  }
+
+  private async requestOnce<S extends z.ZodType | undefined>(
+    spec: RequestSpec<S>,
+  ): Promise<Parsed<S> | undefined> {
+    let token = await this.getToken(spec.signal);
+    let answer = await this.limiter.schedule(() => this.sendApi(spec, token));
+    if (answer.statusCode === 401) {
+      // §1.2: no refresh token; log in again once and replay once.
+      this.invalidate(token);
+      token = await this.getToken(spec.signal);
+      answer = await this.limiter.schedule(() => this.sendApi(spec, token));
+    }
+    const { statusCode, headers, text } = answer;
+    const contentType = headerOf(headers, 'content-type');
+    if (statusCode === 404 && spec.allowNotFound) return undefined;
+    if (statusCode < 200 || statusCode >= 300) {
+      throw parseEngineFailure({ method: spec.method, path: spec.path, status: statusCode, contentType, body: text });
+    }
+    if (text.trim() === '') {
+      if (spec.schema && spec.method === 'GET') {
+        throw notJson(spec, statusCode, contentType, 'an empty body');
+      }
+      return undefined;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw notJson(spec, statusCode, contentType, text);
+    }
+    if (!spec.schema) return json as Parsed<S>;
+    const parsed = spec.schema.safeParse(json);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+      throw new LabopsError(
+        'ENGINE_UNAVAILABLE',
+        `The engine answered ${spec.method} ${spec.path} with JSON labops cannot read.`,
+        {
+          details: problems,
+          hint: 'The engine version may not be supported (labops speaks API v4), or a proxy rewrote the answer.',
+        },
+      );
+    }
+    return parsed.data as Parsed<S>;
+  }
+
+  private async sendApi(spec: RequestSpec<z.ZodType | undefined>, token: string) {
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(spec.query ?? {})) {
+      if (value !== undefined) query.set(key, String(value));
+    }
+    const qs = query.toString();
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      version: '4',
+      authorization: `Bearer ${token}`,
+    };
+    if (spec.correlationId) headers['correlation-id'] = spec.correlationId;
+    let body: string | undefined;
+    if (spec.body !== undefined) {
+      body = JSON.stringify(spec.body);
+      headers['content-type'] = 'application/json';
+    }
+    return this.send(spec.method, `/ovirt-engine/api${spec.path}${qs ? `?${qs}` : ''}`, {
+      headers,
+      body,
+      signal: spec.signal,
+    });
+  }
+
+  private getToken(signal: AbortSignal | undefined): Promise<string> {
+    if (this.closed) {
+      return Promise.reject(new LabopsError('INTERNAL', 'The engine client was used after it was closed.'));
+    }
+    if (this.token) return Promise.resolve(this.token);
+    this.login ??= this.fetchToken(signal).finally(() => {
+      this.login = undefined;
+    });
+    return this.login;
+  }
+
+  private invalidate(token: string): void {
+    if (this.token === token) this.token = undefined;
+  }
+
+  private async fetchToken(signal: AbortSignal | undefined): Promise<string> {
+    const form = new URLSearchParams({
+      grant_type: 'password',
+      scope: 'ovirt-app-api',
+      username: this.options.user,
+      password: this.options.password,
+    });
+    const { statusCode, headers, text } = await this.limiter.schedule(() =>
+      this.send('POST', '/ovirt-engine/sso/oauth/token', {
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body: form.toString(),
+        signal,
+      }),
+    );
+    const path = '/ovirt-engine/sso/oauth/token';
+    if (statusCode !== 200) {
+      const failure = parseEngineFailure({
+        method: 'POST',
+        path,
+        status: statusCode,
+        contentType: headerOf(headers, 'content-type'),
+        body: text,
+      });
+      // §1.1: the SSO servlet answers 400 for bad credentials; say so as an auth failure.
+      if (failure.code === 'ENGINE_REJECTED' || failure.code === 'ENGINE_AUTH') {
+        throw new LabopsError('ENGINE_AUTH', `The engine refused to log in ${this.options.user}: ${failure.message}`, {
+          status: statusCode,
+          hint: 'Check engine.user in lab.yml and the password in the variable named by engine.password_env.',
+        });
+      }
+      throw failure;
+    }
+    let parsed: ReturnType<typeof SsoTokenSchema.safeParse>;
+    try {
+      parsed = SsoTokenSchema.safeParse(JSON.parse(text));
+    } catch {
+      throw notJson({ method: 'POST', path }, statusCode, headerOf(headers, 'content-type'), text);
+    }
+    if (!parsed.success) {
+      throw new LabopsError('ENGINE_UNAVAILABLE', 'The engine SSO answered without an access token.', {
+        hint: 'Check that the engine URL points at an oVirt engine.',
+      });
+    }
+    this.token = parsed.data.access_token;
+    return this.token;
+  }
+
+  /** One HTTP exchange over the pool with the request deadline; the body is always consumed. */
+  private async send(
+    method: string,
+    path: string,
+    init: { headers: Record<string, string>; body?: string | undefined; signal: AbortSignal | undefined },
+  ): Promise<{ statusCode: number; headers: Record<string, string | string[] | undefined>; text: string }> {
+    const deadline = AbortSignal.timeout(this.timeoutMs);
+    const signal = init.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
+    const shownPath = path.split('?')[0] ?? path;
+    try {
+      const res = await this.pool.request({
+        method: method as 'GET',
+        path,
+        headers: init.headers,
+        body: init.body ?? null,
+        signal,
+      });
+      const text = await res.body.text();
+      return { statusCode: res.statusCode, headers: res.headers, text };
+    } catch (error) {
+      if (init.signal?.aborted) throw cancelledBy(init.signal);
+      if (deadline.aborted) {
+        throw new LabopsError(
+          'TIMEOUT',
+          `The engine did not answer ${method} ${shownPath} within ${this.timeoutMs / 1000} s.`,
+          { cause: error, hint: 'The engine may be overloaded; engine.timeout_ms in lab.yml sets this limit.' },
+        );
+      }
+      throw translateNetworkError(error, method, shownPath, this.origin);
+    }
+  }
+}
+
+export interface ActionOptions {
+  correlationId?: string | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+export interface ActionResult {
+  status: string;
+  jobId: string | undefined;
+}
+
+/** `https://engine.lab/ovirt-engine/api/` → `https://engine.lab`. */
+export function parseEngineOrigin(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new LabopsError('CONFIG', `The engine URL "${url}" is not a URL.`, {
+      hint: 'Write it as https://ENGINE-HOST (for example https://ovirt.abc.local).',
+    });
+  }
+  if (parsed.protocol !== 'https:') {
+    throw new LabopsError('CONFIG', `The engine URL must use https, not ${parsed.protocol}`, {
+      hint: 'The engine serves its API over HTTPS only: https://ENGINE-HOST.',
+    });
+  }
+  return parsed.origin;
+}
+
+function headerOf(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function notJson(
+  spec: { method: string; path: string },
+  status: number,
+  contentType: string | undefined,
+  body: string,
+): LabopsError {
+  return parseEngineFailure({ method: spec.method, path: spec.path, status, contentType, body });
+}
+
+function isTransient(error: unknown): boolean {
+  if (!(error instanceof LabopsError)) return false;
+  if (error.code === 'ENGINE_UNAVAILABLE') return error.status === undefined || error.status >= 500;
+  return false;
+}
+
+export function translateNetworkError(error: unknown, method: string, path: string, origin: string): LabopsError {
+  const code = (error as { code?: string }).code;
+  const message = (error as Error).message ?? String(error);
+  if (/certificate|self.signed|CERT_|unable to verify/i.test(`${code} ${message}`)) {
+    return new LabopsError('ENGINE_UNAVAILABLE', `The engine at ${origin} presented a certificate labops does not trust.`, {
+      cause: error,
+      hint: 'Point engine.ca_file at the engine CA (pki-resource?resource=ca-certificate&format=X509-PEM-CA); if the engine was reinstalled its CA changed.',
+    });
+  }
+  if (error instanceof undiciErrors.SocketError || code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') {
+    return new LabopsError('ENGINE_UNAVAILABLE', `The connection to the engine dropped during ${method} ${path}.`, {
+      cause: error,
+      hint: 'The engine or a proxy closed the connection; check that ovirt-engine is running.',
+    });
+  }
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || code === 'ETIMEDOUT') {
+    return new LabopsError('ENGINE_UNAVAILABLE', `Cannot reach the engine at ${origin} (${code}).`, {
+      cause: error,
+      hint: 'Check engine.url in lab.yml and that the engine machine is up.',
+    });
+  }
+  return new LabopsError('ENGINE_UNAVAILABLE', `The request ${method} ${path} to the engine failed: ${message}`, {
+    cause: error,
+  });
+}

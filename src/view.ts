@@ -1,0 +1,47 @@
+/**
+ * What a command shows, independent of where: the shell renders it as terminal text, the Slack
+ * adapter as Block Kit. Commands build views; they never format for one adapter.
+ */
+export type Tone = 'ok' | 'warn' | 'bad' | 'info';
+
+export interface ViewSection {
+  heading?: string | undefined;
+  lines: string[];
+  /** Lines are machine output (commands, logs): shown verbatim in a code block. */
+  code?: boolean | undefined;
+}
+
+export interface View {
+  title: string;
+  /** A one-line state shown first (phones show the top of a message). */
+  state?: { text: string; tone: Tone } | undefined;
+  sections: ViewSection[];
+  footer?: string | undefined;
+}
+
+export function section(lines: string[], heading?: string): ViewSection {
+  return heading === undefined ? { lines } : { heading, lines };
+}
+
+/** `3.2 GiB`, `512 MiB`: sizes as people read them. */
+export function formatBytes(bytes: number | undefined): string {
+  if (bytes === undefined || !Number.isFinite(bytes)) return '?';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value >= 10 || unit === 0 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`;
+}
+
+/** `1.4 s`, `2 min 5 s`. */
+export function formatDuration(ms: number | undefined): string {
+  if (ms === undefined) return '';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const minutes = Math.floor(ms / 60_000);
+  const seconds = Math.round((ms % 60_000) / 1000);
+  return `${minutes} min${seconds ? ` ${seconds} s` : ''}`;
+}
