@@ -103,7 +103,11 @@ export class EngineClient {
 
   constructor(
     transport: EngineTransport,
-    settings: { waits?: Partial<EngineWaits> | undefined; sleep?: Sleep | undefined; now?: Clock | undefined } = {},
+    settings: {
+      waits?: Partial<EngineWaits> | undefined;
+      sleep?: Sleep | undefined;
+      now?: Clock | undefined;
+    } = {},
     correlationId?: string,
   ) {
     this.transport = transport;
@@ -150,9 +154,13 @@ export class EngineClient {
     );
     const line = text.trim().split('\n')[0]?.trim() ?? '';
     if (!/^(ssh-(rsa|ed25519)|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+/.test(line)) {
-      throw new LabopsError('ENGINE_UNAVAILABLE', 'The engine did not publish an SSH public key at pki-resource.', {
-        hint: 'Check the engine URL; the key is at /ovirt-engine/services/pki-resource?resource=engine-certificate&format=OPENSSH-PUBKEY.',
-      });
+      throw new LabopsError(
+        'ENGINE_UNAVAILABLE',
+        'The engine did not publish an SSH public key at pki-resource.',
+        {
+          hint: 'Check the engine URL; the key is at /ovirt-engine/services/pki-resource?resource=engine-certificate&format=OPENSSH-PUBKEY.',
+        },
+      );
     }
     return line;
   }
@@ -233,7 +241,8 @@ export class EngineClient {
       schema: HostSchema,
       ...this.call(options),
     });
-    if (!host) throw new LabopsError('ENGINE_UNAVAILABLE', 'The engine answered the host add without the host.');
+    if (!host)
+      throw new LabopsError('ENGINE_UNAVAILABLE', 'The engine answered the host add without the host.');
     return toHost(host);
   }
 
@@ -243,7 +252,11 @@ export class EngineClient {
   }
 
   /** Waits until the host is in one of `target`, failing on failed states and maintenance-failure events. */
-  async waitForHostStatus(id: string, target: readonly string[], options: WaitCallOptions = {}): Promise<Host> {
+  async waitForHostStatus(
+    id: string,
+    target: readonly string[],
+    options: WaitCallOptions = {},
+  ): Promise<Host> {
     const host = await this.getHost(id, options);
     const wantsMaintenance = target.includes('maintenance');
     return this.wait(
@@ -252,12 +265,17 @@ export class EngineClient {
         read: (signal) => this.getHost(id, { signal }),
         isDone: (h) => target.includes(h.status),
         failure: (h) =>
-          HOST_FAILED.has(h.status) && !target.includes(h.status) ? `host ${h.name} is ${h.status}` : undefined,
+          HOST_FAILED.has(h.status) && !target.includes(h.status)
+            ? `host ${h.name} is ${h.status}`
+            : undefined,
         show: (h) => `${h.status}${h.vms.migrating > 0 ? `, ${h.vms.migrating} VM(s) migrating` : ''}`,
         ...(wantsMaintenance && options.sinceEventIndex !== undefined
           ? {
               failureEvents: (signal: AbortSignal | undefined) =>
-                this.findFailureEvent(options.sinceEventIndex ?? 0, MAINTENANCE_FAILURE_CODES, { hostId: id, signal }),
+                this.findFailureEvent(options.sinceEventIndex ?? 0, MAINTENANCE_FAILURE_CODES, {
+                  hostId: id,
+                  signal,
+                }),
             }
           : {}),
       },
@@ -321,7 +339,11 @@ export class EngineClient {
 
   /** The global view: an attached domain has no status here (§4.3); use `listAttachedStorageDomains`. */
   async listStorageDomains(options: CallOptions = {}): Promise<StorageDomain[]> {
-    const list = await this.get('/storagedomains', collectionOf('storage_domain', StorageDomainSchema), options);
+    const list = await this.get(
+      '/storagedomains',
+      collectionOf('storage_domain', StorageDomainSchema),
+      options,
+    );
     return list.map(toStorageDomain);
   }
 
@@ -340,7 +362,10 @@ export class EngineClient {
   }
 
   /** The data center's view of its domains, with their status there (§4.3). */
-  async listAttachedStorageDomains(dataCenterId: string, options: CallOptions = {}): Promise<StorageDomain[]> {
+  async listAttachedStorageDomains(
+    dataCenterId: string,
+    options: CallOptions = {},
+  ): Promise<StorageDomain[]> {
     const list = await this.get(
       `/datacenters/${seg(dataCenterId)}/storagedomains`,
       collectionOf('storage_domain', StorageDomainSchema),
@@ -384,12 +409,17 @@ export class EngineClient {
       schema: StorageDomainSchema,
       ...this.call(options),
     });
-    if (!sd) throw new LabopsError('ENGINE_UNAVAILABLE', 'The engine answered the domain add without the domain.');
+    if (!sd)
+      throw new LabopsError('ENGINE_UNAVAILABLE', 'The engine answered the domain add without the domain.');
     return toStorageDomain(sd);
   }
 
   /** Attaches a domain to a data center; the engine also activates it (§4.3). */
-  async attachStorageDomain(dataCenterId: string, domainId: string, options: CallOptions = {}): Promise<void> {
+  async attachStorageDomain(
+    dataCenterId: string,
+    domainId: string,
+    options: CallOptions = {},
+  ): Promise<void> {
     await this.transport.request({
       method: 'POST',
       path: `/datacenters/${seg(dataCenterId)}/storagedomains`,
@@ -398,7 +428,11 @@ export class EngineClient {
     });
   }
 
-  async activateStorageDomain(dataCenterId: string, domainId: string, options: CallOptions = {}): Promise<void> {
+  async activateStorageDomain(
+    dataCenterId: string,
+    domainId: string,
+    options: CallOptions = {},
+  ): Promise<void> {
     await this.transport.action(
       `/datacenters/${seg(dataCenterId)}/storagedomains/${seg(domainId)}/activate`,
       {},
@@ -421,7 +455,11 @@ export class EngineClient {
   }
 
   /** Detaches a domain in maintenance from its data center. */
-  async detachStorageDomain(dataCenterId: string, domainId: string, options: CallOptions = {}): Promise<void> {
+  async detachStorageDomain(
+    dataCenterId: string,
+    domainId: string,
+    options: CallOptions = {},
+  ): Promise<void> {
     await this.transport.request({
       method: 'DELETE',
       path: `/datacenters/${seg(dataCenterId)}/storagedomains/${seg(domainId)}`,
@@ -465,7 +503,11 @@ export class EngineClient {
         },
         isDone: (sd) => sd !== undefined && sd.status !== undefined && target.includes(sd.status),
         failure: (sd) =>
-          sd === undefined ? 'the domain is not attached to the data center' : sd.status === 'unknown' ? 'status unknown' : undefined,
+          sd === undefined
+            ? 'the domain is not attached to the data center'
+            : sd.status === 'unknown'
+              ? 'status unknown'
+              : undefined,
         show: (sd) => sd?.status ?? 'not attached',
       },
       options,
@@ -488,7 +530,11 @@ export class EngineClient {
   }
 
   /** Files of an ISO domain (§4.6: this works on ISO domains only); `refresh` re-reads the storage. */
-  async listIsoDomainFiles(domainId: string, refresh = true, options: CallOptions = {}): Promise<DomainFile[]> {
+  async listIsoDomainFiles(
+    domainId: string,
+    refresh = true,
+    options: CallOptions = {},
+  ): Promise<DomainFile[]> {
     const list = await this.get(
       `/storagedomains/${seg(domainId)}/files`,
       collectionOf('file', FileSchema),
@@ -532,7 +578,8 @@ export class EngineClient {
       schema: DiskSchema,
       ...this.call(options),
     });
-    if (!disk) throw new LabopsError('ENGINE_UNAVAILABLE', 'The engine answered the disk add without the disk.');
+    if (!disk)
+      throw new LabopsError('ENGINE_UNAVAILABLE', 'The engine answered the disk add without the disk.');
     return toDisk(disk);
   }
 
@@ -549,7 +596,9 @@ export class EngineClient {
 
   /** ISO images in data domains (§4.6). */
   async listIsoDisks(options: CallOptions = {}): Promise<Disk[]> {
-    const list = await this.get('/disks', collectionOf('disk', DiskSchema), options, { search: ISO_IMAGES_SEARCH });
+    const list = await this.get('/disks', collectionOf('disk', DiskSchema), options, {
+      search: ISO_IMAGES_SEARCH,
+    });
     return list.map(toDisk);
   }
 
@@ -557,14 +606,22 @@ export class EngineClient {
     await this.transport.request({ method: 'DELETE', path: `/disks/${seg(id)}`, ...this.call(options) });
   }
 
-  async waitForDiskStatus(id: string, target: readonly string[], options: WaitCallOptions = {}): Promise<Disk> {
+  async waitForDiskStatus(
+    id: string,
+    target: readonly string[],
+    options: WaitCallOptions = {},
+  ): Promise<Disk> {
     return this.wait(
       {
         description: `disk ${id} to be ${target.join(' or ')}`,
         read: (signal) => this.getDisk(id, { signal }),
         isDone: (disk) => disk?.status !== undefined && target.includes(disk.status),
         failure: (disk) =>
-          disk === undefined ? 'the disk was removed' : disk.status === 'illegal' ? 'the disk is illegal' : undefined,
+          disk === undefined
+            ? 'the disk was removed'
+            : disk.status === 'illegal'
+              ? 'the disk is illegal'
+              : undefined,
         show: (disk) => disk?.status ?? 'removed',
       },
       options,
@@ -587,7 +644,8 @@ export class EngineClient {
       schema: ImageTransferSchema,
       ...this.call(options),
     });
-    if (!transfer) throw new LabopsError('ENGINE_UNAVAILABLE', 'The engine answered the transfer without it.');
+    if (!transfer)
+      throw new LabopsError('ENGINE_UNAVAILABLE', 'The engine answered the transfer without it.');
     return toTransfer(transfer);
   }
 
@@ -648,7 +706,8 @@ export class EngineClient {
         },
         isDone: (o) => o.phase === 'finished_success' || (o.phase === 'gone' && o.disk?.status === 'ok'),
         failure: (o) => {
-          if (o.phase === 'finished_failure' || o.phase === 'finalizing_failure') return `the engine reports ${o.phase}`;
+          if (o.phase === 'finished_failure' || o.phase === 'finalizing_failure')
+            return `the engine reports ${o.phase}`;
           if (o.phase === 'paused_system') return 'the engine paused the transfer (paused_system)';
           if (o.phase.startsWith('cancelled')) return `the transfer was ${o.phase}`;
           if (o.phase === 'gone' && o.disk === undefined) return 'the engine removed the disk';
@@ -696,7 +755,9 @@ export class EngineClient {
   ): Promise<string | undefined> {
     const events = await this.listEvents({ from }, { signal: about.signal });
     const match = events.find(
-      (e) => codes.includes(e.code) && (about.hostId === undefined || e.hostId === undefined || e.hostId === about.hostId),
+      (e) =>
+        codes.includes(e.code) &&
+        (about.hostId === undefined || e.hostId === undefined || e.hostId === about.hostId),
     );
     return match?.description;
   }
@@ -729,7 +790,10 @@ export class EngineClient {
   ): Promise<z.output<S>> {
     const value = await this.transport.request({ method: 'GET', path, query, schema, ...this.call(options) });
     if (value === undefined) {
-      throw new LabopsError('ENGINE_UNAVAILABLE', `The engine answered GET ${path || '/'} with an empty body.`);
+      throw new LabopsError(
+        'ENGINE_UNAVAILABLE',
+        `The engine answered GET ${path || '/'} with an empty body.`,
+      );
     }
     return value as z.output<S>;
   }
@@ -765,7 +829,8 @@ function searchByName(name: string): Record<string, string> {
 
 /** Exact name match; the engine's search is case-insensitive and treats `*` as a wildcard. */
 function requireNamed<T extends { name: string }>(list: T[], name: string, kind: string): T {
-  const found = list.find((x) => x.name === name) ?? list.find((x) => x.name.toLowerCase() === name.toLowerCase());
+  const found =
+    list.find((x) => x.name === name) ?? list.find((x) => x.name.toLowerCase() === name.toLowerCase());
   if (!found) throw new LabopsError('NOT_FOUND', `The engine has no ${kind} named "${name}".`);
   return found;
 }

@@ -35,7 +35,10 @@ export async function putImageData(
 ): Promise<number> {
   const urls = [transfer.transferUrl, transfer.proxyUrl].filter((u): u is string => typeof u === 'string');
   if (urls.length === 0) {
-    throw new LabopsError('ENGINE_REJECTED', `Image transfer ${transfer.id} has no URL to upload to (phase ${transfer.phase}).`);
+    throw new LabopsError(
+      'ENGINE_REJECTED',
+      `Image transfer ${transfer.id} has no URL to upload to (phase ${transfer.phase}).`,
+    );
   }
   const agent = new Agent({ connect: options.tls });
   let sent = 0;
@@ -43,7 +46,10 @@ export async function putImageData(
     for await (const chunk of source.chunks) {
       sent += chunk.byteLength;
       if (sent > source.sizeBytes) {
-        throw new LabopsError('CONFLICT', `The source sent more than the announced ${source.sizeBytes} bytes.`);
+        throw new LabopsError(
+          'CONFLICT',
+          `The source sent more than the announced ${source.sizeBytes} bytes.`,
+        );
       }
       options.onProgress?.({ sentBytes: sent, totalBytes: source.sizeBytes });
       yield chunk;
@@ -73,7 +79,8 @@ export async function putImageData(
         if (error instanceof LabopsError) throw error;
         // Fall back to the proxy only if the daemon was unreachable before a byte left.
         const isLast = i === urls.length - 1;
-        if (isLast || sent > 0) throw translateNetworkError(error, 'PUT', 'the imageio ticket', new URL(url).origin);
+        if (isLast || sent > 0)
+          throw translateNetworkError(error, 'PUT', 'the imageio ticket', new URL(url).origin);
       }
     }
     throw new LabopsError('INTERNAL', 'Upload ended without an outcome.');
@@ -92,12 +99,18 @@ function imageioFailure(status: number, text: string, url: string): LabopsError 
     });
   }
   if (status === 416) {
-    return new LabopsError('ENGINE_REJECTED', `imageio at ${host} refused a write past the disk size: ${detail}`, {
-      status,
-      hint: 'The disk was created smaller than the image; the file size changed during the upload?',
-    });
+    return new LabopsError(
+      'ENGINE_REJECTED',
+      `imageio at ${host} refused a write past the disk size: ${detail}`,
+      {
+        status,
+        hint: 'The disk was created smaller than the image; the file size changed during the upload?',
+      },
+    );
   }
-  return new LabopsError('ENGINE_UNAVAILABLE', `imageio at ${host} answered ${status}: ${detail}`, { status });
+  return new LabopsError('ENGINE_UNAVAILABLE', `imageio at ${host} answered ${status}: ${detail}`, {
+    status,
+  });
 }
 
 export interface UploadImageSpec {
@@ -116,11 +129,20 @@ export interface UploadImageSpec {
  * then verified (disk `ok`, size equal to the bytes sent). On any failure or cancel the transfer is
  * cancelled, which removes the partial disk; a disk made before the transfer existed is removed.
  */
-export async function uploadImage(client: EngineClient, tls: PutImageOptions['tls'], spec: UploadImageSpec): Promise<Disk> {
+export async function uploadImage(
+  client: EngineClient,
+  tls: PutImageOptions['tls'],
+  spec: UploadImageSpec,
+): Promise<Disk> {
   const waitOptions = { ...spec.wait, signal: spec.signal };
   spec.onPhase?.('creating-disk');
   const disk = await client.createDisk(
-    { name: spec.name, sizeBytes: spec.source.sizeBytes, storageDomainId: spec.storageDomainId, contentType: 'iso' },
+    {
+      name: spec.name,
+      sizeBytes: spec.source.sizeBytes,
+      storageDomainId: spec.storageDomainId,
+      contentType: 'iso',
+    },
     { signal: spec.signal },
   );
   let transfer: ImageTransfer | undefined;
@@ -130,7 +152,11 @@ export async function uploadImage(client: EngineClient, tls: PutImageOptions['tl
     transfer = await client.createImageTransfer(disk.id, { signal: spec.signal });
     const ready = await client.waitForTransferReady(transfer.id, waitOptions);
     spec.onPhase?.('sending');
-    const sent = await putImageData(ready, spec.source, { tls, onProgress: spec.onProgress, signal: spec.signal });
+    const sent = await putImageData(ready, spec.source, {
+      tls,
+      onProgress: spec.onProgress,
+      signal: spec.signal,
+    });
     spec.onPhase?.('finalizing');
     await client.finalizeImageTransfer(transfer.id, { signal: spec.signal });
     const done = await client.waitForTransferOutcome(transfer.id, disk.id, waitOptions);
@@ -148,7 +174,11 @@ export async function uploadImage(client: EngineClient, tls: PutImageOptions['tl
   }
 }
 
-async function cleanUpFailedUpload(client: EngineClient, diskId: string, transferId: string | undefined): Promise<void> {
+async function cleanUpFailedUpload(
+  client: EngineClient,
+  diskId: string,
+  transferId: string | undefined,
+): Promise<void> {
   // Cleanup runs after a cancel too, so it must not use the job's (aborted) signal.
   if (transferId) {
     const transfer = await client.getImageTransfer(transferId).catch(() => undefined);

@@ -51,7 +51,12 @@ export interface RequestSpec<S extends z.ZodType | undefined> {
 
 type Parsed<S> = S extends z.ZodType ? z.output<S> : unknown;
 
-const DEFAULT_RETRY: RetryOptions = { readAttempts: 3, conflictAttempts: 5, baseDelayMs: 1000, maxDelayMs: 8000 };
+const DEFAULT_RETRY: RetryOptions = {
+  readAttempts: 3,
+  conflictAttempts: 5,
+  baseDelayMs: 1000,
+  maxDelayMs: 8000,
+};
 
 /**
  * The engine's HTTP layer: one keep-alive pool per engine, a concurrency limiter, the SSO token
@@ -86,7 +91,10 @@ export class EngineTransport {
     this.sleep = options.sleep ?? realSleep;
     this.logger = options.logger ?? createSilentLogger();
     const maxConcurrent = options.maxConcurrency ?? 8;
-    this.tls = options.insecure || !options.ca ? { rejectUnauthorized: false } : { ca: options.ca, rejectUnauthorized: true };
+    this.tls =
+      options.insecure || !options.ca
+        ? { rejectUnauthorized: false }
+        : { ca: options.ca, rejectUnauthorized: true };
     this.pool = new Pool(this.origin, { connections: maxConcurrent, connect: this.tls });
     this.limiter = new Bottleneck({ maxConcurrent });
   }
@@ -186,7 +194,13 @@ export class EngineTransport {
     const contentType = headerOf(headers, 'content-type');
     if (statusCode === 404 && spec.allowNotFound) return undefined;
     if (statusCode < 200 || statusCode >= 300) {
-      throw parseEngineFailure({ method: spec.method, path: spec.path, status: statusCode, contentType, body: text });
+      throw parseEngineFailure({
+        method: spec.method,
+        path: spec.path,
+        status: statusCode,
+        contentType,
+        body: text,
+      });
     }
     if (text.trim() === '') {
       if (spec.schema && spec.method === 'GET') {
@@ -203,7 +217,9 @@ export class EngineTransport {
     if (!spec.schema) return json as Parsed<S>;
     const parsed = spec.schema.safeParse(json);
     if (!parsed.success) {
-      const problems = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+      const problems = parsed.error.issues
+        .slice(0, 5)
+        .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
       throw new LabopsError(
         'ENGINE_UNAVAILABLE',
         `The engine answered ${spec.method} ${spec.path} with JSON labops cannot read.`,
@@ -280,10 +296,14 @@ export class EngineTransport {
       });
       // §1.1: the SSO servlet answers 400 for bad credentials; say so as an auth failure.
       if (failure.code === 'ENGINE_REJECTED' || failure.code === 'ENGINE_AUTH') {
-        throw new LabopsError('ENGINE_AUTH', `The engine refused to log in ${this.options.user}: ${failure.message}`, {
-          status: statusCode,
-          hint: 'Check engine.user in lab.yml and the password in the variable named by engine.password_env.',
-        });
+        throw new LabopsError(
+          'ENGINE_AUTH',
+          `The engine refused to log in ${this.options.user}: ${failure.message}`,
+          {
+            status: statusCode,
+            hint: 'Check engine.user in lab.yml and the password in the variable named by engine.password_env.',
+          },
+        );
       }
       throw failure;
     }
@@ -327,7 +347,10 @@ export class EngineTransport {
         throw new LabopsError(
           'TIMEOUT',
           `The engine did not answer ${method} ${shownPath} within ${this.timeoutMs / 1000} s.`,
-          { cause: error, hint: 'The engine may be overloaded; engine.timeout_ms in lab.yml sets this limit.' },
+          {
+            cause: error,
+            hint: 'The engine may be overloaded; engine.timeout_ms in lab.yml sets this limit.',
+          },
         );
       }
       throw translateNetworkError(error, method, shownPath, this.origin);
@@ -383,20 +406,33 @@ function isTransient(error: unknown): boolean {
   return false;
 }
 
-export function translateNetworkError(error: unknown, method: string, path: string, origin: string): LabopsError {
+export function translateNetworkError(
+  error: unknown,
+  method: string,
+  path: string,
+  origin: string,
+): LabopsError {
   const code = (error as { code?: string }).code;
   const message = (error as Error).message ?? String(error);
   if (/certificate|self.signed|CERT_|unable to verify/i.test(`${code} ${message}`)) {
-    return new LabopsError('ENGINE_UNAVAILABLE', `The engine at ${origin} presented a certificate labops does not trust.`, {
-      cause: error,
-      hint: 'Point engine.ca_file at the engine CA (pki-resource?resource=ca-certificate&format=X509-PEM-CA); if the engine was reinstalled its CA changed.',
-    });
+    return new LabopsError(
+      'ENGINE_UNAVAILABLE',
+      `The engine at ${origin} presented a certificate labops does not trust.`,
+      {
+        cause: error,
+        hint: 'Point engine.ca_file at the engine CA (pki-resource?resource=ca-certificate&format=X509-PEM-CA); if the engine was reinstalled its CA changed.',
+      },
+    );
   }
   if (error instanceof undiciErrors.SocketError || code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') {
-    return new LabopsError('ENGINE_UNAVAILABLE', `The connection to the engine dropped during ${method} ${path}.`, {
-      cause: error,
-      hint: 'The engine or a proxy closed the connection; check that ovirt-engine is running.',
-    });
+    return new LabopsError(
+      'ENGINE_UNAVAILABLE',
+      `The connection to the engine dropped during ${method} ${path}.`,
+      {
+        cause: error,
+        hint: 'The engine or a proxy closed the connection; check that ovirt-engine is running.',
+      },
+    );
   }
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || code === 'ETIMEDOUT') {
     return new LabopsError('ENGINE_UNAVAILABLE', `Cannot reach the engine at ${origin} (${code}).`, {
@@ -404,7 +440,11 @@ export function translateNetworkError(error: unknown, method: string, path: stri
       hint: 'Check engine.url in lab.yml and that the engine machine is up.',
     });
   }
-  return new LabopsError('ENGINE_UNAVAILABLE', `The request ${method} ${path} to the engine failed: ${message}`, {
-    cause: error,
-  });
+  return new LabopsError(
+    'ENGINE_UNAVAILABLE',
+    `The request ${method} ${path} to the engine failed: ${message}`,
+    {
+      cause: error,
+    },
+  );
 }

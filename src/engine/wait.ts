@@ -14,7 +14,12 @@ export interface WaitTiming {
   deadlineMs: number;
 }
 
-export const DEFAULT_WAIT: WaitTiming = { intervalMs: 3000, backoff: 1, maxIntervalMs: 3000, deadlineMs: 180_000 };
+export const DEFAULT_WAIT: WaitTiming = {
+  intervalMs: 3000,
+  backoff: 1,
+  maxIntervalMs: 3000,
+  deadlineMs: 180_000,
+};
 export const DEFAULT_LONG_WAIT: WaitTiming = { ...DEFAULT_WAIT, deadlineMs: 600_000 };
 
 export interface WaitSpec<T> {
@@ -58,9 +63,13 @@ export async function waitFor<T>(spec: WaitSpec<T>, runtime: WaitRuntime): Promi
     }
     const event = await spec.failureEvents?.(signal);
     if (event) {
-      throw new LabopsError('ENGINE_REJECTED', `Stopped waiting for ${spec.description}: the engine reported "${event}"`, {
-        hint: `Last seen: ${lastSeen}.`,
-      });
+      throw new LabopsError(
+        'ENGINE_REJECTED',
+        `Stopped waiting for ${spec.description}: the engine reported "${event}"`,
+        {
+          hint: `Last seen: ${lastSeen}.`,
+        },
+      );
     }
     const elapsed = now() - started;
     if (elapsed >= timing.deadlineMs) {

@@ -70,7 +70,9 @@ describe('the engine client against the simulator, over loopback HTTPS', () => {
 
   it('reads an unattached domain in the data-center view as absent (the empty-body 404)', async () => {
     const [dc] = await lab.client.listDataCenters();
-    expect(await lab.client.getAttachedStorageDomain(dc!.id, '00000000-0000-0000-0000-00000000dead')).toBeUndefined();
+    expect(
+      await lab.client.getAttachedStorageDomain(dc!.id, '00000000-0000-0000-0000-00000000dead'),
+    ).toBeUndefined();
   });
 
   it("publishes the engine's SSH public key", async () => {
@@ -78,10 +80,10 @@ describe('the engine client against the simulator, over loopback HTTPS', () => {
   });
 
   it('tags requests with a correlation id and finds the engine jobs by it', async () => {
-    const hyper2 = await lab.client.findHost('hyper2');
+    const app1 = await lab.client.findVm('app1');
     const tagged = lab.client.withCorrelationId('labops-test-corr-1');
-    await tagged.activateHost(hyper2.id).catch(() => undefined);
-    const record = lab.sim.requests.find((r) => r.url.includes(`/hosts/${hyper2.id}/activate`));
+    await tagged.stopVm(app1.id);
+    const record = lab.sim.requests.find((r) => r.url.includes(`/vms/${app1.id}/stop`));
     expect(record?.correlationId).toBe('labops-test-corr-1');
     const jobs = await lab.client.listJobsByCorrelationId('labops-test-corr-1');
     expect(jobs.length).toBeGreaterThanOrEqual(1);
@@ -121,7 +123,12 @@ describe('faults, retries and timeouts', () => {
   });
 
   it('reports a persistent HTML answer clearly instead of crashing', async () => {
-    lab.sim.knobs.injectFault({ kind: 'html', method: 'GET', path: '/datacenters', count: Number.POSITIVE_INFINITY });
+    lab.sim.knobs.injectFault({
+      kind: 'html',
+      method: 'GET',
+      path: '/datacenters',
+      count: Number.POSITIVE_INFINITY,
+    });
     try {
       const error = await caught(() => lab.client.listDataCenters());
       expect(error.code).toBe('ENGINE_UNAVAILABLE');
@@ -151,7 +158,9 @@ describe('faults, retries and timeouts', () => {
     const error = await caught(() => lab.client.activateHost(hyper2.id));
     expect(error.code).toBe('ENGINE_UNAVAILABLE');
     expect(error.message).toMatch(/dropped/);
-    const posts = lab.sim.requests.filter((r) => r.method === 'POST' && r.url.includes(`/hosts/${hyper2.id}/activate`));
+    const posts = lab.sim.requests.filter(
+      (r) => r.method === 'POST' && r.url.includes(`/hosts/${hyper2.id}/activate`),
+    );
     expect(posts.length).toBe(1);
   });
 
@@ -194,7 +203,9 @@ describe('faults, retries and timeouts', () => {
   });
 
   it('refuses to start without a CA unless told it is insecure, and rejects http URLs', () => {
-    expect(() => EngineClient.create({ url: lab.sim.baseUrl, user: 'u', password: 'p' })).toThrow(/CA certificate/);
+    expect(() => EngineClient.create({ url: lab.sim.baseUrl, user: 'u', password: 'p' })).toThrow(
+      /CA certificate/,
+    );
     expect(() =>
       EngineClient.create({ url: 'http://127.0.0.1:1', user: 'u', password: 'p', insecure: true }),
     ).toThrow(/https/);

@@ -71,7 +71,12 @@ describe('the client reads every example shape of ovirt-api.md §8', () => {
 
   it('7 and 8: hosts, with string counts and the SPM flag', () => {
     const [host] = collectionOf('host', HostSchema).parse(fixture('07-host-collection.json'));
-    expect(host).toMatchObject({ name: 'hyper1', status: 'up', memory: 8371830784, spm: { status: 'spm', priority: 5 } });
+    expect(host).toMatchObject({
+      name: 'hyper1',
+      status: 'up',
+      memory: 8371830784,
+      spm: { status: 'spm', priority: 5 },
+    });
     expect(host?.summary).toEqual({ active: 2, migrating: 0, total: 2 });
     const preparing = HostSchema.parse(fixture('08-host-preparing-for-maintenance.json'));
     expect(preparing.summary?.migrating).toBe(1);
@@ -79,7 +84,12 @@ describe('the client reads every example shape of ovirt-api.md §8', () => {
 
   it('9, 10 and 11: storage domains in the global and data-center views', () => {
     const unattached = StorageDomainSchema.parse(fixture('09-storage-domain-unattached.json'));
-    expect(unattached).toMatchObject({ status: 'unattached', master: false, available: 42949672960, data_centers: [] });
+    expect(unattached).toMatchObject({
+      status: 'unattached',
+      master: false,
+      available: 42949672960,
+      data_centers: [],
+    });
     const attached = StorageDomainSchema.parse(fixture('10-storage-domain-attached-global.json'));
     expect(attached.status).toBeUndefined();
     expect(attached.master).toBe(true);
@@ -88,13 +98,25 @@ describe('the client reads every example shape of ovirt-api.md §8', () => {
   });
 
   it('13: data centers, with a string version', () => {
-    const [dc] = collectionOf('data_center', DataCenterSchema).parse(fixture('13-data-center-collection.json'));
-    expect(dc).toMatchObject({ name: 'Default', status: 'up', local: false, version: { major: 4, minor: 7 } });
+    const [dc] = collectionOf('data_center', DataCenterSchema).parse(
+      fixture('13-data-center-collection.json'),
+    );
+    expect(dc).toMatchObject({
+      name: 'Default',
+      status: 'up',
+      local: false,
+      version: { major: 4, minor: 7 },
+    });
   });
 
   it('14: image transfers, with URLs only while transferring', () => {
     const ready = ImageTransferSchema.parse(fixture('14-image-transfer-transferring.json'));
-    expect(ready).toMatchObject({ phase: 'transferring', active: false, transferred: 0, disk: { id: '456' } });
+    expect(ready).toMatchObject({
+      phase: 'transferring',
+      active: false,
+      transferred: 0,
+      disk: { id: '456' },
+    });
     expect(ready.transfer_url).toMatch(/^https:/);
     const initializing = ImageTransferSchema.parse(fixture('14b-image-transfer-initializing.json'));
     expect(initializing.transfer_url).toBeUndefined();
@@ -119,7 +141,9 @@ describe('the client reads every example shape of ovirt-api.md §8', () => {
   });
 
   it('20: an empty collection is an empty list', () => {
-    expect(collectionOf('storage_domain', StorageDomainSchema).parse(fixture('20-empty-collection.json'))).toEqual([]);
+    expect(
+      collectionOf('storage_domain', StorageDomainSchema).parse(fixture('20-empty-collection.json')),
+    ).toEqual([]);
   });
 });
 
@@ -128,7 +152,11 @@ describe('engine failures become errors a person can act on', () => {
     parseEngineFailure({ method: 'GET', path: '/hosts', status, contentType, body });
 
   it('an HTML page from a proxy names the page and says what to check', () => {
-    const error = failure(502, '<html><head><title>502 Proxy Error</title></head><body>…</body></html>', 'text/html');
+    const error = failure(
+      502,
+      '<html><head><title>502 Proxy Error</title></head><body>…</body></html>',
+      'text/html',
+    );
     expect(error.code).toBe('ENGINE_UNAVAILABLE');
     expect(error.message).toContain('HTML page titled "502 Proxy Error"');
     expect(error.hint).toContain('ovirt-engine');
@@ -141,6 +169,7 @@ describe('engine failures become errors a person can act on', () => {
   it('an unresolved placeholder and continuation lines read as a sentence', () => {
     const error = failure(
       409,
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the engine's own unresolved placeholder (ovirt-api.md §2.4)
       '{"fault":{"reason":"Operation Failed","detail":"[Cannot ${action} Storage. The relevant Storage Domain is inaccessible.\\n-Please handle Storage Domain issues and retry the operation.]"},"status":"failed"}',
       'application/json',
     );
@@ -150,7 +179,11 @@ describe('engine failures become errors a person can act on', () => {
   });
 
   it('a 500 with a JSON fault is ENGINE_UNAVAILABLE with the reason', () => {
-    const error = failure(500, '{"reason":"Internal Error","detail":"NullPointerException"}', 'application/json');
+    const error = failure(
+      500,
+      '{"reason":"Internal Error","detail":"NullPointerException"}',
+      'application/json',
+    );
     expect(error.code).toBe('ENGINE_UNAVAILABLE');
     expect(error.message).toContain('NullPointerException');
   });

@@ -1,7 +1,7 @@
 import { EngineClient, type EngineClientOptions } from '../../src/engine/engine-client.js';
+import type { WaitTiming } from '../../src/engine/wait.js';
 import { startSimulator } from '../../src/sim/index.js';
 import type { Simulator, SimulatorOptions } from '../../src/sim/types.js';
-import type { WaitTiming } from '../../src/engine/wait.js';
 
 /** A simulator running fast, and a client wired to it with waits derived from its time scale. */
 export interface SimLab {

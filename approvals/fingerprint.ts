@@ -1,0 +1,29 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The fingerprint of the state a plan depends on (design.md, Approvals): a hash of the sorted
+ * `object: state` pairs. Counters are left out by the plans themselves, so a VM's uptime ticking
+ * never voids a card; a host changing status or a VM moving does.
+ */
+export function fingerprintOf(dependsOn: Readonly<Record<string, string>>): string {
+  const entries = Object.entries(dependsOn).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return createHash('sha256').update(JSON.stringify(entries)).digest('hex').slice(0, 16);
+}
+
+/** What changed between the state a card was planned on and the state now, one line each. */
+export function describeChanges(
+  before: Readonly<Record<string, string>>,
+  after: Readonly<Record<string, string>>,
+): string[] {
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+  const lines: string[] = [];
+  for (const key of keys) {
+    const was = before[key];
+    const now = after[key];
+    if (was === now) continue;
+    if (was === undefined) lines.push(`${key}: now ${now}`);
+    else if (now === undefined) lines.push(`${key}: gone (was ${was})`);
+    else lines.push(`${key}: ${was} → ${now}`);
+  }
+  return lines;
+}

@@ -1,0 +1,220 @@
+/*
+ * Who may ask for a command, where, and who must approve it (design.md, Approvals). Pure: no
+ * I/O, no clock, no Slack. Group principals are left as groups; the approval flow expands them
+ * when a click arrives, and refuses the requester's own click there.
+ */
+
+/** Risk levels from lowest to highest; the risk decides the approval a command needs. */
+export type Risk = 'read' | 'change' | 'destructive' | 'critical';
+
+const RISK_ORDER: Readonly<Record<Risk, number>> = { read: 0, change: 1, destructive: 2, critical: 3 };
+
+/**
+ * Overrides for one command. Each field set replaces the policy's own for that command; unset
+ * fields fall back to it. An empty list allows nobody / nowhere.
+ */
+export interface PolicyRule {
+  /** A floor for the command's risk: it raises a lower planned risk and never lowers a higher one. */
+  risk?: Risk;
+  askers?: readonly string[];
+  approvers?: readonly string[];
+  channels?: readonly string[];
+  expiryMinutes?: number;
+}
+
+/**
+ * The access rules, as data. Principals are `slack:U…`/`slack:W…` (users), `slack:S…` (user
+ * groups) and `shell:NAME`. An empty list allows nobody / nowhere: the configuration loader
+ * turns lab.yml's empty lists into `'anyone'` / `'anywhere'`.
+ */
+export interface Policy {
+  /** Principals who may ask by default; `'anyone'` in the simulated lab. */
+  askers: readonly string[] | 'anyone';
+  /** Principals who may approve by default. */
+  approvers: readonly string[];
+  /** Channels where commands may run; `'anywhere'` when not restricted. The shell's channel is `shell`. */
+  channels: readonly string[] | 'anywhere';
+  /** Minutes before a pending approval expires; 15 by default. */
+  expiryMinutes: number;
+  /** Per-command rules, keyed like `"host maintenance"`. */
+  commands: Readonly<Record<string, PolicyRule>>;
+}
+
+/** One request to run a command. */
+export interface PolicyRequest {
+  /** `"<command> <sub-command>"`, e.g. `"host maintenance"`. */
+  command: string;
+  /** The risk the command's plan arrived at from the target's state. */
+  plannedRisk: Risk;
+  /** The principal asking, e.g. `slack:U0ALICE01` or `shell:operator`. */
+  requester: string;
+  /** The user groups the requester belongs to (`slack:S…`), as the adapter resolved them. */
+  requesterGroups: readonly string[];
+  /** The Slack channel id, or `shell`. */
+  channel: string;
+}
+
+/**
+ * The policy's answer. When allowed:
+ * - `risk`: the effective risk, the planned one raised to the rule's floor;
+ * - `required`: how many approvals the job waits for (0 runs at once);
+ * - `approvers`: who may give them — the requester alone for `change`, otherwise the configured
+ *   approvers minus the requester, groups left as groups;
+ * - `requesterConfirms`: the approval is the requester's own confirmation of the plan;
+ * - `expiresInMs`: how long a pending approval stays valid for this command.
+ */
+export type PolicyDecision =
+  | { allowed: false; reason: string }
+  | {
+      allowed: true;
+      risk: Risk;
+      required: 0 | 1 | 2;
+      approvers: readonly string[];
+      requesterConfirms: boolean;
+      expiresInMs: number;
+    };
+
+/** True when risk `a` is `b` or higher. */
+export function riskAtLeast(a: Risk, b: Risk): boolean {
+  return RISK_ORDER[a] >= RISK_ORDER[b];
+}
+
+/** The higher of two risks. */
+export function maxRisk(a: Risk, b: Risk): Risk {
+  return riskAtLeast(a, b) ? a : b;
+}
+
+/** `slack:S…` is a user group; every other principal is one person. */
+function isGroupPrincipal(principal: string): boolean {
+  return principal.startsWith('slack:S');
+}
+
+function getRule(policy: Policy, command: string): PolicyRule | undefined {
+  // hasOwn: a command named like `constructor` must not find Object.prototype.
+  return Object.hasOwn(policy.commands, command) ? policy.commands[command] : undefined;
+}
+
+function formatList(items: readonly string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
+}
+
+function formatChannel(channel: string): string {
+  return channel === 'shell' ? 'the shell' : channel;
+}
+
+function isChannelAllowed(channels: readonly string[] | 'anywhere', channel: string): boolean {
+  return channels === 'anywhere' || channels.includes(channel);
+}
+
+function isAskerAllowed(
+  askers: readonly string[] | 'anyone',
+  requester: string,
+  requesterGroups: readonly string[],
+): boolean {
+  return askers === 'anyone' || askers.includes(requester) || requesterGroups.some((g) => askers.includes(g));
+}
+
+const REQUIRED: Readonly<Record<Risk, 0 | 1 | 2>> = { read: 0, change: 1, destructive: 1, critical: 2 };
+
+/**
+ * Decides whether a request may go ahead and what approval it needs. In order:
+ *
+ * 1. The rule for `request.command` (if any) replaces the policy's askers, approvers, channels
+ *    and expiry for that command; the effective risk is the higher of the planned risk and the
+ *    rule's `risk` (a rule never lowers a plan's risk).
+ * 2. Channel: the request's channel must be listed (or channels be `'anywhere'`); otherwise
+ *    refused, naming the allowed channels. This applies to `read` commands too.
+ * 3. Asker: the requester must be listed directly, or one of `requesterGroups` be listed (or
+ *    askers be `'anyone'`); otherwise refused, naming who may ask.
+ * 4. By effective risk:
+ *    - `read`: runs at once — `required: 0`, no approvers;
+ *    - `change`: the requester confirms the plan — `required: 1`, `approvers: [requester]`,
+ *      `requesterConfirms: true`;
+ *    - `destructive`: one approver other than the requester;
+ *    - `critical`: two distinct approvers other than the requester.
+ *    Approvers are the configured ones without the requester, duplicates dropped. A group stays
+ *    one principal (even one the requester belongs to): it can supply any number of approvers,
+ *    so any group makes the count reachable. With no group and fewer individual approvers than
+ *    required, the request is refused, saying how many are needed and that lab.yml names too few.
+ * 5. `expiresInMs` is the effective expiry in milliseconds, reported for every risk.
+ */
+export function evaluatePolicy(policy: Policy, request: PolicyRequest): PolicyDecision {
+  const rule = getRule(policy, request.command);
+  const channels = rule?.channels ?? policy.channels;
+  const askers = rule?.askers ?? policy.askers;
+  const configuredApprovers = rule?.approvers ?? policy.approvers;
+  const expiryMinutes = rule?.expiryMinutes ?? policy.expiryMinutes;
+  const risk = rule?.risk === undefined ? request.plannedRisk : maxRisk(request.plannedRisk, rule.risk);
+  const expiresInMs = expiryMinutes * 60_000;
+  const name = `/${request.command}`;
+
+  if (!isChannelAllowed(channels, request.channel)) {
+    const where =
+      channels === 'anywhere' || channels.length === 0
+        ? 'is not allowed in any channel by lab.yml'
+        : `may only be run in ${formatList(channels.map(formatChannel))}`;
+    return {
+      allowed: false,
+      reason: `${name} ${where}, not in ${formatChannel(request.channel)}.`,
+    };
+  }
+
+  if (!isAskerAllowed(askers, request.requester, request.requesterGroups)) {
+    const who =
+      askers === 'anyone' || askers.length === 0
+        ? 'nobody may ask for it under lab.yml'
+        : `only ${formatList(askers)} may ask for it`;
+    return { allowed: false, reason: `You (${request.requester}) may not run ${name}: ${who}.` };
+  }
+
+  const required = REQUIRED[risk];
+  if (risk === 'read') {
+    return { allowed: true, risk, required, approvers: [], requesterConfirms: false, expiresInMs };
+  }
+  if (risk === 'change') {
+    return {
+      allowed: true,
+      risk,
+      required,
+      approvers: [request.requester],
+      requesterConfirms: true,
+      expiresInMs,
+    };
+  }
+
+  const approvers = [...new Set(configuredApprovers)].filter((p) => p !== request.requester);
+  const hasGroup = approvers.some(isGroupPrincipal);
+  const people = approvers.filter((p) => !isGroupPrincipal(p)).length;
+  if (!hasGroup && people < required) {
+    const needed = required === 1 ? 'one approver' : `${required} distinct approvers`;
+    const names = people === 0 ? 'none' : `only ${people} (${formatList(approvers)})`;
+    const key =
+      rule?.approvers === undefined ? 'policy.approvers' : `policy.commands["${request.command}"].approvers`;
+    return {
+      allowed: false,
+      reason:
+        `${name} is ${risk} and needs ${needed} other than you, but lab.yml's policy names ${names} ` +
+        `besides you — add approvers to ${key}.`,
+    };
+  }
+  return { allowed: true, risk, required, approvers, requesterConfirms: false, expiresInMs };
+}
+
+/**
+ * Whether the requester may ask for `command` in `channel` at all (steps 1–3 of evaluatePolicy),
+ * so help lists only what the caller may run. It does not check that enough approvers exist.
+ */
+export function canAsk(
+  policy: Policy,
+  command: string,
+  requester: string,
+  requesterGroups: readonly string[],
+  channel: string,
+): boolean {
+  const rule = getRule(policy, command);
+  return (
+    isChannelAllowed(rule?.channels ?? policy.channels, channel) &&
+    isAskerAllowed(rule?.askers ?? policy.askers, requester, requesterGroups)
+  );
+}

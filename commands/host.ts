@@ -1,0 +1,322 @@
+import { z } from 'zod';
+import { type CommandContext, defineChange, defineCommand, defineRead, type Plan } from '../src/command.js';
+import type { Host, Vm } from '../src/engine/types.js';
+import { LabopsError } from '../src/errors.js';
+import { defineStep } from '../src/jobs/steps.js';
+import { formatBytes, type View } from '../src/view.js';
+
+const hostArg = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a host name such as hyper1');
+
+/** VMs the engine will not move by itself: pinned, or migratable only by hand. */
+function isStuck(vm: Vm): boolean {
+  return vm.affinity === 'pinned' || vm.affinity === 'user_migratable';
+}
+
+function isRunning(vm: Vm): boolean {
+  return vm.status !== 'down' && vm.hostId !== undefined;
+}
+
+function describeVm(vm: Vm): string {
+  return vm.status === 'up' ? vm.name : `${vm.name} (${vm.status})`;
+}
+
+function hostFlags(host: Host): string {
+  return [host.status, host.isSpm ? 'SPM' : undefined].filter(Boolean).join(' · ');
+}
+
+async function findHostOrExplain(ctx: CommandContext, name: string): Promise<Host> {
+  try {
+    return await ctx.engine.findHost(name, { signal: ctx.signal });
+  } catch (error) {
+    if (error instanceof LabopsError && error.code === 'NOT_FOUND') {
+      const known = (await ctx.engine.listHosts({ signal: ctx.signal })).map((h) => h.name);
+      throw new LabopsError('NOT_FOUND', `There is no host "${name}" in the engine.`, {
+        hint: known.length
+          ? `Hosts: ${known.join(', ')}.`
+          : 'The engine has no hosts yet: /host add NAME ADDRESS.',
+      });
+    }
+    throw error;
+  }
+}
+
+const status = defineRead({
+  name: 'status',
+  summary: 'Hosts with their status, VMs and the SPM role',
+  usage: 'status [HOST]',
+  examples: ['/host status', '/host status hyper1'],
+  argsSpec: { positionals: [{ name: 'host', description: 'one host to show in detail' }], flags: {} },
+  args: z.object({ host: hostArg.optional() }),
+  risk: 'read',
+  async run(ctx, args): Promise<View> {
+    const [hosts, vms] = await Promise.all([
+      args.host
+        ? findHostOrExplain(ctx, args.host).then((h) => [h])
+        : ctx.engine.listHosts({ signal: ctx.signal }),
+      ctx.engine.listVms({}, { signal: ctx.signal }),
+    ]);
+    const lines = hosts
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .flatMap((host) => {
+        const here = vms.filter((vm) => vm.hostId === host.id && isRunning(vm));
+        const head = `${host.name}  ${hostFlags(host)}  ${here.length} VM${here.length === 1 ? '' : 's'}`;
+        if (!args.host) return [head];
+        return [
+          head,
+          `VMs: ${here.length ? here.map(describeVm).join(', ') : 'none'}`,
+          `address ${host.address ?? '?'}, memory ${formatBytes(host.memoryBytes)}`,
+        ];
+      });
+    const up = hosts.filter((h) => h.status === 'up').length;
+    return {
+      title: args.host ? `Host ${hosts[0]?.name}` : 'Hosts',
+      state: args.host
+        ? { text: hosts[0]?.status ?? 'unknown', tone: hosts[0]?.status === 'up' ? 'ok' : 'warn' }
+        : { text: `${up} of ${hosts.length} up`, tone: up === hosts.length ? 'ok' : 'warn' },
+      sections: [{ lines: lines.length ? lines : ['The engine has no hosts.'] }],
+    };
+  },
+});
+
+/** The maintenance plan: which VMs migrate where, which block, the SPM, and the risk they imply. */
+async function planMaintenance(ctx: CommandContext, name: string, reason: string | undefined): Promise<Plan> {
+  const host = await findHostOrExplain(ctx, name);
+  if (host.status === 'maintenance') {
+    throw new LabopsError('CONFLICT', `${host.name} is already in maintenance.`, {
+      hint: `/host activate ${host.name} brings it back.`,
+    });
+  }
+  if (host.status === 'preparing_for_maintenance') {
+    throw new LabopsError(
+      'CONFLICT',
+      `${host.name} is already going into maintenance (preparing_for_maintenance).`,
+      {
+        hint: 'Its VMs are migrating; /host status shows where it stands. A VM that cannot migrate keeps it there.',
+      },
+    );
+  }
+  const [hosts, vms] = await Promise.all([
+    ctx.engine.listHosts({ signal: ctx.signal }),
+    ctx.engine.listVms({}, { signal: ctx.signal }),
+  ]);
+  const peers = hosts.filter((h) => h.id !== host.id && h.clusterId === host.clusterId);
+  const targets = peers.filter((h) => h.status === 'up');
+  const load = new Map(
+    hosts.map((h) => [h.id, vms.filter((vm) => vm.hostId === h.id && isRunning(vm)).length]),
+  );
+  const resident = vms
+    .filter((vm) => vm.hostId === host.id && isRunning(vm))
+    .sort((a, b) => a.name.localeCompare(b.name));
+
+  const impact: string[] = [];
+  const blockers: string[] = [];
+  const riskReasons: string[] = [];
+  for (const vm of resident) {
+    if (isStuck(vm)) {
+      blockers.push(
+        `${vm.name} is ${vm.affinity === 'pinned' ? 'pinned to' : 'migratable only by hand from'} ${host.name}: the engine will not move it, so ${host.name} will stay in preparing_for_maintenance until it is stopped or migrated.`,
+      );
+      continue;
+    }
+    // The engine's scheduler picks the target; the least loaded up host is what it usually picks.
+    const target = [...targets].sort((a, b) => (load.get(a.id) ?? 0) - (load.get(b.id) ?? 0))[0];
+    if (!target) {
+      blockers.push(`${vm.name} has nowhere to go: no other host of the cluster is up.`);
+      continue;
+    }
+    load.set(target.id, (load.get(target.id) ?? 0) + 1);
+    impact.push(`${vm.name} → ${target.name} (live migration)`);
+  }
+  if (resident.length === 0) impact.push(`No VMs run on ${host.name}; nothing migrates.`);
+  if (host.isSpm) {
+    impact.push(
+      targets.length
+        ? `${host.name} is the SPM: the role moves to another host and the data center is briefly not up.`
+        : `${host.name} is the SPM and no other host is up to take the role: storage operations stop.`,
+    );
+  }
+  if (host.status === 'up' && targets.length === 0) {
+    riskReasons.push(`${host.name} is the last active host of its cluster.`);
+  }
+  if (blockers.length) riskReasons.push('VMs would be stranded on it.');
+
+  const dependsOn: Record<string, string> = {};
+  for (const h of [host, ...peers]) dependsOn[`host ${h.name}`] = h.status + (h.isSpm ? ', SPM' : '');
+  for (const vm of resident) dependsOn[`vm ${vm.name}`] = `${vm.status} on ${host.name}, ${vm.affinity}`;
+
+  const steps: Plan['steps'] = [
+    {
+      kind: 'host.deactivate',
+      title: `Put ${host.name} into maintenance`,
+      params: { hostId: host.id, hostName: host.name, ...(reason ? { reason } : {}) },
+      shows: [`POST /hosts/${host.id}/deactivate`, `wait until ${host.name} is in maintenance`],
+    },
+  ];
+  if (host.isSpm && targets.length) {
+    steps.push({
+      kind: 'datacenter.wait-up',
+      title: `Wait for data center ${ctx.lab.dataCenter} to be up with a new SPM`,
+      params: { dataCenter: ctx.lab.dataCenter },
+      shows: [`GET /datacenters (until ${ctx.lab.dataCenter} is up)`],
+    });
+  }
+  return {
+    summary: `Put ${host.name} into maintenance${reason ? ` (${reason})` : ''}`,
+    risk: riskReasons.length ? 'critical' : 'destructive',
+    riskReasons,
+    impact,
+    warnings: [],
+    blockers,
+    locks: [`host:${host.name}`],
+    dependsOn,
+    steps,
+  };
+}
+
+const maintenance = defineChange({
+  name: 'maintenance',
+  summary: 'Migrate the VMs away and put a host into maintenance',
+  usage: 'maintenance HOST [--reason TEXT]',
+  examples: ['/host maintenance hyper1', '/host maintenance hyper2 --reason "kernel update"'],
+  argsSpec: {
+    positionals: [{ name: 'host', required: true, description: 'the host to put into maintenance' }],
+    flags: { reason: { type: 'string', description: 'why, shown in the engine and the audit trail' } },
+  },
+  args: z.object({ host: hostArg, reason: z.string().max(200).optional() }),
+  risk: 'destructive',
+  plan: (ctx, args) => planMaintenance(ctx, args.host, args.reason),
+});
+
+const activate = defineChange({
+  name: 'activate',
+  summary: 'Bring a host back from maintenance',
+  usage: 'activate HOST',
+  examples: ['/host activate hyper1'],
+  argsSpec: {
+    positionals: [{ name: 'host', required: true, description: 'the host to activate' }],
+    flags: {},
+  },
+  args: z.object({ host: hostArg }),
+  risk: 'change',
+  async plan(ctx, args): Promise<Plan> {
+    const host = await findHostOrExplain(ctx, args.host);
+    if (host.status === 'up') {
+      throw new LabopsError('CONFLICT', `${host.name} is already up.`, { hint: 'Nothing to do.' });
+    }
+    if (host.status === 'preparing_for_maintenance') {
+      throw new LabopsError('CONFLICT', `${host.name} is still going into maintenance.`, {
+        hint: 'Wait until it reaches maintenance (VMs pinned to it keep it there), then activate it.',
+      });
+    }
+    return {
+      summary: `Activate ${host.name}`,
+      risk: 'change',
+      riskReasons: [],
+      impact: [`${host.name}: ${host.status} → up; the engine schedules VMs on it again.`],
+      warnings: [],
+      blockers: [],
+      locks: [`host:${host.name}`],
+      dependsOn: { [`host ${host.name}`]: host.status },
+      steps: [
+        {
+          kind: 'host.activate',
+          title: `Activate ${host.name}`,
+          params: { hostId: host.id, hostName: host.name },
+          shows: [`POST /hosts/${host.id}/activate`, `wait until ${host.name} is up`],
+        },
+      ],
+    };
+  },
+});
+
+export const hostCommand = defineCommand({
+  name: 'host',
+  summary: 'Hypervisors: status, maintenance, activation',
+  subcommands: [status, maintenance, activate],
+});
+
+const HostStepParams = z.object({ hostId: z.string(), hostName: z.string(), reason: z.string().optional() });
+
+/** The engine steps of /host, run by the executor. */
+export const hostSteps = [
+  defineStep({
+    kind: 'host.deactivate',
+    params: HostStepParams,
+    async run(ctx, params) {
+      const host = await ctx.engine.getHost(params.hostId, { signal: ctx.signal });
+      if (host.status === 'maintenance')
+        return { status: 'ok', detail: `${params.hostName} was already in maintenance` };
+      const since = await ctx.engine.getLastEventIndex({ signal: ctx.signal });
+      await ctx.engine.deactivateHost(params.hostId, params.reason, { signal: ctx.signal });
+      let last = '';
+      await ctx.engine.waitForHostStatus(params.hostId, ['maintenance'], {
+        signal: ctx.signal,
+        sinceEventIndex: since,
+        onPoll: (seen) => {
+          if (seen !== last) ctx.output(`${params.hostName}: ${seen}`);
+          last = seen;
+        },
+      });
+      return { status: 'changed' };
+    },
+    async verify(ctx, params) {
+      const host = await ctx.engine.getHost(params.hostId, { signal: ctx.signal });
+      if (host.status !== 'maintenance') {
+        throw new LabopsError('CONFLICT', `${params.hostName} is ${host.status}, not in maintenance.`);
+      }
+      const vms = await ctx.engine.listVms({ hostName: params.hostName }, { signal: ctx.signal });
+      const left = vms.filter((vm) => vm.hostId === params.hostId && isRunning(vm));
+      if (left.length) {
+        throw new LabopsError(
+          'CONFLICT',
+          `${left.map((v) => v.name).join(', ')} still run on ${params.hostName}.`,
+        );
+      }
+      return `${params.hostName} is in maintenance with no VMs`;
+    },
+  }),
+  defineStep({
+    kind: 'host.activate',
+    params: HostStepParams,
+    async run(ctx, params) {
+      const host = await ctx.engine.getHost(params.hostId, { signal: ctx.signal });
+      if (host.status === 'up') return { status: 'ok', detail: `${params.hostName} was already up` };
+      await ctx.engine.activateHost(params.hostId, { signal: ctx.signal });
+      await ctx.engine.waitForHostStatus(params.hostId, ['up'], {
+        signal: ctx.signal,
+        onPoll: (seen) => ctx.output(`${params.hostName}: ${seen}`),
+      });
+      return { status: 'changed' };
+    },
+    async verify(ctx, params) {
+      const host = await ctx.engine.getHost(params.hostId, { signal: ctx.signal });
+      if (host.status !== 'up')
+        throw new LabopsError('CONFLICT', `${params.hostName} is ${host.status}, not up.`);
+      return `${params.hostName} is up`;
+    },
+  }),
+  defineStep({
+    kind: 'datacenter.wait-up',
+    params: z.object({ dataCenter: z.string() }),
+    async run(ctx, params) {
+      const dc = await ctx.engine.findDataCenter(params.dataCenter, { signal: ctx.signal });
+      await ctx.engine.waitForDataCenterUp(dc.id, {
+        signal: ctx.signal,
+        onPoll: (s) => ctx.output(`data center: ${s}`),
+      });
+      return { status: 'ok' };
+    },
+    async verify(ctx, params) {
+      const [dc, hosts] = await Promise.all([
+        ctx.engine.findDataCenter(params.dataCenter, { signal: ctx.signal }),
+        ctx.engine.listHosts({ signal: ctx.signal }),
+      ]);
+      const spm = hosts.find((h) => h.isSpm);
+      return `data center ${dc.name} is ${dc.status}${spm ? `, SPM ${spm.name}` : ''}`;
+    },
+  }),
+];

@@ -1,0 +1,12 @@
+import { CommandRegistry } from '../src/command.js';
+import type { StepDefinition } from '../src/jobs/steps.js';
+import { hostCommand, hostSteps } from './host.js';
+import { labCommand } from './lab.js';
+
+/** Every slash command labops answers, in the order help lists them (the manifest lists the same). */
+export function createRegistry(): CommandRegistry {
+  return new CommandRegistry([labCommand, hostCommand]);
+}
+
+/** Every kind of step a job may hold. */
+export const allSteps: readonly StepDefinition[] = [...hostSteps];

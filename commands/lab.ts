@@ -1,0 +1,161 @@
+import { z } from 'zod';
+import { type CommandContext, defineCommand, defineDirect, defineRead } from '../src/command.js';
+import type { DataCenter, StorageDomain } from '../src/engine/types.js';
+import type { JobRecord } from '../src/store/types.js';
+import { formatBytes, type View } from '../src/view.js';
+
+/** The data center's id never changes for a client: remember it so status is one round of reads. */
+const dataCenterIds = new WeakMap<object, Map<string, string>>();
+
+async function readDomains(ctx: CommandContext): Promise<{ dc: DataCenter; domains: StorageDomain[] }> {
+  const cache = dataCenterIds.get(ctx.engine) ?? new Map<string, string>();
+  dataCenterIds.set(ctx.engine, cache);
+  const known = cache.get(ctx.lab.dataCenter);
+  if (known) {
+    const [dc, domains] = await Promise.all([
+      ctx.engine.getDataCenter(known, { signal: ctx.signal }),
+      ctx.engine.listAttachedStorageDomains(known, { signal: ctx.signal }),
+    ]);
+    return { dc, domains };
+  }
+  const dc = await ctx.engine.findDataCenter(ctx.lab.dataCenter, { signal: ctx.signal });
+  cache.set(ctx.lab.dataCenter, dc.id);
+  return { dc, domains: await ctx.engine.listAttachedStorageDomains(dc.id, { signal: ctx.signal }) };
+}
+
+function describeJob(job: JobRecord, now: number): string {
+  const age = Math.max(0, Math.round((now - (job.startedAt ?? job.createdAt)) / 60_000));
+  return `${job.id}  /${job.command.split(' ')[0]} ${job.text} — ${job.status.replace('_', ' ')}, ${job.requester}${age ? `, ${age} min ago` : ''}`;
+}
+
+const status = defineRead({
+  name: 'status',
+  summary: 'The whole lab in one answer: data center, hosts, storage, jobs, approvals',
+  usage: 'status',
+  examples: ['/lab status'],
+  argsSpec: { positionals: [], flags: {} },
+  args: z.object({}),
+  risk: 'read',
+  async run(ctx): Promise<View> {
+    // Independent reads at once: the answer costs about one engine round trip (design.md benchmark).
+    const [{ dc, domains }, hosts, vms] = await Promise.all([
+      readDomains(ctx),
+      ctx.engine.listHosts({ signal: ctx.signal }),
+      ctx.engine.listVms({}, { signal: ctx.signal }),
+    ]);
+    const up = hosts.filter((h) => h.status === 'up').length;
+    const active = domains.filter((d) => d.status === 'active').length;
+    const healthy = dc.status === 'up' && up === hosts.length && active === domains.length;
+    const hostLines = hosts
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((h) => {
+        const count = vms.filter((vm) => vm.hostId === h.id && vm.status !== 'down').length;
+        return `${h.name}  ${h.status}  ${count} VM${count === 1 ? '' : 's'}${h.isSpm ? '  SPM' : ''}`;
+      });
+    const domainLines = domains
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map(
+        (d) =>
+          `${d.name}  ${d.status ?? '?'}  ${d.type}${d.isMaster ? ' master' : ''}  ${formatBytes(d.availableBytes)} free`,
+      );
+    const running = ctx.jobs.list({ active: true, limit: 3 });
+    const pending = ctx.jobs.pendingApprovals().slice(0, 2);
+    const now = ctx.clock();
+    const activity = [
+      ...running.map((j) => describeJob(j, now)),
+      ...pending.map((p) => `${p.id} awaits approval: /${p.command} (${p.requester})`),
+    ];
+    return {
+      title: `Lab status${ctx.lab.simulated ? ' — SIMULATED LAB' : ''}`,
+      state: {
+        text: `${dc.name} ${dc.status} · hosts ${up}/${hosts.length} up · storage ${active}/${domains.length} active`,
+        tone: healthy ? 'ok' : 'warn',
+      },
+      sections: [
+        { heading: 'Hosts', lines: hostLines.length ? hostLines : ['none'] },
+        { heading: 'Storage', lines: domainLines.length ? domainLines : ['no domain attached'] },
+        { heading: 'Jobs', lines: activity.length ? activity : ['nothing running, nothing waiting'] },
+      ],
+    };
+  },
+});
+
+const jobs = defineRead({
+  name: 'jobs',
+  summary: 'Running and recent jobs',
+  usage: 'jobs [--all]',
+  examples: ['/lab jobs', '/lab jobs --all'],
+  argsSpec: {
+    positionals: [],
+    flags: { all: { type: 'boolean', description: 'the last 50 jobs, not just 10' } },
+  },
+  args: z.object({ all: z.boolean().optional() }),
+  risk: 'read',
+  async run(ctx, args): Promise<View> {
+    const now = ctx.clock();
+    const active = ctx.jobs.list({ active: true, limit: 20 });
+    const recent = ctx.jobs
+      .list({ limit: args.all ? 50 : 10 })
+      .filter((j) => !active.some((a) => a.id === j.id));
+    return {
+      title: 'Jobs',
+      state: { text: `${active.length} running or waiting`, tone: 'info' },
+      sections: [
+        {
+          heading: 'Running and waiting',
+          lines: active.length ? active.map((j) => describeJob(j, now)) : ['none'],
+        },
+        { heading: 'Recent', lines: recent.length ? recent.map((j) => describeJob(j, now)) : ['none'] },
+      ],
+    };
+  },
+});
+
+const cancel = defineDirect({
+  name: 'cancel',
+  summary: 'Stop a job between steps (a running remote command is signalled)',
+  usage: 'cancel JOB',
+  examples: ['/lab cancel job-7k2m'],
+  argsSpec: {
+    positionals: [{ name: 'job', required: true, description: 'the job id from /lab jobs' }],
+    flags: {},
+  },
+  args: z.object({ job: z.string().regex(/^[a-z0-9-]{3,40}$/, 'must be a job id such as job-7k2m') }),
+  risk: 'change',
+  async direct(ctx, args): Promise<View> {
+    const message = ctx.jobs.cancel(args.job, ctx.caller.principal);
+    return { title: `Cancel ${args.job}`, state: { text: message, tone: 'info' }, sections: [] };
+  },
+});
+
+const audit = defineRead({
+  name: 'audit',
+  summary: 'The audit trail: requests, approvals, denials, expiries, steps and results',
+  usage: 'audit [N]',
+  examples: ['/lab audit', '/lab audit 50'],
+  argsSpec: {
+    positionals: [{ name: 'count', description: 'how many events (default 10, at most 200)' }],
+    flags: {},
+  },
+  args: z.object({ count: z.coerce.number().int().min(1).max(200).optional() }),
+  risk: 'read',
+  async run(ctx, args): Promise<View> {
+    const events = ctx.jobs.audit(args.count ?? 10);
+    const lines = events.map((e) => {
+      const time = new Date(e.at).toISOString().slice(11, 19);
+      return `${time} ${e.type} ${e.actor}${e.jobId ? ` ${e.jobId}` : ''}${e.summary ? ` — ${e.summary}` : ''}`;
+    });
+    return {
+      title: 'Audit trail',
+      state: { text: `the last ${events.length} events, newest first`, tone: 'info' },
+      sections: [{ lines: lines.length ? lines : ['nothing yet'], code: true }],
+      footer: 'The full trail exports as JSON lines: npm start -- --export-audit',
+    };
+  },
+});
+
+export const labCommand = defineCommand({
+  name: 'lab',
+  summary: 'The whole lab: status, jobs, cancel, audit',
+  subcommands: [status, jobs, cancel, audit],
+});

@@ -1,0 +1,236 @@
+import type { LabInfo } from '../command.js';
+import type { EngineClient } from '../engine/engine-client.js';
+import { LabopsError, toLabopsError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { JobRecord, StepRecord, StepStatus, Store } from '../store/types.js';
+import type { Clock } from '../time.js';
+import type { EventBus } from './events.js';
+import { OutcomeUnknownError, type StepContext, type StepRegistry } from './steps.js';
+
+const TAIL_LINES = 40;
+const TAIL_BYTES = 4096;
+
+export interface ExecutorOptions {
+  store: Store;
+  steps: StepRegistry;
+  engine: EngineClient;
+  lab: LabInfo;
+  bus: EventBus;
+  clock: Clock;
+  logger: Logger;
+  /** A step without its own timeout gets this one. */
+  defaultStepTimeoutMs: number;
+}
+
+/**
+ * Runs jobs: a persisted plan of steps, in order, each reporting ok / changed / failed / unknown
+ * with its duration and a bounded output tail, its end state checked after it. A failed step stops
+ * the job and the report says which step, why, and what was already changed.
+ */
+export class JobExecutor {
+  private readonly options: ExecutorOptions;
+  private readonly running = new Map<string, AbortController>();
+  private readonly finished = new Map<string, Promise<JobRecord>>();
+
+  constructor(options: ExecutorOptions) {
+    this.options = options;
+  }
+
+  /**
+   * Runs a queued job to its end. Only one caller can move a job from queued to running (the
+   * store's compare-and-set), so a job never runs twice — a second call answers the same outcome.
+   */
+  run(jobId: string): Promise<JobRecord> {
+    const existing = this.finished.get(jobId);
+    if (existing) return existing;
+    const { store, clock } = this.options;
+    if (!store.transitionJob(jobId, ['queued'], 'running', { at: clock() })) {
+      const job = store.getJob(jobId);
+      if (!job) return Promise.reject(new LabopsError('NOT_FOUND', `There is no job ${jobId}.`));
+      return Promise.resolve(job);
+    }
+    const outcome = this.runSteps(jobId).finally(() => {
+      this.running.delete(jobId);
+    });
+    this.finished.set(jobId, outcome);
+    return outcome;
+  }
+
+  /** The outcome of a job this process started, if any. */
+  whenFinished(jobId: string): Promise<JobRecord> | undefined {
+    return this.finished.get(jobId);
+  }
+
+  isRunning(jobId: string): boolean {
+    return this.running.has(jobId);
+  }
+
+  /** Aborts a running job: the current step's signal fires (a remote command gets TERM), later steps do not start. */
+  cancel(jobId: string, by: string): boolean {
+    const controller = this.running.get(jobId);
+    if (!controller) return false;
+    controller.abort(new LabopsError('CANCELLED', `Cancelled by ${by}.`));
+    return true;
+  }
+
+  private async runSteps(jobId: string): Promise<JobRecord> {
+    const { store, bus, clock, logger } = this.options;
+    const controller = new AbortController();
+    this.running.set(jobId, controller);
+    // Let whoever started the job report that first (the click's answer), then show the job.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    let job = store.getJob(jobId)!;
+    const steps = store.listSteps(jobId);
+    store.appendAudit({
+      at: clock(),
+      type: 'job:started',
+      actor: 'labops',
+      jobId,
+      approvalId: undefined,
+      detail: {},
+    });
+    bus.emit({ type: 'job:started', job, steps });
+
+    const changed: string[] = [];
+    let failure: { step: StepRecord; error: LabopsError; status: StepStatus } | undefined;
+    for (const step of steps) {
+      if (controller.signal.aborted) {
+        failure ??= { step, error: toLabopsError(controller.signal.reason), status: 'cancelled' };
+        store.updateStep(jobId, step.index, { status: 'cancelled' });
+        continue;
+      }
+      if (failure) {
+        store.updateStep(jobId, step.index, { status: 'skipped' });
+        continue;
+      }
+      const result = await this.runStep(job, step, controller.signal);
+      store.appendAudit({
+        at: clock(),
+        type: 'step:finished',
+        actor: 'labops',
+        jobId,
+        approvalId: undefined,
+        detail: {
+          index: step.index,
+          title: step.title,
+          status: result.record.status,
+          durationMs: result.record.durationMs,
+        },
+      });
+      bus.emit({ type: 'step:finished', job, step: result.record });
+      if (result.record.status === 'changed') changed.push(step.title);
+      if (result.error) failure = { step: result.record, error: result.error, status: result.record.status };
+    }
+
+    const at = clock();
+    if (!failure) {
+      store.transitionJob(jobId, ['running'], 'succeeded', { at });
+    } else if (failure.status === 'cancelled') {
+      store.transitionJob(jobId, ['running'], 'cancelled', {
+        at,
+        error: `${failure.error.message} Stopped before step ${failure.step.index + 1} (${failure.step.title}).${describeChanged(changed)}`,
+      });
+    } else {
+      const what = failure.status === 'unknown' ? 'has an unknown outcome' : 'failed';
+      store.transitionJob(jobId, ['running'], 'failed', {
+        at,
+        error: `Step ${failure.step.index + 1} (${failure.step.title}) ${what}: ${failure.error.message}${failure.error.hint ? ` ${failure.error.hint}` : ''}${describeChanged(changed)}`,
+      });
+    }
+    store.releaseLocks(jobId);
+    job = store.getJob(jobId)!;
+    store.appendAudit({
+      at,
+      type: `job:${job.status}`,
+      actor: 'labops',
+      jobId,
+      approvalId: undefined,
+      detail: job.error ? { error: job.error } : {},
+    });
+    logger.info({ jobId, status: job.status, command: job.command }, 'job finished');
+    const finalSteps = store.listSteps(jobId);
+    bus.emit({ type: 'job:finished', job, steps: finalSteps });
+    return job;
+  }
+
+  private async runStep(
+    job: JobRecord,
+    step: StepRecord,
+    jobSignal: AbortSignal,
+  ): Promise<{ record: StepRecord; error?: LabopsError }> {
+    const { store, bus, clock, steps, lab } = this.options;
+    const spec = job.steps[step.index];
+    const startedAt = clock();
+    store.updateStep(job.id, step.index, { status: 'running', startedAt });
+    bus.emit({ type: 'step:started', job, step: { ...step, status: 'running', startedAt } });
+
+    const tail: string[] = [];
+    const timeoutMs = spec?.timeoutMs ?? this.options.defaultStepTimeoutMs;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = AbortSignal.any([jobSignal, timeout]);
+    const ctx: StepContext = {
+      jobId: job.id,
+      engine: this.options.engine.withCorrelationId(job.id),
+      lab,
+      clock,
+      signal,
+      output: (line) => {
+        tail.push(line);
+        if (tail.length > TAIL_LINES) tail.shift();
+        bus.emit({ type: 'step:output', jobId: job.id, index: step.index, line });
+      },
+      progress: (fraction, text) =>
+        bus.emit({ type: 'step:progress', jobId: job.id, index: step.index, fraction, text }),
+    };
+
+    let status: StepStatus;
+    let detail: string | undefined;
+    let endState: string | undefined;
+    let error: LabopsError | undefined;
+    try {
+      const definition = steps.get(step.kind);
+      const params = definition.params.parse(spec?.params ?? {});
+      const outcome = await definition.run(ctx, params);
+      endState = definition.verify ? await definition.verify(ctx, params) : undefined;
+      status = outcome.status;
+      detail = outcome.detail;
+    } catch (thrown) {
+      error = toLabopsError(thrown);
+      if (timeout.aborted && !jobSignal.aborted) {
+        error = new LabopsError(
+          'TIMEOUT',
+          `The step did not finish within ${Math.round(timeoutMs / 1000)} s.`,
+          {
+            cause: thrown,
+          },
+        );
+      }
+      status = jobSignal.aborted ? 'cancelled' : thrown instanceof OutcomeUnknownError ? 'unknown' : 'failed';
+      detail = error.message;
+      if (error.code === 'INTERNAL')
+        this.options.logger.error({ err: thrown, jobId: job.id }, 'step crashed');
+    }
+    const finishedAt = clock();
+    const patch = {
+      status,
+      finishedAt,
+      durationMs: finishedAt - startedAt,
+      tail: boundTail(tail.join('\n')),
+      detail,
+      endState,
+    };
+    store.updateStep(job.id, step.index, patch);
+    const record: StepRecord = { ...step, ...patch, startedAt };
+    return error ? { record, error } : { record };
+  }
+}
+
+function describeChanged(changed: string[]): string {
+  return changed.length === 0
+    ? ' Nothing was changed.'
+    : ` Already changed: ${changed.map((t) => `"${t}"`).join(', ')}.`;
+}
+
+function boundTail(text: string): string {
+  return text.length <= TAIL_BYTES ? text : text.slice(text.length - TAIL_BYTES);
+}

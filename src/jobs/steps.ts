@@ -1,0 +1,60 @@
+import type { z } from 'zod';
+import type { LabInfo } from '../command.js';
+import type { EngineClient } from '../engine/engine-client.js';
+import { LabopsError } from '../errors.js';
+import type { Clock } from '../time.js';
+
+/** What a running step may touch. The engine client tags every request with the job's id. */
+export interface StepContext {
+  jobId: string;
+  engine: EngineClient;
+  lab: LabInfo;
+  clock: Clock;
+  /** Aborts on cancel and on the step's timeout. */
+  signal: AbortSignal;
+  /** A line of output for the step's tail (remote output, engine events). */
+  output(line: string): void;
+  /** Progress of a long step (an upload): 0..1 and a short text. */
+  progress(fraction: number, text: string): void;
+}
+
+/** `ok`: nothing needed doing; `changed`: the step changed the lab (Ansible's convention). */
+export interface StepOutcome {
+  status: 'ok' | 'changed';
+  detail?: string | undefined;
+}
+
+/** A kind of step: its parameters, how it runs, and how its end state is checked afterwards. */
+export interface StepDefinition<S extends z.ZodType = z.ZodType> {
+  kind: string;
+  params: S;
+  run(ctx: StepContext, params: z.output<S>): Promise<StepOutcome>;
+  /** Checks the intended end state after `run` and answers it in words; throws when it does not hold. */
+  verify?(ctx: StepContext, params: z.output<S>): Promise<string>;
+}
+
+export function defineStep<S extends z.ZodType>(definition: StepDefinition<S>): StepDefinition {
+  return definition as unknown as StepDefinition;
+}
+
+/** The lost-connection case: the step may or may not have happened (ssh-harness.md). */
+export class OutcomeUnknownError extends LabopsError {}
+
+export class StepRegistry {
+  private readonly byKind = new Map<string, StepDefinition>();
+
+  constructor(definitions: readonly StepDefinition[] = []) {
+    for (const d of definitions) this.register(d);
+  }
+
+  register(definition: StepDefinition): void {
+    if (this.byKind.has(definition.kind)) throw new Error(`step kind ${definition.kind} registered twice`);
+    this.byKind.set(definition.kind, definition);
+  }
+
+  get(kind: string): StepDefinition {
+    const found = this.byKind.get(kind);
+    if (!found) throw new LabopsError('INTERNAL', `No step implementation for "${kind}".`);
+    return found;
+  }
+}

@@ -1,0 +1,494 @@
+import { randomBytes } from 'node:crypto';
+import { fingerprintOf } from '../approvals/fingerprint.js';
+import { ApprovalFlow, type ClickResult } from '../approvals/flow.js';
+import { canAsk, evaluatePolicy, type Policy } from '../approvals/policy.js';
+import { decodeSlackText, parseArgs, suggestNearest, tokenize } from './args.js';
+import {
+  type Caller,
+  type CommandContext,
+  type CommandRegistry,
+  type CommandSpec,
+  isDirect,
+  isRead,
+  type JobsPort,
+  type LabInfo,
+  type Plan,
+  type Subcommand,
+} from './command.js';
+import type { EngineClient } from './engine/engine-client.js';
+import { LabopsError, toLabopsError } from './errors.js';
+import { EventBus } from './jobs/events.js';
+import { JobExecutor } from './jobs/executor.js';
+import { type StepDefinition, StepRegistry } from './jobs/steps.js';
+import type { Logger } from './log.js';
+import type { ApprovalRecord, JobRecord, RecoveryReport, Store } from './store/types.js';
+import type { Clock } from './time.js';
+import type { View } from './view.js';
+
+export interface LabopsOptions {
+  registry: CommandRegistry;
+  steps: readonly StepDefinition[];
+  store: Store;
+  engine: EngineClient;
+  lab: LabInfo;
+  policy: Policy;
+  clock: Clock;
+  logger: Logger;
+  /** Members of a user group (`slack:S…`); a failed lookup answers [] — it denies, never allows. */
+  resolveGroup?: ((group: string) => Promise<string[]>) | undefined;
+  defaultStepTimeoutMs?: number | undefined;
+}
+
+/** A card: a planned job waiting for its approvals. */
+export interface Card {
+  job: JobRecord;
+  approval: ApprovalRecord;
+  plan: Plan;
+}
+
+export type DispatchResult =
+  | { kind: 'view'; view: View }
+  | { kind: 'card'; card: Card }
+  | { kind: 'error'; error: LabopsError };
+
+export interface DispatchInput {
+  /** `/host` or `host`. */
+  command: string;
+  /** Everything after the command, as Slack sends it. */
+  text: string;
+  caller: Caller;
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * labops without an adapter: the one dispatch pipeline (parse → plan → policy → approval → job →
+ * report) and the parts it drives. Slack, the shell and the tests all go through `dispatch` and
+ * `click`, and render the results and the events of `bus`.
+ */
+export class Labops {
+  readonly bus: EventBus;
+  readonly executor: JobExecutor;
+  readonly flow: ApprovalFlow;
+  readonly jobs: JobsPort;
+  private readonly options: LabopsOptions;
+
+  constructor(options: LabopsOptions) {
+    this.options = options;
+    this.bus = new EventBus((error) => options.logger.error({ err: error }, 'an event listener failed'));
+    this.executor = new JobExecutor({
+      store: options.store,
+      steps: new StepRegistry(options.steps),
+      engine: options.engine,
+      lab: options.lab,
+      bus: this.bus,
+      clock: options.clock,
+      logger: options.logger,
+      defaultStepTimeoutMs: options.defaultStepTimeoutMs ?? 30 * 60_000,
+    });
+    this.flow = new ApprovalFlow({
+      store: options.store,
+      bus: this.bus,
+      clock: options.clock,
+      startJob: (jobId) => {
+        this.executor.run(jobId).catch((error: unknown) => {
+          options.logger.error({ err: error, jobId }, 'job crashed');
+        });
+      },
+      replan: (job) => this.replan(job),
+    });
+    this.jobs = this.createJobsPort();
+  }
+
+  get lab(): LabInfo {
+    return this.options.lab;
+  }
+
+  get store(): Store {
+    return this.options.store;
+  }
+
+  /** After a restart: interrupted jobs, approvals still pending, approvals that expired meanwhile. */
+  recover(): RecoveryReport {
+    const report = this.options.store.recover(this.options.clock());
+    for (const job of report.interrupted) {
+      this.options.store.appendAudit({
+        at: this.options.clock(),
+        type: 'job:interrupted',
+        actor: 'labops',
+        jobId: job.id,
+        approvalId: undefined,
+        detail: { error: job.error },
+      });
+    }
+    return report;
+  }
+
+  /** Runs one slash command. Never throws: failures come back as `{ kind: 'error' }` with a user-safe message. */
+  async dispatch(input: DispatchInput): Promise<DispatchResult> {
+    try {
+      return await this.dispatchOrThrow(input);
+    } catch (thrown) {
+      const error = toLabopsError(thrown);
+      if (error.code === 'INTERNAL') {
+        this.options.logger.error({ err: thrown, command: input.command }, 'command failed unexpectedly');
+      }
+      return { kind: 'error', error };
+    }
+  }
+
+  /** A click on Approve or Deny (`approve [ID]` in the shell). */
+  click(approvalId: string | undefined, caller: Caller, decision: 'approve' | 'deny'): Promise<ClickResult> {
+    return this.flow.decide(approvalId, caller.principal, decision);
+  }
+
+  private async dispatchOrThrow(input: DispatchInput): Promise<DispatchResult> {
+    const { registry } = this.options;
+    const command = registry.find(input.command);
+    if (!command) {
+      throw new LabopsError('USAGE', `labops has no command ${input.command}.`, {
+        hint: `Commands: ${registry.commands.map((c) => `/${c.name}`).join(', ')}. /lab help lists everything.`,
+      });
+    }
+    const tokens = tokenize(decodeSlackText(input.text));
+    const [first, ...rest] = tokens;
+    if (first === undefined || isHelpWord(first)) {
+      return { kind: 'view', view: this.renderHelp(command, input.caller) };
+    }
+    const sub = command.subcommands.find((s) => s.name === first.toLowerCase());
+    if (!sub) {
+      const nearest = suggestNearest(
+        first.toLowerCase(),
+        command.subcommands.map((s) => s.name),
+      );
+      throw new LabopsError(
+        'USAGE',
+        `/${command.name} has no sub-command "${first}".${nearest ? ` Did you mean ${nearest}?` : ''}`,
+        {
+          hint: `/${command.name} ${command.subcommands.map((s) => s.name).join(' | ')} — /${command.name} help explains each.`,
+        },
+      );
+    }
+    if (rest.some(isHelpWord)) return { kind: 'view', view: renderUsage(command, sub) };
+
+    const parsed = parseArgs(rest, sub.argsSpec, sub.args);
+    if (!parsed.ok) {
+      throw new LabopsError(
+        'USAGE',
+        `/${command.name} ${sub.name}: ${parsed.problems.length === 1 ? 'one problem' : `${parsed.problems.length} problems`} with the arguments.`,
+        {
+          details: parsed.problems,
+          hint: usageHint(command, sub),
+        },
+      );
+    }
+    if (parsed.help) return { kind: 'view', view: renderUsage(command, sub) };
+    const key = `${command.name} ${sub.name}`;
+    const ctx = this.context(input.caller, input.signal);
+    const { policy } = this.options;
+
+    if (isRead(sub) || isDirect(sub)) {
+      const decision = evaluatePolicy(policy, {
+        command: key,
+        plannedRisk: 'read',
+        requester: input.caller.principal,
+        requesterGroups: input.caller.groups,
+        channel: input.caller.channel,
+      });
+      if (!decision.allowed) throw new LabopsError('FORBIDDEN', decision.reason);
+      if (isRead(sub)) return { kind: 'view', view: await sub.run(ctx, parsed.value) };
+      const view = await sub.direct(ctx, parsed.value);
+      this.options.store.appendAudit({
+        at: this.options.clock(),
+        type: 'command:ran',
+        actor: input.caller.principal,
+        jobId: undefined,
+        approvalId: undefined,
+        detail: { command: key, text: input.text.slice(0, 200) },
+      });
+      return { kind: 'view', view };
+    }
+
+    // Ask first whether the caller may ask at all, so a refused request costs no engine reads.
+    if (!canAsk(policy, key, input.caller.principal, input.caller.groups, input.caller.channel)) {
+      const decision = evaluatePolicy(policy, {
+        command: key,
+        plannedRisk: sub.risk,
+        requester: input.caller.principal,
+        requesterGroups: input.caller.groups,
+        channel: input.caller.channel,
+      });
+      throw new LabopsError(
+        'FORBIDDEN',
+        decision.allowed ? `${input.caller.principal} may not run /${key}.` : decision.reason,
+      );
+    }
+    const plan = await sub.plan(ctx, parsed.value);
+    const decision = evaluatePolicy(policy, {
+      command: key,
+      plannedRisk: plan.risk,
+      requester: input.caller.principal,
+      requesterGroups: input.caller.groups,
+      channel: input.caller.channel,
+    });
+    if (!decision.allowed) throw new LabopsError('FORBIDDEN', decision.reason);
+    return { kind: 'card', card: await this.propose(key, input, { ...plan, risk: decision.risk }, decision) };
+  }
+
+  /** Takes the locks, persists the job and its approval, and announces the card. */
+  private async propose(
+    key: string,
+    input: DispatchInput,
+    plan: Plan,
+    decision: Extract<ReturnType<typeof evaluatePolicy>, { allowed: true }>,
+  ): Promise<Card> {
+    const { store, clock } = this.options;
+    const now = clock();
+    // The requester stays on the list when they are an approver, so a click of theirs is refused as
+    // a self-approval (the store checks that first) rather than as "not an approver".
+    const eligible = decision.requesterConfirms
+      ? [input.caller.principal]
+      : await this.expandPrincipals(
+          isApprover(policyApprovers(this.options.policy, key), input.caller)
+            ? [...decision.approvers, input.caller.principal]
+            : decision.approvers,
+        );
+    const jobId = this.newJobId();
+    const held = store.listLocks().find((l) => plan.locks.includes(l.key));
+    if (held) throw lockedError(held.key, held.jobId, held.holder);
+    const job = store.createJob({
+      id: jobId,
+      command: key,
+      text: input.text.trim(),
+      args: {},
+      requester: input.caller.principal,
+      channel: input.caller.channel,
+      risk: decision.risk,
+      plan: plan as unknown as Record<string, unknown>,
+      steps: plan.steps,
+      status: 'awaiting_approval',
+      createdAt: now,
+    });
+    const locked = store.takeLocks(plan.locks, jobId, input.caller.principal, now);
+    if (!locked.ok) {
+      store.transitionJob(jobId, ['awaiting_approval'], 'void', { at: now, error: 'the target was locked' });
+      throw lockedError(locked.heldBy.key, locked.heldBy.jobId, locked.heldBy.holder);
+    }
+    const approval = store.createApproval({
+      id: store.nextApprovalId(),
+      jobId,
+      risk: decision.risk,
+      required: decision.required,
+      eligible,
+      requester: input.caller.principal,
+      createdAt: now,
+      expiresAt: now + decision.expiresInMs,
+      fingerprint: fingerprintOf(plan.dependsOn),
+      fingerprintState: plan.dependsOn,
+    });
+    store.appendAudit({
+      at: now,
+      type: 'approval:requested',
+      actor: input.caller.principal,
+      jobId,
+      approvalId: approval.id,
+      detail: {
+        command: key,
+        text: input.text.slice(0, 200),
+        risk: decision.risk,
+        required: decision.required,
+      },
+    });
+    this.bus.emit({ type: 'approval:requested', approval, job });
+    return { job, approval, plan };
+  }
+
+  /** Plans a waiting job again from the current state (the fingerprint check before it runs). */
+  private async replan(job: JobRecord): Promise<Record<string, string>> {
+    const [name, subName] = job.command.split(' ');
+    const sub = this.options.registry.find(name ?? '')?.subcommands.find((s) => s.name === subName);
+    if (!sub || isRead(sub) || isDirect(sub))
+      throw new LabopsError('INTERNAL', `Cannot plan ${job.command} again.`);
+    const tokens = tokenize(decodeSlackText(job.text)).slice(1);
+    const parsed = parseArgs(tokens, sub.argsSpec, sub.args);
+    if (!parsed.ok || parsed.help) {
+      throw new LabopsError('INTERNAL', `The stored arguments of ${job.id} no longer parse.`);
+    }
+    const ctx = this.context({ principal: job.requester, channel: job.channel, groups: [] }, undefined);
+    try {
+      return (await sub.plan(ctx, parsed.value)).dependsOn;
+    } catch (error) {
+      // A plan that no longer holds at all (the host is already in maintenance): that is what changed.
+      const text = error instanceof LabopsError ? error.message : String(error);
+      return { plan: `no longer possible: ${text}` };
+    }
+  }
+
+  private context(caller: Caller, signal: AbortSignal | undefined): CommandContext {
+    return {
+      caller,
+      lab: this.options.lab,
+      engine: this.options.engine,
+      jobs: this.jobs,
+      clock: this.options.clock,
+      signal,
+    };
+  }
+
+  private async expandPrincipals(principals: readonly string[]): Promise<string[]> {
+    const out = new Set<string>();
+    for (const p of principals) {
+      if (p.startsWith('slack:S')) {
+        const members = await (this.options.resolveGroup?.(p) ?? Promise.resolve([])).catch(() => []);
+        for (const m of members) out.add(m);
+      } else {
+        out.add(p);
+      }
+    }
+    return [...out];
+  }
+
+  private newJobId(): string {
+    for (;;) {
+      const id = `job-${randomBytes(3).toString('hex').slice(0, 4)}`;
+      if (!this.options.store.getJob(id)) return id;
+    }
+  }
+
+  private renderHelp(command: CommandSpec, caller: Caller): View {
+    const { registry, policy } = this.options;
+    const commands = command.name === 'lab' ? registry.commands : [command];
+    const sections = commands.map((c) => ({
+      heading: `/${c.name} — ${c.summary}`,
+      lines: c.subcommands
+        .filter((s) => canAsk(policy, `${c.name} ${s.name}`, caller.principal, caller.groups, caller.channel))
+        .map((s) => `/${c.name} ${s.usage} — ${s.summary}`),
+    }));
+    return {
+      title: command.name === 'lab' ? 'labops commands' : `/${command.name}`,
+      sections: sections.filter((s) => s.lines.length > 0),
+      footer: `Add help after a sub-command for its options and examples: /${command.name} ${command.subcommands[0]?.name ?? ''} help`,
+    };
+  }
+
+  private createJobsPort(): JobsPort {
+    const { store } = this.options;
+    return {
+      list: ({ active, limit }) =>
+        store.listJobs({
+          ...(active ? { statuses: ['awaiting_approval', 'queued', 'running'] as const } : {}),
+          limit: limit ?? 10,
+        }),
+      get: (id) => store.getJob(id),
+      cancel: (id, by) => this.cancelJob(id, by),
+      audit: (limit) =>
+        store.listAudit(limit).map((e) => ({
+          at: e.at,
+          type: e.type,
+          actor: e.actor,
+          jobId: e.jobId,
+          summary: summarizeAudit(e.detail),
+        })),
+      pendingApprovals: () =>
+        store.listApprovals({ statuses: ['pending'] }).map((a) => ({
+          id: a.id,
+          jobId: a.jobId,
+          command: describeJobCommand(store.getJob(a.jobId)),
+          requester: a.requester,
+          expiresAt: a.expiresAt,
+        })),
+    };
+  }
+
+  private cancelJob(id: string, by: string): string {
+    const { store, clock } = this.options;
+    const job = store.getJob(id);
+    if (!job) throw new LabopsError('NOT_FOUND', `There is no job ${id}.`, { hint: '/lab jobs lists them.' });
+    if (this.executor.cancel(id, by)) {
+      return `Cancelling ${id}: the current step is being stopped; later steps will not run.`;
+    }
+    if (job.status === 'awaiting_approval' || job.status === 'queued') {
+      store.transitionJob(id, ['awaiting_approval', 'queued'], 'cancelled', {
+        at: clock(),
+        error: `Cancelled by ${by}.`,
+      });
+      const approval = store.getApprovalForJob(id);
+      if (approval) store.closeApproval(approval.id, 'void', clock());
+      store.releaseLocks(id);
+      store.appendAudit({
+        at: clock(),
+        type: 'job:cancelled',
+        actor: by,
+        jobId: id,
+        approvalId: approval?.id,
+        detail: {},
+      });
+      return `${id} was waiting; it is cancelled and will not run.`;
+    }
+    throw new LabopsError('CONFLICT', `${id} is ${job.status}; there is nothing to cancel.`);
+  }
+}
+
+function policyApprovers(policy: Policy, key: string): readonly string[] {
+  return policy.commands[key]?.approvers ?? policy.approvers;
+}
+
+function isApprover(approvers: readonly string[], caller: Caller): boolean {
+  return approvers.includes(caller.principal) || caller.groups.some((g) => approvers.includes(g));
+}
+
+function isHelpWord(token: string): boolean {
+  return token === 'help' || token === '--help' || token === '-h';
+}
+
+function usageHint(command: CommandSpec, sub: Subcommand): string {
+  return `Usage: /${command.name} ${sub.usage}\nExamples: ${sub.examples.join('  ·  ')}`;
+}
+
+function renderUsage(command: CommandSpec, sub: Subcommand): View {
+  const lines = [
+    ...sub.argsSpec.positionals.map(
+      (p) => `${p.name.toUpperCase()}${p.required ? '' : ' (optional)'} — ${p.description}`,
+    ),
+    ...Object.entries(sub.argsSpec.flags).map(
+      ([name, f]) =>
+        `--${name}${f.type === 'boolean' ? '' : ` ${f.type === 'number' ? 'N' : 'TEXT'}`} — ${f.description}`,
+    ),
+  ];
+  return {
+    title: `/${command.name} ${sub.usage}`,
+    state: { text: `${sub.summary} (risk: ${sub.risk})`, tone: 'info' },
+    sections: [
+      ...(lines.length ? [{ heading: 'Arguments', lines }] : []),
+      { heading: 'Examples', lines: sub.examples },
+    ],
+  };
+}
+
+function lockedError(key: string, jobId: string, holder: string): LabopsError {
+  return new LabopsError(
+    'LOCKED',
+    `${key.replace(':', ' ')} is locked by ${jobId}, requested by ${holder}.`,
+    {
+      hint: `Wait for ${jobId} to finish, or cancel it: /lab cancel ${jobId}.`,
+    },
+  );
+}
+
+/** `host maintenance hyper1`: the command as typed, without the slash. */
+export function describeJobCommand(job: JobRecord | undefined): string {
+  if (!job) return '?';
+  return `${job.command.split(' ')[0]} ${job.text}`.trim();
+}
+
+function summarizeAudit(detail: Record<string, unknown>): string {
+  const parts: string[] = [];
+  if (typeof detail.command === 'string')
+    parts.push(
+      `/${detail.command}${typeof detail.text === 'string' && detail.text ? ` ${detail.text}` : ''}`,
+    );
+  if (typeof detail.title === 'string') parts.push(`${detail.title}: ${String(detail.status)}`);
+  if (typeof detail.reason === 'string') parts.push(detail.reason);
+  if (typeof detail.error === 'string') parts.push(detail.error);
+  if (Array.isArray(detail.changes)) parts.push(detail.changes.join('; '));
+  return parts.join(' ').slice(0, 160);
+}

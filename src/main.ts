@@ -1,0 +1,226 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Policy } from '../approvals/policy.js';
+import { allSteps, createRegistry } from '../commands/index.js';
+import type { LabInfo } from './command.js';
+import { CONFIG_EXIT_CODE, formatConfigProblems, type LoadedConfig, loadConfig } from './config.js';
+import { EngineClient } from './engine/engine-client.js';
+import { formatError, LabopsError, toLabopsError } from './errors.js';
+import { Labops } from './labops.js';
+import { createLogger, type Logger } from './log.js';
+import { runShell } from './shell/shell.js';
+import { startSimulator } from './sim/index.js';
+import type { Simulator } from './sim/types.js';
+import { openStore } from './store/sqlite-store.js';
+import type { Store } from './store/types.js';
+import { systemClock } from './time.js';
+
+/** The simulator's pace in the shell: a maintenance takes a second or two, so a transcript takes seconds. */
+const SHELL_SIM_TIME_SCALE = 0.01;
+const EXPIRY_CHECK_MS = 5000;
+
+interface Lab {
+  engine: EngineClient;
+  info: LabInfo;
+  policy: Policy;
+  simulator: Simulator | undefined;
+}
+
+/** The composition root (design.md, Architecture): load config, build the parts, start one adapter. */
+async function main(argv: readonly string[]): Promise<number> {
+  // .env is a convenience for `npm start`; tests never load it (they call the parts directly).
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  let config: LoadedConfig;
+  try {
+    config = await loadConfig({ env: process.env, cwd: process.cwd() });
+  } catch (error) {
+    process.stderr.write(`${formatConfigProblems(error)}\n`);
+    return CONFIG_EXIT_CODE;
+  }
+  // The shell's stdout is the conversation; its logs stay quiet unless LOG_LEVEL asks otherwise.
+  const quiet = config.mode === 'shell' && !process.env.LOG_LEVEL;
+  const logger = createLogger({ level: quiet ? 'warn' : config.logLevel });
+  for (const warning of config.warnings) logger.warn(warning);
+
+  const dataDir = config.dataDir ?? mkdtempSync(join(tmpdir(), 'labops-'));
+  const store = openStore({ path: join(dataDir, 'labops.db') });
+  const cleanups: (() => Promise<void> | void)[] = [() => store.close()];
+  if (!config.dataDir) cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+  try {
+    if (argv.includes('--export-audit')) {
+      for (const line of store.exportAudit()) process.stdout.write(`${line}\n`);
+      return 0;
+    }
+    if (config.mode !== 'shell') {
+      throw new LabopsError(
+        'CONFIG',
+        `Slack ${config.mode === 'socket' ? 'Socket Mode' : 'HTTP'} mode is not available in this version.`,
+        {
+          hint: 'Unset SLACK_BOT_TOKEN to use the terminal shell.',
+        },
+      );
+    }
+    const lab = await openLab(config, logger);
+    cleanups.unshift(async () => {
+      await lab.engine.close();
+      await lab.simulator?.close();
+    });
+    return await runShellAdapter(lab, store, logger);
+  } catch (error) {
+    const failure = toLabopsError(error);
+    if (failure.code === 'INTERNAL') logger.error({ err: error }, 'labops stopped on an unexpected error');
+    process.stderr.write(`${formatError(failure)}\n`);
+    return failure.code === 'CONFIG' ? CONFIG_EXIT_CODE : 1;
+  } finally {
+    for (const cleanup of cleanups) {
+      try {
+        await cleanup();
+      } catch (error) {
+        logger.warn({ err: (error as Error).message }, 'clean-up failed');
+      }
+    }
+  }
+}
+
+async function openLab(config: LoadedConfig, logger: Logger): Promise<Lab> {
+  if (config.lab.kind === 'simulated') {
+    const simulator = await startSimulator({ timeScale: SHELL_SIM_TIME_SCALE });
+    const timing = {
+      intervalMs: simulator.timing.pollIntervalMs,
+      backoff: 1,
+      maxIntervalMs: simulator.timing.pollIntervalMs,
+    };
+    const engine = EngineClient.create({
+      url: simulator.baseUrl,
+      user: simulator.user,
+      password: simulator.password,
+      ca: simulator.caPem,
+      logger,
+      retry: {
+        baseDelayMs: simulator.timing.pollIntervalMs,
+        maxDelayMs: simulator.timing.pollIntervalMs * 8,
+      },
+      waits: {
+        short: { ...timing, deadlineMs: simulator.timing.shortDeadlineMs },
+        long: { ...timing, deadlineMs: simulator.timing.longDeadlineMs },
+      },
+    });
+    const hosts = [...simulator.machines.keys()].filter((name) => name !== 'storage');
+    return {
+      engine,
+      simulator,
+      info: { dataCenter: 'Default', cluster: 'Default', hosts, simulated: true },
+      policy: {
+        askers: 'anyone',
+        channels: 'anywhere',
+        approvers: ['shell:alice', 'shell:bob', ...config.extraApprovers],
+        expiryMinutes: 15,
+        commands: {},
+      },
+    };
+  }
+  const { config: lab, enginePassword } = config.lab;
+  const engine = EngineClient.create({
+    url: lab.engine.url,
+    user: lab.engine.user,
+    password: enginePassword,
+    ca: lab.engine.ca_file ? readCaFile(lab.engine.ca_file) : undefined,
+    insecure: lab.engine.insecure,
+    timeoutMs: lab.engine.timeout_ms,
+    maxConcurrency: lab.engine.max_concurrency,
+    logger,
+  });
+  const policy = lab.policy;
+  return {
+    engine,
+    simulator: undefined,
+    info: {
+      dataCenter: lab.data_center,
+      cluster: lab.cluster,
+      hosts: lab.hosts.map((h) => h.name),
+      simulated: false,
+    },
+    policy: {
+      askers: policy.askers.length ? policy.askers : 'anyone',
+      channels: policy.channels.length ? policy.channels : 'anywhere',
+      approvers: policy.approvers,
+      expiryMinutes: policy.expiry_minutes,
+      commands: Object.fromEntries(
+        Object.entries(policy.commands ?? {}).map(([key, rule]) => [
+          key,
+          {
+            ...(rule.risk ? { risk: rule.risk } : {}),
+            ...(rule.askers ? { askers: rule.askers } : {}),
+            ...(rule.approvers ? { approvers: rule.approvers } : {}),
+            ...(rule.channels ? { channels: rule.channels } : {}),
+            ...(rule.expiry_minutes ? { expiryMinutes: rule.expiry_minutes } : {}),
+          },
+        ]),
+      ),
+    },
+  };
+}
+
+function readCaFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new LabopsError(
+      'CONFIG',
+      `Cannot read the engine CA file ${path}: ${(error as NodeJS.ErrnoException).code}.`,
+      {
+        hint: 'Download it from https://ENGINE/ovirt-engine/services/pki-resource?resource=ca-certificate&format=X509-PEM-CA and point engine.ca_file at it.',
+      },
+    );
+  }
+}
+
+async function runShellAdapter(lab: Lab, store: Store, logger: Logger): Promise<number> {
+  const labops = new Labops({
+    registry: createRegistry(),
+    steps: allSteps,
+    store,
+    engine: lab.engine,
+    lab: lab.info,
+    policy: lab.policy,
+    clock: systemClock,
+    logger,
+  });
+  const recovered = labops.recover();
+  const timer = setInterval(() => labops.flow.expireDue(), EXPIRY_CHECK_MS);
+  timer.unref();
+  const notes: string[] = [];
+  if (lab.simulator)
+    notes.push('SIMULATED LAB — a built-in simulator stands in for the engine and the hosts.');
+  for (const job of recovered.interrupted) {
+    notes.push(
+      `${job.id} /${job.command} ${job.text} was interrupted: ${job.error ?? 'labops stopped while it ran'}`,
+    );
+  }
+  if (recovered.pending.length) {
+    notes.push(`Pending approvals: ${recovered.pending.map((a) => a.id).join(', ')} (still valid).`);
+  }
+  try {
+    return await runShell({
+      labops,
+      input: process.stdin,
+      output: process.stdout,
+      interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
+      clock: systemClock,
+      ...(notes.length ? { banner: notes.join('\n') } : {}),
+    });
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`labops: ${(error as Error)?.stack ?? String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,196 @@
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import type { Caller } from '../command.js';
+import { LabopsError } from '../errors.js';
+import type { LabEvent } from '../jobs/events.js';
+import type { Labops } from '../labops.js';
+import type { Clock } from '../time.js';
+import {
+  colourStyle,
+  plainStyle,
+  renderCard,
+  renderClick,
+  renderError,
+  renderEvent,
+  renderProgressBar,
+  renderView,
+  type Style,
+} from './render.js';
+
+export interface ShellOptions {
+  labops: Labops;
+  input: Readable;
+  output: Writable;
+  /** A terminal: prompt, colours and live progress bars. Otherwise the lines run as a script. */
+  interactive: boolean;
+  clock: Clock;
+  /** The first user; `operator` as design.md says. */
+  user?: string | undefined;
+  /** A line shown at start (the simulated lab's banner). */
+  banner?: string | undefined;
+}
+
+const SHELL_HELP = [
+  'Shell commands:',
+  '  /lab …, /host …     slash commands, as in Slack (/lab help lists them)',
+  '  as NAME             act as shell:NAME (the simulated lab approves with alice and bob)',
+  '  approve [ID]        click Approve on a card (the most recent when no id is given)',
+  '  deny [ID]           click Deny',
+  '  jobs                running and recent jobs',
+  '  help                this help and the commands',
+  '  quit                leave (end of input does the same)',
+].join('\n');
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
+
+/**
+ * The terminal adapter (design.md "The shell"): a chat in the terminal with the same commands,
+ * approvals and progress as Slack. When input is not a terminal each line waits until what it
+ * started has settled, and the exit status says whether every job succeeded and every line was
+ * understood — so a transcript is a test and a demo. Answers the exit status.
+ */
+export async function runShell(options: ShellOptions): Promise<number> {
+  const { labops, output, interactive, clock } = options;
+  const style: Style = interactive ? colourStyle : plainStyle;
+  let user = options.user ?? 'operator';
+  let failures = 0;
+  let barShown = false;
+  let lastPipeProgress = new Map<string, number>();
+
+  const write = (text: string) => {
+    if (barShown) {
+      output.write('\r\x1b[K');
+      barShown = false;
+    }
+    output.write(`${text}\n`);
+  };
+  const onEvent = (event: LabEvent) => {
+    if (event.type === 'step:progress') {
+      if (interactive) {
+        output.write(`\r\x1b[K      ${renderProgressBar(event.fraction, event.text)}`);
+        barShown = true;
+      } else {
+        // A pipe gets a plain line at each quarter, not a redraw.
+        const key = `${event.jobId}:${event.index}`;
+        const quarter = Math.floor(event.fraction * 4);
+        if (quarter > (lastPipeProgress.get(key) ?? -1)) {
+          lastPipeProgress.set(key, quarter);
+          write(`      ${Math.round(event.fraction * 100)}% ${event.text}`);
+        }
+      }
+      return;
+    }
+    const text = renderEvent(event, style);
+    if (text !== undefined) write(text);
+  };
+  const unsubscribe = labops.bus.subscribe(onEvent);
+  const caller = (): Caller => ({ principal: `shell:${user}`, channel: 'shell', groups: [] });
+  const prompt = () => (interactive ? `${style.dim(`shell:${user}`)}> ` : '');
+
+  if (options.banner) write(options.banner);
+  if (interactive) write('Type help for the commands, quit to leave.');
+
+  const waitForJob = async (jobId: string) => {
+    const outcome = await labops.executor.whenFinished(jobId);
+    if (outcome && outcome.status !== 'succeeded') failures++;
+  };
+
+  const dispatch = async (command: string, text: string) => {
+    const result = await labops.dispatch({ command, text, caller: caller() });
+    if (result.kind === 'view') write(renderView(result.view, style));
+    else if (result.kind === 'card') write(renderCard(result.card, clock(), style));
+    else {
+      write(renderError(result.error, style));
+      if (result.error.code === 'USAGE' || result.error.code === 'INTERNAL') failures++;
+    }
+  };
+
+  const handle = async (raw: string): Promise<'quit' | undefined> => {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) return undefined;
+    const [word = '', ...rest] = line.split(/\s+/);
+    const argument = rest.join(' ');
+    switch (word.toLowerCase()) {
+      case 'quit':
+      case 'exit':
+        return 'quit';
+      case 'help':
+        write(SHELL_HELP);
+        await dispatch('/lab', 'help');
+        return undefined;
+      case 'jobs':
+        await dispatch('/lab', 'jobs');
+        return undefined;
+      case 'as':
+        if (!NAME.test(argument)) {
+          write(renderError(new LabopsError('USAGE', 'as needs a name: as alice'), style));
+          failures++;
+        } else {
+          user = argument;
+          write(style.dim(`now acting as shell:${user}`));
+        }
+        return undefined;
+      case 'approve':
+      case 'deny': {
+        if (rest.length > 1) {
+          write(
+            renderError(new LabopsError('USAGE', `${word} takes at most one approval id: ${word} a1`), style),
+          );
+          failures++;
+          return undefined;
+        }
+        const result = await labops.click(
+          rest[0],
+          caller(),
+          word.toLowerCase() === 'approve' ? 'approve' : 'deny',
+        );
+        write(renderClick(result, style));
+        if (result.outcome === 'approved') {
+          // A script waits for the job (each line settles); a person gets the prompt back at once.
+          const settled = waitForJob(result.job.id);
+          if (!interactive) await settled;
+        }
+        return undefined;
+      }
+      default:
+        if (word.startsWith('/')) {
+          await dispatch(word, argument);
+          return undefined;
+        }
+        write(
+          renderError(
+            new LabopsError('USAGE', `Not understood: "${word}".`, { hint: 'Type help for the commands.' }),
+            style,
+          ),
+        );
+        failures++;
+        return undefined;
+    }
+  };
+
+  const rl = createInterface({ input: options.input, terminal: false, crlfDelay: Number.POSITIVE_INFINITY });
+  try {
+    if (interactive) output.write(prompt());
+    for await (const line of rl) {
+      let verdict: 'quit' | undefined;
+      try {
+        verdict = await handle(line);
+      } catch (error) {
+        write(
+          renderError(
+            error instanceof LabopsError ? error : new LabopsError('INTERNAL', String(error)),
+            style,
+          ),
+        );
+        failures++;
+      }
+      if (verdict === 'quit') break;
+      if (interactive) output.write(prompt());
+    }
+  } finally {
+    rl.close();
+    unsubscribe();
+    lastPipeProgress = new Map();
+  }
+  return failures === 0 ? 0 : 1;
+}

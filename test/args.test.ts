@@ -1,0 +1,595 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import {
+  type ArgsSpec,
+  decodeSlackText,
+  defineArgs,
+  formatUsage,
+  formatUsageLine,
+  parseArgs,
+  suggestNearest,
+  tokenize,
+  usageError,
+} from '../src/args.js';
+import { isLabopsError, LabopsError } from '../src/errors.js';
+
+const maintenanceSpec = {
+  positionals: [{ name: 'host', required: true, description: 'the host to put into maintenance' }],
+  flags: {
+    reason: { type: 'string', description: 'why, for the audit trail', alias: 'r' },
+    'dry-run': { type: 'boolean', description: 'show the plan, change nothing' },
+    count: { type: 'number', description: 'how many times' },
+  },
+} satisfies ArgsSpec;
+
+const maintenanceSchema = z.object({
+  host: z.string().min(1).max(64),
+  reason: z.string().optional(),
+  dryRun: z.boolean().default(false),
+  count: z.number().int().min(1).optional(),
+});
+
+const maintenance = defineArgs(maintenanceSpec, maintenanceSchema);
+
+function parse(text: string) {
+  return maintenance.parse(tokenize(decodeSlackText(text)));
+}
+
+function problemsOf(text: string): readonly string[] {
+  const result = parse(text);
+  if (result.ok) throw new Error(`expected problems for ${JSON.stringify(text)}`);
+  return result.problems;
+}
+
+function parsedValue(text: string) {
+  const result = parse(text);
+  if (!result.ok || result.help)
+    throw new Error(`expected a value for ${JSON.stringify(text)}: ${JSON.stringify(result)}`);
+  return result.value;
+}
+
+function catchError(run: () => unknown): LabopsError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof LabopsError) return error;
+    throw error;
+  }
+  throw new Error('expected a LabopsError');
+}
+
+describe('decodeSlackText', () => {
+  it.each([
+    ['a &amp; b', 'a & b'],
+    ['&lt;script&gt;', '<script>'],
+    ['&amp;lt;', '&lt;'],
+    ['&amp;amp;', '&amp;'],
+    ['say &quot;hi&quot; &#39;there&#39;', `say "hi" 'there'`],
+    ['&bogus; &amp', '&bogus; &amp'],
+    ['<https://x.example/y.iso>', 'https://x.example/y.iso'],
+    ['<https://x.example/y.iso|y.iso>', 'https://x.example/y.iso'],
+    ['<https://x.example/a?b=1&amp;c=2|label>', 'https://x.example/a?b=1&c=2'],
+    ['<mailto:a@b.example|a@b.example>', 'a@b.example'],
+    ['<@U0123ABCD|alice>', '<@U0123ABCD>'],
+    ['<#C0LABOPS01|lab-ops>', '<#C0LABOPS01>'],
+    ['<!subteam^S0LABADMIN|@admins>', '<!subteam^S0LABADMIN>'],
+    ['<not markup>', '<not markup>'],
+    ['--reason “kernel update”', '--reason "kernel update"'],
+    ['--reason ‘kernel update’', "--reason 'kernel update'"],
+    ['hyper1\u00A0--dry-run', 'hyper1 --dry-run'],
+    ['a\u202Fb\u2007c', 'a b c'],
+    ['< unclosed', '< unclosed'],
+  ])('decodes %j to %j', (input, expected) => {
+    expect(decodeSlackText(input)).toBe(expected);
+  });
+
+  it('does not unwrap markup the user typed literally (it arrives escaped)', () => {
+    expect(decodeSlackText('&lt;https://x.example|y&gt;')).toBe('<https://x.example|y>');
+  });
+
+  it('unwraps a URL in the middle of a command', () => {
+    expect(tokenize(decodeSlackText('<https://mirror.example/c.iso|c.iso> --name centos'))).toEqual([
+      'https://mirror.example/c.iso',
+      '--name',
+      'centos',
+    ]);
+  });
+});
+
+describe('tokenize', () => {
+  it.each([
+    ['', []],
+    ['   \t\n ', []],
+    ['hyper1', ['hyper1']],
+    ['  hyper1   --dry-run  ', ['hyper1', '--dry-run']],
+    ['a\tb\nc', ['a', 'b', 'c']],
+    ['--reason "kernel update"', ['--reason', 'kernel update']],
+    ["--reason 'kernel update'", ['--reason', 'kernel update']],
+    ['--reason="kernel update"', ['--reason=kernel update']],
+    ['"a b"c', ['a bc']],
+    [`"a"'b c'`, ['ab c']],
+    ['""', ['']],
+    ["'' x", ['', 'x']],
+    ['"say \\"hi\\""', ['say "hi"']],
+    ['"back\\\\slash"', ['back\\slash']],
+    ['"C:\\path\\x"', ['C:\\path\\x']],
+    ["'no \\' escapes'", ['no \\', "escapes'"]],
+    ["don't touch", ["don't", 'touch']],
+    ['a"b c"', ['a"b', 'c"']],
+    ['"it\'s fine"', ["it's fine"]],
+    ['\'say "hi"\'', ['say "hi"']],
+    ['—reason x', ['--reason', 'x']],
+    ['–reason x', ['--reason', 'x']],
+    ['— -x', ['--', '-x']],
+    ['a—b', ['a—b']],
+    ['"—quoted"', ['—quoted']],
+  ])('splits %j into %j', (input, expected) => {
+    expect(tokenize(input)).toEqual(expected);
+  });
+
+  it.each([
+    ['--reason "kernel update', 'double', 10],
+    ["--reason 'kernel", 'single', 10],
+    ['"', 'double', 1],
+    ['🦄 "x', 'double', 3],
+    ['"a\\"', 'double', 1],
+  ])('refuses the unterminated quote in %j, saying where', (input, kind, position) => {
+    const error = catchError(() => tokenize(input));
+    expect(error.code).toBe('USAGE');
+    expect(error.message).toContain(`${kind} quote at character ${position}`);
+    expect(error.hint).toBeTruthy();
+  });
+});
+
+describe('parseArgs', () => {
+  it('parses a positional with defaults applied', () => {
+    expect(parsedValue('hyper1')).toEqual({ host: 'hyper1', dryRun: false });
+  });
+
+  it.each([
+    ['hyper1 --reason "kernel update"', { reason: 'kernel update' }],
+    ['hyper1 --reason="kernel update"', { reason: 'kernel update' }],
+    ['--reason x hyper1', { reason: 'x' }],
+    ['hyper1 -r x', { reason: 'x' }],
+    ['hyper1 -reason x', { reason: 'x' }],
+    ['hyper1 —reason x', { reason: 'x' }],
+    ['hyper1 --REASON x', { reason: 'x' }],
+    ['hyper1 --reason=', { reason: '' }],
+    ['hyper1 --reason=-x', { reason: '-x' }],
+    ['hyper1 --reason a=b', { reason: 'a=b' }],
+    ['hyper1 --dry-run', { dryRun: true }],
+    ['hyper1 --dry-run=true', { dryRun: true }],
+    ['hyper1 --dry-run=FALSE', { dryRun: false }],
+    ['hyper1 -dry-run', { dryRun: true }],
+    ['hyper1 --count 3', { count: 3 }],
+    ['hyper1 --count=3', { count: 3 }],
+    ['hyper1 --count 1e1', { count: 10 }],
+  ])('parses %j', (text, expected) => {
+    expect(parsedValue(text)).toMatchObject({ host: 'hyper1', ...expected });
+  });
+
+  it('treats tokens after -- as positionals even when they start with a dash', () => {
+    expect(parsedValue('-- -weird-host')).toMatchObject({ host: '-weird-host' });
+    expect(parsedValue('--dry-run -- --help')).toMatchObject({ host: '--help', dryRun: true });
+    expect(parsedValue('— -weird-host')).toMatchObject({ host: '-weird-host' });
+  });
+
+  it('takes a negative number as a value, and reports it to the schema', () => {
+    expect(problemsOf('hyper1 --count -2')).toEqual(['--count must be at least 1']);
+  });
+
+  it.each(['-h', '--help', '-help', 'hyper1 --help', '--bogus --help', '--count --help'])(
+    'answers help for %j',
+    (text) => {
+      expect(parse(text)).toEqual({ ok: true, help: true });
+    },
+  );
+
+  it('reports an unknown flag with the nearest known one', () => {
+    expect(problemsOf('hyper1 --resaon x')).toEqual([
+      'unknown flag --resaon — did you mean --reason?',
+      expect.stringContaining('unexpected word "x"'),
+    ]);
+    expect(problemsOf('hyper1 --dryrun')).toEqual(['unknown flag --dryrun — did you mean --dry-run?']);
+    expect(problemsOf('hyper1 --zzz')).toEqual([
+      'unknown flag --zzz — this command takes --reason, --dry-run, --count',
+    ]);
+  });
+
+  it.each(['--__proto__', '--constructor', '--to-string', '-valueOf', '--has-own-property'])(
+    'refuses %j as an unknown flag rather than finding it on a prototype',
+    (flag) => {
+      const problems = problemsOf(`hyper1 ${flag} x`);
+      expect(problems[0]).toMatch(/^unknown flag/);
+    },
+  );
+
+  it('reports a flag given twice, once, also through its alias', () => {
+    expect(problemsOf('hyper1 --reason a -r b --reason c')).toEqual([
+      '--reason is given more than once; give it once',
+    ]);
+    expect(problemsOf('hyper1 --dry-run --dry-run')).toEqual([
+      '--dry-run is given more than once; give it once',
+    ]);
+  });
+
+  it.each([
+    ['hyper1 --reason', '--reason needs a value: --reason TEXT'],
+    ['hyper1 --reason --dry-run', '--reason needs a value: --reason TEXT'],
+    ['hyper1 --count', '--count needs a value: --count N'],
+    ['hyper1 --count abc', '--count needs a number, not "abc"'],
+    ['hyper1 --count=0x10', '--count needs a number, not "0x10"'],
+    ['hyper1 --count Infinity', '--count needs a number, not "Infinity"'],
+    ['hyper1 --count=', '--count needs a number, not ""'],
+    [
+      'hyper1 --dry-run=yes',
+      '--dry-run is a switch and takes no value (got "yes"); write --dry-run or --dry-run=false',
+    ],
+  ])('reports %j', (text, problem) => {
+    expect(problemsOf(text)).toEqual([problem]);
+  });
+
+  it('reports missing required positionals with their description', () => {
+    expect(problemsOf('--dry-run')).toEqual(['missing HOST (the host to put into maintenance)']);
+  });
+
+  it('reports extra positionals and suggests quoting', () => {
+    expect(problemsOf('hyper1 --reason kernel update now')).toEqual([
+      'unexpected words "update", "now" — this command takes only HOST; quote a value with spaces, e.g. --reason "kernel update"',
+    ]);
+  });
+
+  it('maps schema issues to flag and positional names in words', () => {
+    expect(problemsOf('hyper1 --count 1.5')).toEqual(['--count must be a whole number']);
+    expect(problemsOf('"" --count 0')).toEqual([
+      'HOST must be at least 1 character long',
+      '--count must be at least 1',
+    ]);
+    expect(problemsOf(`${'h'.repeat(65)}`)).toEqual(['HOST must be at most 64 characters long']);
+  });
+
+  it('keeps a message the schema sets itself', () => {
+    const spec = { positionals: [{ name: 'vmName', required: true, description: 'the VM' }], flags: {} };
+    const schema = z.object({
+      vmName: z.string().regex(/^[a-z]+$/, { error: 'must be lower-case letters' }),
+    });
+    expect(parseArgs(['VM1'], spec, schema)).toEqual({
+      ok: false,
+      problems: ['VM_NAME must be lower-case letters'],
+    });
+    const shouting = z.object({ vmName: z.string().refine((v) => v !== 'x', { error: 'X is taken.' }) });
+    expect(parseArgs(['x'], spec, shouting)).toEqual({ ok: false, problems: ['VM_NAME: X is taken.'] });
+  });
+
+  it('reports object-level refinements without a name', () => {
+    const spec = {
+      positionals: [],
+      flags: {
+        type: { type: 'string', description: 'data or iso' },
+        path: { type: 'string', description: 'export' },
+      },
+    } satisfies ArgsSpec;
+    const schema = z
+      .object({ type: z.enum(['data', 'iso']).optional(), path: z.string().optional() })
+      .refine((v) => v.type !== undefined || v.path !== undefined, { error: 'give --type or --path' });
+    expect(parseArgs([], spec, schema)).toEqual({ ok: false, problems: ['give --type or --path'] });
+    expect(parseArgs(['--type', 'nfs'], spec, schema)).toEqual({
+      ok: false,
+      problems: ['--type must be one of data, iso'],
+    });
+  });
+
+  it('lists every problem at once', () => {
+    const problems = problemsOf('--resaon x --count abc --count 2 --dry-run=maybe a b');
+    expect(problems).toEqual([
+      'unknown flag --resaon — did you mean --reason?',
+      '--count needs a number, not "abc"',
+      '--count is given more than once; give it once',
+      '--dry-run is a switch and takes no value (got "maybe"); write --dry-run or --dry-run=false',
+      expect.stringMatching(/^unexpected words "a", "b"/),
+    ]);
+  });
+
+  it('does not repeat a schema issue for an argument that already has a problem', () => {
+    expect(problemsOf('--count x')).toEqual([
+      '--count needs a number, not "x"',
+      'missing HOST (the host to put into maintenance)',
+    ]);
+  });
+
+  it('reports a lone dash and a command with no positionals', () => {
+    const spec = { positionals: [], flags: {} } satisfies ArgsSpec;
+    expect(parseArgs(['-', '--x'], spec, z.object({}))).toEqual({
+      ok: false,
+      problems: [
+        'unknown flag --x — this command takes no flags',
+        'unexpected word "-" — this command takes no words besides flags',
+      ],
+    });
+  });
+
+  it('accepts an optional positional', () => {
+    const spec = { positionals: [{ name: 'n', description: 'how many' }], flags: {} } satisfies ArgsSpec;
+    const schema = z.object({ n: z.coerce.number().int().default(20) });
+    expect(parseArgs([], spec, schema)).toEqual({ ok: true, help: false, value: { n: 20 } });
+    expect(parseArgs(['5'], spec, schema)).toEqual({ ok: true, help: false, value: { n: 5 } });
+    expect(parseArgs(['-5'], spec, schema)).toEqual({ ok: true, help: false, value: { n: -5 } });
+  });
+
+  it('escapes hostile text it echoes back', () => {
+    const [problem] = problemsOf('hyper1 extra\u202Egnp.exe');
+    expect(problem).toContain('\\u202e');
+    expect(problem).not.toContain('\u202E');
+    const [long] = problemsOf(`hyper1 ${'x'.repeat(10_000)}`);
+    expect(long!.length).toBeLessThan(200);
+    const [weird] = problemsOf('hyper1 "--a\nb"');
+    expect(weird).toBe('unknown flag "--a\\nb" — this command takes --reason, --dry-run, --count');
+  });
+
+  it('keeps shell metacharacters as plain text', () => {
+    expect(parsedValue('hyper1 --reason "$(rm -rf /); `id` | tee > x"')).toMatchObject({
+      reason: '$(rm -rf /); `id` | tee > x',
+    });
+    expect(parsedValue('--reason &lt;!channel&gt; hyper1')).toMatchObject({ reason: '<!channel>' });
+  });
+});
+
+describe('defineArgs', () => {
+  it.each([
+    ['a bad positional name', { positionals: [{ name: 'Host', description: '' }], flags: {} }],
+    ['a reserved flag', { positionals: [], flags: { help: { type: 'boolean', description: '' } } }],
+    [
+      'a reserved alias',
+      { positionals: [], flags: { hosts: { type: 'boolean', description: '', alias: 'h' } } },
+    ],
+    [
+      'a kebab flag name in camelCase',
+      { positionals: [], flags: { dryRun: { type: 'boolean', description: '' } } },
+    ],
+    [
+      'a flag clashing with a positional',
+      {
+        positionals: [{ name: 'host', description: '' }],
+        flags: { host: { type: 'string', description: '' } },
+      },
+    ],
+    [
+      'a required positional after an optional one',
+      {
+        positionals: [
+          { name: 'a', description: '' },
+          { name: 'b', required: true, description: '' },
+        ],
+        flags: {},
+      },
+    ],
+  ] as [string, ArgsSpec][])('refuses %s as a bug', (_, spec) => {
+    expect(catchError(() => defineArgs(spec, z.any())).code).toBe('INTERNAL');
+  });
+
+  it('refuses a schema whose keys differ from the spec', () => {
+    const error = catchError(() =>
+      defineArgs(maintenanceSpec, z.object({ host: z.string(), dry_run: z.boolean() })),
+    );
+    expect(error.code).toBe('INTERNAL');
+    expect(error.message).toContain('dry_run');
+  });
+});
+
+describe('suggestNearest', () => {
+  const subcommands = ['status', 'maintenance', 'activate', 'trust', 'prepare', 'add', 'remove'];
+  it.each([
+    ['mantenance', 'maintenance'],
+    ['maintenace', 'maintenance'],
+    ['MAINTENANCE', 'maintenance'],
+    ['stauts', 'status'],
+    ['statsu', 'status'],
+    ['actvate', 'activate'],
+    ['maint', 'maintenance'],
+    ['ad', 'add'],
+    ['tust', 'trust'],
+    ['xyz', undefined],
+    ['a', undefined],
+    ['', undefined],
+    ['prep', 'prepare'],
+    ['re', 'remove'],
+  ])('suggests for %j: %j', (word, expected) => {
+    expect(suggestNearest(word, subcommands)).toBe(expected);
+  });
+
+  it('gives nothing on a tie it cannot break', () => {
+    expect(suggestNearest('cat', ['bat', 'hat'])).toBeUndefined();
+  });
+
+  it('stays quick on a huge word', () => {
+    expect(suggestNearest('m'.repeat(100_000), subcommands)).toBeUndefined();
+  });
+});
+
+describe('usage', () => {
+  it('formats the usage line', () => {
+    expect(formatUsageLine('/host maintenance', maintenanceSpec)).toBe(
+      '/host maintenance HOST [--reason TEXT] [--dry-run] [--count N]',
+    );
+  });
+
+  it('formats help with every argument, flag and example', () => {
+    const text = formatUsage({
+      command: '/host maintenance',
+      summary: 'Moves the VMs away and puts the host into maintenance.',
+      spec: maintenanceSpec,
+      examples: ['/host maintenance hyper1 --reason "kernel update"'],
+    });
+    expect(text).toBe(
+      [
+        'Usage: /host maintenance HOST [--reason TEXT] [--dry-run] [--count N]',
+        'Moves the VMs away and puts the host into maintenance.',
+        '',
+        'Arguments:',
+        '  HOST               the host to put into maintenance',
+        '',
+        'Flags:',
+        '  -r, --reason TEXT  why, for the audit trail',
+        '  --dry-run          show the plan, change nothing',
+        '  --count N          how many times',
+        '  -h, --help         show this help',
+        '',
+        'Examples:',
+        '  /host maintenance hyper1 --reason "kernel update"',
+      ].join('\n'),
+    );
+  });
+
+  it('makes a USAGE error listing every problem, with usage and examples in the hint', () => {
+    const error = usageError(['missing HOST', 'unknown flag --x'], '/host maintenance HOST', [
+      '/host maintenance hyper1',
+    ]);
+    expect(error.code).toBe('USAGE');
+    expect(error.message).toBe('There are 2 problems with that command:\n- missing HOST\n- unknown flag --x');
+    expect(error.hint).toBe('Usage: /host maintenance HOST\nExamples:\n  /host maintenance hyper1');
+    expect(usageError(['missing HOST'], '/host maintenance HOST').message).toBe('Missing HOST.');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Fuzz: hostile input never escapes as anything but a USAGE answer.
+// ---------------------------------------------------------------------------------------------
+
+/** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
+function createRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const HOSTILE_PIECES = [
+  '"',
+  "'",
+  '“',
+  '”',
+  '‘',
+  '’',
+  '„',
+  '`',
+  '\\',
+  '\\"',
+  '\\\\',
+  '--',
+  '-',
+  '—',
+  '–',
+  '=',
+  '==',
+  '&amp;',
+  '&lt;',
+  '&gt;',
+  '&quot;',
+  '&#39;',
+  '&amp;lt;',
+  '&',
+  '<',
+  '>',
+  '|',
+  '<https://x.example/a|a>',
+  '<mailto:a@b|a@b>',
+  '<@U1|x>',
+  '<',
+  '\u0000',
+  '\n',
+  '\r\n',
+  '\t',
+  ' ',
+  '  ',
+  '\u00A0',
+  '\u202F',
+  '🦄',
+  '👩‍💻',
+  '\u200F',
+  '\u202E',
+  '\u200D',
+  '\uFEFF',
+  '\uD800',
+  '$(',
+  ')',
+  '$(id)',
+  '`id`',
+  ';',
+  '&&',
+  'hyper1',
+  '--reason',
+  '--reason=',
+  '-reason',
+  '—reason',
+  '--dry-run',
+  '--dry-run=',
+  'true',
+  'false',
+  '--count',
+  '--count=',
+  '3',
+  '-1',
+  '1e9',
+  'NaN',
+  '-h',
+  '--help',
+  '--__proto__',
+  '-r',
+  'x',
+  'kernel update',
+];
+
+function createHostileString(random: () => number): string {
+  const pieces: string[] = [];
+  const count = Math.floor(random() * 24);
+  for (let i = 0; i < count; i++) {
+    const roll = random();
+    if (roll < 0.02) pieces.push('A'.repeat(Math.floor(random() * 50_000)));
+    else if (roll < 0.1) pieces.push(String.fromCharCode(Math.floor(random() * 0x10000)));
+    else pieces.push(HOSTILE_PIECES[Math.floor(random() * HOSTILE_PIECES.length)]!);
+  }
+  return pieces.join(random() < 0.5 ? '' : ' ');
+}
+
+describe('fuzz', () => {
+  const seed = Number(process.env.ARGS_FUZZ_SEED ?? 0x1abcafe);
+  const cases = 3_000;
+
+  it(`answers ${cases} hostile strings with a value, help or USAGE (seed ${seed}; set ARGS_FUZZ_SEED to change)`, () => {
+    const random = createRandom(seed);
+    const outcomes = { parsed: 0, help: 0, problems: 0, usageErrors: 0 };
+    for (let index = 0; index < cases; index++) {
+      const input = createHostileString(random);
+      const describeCase = () => `seed ${seed}, case ${index}, input ${JSON.stringify(input.slice(0, 300))}`;
+      const started = performance.now();
+      try {
+        const result = maintenance.parse(tokenize(decodeSlackText(input)));
+        if (!result.ok) {
+          expect(result.problems.length, describeCase()).toBeGreaterThan(0);
+          for (const problem of result.problems) expect(typeof problem, describeCase()).toBe('string');
+          outcomes.problems++;
+        } else if (result.help) outcomes.help++;
+        else {
+          expect(maintenanceSchema.safeParse(result.value).success, describeCase()).toBe(true);
+          outcomes.parsed++;
+        }
+      } catch (error) {
+        if (!isLabopsError(error) || error.code !== 'USAGE') {
+          throw new Error(`fuzz failure (${describeCase()}): ${String(error)}`, { cause: error });
+        }
+        outcomes.usageErrors++;
+      }
+      const elapsed = performance.now() - started;
+      expect(elapsed, `too slow (${describeCase()})`).toBeLessThan(1_000);
+    }
+    // Every outcome must actually occur, or the generator is not exercising the parser.
+    expect(
+      Object.values(outcomes).every((n) => n > 0),
+      JSON.stringify(outcomes),
+    ).toBe(true);
+  });
+});
