@@ -152,8 +152,8 @@ async function planMaintenance(ctx: CommandContext, name: string, reason: string
     {
       kind: 'host.deactivate',
       title: `Put ${host.name} into maintenance`,
-      params: { hostId: host.id, hostName: host.name, ...(reason ? { reason } : {}) },
-      shows: [`POST /hosts/${host.id}/deactivate`, `wait until ${host.name} is in maintenance`],
+      params: { hostName: host.name, ...(reason ? { reason } : {}) },
+      shows: [`POST /hosts/{${host.name}}/deactivate`, `wait until ${host.name} is in maintenance`],
     },
   ];
   if (host.isSpm && targets.length) {
@@ -225,8 +225,8 @@ const activate = defineChange({
         {
           kind: 'host.activate',
           title: `Activate ${host.name}`,
-          params: { hostId: host.id, hostName: host.name },
-          shows: [`POST /hosts/${host.id}/activate`, `wait until ${host.name} is up`],
+          params: { hostName: host.name },
+          shows: [`POST /hosts/{${host.name}}/activate`, `wait until ${host.name} is up`],
         },
       ],
     };
@@ -239,7 +239,8 @@ export const hostCommand = defineCommand({
   subcommands: [status, maintenance, activate],
 });
 
-const HostStepParams = z.object({ hostId: z.string(), hostName: z.string(), reason: z.string().optional() });
+/** Steps name hosts, not ids: an approved plan may run after a restart or a re-add (ids change). */
+const HostStepParams = z.object({ hostName: z.string(), reason: z.string().optional() });
 
 /** The engine steps of /host, run by the executor. */
 export const hostSteps = [
@@ -247,13 +248,13 @@ export const hostSteps = [
     kind: 'host.deactivate',
     params: HostStepParams,
     async run(ctx, params) {
-      const host = await ctx.engine.getHost(params.hostId, { signal: ctx.signal });
+      const host = await ctx.engine.findHost(params.hostName, { signal: ctx.signal });
       if (host.status === 'maintenance')
         return { status: 'ok', detail: `${params.hostName} was already in maintenance` };
       const since = await ctx.engine.getLastEventIndex({ signal: ctx.signal });
-      await ctx.engine.deactivateHost(params.hostId, params.reason, { signal: ctx.signal });
+      await ctx.engine.deactivateHost(host.id, params.reason, { signal: ctx.signal });
       let last = '';
-      await ctx.engine.waitForHostStatus(params.hostId, ['maintenance'], {
+      await ctx.engine.waitForHostStatus(host.id, ['maintenance'], {
         signal: ctx.signal,
         sinceEventIndex: since,
         onPoll: (seen) => {
@@ -264,12 +265,12 @@ export const hostSteps = [
       return { status: 'changed' };
     },
     async verify(ctx, params) {
-      const host = await ctx.engine.getHost(params.hostId, { signal: ctx.signal });
+      const host = await ctx.engine.findHost(params.hostName, { signal: ctx.signal });
       if (host.status !== 'maintenance') {
         throw new LabopsError('CONFLICT', `${params.hostName} is ${host.status}, not in maintenance.`);
       }
       const vms = await ctx.engine.listVms({ hostName: params.hostName }, { signal: ctx.signal });
-      const left = vms.filter((vm) => vm.hostId === params.hostId && isRunning(vm));
+      const left = vms.filter((vm) => vm.hostId === host.id && isRunning(vm));
       if (left.length) {
         throw new LabopsError(
           'CONFLICT',
@@ -283,17 +284,17 @@ export const hostSteps = [
     kind: 'host.activate',
     params: HostStepParams,
     async run(ctx, params) {
-      const host = await ctx.engine.getHost(params.hostId, { signal: ctx.signal });
+      const host = await ctx.engine.findHost(params.hostName, { signal: ctx.signal });
       if (host.status === 'up') return { status: 'ok', detail: `${params.hostName} was already up` };
-      await ctx.engine.activateHost(params.hostId, { signal: ctx.signal });
-      await ctx.engine.waitForHostStatus(params.hostId, ['up'], {
+      await ctx.engine.activateHost(host.id, { signal: ctx.signal });
+      await ctx.engine.waitForHostStatus(host.id, ['up'], {
         signal: ctx.signal,
         onPoll: (seen) => ctx.output(`${params.hostName}: ${seen}`),
       });
       return { status: 'changed' };
     },
     async verify(ctx, params) {
-      const host = await ctx.engine.getHost(params.hostId, { signal: ctx.signal });
+      const host = await ctx.engine.findHost(params.hostName, { signal: ctx.signal });
       if (host.status !== 'up')
         throw new LabopsError('CONFLICT', `${params.hostName} is ${host.status}, not up.`);
       return `${params.hostName} is up`;

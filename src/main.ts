@@ -7,7 +7,7 @@ import type { LabInfo } from './command.js';
 import { CONFIG_EXIT_CODE, formatConfigProblems, type LoadedConfig, loadConfig } from './config.js';
 import { EngineClient } from './engine/engine-client.js';
 import { formatError, LabopsError, toLabopsError } from './errors.js';
-import { Labops } from './labops.js';
+import { describeJobCommand, Labops } from './labops.js';
 import { createLogger, type Logger } from './log.js';
 import { runShell } from './shell/shell.js';
 import { startSimulator } from './sim/index.js';
@@ -195,7 +195,7 @@ async function runShellAdapter(lab: Lab, store: Store, logger: Logger): Promise<
     notes.push('SIMULATED LAB — a built-in simulator stands in for the engine and the hosts.');
   for (const job of recovered.interrupted) {
     notes.push(
-      `${job.id} /${job.command} ${job.text} was interrupted: ${job.error ?? 'labops stopped while it ran'}`,
+      `${job.id} /${describeJobCommand(job)} was interrupted: ${job.error ?? 'labops stopped while it ran'}`,
     );
   }
   if (recovered.pending.length) {

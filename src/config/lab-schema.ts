@@ -306,7 +306,9 @@ export const CommandPolicySchema = z
     risk: z
       .enum(RISKS, { error: 'must be read, change, destructive or critical' })
       .optional()
-      .describe('Risk of the command, replacing its built-in one (a plan may still raise it).'),
+      .describe(
+        'Risk of the command: raises its built-in one, never lowers it (a plan may raise it further).',
+      ),
     askers: principalsSchema.optional().describe('Who may ask for this command, replacing policy.askers.'),
     approvers: principalsSchema.optional().describe('Who may approve it, replacing policy.approvers.'),
     channels: channelsSchema.optional().describe('Where it may be asked, replacing policy.channels.'),

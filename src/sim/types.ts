@@ -154,5 +154,27 @@ export interface Simulator {
   /** Every request answered, oldest first (bounded to the last 10,000). */
   readonly requests: SimRequestRecord[];
   /** Bytes received by imageio per ticket, for upload assertions. */
+  readonly uploads: ReadonlyMap<string, SimUpload>;
+  /**
+   * The machine with this name, made bare (no hosts entries, no engine key) when the lab does not
+   * know it yet — a hypervisor a runbook prepares before `/host add`. Adding a host does the same.
+   */
+  addMachine(name: string, address: string): SimMachine;
+  /** Stops both listeners and every timer, and removes the temporary directory. */
   close(): Promise<void>;
+}
+
+/** What imageio received for one ticket (uploaded bytes themselves are not kept). */
+export interface SimUpload {
+  ticketId: string;
+  transferId: string;
+  diskId: string;
+  /** The ticket's size (the disk's provisioned size). */
+  size: number;
+  /** Bytes received by PUT requests. */
+  bytesWritten: number;
+  /** The highest offset written: the size of the uploaded image. */
+  highWater: number;
+  /** The first 64 KiB as written (an ISO has `CD001` at byte 32769). */
+  head: Buffer;
 }

@@ -34,7 +34,15 @@ export const FINAL_JOB_STATUSES: readonly JobStatus[] = [
   'void',
 ];
 
-export type StepStatus = 'pending' | 'running' | 'ok' | 'changed' | 'failed' | 'unknown' | 'cancelled' | 'skipped';
+export type StepStatus =
+  | 'pending'
+  | 'running'
+  | 'ok'
+  | 'changed'
+  | 'failed'
+  | 'unknown'
+  | 'cancelled'
+  | 'skipped';
 
 /** A persisted step of a plan: its kind names the implementation, `params` its JSON arguments. */
 export interface StepSpec {
@@ -186,7 +194,11 @@ export interface Store {
   setJobMessageRef(id: string, ref: Record<string, unknown>): void;
 
   listSteps(jobId: string): StepRecord[];
-  updateStep(jobId: string, index: number, patch: Partial<Omit<StepRecord, 'jobId' | 'index' | 'kind' | 'title'>>): void;
+  updateStep(
+    jobId: string,
+    index: number,
+    patch: Partial<Omit<StepRecord, 'jobId' | 'index' | 'kind' | 'title'>>,
+  ): void;
 
   createApproval(approval: NewApproval): ApprovalRecord;
   getApproval(id: string): ApprovalRecord | undefined;

@@ -1,0 +1,195 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import { LabopsError } from '../errors.js';
+
+type Database = BetterSqlite3.Database;
+
+/**
+ * One step of the schema's history. `version` is what `PRAGMA user_version` reads once it has
+ * run; versions start at 1 and follow each other without gaps. A migration, once released, never
+ * changes: a new one is appended instead.
+ */
+export interface Migration {
+  version: number;
+  /** What it does, in a few words (shown when it fails). */
+  name: string;
+  up: (db: Database) => void;
+}
+
+/** The schema's history, oldest first. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'jobs, steps, approvals, audit, locks',
+    up: (db) => {
+      // No IF NOT EXISTS: a migration that ran twice must fail loudly rather than pass unnoticed.
+      db.exec(`
+        CREATE TABLE jobs (
+          id          TEXT PRIMARY KEY,
+          command     TEXT NOT NULL,
+          text        TEXT NOT NULL,
+          args        TEXT NOT NULL,
+          requester   TEXT NOT NULL,
+          channel     TEXT NOT NULL,
+          risk        TEXT NOT NULL,
+          plan        TEXT NOT NULL,
+          status      TEXT NOT NULL,
+          created_at  INTEGER NOT NULL,
+          started_at  INTEGER,
+          finished_at INTEGER,
+          error       TEXT,
+          message_ref TEXT
+        );
+        CREATE INDEX jobs_by_status ON jobs (status);
+        CREATE INDEX jobs_by_created ON jobs (created_at);
+
+        CREATE TABLE steps (
+          job_id      TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+          idx         INTEGER NOT NULL,
+          kind        TEXT NOT NULL,
+          title       TEXT NOT NULL,
+          params      TEXT NOT NULL,
+          shows       TEXT,
+          timeout_ms  INTEGER,
+          status      TEXT NOT NULL DEFAULT 'pending',
+          started_at  INTEGER,
+          finished_at INTEGER,
+          duration_ms INTEGER,
+          tail        TEXT NOT NULL DEFAULT '',
+          detail      TEXT,
+          end_state   TEXT,
+          PRIMARY KEY (job_id, idx)
+        );
+
+        CREATE TABLE approvals (
+          id                TEXT PRIMARY KEY,
+          job_id            TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+          risk              TEXT NOT NULL,
+          required          INTEGER NOT NULL,
+          eligible          TEXT NOT NULL,
+          requester         TEXT NOT NULL,
+          created_at        INTEGER NOT NULL,
+          expires_at        INTEGER NOT NULL,
+          fingerprint       TEXT NOT NULL,
+          fingerprint_state TEXT NOT NULL,
+          status            TEXT NOT NULL,
+          card_refs         TEXT NOT NULL DEFAULT '[]',
+          closed_at         INTEGER
+        );
+        CREATE INDEX approvals_by_job ON approvals (job_id);
+        CREATE INDEX approvals_by_status ON approvals (status);
+
+        -- One row per principal: the primary key makes a second decision impossible, not just refused.
+        CREATE TABLE approval_decisions (
+          approval_id TEXT NOT NULL REFERENCES approvals (id) ON DELETE CASCADE,
+          principal   TEXT NOT NULL,
+          decision    TEXT NOT NULL,
+          at          INTEGER NOT NULL,
+          PRIMARY KEY (approval_id, principal)
+        );
+
+        CREATE TABLE audit (
+          seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+          at          INTEGER NOT NULL,
+          type        TEXT NOT NULL,
+          actor       TEXT NOT NULL,
+          job_id      TEXT,
+          approval_id TEXT,
+          detail      TEXT NOT NULL
+        );
+        CREATE INDEX audit_by_job ON audit (job_id);
+
+        -- No foreign key to jobs: a lock may be taken before its job row exists.
+        CREATE TABLE locks (
+          key      TEXT PRIMARY KEY,
+          job_id   TEXT NOT NULL,
+          holder   TEXT NOT NULL,
+          taken_at INTEGER NOT NULL
+        );
+        CREATE INDEX locks_by_job ON locks (job_id);
+
+        CREATE TABLE counters (
+          name  TEXT PRIMARY KEY,
+          value INTEGER NOT NULL
+        );
+        INSERT INTO counters (name, value) VALUES ('approval', 0);
+      `);
+    },
+  },
+];
+
+/** The schema version this labops writes. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export interface MigrationResult {
+  /** `user_version` before. */
+  from: number;
+  /** `user_version` after. */
+  to: number;
+  /** The migrations that ran now, in order (empty when the schema was current). */
+  applied: number[];
+}
+
+/** Reads `PRAGMA user_version`. */
+export function readSchemaVersion(db: Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/**
+ * Brings the schema up to the newest version in one IMMEDIATE transaction, recording each step in
+ * `user_version`, so a failure leaves the database as it was and two processes starting together
+ * cannot both migrate. A database newer than `migrations` is refused with CONFIG.
+ */
+export function applyMigrations(
+  db: Database,
+  options: { path: string; migrations?: readonly Migration[] | undefined },
+): MigrationResult {
+  const migrations = options.migrations ?? MIGRATIONS;
+  validateMigrations(migrations);
+  const latest = migrations.length;
+  const migrate = db.transaction((): MigrationResult => {
+    const from = readSchemaVersion(db);
+    assertKnownVersion(from, latest, options.path);
+    const applied: number[] = [];
+    for (const migration of migrations.slice(from)) {
+      try {
+        migration.up(db);
+      } catch (error) {
+        throw new LabopsError(
+          'CONFIG',
+          `The state store ${options.path} could not be upgraded to schema version ${migration.version} (${migration.name}): ${error instanceof Error ? error.message : String(error)}.`,
+          {
+            cause: error,
+            hint: 'Nothing was changed. Keep the file, and report this with its schema version; a backup copy lets you retry.',
+          },
+        );
+      }
+      db.pragma(`user_version = ${migration.version}`);
+      applied.push(migration.version);
+    }
+    return { from, to: readSchemaVersion(db), applied };
+  });
+  return migrate.immediate();
+}
+
+/** Refuses a schema written by a newer labops: reading it could misread, writing it could break it. */
+export function assertKnownVersion(version: number, latest: number, path: string): void {
+  if (version <= latest) return;
+  throw new LabopsError(
+    'CONFIG',
+    `The state store ${path} has schema version ${version}, but this labops knows versions up to ${latest}: it was written by a newer labops.`,
+    {
+      hint: 'Run the newer labops again, or set LABOPS_DATA_DIR to another directory; labops never downgrades a store.',
+    },
+  );
+}
+
+function validateMigrations(migrations: readonly Migration[]): void {
+  migrations.forEach((migration, index) => {
+    if (migration.version !== index + 1) {
+      throw new LabopsError(
+        'INTERNAL',
+        `Migration "${migration.name}" has version ${migration.version} at position ${index + 1}; versions must run 1, 2, 3, … without gaps.`,
+      );
+    }
+  });
+}

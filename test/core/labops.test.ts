@@ -1,0 +1,514 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineStep } from '../../src/jobs/steps.js';
+import type { DispatchResult } from '../../src/labops.js';
+import { type CoreHarness, SIM_POLICY, shellCaller, startCore } from '../support/core.js';
+
+function expectCard(result: DispatchResult) {
+  if (result.kind !== 'card') {
+    throw new Error(
+      `expected a card, got ${result.kind}: ${result.kind === 'error' ? result.error.message : ''}`,
+    );
+  }
+  return result.card;
+}
+
+function expectError(result: DispatchResult) {
+  if (result.kind !== 'error') throw new Error(`expected an error, got ${result.kind}`);
+  return result.error;
+}
+
+let core: CoreHarness;
+afterEach(async () => {
+  await core?.close();
+});
+
+describe('the dispatch pipeline', () => {
+  beforeEach(async () => {
+    core = await startCore();
+  });
+
+  it('answers a read command at once, without a job', async () => {
+    const result = await core.labops.dispatch({
+      command: '/lab',
+      text: 'status',
+      caller: shellCaller('operator'),
+    });
+    expect(result.kind).toBe('view');
+    if (result.kind !== 'view') return;
+    expect(result.view.title).toContain('SIMULATED LAB');
+    expect(core.store.listJobs()).toEqual([]);
+  });
+
+  it('plans maintenance with the VMs that migrate, the SPM and the locks', async () => {
+    const card = expectCard(
+      await core.labops.dispatch({
+        command: '/host',
+        text: 'maintenance hyper1',
+        caller: shellCaller('operator'),
+      }),
+    );
+    expect(card.plan.impact).toEqual([
+      'db1 → hyper2 (live migration)',
+      'web1 → hyper2 (live migration)',
+      'hyper1 is the SPM: the role moves to another host and the data center is briefly not up.',
+    ]);
+    expect(card.approval).toMatchObject({ risk: 'destructive', required: 1, status: 'pending' });
+    expect(card.job.status).toBe('awaiting_approval');
+    expect(core.store.listLocks().map((l) => l.key)).toEqual(['host:hyper1']);
+    expect(core.store.listAudit(1)[0]?.type).toBe('approval:requested');
+  });
+
+  it('raises the risk to critical for the last active host, and for pinned VMs, saying why', async () => {
+    core.lab.sim.knobs.pinVm('web1');
+    const pinned = expectCard(
+      await core.labops.dispatch({
+        command: '/host',
+        text: 'maintenance hyper1',
+        caller: shellCaller('operator'),
+      }),
+    );
+    expect(pinned.approval.risk).toBe('critical');
+    expect(pinned.approval.required).toBe(2);
+    expect(pinned.plan.blockers.join(' ')).toContain('web1 is pinned to hyper1');
+
+    const lastUp = await startCore();
+    try {
+      const hyper2 = await lastUp.lab.client.findHost('hyper2');
+      await lastUp.lab.client.deactivateHost(hyper2.id);
+      await lastUp.lab.client.waitForHostStatus(hyper2.id, ['maintenance']);
+      const card = expectCard(
+        await lastUp.labops.dispatch({
+          command: '/host',
+          text: 'maintenance hyper1',
+          caller: shellCaller('operator'),
+        }),
+      );
+      expect(card.approval.risk).toBe('critical');
+      expect(card.plan.riskReasons).toContain('hyper1 is the last active host of its cluster.');
+    } finally {
+      await lastUp.close();
+    }
+  });
+
+  it('gives every argument problem at once, with usage and examples', async () => {
+    const error = expectError(
+      await core.labops.dispatch({
+        command: '/host',
+        text: 'maintenance --reasn --bogus',
+        caller: shellCaller('operator'),
+      }),
+    );
+    expect(error.code).toBe('USAGE');
+    expect(error.details.length).toBeGreaterThanOrEqual(3);
+    expect(error.details.join('\n')).toMatch(/--reason/);
+    expect(error.hint).toContain('Usage: /host maintenance HOST');
+    expect(error.hint).toContain('Examples:');
+  });
+
+  it('suggests the nearest sub-command', async () => {
+    const error = expectError(
+      await core.labops.dispatch({
+        command: '/host',
+        text: 'maintenence hyper1',
+        caller: shellCaller('operator'),
+      }),
+    );
+    expect(error.message).toContain('Did you mean maintenance?');
+  });
+
+  it('reads what phones and Slack do to the text: an em dash, entities, smart quotes', async () => {
+    const card = expectCard(
+      await core.labops.dispatch({
+        command: '/host',
+        text: 'maintenance hyper2 —reason “kernel &amp; firmware”',
+        caller: shellCaller('operator'),
+      }),
+    );
+    expect(card.plan.summary).toBe('Put hyper2 into maintenance (kernel & firmware)');
+  });
+
+  it('refuses a target another job holds, naming the job and the person', async () => {
+    const first = expectCard(
+      await core.labops.dispatch({
+        command: '/host',
+        text: 'maintenance hyper1',
+        caller: shellCaller('operator'),
+      }),
+    );
+    const error = expectError(
+      await core.labops.dispatch({
+        command: '/host',
+        text: 'maintenance hyper1',
+        caller: shellCaller('dave'),
+      }),
+    );
+    expect(error.code).toBe('LOCKED');
+    expect(error.message).toContain(first.job.id);
+    expect(error.message).toContain('shell:operator');
+    // A denial releases the lock.
+    await core.labops.click(first.approval.id, shellCaller('alice'), 'deny');
+    expect(core.store.listLocks()).toEqual([]);
+    expectCard(
+      await core.labops.dispatch({
+        command: '/host',
+        text: 'maintenance hyper1',
+        caller: shellCaller('dave'),
+      }),
+    );
+  });
+
+  it('lists in help only what the caller may run', async () => {
+    const policy = {
+      ...SIM_POLICY,
+      commands: { 'host maintenance': { askers: ['shell:alice'] } },
+    };
+    const restricted = await startCore({ policy });
+    try {
+      const help = await restricted.labops.dispatch({
+        command: '/lab',
+        text: 'help',
+        caller: shellCaller('operator'),
+      });
+      const text = help.kind === 'view' ? JSON.stringify(help.view) : '';
+      expect(text).toContain('/host status');
+      expect(text).not.toContain('/host maintenance');
+      const refused = expectError(
+        await restricted.labops.dispatch({
+          command: '/host',
+          text: 'maintenance hyper1',
+          caller: shellCaller('operator'),
+        }),
+      );
+      expect(refused.code).toBe('FORBIDDEN');
+      const aliceHelp = await restricted.labops.dispatch({
+        command: '/lab',
+        text: 'help',
+        caller: shellCaller('alice'),
+      });
+      expect(aliceHelp.kind === 'view' ? JSON.stringify(aliceHelp.view) : '').toContain('/host maintenance');
+    } finally {
+      await restricted.close();
+    }
+  });
+
+  it('refuses a command from a channel the policy does not allow, saying where', async () => {
+    const channelled = await startCore({ policy: { ...SIM_POLICY, channels: ['C0LABOPS01'] } });
+    try {
+      const error = expectError(
+        await channelled.labops.dispatch({
+          command: '/lab',
+          text: 'status',
+          caller: shellCaller('operator', 'C0OTHER01'),
+        }),
+      );
+      expect(error.code).toBe('FORBIDDEN');
+      expect(error.message).toContain('C0LABOPS01');
+    } finally {
+      await channelled.close();
+    }
+  });
+
+  it('never crashes on hostile text: every input parses or gets a usage error', async () => {
+    let seed = 0x5eed;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed / 0x7fffffff;
+    };
+    const atoms = [
+      'maintenance',
+      'status',
+      'activate',
+      'hyper1',
+      '--reason',
+      '—reason',
+      '"',
+      "'",
+      '“',
+      '&amp;',
+      '&lt;',
+      '<@U1|x>',
+      '$(id)',
+      '`x`',
+      ';',
+      '\u0000',
+      '\n',
+      '🙂',
+      '--',
+      '=',
+      '-',
+      '\u202e',
+      'x'.repeat(300),
+    ];
+    for (let i = 0; i < 200; i++) {
+      const parts = Array.from(
+        { length: 1 + Math.floor(random() * 6) },
+        () => atoms[Math.floor(random() * atoms.length)],
+      );
+      const text = parts.join(random() < 0.5 ? ' ' : '');
+      const result = await core.labops.dispatch({ command: '/host', text, caller: shellCaller('operator') });
+      if (result.kind === 'error') {
+        expect(
+          ['USAGE', 'NOT_FOUND', 'CONFLICT', 'LOCKED'],
+          `${JSON.stringify(text)}: ${result.error.message}`,
+        ).toContain(result.error.code);
+      }
+      if (result.kind === 'card')
+        await core.labops.click(result.card.approval.id, shellCaller('alice'), 'deny');
+    }
+  });
+});
+
+describe('approvals', () => {
+  beforeEach(async () => {
+    core = await startCore();
+  });
+
+  it('runs the job exactly once when two approvers click at the same moment', async () => {
+    const card = expectCard(
+      await core.labops.dispatch({
+        command: '/host',
+        text: 'maintenance hyper2',
+        caller: shellCaller('operator'),
+      }),
+    );
+    const clicks = await Promise.all([
+      core.labops.click(card.approval.id, shellCaller('alice'), 'approve'),
+      core.labops.click(card.approval.id, shellCaller('bob'), 'approve'),
+      core.labops.click(card.approval.id, shellCaller('carol'), 'approve'),
+    ]);
+    expect(clicks.filter((c) => c.outcome === 'approved')).toHaveLength(1);
+    expect(clicks.filter((c) => c.outcome === 'refused')).toHaveLength(2);
+    const job = await core.labops.executor.whenFinished(card.job.id);
+    expect(job?.status).toBe('succeeded');
+    const started = core.store
+      .listAudit(100)
+      .filter((e) => e.type === 'job:started' && e.jobId === card.job.id);
+    expect(started).toHaveLength(1);
+    const deactivations = core.lab.sim.requests.filter(
+      (r) => r.method === 'POST' && r.url.endsWith('/deactivate'),
+    );
+    expect(deactivations).toHaveLength(1);
+  });
+
+  it('needs two distinct approvers for critical work', async () => {
+    core.lab.sim.knobs.pinVm('app1');
+    const card = expectCard(
+      await core.labops.dispatch({
+        command: '/host',
+        text: 'maintenance hyper2',
+        caller: shellCaller('operator'),
+      }),
+    );
+    const first = await core.labops.click(card.approval.id, shellCaller('alice'), 'approve');
+    expect(first.outcome).toBe('recorded');
+    expect(first.message).toContain('1 of 2');
+    const again = await core.labops.click(card.approval.id, shellCaller('alice'), 'approve');
+    expect(again.outcome).toBe('refused');
+    expect(again.message).toContain('already decided');
+    const deny = await core.labops.click(card.approval.id, shellCaller('bob'), 'deny');
+    expect(deny.outcome).toBe('denied');
+    expect(core.store.getJob(card.job.id)?.status).toBe('denied');
+    const late = await core.labops.click(card.approval.id, shellCaller('carol'), 'approve');
+    expect(late.message).toContain('already denied');
+  });
+
+  it('lets the requester confirm their own change, and nobody else', async () => {
+    const hyper2 = await core.lab.client.findHost('hyper2');
+    await core.lab.client.deactivateHost(hyper2.id);
+    await core.lab.client.waitForHostStatus(hyper2.id, ['maintenance']);
+    const card = expectCard(
+      await core.labops.dispatch({
+        command: '/host',
+        text: 'activate hyper2',
+        caller: shellCaller('operator'),
+      }),
+    );
+    expect(card.approval.risk).toBe('change');
+    const other = await core.labops.click(card.approval.id, shellCaller('alice'), 'approve');
+    expect(other.outcome).toBe('refused');
+    const own = await core.labops.click(card.approval.id, shellCaller('operator'), 'approve');
+    expect(own.outcome).toBe('approved');
+    expect((await core.labops.executor.whenFinished(card.job.id))?.status).toBe('succeeded');
+    expect((await core.lab.client.getHost(hyper2.id)).status).toBe('up');
+  });
+
+  it('expires a card with the injected clock: the click changes nothing and the lock goes', async () => {
+    const card = expectCard(
+      await core.labops.dispatch({
+        command: '/host',
+        text: 'maintenance hyper2',
+        caller: shellCaller('operator'),
+      }),
+    );
+    core.clock.now += 14 * 60_000;
+    expect(core.labops.flow.expireDue()).toEqual([]);
+    core.clock.now += 2 * 60_000;
+    const expired = core.labops.flow.expireDue();
+    expect(expired.map((a) => a.id)).toEqual([card.approval.id]);
+    const click = await core.labops.click(card.approval.id, shellCaller('alice'), 'approve');
+    expect(click.outcome).toBe('refused');
+    expect(click.message).toMatch(/expired/);
+    expect(core.store.getJob(card.job.id)?.status).toBe('expired');
+    expect(core.store.listLocks()).toEqual([]);
+    expect(core.store.listAudit(10).map((e) => e.type)).toContain('approval:expired');
+  });
+
+  it('refuses a click after expiry even before the sweep ran', async () => {
+    const card = expectCard(
+      await core.labops.dispatch({
+        command: '/host',
+        text: 'maintenance hyper2',
+        caller: shellCaller('operator'),
+      }),
+    );
+    core.clock.now += 16 * 60_000;
+    const click = await core.labops.click(card.approval.id, shellCaller('alice'), 'approve');
+    expect(click.outcome).toBe('refused');
+    expect(click.message).toMatch(/expired/);
+    expect(core.lab.sim.requests.some((r) => r.url.endsWith('/deactivate'))).toBe(false);
+  });
+
+  it('voids a card whose target changed, showing what changed, and runs nothing', async () => {
+    const card = expectCard(
+      await core.labops.dispatch({
+        command: '/host',
+        text: 'maintenance hyper2',
+        caller: shellCaller('operator'),
+      }),
+    );
+    core.lab.sim.knobs.pinVm('app1');
+    const click = await core.labops.click(card.approval.id, shellCaller('alice'), 'approve');
+    expect(click.outcome).toBe('void');
+    if (click.outcome !== 'void') return;
+    expect(click.changes.join('\n')).toContain('vm app1: up on hyper2, migratable → up on hyper2, pinned');
+    expect(core.store.getJob(card.job.id)?.status).toBe('void');
+    expect(core.store.listLocks()).toEqual([]);
+    expect(core.lab.sim.requests.some((r) => r.url.endsWith('/deactivate'))).toBe(false);
+  });
+
+  it('records every request, decision, step and result in the audit trail and exports it', async () => {
+    const card = expectCard(
+      await core.labops.dispatch({
+        command: '/host',
+        text: 'maintenance hyper2',
+        caller: shellCaller('operator'),
+      }),
+    );
+    await core.labops.click(card.approval.id, shellCaller('operator'), 'approve');
+    await core.labops.click(card.approval.id, shellCaller('bob'), 'approve');
+    await core.labops.executor.whenFinished(card.job.id);
+    const types = core.store
+      .listAudit(20)
+      .map((e) => e.type)
+      .reverse();
+    expect(types).toEqual([
+      'approval:requested',
+      'click:refused',
+      'approval:granted',
+      'job:started',
+      'step:finished',
+      'job:succeeded',
+    ]);
+    const lines = [...core.store.exportAudit()].map((l) => JSON.parse(l) as { type: string });
+    expect(lines.map((l) => l.type)).toEqual(types);
+  });
+});
+
+describe('jobs', () => {
+  it('cancels a waiting job and a running one, between steps, with what was changed', async () => {
+    core = await startCore();
+    const waiting = expectCard(
+      await core.labops.dispatch({
+        command: '/host',
+        text: 'maintenance hyper1',
+        caller: shellCaller('operator'),
+      }),
+    );
+    const cancelled = await core.labops.dispatch({
+      command: '/lab',
+      text: `cancel ${waiting.job.id}`,
+      caller: shellCaller('operator'),
+    });
+    expect(cancelled.kind).toBe('view');
+    expect(core.store.getJob(waiting.job.id)?.status).toBe('cancelled');
+    expect(core.store.listLocks()).toEqual([]);
+
+    // A pinned VM keeps the host in preparing_for_maintenance: the step waits until cancelled.
+    core.lab.sim.knobs.pinVm('web1');
+    const card = expectCard(
+      await core.labops.dispatch({
+        command: '/host',
+        text: 'maintenance hyper1',
+        caller: shellCaller('operator'),
+      }),
+    );
+    const started = new Promise<void>((resolve) => {
+      const off = core.labops.bus.subscribe((e) => {
+        if (e.type === 'step:output' && e.jobId === card.job.id) {
+          off();
+          resolve();
+        }
+      });
+    });
+    await core.labops.click(card.approval.id, shellCaller('alice'), 'approve');
+    await core.labops.click(card.approval.id, shellCaller('bob'), 'approve');
+    await started;
+    expect(core.labops.jobs.cancel(card.job.id, 'shell:operator')).toContain('Cancelling');
+    const job = await core.labops.executor.whenFinished(card.job.id);
+    expect(job?.status).toBe('cancelled');
+    const steps = core.store.listSteps(card.job.id);
+    expect(steps.map((s) => s.status)).toEqual(['cancelled', 'cancelled']);
+  });
+
+  it('stops at a failed step and says which, why, and what was already changed', async () => {
+    core = await startCore({
+      extraSteps: [
+        defineStep({
+          kind: 'test.change',
+          params: z.object({}),
+          run: async () => ({ status: 'changed' }),
+          verify: async () => 'the change holds',
+        }),
+        defineStep({
+          kind: 'test.fail',
+          params: z.object({}),
+          run: async (ctx) => {
+            ctx.output('doing the thing');
+            throw new Error('disk on fire');
+          },
+        }),
+      ],
+    });
+    const { store, labops } = core;
+    store.createJob({
+      id: 'job-test',
+      command: 'lab test',
+      text: 'test',
+      args: {},
+      requester: 'shell:operator',
+      channel: 'shell',
+      risk: 'change',
+      plan: {},
+      steps: [
+        { kind: 'test.change', title: 'Change one thing', params: {} },
+        { kind: 'test.fail', title: 'Break', params: {} },
+        { kind: 'test.change', title: 'Never reached', params: {} },
+      ],
+      status: 'queued',
+      createdAt: core.clock.now,
+    });
+    const job = await labops.executor.run('job-test');
+    expect(job.status).toBe('failed');
+    expect(job.error).toContain('Step 2 (Break) failed');
+    expect(job.error).toContain('Already changed: "Change one thing"');
+    const steps = store.listSteps('job-test');
+    expect(steps.map((s) => s.status)).toEqual(['changed', 'failed', 'skipped']);
+    expect(steps[0]?.endState).toBe('the change holds');
+    expect(steps[1]?.tail).toContain('doing the thing');
+    // Running it again does nothing: a job never runs twice.
+    const again = await labops.executor.run('job-test');
+    expect(again.status).toBe('failed');
+    expect(store.listAudit(50).filter((e) => e.type === 'job:started')).toHaveLength(1);
+  });
+});

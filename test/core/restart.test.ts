@@ -1,0 +1,53 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openStore } from '../../src/store/sqlite-store.js';
+import { cleanEnv, MAIN, runToEnd, spawnTs, waitForLine } from '../support/processes.js';
+
+const CHILD = fileURLToPath(new URL('../support/barrier-child.ts', import.meta.url));
+
+describe('a restart after labops was killed in the middle of a job', () => {
+  let dir: string | undefined;
+  afterEach(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('marks the running job interrupted and reports it, keeps the pending approval working, runs nothing twice', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'labops-restart-'));
+    const child = spawnTs(CHILD, [dir], { cwd: dir, env: cleanEnv() });
+    const lines = await waitForLine(child, /^at-barrier$/);
+    const pending = lines.find((l) => l.startsWith('pending '))?.split(' ');
+    expect(pending).toHaveLength(3);
+    const [, approvalId, pendingJob] = pending as [string, string, string];
+    const exited = new Promise((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+
+    // The same database, a new process: the real `npm start` entry point.
+    const script = ['as alice', `approve ${approvalId}`, '/lab jobs', 'quit'].join('\n');
+    const result = await runToEnd(
+      spawnTs(MAIN, [], { cwd: dir, env: cleanEnv({ LABOPS_DATA_DIR: dir }) }),
+      `${script}\n`,
+    );
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toMatch(/job-barr \/lab test was interrupted/);
+    expect(result.stdout).toContain(`Pending approvals: ${approvalId}`);
+    expect(result.stdout).toContain(`${approvalId} approved by shell:alice; job ${pendingJob} runs.`);
+    expect(result.stdout).toContain(`✔ ${pendingJob} succeeded`);
+    expect(result.code).toBe(0);
+
+    const store = openStore({ path: join(dir, 'labops.db') });
+    try {
+      expect(store.getJob('job-barr')?.status).toBe('interrupted');
+      expect(store.listSteps('job-barr').map((s) => s.status)).toEqual(['unknown', 'pending']);
+      expect(store.getJob(pendingJob)?.status).toBe('succeeded');
+      const starts = store.listAudit(100).filter((e) => e.type === 'job:started');
+      expect(starts.map((e) => e.jobId).sort()).toEqual(['job-barr', pendingJob].sort());
+      expect(store.listLocks()).toEqual([]);
+    } finally {
+      store.close();
+    }
+  });
+});

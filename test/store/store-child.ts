@@ -1,0 +1,59 @@
+// A second process for the store tests, run under tsx by store-fixtures.ts:
+//   crash PATH                    leaves a running job, a pending approval and locks, prints
+//                                 "ready", then waits to be killed
+//   decide PATH ID PRINCIPAL      opens the store, prints "ready", waits for "go" on stdin, decides
+//                                 (approve) and prints the result as JSON
+//   open PATH                     opens the store and prints {"ok":true} or the LabopsError as JSON
+import { createInterface } from 'node:readline';
+import { isLabopsError } from '../../src/errors.js';
+import { openStore } from '../../src/store/sqlite-store.js';
+import { MINUTE, newApproval, newJob, T0 } from './store-fixtures.js';
+
+const [mode, path, ...rest] = process.argv.slice(2);
+if (mode === undefined || path === undefined) throw new Error('usage: store-child MODE PATH [ARGS]');
+
+if (mode === 'open') {
+  try {
+    openStore({ path }).close();
+    console.log(JSON.stringify({ ok: true }));
+  } catch (error) {
+    if (!isLabopsError(error)) throw error;
+    console.log(JSON.stringify({ ok: false, code: error.code, message: error.message, hint: error.hint }));
+  }
+} else if (mode === 'crash') {
+  const store = openStore({ path });
+  store.createJob(newJob({ id: 'j-run', status: 'queued' }));
+  store.takeLocks(['host:hyper1'], 'j-run', 'U_REQ', T0);
+  store.transitionJob('j-run', ['queued'], 'running', { at: T0 + 1 });
+  store.updateStep('j-run', 0, { status: 'running', startedAt: T0 + 2, tail: 'deactivating…' });
+  store.createJob(newJob({ id: 'j-wait', args: { host: 'hyper2' } }));
+  store.createApproval(
+    newApproval({ id: store.nextApprovalId(), jobId: 'j-wait', expiresAt: T0 + 15 * MINUTE }),
+  );
+  store.takeLocks(['host:hyper2'], 'j-wait', 'U_REQ', T0);
+  // No close(): the process is killed with everything as it stands.
+  console.log('ready');
+  setInterval(() => {}, 60_000);
+} else if (mode === 'decide') {
+  const [id, principal] = rest;
+  if (id === undefined || principal === undefined)
+    throw new Error('usage: store-child decide PATH ID PRINCIPAL');
+  const store = openStore({ path });
+  const input = createInterface({ input: process.stdin });
+  input.once('line', () => {
+    const result = store.decideApproval(id, principal, 'approve', T0 + MINUTE);
+    console.log(
+      JSON.stringify({
+        outcome: result.outcome,
+        becameFinal: result.outcome === 'recorded' ? result.becameFinal : false,
+        reason: result.outcome === 'refused' ? result.reason : undefined,
+      }),
+    );
+    store.close();
+    // stdout is a pipe, written synchronously on Linux, so exiting here loses nothing.
+    process.exit(0);
+  });
+  console.log('ready');
+} else {
+  throw new Error(`unknown mode ${mode}`);
+}

@@ -1,0 +1,49 @@
+/**
+ * A labops process for the restart test: it opens the database named on the command line, leaves
+ * an approval pending, then runs a job whose step stops at a barrier and says so on stdout. The
+ * test kills it there with SIGKILL — no clean shutdown of any kind.
+ */
+import { z } from 'zod';
+import { defineStep } from '../../src/jobs/steps.js';
+import { shellCaller, startCore } from './core.js';
+
+const dbDir = process.argv[2];
+if (!dbDir) throw new Error('usage: barrier-child DIR');
+
+const barrier = defineStep({
+  kind: 'test.barrier',
+  params: z.object({}),
+  run: async (ctx) => {
+    ctx.output('holding at the barrier');
+    process.stdout.write('at-barrier\n');
+    await new Promise(() => undefined);
+    return { status: 'changed' };
+  },
+});
+
+const core = await startCore({ extraSteps: [barrier], dbDir, realClock: true });
+const card = await core.labops.dispatch({
+  command: '/host',
+  text: 'maintenance hyper2',
+  caller: shellCaller('operator'),
+});
+if (card.kind !== 'card') throw new Error('expected a card');
+process.stdout.write(`pending ${card.card.approval.id} ${card.card.job.id}\n`);
+core.store.createJob({
+  id: 'job-barr',
+  command: 'lab test',
+  text: 'test',
+  args: {},
+  requester: 'shell:operator',
+  channel: 'shell',
+  risk: 'change',
+  plan: {},
+  steps: [
+    { kind: 'test.barrier', title: 'Wait at the barrier', params: {} },
+    { kind: 'test.barrier', title: 'Never reached', params: {} },
+  ],
+  status: 'queued',
+  createdAt: Date.now(),
+});
+core.store.takeLocks(['host:hyper1'], 'job-barr', 'shell:operator', Date.now());
+await core.labops.executor.run('job-barr');

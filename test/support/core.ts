@@ -1,0 +1,76 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Policy } from '../../approvals/policy.js';
+import { allSteps, createRegistry } from '../../commands/index.js';
+import type { Caller } from '../../src/command.js';
+import type { StepDefinition } from '../../src/jobs/steps.js';
+import { Labops } from '../../src/labops.js';
+import { createSilentLogger } from '../../src/log.js';
+import type { SimulatorOptions } from '../../src/sim/types.js';
+import { openStore } from '../../src/store/sqlite-store.js';
+import type { Store } from '../../src/store/types.js';
+import { type SimLab, startSimLab } from './engine.js';
+
+/** The simulated lab's built-in policy (design.md, Principals). */
+export const SIM_POLICY: Policy = {
+  askers: 'anyone',
+  channels: 'anywhere',
+  approvers: ['shell:alice', 'shell:bob', 'shell:carol'],
+  expiryMinutes: 15,
+  commands: {},
+};
+
+export interface CoreHarness {
+  lab: SimLab;
+  labops: Labops;
+  store: Store;
+  dbPath: string;
+  /** The injected clock: tests move it forward. */
+  clock: { now: number };
+  close(): Promise<void>;
+}
+
+export function shellCaller(name: string, channel = 'shell'): Caller {
+  return { principal: `shell:${name}`, channel, groups: [] };
+}
+
+/** labops over a fast simulator and a real database file in a temporary directory. */
+export async function startCore(
+  options: {
+    policy?: Policy;
+    sim?: SimulatorOptions;
+    extraSteps?: StepDefinition[];
+    dbDir?: string;
+    /** Use the system clock instead of the fixed, test-driven one. */
+    realClock?: boolean;
+  } = {},
+): Promise<CoreHarness> {
+  const lab = await startSimLab(options.sim);
+  const dir = options.dbDir ?? mkdtempSync(join(tmpdir(), 'labops-core-'));
+  const dbPath = join(dir, 'labops.db');
+  const store = openStore({ path: dbPath });
+  const clock = { now: Date.parse('2026-11-28T10:00:00Z') };
+  const labops = new Labops({
+    registry: createRegistry(),
+    steps: [...allSteps, ...(options.extraSteps ?? [])],
+    store,
+    engine: lab.client,
+    lab: { dataCenter: 'Default', cluster: 'Default', hosts: ['hyper1', 'hyper2'], simulated: true },
+    policy: options.policy ?? SIM_POLICY,
+    clock: options.realClock ? () => Date.now() : () => clock.now,
+    logger: createSilentLogger(),
+  });
+  return {
+    lab,
+    labops,
+    store,
+    dbPath,
+    clock,
+    async close() {
+      store.close();
+      await lab.close();
+      if (!options.dbDir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
