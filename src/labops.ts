@@ -21,6 +21,7 @@ import { EventBus } from './jobs/events.js';
 import { JobExecutor } from './jobs/executor.js';
 import { type StepDefinition, StepRegistry } from './jobs/steps.js';
 import type { Logger } from './log.js';
+import type { MachineDriver } from './runbooks/types.js';
 import type { ApprovalRecord, JobRecord, RecoveryReport, Store } from './store/types.js';
 import type { Clock } from './time.js';
 import type { View } from './view.js';
@@ -30,6 +31,8 @@ export interface LabopsOptions {
   steps: readonly StepDefinition[];
   store: Store;
   engine: EngineClient;
+  /** The lab's machines, for runbook steps. */
+  machines: MachineDriver;
   lab: LabInfo;
   policy: Policy;
   clock: Clock;
@@ -79,6 +82,7 @@ export class Labops {
       store: options.store,
       steps: new StepRegistry(options.steps),
       engine: options.engine,
+      machines: options.machines,
       lab: options.lab,
       bus: this.bus,
       clock: options.clock,

@@ -9,6 +9,7 @@ import { EngineClient } from './engine/engine-client.js';
 import { formatError, LabopsError, toLabopsError } from './errors.js';
 import { describeJobCommand, Labops } from './labops.js';
 import { createLogger, type Logger } from './log.js';
+import { createUnreachableMachines } from './runbooks/types.js';
 import { runShell } from './shell/shell.js';
 import { startSimulator } from './sim/index.js';
 import type { Simulator } from './sim/types.js';
@@ -182,6 +183,7 @@ async function runShellAdapter(lab: Lab, store: Store, logger: Logger): Promise<
     steps: allSteps,
     store,
     engine: lab.engine,
+    machines: createUnreachableMachines('runbooks are not wired yet'),
     lab: lab.info,
     policy: lab.policy,
     clock: systemClock,

@@ -2,6 +2,7 @@ import type { LabInfo } from '../command.js';
 import type { EngineClient } from '../engine/engine-client.js';
 import { LabopsError, toLabopsError } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { MachineDriver } from '../runbooks/types.js';
 import type { JobRecord, StepRecord, StepStatus, Store } from '../store/types.js';
 import type { Clock } from '../time.js';
 import type { EventBus } from './events.js';
@@ -14,6 +15,7 @@ export interface ExecutorOptions {
   store: Store;
   steps: StepRegistry;
   engine: EngineClient;
+  machines: MachineDriver;
   lab: LabInfo;
   bus: EventBus;
   clock: Clock;
@@ -171,6 +173,7 @@ export class JobExecutor {
     const ctx: StepContext = {
       jobId: job.id,
       engine: this.options.engine.withCorrelationId(job.id),
+      machines: this.options.machines,
       lab,
       clock,
       signal,

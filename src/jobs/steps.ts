@@ -2,12 +2,15 @@ import type { z } from 'zod';
 import type { LabInfo } from '../command.js';
 import type { EngineClient } from '../engine/engine-client.js';
 import { LabopsError } from '../errors.js';
+import type { MachineDriver } from '../runbooks/types.js';
 import type { Clock } from '../time.js';
 
 /** What a running step may touch. The engine client tags every request with the job's id. */
 export interface StepContext {
   jobId: string;
   engine: EngineClient;
+  /** The machines of the lab, for runbook steps (SSH, or the simulated machines). */
+  machines: MachineDriver;
   lab: LabInfo;
   clock: Clock;
   /** Aborts on cancel and on the step's timeout. */

@@ -7,6 +7,7 @@ import type { Caller } from '../../src/command.js';
 import type { StepDefinition } from '../../src/jobs/steps.js';
 import { Labops } from '../../src/labops.js';
 import { createSilentLogger } from '../../src/log.js';
+import { createUnreachableMachines } from '../../src/runbooks/types.js';
 import type { SimulatorOptions } from '../../src/sim/types.js';
 import { openStore } from '../../src/store/sqlite-store.js';
 import type { Store } from '../../src/store/types.js';
@@ -56,6 +57,7 @@ export async function startCore(
     steps: [...allSteps, ...(options.extraSteps ?? [])],
     store,
     engine: lab.client,
+    machines: createUnreachableMachines('runbooks are not wired yet'),
     lab: { dataCenter: 'Default', cluster: 'Default', hosts: ['hyper1', 'hyper2'], simulated: true },
     policy: options.policy ?? SIM_POLICY,
     clock: options.realClock ? () => Date.now() : () => clock.now,
