@@ -1,12 +1,13 @@
 import { CommandRegistry } from '../src/command.js';
 import type { StepDefinition } from '../src/jobs/steps.js';
 import { hostCommand, hostSteps } from './host.js';
+import { isoCommand, isoSteps } from './iso.js';
 import { labCommand } from './lab.js';
 
 /** Every slash command labops answers, in the order help lists them (the manifest lists the same). */
 export function createRegistry(): CommandRegistry {
-  return new CommandRegistry([labCommand, hostCommand]);
+  return new CommandRegistry([labCommand, hostCommand, isoCommand]);
 }
 
 /** Every kind of step a job may hold. */
-export const allSteps: readonly StepDefinition[] = [...hostSteps];
+export const allSteps: readonly StepDefinition[] = [...hostSteps, ...isoSteps];

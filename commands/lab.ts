@@ -3,24 +3,15 @@ import { type CommandContext, defineCommand, defineDirect, defineRead } from '..
 import type { DataCenter, StorageDomain } from '../src/engine/types.js';
 import type { JobRecord } from '../src/store/types.js';
 import { formatBytes, type View } from '../src/view.js';
-
-/** The data center's id never changes for a client: remember it so status is one round of reads. */
-const dataCenterIds = new WeakMap<object, Map<string, string>>();
+import { findDataCenterId } from './lab-state.js';
 
 async function readDomains(ctx: CommandContext): Promise<{ dc: DataCenter; domains: StorageDomain[] }> {
-  const cache = dataCenterIds.get(ctx.engine) ?? new Map<string, string>();
-  dataCenterIds.set(ctx.engine, cache);
-  const known = cache.get(ctx.lab.dataCenter);
-  if (known) {
-    const [dc, domains] = await Promise.all([
-      ctx.engine.getDataCenter(known, { signal: ctx.signal }),
-      ctx.engine.listAttachedStorageDomains(known, { signal: ctx.signal }),
-    ]);
-    return { dc, domains };
-  }
-  const dc = await ctx.engine.findDataCenter(ctx.lab.dataCenter, { signal: ctx.signal });
-  cache.set(ctx.lab.dataCenter, dc.id);
-  return { dc, domains: await ctx.engine.listAttachedStorageDomains(dc.id, { signal: ctx.signal }) };
+  const id = await findDataCenterId(ctx);
+  const [dc, domains] = await Promise.all([
+    ctx.engine.getDataCenter(id, { signal: ctx.signal }),
+    ctx.engine.listAttachedStorageDomains(id, { signal: ctx.signal }),
+  ]);
+  return { dc, domains };
 }
 
 function describeJob(job: JobRecord, now: number): string {

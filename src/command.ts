@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { DownloadPort } from './downloads.js';
 import type { EngineClient } from './engine/engine-client.js';
 import type { JobRecord, Risk, StepSpec } from './store/types.js';
 import type { Clock } from './time.js';
@@ -48,6 +49,8 @@ export interface CommandContext {
   caller: Caller;
   lab: LabInfo;
   engine: EngineClient;
+  /** Reads ISO sources (probe in plans, stream in jobs). */
+  downloads: DownloadPort;
   jobs: JobsPort;
   clock: Clock;
   signal?: AbortSignal | undefined;

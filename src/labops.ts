@@ -15,6 +15,7 @@ import {
   type Plan,
   type Subcommand,
 } from './command.js';
+import type { DownloadPort } from './downloads.js';
 import type { EngineClient } from './engine/engine-client.js';
 import { LabopsError, toLabopsError } from './errors.js';
 import { EventBus } from './jobs/events.js';
@@ -33,6 +34,8 @@ export interface LabopsOptions {
   engine: EngineClient;
   /** The lab's machines, for runbook steps. */
   machines: MachineDriver;
+  /** ISO sources; see src/downloads.ts. */
+  downloads: DownloadPort;
   lab: LabInfo;
   policy: Policy;
   clock: Clock;
@@ -83,6 +86,7 @@ export class Labops {
       steps: new StepRegistry(options.steps),
       engine: options.engine,
       machines: options.machines,
+      downloads: options.downloads,
       lab: options.lab,
       bus: this.bus,
       clock: options.clock,
@@ -332,6 +336,7 @@ export class Labops {
       caller,
       lab: this.options.lab,
       engine: this.options.engine,
+      downloads: this.options.downloads,
       jobs: this.jobs,
       clock: this.options.clock,
       signal,

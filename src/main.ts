@@ -5,6 +5,7 @@ import type { Policy } from '../approvals/policy.js';
 import { allSteps, createRegistry } from '../commands/index.js';
 import type { LabInfo } from './command.js';
 import { CONFIG_EXIT_CODE, formatConfigProblems, type LoadedConfig, loadConfig } from './config.js';
+import { createHttpDownloads } from './downloads.js';
 import { EngineClient } from './engine/engine-client.js';
 import { formatError, LabopsError, toLabopsError } from './errors.js';
 import { describeJobCommand, Labops } from './labops.js';
@@ -178,11 +179,13 @@ function readCaFile(path: string): string {
 }
 
 async function runShellAdapter(lab: Lab, store: Store, logger: Logger): Promise<number> {
+  const downloads = createHttpDownloads();
   const labops = new Labops({
     registry: createRegistry(),
     steps: allSteps,
     store,
     engine: lab.engine,
+    downloads,
     machines: createUnreachableMachines('runbooks are not wired yet'),
     lab: lab.info,
     policy: lab.policy,
@@ -214,6 +217,7 @@ async function runShellAdapter(lab: Lab, store: Store, logger: Logger): Promise<
     });
   } finally {
     clearInterval(timer);
+    await downloads.close();
   }
 }
 

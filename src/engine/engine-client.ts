@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { LabopsError } from '../errors.js';
 import { type Clock, type Sleep, systemClock } from '../time.js';
+import { type UploadImageSpec, uploadImage } from './image-upload.js';
 import {
   ApiRootSchema,
   ClusterSchema,
@@ -136,6 +137,14 @@ export class EngineClient {
 
   close(): Promise<void> {
     return this.transport.close();
+  }
+
+  /**
+   * Uploads an ISO into a data domain through an image transfer (§5.2), streamed, verified, and
+   * cleaned up on failure or cancel; imageio is trusted with the engine's CA.
+   */
+  uploadIso(spec: UploadImageSpec): Promise<Disk> {
+    return uploadImage(this, this.transport.tls, spec);
   }
 
   // ---- the engine itself ----------------------------------------------------------------------
@@ -312,6 +321,16 @@ export class EngineClient {
         }
       : {};
     await this.transport.action(`/vms/${seg(id)}/start`, body, this.call(options));
+  }
+
+  /** Puts an ISO in the VM's CD drive (`PUT .../cdroms/0000…`, §5.1); an empty id ejects it. */
+  async changeCdrom(vmId: string, fileId: string, options: CallOptions = {}): Promise<void> {
+    await this.transport.request({
+      method: 'PUT',
+      path: `/vms/${seg(vmId)}/cdroms/00000000-0000-0000-0000-000000000000`,
+      body: { file: { id: fileId } },
+      ...this.call(options),
+    });
   }
 
   async stopVm(id: string, options: CallOptions = {}): Promise<void> {
@@ -592,6 +611,16 @@ export class EngineClient {
       ...this.call(options),
     });
     return disk ? toDisk(disk) : undefined;
+  }
+
+  /** Disks stored on a domain. */
+  async listStorageDomainDisks(domainId: string, options: CallOptions = {}): Promise<Disk[]> {
+    const list = await this.get(
+      `/storagedomains/${seg(domainId)}/disks`,
+      collectionOf('disk', DiskSchema),
+      options,
+    );
+    return list.map(toDisk);
   }
 
   /** ISO images in data domains (§4.6). */

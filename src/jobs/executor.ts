@@ -1,4 +1,5 @@
 import type { LabInfo } from '../command.js';
+import type { DownloadPort } from '../downloads.js';
 import type { EngineClient } from '../engine/engine-client.js';
 import { LabopsError, toLabopsError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -16,6 +17,7 @@ export interface ExecutorOptions {
   steps: StepRegistry;
   engine: EngineClient;
   machines: MachineDriver;
+  downloads: DownloadPort;
   lab: LabInfo;
   bus: EventBus;
   clock: Clock;
@@ -174,6 +176,7 @@ export class JobExecutor {
       jobId: job.id,
       engine: this.options.engine.withCorrelationId(job.id),
       machines: this.options.machines,
+      downloads: this.options.downloads,
       lab,
       clock,
       signal,

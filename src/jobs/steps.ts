@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { LabInfo } from '../command.js';
+import type { DownloadPort } from '../downloads.js';
 import type { EngineClient } from '../engine/engine-client.js';
 import { LabopsError } from '../errors.js';
 import type { MachineDriver } from '../runbooks/types.js';
@@ -11,6 +12,7 @@ export interface StepContext {
   engine: EngineClient;
   /** The machines of the lab, for runbook steps (SSH, or the simulated machines). */
   machines: MachineDriver;
+  downloads: DownloadPort;
   lab: LabInfo;
   clock: Clock;
   /** Aborts on cancel and on the step's timeout. */

@@ -5,6 +5,7 @@ import type { Policy } from '../../approvals/policy.js';
 import { allSteps, createRegistry } from '../../commands/index.js';
 import type { Caller } from '../../src/command.js';
 import type { StepDefinition } from '../../src/jobs/steps.js';
+import { createHttpDownloads } from '../../src/downloads.js';
 import { Labops } from '../../src/labops.js';
 import { createSilentLogger } from '../../src/log.js';
 import { createUnreachableMachines } from '../../src/runbooks/types.js';
@@ -57,6 +58,7 @@ export async function startCore(
     steps: [...allSteps, ...(options.extraSteps ?? [])],
     store,
     engine: lab.client,
+    downloads: createHttpDownloads(),
     machines: createUnreachableMachines('runbooks are not wired yet'),
     lab: { dataCenter: 'Default', cluster: 'Default', hosts: ['hyper1', 'hyper2'], simulated: true },
     policy: options.policy ?? SIM_POLICY,
