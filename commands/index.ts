@@ -3,11 +3,12 @@ import type { StepDefinition } from '../src/jobs/steps.js';
 import { hostCommand, hostSteps } from './host.js';
 import { isoCommand, isoSteps } from './iso.js';
 import { labCommand } from './lab.js';
+import { storageCommand, storageSteps } from './storage.js';
 
 /** Every slash command labops answers, in the order help lists them (the manifest lists the same). */
 export function createRegistry(): CommandRegistry {
-  return new CommandRegistry([labCommand, hostCommand, isoCommand]);
+  return new CommandRegistry([labCommand, hostCommand, isoCommand, storageCommand]);
 }
 
 /** Every kind of step a job may hold. */
-export const allSteps: readonly StepDefinition[] = [...hostSteps, ...isoSteps];
+export const allSteps: readonly StepDefinition[] = [...hostSteps, ...isoSteps, ...storageSteps];
