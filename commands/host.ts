@@ -233,10 +233,107 @@ const activate = defineChange({
   },
 });
 
+const addressArg = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9.:-]*$/, 'must be a host name or an IP address such as hyper3.abc.local');
+
+const add = defineChange({
+  name: 'add',
+  summary: "Add a hypervisor to the cluster with the engine's SSH key and wait until it is up",
+  usage: 'add NAME ADDRESS',
+  examples: ['/host add hyper3 hyper3.abc.local'],
+  argsSpec: {
+    positionals: [
+      { name: 'name', required: true, description: 'the name the engine will show' },
+      { name: 'address', required: true, description: 'its host name or address, as the engine reaches it' },
+    ],
+    flags: {},
+  },
+  args: z.object({ name: hostArg, address: addressArg }),
+  risk: 'change',
+  async plan(ctx, args): Promise<Plan> {
+    const hosts = await ctx.engine.listHosts({ signal: ctx.signal });
+    const clash = hosts.find((h) => h.name === args.name || h.address === args.address);
+    if (clash) {
+      throw new LabopsError('CONFLICT', `The engine already has ${clash.name} (${clash.address ?? '?'}).`, {
+        hint: 'Pick another name, or /host remove it first.',
+      });
+    }
+    return {
+      summary: `Add ${args.name} (${args.address}) to cluster ${ctx.lab.cluster}`,
+      risk: 'change',
+      riskReasons: [],
+      impact: [
+        `The engine logs into ${args.address} as root with its own SSH key, installs VDSM and brings ${args.name} up.`,
+      ],
+      warnings: [
+        `The engine's key must be in root's authorized_keys on ${args.address} (/host prepare does that); otherwise the install fails.`,
+      ],
+      blockers: [],
+      locks: [`host:${args.name}`],
+      dependsOn: { [`host ${args.name}`]: 'absent' },
+      steps: [
+        {
+          kind: 'host.add',
+          title: `Add ${args.name} and wait until it is up`,
+          params: { hostName: args.name, address: args.address, cluster: ctx.lab.cluster },
+          shows: [
+            `POST /hosts (${args.name}, ${args.address}, ssh publickey)`,
+            `wait until ${args.name} is up`,
+          ],
+          timeoutMs: 45 * 60_000,
+        },
+      ],
+    };
+  },
+});
+
+const remove = defineChange({
+  name: 'remove',
+  summary: 'Remove a host from the engine (from maintenance; the plan puts it there first)',
+  usage: 'remove HOST',
+  examples: ['/host remove hyper2'],
+  argsSpec: { positionals: [{ name: 'host', required: true, description: 'the host to remove' }], flags: {} },
+  args: z.object({ host: hostArg }),
+  risk: 'destructive',
+  async plan(ctx, args): Promise<Plan> {
+    const host = await findHostOrExplain(ctx, args.host);
+    const removal = {
+      kind: 'host.remove',
+      title: `Remove ${host.name} from the engine`,
+      params: { hostName: host.name },
+      shows: [`DELETE /hosts/{${host.name}}`],
+    };
+    if (host.status === 'maintenance') {
+      return {
+        summary: `Remove ${host.name}`,
+        risk: 'destructive',
+        riskReasons: [],
+        impact: [`${host.name} leaves the engine; adding it back needs /host add.`],
+        warnings: [],
+        blockers: [],
+        locks: [`host:${host.name}`],
+        dependsOn: { [`host ${host.name}`]: host.status },
+        steps: [removal],
+      };
+    }
+    // Only a host in maintenance can be removed (§3.5): the plan puts it there first.
+    const maintenancePlan = await planMaintenance(ctx, host.name, 'removal');
+    return {
+      ...maintenancePlan,
+      summary: `Put ${host.name} into maintenance, then remove it`,
+      impact: [...maintenancePlan.impact, `${host.name} leaves the engine; adding it back needs /host add.`],
+      steps: [...maintenancePlan.steps, removal],
+    };
+  },
+});
+
 export const hostCommand = defineCommand({
   name: 'host',
-  summary: 'Hypervisors: status, maintenance, activation',
-  subcommands: [status, maintenance, activate],
+  summary: 'Hypervisors: status, maintenance, activation, adding and removing',
+  subcommands: [status, maintenance, activate, add, remove],
 });
 
 /** Steps name hosts, not ids: an approved plan may run after a restart or a re-add (ids change). */
@@ -318,6 +415,77 @@ export const hostSteps = [
       ]);
       const spm = hosts.find((h) => h.isSpm);
       return `data center ${dc.name} is ${dc.status}${spm ? `, SPM ${spm.name}` : ''}`;
+    },
+  }),
+  defineStep({
+    kind: 'host.add',
+    params: z.object({ hostName: z.string(), address: z.string(), cluster: z.string() }),
+    async run(ctx, params) {
+      const existing = (await ctx.engine.listHosts({ signal: ctx.signal })).find(
+        (h) => h.name === params.hostName,
+      );
+      if (existing?.status === 'up') return { status: 'ok', detail: `${params.hostName} is already up` };
+      const since = await ctx.engine.getLastEventIndex({ signal: ctx.signal });
+      const host =
+        existing ??
+        (await ctx.engine.addHost(
+          {
+            name: params.hostName,
+            address: params.address,
+            clusterName: params.cluster,
+            auth: { kind: 'publickey' },
+          },
+          { signal: ctx.signal },
+        ));
+      try {
+        await ctx.engine.waitForHostStatus(host.id, ['up'], {
+          signal: ctx.signal,
+          onPoll: (seen) => ctx.output(`${params.hostName}: ${seen}`),
+        });
+      } catch (error) {
+        // The engine's events say why an install failed (§3.6: ansible lists them the same way).
+        const events = await ctx.engine.listEvents({ from: since }, { signal: ctx.signal }).catch(() => []);
+        const relevant = events.filter(
+          (e) => (e.hostId === host.id || e.hostId === undefined) && e.severity !== 'normal',
+        );
+        for (const e of relevant) ctx.output(`engine: ${e.description}`);
+        if (error instanceof LabopsError && relevant.length) {
+          throw new LabopsError(
+            error.code,
+            `${error.message} The engine says: ${relevant.map((e) => e.description).join(' ')}`,
+            {
+              hint: `Check that the engine's key is in root's authorized_keys on ${params.address} (/host prepare ${params.hostName}).`,
+            },
+          );
+        }
+        throw error;
+      }
+      return { status: 'changed' };
+    },
+    async verify(ctx, params) {
+      const host = await ctx.engine.findHost(params.hostName, { signal: ctx.signal });
+      if (host.status !== 'up')
+        throw new LabopsError('CONFLICT', `${params.hostName} is ${host.status}, not up.`);
+      return `${params.hostName} is up`;
+    },
+  }),
+  defineStep({
+    kind: 'host.remove',
+    params: z.object({ hostName: z.string() }),
+    async run(ctx, params) {
+      const host = (await ctx.engine.listHosts({ signal: ctx.signal })).find(
+        (h) => h.name === params.hostName,
+      );
+      if (!host) return { status: 'ok', detail: `${params.hostName} was already removed` };
+      await ctx.engine.removeHost(host.id, { signal: ctx.signal });
+      return { status: 'changed' };
+    },
+    async verify(ctx, params) {
+      const hosts = await ctx.engine.listHosts({ signal: ctx.signal });
+      if (hosts.some((h) => h.name === params.hostName)) {
+        throw new LabopsError('CONFLICT', `${params.hostName} is still in the engine.`);
+      }
+      return `${params.hostName} is gone from the engine`;
     },
   }),
 ];

@@ -336,7 +336,7 @@ export const isoSteps = [
       const disk = (await ctx.engine.listIsoDisks({ signal: ctx.signal })).find(
         (d) => d.name === params.name,
       );
-      if (!disk || disk.status !== 'ok' || disk.provisionedBytes !== params.sizeBytes) {
+      if (disk?.status !== 'ok' || disk.provisionedBytes !== params.sizeBytes) {
         throw new LabopsError(
           'CONFLICT',
           `${params.name} is ${disk ? `${disk.status} with ${disk.provisionedBytes} bytes` : 'missing'}; expected ok with ${params.sizeBytes}.`,

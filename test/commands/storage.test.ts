@@ -81,3 +81,42 @@ describe('/storage', () => {
     ]);
   });
 });
+
+describe('/host add and remove', () => {
+  const host = (text: string) =>
+    core.labops.dispatch({ command: '/host', text, caller: shellCaller('operator') });
+
+  it('removes a host that is up by putting it into maintenance first, then adds it back', async () => {
+    const removal = card(await host('remove hyper2'));
+    expect(removal.plan.steps.map((s) => s.kind)).toEqual(['host.deactivate', 'host.remove']);
+    expect(removal.plan.impact).toContain('app1 → hyper1 (live migration)');
+    expect((await approveAndRun({ kind: 'card', card: removal }))?.status).toBe('succeeded');
+    expect((await core.lab.client.listHosts()).map((h) => h.name)).toEqual(['hyper1']);
+
+    const address = core.lab.sim.machines.get('hyper2')!.address;
+    const adding = card(await host(`add hyper2 ${address}`));
+    expect(adding.approval.risk).toBe('change');
+    const click = await core.labops.click(adding.approval.id, shellCaller('operator'), 'approve');
+    expect(click.outcome).toBe('approved');
+    const job = await core.labops.executor.whenFinished(adding.job.id);
+    expect(job?.status, job?.error).toBe('succeeded');
+    expect(core.store.listSteps(job!.id)[0]?.endState).toBe('hyper2 is up');
+  });
+
+  it("shows the engine's events when an install fails (the key missing: the guide's authorized.keys typo)", async () => {
+    const removal = card(await host('remove hyper2'));
+    expect((await approveAndRun({ kind: 'card', card: removal }))?.status).toBe('succeeded');
+    core.lab.sim.knobs.typoAuthorizedKeys('hyper2');
+    const adding = card(await host(`add hyper2 ${core.lab.sim.machines.get('hyper2')!.address}`));
+    await core.labops.click(adding.approval.id, shellCaller('operator'), 'approve');
+    const job = await core.labops.executor.whenFinished(adding.job.id);
+    expect(job?.status).toBe('failed');
+    expect(job?.error).toContain('The engine says:');
+    expect(job?.error).toContain('/host prepare hyper2');
+  });
+
+  it('refuses to add a name the engine already has', async () => {
+    const result = await host('add hyper1 somewhere.abc.local');
+    expect(result.kind === 'error' && result.error.message).toContain('already has hyper1');
+  });
+});
