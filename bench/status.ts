@@ -1,4 +1,5 @@
 import { allSteps, createRegistry } from '../commands/index.js';
+import type { LabInfo } from '../src/command.js';
 import { createHttpDownloads } from '../src/downloads.js';
 import { EngineClient } from '../src/engine/engine-client.js';
 import { Labops } from '../src/labops.js';
@@ -8,6 +9,16 @@ import { openStore } from '../src/store/sqlite-store.js';
 import { median, round, type SimInfo, startProcess } from './support.js';
 
 const INJECTED_LATENCY_MS = 50;
+
+/** The simulator's default seed, as labInfoFromSimulator would describe it (the simulator runs in another process). */
+const BENCH_LAB: LabInfo = {
+  dataCenter: 'Default',
+  cluster: 'Default',
+  hosts: ['hyper1', 'hyper2'],
+  simulated: true,
+  storage: { machine: 'storage', address: 'ovirt.abc.local', exportRoots: ['/export'], exports: [] },
+  baseline: { storageDomains: [], hosts: [], vms: [] },
+};
 const RUNS = 21;
 
 /** `status_latency_ratio`: `/lab status` latency ÷ one engine round trip, 50 ms injected (design.md). */
@@ -28,7 +39,7 @@ export async function runStatusBench(): Promise<Record<string, number>> {
     engine,
     downloads,
     machines: createUnreachableMachines('not needed for status'),
-    lab: { dataCenter: 'Default', cluster: 'Default', hosts: ['hyper1', 'hyper2'], simulated: true },
+    lab: BENCH_LAB,
     policy: {
       askers: 'anyone',
       channels: 'anywhere',

@@ -2,7 +2,8 @@ import { CommandRegistry } from '../src/command.js';
 import type { StepDefinition } from '../src/jobs/steps.js';
 import { hostCommand, hostSteps } from './host.js';
 import { isoCommand, isoSteps } from './iso.js';
-import { labCommand } from './lab.js';
+import { labCommand } from './lab/index.js';
+import { resetSteps } from './lab/reset.js';
 import { storageCommand, storageSteps } from './storage.js';
 
 /** Every slash command labops answers, in the order help lists them (the manifest lists the same). */
@@ -11,4 +12,9 @@ export function createRegistry(): CommandRegistry {
 }
 
 /** Every kind of step a job may hold. */
-export const allSteps: readonly StepDefinition[] = [...hostSteps, ...isoSteps, ...storageSteps];
+export const allSteps: readonly StepDefinition[] = [
+  ...hostSteps,
+  ...isoSteps,
+  ...storageSteps,
+  ...resetSteps,
+];

@@ -25,6 +25,20 @@ export interface LabInfo {
   hosts: readonly string[];
   /** The built-in simulator stands in for the lab: every answer says so. */
   simulated: boolean;
+  /** The NFS server (a machine runbooks reach by this name) and its exports. */
+  storage: {
+    machine: string;
+    /** The address the engine mounts exports from (`SERVER` in `SERVER:/EXPORT`). */
+    address: string;
+    exportRoots: readonly string[];
+    exports: readonly { name: string; path: string }[];
+  };
+  /** What `/lab reset` returns the lab to. */
+  baseline: {
+    storageDomains: readonly { name: string; type: 'data' | 'iso'; exportPath: string }[];
+    hosts: readonly string[];
+    vms: readonly string[];
+  };
 }
 
 /** The jobs side of labops as commands see it: reading, cancelling. */
@@ -78,6 +92,8 @@ export interface Plan {
    */
   dependsOn: Record<string, string>;
   steps: StepSpec[];
+  /** Only show the plan (`--dry-run`): no card, no lock, nothing runs. */
+  preview?: boolean | undefined;
 }
 
 /** How a sub-command's arguments are read from Slack's single `text` string. */

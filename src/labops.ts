@@ -239,6 +239,7 @@ export class Labops {
       channel: input.caller.channel,
     });
     if (!decision.allowed) throw new LabopsError('FORBIDDEN', decision.reason);
+    if (plan.preview) return { kind: 'view', view: renderPlanPreview(plan, decision.risk) };
     return { kind: 'card', card: await this.propose(key, input, { ...plan, risk: decision.risk }, decision) };
   }
 
@@ -261,7 +262,13 @@ export class Labops {
             : decision.approvers,
         );
     const jobId = this.newJobId();
-    const held = store.listLocks().find((l) => plan.locks.includes(l.key));
+    // The lab lock excludes every other lock, and every other lock excludes it (design.md, Locks).
+    const held = store
+      .listLocks()
+      .find(
+        (l) =>
+          plan.locks.includes(l.key) || l.key === 'lab' || (plan.locks.includes('lab') && l.jobId !== jobId),
+      );
     if (held) throw lockedError(held.key, held.jobId, held.holder);
     const job = store.createJob({
       id: jobId,
@@ -470,6 +477,22 @@ function renderUsage(command: CommandSpec, sub: Subcommand): View {
       ...(lines.length ? [{ heading: 'Arguments', lines }] : []),
       { heading: 'Examples', lines: sub.examples },
     ],
+  };
+}
+
+/** A dry run's answer: the whole plan, as the card would show it, and nothing asked. */
+function renderPlanPreview(plan: Plan, risk: Plan['risk']): View {
+  const sections = [
+    { heading: 'Impact', lines: plan.impact },
+    ...(plan.blockers.length ? [{ heading: 'Blocks', lines: plan.blockers }] : []),
+    ...(plan.warnings.length ? [{ heading: 'Warnings', lines: plan.warnings }] : []),
+    { heading: 'Steps', lines: plan.steps.map((s, i) => `${i + 1}. ${s.title}`) },
+  ];
+  return {
+    title: `Dry run: ${plan.summary}`,
+    state: { text: `${risk} — nothing was asked, locked or changed`, tone: 'info' },
+    sections,
+    footer: 'Run it again without --dry-run to ask for approval.',
   };
 }
 

@@ -8,6 +8,7 @@ import { CONFIG_EXIT_CODE, formatConfigProblems, type LoadedConfig, loadConfig }
 import { createHttpDownloads } from './downloads.js';
 import { EngineClient } from './engine/engine-client.js';
 import { formatError, LabopsError, toLabopsError } from './errors.js';
+import { labInfoFromConfig, labInfoFromSimulator } from './lab-info.js';
 import { describeJobCommand, Labops } from './labops.js';
 import { createLogger, type Logger } from './log.js';
 import { createUnreachableMachines } from './runbooks/types.js';
@@ -108,11 +109,10 @@ async function openLab(config: LoadedConfig, logger: Logger): Promise<Lab> {
         long: { ...timing, deadlineMs: simulator.timing.longDeadlineMs },
       },
     });
-    const hosts = [...simulator.machines.keys()].filter((name) => name !== 'storage');
     return {
       engine,
       simulator,
-      info: { dataCenter: 'Default', cluster: 'Default', hosts, simulated: true },
+      info: labInfoFromSimulator(simulator),
       policy: {
         askers: 'anyone',
         channels: 'anywhere',
@@ -137,12 +137,7 @@ async function openLab(config: LoadedConfig, logger: Logger): Promise<Lab> {
   return {
     engine,
     simulator: undefined,
-    info: {
-      dataCenter: lab.data_center,
-      cluster: lab.cluster,
-      hosts: lab.hosts.map((h) => h.name),
-      simulated: false,
-    },
+    info: labInfoFromConfig(lab),
     policy: {
       askers: policy.askers.length ? policy.askers : 'anyone',
       channels: policy.channels.length ? policy.channels : 'anywhere',

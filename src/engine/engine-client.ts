@@ -7,6 +7,7 @@ import {
   ClusterSchema,
   collectionOf,
   DataCenterSchema,
+  DiskAttachmentSchema,
   DiskSchema,
   EventSchema,
   FileSchema,
@@ -321,6 +322,19 @@ export class EngineClient {
         }
       : {};
     await this.transport.action(`/vms/${seg(id)}/start`, body, this.call(options));
+  }
+
+  /** The VM's disks (through its disk attachments). */
+  async listVmDisks(vmId: string, options: CallOptions = {}): Promise<Disk[]> {
+    const attachments = await this.get(
+      `/vms/${seg(vmId)}/diskattachments`,
+      collectionOf('disk_attachment', DiskAttachmentSchema),
+      options,
+    );
+    const disks = await Promise.all(
+      attachments.map((a) => (a.disk ? this.getDisk(a.disk.id, options) : undefined)),
+    );
+    return disks.filter((d): d is Disk => d !== undefined);
   }
 
   /** Puts an ISO in the VM's CD drive (`PUT .../cdroms/0000…`, §5.1); an empty id ejects it. */

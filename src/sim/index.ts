@@ -46,7 +46,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const user = options.user ?? 'admin@internal';
     const password = options.password ?? randomBytes(12).toString('base64url');
     const engineSshPublicKey = createEngineSshPublicKey();
-    const lab = createLab(resolveSeed(options.seed), scheduler, user, engineSshPublicKey);
+    const seed = resolveSeed(options.seed);
+    const lab = createLab(seed, scheduler, user, engineSshPublicKey);
     const tls = { key: certs.keyPem, cert: certs.certPem };
     const urlHost = host.includes(':') ? `[${host}]` : host;
     let enginePort = 0;
@@ -82,6 +83,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       user,
       password,
       engineSshPublicKey,
+      seed,
       timing: deriveTiming(timeScale),
       knobs: createKnobs(lab.model, server, lab.machines),
       machines: lab.machines,

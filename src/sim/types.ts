@@ -147,6 +147,8 @@ export interface Simulator {
   readonly password: string;
   /** The engine's SSH public key line, as pki-resource serves it. */
   readonly engineSshPublicKey: string;
+  /** The lab it started with (the simulated lab's baseline). */
+  readonly seed: SimSeed;
   readonly timing: SimTiming;
   readonly knobs: SimKnobs;
   /** hyper1, hyper2 and the storage server, by name. */

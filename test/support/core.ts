@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Policy } from '../../approvals/policy.js';
 import { allSteps, createRegistry } from '../../commands/index.js';
-import type { Caller } from '../../src/command.js';
-import type { StepDefinition } from '../../src/jobs/steps.js';
+import type { Caller, LabInfo } from '../../src/command.js';
 import { createHttpDownloads } from '../../src/downloads.js';
+import type { StepDefinition } from '../../src/jobs/steps.js';
+import { labInfoFromSimulator } from '../../src/lab-info.js';
 import { Labops } from '../../src/labops.js';
 import { createSilentLogger } from '../../src/log.js';
 import { createUnreachableMachines } from '../../src/runbooks/types.js';
@@ -46,6 +47,8 @@ export async function startCore(
     dbDir?: string;
     /** Use the system clock instead of the fixed, test-driven one. */
     realClock?: boolean;
+    /** Overrides of the lab as commands see it (a baseline that differs from the simulator's seed). */
+    lab?: Partial<LabInfo>;
   } = {},
 ): Promise<CoreHarness> {
   const lab = await startSimLab(options.sim);
@@ -60,7 +63,7 @@ export async function startCore(
     engine: lab.client,
     downloads: createHttpDownloads(),
     machines: createUnreachableMachines('runbooks are not wired yet'),
-    lab: { dataCenter: 'Default', cluster: 'Default', hosts: ['hyper1', 'hyper2'], simulated: true },
+    lab: { ...labInfoFromSimulator(lab.sim), ...options.lab },
     policy: options.policy ?? SIM_POLICY,
     clock: options.realClock ? () => Date.now() : () => clock.now,
     logger: createSilentLogger(),

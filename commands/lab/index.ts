@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { type CommandContext, defineCommand, defineDirect, defineRead } from '../src/command.js';
-import type { DataCenter, StorageDomain } from '../src/engine/types.js';
-import type { JobRecord } from '../src/store/types.js';
-import { formatBytes, type View } from '../src/view.js';
-import { findDataCenterId } from './lab-state.js';
+import { type CommandContext, defineCommand, defineDirect, defineRead } from '../../src/command.js';
+import type { DataCenter, StorageDomain } from '../../src/engine/types.js';
+import type { JobRecord } from '../../src/store/types.js';
+import { formatBytes, type View } from '../../src/view.js';
+import { findDataCenterId } from '../lab-state.js';
+import { reset } from './reset.js';
 
 async function readDomains(ctx: CommandContext): Promise<{ dc: DataCenter; domains: StorageDomain[] }> {
   const id = await findDataCenterId(ctx);
@@ -147,6 +148,6 @@ const audit = defineRead({
 
 export const labCommand = defineCommand({
   name: 'lab',
-  summary: 'The whole lab: status, jobs, cancel, audit',
-  subcommands: [status, jobs, cancel, audit],
+  summary: 'The whole lab: status, reset, jobs, cancel, audit',
+  subcommands: [status, reset, jobs, cancel, audit],
 });
