@@ -12,6 +12,7 @@ import { labInfoFromConfig, labInfoFromSimulator } from './lab-info.js';
 import { describeJobCommand, Labops } from './labops.js';
 import { createLogger, type Logger } from './log.js';
 import { createUnreachableMachines } from './runbooks/types.js';
+import { runFetchEngineCa } from './setup.js';
 import { runShell } from './shell/shell.js';
 import { startSimulator } from './sim/index.js';
 import type { Simulator } from './sim/types.js';
@@ -54,6 +55,25 @@ async function main(argv: readonly string[]): Promise<number> {
     if (argv.includes('--export-audit')) {
       for (const line of store.exportAudit()) process.stdout.write(`${line}\n`);
       return 0;
+    }
+    if (argv.includes('--fetch-engine-ca')) {
+      if (config.lab.kind !== 'file' || !config.lab.config.engine.ca_file) {
+        throw new LabopsError(
+          'CONFIG',
+          '--fetch-engine-ca needs a lab file whose engine.ca_file says where to write the CA.',
+          {
+            hint: 'Set LAB_CONFIG (or create ./lab.yml) with engine.url and engine.ca_file.',
+          },
+        );
+      }
+      return await runFetchEngineCa({
+        engineUrl: config.lab.config.engine.url,
+        caFile: config.lab.config.engine.ca_file,
+        yes: argv.includes('--yes'),
+        input: process.stdin,
+        output: process.stdout,
+        interactive: Boolean(process.stdin.isTTY),
+      });
     }
     if (config.mode !== 'shell') {
       throw new LabopsError(

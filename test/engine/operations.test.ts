@@ -189,6 +189,7 @@ describe('storage domains', () => {
     ],
     ['an export that is not exported', (l: SimLab) => l.sim.knobs.unexport(SPARE), /mount/i],
     ['the NFS service stopped', (l: SimLab) => l.sim.knobs.stopService('storage', 'nfs-server'), /mount/i],
+    ['the firewall closed to NFS', (l: SimLab) => l.sim.knobs.closeFirewall('storage', 'nfs'), /mount/i],
   ])('refuses to add a domain with %s, with the engine words', async (_name, turn, expected) => {
     turn(lab);
     const error = await caught(() =>
@@ -202,6 +203,19 @@ describe('storage domains', () => {
     );
     expect(error.code).toBe('ENGINE_REJECTED');
     expect(error.message).toMatch(expected);
+  });
+
+  it('creates a domain on an export that is not mounted, with only the root filesystem free', async () => {
+    lab.sim.knobs.unmountExport(SPARE);
+    const added = await lab.client.addNfsStorageDomain({
+      name: 'spare',
+      type: 'data',
+      address: 'ovirt.abc.local',
+      path: SPARE,
+      hostName: 'hyper1',
+    });
+    const created = await lab.client.waitForStorageDomainCreated(added.id);
+    expect(created.availableBytes).toBeLessThan(20 * GiB);
   });
 
   it('keeps a domain a host still uses until that host is in maintenance (FAQ 4)', async () => {
