@@ -55,20 +55,29 @@ export async function runShell(options: ShellOptions): Promise<number> {
   let user = options.user ?? 'operator';
   let failures = 0;
   let barShown = false;
+  /** The prompt is on screen and waits for input: output from a running job goes above it. */
+  let promptShown = false;
+  /** A line is being handled; its own output comes before the next prompt. */
+  let handling = false;
   let lastPipeProgress = new Map<string, number>();
 
   const write = (text: string) => {
-    if (barShown) {
-      output.write('\r\x1b[K');
-      barShown = false;
-    }
+    if (barShown || promptShown) output.write('\r\x1b[K');
+    barShown = false;
     output.write(`${text}\n`);
+    if (promptShown) output.write(prompt());
+  };
+  const showPrompt = () => {
+    if (!interactive) return;
+    output.write(prompt());
+    promptShown = true;
   };
   const onEvent = (event: LabEvent) => {
     if (event.type === 'step:progress') {
       if (interactive) {
         output.write(`\r\x1b[K      ${renderProgressBar(event.fraction, event.text)}`);
         barShown = true;
+        promptShown = false;
       } else {
         // A pipe gets a plain line at each quarter, not a redraw.
         const key = `${event.jobId}:${event.index}`;
@@ -82,6 +91,8 @@ export async function runShell(options: ShellOptions): Promise<number> {
     }
     const text = renderEvent(event, style);
     if (text !== undefined) write(text);
+    // A job that ends while the person waits at the prompt gives the prompt back.
+    if (event.type === 'job:finished' && !handling && !promptShown) showPrompt();
   };
   const unsubscribe = labops.bus.subscribe(onEvent);
   const caller = (): Caller => ({ principal: `shell:${user}`, channel: 'shell', groups: [] });
@@ -170,8 +181,10 @@ export async function runShell(options: ShellOptions): Promise<number> {
 
   const rl = createInterface({ input: options.input, terminal: false, crlfDelay: Number.POSITIVE_INFINITY });
   try {
-    if (interactive) output.write(prompt());
+    showPrompt();
     for await (const line of rl) {
+      promptShown = false;
+      handling = true;
       let verdict: 'quit' | undefined;
       try {
         verdict = await handle(line);
@@ -184,8 +197,9 @@ export async function runShell(options: ShellOptions): Promise<number> {
         );
         failures++;
       }
+      handling = false;
       if (verdict === 'quit') break;
-      if (interactive) output.write(prompt());
+      showPrompt();
     }
   } finally {
     rl.close();

@@ -21,7 +21,8 @@ const barrier = defineStep({
   },
 });
 
-const core = await startCore({ extraSteps: [barrier], dbDir, realClock: true });
+// The simulator's files go in the test's directory: a SIGKILL leaves nothing behind in /tmp.
+const core = await startCore({ extraSteps: [barrier], dbDir, realClock: true, sim: { dir: dbDir } });
 const card = await core.labops.dispatch({
   command: '/host',
   text: 'maintenance hyper2',
