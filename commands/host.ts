@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { type CommandContext, defineChange, defineCommand, defineRead, type Plan } from '../src/command.js';
 import type { Host, Vm } from '../src/engine/types.js';
 import { LabopsError } from '../src/errors.js';
-import { defineStep } from '../src/jobs/steps.js';
+import { defineStep, type StepContext } from '../src/jobs/steps.js';
 import { formatBytes, type View } from '../src/view.js';
 
 const hostArg = z
@@ -336,6 +336,12 @@ export const hostCommand = defineCommand({
   subcommands: [status, maintenance, activate, add, remove],
 });
 
+async function verifyHostUp(ctx: StepContext, name: string): Promise<string> {
+  const host = await ctx.engine.findHost(name, { signal: ctx.signal });
+  if (host.status !== 'up') throw new LabopsError('CONFLICT', `${name} is ${host.status}, not up.`);
+  return `${name} is up`;
+}
+
 /** Steps name hosts, not ids: an approved plan may run after a restart or a re-add (ids change). */
 const HostStepParams = z.object({ hostName: z.string(), reason: z.string().optional() });
 
@@ -390,12 +396,7 @@ export const hostSteps = [
       });
       return { status: 'changed' };
     },
-    async verify(ctx, params) {
-      const host = await ctx.engine.findHost(params.hostName, { signal: ctx.signal });
-      if (host.status !== 'up')
-        throw new LabopsError('CONFLICT', `${params.hostName} is ${host.status}, not up.`);
-      return `${params.hostName} is up`;
-    },
+    verify: (ctx, params) => verifyHostUp(ctx, params.hostName),
   }),
   defineStep({
     kind: 'datacenter.wait-up',
@@ -462,12 +463,7 @@ export const hostSteps = [
       }
       return { status: 'changed' };
     },
-    async verify(ctx, params) {
-      const host = await ctx.engine.findHost(params.hostName, { signal: ctx.signal });
-      if (host.status !== 'up')
-        throw new LabopsError('CONFLICT', `${params.hostName} is ${host.status}, not up.`);
-      return `${params.hostName} is up`;
-    },
+    verify: (ctx, params) => verifyHostUp(ctx, params.hostName),
   }),
   defineStep({
     kind: 'host.remove',

@@ -1,23 +1,10 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DispatchResult } from '../../src/labops.js';
 import { type CoreHarness, shellCaller, startCore } from '../support/core.js';
+import { expectCard as card, expectError as error } from '../support/dispatch.js';
 import { type HttpSource, startHttpSource } from '../support/http-source.js';
 
 const MiB = 1024 * 1024;
-
-function card(result: DispatchResult) {
-  if (result.kind !== 'card') {
-    throw new Error(
-      `expected a card, got ${result.kind}: ${result.kind === 'error' ? result.error.message : ''}`,
-    );
-  }
-  return result.card;
-}
-
-function error(result: DispatchResult) {
-  if (result.kind !== 'error') throw new Error(`expected an error, got ${result.kind}`);
-  return result.error;
-}
 
 let source: HttpSource;
 let core: CoreHarness;

@@ -1,17 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { DispatchResult } from '../../src/labops.js';
 import { type CoreHarness, shellCaller, startCore } from '../support/core.js';
+import { expectCard as card } from '../support/dispatch.js';
 
 const GiB = 1024 ** 3;
-
-function card(result: DispatchResult) {
-  if (result.kind !== 'card') {
-    throw new Error(
-      `expected a card, got ${result.kind}: ${result.kind === 'error' ? result.error.message : ''}`,
-    );
-  }
-  return result.card;
-}
 
 let core: CoreHarness;
 beforeEach(async () => {

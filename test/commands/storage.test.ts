@@ -1,15 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DispatchResult } from '../../src/labops.js';
 import { type CoreHarness, shellCaller, startCore } from '../support/core.js';
-
-function card(result: DispatchResult) {
-  if (result.kind !== 'card') {
-    throw new Error(
-      `expected a card, got ${result.kind}: ${result.kind === 'error' ? result.error.message : ''}`,
-    );
-  }
-  return result.card;
-}
+import { expectCard as card } from '../support/dispatch.js';
 
 let core: CoreHarness;
 beforeEach(async () => {

@@ -1,22 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineStep } from '../../src/jobs/steps.js';
-import type { DispatchResult } from '../../src/labops.js';
 import { type CoreHarness, SIM_POLICY, shellCaller, startCore } from '../support/core.js';
-
-function expectCard(result: DispatchResult) {
-  if (result.kind !== 'card') {
-    throw new Error(
-      `expected a card, got ${result.kind}: ${result.kind === 'error' ? result.error.message : ''}`,
-    );
-  }
-  return result.card;
-}
-
-function expectError(result: DispatchResult) {
-  if (result.kind !== 'error') throw new Error(`expected an error, got ${result.kind}`);
-  return result.error;
-}
+import { expectCard, expectError } from '../support/dispatch.js';
 
 let core: CoreHarness;
 afterEach(async () => {
