@@ -91,3 +91,31 @@ describe('the transcript of the core issue, piped into the shell', () => {
     expect(result.stderr).toMatch(/SLACK_APP_TOKEN|SLACK_SIGNING_SECRET/);
   });
 });
+
+describe('the audit trail of a session', () => {
+  it('exports as JSON lines with every request, decision, step and result', async () => {
+    const data = join(dir, 'audit-data');
+    const env = cleanEnv({ LABOPS_DATA_DIR: data });
+    const session = await runToEnd(
+      spawnTs(MAIN, [], { cwd: dir, env }),
+      ['/host maintenance hyper2', 'approve', 'as bob', 'approve', '/lab audit 3'].join('\n'),
+    );
+    expect(session.code).toBe(0);
+    expect(session.stdout).toContain('Audit trail');
+    const exported = await runToEnd(spawnTs(MAIN, ['--export-audit'], { cwd: dir, env }), '');
+    expect(exported.code).toBe(0);
+    const events = exported.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; actor: string });
+    expect(events.map((e) => e.type)).toEqual([
+      'approval:requested',
+      'click:refused',
+      'approval:granted',
+      'job:started',
+      'step:finished',
+      'job:succeeded',
+    ]);
+    expect(events[2]?.actor).toBe('shell:bob');
+  });
+});
