@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Each file gets its own process: simulators, databases and sshd labs never leak between files.
     pool: 'forks',
+    // One lab of real sshd hosts serves the whole run (ssh-harness.md).
+    globalSetup: ['test/support/ssh-global-setup.ts'],
   },
 });

@@ -1,5 +1,6 @@
 import { CommandRegistry } from '../src/command.js';
 import type { StepDefinition } from '../src/jobs/steps.js';
+import { runbookSteps } from '../src/runbooks/job-steps.js';
 import { hostCommand, hostSteps } from './host.js';
 import { isoCommand, isoSteps } from './iso.js';
 import { labCommand } from './lab/index.js';

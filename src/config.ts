@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
-import { basename, dirname, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
 import { EnvSchema, type LogLevel } from './config/env-schema.js';
 import { getPasswordEnvName, sanitizeLabData, validateLabRules } from './config/lab-rules.js';
 import { type LabConfig, LabConfigSchema } from './config/lab-schema.js';
@@ -85,6 +86,11 @@ export interface LoadedConfig {
   /** `LABOPS_APPROVERS` as principals (`slack:U…`), added to the simulated lab's approvers. */
   readonly extraApprovers: readonly string[];
   readonly logLevel: LogLevel;
+  /**
+   * How labops logs in to the lab's machines: its private key file (LABOPS_SSH_KEY_FILE, default
+   * ~/.ssh/id_ed25519) and, non-enumerable, the first-login password (LABOPS_SSH_PASSWORD).
+   */
+  readonly ssh: { readonly keyFile: string; readonly password: string | undefined };
   /** Things to log at start-up (an insecure engine connection, ignored variables); never secrets. */
   readonly warnings: readonly string[];
 }
@@ -279,6 +285,17 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
         ? resolve(cwd, 'data')
         : undefined;
 
+  const home = blank('HOME') ?? homedir();
+  const ssh = withSecrets(
+    {
+      keyFile:
+        vars.LABOPS_SSH_KEY_FILE !== undefined
+          ? resolve(cwd, vars.LABOPS_SSH_KEY_FILE.replace(/^~(?=\/|$)/, home))
+          : join(home, '.ssh', 'id_ed25519'),
+    },
+    { password: vars.LABOPS_SSH_PASSWORD } as Record<string, string>,
+  ) as { keyFile: string; password: string | undefined };
+
   return deepFreeze({
     mode,
     slack,
@@ -286,6 +303,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     dataDir,
     extraApprovers: vars.LABOPS_APPROVERS,
     logLevel: vars.LOG_LEVEL,
+    ssh,
     warnings,
   });
 }

@@ -11,9 +11,13 @@ import { formatError, LabopsError, toLabopsError } from './errors.js';
 import { labInfoFromConfig, labInfoFromSimulator } from './lab-info.js';
 import { describeJobCommand, Labops } from './labops.js';
 import { createLogger, type Logger } from './log.js';
-import { createUnreachableMachines } from './runbooks/types.js';
+import { createSimDriver } from './runbooks/sim-driver.js';
+import { createSshDriver } from './runbooks/ssh-driver.js';
+import type { MachineDriver } from './runbooks/types.js';
 import { runFetchEngineCa } from './setup.js';
 import { runShell } from './shell/shell.js';
+import { createSshRunner } from './ssh/runner.js';
+import { getSshTargets } from './ssh/targets.js';
 import { startSimulator } from './sim/index.js';
 import type { Simulator } from './sim/types.js';
 import { openStore } from './store/sqlite-store.js';
@@ -26,9 +30,34 @@ const EXPIRY_CHECK_MS = 5000;
 
 interface Lab {
   engine: EngineClient;
+  machines: MachineDriver;
+  downloads: ReturnType<typeof createHttpDownloads>;
   info: LabInfo;
   policy: Policy;
   simulator: Simulator | undefined;
+  close(): Promise<void>;
+}
+
+/** labops over a lab: the same for the shell and for Slack. */
+function createLabops(
+  lab: Lab,
+  store: Store,
+  logger: Logger,
+  resolveGroup?: (group: string) => Promise<string[]>,
+): Labops {
+  return new Labops({
+    registry: createRegistry(),
+    steps: allSteps,
+    store,
+    engine: lab.engine,
+    downloads: lab.downloads,
+    machines: lab.machines,
+    lab: lab.info,
+    policy: lab.policy,
+    clock: systemClock,
+    logger,
+    ...(resolveGroup ? { resolveGroup } : {}),
+  });
 }
 
 /** The composition root (design.md, Architecture): load config, build the parts, start one adapter. */
@@ -76,19 +105,21 @@ async function main(argv: readonly string[]): Promise<number> {
       });
     }
     if (config.mode !== 'shell') {
-      throw new LabopsError(
-        'CONFIG',
-        `Slack ${config.mode === 'socket' ? 'Socket Mode' : 'HTTP'} mode is not available in this version.`,
-        {
-          hint: 'Unset SLACK_BOT_TOKEN to use the terminal shell.',
-        },
-      );
+      // Bolt loads only when Slack is used, so the shell starts without it.
+      const { runSlackAdapter } = await import('./slack/run.js');
+      const lab = await openLab(config, store, logger);
+      cleanups.unshift(() => lab.close());
+      const registry = createRegistry();
+      return await runSlackAdapter({
+        settings: config.slack,
+        registry,
+        policy: lab.policy,
+        logger,
+        createLabops: (resolveGroup) => createLabops(lab, store, logger, resolveGroup),
+      });
     }
-    const lab = await openLab(config, logger);
-    cleanups.unshift(async () => {
-      await lab.engine.close();
-      await lab.simulator?.close();
-    });
+    const lab = await openLab(config, store, logger);
+    cleanups.unshift(() => lab.close());
     return await runShellAdapter(lab, store, logger);
   } catch (error) {
     const failure = toLabopsError(error);
@@ -106,7 +137,8 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-async function openLab(config: LoadedConfig, logger: Logger): Promise<Lab> {
+async function openLab(config: LoadedConfig, store: Store, logger: Logger): Promise<Lab> {
+  const downloads = createHttpDownloads();
   if (config.lab.kind === 'simulated') {
     const simulator = await startSimulator({ timeScale: SHELL_SIM_TIME_SCALE });
     const timing = {
@@ -129,10 +161,17 @@ async function openLab(config: LoadedConfig, logger: Logger): Promise<Lab> {
         long: { ...timing, deadlineMs: simulator.timing.longDeadlineMs },
       },
     });
+    const machines = createSimDriver(simulator);
     return {
       engine,
+      machines,
+      downloads,
       simulator,
       info: labInfoFromSimulator(simulator),
+      async close() {
+        await Promise.all([engine.close(), machines.close(), downloads.close()]);
+        await simulator.close();
+      },
       policy: {
         askers: 'anyone',
         channels: 'anywhere',
@@ -153,11 +192,24 @@ async function openLab(config: LoadedConfig, logger: Logger): Promise<Lab> {
     maxConcurrency: lab.engine.max_concurrency,
     logger,
   });
+  const runner = createSshRunner({
+    targets: getSshTargets(lab),
+    privateKeyFile: config.ssh.keyFile,
+    password: config.ssh.password,
+    getPinnedHostKey: (machine) => store.getPinnedHostKey(machine)?.fingerprint,
+    logger,
+  });
+  const machines = createSshDriver(runner);
   const policy = lab.policy;
   return {
     engine,
+    machines,
+    downloads,
     simulator: undefined,
     info: labInfoFromConfig(lab),
+    async close() {
+      await Promise.all([engine.close(), machines.close(), downloads.close()]);
+    },
     policy: {
       askers: policy.askers.length ? policy.askers : 'anyone',
       channels: policy.channels.length ? policy.channels : 'anywhere',
@@ -194,19 +246,7 @@ function readCaFile(path: string): string {
 }
 
 async function runShellAdapter(lab: Lab, store: Store, logger: Logger): Promise<number> {
-  const downloads = createHttpDownloads();
-  const labops = new Labops({
-    registry: createRegistry(),
-    steps: allSteps,
-    store,
-    engine: lab.engine,
-    downloads,
-    machines: createUnreachableMachines('runbooks are not wired yet'),
-    lab: lab.info,
-    policy: lab.policy,
-    clock: systemClock,
-    logger,
-  });
+  const labops = createLabops(lab, store, logger);
   const recovered = labops.recover();
   const timer = setInterval(() => labops.flow.expireDue(), EXPIRY_CHECK_MS);
   timer.unref();
@@ -232,7 +272,6 @@ async function runShellAdapter(lab: Lab, store: Store, logger: Logger): Promise<
     });
   } finally {
     clearInterval(timer);
-    await downloads.close();
   }
 }
 

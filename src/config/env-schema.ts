@@ -74,6 +74,12 @@ export const EnvSchema = z.object({
   LABOPS_DATA_DIR: optionalVar(z.string()).describe(
     'Directory of the state database; default ./data, or a fresh temporary one for the simulated lab.',
   ),
+  LABOPS_SSH_KEY_FILE: optionalVar(z.string()).describe(
+    "The bot's SSH private key (unencrypted); default ~/.ssh/id_ed25519. Its public half goes in each machine's authorized_keys.",
+  ),
+  LABOPS_SSH_PASSWORD: optionalVar(z.string()).describe(
+    "Password for a first SSH login to a machine that lacks the bot's key; used only in the SSH password exchange, never logged.",
+  ),
   LOG_LEVEL: z
     .preprocess(
       unsetIfBlank,

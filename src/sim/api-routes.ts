@@ -498,9 +498,8 @@ export function createApiRouter(deps: ApiDependencies): (req: ApiRequest) => Api
     'POST',
     `/imagetransfers/${ID}/finalize`,
     (req, [id = '']) => {
-      const t = transfer(id);
-      finalizeTransfer(model, t, deps.transfers.imageio, ctxOf(req));
-      return ok({ status: 'complete', image_transfer: link('imagetransfers', t.id) }, 'action');
+      const job = finalizeTransfer(model, transfer(id), deps.transfers.imageio, ctxOf(req));
+      return actionDone(job, 'image_transfer', 'imagetransfers', id);
     },
     true,
   );
@@ -508,9 +507,8 @@ export function createApiRouter(deps: ApiDependencies): (req: ApiRequest) => Api
     'POST',
     `/imagetransfers/${ID}/cancel`,
     (req, [id = '']) => {
-      const t = transfer(id);
-      cancelTransfer(model, t, deps.transfers.imageio, ctxOf(req));
-      return ok({ status: 'complete', image_transfer: link('imagetransfers', t.id) }, 'action');
+      const job = cancelTransfer(model, transfer(id), deps.transfers.imageio, ctxOf(req));
+      return actionDone(job, 'image_transfer', 'imagetransfers', id);
     },
     true,
   );

@@ -7,6 +7,7 @@ import {
   EVENT,
   type ImageTransfer,
   incomplete,
+  type Job,
   MESSAGES,
   type RequestContext,
   type StorageDomain,
@@ -51,7 +52,8 @@ function imageDir(domain: StorageDomain, disk: Disk): string {
 export function storeDisk(model: EngineModel, disk: Disk): void {
   const domain = model.storageDomains.find((s) => s.id === disk.storageDomainId);
   if (!domain) return;
-  const vdsm = { uid: 36, gid: 36, mode: 0o755 };
+  // Inside a setgid export a new directory inherits the bit, as it does on Linux.
+  const vdsm = { uid: 36, gid: 36, mode: 0o2755 };
   domain.server.ensureDir(imageDir(domain, disk), vdsm);
   domain.server.files.set(`${imageDir(domain, disk)}/${disk.id}`, {
     kind: 'file',
@@ -218,7 +220,7 @@ export function finalizeTransfer(
   transfer: ImageTransfer,
   imageio: ImageioDaemon,
   ctx: RequestContext,
-): void {
+): Job {
   if (transfer.phase !== 'transferring') {
     throw conflict(`Cannot finalize Image Transfer. The transfer is in phase ${transfer.phase}.`);
   }
@@ -232,6 +234,7 @@ export function finalizeTransfer(
       disk.contentType === 'iso' &&
       (disk.format === 'cow' || uploaded !== disk.provisionedSize));
   transfer.phase = fails ? 'finalizing_failure' : 'finalizing_success';
+  const job = model.startJob(`Finalizing image transfer of ${disk?.name ?? 'a disk'}`, ctx);
   model.scheduler.after(DELAYS.transferFinalize, () => {
     if (fails) {
       transfer.phase = 'finished_failure';
@@ -246,6 +249,7 @@ export function finalizeTransfer(
         correlationId: ctx.correlationId,
       });
       if (transfer.job) model.endJob(transfer.job, 'failed');
+      model.endJob(job, 'failed');
     } else {
       transfer.phase = 'finished_success';
       if (disk) disk.status = 'ok';
@@ -256,9 +260,11 @@ export function finalizeTransfer(
         correlationId: ctx.correlationId,
       });
       if (transfer.job) model.endJob(transfer.job, 'finished');
+      model.endJob(job, 'finished');
     }
     forgetLater(model, transfer);
   });
+  return job;
 }
 
 /** `POST /imagetransfers/{id}/cancel`: the ticket goes, and the disk with it. */
@@ -266,8 +272,8 @@ export function cancelTransfer(
   model: EngineModel,
   transfer: ImageTransfer,
   imageio: ImageioDaemon,
-  _ctx: RequestContext,
-): void {
+  ctx: RequestContext,
+): Job {
   if (transfer.phase.startsWith('finished') || transfer.phase === 'cancelled_user') {
     throw conflict(`Cannot cancel Image Transfer. The transfer is in phase ${transfer.phase}.`);
   }
@@ -276,7 +282,10 @@ export function cancelTransfer(
   const disk = model.findDisk(transfer.diskId);
   if (disk) dropDisk(model, disk);
   if (transfer.job) model.endJob(transfer.job, 'failed');
+  const job = model.startJob('Cancelling image transfer', ctx);
+  model.endJob(job, 'finished');
   forgetLater(model, transfer);
+  return job;
 }
 
 /** ovirt-api.md §5.2: engines drop a finished transfer after a while; GET then answers 404. */

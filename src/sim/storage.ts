@@ -26,7 +26,8 @@ import type { SimMachineState } from './machines.js';
 
 /** The fixed image directory of an ISO domain where ISO files live (ovirt-api.md §5.1). */
 export const ISO_IMAGE_DIR = '11111111-1111-1111-1111-111111111111';
-const VDSM = { uid: 36, gid: 36, mode: 0o755 };
+/** A directory vdsm creates inside a setgid export: owned 36:36, and it inherits the setgid bit. */
+const VDSM_DIR = { uid: 36, gid: 36, mode: 0o2755 };
 
 export interface AddDomainSpec {
   name?: string | undefined;
@@ -94,14 +95,15 @@ function checkDomainAccess(model: EngineModel, host: Host, domain: StorageDomain
 /** Writes the domain's structure into the export, as vdsm does when it creates a domain. */
 export function writeDomainStructure(domain: StorageDomain): void {
   const base = `${domain.path}/${domain.id}`;
-  domain.server.ensureDir(`${base}/dom_md`, VDSM);
+  domain.server.ensureDir(base, VDSM_DIR);
+  domain.server.ensureDir(`${base}/dom_md`, VDSM_DIR);
   domain.server.writeFile(
     `${base}/dom_md/metadata`,
     `CLASS=${domain.type === 'data' ? 'Data' : 'Iso'}\nDESCRIPTION=${domain.name}\nROLE=Regular\nSDUUID=${domain.id}\nTYPE=NFS\nVERSION=5\n`,
     { uid: 36, gid: 36, mode: 0o644 },
   );
-  domain.server.ensureDir(`${base}/images`, VDSM);
-  if (domain.type === 'iso') domain.server.ensureDir(`${base}/images/${ISO_IMAGE_DIR}`, VDSM);
+  domain.server.ensureDir(`${base}/images`, VDSM_DIR);
+  if (domain.type === 'iso') domain.server.ensureDir(`${base}/images/${ISO_IMAGE_DIR}`, VDSM_DIR);
 }
 
 /** `POST /storagedomains` (ovirt-api.md §4.2): locked → unattached, event 956. */

@@ -115,6 +115,21 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    name: 'pinned SSH host keys',
+    up: (db) => {
+      // One pin per machine: `/host trust` replaces it, and who approved it and when are kept.
+      db.exec(`
+        CREATE TABLE host_keys (
+          machine     TEXT PRIMARY KEY,
+          fingerprint TEXT NOT NULL,
+          pinned_by   TEXT NOT NULL,
+          pinned_at   INTEGER NOT NULL
+        );
+      `);
+    },
+  },
 ];
 
 /** The schema version this labops writes. */

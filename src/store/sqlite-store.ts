@@ -17,6 +17,7 @@ import {
   type NewApproval,
   type NewAuditEvent,
   type NewJob,
+  type PinnedHostKey,
   type RecoveryReport,
   type Risk,
   type StepRecord,
@@ -426,6 +427,17 @@ function toAuditEvent(row: AuditRow): AuditEvent {
   };
 }
 
+interface HostKeyRow {
+  machine: string;
+  fingerprint: string;
+  pinned_by: string;
+  pinned_at: number;
+}
+
+function toPinnedHostKey(row: HostKeyRow): PinnedHostKey {
+  return { machine: row.machine, fingerprint: row.fingerprint, by: row.pinned_by, at: row.pinned_at };
+}
+
 function toLockRecord(row: LockRow): LockRecord {
   return { key: row.key, jobId: row.job_id, holder: row.holder, takenAt: row.taken_at };
 }
@@ -555,6 +567,11 @@ function prepareStatements(db: Db) {
          SELECT id FROM jobs WHERE status NOT IN (SELECT value FROM json_each(@final)))`,
     ),
     listLocks: db.prepare<[], LockRow>('SELECT * FROM locks ORDER BY taken_at, key'),
+    getHostKey: db.prepare<[string], HostKeyRow>('SELECT * FROM host_keys WHERE machine = ?'),
+    pinHostKey: db.prepare<{ machine: string; fingerprint: string; by: string; at: number }>(
+      `INSERT INTO host_keys (machine, fingerprint, pinned_by, pinned_at) VALUES (@machine, @fingerprint, @by, @at)
+       ON CONFLICT (machine) DO UPDATE SET fingerprint = @fingerprint, pinned_by = @by, pinned_at = @at`,
+    ),
   };
 }
 
@@ -819,6 +836,26 @@ class SqliteStore implements Store {
 
   listLocks(): LockRecord[] {
     return this.read(() => this.sql.listLocks.all().map(toLockRecord));
+  }
+
+  getPinnedHostKey(machine: string): PinnedHostKey | undefined {
+    return this.read(() => {
+      const row = this.sql.getHostKey.get(machine);
+      return row && toPinnedHostKey(row);
+    });
+  }
+
+  pinHostKey(machine: string, fingerprint: string, by: string, at: number): PinnedHostKey {
+    if (!/^SHA256:[A-Za-z0-9+/]{43}$/.test(fingerprint)) {
+      throw new LabopsError(
+        'USAGE',
+        `${JSON.stringify(fingerprint)} is not an SSH key fingerprint (SHA256:…).`,
+      );
+    }
+    return this.write(() => {
+      this.sql.pinHostKey.run({ machine, fingerprint, by, at });
+      return toPinnedHostKey(this.sql.getHostKey.get(machine)!);
+    });
   }
 
   /** Also releases locks whose job does not exist: nothing can still be creating it after a restart. */

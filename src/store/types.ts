@@ -174,6 +174,16 @@ export interface RecoveryReport {
   expired: ApprovalRecord[];
 }
 
+/** An SSH host key fingerprint pinned by `/host trust`. */
+export interface PinnedHostKey {
+  machine: string;
+  /** `SHA256:…`, as `ssh-keygen -lf` prints it. */
+  fingerprint: string;
+  /** The principal who approved the pin. */
+  by: string;
+  at: number;
+}
+
 export interface Store {
   readonly path: string;
 
@@ -227,6 +237,11 @@ export interface Store {
   takeLocks(keys: readonly string[], jobId: string, holder: string, now: number): TakeLocksResult;
   releaseLocks(jobId: string): void;
   listLocks(): LockRecord[];
+
+  /** The host key pinned by `/host trust` for a machine (lab.yml's `ssh.host_key` wins over it). */
+  getPinnedHostKey(machine: string): PinnedHostKey | undefined;
+  /** Pins (or re-pins) a machine's host key fingerprint. */
+  pinHostKey(machine: string, fingerprint: string, by: string, at: number): PinnedHostKey;
 
   /**
    * After a restart: running/queued jobs become interrupted, expired approvals expire, locks of

@@ -148,6 +148,13 @@ describe('host state machines of the simulated engine', () => {
     await client.waitForStatus(`/hosts/${good.json.id}`, 'up');
   });
 
+  it('writes the guide typos into the machines', () => {
+    sim.knobs.typoAuthorizedKeys('hyper1');
+    const files = sim.machines.get('hyper1')!.files;
+    expect(files.has('/root/.ssh/authorized_keys')).toBe(false);
+    expect(files.get('/root/.ssh/authorized.keys')?.content).toContain(sim.engineSshPublicKey);
+  });
+
   it('fails a public-key install when the guide typos broke the key', async () => {
     const hyper2 = await client.findByName('hosts', 'host', 'hyper2');
     await client.api('POST', `/hosts/${hyper2.id}/deactivate`, { body: {} });

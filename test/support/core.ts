@@ -9,7 +9,7 @@ import type { StepDefinition } from '../../src/jobs/steps.js';
 import { labInfoFromSimulator } from '../../src/lab-info.js';
 import { Labops } from '../../src/labops.js';
 import { createSilentLogger } from '../../src/log.js';
-import { createUnreachableMachines } from '../../src/runbooks/types.js';
+import { createSimDriver } from '../../src/runbooks/sim-driver.js';
 import type { SimulatorOptions } from '../../src/sim/types.js';
 import { openStore } from '../../src/store/sqlite-store.js';
 import type { Store } from '../../src/store/types.js';
@@ -62,7 +62,7 @@ export async function startCore(
     store,
     engine: lab.client,
     downloads: createHttpDownloads(),
-    machines: createUnreachableMachines('runbooks are not wired yet'),
+    machines: createSimDriver(lab.sim),
     lab: { ...labInfoFromSimulator(lab.sim), ...options.lab },
     policy: options.policy ?? SIM_POLICY,
     clock: options.realClock ? () => Date.now() : () => clock.now,

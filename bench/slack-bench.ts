@@ -1,0 +1,257 @@
+/**
+ * The Slack figures of design.md's Benchmarks table:
+ * - `ack_p99_ms`: p99 time to acknowledge signed slash commands in HTTP mode — 500 requests, 50 at
+ *   a time, 90 % `/lab status` and 10 % `/host maintenance hyper1`, after 50 discarded warm-ups;
+ * - `ack_p99_ratio`: the same divided by a bare Bolt app that only acks, measured in the same run;
+ * - `slack_calls_per_job`: Web API calls for one 20-step job of about 60 s printing 10,000 lines
+ *   (goal: ≤ 2 × steps + 1 per 2 s of run time = `slack_calls_budget`);
+ * - `slack_429s`: 429s from the stand-in while three such jobs run at once.
+ * The simulator and the Slack stand-in run as processes apart from the bot. The three jobs run in
+ * three channels, so each job's calls are counted by channel (and by its log's file name).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, HTTPReceiver } from '@slack/bolt';
+import { allSteps, createRegistry } from '../commands/index.js';
+import { CommandRegistry } from '../src/command.js';
+import { createHttpDownloads } from '../src/downloads.js';
+import { EngineClient } from '../src/engine/engine-client.js';
+import { Labops } from '../src/labops.js';
+import { createSilentLogger } from '../src/log.js';
+import { createUnreachableMachines } from '../src/runbooks/types.js';
+import { createSlackAdapter } from '../src/slack/adapter.js';
+import { ACTION } from '../src/slack/render-card.js';
+import { openStore } from '../src/store/sqlite-store.js';
+import type { RecordedCall } from '../test/support/slack-api.js';
+import { chatterCommand, chatterSteps } from '../test/support/slack-chatter.js';
+import { clickPayload, commandBody, postSigned } from '../test/support/slack-harness.js';
+import { percentile, round, type SimInfo, startProcess } from './support.js';
+
+const SECRET = 'bench-signing-secret';
+const BOT_TOKEN = 'xoxb-bench';
+const REQUESTS = 500;
+const WARMUPS = 50;
+/** The 500 requests of each side are sent in rounds of 100, alternating. */
+const ROUNDS = 5;
+const CONCURRENCY = 50;
+const JOB_STEPS = 20;
+const JOB_MS = 60_000;
+const JOB_LINES = 10_000;
+const JOB_CHANNELS = ['CJOB1', 'CJOB2', 'CJOB3'];
+
+/** Sends `count` signed commands, `concurrency` at a time; answers each one's time to its ack. */
+async function load(
+  url: string,
+  count: number,
+  concurrency: number,
+  responseUrl: () => string,
+): Promise<number[]> {
+  const times: number[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const i = next++;
+      const maintenance = i % 10 === 9;
+      const body = new URLSearchParams(
+        commandBody(
+          'UBENCH',
+          maintenance ? '/host' : '/lab',
+          maintenance ? 'maintenance hyper1' : 'status',
+          responseUrl(),
+          {
+            channel: 'CLOAD',
+          },
+        ),
+      ).toString();
+      const started = performance.now();
+      const answer = await postSigned(url, body, { secret: SECRET });
+      times.push(performance.now() - started);
+      if (answer.status !== 200) throw new Error(`the receiver answered ${answer.status}`);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return times;
+}
+
+/** A Bolt app that only acknowledges: the baseline of `ack_p99_ratio`. */
+async function startBareBolt(): Promise<{ url: string; stop(): Promise<void> }> {
+  const receiver = new HTTPReceiver({ signingSecret: SECRET, endpoints: '/slack/events' });
+  const app = new App({
+    receiver,
+    authorize: async () => ({ botToken: BOT_TOKEN, botId: 'BBOT', botUserId: 'UBOT' }),
+    clientOptions: { retryConfig: { retries: 0 } },
+  });
+  for (const name of ['/lab', '/host']) {
+    app.command(name, async ({ ack }) => {
+      await ack();
+    });
+  }
+  const server = (await app.start(0)) as { address(): AddressInfo };
+  return {
+    url: `http://127.0.0.1:${server.address().port}/slack/events`,
+    stop: () => app.stop() as Promise<void>,
+  };
+}
+
+export async function runSlackBench(options: { acksOnly?: boolean } = {}): Promise<Record<string, number>> {
+  const sim = await startProcess<SimInfo>('./sim-process.ts', ['--time-scale', '0.01']);
+  const standIn = await startProcess<{ apiUrl: string; base: string }>(
+    '../test/support/slack-api-process.ts',
+    [
+      '--bot-token',
+      BOT_TOKEN,
+      '--channels',
+      ['CLOAD:UBENCH', ...JOB_CHANNELS.map((c) => `${c}:UBENCH`)].join(';'),
+    ],
+  );
+  const dir = mkdtempSync(join(tmpdir(), 'labops-slack-bench-'));
+  const store = openStore({ path: join(dir, 'labops.db') });
+  const engine = EngineClient.create({
+    url: sim.info.baseUrl,
+    user: sim.info.user,
+    password: sim.info.password,
+    ca: sim.info.caPem,
+  });
+  const downloads = createHttpDownloads();
+  const registry = new CommandRegistry([...createRegistry().commands, chatterCommand]);
+  const logger = createSilentLogger();
+  const policy = {
+    askers: 'anyone' as const,
+    channels: 'anywhere' as const,
+    approvers: ['slack:UAPPROVER'],
+    expiryMinutes: 15,
+    commands: {},
+  };
+  const adapter = createSlackAdapter({
+    settings: {
+      mode: 'http',
+      botToken: BOT_TOKEN,
+      signingSecret: SECRET,
+      port: 0,
+      apiUrl: standIn.info.apiUrl,
+    },
+    registry,
+    policy,
+    logger,
+    port: 0,
+  });
+  const labops = new Labops({
+    registry,
+    steps: [...allSteps, ...chatterSteps],
+    store,
+    engine,
+    downloads,
+    machines: createUnreachableMachines('not needed'),
+    lab: {
+      dataCenter: 'Default',
+      cluster: 'Default',
+      hosts: ['hyper1', 'hyper2'],
+      simulated: true,
+      storage: { machine: 'storage', address: 'ovirt.abc.local', exportRoots: ['/export'], exports: [] },
+      baseline: { storageDomains: [], hosts: [], vms: [] },
+    },
+    policy,
+    clock: () => Date.now(),
+    logger,
+    resolveGroup: adapter.resolveGroup,
+  });
+  const bare = await startBareBolt();
+  const responseUrl = () => `${standIn.info.base}respond/bench`;
+  try {
+    const { port } = await adapter.start(labops);
+    const botUrl = `http://127.0.0.1:${port}/slack/events`;
+
+    // --- acks: warm both, then measure both in the same run ---------------------------------
+    await load(botUrl, WARMUPS, CONCURRENCY, responseUrl);
+    await load(bare.url, WARMUPS, CONCURRENCY, responseUrl);
+    await adapter.idle();
+    // Rounds, bot and baseline in turn, so that a shared machine's drift hits both alike; the bot's
+    // work after its acks finishes before the baseline's round, so it never slows the baseline.
+    const botTimes: number[] = [];
+    const bareTimes: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      botTimes.push(...(await load(botUrl, REQUESTS / ROUNDS, CONCURRENCY, responseUrl)));
+      await adapter.idle();
+      bareTimes.push(...(await load(bare.url, REQUESTS / ROUNDS, CONCURRENCY, responseUrl)));
+    }
+    const ackP99 = percentile(botTimes, 99);
+    const bareP99 = percentile(bareTimes, 99);
+
+    const acks = {
+      ack_p99_ms: round(ackP99),
+      ack_p99_bare_ms: round(bareP99),
+      ack_p99_ratio: round(ackP99 / Math.max(bareP99, 0.001)),
+    };
+    if (options.acksOnly) return acks;
+
+    // --- three 20-step jobs at once ---------------------------------------------------------
+    const before = (await fetchCalls(standIn.info.base)).calls.length;
+    for (const [i, channel] of JOB_CHANNELS.entries()) {
+      const body = commandBody(
+        'UBENCH',
+        '/chatter',
+        `run job${i} --steps ${JOB_STEPS} --lines ${JOB_LINES} --ms ${JOB_MS}`,
+        responseUrl(),
+        {
+          channel,
+        },
+      );
+      await postSigned(botUrl, new URLSearchParams(body).toString(), { secret: SECRET });
+    }
+    await adapter.idle();
+    const approvals = store
+      .listApprovals({ statuses: ['pending'] })
+      .filter((a) => store.getJob(a.jobId)?.command === 'chatter run');
+    await Promise.all(
+      approvals.map((approval) => {
+        const job = store.getJob(approval.jobId)!;
+        const ref = job.messageRef as { channel: string; ts: string };
+        const payload = clickPayload('UBENCH', ACTION.approve, approval.id, ref, responseUrl());
+        return postSigned(botUrl, `payload=${encodeURIComponent(JSON.stringify(payload))}`, {
+          secret: SECRET,
+        });
+      }),
+    );
+    await adapter.idle();
+    const jobs = approvals.map((a) => a.jobId);
+    const finished = await Promise.all(jobs.map((id) => labops.executor.whenFinished(id)));
+    await adapter.idle();
+    const recorded = await fetchCalls(standIn.info.base);
+    const calls = recorded.calls.slice(before);
+    const perJob = JOB_CHANNELS.map(
+      (channel, i) => calls.filter((c) => belongsTo(c, channel, jobs[i] ?? '')).length,
+    );
+    const runSeconds =
+      finished.reduce((sum, j) => sum + ((j?.finishedAt ?? 0) - (j?.startedAt ?? 0)), 0) /
+      Math.max(1, finished.length) /
+      1000;
+    return {
+      ...acks,
+      slack_calls_per_job: round(perJob.reduce((a, b) => a + b, 0) / perJob.length, 1),
+      slack_calls_budget: round(2 * JOB_STEPS + runSeconds / 2, 1),
+      slack_429s: recorded.rateLimited,
+    };
+  } finally {
+    await adapter.stop();
+    await bare.stop();
+    await downloads.close();
+    await engine.close();
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+    await standIn.stop();
+    await sim.stop();
+  }
+}
+
+async function fetchCalls(base: string): Promise<{ rateLimited: number; calls: RecordedCall[] }> {
+  const answer = await fetch(`${base}_calls`);
+  return (await answer.json()) as { rateLimited: number; calls: RecordedCall[] };
+}
+
+/** A call made for the job in `channel`: by channel, or by its log's file name. */
+function belongsTo(call: RecordedCall, channel: string, jobId: string): boolean {
+  const { args } = call;
+  return args.channel === channel || args.channel_id === channel || args.filename === `${jobId}.log`;
+}

@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { defineStep, type StepDefinition } from '../jobs/steps.js';
+import type { StepSpec } from '../store/types.js';
+import { renderStep } from './render.js';
+import type { RunbookItem, RunbookStep } from './types.js';
+
+const path = z.string().min(1);
+const id = z.number().int().min(0);
+const service = z.string().min(1);
+
+/** A runbook step as persisted in a job's parameters (JSON); the drivers validate values further. */
+export const RunbookStepSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('ensure-dir'),
+    path,
+    owner: id,
+    group: id,
+    mode: id,
+    setgid: z.boolean().optional(),
+  }),
+  z.object({
+    type: z.literal('ensure-owner-recursive'),
+    path,
+    owner: id,
+    group: id,
+    setgidDirs: z.boolean(),
+  }),
+  z.object({ type: z.literal('empty-dir'), path, entries: z.array(z.string()) }),
+  z.object({ type: z.literal('ensure-line'), path, line: z.string() }),
+  z.object({ type: z.literal('reload-exports'), exportsFile: path }),
+  z.object({ type: z.literal('ensure-service'), service }),
+  z.object({ type: z.literal('stop-service'), service }),
+  z.object({ type: z.literal('allow-firewall-service'), service }),
+  z.object({ type: z.literal('selinux-permissive') }),
+  z.object({ type: z.literal('install-key'), path, key: z.string() }),
+  z.object({
+    type: z.literal('download'),
+    url: z.string(),
+    path,
+    sha256: z.string().optional(),
+    owner: id.optional(),
+    group: id.optional(),
+    mode: id.optional(),
+  }),
+  z.object({ type: z.literal('check-mount'), path, minFreeBytes: id }),
+]) satisfies z.ZodType<RunbookStep>;
+
+export const RunbookApplyParamsSchema = z.object({
+  machine: z.string().min(1),
+  step: RunbookStepSchema,
+  /** The step's timeout (the same as its StepSpec's), enforced on the machine too. */
+  timeoutMs: z.number().int().positive().optional(),
+});
+export type RunbookApplyParams = z.infer<typeof RunbookApplyParamsSchema>;
+
+/** `runbook.apply`: one typed step on one machine through the lab's machine driver. */
+export const runbookApplyStep = defineStep({
+  kind: 'runbook.apply',
+  params: RunbookApplyParamsSchema,
+  run: (ctx, params) =>
+    ctx.machines.apply(params.machine, params.step as RunbookStep, {
+      signal: ctx.signal,
+      output: (line) => ctx.output(line),
+      timeoutMs: params.timeoutMs,
+    }),
+});
+
+/** The executor's step definitions for runbooks. */
+export const runbookSteps: StepDefinition[] = [runbookApplyStep];
+
+/**
+ * A runbook as a job's steps: each item a `runbook.apply` whose `shows` are its exact command
+ * lines (prefixed with the machine), as approvers see them.
+ */
+export function toStepSpecs(items: readonly RunbookItem[], options: { timeoutMs?: number } = {}): StepSpec[] {
+  return items.map((item) => ({
+    kind: runbookApplyStep.kind,
+    title: item.title,
+    params: {
+      machine: item.machine,
+      step: item.step,
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    },
+    shows: renderStep(item.step).map((line) => `${item.machine}# ${line}`),
+    timeoutMs: options.timeoutMs,
+  }));
+}

@@ -1,0 +1,462 @@
+import { posix } from 'node:path';
+import { LabopsError } from '../errors.js';
+import {
+  parsePublicKey,
+  quoteArg,
+  sh,
+  validateAbsolutePath,
+  validateAddress,
+  validateFileName,
+  validateHostName,
+  validateId,
+  validateLine,
+  validateMode,
+  validateServiceName,
+  validateSha256,
+  validateUrl,
+} from '../ssh/quote.js';
+import type { RunbookCheck, RunbookStep } from './types.js';
+
+/**
+ * Runbook steps as shell: the command lines approvers see (`renderStep`), and the scripts the SSH
+ * driver runs to check a step or answer a check. Every value goes through a validator and the
+ * `sh` quoting template (ssh-harness.md, "Building remote command lines"); bulk data (a key)
+ * travels on stdin as the file `$LABOPS_DATA`.
+ */
+
+/** A script for the SSH runner, with the data it reads as `$LABOPS_DATA`. */
+export interface RemoteScript {
+  script: string;
+  stdin?: string | undefined;
+}
+
+/**
+ * Exit codes of a check script: 0 satisfied, 1 not satisfied (the step applies), 3 cannot be
+ * applied as things are (its output says why). Anything else is a failure of the check itself.
+ */
+export const CHECK_SATISFIED = 0;
+export const CHECK_NOT_SATISFIED = 1;
+export const CHECK_BLOCKED = 3;
+
+const octal = (mode: number): string => mode.toString(8);
+/** GNU chmod keeps a directory's setgid unless the numeric mode has five digits (`00755`). */
+const chmodMode = (mode: number): string => `0${mode.toString(8).padStart(4, '0')}`;
+const fullMode = (mode: number, setgid: boolean | undefined): number => (setgid ? mode | 0o2000 : mode);
+
+/** The hidden name a download is written to before its rename (`.NAME` beside `NAME`). */
+export function getDownloadTempPath(path: string): string {
+  return posix.join(posix.dirname(path), `.${posix.basename(path)}`);
+}
+
+/** Throws USAGE naming the first value of the step that fails its validator. */
+export function validateStep(step: RunbookStep): void {
+  switch (step.type) {
+    case 'ensure-dir':
+      validateAbsolutePath('The directory', step.path);
+      validateId('The owner', step.owner);
+      validateId('The group', step.group);
+      validateMode('The mode', step.mode);
+      return;
+    case 'ensure-owner-recursive':
+      validateAbsolutePath('The directory', step.path);
+      validateId('The owner', step.owner);
+      validateId('The group', step.group);
+      if (step.path === '/') throw new LabopsError('USAGE', 'Refusing to change the owner of / recursively.');
+      return;
+    case 'empty-dir':
+      validateAbsolutePath('The directory to empty', step.path);
+      if (step.path.split('/').length < 3) {
+        throw new LabopsError('USAGE', `Refusing to empty ${step.path}: it is not an export below a root.`);
+      }
+      for (const entry of step.entries) validateFileName('An entry to remove', entry);
+      return;
+    case 'ensure-line':
+      validateAbsolutePath('The file', step.path);
+      validateLine('The line', step.line);
+      return;
+    case 'reload-exports':
+      validateAbsolutePath('The exports file', step.exportsFile);
+      return;
+    case 'ensure-service':
+    case 'stop-service':
+    case 'allow-firewall-service':
+      validateServiceName('The service', step.service);
+      return;
+    case 'selinux-permissive':
+      return;
+    case 'install-key':
+      validateAbsolutePath('The authorized_keys file', step.path);
+      parsePublicKey('The public key', step.key);
+      return;
+    case 'download': {
+      validateUrl('The URL', step.url);
+      validateAbsolutePath('The download path', step.path);
+      const name = validateFileName('The file name', posix.basename(step.path));
+      if (name.startsWith('.'))
+        throw new LabopsError('USAGE', `The file name ${name} must not start with a dot.`);
+      if (step.sha256 !== undefined) validateSha256('The checksum', step.sha256);
+      if (step.owner !== undefined) validateId('The owner', step.owner);
+      if (step.group !== undefined) validateId('The group', step.group);
+      if (step.mode !== undefined) validateMode('The mode', step.mode);
+      return;
+    }
+    case 'check-mount':
+      validateAbsolutePath('The mount point', step.path);
+      if (!Number.isSafeInteger(step.minFreeBytes) || step.minFreeBytes < 0) {
+        throw new LabopsError('USAGE', `The free space ${step.minFreeBytes} is not a number of bytes.`);
+      }
+      return;
+  }
+}
+
+/** Throws USAGE naming the first value of the check that fails its validator. */
+export function validateCheck(check: RunbookCheck): void {
+  switch (check.type) {
+    case 'dir-empty':
+    case 'export-active':
+    case 'no-misnamed-keys-file':
+    case 'no-sh-rsa-line':
+      validateAbsolutePath('The path', check.path);
+      return;
+    case 'owner-mode':
+      validateAbsolutePath('The path', check.path);
+      validateId('The owner', check.owner);
+      validateId('The group', check.group);
+      if (check.mode !== undefined) validateMode('The mode', check.mode);
+      return;
+    case 'mounted':
+      validateAbsolutePath('The mount point', check.path);
+      return;
+    case 'service-active':
+    case 'firewall-allows':
+      validateServiceName('The service', check.service);
+      return;
+    case 'hosts-entry':
+      validateAbsolutePath('The hosts file', check.path);
+      validateAddress('The address', check.address);
+      for (const name of check.names) validateHostName('The host name', name);
+      return;
+    case 'key-present':
+      validateAbsolutePath('The authorized_keys file', check.path);
+      parsePublicKey('The public key', check.key);
+      return;
+    case 'resolves':
+      validateHostName('The name', check.name);
+      if (check.address !== undefined) validateAddress('The address', check.address);
+      return;
+  }
+}
+
+/**
+ * The exact command lines of a step, as approvers see them in the plan and as the SSH driver runs
+ * them (joined, under `set -e`) when its check says something must change. A step that only
+ * checks (`check-mount`) renders its check. Data sent on stdin is shown as a comment line first.
+ */
+export function renderStep(step: RunbookStep): string[] {
+  validateStep(step);
+  switch (step.type) {
+    case 'ensure-dir':
+      return [
+        sh`mkdir -p -- ${step.path}`,
+        sh`chown ${step.owner}:${step.group} -- ${step.path}`,
+        `chmod ${chmodMode(fullMode(step.mode, step.setgid))} -- ${quoteArg(step.path)}`,
+      ];
+    case 'ensure-owner-recursive': {
+      const lines = [sh`chown -R ${step.owner}:${step.group} -- ${step.path}`];
+      if (step.setgidDirs) lines.push(sh`find ${step.path} -type d ! -perm -2000 -exec chmod g+s -- {} +`);
+      return lines;
+    }
+    case 'empty-dir':
+      // Nothing planned, nothing to run: the check alone decides (an entry that appeared fails it).
+      return step.entries.length === 0
+        ? []
+        : [sh`rm -rf -- ${step.entries.map((entry) => posix.join(step.path, entry))}`];
+    case 'ensure-line':
+      return [
+        appendNewlineIfMissing(step.path),
+        sh`grep -qxF -e ${step.line} -- ${step.path} 2>/dev/null || printf '%s\n' ${step.line} >>${step.path}`,
+      ];
+    case 'reload-exports':
+      return ['exportfs -arv'];
+    case 'ensure-service':
+      return [sh`systemctl enable --now -- ${step.service}`];
+    case 'stop-service':
+      return [sh`systemctl stop -- ${step.service}`];
+    case 'allow-firewall-service':
+      return [sh`firewall-cmd --permanent --add-service=${step.service}`, 'firewall-cmd --reload'];
+    case 'selinux-permissive':
+      return ['setenforce 0'];
+    case 'install-key': {
+      const key = parsePublicKey('The public key', step.key);
+      const dir = posix.dirname(step.path);
+      return [
+        `# stdin ($LABOPS_DATA): ${key.line}`,
+        sh`mkdir -p -m 0700 -- ${dir}`,
+        sh`chmod 0700 -- ${dir}`,
+        sh`touch -- ${step.path}`,
+        sh`chmod 0600 -- ${step.path}`,
+        `${keyPresentAwk(step.path)} || { ${appendNewlineIfMissing(step.path)}; ${sh`cat -- "$LABOPS_DATA" >>${step.path}`}; }`,
+      ];
+    }
+    case 'download': {
+      const temp = getDownloadTempPath(step.path);
+      const lines = [
+        sh`curl -fsSL --proto =http,https --proto-redir =http,https -o ${temp} --url ${step.url}`,
+      ];
+      if (step.sha256 !== undefined) {
+        lines.push(
+          sh`h=$(sha256sum <${temp}) && [ "\${h%% *}" = ${step.sha256} ] || { printf 'checksum mismatch: %s\n' "\${h%% *}"; rm -f -- ${temp}; exit 1; }`,
+        );
+      }
+      if (step.owner !== undefined || step.group !== undefined) {
+        lines.push(`chown ${step.owner ?? ''}:${step.group ?? ''} -- ${quoteArg(temp)}`);
+      }
+      if (step.mode !== undefined) lines.push(`chmod ${chmodMode(step.mode)} -- ${quoteArg(temp)}`);
+      lines.push(sh`mv -f -- ${temp} ${step.path}`);
+      return lines;
+    }
+    case 'check-mount':
+      return mountScript(step.path, step.minFreeBytes);
+  }
+}
+
+/** The script whose exit code says whether the step has anything to do (see CHECK_*). */
+export function renderStepCheck(step: RunbookStep): RemoteScript {
+  validateStep(step);
+  switch (step.type) {
+    case 'ensure-dir':
+      return {
+        script: statScript(
+          step.path,
+          '%F %u:%g:%a',
+          `directory ${step.owner}:${step.group}:${octal(fullMode(step.mode, step.setgid))}`,
+        ),
+      };
+    case 'ensure-owner-recursive':
+      return { script: ownerRecursiveScript(step.path, step.owner, step.group, step.setgidDirs) };
+    case 'empty-dir':
+      return { script: listEntriesScript(step.path) };
+    case 'ensure-line':
+      return {
+        script: [
+          sh`if test -f ${step.path} && grep -qxF -e ${step.line} -- ${step.path}; then`,
+          sh`  printf '%s has the line\n' ${step.path}; exit 0`,
+          'fi',
+          sh`printf '%s lacks the line %s\n' ${step.path} ${step.line}; exit 1`,
+        ].join('\n'),
+      };
+    case 'reload-exports':
+      return { script: exportsActiveScript(step.exportsFile) };
+    case 'ensure-service':
+      return {
+        script: [...serviceStateLines(step.service), '[ "$e" = enabled ] && [ "$a" = active ]'].join('\n'),
+      };
+    case 'stop-service':
+      return { script: [...serviceStateLines(step.service), '[ "$a" != active ]'].join('\n') };
+    case 'allow-firewall-service':
+      return {
+        script: [
+          "firewall-cmd --state >/dev/null 2>&1 || { echo 'firewalld is not running'; exit 3; }",
+          sh`p=$(firewall-cmd --permanent --query-service=${step.service} 2>&1)`,
+          sh`r=$(firewall-cmd --query-service=${step.service} 2>&1)`,
+          sh`printf '%s: permanent %s, runtime %s\n' ${step.service} "$p" "$r"`,
+          '[ "$p" = yes ] && [ "$r" = yes ]',
+        ].join('\n'),
+      };
+    case 'selinux-permissive':
+      return {
+        script: [
+          's=$(getenforce 2>/dev/null) || s=Disabled',
+          'printf \'SELinux: %s\\n\' "$s"',
+          '[ "$s" != Enforcing ]',
+        ].join('\n'),
+      };
+    case 'install-key': {
+      const key = parsePublicKey('The public key', step.key);
+      const dir = posix.dirname(step.path);
+      return {
+        script: [
+          sh`d=$(stat -c %a -- ${dir} 2>/dev/null) || d=missing`,
+          sh`f=$(stat -c %a -- ${step.path} 2>/dev/null) || f=missing`,
+          sh`printf '%s: %s, %s: %s\n' ${dir} "$d" ${step.path} "$f"`,
+          `[ "$d" = 700 ] && [ "$f" = 600 ] && ${keyPresentAwk(step.path)}`,
+        ].join('\n'),
+        stdin: `${key.line}\n`,
+      };
+    }
+    case 'download': {
+      const fields = [step.owner === undefined ? '' : '%u', step.group === undefined ? '' : '%g'];
+      const format = `${fields.join(':')}:${step.mode === undefined ? '' : '%a'}`;
+      const expected = `${step.owner ?? ''}:${step.group ?? ''}:${step.mode === undefined ? '' : octal(step.mode)}`;
+      const lines = [
+        sh`test -f ${step.path} || { printf '%s is missing\n' ${step.path}; exit 1; }`,
+        sh`s=$(stat -c ${format} -- ${step.path})`,
+        sh`printf '%s: %s\n' ${step.path} "$s"`,
+        sh`[ "$s" = ${expected} ] || exit 1`,
+      ];
+      if (step.sha256 !== undefined) {
+        lines.push(
+          sh`h=$(sha256sum <${step.path}) && [ "\${h%% *}" = ${step.sha256} ] || { printf 'checksum differs: %s\n' "\${h%% *}"; exit 1; }`,
+        );
+      }
+      return { script: lines.join('\n') };
+    }
+    case 'check-mount':
+      return { script: mountScript(step.path, step.minFreeBytes).join('\n') };
+  }
+}
+
+/** The script answering a doctor check: exit 0 when it holds, 1 when not; its output is the evidence. */
+export function renderCheck(check: RunbookCheck): RemoteScript {
+  validateCheck(check);
+  switch (check.type) {
+    case 'dir-empty':
+      return { script: listEntriesScript(check.path) };
+    case 'owner-mode':
+      if (check.recursive) {
+        return { script: ownerRecursiveScript(check.path, check.owner, check.group, check.setgid === true) };
+      }
+      return { script: sh`stat -c '%u %g %a' -- ${check.path}` };
+    case 'mounted':
+      return { script: mountScript(check.path, check.minFreeBytes).join('\n') };
+    case 'export-active':
+      return {
+        script: [
+          "act=$(exportfs -s | awk '$0 !~ /^[[:space:]]/ && NF { print $1 }') || exit 3",
+          sh`if printf '%s\n' "$act" | grep -qxF -e ${check.path}; then printf '%s is exported\n' ${check.path}; exit 0; fi`,
+          sh`printf '%s is not in the active export table\n' ${check.path}; exit 1`,
+        ].join('\n'),
+      };
+    case 'service-active':
+      return {
+        script: [...serviceStateLines(check.service), '[ "$e" = enabled ] && [ "$a" = active ]'].join('\n'),
+      };
+    case 'firewall-allows':
+      return {
+        script: [
+          "if ! firewall-cmd --state >/dev/null 2>&1; then echo 'firewalld is not running: every port is open'; exit 0; fi",
+          sh`p=$(firewall-cmd --permanent --query-service=${check.service} 2>&1)`,
+          sh`r=$(firewall-cmd --query-service=${check.service} 2>&1)`,
+          sh`printf '%s: permanent %s, runtime %s\n' ${check.service} "$p" "$r"`,
+          '[ "$p" = yes ] && [ "$r" = yes ]',
+        ].join('\n'),
+      };
+    case 'hosts-entry':
+      return {
+        script: [
+          sh`if awk -v ip=${check.address} -v names=${check.names.join(' ')} -- ${HOSTS_AWK} ${check.path}; then`,
+          sh`  printf '%s maps %s to %s\n' ${check.path} ${check.address} ${check.names.join(' ')}; exit 0`,
+          'fi',
+          sh`printf '%s has no line mapping %s to %s\n' ${check.path} ${check.address} ${check.names.join(' ')}; exit 1`,
+        ].join('\n'),
+      };
+    case 'key-present': {
+      const key = parsePublicKey('The public key', check.key);
+      return {
+        script: [
+          `if ${keyPresentAwk(check.path)}; then`,
+          sh`  printf '%s holds the key\n' ${check.path}; exit 0`,
+          'fi',
+          sh`printf '%s does not hold the key %s…\n' ${check.path} ${`${key.type} ${key.body.slice(0, 16)}`}; exit 1`,
+        ].join('\n'),
+        stdin: `${key.line}\n`,
+      };
+    }
+    case 'resolves':
+      return {
+        script: [
+          sh`r=$(getent hosts -- ${check.name}) || { printf '%s does not resolve\n' ${check.name}; exit 1; }`,
+          sh`printf '%s resolves: %s\n' ${check.name} "$r"`,
+          check.address === undefined ? 'exit 0' : sh`[ "\${r%% *}" = ${check.address} ]`,
+        ].join('\n'),
+      };
+    case 'no-misnamed-keys-file': {
+      const wrong = posix.join(posix.dirname(check.path), 'authorized.keys');
+      return {
+        script: [
+          sh`if test -e ${wrong}; then printf '%s exists: sshd never reads it (the guide’s typo of %s)\n' ${wrong} ${posix.basename(check.path)}; exit 1; fi`,
+          sh`printf 'no %s\n' ${wrong}`,
+        ].join('\n'),
+      };
+    }
+    case 'no-sh-rsa-line':
+      return {
+        script: [
+          sh`if test -f ${check.path} && grep -n '^sh-rsa' -- ${check.path}; then printf 'a key line starts sh-rsa instead of ssh-rsa\n'; exit 1; fi`,
+          sh`printf 'no line of %s starts sh-rsa\n' ${check.path}`,
+        ].join('\n'),
+      };
+  }
+}
+
+/** Matches a hosts line mapping `ip` to every name of `names`, case-insensitively, comments ignored. */
+const HOSTS_AWK =
+  'BEGIN { n = split(names, want, " ") } { sub(/#.*/, ""); if ($1 != ip) next; c = 0; for (i = 1; i <= n; i++) for (j = 2; j <= NF; j++) if (tolower($j) == tolower(want[i])) { c++; break } if (c == n) found = 1 } END { exit !found }';
+
+/** True (exit 0) when a line of FILE has the type and base64 of the key in `$LABOPS_DATA`. */
+function keyPresentAwk(path: string): string {
+  return `awk 'NR == FNR { t = $1; k = $2; next } $1 == t && $2 == k { found = 1 } END { exit !found }' "$LABOPS_DATA" ${quoteArg(path)} 2>/dev/null`;
+}
+
+function appendNewlineIfMissing(path: string): string {
+  return sh`[ ! -s ${path} ] || [ -z "$(tail -c 1 -- ${path})" ] || echo >>${path}`;
+}
+
+function statScript(path: string, format: string, expected: string): string {
+  return [
+    sh`s=$(stat -c ${format} -- ${path} 2>/dev/null) || { printf '%s is missing\n' ${path}; exit 1; }`,
+    sh`printf '%s: %s\n' ${path} "$s"`,
+    sh`[ "$s" = ${expected} ]`,
+  ].join('\n');
+}
+
+function ownerRecursiveScript(path: string, owner: number, group: number, setgidDirs: boolean): string {
+  const setgid = setgidDirs ? ' -o \\( -type d ! -perm -2000 \\)' : '';
+  const what = `${owner}:${group}${setgidDirs ? ' with setgid directories' : ''}`;
+  return [
+    sh`test -d ${path} || { printf '%s is missing\n' ${path}; exit 3; }`,
+    `bad=$(find ${quoteArg(path)} \\( ! -uid ${owner} -o ! -gid ${group}${setgid} \\) -print | head -n 5)`,
+    sh`if [ -z "$bad" ]; then printf '%s: everything is %s\n' ${path} ${what}; exit 0; fi`,
+    sh`printf 'not %s: %s\n' ${what} "$bad"; exit 1`,
+  ].join('\n');
+}
+
+/** Prints the names inside a directory, NUL-terminated, dotfiles included. */
+function listEntriesScript(path: string): string {
+  return [
+    sh`test -d ${path} || { printf '%s is missing\n' ${path}; exit 3; }`,
+    sh`find ${path} -mindepth 1 -maxdepth 1 -printf '%f\0'`,
+  ].join('\n');
+}
+
+function exportsActiveScript(exportsFile: string): string {
+  return [
+    'set -f',
+    sh`test -f ${exportsFile} || { printf '%s does not exist\n' ${exportsFile}; exit 1; }`,
+    "act=$(exportfs -s | awk '$0 !~ /^[[:space:]]/ && NF { print $1 }') || exit 3",
+    'missing=0',
+    sh`for p in $(awk '!/^[[:space:]]*(#|$)/ { print $1 }' ${exportsFile}); do`,
+    `  printf '%s\\n' "$act" | grep -qxF -e "$p" || { printf '%s is not exported\\n' "$p"; missing=1; }`,
+    'done',
+    sh`[ "$missing" = 1 ] || printf 'every export of %s is active\n' ${exportsFile}`,
+    'exit "$missing"',
+  ].join('\n');
+}
+
+function serviceStateLines(service: string): string[] {
+  return [
+    sh`e=$(systemctl is-enabled -- ${service} 2>&1)`,
+    sh`a=$(systemctl is-active -- ${service} 2>&1)`,
+    sh`printf '%s: %s, %s\n' ${service} "$e" "$a"`,
+  ];
+}
+
+function mountScript(path: string, minFreeBytes: number): string[] {
+  return [
+    sh`t=$(findmnt -n -o TARGET --target ${path} 2>/dev/null) || t=`,
+    sh`[ "$t" = ${path} ] || { printf '%s is not a mounted filesystem (it lies on %s)\n' ${path} "\${t:-/}"; exit 1; }`,
+    sh`a=$(df -P -B1 -- ${path} | awk 'NR == 2 { print $4 }')`,
+    sh`printf '%s: %s mounted, %s bytes free\n' ${path} "$(findmnt -n -o SOURCE --target ${path})" "$a"`,
+    `[ "$a" -ge ${minFreeBytes} ] || { printf 'needs at least %s bytes free\\n' ${minFreeBytes}; exit 1; }`,
+  ];
+}

@@ -1,0 +1,449 @@
+import { isIP } from 'node:net';
+import { posix } from 'node:path';
+import { LabopsError } from '../errors.js';
+import {
+  parsePublicKey,
+  validateFileName,
+  validateHostName,
+  validateIp,
+  validateNetwork,
+  validatePathUnder,
+  validateSha256,
+  validateUrl,
+} from '../ssh/quote.js';
+import type { DoctorCheck, RunbookItem } from './types.js';
+
+/**
+ * The runbooks of lab-guide.md as functions of the lab configuration: each answers the ordered
+ * steps (machine, step, title) a job runs. They read nothing and change nothing; every value is
+ * validated here, so a plan that builds is one whose command lines quote cleanly.
+ */
+
+/** uid of `vdsm` and gid of `kvm` on oVirt hosts (lab-guide.md, storage server step 3). */
+export const VDSM_UID = 36;
+export const KVM_GID = 36;
+/** The fixed image directory of a 4.3 ISO domain where ISO files live (ovirt-api.md §5.1). */
+export const ISO_IMAGE_DIR = '11111111-1111-1111-1111-111111111111';
+/** The free space `/storage prepare` wants on each export when the caller names none. */
+export const DEFAULT_MIN_FREE_BYTES = 1024 ** 3;
+/** The NFS options of lab-guide.md. */
+export const EXPORT_OPTIONS = 'rw,sync,no_root_squash';
+/** The firewalld services an NFS server needs (lab-guide.md, storage server step 6). */
+export const NFS_FIREWALL_SERVICES = ['nfs', 'rpc-bind', 'mountd'] as const;
+export const NFS_SERVICE = 'nfs-server';
+
+/** The warning of the guide's insecure shortcut, shown with the plan. */
+export const INSECURE_WARNING =
+  'This weakens the host: firewalld is stopped and SELinux becomes permissive (lab-guide.md, hypervisor step 4). Use it only in a lab, when the engine cannot install the host otherwise.';
+
+/** The part of the lab configuration runbooks read (lab.yml, `LabConfig`). */
+export interface RunbookLab {
+  readonly hosts: readonly { readonly name: string; readonly address: string }[];
+  readonly storage: {
+    readonly server: { readonly name: string; readonly address: string };
+    readonly export_roots: readonly string[];
+    readonly exports: readonly { readonly name: string; readonly path: string }[];
+  };
+  readonly paths: {
+    readonly hosts_file: string;
+    readonly authorized_keys: string;
+    readonly exports_file: string;
+  };
+}
+
+/** A line of the hosts file: an address and its names. */
+export interface HostsEntry {
+  address: string;
+  names: string[];
+}
+
+/** The hosts line of an entry, as written to the file. */
+export function renderHostsLine(entry: HostsEntry): string {
+  return `${entry.address} ${entry.names.join(' ')}`;
+}
+
+/**
+ * The lab's hosts entries (lab-guide.md: every machine carries the three names): one per machine
+ * of lab.yml, its address from `addresses` (by machine name) or its configured address when that
+ * is an IP, its names the configured address, its short form and the machine's name.
+ */
+export function getLabHostsEntries(
+  lab: RunbookLab,
+  addresses: Readonly<Record<string, string>> = {},
+): HostsEntry[] {
+  const machines = [lab.storage.server, ...lab.hosts];
+  return machines.map((machine) => {
+    const address = addresses[machine.name] ?? (isIP(machine.address) !== 0 ? machine.address : undefined);
+    if (address === undefined) {
+      throw new LabopsError('USAGE', `The IP address of ${machine.name} (${machine.address}) is not known.`, {
+        hint: `Give ${machine.name} an IP address in lab.yml, or pass its address to the runbook.`,
+      });
+    }
+    const names: string[] = [];
+    for (const name of isIP(machine.address) === 0
+      ? [machine.address, machine.address.split('.')[0] ?? '']
+      : []) {
+      if (name !== '' && !names.includes(name)) names.push(name);
+    }
+    if (!names.includes(machine.name)) names.push(machine.name);
+    return { address: validateIp(`The address of ${machine.name}`, address), names };
+  });
+}
+
+function findExport(lab: RunbookLab, nameOrPath: string): { name: string; path: string } {
+  const found = lab.storage.exports.find((e) => e.name === nameOrPath || e.path === nameOrPath);
+  if (!found) {
+    throw new LabopsError('NOT_FOUND', `There is no export ${JSON.stringify(nameOrPath)} in lab.yml.`, {
+      hint: `Exports: ${lab.storage.exports.map((e) => `${e.name} (${e.path})`).join(', ')}.`,
+    });
+  }
+  validatePathUnder('The export', found.path, lab.storage.export_roots);
+  return found;
+}
+
+/** The lab network of the exports: given, or the /24 of the storage server's IPv4 address. */
+function getExportNetwork(lab: RunbookLab, network: string | undefined): string {
+  if (network !== undefined) return validateNetwork('The lab network', network);
+  const address = lab.storage.server.address;
+  if (isIP(address) !== 4) {
+    throw new LabopsError('USAGE', 'The lab network of the NFS exports is not known.', {
+      hint: 'Name it (e.g. 192.168.122.0/24), or give the storage server an IPv4 address in lab.yml.',
+    });
+  }
+  return `${address.split('.').slice(0, 3).join('.')}.0/24`;
+}
+
+/** The exports file line of an export (lab-guide.md, storage server step 4). */
+export function renderExportLine(path: string, network: string): string {
+  return `${path} ${network}(${EXPORT_OPTIONS})`;
+}
+
+/**
+ * `/storage prepare` (lab-guide.md, "prepare the NFS storage server"): export directories owned
+ * 36:36 with setgid, each checked mounted with space, the exports file, `exportfs -arv`, the NFS
+ * service, and the firewall services. Partitioning and mkfs are not part of it.
+ */
+export function planStoragePrepare(
+  lab: RunbookLab,
+  options: { network?: string | undefined; minFreeBytes?: number | undefined } = {},
+): RunbookItem[] {
+  const machine = lab.storage.server.name;
+  const network = getExportNetwork(lab, options.network);
+  const minFreeBytes = options.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES;
+  const items: RunbookItem[] = [];
+  for (const root of lab.storage.export_roots) {
+    items.push({
+      machine,
+      step: { type: 'ensure-dir', path: root, owner: VDSM_UID, group: KVM_GID, mode: 0o755, setgid: true },
+      title: `Directory ${root} owned 36:36 with setgid`,
+    });
+  }
+  for (const exp of lab.storage.exports) {
+    const path = findExport(lab, exp.path).path;
+    items.push(
+      {
+        machine,
+        step: { type: 'ensure-dir', path, owner: VDSM_UID, group: KVM_GID, mode: 0o755, setgid: true },
+        title: `Directory ${path} owned 36:36 with setgid`,
+      },
+      {
+        machine,
+        step: { type: 'check-mount', path, minFreeBytes },
+        title: `${path} is a mounted filesystem with ${formatBytes(minFreeBytes)} free`,
+      },
+      {
+        machine,
+        step: { type: 'ensure-owner-recursive', path, owner: VDSM_UID, group: KVM_GID, setgidDirs: true },
+        title: `Everything in ${path} owned 36:36, directories setgid`,
+      },
+    );
+  }
+  for (const exp of lab.storage.exports) {
+    items.push({
+      machine,
+      step: { type: 'ensure-line', path: lab.paths.exports_file, line: renderExportLine(exp.path, network) },
+      title: `${lab.paths.exports_file} exports ${exp.path} to ${network}`,
+    });
+  }
+  items.push(
+    {
+      machine,
+      step: { type: 'reload-exports', exportsFile: lab.paths.exports_file },
+      title: 'Exports active (exportfs -arv)',
+    },
+    {
+      machine,
+      step: { type: 'ensure-service', service: NFS_SERVICE },
+      title: `${NFS_SERVICE} enabled and running`,
+    },
+    ...NFS_FIREWALL_SERVICES.map(
+      (service): RunbookItem => ({
+        machine,
+        step: { type: 'allow-firewall-service', service },
+        title: `firewalld allows ${service} permanently`,
+      }),
+    ),
+  );
+  return items;
+}
+
+/**
+ * `/storage clean EXPORT` (FAQ 1): removes every entry of the export the plan found, dotfiles
+ * included. Refuses while the engine still lists a storage domain there (`domainPaths`: the
+ * export paths of the engine's domains, plain or `server:/path`).
+ */
+export function planStorageClean(
+  lab: RunbookLab,
+  options: { export: string; entries: readonly string[]; domainPaths: readonly string[] },
+): RunbookItem[] {
+  const exp = findExport(lab, options.export);
+  const inUse = options.domainPaths
+    .map((p) => (p.includes(':') ? p.slice(p.indexOf(':') + 1) : p).replace(/\/+$/, ''))
+    .filter((p) => p === exp.path || p.startsWith(`${exp.path}/`) || exp.path.startsWith(`${p}/`));
+  if (inUse.length > 0) {
+    throw new LabopsError(
+      'CONFLICT',
+      `The engine still lists a storage domain on ${exp.path} (${inUse.join(', ')}): cleaning it would destroy the domain.`,
+      {
+        hint: 'Detach and remove the domain first (/storage detach, /storage remove), then clean the export.',
+      },
+    );
+  }
+  const entries = [...options.entries].sort();
+  for (const entry of entries) validateFileName('An entry of the export', entry);
+  const paths = entries.map((entry) => posix.join(exp.path, entry));
+  return [
+    {
+      machine: lab.storage.server.name,
+      step: { type: 'empty-dir', path: exp.path, entries },
+      title:
+        entries.length === 0
+          ? `${exp.path} is already empty`
+          : `Remove ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'} from ${exp.path}: ${paths.join(', ')}`,
+    },
+  ];
+}
+
+/** `/storage fix-permissions` (FAQ 3): for each export, only once it is checked mounted, 36:36 and setgid. */
+export function planStorageFixPermissions(
+  lab: RunbookLab,
+  options: { exports?: readonly string[] | undefined } = {},
+): RunbookItem[] {
+  const machine = lab.storage.server.name;
+  const chosen = (options.exports ?? lab.storage.exports.map((e) => e.path)).map((e) => findExport(lab, e));
+  return chosen.flatMap((exp): RunbookItem[] => [
+    {
+      machine,
+      step: { type: 'check-mount', path: exp.path, minFreeBytes: 0 },
+      title: `${exp.path} is a mounted filesystem`,
+    },
+    {
+      machine,
+      step: {
+        type: 'ensure-owner-recursive',
+        path: exp.path,
+        owner: VDSM_UID,
+        group: KVM_GID,
+        setgidDirs: true,
+      },
+      title: `Everything in ${exp.path} owned 36:36, directories setgid`,
+    },
+  ]);
+}
+
+/**
+ * `/host prepare HOST [--insecure]` (lab-guide.md, "prepare a hypervisor"): the hosts entries and
+ * the engine's key in authorized_keys; `insecure` adds the guide's shortcut with a warning.
+ */
+export function planHostPrepare(
+  lab: RunbookLab,
+  options: {
+    host: string;
+    hostsEntries: readonly HostsEntry[];
+    engineKey: string;
+    insecure?: boolean | undefined;
+  },
+): RunbookItem[] {
+  const host = lab.hosts.find((h) => h.name === options.host);
+  if (!host) {
+    throw new LabopsError('NOT_FOUND', `There is no host ${JSON.stringify(options.host)} in lab.yml.`, {
+      hint: `Hosts: ${lab.hosts.map((h) => h.name).join(', ')}.`,
+    });
+  }
+  const machine = host.name;
+  const key = parsePublicKey("The engine's public key", options.engineKey);
+  const items: RunbookItem[] = options.hostsEntries.map((entry) => {
+    validateIp('A hosts entry address', entry.address);
+    for (const name of entry.names) validateHostName('A hosts entry name', name);
+    return {
+      machine,
+      step: { type: 'ensure-line', path: lab.paths.hosts_file, line: renderHostsLine(entry) },
+      title: `${lab.paths.hosts_file} maps ${entry.names.join(', ')} to ${entry.address}`,
+    };
+  });
+  items.push({
+    machine,
+    step: { type: 'install-key', path: lab.paths.authorized_keys, key: key.line },
+    title: `The engine's SSH key in ${lab.paths.authorized_keys}`,
+  });
+  if (options.insecure) {
+    items.push(
+      {
+        machine,
+        step: { type: 'stop-service', service: 'firewalld' },
+        title: 'firewalld stopped (insecure lab shortcut)',
+        warning: INSECURE_WARNING,
+      },
+      {
+        machine,
+        step: { type: 'selinux-permissive' },
+        title: 'SELinux permissive (insecure lab shortcut)',
+        warning: INSECURE_WARNING,
+      },
+    );
+  }
+  return items;
+}
+
+/**
+ * `/iso upload` into a 4.3 ISO domain, as engine-iso-uploader did: the file is downloaded on the
+ * storage server to `.NAME` in the domain's image directory, owned 36:36, mode 0640, checked when
+ * a checksum is given, then renamed. The caller then refreshes the domain's file list in the engine
+ * (`GET /storagedomains/{id}/files?refresh=true`).
+ */
+export function planIsoIntoIsoDomain(
+  lab: RunbookLab,
+  options: { export: string; domainId: string; url: string; name: string; sha256?: string | undefined },
+): RunbookItem[] {
+  const exp = findExport(lab, options.export);
+  validateFileName('The storage domain id', options.domainId);
+  if (!/^[0-9a-f-]{36}$/.test(options.domainId)) {
+    throw new LabopsError(
+      'USAGE',
+      `The storage domain id ${JSON.stringify(options.domainId)} is not a UUID.`,
+    );
+  }
+  const name = validateFileName('The ISO name', options.name);
+  if (name.startsWith('.')) throw new LabopsError('USAGE', `The ISO name ${name} must not start with a dot.`);
+  validateUrl('The URL', options.url);
+  if (options.sha256 !== undefined) validateSha256('The checksum', options.sha256);
+  const path = posix.join(exp.path, options.domainId, 'images', ISO_IMAGE_DIR, name);
+  validatePathUnder('The ISO path', path, lab.storage.export_roots);
+  return [
+    {
+      machine: lab.storage.server.name,
+      step: {
+        type: 'download',
+        url: options.url,
+        path,
+        sha256: options.sha256,
+        owner: VDSM_UID,
+        group: KVM_GID,
+        mode: 0o640,
+      },
+      title: `Download ${name} into the ISO domain ${options.domainId}`,
+    },
+  ];
+}
+
+/**
+ * The read-only checks of `/lab doctor` (design.md, Commands): on the storage server the exports
+ * (empty or not, owners and modes, mounted with space, active), the NFS service and the
+ * firewall; on each hypervisor the hosts entries, the engine's key, the storage server's name
+ * resolving, and the guide's typos.
+ */
+export function listDoctorChecks(
+  lab: RunbookLab,
+  options: {
+    engineKey?: string | undefined;
+    hostsEntries?: readonly HostsEntry[] | undefined;
+    minFreeBytes?: number | undefined;
+  } = {},
+): DoctorCheck[] {
+  const server = lab.storage.server.name;
+  const minFreeBytes = options.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES;
+  const checks: DoctorCheck[] = [];
+  for (const exp of lab.storage.exports) {
+    const path = findExport(lab, exp.path).path;
+    checks.push(
+      { machine: server, check: { type: 'dir-empty', path }, title: `${path} holds no stale files (FAQ 1)` },
+      {
+        machine: server,
+        check: { type: 'owner-mode', path, owner: VDSM_UID, group: KVM_GID, setgid: true, recursive: true },
+        title: `${path} owned 36:36 with setgid (FAQ 3)`,
+      },
+      {
+        machine: server,
+        check: { type: 'mounted', path, minFreeBytes },
+        title: `${path} mounted with ${formatBytes(minFreeBytes)} free (FAQ 0)`,
+      },
+      { machine: server, check: { type: 'export-active', path }, title: `${path} exported` },
+    );
+  }
+  checks.push({
+    machine: server,
+    check: { type: 'service-active', service: NFS_SERVICE },
+    title: `${NFS_SERVICE} enabled and running`,
+  });
+  for (const service of NFS_FIREWALL_SERVICES) {
+    checks.push({
+      machine: server,
+      check: { type: 'firewall-allows', service },
+      title: `firewalld lets ${service} through`,
+    });
+  }
+  const serverName = isIP(lab.storage.server.address) === 0 ? lab.storage.server.address : undefined;
+  for (const host of lab.hosts) {
+    for (const entry of options.hostsEntries ?? []) {
+      checks.push({
+        machine: host.name,
+        check: {
+          type: 'hosts-entry',
+          path: lab.paths.hosts_file,
+          address: entry.address,
+          names: entry.names,
+        },
+        title: `${host.name}: ${lab.paths.hosts_file} maps ${entry.names.join(', ')}`,
+      });
+    }
+    if (serverName !== undefined) {
+      checks.push({
+        machine: host.name,
+        check: { type: 'resolves', name: serverName },
+        title: `${host.name} resolves ${serverName} (FAQ 2)`,
+      });
+    }
+    if (options.engineKey !== undefined) {
+      checks.push({
+        machine: host.name,
+        check: { type: 'key-present', path: lab.paths.authorized_keys, key: options.engineKey },
+        title: `${host.name}: the engine's key in ${lab.paths.authorized_keys}`,
+      });
+    }
+    checks.push(
+      {
+        machine: host.name,
+        check: { type: 'no-misnamed-keys-file', path: lab.paths.authorized_keys },
+        title: `${host.name}: no authorized.keys (the guide's typo)`,
+      },
+      {
+        machine: host.name,
+        check: { type: 'no-sh-rsa-line', path: lab.paths.authorized_keys },
+        title: `${host.name}: no key line starting sh-rsa (the guide's typo)`,
+      },
+    );
+  }
+  return checks;
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes === 0) return 'any space';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1 && value % 1024 === 0) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value} ${units[unit]}`;
+}

@@ -1,0 +1,554 @@
+import { createHash } from 'node:crypto';
+import { posix } from 'node:path';
+import { LabopsError } from '../errors.js';
+import type { SimFile, SimMachine, Simulator } from '../sim/types.js';
+import { parsePublicKey } from '../ssh/quote.js';
+import { validateCheck, validateStep } from './render.js';
+import type {
+  ApplyResult,
+  CheckResult,
+  MachineDriver,
+  MachineIO,
+  RunbookCheck,
+  RunbookStep,
+} from './types.js';
+
+/** What a download fetched: its size and checksum (the bytes themselves are not kept). */
+export interface FetchedFile {
+  size: number;
+  sha256: string;
+}
+
+export interface SimDriverOptions {
+  /** Fetches a URL for a simulated download; default an HTTP GET whose bytes are hashed and dropped. */
+  fetchFile?: ((url: string, signal: AbortSignal) => Promise<FetchedFile>) | undefined;
+}
+
+interface State {
+  satisfied: boolean;
+  evidence: string[];
+  found?: string[] | undefined;
+}
+
+const ROOT_DIR = { uid: 0, gid: 0, mode: 0o755 };
+
+/**
+ * The machine driver of the simulated lab: applies the same typed steps to the simulated machines'
+ * state (files, mounts, services, firewall, exports), never to the local machine, with the same
+ * check-then-apply semantics and outcomes as the SSH driver.
+ */
+export function createSimDriver(
+  sim: Pick<Simulator, 'machines'>,
+  options: SimDriverOptions = {},
+): MachineDriver {
+  const fetchFile = options.fetchFile ?? fetchAndHash;
+  /** Checksums of simulated downloads, by machine and path. */
+  const checksums = new Map<string, string>();
+
+  const findMachine = (name: string): SimMachine => {
+    const found = sim.machines.get(name) ?? [...sim.machines.values()].find((m) => m.address === name);
+    if (!found) throw new LabopsError('NOT_FOUND', `The simulated lab has no machine named ${name}.`);
+    return found;
+  };
+
+  const check = (m: SimMachine, step: RunbookStep): State => {
+    switch (step.type) {
+      case 'ensure-dir': {
+        const entry = m.files.get(step.path);
+        const want = step.setgid ? step.mode | 0o2000 : step.mode;
+        return {
+          satisfied:
+            entry?.kind === 'dir' &&
+            entry.uid === step.owner &&
+            entry.gid === step.group &&
+            (entry.mode & 0o7777) === want,
+          evidence: [describeEntry(step.path, entry)],
+        };
+      }
+      case 'ensure-owner-recursive': {
+        if (m.files.get(step.path)?.kind !== 'dir') throw blocked(m, `${step.path} is missing`);
+        const bad = listTree(m, step.path).filter(
+          ([, e]) => !ownerOk(e, step.owner, step.group, step.setgidDirs),
+        );
+        return {
+          satisfied: bad.length === 0,
+          evidence: [
+            bad.length === 0
+              ? `${step.path}: everything is ${step.owner}:${step.group}`
+              : `not ${step.owner}:${step.group}: ${bad
+                  .slice(0, 5)
+                  .map(([p]) => p)
+                  .join(' ')}`,
+          ],
+        };
+      }
+      case 'empty-dir': {
+        const found = listEntries(m, step.path);
+        return {
+          satisfied: found.length === 0,
+          found,
+          evidence: [
+            found.length === 0
+              ? `${step.path} is empty`
+              : `${step.path} holds ${found.length} entries: ${found.join(', ')}`,
+          ],
+        };
+      }
+      case 'ensure-line': {
+        const has = readLines(m, step.path)?.includes(step.line) === true;
+        return {
+          satisfied: has,
+          evidence: [has ? `${step.path} has the line` : `${step.path} lacks the line ${step.line}`],
+        };
+      }
+      case 'reload-exports': {
+        const lines = readLines(m, step.exportsFile);
+        if (lines === undefined)
+          return { satisfied: false, evidence: [`${step.exportsFile} does not exist`] };
+        const missing = parseExports(lines).filter(([path]) => !m.activeExports.has(path));
+        return {
+          satisfied: missing.length === 0,
+          evidence:
+            missing.length === 0
+              ? [`every export of ${step.exportsFile} is active`]
+              : missing.map(([p]) => `${p} is not exported`),
+        };
+      }
+      case 'ensure-service': {
+        const s = m.services.get(step.service);
+        return { satisfied: s?.enabled === true && s.active, evidence: [describeService(step.service, s)] };
+      }
+      case 'stop-service': {
+        const s = m.services.get(step.service);
+        return { satisfied: s?.active !== true, evidence: [describeService(step.service, s)] };
+      }
+      case 'allow-firewall-service': {
+        if (!m.firewall.running) throw blocked(m, 'firewalld is not running');
+        const p = m.firewall.permanent.has(step.service);
+        const r = m.firewall.runtime.has(step.service);
+        return {
+          satisfied: p && r,
+          evidence: [`${step.service}: permanent ${yesNo(p)}, runtime ${yesNo(r)}`],
+        };
+      }
+      case 'selinux-permissive':
+        return {
+          satisfied: m.selinux !== 'enforcing',
+          evidence: [`SELinux: ${m.selinux === 'enforcing' ? 'Enforcing' : 'Permissive'}`],
+        };
+      case 'install-key': {
+        const dir = m.files.get(posix.dirname(step.path));
+        const file = m.files.get(step.path);
+        const key = parsePublicKey('The public key', step.key);
+        return {
+          satisfied:
+            ((dir?.mode ?? 0) & 0o7777) === 0o700 &&
+            file !== undefined &&
+            (file.mode & 0o7777) === 0o600 &&
+            hasKey(m, step.path, key),
+          evidence: [`${posix.dirname(step.path)}: ${modeOf(dir)}, ${step.path}: ${modeOf(file)}`],
+        };
+      }
+      case 'download': {
+        const file = m.files.get(step.path);
+        const ownerOkay =
+          file?.kind === 'file' &&
+          (step.owner === undefined || file.uid === step.owner) &&
+          (step.group === undefined || file.gid === step.group) &&
+          (step.mode === undefined || (file.mode & 0o7777) === step.mode);
+        const sumOk = step.sha256 === undefined || checksums.get(`${m.name}:${step.path}`) === step.sha256;
+        return { satisfied: ownerOkay && sumOk, evidence: [describeEntry(step.path, file)] };
+      }
+      case 'check-mount':
+        return mountState(m, step.path, step.minFreeBytes);
+    }
+  };
+
+  const change = async (m: SimMachine, step: RunbookStep, io: MachineIO, found: string[]): Promise<void> => {
+    switch (step.type) {
+      case 'ensure-dir': {
+        ensureDir(m, step.path, { uid: 0, gid: 0, mode: 0o755 });
+        const entry = m.files.get(step.path)!;
+        entry.uid = step.owner;
+        entry.gid = step.group;
+        entry.mode = step.setgid ? step.mode | 0o2000 : step.mode;
+        return;
+      }
+      case 'ensure-owner-recursive':
+        for (const [, entry] of listTree(m, step.path)) {
+          entry.uid = step.owner;
+          entry.gid = step.group;
+          if (step.setgidDirs && entry.kind === 'dir') entry.mode |= 0o2000;
+        }
+        return;
+      case 'empty-dir':
+        for (const name of found) removeTree(m, posix.join(step.path, name));
+        return;
+      case 'ensure-line':
+        appendLine(m, step.path, step.line);
+        return;
+      case 'reload-exports':
+        m.activeExports.clear();
+        for (const [path, options] of parseExports(readLines(m, step.exportsFile) ?? []))
+          m.activeExports.set(path, options);
+        return;
+      case 'ensure-service':
+        m.services.set(step.service, { enabled: true, active: true });
+        if (step.service === 'firewalld') m.firewall.running = true;
+        return;
+      case 'stop-service': {
+        const s = m.services.get(step.service);
+        if (s) s.active = false;
+        if (step.service === 'firewalld') m.firewall.running = false;
+        return;
+      }
+      case 'allow-firewall-service':
+        m.firewall.permanent.add(step.service);
+        m.firewall.runtime.clear();
+        for (const service of m.firewall.permanent) m.firewall.runtime.add(service);
+        return;
+      case 'selinux-permissive':
+        m.selinux = 'permissive';
+        return;
+      case 'install-key': {
+        const dir = posix.dirname(step.path);
+        ensureDir(m, dir, { uid: 0, gid: 0, mode: 0o700 });
+        m.files.get(dir)!.mode = 0o700;
+        if (!m.files.has(step.path))
+          m.files.set(step.path, { kind: 'file', uid: 0, gid: 0, mode: 0o600, content: '' });
+        const file = m.files.get(step.path)!;
+        file.mode = 0o600;
+        const key = parsePublicKey('The public key', step.key);
+        if (!hasKey(m, step.path, key)) appendLine(m, step.path, key.line);
+        return;
+      }
+      case 'download': {
+        const dir = m.files.get(posix.dirname(step.path));
+        if (dir?.kind !== 'dir') throw blocked(m, `${posix.dirname(step.path)} does not exist`);
+        const fetched = await fetchFile(step.url, io.signal);
+        if (step.sha256 !== undefined && fetched.sha256 !== step.sha256) {
+          throw new LabopsError('SSH_FAILED', `The step failed on ${m.name} (exit 1).`, {
+            details: [`checksum mismatch: ${fetched.sha256}`],
+          });
+        }
+        m.files.set(step.path, {
+          kind: 'file',
+          uid: step.owner ?? 0,
+          gid: step.group ?? 0,
+          mode: step.mode ?? 0o644,
+          size: fetched.size,
+        });
+        checksums.set(`${m.name}:${step.path}`, fetched.sha256);
+        return;
+      }
+      case 'check-mount':
+        return;
+    }
+  };
+
+  const apply = async (machine: string, step: RunbookStep, io: MachineIO): Promise<ApplyResult> => {
+    validateStep(step);
+    if (io.signal.aborted) throw toAbortError(io.signal);
+    const m = findMachine(machine);
+    const before = check(m, step);
+    if (step.type === 'empty-dir') {
+      const unplanned = (before.found ?? []).filter((entry) => !step.entries.includes(entry));
+      if (unplanned.length > 0) {
+        throw new LabopsError(
+          'CONFLICT',
+          `${step.path} on ${machine} holds entries the plan did not show: ${unplanned.join(', ')}. Nothing was removed.`,
+          { hint: 'Plan the clean again so that approvers see every path it removes.' },
+        );
+      }
+    }
+    if (before.satisfied) return { status: 'ok', detail: before.evidence.join('; ') };
+    if (step.type === 'check-mount') {
+      throw new LabopsError('CONFLICT', `${machine}: ${before.evidence.join('; ')}.`, {
+        hint: 'Mount the export’s disk first (lab-guide.md, storage server step 5: /etc/fstab and mount -a).',
+      });
+    }
+    for (const line of before.evidence) io.output(line);
+    await change(m, step, io, before.found ?? []);
+    const after = check(m, step);
+    const detail =
+      step.type === 'empty-dir'
+        ? `removed ${step.entries.map((entry) => posix.join(step.path, entry)).join(', ')}`
+        : after.evidence.join('; ');
+    return { status: 'changed', detail };
+  };
+
+  const inspect = async (machine: string, query: RunbookCheck, io: MachineIO): Promise<CheckResult> => {
+    validateCheck(query);
+    if (io.signal.aborted) throw toAbortError(io.signal);
+    const m = findMachine(machine);
+    switch (query.type) {
+      case 'dir-empty': {
+        if (m.files.get(query.path)?.kind !== 'dir')
+          return { ok: false, evidence: [`${query.path} is missing`] };
+        const found = listEntries(m, query.path);
+        return {
+          ok: found.length === 0,
+          found,
+          evidence: [
+            found.length === 0
+              ? `${query.path} is empty`
+              : `${query.path} holds ${found.length} entries: ${found.join(', ')}`,
+          ],
+        };
+      }
+      case 'owner-mode': {
+        const entry = m.files.get(query.path);
+        if (!entry) return { ok: false, evidence: [`${query.path} is missing`] };
+        if (query.recursive) {
+          const bad = listTree(m, query.path).filter(
+            ([, e]) => !ownerOk(e, query.owner, query.group, query.setgid === true),
+          );
+          return {
+            ok: bad.length === 0,
+            evidence: [
+              bad.length === 0
+                ? `${query.path}: everything is ${query.owner}:${query.group}`
+                : `not ${query.owner}:${query.group}: ${bad
+                    .slice(0, 5)
+                    .map(([p]) => p)
+                    .join(' ')}`,
+            ],
+          };
+        }
+        const problems: string[] = [];
+        if (entry.uid !== query.owner || entry.gid !== query.group)
+          problems.push(`owned by ${entry.uid}:${entry.gid}, not ${query.owner}:${query.group}`);
+        if (query.mode !== undefined && (entry.mode & 0o777) !== (query.mode & 0o777))
+          problems.push(`mode ${(entry.mode & 0o777).toString(8)}, not ${(query.mode & 0o777).toString(8)}`);
+        if (query.setgid !== undefined && ((entry.mode & 0o2000) !== 0) !== query.setgid)
+          problems.push(query.setgid ? 'setgid is not set' : 'setgid is set');
+        return {
+          ok: problems.length === 0,
+          evidence: [
+            `${query.path}: ${entry.uid}:${entry.gid} mode ${(entry.mode & 0o7777).toString(8)}${problems.length ? ` (${problems.join(', ')})` : ''}`,
+          ],
+        };
+      }
+      case 'mounted': {
+        const state = mountState(m, query.path, query.minFreeBytes);
+        return { ok: state.satisfied, evidence: state.evidence };
+      }
+      case 'export-active': {
+        const ok = m.activeExports.has(query.path);
+        return {
+          ok,
+          evidence: [ok ? `${query.path} is exported` : `${query.path} is not in the active export table`],
+        };
+      }
+      case 'service-active': {
+        const s = m.services.get(query.service);
+        return { ok: s?.enabled === true && s.active, evidence: [describeService(query.service, s)] };
+      }
+      case 'firewall-allows': {
+        if (!m.firewall.running)
+          return { ok: true, evidence: ['firewalld is not running: every port is open'] };
+        const p = m.firewall.permanent.has(query.service);
+        const r = m.firewall.runtime.has(query.service);
+        return { ok: p && r, evidence: [`${query.service}: permanent ${yesNo(p)}, runtime ${yesNo(r)}`] };
+      }
+      case 'hosts-entry': {
+        const ok = (readLines(m, query.path) ?? []).some((line) => {
+          const [ip, ...names] = line.replace(/#.*/, '').trim().split(/\s+/);
+          const lower = names.map((n) => n.toLowerCase());
+          return ip === query.address && query.names.every((n) => lower.includes(n.toLowerCase()));
+        });
+        const names = query.names.join(' ');
+        return {
+          ok,
+          evidence: [
+            ok
+              ? `${query.path} maps ${query.address} to ${names}`
+              : `${query.path} has no line mapping ${query.address} to ${names}`,
+          ],
+        };
+      }
+      case 'key-present': {
+        const key = parsePublicKey('The public key', query.key);
+        const ok = hasKey(m, query.path, key);
+        return {
+          ok,
+          evidence: [
+            ok
+              ? `${query.path} holds the key`
+              : `${query.path} does not hold the key ${key.type} ${key.body.slice(0, 16)}…`,
+          ],
+        };
+      }
+      case 'resolves': {
+        const address = m.resolve(query.name);
+        const ok = address !== undefined && (query.address === undefined || address === query.address);
+        return {
+          ok,
+          evidence: [
+            address === undefined
+              ? `${query.name} does not resolve`
+              : `${query.name} resolves: ${address} ${query.name}`,
+          ],
+        };
+      }
+      case 'no-misnamed-keys-file': {
+        const wrong = posix.join(posix.dirname(query.path), 'authorized.keys');
+        const exists = m.files.has(wrong);
+        return {
+          ok: !exists,
+          evidence: [
+            exists
+              ? `${wrong} exists: sshd never reads it (the guide’s typo of ${posix.basename(query.path)})`
+              : `no ${wrong}`,
+          ],
+        };
+      }
+      case 'no-sh-rsa-line': {
+        const bad = (readLines(m, query.path) ?? []).filter((line) => line.startsWith('sh-rsa'));
+        return {
+          ok: bad.length === 0,
+          evidence:
+            bad.length === 0
+              ? [`no line of ${query.path} starts sh-rsa`]
+              : [...bad.map((l) => l.slice(0, 40)), 'a key line starts sh-rsa instead of ssh-rsa'],
+        };
+      }
+    }
+  };
+
+  return { apply, inspect, close: async () => undefined };
+}
+
+function blocked(m: SimMachine, why: string): LabopsError {
+  return new LabopsError('CONFLICT', `${m.name}: ${why}.`);
+}
+
+function toAbortError(signal: AbortSignal): LabopsError {
+  const reason: unknown = signal.reason;
+  return reason instanceof LabopsError ? reason : new LabopsError('CANCELLED', 'The step was cancelled.');
+}
+
+function yesNo(value: boolean): string {
+  return value ? 'yes' : 'no';
+}
+
+function modeOf(entry: SimFile | undefined): string {
+  return entry === undefined ? 'missing' : (entry.mode & 0o7777).toString(8);
+}
+
+function describeEntry(path: string, entry: SimFile | undefined): string {
+  if (!entry) return `${path} is missing`;
+  const kind = entry.kind === 'dir' ? 'directory' : 'regular file';
+  return `${path}: ${kind} ${entry.uid}:${entry.gid}:${(entry.mode & 0o7777).toString(8)}`;
+}
+
+function describeService(service: string, s: { enabled: boolean; active: boolean } | undefined): string {
+  return `${service}: ${s?.enabled ? 'enabled' : 'disabled'}, ${s?.active ? 'active' : 'inactive'}`;
+}
+
+function ownerOk(entry: SimFile, uid: number, gid: number, setgidDirs: boolean): boolean {
+  return (
+    entry.uid === uid &&
+    entry.gid === gid &&
+    (!setgidDirs || entry.kind !== 'dir' || (entry.mode & 0o2000) !== 0)
+  );
+}
+
+/** The path and everything below it. */
+function listTree(m: SimMachine, path: string): [string, SimFile][] {
+  const prefix = path === '/' ? '/' : `${path}/`;
+  return [...m.files.entries()].filter(([key]) => key === path || key.startsWith(prefix));
+}
+
+/** Names directly inside a directory, dotfiles included, sorted. */
+function listEntries(m: SimMachine, path: string): string[] {
+  if (m.files.get(path)?.kind !== 'dir') throw blocked(m, `${path} is missing`);
+  const prefix = path === '/' ? '/' : `${path}/`;
+  const names = [...m.files.keys()]
+    .filter((key) => key.startsWith(prefix) && key !== path && !key.slice(prefix.length).includes('/'))
+    .map((key) => key.slice(prefix.length));
+  return names.sort();
+}
+
+function removeTree(m: SimMachine, path: string): void {
+  for (const [key] of listTree(m, path)) m.files.delete(key);
+}
+
+/** `mkdir -p`: missing parents are root 0755, the leaf gets `leaf` when it is created. */
+function ensureDir(m: SimMachine, path: string, leaf: { uid: number; gid: number; mode: number }): void {
+  if (path === '/' || m.files.has(path)) return;
+  ensureDir(m, posix.dirname(path), ROOT_DIR);
+  m.files.set(path, { kind: 'dir', ...leaf });
+}
+
+function readLines(m: SimMachine, path: string): string[] | undefined {
+  const entry = m.files.get(path);
+  if (entry?.kind !== 'file') return undefined;
+  return (entry.content ?? '')
+    .split('\n')
+    .filter((line, index, all) => line !== '' || index < all.length - 1);
+}
+
+function appendLine(m: SimMachine, path: string, line: string): void {
+  let entry = m.files.get(path);
+  if (!entry) {
+    ensureDir(m, posix.dirname(path), ROOT_DIR);
+    entry = { kind: 'file', uid: 0, gid: 0, mode: 0o644, content: '' };
+    m.files.set(path, entry);
+  }
+  const content = entry.content ?? '';
+  entry.content = `${content}${content !== '' && !content.endsWith('\n') ? '\n' : ''}${line}\n`;
+}
+
+function hasKey(m: SimMachine, path: string, key: { type: string; body: string }): boolean {
+  return (readLines(m, path) ?? []).some((line) => {
+    const [type, body] = line.trim().split(/\s+/);
+    return type === key.type && body === key.body;
+  });
+}
+
+/** The export lines of an exports file: path and the rest of the line. */
+function parseExports(lines: string[]): [string, string][] {
+  return lines
+    .filter((line) => !/^\s*(#|$)/.test(line))
+    .map((line) => {
+      const [path = '', ...rest] = line.trim().split(/\s+/);
+      return [path, rest.join(' ')];
+    });
+}
+
+function mountState(m: SimMachine, path: string, minFreeBytes: number): State {
+  const fs = m.mounts.get(path);
+  if (!fs) {
+    let on = '/';
+    for (const point of m.mounts.keys()) {
+      if ((path.startsWith(`${point}/`) || point === '/') && point.length >= on.length) on = point;
+    }
+    return { satisfied: false, evidence: [`${path} is not a mounted filesystem (it lies on ${on})`] };
+  }
+  const free = fs.sizeBytes - fs.usedBytes;
+  const evidence = [`${path}: ${fs.device} mounted, ${free} bytes free`];
+  if (free < minFreeBytes) evidence.push(`needs at least ${minFreeBytes} bytes free`);
+  return { satisfied: free >= minFreeBytes, evidence };
+}
+
+async function fetchAndHash(url: string, signal: AbortSignal): Promise<FetchedFile> {
+  let response: Response;
+  try {
+    response = await fetch(url, { signal, redirect: 'follow' });
+  } catch (error) {
+    throw new LabopsError('SSH_FAILED', `The download of ${url} failed: ${(error as Error).message}.`, {
+      cause: error,
+    });
+  }
+  if (!response.ok || !response.body) {
+    throw new LabopsError('SSH_FAILED', `The download of ${url} failed: HTTP ${response.status}.`);
+  }
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of response.body) {
+    hash.update(chunk);
+    size += chunk.length;
+  }
+  return { size, sha256: hash.digest('hex') };
+}

@@ -1,0 +1,205 @@
+import { posix } from 'node:path';
+import { LabopsError } from '../errors.js';
+import type { ExecResult, SshRunner } from '../ssh/runner.js';
+import {
+  CHECK_BLOCKED,
+  CHECK_NOT_SATISFIED,
+  CHECK_SATISFIED,
+  type RemoteScript,
+  renderCheck,
+  renderStep,
+  renderStepCheck,
+} from './render.js';
+import type {
+  ApplyResult,
+  CheckResult,
+  MachineDriver,
+  MachineIO,
+  RunbookCheck,
+  RunbookStep,
+} from './types.js';
+
+/** A check takes a moment; it never needs the step's whole timeout. */
+const CHECK_TIMEOUT_MS = 60_000;
+const MAX_EVIDENCE_LINES = 20;
+
+interface CheckState {
+  satisfied: boolean;
+  evidence: string[];
+  found?: string[] | undefined;
+}
+
+/**
+ * The machine driver of a real lab: each step's check runs first over SSH; when something must
+ * change, the step's rendered lines run (exactly what the plan showed), then the check again.
+ */
+export function createSshDriver(runner: SshRunner): MachineDriver {
+  const run = (
+    machine: string,
+    remote: RemoteScript,
+    io: MachineIO,
+    timeoutMs: number,
+  ): Promise<ExecResult> =>
+    runner.exec(machine, remote.script, {
+      signal: io.signal,
+      timeoutMs,
+      stdin: remote.stdin,
+    });
+
+  const checkStep = async (machine: string, step: RunbookStep, io: MachineIO): Promise<CheckState> => {
+    const remote = renderStepCheck(step);
+    const result = await run(
+      machine,
+      remote,
+      io,
+      Math.min(io.timeoutMs ?? CHECK_TIMEOUT_MS, CHECK_TIMEOUT_MS),
+    );
+    if (step.type === 'empty-dir') return readEntries(machine, step.path, result);
+    const evidence = readEvidence(result);
+    if (result.exitCode === CHECK_SATISFIED) return { satisfied: true, evidence };
+    if (result.exitCode === CHECK_NOT_SATISFIED) return { satisfied: false, evidence };
+    throw checkFailure(machine, step.type, result, evidence);
+  };
+
+  const apply = async (machine: string, step: RunbookStep, io: MachineIO): Promise<ApplyResult> => {
+    const before = await checkStep(machine, step, io);
+    if (step.type === 'empty-dir') {
+      const unplanned = (before.found ?? []).filter((entry) => !step.entries.includes(entry));
+      if (unplanned.length > 0) {
+        throw new LabopsError(
+          'CONFLICT',
+          `${step.path} on ${machine} holds entries the plan did not show: ${unplanned.join(', ')}. Nothing was removed.`,
+          { hint: 'Plan the clean again so that approvers see every path it removes.' },
+        );
+      }
+    }
+    if (before.satisfied) return { status: 'ok', detail: before.evidence.join('; ') };
+    if (step.type === 'check-mount') {
+      throw new LabopsError('CONFLICT', `${machine}: ${before.evidence.join('; ')}.`, {
+        hint: 'Mount the export’s disk first (lab-guide.md, storage server step 5: /etc/fstab and mount -a).',
+      });
+    }
+    for (const line of before.evidence) io.output(line);
+    const lines = renderStep(step).filter((line) => !line.startsWith('#'));
+    const remote = renderStepCheck(step);
+    const result = await run(
+      machine,
+      { script: ['set -e', ...lines].join('\n'), stdin: remote.stdin },
+      {
+        ...io,
+        output: io.output,
+      },
+      io.timeoutMs ?? 30 * 60_000,
+    );
+    for (const line of result.tail) io.output(line);
+    if (result.exitCode !== 0) {
+      throw new LabopsError(
+        'SSH_FAILED',
+        `The step failed on ${machine} (${result.signal ? `signal ${result.signal}` : `exit ${result.exitCode}`}).`,
+        { details: result.tail.slice(-10) },
+      );
+    }
+    const after = await checkStep(machine, step, io);
+    if (!after.satisfied) {
+      throw new LabopsError('SSH_FAILED', `The step ran on ${machine}, but its check still fails.`, {
+        details: after.evidence,
+      });
+    }
+    const detail =
+      step.type === 'empty-dir'
+        ? `removed ${step.entries.map((entry) => posix.join(step.path, entry)).join(', ')}`
+        : after.evidence.join('; ');
+    return { status: 'changed', detail };
+  };
+
+  const inspect = async (machine: string, check: RunbookCheck, io: MachineIO): Promise<CheckResult> => {
+    const remote = renderCheck(check);
+    const result = await run(
+      machine,
+      remote,
+      io,
+      Math.min(io.timeoutMs ?? CHECK_TIMEOUT_MS, CHECK_TIMEOUT_MS),
+    );
+    if (check.type === 'dir-empty') {
+      if (result.exitCode === CHECK_BLOCKED) return { ok: false, evidence: readEvidence(result) };
+      const state = readEntries(machine, check.path, result);
+      return { ok: state.satisfied, evidence: state.evidence, found: state.found };
+    }
+    const evidence = readEvidence(result);
+    if (check.type === 'owner-mode' && !check.recursive) {
+      if (result.exitCode !== 0) return { ok: false, evidence: [`${check.path} is missing`] };
+      return evaluateOwnerMode(check, evidence[0] ?? '');
+    }
+    if (result.exitCode === CHECK_SATISFIED) return { ok: true, evidence };
+    if (result.exitCode === CHECK_NOT_SATISFIED || result.exitCode === CHECK_BLOCKED)
+      return { ok: false, evidence };
+    throw checkFailure(machine, check.type, result, evidence);
+  };
+
+  return { apply, inspect, close: () => runner.close() };
+}
+
+function readEvidence(result: ExecResult): string[] {
+  return result.stdout
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+    .slice(0, MAX_EVIDENCE_LINES);
+}
+
+function readEntries(machine: string, path: string, result: ExecResult): CheckState {
+  if (result.exitCode !== 0) {
+    throw new LabopsError(
+      'CONFLICT',
+      `${machine}: ${readEvidence(result).join('; ') || `cannot list ${path}`}.`,
+    );
+  }
+  const found = result.stdout.split('\0').filter((name) => name !== '');
+  found.sort();
+  return {
+    satisfied: found.length === 0,
+    found,
+    evidence: [
+      found.length === 0 ? `${path} is empty` : `${path} holds ${found.length} entries: ${found.join(', ')}`,
+    ],
+  };
+}
+
+function checkFailure(machine: string, what: string, result: ExecResult, evidence: string[]): LabopsError {
+  if (result.exitCode === CHECK_BLOCKED) {
+    return new LabopsError(
+      'CONFLICT',
+      `${machine}: ${evidence.join('; ') || `the ${what} check cannot run`}.`,
+    );
+  }
+  return new LabopsError(
+    'SSH_FAILED',
+    `The ${what} check failed on ${machine} (${result.signal ? `signal ${result.signal}` : `exit ${result.exitCode}`}).`,
+    { details: result.tail.slice(-10) },
+  );
+}
+
+/** Compares `stat -c '%u %g %a'` with the wanted owner, group, mode and setgid. */
+export function evaluateOwnerMode(
+  check: Extract<RunbookCheck, { type: 'owner-mode' }>,
+  statLine: string,
+): CheckResult {
+  const [uid, gid, modeText] = statLine.split(' ');
+  const mode = Number.parseInt(modeText ?? '', 8);
+  const problems: string[] = [];
+  if (Number(uid) !== check.owner || Number(gid) !== check.group) {
+    problems.push(`owned by ${uid}:${gid}, not ${check.owner}:${check.group}`);
+  }
+  if (check.mode !== undefined && (mode & 0o777) !== (check.mode & 0o777)) {
+    problems.push(`mode ${(mode & 0o777).toString(8)}, not ${(check.mode & 0o777).toString(8)}`);
+  }
+  if (check.setgid !== undefined && ((mode & 0o2000) !== 0) !== check.setgid) {
+    problems.push(check.setgid ? 'setgid is not set' : 'setgid is set');
+  }
+  return {
+    ok: problems.length === 0,
+    evidence: [
+      `${check.path}: ${uid}:${gid} mode ${mode.toString(8)}${problems.length ? ` (${problems.join(', ')})` : ''}`,
+    ],
+  };
+}

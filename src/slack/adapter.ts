@@ -1,0 +1,311 @@
+import type { AddressInfo } from 'node:net';
+import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
+import Bottleneck from 'bottleneck';
+import type { Policy } from '../../approvals/policy.js';
+import type { CommandRegistry } from '../command.js';
+import type { SlackSettings } from '../config.js';
+import { LabopsError } from '../errors.js';
+import type { Labops } from '../labops.js';
+import type { Logger } from '../log.js';
+import type { RecoveryReport } from '../store/types.js';
+import { type Clock, systemClock } from '../time.js';
+import { Dedupe } from './dedupe.js';
+import { createCaller, type SlackDeps } from './deps.js';
+import { GroupDirectory, groupsInPolicy } from './groups.js';
+import { JobReporter } from './job-reporter.js';
+import { SLACK_LIMITS, type SlackLimits } from './limits.js';
+import { registerAppHomeOpened } from './listeners/app-home-opened.js';
+import { registerApprovalClicks } from './listeners/approval-click.js';
+import { registerHomeRefresh } from './listeners/home-refresh.js';
+import { registerJobCancel } from './listeners/job-cancel.js';
+import { registerSlashCommands } from './listeners/slash-command.js';
+import { Outbox } from './outbox.js';
+import { renderHome } from './render-home.js';
+import { createBoltLogger, createWebClient, toSlackError, type WebClient } from './web.js';
+
+/** Every interval of the adapter, injectable so that tests never wait on Slack's real pace. */
+export interface SlackTiming {
+  /** The least time between two live edits of one step's message (the final edit is never held). */
+  liveUpdateMs: number;
+  /** How long user-group membership is cached. */
+  groupTtlMs: number;
+  /** How long a trigger or event id is remembered against retries and double submissions. */
+  dedupeTtlMs: number;
+  /** How often pending approvals are checked for expiry. */
+  expiryCheckMs: number;
+  /** Retries of a Web API request that failed on the network or with a 5xx (never 429). */
+  webRetries: number;
+  webTimeoutMs: number;
+  /** Bolt's HTTP receiver answers 404 when a request was not acknowledged in this time. */
+  ackTimeoutMs: number;
+  /** How many commands and clicks are worked on at once after their acks. */
+  workConcurrency: number;
+  /** Socket Mode: time to wait for a pong, and for Slack's ping, before reconnecting. */
+  clientPingTimeoutMs: number;
+  serverPingTimeoutMs: number;
+  /** Jobs with more output lines than this get the full log attached as a file. */
+  logAttachLines: number;
+  logMaxBytes: number;
+}
+
+export const DEFAULT_SLACK_TIMING: Readonly<SlackTiming> = {
+  liveUpdateMs: 5000,
+  groupTtlMs: 60_000,
+  dedupeTtlMs: 30 * 60_000,
+  expiryCheckMs: 5000,
+  webRetries: 2,
+  webTimeoutMs: 15_000,
+  ackTimeoutMs: 3001,
+  workConcurrency: 4,
+  clientPingTimeoutMs: 5000,
+  serverPingTimeoutMs: 30_000,
+  logAttachLines: 30,
+  logMaxBytes: 8 * 1024 * 1024,
+};
+
+/** The bot user, as `auth.test` tells it. */
+export interface BotIdentity {
+  botUserId: string;
+  botId: string;
+  teamId?: string | undefined;
+}
+
+export interface SlackAdapterOptions {
+  settings: Exclude<SlackSettings, { mode: 'shell' }>;
+  registry: CommandRegistry;
+  policy: Policy;
+  logger: Logger;
+  clock?: Clock | undefined;
+  timing?: Partial<SlackTiming> | undefined;
+  limits?: SlackLimits | undefined;
+  /** Known bot identity: no `auth.test` at all. Otherwise one call at start, never per event. */
+  identity?: BotIdentity | undefined;
+  /** HTTP mode: the port to listen on instead of the configured one (0: the system picks). */
+  port?: number | undefined;
+}
+
+export interface SlackAdapter {
+  /** Members of a user group (`slack:S…`) for `LabopsOptions.resolveGroup`; [] when the lookup fails. */
+  resolveGroup(group: string): Promise<string[]>;
+  /** Connects (Socket Mode) or listens (HTTP) and reports jobs; answers the HTTP port. */
+  start(labops: Labops, recovered?: RecoveryReport): Promise<{ port: number | undefined }>;
+  /** Resolves when all work after acks and every message waiting to be sent are done. */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+  readonly outbox: Outbox;
+  readonly client: WebClient;
+}
+
+/**
+ * The Slack adapter (design.md, "Runtime modes"): Bolt over Socket Mode or HTTP, in front of the one
+ * dispatch pipeline. Built before labops so that its user-group lookup can be handed to it.
+ */
+export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
+  const { settings, logger } = options;
+  const timing: SlackTiming = { ...DEFAULT_SLACK_TIMING, ...options.timing };
+  const clock = options.clock ?? systemClock;
+  const client = createWebClient({
+    botToken: settings.botToken,
+    apiUrl: settings.apiUrl,
+    logger,
+    retries: timing.webRetries,
+    timeoutMs: timing.webTimeoutMs,
+  });
+  const outbox = new Outbox({
+    client,
+    limits: options.limits ?? SLACK_LIMITS,
+    logger,
+    liveUpdateMs: timing.liveUpdateMs,
+  });
+  const groups = new GroupDirectory({
+    ttlMs: timing.groupTtlMs,
+    clock,
+    logger,
+    listMembers: async (usergroup) => {
+      const answer = await outbox.call<{ users?: string[] }>('usergroups.users.list', { usergroup });
+      return answer.users ?? [];
+    },
+  });
+  const pending = new Set<Promise<void>>();
+  let app: App | undefined;
+  let expiryTimer: NodeJS.Timeout | undefined;
+  let reporter: JobReporter | undefined;
+
+  // Work after acks runs a few at a time: a burst of commands must not starve the event loop that
+  // acknowledges the next ones within Slack's 3 seconds (slack-platform.md §1).
+  const work = new Bottleneck({ maxConcurrent: timing.workConcurrency });
+  const track = (job: () => Promise<void>): void => {
+    const run = work
+      .schedule(async () => {
+        // Let pending I/O (the next requests to acknowledge) run before each piece of work.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        await job();
+      })
+      .catch((error: unknown) => logger.error({ err: error }, 'Slack work after an ack failed'));
+    pending.add(run);
+    void run.finally(() => pending.delete(run));
+  };
+
+  const idle = async (): Promise<void> => {
+    while (pending.size > 0) {
+      await Promise.all([...pending]);
+    }
+    await outbox.idle();
+    if (pending.size > 0) await idle();
+  };
+
+  return {
+    resolveGroup: groups.resolve,
+    outbox,
+    client,
+    idle,
+    async start(labops, recovered) {
+      const identity = options.identity ?? (await readIdentity(client));
+      reporter = new JobReporter({
+        labops,
+        outbox,
+        logger,
+        clock,
+        logAttachLines: timing.logAttachLines,
+        logMaxBytes: timing.logMaxBytes,
+        track: (work) => track(work),
+      });
+      const deps: SlackDeps = {
+        labops,
+        registry: options.registry,
+        outbox,
+        reporter,
+        groups,
+        policyGroups: groupsInPolicy(options.policy),
+        dedupe: new Dedupe(timing.dedupeTtlMs, clock),
+        logger,
+        clock,
+        track,
+        async publishHome(userId, notice) {
+          const caller = await createCaller(deps, userId, 'app_home');
+          const status = await labops.dispatch({ command: '/lab', text: 'status', caller });
+          const { store } = labops;
+          outbox.publishHome(
+            userId,
+            renderHome({
+              status:
+                status.kind === 'view'
+                  ? status.view
+                  : { error: status.kind === 'error' ? status.error.message : 'Not available.' },
+              running: labops.jobs
+                .list({ active: true, limit: 10 })
+                .filter((j) => j.status !== 'awaiting_approval'),
+              pending: store.listApprovals({ statuses: ['pending'] }).flatMap((approval) => {
+                const job = store.getJob(approval.jobId);
+                return job ? [{ approval, job }] : [];
+              }),
+              simulated: labops.lab.simulated,
+              now: clock(),
+              notice,
+            }),
+          );
+        },
+      };
+      app = createApp(options, timing, identity, logger);
+      app.error(async (error) => {
+        logger.error({ err: error, code: (error as { code?: string }).code }, 'Slack listener failed');
+      });
+      registerSlashCommands(app, deps);
+      registerApprovalClicks(app, deps);
+      registerJobCancel(app, deps);
+      registerHomeRefresh(app, deps);
+      registerAppHomeOpened(app, deps);
+      reporter.start();
+      for (const job of [...(recovered?.interrupted ?? [])]) reporter.refreshCard(job.id);
+      for (const approval of recovered?.expired ?? []) reporter.refreshCard(approval.jobId);
+      expiryTimer = setInterval(() => labops.flow.expireDue(), timing.expiryCheckMs);
+      expiryTimer.unref();
+
+      if (settings.mode === 'http') {
+        const server = (await app.start(options.port ?? settings.port)) as {
+          address(): AddressInfo | string | null;
+        };
+        const address = server.address();
+        const port = typeof address === 'object' && address ? address.port : undefined;
+        logger.info({ port }, 'Slack HTTP receiver listening on /slack/events');
+        return { port };
+      }
+      try {
+        await app.start();
+      } catch (error) {
+        throw new LabopsError('CONFIG', 'Socket Mode could not connect to Slack.', {
+          hint: 'Check SLACK_APP_TOKEN (xapp-… with connections:write), that Socket Mode is enabled for the app, and the network (or SLACK_API_URL).',
+          cause: error,
+        });
+      }
+      logger.info('Slack Socket Mode connected');
+      return { port: undefined };
+    },
+    async stop() {
+      if (expiryTimer) clearInterval(expiryTimer);
+      reporter?.stop();
+      await idle();
+      await app
+        ?.stop()
+        .catch((error: unknown) =>
+          logger.warn({ err: String(error) }, 'Slack receiver did not stop cleanly'),
+        );
+      await outbox.close();
+    },
+  };
+}
+
+/** One `auth.test` at start (bounded retries): Bolt never calls it again, reachable or not. */
+async function readIdentity(client: WebClient): Promise<BotIdentity> {
+  try {
+    const answer = await client.auth.test();
+    if (!answer.user_id || !answer.bot_id) throw new Error('auth.test did not name the bot user');
+    return { botUserId: answer.user_id, botId: answer.bot_id, teamId: answer.team_id };
+  } catch (error) {
+    throw toSlackError(error, 'checking the bot token at start-up');
+  }
+}
+
+function createApp(
+  options: SlackAdapterOptions,
+  timing: SlackTiming,
+  identity: BotIdentity,
+  logger: Logger,
+): App {
+  const { settings } = options;
+  const boltLogger = createBoltLogger(logger);
+  // Explicit retryConfig: left unset, the Socket Mode client writes {retries: 100} into these options
+  // and every listener client inherits it (slack-platform.md §4).
+  const clientOptions = {
+    ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}),
+    retryConfig: { retries: timing.webRetries, factor: 2, minTimeout: 250, maxTimeout: 4000 },
+  };
+  const botToken = settings.botToken;
+  // Our own authorize with the identity read once: Bolt would otherwise call auth.test per event
+  // when it lacks botId/botUserId (slack-platform.md §8, "Pitfalls").
+  const authorize = async () => ({
+    botToken,
+    botId: identity.botId,
+    botUserId: identity.botUserId,
+    ...(identity.teamId ? { teamId: identity.teamId } : {}),
+  });
+  if (settings.mode === 'http') {
+    const receiver = new HTTPReceiver({
+      signingSecret: settings.signingSecret,
+      endpoints: '/slack/events',
+      logger: boltLogger,
+      processBeforeResponse: false,
+      unhandledRequestTimeoutMillis: timing.ackTimeoutMs,
+    });
+    return new App({ receiver, authorize, logger: boltLogger, clientOptions });
+  }
+  const receiver = new SocketModeReceiver({
+    appToken: settings.appToken,
+    logger: boltLogger,
+    clientPingTimeout: timing.clientPingTimeoutMs,
+    serverPingTimeout: timing.serverPingTimeoutMs,
+    autoReconnectEnabled: true,
+    installerOptions: { clientOptions: { ...clientOptions } },
+  });
+  return new App({ socketMode: true, receiver, authorize, logger: boltLogger, clientOptions });
+}

@@ -1,0 +1,32 @@
+import type { Caller, CommandRegistry } from '../command.js';
+import type { Labops } from '../labops.js';
+import type { Logger } from '../log.js';
+import type { Clock } from '../time.js';
+import type { Dedupe } from './dedupe.js';
+import type { GroupDirectory } from './groups.js';
+import type { JobReporter } from './job-reporter.js';
+import type { Outbox } from './outbox.js';
+
+/** What every listener may use; built once by the adapter. */
+export interface SlackDeps {
+  labops: Labops;
+  registry: CommandRegistry;
+  outbox: Outbox;
+  reporter: JobReporter;
+  groups: GroupDirectory;
+  /** The user groups the policy names: a caller's groups are looked up among these. */
+  policyGroups: readonly string[];
+  dedupe: Dedupe;
+  logger: Logger;
+  clock: Clock;
+  /** Runs work after the ack, so that tests and shutdown can wait for it (`idle`). */
+  track(work: () => Promise<void>): void;
+  /** Publishes the Home tab for a user, with an optional note (the answer to a click there). */
+  publishHome(userId: string, notice?: string): Promise<void>;
+}
+
+/** The Caller for a Slack user in a conversation, with the policy's groups they belong to. */
+export async function createCaller(deps: SlackDeps, userId: string, channel: string): Promise<Caller> {
+  const principal = `slack:${userId}`;
+  return { principal, channel, groups: await deps.groups.groupsOf(principal, deps.policyGroups) };
+}

@@ -1,0 +1,356 @@
+import { approvalCandidates } from '../../approvals/flow.js';
+import type { LabEvent } from '../jobs/events.js';
+import type { Card, Labops } from '../labops.js';
+import type { Logger } from '../log.js';
+import type { JobRecord } from '../store/types.js';
+import type { Clock } from '../time.js';
+import type { LiveMessage, MessageRef, Outbox } from './outbox.js';
+import { renderCard } from './render-card.js';
+import { renderPlanMessage, renderStepMessage, TAIL_SHOWN } from './render-progress.js';
+import { isNotInChannel } from './web.js';
+
+export interface JobReporterOptions {
+  labops: Labops;
+  outbox: Outbox;
+  logger: Logger;
+  clock: Clock;
+  /** A job whose output has more lines than this gets its full log attached as a file at the end. */
+  logAttachLines: number;
+  /** Bytes of log kept per job for the attachment (the newest are kept). */
+  logMaxBytes: number;
+  /** Runs work that outlives an event (the log upload), so that `idle` waits for it. */
+  track: (work: () => Promise<void>) => void;
+  /** POSTs the file to Slack's upload URL (fetch by default; tests may inject). */
+  upload?: ((url: string, body: Uint8Array) => Promise<void>) | undefined;
+}
+
+/** Where the card went, for the requester's reply. */
+export interface CardPlacement {
+  /** Where the card (and later the job's thread) is. */
+  ref: MessageRef;
+  /** The bot could not post in the channel: the card went to the requester by direct message. */
+  movedToDm: boolean;
+  /** Approvers who got a copy by direct message. */
+  dmApprovers: string[];
+}
+
+interface StepState {
+  tail: string[];
+  progress?: { fraction: number; text: string } | undefined;
+  startedAt: number;
+}
+
+interface JobState {
+  steps: Map<number, StepState>;
+  log: string[];
+  logBytes: number;
+  logLines: number;
+}
+
+/** A copy of the card in an approver's DM, as the store remembers it. */
+interface CardRef extends MessageRef {
+  user?: string | undefined;
+}
+
+/**
+ * The job's life in Slack (design.md, "Jobs, plans and progress"): the approval card, its copies in
+ * approvers' DMs, each decision edited in place, then the card as the job's parent with the plan
+ * and one message per step in its thread, the full log attached when long, the summary on the
+ * parent. Every message is a LiveMessage of the outbox, so edits are coalesced and paced.
+ */
+export class JobReporter {
+  private readonly options: JobReporterOptions;
+  private readonly jobs = new Map<string, JobState>();
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(options: JobReporterOptions) {
+    this.options = options;
+  }
+
+  start(): void {
+    this.unsubscribe = this.options.labops.bus.subscribe((event) => this.onEvent(event));
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+  }
+
+  /**
+   * Posts a new card in the channel it was asked in, and a copy to each approver who is not a
+   * member there. When the bot is not in the channel, the card goes to the requester by DM.
+   */
+  async postCard(card: Card, requesterUserId: string): Promise<CardPlacement> {
+    const { outbox, labops } = this.options;
+    const { job, approval } = card;
+    const content = renderCard(this.cardInput(job.id));
+    let movedToDm = false;
+    let parent = outbox.message(parentKey(job.id), { channel: job.channel, lane: 'card', priority: 0 });
+    parent.set(content, { final: true });
+    let ref: MessageRef;
+    try {
+      ref = await parent.posted();
+    } catch (error) {
+      if (!isNotInChannel(error)) throw error;
+      outbox.forget(parentKey(job.id));
+      movedToDm = true;
+      const dm = await this.openDm(requesterUserId);
+      parent = outbox.message(parentKey(job.id), { channel: dm, lane: 'card', priority: 0 });
+      parent.set(content, { final: true });
+      ref = await parent.posted();
+    }
+    labops.store.setJobMessageRef(job.id, { ...ref });
+    labops.store.addApprovalCardRef(approval.id, { ...ref });
+
+    const members = movedToDm ? new Set<string>() : await this.membersOf(ref.channel);
+    const dmApprovers: string[] = [];
+    for (const principal of approvalCandidates(approval)) {
+      const user = /^slack:([UW][A-Z0-9]+)$/.exec(principal)?.[1];
+      if (!user || members.has(user) || user === requesterUserId) continue;
+      try {
+        const dm = await this.openDm(user);
+        const copy = outbox.message(copyKey(job.id, user), { channel: dm, lane: 'progress', priority: 1 });
+        copy.set(renderCard({ ...this.cardInput(job.id), copyOf: { channel: ref.channel } }), {
+          final: true,
+        });
+        const copyRef = await copy.posted();
+        labops.store.addApprovalCardRef(approval.id, { ...copyRef, user });
+        dmApprovers.push(principal);
+      } catch (error) {
+        this.options.logger.warn(
+          { user, err: String(error) },
+          'could not send the card to an approver by DM',
+        );
+      }
+    }
+    return { ref, movedToDm, dmApprovers };
+  }
+
+  /** Re-renders the card and its copies from the store (after a decision, an expiry, a restart). */
+  refreshCard(jobId: string, extra: { changes?: readonly string[] } = {}): void {
+    const job = this.options.labops.store.getJob(jobId);
+    if (!job) return;
+    const input = { ...this.cardInput(jobId), ...(extra.changes ? { changes: extra.changes } : {}) };
+    this.parentOf(job)?.set(renderCard(input), { final: true });
+    const approval = this.options.labops.store.getApprovalForJob(jobId);
+    for (const raw of approval?.cardRefs ?? []) {
+      const ref = raw as Partial<CardRef>;
+      if (!ref.user || !ref.channel || !ref.ts) continue;
+      const copy = this.options.outbox.message(copyKey(jobId, ref.user), {
+        channel: ref.channel,
+        lane: 'progress',
+        priority: 1,
+        ref: { channel: ref.channel, ts: ref.ts },
+      });
+      copy.set(renderCard({ ...input, copyOf: { channel: job.channel } }), { final: true });
+    }
+  }
+
+  private cardInput(jobId: string) {
+    const { store } = this.options.labops;
+    const job = store.getJob(jobId)!;
+    const final = ['succeeded', 'failed', 'cancelled', 'interrupted'].includes(job.status);
+    return {
+      job,
+      approval: store.getApprovalForJob(jobId),
+      now: this.options.clock(),
+      simulated: this.options.labops.lab.simulated,
+      ...(final ? { steps: store.listSteps(jobId) } : {}),
+    };
+  }
+
+  /** The job's parent message: in memory, or from the store after a restart. */
+  private parentOf(job: JobRecord): LiveMessage | undefined {
+    const known = this.options.outbox.find(parentKey(job.id));
+    if (known) return known;
+    const ref = job.messageRef as Partial<MessageRef> | undefined;
+    if (!ref?.channel || !ref.ts) return undefined;
+    return this.options.outbox.message(parentKey(job.id), {
+      channel: ref.channel,
+      lane: 'card',
+      priority: 0,
+      ref: { channel: ref.channel, ts: ref.ts },
+    });
+  }
+
+  private onEvent(event: LabEvent): void {
+    switch (event.type) {
+      case 'approval:requested':
+        return;
+      case 'approval:decided':
+      case 'approval:expired':
+        this.refreshCard(event.job.id);
+        return;
+      case 'approval:voided':
+        this.refreshCard(event.job.id, { changes: event.changes });
+        return;
+      case 'job:started': {
+        this.jobs.set(event.job.id, { steps: new Map(), log: [], logBytes: 0, logLines: 0 });
+        this.refreshCard(event.job.id);
+        const parent = this.parentOf(event.job);
+        if (!parent) return;
+        this.threadMessage(event.job.id, 'plan', parent, 4).set(renderPlanMessage(event.job), {
+          final: true,
+        });
+        return;
+      }
+      case 'step:started': {
+        const state = this.jobs.get(event.job.id);
+        state?.steps.set(event.step.index, {
+          tail: [],
+          startedAt: event.step.startedAt ?? this.options.clock(),
+        });
+        this.showStep(event.job.id, event.step.index, { ...event.step }, event.job.steps.length, false);
+        return;
+      }
+      case 'step:output': {
+        const state = this.jobs.get(event.jobId);
+        const step = state?.steps.get(event.index);
+        if (!state || !step) return;
+        step.tail.push(event.line);
+        if (step.tail.length > TAIL_SHOWN) step.tail.shift();
+        state.logLines++;
+        const line = `[${event.index + 1}] ${event.line}\n`;
+        state.log.push(line);
+        state.logBytes += line.length;
+        while (state.logBytes > this.options.logMaxBytes && state.log.length > 1) {
+          state.logBytes -= state.log.shift()?.length ?? 0;
+        }
+        this.showRunningStep(event.jobId, event.index);
+        return;
+      }
+      case 'step:progress': {
+        const step = this.jobs.get(event.jobId)?.steps.get(event.index);
+        if (!step) return;
+        step.progress = { fraction: event.fraction, text: event.text };
+        this.showRunningStep(event.jobId, event.index);
+        return;
+      }
+      case 'step:finished':
+        this.showStep(event.job.id, event.step.index, event.step, event.job.steps.length, true);
+        return;
+      case 'job:finished':
+        this.refreshCard(event.job.id);
+        this.finishThread(event.job);
+        return;
+    }
+  }
+
+  private threadMessage(jobId: string, name: string, parent: LiveMessage, priority: number): LiveMessage {
+    return this.options.outbox.message(`thread:${jobId}:${name}`, {
+      channel: parent.ref?.channel ?? parent.init.channel,
+      lane: 'progress',
+      priority,
+      parent,
+    });
+  }
+
+  private showRunningStep(jobId: string, index: number): void {
+    const job = this.options.labops.store.getJob(jobId);
+    const record = this.options.labops.store.listSteps(jobId)[index];
+    if (!job || !record || record.status !== 'running') return;
+    this.showStep(jobId, index, record, job.steps.length, false);
+  }
+
+  private showStep(
+    jobId: string,
+    index: number,
+    step: Parameters<typeof renderStepMessage>[0]['step'],
+    total: number,
+    final: boolean,
+  ): void {
+    const job = this.options.labops.store.getJob(jobId);
+    const parent = job && this.parentOf(job);
+    if (!parent) return;
+    const state = this.jobs.get(jobId)?.steps.get(index);
+    const content = renderStepMessage({
+      step,
+      total,
+      tail: state?.tail ?? (step as { tail?: string }).tail?.split('\n').filter(Boolean) ?? [],
+      progress: state?.progress,
+      elapsedMs: final ? undefined : this.options.clock() - (state?.startedAt ?? this.options.clock()),
+    });
+    this.threadMessage(jobId, `step-${index}`, parent, final ? 5 : 6).set(content, { final });
+  }
+
+  private finishThread(job: JobRecord): void {
+    const state = this.jobs.get(job.id);
+    this.jobs.delete(job.id);
+    const parent = this.parentOf(job);
+    if (!state || !parent || state.logLines <= this.options.logAttachLines) return;
+    const text = state.log.join('');
+    this.options.track(() =>
+      this.attachLog(job, parent, text).catch((error: unknown) =>
+        this.options.logger.warn({ jobId: job.id, err: String(error) }, 'could not attach the full log'),
+      ),
+    );
+  }
+
+  /** The file upload Slack uses today: an upload URL, the bytes, then completion into the thread. */
+  private async attachLog(job: JobRecord, parent: LiveMessage, text: string): Promise<void> {
+    const { outbox } = this.options;
+    const ref = await parent.posted();
+    const bytes = new TextEncoder().encode(text);
+    const slot = await outbox.call<{ upload_url: string; file_id: string }>('files.getUploadURLExternal', {
+      filename: `${job.id}.log`,
+      length: bytes.length,
+    });
+    const upload =
+      this.options.upload ??
+      (async (url: string, body: Uint8Array) => {
+        const answer = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'text/plain' } });
+        if (!answer.ok) throw new Error(`the upload URL answered ${answer.status}`);
+        await answer.arrayBuffer();
+      });
+    await upload(slot.upload_url, bytes);
+    await outbox.call('files.completeUploadExternal', {
+      files: [{ id: slot.file_id, title: `${job.id} full log (${job.status})` }],
+      channel_id: ref.channel,
+      thread_ts: ref.ts,
+      initial_comment: `Full log of ${job.id}: ${this.jobsLineCount(text)} lines.`,
+    });
+  }
+
+  private jobsLineCount(text: string): number {
+    return text.split('\n').length - 1;
+  }
+
+  private async openDm(user: string): Promise<string> {
+    const answer = await this.options.outbox.call<{ channel?: { id?: string } }>('conversations.open', {
+      users: user,
+    });
+    const id = answer.channel?.id;
+    if (!id) throw new Error('conversations.open answered no channel');
+    return id;
+  }
+
+  /** Members of a channel (all pages); none when Slack will not say (then every approver gets a DM). */
+  private async membersOf(channel: string): Promise<Set<string>> {
+    const members = new Set<string>();
+    if (channel.startsWith('D')) return members;
+    try {
+      let cursor: string | undefined;
+      do {
+        const page = await this.options.outbox.call<{
+          members?: string[];
+          response_metadata?: { next_cursor?: string };
+        }>('conversations.members', { channel, limit: 1000, ...(cursor ? { cursor } : {}) });
+        for (const m of page.members ?? []) members.add(m);
+        cursor = page.response_metadata?.next_cursor || undefined;
+      } while (cursor);
+    } catch (error) {
+      this.options.logger.warn(
+        { channel, err: String(error) },
+        'could not list channel members; every approver gets a DM',
+      );
+    }
+    return members;
+  }
+}
+
+function parentKey(jobId: string): string {
+  return `card:${jobId}`;
+}
+
+function copyKey(jobId: string, user: string): string {
+  return `card:${jobId}:dm:${user}`;
+}

@@ -1,0 +1,44 @@
+import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import { createCaller, type SlackDeps } from '../deps.js';
+import { ACTION } from '../render-card.js';
+import { renderErrorMessage, renderView } from '../render-view.js';
+
+/**
+ * The Cancel button on a running job's card: the same path as `/lab cancel JOB`, policy checked on
+ * the server. The card shows the cancelled job when it stops; the clicker is told what happened.
+ */
+export function registerJobCancel(app: App, deps: SlackDeps): void {
+  app.action<BlockAction<ButtonAction>>(
+    { type: 'block_actions', action_id: ACTION.cancel },
+    async ({ ack, body, action, respond }) => {
+      const acked = ack();
+      const identity = body.trigger_id || `${body.user.id}:${action.action_id}:${action.action_ts}`;
+      if (!deps.dedupe.first(`action:${identity}`)) return;
+      deps.track(async () => {
+        await acked;
+        const channel = body.channel?.id ?? body.container?.channel_id ?? 'app_home';
+        const caller = await createCaller(deps, body.user.id, channel);
+        const result = await deps.labops.dispatch({
+          command: '/lab',
+          text: `cancel ${action.value ?? ''}`,
+          caller,
+        });
+        // /lab cancel answers a view or an error; it never proposes a card.
+        const content =
+          result.kind === 'view'
+            ? renderView(result.view)
+            : result.kind === 'error'
+              ? renderErrorMessage(result.error)
+              : undefined;
+        if (!content) return;
+        // A job cancelled while it waited for approval emits no event: show it on its card now.
+        if (result.kind === 'view' && action.value) deps.reporter.refreshCard(action.value);
+        try {
+          await respond({ response_type: 'ephemeral', replace_original: false, ...content });
+        } catch (error) {
+          deps.logger.warn({ err: String(error) }, 'could not answer a Cancel click');
+        }
+      });
+    },
+  );
+}

@@ -1,0 +1,113 @@
+import type { App, RespondFn, SlashCommand } from '@slack/bolt';
+import { LabopsError } from '../../errors.js';
+import type { MessageContent } from '../blocks.js';
+import { createCaller, type SlackDeps } from '../deps.js';
+import { renderErrorMessage, renderView } from '../render-view.js';
+import { isNotInChannel } from '../web.js';
+
+const INVITE_HINT = 'labops is not in this channel: invite it with `/invite @labops`.';
+
+/** `--share` anywhere in the text, as its own word. */
+const SHARE = /(^|\s)--share(?=\s|$)/g;
+
+/** Removes `--share` from the text: it is the adapter's flag, not the command's. */
+export function stripShare(text: string): { text: string; share: boolean } {
+  const share = SHARE.test(text);
+  SHARE.lastIndex = 0;
+  return { text: share ? text.replace(SHARE, ' ').replace(/\s+/g, ' ').trim() : text, share };
+}
+
+/**
+ * Every slash command of the registry (issue 4, "Transport"): acknowledged at once with an empty
+ * body — Slack's 3-second budget (slack-platform.md §1) — and handled after. A trigger seen before
+ * (a retry, a double submission) is acknowledged and nothing more.
+ */
+export function registerSlashCommands(app: App, deps: SlackDeps): void {
+  for (const command of deps.registry.commands) {
+    app.command(`/${command.name}`, async ({ command: body, ack, respond }) => {
+      const acked = ack();
+      const identity = body.trigger_id || `${body.user_id}:${body.channel_id}:${body.command}:${body.text}`;
+      if (!deps.dedupe.first(`command:${identity}`)) return;
+      // Tracked before the ack is awaited, so the work is known to be pending from the first byte.
+      deps.track(async () => {
+        await acked;
+        await handleCommand(deps, body, respond);
+      });
+    });
+  }
+}
+
+async function reply(deps: SlackDeps, respond: RespondFn, content: MessageContent): Promise<void> {
+  try {
+    await respond({
+      response_type: 'ephemeral',
+      replace_original: false,
+      text: content.text,
+      blocks: content.blocks,
+    });
+  } catch (error) {
+    deps.logger.warn({ err: String(error) }, 'could not answer through response_url');
+  }
+}
+
+async function handleCommand(deps: SlackDeps, body: SlashCommand, respond: RespondFn): Promise<void> {
+  const { text, share } = stripShare(body.text ?? '');
+  const caller = await createCaller(deps, body.user_id, body.channel_id);
+  const result = await deps.labops.dispatch({ command: body.command, text, caller });
+  if (result.kind === 'error') {
+    await reply(deps, respond, renderErrorMessage(result.error));
+    return;
+  }
+  if (result.kind === 'view') {
+    // Status answers are phone-sized: at most 15 lines (issue 4).
+    const isStatus = /^\s*status\b/i.test(text);
+    const options = { maxLines: isStatus ? 15 : undefined };
+    if (!share) {
+      await reply(deps, respond, renderView(result.view, { ...options, note: undefined }));
+      return;
+    }
+    const message = deps.outbox.message(`share:${body.trigger_id}`, {
+      channel: body.channel_id,
+      lane: 'progress',
+      priority: 2,
+    });
+    message.set(renderView(result.view, { ...options, note: `shared by <@${body.user_id}>` }), {
+      final: true,
+    });
+    try {
+      await message.posted();
+    } catch (error) {
+      const note = isNotInChannel(error)
+        ? `${INVITE_HINT} Only you see this answer.`
+        : 'Could not share this answer; only you see it.';
+      await reply(deps, respond, renderView(result.view, { ...options, note }));
+    }
+    return;
+  }
+  try {
+    const placement = await deps.reporter.postCard(result.card, body.user_id);
+    if (placement.movedToDm) {
+      await reply(
+        deps,
+        respond,
+        renderErrorMessage(
+          new LabopsError(
+            'FORBIDDEN',
+            `${INVITE_HINT} The card for ${result.card.approval.id} was sent to you and to the approvers by direct message; its progress will be reported there.`,
+          ),
+        ),
+      );
+    }
+  } catch (error) {
+    deps.logger.error({ err: String(error), jobId: result.card.job.id }, 'could not post an approval card');
+    await reply(
+      deps,
+      respond,
+      renderErrorMessage(
+        new LabopsError('INTERNAL', `The card for ${result.card.approval.id} could not be posted in Slack.`, {
+          hint: `It still waits for approval: /lab jobs lists it as ${result.card.job.id}; /lab cancel ${result.card.job.id} withdraws it.`,
+        }),
+      ),
+    );
+  }
+}

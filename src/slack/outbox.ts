@@ -1,0 +1,347 @@
+import Bottleneck from 'bottleneck';
+import type { Logger } from '../log.js';
+import type { MessageContent } from './blocks.js';
+import type { SlackLimits } from './limits.js';
+import { getPlatformError, getRetryAfter, type WebClient } from './web.js';
+
+/** Where a message lives: the channel id (a `D…` id for a DM) and its `ts`, kept as a string. */
+export interface MessageRef {
+  channel: string;
+  ts: string;
+}
+
+/**
+ * The lane decides the budget: `card` is the approval card / job parent — reserved updates, so a
+ * progress backlog never delays it; `progress` is everything in threads and the DM'd copies.
+ */
+export type Lane = 'card' | 'progress';
+
+export interface OutboxOptions {
+  client: WebClient;
+  limits: SlackLimits;
+  logger: Logger;
+  /** The least time between two in-progress edits of one message (a step's live tail). */
+  liveUpdateMs: number;
+  /** How often a call answered 429 is tried again before it is given up (logged). */
+  maxRateLimitRetries?: number | undefined;
+  /** Waits; tests may inject a faster one. */
+  sleep?: ((ms: number) => Promise<void>) | undefined;
+}
+
+export interface MessageInit {
+  channel: string;
+  lane: Lane;
+  /** Bottleneck priority, 0 (first) to 9. */
+  priority: number;
+  threadTs?: string | undefined;
+  /** A message already posted (after a restart): only edits follow. */
+  ref?: MessageRef | undefined;
+  /** A Home tab (views.publish for the user in `channel`) rather than a message. */
+  home?: boolean | undefined;
+  /** The thread's parent: the reply waits until the parent is posted, then uses its `ts`. */
+  parent?: LiveMessage | undefined;
+}
+
+interface Desired {
+  content: MessageContent;
+  version: number;
+  final: boolean;
+}
+
+/**
+ * One Slack message as labops wants it to look. Setting content never sends by itself: the
+ * outbox delivers the newest content when the message's lane has budget, so a burst of edits
+ * becomes one call (coalescing), and the last content set is always the one delivered.
+ */
+export class LiveMessage {
+  ref: MessageRef | undefined;
+  failure: unknown;
+  readonly init: MessageInit;
+  desired: Desired | undefined;
+  delivered = 0;
+  lastSentAt = 0;
+  scheduled = false;
+  timer: NodeJS.Timeout | undefined;
+  /** The Home view to publish, for a Home tab. */
+  homeView: object | undefined;
+  private readonly waiters: { resolve: (ref: MessageRef) => void; reject: (error: unknown) => void }[] = [];
+  private readonly outbox: Outbox;
+
+  constructor(outbox: Outbox, init: MessageInit) {
+    this.outbox = outbox;
+    this.init = init;
+    this.ref = init.ref;
+  }
+
+  /** The content to show; `final` skips the live-edit pacing (a step's end, a job's end). */
+  set(content: MessageContent, options: { final?: boolean } = {}): void {
+    if (this.failure !== undefined) return;
+    this.desired = { content, version: (this.desired?.version ?? 0) + 1, final: options.final ?? false };
+    this.outbox.schedule(this);
+  }
+
+  /** Resolves with where the message is once it was posted; rejects when posting failed. */
+  posted(): Promise<MessageRef> {
+    if (this.ref) return Promise.resolve(this.ref);
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  settle(ref: MessageRef | undefined, error?: unknown): void {
+    for (const w of this.waiters.splice(0)) {
+      if (ref) w.resolve(ref);
+      else w.reject(error);
+    }
+  }
+}
+
+/**
+ * Everything labops sends to Slack goes through here (issue 4, "Rate limits"): bottleneck limiters
+ * per method matching the stand-in's contract with a margin, per-message coalescing, priorities,
+ * and `Retry-After` honoured per lane.
+ *
+ * - `chat.update`, card lane: a token bucket of 5 refilled every window/5 (≤ 10 per window);
+ * - `chat.update`, progress lane: one per window/36 (≤ 36 per window) — together under 50;
+ * - `chat.postMessage`: per channel, a bucket one smaller than Slack's burst, refilled at its rate;
+ * - `views.publish`: at 90 % of its rate, coalesced per user;
+ * - everything else: four at a time.
+ */
+export class Outbox {
+  private readonly options: OutboxOptions;
+  private readonly messages = new Map<string, LiveMessage>();
+  private readonly cardUpdates: Bottleneck;
+  private readonly progressUpdates: Bottleneck;
+  private readonly posts: Bottleneck.Group;
+  private readonly publishes: Bottleneck;
+  private readonly other: Bottleneck;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private busy = 0;
+  private idleWaiters: (() => void)[] = [];
+  private closed = false;
+  /** 429s seen (they should not happen; logged and counted for the benchmark). */
+  rateLimited = 0;
+
+  constructor(options: OutboxOptions) {
+    this.options = options;
+    const { limits } = options;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    const reserve = 5;
+    this.cardUpdates = new Bottleneck({
+      maxConcurrent: 1,
+      reservoir: reserve,
+      reservoirIncreaseInterval: Math.ceil(limits.updateWindowMs / reserve),
+      reservoirIncreaseAmount: 1,
+      reservoirIncreaseMaximum: reserve,
+    });
+    const progressPerWindow = Math.max(1, limits.updatesPerWindow - 2 * reserve - 4);
+    this.progressUpdates = new Bottleneck({
+      maxConcurrent: 1,
+      minTime: Math.ceil(limits.updateWindowMs / progressPerWindow),
+    });
+    const burst = Math.max(1, limits.postBurst - 1);
+    this.posts = new Bottleneck.Group({
+      maxConcurrent: 1,
+      reservoir: burst,
+      reservoirIncreaseInterval: Math.ceil(limits.postIntervalMs),
+      reservoirIncreaseAmount: 1,
+      reservoirIncreaseMaximum: burst,
+    });
+    this.publishes = new Bottleneck({
+      maxConcurrent: 1,
+      minTime: Math.ceil(limits.publishWindowMs / Math.max(1, Math.floor(limits.publishesPerWindow * 0.9))),
+    });
+    this.other = new Bottleneck({ maxConcurrent: 4 });
+  }
+
+  /** The message for `key`, created on first use with `init`. */
+  message(key: string, init: MessageInit): LiveMessage {
+    let found = this.messages.get(key);
+    if (!found) {
+      found = new LiveMessage(this, init);
+      this.messages.set(key, found);
+    } else if (!found.ref && init.ref) {
+      found.ref = init.ref;
+    }
+    return found;
+  }
+
+  find(key: string): LiveMessage | undefined {
+    return this.messages.get(key);
+  }
+
+  /** Forgets a message whose final state was delivered (the job ended). */
+  forget(key: string): void {
+    const m = this.messages.get(key);
+    if (m && ((!m.scheduled && m.timer === undefined) || m.failure !== undefined)) this.messages.delete(key);
+  }
+
+  /** Publishes a Home tab for one user; a newer view replaces one still waiting. */
+  publishHome(userId: string, view: object): void {
+    const key = `home:${userId}`;
+    const message = this.message(key, { channel: userId, lane: 'progress', priority: 3, home: true });
+    message.homeView = view;
+    message.set({ text: '', blocks: [] }, { final: true });
+  }
+
+  /** Any other Web API call, with 429s waited out. */
+  call<T = Record<string, unknown>>(method: string, args: Record<string, unknown>): Promise<T> {
+    return this.track(this.other.schedule(() => this.send<T>(method, args)));
+  }
+
+  /** Resolves when nothing waits to be sent (tests, shutdown). */
+  idle(): Promise<void> {
+    if (this.busy === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Sends what is waiting, then stops the limiters. */
+  async close(): Promise<void> {
+    for (const m of this.messages.values()) {
+      if (m.timer) {
+        clearTimeout(m.timer);
+        m.timer = undefined;
+        this.done();
+        this.enqueue(m);
+      }
+    }
+    await this.idle();
+    this.closed = true;
+    await Promise.all([
+      this.cardUpdates.stop({ dropWaitingJobs: true }),
+      this.progressUpdates.stop({ dropWaitingJobs: true }),
+      this.publishes.stop({ dropWaitingJobs: true }),
+      this.other.stop({ dropWaitingJobs: true }),
+      ...this.posts.limiters().map((l) => l.limiter.stop({ dropWaitingJobs: true })),
+    ]).catch(() => undefined);
+  }
+
+  /** Called by a message whose content changed. */
+  schedule(message: LiveMessage): void {
+    if (this.closed) return;
+    if (message.scheduled) return;
+    const now = Date.now();
+    const wait =
+      message.desired?.final || !message.ref ? 0 : message.lastSentAt + this.options.liveUpdateMs - now;
+    if (message.timer) {
+      if (wait > 0) return;
+      clearTimeout(message.timer);
+      message.timer = undefined;
+      this.done();
+    }
+    if (wait > 0) {
+      this.busy++;
+      message.timer = setTimeout(() => {
+        message.timer = undefined;
+        this.done();
+        this.enqueue(message);
+      }, wait);
+      return;
+    }
+    this.enqueue(message);
+  }
+
+  private enqueue(message: LiveMessage): void {
+    if (message.scheduled || this.closed) return;
+    message.scheduled = true;
+    const { init } = message;
+    const limiter = init.home
+      ? this.publishes
+      : !message.ref
+        ? this.posts.key(init.channel)
+        : init.lane === 'card'
+          ? this.cardUpdates
+          : this.progressUpdates;
+    this.track(
+      limiter
+        .schedule({ priority: init.priority }, () => this.deliver(message))
+        .catch((error: unknown) =>
+          this.options.logger.warn({ err: String(error) }, 'a Slack message could not be delivered'),
+        )
+        .finally(() => {
+          message.scheduled = false;
+          if (
+            message.desired &&
+            message.desired.version > message.delivered &&
+            message.failure === undefined
+          ) {
+            this.schedule(message);
+          }
+        }),
+    );
+  }
+
+  private async deliver(message: LiveMessage): Promise<void> {
+    const desired = message.desired;
+    if (!desired || desired.version <= message.delivered) return;
+    const { content } = desired;
+    const home = message.init.home ? message.homeView : undefined;
+    try {
+      if (home) {
+        await this.send('views.publish', { user_id: message.init.channel, view: home });
+      } else if (!message.ref) {
+        const threadTs = message.init.parent
+          ? (await message.init.parent.posted()).ts
+          : message.init.threadTs;
+        const answer = await this.send<{ channel?: string; ts?: string }>('chat.postMessage', {
+          channel: message.init.channel,
+          text: content.text,
+          blocks: content.blocks,
+          ...(threadTs ? { thread_ts: threadTs } : {}),
+          unfurl_links: false,
+          unfurl_media: false,
+        });
+        message.ref = { channel: answer.channel ?? message.init.channel, ts: String(answer.ts) };
+        message.settle(message.ref);
+      } else {
+        // The full blocks every time: chat.update keeps the old blocks when they are left out
+        // (slack-platform.md §2, "Updating the original message").
+        await this.send('chat.update', {
+          channel: message.ref.channel,
+          ts: message.ref.ts,
+          text: content.text,
+          blocks: content.blocks,
+        });
+      }
+      message.delivered = desired.version;
+      message.lastSentAt = Date.now();
+    } catch (error) {
+      if (!message.ref && !home) {
+        message.failure = error;
+        message.settle(undefined, error);
+      } else {
+        // An edit that Slack refuses (the message was deleted) is not retried forever.
+        message.delivered = desired.version;
+        this.options.logger.warn(
+          { err: getPlatformError(error) ?? String(error), channel: message.ref?.channel },
+          'Slack refused an edit',
+        );
+      }
+    }
+  }
+
+  private async send<T>(method: string, args: Record<string, unknown>): Promise<T> {
+    const retries = this.options.maxRateLimitRetries ?? 5;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return (await this.options.client.apiCall(method, args)) as T;
+      } catch (error) {
+        const retryAfter = getRetryAfter(error);
+        if (retryAfter === undefined || attempt >= retries) throw error;
+        this.rateLimited++;
+        this.options.logger.warn({ method, retryAfter }, 'Slack rate-limited a call; waiting as asked');
+        // Waiting inside the limiter's slot pauses this lane only (maxConcurrent 1).
+        await this.sleep(Math.max(1, retryAfter) * 1000);
+      }
+    }
+  }
+
+  private track<T>(promise: Promise<T>): Promise<T> {
+    this.busy++;
+    return promise.finally(() => this.done());
+  }
+
+  private done(): void {
+    this.busy--;
+    if (this.busy === 0) for (const w of this.idleWaiters.splice(0)) w();
+  }
+}

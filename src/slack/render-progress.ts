@@ -1,0 +1,96 @@
+import type { JobRecord, StepRecord, StepStatus } from '../store/types.js';
+import { formatDuration } from '../view.js';
+import {
+  type Block,
+  codeSection,
+  context,
+  fallback,
+  fitBlocks,
+  type MessageContent,
+  section,
+} from './blocks.js';
+import { escapeText, PHONE_CODE_WIDTH } from './mrkdwn.js';
+import { planOf } from './render-card.js';
+
+/** Lines of remote output a step message shows while it runs and after (the full log is a file). */
+export const TAIL_SHOWN = 6;
+
+const STEP_STATE: Record<StepStatus, string> = {
+  pending: '⏸️ waiting',
+  running: '▶️ running',
+  ok: '✅ ok',
+  changed: '✅ changed',
+  failed: '❌ FAILED',
+  unknown: '⚠️ UNKNOWN',
+  cancelled: '⏹️ cancelled',
+  skipped: '⏭️ skipped',
+};
+
+/** `▕██████░░░░▏ 60%`: a bar that fits a phone's code line (20 cells). */
+export function renderProgressBar(fraction: number, width = 20): string {
+  const clamped = Math.min(1, Math.max(0, Number.isFinite(fraction) ? fraction : 0));
+  const filled = Math.round(clamped * width);
+  return `${'█'.repeat(filled)}${'░'.repeat(width - filled)} ${Math.round(clamped * 100)}%`;
+}
+
+/** The first message of the job's thread: the plan as approved, each step with what it runs. */
+export function renderPlanMessage(job: JobRecord): MessageContent {
+  const plan = planOf(job);
+  const blocks: Block[] = [
+    section(
+      `*Plan* · ${plan.steps.length} step${plan.steps.length === 1 ? '' : 's'} · \`${escapeText(job.id)}\`\n${escapeText(plan.summary)}`,
+    ),
+  ];
+  const lines = plan.steps.flatMap((s, i) => [
+    `${i + 1}. ${s.title}`,
+    ...(s.shows ?? []).map((l) => `   ${l}`),
+  ]);
+  if (lines.length) blocks.push(codeSection('', lines));
+  return { text: fallback(`Plan of ${job.id}: ${plan.summary}`), blocks };
+}
+
+export interface StepView {
+  step: Pick<StepRecord, 'index' | 'title' | 'status' | 'durationMs' | 'detail' | 'endState' | 'startedAt'>;
+  total: number;
+  /** The newest lines of remote output. */
+  tail: readonly string[];
+  /** An upload's progress. */
+  progress?: { fraction: number; text: string } | undefined;
+  /** How long it has been running, for a running step. */
+  elapsedMs?: number | undefined;
+}
+
+/**
+ * A step's message in the thread, edited in place as it runs: its state first, its duration, the
+ * short tail of remote output in a code block (lines of at most 60 characters), a progress bar for
+ * uploads, and after it the checked end state or why it failed.
+ */
+export function renderStepMessage(view: StepView): MessageContent {
+  const { step } = view;
+  const took =
+    step.durationMs !== undefined
+      ? formatDuration(step.durationMs)
+      : view.elapsedMs !== undefined
+        ? `${formatDuration(view.elapsedMs)} so far`
+        : '';
+  const head = `*${step.index + 1}/${view.total}* ${STEP_STATE[step.status]} · ${escapeText(step.title)}${took ? ` · ${took}` : ''}`;
+  const blocks: Block[] = [section(head)];
+  if (view.progress && step.status === 'running') {
+    blocks.push(
+      section(
+        `\`${renderProgressBar(view.progress.fraction)}\` ${escapeText(view.progress.text)}`.slice(0, 3000),
+      ),
+    );
+  }
+  const tail = view.tail.slice(-TAIL_SHOWN);
+  if (tail.length) blocks.push(codeSection('', tail));
+  if (step.endState) blocks.push(context([`✔︎ ${escapeText(step.endState)}`]));
+  else if (step.detail) blocks.push(context([escapeText(step.detail)]));
+  return {
+    text: fallback(`Step ${step.index + 1}/${view.total} ${step.status}: ${step.title}`),
+    blocks: fitBlocks(blocks),
+  };
+}
+
+/** The longest code line a renderer emits, for tests of the phone rule. */
+export const MAX_CODE_WIDTH = PHONE_CODE_WIDTH;

@@ -1,0 +1,199 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ACTION } from '../../src/slack/render-card.js';
+import { SCOPES_BY_METHOD } from '../support/slack-api.js';
+import { chatterCommand, chatterSteps } from '../support/slack-chatter.js';
+import { CHANNEL, type Mode, type SlackHarness, startSlackHarness, U } from '../support/slack-harness.js';
+
+type Msg = {
+  blocks: {
+    type?: unknown;
+    elements?: { action_id: string; value: string; style?: string; confirm?: unknown }[];
+  }[];
+  text: string;
+};
+
+function textOf(message: Msg | undefined): string {
+  return JSON.stringify(message?.blocks ?? []);
+}
+
+function buttonsOf(
+  message: Msg | undefined,
+): { action_id: string; value: string; style?: string; confirm?: unknown }[] {
+  return (message?.blocks ?? []).filter((b) => b.type === 'actions').flatMap((b) => b.elements ?? []);
+}
+
+/** Every Web API method the stand-ins recorded in this file, for the manifest's scope check. */
+const methodsSeen = new Set<string>();
+let h: SlackHarness | undefined;
+afterEach(async () => {
+  for (const call of h?.api.calls ?? []) methodsSeen.add(call.method);
+  await h?.close();
+  h = undefined;
+});
+
+describe.each<Mode>(['http', 'socket'])('the full flow over %s', (mode) => {
+  it('posts the card, refuses a non-approver and a self-approval, runs on approval, reports in the thread', async () => {
+    h = await startSlackHarness({ mode });
+    const ack = await h.command(U.alice, '/host', 'maintenance hyper1');
+    expect(ack.status).toBe(200);
+    await h.adapter.idle();
+
+    const [card] = h.api.messages(CHANNEL);
+    expect(card, 'the card is posted in the channel').toBeDefined();
+    expect(textOf(card)).toContain('AWAITING APPROVAL');
+    expect(textOf(card)).toContain('web1 → hyper2');
+    expect(textOf(card)).toContain(`<@${U.alice}>`);
+    // bob by name, carol through the user group; the requester is listed nowhere as an approver.
+    expect(textOf(card)).toMatch(new RegExp(`Approvers \\(one of\\): <@${U.bob}> and <@${U.carol}>`));
+    const [approve, deny] = buttonsOf(card);
+    expect(approve).toMatchObject({ action_id: ACTION.approve, style: 'primary', value: 'a1' });
+    expect(approve?.confirm).toBeDefined();
+    expect(deny).toMatchObject({ action_id: ACTION.deny, style: 'danger', value: 'a1' });
+    // Approvers who are not in the channel get the card by DM (conversations.open, then a post).
+    expect(h.api.messages(`D${U.bob}`)).toHaveLength(1);
+    expect(h.api.messages(`D${U.carol}`)).toHaveLength(1);
+    expect(h.api.messages(`D${U.mallory}`)).toHaveLength(0);
+
+    await h.click(U.mallory, ACTION.approve, 'a1', { channel: CHANNEL, ts: card!.ts });
+    await h.click(U.alice, ACTION.approve, 'a1', { channel: CHANNEL, ts: card!.ts });
+    await h.adapter.idle();
+    expect(h.api.message(CHANNEL, card!.ts)?.history, 'refused clicks leave the card unchanged').toHaveLength(
+      1,
+    );
+    const replies = h.api.responses.map((r) => JSON.stringify(r.body));
+    expect(replies.some((r) => r.includes('is not an approver of a1') && r.includes('ephemeral'))).toBe(true);
+    expect(replies.some((r) => r.includes('asked for a1 and cannot approve it'))).toBe(true);
+    expect(h.store.listJobs()[0]?.status).toBe('awaiting_approval');
+
+    const dm = h.api.messages(`D${U.bob}`)[0]!;
+    await h.click(U.bob, ACTION.approve, 'a1', { channel: `D${U.bob}`, ts: dm.ts });
+    await h.settle();
+
+    const job = h.store.listJobs()[0]!;
+    expect(job.status).toBe('succeeded');
+    const parent = h.api.message(CHANNEL, card!.ts)!;
+    expect(parent.history.some((v) => JSON.stringify(v.blocks).includes('RUNNING'))).toBe(true);
+    expect(
+      parent.history.some((v) =>
+        v.blocks.some((b) => b.type === 'actions' && JSON.stringify(b).includes(ACTION.cancel)),
+      ),
+    ).toBe(true);
+    expect(textOf(parent)).toContain('SUCCEEDED');
+    expect(textOf(parent)).toContain(`Approved by <@${U.bob}>`);
+    expect(buttonsOf(parent), 'the final card has no buttons').toEqual([]);
+    const thread = h.api.thread(CHANNEL, card!.ts);
+    expect(textOf(thread[0])).toContain('*Plan*');
+    const steps = thread.slice(1);
+    expect(steps.length).toBe(job.steps.length);
+    expect(textOf(steps[0])).toContain('changed');
+    expect(textOf(steps[0])).toContain('in maintenance');
+    const bobCopy = h.api.message(`D${U.bob}`, dm.ts)!;
+    expect(textOf(bobCopy)).toContain(`Approved by <@${U.bob}>`);
+    expect(buttonsOf(bobCopy)).toEqual([]);
+    expect(h.api.rateLimited).toBe(0);
+  });
+
+  it('needs two approvers for a critical plan and runs once after the second', async () => {
+    h = await startSlackHarness({ mode, timing: {} });
+    h.lab.sim.knobs.pinVm('web1');
+    await h.command(U.alice, '/host', 'maintenance hyper1');
+    await h.adapter.idle();
+    const card = h.api.messages(CHANNEL)[0]!;
+    expect(textOf(card)).toContain('CRITICAL');
+    expect(textOf(card)).toContain('Approvers (two of)');
+    await h.click(U.bob, ACTION.approve, 'a1', { channel: CHANNEL, ts: card.ts });
+    await h.adapter.idle();
+    const after = h.api.message(CHANNEL, card.ts)!;
+    expect(textOf(after)).toContain(`Approved by <@${U.bob}> (1 of 2)`);
+    expect(buttonsOf(after).map((b) => b.action_id)).toEqual([ACTION.approve, ACTION.deny]);
+    expect(h.store.listJobs()[0]?.status).toBe('awaiting_approval');
+
+    await h.click(U.carol, ACTION.approve, 'a1', { channel: CHANNEL, ts: card.ts });
+    await h.settle();
+    const job = h.store.listJobs()[0]!;
+    expect(['succeeded', 'failed']).toContain(job.status);
+    expect(h.store.listAudit(200).filter((e) => e.type === 'job:started')).toHaveLength(1);
+    const final = h.api.message(CHANNEL, card.ts)!;
+    expect(textOf(final)).toContain(`<@${U.bob}> and <@${U.carol}>`);
+  });
+});
+
+describe('jobs with a lot of output', () => {
+  it('edits each step in place, shows upload progress, attaches the full log, and says what to do after a failure', async () => {
+    h = await startSlackHarness({ mode: 'http', extraCommands: [chatterCommand], extraSteps: chatterSteps });
+    await h.command(U.operator, '/chatter', 'run big --steps 3 --lines 300 --ms 900 --fail 3');
+    await h.adapter.idle();
+    const card = h.api.messages(CHANNEL)[0]!;
+    expect(buttonsOf(card)[0]).toMatchObject({ action_id: ACTION.approve, value: 'a1' });
+    // change risk: the requester confirms their own plan.
+    await h.click(U.operator, ACTION.approve, 'a1', { channel: CHANNEL, ts: card.ts });
+    await h.settle();
+
+    const thread = h.api.thread(CHANNEL, card.ts);
+    const steps = thread.slice(1);
+    expect(steps).toHaveLength(3);
+    expect(steps[0]!.history.length, 'the first step was edited while it ran').toBeGreaterThan(1);
+    expect(steps[0]!.history.some((v) => JSON.stringify(v.blocks).includes('%'))).toBe(true);
+    expect(textOf(steps[2]), JSON.stringify(steps.map((m) => m.history.map((v) => v.text)))).toContain(
+      'FAILED',
+    );
+    for (const message of [card, ...thread]) {
+      const serialized = JSON.stringify(message.history);
+      expect(serialized, 'remote text is escaped').not.toContain('<!channel>');
+      expect(serialized).not.toContain('<@U0>');
+    }
+    const parent = h.api.message(CHANNEL, card.ts)!;
+    expect(textOf(parent)).toContain('FAILED');
+    expect(textOf(parent)).toContain('Step 3');
+    expect(textOf(parent)).toContain('What to do next');
+    const files = [...h.api.files.values()];
+    expect(files).toHaveLength(1);
+    expect(files[0]).toMatchObject({
+      channel: CHANNEL,
+      threadTs: card.ts,
+      filename: `${h.store.listJobs()[0]!.id}.log`,
+    });
+    expect(files[0]!.bytes!.toString().split('\n').filter(Boolean)).toHaveLength(300);
+    expect(h.api.rateLimited).toBe(0);
+  });
+});
+
+describe('the manifest', () => {
+  it("lists exactly the registry's slash commands, with descriptions and usage hints", async () => {
+    const { readFileSync } = await import('node:fs');
+    const { parse } = await import('yaml');
+    const { createRegistry } = await import('../../commands/index.js');
+    const manifest = parse(readFileSync(new URL('../../manifest.yml', import.meta.url), 'utf8')) as {
+      features: {
+        slash_commands: { command: string; description: string; usage_hint: string; url?: string }[];
+      };
+      settings: { socket_mode_enabled: boolean };
+    };
+    const commands = manifest.features.slash_commands;
+    expect(commands.map((c) => c.command).sort()).toEqual(
+      createRegistry()
+        .commands.map((c) => `/${c.name}`)
+        .sort(),
+    );
+    for (const c of commands) {
+      expect(c.description.length).toBeGreaterThan(0);
+      expect(c.usage_hint.length).toBeGreaterThan(0);
+      expect(c.url, 'Socket Mode needs no request URL').toBeUndefined();
+    }
+    expect(manifest.settings.socket_mode_enabled).toBe(true);
+  });
+
+  it('asks for exactly the scopes of the Web API methods the Slack tests used', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { parse } = await import('yaml');
+    const manifest = parse(readFileSync(new URL('../../manifest.yml', import.meta.url), 'utf8')) as {
+      oauth_config: { scopes: { bot: string[] } };
+    };
+    const unknown = [...methodsSeen].filter((m) => !(m in SCOPES_BY_METHOD));
+    expect(unknown, 'every method used has a scope entry in the stand-in').toEqual([]);
+    const needed = new Set([...methodsSeen].flatMap((m) => SCOPES_BY_METHOD[m] ?? []));
+    // Slash commands need `commands`, which no Web API method asks for.
+    needed.add('commands');
+    expect([...manifest.oauth_config.scopes.bot].sort()).toEqual([...needed].sort());
+  });
+});

@@ -1,0 +1,274 @@
+import { describe, expect, it } from 'vitest';
+import { LabopsError } from '../../src/errors.js';
+import { escapeText, mentionPrincipal } from '../../src/slack/mrkdwn.js';
+import { ACTION, renderCard } from '../../src/slack/render-card.js';
+import { renderHome } from '../../src/slack/render-home.js';
+import { renderPlanMessage, renderStepMessage } from '../../src/slack/render-progress.js';
+import { renderErrorMessage, renderView } from '../../src/slack/render-view.js';
+import type { ApprovalRecord, JobRecord } from '../../src/store/types.js';
+import { checkBlocks } from '../support/slack-api.js';
+
+const HOSTILE = '<!channel> & <@U123> <https://evil|click> ```';
+const NOW = Date.parse('2026-11-28T10:00:00Z');
+
+function job(overrides: Partial<JobRecord> = {}): JobRecord {
+  const steps = Array.from({ length: 80 }, (_, i) => ({
+    kind: 'k',
+    title: `${HOSTILE} step ${i} ${'t'.repeat(300)}`,
+    params: {},
+    shows: [`${HOSTILE} ${'c'.repeat(200)}`],
+  }));
+  return {
+    id: 'job-1a2b',
+    command: 'host maintenance',
+    text: `maintenance hyper1 ${HOSTILE} ${'x'.repeat(400)}`,
+    args: {},
+    requester: 'slack:UALICE',
+    channel: 'CLAB',
+    risk: 'critical',
+    plan: {
+      summary: `${HOSTILE} ${'s'.repeat(5000)}`,
+      risk: 'critical',
+      riskReasons: [HOSTILE],
+      impact: Array.from({ length: 200 }, (_, i) => `${HOSTILE} vm${i} → hyper2`),
+      warnings: [HOSTILE],
+      blockers: [HOSTILE.repeat(100)],
+      locks: [],
+      dependsOn: {},
+      steps,
+    },
+    steps,
+    status: 'awaiting_approval',
+    createdAt: NOW,
+    startedAt: undefined,
+    finishedAt: undefined,
+    error: undefined,
+    messageRef: undefined,
+    ...overrides,
+  };
+}
+
+function approval(overrides: Partial<ApprovalRecord> = {}): ApprovalRecord {
+  return {
+    id: 'a1',
+    jobId: 'job-1a2b',
+    risk: 'critical',
+    required: 2,
+    eligible: ['slack:UALICE', 'slack:UBOB', 'slack:UCAROL', 'shell:<!here>'],
+    requester: 'slack:UALICE',
+    createdAt: NOW,
+    expiresAt: NOW + 15 * 60_000,
+    fingerprint: 'f',
+    fingerprintState: {},
+    status: 'pending',
+    decisions: [],
+    cardRefs: [],
+    ...overrides,
+  };
+}
+
+/** Every text in the blocks (mrkdwn and plain). */
+function texts(blocks: unknown): string[] {
+  const out: string[] = [];
+  JSON.stringify(blocks, (key, value) => {
+    if (key === 'text' && typeof value === 'string') out.push(value);
+    return value;
+  });
+  return out;
+}
+
+/** The mrkdwn texts: the ones Slack parses for mentions (plain_text, like a header, never pings). */
+function mrkdwnTexts(blocks: unknown): string[] {
+  const out: string[] = [];
+  JSON.stringify(blocks, (_key, value: { type?: string; text?: unknown }) => {
+    if (value && typeof value === 'object' && value.type === 'mrkdwn' && typeof value.text === 'string')
+      out.push(value.text);
+    return value;
+  });
+  return out;
+}
+
+/** Code lines as a phone shows them: entities are one character. */
+function codeLines(blocks: unknown): string[] {
+  return mrkdwnTexts(blocks).flatMap((t) =>
+    [...t.matchAll(/```\n([\s\S]*?)\n```/g)].flatMap((m) =>
+      (m[1] ?? '').split('\n').map((l) =>
+        l
+          .replace(/\u200b/g, '')
+          .replace(/&amp;/g, '&')
+          .replace(/&lt;/g, '<')
+          .replace(/&gt;/g, '>'),
+      ),
+    ),
+  );
+}
+
+function expectSafe(blocks: unknown, max = 50): void {
+  expect(checkBlocks(blocks, max)).toBeUndefined();
+  for (const t of mrkdwnTexts(blocks)) {
+    expect(t).not.toMatch(/<!channel>|<!here>|<@U123>|<https:\/\/evil/);
+  }
+  for (const line of codeLines(blocks)) expect([...line].length).toBeLessThanOrEqual(60);
+}
+
+describe('Block Kit renderers', () => {
+  it('escapes &, < and > and nothing else', () => {
+    expect(escapeText('a & <b> "c"')).toBe('a &amp; &lt;b&gt; "c"');
+    expect(mentionPrincipal('slack:U1ABC')).toBe('<@U1ABC>');
+    expect(mentionPrincipal('slack:S0OPS')).toBe('<!subteam^S0OPS>');
+    expect(mentionPrincipal('shell:<!here>')).toBe('shell:&lt;!here&gt;');
+  });
+
+  it("fits a hostile card into Slack's limits, state first, approvers mentioned, buttons as designed", () => {
+    const card = renderCard({ job: job(), approval: approval(), now: NOW, simulated: true });
+    expectSafe(card.blocks);
+    expect(card.blocks[0]).toMatchObject({ type: 'header' });
+    expect(texts(card.blocks)[0]).toMatch(/^⏳ AWAITING APPROVAL/);
+    const all = texts(card.blocks).join('\n');
+    expect(all).toContain('<@UBOB>, <@UCAROL> and shell:&lt;!here&gt;');
+    expect(all).toContain('SIMULATED LAB');
+    expect(all).toContain('<!date^');
+    const buttons = card.blocks
+      .filter((b) => b.type === 'actions')
+      .flatMap((b) => ('elements' in b ? b.elements : []));
+    expect(buttons).toMatchObject([
+      { action_id: ACTION.approve, style: 'primary', value: 'a1', confirm: { style: 'primary' } },
+      { action_id: ACTION.deny, style: 'danger', value: 'a1' },
+    ]);
+    expect(card.text.length).toBeLessThanOrEqual(3000);
+  });
+
+  it('mentions a user group as a subteam', () => {
+    const card = renderCard({
+      job: job(),
+      approval: approval({ eligible: ['slack:S0OPS'] }),
+      now: NOW,
+      simulated: false,
+    });
+    expect(texts(card.blocks).join('\n')).toContain('<!subteam^S0OPS>');
+  });
+
+  it('drops the buttons once decided and shows who decided, and a Cancel button while running', () => {
+    const decided = approval({
+      status: 'approved',
+      decisions: [
+        { principal: 'slack:UBOB', decision: 'approve', at: NOW },
+        { principal: 'slack:UCAROL', decision: 'approve', at: NOW },
+      ],
+    });
+    const running = renderCard({
+      job: job({ status: 'running' }),
+      approval: decided,
+      now: NOW,
+      simulated: false,
+    });
+    expectSafe(running.blocks);
+    expect(texts(running.blocks)[0]).toMatch(/^▶️ RUNNING/);
+    expect(JSON.stringify(running.blocks)).not.toContain(ACTION.approve);
+    expect(JSON.stringify(running.blocks)).toContain(ACTION.cancel);
+    expect(texts(running.blocks).join('\n')).toContain('Approved by <@UBOB> and <@UCAROL>');
+    const denied = renderCard({
+      job: job({ status: 'denied' }),
+      approval: approval({
+        status: 'denied',
+        decisions: [{ principal: 'slack:UBOB', decision: 'deny', at: NOW }],
+      }),
+      now: NOW,
+      simulated: false,
+    });
+    expect(JSON.stringify(denied.blocks)).not.toContain('"actions"');
+    expect(texts(denied.blocks).join('\n')).toContain('Denied by <@UBOB>');
+    const voided = renderCard({
+      job: job({ status: 'void' }),
+      approval: approval({ status: 'void' }),
+      now: NOW,
+      simulated: false,
+      changes: [HOSTILE],
+    });
+    expectSafe(voided.blocks);
+    expect(texts(voided.blocks)[0]).toMatch(/^⊘ VOID/);
+  });
+
+  it('names the failed step and what to do next', () => {
+    const failed = renderCard({
+      job: job({
+        status: 'failed',
+        startedAt: NOW,
+        finishedAt: NOW + 5000,
+        error: `Step 2 (Put hyper1 into maintenance) failed: ${HOSTILE}`,
+      }),
+      approval: approval({ status: 'approved' }),
+      now: NOW,
+      simulated: false,
+    });
+    expectSafe(failed.blocks);
+    const all = texts(failed.blocks).join('\n');
+    expect(all).toContain('Step 2 (Put hyper1 into maintenance) failed');
+    expect(all).toContain('What to do next');
+  });
+
+  it('keeps step messages phone-readable: state first, code lines of at most 60 characters, a progress bar', () => {
+    const message = renderStepMessage({
+      step: {
+        index: 0,
+        title: HOSTILE,
+        status: 'running',
+        durationMs: undefined,
+        detail: undefined,
+        endState: undefined,
+        startedAt: NOW,
+      },
+      total: 20,
+      tail: Array.from({ length: 5000 }, (_, i) => `${HOSTILE} line ${i} ${'y'.repeat(i % 200)}`),
+      progress: { fraction: 0.42, text: '1.2 GiB of 3 GiB' },
+      elapsedMs: 1200,
+    });
+    expectSafe(message.blocks);
+    expect(texts(message.blocks)[0]).toMatch(/^\*1\/20\* ▶️ running/);
+    expect(JSON.stringify(message.blocks)).toContain('42%');
+    expectSafe(renderPlanMessage(job()).blocks);
+  });
+
+  it('fits /lab status into 15 lines and cuts long sections with a count', () => {
+    const view = renderView(
+      {
+        title: 'Lab status — SIMULATED LAB',
+        state: { text: 'Default up', tone: 'ok' },
+        sections: [
+          { heading: 'Hosts', lines: Array.from({ length: 12 }, (_, i) => `hyper${i} up`) },
+          { heading: 'Storage', lines: Array.from({ length: 12 }, (_, i) => `${HOSTILE} d${i}`) },
+          { heading: 'Jobs', lines: ['nothing running'] },
+        ],
+      },
+      { maxLines: 15 },
+    );
+    expectSafe(view.blocks);
+    const lines = texts(view.blocks).flatMap((t) => t.split('\n'));
+    expect(lines.length).toBeLessThanOrEqual(15);
+    expect(lines.join('\n')).toMatch(/more/);
+    expect(lines[1]).toContain('Default up');
+  });
+
+  it('renders an error with every detail and the hint, escaped', () => {
+    const message = renderErrorMessage(
+      new LabopsError('USAGE', HOSTILE, { details: [HOSTILE], hint: HOSTILE }),
+    );
+    expectSafe(message.blocks);
+  });
+
+  it('fits App Home into 100 blocks with many pending cards', () => {
+    const pending = Array.from({ length: 30 }, (_, i) => ({
+      approval: approval({ id: `a${i}` }),
+      job: job({ id: `job-${i}` }),
+    }));
+    const home = renderHome({
+      status: { error: HOSTILE },
+      running: [job({ status: 'running' })],
+      pending,
+      simulated: true,
+      now: NOW,
+    });
+    expectSafe(home.blocks, 100);
+    expect(texts(home.blocks)[0]).toContain('SIMULATED LAB');
+  });
+});

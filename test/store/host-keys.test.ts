@@ -1,0 +1,84 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isLabopsError } from '../../src/errors.js';
+import { applyMigrations, MIGRATIONS } from '../../src/store/migrations.js';
+import { openStore } from '../../src/store/sqlite-store.js';
+import type { Store } from '../../src/store/types.js';
+import { makeTempDir, T0 } from './store-fixtures.js';
+
+const KEY_A = 'SHA256:ypeBEsobvcr6wjGzmiPcTaeG7/gUfE5yuYB3ha/uSLs';
+const KEY_B = 'SHA256:hOGirLkK4A5xsS224enSbnqiDq0E37REdz2U8RLh3kA';
+
+let dir: string;
+let remove: () => Promise<void>;
+let store: Store;
+
+beforeEach(async () => {
+  ({ dir, remove } = await makeTempDir());
+  store = openStore({ path: join(dir, 'labops.db') });
+});
+
+afterEach(async () => {
+  store.close();
+  await remove();
+});
+
+describe('pinned host keys', () => {
+  it('has no pin for a machine nobody trusted', () => {
+    expect(store.getPinnedHostKey('hyper1')).toBeUndefined();
+  });
+
+  it('keeps a pin with who approved it and when, across a reopen', () => {
+    expect(store.pinHostKey('hyper1', KEY_A, 'slack:U0ALICE01', T0)).toEqual({
+      machine: 'hyper1',
+      fingerprint: KEY_A,
+      by: 'slack:U0ALICE01',
+      at: T0,
+    });
+    store.close();
+    store = openStore({ path: join(dir, 'labops.db') });
+    expect(store.getPinnedHostKey('hyper1')?.fingerprint).toBe(KEY_A);
+    expect(store.getPinnedHostKey('hyper2')).toBeUndefined();
+  });
+
+  it('replaces the pin when the host is trusted again', () => {
+    store.pinHostKey('hyper1', KEY_A, 'shell:alice', T0);
+    store.pinHostKey('hyper1', KEY_B, 'shell:bob', T0 + 1000);
+    expect(store.getPinnedHostKey('hyper1')).toEqual({
+      machine: 'hyper1',
+      fingerprint: KEY_B,
+      by: 'shell:bob',
+      at: T0 + 1000,
+    });
+  });
+
+  it('refuses something that is not a fingerprint', () => {
+    for (const bad of ['', 'SHA256:short', `MD5:${KEY_A.slice(7)}`, `${KEY_A}\n`]) {
+      let error: unknown;
+      try {
+        store.pinHostKey('hyper1', bad, 'shell:alice', T0);
+      } catch (thrown) {
+        error = thrown;
+      }
+      expect(isLabopsError(error) && error.code === 'USAGE').toBe(true);
+    }
+    expect(store.getPinnedHostKey('hyper1')).toBeUndefined();
+  });
+
+  it('upgrades a version 1 store, keeping its jobs, and adds the pins table', () => {
+    store.close();
+    const path = join(dir, 'old.db');
+    const db = new Database(path);
+    applyMigrations(db, { path, migrations: MIGRATIONS.slice(0, 1) });
+    db.exec(
+      `INSERT INTO jobs (id, command, text, args, requester, channel, risk, plan, status, created_at)
+       VALUES ('j1', 'lab status', '', '{}', 'shell:a', 'shell', 'read', '{}', 'succeeded', 1)`,
+    );
+    db.close();
+    store = openStore({ path });
+    expect(store.getJob('j1')?.status).toBe('succeeded');
+    store.pinHostKey('storage', KEY_A, 'shell:alice', T0);
+    expect(store.getPinnedHostKey('storage')?.by).toBe('shell:alice');
+  });
+});

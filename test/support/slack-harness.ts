@@ -1,0 +1,337 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Policy } from '../../approvals/policy.js';
+import { allSteps, createRegistry } from '../../commands/index.js';
+import { CommandRegistry, type CommandSpec } from '../../src/command.js';
+import { createHttpDownloads } from '../../src/downloads.js';
+import type { StepDefinition } from '../../src/jobs/steps.js';
+import { labInfoFromSimulator } from '../../src/lab-info.js';
+import { Labops } from '../../src/labops.js';
+import { createSilentLogger } from '../../src/log.js';
+import { createUnreachableMachines } from '../../src/runbooks/types.js';
+import { createSlackAdapter, type SlackAdapter, type SlackTiming } from '../../src/slack/adapter.js';
+import { SLACK_LIMITS, scaleLimits } from '../../src/slack/limits.js';
+import { openStore } from '../../src/store/sqlite-store.js';
+import type { Store } from '../../src/store/types.js';
+import { type SimLab, startSimLab } from './engine.js';
+import { CONTRACT_LIMITS, SlackApiStandIn } from './slack-api.js';
+import { SocketModeStandIn } from './slack-socket.js';
+
+export const SIGNING_SECRET = 'test-signing-secret-0123456789';
+export const BOT_TOKEN = 'xoxb-test';
+export const APP_TOKEN = 'xapp-test';
+
+/** Slack users of the tests. */
+export const U = {
+  operator: 'UOPER',
+  alice: 'UALICE',
+  bob: 'UBOB',
+  carol: 'UCAROL',
+  mallory: 'UMAL',
+} as const;
+export const CHANNEL = 'CLAB';
+/** A channel the bot was never invited to. */
+export const CHANNEL_WITHOUT_BOT = 'CNOBOT';
+
+/** alice and bob approve by name, carol through the user group SOPS. */
+export const SLACK_POLICY: Policy = {
+  askers: 'anyone',
+  channels: 'anywhere',
+  approvers: [`slack:${U.alice}`, `slack:${U.bob}`, 'slack:SOPS'],
+  expiryMinutes: 15,
+  commands: {},
+};
+
+export type Mode = 'http' | 'socket';
+
+export interface SlackHarnessOptions {
+  mode: Mode;
+  /** Every Slack rate window multiplied by this on both sides (default 0.02: a minute is 1.2 s). */
+  timeScale?: number;
+  timing?: Partial<SlackTiming>;
+  extraCommands?: CommandSpec[];
+  extraSteps?: StepDefinition[];
+  policy?: Policy;
+}
+
+export interface SlackHarness {
+  mode: Mode;
+  api: SlackApiStandIn;
+  socket: SocketModeStandIn | undefined;
+  adapter: SlackAdapter;
+  labops: Labops;
+  store: Store;
+  lab: SimLab;
+  /** `http://127.0.0.1:PORT/slack/events` in HTTP mode. */
+  eventsUrl: string | undefined;
+  command(user: string, command: string, text: string, options?: RequestOptions): Promise<Answer>;
+  click(
+    user: string,
+    actionId: string,
+    value: string,
+    where: { channel: string; ts: string } | 'home',
+    options?: RequestOptions,
+  ): Promise<Answer>;
+  homeOpened(user: string, options?: RequestOptions & { eventId?: string }): Promise<Answer>;
+  /** Waits until every job started so far finished and Slack got everything. */
+  settle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface RequestOptions {
+  channel?: string;
+  triggerId?: string;
+  /** `x-slack-retry-num` (HTTP) or `retry_attempt` (Socket Mode). */
+  retryNum?: number;
+}
+
+export interface Answer {
+  status: number;
+  body: string;
+}
+
+/** Slack's v0 signature of a request body (slack-platform.md §3). */
+export function signBody(body: string, secret: string, timestamp: number): string {
+  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+}
+
+/** POSTs a signed body as Slack does: the exact content type, no charset (slack-platform.md §3). */
+export async function postSigned(
+  url: string,
+  body: string,
+  options: {
+    contentType?: string;
+    secret?: string;
+    timestamp?: number;
+    headers?: Record<string, string>;
+  } = {},
+): Promise<Answer> {
+  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+  const answer = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': options.contentType ?? 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': String(timestamp),
+      'x-slack-signature': signBody(body, options.secret ?? SIGNING_SECRET, timestamp),
+      ...options.headers,
+    },
+    body,
+  });
+  return { status: answer.status, body: await answer.text() };
+}
+
+export function commandBody(
+  user: string,
+  command: string,
+  text: string,
+  responseUrl: string,
+  options: RequestOptions = {},
+): Record<string, string> {
+  const channel = options.channel ?? CHANNEL;
+  return {
+    token: 'deprecated',
+    team_id: 'T1',
+    team_domain: 'lab',
+    channel_id: channel,
+    channel_name: 'lab',
+    user_id: user,
+    user_name: user.toLowerCase(),
+    command,
+    text,
+    api_app_id: 'A1',
+    is_enterprise_install: 'false',
+    response_url: responseUrl,
+    trigger_id: options.triggerId ?? `trig-${randomUUID()}`,
+  };
+}
+
+export function clickPayload(
+  user: string,
+  actionId: string,
+  value: string,
+  where: { channel: string; ts: string } | 'home',
+  responseUrl: string,
+  options: RequestOptions = {},
+): Record<string, unknown> {
+  const actionTs = `${Date.now() / 1000}`;
+  return {
+    type: 'block_actions',
+    api_app_id: 'A1',
+    token: 'deprecated',
+    trigger_id: options.triggerId ?? `trig-${randomUUID()}`,
+    team: { id: 'T1', domain: 'lab' },
+    user: { id: user, username: user.toLowerCase(), team_id: 'T1' },
+    ...(where === 'home'
+      ? { container: { type: 'view', view_id: `V${user}` }, view: { id: `V${user}`, type: 'home' } }
+      : {
+          container: {
+            type: 'message',
+            message_ts: where.ts,
+            channel_id: where.channel,
+            is_ephemeral: false,
+          },
+          channel: { id: where.channel, name: 'lab' },
+          message: { ts: where.ts, type: 'message', text: '' },
+          response_url: responseUrl,
+        }),
+    actions: [
+      {
+        type: 'button',
+        action_id: actionId,
+        block_id: 'b1',
+        value,
+        action_ts: actionTs,
+        text: { type: 'plain_text', text: 'x' },
+      },
+    ],
+  };
+}
+
+/** labops over the simulator, the Slack stand-ins, and the adapter in one mode. */
+export async function startSlackHarness(options: SlackHarnessOptions): Promise<SlackHarness> {
+  const timeScale = options.timeScale ?? 0.02;
+  const api = await SlackApiStandIn.start({
+    limits: {
+      ...CONTRACT_LIMITS,
+      updateWindowMs: 60_000 * timeScale,
+      postIntervalMs: 1000 * timeScale,
+      publishWindowMs: 60_000 * timeScale,
+    },
+    botToken: BOT_TOKEN,
+  });
+  api.addChannel(CHANNEL, [U.operator, U.alice, U.mallory]);
+  api.addChannel(CHANNEL_WITHOUT_BOT, [U.operator, U.alice], { botMember: false });
+  api.groups.set('SOPS', [U.carol]);
+  const socket = options.mode === 'socket' ? await SocketModeStandIn.start() : undefined;
+  if (socket) api.setSocketUrl(() => socket.url());
+
+  const lab = await startSimLab();
+  const dir = mkdtempSync(join(tmpdir(), 'labops-slack-'));
+  const store = openStore({ path: join(dir, 'labops.db') });
+  const registry = new CommandRegistry([...createRegistry().commands, ...(options.extraCommands ?? [])]);
+  const policy = options.policy ?? SLACK_POLICY;
+  const logger = createSilentLogger();
+  const adapter = createSlackAdapter({
+    settings:
+      options.mode === 'http'
+        ? { mode: 'http', botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, port: 0, apiUrl: api.apiUrl }
+        : { mode: 'socket', botToken: BOT_TOKEN, appToken: APP_TOKEN, apiUrl: api.apiUrl },
+    registry,
+    policy,
+    logger,
+    limits: scaleLimits(SLACK_LIMITS, timeScale),
+    timing: { liveUpdateMs: 40, expiryCheckMs: 60_000, webRetries: 0, groupTtlMs: 60_000, ...options.timing },
+    port: 0,
+  });
+  const downloads = createHttpDownloads();
+  const labops = new Labops({
+    registry,
+    steps: [...allSteps, ...(options.extraSteps ?? [])],
+    store,
+    engine: lab.client,
+    downloads,
+    machines: createUnreachableMachines('runbooks are not wired yet'),
+    lab: labInfoFromSimulator(lab.sim),
+    policy,
+    clock: () => Date.now(),
+    logger,
+    resolveGroup: adapter.resolveGroup,
+  });
+  const { port } = await adapter.start(labops);
+  const eventsUrl = port ? `http://127.0.0.1:${port}/slack/events` : undefined;
+  if (socket) await socket.connected();
+
+  const sendForm = async (body: string, retryNum?: number): Promise<Answer> =>
+    postSigned(
+      eventsUrl!,
+      body,
+      retryNum
+        ? { headers: { 'x-slack-retry-num': String(retryNum), 'x-slack-retry-reason': 'http_timeout' } }
+        : {},
+    );
+
+  const harness: SlackHarness = {
+    mode: options.mode,
+    api,
+    socket,
+    adapter,
+    labops,
+    store,
+    lab,
+    eventsUrl,
+    async command(user, command, text, requestOptions = {}) {
+      const body = commandBody(user, command, text, api.responseUrl(), requestOptions);
+      if (socket) {
+        const ack = await socket.send(
+          'slash_commands',
+          body,
+          requestOptions.retryNum ? { retry_attempt: requestOptions.retryNum } : {},
+        );
+        return { status: 200, body: JSON.stringify(ack ?? {}) };
+      }
+      return sendForm(new URLSearchParams(body).toString(), requestOptions.retryNum);
+    },
+    async click(user, actionId, value, where, requestOptions = {}) {
+      const payload = clickPayload(user, actionId, value, where, api.responseUrl(), requestOptions);
+      if (socket) {
+        const ack = await socket.send('interactive', payload);
+        return { status: 200, body: JSON.stringify(ack ?? {}) };
+      }
+      return sendForm(`payload=${encodeURIComponent(JSON.stringify(payload))}`, requestOptions.retryNum);
+    },
+    async homeOpened(user, requestOptions = {}) {
+      const envelope = {
+        token: 'deprecated',
+        team_id: 'T1',
+        api_app_id: 'A1',
+        type: 'event_callback',
+        event_id: requestOptions.eventId ?? `Ev${randomUUID().slice(0, 8)}`,
+        event_time: Math.floor(Date.now() / 1000),
+        event: {
+          type: 'app_home_opened',
+          user,
+          channel: `D${user}`,
+          tab: 'home',
+          event_ts: `${Date.now() / 1000}`,
+        },
+      };
+      if (socket) {
+        await socket.send(
+          'events_api',
+          envelope,
+          requestOptions.retryNum ? { retry_attempt: requestOptions.retryNum } : {},
+        );
+        return { status: 200, body: '' };
+      }
+      return postSigned(eventsUrl!, JSON.stringify(envelope), {
+        contentType: 'application/json',
+        ...(requestOptions.retryNum
+          ? { headers: { 'x-slack-retry-num': String(requestOptions.retryNum) } }
+          : {}),
+      });
+    },
+    async settle() {
+      for (let round = 0; round < 50; round++) {
+        await adapter.idle();
+        const running = store.listJobs({ statuses: ['queued', 'running'] });
+        if (!running.length) {
+          await adapter.idle();
+          return;
+        }
+        await Promise.all(running.map((j) => labops.executor.whenFinished(j.id)));
+      }
+    },
+    async close() {
+      await adapter.stop();
+      await downloads.close();
+      await socket?.close();
+      await api.close();
+      store.close();
+      await lab.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return harness;
+}
