@@ -18,4 +18,5 @@ export const allSteps: readonly StepDefinition[] = [
   ...isoSteps,
   ...storageSteps,
   ...resetSteps,
+  ...runbookSteps,
 ];
