@@ -18,6 +18,7 @@ import { allSteps, createRegistry } from '../commands/index.js';
 import { CommandRegistry } from '../src/command.js';
 import { createHttpDownloads } from '../src/downloads.js';
 import { EngineClient } from '../src/engine/engine-client.js';
+import { labInfoFromSeed } from '../src/lab-info.js';
 import { Labops } from '../src/labops.js';
 import { createSilentLogger } from '../src/log.js';
 import { createUnreachableMachines } from '../src/runbooks/types.js';
@@ -144,14 +145,7 @@ export async function runSlackBench(options: { acksOnly?: boolean } = {}): Promi
     engine,
     downloads,
     machines: createUnreachableMachines('not needed'),
-    lab: {
-      dataCenter: 'Default',
-      cluster: 'Default',
-      hosts: ['hyper1', 'hyper2'],
-      simulated: true,
-      storage: { machine: 'storage', address: 'ovirt.abc.local', exportRoots: ['/export'], exports: [] },
-      baseline: { storageDomains: [], hosts: [], vms: [] },
-    },
+    lab: labInfoFromSeed(),
     policy,
     clock: () => Date.now(),
     logger,

@@ -2,6 +2,7 @@ import { allSteps, createRegistry } from '../commands/index.js';
 import type { LabInfo } from '../src/command.js';
 import { createHttpDownloads } from '../src/downloads.js';
 import { EngineClient } from '../src/engine/engine-client.js';
+import { labInfoFromSeed } from '../src/lab-info.js';
 import { Labops } from '../src/labops.js';
 import { createSilentLogger } from '../src/log.js';
 import { createUnreachableMachines } from '../src/runbooks/types.js';
@@ -10,15 +11,8 @@ import { median, round, type SimInfo, startProcess } from './support.js';
 
 const INJECTED_LATENCY_MS = 50;
 
-/** The simulator's default seed, as labInfoFromSimulator would describe it (the simulator runs in another process). */
-const BENCH_LAB: LabInfo = {
-  dataCenter: 'Default',
-  cluster: 'Default',
-  hosts: ['hyper1', 'hyper2'],
-  simulated: true,
-  storage: { machine: 'storage', address: 'ovirt.abc.local', exportRoots: ['/export'], exports: [] },
-  baseline: { storageDomains: [], hosts: [], vms: [] },
-};
+/** The simulator's default seed (the simulator runs in another process). */
+const BENCH_LAB: LabInfo = labInfoFromSeed();
 const RUNS = 21;
 
 /** `status_latency_ratio`: `/lab status` latency ÷ one engine round trip, 50 ms injected (design.md). */

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { DownloadPort } from './downloads.js';
 import type { EngineClient } from './engine/engine-client.js';
+import type { RunbookLab } from './runbooks/runbooks.js';
 import type { JobRecord, Risk, StepSpec } from './store/types.js';
 import type { Clock } from './time.js';
 import type { View } from './view.js';
@@ -33,6 +34,10 @@ export interface LabInfo {
     exportRoots: readonly string[];
     exports: readonly { name: string; path: string }[];
   };
+  /** The machines as runbooks read them (lab.yml's shape). */
+  runbook: RunbookLab;
+  /** IP addresses of the machines by name, where known (hosts entries need them). */
+  addresses: Readonly<Record<string, string>>;
   /** What `/lab reset` returns the lab to. */
   baseline: {
     storageDomains: readonly { name: string; type: 'data' | 'iso'; exportPath: string }[];

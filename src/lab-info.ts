@@ -1,10 +1,35 @@
+import { isIP } from 'node:net';
 import type { LabInfo } from './command.js';
 import type { LabSource } from './config.js';
-import type { Simulator } from './sim/types.js';
+import { resolveSeed } from './sim/seed.js';
+import type { SimSeed, Simulator } from './sim/types.js';
+
+/** The paths runbooks edit, as on the real machines (lab.yml's defaults). */
+const DEFAULT_PATHS = {
+  hosts_file: '/etc/hosts',
+  authorized_keys: '/root/.ssh/authorized_keys',
+  exports_file: '/etc/exports',
+};
 
 /** The simulated lab as commands see it: its seed is its baseline. */
 export function labInfoFromSimulator(sim: Simulator): LabInfo {
-  const { seed } = sim;
+  const storageMachine = sim.machines.get(sim.seed.storageServer.name);
+  // The simulated lab has no DNS: its machines know each other from their hosts files.
+  const addresses = Object.fromEntries(
+    [sim.seed.storageServer, ...sim.seed.hypervisors].flatMap((m) => {
+      const ip = storageMachine?.resolve(m.address);
+      return ip ? [[m.name, ip]] : [];
+    }),
+  );
+  return labInfoFromSeed(sim.seed, addresses);
+}
+
+/** A seed as commands see it (the default seed when none is given), for a simulator in another process. */
+export function labInfoFromSeed(
+  seed: SimSeed = resolveSeed(),
+  addresses: Readonly<Record<string, string>> = {},
+): LabInfo {
+  const exports = seed.exports.map((e) => ({ name: e.path.split('/').pop() ?? e.path, path: e.path }));
   return {
     dataCenter: seed.dataCenter,
     cluster: seed.cluster,
@@ -14,8 +39,14 @@ export function labInfoFromSimulator(sim: Simulator): LabInfo {
       machine: seed.storageServer.name,
       address: seed.storageServer.address,
       exportRoots: ['/export'],
-      exports: seed.exports.map((e) => ({ name: e.path.split('/').pop() ?? e.path, path: e.path })),
+      exports,
     },
+    runbook: {
+      hosts: seed.hypervisors.map((h) => ({ name: h.name, address: h.address })),
+      storage: { server: seed.storageServer, export_roots: ['/export'], exports },
+      paths: DEFAULT_PATHS,
+    },
+    addresses,
     baseline: {
       storageDomains: seed.storageDomains.map((d) => ({
         name: d.name,
@@ -45,6 +76,18 @@ export function labInfoFromConfig(lab: FileLab): LabInfo {
       exportRoots: [...lab.storage.export_roots],
       exports,
     },
+    runbook: {
+      hosts: lab.hosts.map((h) => ({ name: h.name, address: h.address })),
+      storage: {
+        server: { name: lab.storage.server.name, address: lab.storage.server.address },
+        export_roots: [...lab.storage.export_roots],
+        exports,
+      },
+      paths: { ...lab.paths },
+    },
+    addresses: Object.fromEntries(
+      [lab.storage.server, ...lab.hosts].filter((m) => isIP(m.address) !== 0).map((m) => [m.name, m.address]),
+    ),
     baseline: {
       storageDomains: lab.baseline.storage_domains.map((d) => ({
         name: d.name,

@@ -199,7 +199,11 @@ async function openLab(config: LoadedConfig, store: Store, logger: Logger): Prom
     getPinnedHostKey: (machine) => store.getPinnedHostKey(machine)?.fingerprint,
     logger,
   });
-  const machines = createSshDriver(runner);
+  const configured = new Map(getSshTargets(lab).map((t) => [t.machine, t.hostKey]));
+  const machines = createSshDriver(runner, {
+    get: (machine) => configured.get(machine) ?? store.getPinnedHostKey(machine)?.fingerprint,
+    pin: (machine, fingerprint, by) => store.pinHostKey(machine, fingerprint, by, Date.now()),
+  });
   const policy = lab.policy;
   return {
     engine,

@@ -416,7 +416,26 @@ export function createSimDriver(
     }
   };
 
-  return { apply, inspect, close: async () => undefined };
+  // Simulated machines present a stable key of their own (derived from the name); pins live here.
+  const pins = new Map<string, string>();
+  const readHostKey = async (machine: string) => {
+    const m = findMachine(machine);
+    const digest = createHash('sha256').update(`labops simulated host key ${m.name}`).digest('base64');
+    return { presented: `SHA256:${digest.replace(/=+$/, '')}`, pinned: pins.get(m.name) };
+  };
+  const trustHostKey = async (machine: string, fingerprint: string): Promise<'ok' | 'changed'> => {
+    const state = await readHostKey(machine);
+    if (state.presented !== fingerprint) {
+      throw new LabopsError(
+        'SSH_FAILED',
+        `${machine} now presents ${state.presented}, not the approved ${fingerprint}.`,
+      );
+    }
+    if (state.pinned === fingerprint) return 'ok';
+    pins.set(findMachine(machine).name, fingerprint);
+    return 'changed';
+  };
+  return { apply, inspect, readHostKey, trustHostKey, close: async () => undefined };
 }
 
 function blocked(m: SimMachine, why: string): LabopsError {

@@ -13,6 +13,7 @@ import {
 import type {
   ApplyResult,
   CheckResult,
+  HostKeyPins,
   MachineDriver,
   MachineIO,
   RunbookCheck,
@@ -33,7 +34,7 @@ interface CheckState {
  * The machine driver of a real lab: each step's check runs first over SSH; when something must
  * change, the step's rendered lines run (exactly what the plan showed), then the check again.
  */
-export function createSshDriver(runner: SshRunner): MachineDriver {
+export function createSshDriver(runner: SshRunner, pins?: HostKeyPins): MachineDriver {
   const run = (
     machine: string,
     remote: RemoteScript,
@@ -136,7 +137,31 @@ export function createSshDriver(runner: SshRunner): MachineDriver {
     throw checkFailure(machine, check.type, result, evidence);
   };
 
-  return { apply, inspect, close: () => runner.close() };
+  const readHostKey = async (machine: string) => ({
+    presented: (await runner.fetchHostKey(machine)).fingerprint,
+    pinned: pins?.get(machine),
+  });
+  const trustHostKey = async (
+    machine: string,
+    fingerprint: string,
+    by: string,
+  ): Promise<'ok' | 'changed'> => {
+    const state = await readHostKey(machine);
+    if (state.presented !== fingerprint) {
+      throw new LabopsError(
+        'SSH_FAILED',
+        `${machine} now presents ${state.presented}, not the approved ${fingerprint}.`,
+        {
+          hint: 'The key changed after the approval: run /host trust again and compare the new fingerprint on the host.',
+        },
+      );
+    }
+    if (state.pinned === fingerprint) return 'ok';
+    if (!pins) throw new LabopsError('INTERNAL', 'This SSH driver has nowhere to pin host keys.');
+    pins.pin(machine, fingerprint, by);
+    return 'changed';
+  };
+  return { apply, inspect, readHostKey, trustHostKey, close: () => runner.close() };
 }
 
 function readEvidence(result: ExecResult): string[] {

@@ -178,7 +178,23 @@ export interface MachineDriver {
   /** Checks first and applies only what is needed; `ok` means nothing had to change. */
   apply(machine: string, step: RunbookStep, io: MachineIO): Promise<ApplyResult>;
   inspect(machine: string, check: RunbookCheck, io: MachineIO): Promise<CheckResult>;
+  /** The SSH host key fingerprint the machine presents now, and the one pinned for it (lab.yml or `/host trust`). */
+  readHostKey(machine: string): Promise<HostKeyState>;
+  /** Pins `fingerprint` for the machine; refuses when it presents another key now (approved ≠ presented). */
+  trustHostKey(machine: string, fingerprint: string, by: string): Promise<'ok' | 'changed'>;
   close(): Promise<void>;
+}
+
+export interface HostKeyState {
+  /** `SHA256:…`, as `ssh-keygen -lf` prints it. */
+  presented: string;
+  pinned: string | undefined;
+}
+
+/** Where pinned host keys live: lab.yml's `ssh.host_key` first, then the pins `/host trust` stored. */
+export interface HostKeyPins {
+  get(machine: string): string | undefined;
+  pin(machine: string, fingerprint: string, by: string): void;
 }
 
 /** One step of a runbook: which machine, what, and the title the plan shows. */
@@ -203,5 +219,11 @@ export function createUnreachableMachines(reason: string): MachineDriver {
     const { LabopsError } = await import('../errors.js');
     throw new LabopsError('SSH_FAILED', `The lab's machines are not reachable: ${reason}`);
   };
-  return { apply: refuse, inspect: refuse, close: async () => undefined };
+  return {
+    apply: refuse,
+    inspect: refuse,
+    readHostKey: refuse,
+    trustHostKey: refuse,
+    close: async () => undefined,
+  };
 }

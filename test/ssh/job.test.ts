@@ -9,6 +9,7 @@ import type { EngineClient } from '../../src/engine/engine-client.js';
 import { EventBus } from '../../src/jobs/events.js';
 import { JobExecutor } from '../../src/jobs/executor.js';
 import { StepRegistry } from '../../src/jobs/steps.js';
+import { labInfoFromSeed } from '../../src/lab-info.js';
 import { createSilentLogger } from '../../src/log.js';
 import { runbookSteps, toStepSpecs } from '../../src/runbooks/job-steps.js';
 import { createSshDriver } from '../../src/runbooks/ssh-driver.js';
@@ -77,14 +78,7 @@ beforeEach(async () => {
     // Runbook steps never download through the bot itself: they download on the machine.
     downloads: {} as DownloadPort,
     machines,
-    lab: {
-      dataCenter: 'Default',
-      cluster: 'Default',
-      hosts: ['hyper1', 'hyper2'],
-      simulated: false,
-      storage: { machine: 'storage', address: storage.address, exportRoots: ['/export'], exports: [] },
-      baseline: { storageDomains: [], hosts: [], vms: [] },
-    },
+    lab: { ...labInfoFromSeed(), simulated: false },
     bus: new EventBus(),
     clock: () => Date.now(),
     logger: createSilentLogger(),
