@@ -11,11 +11,25 @@ export interface ViewSection {
   code?: boolean | undefined;
 }
 
+/**
+ * A command the person can run from the view with one click (a doctor's fix): in Slack a button
+ * that runs it as the clicker — through policy and approval like any typed command — in the shell
+ * the line to type.
+ */
+export interface ViewAction {
+  label: string;
+  /** `/storage` */
+  command: string;
+  /** `clean data` */
+  text: string;
+}
+
 export interface View {
   title: string;
   /** A one-line state shown first (phones show the top of a message). */
   state?: { text: string; tone: Tone } | undefined;
   sections: ViewSection[];
+  actions?: ViewAction[] | undefined;
   footer?: string | undefined;
 }
 

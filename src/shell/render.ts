@@ -39,6 +39,9 @@ export function renderView(view: View, style: Style): string {
     if (s.heading) out.push(style.bold(s.heading));
     for (const line of s.lines) out.push(`  ${sanitizeForTerminal(line)}`);
   }
+  for (const action of view.actions ?? []) {
+    out.push(style.tone('info', `  → ${action.label}: ${action.command} ${action.text}`));
+  }
   if (view.footer) out.push(style.dim(view.footer));
   return out.join('\n');
 }
