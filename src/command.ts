@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { DownloadPort } from './downloads.js';
 import type { EngineClient } from './engine/engine-client.js';
 import type { RunbookLab } from './runbooks/runbooks.js';
+import type { MachineDriver } from './runbooks/types.js';
 import type { JobRecord, Risk, StepSpec } from './store/types.js';
 import type { Clock } from './time.js';
 import type { View } from './view.js';
@@ -70,6 +71,8 @@ export interface CommandContext {
   engine: EngineClient;
   /** Reads ISO sources (probe in plans, stream in jobs). */
   downloads: DownloadPort;
+  /** The lab's machines: read-only checks in plans (runbook steps run in jobs). */
+  machines: MachineDriver;
   jobs: JobsPort;
   clock: Clock;
   signal?: AbortSignal | undefined;

@@ -344,6 +344,7 @@ export class Labops {
       lab: this.options.lab,
       engine: this.options.engine,
       downloads: this.options.downloads,
+      machines: this.options.machines,
       jobs: this.jobs,
       clock: this.options.clock,
       signal,
