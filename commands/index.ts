@@ -5,7 +5,7 @@ import { hostCommand, hostSteps } from './host.js';
 import { isoCommand, isoSteps } from './iso.js';
 import { labCommand } from './lab/index.js';
 import { resetSteps } from './lab/reset.js';
-import { storageCommand, storageSteps } from './storage.js';
+import { storageCommand, storageSteps } from './storage/index.js';
 
 /** Every slash command labops answers, in the order help lists them (the manifest lists the same). */
 export function createRegistry(): CommandRegistry {

@@ -36,6 +36,8 @@ export interface LabopsErrorOptions {
   status?: number | undefined;
   /** Extra user-safe detail (the engine's fault detail, a list of problems). */
   details?: readonly string[] | undefined;
+  /** Commands that fix the problem, offered as buttons (Slack) or lines to type (shell). */
+  actions?: readonly { label: string; command: string; text: string }[] | undefined;
 }
 
 export class LabopsError extends Error {
@@ -44,6 +46,7 @@ export class LabopsError extends Error {
   readonly hint: string | undefined;
   readonly status: number | undefined;
   readonly details: readonly string[];
+  readonly actions: readonly { label: string; command: string; text: string }[];
 
   constructor(code: ErrorCode, message: string, options: LabopsErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -51,6 +54,7 @@ export class LabopsError extends Error {
     this.hint = options.hint;
     this.status = options.status;
     this.details = options.details ?? [];
+    this.actions = options.actions ?? [];
   }
 
   /** Errors the user was told about, as opposed to bugs. */

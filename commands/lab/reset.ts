@@ -5,7 +5,7 @@ import { LabopsError } from '../../src/errors.js';
 import { defineStep } from '../../src/jobs/steps.js';
 import type { StepSpec } from '../../src/store/types.js';
 import { findDataCenterId } from '../lab-state.js';
-import { readDomains } from '../storage.js';
+import { isAttached, readDomains } from '../storage/domains.js';
 
 interface LabState {
   hosts: Host[];
@@ -24,10 +24,6 @@ async function readLabState(ctx: CommandContext): Promise<LabState> {
   const disks = await Promise.all(extra.map((vm) => ctx.engine.listVmDisks(vm.id, { signal: ctx.signal })));
   const vmDisks = new Map(extra.map((vm, i) => [vm.name, (disks[i] ?? []).map((d) => d.name ?? d.id)]));
   return { hosts, vms, domains, vmDisks };
-}
-
-function isAttached(d: StorageDomain): boolean {
-  return d.dataCenterIds.length > 0 && d.status !== 'unattached';
 }
 
 /**

@@ -51,6 +51,7 @@ export function renderError(error: LabopsError, style: Style): string {
   return [
     style.tone(error.code === 'USAGE' ? 'warn' : 'bad', `✘ ${first}`),
     ...rest.map((l) => `  ${l}`),
+    ...error.actions.map((a) => style.tone('info', `  → ${a.label}: ${a.command} ${a.text}`)),
   ].join('\n');
 }
 

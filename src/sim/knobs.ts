@@ -28,7 +28,8 @@ export function createKnobs(
     if (!found) throw new LabopsError('NOT_FOUND', `The simulated lab has no export ${path}.`);
     return found;
   };
-  const vdsm = { uid: 36, gid: 36, mode: 0o755 };
+  // What vdsm leaves in a setgid export: 36:36, and directories inherit the setgid bit.
+  const vdsm = { uid: 36, gid: 36, mode: 0o2755 };
 
   return {
     setLatency: (ms) => server.setLatency(ms),
@@ -39,6 +40,7 @@ export function createKnobs(
     leaveStaleFiles(exportPath) {
       const owner = exportOwner(exportPath);
       const base = `${normalizeExportPath(exportPath)}/${model.newId()}`;
+      owner.ensureDir(base, vdsm);
       owner.ensureDir(`${base}/dom_md`, vdsm);
       owner.writeFile(`${base}/dom_md/metadata`, 'CLASS=Data\nROLE=Regular\nVERSION=5\n', {
         ...vdsm,

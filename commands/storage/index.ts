@@ -1,52 +1,19 @@
 import { z } from 'zod';
-import { defineChange, defineCommand, defineRead, type Plan } from '../src/command.js';
-import type { Host, StorageDomain } from '../src/engine/types.js';
-import { LabopsError } from '../src/errors.js';
-import { defineStep, type StepContext } from '../src/jobs/steps.js';
-import type { StepSpec } from '../src/store/types.js';
-import { formatBytes, type View } from '../src/view.js';
-import { findDataCenterId, type LabReader } from './lab-state.js';
+import { defineChange, defineCommand, defineRead, type Plan } from '../../src/command.js';
+import type { Host, StorageDomain } from '../../src/engine/types.js';
+import { LabopsError } from '../../src/errors.js';
+import { defineStep, type StepContext } from '../../src/jobs/steps.js';
+import type { StepSpec } from '../../src/store/types.js';
+import { formatBytes, type View } from '../../src/view.js';
+import { attach, attachSteps } from './attach.js';
+import { findDomain, isAttached, readDomains } from './domains.js';
+import { clean, fixPermissions, prepare } from './machine-work.js';
 
 const domainName = z
   .string()
   .min(1)
   .max(64)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a storage domain name such as nfs-data');
-
-/** Every domain the engine knows, with its status in the data center when attached (§4.3). */
-export async function readDomains(ctx: LabReader): Promise<{ dcId: string; domains: StorageDomain[] }> {
-  const dcId = await findDataCenterId(ctx);
-  const [all, attached] = await Promise.all([
-    ctx.engine.listStorageDomains({ signal: ctx.signal }),
-    ctx.engine.listAttachedStorageDomains(dcId, { signal: ctx.signal }),
-  ]);
-  const inDc = new Map(attached.map((d) => [d.id, d]));
-  return {
-    dcId,
-    domains: all.map((d) => {
-      const here = inDc.get(d.id);
-      return here ? { ...d, status: here.status, isMaster: here.isMaster, dataCenterIds: [dcId] } : d;
-    }),
-  };
-}
-
-async function findDomain(
-  ctx: LabReader,
-  name: string,
-): Promise<{ dcId: string; domain: StorageDomain; all: StorageDomain[] }> {
-  const { dcId, domains } = await readDomains(ctx);
-  const domain = domains.find((d) => d.name === name);
-  if (!domain) {
-    throw new LabopsError('NOT_FOUND', `There is no storage domain "${name}".`, {
-      hint: `Domains: ${domains.map((d) => d.name).join(', ') || 'none'}. /storage status shows them.`,
-    });
-  }
-  return { dcId, domain, all: domains };
-}
-
-function isAttached(domain: StorageDomain): boolean {
-  return domain.dataCenterIds.length > 0 && domain.status !== 'unattached';
-}
 
 function describeDomain(d: StorageDomain): string {
   const where = d.storage.address && d.storage.path ? `  ${d.storage.address}:${d.storage.path}` : '';
@@ -248,8 +215,9 @@ function dependsOnDomains(domains: StorageDomain[]): Record<string, string> {
 
 export const storageCommand = defineCommand({
   name: 'storage',
-  summary: 'Storage domains: status, detach, remove',
-  subcommands: [status, detach, remove],
+  summary:
+    'Storage: domains and the NFS server — status, prepare, attach, detach, remove, clean, fix-permissions',
+  subcommands: [status, prepare, attach, detach, remove, clean, fixPermissions],
 });
 
 const DomainParams = z.object({ domain: z.string() });
@@ -260,6 +228,7 @@ async function domainInDc(ctx: StepContext, name: string): Promise<{ dcId: strin
 }
 
 export const storageSteps = [
+  ...attachSteps,
   defineStep({
     kind: 'storage.deactivate',
     params: DomainParams,

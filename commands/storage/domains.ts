@@ -1,0 +1,39 @@
+import type { StorageDomain } from '../../src/engine/types.js';
+import { LabopsError } from '../../src/errors.js';
+import { findDataCenterId, type LabReader } from '../lab-state.js';
+
+/** Every domain the engine knows, with its status in the data center when attached (§4.3). */
+export async function readDomains(ctx: LabReader): Promise<{ dcId: string; domains: StorageDomain[] }> {
+  const dcId = await findDataCenterId(ctx);
+  const [all, attached] = await Promise.all([
+    ctx.engine.listStorageDomains({ signal: ctx.signal }),
+    ctx.engine.listAttachedStorageDomains(dcId, { signal: ctx.signal }),
+  ]);
+  const inDc = new Map(attached.map((d) => [d.id, d]));
+  return {
+    dcId,
+    domains: all.map((d) => {
+      const here = inDc.get(d.id);
+      return here ? { ...d, status: here.status, isMaster: here.isMaster, dataCenterIds: [dcId] } : d;
+    }),
+  };
+}
+
+export async function findDomain(
+  ctx: LabReader,
+  name: string,
+): Promise<{ dcId: string; domain: StorageDomain; all: StorageDomain[] }> {
+  const { dcId, domains } = await readDomains(ctx);
+  const domain = domains.find((d) => d.name === name);
+  if (!domain) {
+    throw new LabopsError('NOT_FOUND', `There is no storage domain "${name}".`, {
+      hint: `Domains: ${domains.map((d) => d.name).join(', ') || 'none'}. /storage status shows them.`,
+    });
+  }
+  return { dcId, domain, all: domains };
+}
+
+/** Attached to a data center (the engine's global view has no status for it, §4.3). */
+export function isAttached(domain: StorageDomain): boolean {
+  return domain.dataCenterIds.length > 0 && domain.status !== 'unattached';
+}
