@@ -1,7 +1,8 @@
 import { CommandRegistry } from '../src/command.js';
 import type { StepDefinition } from '../src/jobs/steps.js';
 import { runbookSteps } from '../src/runbooks/job-steps.js';
-import { hostCommand, hostSteps } from './host.js';
+import { hostCommand, hostSteps } from './host/index.js';
+import { hostMachineSteps } from './host/machine-work.js';
 import { isoCommand, isoSteps } from './iso.js';
 import { labCommand } from './lab/index.js';
 import { resetSteps } from './lab/reset.js';
@@ -15,6 +16,7 @@ export function createRegistry(): CommandRegistry {
 /** Every kind of step a job may hold. */
 export const allSteps: readonly StepDefinition[] = [
   ...hostSteps,
+  ...hostMachineSteps,
   ...isoSteps,
   ...storageSteps,
   ...resetSteps,

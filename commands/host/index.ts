@@ -1,9 +1,16 @@
 import { z } from 'zod';
-import { type CommandContext, defineChange, defineCommand, defineRead, type Plan } from '../src/command.js';
-import type { Host, Vm } from '../src/engine/types.js';
-import { LabopsError } from '../src/errors.js';
-import { defineStep, type StepContext } from '../src/jobs/steps.js';
-import { formatBytes, type View } from '../src/view.js';
+import {
+  type CommandContext,
+  defineChange,
+  defineCommand,
+  defineRead,
+  type Plan,
+} from '../../src/command.js';
+import type { Host, Vm } from '../../src/engine/types.js';
+import { LabopsError } from '../../src/errors.js';
+import { defineStep, type StepContext } from '../../src/jobs/steps.js';
+import { formatBytes, type View } from '../../src/view.js';
+import { prepare, trust } from './machine-work.js';
 
 const hostArg = z
   .string()
@@ -332,8 +339,8 @@ const remove = defineChange({
 
 export const hostCommand = defineCommand({
   name: 'host',
-  summary: 'Hypervisors: status, maintenance, activation, adding and removing',
-  subcommands: [status, maintenance, activate, add, remove],
+  summary: 'Hypervisors: status, maintenance, activation, trust, preparation, adding and removing',
+  subcommands: [status, maintenance, activate, trust, prepare, add, remove],
 });
 
 async function verifyHostUp(ctx: StepContext, name: string): Promise<string> {
