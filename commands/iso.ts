@@ -4,8 +4,10 @@ import { requireIso9660 } from '../src/downloads.js';
 import type { StorageDomain } from '../src/engine/types.js';
 import { LabopsError } from '../src/errors.js';
 import { defineStep } from '../src/jobs/steps.js';
+import { planIsoIntoIsoDomain } from '../src/runbooks/runbooks.js';
 import { formatBytes, formatDuration, type View } from '../src/view.js';
 import { findDataCenterId } from './lab-state.js';
+import { planFromRunbook } from './storage/machine-work.js';
 
 const ISO_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,200}$/;
 const isoName = z.string().regex(ISO_NAME, 'must be a file name of letters, digits, ".", "_", "+" and "-"');
@@ -102,7 +104,8 @@ function chooseUploadDomain(domains: StorageDomain[], named: string | undefined)
 
 const upload = defineChange({
   name: 'upload',
-  summary: 'Upload an ISO from a URL into a data domain (streamed) or a 4.3 ISO domain',
+  summary:
+    'Upload an ISO from a URL into a data domain (streamed) or a 4.3 ISO domain (on the storage server)',
   usage: 'upload URL [--name NAME] [--domain DOMAIN]',
   examples: [
     '/iso upload https://mirror.example/AlmaLinux-9-latest-x86_64-minimal.iso',
@@ -148,15 +151,6 @@ const upload = defineChange({
       });
     }
     const domain = chooseUploadDomain(domains, args.domain);
-    if (domain.type === 'iso') {
-      throw new LabopsError(
-        'CONFLICT',
-        `${domain.name} is an ISO domain; uploads to ISO domains go through the storage server's runbook, which this lab cannot reach yet.`,
-        {
-          hint: 'Upload into a data domain instead (leave out --domain).',
-        },
-      );
-    }
     if (domain.status !== 'active') {
       throw new LabopsError(
         'CONFLICT',
@@ -169,6 +163,7 @@ const upload = defineChange({
         `${domain.name} has ${formatBytes(domain.availableBytes)} free; ${name} needs ${formatBytes(probe.sizeBytes)}.`,
       );
     }
+    if (domain.type === 'iso') return planIsoDomainUpload(ctx, domain, probe.url, name, probe.sizeBytes);
     return {
       summary: `Upload ${name} (${formatBytes(probe.sizeBytes)}) into ${domain.name}`,
       risk: 'change',
@@ -274,6 +269,52 @@ const attach = defineChange({
   },
 });
 
+/**
+ * Into a 4.3 ISO domain the way engine-iso-uploader did it (ovirt-api.md §5.1): the storage server
+ * downloads the file into the domain's image directory under a hidden name, owned 36:36, mode
+ * 0640, then renames it; the engine's cached file list is refreshed last.
+ */
+function planIsoDomainUpload(
+  ctx: CommandContext,
+  domain: StorageDomain,
+  url: string,
+  name: string,
+  sizeBytes: number,
+): Plan {
+  const exp = ctx.lab.storage.exports.find((e) => e.path === domain.storage.path);
+  if (!exp) {
+    throw new LabopsError(
+      'CONFLICT',
+      `${domain.name} lives on ${domain.storage.address}:${domain.storage.path}, which is not an export of this lab's storage server.`,
+      {
+        hint: 'Upload into a data domain instead (leave out --domain).',
+      },
+    );
+  }
+  const items = planIsoIntoIsoDomain(ctx.lab.runbook, { export: exp.name, domainId: domain.id, url, name });
+  return planFromRunbook(
+    items,
+    {
+      summary: `Upload ${name} (${formatBytes(sizeBytes)}) into the ISO domain ${domain.name}`,
+      risk: 'change',
+      impact: [
+        `${ctx.lab.storage.machine} downloads ${name} from ${new URL(url).host} into ${exp.path}, owned 36:36, mode 0640.`,
+        `The engine's file list of ${domain.name} is refreshed.`,
+      ],
+      locks: [`domain:${domain.name}`],
+      dependsOn: { [`domain ${domain.name}`]: domain.status ?? '?', [`iso ${name}`]: 'absent' },
+    },
+    [
+      {
+        kind: 'iso.refresh-files',
+        title: `Refresh the file list of ${domain.name}`,
+        params: { domain: domain.name, name },
+        shows: [`GET /storagedomains/{${domain.name}}/files?refresh=true`],
+      },
+    ],
+  );
+}
+
 export const isoCommand = defineCommand({
   name: 'iso',
   summary: 'ISO images: list, upload, attach to a VM',
@@ -289,6 +330,32 @@ const UploadParams = z.object({
 const CdParams = z.object({ vm: z.string(), fileId: z.string(), iso: z.string() });
 
 export const isoSteps = [
+  defineStep({
+    kind: 'iso.refresh-files',
+    params: z.object({ domain: z.string(), name: z.string() }),
+    async run(ctx, params) {
+      const dcId = await findDataCenterId(ctx);
+      const domain = (await ctx.engine.listAttachedStorageDomains(dcId, { signal: ctx.signal })).find(
+        (d) => d.name === params.domain,
+      );
+      if (!domain) throw new LabopsError('NOT_FOUND', `Storage domain ${params.domain} is gone.`);
+      await ctx.engine.listIsoDomainFiles(domain.id, true, { signal: ctx.signal });
+      return { status: 'ok' };
+    },
+    async verify(ctx, params) {
+      const dcId = await findDataCenterId(ctx);
+      const domain = (await ctx.engine.listAttachedStorageDomains(dcId, { signal: ctx.signal })).find(
+        (d) => d.name === params.domain,
+      );
+      const files = domain
+        ? await ctx.engine.listIsoDomainFiles(domain.id, false, { signal: ctx.signal })
+        : [];
+      if (!files.some((f) => f.name === params.name)) {
+        throw new LabopsError('CONFLICT', `The engine does not list ${params.name} in ${params.domain}.`);
+      }
+      return `${params.name} is listed in ${params.domain}`;
+    },
+  }),
   defineStep({
     kind: 'iso.upload',
     params: UploadParams,

@@ -94,6 +94,26 @@ describe('/iso upload into a data domain', () => {
   });
 });
 
+describe('/iso upload into the 4.3 ISO domain', () => {
+  it('has the storage server download it as the uploader did, and the engine lists it', async () => {
+    const planned = card(
+      await run(`upload ${source.url('/alma9.iso')} --domain nfs-iso --name CentOS-7.iso`),
+    );
+    expect(planned.plan.steps.map((s) => s.kind)).toEqual(['runbook.apply', 'iso.refresh-files']);
+    expect(planned.plan.steps[0]?.shows?.join(' ')).toContain('.CentOS-7.iso');
+    const job = await confirm({ kind: 'card', card: planned });
+    expect(job?.status, job?.error).toBe('succeeded');
+    expect(core.store.listSteps(planned.job.id).at(-1)?.endState).toBe('CentOS-7.iso is listed in nfs-iso');
+    const iso = await core.lab.client.findStorageDomain('nfs-iso');
+    const file = [...core.lab.sim.machines.get('storage')!.files].find(([path]) =>
+      path.endsWith(`/export/iso/${iso.id}/images/11111111-1111-1111-1111-111111111111/CentOS-7.iso`),
+    )?.[1];
+    expect(file).toMatchObject({ kind: 'file', uid: 36, gid: 36, mode: 0o640 });
+    const list = await run('list');
+    expect(list.kind === 'view' ? JSON.stringify(list.view) : '').toContain('CentOS-7.iso  nfs-iso');
+  });
+});
+
 describe('/iso attach', () => {
   it('boots a stopped VM once from an uploaded ISO', async () => {
     expect((await confirm(await run(`upload ${source.url('/alma9.iso')}`)))?.status).toBe('succeeded');
