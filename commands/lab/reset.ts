@@ -3,9 +3,12 @@ import { type CommandContext, defineChange, type Plan } from '../../src/command.
 import type { Host, StorageDomain, Vm } from '../../src/engine/types.js';
 import { LabopsError } from '../../src/errors.js';
 import { defineStep } from '../../src/jobs/steps.js';
+import { toStepSpecs } from '../../src/runbooks/job-steps.js';
+import { planStorageClean, planStorageFixPermissions } from '../../src/runbooks/runbooks.js';
 import type { StepSpec } from '../../src/store/types.js';
 import { findDataCenterId } from '../lab-state.js';
 import { isAttached, readDomains } from '../storage/domains.js';
+import { RUNBOOK_STEP_TIMEOUT_MS } from '../storage/machine-work.js';
 
 interface LabState {
   hosts: Host[];
@@ -27,10 +30,12 @@ async function readLabState(ctx: CommandContext): Promise<LabState> {
 }
 
 /**
- * The reset of design.md, planned from the current state: baseline hosts up, baseline domains
- * attached and active (so a master stays), extra VMs removed with their disks (or only stopped),
- * extra domains out in the engine's order and removed with format. Steps that find their work done
- * report ok, so a second reset after a failure finishes the job.
+ * The reset of design.md, planned from the current state, in the order that keeps the engine
+ * happy: baseline hosts up; extra VMs out (or stopped); extra domains out in the engine's order
+ * (ISO first, an extra master only once a baseline data domain can take the role); leftovers of
+ * earlier domains cleaned from the exports of missing baseline domains, ownership fixed; baseline
+ * domains attached and active. Steps that find their work done report ok, so a second reset after
+ * a failure finishes the job.
  */
 export async function planReset(ctx: CommandContext, keepVms: boolean): Promise<Plan> {
   const { baseline, storage } = ctx.lab;
@@ -40,6 +45,7 @@ export async function planReset(ctx: CommandContext, keepVms: boolean): Promise<
   const warnings: string[] = [];
   const dependsOn: Record<string, string> = {};
 
+  // 1. Baseline hosts up: storage work needs an up host.
   for (const name of baseline.hosts) {
     const host = state.hosts.find((h) => h.name === name);
     dependsOn[`host ${name}`] = host?.status ?? 'absent';
@@ -56,23 +62,7 @@ export async function planReset(ctx: CommandContext, keepVms: boolean): Promise<
     });
   }
 
-  for (const wanted of baseline.storageDomains) {
-    const domain = state.domains.find((d) => d.name === wanted.name);
-    dependsOn[`domain ${wanted.name}`] = domain ? (domain.status ?? 'attached') : 'absent';
-    if (!domain)
-      impact.push(`${wanted.name}: added on ${storage.address}:${wanted.exportPath}, attached and activated`);
-    else if (domain.status !== 'active') impact.push(`${wanted.name}: ${domain.status ?? '?'} → active`);
-    steps.push({
-      kind: 'storage.ensure-active',
-      title: `Make sure ${wanted.name} is attached and active`,
-      params: { domain: wanted.name, type: wanted.type, address: storage.address, path: wanted.exportPath },
-      shows: [
-        `POST /storagedomains (${wanted.name}, nfs ${storage.address}:${wanted.exportPath}) when missing`,
-        `POST /datacenters/{dc}/storagedomains when unattached; …/activate when inactive`,
-      ],
-    });
-  }
-
+  // 2. Extra VMs, with their disks (each named), or only stopped with --keep-vms.
   const extraVms = state.vms
     .filter((vm) => !baseline.vms.includes(vm.name))
     .sort((a, b) => a.name.localeCompare(b.name));
@@ -95,48 +85,84 @@ export async function planReset(ctx: CommandContext, keepVms: boolean): Promise<
     });
   }
 
+  // 3. Extra domains, ISO/export ones first (an active one keeps the master from deactivating, §2.4).
+  //    An extra master waits until a baseline data domain is active to take the role (§4.5).
   const wantedNames = new Set(baseline.storageDomains.map((d) => d.name));
-  const baselineData = baseline.storageDomains.some((d) => d.type === 'data');
+  const baselineDataActive = state.domains.some(
+    (d) => wantedNames.has(d.name) && d.type === 'data' && d.status === 'active',
+  );
   const extras = state.domains
     .filter((d) => !wantedNames.has(d.name))
-    .sort((a, b) => {
-      // ISO/export domains leave first: an active one keeps the master from deactivating (§2.4).
-      if (a.type !== b.type) return a.type === 'data' ? 1 : -1;
-      return a.name.localeCompare(b.name);
-    });
+    .sort((a, b) => (a.type !== b.type ? (a.type === 'data' ? 1 : -1) : a.name.localeCompare(b.name)));
+  const deferred: StorageDomain[] = [];
   for (const domain of extras) {
     dependsOn[`domain ${domain.name}`] = `${domain.status ?? 'attached'}${domain.isMaster ? ', master' : ''}`;
-    if (domain.isMaster && !baselineData) {
-      warnings.push(
-        `${domain.name} is the master and the baseline has no data domain to take its place: it stays.`,
-      );
+    if (domain.isMaster && !baselineDataActive) {
+      if (baseline.storageDomains.some((d) => d.type === 'data')) deferred.push(domain);
+      else
+        warnings.push(
+          `${domain.name} is the master and the baseline has no data domain to take its place: it stays.`,
+        );
       continue;
     }
     impact.push(
       `${domain.name}: removed with its files (${domain.type}${domain.isMaster ? ', master — the role moves to a baseline domain' : ''})`,
     );
-    if (isAttached(domain)) {
-      if (domain.status !== 'maintenance') {
-        steps.push({
-          kind: 'storage.deactivate',
-          title: `Put ${domain.name} into maintenance`,
-          params: { domain: domain.name },
-          shows: [`POST /datacenters/{dc}/storagedomains/{${domain.name}}/deactivate`],
-        });
-      }
-      steps.push({
-        kind: 'storage.detach',
-        title: `Detach ${domain.name}`,
-        params: { domain: domain.name },
-        shows: [`DELETE /datacenters/{dc}/storagedomains/{${domain.name}}`],
-      });
-    }
+    steps.push(...removalSteps(domain));
+  }
+
+  // 4. Exports of missing baseline domains: files of an earlier domain are cleaned (FAQ 1) once no
+  //    domain of the engine lives there any more; then every export is given back to vdsm (FAQ 3).
+  const missing = baseline.storageDomains.filter((w) => !state.domains.some((d) => d.name === w.name));
+  const io = { signal: ctx.signal ?? new AbortController().signal, output: () => undefined };
+  for (const wanted of missing) {
+    const exp = storage.exports.find((e) => e.path === wanted.exportPath);
+    if (!exp || state.domains.some((d) => d.storage.path === exp.path)) continue;
+    const listing = await ctx.machines.inspect(storage.machine, { type: 'dir-empty', path: exp.path }, io);
+    if (!listing.found?.length) continue;
+    impact.push(
+      `${exp.path}: ${listing.found.length} leftover entr${listing.found.length === 1 ? 'y' : 'ies'} removed before ${wanted.name} is added`,
+    );
+    steps.push(
+      ...toStepSpecs(
+        planStorageClean(ctx.lab.runbook, { export: exp.name, entries: listing.found, domainPaths: [] }),
+        {
+          timeoutMs: RUNBOOK_STEP_TIMEOUT_MS,
+        },
+      ),
+    );
+  }
+  steps.push(
+    ...toStepSpecs(planStorageFixPermissions(ctx.lab.runbook), { timeoutMs: RUNBOOK_STEP_TIMEOUT_MS }),
+  );
+
+  // 5. Baseline domains attached and active, data first (an ISO domain needs an active master).
+  const wantedDomains = [...baseline.storageDomains].sort((a, b) =>
+    a.type === b.type ? 0 : a.type === 'data' ? -1 : 1,
+  );
+  for (const wanted of wantedDomains) {
+    const domain = state.domains.find((d) => d.name === wanted.name);
+    dependsOn[`domain ${wanted.name}`] = domain ? (domain.status ?? 'attached') : 'absent';
+    if (!domain)
+      impact.push(`${wanted.name}: added on ${storage.address}:${wanted.exportPath}, attached and activated`);
+    else if (domain.status !== 'active') impact.push(`${wanted.name}: ${domain.status ?? '?'} → active`);
     steps.push({
-      kind: 'storage.remove',
-      title: `Remove ${domain.name} (format)`,
-      params: { domain: domain.name, format: true },
-      shows: [`DELETE /storagedomains/{${domain.name}}?host={an up host}&format=true`],
+      kind: 'storage.ensure-active',
+      title: `Make sure ${wanted.name} is attached and active`,
+      params: { domain: wanted.name, type: wanted.type, address: storage.address, path: wanted.exportPath },
+      shows: [
+        `POST /storagedomains (${wanted.name}, nfs ${storage.address}:${wanted.exportPath}) when missing`,
+        `POST /datacenters/{dc}/storagedomains when unattached; …/activate when inactive`,
+      ],
     });
+  }
+
+  // 6. The extra master last: a baseline data domain is active now to take the role.
+  for (const domain of deferred) {
+    impact.push(
+      `${domain.name}: removed with its files (data, master — the role moves to a baseline domain)`,
+    );
+    steps.push(...removalSteps(domain));
   }
 
   if (impact.length === 0) impact.push('The lab already matches its baseline; every step will report ok.');
@@ -151,6 +177,34 @@ export async function planReset(ctx: CommandContext, keepVms: boolean): Promise<
     dependsOn,
     steps,
   };
+}
+
+/** An extra domain out of the lab in the engine's order: maintenance, detach, remove with format (§4.5). */
+function removalSteps(domain: StorageDomain): StepSpec[] {
+  const steps: StepSpec[] = [];
+  if (isAttached(domain)) {
+    if (domain.status !== 'maintenance') {
+      steps.push({
+        kind: 'storage.deactivate',
+        title: `Put ${domain.name} into maintenance`,
+        params: { domain: domain.name },
+        shows: [`POST /datacenters/{dc}/storagedomains/{${domain.name}}/deactivate`],
+      });
+    }
+    steps.push({
+      kind: 'storage.detach',
+      title: `Detach ${domain.name}`,
+      params: { domain: domain.name },
+      shows: [`DELETE /datacenters/{dc}/storagedomains/{${domain.name}}`],
+    });
+  }
+  steps.push({
+    kind: 'storage.remove',
+    title: `Remove ${domain.name} (format)`,
+    params: { domain: domain.name, format: true },
+    shows: [`DELETE /storagedomains/{${domain.name}}?host={an up host}&format=true`],
+  });
+  return steps;
 }
 
 export const reset = defineChange({

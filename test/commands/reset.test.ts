@@ -101,34 +101,41 @@ describe('/lab reset', () => {
     });
     const first = await reset();
     expect(first.job.status).toBe('failed');
-    expect(first.planned.job.steps.map((s) => s.title)).toEqual([
+    const titles = first.planned.job.steps.map((s) => s.title);
+    expect(titles.slice(0, 6)).toEqual([
       'Make sure hyper1 is up',
       'Make sure hyper2 is up',
-      'Make sure nfs-data is attached and active',
-      'Make sure nfs-iso is attached and active',
       expect.stringMatching(/^Remove scratch1 and its disks /),
       'Put spare into maintenance',
       'Detach spare',
       'Remove spare (format)',
     ]);
-    expect(first.steps.map((s) => s.status)).toEqual([
-      'ok',
-      'changed',
-      'ok',
-      'changed',
-      'changed',
-      'changed',
-      'changed',
-      'failed',
+    // Ownership of every export is checked before the baseline domains come back, data first.
+    expect(
+      titles.slice(6, -2).every((t) => t.startsWith('/export/') || t.startsWith('Everything in /export/')),
+    ).toBe(true);
+    expect(titles.slice(-2)).toEqual([
+      'Make sure nfs-data is attached and active',
+      'Make sure nfs-iso is attached and active',
     ]);
-    expect(first.job.error).toContain('Step 8 (Remove spare (format)) failed');
+    const statuses = first.steps.map((s) => s.status);
+    expect(statuses.slice(0, 6)).toEqual(['ok', 'changed', 'changed', 'changed', 'changed', 'failed']);
+    expect(statuses.slice(6).every((s) => s === 'skipped')).toBe(true);
+    expect(first.job.error).toContain('Step 6 (Remove spare (format)) failed');
     expect(first.job.error).toContain('Already changed: "Make sure hyper2 is up"');
     expect(core.store.listLocks()).toEqual([]);
 
     const second = await reset();
     expect(second.job.status, second.job.error).toBe('succeeded');
-    expect(second.planned.job.steps.map((s) => s.title).slice(-1)).toEqual(['Remove spare (format)']);
-    expect(second.steps.slice(0, 4).map((s) => s.status)).toEqual(['ok', 'ok', 'ok', 'ok']);
+    const done = second.steps.filter(
+      (s) => s.title.startsWith('Make sure hyper') || s.title.includes('/export/'),
+    );
+    expect(done.length).toBeGreaterThan(4);
+    expect(done.every((s) => s.status === 'ok')).toBe(true);
+    expect(second.steps.find((s) => s.title === 'Remove spare (format)')?.status).toBe('changed');
+    expect(second.steps.find((s) => s.title === 'Make sure nfs-iso is attached and active')?.status).toBe(
+      'changed',
+    );
 
     const { client } = core.lab;
     expect((await client.listHosts()).every((h) => h.status === 'up')).toBe(true);
@@ -140,6 +147,28 @@ describe('/lab reset', () => {
       ['nfs-iso', 'active'],
     ]);
     expect((await client.listStorageDomains()).map((d) => d.name).sort()).toEqual(['nfs-data', 'nfs-iso']);
+  });
+
+  it('brings back a baseline domain removed without format: its export is cleaned first (FAQ 1)', async () => {
+    const { client } = core.lab;
+    const [dc] = await client.listDataCenters();
+    const iso = await client.findStorageDomain('nfs-iso');
+    await client.deactivateStorageDomain(dc!.id, iso.id);
+    await client.waitForStorageDomainStatus(dc!.id, iso.id, ['maintenance']);
+    await client.detachStorageDomain(dc!.id, iso.id);
+    await client.waitForStorageDomainStatus(dc!.id, iso.id, ['unattached']);
+    await client.removeStorageDomain(iso.id, { hostName: 'hyper1' });
+    const { planned, job, steps } = await reset();
+    expect(planned.plan.impact.join('\n')).toMatch(
+      /\/export\/iso: \d+ leftover entr(y|ies) removed before nfs-iso is added/,
+    );
+    expect(job.status, job.error).toBe('succeeded');
+    expect(steps.find((s) => s.title.startsWith('Remove ') && s.title.includes('/export/iso/'))?.status).toBe(
+      'changed',
+    );
+    expect((await client.listAttachedStorageDomains(dc!.id)).find((d) => d.name === 'nfs-iso')?.status).toBe(
+      'active',
+    );
   });
 
   it('holds the lab lock: nothing else can be asked while the card waits', async () => {
