@@ -56,7 +56,7 @@ export function renderError(error: LabopsError, style: Style): string {
 }
 
 const RISK_NEEDS: Record<string, string> = {
-  change: 'the requester confirms',
+  change: "the requester's confirmation",
   destructive: 'one approver other than the requester',
   critical: 'two approvers other than the requester',
 };
