@@ -36,6 +36,8 @@ const REQUESTS = 500;
 const WARMUPS = 50;
 /** The 500 requests of each side are sent in rounds of 100, alternating. */
 const ROUNDS = 5;
+/** Whole 500-request measurements; the median one is reported. */
+const TRIALS = 3;
 const CONCURRENCY = 50;
 const JOB_STEPS = 20;
 const JOB_MS = 60_000;
@@ -163,20 +165,27 @@ export async function runSlackBench(options: { acksOnly?: boolean } = {}): Promi
     await adapter.idle();
     // Rounds, bot and baseline in turn, so that a shared machine's drift hits both alike; the bot's
     // work after its acks finishes before the baseline's round, so it never slows the baseline.
-    const botTimes: number[] = [];
-    const bareTimes: number[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      botTimes.push(...(await load(botUrl, REQUESTS / ROUNDS, CONCURRENCY, responseUrl)));
-      await adapter.idle();
-      bareTimes.push(...(await load(bare.url, REQUESTS / ROUNDS, CONCURRENCY, responseUrl)));
+    // Three whole trials of 500 each; the trial with the median ratio is reported, because one p99
+    // of 500 is the 5th-worst sample and a single GC pause or neighbour decides it.
+    const trials: { ackP99: number; bareP99: number; ratio: number }[] = [];
+    for (let trial = 0; trial < TRIALS; trial++) {
+      const botTimes: number[] = [];
+      const bareTimes: number[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        botTimes.push(...(await load(botUrl, REQUESTS / ROUNDS, CONCURRENCY, responseUrl)));
+        await adapter.idle();
+        bareTimes.push(...(await load(bare.url, REQUESTS / ROUNDS, CONCURRENCY, responseUrl)));
+      }
+      const ackP99 = percentile(botTimes, 99);
+      const bareP99 = percentile(bareTimes, 99);
+      trials.push({ ackP99, bareP99, ratio: ackP99 / Math.max(bareP99, 0.001) });
     }
-    const ackP99 = percentile(botTimes, 99);
-    const bareP99 = percentile(bareTimes, 99);
-
+    const middle = [...trials].sort((a, b) => a.ratio - b.ratio)[Math.floor(TRIALS / 2)]!;
     const acks = {
-      ack_p99_ms: round(ackP99),
-      ack_p99_bare_ms: round(bareP99),
-      ack_p99_ratio: round(ackP99 / Math.max(bareP99, 0.001)),
+      ack_p99_ms: round(middle.ackP99),
+      ack_p99_bare_ms: round(middle.bareP99),
+      ack_p99_ratio: round(middle.ratio),
+      ack_p99_ratio_worst_trial: round(Math.max(...trials.map((t) => t.ratio))),
     };
     if (options.acksOnly) return acks;
 
