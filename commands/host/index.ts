@@ -214,16 +214,18 @@ const activate = defineChange({
     if (host.status === 'up') {
       throw new LabopsError('CONFLICT', `${host.name} is already up.`, { hint: 'Nothing to do.' });
     }
-    if (host.status === 'preparing_for_maintenance') {
-      throw new LabopsError('CONFLICT', `${host.name} is still going into maintenance.`, {
-        hint: 'Wait until it reaches maintenance (VMs pinned to it keep it there), then activate it.',
-      });
-    }
+    // Activating a host stuck in preparing_for_maintenance (a pinned VM) cancels the maintenance,
+    // as the engine's portal does; the VMs that did not move stay where they are (§3.4).
+    const stuck = host.status === 'preparing_for_maintenance';
     return {
-      summary: `Activate ${host.name}`,
+      summary: stuck ? `Cancel ${host.name}'s maintenance and bring it back up` : `Activate ${host.name}`,
       risk: 'change',
       riskReasons: [],
-      impact: [`${host.name}: ${host.status} → up; the engine schedules VMs on it again.`],
+      impact: [
+        stuck
+          ? `${host.name}: preparing_for_maintenance → up; the maintenance is cancelled, VMs still on it stay.`
+          : `${host.name}: ${host.status} → up; the engine schedules VMs on it again.`,
+      ],
       warnings: [],
       blockers: [],
       locks: [`host:${host.name}`],

@@ -4,6 +4,7 @@ import type { DataCenter, StorageDomain } from '../../src/engine/types.js';
 import type { JobRecord } from '../../src/store/types.js';
 import { formatBytes, type View } from '../../src/view.js';
 import { findDataCenterId } from '../lab-state.js';
+import { doctor } from './doctor.js';
 import { reset } from './reset.js';
 
 async function readDomains(ctx: CommandContext): Promise<{ dc: DataCenter; domains: StorageDomain[] }> {
@@ -148,6 +149,6 @@ const audit = defineRead({
 
 export const labCommand = defineCommand({
   name: 'lab',
-  summary: 'The whole lab: status, reset, jobs, cancel, audit',
-  subcommands: [status, reset, jobs, cancel, audit],
+  summary: 'The whole lab: status, doctor, reset, jobs, cancel, audit',
+  subcommands: [status, doctor, reset, jobs, cancel, audit],
 });

@@ -19,6 +19,7 @@ import { registerApprovalClicks } from './listeners/approval-click.js';
 import { registerHomeRefresh } from './listeners/home-refresh.js';
 import { registerJobCancel } from './listeners/job-cancel.js';
 import { registerSlashCommands } from './listeners/slash-command.js';
+import { registerViewRun } from './listeners/view-run.js';
 import { Outbox } from './outbox.js';
 import { renderHome } from './render-home.js';
 import { createBoltLogger, createWebClient, toSlackError, type WebClient } from './web.js';
@@ -213,6 +214,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       registerSlashCommands(app, deps);
       registerApprovalClicks(app, deps);
       registerJobCancel(app, deps);
+      registerViewRun(app, deps);
       registerHomeRefresh(app, deps);
       registerAppHomeOpened(app, deps);
       reporter.start();

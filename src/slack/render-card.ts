@@ -22,6 +22,8 @@ export const ACTION = {
   deny: 'approval:deny',
   cancel: 'job:cancel',
   refreshHome: 'home:refresh',
+  /** A command a view offers (a doctor's fix), run as the clicker: see listeners/view-run.ts. */
+  runView: 'view:run',
 } as const;
 
 export interface CardInput {

@@ -1,7 +1,9 @@
 import { formatError, type LabopsError } from '../errors.js';
-import type { Tone, View } from '../view.js';
+import type { Tone, View, ViewAction } from '../view.js';
 import {
+  actions,
   type Block,
+  button,
   codeSection,
   context,
   fallback,
@@ -12,6 +14,7 @@ import {
   section,
 } from './blocks.js';
 import { escapeText, truncate } from './mrkdwn.js';
+import { ACTION } from './render-card.js';
 
 /** A mark per tone, so the state reads at a glance on a phone (state first, design.md). */
 export const TONE_MARK: Record<Tone, string> = { ok: '✅', warn: '⚠️', bad: '❌', info: 'ℹ️' };
@@ -73,9 +76,35 @@ export function renderView(view: View, options: RenderViewOptions = {}): Message
       blocks.push(section(`${heading}${body.join('\n') || ' '}`));
     }
   });
+  blocks.push(...renderViewActions(view.actions ?? []));
   if (view.footer) blocks.push(context([escapeText(view.footer)]));
   const state = view.state ? ` — ${view.state.text}` : '';
   return { text: fallback(`${view.title}${state}`), blocks: fitBlocks(blocks) };
+}
+
+/** The value of a `view:run` button: the command and its text, as JSON. */
+export function encodeViewAction(action: ViewAction): string {
+  return JSON.stringify({ command: action.command, text: action.text });
+}
+
+/**
+ * A view's actions as buttons that run the command as the clicker (listeners/view-run.ts), each in
+ * its own actions block: Slack wants action ids unique within a block, and every one is `view:run`.
+ * An action whose value would not fit a button (2000 characters) is shown as the line to type.
+ */
+function renderViewActions(viewActions: readonly ViewAction[]): Block[] {
+  const blocks: Block[] = [];
+  const typed: string[] = [];
+  for (const action of viewActions) {
+    const value = encodeViewAction(action);
+    if (value.length > LIMITS.buttonValue) {
+      typed.push(`${escapeText(action.label)}: \`${escapeText(`${action.command} ${action.text}`)}\``);
+      continue;
+    }
+    blocks.push(actions([button({ actionId: ACTION.runView, text: action.label, value })]));
+  }
+  if (typed.length) blocks.push(context([truncate(`Type: ${typed.join(' · ')}`, LIMITS.sectionText)]));
+  return blocks;
 }
 
 /** A refused or failed command: what went wrong, every detail, and how to fix it. */
@@ -88,6 +117,8 @@ export function renderErrorMessage(error: LabopsError, note?: string): MessageCo
     blocks.push(section(error.details.map((d) => `• ${escapeText(d)}`).join('\n')));
   }
   if (error.hint) blocks.push(section(`_${escapeText(truncate(error.hint, LIMITS.sectionText - 10))}_`));
+  // A refusal that names its fixes (a failed pre-check of /storage attach) offers them as buttons too.
+  blocks.push(...renderViewActions(error.actions));
   return { text: fallback(formatError(error).split('\n')[0] ?? error.message), blocks: fitBlocks(blocks) };
 }
 

@@ -10,7 +10,7 @@ import type { StepDefinition } from '../../src/jobs/steps.js';
 import { labInfoFromSimulator } from '../../src/lab-info.js';
 import { Labops } from '../../src/labops.js';
 import { createSilentLogger } from '../../src/log.js';
-import { createUnreachableMachines } from '../../src/runbooks/types.js';
+import { createSimDriver } from '../../src/runbooks/sim-driver.js';
 import { createSlackAdapter, type SlackAdapter, type SlackTiming } from '../../src/slack/adapter.js';
 import { SLACK_LIMITS, scaleLimits } from '../../src/slack/limits.js';
 import { openStore } from '../../src/store/sqlite-store.js';
@@ -232,7 +232,7 @@ export async function startSlackHarness(options: SlackHarnessOptions): Promise<S
     store,
     engine: lab.client,
     downloads,
-    machines: createUnreachableMachines('runbooks are not wired yet'),
+    machines: createSimDriver(lab.sim),
     lab: labInfoFromSimulator(lab.sim),
     policy,
     clock: () => Date.now(),

@@ -1,4 +1,4 @@
-import type { App, RespondFn, SlashCommand } from '@slack/bolt';
+import type { App, RespondFn } from '@slack/bolt';
 import { LabopsError } from '../../errors.js';
 import type { MessageContent } from '../blocks.js';
 import { createCaller, type SlackDeps } from '../deps.js';
@@ -31,7 +31,14 @@ export function registerSlashCommands(app: App, deps: SlackDeps): void {
       // Tracked before the ack is awaited, so the work is known to be pending from the first byte.
       deps.track(async () => {
         await acked;
-        await handleCommand(deps, body, respond);
+        const request = {
+          command: body.command,
+          text: body.text ?? '',
+          userId: body.user_id,
+          channelId: body.channel_id,
+          triggerId: body.trigger_id,
+        };
+        await answerCommand(deps, request, respond);
       });
     });
   }
@@ -50,10 +57,28 @@ async function reply(deps: SlackDeps, respond: RespondFn, content: MessageConten
   }
 }
 
-async function handleCommand(deps: SlackDeps, body: SlashCommand, respond: RespondFn): Promise<void> {
-  const { text, share } = stripShare(body.text ?? '');
-  const caller = await createCaller(deps, body.user_id, body.channel_id);
-  const result = await deps.labops.dispatch({ command: body.command, text, caller });
+/** A command to run for a Slack user, typed or clicked (a view's button, listeners/view-run.ts). */
+export interface CommandRequest {
+  /** `/storage` */
+  command: string;
+  text: string;
+  userId: string;
+  channelId: string;
+  triggerId: string;
+}
+
+/**
+ * Runs a command as the user and answers as a slash command does: a view or an error only to the
+ * user (or shared with `--share`), a card in the channel (by DM when the bot is not there).
+ */
+export async function answerCommand(
+  deps: SlackDeps,
+  request: CommandRequest,
+  respond: RespondFn,
+): Promise<void> {
+  const { text, share } = stripShare(request.text);
+  const caller = await createCaller(deps, request.userId, request.channelId);
+  const result = await deps.labops.dispatch({ command: request.command, text, caller });
   if (result.kind === 'error') {
     await reply(deps, respond, renderErrorMessage(result.error));
     return;
@@ -66,12 +91,12 @@ async function handleCommand(deps: SlackDeps, body: SlashCommand, respond: Respo
       await reply(deps, respond, renderView(result.view, { ...options, note: undefined }));
       return;
     }
-    const message = deps.outbox.message(`share:${body.trigger_id}`, {
-      channel: body.channel_id,
+    const message = deps.outbox.message(`share:${request.triggerId}`, {
+      channel: request.channelId,
       lane: 'progress',
       priority: 2,
     });
-    message.set(renderView(result.view, { ...options, note: `shared by <@${body.user_id}>` }), {
+    message.set(renderView(result.view, { ...options, note: `shared by <@${request.userId}>` }), {
       final: true,
     });
     try {
@@ -85,7 +110,7 @@ async function handleCommand(deps: SlackDeps, body: SlashCommand, respond: Respo
     return;
   }
   try {
-    const placement = await deps.reporter.postCard(result.card, body.user_id);
+    const placement = await deps.reporter.postCard(result.card, request.userId);
     if (placement.movedToDm) {
       await reply(
         deps,
