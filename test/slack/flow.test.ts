@@ -181,6 +181,10 @@ describe('the manifest', () => {
       expect(c.url, 'Socket Mode needs no request URL').toBeUndefined();
     }
     expect(manifest.settings.socket_mode_enabled).toBe(true);
+    // The file is exactly what `npm run manifest` prints: descriptions and hints never drift.
+    const { buildManifest } = await import('../../src/slack/manifest.js');
+    const built = buildManifest(createRegistry(), { httpUrl: undefined }) as typeof manifest;
+    expect(manifest.features.slash_commands).toEqual(built.features.slash_commands);
   });
 
   it('asks for exactly the scopes of the Web API methods the Slack tests used', async () => {
