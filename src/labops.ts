@@ -431,6 +431,16 @@ export class Labops {
       const approval = store.getApprovalForJob(id);
       if (approval) store.closeApproval(approval.id, 'void', clock());
       store.releaseLocks(id);
+      // The card must lose its buttons wherever it is shown: announce it like any void card.
+      const closed = approval ? store.getApproval(approval.id) : undefined;
+      if (closed) {
+        this.bus.emit({
+          type: 'approval:voided',
+          approval: closed,
+          job: store.getJob(id)!,
+          changes: [`cancelled by ${by}`],
+        });
+      }
       store.appendAudit({
         at: clock(),
         type: 'job:cancelled',

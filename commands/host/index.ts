@@ -9,6 +9,8 @@ import {
 import type { Host, Vm } from '../../src/engine/types.js';
 import { LabopsError } from '../../src/errors.js';
 import { defineStep, type StepContext } from '../../src/jobs/steps.js';
+import { toStepSpecs } from '../../src/runbooks/job-steps.js';
+import type { StepSpec } from '../../src/store/types.js';
 import { formatBytes, type View } from '../../src/view.js';
 import { prepare, trust } from './machine-work.js';
 
@@ -248,19 +250,45 @@ const addressArg = z
   .max(253)
   .regex(/^[A-Za-z0-9][A-Za-z0-9.:-]*$/, 'must be a host name or an IP address such as hyper3.abc.local');
 
+/** The runbook step that puts the engine's SSH key in root's authorized_keys on a lab machine. */
+async function planEngineKey(ctx: CommandContext, machine: string): Promise<StepSpec[]> {
+  if (!ctx.lab.runbook.hosts.some((h) => h.name === machine)) {
+    throw new LabopsError(
+      'NOT_FOUND',
+      `--install-key needs ${machine} to be a host of lab.yml, which labops reaches over SSH.`,
+      {
+        hint: `Add ${machine} under hosts in lab.yml (and /host trust ${machine}), or install the key yourself.`,
+      },
+    );
+  }
+  const key = await ctx.engine.getEngineSshPublicKey({ signal: ctx.signal });
+  return toStepSpecs([
+    {
+      machine,
+      step: { type: 'install-key', path: ctx.lab.runbook.paths.authorized_keys, key },
+      title: `The engine's SSH key in ${ctx.lab.runbook.paths.authorized_keys} on ${machine}`,
+    },
+  ]);
+}
+
 const add = defineChange({
   name: 'add',
   summary: "Add a hypervisor to the cluster with the engine's SSH key and wait until it is up",
-  usage: 'add NAME ADDRESS',
-  examples: ['/host add hyper3 hyper3.abc.local'],
+  usage: 'add NAME ADDRESS [--install-key]',
+  examples: ['/host add hyper3 hyper3.abc.local', '/host add hyper3 hyper3.abc.local --install-key'],
   argsSpec: {
     positionals: [
       { name: 'name', required: true, description: 'the name the engine will show' },
       { name: 'address', required: true, description: 'its host name or address, as the engine reaches it' },
     ],
-    flags: {},
+    flags: {
+      'install-key': {
+        type: 'boolean',
+        description: "first install the engine's SSH key on the machine (a machine of lab.yml, over SSH)",
+      },
+    },
   },
-  args: z.object({ name: hostArg, address: addressArg }),
+  args: z.object({ name: hostArg, address: addressArg, installKey: z.boolean().optional() }),
   risk: 'change',
   async plan(ctx, args): Promise<Plan> {
     const hosts = await ctx.engine.listHosts({ signal: ctx.signal });
@@ -270,20 +298,26 @@ const add = defineChange({
         hint: 'Pick another name, or /host remove it first.',
       });
     }
+    // The engine logs in with its own key (§3.5): with --install-key that key goes in first.
+    const keySteps = args.installKey ? await planEngineKey(ctx, args.name) : [];
     return {
       summary: `Add ${args.name} (${args.address}) to cluster ${ctx.lab.cluster}`,
       risk: 'change',
       riskReasons: [],
       impact: [
+        ...keySteps.map((s) => s.title),
         `The engine logs into ${args.address} as root with its own SSH key, installs VDSM and brings ${args.name} up.`,
       ],
-      warnings: [
-        `The engine's key must be in root's authorized_keys on ${args.address} (/host prepare does that); otherwise the install fails.`,
-      ],
+      warnings: args.installKey
+        ? []
+        : [
+            `The engine's key must be in root's authorized_keys on ${args.address} (--install-key or /host prepare); otherwise the install fails.`,
+          ],
       blockers: [],
       locks: [`host:${args.name}`],
       dependsOn: { [`host ${args.name}`]: 'absent' },
       steps: [
+        ...keySteps,
         {
           kind: 'host.add',
           title: `Add ${args.name} and wait until it is up`,

@@ -133,10 +133,7 @@ export function renderEvent(event: LabEvent, style: Style): string | undefined {
     case 'approval:expired':
       return style.tone('warn', `⌛ ${event.approval.id} expired: /${event.job.command} will not run.`);
     case 'approval:voided':
-      return style.tone(
-        'warn',
-        `⊘ ${event.approval.id} is void, the lab changed: ${event.changes.join('; ')}`,
-      );
+      return style.tone('warn', `⊘ ${event.approval.id} is void: ${event.changes.join('; ')}`);
     case 'job:started':
       return style.bold(
         `▶ ${event.job.id} /${event.job.command} ${event.job.text.split(/\s+/).slice(1).join(' ')} — ${event.steps.length} step${event.steps.length === 1 ? '' : 's'}`,

@@ -107,6 +107,18 @@ describe('/host add and remove', () => {
     expect(job?.error).toContain('/host prepare hyper2');
   });
 
+  it("installs the engine's key first when asked, so the same add succeeds", async () => {
+    const removal = card(await host('remove hyper2'));
+    expect((await approveAndRun({ kind: 'card', card: removal }))?.status).toBe('succeeded');
+    core.lab.sim.knobs.typoAuthorizedKeys('hyper2');
+    const address = core.lab.sim.machines.get('hyper2')!.address;
+    const adding = card(await host(`add hyper2 ${address} --install-key`));
+    expect(adding.plan.steps.map((s) => s.kind)).toEqual(['runbook.apply', 'host.add']);
+    await core.labops.click(adding.approval.id, shellCaller('operator'), 'approve');
+    const job = await core.labops.executor.whenFinished(adding.job.id);
+    expect(job?.status, job?.error).toBe('succeeded');
+  });
+
   it('refuses to add a name the engine already has', async () => {
     const result = await host('add hyper1 somewhere.abc.local');
     expect(result.kind === 'error' && result.error.message).toContain('already has hyper1');

@@ -88,4 +88,19 @@ describe('every command through Slack, against the simulated lab', () => {
     }
     expect(h.api.rateLimited).toBe(0);
   });
+
+  it('takes the buttons off a card whose waiting job was cancelled with /lab cancel', async () => {
+    const before = h.api.messages(CHANNEL).length;
+    await h.command(U.operator, '/host', 'maintenance hyper1');
+    await h.adapter.idle();
+    const card = h.api.messages(CHANNEL)[before]!;
+    const job = h.store.listJobs({ statuses: ['awaiting_approval'], limit: 1 })[0]!;
+    await h.command(U.operator, '/lab', `cancel ${job.id}`);
+    await h.settle();
+    const now = h.api.message(CHANNEL, card.ts)!;
+    expect(JSON.stringify(now.blocks)).toContain('CANCELLED');
+    expect(JSON.stringify(now.blocks)).toContain('Cancelled by slack:UOPER');
+    const buttons = now.blocks.filter((b) => (b as { type?: string }).type === 'actions');
+    expect(buttons).toEqual([]);
+  });
 });
