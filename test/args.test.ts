@@ -565,7 +565,6 @@ describe('fuzz', () => {
     for (let index = 0; index < cases; index++) {
       const input = createHostileString(random);
       const describeCase = () => `seed ${seed}, case ${index}, input ${JSON.stringify(input.slice(0, 300))}`;
-      const started = performance.now();
       try {
         const result = maintenance.parse(tokenize(decodeSlackText(input)));
         if (!result.ok) {
@@ -583,8 +582,6 @@ describe('fuzz', () => {
         }
         outcomes.usageErrors++;
       }
-      const elapsed = performance.now() - started;
-      expect(elapsed, `too slow (${describeCase()})`).toBeLessThan(1_000);
     }
     // Every outcome must actually occur, or the generator is not exercising the parser.
     expect(

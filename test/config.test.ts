@@ -158,12 +158,9 @@ describe('hostile fixtures', () => {
 
   describe('evil', () => {
     let error: LabopsError;
-    let elapsed: number;
 
     beforeAll(async () => {
-      const started = performance.now();
       error = await loadError({ LAB_CONFIG: fixture('evil'), LABOPS_ENGINE_PASSWORD: PASSWORD });
-      elapsed = performance.now() - started;
     });
 
     it('lists every problem in one report', () => {
@@ -195,7 +192,9 @@ describe('hostile fixtures', () => {
     });
 
     it('refuses the alias bomb without expanding it', () => {
-      expect(elapsed).toBeLessThan(2000);
+      // Expanded, the bomb would be millions of nodes: the report names the aliases instead.
+      expect(error.details[0]).toMatch(/too many YAML aliases/);
+      expect(JSON.stringify(error.details).length).toBeLessThan(10_000);
     });
 
     it('echoes neither secrets nor the 100 KB value', () => {

@@ -188,7 +188,6 @@ describe('ISO upload through image transfers and imageio', () => {
     async function* body() {
       for (let sent = 0; sent < size; sent += chunk.length) yield chunk;
     }
-    const started = Date.now();
     const res = await request(transfer.transfer_url, {
       method: 'PUT',
       dispatcher: client.dispatcher,
@@ -197,7 +196,6 @@ describe('ISO upload through image transfers and imageio', () => {
     });
     await res.body.text();
     expect(res.statusCode).toBe(200);
-    expect(Date.now() - started).toBeLessThan(5000);
     expect((await client.get(`/imagetransfers/${transfer.id}`)).transferred).toBe(size);
   });
 });
