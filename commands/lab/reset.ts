@@ -235,6 +235,8 @@ const EnsureParams = z.object({
   type: z.enum(['data', 'iso']),
   address: z.string(),
   path: z.string(),
+  /** The host that mounts the export to create the domain; default the first host that is up. */
+  host: z.string().optional(),
 });
 
 export const resetSteps = [
@@ -247,7 +249,8 @@ export const resetSteps = [
       let domain = domains.find((d) => d.name === params.domain);
       let changed = false;
       if (!domain) {
-        const host = (await ctx.engine.listHosts({ signal: ctx.signal })).find((h) => h.status === 'up');
+        const hosts = await ctx.engine.listHosts({ signal: ctx.signal });
+        const host = hosts.find((h) => (params.host ? h.name === params.host : h.status === 'up'));
         if (!host) throw new LabopsError('CONFLICT', `No host is up to create ${params.domain} with.`);
         const added = await ctx.engine.addNfsStorageDomain(
           {

@@ -2,11 +2,9 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { type CommandContext, defineChange, type Plan } from '../../src/command.js';
 import { LabopsError } from '../../src/errors.js';
-import { defineStep } from '../../src/jobs/steps.js';
 import { KVM_GID, VDSM_UID } from '../../src/runbooks/runbooks.js';
 import type { CheckResult } from '../../src/runbooks/types.js';
 import type { ViewAction } from '../../src/view.js';
-import { findDataCenterId } from '../lab-state.js';
 import { isAttached, readDomains } from './domains.js';
 import { findExport, planIO } from './machine-work.js';
 
@@ -176,7 +174,7 @@ export const attach = defineChange({
       dependsOn: { [`domain ${args.name}`]: 'absent', [`host ${host.name}`]: host.status },
       steps: [
         {
-          kind: 'storage.add-attach',
+          kind: 'storage.ensure-active',
           title: `Add ${args.name} and attach it`,
           params: { domain: args.name, type: args.type, address: server, path: exp.path, host: host.name },
           shows: [
@@ -189,51 +187,3 @@ export const attach = defineChange({
     };
   },
 });
-
-export const attachSteps = [
-  defineStep({
-    kind: 'storage.add-attach',
-    params: z.object({
-      domain: z.string(),
-      type: z.enum(['data', 'iso']),
-      address: z.string(),
-      path: z.string(),
-      host: z.string(),
-    }),
-    async run(ctx, params) {
-      const dcId = await findDataCenterId(ctx);
-      const { domains } = await readDomains(ctx);
-      let domain = domains.find((d) => d.name === params.domain);
-      if (domain?.status === 'active') return { status: 'ok' };
-      if (!domain) {
-        const added = await ctx.engine.addNfsStorageDomain(
-          {
-            name: params.domain,
-            type: params.type,
-            address: params.address,
-            path: params.path,
-            hostName: params.host,
-          },
-          { signal: ctx.signal },
-        );
-        domain = await ctx.engine.waitForStorageDomainCreated(added.id, { signal: ctx.signal });
-        ctx.output(`${params.domain}: created`);
-      }
-      if (!isAttached(domain)) await ctx.engine.attachStorageDomain(dcId, domain.id, { signal: ctx.signal });
-      else await ctx.engine.activateStorageDomain(dcId, domain.id, { signal: ctx.signal });
-      await ctx.engine.waitForStorageDomainStatus(dcId, domain.id, ['active'], {
-        signal: ctx.signal,
-        onPoll: (s) => ctx.output(`${params.domain}: ${s}`),
-      });
-      return { status: 'changed' };
-    },
-    async verify(ctx, params) {
-      const { domains } = await readDomains(ctx);
-      const domain = domains.find((d) => d.name === params.domain);
-      if (domain?.status !== 'active') {
-        throw new LabopsError('CONFLICT', `${params.domain} is ${domain?.status ?? 'missing'}, not active.`);
-      }
-      return `${params.domain} is active${domain.isMaster ? ' (master)' : ''}`;
-    },
-  }),
-];

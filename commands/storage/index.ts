@@ -5,7 +5,7 @@ import { LabopsError } from '../../src/errors.js';
 import { defineStep, type StepContext } from '../../src/jobs/steps.js';
 import type { StepSpec } from '../../src/store/types.js';
 import { formatBytes, type View } from '../../src/view.js';
-import { attach, attachSteps } from './attach.js';
+import { attach } from './attach.js';
 import { findDomain, isAttached, readDomains } from './domains.js';
 import { clean, fixPermissions, prepare } from './machine-work.js';
 
@@ -228,7 +228,6 @@ async function domainInDc(ctx: StepContext, name: string): Promise<{ dcId: strin
 }
 
 export const storageSteps = [
-  ...attachSteps,
   defineStep({
     kind: 'storage.deactivate',
     params: DomainParams,

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DispatchResult } from '../../src/labops.js';
-import { type CoreHarness, shellCaller, startCore } from '../support/core.js';
+import { approveAndRun, type CoreHarness, shellCaller, startCore } from '../support/core.js';
 import { expectCard, expectError } from '../support/dispatch.js';
 
 let core: CoreHarness;
@@ -14,15 +14,7 @@ afterEach(async () => {
 const operator = shellCaller('operator');
 const host = (text: string) => core.labops.dispatch({ command: '/host', text, caller: operator });
 
-async function approve(result: DispatchResult) {
-  const card = expectCard(result);
-  const by = card.approval.risk === 'change' ? operator : shellCaller('alice');
-  const click = await core.labops.click(card.approval.id, by, 'approve');
-  expect(click.outcome, click.message).toBe('approved');
-  const job = await core.labops.executor.whenFinished(card.job.id);
-  expect(job?.status, job?.error).toBe('succeeded');
-  return { card, steps: core.store.listSteps(card.job.id) };
-}
+const approve = (result: DispatchResult) => approveAndRun(core, result);
 
 describe('/host trust', () => {
   it('shows the fingerprint for approval, pins it, and then has nothing to do', async () => {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DispatchResult } from '../../src/labops.js';
-import { type CoreHarness, shellCaller, startCore } from '../support/core.js';
-import { expectCard, expectError } from '../support/dispatch.js';
+import { approveAndRun, type CoreHarness, shellCaller, startCore } from '../support/core.js';
+import { expectError } from '../support/dispatch.js';
 
 const GiB = 1024 ** 3;
 let core: CoreHarness;
@@ -26,15 +26,7 @@ const operator = shellCaller('operator');
 const storage = (text: string) => core.labops.dispatch({ command: '/storage', text, caller: operator });
 
 /** Approves a card as its risk needs (the requester confirms a change; alice approves the rest) and waits. */
-async function approve(result: DispatchResult) {
-  const card = expectCard(result);
-  const by = card.approval.risk === 'change' ? operator : shellCaller('alice');
-  const click = await core.labops.click(card.approval.id, by, 'approve');
-  expect(click.outcome, click.message).toBe('approved');
-  const job = await core.labops.executor.whenFinished(card.job.id);
-  expect(job?.status, job?.error).toBe('succeeded');
-  return { card, steps: core.store.listSteps(card.job.id) };
-}
+const approve = (result: DispatchResult) => approveAndRun(core, result);
 
 describe('/storage attach with the pre-checks of the lab guide', () => {
   it('fails on a stale export offering clean; once clean is approved, attach succeeds (FAQ 1)', async () => {

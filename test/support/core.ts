@@ -1,18 +1,20 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import type { Policy } from '../../approvals/policy.js';
 import { allSteps, createRegistry } from '../../commands/index.js';
 import type { Caller, LabInfo } from '../../src/command.js';
 import { createHttpDownloads } from '../../src/downloads.js';
 import type { StepDefinition } from '../../src/jobs/steps.js';
 import { labInfoFromSimulator } from '../../src/lab-info.js';
-import { Labops } from '../../src/labops.js';
+import { type DispatchResult, Labops } from '../../src/labops.js';
 import { createSilentLogger } from '../../src/log.js';
 import { createSimDriver } from '../../src/runbooks/sim-driver.js';
 import type { SimulatorOptions } from '../../src/sim/types.js';
 import { openStore } from '../../src/store/sqlite-store.js';
 import type { Store } from '../../src/store/types.js';
+import { expectCard } from './dispatch.js';
 import { type SimLab, startSimLab } from './engine.js';
 
 /** The simulated lab's built-in policy (design.md, Principals). */
@@ -80,4 +82,28 @@ export async function startCore(
       if (!options.dbDir) rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Approves a card as its risk needs — the requester confirms a change, alice approves destructive
+ * work, alice and bob critical work — waits for the job, and fails the test unless it succeeded.
+ */
+export async function approveAndRun(
+  core: CoreHarness,
+  result: DispatchResult,
+  requester = shellCaller('operator'),
+) {
+  const card = expectCard(result);
+  const approvers =
+    card.approval.risk === 'change'
+      ? [requester]
+      : card.approval.risk === 'critical'
+        ? [shellCaller('alice'), shellCaller('bob')]
+        : [shellCaller('alice')];
+  let click: Awaited<ReturnType<typeof core.labops.click>> | undefined;
+  for (const by of approvers) click = await core.labops.click(card.approval.id, by, 'approve');
+  expect(click?.outcome, click?.message).toBe('approved');
+  const job = await core.labops.executor.whenFinished(card.job.id);
+  expect(job?.status, job?.error).toBe('succeeded');
+  return { card, job: job!, steps: core.store.listSteps(card.job.id) };
 }
