@@ -100,7 +100,10 @@ export const prepare = defineChange({
       summary: `Prepare ${args.host}${args.insecure ? ' (insecure lab shortcut)' : ''}`,
       risk: args.insecure ? 'destructive' : 'change',
       riskReasons: args.insecure ? ['--insecure stops firewalld and makes SELinux permissive.'] : [],
-      impact: items.map((i) => i.title),
+      impact: [
+        `${args.host}: the lab's hosts entries and the engine's SSH key in ${ctx.lab.runbook.paths.authorized_keys}; each step checks first and changes only what is missing.`,
+        ...(args.insecure ? ['firewalld stopped and SELinux permissive on it (the guide\'s lab shortcut).'] : []),
+      ],
       locks: [`machine:${args.host}`, `host:${args.host}`],
       dependsOn: {},
     });

@@ -74,10 +74,15 @@ export const prepare = defineChange({
   risk: 'change',
   async plan(ctx): Promise<Plan> {
     const items = planStoragePrepare(ctx.lab.runbook, { network: exportNetwork(ctx) });
+    const exports = ctx.lab.storage.exports.map((e) => e.path).join(', ');
     return planFromRunbook(items, {
       summary: `Prepare the storage server ${ctx.lab.storage.machine}`,
       risk: 'change',
-      impact: items.map((i) => i.title),
+      // The steps list every detail; the impact says it in two lines for a phone.
+      impact: [
+        `${exports}: owned 36:36 with setgid, checked mounted with space, exported to the lab network.`,
+        `nfs-server enabled and running; firewalld lets nfs, rpc-bind and mountd through. Each step checks first and changes only what is missing.`,
+      ],
       locks: [`machine:${ctx.lab.storage.machine}`],
       dependsOn: {},
     });

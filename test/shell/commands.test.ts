@@ -26,6 +26,7 @@ describe('every command in one shell session against the simulated lab', () => {
     const lines = [
       '/lab help',
       '/lab status',
+      '/lab doctor',
       '/host status',
       '/host status hyper1',
       '/host trust hyper1',
@@ -73,6 +74,7 @@ describe('every command in one shell session against the simulated lab', () => {
     const expectations = [
       '/host maintenance HOST [--reason TEXT]',
       'Lab status — SIMULATED LAB',
+      'Lab doctor — SIMULATED LAB',
       'hyper1  up · SPM  2 VMs',
       "hyper1's key SHA256:",
       "The engine's SSH key in /root/.ssh/authorized_keys",

@@ -53,6 +53,7 @@ async function run(step: Step): Promise<string> {
 describe('every command through Slack, against the simulated lab', () => {
   const steps = (): Step[] => [
     { command: '/lab', text: 'status', expect: 'SIMULATED LAB' },
+    { command: '/lab', text: 'doctor', expect: 'all clear' },
     { command: '/lab', text: 'help', expect: '/storage attach' },
     { command: '/host', text: 'status', expect: 'hyper1' },
     { command: '/host', text: 'trust hyper1', expect: 'is pinned' },
