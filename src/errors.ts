@@ -22,6 +22,8 @@ export type ErrorCode =
   /** The engine refused our credentials. */
   | 'ENGINE_AUTH'
   | 'SSH_FAILED'
+  /** Slack could not be reached (network, Slack down, a wrong SLACK_API_URL). */
+  | 'SLACK_UNAVAILABLE'
   | 'TIMEOUT'
   | 'CANCELLED'
   /** Configuration is invalid; start-up stops before contacting anything. */

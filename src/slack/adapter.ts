@@ -235,7 +235,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       try {
         await app.start();
       } catch (error) {
-        throw new LabopsError('CONFIG', 'Socket Mode could not connect to Slack.', {
+        throw new LabopsError('SLACK_UNAVAILABLE', 'Socket Mode could not connect to Slack.', {
           hint: 'Check SLACK_APP_TOKEN (xapp-… with connections:write), that Socket Mode is enabled for the app, and the network (or SLACK_API_URL).',
           cause: error,
         });

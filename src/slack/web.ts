@@ -96,7 +96,7 @@ export function toSlackError(error: unknown, what: string): LabopsError {
   }
   if (code) return new LabopsError('INTERNAL', `Slack answered ${code} while ${what}.`, { cause: error });
   const message = error instanceof Error ? error.message : String(error);
-  return new LabopsError('TIMEOUT', `Slack could not be reached while ${what}: ${message}`, {
+  return new LabopsError('SLACK_UNAVAILABLE', `Slack could not be reached while ${what}: ${message}`, {
     hint: 'Check the network to Slack (or SLACK_API_URL); labops keeps working and retries later messages.',
     cause: error,
   });
