@@ -102,7 +102,9 @@ export const prepare = defineChange({
       riskReasons: args.insecure ? ['--insecure stops firewalld and makes SELinux permissive.'] : [],
       impact: [
         `${args.host}: the lab's hosts entries and the engine's SSH key in ${ctx.lab.runbook.paths.authorized_keys}; each step checks first and changes only what is missing.`,
-        ...(args.insecure ? ['firewalld stopped and SELinux permissive on it (the guide\'s lab shortcut).'] : []),
+        ...(args.insecure
+          ? ["firewalld stopped and SELinux permissive on it (the guide's lab shortcut)."]
+          : []),
       ],
       locks: [`machine:${args.host}`, `host:${args.host}`],
       dependsOn: {},
