@@ -9,6 +9,6 @@ export default defineConfig({
     // Each file gets its own process: simulators, databases and sshd labs never leak between files.
     pool: 'forks',
     // One lab of real sshd hosts serves the whole run (ssh-harness.md).
-    globalSetup: ['test/support/ssh-global-setup.ts'],
+    globalSetup: ['test/support/ssh-global-setup.ts', 'test/support/slack-methods-global-setup.ts'],
   },
 });

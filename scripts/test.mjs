@@ -48,6 +48,11 @@ try {
   failed += 1;
 }
 rmSync(dir, { recursive: true, force: true });
+// A failure outside any test (a global setup or teardown check) fails the run too.
+if (!testsOk && failed === 0) {
+  console.log('the test runner failed outside the tests (see above): counted as one failed check');
+  failed += 1;
+}
 for (const check of checks) {
   if (check.ok) passed += 1;
   else {

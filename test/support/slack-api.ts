@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 
 /**
  * The Slack Web API stand-in of design.md ("The Slack stand-in's contract") over real HTTP on
@@ -10,6 +12,16 @@ import type { AddressInfo } from 'node:net';
  */
 
 /** Bot scopes each Web API method needs (Slack's method pages); the manifest must ask for exactly these. */
+/**
+ * Adds the Web API methods a stand-in saw to the run's record (see slack-methods-global-setup.ts),
+ * so the manifest's scopes are checked against every method the whole suite used.
+ */
+function recordMethodsForTheRun(methods: readonly string[]): void {
+  const dir = process.env.LABOPS_SLACK_METHODS_DIR;
+  if (!dir || methods.length === 0) return;
+  writeFileSync(join(dir, `${process.pid}-${randomUUID()}.json`), JSON.stringify([...new Set(methods)]));
+}
+
 export const SCOPES_BY_METHOD: Readonly<Record<string, readonly string[]>> = {
   'auth.test': [],
   // Called with the app-level token (connections:write), not a bot scope.
@@ -182,6 +194,7 @@ export class SlackApiStandIn {
   async close(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    recordMethodsForTheRun(this.calls.map((c) => c.method));
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
