@@ -9,6 +9,7 @@ export default defineConfig({
     // Each file gets its own process: simulators, databases and sshd labs never leak between files.
     pool: 'forks',
     // One lab of real sshd hosts serves the whole run (ssh-harness.md).
-    globalSetup: ['test/support/ssh-global-setup.ts', 'test/support/slack-methods-global-setup.ts'],
+    // Teardowns run in reverse: the SSH lab stops before the manifest's scope check can fail the run.
+    globalSetup: ['test/support/slack-methods-global-setup.ts', 'test/support/ssh-global-setup.ts'],
   },
 });

@@ -9,10 +9,10 @@ import { join } from 'node:path';
 
 const started = Date.now();
 const bin = (name) => join('node_modules', '.bin', name);
-const run = (label, cmd, args) => {
+const run = (label, cmd, args, env = process.env) => {
   console.log(`\n== ${label}: ${[cmd, ...args].join(' ')}`);
   const t0 = Date.now();
-  const result = spawnSync(cmd, args, { stdio: 'inherit' });
+  const result = spawnSync(cmd, args, { stdio: 'inherit', env });
   const ok = result.status === 0;
   console.log(`== ${label}: ${ok ? 'ok' : 'FAILED'} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   return ok;
@@ -25,13 +25,12 @@ checks.push({ name: 'lint', ok: run('lint', bin('biome'), ['check', '.']) });
 const dir = mkdtempSync(join(tmpdir(), 'labops-test-'));
 const report = join(dir, 'vitest.json');
 const extra = process.argv.slice(2);
-run('tests', bin('vitest'), [
-  'run',
-  '--reporter=default',
-  '--reporter=json',
-  `--outputFile.json=${report}`,
-  ...extra,
-]);
+run(
+  'tests',
+  bin('vitest'),
+  ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extra],
+  { ...process.env, LABOPS_WHOLE_SUITE: extra.length === 0 ? '1' : '0' },
+);
 
 let passed = 0;
 let failed = 0;

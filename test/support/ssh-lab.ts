@@ -70,6 +70,8 @@ interface LabState {
   ownerStart: string;
   dir: string;
   pids: number[];
+  /** The start time of each pid, so a teardown never signals a process that reused its number. */
+  pidStarts?: string[];
   netns: string[];
   links: string[];
 }
@@ -327,6 +329,7 @@ async function startHost(
   if (pid === undefined) throw new Error(`Could not start sshd for ${name}.`);
   child.unref();
   state.pids.push(pid);
+  state.pidStarts = [...(state.pidStarts ?? []), await readStartTime(pid)];
   await saveState(state);
   let exited = false;
   child.on('exit', () => {
@@ -345,9 +348,18 @@ async function startHost(
 
 /** Kills every process of the lab's hosts, deletes its namespaces and links, removes its files. */
 async function teardown(state: LabState): Promise<void> {
-  const namespaces = await Promise.all(state.pids.map((pid) => readMountNs(pid)));
-  for (const pid of state.pids) killQuietly(pid);
-  const wanted = new Set(namespaces.filter((ns): ns is string => ns !== undefined));
+  // Only the lab's own processes: a pid that died may since belong to another lab (or anything),
+  // and killing its whole mount namespace would take that down too.
+  const own: number[] = [];
+  for (const [i, pid] of state.pids.entries()) {
+    const start = state.pidStarts?.[i];
+    if (start !== undefined && start !== '' && (await readStartTime(pid)) === start) own.push(pid);
+  }
+  const namespaces = await Promise.all(own.map((pid) => readMountNs(pid)));
+  for (const pid of own) killQuietly(pid);
+  // Never the mount namespace this process lives in: that would be the whole machine.
+  const ours = await readMountNs(process.pid);
+  const wanted = new Set(namespaces.filter((ns): ns is string => ns !== undefined && ns !== ours));
   if (wanted.size > 0) {
     for (const pid of await listPids()) {
       if (wanted.has((await readMountNs(pid)) ?? '')) killQuietly(pid);
