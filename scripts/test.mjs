@@ -25,7 +25,7 @@ checks.push({ name: 'lint', ok: run('lint', bin('biome'), ['check', '.']) });
 const dir = mkdtempSync(join(tmpdir(), 'labops-test-'));
 const report = join(dir, 'vitest.json');
 const extra = process.argv.slice(2);
-run(
+const testsOk = run(
   'tests',
   bin('vitest'),
   ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extra],
