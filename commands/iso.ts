@@ -370,33 +370,38 @@ export const isoSteps = [
       );
       if (!domain) throw new LabopsError('NOT_FOUND', `Storage domain ${params.domain} is gone.`);
       const source = await ctx.downloads.open(params.url, ctx.signal);
-      if (source.sizeBytes !== params.sizeBytes) {
-        throw new LabopsError(
-          'CONFLICT',
-          `The source is now ${source.sizeBytes} bytes; the plan said ${params.sizeBytes}. Run /iso upload again.`,
-        );
-      }
-      const started = ctx.clock();
-      let lastShown = -1;
-      await ctx.engine.uploadIso({
-        name: params.name,
-        storageDomainId: domain.id,
-        source: { sizeBytes: source.sizeBytes, chunks: requireIso9660(source.chunks) },
-        signal: ctx.signal,
-        onPhase: (phase) => ctx.output(`upload: ${phase}`),
-        onProgress: ({ sentBytes, totalBytes }) => {
-          const percent = Math.floor((sentBytes / totalBytes) * 100);
-          if (percent === lastShown) return;
-          lastShown = percent;
-          const elapsed = Math.max(1, ctx.clock() - started);
-          const rate = (sentBytes / elapsed) * 1000;
-          const left = rate > 0 ? ((totalBytes - sentBytes) / rate) * 1000 : undefined;
-          ctx.progress(
-            sentBytes / totalBytes,
-            `${formatBytes(sentBytes)} of ${formatBytes(totalBytes)} · ${formatBytes(rate)}/s${left !== undefined ? ` · ${formatDuration(left)} left` : ''}`,
+      // Whatever ends the step early, the download's connection goes with it.
+      try {
+        if (source.sizeBytes !== params.sizeBytes) {
+          throw new LabopsError(
+            'CONFLICT',
+            `The source is now ${source.sizeBytes} bytes; the plan said ${params.sizeBytes}. Run /iso upload again.`,
           );
-        },
-      });
+        }
+        const started = ctx.clock();
+        let lastShown = -1;
+        await ctx.engine.uploadIso({
+          name: params.name,
+          storageDomainId: domain.id,
+          source: { sizeBytes: source.sizeBytes, chunks: requireIso9660(source.chunks) },
+          signal: ctx.signal,
+          onPhase: (phase) => ctx.output(`upload: ${phase}`),
+          onProgress: ({ sentBytes, totalBytes }) => {
+            const percent = Math.floor((sentBytes / totalBytes) * 100);
+            if (percent === lastShown) return;
+            lastShown = percent;
+            const elapsed = Math.max(1, ctx.clock() - started);
+            const rate = (sentBytes / elapsed) * 1000;
+            const left = rate > 0 ? ((totalBytes - sentBytes) / rate) * 1000 : undefined;
+            ctx.progress(
+              sentBytes / totalBytes,
+              `${formatBytes(sentBytes)} of ${formatBytes(totalBytes)} · ${formatBytes(rate)}/s${left !== undefined ? ` · ${formatDuration(left)} left` : ''}`,
+            );
+          },
+        });
+      } finally {
+        (source.chunks as { destroy?: () => void }).destroy?.();
+      }
       return { status: 'changed' };
     },
     async verify(ctx, params) {
@@ -417,8 +422,21 @@ export const isoSteps = [
     params: CdParams,
     async run(ctx, params) {
       const vm = await ctx.engine.findVm(params.vm, { signal: ctx.signal });
+      if ((await ctx.engine.getCdromFile(vm.id, { signal: ctx.signal })) === params.fileId)
+        return { status: 'ok' };
       await ctx.engine.changeCdrom(vm.id, params.fileId, { signal: ctx.signal });
       return { status: 'changed' };
+    },
+    async verify(ctx, params) {
+      const vm = await ctx.engine.findVm(params.vm, { signal: ctx.signal });
+      const file = await ctx.engine.getCdromFile(vm.id, { signal: ctx.signal });
+      if (file !== params.fileId) {
+        throw new LabopsError(
+          'CONFLICT',
+          `${params.vm}'s CD drive holds ${file ?? 'nothing'}, not ${params.iso}.`,
+        );
+      }
+      return `${params.vm}'s CD drive holds ${params.iso}`;
     },
   }),
   defineStep({

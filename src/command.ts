@@ -51,8 +51,11 @@ export interface LabInfo {
 export interface JobsPort {
   list(filter: { active?: boolean; limit?: number }): JobRecord[];
   get(id: string): JobRecord | undefined;
-  /** Stops a job between steps and signals a running remote command; answers what happened in words. */
-  cancel(id: string, by: string): string;
+  /**
+   * Stops a job between steps and signals a running remote command; answers what happened in
+   * words. Only its requester or an approver of its command may (`groups`: the caller's groups).
+   */
+  cancel(id: string, by: string, groups?: readonly string[]): string;
   /** The newest audit events, for `/lab audit`. */
   audit(
     limit: number,

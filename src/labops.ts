@@ -197,12 +197,20 @@ export class Labops {
     if (isRead(sub) || isDirect(sub)) {
       const decision = evaluatePolicy(policy, {
         command: key,
-        plannedRisk: 'read',
+        plannedRisk: sub.risk,
         requester: input.caller.principal,
         requesterGroups: input.caller.groups,
         channel: input.caller.channel,
       });
       if (!decision.allowed) throw new LabopsError('FORBIDDEN', decision.reason);
+      // These run at once, without a card: a policy that raises their risk cannot be honoured.
+      if (decision.risk !== sub.risk) {
+        throw new LabopsError(
+          'FORBIDDEN',
+          `The policy raises /${key} to ${decision.risk}, but it runs at once without an approval card, so labops refuses it.`,
+          { hint: `Remove risk from policy.commands["${key}"] in lab.yml.` },
+        );
+      }
       if (isRead(sub)) return { kind: 'view', view: await sub.run(ctx, parsed.value) };
       const view = await sub.direct(ctx, parsed.value);
       this.options.store.appendAudit({
@@ -332,9 +340,12 @@ export class Labops {
     try {
       return (await sub.plan(ctx, parsed.value)).dependsOn;
     } catch (error) {
-      // A plan that no longer holds at all (the host is already in maintenance): that is what changed.
-      const text = error instanceof LabopsError ? error.message : String(error);
-      return { plan: `no longer possible: ${text}` };
+      // A plan that no longer holds (the host is already in maintenance) is what changed; an
+      // engine that cannot answer right now is not a change: the click is refused, the card stays.
+      if (error instanceof LabopsError && (error.code === 'CONFLICT' || error.code === 'NOT_FOUND')) {
+        return { plan: `no longer possible: ${error.message}` };
+      }
+      throw error;
     }
   }
 
@@ -396,7 +407,7 @@ export class Labops {
           limit: limit ?? 10,
         }),
       get: (id) => store.getJob(id),
-      cancel: (id, by) => this.cancelJob(id, by),
+      cancel: (id, by, groups = []) => this.cancelJob(id, by, groups),
       audit: (limit) =>
         store.listAudit(limit).map((e) => ({
           at: e.at,
@@ -416,10 +427,17 @@ export class Labops {
     };
   }
 
-  private cancelJob(id: string, by: string): string {
+  private cancelJob(id: string, by: string, groups: readonly string[]): string {
     const { store, clock } = this.options;
     const job = store.getJob(id);
     if (!job) throw new LabopsError('NOT_FOUND', `There is no job ${id}.`, { hint: '/lab jobs lists them.' });
+    const approvers = policyApprovers(this.options.policy, job.command);
+    if (job.requester !== by && !isApprover(approvers, { principal: by, channel: '', groups })) {
+      throw new LabopsError(
+        'FORBIDDEN',
+        `${by} may not cancel ${id}: only ${job.requester}, who asked, or an approver may.`,
+      );
+    }
     if (this.executor.cancel(id, by)) {
       return `Cancelling ${id}: the current step is being stopped; later steps will not run.`;
     }

@@ -27,6 +27,8 @@ import { systemClock } from './time.js';
 /** The simulator's pace in the shell: a maintenance takes a second or two, so a transcript takes seconds. */
 const SHELL_SIM_TIME_SCALE = 0.01;
 const EXPIRY_CHECK_MS = 5000;
+/** How long a stop waits for cancelled jobs to record their end. */
+const JOB_STOP_MS = 15_000;
 
 interface Lab {
   engine: EngineClient;
@@ -39,13 +41,16 @@ interface Lab {
 }
 
 /** labops over a lab: the same for the shell and for Slack. */
+/** The one labops of this process, stopped cleanly before the lab and the store close. */
+let current: Labops | undefined;
+
 function createLabops(
   lab: Lab,
   store: Store,
   logger: Logger,
   resolveGroup?: (group: string) => Promise<string[]>,
 ): Labops {
-  return new Labops({
+  current = new Labops({
     registry: createRegistry(),
     steps: allSteps,
     store,
@@ -58,6 +63,7 @@ function createLabops(
     logger,
     ...(resolveGroup ? { resolveGroup } : {}),
   });
+  return current;
 }
 
 /** The composition root (design.md, Architecture): load config, build the parts, start one adapter. */
@@ -79,6 +85,8 @@ async function main(argv: readonly string[]): Promise<number> {
   const dataDir = config.dataDir ?? mkdtempSync(join(tmpdir(), 'labops-'));
   const store = openStore({ path: join(dataDir, 'labops.db') });
   const cleanups: (() => Promise<void> | void)[] = [() => store.close()];
+  // Running jobs stop first (their remote commands signalled, their ends recorded), then the rest.
+  const stopJobs = () => current?.executor.stopAll('labops shutting down', JOB_STOP_MS);
   if (!config.dataDir) cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
   try {
     if (argv.includes('--export-audit')) {
@@ -108,7 +116,7 @@ async function main(argv: readonly string[]): Promise<number> {
       // Bolt loads only when Slack is used, so the shell starts without it.
       const { runSlackAdapter } = await import('./slack/run.js');
       const lab = await openLab(config, store, logger);
-      cleanups.unshift(() => lab.close());
+      cleanups.unshift(stopJobs, () => lab.close());
       const registry = createRegistry();
       return await runSlackAdapter({
         settings: config.slack,
@@ -119,7 +127,7 @@ async function main(argv: readonly string[]): Promise<number> {
       });
     }
     const lab = await openLab(config, store, logger);
-    cleanups.unshift(() => lab.close());
+    cleanups.unshift(stopJobs, () => lab.close());
     return await runShellAdapter(lab, store, logger);
   } catch (error) {
     const failure = toLabopsError(error);
@@ -202,6 +210,7 @@ async function openLab(config: LoadedConfig, store: Store, logger: Logger): Prom
   const configured = new Map(getSshTargets(lab).map((t) => [t.machine, t.hostKey]));
   const machines = createSshDriver(runner, {
     get: (machine) => configured.get(machine) ?? store.getPinnedHostKey(machine)?.fingerprint,
+    isConfigured: (machine) => configured.get(machine) !== undefined,
     pin: (machine, fingerprint, by) => store.pinHostKey(machine, fingerprint, by, Date.now()),
   });
   const policy = lab.policy;

@@ -41,6 +41,16 @@ export const trust = defineChange({
         hint: 'Nothing to do.',
       });
     }
+    if (key.pinnedInConfig) {
+      // lab.yml's pin wins over any /host trust: pinning here would change nothing.
+      throw new LabopsError(
+        'CONFLICT',
+        `lab.yml pins ${machine}'s key to ${key.pinned}; ${machine} presents ${key.presented}.`,
+        {
+          hint: `If the host was reinstalled, compare the new key on it, then edit hosts[].ssh.host_key in lab.yml.`,
+        },
+      );
+    }
     const changed = key.pinned !== undefined;
     return {
       summary: `Trust ${machine}'s SSH host key`,

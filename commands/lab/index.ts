@@ -116,7 +116,7 @@ const cancel = defineDirect({
   args: z.object({ job: z.string().regex(/^[a-z0-9-]{3,40}$/, 'must be a job id such as job-7k2m') }),
   risk: 'change',
   async direct(ctx, args): Promise<View> {
-    const message = ctx.jobs.cancel(args.job, ctx.caller.principal);
+    const message = ctx.jobs.cancel(args.job, ctx.caller.principal, ctx.caller.groups);
     return { title: `Cancel ${args.job}`, state: { text: message, tone: 'info' }, sections: [] };
   },
 });

@@ -4,6 +4,7 @@ import { type Clock, type Sleep, systemClock } from '../time.js';
 import { type UploadImageSpec, uploadImage } from './image-upload.js';
 import {
   ApiRootSchema,
+  CdromSchema,
   ClusterSchema,
   collectionOf,
   DataCenterSchema,
@@ -335,6 +336,12 @@ export class EngineClient {
       attachments.map((a) => (a.disk ? this.getDisk(a.disk.id, options) : undefined)),
     );
     return disks.filter((d): d is Disk => d !== undefined);
+  }
+
+  /** The file in the VM's CD drive, or `undefined` when it is empty. */
+  async getCdromFile(vmId: string, options: CallOptions = {}): Promise<string | undefined> {
+    const drives = await this.get(`/vms/${seg(vmId)}/cdroms`, collectionOf('cdrom', CdromSchema), options);
+    return drives[0]?.file?.id;
   }
 
   /** Puts an ISO in the VM's CD drive (`PUT .../cdroms/0000…`, §5.1); an empty id ejects it. */

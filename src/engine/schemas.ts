@@ -147,6 +147,8 @@ export const DiskSchema = z.object({
   storage_domains: wrappedListOf('storage_domain', LinkSchema),
 });
 
+export const CdromSchema = z.object({ id: z.string(), file: z.object({ id: z.string() }).optional() });
+
 export const DiskAttachmentSchema = z.object({ id: z.string(), disk: LinkSchema.optional() });
 
 export const ImageTransferSchema = z.object({

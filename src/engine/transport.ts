@@ -261,10 +261,12 @@ export class EngineTransport {
       return Promise.reject(new LabopsError('INTERNAL', 'The engine client was used after it was closed.'));
     }
     if (this.token) return Promise.resolve(this.token);
-    this.login ??= this.fetchToken(signal).finally(() => {
+    // One login serves every waiting request, so it must not die with the first caller's cancel:
+    // it runs under the request deadline alone, and each caller stops waiting on its own signal.
+    this.login ??= this.fetchToken(undefined).finally(() => {
       this.login = undefined;
     });
-    return this.login;
+    return signal ? untilAborted(this.login, signal) : this.login;
   }
 
   private invalidate(token: string): void {
@@ -366,6 +368,25 @@ export interface ActionOptions {
 export interface ActionResult {
   status: string;
   jobId: string | undefined;
+}
+
+/** `promise`, or CANCELLED as soon as `signal` aborts (the promise itself goes on). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(cancelledBy(signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(cancelledBy(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 /** `https://engine.lab/ovirt-engine/api/` → `https://engine.lab`. */

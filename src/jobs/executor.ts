@@ -55,6 +55,8 @@ export class JobExecutor {
     }
     const outcome = this.runSteps(jobId).finally(() => {
       this.running.delete(jobId);
+      // Keep the outcome a while for whoever waits on it (the shell, a test), then let it go.
+      setTimeout(() => this.finished.delete(jobId), 10 * 60_000).unref();
     });
     this.finished.set(jobId, outcome);
     return outcome;
@@ -67,6 +69,17 @@ export class JobExecutor {
 
   isRunning(jobId: string): boolean {
     return this.running.has(jobId);
+  }
+
+  /**
+   * Before the process ends: cancels every running job (a remote command gets TERM) and waits for
+   * them to record how they ended, at most `timeoutMs` — so nothing is left `running` by a clean stop.
+   */
+  async stopAll(by: string, timeoutMs: number): Promise<void> {
+    const running = [...this.running.keys()];
+    for (const id of running) this.cancel(id, by);
+    const done = Promise.all(running.map((id) => this.finished.get(id)?.catch(() => undefined)));
+    await Promise.race([done, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
   }
 
   /** Aborts a running job: the current step's signal fires (a remote command gets TERM), later steps do not start. */

@@ -421,7 +421,11 @@ export function createSimDriver(
   const readHostKey = async (machine: string) => {
     const m = findMachine(machine);
     const digest = createHash('sha256').update(`labops simulated host key ${m.name}`).digest('base64');
-    return { presented: `SHA256:${digest.replace(/=+$/, '')}`, pinned: pins.get(m.name) };
+    return {
+      presented: `SHA256:${digest.replace(/=+$/, '')}`,
+      pinned: pins.get(m.name),
+      pinnedInConfig: false,
+    };
   };
   const trustHostKey = async (machine: string, fingerprint: string): Promise<'ok' | 'changed'> => {
     const state = await readHostKey(machine);

@@ -140,6 +140,7 @@ export function createSshDriver(runner: SshRunner, pins?: HostKeyPins): MachineD
   const readHostKey = async (machine: string) => ({
     presented: (await runner.fetchHostKey(machine)).fingerprint,
     pinned: pins?.get(machine),
+    pinnedInConfig: pins?.isConfigured(machine) ?? false,
   });
   const trustHostKey = async (
     machine: string,

@@ -189,11 +189,15 @@ export interface HostKeyState {
   /** `SHA256:…`, as `ssh-keygen -lf` prints it. */
   presented: string;
   pinned: string | undefined;
+  /** The pin comes from lab.yml (`ssh.host_key`), which wins over `/host trust`. */
+  pinnedInConfig: boolean;
 }
 
 /** Where pinned host keys live: lab.yml's `ssh.host_key` first, then the pins `/host trust` stored. */
 export interface HostKeyPins {
   get(machine: string): string | undefined;
+  /** lab.yml pins this machine's key. */
+  isConfigured(machine: string): boolean;
   pin(machine: string, fingerprint: string, by: string): void;
 }
 

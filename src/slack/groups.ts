@@ -41,18 +41,20 @@ export class GroupDirectory {
     const now = this.options.clock();
     const hit = this.cache.get(id);
     if (hit && now - hit.at < this.options.ttlMs) return hit.members;
-    const members = this.options.listMembers(id).then((users) => users.map((u) => `slack:${u}`));
+    // Everyone waiting on this lookup gets [] if it fails, not only the first caller.
+    const members = this.options
+      .listMembers(id)
+      .then((users) => users.map((u) => `slack:${u}`))
+      .catch((error: unknown) => {
+        if (this.cache.get(id)?.members === members) this.cache.delete(id);
+        this.options.logger.warn(
+          { group: id, err: String(error) },
+          'a user-group lookup failed; its members are denied',
+        );
+        return [] as string[];
+      });
     this.cache.set(id, { at: now, members });
-    try {
-      return await members;
-    } catch (error) {
-      this.cache.delete(id);
-      this.options.logger.warn(
-        { group: id, err: String(error) },
-        'a user-group lookup failed; its members are denied',
-      );
-      return [];
-    }
+    return members;
   };
 
   /** The groups among `groups` that `principal` belongs to (for the Caller). */

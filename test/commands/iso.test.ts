@@ -126,6 +126,17 @@ describe('/iso attach', () => {
     expect(core.store.listSteps(job!.id)[0]?.endState).toBe('app1 is up, booted from alma9.iso');
   });
 
+  it('puts an ISO in the CD drive once: a second attach reports ok', async () => {
+    expect((await confirm(await run(`upload ${source.url('/alma9.iso')}`)))?.status).toBe('succeeded');
+    const first = await confirm(await run('attach web1 alma9.iso'));
+    expect(core.store.listSteps(first!.id)[0]).toMatchObject({
+      status: 'changed',
+      endState: "web1's CD drive holds alma9.iso",
+    });
+    const second = await confirm(await run('attach web1 alma9.iso'));
+    expect(core.store.listSteps(second!.id)[0]?.status).toBe('ok');
+  });
+
   it('names what is missing', async () => {
     expect(error(await run('attach nosuchvm alma9.iso')).message).toContain('There is no VM "nosuchvm"');
     expect(error(await run('attach web1 nosuch.iso')).message).toContain('There is no ISO "nosuch.iso"');

@@ -373,6 +373,32 @@ describe('approvals', () => {
     expect(core.lab.sim.requests.some((r) => r.url.endsWith('/deactivate'))).toBe(false);
   });
 
+  it('keeps a card pending when the engine cannot answer at the final approval, and approves later', async () => {
+    const card = expectCard(
+      await core.labops.dispatch({
+        command: '/host',
+        text: 'maintenance hyper2',
+        caller: shellCaller('operator'),
+      }),
+    );
+    core.lab.sim.knobs.injectFault({
+      kind: 'server-error',
+      status: 503,
+      method: 'GET',
+      path: '/hosts',
+      count: 10,
+    });
+    await expect(core.labops.click(card.approval.id, shellCaller('alice'), 'approve')).rejects.toThrow(
+      /Could not check the plan again/,
+    );
+    expect(core.store.getApproval(card.approval.id)?.status).toBe('pending');
+    core.lab.sim.knobs.clearFaults();
+    expect((await core.labops.click(card.approval.id, shellCaller('alice'), 'approve')).outcome).toBe(
+      'approved',
+    );
+    expect((await core.labops.executor.whenFinished(card.job.id))?.status).toBe('succeeded');
+  });
+
   it('records every request, decision, step and result in the audit trail and exports it', async () => {
     const card = expectCard(
       await core.labops.dispatch({
@@ -398,6 +424,50 @@ describe('approvals', () => {
     ]);
     const lines = [...core.store.exportAudit()].map((l) => JSON.parse(l) as { type: string });
     expect(lines.map((l) => l.type)).toEqual(types);
+  });
+});
+
+describe('who may do what outside the cards', () => {
+  it("lets only a job's requester or an approver cancel it", async () => {
+    core = await startCore();
+    const card = expectCard(
+      await core.labops.dispatch({
+        command: '/host',
+        text: 'maintenance hyper1',
+        caller: shellCaller('operator'),
+      }),
+    );
+    const refused = expectError(
+      await core.labops.dispatch({
+        command: '/lab',
+        text: `cancel ${card.job.id}`,
+        caller: shellCaller('dave'),
+      }),
+    );
+    expect(refused.code).toBe('FORBIDDEN');
+    expect(refused.message).toContain('only shell:operator, who asked, or an approver may');
+    const byApprover = await core.labops.dispatch({
+      command: '/lab',
+      text: `cancel ${card.job.id}`,
+      caller: shellCaller('bob'),
+    });
+    expect(byApprover.kind).toBe('view');
+    expect(core.store.getJob(card.job.id)?.status).toBe('cancelled');
+  });
+
+  it('refuses a read or direct command whose risk the policy raises, since it has no card', async () => {
+    const raised = await startCore({
+      policy: { ...SIM_POLICY, commands: { 'lab audit': { risk: 'critical' } } },
+    });
+    try {
+      const error = expectError(
+        await raised.labops.dispatch({ command: '/lab', text: 'audit', caller: shellCaller('operator') }),
+      );
+      expect(error.code).toBe('FORBIDDEN');
+      expect(error.message).toContain('raises /lab audit to critical');
+    } finally {
+      await raised.close();
+    }
   });
 });
 

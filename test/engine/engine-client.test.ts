@@ -109,6 +109,21 @@ describe('faults, retries and timeouts', () => {
     expect(lab.sim.requests.filter((r) => r.status === 401).length).toBeGreaterThanOrEqual(1);
   });
 
+  it('does not fail other requests when one caller cancels while the shared login runs', async () => {
+    const client = lab.connect();
+    lab.sim.knobs.setLatency(150);
+    try {
+      const cancelled = new AbortController();
+      const first = client.listHosts({ signal: cancelled.signal });
+      const second = client.listDataCenters();
+      setTimeout(() => cancelled.abort(), 20);
+      await expect(first).rejects.toMatchObject({ code: 'CANCELLED' });
+      expect((await second).map((dc) => dc.name)).toEqual(['Default']);
+    } finally {
+      lab.sim.knobs.setLatency(0);
+    }
+  });
+
   it('refuses a wrong password with an auth error that never shows the password', async () => {
     const client = lab.connect({ password: 'not-the-password-xyz' });
     const error = await caught(() => client.listHosts());
