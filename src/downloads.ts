@@ -126,7 +126,9 @@ async function send(
     } as Parameters<typeof request>[1]);
   } catch (error) {
     if (signal?.aborted) throw cancelledBy(signal);
-    throw new LabopsError('CONFLICT', `Cannot download from ${url.host}: ${(error as Error).message}`, {
+    // Only the error's code: the connection error text would tell a requester about the network.
+    const code = (error as { code?: string }).code ?? 'the connection failed';
+    throw new LabopsError('CONFLICT', `Cannot download from ${url.host} (${code}).`, {
       cause: error,
       hint: 'Check the URL and that the machine running labops can reach that server.',
     });
