@@ -3,6 +3,7 @@ import { posix } from 'node:path';
 import { LabopsError } from '../errors.js';
 import type { SimFile, SimMachine, Simulator } from '../sim/types.js';
 import { parsePublicKey } from '../ssh/quote.js';
+import { decideBeforeApply, trustApprovedKey } from './driver-rules.js';
 import { validateCheck, validateStep } from './render.js';
 import type {
   ApplyResult,
@@ -251,22 +252,8 @@ export function createSimDriver(
     if (io.signal.aborted) throw toAbortError(io.signal);
     const m = findMachine(machine);
     const before = check(m, step);
-    if (step.type === 'empty-dir') {
-      const unplanned = (before.found ?? []).filter((entry) => !step.entries.includes(entry));
-      if (unplanned.length > 0) {
-        throw new LabopsError(
-          'CONFLICT',
-          `${step.path} on ${machine} holds entries the plan did not show: ${unplanned.join(', ')}. Nothing was removed.`,
-          { hint: 'Plan the clean again so that approvers see every path it removes.' },
-        );
-      }
-    }
-    if (before.satisfied) return { status: 'ok', detail: before.evidence.join('; ') };
-    if (step.type === 'check-mount') {
-      throw new LabopsError('CONFLICT', `${machine}: ${before.evidence.join('; ')}.`, {
-        hint: 'Mount the export’s disk first (lab-guide.md, storage server step 5: /etc/fstab and mount -a).',
-      });
-    }
+    const settled = decideBeforeApply(machine, step, before);
+    if (settled) return settled;
     for (const line of before.evidence) io.output(line);
     await change(m, step, io, before.found ?? []);
     const after = check(m, step);
@@ -427,18 +414,13 @@ export function createSimDriver(
       pinnedInConfig: false,
     };
   };
-  const trustHostKey = async (machine: string, fingerprint: string): Promise<'ok' | 'changed'> => {
-    const state = await readHostKey(machine);
-    if (state.presented !== fingerprint) {
-      throw new LabopsError(
-        'SSH_FAILED',
-        `${machine} now presents ${state.presented}, not the approved ${fingerprint}.`,
-      );
-    }
-    if (state.pinned === fingerprint) return 'ok';
-    pins.set(findMachine(machine).name, fingerprint);
-    return 'changed';
-  };
+  const trustHostKey = (machine: string, fingerprint: string) =>
+    trustApprovedKey(
+      machine,
+      fingerprint,
+      () => readHostKey(machine),
+      () => pins.set(findMachine(machine).name, fingerprint),
+    );
   return { apply, inspect, readHostKey, trustHostKey, close: async () => undefined };
 }
 

@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import { LabopsError } from '../errors.js';
 import type { ExecResult, SshRunner } from '../ssh/runner.js';
+import { decideBeforeApply, trustApprovedKey } from './driver-rules.js';
 import {
   CHECK_BLOCKED,
   CHECK_NOT_SATISFIED,
@@ -64,22 +65,8 @@ export function createSshDriver(runner: SshRunner, pins?: HostKeyPins): MachineD
 
   const apply = async (machine: string, step: RunbookStep, io: MachineIO): Promise<ApplyResult> => {
     const before = await checkStep(machine, step, io);
-    if (step.type === 'empty-dir') {
-      const unplanned = (before.found ?? []).filter((entry) => !step.entries.includes(entry));
-      if (unplanned.length > 0) {
-        throw new LabopsError(
-          'CONFLICT',
-          `${step.path} on ${machine} holds entries the plan did not show: ${unplanned.join(', ')}. Nothing was removed.`,
-          { hint: 'Plan the clean again so that approvers see every path it removes.' },
-        );
-      }
-    }
-    if (before.satisfied) return { status: 'ok', detail: before.evidence.join('; ') };
-    if (step.type === 'check-mount') {
-      throw new LabopsError('CONFLICT', `${machine}: ${before.evidence.join('; ')}.`, {
-        hint: 'Mount the export’s disk first (lab-guide.md, storage server step 5: /etc/fstab and mount -a).',
-      });
-    }
+    const settled = decideBeforeApply(machine, step, before);
+    if (settled) return settled;
     for (const line of before.evidence) io.output(line);
     const lines = renderStep(step).filter((line) => !line.startsWith('#'));
     const remote = renderStepCheck(step);
@@ -142,26 +129,16 @@ export function createSshDriver(runner: SshRunner, pins?: HostKeyPins): MachineD
     pinned: pins?.get(machine),
     pinnedInConfig: pins?.isConfigured(machine) ?? false,
   });
-  const trustHostKey = async (
-    machine: string,
-    fingerprint: string,
-    by: string,
-  ): Promise<'ok' | 'changed'> => {
-    const state = await readHostKey(machine);
-    if (state.presented !== fingerprint) {
-      throw new LabopsError(
-        'SSH_FAILED',
-        `${machine} now presents ${state.presented}, not the approved ${fingerprint}.`,
-        {
-          hint: 'The key changed after the approval: run /host trust again and compare the new fingerprint on the host.',
-        },
-      );
-    }
-    if (state.pinned === fingerprint) return 'ok';
-    if (!pins) throw new LabopsError('INTERNAL', 'This SSH driver has nowhere to pin host keys.');
-    pins.pin(machine, fingerprint, by);
-    return 'changed';
-  };
+  const trustHostKey = (machine: string, fingerprint: string, by: string) =>
+    trustApprovedKey(
+      machine,
+      fingerprint,
+      () => readHostKey(machine),
+      () => {
+        if (!pins) throw new LabopsError('INTERNAL', 'This SSH driver has nowhere to pin host keys.');
+        pins.pin(machine, fingerprint, by);
+      },
+    );
   return { apply, inspect, readHostKey, trustHostKey, close: () => runner.close() };
 }
 

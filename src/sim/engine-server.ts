@@ -1,10 +1,10 @@
 import { randomBytes, randomUUID, X509Certificate } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { type ApiAnswer, type ApiRequest, createApiRouter } from './api-routes.js';
 import { type EngineModel, EVENT } from './engine-model.js';
 import type { ImageioDaemon } from './imageio.js';
+import { closeListener, listenOnFreePort } from './listener.js';
 import { toOpenSshEcdsaKey } from './ssh-key.js';
 import type { FaultSpec, SimRequestRecord } from './types.js';
 import { renderXml } from './xml.js';
@@ -81,18 +81,11 @@ export class EngineServer {
       (req, res) => this.handle(req, res),
     );
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, host, () => resolve());
-    });
-    return (server.address() as AddressInfo).port;
+    return listenOnFreePort(server, host);
   }
 
-  async close(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+  close(): Promise<void> {
+    return closeListener(this.server);
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {

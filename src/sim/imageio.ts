@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { closeListener, listenOnFreePort } from './listener.js';
 
 /**
  * The imageio daemon (ovirt-api.md §5.3, §8.18, §8.19): tickets the engine adds when a transfer
@@ -88,18 +88,11 @@ export class ImageioDaemon {
       else sendText(res, 404, 'Not Found');
     });
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, host, () => resolve());
-    });
-    return (server.address() as AddressInfo).port;
+    return listenOnFreePort(server, host);
   }
 
-  async close(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+  close(): Promise<void> {
+    return closeListener(this.server);
   }
 
   /** Serves `/images/{ticket}[/extents]` and `/images/*` (also for the engine's proxy). */

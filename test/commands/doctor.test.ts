@@ -5,10 +5,8 @@ import { labInfoFromSimulator } from '../../src/lab-info.js';
 import { createUnreachableMachines } from '../../src/runbooks/types.js';
 import { plainStyle, renderView } from '../../src/shell/render.js';
 import type { View, ViewAction } from '../../src/view.js';
-import { type CoreHarness, shellCaller, startCore } from '../support/core.js';
+import { type CoreHarness, EXPORTS_WITH_SPARE, shellCaller, startCore } from '../support/core.js';
 import { expectCard } from '../support/dispatch.js';
-
-const GiB = 1024 ** 3;
 
 let core: CoreHarness;
 beforeEach(async () => {
@@ -16,11 +14,7 @@ beforeEach(async () => {
   core = await startCore({
     sim: {
       seed: {
-        exports: [
-          { path: '/export/data', sizeBytes: 50 * GiB },
-          { path: '/export/iso', sizeBytes: 50 * GiB },
-          { path: '/export/spare', sizeBytes: 20 * GiB },
-        ],
+        exports: EXPORTS_WITH_SPARE,
       },
     },
   });

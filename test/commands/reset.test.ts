@@ -1,19 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type CoreHarness, shellCaller, startCore } from '../support/core.js';
+import { type CoreHarness, EXPORTS_WITH_SPARE, shellCaller, startCore } from '../support/core.js';
 import { expectCard as card } from '../support/dispatch.js';
-
-const GiB = 1024 ** 3;
 
 let core: CoreHarness;
 beforeEach(async () => {
   core = await startCore({
     sim: {
       seed: {
-        exports: [
-          { path: '/export/data', sizeBytes: 50 * GiB },
-          { path: '/export/iso', sizeBytes: 50 * GiB },
-          { path: '/export/spare', sizeBytes: 20 * GiB },
-        ],
+        exports: EXPORTS_WITH_SPARE,
         vms: [
           { name: 'web1', host: 'hyper1' },
           { name: 'db1', host: 'hyper1' },

@@ -1,19 +1,20 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DispatchResult } from '../../src/labops.js';
-import { approveAndRun, type CoreHarness, shellCaller, startCore } from '../support/core.js';
+import {
+  approveAndRun,
+  type CoreHarness,
+  EXPORTS_WITH_SPARE,
+  shellCaller,
+  startCore,
+} from '../support/core.js';
 import { expectError } from '../support/dispatch.js';
 
-const GiB = 1024 ** 3;
 let core: CoreHarness;
 beforeEach(async () => {
   core = await startCore({
     sim: {
       seed: {
-        exports: [
-          { path: '/export/data', sizeBytes: 50 * GiB },
-          { path: '/export/iso', sizeBytes: 50 * GiB },
-          { path: '/export/spare', sizeBytes: 20 * GiB },
-        ],
+        exports: EXPORTS_WITH_SPARE,
       },
     },
   });

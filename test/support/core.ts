@@ -17,6 +17,15 @@ import type { Store } from '../../src/store/types.js';
 import { expectCard } from './dispatch.js';
 import { type SimLab, startSimLab } from './engine.js';
 
+const GiB = 1024 ** 3;
+
+/** The seed lab's exports plus `/export/spare`, an export no domain lives on (where FAQ 1 shows). */
+export const EXPORTS_WITH_SPARE = [
+  { path: '/export/data', sizeBytes: 50 * GiB },
+  { path: '/export/iso', sizeBytes: 50 * GiB },
+  { path: '/export/spare', sizeBytes: 20 * GiB },
+];
+
 /** The simulated lab's built-in policy (design.md, Principals). */
 export const SIM_POLICY: Policy = {
   askers: 'anyone',
