@@ -109,7 +109,7 @@ const upload = defineChange({
   usage: 'upload URL [--name NAME] [--domain DOMAIN]',
   examples: [
     '/iso upload https://mirror.example/AlmaLinux-9-latest-x86_64-minimal.iso',
-    '/iso upload http://10.0.0.5/centos7.iso --name CentOS-7.iso --domain nfs-data',
+    '/iso upload http://mirror.abc.local/centos7.iso --name CentOS-7.iso --domain nfs-data',
   ],
   argsSpec: {
     positionals: [{ name: 'url', required: true, description: 'http(s) URL of the ISO image' }],
