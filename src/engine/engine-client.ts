@@ -32,6 +32,7 @@ import type {
   StorageDomain,
   Vm,
 } from './types.js';
+import { type ApiLevel, hasMember, parseEngineVersion } from './versions.js';
 import { DEFAULT_LONG_WAIT, DEFAULT_WAIT, type WaitTiming, waitFor } from './wait.js';
 
 /** Waits the client runs, each with its own timing (ovirt-api.md §7). */
@@ -154,7 +155,19 @@ export class EngineClient {
   /** The API root: a cheap "alive and logged in" probe (§6.4). */
   async getApiInfo(options: CallOptions = {}): Promise<ApiInfo> {
     const root = await this.get('', ApiRootSchema, options);
-    return { productName: root.product_info?.name, version: root.product_info?.version?.full_version };
+    return {
+      productName: root.product_info?.name,
+      version: root.product_info?.version?.full_version,
+      engineVersion: parseEngineVersion(root.product_info?.version),
+    };
+  }
+
+  /**
+   * The engine's version and the request level it selects (versions.ts), read once per login:
+   * `/lab status` and App Home show it, with a warning for a version labops does not know.
+   */
+  getApiLevel(options: CallOptions = {}): Promise<ApiLevel> {
+    return this.transport.getApiLevel(options.signal);
   }
 
   /** The engine's SSH public key, to put in a hypervisor's authorized_keys before adding it (§1.6). */
@@ -681,16 +694,22 @@ export class EngineClient {
 
   /** Opens an upload to a disk (§5.2 step 2). The transfer owns the disk from now on. */
   async createImageTransfer(diskId: string, options: CallOptions = {}): Promise<ImageTransfer> {
+    const level = await this.transport.getApiLevel(options.signal);
+    // §5.2 version gate: a 4.3 engine refuses `timeout_policy` (from 4.4.5) with a 400, and on
+    // 4.3.5+ a transfer `format: raw` moves the host to its NBD path, which 4.3 hosts may lack —
+    // the 4.3 SDK's upload sends neither. From 4.4 NBD is the normal path; `cancel` makes the
+    // engine remove the disk of an abandoned upload instead of pausing it.
+    const body: Record<string, unknown> = {
+      disk: { id: diskId },
+      direction: 'upload',
+      inactivity_timeout: '120',
+    };
+    if (level.model.line !== '4.3' && hasMember(level, 'ImageTransfer', 'format')) body.format = 'raw';
+    if (hasMember(level, 'ImageTransfer', 'timeout_policy')) body.timeout_policy = 'cancel';
     const transfer = await this.transport.request({
       method: 'POST',
       path: '/imagetransfers',
-      body: {
-        disk: { id: diskId },
-        direction: 'upload',
-        format: 'raw',
-        inactivity_timeout: '120',
-        timeout_policy: 'cancel',
-      },
+      body,
       schema: ImageTransferSchema,
       ...this.call(options),
     });
@@ -949,7 +968,8 @@ function toTransfer(t: z.output<typeof ImageTransferSchema>): ImageTransfer {
     transferUrl: t.transfer_url,
     proxyUrl: t.proxy_url,
     transferredBytes: t.transferred,
-    diskId: t.disk?.id,
+    // A 4.3 engine links the transfer's disk as `image`, later ones as `disk` (§5.2).
+    diskId: t.disk?.id ?? t.image?.id,
   };
 }
 

@@ -56,7 +56,15 @@ export const ApiRootSchema = z.object({
   product_info: z
     .object({
       name: z.string().optional(),
-      version: z.object({ full_version: z.string().optional() }).optional(),
+      version: z
+        .object({
+          major: NumberSchema.optional(),
+          minor: NumberSchema.optional(),
+          build: NumberSchema.optional(),
+          revision: NumberSchema.optional(),
+          full_version: z.string().optional(),
+        })
+        .optional(),
     })
     .optional(),
   time: DateSchema.optional(),
@@ -160,6 +168,8 @@ export const ImageTransferSchema = z.object({
   transferred: NumberSchema.optional(),
   active: BoolSchema.optional(),
   disk: LinkSchema.optional(),
+  /** The disk, as a 4.3 engine links it (ovirt-api.md §5.2). */
+  image: LinkSchema.optional(),
   host: LinkSchema.optional(),
 });
 

@@ -5,7 +5,14 @@ import { LabopsError } from '../errors.js';
 import { createSilentLogger, type Logger } from '../log.js';
 import { cancelledBy, realSleep, type Sleep } from '../time.js';
 import { isRetryableConflict, parseEngineFailure } from './faults.js';
-import { ActionResultSchema, SsoTokenSchema } from './schemas.js';
+import { ActionResultSchema, ApiRootSchema, SsoTokenSchema } from './schemas.js';
+import {
+  type ApiLevel,
+  checkRequest,
+  isVersionDependent,
+  parseEngineVersion,
+  resolveApiLevel,
+} from './versions.js';
 
 /** How the transport retries (ovirt-api.md §7). */
 export interface RetryOptions {
@@ -76,6 +83,9 @@ export class EngineTransport {
   private readonly logger: Logger;
   private token: string | undefined;
   private login: Promise<string> | undefined;
+  /** The engine's version, read from the API root right after each login (issue 9 §1). */
+  private level: Promise<ApiLevel> | undefined;
+  private warnedVersion: string | undefined;
   private closed = false;
 
   constructor(options: EngineTransportOptions) {
@@ -183,6 +193,12 @@ export class EngineTransport {
     spec: RequestSpec<S>,
   ): Promise<Parsed<S> | undefined> {
     let token = await this.getToken(spec.signal);
+    if (isVersionDependent(spec)) {
+      // Never send what the engine's version does not know (versions.ts): a 4.3 engine answers
+      // an unknown member with 400 "Request syntactically incorrect." (ovirt-api.md §5.2).
+      const level = await this.getApiLevel(spec.signal);
+      checkRequest(level, spec);
+    }
     let answer = await this.limiter.schedule(() => this.sendApi(spec, token));
     if (answer.statusCode === 401) {
       // §1.2: no refresh token; log in again once and replay once.
@@ -269,6 +285,35 @@ export class EngineTransport {
     return signal ? untilAborted(this.login, signal) : this.login;
   }
 
+  /**
+   * The engine's version and the request table level it selects. Read once per login from
+   * `GET /ovirt-engine/api` (§6.4); concurrent callers share the one read.
+   */
+  async getApiLevel(signal?: AbortSignal): Promise<ApiLevel> {
+    await this.getToken(signal);
+    this.level ??= this.readApiLevel().catch((error: unknown) => {
+      this.level = undefined;
+      throw error;
+    });
+    return signal ? untilAborted(this.level, signal) : this.level;
+  }
+
+  private async readApiLevel(): Promise<ApiLevel> {
+    const root = await this.request({ method: 'GET', path: '', schema: ApiRootSchema });
+    const version = parseEngineVersion(root?.product_info?.version);
+    if (!version) {
+      throw new LabopsError('ENGINE_UNAVAILABLE', 'The engine did not say which version it runs.', {
+        hint: 'GET /ovirt-engine/api answered without product_info.version; check that engine.url points at an oVirt engine.',
+      });
+    }
+    const level = resolveApiLevel(version);
+    if (level.warning && this.warnedVersion !== level.warning) {
+      this.warnedVersion = level.warning;
+      this.logger.warn({ engineVersion: version.full }, level.warning);
+    }
+    return level;
+  }
+
   private invalidate(token: string): void {
     if (this.token === token) this.token = undefined;
   }
@@ -321,6 +366,8 @@ export class EngineTransport {
       });
     }
     this.token = parsed.data.access_token;
+    // A new login may face an upgraded engine: read its version again.
+    this.level = undefined;
     return this.token;
   }
 

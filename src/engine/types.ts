@@ -1,3 +1,4 @@
+import type { EngineVersion } from './versions.js';
 /**
  * The engine's objects as the rest of labops sees them: plain, typed, camelCase, with the JSON
  * quirks (string booleans, wrapper levels, missing keys) already resolved by the client.
@@ -110,5 +111,8 @@ export interface EngineJob {
 
 export interface ApiInfo {
   productName: string | undefined;
+  /** `full_version`, e.g. "4.3.11.4-1.el7". */
   version: string | undefined;
+  /** The version from its parts (major, minor, build, revision), when the engine gave them. */
+  engineVersion: EngineVersion | undefined;
 }
