@@ -4,7 +4,21 @@ import type { Host, StorageDomain, Vm } from '../../src/engine/types.js';
 import { LabopsError } from '../../src/errors.js';
 import { defineStep } from '../../src/jobs/steps.js';
 import { toStepSpecs } from '../../src/runbooks/job-steps.js';
-import { planStorageClean, planStorageFixPermissions } from '../../src/runbooks/runbooks.js';
+import {
+  listPreflightProbes,
+  PREFLIGHT_STEP_TIMEOUT_MS,
+  type PreflightSpec,
+  preflightStep,
+  runPreflight,
+  runProbe,
+  toPreflightError,
+} from '../../src/runbooks/preflight.js';
+import {
+  KVM_GID,
+  planStorageClean,
+  planStorageFixPermissions,
+  VDSM_UID,
+} from '../../src/runbooks/runbooks.js';
 import type { StepSpec } from '../../src/store/types.js';
 import { findDataCenterId } from '../lab-state.js';
 import { isAttached, readDomains } from '../storage/domains.js';
@@ -30,20 +44,92 @@ async function readLabState(ctx: CommandContext): Promise<LabState> {
 }
 
 /**
+ * What a reset needs before its first destructive step (issue 9 §6): the storage server answers
+ * over SSH (it cleans exports and fixes ownership), every export is mounted (fix-permissions
+ * checks each one), and the exports of the baseline domains are exported (the engine mounts them).
+ * Reset runs no runbook on a hypervisor, so none of them is needed.
+ */
+function specifyResetPreflight(ctx: CommandContext): PreflightSpec {
+  const { baseline, storage } = ctx.lab;
+  return {
+    machines: [storage.machine],
+    mounted: storage.exports.map((e) => e.path),
+    exported: [...new Set(baseline.storageDomains.map((d) => d.exportPath))],
+  };
+}
+
+/** `not checked: storage cannot be reached over SSH (…)`, for the steps on a machine out of reach. */
+function describeNotChecked(machine: string, reason: string): string {
+  return `not checked: ${machine} cannot be reached over SSH (${reason.replace(/\.$/, '')})`;
+}
+
+export interface ResetOptions {
+  keepVms: boolean;
+  /** A preview: a failed pre-flight marks what it could not check instead of refusing the plan. */
+  dryRun: boolean;
+}
+
+/**
  * The reset of design.md, planned from the current state, in the order that keeps the engine
  * happy: baseline hosts up; extra VMs out (or stopped); extra domains out in the engine's order
  * (ISO first, an extra master only once a baseline data domain can take the role); leftovers of
  * earlier domains cleaned from the exports of missing baseline domains, ownership fixed; baseline
  * domains attached and active. Steps that find their work done report ok, so a second reset after
  * a failure finishes the job.
+ *
+ * The pre-flight comes first, here and as the job's first step: a reset that cannot reach the
+ * storage server, or finds an export unmounted or unexported, is refused before any VM is touched.
  */
-export async function planReset(ctx: CommandContext, keepVms: boolean): Promise<Plan> {
+export async function planReset(ctx: CommandContext, options: ResetOptions): Promise<Plan> {
+  const { keepVms, dryRun } = options;
   const { baseline, storage } = ctx.lab;
-  const state = await readLabState(ctx);
+  const spec = specifyResetPreflight(ctx);
+  const probes = listPreflightProbes(ctx.lab.runbook, spec);
+  // Read-only, all at once: the engine, the pre-flight, and each export's owners (so the plan says
+  // what fix-permissions will change rather than promising it reports ok).
+  const [state, preflight, ownership] = await Promise.all([
+    readLabState(ctx),
+    runPreflight(ctx.machines, probes, { signal: ctx.signal }),
+    Promise.all(
+      storage.exports.map(async (exp) => ({
+        path: exp.path,
+        outcome: await runProbe(
+          ctx.machines,
+          {
+            machine: storage.machine,
+            check: {
+              type: 'owner-mode',
+              path: exp.path,
+              owner: VDSM_UID,
+              group: KVM_GID,
+              setgid: true,
+              recursive: true,
+            },
+            title: `everything in ${exp.path} owned 36:36, directories setgid`,
+            reachOnly: false,
+          },
+          { signal: ctx.signal },
+        ),
+      })),
+    ),
+  ]);
+  if (!preflight.ok && !dryRun) throw toPreflightError(preflight, 'The reset is refused before any change');
+  const unreachable = new Map(preflight.unreachable.map((u) => [u.machine, u.reason]));
+  const storageDown = unreachable.get(storage.machine);
   const steps: StepSpec[] = [];
   const impact: string[] = [];
   const warnings: string[] = [];
   const dependsOn: Record<string, string> = {};
+  /** Impact lines of what could not be checked: the plan never claims these will report ok. */
+  const unchecked: string[] = [];
+
+  steps.push({
+    kind: preflightStep.kind,
+    title: `Check before any change: ${spec.machines.join(', ')} answer${spec.machines.length === 1 ? 's' : ''} over SSH, the exports are mounted and exported${preflight.ok ? '' : ` — fails now: ${preflight.problems.join('; ')}`}`,
+    params: { ...spec },
+    shows: probes.map((p) => `${p.machine}: ${p.title} (read-only)`),
+    timeoutMs: PREFLIGHT_STEP_TIMEOUT_MS,
+  });
 
   // 1. Baseline hosts up: storage work needs an up host.
   for (const name of baseline.hosts) {
@@ -114,23 +200,57 @@ export async function planReset(ctx: CommandContext, keepVms: boolean): Promise<
   // 4. Exports of missing baseline domains: files of an earlier domain are cleaned (FAQ 1) once no
   //    domain of the engine lives there any more; then every export is given back to vdsm (FAQ 3).
   const missing = baseline.storageDomains.filter((w) => !state.domains.some((d) => d.name === w.name));
-  const io = { signal: ctx.signal ?? new AbortController().signal, output: () => undefined };
   for (const wanted of missing) {
     const exp = storage.exports.find((e) => e.path === wanted.exportPath);
     if (!exp || state.domains.some((d) => d.storage.path === exp.path)) continue;
-    const listing = await ctx.machines.inspect(storage.machine, { type: 'dir-empty', path: exp.path }, io);
-    if (!listing.found?.length) continue;
+    const listed =
+      storageDown === undefined
+        ? await runProbe(
+            ctx.machines,
+            {
+              machine: storage.machine,
+              check: { type: 'dir-empty', path: exp.path },
+              title: `${exp.path} holds no leftovers`,
+              reachOnly: false,
+            },
+            { signal: ctx.signal },
+          )
+        : undefined;
+    if (listed === undefined || listed.status === 'not-checked') {
+      const reason = listed?.reason ?? storageDown ?? 'no answer';
+      if (!dryRun) {
+        throw new LabopsError(
+          'SSH_FAILED',
+          `The reset is refused before any change: the entries of ${exp.path} could not be listed on ${storage.machine}: ${reason}`,
+          { hint: `Make ${storage.machine} reachable over SSH from labops, then ask again.` },
+        );
+      }
+      unchecked.push(`${exp.path}: leftovers of an earlier domain not listed`);
+      steps.push({
+        kind: 'runbook.apply',
+        title: `Remove the leftovers of an earlier domain from ${exp.path}, if any — ${describeNotChecked(storage.machine, reason)}`,
+        params: { machine: storage.machine, step: { type: 'empty-dir', path: exp.path, entries: [] } },
+        shows: [],
+      });
+      continue;
+    }
+    const found = listed.result?.found ?? [];
+    if (found.length === 0) continue;
     impact.push(
-      `${exp.path}: ${listing.found.length} leftover entr${listing.found.length === 1 ? 'y' : 'ies'} removed before ${wanted.name} is added`,
+      `${exp.path}: ${found.length} leftover entr${found.length === 1 ? 'y' : 'ies'} removed before ${wanted.name} is added`,
     );
     steps.push(
       ...toStepSpecs(
-        planStorageClean(ctx.lab.runbook, { export: exp.name, entries: listing.found, domainPaths: [] }),
-        {
-          timeoutMs: RUNBOOK_STEP_TIMEOUT_MS,
-        },
+        planStorageClean(ctx.lab.runbook, { export: exp.name, entries: found, domainPaths: [] }),
+        { timeoutMs: RUNBOOK_STEP_TIMEOUT_MS },
       ),
     );
+  }
+  for (const { path, outcome } of ownership) {
+    if (outcome.status === 'failed')
+      impact.push(`${path}: owner set to 36:36, directories setgid (${outcome.reason})`);
+    else if (outcome.status === 'not-checked' && storageDown === undefined)
+      unchecked.push(`${path}: owners not checked (${outcome.reason})`);
   }
   steps.push(
     ...toStepSpecs(planStorageFixPermissions(ctx.lab.runbook), { timeoutMs: RUNBOOK_STEP_TIMEOUT_MS }),
@@ -165,18 +285,56 @@ export async function planReset(ctx: CommandContext, keepVms: boolean): Promise<
     steps.push(...removalSteps(domain));
   }
 
-  if (impact.length === 0) impact.push('The lab already matches its baseline; every step will report ok.');
+  // Every machine a step works on is one the pre-flight checks; a step on a machine out of reach
+  // (a dry run's) says it was not checked, and why.
+  const marked = steps.map((step): StepSpec => {
+    const machine = machineOf(step);
+    if (machine === undefined) return step;
+    if (!spec.machines.includes(machine)) {
+      throw new LabopsError(
+        'INTERNAL',
+        `The reset's pre-flight does not check ${machine}, where a step runs.`,
+      );
+    }
+    const reason = unreachable.get(machine);
+    if (reason === undefined || step.title.includes(' — not checked: ')) return step;
+    return { ...step, title: `${step.title} — ${describeNotChecked(machine, reason)}` };
+  });
+  for (const [machine, reason] of unreachable) {
+    impact.push(
+      `Not checked: ${machine} cannot be reached over SSH (${reason.replace(/\.$/, '')}); its steps below are marked so.`,
+    );
+  }
+  if (dryRun) impact.push(...unchecked.map((line) => `Not checked: ${line}.`));
+  else warnings.push(...unchecked.map((line) => `Not checked: ${line}; its step checks again when it runs.`));
+  if (!preflight.ok) {
+    warnings.unshift('A /lab reset now is refused before any change: its pre-flight fails (see Blocks).');
+  }
+  if (impact.length === 0) {
+    impact.push(
+      preflight.ok
+        ? 'The lab already matches its baseline; every step will report ok.'
+        : 'The engine matches the baseline, but the pre-flight fails now (see Blocks).',
+    );
+  }
   return {
     summary: `Reset the lab to its baseline${keepVms ? ' (keeping extra VMs, stopped)' : ''}`,
     risk: 'critical',
     riskReasons: ['A reset removes VMs and storage domains.'],
     impact,
     warnings,
-    blockers: [],
+    blockers: preflight.ok ? [] : preflight.problems,
     locks: ['lab'],
     dependsOn,
-    steps,
+    steps: marked,
   };
+}
+
+/** The machine a runbook step runs on. */
+function machineOf(step: StepSpec): string | undefined {
+  if (step.kind !== 'runbook.apply') return undefined;
+  const machine = (step.params as { machine?: unknown }).machine;
+  return typeof machine === 'string' ? machine : undefined;
 }
 
 /** An extra domain out of the lab in the engine's order: maintenance, detach, remove with format (§4.5). */
@@ -225,7 +383,7 @@ export const reset = defineChange({
   args: z.object({ dryRun: z.boolean().optional(), keepVms: z.boolean().optional() }),
   risk: 'critical',
   async plan(ctx, args): Promise<Plan> {
-    const plan = await planReset(ctx, args.keepVms ?? false);
+    const plan = await planReset(ctx, { keepVms: args.keepVms ?? false, dryRun: args.dryRun ?? false });
     return args.dryRun ? { ...plan, preview: true } : plan;
   },
 });
@@ -240,6 +398,7 @@ const EnsureParams = z.object({
 });
 
 export const resetSteps = [
+  preflightStep,
   defineStep({
     kind: 'storage.ensure-active',
     params: EnsureParams,

@@ -49,6 +49,12 @@ export function createSimDriver(
   const findMachine = (name: string): SimMachine => {
     const found = sim.machines.get(name) ?? [...sim.machines.values()].find((m) => m.address === name);
     if (!found) throw new LabopsError('NOT_FOUND', `The simulated lab has no machine named ${name}.`);
+    // sshd stopped (knobs.stopService(machine, 'sshd')): the connection is refused, as the SSH runner says it.
+    if (found.services.get('sshd')?.active === false) {
+      throw new LabopsError('SSH_FAILED', `Cannot reach ${found.name} (${found.address}:22): ECONNREFUSED.`, {
+        hint: 'Check the address and port in lab.yml, and that sshd runs on the machine.',
+      });
+    }
     return found;
   };
 

@@ -96,7 +96,8 @@ describe('/lab reset', () => {
     const first = await reset();
     expect(first.job.status).toBe('failed');
     const titles = first.planned.job.steps.map((s) => s.title);
-    expect(titles.slice(0, 6)).toEqual([
+    expect(titles.slice(0, 7)).toEqual([
+      'Check before any change: storage answers over SSH, the exports are mounted and exported',
       'Make sure hyper1 is up',
       'Make sure hyper2 is up',
       expect.stringMatching(/^Remove scratch1 and its disks /),
@@ -106,16 +107,16 @@ describe('/lab reset', () => {
     ]);
     // Ownership of every export is checked before the baseline domains come back, data first.
     expect(
-      titles.slice(6, -2).every((t) => t.startsWith('/export/') || t.startsWith('Everything in /export/')),
+      titles.slice(7, -2).every((t) => t.startsWith('/export/') || t.startsWith('Everything in /export/')),
     ).toBe(true);
     expect(titles.slice(-2)).toEqual([
       'Make sure nfs-data is attached and active',
       'Make sure nfs-iso is attached and active',
     ]);
     const statuses = first.steps.map((s) => s.status);
-    expect(statuses.slice(0, 6)).toEqual(['ok', 'changed', 'changed', 'changed', 'changed', 'failed']);
-    expect(statuses.slice(6).every((s) => s === 'skipped')).toBe(true);
-    expect(first.job.error).toContain('Step 6 (Remove spare (format)) failed');
+    expect(statuses.slice(0, 7)).toEqual(['ok', 'ok', 'changed', 'changed', 'changed', 'changed', 'failed']);
+    expect(statuses.slice(7).every((s) => s === 'skipped')).toBe(true);
+    expect(first.job.error).toContain('Step 7 (Remove spare (format)) failed');
     expect(first.job.error).toContain('Already changed: "Make sure hyper2 is up"');
     expect(core.store.listLocks()).toEqual([]);
 
