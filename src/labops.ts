@@ -21,9 +21,17 @@ import { LabopsError, toLabopsError } from './errors.js';
 import { EventBus } from './jobs/events.js';
 import { JobExecutor } from './jobs/executor.js';
 import { type StepDefinition, StepRegistry } from './jobs/steps.js';
+import { describeTargets, type MachineWrites } from './jobs/targets.js';
 import type { Logger } from './log.js';
 import type { MachineDriver } from './runbooks/types.js';
-import type { ApprovalRecord, JobRecord, RecoveryReport, Store } from './store/types.js';
+import {
+  type ApprovalRecord,
+  INTERRUPTED_JOB_ERROR,
+  type JobRecord,
+  type RecoveryReport,
+  type StepRecord,
+  type Store,
+} from './store/types.js';
 import type { Clock } from './time.js';
 import type { View } from './view.js';
 
@@ -77,6 +85,7 @@ export class Labops {
   readonly flow: ApprovalFlow;
   readonly jobs: JobsPort;
   private readonly options: LabopsOptions;
+  private reviewing: Promise<void> = Promise.resolve();
 
   constructor(options: LabopsOptions) {
     this.options = options;
@@ -115,7 +124,11 @@ export class Labops {
     return this.options.store;
   }
 
-  /** After a restart: interrupted jobs, approvals still pending, approvals that expired meanwhile. */
+  /**
+   * After a restart: interrupted jobs, approvals still pending, approvals that expired meanwhile.
+   * The targets of each interrupted job are re-read in the background (`whenReviewed`): the job's
+   * thread and `/lab jobs` then say what it changed before labops stopped.
+   */
   recover(): RecoveryReport {
     const report = this.options.store.recover(this.options.clock());
     for (const job of report.interrupted) {
@@ -128,7 +141,46 @@ export class Labops {
         detail: { error: job.error },
       });
     }
+    this.reviewing = this.reviewInterrupted(report.interrupted).catch((error: unknown) => {
+      this.options.logger.error({ err: error }, 'could not review the interrupted jobs');
+    });
     return report;
+  }
+
+  /** Settles once the interrupted jobs found by `recover` have been reviewed. */
+  whenReviewed(): Promise<void> {
+    return this.reviewing;
+  }
+
+  private async reviewInterrupted(jobs: readonly JobRecord[]): Promise<void> {
+    const { store, clock } = this.options;
+    const bus = this.bus;
+    for (const job of jobs) {
+      // A job that never started (queued) touched nothing: its report already says so.
+      if (job.startedAt === undefined && job.review === undefined) continue;
+      const review = job.review ?? {};
+      const wrote = review.wroteAt !== undefined;
+      const changes = await this.executor.reviewTargets(job, review, {
+        wrote,
+        machines: machineWritesOf(store.listSteps(job.id), job),
+      });
+      const summary = `Re-read after the restart: ${describeTargets(changes, wrote)}`;
+      store.setJobReview(
+        job.id,
+        { ...review, changes, reviewedAt: clock() },
+        `${INTERRUPTED_JOB_ERROR} ${summary}`,
+      );
+      store.appendAudit({
+        at: clock(),
+        type: 'job:reviewed',
+        actor: 'labops',
+        jobId: job.id,
+        approvalId: undefined,
+        detail: { changes },
+      });
+      const updated = store.getJob(job.id);
+      if (updated) bus.emit({ type: 'job:reviewed', job: updated, summary });
+    }
   }
 
   /** Runs one slash command. Never throws: failures come back as `{ kind: 'error' }` with a user-safe message. */
@@ -552,4 +604,22 @@ function summarizeAudit(detail: Record<string, unknown>): string {
   if (typeof detail.error === 'string') parts.push(detail.error);
   if (Array.isArray(detail.changes)) parts.push(detail.changes.join('; '));
   return parts.join(' ').slice(0, 160);
+}
+
+/**
+ * What the runbook steps of an interrupted job did on each machine, from their records: a step
+ * that reported changed changed its machine; one left running (now unknown) may have.
+ */
+function machineWritesOf(steps: readonly StepRecord[], job: JobRecord): Map<string, MachineWrites> {
+  const writes = new Map<string, MachineWrites>();
+  for (const step of steps) {
+    const machine = job.steps[step.index]?.params.machine;
+    if (step.kind !== 'runbook.apply' || typeof machine !== 'string') continue;
+    const log = writes.get(machine) ?? { changed: [], uncertain: [] };
+    if (step.status === 'changed') log.changed.push(step.title);
+    if (step.status === 'unknown' || step.status === 'running')
+      log.uncertain.push(`${step.title}: ${step.detail ?? 'labops stopped while it ran'}`);
+    writes.set(machine, log);
+  }
+  return writes;
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type CommandContext, defineCommand, defineDirect, defineRead } from '../../src/command.js';
 import type { DataCenter, StorageDomain } from '../../src/engine/types.js';
+import { type ApiLevel, formatEngineVersion } from '../../src/engine/versions.js';
 import type { JobRecord } from '../../src/store/types.js';
 import { formatBytes, type View } from '../../src/view.js';
 import { findDataCenterId } from '../lab-state.js';
@@ -18,7 +19,30 @@ async function readDomains(ctx: CommandContext): Promise<{ dc: DataCenter; domai
 
 function describeJob(job: JobRecord, now: number): string {
   const age = Math.max(0, Math.round((now - (job.startedAt ?? job.createdAt)) / 60_000));
-  return `${job.id}  /${job.command.split(' ')[0]} ${job.text} — ${job.status.replace('_', ' ')}, ${job.requester}${age ? `, ${age} min ago` : ''}`;
+  return `${job.id}  /${job.command.split(' ')[0]} ${job.text} — ${job.status.replace('_', ' ')}, ${job.requester}${age ? `, ${age} min ago` : ''}${describeReview(job)}`;
+}
+
+/** What a failed, cancelled or interrupted job did to its targets, re-read after it stopped. */
+function describeReview(job: JobRecord): string {
+  const changes = job.review?.changes;
+  if (!changes) return '';
+  const shorten = (items: string[]) =>
+    items.length <= 3 ? items.join(', ') : `${items.slice(0, 3).join(', ')} and ${items.length - 3} more`;
+  const changed = changes
+    .filter((c) => c.outcome === 'changed')
+    .map((c) => (c.from !== undefined ? `${c.target} ${c.from} → ${c.to}` : c.target));
+  const unknown = changes.filter((c) => c.outcome === 'unknown').map((c) => c.target);
+  const parts = [
+    ...(changed.length ? [`changed: ${shorten(changed)}`] : []),
+    ...(unknown.length ? [`unknown: ${shorten(unknown)}`] : []),
+  ];
+  if (parts.length) return ` · ${parts.join(' · ')}`;
+  return job.review?.wroteAt !== undefined ? ' · changes sent, targets read as before' : ' · nothing changed';
+}
+
+/** `oVirt 4.3.11.4 (API model 4.3.31)`: what the engine runs and which request table labops uses. */
+function describeEngine(level: ApiLevel): string {
+  return `oVirt ${formatEngineVersion(level.version)} (API model ${level.model.model})`;
 }
 
 const status = defineRead({
@@ -31,14 +55,16 @@ const status = defineRead({
   risk: 'read',
   async run(ctx): Promise<View> {
     // Independent reads at once: the answer costs about one engine round trip (design.md benchmark).
-    const [{ dc, domains }, hosts, vms] = await Promise.all([
+    const [{ dc, domains }, hosts, vms, level] = await Promise.all([
       readDomains(ctx),
       ctx.engine.listHosts({ signal: ctx.signal }),
       ctx.engine.listVms({}, { signal: ctx.signal }),
+      // Read once per login by the client: no extra round trip here.
+      ctx.engine.getApiLevel({ signal: ctx.signal }),
     ]);
     const up = hosts.filter((h) => h.status === 'up').length;
     const active = domains.filter((d) => d.status === 'active').length;
-    const healthy = dc.status === 'up' && up === hosts.length && active === domains.length;
+    const healthy = dc.status === 'up' && up === hosts.length && active === domains.length && !level.warning;
     const hostLines = hosts
       .sort((a, b) => a.name.localeCompare(b.name))
       .map((h) => {
@@ -65,6 +91,10 @@ const status = defineRead({
         tone: healthy ? 'ok' : 'warn',
       },
       sections: [
+        {
+          heading: 'Engine',
+          lines: [describeEngine(level), ...(level.warning ? [`⚠ ${level.warning}`] : [])],
+        },
         { heading: 'Hosts', lines: hostLines.length ? hostLines : ['none'] },
         { heading: 'Storage', lines: domainLines.length ? domainLines : ['no domain attached'] },
         { heading: 'Jobs', lines: activity.length ? activity : ['nothing running, nothing waiting'] },

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { LabopsError } from '../errors.js';
 import { type Clock, type Sleep, systemClock } from '../time.js';
-import { type UploadImageSpec, uploadImage } from './image-upload.js';
+import { type UploadedImage, type UploadImageSpec, uploadImage } from './image-upload.js';
 import {
   ApiRootSchema,
   CdromSchema,
@@ -30,6 +30,7 @@ import type {
   Host,
   ImageTransfer,
   StorageDomain,
+  TransferOutcome,
   Vm,
 } from './types.js';
 import { type ApiLevel, hasMember, parseEngineVersion } from './versions.js';
@@ -61,6 +62,13 @@ export interface WaitCallOptions extends CallOptions {
   onPoll?: ((seen: string) => void) | undefined;
 }
 
+/** Which events are about the object a wait watches. */
+export interface FailureEventFilter {
+  hostId?: string | undefined;
+  vmId?: string | undefined;
+  signal?: AbortSignal | undefined;
+}
+
 export interface AddHostSpec {
   name: string;
   address: string;
@@ -85,13 +93,37 @@ export interface CreateDiskSpec {
   storageDomainId: string;
   /** ISO images must be `iso` + raw + not sparse, or finalize fails (§5.2). */
   contentType: 'iso' | 'data';
+  /** Free text; labops marks its uploads here (disk-mark.ts). */
+  description?: string | undefined;
+}
+
+/** A CD drive's two views (§5.1): the saved configuration, or what a running VM has now. */
+export interface CdromCallOptions extends CallOptions {
+  current?: boolean | undefined;
 }
 
 /** Host statuses a host will not leave by itself while we wait (ansible `ovirt_host`, §3.6). */
 const HOST_FAILED = new Set(['error', 'install_failed', 'non_responsive', 'non_operational', 'down']);
-/** Engine event codes that mean a maintenance failed (§3.4): 17 failed, 65/140 migration failed, 166 no target. */
-export const MAINTENANCE_FAILURE_CODES = [17, 65, 140, 166] as const;
+/**
+ * Engine event codes that mean a maintenance failed (§3.4; AuditLogType, engine 4.3): 17 failed,
+ * 65/140 migration failed, 166 no target, 1111 no target while the host prepares for maintenance.
+ */
+export const MAINTENANCE_FAILURE_CODES = [17, 65, 140, 166, 1111] as const;
+/**
+ * Engine event codes that mean a VM start failed for good (AuditLogType, engine 4.3): 54
+ * USER_FAILED_RUN_VM (logged once the engine gives up, after its reruns on other hosts; 151
+ * USER_INITIATED_RUN_VM_FAILED is one host's attempt and is not final), 70 a stateless start that
+ * failed, 119 VM_DOWN_ERROR, and the storage-error pauses 138/139/145/146.
+ */
+export const VM_START_FAILURE_CODES = [54, 70, 119, 138, 139, 145, 146] as const;
+/** VM statuses on the way to `up` (§6.3). */
+const VM_STARTING = new Set(['wait_for_launch', 'powering_up', 'reboot_in_progress', 'restoring_state']);
+/** VM statuses a starting VM does not leave by itself (§6.3). */
+const VM_FAILED = new Set(['not_responding', 'unknown']);
 const ISO_IMAGES_SEARCH = 'disk_type=image and disk_content_type=iso';
+/** Transfer phases the engine will not leave by itself: the upload failed (§5.2). */
+const TRANSFER_FAILED = (phase: string): boolean =>
+  phase === 'finished_failure' || phase.startsWith('cancelled') || phase.startsWith('paused');
 
 /**
  * The operations labops runs on an oVirt engine (REST API v4, JSON). Every answer is read through a
@@ -104,6 +136,7 @@ export class EngineClient {
   private readonly sleep: Sleep | undefined;
   private readonly now: Clock;
   readonly correlationId: string | undefined;
+  private readonly onWrite: ((method: string, path: string) => void) | undefined;
 
   constructor(
     transport: EngineTransport,
@@ -113,7 +146,9 @@ export class EngineClient {
       now?: Clock | undefined;
     } = {},
     correlationId?: string,
+    onWrite?: (method: string, path: string) => void,
   ) {
+    this.onWrite = onWrite;
     this.transport = transport;
     this.waits = { short: DEFAULT_WAIT, long: DEFAULT_LONG_WAIT, ...settings.waits };
     this.sleep = settings.sleep;
@@ -125,9 +160,17 @@ export class EngineClient {
     return new EngineClient(new EngineTransport(options), options);
   }
 
-  /** The same client, its requests tagged with `Correlation-Id: id`. */
-  withCorrelationId(id: string): EngineClient {
-    return new EngineClient(this.transport, { waits: this.waits, sleep: this.sleep, now: this.now }, id);
+  /**
+   * The same client, its requests tagged with `Correlation-Id: id`; `onWrite` hears of every
+   * request that may change the engine before it goes out (a job's report counts them, §5).
+   */
+  withCorrelationId(id: string, onWrite?: (method: string, path: string) => void): EngineClient {
+    return new EngineClient(
+      this.transport,
+      { waits: this.waits, sleep: this.sleep, now: this.now },
+      id,
+      onWrite,
+    );
   }
 
   get origin(): string {
@@ -146,7 +189,7 @@ export class EngineClient {
    * Uploads an ISO into a data domain through an image transfer (§5.2), streamed, verified, and
    * cleaned up on failure or cancel; imageio is trusted with the engine's CA.
    */
-  uploadIso(spec: UploadImageSpec): Promise<Disk> {
+  uploadIso(spec: UploadImageSpec): Promise<UploadedImage> {
     return uploadImage(this, this.transport.tls, spec);
   }
 
@@ -281,12 +324,17 @@ export class EngineClient {
     target: readonly string[],
     options: WaitCallOptions = {},
   ): Promise<Host> {
-    const host = await this.getHost(id, options);
     const wantsMaintenance = target.includes('maintenance');
+    // The name comes with the first answer: a blip then must not end the wait before it began.
+    let name = id;
     return this.wait(
       {
-        description: `host ${host.name} to reach ${target.join(' or ')}`,
-        read: (signal) => this.getHost(id, { signal }),
+        description: () => `host ${name} to reach ${target.join(' or ')}`,
+        read: async (signal) => {
+          const host = await this.getHost(id, { signal });
+          name = host.name;
+          return host;
+        },
         isDone: (h) => target.includes(h.status),
         failure: (h) =>
           HOST_FAILED.has(h.status) && !target.includes(h.status)
@@ -295,11 +343,13 @@ export class EngineClient {
         show: (h) => `${h.status}${h.vms.migrating > 0 ? `, ${h.vms.migrating} VM(s) migrating` : ''}`,
         ...(wantsMaintenance && options.sinceEventIndex !== undefined
           ? {
-              failureEvents: (signal: AbortSignal | undefined) =>
-                this.findFailureEvent(options.sinceEventIndex ?? 0, MAINTENANCE_FAILURE_CODES, {
-                  hostId: id,
-                  signal,
-                }),
+              failureEvents: async (signal: AbortSignal | undefined) =>
+                (
+                  await this.listFailureEvents(options.sinceEventIndex ?? 0, MAINTENANCE_FAILURE_CODES, {
+                    hostId: id,
+                    signal,
+                  })
+                ).map((e) => e.description),
             }
           : {}),
       },
@@ -351,17 +401,46 @@ export class EngineClient {
     return disks.filter((d): d is Disk => d !== undefined);
   }
 
-  /** The file in the VM's CD drive, or `undefined` when it is empty. */
-  async getCdromFile(vmId: string, options: CallOptions = {}): Promise<string | undefined> {
+  /** The id of the VM's CD drive (the engine's is all zeros; read it rather than assume it). */
+  async getCdromId(vmId: string, options: CallOptions = {}): Promise<string> {
     const drives = await this.get(`/vms/${seg(vmId)}/cdroms`, collectionOf('cdrom', CdromSchema), options);
-    return drives[0]?.file?.id;
+    const id = drives[0]?.id;
+    if (id === undefined) {
+      throw new LabopsError('CONFLICT', `VM ${vmId} has no CD drive.`, {
+        hint: 'Add one in the Administration Portal (Edit VM → Boot Options → Attach CD).',
+      });
+    }
+    return id;
   }
 
-  /** Puts an ISO in the VM's CD drive (`PUT .../cdroms/0000…`, §5.1); an empty id ejects it. */
-  async changeCdrom(vmId: string, fileId: string, options: CallOptions = {}): Promise<void> {
+  /**
+   * The file in the VM's CD drive, or `undefined` when it is empty. The list `GET .../cdroms`
+   * always shows the saved configuration; `current` reads what a running VM has now
+   * (`GET .../cdroms/{id}?current=true`, §5.1).
+   */
+  async getCdromFile(vmId: string, options: CdromCallOptions = {}): Promise<string | undefined> {
+    if (!options.current) {
+      const drives = await this.get(`/vms/${seg(vmId)}/cdroms`, collectionOf('cdrom', CdromSchema), options);
+      return drives[0]?.file?.id;
+    }
+    const cdromId = await this.getCdromId(vmId, options);
+    const drive = await this.get(`/vms/${seg(vmId)}/cdroms/${seg(cdromId)}`, CdromSchema, options, {
+      current: 'true',
+    });
+    return drive.file?.id;
+  }
+
+  /**
+   * Puts an ISO in the VM's CD drive; an empty id ejects it (§5.1). Without `current` the change
+   * goes to the saved configuration and shows at the next boot; with it, a running VM's drive
+   * changes now (the hot change), until the VM stops.
+   */
+  async changeCdrom(vmId: string, fileId: string, options: CdromCallOptions = {}): Promise<void> {
+    const cdromId = await this.getCdromId(vmId, options);
     await this.transport.request({
       method: 'PUT',
-      path: `/vms/${seg(vmId)}/cdroms/00000000-0000-0000-0000-000000000000`,
+      path: `/vms/${seg(vmId)}/cdroms/${seg(cdromId)}`,
+      query: options.current ? { current: 'true' } : undefined,
       body: { file: { id: fileId } },
       ...this.call(options),
     });
@@ -375,13 +454,50 @@ export class EngineClient {
     await this.transport.request({ method: 'DELETE', path: `/vms/${seg(id)}`, ...this.call(options) });
   }
 
+  /**
+   * Waits until the VM is in one of `target`. Waiting for `up` (a start or a run-once) fails early:
+   * on `down` after the VM was seen starting, on not_responding/unknown, on a pause (the engine
+   * pauses a starting VM on a storage error), and — with `sinceEventIndex` — on the engine's
+   * failed-start events for this VM.
+   */
   async waitForVmStatus(id: string, target: readonly string[], options: WaitCallOptions = {}): Promise<Vm> {
+    const wantsUp = target.includes('up');
+    let name = id;
+    /** The first starting status seen: the start got under way. */
+    let left: string | undefined;
     return this.wait(
       {
-        description: `VM ${id} to reach ${target.join(' or ')}`,
-        read: (signal) => this.getVm(id, { signal }),
+        description: () => `VM ${name} to reach ${target.join(' or ')}`,
+        read: async (signal) => {
+          const vm = await this.getVm(id, { signal });
+          name = vm.name;
+          return vm;
+        },
         isDone: (vm) => target.includes(vm.status),
+        failure: (vm) => {
+          if (!wantsUp || target.includes(vm.status)) return undefined;
+          if (vm.status === 'down' && left !== undefined) {
+            return `VM ${vm.name} went back to down after ${left}: the start failed`;
+          }
+          if (VM_STARTING.has(vm.status)) left ??= vm.status;
+          if (VM_FAILED.has(vm.status)) return `VM ${vm.name} is ${vm.status}`;
+          if (vm.status === 'paused') {
+            return `VM ${vm.name} is paused (the engine pauses a starting VM on a storage error)`;
+          }
+          return undefined;
+        },
         show: (vm) => vm.status,
+        ...(wantsUp && options.sinceEventIndex !== undefined
+          ? {
+              failureEvents: async (signal: AbortSignal | undefined) =>
+                (
+                  await this.listFailureEvents(options.sinceEventIndex ?? 0, VM_START_FAILURE_CODES, {
+                    vmId: id,
+                    signal,
+                  })
+                ).map((e) => e.description),
+            }
+          : {}),
       },
       options,
       this.waits.short,
@@ -627,6 +743,7 @@ export class EngineClient {
         sparse: 'false',
         provisioned_size: spec.sizeBytes,
         storage_domains: { storage_domain: [{ id: spec.storageDomainId }] },
+        ...(spec.description === undefined ? {} : { description: spec.description }),
       },
       schema: DiskSchema,
       ...this.call(options),
@@ -667,6 +784,51 @@ export class EngineClient {
 
   async removeDisk(id: string, options: CallOptions = {}): Promise<void> {
     await this.transport.request({ method: 'DELETE', path: `/disks/${seg(id)}`, ...this.call(options) });
+  }
+
+  /**
+   * Whether the engine can change a floating disk's description. From 4.4.0 `PUT /disks/{id}`
+   * updates it (UpdateDisk); a 4.3 engine takes only `qcow_version` there and answers anything
+   * else with 409 "Updating disk attributes other than QCOW version is permitted only for
+   * disk-attachments" (ovirt-engine 4.3.11, BackendDiskResource.update), whatever the model says.
+   */
+  async canUpdateDiskDescription(options: CallOptions = {}): Promise<boolean> {
+    const level = await this.transport.getApiLevel(options.signal);
+    return level.effective[0] > 4 || (level.effective[0] === 4 && level.effective[1] >= 4);
+  }
+
+  /**
+   * Sets a floating disk's description (`PUT /disks/{id}`). Answers false, sending nothing, on
+   * an engine that cannot (`canUpdateDiskDescription`).
+   */
+  async updateDiskDescription(id: string, description: string, options: CallOptions = {}): Promise<boolean> {
+    if (!(await this.canUpdateDiskDescription(options))) return false;
+    await this.transport.request({
+      method: 'PUT',
+      path: `/disks/${seg(id)}`,
+      body: { description },
+      ...this.call(options),
+    });
+    return true;
+  }
+
+  /** Waits until the disk (`undefined` once removed) satisfies `isDone`; `description` names the wait. */
+  async waitForDisk(
+    id: string,
+    description: string,
+    isDone: (disk: Disk | undefined) => boolean,
+    options: WaitCallOptions = {},
+  ): Promise<Disk | undefined> {
+    return this.wait(
+      {
+        description,
+        read: (signal) => this.getDisk(id, { signal }),
+        isDone,
+        show: (disk) => (disk ? `${disk.status ?? 'no status'}` : 'removed'),
+      },
+      options,
+      this.waits.short,
+    );
   }
 
   async waitForDiskStatus(
@@ -761,36 +923,57 @@ export class EngineClient {
   }
 
   /**
-   * Waits for the transfer's outcome after finalize (§5.2 step 5). A 404 means an older engine
-   * already dropped the entity: the disk then tells — `ok` is success, anything else failure.
+   * Waits for the transfer's outcome after finalize (§5.2 step 5) and answers it. A 404 means an
+   * older engine already dropped the entity: the disk then tells — `ok` is success. A
+   * `finalizing_failure` is not the end: the engine goes on to `finished_failure` and removes the
+   * disk, so the wait goes on until the transfer finished or the disk is gone (issue 9 §5), and the
+   * outcome says whether the disk was removed or left.
    */
-  async waitForTransferOutcome(id: string, diskId: string, options: WaitCallOptions = {}): Promise<Disk> {
-    const outcome = await this.wait(
+  async waitForTransferOutcome(
+    id: string,
+    diskId: string,
+    options: WaitCallOptions = {},
+  ): Promise<TransferOutcome> {
+    const seen = await this.wait(
       {
         description: `image transfer ${id} to finish`,
         read: async (signal) => {
           const transfer = await this.getImageTransfer(id, { signal });
-          if (transfer) return { phase: transfer.phase, disk: undefined as Disk | undefined };
-          return { phase: 'gone', disk: await this.getDisk(diskId, { signal }) };
+          const phase = transfer?.phase ?? 'gone';
+          const readsDisk = phase === 'gone' || phase === 'finalizing_failure' || TRANSFER_FAILED(phase);
+          return { phase, disk: readsDisk ? await this.getDisk(diskId, { signal }) : undefined };
         },
-        isDone: (o) => o.phase === 'finished_success' || (o.phase === 'gone' && o.disk?.status === 'ok'),
-        failure: (o) => {
-          if (o.phase === 'finished_failure' || o.phase === 'finalizing_failure')
-            return `the engine reports ${o.phase}`;
-          if (o.phase === 'paused_system') return 'the engine paused the transfer (paused_system)';
-          if (o.phase.startsWith('cancelled')) return `the transfer was ${o.phase}`;
-          if (o.phase === 'gone' && o.disk === undefined) return 'the engine removed the disk';
-          if (o.phase === 'gone' && o.disk?.status !== 'locked') return `the disk is ${o.disk?.status}`;
-          return undefined;
+        isDone: (o) => {
+          if (o.phase === 'finished_success' || TRANSFER_FAILED(o.phase)) return true;
+          if (o.phase === 'finalizing_failure') return o.disk === undefined;
+          if (o.phase === 'gone') return o.disk?.status !== 'locked';
+          return false;
         },
-        show: (o) => (o.phase === 'gone' ? `transfer gone, disk ${o.disk?.status ?? 'missing'}` : o.phase),
+        show: (o) =>
+          o.phase === 'gone' || o.phase === 'finalizing_failure'
+            ? `${o.phase === 'gone' ? 'transfer gone' : o.phase}, disk ${o.disk?.status ?? 'removed'}`
+            : o.phase,
       },
       options,
       this.waits.short,
     );
-    const disk = outcome.disk ?? (await this.getDisk(diskId, options));
-    if (!disk) throw new LabopsError('ENGINE_REJECTED', `The upload finished but disk ${diskId} is gone.`);
-    return disk;
+    if (seen.phase === 'finished_success' || (seen.phase === 'gone' && seen.disk?.status === 'ok')) {
+      const disk = seen.disk ?? (await this.getDisk(diskId, options));
+      if (disk) return { status: 'succeeded', disk };
+      return {
+        status: 'failed',
+        phase: seen.phase,
+        reason: 'the transfer finished but its disk is gone',
+        disk: undefined,
+      };
+    }
+    const reason =
+      seen.phase === 'gone'
+        ? 'the engine dropped the transfer'
+        : seen.phase === 'paused_system'
+          ? 'the engine paused the transfer (paused_system)'
+          : `the engine reports ${seen.phase}`;
+    return { status: 'failed', phase: seen.phase, reason, disk: seen.disk };
   }
 
   // ---- events and jobs ------------------------------------------------------------------------
@@ -816,19 +999,32 @@ export class EngineClient {
     return list.reduce((max, e) => Math.max(max, e.index), 0);
   }
 
-  /** The description of the first event since `from` with one of `codes`, about the given host if it names one. */
+  /** The description of the first event since `from` with one of `codes`, about the given host or VM. */
   async findFailureEvent(
     from: number,
     codes: readonly number[],
-    about: { hostId?: string; signal?: AbortSignal | undefined } = {},
+    about: FailureEventFilter = {},
   ): Promise<string | undefined> {
+    return (await this.listFailureEvents(from, codes, about))[0]?.description;
+  }
+
+  /**
+   * Every event since `from` with one of `codes`, oldest first, about the given host or VM when it
+   * names one (an event naming another host or VM is not ours): a failed maintenance shows each
+   * VM's event and the host's (issue 9 §5).
+   */
+  async listFailureEvents(
+    from: number,
+    codes: readonly number[],
+    about: FailureEventFilter = {},
+  ): Promise<EngineEvent[]> {
     const events = await this.listEvents({ from }, { signal: about.signal });
-    const match = events.find(
+    return events.filter(
       (e) =>
         codes.includes(e.code) &&
-        (about.hostId === undefined || e.hostId === undefined || e.hostId === about.hostId),
+        (about.hostId === undefined || e.hostId === undefined || e.hostId === about.hostId) &&
+        (about.vmId === undefined || e.vmId === undefined || e.vmId === about.vmId),
     );
-    return match?.description;
   }
 
   /** The engine's jobs started by requests tagged with `correlationId` (§2.5). */
@@ -847,8 +1043,12 @@ export class EngineClient {
 
   // ---- plumbing -------------------------------------------------------------------------------
 
-  private call(options: CallOptions): { correlationId: string | undefined; signal: AbortSignal | undefined } {
-    return { correlationId: this.correlationId, signal: options.signal };
+  private call(options: CallOptions): {
+    correlationId: string | undefined;
+    signal: AbortSignal | undefined;
+    onWrite: ((method: string, path: string) => void) | undefined;
+  } {
+    return { correlationId: this.correlationId, signal: options.signal, onWrite: this.onWrite };
   }
 
   private async get<S extends z.ZodType>(
@@ -952,6 +1152,7 @@ function toDisk(d: z.output<typeof DiskSchema>): Disk {
   return {
     id: d.id,
     name: d.name,
+    description: d.description,
     status: d.status,
     contentType: d.content_type,
     format: d.format,

@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { LabopsError } from '../errors.js';
 import { createSilentLogger, type Logger } from '../log.js';
 import { cancelledBy, realSleep, type Sleep } from '../time.js';
-import { isRetryableConflict, parseEngineFailure } from './faults.js';
+import { isEngineUnavailable, isRetryableConflict, parseEngineFailure } from './faults.js';
 import { ActionResultSchema, ApiRootSchema, SsoTokenSchema } from './schemas.js';
 import {
   type ApiLevel,
@@ -54,6 +54,8 @@ export interface RequestSpec<S extends z.ZodType | undefined> {
   /** Answer `undefined` for a 404 instead of failing (§2.4: the DC-scoped view of an unattached domain). */
   allowNotFound?: boolean;
   signal?: AbortSignal | undefined;
+  /** Told just before a request that may change the engine goes out (issue 9 §5: a job's writes). */
+  onWrite?: ((method: string, path: string) => void) | undefined;
 }
 
 type Parsed<S> = S extends z.ZodType ? z.output<S> : unknown;
@@ -86,7 +88,15 @@ export class EngineTransport {
   /** The engine's version, read from the API root right after each login (issue 9 §1). */
   private level: Promise<ApiLevel> | undefined;
   private warnedVersion: string | undefined;
+  /** No new request is taken once close() began; requests already sent go on. */
   private closed = false;
+  /** The token is being revoked: nothing may log in again. */
+  private loggedOut = false;
+  private closing: Promise<void> | undefined;
+  /** Requests taken before close(), awaited by it (issue 9 §8). */
+  private readonly inFlight = new Set<{ running: Promise<unknown>; controller: AbortController }>();
+  /** Aborted when close()'s grace period ends, with everything still in flight. */
+  private readonly shutdown = new AbortController();
 
   constructor(options: EngineTransportOptions) {
     if (!options.ca && !options.insecure) {
@@ -110,7 +120,12 @@ export class EngineTransport {
   }
 
   /** Sends one API request and parses the answer with `spec.schema`. */
-  async request<S extends z.ZodType | undefined = undefined>(
+  request<S extends z.ZodType | undefined = undefined>(spec: RequestSpec<S>): Promise<Parsed<S> | undefined> {
+    if (this.closed) return Promise.reject(usedAfterClose());
+    return this.track(spec.signal, (signal) => this.requestWithRetries({ ...spec, signal }));
+  }
+
+  private async requestWithRetries<S extends z.ZodType | undefined>(
     spec: RequestSpec<S>,
   ): Promise<Parsed<S> | undefined> {
     const isRead = spec.method === 'GET';
@@ -118,7 +133,7 @@ export class EngineTransport {
       try {
         return await this.requestOnce(spec);
       } catch (error) {
-        const retryable = isRead ? isTransient(error) : isRetryableConflict(error);
+        const retryable = isRead ? isEngineUnavailable(error) : isRetryableConflict(error);
         const attempts = isRead ? this.retry.readAttempts : this.retry.conflictAttempts;
         if (!retryable || attempt >= attempts || spec.signal?.aborted) throw error;
         const delayMs = Math.min(this.retry.baseDelayMs * 2 ** (attempt - 1), this.retry.maxDelayMs);
@@ -140,6 +155,7 @@ export class EngineTransport {
       schema: ActionResultSchema,
       correlationId: options.correlationId,
       signal: options.signal,
+      onWrite: options.onWrite,
     });
     if (result?.status === 'failed' || result?.fault) {
       throw new LabopsError(
@@ -151,7 +167,12 @@ export class EngineTransport {
   }
 
   /** GET of an unauthenticated engine service (pki-resource, health). Answers the body text. */
-  async getServiceText(pathAndQuery: string, signal?: AbortSignal): Promise<string> {
+  getServiceText(pathAndQuery: string, signal?: AbortSignal): Promise<string> {
+    if (this.closed) return Promise.reject(usedAfterClose());
+    return this.track(signal, (combined) => this.fetchServiceText(pathAndQuery, combined));
+  }
+
+  private async fetchServiceText(pathAndQuery: string, signal: AbortSignal): Promise<string> {
     const { statusCode, headers, text } = await this.send('GET', `/ovirt-engine/services${pathAndQuery}`, {
       headers: {},
       signal,
@@ -168,10 +189,33 @@ export class EngineTransport {
     return text;
   }
 
-  /** Revokes the token (§1.3) and closes the connections. Safe to call twice. */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  /**
+   * Stops taking requests, lets those already taken finish (at most one request deadline, then
+   * they are aborted), and only then revokes the token (§1.3) and closes the connections: a read
+   * still running must not go out with a revoked token (issue 9 §8). Safe to call twice.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  private async shutDown(): Promise<void> {
     this.closed = true;
+    if (this.inFlight.size > 0 && !(await this.settleInFlight(this.timeoutMs))) {
+      this.logger.warn(
+        { requests: this.inFlight.size, graceMs: this.timeoutMs },
+        'engine requests still running at close were aborted',
+      );
+      const reason = new LabopsError('CANCELLED', 'The engine client closed before the engine answered.', {
+        hint: 'labops was shutting down; run the command again.',
+      });
+      this.shutdown.abort(reason);
+      for (const request of this.inFlight) request.controller.abort(reason);
+      await this.settleInFlight(undefined);
+    }
+    // A login still running would leave a session the logout below cannot revoke.
+    await this.login?.catch(() => undefined);
+    this.loggedOut = true;
     const token = this.token;
     this.token = undefined;
     if (token) {
@@ -189,6 +233,44 @@ export class EngineTransport {
     await this.pool.close();
   }
 
+  /** Whether every request in flight settled within `graceMs` (undefined: waits until they do). */
+  private async settleInFlight(graceMs: number | undefined): Promise<boolean> {
+    const all = Promise.allSettled([...this.inFlight].map((r) => r.running)).then(() => true);
+    if (graceMs === undefined) return all;
+    const timer = new AbortController();
+    const grace = this.sleep(graceMs, timer.signal).then(
+      () => false,
+      () => false,
+    );
+    try {
+      return await Promise.race([all, grace]);
+    } finally {
+      timer.abort();
+    }
+  }
+
+  /**
+   * Runs one request under a signal of its own — the caller's, and close()'s once its grace
+   * period ends — and keeps it in `inFlight` until it settles.
+   */
+  private track<T>(
+    callerSignal: AbortSignal | undefined,
+    work: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(callerSignal?.reason);
+    if (callerSignal?.aborted) onAbort();
+    else callerSignal?.addEventListener('abort', onAbort, { once: true });
+    const entry = { running: Promise.resolve() as Promise<unknown>, controller };
+    const running = work(controller.signal).finally(() => {
+      callerSignal?.removeEventListener('abort', onAbort);
+      this.inFlight.delete(entry);
+    });
+    entry.running = running;
+    this.inFlight.add(entry);
+    return running;
+  }
+
   private async requestOnce<S extends z.ZodType | undefined>(
     spec: RequestSpec<S>,
   ): Promise<Parsed<S> | undefined> {
@@ -199,6 +281,7 @@ export class EngineTransport {
       const level = await this.getApiLevel(spec.signal);
       checkRequest(level, spec);
     }
+    if (spec.method !== 'GET') spec.onWrite?.(spec.method, spec.path);
     let answer = await this.limiter.schedule(() => this.sendApi(spec, token));
     if (answer.statusCode === 401) {
       // §1.2: no refresh token; log in again once and replay once.
@@ -273,9 +356,7 @@ export class EngineTransport {
   }
 
   private getToken(signal: AbortSignal | undefined): Promise<string> {
-    if (this.closed) {
-      return Promise.reject(new LabopsError('INTERNAL', 'The engine client was used after it was closed.'));
-    }
+    if (this.loggedOut) return Promise.reject(usedAfterClose());
     if (this.token) return Promise.resolve(this.token);
     // One login serves every waiting request, so it must not die with the first caller's cancel:
     // it runs under the request deadline alone, and each caller stops waiting on its own signal.
@@ -299,7 +380,13 @@ export class EngineTransport {
   }
 
   private async readApiLevel(): Promise<ApiLevel> {
-    const root = await this.request({ method: 'GET', path: '', schema: ApiRootSchema });
+    // Part of a request already taken: it must work while close() lets that request finish.
+    const root = await this.requestWithRetries({
+      method: 'GET',
+      path: '',
+      schema: ApiRootSchema,
+      signal: this.shutdown.signal,
+    });
     const version = parseEngineVersion(root?.product_info?.version);
     if (!version) {
       throw new LabopsError('ENGINE_UNAVAILABLE', 'The engine did not say which version it runs.', {
@@ -410,11 +497,16 @@ export class EngineTransport {
 export interface ActionOptions {
   correlationId?: string | undefined;
   signal?: AbortSignal | undefined;
+  onWrite?: ((method: string, path: string) => void) | undefined;
 }
 
 export interface ActionResult {
   status: string;
   jobId: string | undefined;
+}
+
+function usedAfterClose(): LabopsError {
+  return new LabopsError('INTERNAL', 'The engine client was used after it was closed.');
 }
 
 /** `promise`, or CANCELLED as soon as `signal` aborts (the promise itself goes on). */
@@ -466,12 +558,6 @@ function notJson(
   body: string,
 ): LabopsError {
   return parseEngineFailure({ method: spec.method, path: spec.path, status, contentType, body });
-}
-
-function isTransient(error: unknown): boolean {
-  if (!(error instanceof LabopsError)) return false;
-  if (error.code === 'ENGINE_UNAVAILABLE') return error.status === undefined || error.status >= 500;
-  return false;
 }
 
 export function translateNetworkError(

@@ -20,7 +20,9 @@ export type LabEvent =
   | { type: 'step:output'; jobId: string; index: number; line: string }
   | { type: 'step:progress'; jobId: string; index: number; fraction: number; text: string }
   | { type: 'step:finished'; job: JobRecord; step: StepRecord }
-  | { type: 'job:finished'; job: JobRecord; steps: StepRecord[] };
+  | { type: 'job:finished'; job: JobRecord; steps: StepRecord[] }
+  /** A job interrupted by a stop, its targets re-read at the next start (issue 9 §5). */
+  | { type: 'job:reviewed'; job: JobRecord; summary: string };
 
 export type LabEventListener = (event: LabEvent) => void;
 

@@ -3,11 +3,12 @@ import type { DownloadPort } from '../downloads.js';
 import type { EngineClient } from '../engine/engine-client.js';
 import { LabopsError, toLabopsError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { MachineDriver } from '../runbooks/types.js';
-import type { JobRecord, StepRecord, StepStatus, Store } from '../store/types.js';
+import type { MachineDriver, MachineDriver as Machines } from '../runbooks/types.js';
+import type { JobRecord, JobReview, StepRecord, StepStatus, Store, TargetChange } from '../store/types.js';
 import type { Clock } from '../time.js';
 import type { EventBus } from './events.js';
 import { OutcomeUnknownError, type StepContext, type StepRegistry } from './steps.js';
+import { compareTargets, describeTargets, type MachineWrites, readTargets } from './targets.js';
 
 const TAIL_LINES = 40;
 const TAIL_BYTES = 4096;
@@ -24,6 +25,14 @@ export interface ExecutorOptions {
   logger: Logger;
   /** A step without its own timeout gets this one. */
   defaultStepTimeoutMs: number;
+  /** How long reading a job's targets may take, before it runs and after it fails. Default 15 s. */
+  targetReadTimeoutMs?: number | undefined;
+}
+
+/** What one running job sent that can change the lab (issue 9 §5). */
+interface WriteLog {
+  wrote: boolean;
+  machines: Map<string, MachineWrites>;
 }
 
 /**
@@ -98,6 +107,15 @@ export class JobExecutor {
     await new Promise<void>((resolve) => setImmediate(resolve));
     let job = store.getJob(jobId)!;
     const steps = store.listSteps(jobId);
+    const writes: WriteLog = { wrote: false, machines: new Map() };
+    const review = await this.readBefore(job, controller.signal);
+    store.setJobReview(jobId, review);
+    const onWrite = () => {
+      if (writes.wrote) return;
+      writes.wrote = true;
+      review.wroteAt = clock();
+      store.setJobReview(jobId, review);
+    };
     store.appendAudit({
       at: clock(),
       type: 'job:started',
@@ -120,7 +138,7 @@ export class JobExecutor {
         store.updateStep(jobId, step.index, { status: 'skipped' });
         continue;
       }
-      const result = await this.runStep(job, step, controller.signal);
+      const result = await this.runStep(job, step, controller.signal, writes, onWrite);
       store.appendAudit({
         at: clock(),
         type: 'step:finished',
@@ -139,19 +157,27 @@ export class JobExecutor {
       if (result.error) failure = { step: result.record, error: result.error, status: result.record.status };
     }
 
+    let outcome = '';
+    if (failure) {
+      // Re-read what the job touched before saying what changed (a report never claims less).
+      const changes = await this.reviewTargets(job, review, writes);
+      store.setJobReview(jobId, { ...review, changes, reviewedAt: clock() });
+      // A step that reported changed changed something, whatever the targets read now.
+      outcome = `${describeSteps(changed)}${describeTargets(changes, writes.wrote || changed.length > 0)}`;
+    }
     const at = clock();
     if (!failure) {
       store.transitionJob(jobId, ['running'], 'succeeded', { at });
     } else if (failure.status === 'cancelled') {
       store.transitionJob(jobId, ['running'], 'cancelled', {
         at,
-        error: `${failure.error.message} Stopped before step ${failure.step.index + 1} (${failure.step.title}).${describeChanged(changed)}`,
+        error: `${failure.error.message} Stopped before step ${failure.step.index + 1} (${failure.step.title}). ${outcome}`,
       });
     } else {
       const what = failure.status === 'unknown' ? 'has an unknown outcome' : 'failed';
       store.transitionJob(jobId, ['running'], 'failed', {
         at,
-        error: `Step ${failure.step.index + 1} (${failure.step.title}) ${what}: ${failure.error.message}${failure.error.hint ? ` ${failure.error.hint}` : ''}${describeChanged(changed)}`,
+        error: `Step ${failure.step.index + 1} (${failure.step.title}) ${what}: ${failure.error.message}${failure.error.hint ? ` ${failure.error.hint}` : ''} ${outcome}`,
       });
     }
     store.releaseLocks(jobId);
@@ -170,10 +196,48 @@ export class JobExecutor {
     return job;
   }
 
+  /** The targets as the job finds them, before its first step; a failure to read is recorded, not fatal. */
+  private async readBefore(job: JobRecord, jobSignal: AbortSignal): Promise<JobReview> {
+    const read = await readTargets(
+      this.options.engine,
+      this.options.lab,
+      locksOf(job),
+      AbortSignal.any([jobSignal, AbortSignal.timeout(this.options.targetReadTimeoutMs ?? 15_000)]),
+    );
+    return read.unreadable === undefined
+      ? { before: read.states }
+      : { before: undefined, beforeUnreadable: [read.unreadable] };
+  }
+
+  /** Each target now, against how the job found it. Runs after a cancel too, so not on the job's signal. */
+  async reviewTargets(
+    job: JobRecord,
+    review: JobReview,
+    writes: { wrote: boolean; machines: ReadonlyMap<string, MachineWrites> },
+  ): Promise<TargetChange[]> {
+    const after = await readTargets(
+      this.options.engine,
+      this.options.lab,
+      locksOf(job),
+      AbortSignal.timeout(this.options.targetReadTimeoutMs ?? 15_000),
+    );
+    return compareTargets({
+      keys: locksOf(job),
+      lab: this.options.lab,
+      before: review.before,
+      beforeUnreadable: review.beforeUnreadable?.join('; '),
+      after,
+      wrote: writes.wrote,
+      machines: writes.machines,
+    });
+  }
+
   private async runStep(
     job: JobRecord,
     step: StepRecord,
     jobSignal: AbortSignal,
+    writes: WriteLog,
+    onWrite: () => void,
   ): Promise<{ record: StepRecord; error?: LabopsError }> {
     const { store, bus, clock, steps, lab } = this.options;
     const spec = job.steps[step.index];
@@ -187,8 +251,8 @@ export class JobExecutor {
     const signal = AbortSignal.any([jobSignal, timeout]);
     const ctx: StepContext = {
       jobId: job.id,
-      engine: this.options.engine.withCorrelationId(job.id),
-      machines: this.options.machines,
+      engine: this.options.engine.withCorrelationId(job.id, onWrite),
+      machines: recordingWrites(this.options.machines, writes, onWrite, step.title),
       downloads: this.options.downloads,
       lab,
       clock,
@@ -244,10 +308,45 @@ export class JobExecutor {
   }
 }
 
-function describeChanged(changed: string[]): string {
-  return changed.length === 0
-    ? ' Nothing was changed.'
-    : ` Already changed: ${changed.map((t) => `"${t}"`).join(', ')}.`;
+function describeSteps(changed: string[]): string {
+  return changed.length === 0 ? '' : `Already changed: ${changed.map((t) => `"${t}"`).join(', ')}. `;
+}
+
+function locksOf(job: JobRecord): string[] {
+  const locks = (job.plan as { locks?: unknown }).locks;
+  return Array.isArray(locks) ? locks.filter((k): k is string => typeof k === 'string') : [];
+}
+
+/**
+ * The machines as a step sees them, noting every runbook command that can change one: `apply`
+ * checks first, so `ok` changed nothing; a throw leaves its outcome unknown.
+ */
+function recordingWrites(machines: Machines, writes: WriteLog, onWrite: () => void, title: string): Machines {
+  const logOf = (machine: string): MachineWrites => {
+    let log = writes.machines.get(machine);
+    if (!log) {
+      log = { changed: [], uncertain: [] };
+      writes.machines.set(machine, log);
+    }
+    return log;
+  };
+  return {
+    async apply(machine, step, io) {
+      onWrite();
+      try {
+        const result = await machines.apply(machine, step, io);
+        if (result.status === 'changed') logOf(machine).changed.push(title);
+        return result;
+      } catch (error) {
+        logOf(machine).uncertain.push(`${title}: ${toLabopsError(error).message}`);
+        throw error;
+      }
+    },
+    inspect: (machine, check, io) => machines.inspect(machine, check, io),
+    readHostKey: (machine) => machines.readHostKey(machine),
+    trustHostKey: (machine, fingerprint, by) => machines.trustHostKey(machine, fingerprint, by),
+    close: () => machines.close(),
+  };
 }
 
 function boundTail(text: string): string {

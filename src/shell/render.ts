@@ -156,6 +156,8 @@ export function renderEvent(event: LabEvent, style: Style): string | undefined {
       if (job.status === 'succeeded') return style.tone('ok', `✔ ${job.id} succeeded${took}`);
       return style.tone('bad', `✘ ${job.id} ${job.status}${took}: ${sanitizeForTerminal(job.error ?? '')}`);
     }
+    case 'job:reviewed':
+      return style.tone('warn', `⚠ ${event.job.id} was interrupted. ${sanitizeForTerminal(event.summary)}`);
   }
 }
 

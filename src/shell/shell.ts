@@ -100,6 +100,8 @@ export async function runShell(options: ShellOptions): Promise<number> {
 
   if (options.banner) write(options.banner);
   if (interactive) write('Type help for the commands, quit to leave.');
+  // A script reads what jobs interrupted by the last stop changed before its first line.
+  else await labops.whenReviewed();
 
   const waitForJob = async (jobId: string) => {
     const outcome = await labops.executor.whenFinished(jobId);

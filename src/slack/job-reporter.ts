@@ -6,7 +6,7 @@ import type { JobRecord } from '../store/types.js';
 import type { Clock } from '../time.js';
 import type { LiveMessage, MessageRef, Outbox } from './outbox.js';
 import { renderCard } from './render-card.js';
-import { renderPlanMessage, renderStepMessage, TAIL_SHOWN } from './render-progress.js';
+import { renderPlanMessage, renderReviewMessage, renderStepMessage, TAIL_SHOWN } from './render-progress.js';
 import { isNotInChannel } from './web.js';
 
 export interface JobReporterOptions {
@@ -232,6 +232,18 @@ export class JobReporter {
         this.refreshCard(event.job.id);
         this.finishThread(event.job);
         return;
+      case 'job:reviewed': {
+        this.refreshCard(event.job.id);
+        const parent = this.parentOf(event.job);
+        if (!parent) return;
+        this.threadMessage(event.job.id, 'review', parent, 4).set(
+          renderReviewMessage(event.job, event.summary),
+          {
+            final: true,
+          },
+        );
+        return;
+      }
     }
   }
 

@@ -49,6 +49,16 @@ export function renderPlanMessage(job: JobRecord): MessageContent {
   return { text: fallback(`Plan of ${job.id}: ${plan.summary}`), blocks };
 }
 
+/** After a restart: what an interrupted job's targets read now (issue 9 §5). */
+export function renderReviewMessage(job: JobRecord, summary: string): MessageContent {
+  return {
+    text: fallback(`${job.id} was interrupted. ${summary}`),
+    blocks: [
+      section(`⚠️ \`${escapeText(job.id)}\` was interrupted when labops stopped.\n${escapeText(summary)}`),
+    ],
+  };
+}
+
 export interface StepView {
   step: Pick<StepRecord, 'index' | 'title' | 'status' | 'durationMs' | 'detail' | 'endState' | 'startedAt'>;
   total: number;

@@ -130,6 +130,15 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    name: "a job's review of its targets",
+    up: (db) => {
+      // What the job's targets were before it ran, whether a write went out, and after a failure,
+      // cancel or interruption what each target reads now (JSON; issue 9 §5).
+      db.exec('ALTER TABLE jobs ADD COLUMN review TEXT');
+    },
+  },
 ];
 
 /** The schema version this labops writes. */

@@ -11,7 +11,9 @@ import {
   type AuditEvent,
   type DecisionResult,
   FINAL_JOB_STATUSES,
+  INTERRUPTED_JOB_ERROR,
   type JobRecord,
+  type JobReview,
   type JobStatus,
   type LockRecord,
   type NewApproval,
@@ -41,9 +43,6 @@ export interface StoreOptions {
 
 /** `updateStep` keeps at most this many bytes of a step's tail, its end. */
 export const STEP_TAIL_MAX_BYTES = 4096;
-
-/** The error text of a job that `recover` found running or queued. */
-export const INTERRUPTED_JOB_ERROR = 'labops stopped while this job was running; it was not resumed.';
 
 /** The detail of a step that `recover` found running. */
 export const UNKNOWN_STEP_DETAIL = 'labops stopped while this step was running; its outcome is unknown.';
@@ -283,6 +282,7 @@ interface JobRow {
   finished_at: number | null;
   error: string | null;
   message_ref: string | null;
+  review: string | null;
 }
 
 interface StepRow {
@@ -388,6 +388,7 @@ function toJobRecord(row: JobRow, steps: readonly StepRow[]): JobRecord {
     finishedAt: optional(row.finished_at),
     error: optional(row.error),
     messageRef: row.message_ref === null ? undefined : parseJson(row.message_ref),
+    review: row.review === null ? undefined : (parseJson(row.review) as JobReview),
   };
 }
 
@@ -480,6 +481,9 @@ function prepareStatements(db: Db) {
     ),
     setMessageRef: db.prepare<{ id: string; ref: string }>(
       'UPDATE jobs SET message_ref = @ref WHERE id = @id',
+    ),
+    setReview: db.prepare<{ id: string; review: string; error: string | null }>(
+      'UPDATE jobs SET review = @review, error = COALESCE(@error, error) WHERE id = @id',
     ),
     listSteps: db.prepare<[string], StepRow>('SELECT * FROM steps WHERE job_id = ? ORDER BY idx'),
     updateStep: db.prepare<{
@@ -647,6 +651,13 @@ class SqliteStore implements Store {
   setJobMessageRef(id: string, ref: Record<string, unknown>): void {
     this.write(() => {
       if (this.sql.setMessageRef.run({ id, ref: JSON.stringify(ref) }).changes === 0) throw jobNotFound(id);
+    });
+  }
+
+  setJobReview(id: string, review: JobReview, error?: string): void {
+    this.write(() => {
+      const changed = this.sql.setReview.run({ id, review: JSON.stringify(review), error: error ?? null });
+      if (changed.changes === 0) throw jobNotFound(id);
     });
   }
 
@@ -978,3 +989,5 @@ function translateRuntimeError(path: string, error: unknown): LabopsError {
   }
   return toLabopsError(error);
 }
+
+export { INTERRUPTED_JOB_ERROR };

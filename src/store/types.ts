@@ -7,6 +7,9 @@
  * in this process: two approvals arriving at the same moment are decided one after the other.
  */
 
+/** The error text of a job that `recover` found running or queued. */
+export const INTERRUPTED_JOB_ERROR = 'labops stopped while this job was running; it was not resumed.';
+
 export type Risk = 'read' | 'change' | 'destructive' | 'critical';
 
 /** A job's life: a card waits for approval, then the job queues, runs and ends one way. */
@@ -80,6 +83,31 @@ export interface JobRecord extends Omit<NewJob, 'status'> {
   error: string | undefined;
   /** Where the adapter shows this job (Slack channel + ts), JSON; opaque to the store. */
   messageRef: Record<string, unknown> | undefined;
+  /** What the job did to its targets, as far as labops can tell (never less than happened). */
+  review?: JobReview | undefined;
+}
+
+/** One target of a job (a key its plan locks, or an object under it) after a failure or cancel. */
+export interface TargetChange {
+  /** `host hyper1`, `vm scratch1`, `disk alma9.iso in nfs-data`, `machine storage`. */
+  target: string;
+  outcome: 'changed' | 'unchanged' | 'unknown';
+  from?: string | undefined;
+  to?: string | undefined;
+  /** Why the outcome is unknown, or what changed a target whose state cannot be read. */
+  note?: string | undefined;
+}
+
+export interface JobReview {
+  /** When the job first sent a request or runbook command that can change the lab. */
+  wroteAt?: number | undefined;
+  /** The targets' states when the job started, object → state in words. */
+  before?: Record<string, string> | undefined;
+  /** Targets labops could not read when the job started. */
+  beforeUnreadable?: string[] | undefined;
+  /** After a failed, cancelled or interrupted job: each target compared with `before`. */
+  changes?: TargetChange[] | undefined;
+  reviewedAt?: number | undefined;
 }
 
 export interface StepRecord {
@@ -202,6 +230,8 @@ export interface Store {
     patch?: { at?: number; error?: string },
   ): boolean;
   setJobMessageRef(id: string, ref: Record<string, unknown>): void;
+  /** Replaces the job's review; `error`, when given, replaces its error text too. */
+  setJobReview(id: string, review: JobReview, error?: string): void;
 
   listSteps(jobId: string): StepRecord[];
   updateStep(

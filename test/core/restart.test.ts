@@ -33,6 +33,10 @@ describe('a restart after labops was killed in the middle of a job', () => {
     );
     expect(result.stderr).toBe('');
     expect(result.stdout).toMatch(/job-barr \/lab test was interrupted/);
+    // Its target re-read at the start: the barrier sent no write, so hyper1 is as it was.
+    expect(result.stdout).toContain(
+      'job-barr was interrupted. Re-read after the restart: Nothing was changed.',
+    );
     expect(result.stdout).toContain(`Pending approvals: ${approvalId}`);
     expect(result.stdout).toContain(`${approvalId} approved by shell:alice; job ${pendingJob} runs.`);
     expect(result.stdout).toContain(`✔ ${pendingJob} succeeded`);

@@ -38,7 +38,7 @@ core.store.createJob({
   requester: 'shell:operator',
   channel: 'shell',
   risk: 'change',
-  plan: {},
+  plan: { summary: 'a test job', locks: ['host:hyper1'] },
   steps: [
     { kind: 'test.barrier', title: 'Wait at the barrier', params: {} },
     { kind: 'test.barrier', title: 'Never reached', params: {} },
