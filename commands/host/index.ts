@@ -6,7 +6,9 @@ import {
   defineRead,
   type Plan,
 } from '../../src/command.js';
+import { MAINTENANCE_FAILURE_CODES } from '../../src/engine/engine-client.js';
 import type { Host, Vm } from '../../src/engine/types.js';
+import { formatEngineEvents } from '../../src/engine/wait.js';
 import { LabopsError } from '../../src/errors.js';
 import { defineStep, type StepContext } from '../../src/jobs/steps.js';
 import { toStepSpecs } from '../../src/runbooks/job-steps.js';
@@ -385,6 +387,35 @@ async function verifyHostUp(ctx: StepContext, name: string): Promise<string> {
   return `${name} is up`;
 }
 
+/**
+ * A maintenance the engine failed: every failure event since the deactivate (166 for each VM that
+ * has nowhere to go, 65/140 for a failed migration, 17 for the host), read again now so those the
+ * engine logged after the wait stopped are shown too (issue 9 §5), each in the step's output and
+ * all in the message.
+ */
+async function explainMaintenanceFailure(
+  ctx: StepContext,
+  host: Host,
+  since: number,
+  error: unknown,
+): Promise<unknown> {
+  if (!(error instanceof LabopsError) || error.code !== 'ENGINE_REJECTED') return error;
+  const events = await ctx.engine
+    .listFailureEvents(since, MAINTENANCE_FAILURE_CODES, { hostId: host.id, signal: ctx.signal })
+    .catch(() => []);
+  if (events.length === 0) return error;
+  const descriptions = [...new Set(events.map((e) => e.description))];
+  for (const text of descriptions) ctx.output(`engine: ${text}`);
+  return new LabopsError(
+    'ENGINE_REJECTED',
+    `The engine did not put ${host.name} into maintenance; it reported ${formatEngineEvents(descriptions)}`,
+    {
+      details: descriptions,
+      hint: `A VM the engine cannot move keeps ${host.name} in preparing_for_maintenance: stop or migrate it, then run /host maintenance ${host.name} again (or /host activate ${host.name} to cancel).`,
+    },
+  );
+}
+
 /** Steps name hosts, not ids: an approved plan may run after a restart or a re-add (ids change). */
 const HostStepParams = z.object({ hostName: z.string(), reason: z.string().optional() });
 
@@ -400,14 +431,18 @@ export const hostSteps = [
       const since = await ctx.engine.getLastEventIndex({ signal: ctx.signal });
       await ctx.engine.deactivateHost(host.id, params.reason, { signal: ctx.signal });
       let last = '';
-      await ctx.engine.waitForHostStatus(host.id, ['maintenance'], {
-        signal: ctx.signal,
-        sinceEventIndex: since,
-        onPoll: (seen) => {
-          if (seen !== last) ctx.output(`${params.hostName}: ${seen}`);
-          last = seen;
-        },
-      });
+      try {
+        await ctx.engine.waitForHostStatus(host.id, ['maintenance'], {
+          signal: ctx.signal,
+          sinceEventIndex: since,
+          onPoll: (seen) => {
+            if (seen !== last) ctx.output(`${params.hostName}: ${seen}`);
+            last = seen;
+          },
+        });
+      } catch (error) {
+        throw await explainMaintenanceFailure(ctx, host, since, error);
+      }
       return { status: 'changed' };
     },
     async verify(ctx, params) {

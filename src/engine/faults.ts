@@ -99,6 +99,19 @@ export function readableDetail(detail: string): string {
 function describeNonJson(answer: FailedAnswer): LabopsError {
   const { status, method, path, contentType } = answer;
   const isHtml = /html/i.test(contentType ?? '') || /^\s*<(!doctype|html)/i.test(answer.body);
+  if (status >= 500) {
+    // The engine (or its Apache front) failing: say the status and what the page says, not that a
+    // portal page came back (issue 9 §8).
+    const said = isHtml ? readHtmlTitleOrText(answer.body) : firstText(answer.body);
+    return new LabopsError(
+      'ENGINE_UNAVAILABLE',
+      `The engine answered ${status}${said ? ` (${said})` : ''} to ${method} ${path}, ${isHtml ? 'an HTML page' : `a ${contentType ?? 'non-JSON'} answer`} instead of the API's JSON.`,
+      {
+        status,
+        hint: 'The engine or the proxy in front of it is failing, starting or overloaded: check systemctl status ovirt-engine on the engine machine, then try again in a minute.',
+      },
+    );
+  }
   const title = isHtml ? /<title[^>]*>([^<]{1,120})<\/title>/i.exec(answer.body)?.[1]?.trim() : undefined;
   const kind = isHtml ? 'an HTML page' : `a non-JSON answer (${contentType ?? 'no content type'})`;
   return new LabopsError(
@@ -111,6 +124,51 @@ function describeNonJson(answer: FailedAnswer): LabopsError {
         : 'Check that the engine URL points at the oVirt engine and that it is healthy.',
     },
   );
+}
+
+const MAX_PAGE_TEXT = 120;
+
+/** An HTML page's title, else the first text of its body: "503 Service Unavailable". */
+function readHtmlTitleOrText(html: string): string | undefined {
+  const title = /<title[^>]*>([^<]*)<\/title>/i.exec(html)?.[1];
+  const fromTitle = title ? firstText(decodeEntities(title)) : undefined;
+  if (fromTitle) return fromTitle;
+  const body = html.replace(/<(script|style|head)\b[^>]*>[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]*>/g, ' ');
+  return firstText(decodeEntities(body));
+}
+
+/** The first words of a text, whitespace collapsed, bounded; never the whole of a page. */
+function firstText(text: string): string | undefined {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  if (flat === '') return undefined;
+  return flat.length > MAX_PAGE_TEXT ? `${flat.slice(0, MAX_PAGE_TEXT)}…` : flat;
+}
+
+function decodeEntities(text: string): string {
+  return text
+    .replace(/&nbsp;/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&');
+}
+
+/**
+ * The engine is down or failing for now, not refusing: a 5xx, or no answer it could read (a dropped
+ * connection, a refused connect). The transport retries reads on these.
+ */
+export function isEngineUnavailable(error: unknown): error is LabopsError {
+  return (
+    error instanceof LabopsError &&
+    error.code === 'ENGINE_UNAVAILABLE' &&
+    (error.status === undefined || error.status >= 500)
+  );
+}
+
+/** A blip a wait polls through (issue 9 §4): the engine unavailable, or one request's deadline. */
+export function isTransientFailure(error: unknown): error is LabopsError {
+  return isEngineUnavailable(error) || (error instanceof LabopsError && error.code === 'TIMEOUT');
 }
 
 /** A 409 the engine gives while another operation holds the object (§2.4, §7): worth retrying. */

@@ -213,8 +213,10 @@ export class EngineTransport {
       for (const request of this.inFlight) request.controller.abort(reason);
       await this.settleInFlight(undefined);
     }
-    // A login still running would leave a session the logout below cannot revoke.
+    // A login still running would leave a session the logout below cannot revoke, and the
+    // version read that follows a login would go out with a revoked token.
     await this.login?.catch(() => undefined);
+    await this.level?.catch(() => undefined);
     this.loggedOut = true;
     const token = this.token;
     this.token = undefined;

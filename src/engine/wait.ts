@@ -1,5 +1,6 @@
 import { LabopsError } from '../errors.js';
-import { type Clock, realSleep, type Sleep, systemClock } from '../time.js';
+import { type Clock, cancelledBy, realSleep, type Sleep, systemClock } from '../time.js';
+import { isTransientFailure } from './faults.js';
 
 /**
  * How one wait polls (ovirt-api.md §7: ansible and OST poll every 3 s, give up after 3 min for
@@ -23,14 +24,17 @@ export const DEFAULT_WAIT: WaitTiming = {
 export const DEFAULT_LONG_WAIT: WaitTiming = { ...DEFAULT_WAIT, deadlineMs: 600_000 };
 
 export interface WaitSpec<T> {
-  /** What is awaited, for messages: "host hyper1 to reach maintenance". */
-  description: string;
+  /** What is awaited, for messages: "host hyper1 to reach maintenance" (a function: read when needed). */
+  description: string | (() => string);
   read: (signal: AbortSignal | undefined) => Promise<T>;
   isDone: (value: T) => boolean;
   /** A state the target will not leave by itself: the wait fails at once with this text. */
   failure?: (value: T) => string | undefined;
-  /** Reports failure events the engine emitted since the wait began (§6.5); the first one fails the wait. */
-  failureEvents?: (signal: AbortSignal | undefined) => Promise<string | undefined>;
+  /**
+   * The failure events the engine emitted since the wait began (§6.5), as their descriptions,
+   * oldest first; any one fails the wait, and the message lists them all.
+   */
+  failureEvents?: (signal: AbortSignal | undefined) => Promise<string | readonly string[] | undefined>;
   /** How the last seen value reads in a timeout message. */
   show?: (value: T) => string;
 }
@@ -40,48 +44,111 @@ export interface WaitRuntime {
   sleep?: Sleep;
   now?: Clock;
   signal?: AbortSignal | undefined;
-  /** Called with each value read, for progress. */
+  /** Called with each value read (or the engine being unreachable), for progress. */
   onPoll?: (seen: string) => void;
 }
 
-/** Polls until `isDone`, failing on a failed state, a failure event, the deadline or cancel. */
+/** Events listed in one message at most; the rest are counted. */
+const MAX_EVENTS_SHOWN = 8;
+
+/**
+ * Polls until `isDone`. Only a failed state, a failure event, a refusal (4xx), the deadline or a
+ * cancel end it: a blip of the engine (5xx, an HTML error page, a request timeout, a dropped
+ * connection) is polled through until the wait's own deadline (issue 9 §4).
+ */
 export async function waitFor<T>(spec: WaitSpec<T>, runtime: WaitRuntime): Promise<T> {
   const sleep = runtime.sleep ?? realSleep;
   const now = runtime.now ?? systemClock;
   const { timing, signal } = runtime;
+  const describe = () => (typeof spec.description === 'function' ? spec.description() : spec.description);
   const started = now();
   let interval = timing.intervalMs;
-  let lastSeen = 'nothing yet';
+  let lastState: string | undefined;
+  let lastBlip: string | undefined;
+  const lastSeen = () =>
+    lastState === undefined
+      ? (lastBlip ?? 'nothing yet')
+      : lastBlip
+        ? `${lastState}, then ${lastBlip}`
+        : lastState;
+  /** Rethrows what is not a blip; notes a blip and tells the caller. */
+  const absorb = (error: unknown): void => {
+    if (signal?.aborted) throw cancelledBy(signal);
+    if (!isTransientFailure(error)) throw error;
+    lastBlip = describeBlip(error);
+    runtime.onPoll?.(`engine unreachable (${lastBlip}); still waiting`);
+  };
   for (;;) {
-    const value = await spec.read(signal);
-    lastSeen = spec.show ? spec.show(value) : String(value);
-    runtime.onPoll?.(lastSeen);
-    if (spec.isDone(value)) return value;
-    const failed = spec.failure?.(value);
-    if (failed) {
-      throw new LabopsError('ENGINE_REJECTED', `Stopped waiting for ${spec.description}: ${failed}`);
+    let read: { value: T } | undefined;
+    try {
+      read = { value: await spec.read(signal) };
+    } catch (error) {
+      absorb(error);
     }
-    const event = await spec.failureEvents?.(signal);
-    if (event) {
+    if (read) {
+      const { value } = read;
+      lastBlip = undefined;
+      lastState = spec.show ? spec.show(value) : String(value);
+      runtime.onPoll?.(lastState);
+      if (spec.isDone(value)) return value;
+      const failed = spec.failure?.(value);
+      if (failed) {
+        throw new LabopsError('ENGINE_REJECTED', `Stopped waiting for ${describe()}: ${failed}`);
+      }
+    }
+    let events: readonly string[] = [];
+    try {
+      events = toList(await spec.failureEvents?.(signal));
+    } catch (error) {
+      absorb(error);
+    }
+    if (events.length > 0) {
       throw new LabopsError(
         'ENGINE_REJECTED',
-        `Stopped waiting for ${spec.description}: the engine reported "${event}"`,
-        {
-          hint: `Last seen: ${lastSeen}.`,
-        },
+        `Stopped waiting for ${describe()}: the engine reported ${formatEngineEvents(events)}`,
+        { hint: `Last seen: ${lastSeen()}.`, details: events },
       );
     }
     const elapsed = now() - started;
     if (elapsed >= timing.deadlineMs) {
       throw new LabopsError(
         'TIMEOUT',
-        `Timed out after ${formatSeconds(elapsed)} waiting for ${spec.description} (last seen: ${lastSeen}).`,
-        { hint: 'The engine may still finish; check its events, then run the command again.' },
+        `Timed out after ${formatSeconds(elapsed)} waiting for ${describe()} (last seen: ${lastSeen()}).`,
+        {
+          hint:
+            lastBlip === undefined
+              ? 'The engine may still finish; check its events, then run the command again.'
+              : 'The engine did not answer at the end: check that ovirt-engine is running, then its events, then run the command again.',
+        },
       );
     }
     await sleep(Math.min(interval, Math.max(0, timing.deadlineMs - elapsed)), signal);
     interval = Math.min(interval * timing.backoff, timing.maxIntervalMs);
   }
+}
+
+/**
+ * `"A"; "B"; "C"` — the engine's event texts, deduplicated, in the order given (oldest first),
+ * at most eight, the rest counted.
+ */
+export function formatEngineEvents(descriptions: readonly string[]): string {
+  const unique = [...new Set(descriptions.map((d) => d.trim()).filter((d) => d !== ''))];
+  const shown = unique.slice(0, MAX_EVENTS_SHOWN).map((d) => `"${d}"`);
+  const more = unique.length - shown.length;
+  return `${shown.join('; ')}${more > 0 ? `; and ${more} more (see the engine's events)` : ''}`;
+}
+
+function toList(found: string | readonly string[] | undefined): readonly string[] {
+  if (found === undefined) return [];
+  return typeof found === 'string' ? [found] : found;
+}
+
+/** What a blip looked like, for progress and the timeout message: "the engine answered 503". */
+function describeBlip(error: LabopsError): string {
+  if (error.status !== undefined) return `the engine answered ${error.status}`;
+  if (error.code === 'TIMEOUT') return 'the engine did not answer within the request deadline';
+  const text = error.message.replace(/\.$/, '');
+  return `the engine could not be reached (${text.charAt(0).toLowerCase()}${text.slice(1)})`;
 }
 
 function formatSeconds(ms: number): string {

@@ -158,7 +158,7 @@ describe('engine failures become errors a person can act on', () => {
       'text/html',
     );
     expect(error.code).toBe('ENGINE_UNAVAILABLE');
-    expect(error.message).toContain('HTML page titled "502 Proxy Error"');
+    expect(error.message).toContain('The engine answered 502 (502 Proxy Error) to GET /hosts, an HTML page');
     expect(error.hint).toContain('ovirt-engine');
   });
 
