@@ -455,8 +455,13 @@ export class EngineTransport {
       });
     }
     this.token = parsed.data.access_token;
-    // A new login may face an upgraded engine: read its version again.
-    this.level = undefined;
+    // At each login (a new one may face an upgraded engine) the version is read again, in the
+    // background: reads need not wait for it, writes and /lab status do.
+    this.level = this.readApiLevel().catch((error: unknown) => {
+      this.level = undefined;
+      throw error;
+    });
+    this.level.catch(() => undefined);
     return this.token;
   }
 
