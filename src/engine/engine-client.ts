@@ -18,7 +18,7 @@ import {
   StorageDomainSchema,
   VmSchema,
 } from './schemas.js';
-import { EngineTransport, type EngineTransportOptions } from './transport.js';
+import { EngineTransport, type EngineTransportOptions, type WriteListener } from './transport.js';
 import type {
   ApiInfo,
   Cluster,
@@ -136,7 +136,7 @@ export class EngineClient {
   private readonly sleep: Sleep | undefined;
   private readonly now: Clock;
   readonly correlationId: string | undefined;
-  private readonly onWrite: ((method: string, path: string) => void) | undefined;
+  private readonly onWrite: WriteListener | undefined;
 
   constructor(
     transport: EngineTransport,
@@ -146,7 +146,7 @@ export class EngineClient {
       now?: Clock | undefined;
     } = {},
     correlationId?: string,
-    onWrite?: (method: string, path: string) => void,
+    onWrite?: WriteListener,
   ) {
     this.onWrite = onWrite;
     this.transport = transport;
@@ -164,7 +164,7 @@ export class EngineClient {
    * The same client, its requests tagged with `Correlation-Id: id`; `onWrite` hears of every
    * request that may change the engine before it goes out (a job's report counts them, §5).
    */
-  withCorrelationId(id: string, onWrite?: (method: string, path: string) => void): EngineClient {
+  withCorrelationId(id: string, onWrite?: WriteListener): EngineClient {
     return new EngineClient(
       this.transport,
       { waits: this.waits, sleep: this.sleep, now: this.now },
@@ -1046,7 +1046,7 @@ export class EngineClient {
   private call(options: CallOptions): {
     correlationId: string | undefined;
     signal: AbortSignal | undefined;
-    onWrite: ((method: string, path: string) => void) | undefined;
+    onWrite: WriteListener | undefined;
   } {
     return { correlationId: this.correlationId, signal: options.signal, onWrite: this.onWrite };
   }

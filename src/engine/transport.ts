@@ -54,8 +54,8 @@ export interface RequestSpec<S extends z.ZodType | undefined> {
   /** Answer `undefined` for a 404 instead of failing (§2.4: the DC-scoped view of an unattached domain). */
   allowNotFound?: boolean;
   signal?: AbortSignal | undefined;
-  /** Told just before a request that may change the engine goes out (issue 9 §5: a job's writes). */
-  onWrite?: ((method: string, path: string) => void) | undefined;
+  /** Told of every request that may change the engine (issue 9 §5: a job's writes). */
+  onWrite?: WriteListener | undefined;
 }
 
 type Parsed<S> = S extends z.ZodType ? z.output<S> : unknown;
@@ -283,7 +283,8 @@ export class EngineTransport {
       const level = await this.getApiLevel(spec.signal);
       checkRequest(level, spec);
     }
-    if (spec.method !== 'GET') spec.onWrite?.(spec.method, spec.path);
+    const isWrite = spec.method !== 'GET';
+    if (isWrite) spec.onWrite?.({ method: spec.method, path: spec.path, phase: 'sent' });
     let answer = await this.limiter.schedule(() => this.sendApi(spec, token));
     if (answer.statusCode === 401) {
       // §1.2: no refresh token; log in again once and replay once.
@@ -293,6 +294,10 @@ export class EngineTransport {
     }
     const { statusCode, headers, text } = answer;
     const contentType = headerOf(headers, 'content-type');
+    // A 4xx is the engine's refusal before it acted: that write changed nothing.
+    if (isWrite && statusCode >= 400 && statusCode < 500) {
+      spec.onWrite?.({ method: spec.method, path: spec.path, phase: 'refused' });
+    }
     if (statusCode === 404 && spec.allowNotFound) return undefined;
     if (statusCode < 200 || statusCode >= 300) {
       throw parseEngineFailure({
@@ -504,8 +509,21 @@ export class EngineTransport {
 export interface ActionOptions {
   correlationId?: string | undefined;
   signal?: AbortSignal | undefined;
-  onWrite?: ((method: string, path: string) => void) | undefined;
+  onWrite?: WriteListener | undefined;
 }
+
+/**
+ * A request that may change the engine: `sent` just before it goes out, `refused` when the engine
+ * answered it with a 4xx (validation refused it; nothing changed). A write sent and not refused
+ * changed the engine, or may have (a 5xx, a timeout, a dropped connection).
+ */
+export interface EngineWrite {
+  method: string;
+  path: string;
+  phase: 'sent' | 'refused';
+}
+
+export type WriteListener = (write: EngineWrite) => void;
 
 export interface ActionResult {
   status: string;

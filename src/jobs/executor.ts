@@ -110,11 +110,23 @@ export class JobExecutor {
     const writes: WriteLog = { wrote: false, machines: new Map() };
     const review = await this.readBefore(job, controller.signal);
     store.setJobReview(jobId, review);
-    const onWrite = () => {
-      if (writes.wrote) return;
-      writes.wrote = true;
-      review.wroteAt = clock();
+    // Writes the engine has not refused (outstanding or done) and runbook commands sent. The
+    // first is persisted at once, so that a crash mid-request is reviewed as a possible change.
+    let open = 0;
+    let settled = false;
+    const onWrite = (phase: 'sent' | 'refused') => {
+      if (settled) return;
+      open += phase === 'sent' ? 1 : -1;
+      const wrote = open > 0;
+      if (wrote === writes.wrote) return;
+      writes.wrote = wrote;
+      review.wroteAt = wrote ? clock() : undefined;
       store.setJobReview(jobId, review);
+    };
+    // A runbook command can change a machine whatever its answer: it counts for good.
+    const onCommand = () => {
+      onWrite('sent');
+      settled = true;
     };
     store.appendAudit({
       at: clock(),
@@ -138,7 +150,7 @@ export class JobExecutor {
         store.updateStep(jobId, step.index, { status: 'skipped' });
         continue;
       }
-      const result = await this.runStep(job, step, controller.signal, writes, onWrite);
+      const result = await this.runStep(job, step, controller.signal, writes, onWrite, onCommand);
       store.appendAudit({
         at: clock(),
         type: 'step:finished',
@@ -237,7 +249,8 @@ export class JobExecutor {
     step: StepRecord,
     jobSignal: AbortSignal,
     writes: WriteLog,
-    onWrite: () => void,
+    onWrite: (phase: 'sent' | 'refused') => void,
+    onCommand: () => void,
   ): Promise<{ record: StepRecord; error?: LabopsError }> {
     const { store, bus, clock, steps, lab } = this.options;
     const spec = job.steps[step.index];
@@ -251,8 +264,8 @@ export class JobExecutor {
     const signal = AbortSignal.any([jobSignal, timeout]);
     const ctx: StepContext = {
       jobId: job.id,
-      engine: this.options.engine.withCorrelationId(job.id, onWrite),
-      machines: recordingWrites(this.options.machines, writes, onWrite, step.title),
+      engine: this.options.engine.withCorrelationId(job.id, (write) => onWrite(write.phase)),
+      machines: recordingWrites(this.options.machines, writes, onCommand, step.title),
       downloads: this.options.downloads,
       lab,
       clock,
