@@ -1,10 +1,13 @@
+import { createHash, type Hash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
 import { LabopsError } from '../errors.js';
-import { cancelledBy } from '../time.js';
+import { type Clock, cancelledBy } from '../time.js';
+import { renderDiskMark } from './disk-mark.js';
 import type { EngineClient, WaitCallOptions } from './engine-client.js';
 import { translateNetworkError } from './transport.js';
 import type { Disk, ImageTransfer } from './types.js';
+import type { WaitTiming } from './wait.js';
 
 /** Bytes to send: a stream of chunks whose total length is known in advance (imageio needs Content-Length). */
 export interface ImageSource {
@@ -23,16 +26,22 @@ export interface PutImageOptions {
   signal?: AbortSignal | undefined;
 }
 
+/** What a PUT sent: the byte count and the sha256 of exactly those bytes (hex). */
+export interface SentImage {
+  sentBytes: number;
+  sha256: string;
+}
+
 /**
  * Streams the source into an imageio ticket with one PUT (ovirt-api.md §5.3): `transfer_url` first,
  * `proxy_url` when the daemon cannot be reached (the ansible module's order, §5.2). Nothing is held
- * in memory beyond the chunk in flight. Answers the bytes sent.
+ * in memory beyond the chunk in flight; the sha256 is computed on the way, with no second read.
  */
 export async function putImageData(
   transfer: ImageTransfer,
   source: ImageSource,
   options: PutImageOptions,
-): Promise<number> {
+): Promise<SentImage> {
   const urls = [transfer.transferUrl, transfer.proxyUrl].filter((u): u is string => typeof u === 'string');
   if (urls.length === 0) {
     throw new LabopsError(
@@ -42,7 +51,9 @@ export async function putImageData(
   }
   const agent = new Agent({ connect: options.tls });
   let sent = 0;
+  let hash: Hash = createHash('sha256');
   const counted = async function* () {
+    hash = createHash('sha256');
     for await (const chunk of source.chunks) {
       sent += chunk.byteLength;
       if (sent > source.sizeBytes) {
@@ -51,6 +62,7 @@ export async function putImageData(
           `The source sent more than the announced ${source.sizeBytes} bytes.`,
         );
       }
+      hash.update(chunk);
       options.onProgress?.({ sentBytes: sent, totalBytes: source.sizeBytes });
       yield chunk;
     }
@@ -73,7 +85,7 @@ export async function putImageData(
             `The source ended after ${sent} of ${source.sizeBytes} bytes; the upload is incomplete.`,
           );
         }
-        return sent;
+        return { sentBytes: sent, sha256: hash.digest('hex') };
       } catch (error) {
         if (options.signal?.aborted) throw cancelledBy(options.signal);
         if (error instanceof LabopsError) throw error;
@@ -113,28 +125,79 @@ function imageioFailure(status: number, text: string, url: string): LabopsError 
   });
 }
 
+/**
+ * Rate and time left of an upload, counted from the first byte sent (issue 9 §8) — not from the
+ * step's start, which includes the disk's creation and the transfer's set-up.
+ */
+export function createUploadMeter(clock: Clock): (progress: UploadProgress) => {
+  bytesPerSecond: number | undefined;
+  leftMs: number | undefined;
+} {
+  let first: { at: number; bytes: number } | undefined;
+  return (progress) => {
+    const now = clock();
+    first ??= { at: now, bytes: progress.sentBytes };
+    const elapsed = now - first.at;
+    if (elapsed <= 0) return { bytesPerSecond: undefined, leftMs: undefined };
+    const bytesPerSecond = ((progress.sentBytes - first.bytes) / elapsed) * 1000;
+    const leftMs =
+      bytesPerSecond > 0 ? ((progress.totalBytes - progress.sentBytes) / bytesPerSecond) * 1000 : undefined;
+    return { bytesPerSecond, leftMs };
+  };
+}
+
+const GiB = 1024 ** 3;
+
+/**
+ * The disk-ready wait of an upload. A raw, preallocated disk (`sparse=false`, §5.2) on NFS stays
+ * `locked` while the host writes it out in full, so the short wait (3 min, §7) — and ovirt-img's
+ * 120 s, which suits sparse disks — is too short for a DVD image: the deadline grows with the
+ * size, 3 min + 2 min per GiB at the short wait's pace (≈ 8.5 MB/s worst case).
+ */
+export function diskReadyTiming(short: WaitTiming, sizeBytes: number): WaitTiming {
+  return { ...short, deadlineMs: Math.round(short.deadlineMs * (1 + ((2 / 3) * sizeBytes) / GiB)) };
+}
+
 export interface UploadImageSpec {
   name: string;
   storageDomainId: string;
   source: ImageSource;
+  /** The labops job uploading: its id goes into the disk's mark (disk-mark.ts). */
+  jobId?: string | undefined;
   onProgress?: ((progress: UploadProgress) => void) | undefined;
   /** Called with each phase: creating-disk, waiting-transfer, sending, finalizing, verifying. */
   onPhase?: ((phase: string) => void) | undefined;
   signal?: AbortSignal | undefined;
+  /** The transfer's waits. */
   wait?: WaitCallOptions | undefined;
+  /** The disk-ready wait; default `diskReadyTiming` of the client's short wait. */
+  diskReadyTiming?: WaitTiming | undefined;
+  /** The bounded waits of a cleanup; default the disk-ready timing (unlock) and the short wait. */
+  cleanupTiming?: WaitTiming | undefined;
+}
+
+export interface UploadedImage extends Disk {
+  /** The sha256 of the bytes sent (hex). */
+  sha256: string;
+  /** The disk's mark says complete; false where the engine cannot update it (4.3, disk-mark.ts). */
+  markedComplete: boolean;
 }
 
 /**
- * The whole upload of an ISO to a data domain (§5.2): disk → transfer → bytes → finalize → outcome,
- * then verified (disk `ok`, size equal to the bytes sent). On any failure or cancel the transfer is
- * cancelled, which removes the partial disk; a disk made before the transfer existed is removed.
+ * The whole upload of an ISO to a data domain (§5.2): a disk marked "incomplete" → transfer →
+ * bytes (hashed on the way) → finalize → outcome → checked (disk `ok`, size equal to the bytes
+ * sent) → marked complete with the size and sha256. On any failure or cancel the transfer is
+ * cancelled, which makes the engine remove the disk; a disk left otherwise is removed once it
+ * unlocks, and the error says which disk was left when it cannot be.
  */
 export async function uploadImage(
   client: EngineClient,
   tls: PutImageOptions['tls'],
   spec: UploadImageSpec,
-): Promise<Disk> {
+): Promise<UploadedImage> {
   const waitOptions = { ...spec.wait, signal: spec.signal };
+  const sizedTiming = diskReadyTiming(client.waitTimings.short, spec.source.sizeBytes);
+  const readyTiming = spec.diskReadyTiming ?? sizedTiming;
   spec.onPhase?.('creating-disk');
   const disk = await client.createDisk(
     {
@@ -142,12 +205,17 @@ export async function uploadImage(
       sizeBytes: spec.source.sizeBytes,
       storageDomainId: spec.storageDomainId,
       contentType: 'iso',
+      description: renderDiskMark({
+        state: 'incomplete',
+        sizeBytes: spec.source.sizeBytes,
+        jobId: spec.jobId,
+      }),
     },
     { signal: spec.signal },
   );
   let transfer: ImageTransfer | undefined;
   try {
-    await client.waitForDiskStatus(disk.id, ['ok'], waitOptions);
+    await client.waitForDiskStatus(disk.id, ['ok'], { ...waitOptions, timing: readyTiming });
     spec.onPhase?.('waiting-transfer');
     transfer = await client.createImageTransfer(disk.id, { signal: spec.signal });
     const ready = await client.waitForTransferReady(transfer.id, waitOptions);
@@ -159,34 +227,181 @@ export async function uploadImage(
     });
     spec.onPhase?.('finalizing');
     await client.finalizeImageTransfer(transfer.id, { signal: spec.signal });
-    const done = await client.waitForTransferOutcome(transfer.id, disk.id, waitOptions);
+    const outcome = await client.waitForTransferOutcome(transfer.id, disk.id, waitOptions);
+    if (outcome.status === 'failed') {
+      throw new LabopsError('ENGINE_REJECTED', `The upload of ${spec.name} failed: ${outcome.reason}.`);
+    }
     spec.onPhase?.('verifying');
-    if (done.status !== 'ok' || (done.provisionedBytes !== undefined && done.provisionedBytes !== sent)) {
+    const done = outcome.disk;
+    if (
+      done.status !== 'ok' ||
+      (done.provisionedBytes !== undefined && done.provisionedBytes !== sent.sentBytes)
+    ) {
       throw new LabopsError(
         'ENGINE_REJECTED',
-        `The uploaded disk ${spec.name} is ${done.status} with ${done.provisionedBytes} bytes; ${sent} were sent.`,
+        `The uploaded disk ${spec.name} is ${done.status} with ${done.provisionedBytes} bytes; ${sent.sentBytes} were sent.`,
       );
     }
-    return done;
+    const complete = renderDiskMark({
+      state: 'complete',
+      sizeBytes: sent.sentBytes,
+      sha256: sent.sha256,
+      jobId: spec.jobId,
+    });
+    if (!(await client.updateDiskDescription(disk.id, complete, { signal: spec.signal }))) {
+      return { ...done, sha256: sent.sha256, markedComplete: false };
+    }
+    // §DiskService.update: the engine applies it asynchronously; read until the disk shows it.
+    const marked = await client.waitForDisk(
+      disk.id,
+      `disk ${spec.name} to show its complete mark`,
+      (d) => d === undefined || (d.description === complete && d.status === 'ok'),
+      waitOptions,
+    );
+    if (!marked) throw new LabopsError('ENGINE_REJECTED', `The uploaded disk ${spec.name} is gone.`);
+    return { ...marked, sha256: sent.sha256, markedComplete: true };
   } catch (error) {
-    await cleanUpFailedUpload(client, disk.id, transfer?.id);
-    throw error;
+    const cleanup = await cleanUpFailedUpload(client, {
+      diskId: disk.id,
+      transferId: transfer?.id,
+      unlockTiming: spec.cleanupTiming ?? sizedTiming,
+      timing: spec.cleanupTiming ?? client.waitTimings.short,
+    });
+    throw reportCleanup(error, spec.name, disk.id, cleanup);
   }
 }
 
-async function cleanUpFailedUpload(
+/** What became of the disk of a failed upload. */
+export type CleanupResult =
+  | { state: 'removed-by-engine' }
+  | { state: 'removed' }
+  | { state: 'left'; status: string; reason: string };
+
+/**
+ * Removes the disk of a failed upload, waiting (bounded) as long as it is `locked`; answers what
+ * became of it. Never throws. Runs after a cancel too, so it does not use the job's signal.
+ */
+export async function cleanUpFailedUpload(
   client: EngineClient,
-  diskId: string,
-  transferId: string | undefined,
-): Promise<void> {
-  // Cleanup runs after a cancel too, so it must not use the job's (aborted) signal.
-  if (transferId) {
-    const transfer = await client.getImageTransfer(transferId).catch(() => undefined);
+  target: { diskId: string; transferId?: string | undefined; unlockTiming: WaitTiming; timing: WaitTiming },
+): Promise<CleanupResult> {
+  const { diskId } = target;
+  if (target.transferId) {
+    const transfer = await client.getImageTransfer(target.transferId).catch(() => undefined);
     if (transfer && !transfer.phase.startsWith('finished') && !transfer.phase.startsWith('cancelled')) {
-      await client.cancelImageTransfer(transferId).catch(() => undefined);
-      return;
+      // §5.2: cancelling makes the engine remove the transfer's disk.
+      const cancelled = await client.cancelImageTransfer(target.transferId).then(
+        () => true,
+        () => false,
+      );
+      if (cancelled) {
+        const after = await waitQuietly(
+          client,
+          diskId,
+          'to be removed',
+          (d) => d === undefined,
+          target.timing,
+        );
+        if (after === 'gone') return { state: 'removed-by-engine' };
+      }
     }
   }
-  const disk = await client.getDisk(diskId).catch(() => undefined);
-  if (disk) await client.removeDisk(diskId).catch(() => undefined);
+  return removeDiskWhenUnlocked(client, diskId, target);
+}
+
+/**
+ * Removes a disk once it leaves `locked` (a bounded wait), then waits until it is gone. Answers
+ * `removed-by-engine` when it went away by itself, `left` with the reason when it stays.
+ */
+export async function removeDiskWhenUnlocked(
+  client: EngineClient,
+  diskId: string,
+  timings: { unlockTiming: WaitTiming; timing: WaitTiming },
+  signal?: AbortSignal,
+): Promise<CleanupResult> {
+  const unlocked = await waitQuietly(
+    client,
+    diskId,
+    'to leave locked',
+    (d) => d === undefined || d.status !== 'locked',
+    timings.unlockTiming,
+    signal,
+  );
+  if (unlocked === 'gone') return { state: 'removed-by-engine' };
+  if (typeof unlocked === 'string') return { state: 'left', status: 'locked', reason: unlocked };
+  if (unlocked.status === 'locked') {
+    return { state: 'left', status: 'locked', reason: 'it stayed locked past the wait' };
+  }
+  try {
+    await client.removeDisk(diskId, { signal });
+  } catch (error) {
+    const gone = await client.getDisk(diskId).catch(() => unlocked);
+    if (gone === undefined) return { state: 'removed-by-engine' };
+    const why = error instanceof LabopsError ? error.message : String(error);
+    return {
+      state: 'left',
+      status: unlocked.status ?? 'unknown',
+      reason: `the engine refused to remove it: ${why}`,
+    };
+  }
+  const after = await waitQuietly(
+    client,
+    diskId,
+    'to be removed',
+    (d) => d === undefined,
+    timings.timing,
+    signal,
+  );
+  if (after === 'gone') return { state: 'removed' };
+  return {
+    state: 'left',
+    status: typeof after === 'string' ? 'unknown' : (after.status ?? 'unknown'),
+    reason: typeof after === 'string' ? after : 'it was still there after the removal',
+  };
+}
+
+/** A disk wait that answers instead of throwing: `gone`, the disk as last seen, or why it failed. */
+async function waitQuietly(
+  client: EngineClient,
+  diskId: string,
+  what: string,
+  isDone: (disk: Disk | undefined) => boolean,
+  timing: WaitTiming,
+  signal?: AbortSignal,
+): Promise<Disk | 'gone' | string> {
+  try {
+    const disk = await client.waitForDisk(diskId, `disk ${diskId} ${what}`, isDone, { timing, signal });
+    return disk ?? 'gone';
+  } catch (error) {
+    if (signal?.aborted) throw cancelledBy(signal);
+    const last = await client.getDisk(diskId).catch(() => null);
+    if (last === undefined) return 'gone';
+    if (last && error instanceof LabopsError && error.code === 'TIMEOUT') return last;
+    return error instanceof LabopsError ? error.message : String(error);
+  }
+}
+
+/** The failure, with what became of the disk said after it (issue 9 §5: never claim less). */
+function reportCleanup(error: unknown, name: string, diskId: string, cleanup: CleanupResult): unknown {
+  if (!(error instanceof LabopsError)) return error;
+  const said =
+    cleanup.state === 'removed-by-engine'
+      ? `The engine removed the disk ${name}.`
+      : cleanup.state === 'removed'
+        ? `labops removed the disk ${name}.`
+        : `The disk ${name} (id ${diskId}, ${cleanup.status}) was left: ${cleanup.reason}.`;
+  const Kind = error.constructor as typeof LabopsError;
+  return new Kind(error.code, `${error.message} ${said}`, {
+    cause: error,
+    status: error.status,
+    details: error.details,
+    hint:
+      cleanup.state === 'left'
+        ? `/iso remove ${name} removes it${cleanup.status === 'locked' ? ' once the engine unlocks it' : ''}; then upload again.`
+        : error.hint,
+    actions:
+      cleanup.state === 'left'
+        ? [{ label: `Remove ${name}`, command: '/iso', text: `remove ${name}` }]
+        : error.actions,
+  });
 }

@@ -152,6 +152,7 @@ export const DiskSchema = z.object({
   format: z.string().optional(),
   provisioned_size: NumberSchema.optional(),
   actual_size: NumberSchema.optional(),
+  description: z.string().optional(),
   storage_domains: wrappedListOf('storage_domain', LinkSchema),
 });
 

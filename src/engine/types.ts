@@ -75,6 +75,8 @@ export interface Disk {
   provisionedBytes: number | undefined;
   actualBytes: number | undefined;
   storageDomainIds: string[];
+  /** Free text; labops marks the disks it uploads here (disk-mark.ts). */
+  description: string | undefined;
 }
 
 export interface ImageTransfer {
@@ -86,6 +88,14 @@ export interface ImageTransfer {
   transferredBytes: number | undefined;
   diskId: string | undefined;
 }
+
+/**
+ * How an image transfer ended after finalize (§5.2 step 5). A failure says whether the engine
+ * removed the disk (`disk` undefined) or left it, and in which state.
+ */
+export type TransferOutcome =
+  | { status: 'succeeded'; disk: Disk }
+  | { status: 'failed'; phase: string; reason: string; disk: Disk | undefined };
 
 export interface EngineEvent {
   id: string;

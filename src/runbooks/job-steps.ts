@@ -42,6 +42,7 @@ export const RunbookStepSchema = z.discriminatedUnion('type', [
     group: id.optional(),
     mode: id.optional(),
   }),
+  z.object({ type: z.literal('remove-file'), path }),
   z.object({ type: z.literal('check-mount'), path, minFreeBytes: id }),
 ]) satisfies z.ZodType<RunbookStep>;
 

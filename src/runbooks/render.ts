@@ -100,6 +100,14 @@ export function validateStep(step: RunbookStep): void {
       if (step.mode !== undefined) validateMode('The mode', step.mode);
       return;
     }
+    case 'remove-file': {
+      validateAbsolutePath('The file to remove', step.path);
+      validateFileName('The file name', posix.basename(step.path));
+      if (step.path.split('/').length < 4) {
+        throw new LabopsError('USAGE', `Refusing to remove ${step.path}: it is not a file below an export.`);
+      }
+      return;
+    }
     case 'check-mount':
       validateAbsolutePath('The mount point', step.path);
       if (!Number.isSafeInteger(step.minFreeBytes) || step.minFreeBytes < 0) {
@@ -215,6 +223,8 @@ export function renderStep(step: RunbookStep): string[] {
       lines.push(sh`mv -f -- ${temp} ${step.path}`);
       return lines;
     }
+    case 'remove-file':
+      return [sh`rm -f -- ${step.path}`];
     case 'check-mount':
       return mountScript(step.path, step.minFreeBytes);
   }
@@ -301,6 +311,14 @@ export function renderStepCheck(step: RunbookStep): RemoteScript {
       }
       return { script: lines.join('\n') };
     }
+    case 'remove-file':
+      return {
+        script: [
+          sh`if test -d ${step.path}; then printf '%s is a directory\n' ${step.path}; exit 3; fi`,
+          sh`if test -e ${step.path} || test -L ${step.path}; then printf '%s is there\n' ${step.path}; exit 1; fi`,
+          sh`printf '%s is not there\n' ${step.path}`,
+        ].join('\n'),
+      };
     case 'check-mount':
       return { script: mountScript(step.path, step.minFreeBytes).join('\n') };
   }

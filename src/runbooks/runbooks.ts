@@ -347,6 +347,35 @@ export function planIsoIntoIsoDomain(
 }
 
 /**
+ * Removes one ISO file of a 4.3 ISO domain: exactly
+ * `<export>/<sd-uuid>/images/11111111-1111-1111-1111-111111111111/<name>` (ovirt-api.md §5.1), on
+ * the storage server. The engine's file list is refreshed by the caller afterwards.
+ */
+export function planIsoRemovalFromIsoDomain(
+  lab: RunbookLab,
+  options: { export: string; domainId: string; name: string },
+): RunbookItem[] {
+  const exp = findExport(lab, options.export);
+  if (!/^[0-9a-f-]{36}$/.test(options.domainId)) {
+    throw new LabopsError(
+      'USAGE',
+      `The storage domain id ${JSON.stringify(options.domainId)} is not a UUID.`,
+    );
+  }
+  const name = validateFileName('The ISO name', options.name);
+  if (name.startsWith('.')) throw new LabopsError('USAGE', `The ISO name ${name} must not start with a dot.`);
+  const path = posix.join(exp.path, options.domainId, 'images', ISO_IMAGE_DIR, name);
+  validatePathUnder('The ISO path', path, lab.storage.export_roots);
+  return [
+    {
+      machine: lab.storage.server.name,
+      step: { type: 'remove-file', path },
+      title: `Remove ${name} from the ISO domain ${options.domainId}`,
+    },
+  ];
+}
+
+/**
  * The read-only checks of `/lab doctor` (design.md, Commands): on the storage server the exports
  * (empty or not, owners and modes, mounted with space, active), the NFS service and the
  * firewall; on each hypervisor the hosts entries, the engine's key, the storage server's name

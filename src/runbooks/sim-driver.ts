@@ -166,6 +166,14 @@ export function createSimDriver(
         const sumOk = step.sha256 === undefined || checksums.get(`${m.name}:${step.path}`) === step.sha256;
         return { satisfied: ownerOkay && sumOk, evidence: [describeEntry(step.path, file)] };
       }
+      case 'remove-file': {
+        const entry = m.files.get(step.path);
+        if (entry?.kind === 'dir') throw blocked(m, `${step.path} is a directory`);
+        return {
+          satisfied: entry === undefined,
+          evidence: [entry === undefined ? `${step.path} is not there` : `${step.path} is there`],
+        };
+      }
       case 'check-mount':
         return mountState(m, step.path, step.minFreeBytes);
     }
@@ -248,6 +256,10 @@ export function createSimDriver(
         checksums.set(`${m.name}:${step.path}`, fetched.sha256);
         return;
       }
+      case 'remove-file':
+        m.files.delete(step.path);
+        checksums.delete(`${m.name}:${step.path}`);
+        return;
       case 'check-mount':
         return;
     }

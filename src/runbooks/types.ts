@@ -95,6 +95,12 @@ export interface DownloadStep {
   mode?: number | undefined;
 }
 
+/** Destructive: removes exactly one file (`rm -f`, never a directory); `ok` when it is not there. */
+export interface RemoveFileStep {
+  type: 'remove-file';
+  path: string;
+}
+
 /** Asserts that `path` is a mounted filesystem with at least `minFreeBytes` free; changes nothing. */
 export interface CheckMountStep {
   type: 'check-mount';
@@ -115,6 +121,7 @@ export type RunbookStep =
   | SelinuxPermissiveStep
   | InstallKeyStep
   | DownloadStep
+  | RemoveFileStep
   | CheckMountStep;
 
 export type RunbookStepType = RunbookStep['type'];

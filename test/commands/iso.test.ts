@@ -1,13 +1,21 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { isoSteps } from '../../commands/iso.js';
+import { createHttpDownloads } from '../../src/downloads.js';
+import { parseDiskMark, renderDiskMark } from '../../src/engine/disk-mark.js';
+import type { StepContext } from '../../src/jobs/steps.js';
+import { labInfoFromSimulator } from '../../src/lab-info.js';
 import type { DispatchResult } from '../../src/labops.js';
-import { type CoreHarness, shellCaller, startCore } from '../support/core.js';
-import { expectCard as card, expectError as error } from '../support/dispatch.js';
+import { createSimDriver } from '../../src/runbooks/sim-driver.js';
+import type { SimulatorOptions } from '../../src/sim/types.js';
+import { approveAndRun, type CoreHarness, shellCaller, startCore } from '../support/core.js';
+import { expectCard as card, expectError as error, viewText } from '../support/dispatch.js';
 import { type HttpSource, startHttpSource } from '../support/http-source.js';
 
 const MiB = 1024 * 1024;
+const ISO_DIR = '11111111-1111-1111-1111-111111111111';
 
 let source: HttpSource;
-let core: CoreHarness;
 beforeAll(async () => {
   source = await startHttpSource({
     '/alma9.iso': { sizeBytes: 6 * MiB + 123 },
@@ -19,9 +27,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await source?.close();
 });
-beforeEach(async () => {
-  core = await startCore();
-});
+
+let core: CoreHarness;
+async function start(sim?: SimulatorOptions): Promise<CoreHarness> {
+  core = await startCore(sim ? { sim } : {});
+  return core;
+}
 afterEach(async () => {
   await core?.close();
 });
@@ -37,8 +48,51 @@ async function confirm(result: DispatchResult) {
   return core.labops.executor.whenFinished(c.job.id);
 }
 
+/** The sha256 of what the source serves, read the way any client would. */
+async function sourceSha256(path: string): Promise<string> {
+  const response = await fetch(source.url(path));
+  return createHash('sha256')
+    .update(Buffer.from(await response.arrayBuffer()))
+    .digest('hex');
+}
+
+/** The iso.upload step run by itself, as the executor would run it for job `jobId`. */
+function stepContext(jobId: string): StepContext {
+  return {
+    jobId,
+    engine: core.lab.client.withCorrelationId(jobId),
+    machines: createSimDriver(core.lab.sim),
+    downloads: createHttpDownloads(),
+    lab: labInfoFromSimulator(core.lab.sim),
+    clock: () => core.clock.now,
+    signal: new AbortController().signal,
+    output: () => undefined,
+    progress: () => undefined,
+  };
+}
+
+/** A disk of an earlier upload that never completed: labops' incomplete mark, locked, then ok. */
+async function leaveIncompleteUpload(name: string, sizeBytes: number, jobId?: string) {
+  const data = await core.lab.client.findStorageDomain('nfs-data');
+  return core.lab.client.createDisk({
+    name,
+    sizeBytes,
+    storageDomainId: data.id,
+    contentType: 'iso',
+    description: renderDiskMark({ state: 'incomplete', sizeBytes, jobId }),
+  });
+}
+
+async function uploadAlma() {
+  const job = await confirm(await run(`upload ${source.url('/alma9.iso')}`));
+  expect(job?.status, job?.error).toBe('succeeded');
+  const [disk] = (await core.lab.client.listIsoDisks()).filter((d) => d.name === 'alma9.iso');
+  return disk!;
+}
+
 describe('/iso upload into a data domain', () => {
-  it('plans from the source, streams it through an image transfer with progress, and verifies', async () => {
+  it('streams the source through an image transfer with progress; the bytes received hash as the source', async () => {
+    await start();
     const planned = card(await run(`upload ${source.url('/alma9.iso')}`));
     expect(planned.approval.risk).toBe('change');
     expect(planned.plan.summary).toBe('Upload alma9.iso (6.0 MiB) into nfs-data');
@@ -49,16 +103,23 @@ describe('/iso upload into a data domain', () => {
     const job = await confirm({ kind: 'card', card: planned });
     expect(job?.status, job?.error).toBe('succeeded');
     expect(progress.at(-1)).toBe(1);
+    const expected = await sourceSha256('/alma9.iso');
     const [step] = core.store.listSteps(planned.job.id);
+    expect(step?.detail).toBe(`sha256 ${expected}`);
     expect(step?.endState).toBe('alma9.iso is in nfs-data: status ok, 6.0 MiB');
+    const [disk] = (await core.lab.client.listIsoDisks()).filter((d) => d.name === 'alma9.iso');
+    const received = [...core.lab.sim.uploads.values()].find((u) => u.diskId === disk?.id);
+    expect(received?.sha256).toBe(expected);
+    // A 4.3 engine keeps the first mark; the job that made the disk is the proof it completed.
+    expect(parseDiskMark(disk?.description)).toMatchObject({ state: 'incomplete', jobId: planned.job.id });
 
-    const list = await run('list');
-    expect(list.kind === 'view' ? JSON.stringify(list.view) : '').toContain('alma9.iso  nfs-data  6.0 MiB');
+    expect(viewText(await run('list'))).toContain('alma9.iso  nfs-data  6.0 MiB"');
     // The name exists now: a second upload is refused before any approval.
     expect(error(await run(`upload ${source.url('/alma9.iso')}`)).message).toContain('already exists');
   });
 
   it('refuses what is not an ISO, a URL that is not http(s), and a missing file', async () => {
+    await start();
     expect(error(await run(`upload ${source.url('/notes.txt')}`)).message).toContain('not an ISO 9660 image');
     expect(error(await run('upload ftp://mirror.example/x.iso')).message).toContain('Only http and https');
     expect(error(await run(`upload ${source.url('/nope.iso')}`)).message).toContain('answered 404');
@@ -66,6 +127,7 @@ describe('/iso upload into a data domain', () => {
   });
 
   it('cancels cleanly: the transfer is cancelled and no disk is left', async () => {
+    await start();
     const planned = card(await run(`upload ${source.url('/slow.iso')} --name slow.iso`));
     const sending = new Promise<void>((resolve) => {
       const off = core.labops.bus.subscribe((e) => {
@@ -86,16 +148,97 @@ describe('/iso upload into a data domain', () => {
     expect(cancels).toHaveLength(1);
   });
 
-  it('fails with the source failure, cleans up, and says which step', async () => {
+  it('fails with the source failure, says which step and that the engine removed the disk', async () => {
+    await start();
     const job = await confirm(await run(`upload ${source.url('/broken.iso')}`));
     expect(job?.status).toBe('failed');
     expect(job?.error).toContain('Step 1 (Upload broken.iso into nfs-data) failed');
+    expect(job?.error).toContain('The engine removed the disk broken.iso.');
     expect((await core.lab.client.listIsoDisks()).map((d) => d.name)).not.toContain('broken.iso');
+  });
+
+  it('replaces the incomplete upload of an earlier job: removed first, never taken though it turned ok', async () => {
+    await start();
+    const leftover = await leaveIncompleteUpload('alma9.iso', 6 * MiB + 123);
+    const planned = card(await run(`upload ${source.url('/alma9.iso')}`));
+    expect(planned.plan.impact[1]).toMatch(
+      new RegExp(
+        `^It replaces the incomplete upload alma9\\.iso \\(6\\.0 MiB\\) left by an earlier job: that disk \\(${leftover.id}, (locked|ok)\\) is removed first\\.$`,
+      ),
+    );
+    expect(planned.plan.steps[0]?.shows?.[0]).toBe(`DELETE /disks/${leftover.id} (the incomplete upload)`);
+    // By the run the leftover is ok, of the right size and name: still not the upload.
+    await core.lab.client.waitForDiskStatus(leftover.id, ['ok']);
+    const job = await confirm({ kind: 'card', card: planned });
+    expect(job?.status, job?.error).toBe('succeeded');
+    expect(core.store.listSteps(planned.job.id)[0]?.status).toBe('changed');
+    expect(await core.lab.client.getDisk(leftover.id)).toBeUndefined();
+    const disks = (await core.lab.client.listIsoDisks()).filter((d) => d.name === 'alma9.iso');
+    expect(disks).toHaveLength(1);
+    expect(disks[0]?.id).not.toBe(leftover.id);
+    expect(parseDiskMark(disks[0]?.description)?.jobId).toBe(planned.job.id);
+  });
+
+  it('asks a second approver to replace an ok disk whose job labops does not know (a lost job record at 4.3)', async () => {
+    await start();
+    const leftover = await leaveIncompleteUpload('alma9.iso', 6 * MiB + 123, 'job-lost');
+    await core.lab.client.waitForDiskStatus(leftover.id, ['ok']);
+    const planned = card(await run(`upload ${source.url('/alma9.iso')}`));
+    expect(planned.approval.risk).toBe('destructive');
+    expect(planned.plan.riskReasons).toEqual([
+      `The job named by alma9.iso (${leftover.id}) is unknown to labops: on a 4.3 engine, whose disk marks stay "incomplete", it may be a complete upload.`,
+    ]);
+    await approveAndRun(core, { kind: 'card', card: planned });
+    expect(await core.lab.client.getDisk(leftover.id)).toBeUndefined();
+  });
+
+  it('never takes a leftover that appeared after the plan, even once ok; /iso remove removes it', async () => {
+    await start();
+    const step = isoSteps.find((s) => s.kind === 'iso.upload')!;
+    const params = step.params.parse({
+      url: source.url('/alma9.iso'),
+      name: 'alma9.iso',
+      domain: 'nfs-data',
+      sizeBytes: 6 * MiB + 123,
+    });
+    const leftover = await leaveIncompleteUpload('alma9.iso', 6 * MiB + 123);
+    await core.lab.client.waitForDiskStatus(leftover.id, ['ok']);
+    const before = core.lab.sim.requests.length;
+    await expect(step.run(stepContext('job-late'), params)).rejects.toThrow(
+      `A disk named alma9.iso (${leftover.id}, ok) appeared since the plan and is not a complete upload of this source; it is not taken as the upload, and nothing was changed.`,
+    );
+    expect(core.lab.sim.requests.slice(before).filter((r) => r.method !== 'GET')).toEqual([]);
+
+    expect(viewText(await run('list'))).toContain('alma9.iso  nfs-data  6.0 MiB  incomplete upload');
+    const removal = card(await run('remove alma9.iso'));
+    expect(removal.approval.risk).toBe('destructive');
+    expect(removal.plan.impact).toEqual([
+      `The disk alma9.iso (${leftover.id}, 6.0 MiB, ok, an incomplete upload) is removed from nfs-data.`,
+    ]);
+    const { steps } = await approveAndRun(core, { kind: 'card', card: removal });
+    expect(steps[0]?.endState).toBe(`alma9.iso (${leftover.id}) is gone from nfs-data`);
+    expect(await core.lab.client.getDisk(leftover.id)).toBeUndefined();
   });
 });
 
-describe('/iso upload into the 4.3 ISO domain', () => {
-  it('has the storage server download it as the uploader did, and the engine lists it', async () => {
+describe('/iso upload at engine 4.4.10', () => {
+  it('marks the disk complete with the size and sha256 of the bytes received', async () => {
+    await start({ engineVersion: '4.4.10' });
+    const disk = await uploadAlma();
+    const expected = await sourceSha256('/alma9.iso');
+    expect(parseDiskMark(disk.description)).toMatchObject({
+      state: 'complete',
+      sizeBytes: 6 * MiB + 123,
+      sha256: expected,
+    });
+    const received = [...core.lab.sim.uploads.values()].find((u) => u.diskId === disk.id);
+    expect(received?.sha256).toBe(expected);
+  });
+});
+
+describe('/iso upload into the 4.3 ISO domain, and /iso remove of its file', () => {
+  it('has the storage server download it as the uploader did, and removes exactly that file', async () => {
+    await start();
     const planned = card(
       await run(`upload ${source.url('/alma9.iso')} --domain nfs-iso --name CentOS-7.iso`),
     );
@@ -105,18 +248,59 @@ describe('/iso upload into the 4.3 ISO domain', () => {
     expect(job?.status, job?.error).toBe('succeeded');
     expect(core.store.listSteps(planned.job.id).at(-1)?.endState).toBe('CentOS-7.iso is listed in nfs-iso');
     const iso = await core.lab.client.findStorageDomain('nfs-iso');
-    const file = [...core.lab.sim.machines.get('storage')!.files].find(([path]) =>
-      path.endsWith(`/export/iso/${iso.id}/images/11111111-1111-1111-1111-111111111111/CentOS-7.iso`),
-    )?.[1];
-    expect(file).toMatchObject({ kind: 'file', uid: 36, gid: 36, mode: 0o640 });
-    const list = await run('list');
-    expect(list.kind === 'view' ? JSON.stringify(list.view) : '').toContain('CentOS-7.iso  nfs-iso');
+    const storage = core.lab.sim.machines.get('storage')!;
+    const path = `/export/iso/${iso.id}/images/${ISO_DIR}/CentOS-7.iso`;
+    expect(storage.files.get(path)).toMatchObject({ kind: 'file', uid: 36, gid: 36, mode: 0o640 });
+    expect(viewText(await run('list'))).toContain('CentOS-7.iso  nfs-iso');
+
+    // Another file beside it stays.
+    storage.files.set(`/export/iso/${iso.id}/images/${ISO_DIR}/other.iso`, {
+      kind: 'file',
+      uid: 36,
+      gid: 36,
+      mode: 0o640,
+      size: 1,
+    });
+    const removal = card(await run('remove CentOS-7.iso'));
+    expect(removal.approval.risk).toBe('destructive');
+    expect(removal.plan.steps.map((s) => s.kind)).toEqual(['runbook.apply', 'iso.refresh-files']);
+    expect(removal.plan.steps[0]?.shows).toEqual([`storage# rm -f -- '${path}'`]);
+    const { steps } = await approveAndRun(core, { kind: 'card', card: removal });
+    expect(steps.at(-1)?.endState).toBe('CentOS-7.iso is no longer listed in nfs-iso');
+    expect(storage.files.has(path)).toBe(false);
+    expect(storage.files.has(`/export/iso/${iso.id}/images/${ISO_DIR}/other.iso`)).toBe(true);
+    expect(viewText(await run('list'))).not.toContain('CentOS-7.iso');
+  });
+});
+
+describe('/iso remove', () => {
+  it('removes an uploaded disk and waits until it is gone', async () => {
+    await start();
+    const disk = await uploadAlma();
+    const removal = card(await run('remove alma9.iso'));
+    expect(removal.plan.summary).toBe('Remove the ISO alma9.iso from nfs-data');
+    expect(removal.plan.locks).toEqual(['domain:nfs-data']);
+    await approveAndRun(core, { kind: 'card', card: removal });
+    expect(await core.lab.client.getDisk(disk.id)).toBeUndefined();
+    expect(error(await run('remove alma9.iso')).message).toBe('There is no ISO "alma9.iso" in the lab.');
+  });
+
+  it('refuses while a VM’s CD drive holds the ISO, naming the VM', async () => {
+    await start();
+    await uploadAlma();
+    expect((await confirm(await run('attach web1 alma9.iso')))?.status).toBe('succeeded');
+    const refused = error(await run('remove alma9.iso'));
+    expect(refused.code).toBe('CONFLICT');
+    expect(refused.message).toBe(
+      'alma9.iso is in the CD drive of web1 (now); it cannot be removed while a VM holds it.',
+    );
   });
 });
 
 describe('/iso attach', () => {
   it('boots a stopped VM once from an uploaded ISO', async () => {
-    expect((await confirm(await run(`upload ${source.url('/alma9.iso')}`)))?.status).toBe('succeeded');
+    await start();
+    await uploadAlma();
     expect(error(await run('attach app1 alma9.iso --run-once')).message).toContain('must be down');
     const app1 = await core.lab.client.findVm('app1');
     await core.lab.client.stopVm(app1.id);
@@ -126,19 +310,114 @@ describe('/iso attach', () => {
     expect(core.store.listSteps(job!.id)[0]?.endState).toBe('app1 is up, booted from alma9.iso');
   });
 
-  it('puts an ISO in the CD drive once: a second attach reports ok', async () => {
-    expect((await confirm(await run(`upload ${source.url('/alma9.iso')}`)))?.status).toBe('succeeded');
-    const first = await confirm(await run('attach web1 alma9.iso'));
+  it('changes what a running VM has in its CD drive now, checked in that view; a second attach is ok', async () => {
+    await start();
+    const disk = await uploadAlma();
+    const planned = card(await run('attach web1 alma9.iso'));
+    expect(planned.plan.summary).toBe("Put alma9.iso in web1's CD drive now, until it stops");
+    expect(planned.plan.steps[0]?.shows).toEqual([
+      `PUT /vms/{web1}/cdroms/{cdrom}?current=true (file ${disk.id})`,
+    ]);
+    const first = await confirm({ kind: 'card', card: planned });
     expect(core.store.listSteps(first!.id)[0]).toMatchObject({
       status: 'changed',
-      endState: "web1's CD drive holds alma9.iso",
+      endState: "web1's CD drive holds alma9.iso now (until it stops)",
     });
+    const web1 = await core.lab.client.findVm('web1');
+    expect(await core.lab.client.getCdromFile(web1.id, { current: true })).toBe(disk.id);
+    // The saved configuration is unchanged: the next boot comes up without it.
+    expect(await core.lab.client.getCdromFile(web1.id)).toBeUndefined();
     const second = await confirm(await run('attach web1 alma9.iso'));
     expect(core.store.listSteps(second!.id)[0]?.status).toBe('ok');
   });
 
-  it('names what is missing', async () => {
+  it('with --persist keeps the ISO at every boot too; a VM that is down gets it at its next boot', async () => {
+    await start();
+    const disk = await uploadAlma();
+    const persisted = card(await run('attach web1 alma9.iso --persist'));
+    expect(persisted.plan.summary).toBe("Put alma9.iso in web1's CD drive now and at every boot");
+    const job = await confirm({ kind: 'card', card: persisted });
+    expect(core.store.listSteps(job!.id)[0]?.endState).toBe(
+      "web1's CD drive holds alma9.iso now and in its saved configuration",
+    );
+    const web1 = await core.lab.client.findVm('web1');
+    expect(await core.lab.client.getCdromFile(web1.id, { current: true })).toBe(disk.id);
+    expect(await core.lab.client.getCdromFile(web1.id)).toBe(disk.id);
+
+    const app1 = await core.lab.client.findVm('app1');
+    await core.lab.client.stopVm(app1.id);
+    await core.lab.client.waitForVmStatus(app1.id, ['down']);
+    const down = card(await run('attach app1 alma9.iso'));
+    expect(down.plan.summary).toBe("Put alma9.iso in app1's CD drive at its next boot");
+    expect(down.plan.impact).toEqual([
+      'app1 is down: its saved configuration gets alma9.iso, which shows at its next boot.',
+    ]);
+    const saved = await confirm({ kind: 'card', card: down });
+    expect(core.store.listSteps(saved!.id)[0]?.endState).toBe(
+      "app1's CD drive holds alma9.iso in its saved configuration (from its next boot)",
+    );
+    expect(await core.lab.client.getCdromFile(app1.id)).toBe(disk.id);
+  });
+
+  it('refuses a VM that is migrating or starting, with the reason', async () => {
+    // Slow enough that a migration and a start last while the plan is made.
+    await start({ timeScale: 0.25 });
+    const { client, sim } = core.lab;
+    const isoDomain = await client.findStorageDomain('nfs-iso');
+    sim.machines.get('storage')!.files.set(`/export/iso/${isoDomain.id}/images/${ISO_DIR}/tools.iso`, {
+      kind: 'file',
+      uid: 36,
+      gid: 36,
+      mode: 0o640,
+      size: 1,
+    });
+    const app1 = await client.findVm('app1');
+    await client.stopVm(app1.id);
+    await client.waitForVmStatus(app1.id, ['down']);
+    await client.startVm(app1.id);
+    expect((await client.getVm(app1.id)).status).toBe('powering_up');
+    expect(error(await run('attach app1 tools.iso')).message).toBe(
+      'app1 is powering_up: a CD change needs it up (now) or down (at its next boot).',
+    );
+
+    const hyper1 = await client.findHost('hyper1');
+    await client.deactivateHost(hyper1.id);
+    const web1 = await client.findVm('web1');
+    await client.waitForVmStatus(web1.id, ['migrating']);
+    const refused = error(await run('attach web1 tools.iso'));
+    expect(refused.message).toBe(
+      'web1 is migrating to another host: its CD drive cannot be changed until the migration ends.',
+    );
+    expect(refused.hint).toContain('Wait until it is up again');
+  });
+
+  it('refuses a file the engine cannot put in a CD drive, with a hint', async () => {
+    await start();
+    const isoDomain = await core.lab.client.findStorageDomain('nfs-iso');
+    core.lab.sim.machines
+      .get('storage')!
+      .files.set(`/export/iso/${isoDomain.id}/images/${ISO_DIR}/tools.img`, {
+        kind: 'file',
+        uid: 36,
+        gid: 36,
+        mode: 0o640,
+        size: 1,
+      });
+    const refused = error(await run('attach web1 tools.img'));
+    expect(refused.message).toBe(
+      'tools.img cannot go in a CD drive: the engine takes only a disk id or a file name ending in .iso.',
+    );
+    expect(refused.hint).toContain('--name tools.iso');
+  });
+
+  it('names what is missing, and refuses an upload that did not complete', async () => {
+    await start();
     expect(error(await run('attach nosuchvm alma9.iso')).message).toContain('There is no VM "nosuchvm"');
     expect(error(await run('attach web1 nosuch.iso')).message).toContain('There is no ISO "nosuch.iso"');
+    const leftover = await leaveIncompleteUpload('half.iso', MiB);
+    await core.lab.client.waitForDiskStatus(leftover.id, ['ok']);
+    expect(error(await run('attach web1 half.iso')).message).toBe(
+      'half.iso is an upload that did not complete; it is not an ISO a VM can boot.',
+    );
   });
 });
