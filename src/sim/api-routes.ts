@@ -5,6 +5,7 @@ import {
   finalizeTransfer,
   removeDisk,
   type TransferEndpoints,
+  updateDisk,
 } from './disks.js';
 import {
   conflict,
@@ -16,6 +17,7 @@ import {
   notFound,
   type RequestContext,
   type StorageDomain,
+  type Vm,
 } from './engine-model.js';
 import { activateHost, addHost, deactivateHost, removeHost, removeVm, startVm, stopVm } from './hosts.js';
 import type { SimMachineState } from './machines.js';
@@ -142,12 +144,14 @@ export function createApiRouter(deps: ApiDependencies): (req: ApiRequest) => Api
       },
       'data centers',
     );
-    return list('data_center', 'data_centers', limit(req, found), renderDataCenter);
+    return list('data_center', 'data_centers', limit(req, found), (d) => renderDataCenter(d, model.engine));
   });
-  add('GET', `/datacenters/${ID}`, (_req, [id = '']) => ok(renderDataCenter(dc(id)), 'data_center'));
+  add('GET', `/datacenters/${ID}`, (_req, [id = '']) =>
+    ok(renderDataCenter(dc(id), model.engine), 'data_center'),
+  );
   add('GET', `/datacenters/${ID}/clusters`, (_req, [id = '']) => {
     const found = model.clusters.filter((c) => c.dataCenterId === dc(id).id);
-    return list('cluster', 'clusters', found, renderCluster);
+    return list('cluster', 'clusters', found, (c) => renderCluster(c, model.engine));
   });
   add('GET', `/datacenters/${ID}/storagedomains`, (_req, [id = '']) => {
     const d = dc(id);
@@ -227,11 +231,11 @@ export function createApiRouter(deps: ApiDependencies): (req: ApiRequest) => Api
       },
       'clusters',
     );
-    return list('cluster', 'clusters', limit(req, found), renderCluster);
+    return list('cluster', 'clusters', limit(req, found), (c) => renderCluster(c, model.engine));
   });
   add('GET', `/clusters/${ID}`, (_req, [id = '']) => {
     const cluster = model.clusters.find((c) => c.id === id) ?? throwNotFound();
-    return ok(renderCluster(cluster), 'cluster');
+    return ok(renderCluster(cluster, model.engine), 'cluster');
   });
 
   // Hosts (§3).
@@ -345,15 +349,19 @@ export function createApiRouter(deps: ApiDependencies): (req: ApiRequest) => Api
       renderDiskAttachment(v, d, d === disks[0]),
     );
   });
-  add('GET', `/vms/${ID}/cdroms`, (_req, [id = '']) => list('cdrom', 'cdroms', [vm(id)], renderCdrom));
+  // The CD drive (ovirt-api.md §5.1): the list always shows the saved configuration; the drive
+  // shows the running VM's CD with `current`. The engine ignores the drive id.
+  add('GET', `/vms/${ID}/cdroms`, (_req, [id = '']) =>
+    list('cdrom', 'cdroms', [vm(id)], (v) => renderCdrom(v)),
+  );
+  add('GET', `/vms/${ID}/cdroms/${ID}`, (req, [id = '']) =>
+    ok(renderCdrom(vm(id), flag(req.query.get('current'), false)), 'cdrom'),
+  );
   add('PUT', `/vms/${ID}/cdroms/${ID}`, (req, [id = '']) => {
     const v = vm(id);
-    const file = text(record(req.body.file).id);
-    if (file !== undefined && file !== '' && !isIsoAvailable(model, file)) {
-      throw conflict(`Cannot change CD. The ISO file ${file} is not available in the Data Center.`);
-    }
-    v.cdromFile = file === '' ? undefined : file;
-    return ok(renderCdrom(v), 'cdrom');
+    const current = flag(req.query.get('current'), false);
+    changeCd(model, v, req.body, current);
+    return ok(renderCdrom(v, current), 'cdrom');
   });
 
   // Storage domains, global view (§4).
@@ -446,6 +454,7 @@ export function createApiRouter(deps: ApiDependencies): (req: ApiRequest) => Api
       model,
       {
         name: text(req.body.name) ?? text(req.body.alias),
+        description: text(req.body.description),
         contentType: text(req.body.content_type),
         format: text(req.body.format),
         sparse: req.body.sparse === undefined ? undefined : flag(text(req.body.sparse) ?? null, false),
@@ -461,6 +470,15 @@ export function createApiRouter(deps: ApiDependencies): (req: ApiRequest) => Api
       headers: { Location: `${API}/disks/${disk.id}` },
     };
   });
+  add('PUT', `/disks/${ID}`, (req, [id = '']) => {
+    const disk = model.findDisk(id) ?? throwNotFound();
+    updateDisk(model, disk, {
+      name: text(req.body.name) ?? text(req.body.alias),
+      description: text(req.body.description),
+      qcowVersion: text(req.body.qcow_version),
+    });
+    return ok(renderDisk(disk), 'disk');
+  });
   add('DELETE', `/disks/${ID}`, (req, [id = '']) => {
     removeDisk(model, model.findDisk(id) ?? throwNotFound(), ctxOf(req));
     return { status: 200, empty: true };
@@ -469,10 +487,12 @@ export function createApiRouter(deps: ApiDependencies): (req: ApiRequest) => Api
   // Image transfers (§5.2).
   const transfer = (id: string) => model.findTransfer(id) ?? throwNotFound();
   add('GET', '/imagetransfers', (req) =>
-    list('image_transfer', 'image_transfers', limit(req, model.transfers), renderTransfer),
+    list('image_transfer', 'image_transfers', limit(req, model.transfers), (t) =>
+      renderTransfer(t, model.engine),
+    ),
   );
   add('GET', `/imagetransfers/${ID}`, (_req, [id = '']) =>
-    ok(renderTransfer(transfer(id)), 'image_transfer'),
+    ok(renderTransfer(transfer(id), model.engine), 'image_transfer'),
   );
   add('POST', '/imagetransfers', (req) => {
     const created = addTransfer(
@@ -490,7 +510,7 @@ export function createApiRouter(deps: ApiDependencies): (req: ApiRequest) => Api
       ctxOf(req),
     );
     return {
-      ...ok(renderTransfer(created), 'image_transfer', 201),
+      ...ok(renderTransfer(created, model.engine), 'image_transfer', 201),
       headers: { Location: `${API}/imagetransfers/${created.id}` },
     };
   });
@@ -576,6 +596,32 @@ export function renderFault(fault: EngineFault, action: boolean): ApiAnswer {
   return action
     ? { status: fault.status, body: { fault: body, status: 'failed' }, xmlRoot: 'action' }
     : { status: fault.status, body, xmlRoot: 'fault' };
+}
+
+/** A CD file the engine takes: a disk id or a name ending in `.iso` (ChangeDisk, VmBase.isoPath). */
+const CD_FILE = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|.*\.iso)$/i;
+
+/**
+ * `PUT /vms/{id}/cdroms/{cdrom}`: with `current` the engine's ChangeDisk (the running VM only),
+ * without it UpdateVm (the saved configuration, seen at the next boot). A body without `file.id`
+ * ejects the CD.
+ */
+function changeCd(model: EngineModel, vm: Vm, body: Record<string, unknown>, current: boolean): void {
+  if (body.file === undefined || body.file === null) {
+    throw new EngineFault(400, 'Incomplete parameters', 'Cdrom [file] required for update');
+  }
+  const file = text(record(body.file).id) ?? '';
+  if (current && file !== '' && vm.cdromCurrent === file) return;
+  const verb = current ? (file === '' ? 'Eject CD' : 'Change CD') : 'edit';
+  if (current && vm.status === 'down') {
+    throw conflict(`Cannot ${verb} VM because the VM is in Down status.`);
+  }
+  if (file !== '' && !CD_FILE.test(file)) throw conflict(`Cannot ${verb} VM. Invalid CD image format.`);
+  if (file !== '' && !isIsoAvailable(model, file)) {
+    throw conflict(`Cannot change CD. The ISO file ${file} is not available in the Data Center.`);
+  }
+  if (current) vm.cdromCurrent = file === '' ? undefined : file;
+  else vm.cdromSaved = file === '' ? undefined : file;
 }
 
 /** Whether a run-once CD file exists: a file on an active ISO domain, or an ISO disk that is ok. */

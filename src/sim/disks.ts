@@ -22,6 +22,7 @@ import type { ImageioDaemon } from './imageio.js';
 
 export interface AddDiskSpec {
   name?: string | undefined;
+  description?: string | undefined;
   contentType?: string | undefined;
   format?: string | undefined;
   sparse?: boolean | undefined;
@@ -111,6 +112,7 @@ export function addDisk(model: EngineModel, spec: AddDiskSpec, ctx: RequestConte
   const disk: Disk = {
     id: model.newId(),
     name: spec.name ?? 'disk',
+    description: spec.description,
     contentType: spec.contentType === 'iso' ? 'iso' : 'data',
     format: spec.format,
     sparse,
@@ -135,6 +137,30 @@ export function addDisk(model: EngineModel, spec: AddDiskSpec, ctx: RequestConte
     model.endJob(job, 'finished');
   });
   return disk;
+}
+
+/**
+ * `PUT /disks/{id}` on a floating disk. A 4.3 engine only amends a QCOW version there and refuses
+ * anything else; from 4.4 it updates the disk (the simulator keeps name and description).
+ */
+export function updateDisk(
+  model: EngineModel,
+  disk: Disk,
+  spec: { name?: string | undefined; description?: string | undefined; qcowVersion?: string | undefined },
+): void {
+  if (!model.engine.build.updatesFloatingDisks) {
+    if (spec.qcowVersion !== undefined) {
+      throw conflict('Cannot amend Virtual Disk. The simulated lab does not amend QCOW versions.');
+    }
+    throw new EngineFault(
+      409,
+      'Operation Failed',
+      'Updating disk attributes other than QCOW version is permitted only for disk-attachments, which reside under VMs.',
+    );
+  }
+  if (disk.status === 'locked') throw conflict(`Cannot edit Virtual Disk. ${MESSAGES.locked}`);
+  if (spec.name !== undefined) disk.name = spec.name;
+  if (spec.description !== undefined) disk.description = spec.description;
 }
 
 /** `DELETE /disks/{id}`. */
@@ -187,6 +213,9 @@ export function addTransfer(
     direction: spec.direction === 'download' ? 'download' : 'upload',
     format: spec.format === 'cow' ? 'cow' : 'raw',
     inactivityTimeout: spec.inactivityTimeout ?? 60,
+    // A 4.3 engine has no timeout_policy (the body check refuses one): it behaves as `legacy`,
+    // pausing an inactive upload (ovirt-api.md §5.2). The simulator keeps the policy but has no
+    // client inactivity timer.
     timeoutPolicy: spec.timeoutPolicy ?? 'legacy',
     ticketId: model.newId(),
     upload: undefined,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { UploadRecord } from './imageio.js';
 import type { LabNetwork, SimMachineState } from './machines.js';
+import type { EngineProfile } from './model/api-model.js';
 import type { Scheduler } from './scheduler.js';
 
 /**
@@ -79,8 +80,12 @@ export interface Vm {
   creationTime: number;
   startTime: number | undefined;
   stopTime: number | undefined;
-  /** The file in the VM's CD drive (an ISO file name or an ISO disk id). */
-  cdromFile: string | undefined;
+  /**
+   * The CD drive's file (an ISO file name or an ISO disk id) in the saved configuration, and in the
+   * running VM (`current`, undefined while the VM is down) — ovirt-api.md §5.1.
+   */
+  cdromSaved: string | undefined;
+  cdromCurrent: string | undefined;
   diskIds: string[];
   generation: number;
 }
@@ -106,6 +111,7 @@ export interface StorageDomain {
 export interface Disk {
   id: string;
   name: string;
+  description: string | undefined;
   contentType: 'data' | 'iso';
   format: 'raw' | 'cow';
   sparse: boolean;
@@ -279,6 +285,8 @@ export class EngineModel {
     /** The engine + NFS server machine. */
     readonly engineMachine: SimMachineState,
     readonly network: LabNetwork,
+    /** The engine version played, and its API model. */
+    readonly engine: EngineProfile,
   ) {}
 
   newId(): string {

@@ -369,8 +369,11 @@ export function removeHost(model: EngineModel, host: Host, ctx: RequestContext):
   model.endJob(job, 'finished');
 }
 
-/** `POST /vms/{id}/start` (with the guide's run-once CD boot when `cdromFile` is given). */
-export function startVm(model: EngineModel, vm: Vm, ctx: RequestContext, cdromFile?: string): Job {
+/**
+ * `POST /vms/{id}/start`. The running VM's CD is the saved one, or the run-once CD of the guide's
+ * run-once boot (`runOnceCd`), which leaves the saved configuration as it was (ovirt-api.md §5.1).
+ */
+export function startVm(model: EngineModel, vm: Vm, ctx: RequestContext, runOnceCd?: string): Job {
   if (vm.status !== 'down') throw conflict('Cannot run VM. VM is running.');
   const candidates = model.hosts.filter(
     (h) =>
@@ -388,7 +391,7 @@ export function startVm(model: EngineModel, vm: Vm, ctx: RequestContext, cdromFi
   const generation = vm.generation;
   vm.status = 'powering_up';
   vm.hostId = target.id;
-  if (cdromFile !== undefined) vm.cdromFile = cdromFile;
+  vm.cdromCurrent = runOnceCd ?? vm.cdromSaved;
   model.scheduler.after(DELAYS.vmStart, () => {
     if (vm.generation !== generation) return;
     vm.status = 'up';
@@ -419,6 +422,8 @@ export function stopVm(model: EngineModel, vm: Vm, ctx: RequestContext): Job {
     const hostId = vm.hostId;
     vm.status = 'down';
     vm.hostId = undefined;
+    // The hot-changed CD lasts until the VM stops (ovirt-api.md §5.1).
+    vm.cdromCurrent = undefined;
     vm.stopTime = Date.now();
     model.addEvent({
       code: EVENT.vmStopped,

@@ -1,3 +1,4 @@
+import { createHash, type Hash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import { closeListener, listenOnFreePort } from './listener.js';
@@ -8,9 +9,9 @@ import { closeListener, listenOnFreePort } from './listener.js';
  * HTTPS port (the transfer_url) and also serves the engine's proxy path (the proxy_url), through
  * `handle()`.
  *
- * Uploaded bytes are not kept: a ticket counts them, tracks the highest offset written and keeps the
- * first 64 KiB (enough to see the ISO 9660 `CD001` signature at byte 32769), so a 1 GiB upload runs
- * at loopback speed with no memory to speak of.
+ * Uploaded bytes are not kept: a ticket counts them, tracks the highest offset written, keeps the
+ * first 64 KiB (enough to see the ISO 9660 `CD001` signature at byte 32769) and hashes the image
+ * while it is written in order, so a 1 GiB upload runs at loopback speed with no memory to speak of.
  */
 
 /** What imageio knows about one ticket's upload; the engine reads it for `active` and `transferred`. */
@@ -30,6 +31,9 @@ export interface UploadRecord {
   /** Requests in progress; the transfer is `active` while there is one. */
   activeRequests: number;
   flushes: number;
+  /** sha256 of bytes 0 to `hashed`, while every write continued where the last one ended. */
+  readonly sha256: string | undefined;
+  hashState: { hash: Hash; hashed: number; inOrder: boolean };
 }
 
 export const HEAD_BYTES = 64 * 1024;
@@ -70,6 +74,11 @@ export class ImageioDaemon {
       head: Buffer.alloc(HEAD_BYTES),
       activeRequests: 0,
       flushes: 0,
+      hashState: { hash: createHash('sha256'), hashed: 0, inOrder: true },
+      get sha256() {
+        const state = this.hashState;
+        return state.inOrder && state.hashed === this.highWater ? state.hash.copy().digest('hex') : undefined;
+      },
     };
     this.tickets.set(ticket.ticketId, record);
     this.uploads.set(ticket.ticketId, record);
@@ -180,6 +189,7 @@ export class ImageioDaemon {
     req.on('data', (chunk: Buffer) => {
       if (offset < HEAD_BYTES)
         chunk.copy(ticket.head, offset, 0, Math.min(chunk.length, HEAD_BYTES - offset));
+      hashWrite(ticket, offset, chunk);
       offset += chunk.length;
       ticket.bytesWritten += chunk.length;
     });
@@ -221,6 +231,9 @@ export class ImageioDaemon {
           return;
         }
         if (offset < HEAD_BYTES) ticket.head.fill(0, offset, Math.min(end, HEAD_BYTES));
+        for (let at = offset; at < end; at += ZEROS.length) {
+          hashWrite(ticket, at, ZEROS.subarray(0, Math.min(ZEROS.length, end - at)));
+        }
         if (end > ticket.highWater) ticket.highWater = end;
         res.writeHead(200, { 'Content-Length': '0' });
         res.end();
@@ -229,6 +242,18 @@ export class ImageioDaemon {
       sendText(res, 400, `Unsupported operation: ${String(body.op)}`);
     });
   }
+}
+
+/** Feeds a write to the ticket's hash while writes continue where the last one ended. */
+function hashWrite(ticket: UploadRecord, offset: number, bytes: Buffer): void {
+  const state = ticket.hashState;
+  if (!state.inOrder || bytes.length === 0) return;
+  if (offset !== state.hashed) {
+    state.inOrder = false;
+    return;
+  }
+  state.hash.update(bytes);
+  state.hashed += bytes.length;
 }
 
 /** GET with an optional single `Range`; bytes past the kept head read as zeros (the sim keeps no data). */

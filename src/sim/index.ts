@@ -7,6 +7,7 @@ import { createCertificates } from './ca.js';
 import { EngineServer } from './engine-server.js';
 import { ImageioDaemon } from './imageio.js';
 import { createKnobs } from './knobs.js';
+import { createEngineProfile, DEFAULT_ENGINE_VERSION } from './model/api-model.js';
 import { Scheduler } from './scheduler.js';
 import { createLab, resolveSeed } from './seed.js';
 import { createEngineSshPublicKey } from './ssh-key.js';
@@ -20,7 +21,9 @@ const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|localhost)$/;
 /**
  * Starts the lab simulator (design.md "The lab simulator"): the seed lab of lab-guide.md behind an
  * engine REST API on HTTPS, an imageio daemon on its own port, and the simulated machines. Both
- * listeners use a CA made for this run; pass `caPem` (or `caFile`) to the client.
+ * listeners use a CA made for this run; pass `caPem` (or `caFile`) to the client. It plays one
+ * engine version (`engineVersion`, default 4.3.11) and refuses request members that version's API
+ * model lacks, as the real engine does.
  */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const timeScale = options.timeScale ?? 1;
@@ -36,6 +39,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       hint: 'Use 127.0.0.1 (the default).',
     });
   }
+  const engineProfile = createEngineProfile(options.engineVersion ?? DEFAULT_ENGINE_VERSION);
   const ownDir = options.dir === undefined;
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'labops-sim-')));
   const scheduler = new Scheduler(timeScale);
@@ -47,7 +51,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const password = options.password ?? randomBytes(12).toString('base64url');
     const engineSshPublicKey = createEngineSshPublicKey();
     const seed = resolveSeed(options.seed);
-    const lab = createLab(seed, scheduler, user, engineSshPublicKey);
+    const lab = createLab(seed, scheduler, user, engineSshPublicKey, engineProfile);
     const tls = { key: certs.keyPem, cert: certs.certPem };
     const urlHost = host.includes(':') ? `[${host}]` : host;
     let enginePort = 0;
@@ -76,6 +80,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const server = engine;
     let closed = false;
     return {
+      engineVersion: engineProfile.version,
       baseUrl,
       apiUrl: `${baseUrl}/ovirt-engine/api`,
       caPem: certs.caPem,

@@ -11,6 +11,7 @@ import type {
   StorageDomain,
   Vm,
 } from './engine-model.js';
+import type { EngineProfile } from './model/api-model.js';
 
 /**
  * Model → engine JSON, with the representation rules of ovirt-api.md §2: bare objects, collections
@@ -50,11 +51,7 @@ export function renderApiRoot(model: EngineModel): Json {
     total: int(items.length),
   });
   return {
-    product_info: {
-      name: 'oVirt Engine',
-      vendor: 'ovirt.org',
-      version: { build: '4', full_version: '4.5.4-1.el8 (simulated)', major: '4', minor: '5', revision: '0' },
-    },
+    product_info: renderProductInfo(model.engine),
     summary: {
       hosts: count(model.hosts, (h) => h.status === 'up'),
       storage_domains: count(model.storageDomains, (s) => s.status === 'active'),
@@ -77,7 +74,28 @@ export function renderApiRoot(model: EngineModel): Json {
   };
 }
 
-export function renderDataCenter(dc: DataCenter): Json {
+/** §6.4: the engine version played; its parts are xs:int, so strings in JSON (§2.3). */
+function renderProductInfo(engine: EngineProfile): Json {
+  const { build } = engine;
+  return {
+    name: 'oVirt Engine',
+    vendor: 'ovirt.org',
+    version: {
+      build: int(build.build),
+      full_version: build.fullVersion,
+      major: int(build.major),
+      minor: int(build.minor),
+      revision: int(build.revision),
+    },
+  };
+}
+
+/** The compatibility version of the seed's data center and cluster: the highest the engine has. */
+function renderCompatibilityVersion(engine: EngineProfile): Json {
+  return { major: int(engine.build.compatibility.major), minor: int(engine.build.compatibility.minor) };
+}
+
+export function renderDataCenter(dc: DataCenter, engine: EngineProfile): Json {
   const base = `${API}/datacenters/${dc.id}`;
   return {
     id: dc.id,
@@ -88,13 +106,13 @@ export function renderDataCenter(dc: DataCenter): Json {
     quota_mode: 'disabled',
     status: dc.status,
     storage_format: 'v5',
-    supported_versions: { version: [{ major: '4', minor: '7' }] },
-    version: { major: '4', minor: '7' },
+    supported_versions: { version: [renderCompatibilityVersion(engine)] },
+    version: renderCompatibilityVersion(engine),
     link: subLinks(base, ['storagedomains', 'clusters', 'networks']),
   };
 }
 
-export function renderCluster(cluster: Cluster): Json {
+export function renderCluster(cluster: Cluster, engine: EngineProfile): Json {
   const base = `${API}/clusters/${cluster.id}`;
   return {
     id: cluster.id,
@@ -102,8 +120,7 @@ export function renderCluster(cluster: Cluster): Json {
     name: cluster.name,
     cpu: { architecture: 'x86_64', type: 'Intel Nehalem Family' },
     maintenance_reason_required: bool(false),
-    upgrade_in_progress: bool(false),
-    version: { major: '4', minor: '7' },
+    version: renderCompatibilityVersion(engine),
     data_center: link('datacenters', cluster.dataCenterId),
     link: subLinks(base, ['networks', 'affinitygroups']),
   };
@@ -227,6 +244,7 @@ export function renderDisk(disk: Disk): Json {
     id: disk.id,
     href: base,
     name: disk.name,
+    ...(disk.description === undefined ? {} : { description: disk.description }),
     alias: disk.name,
     content_type: disk.contentType,
     format: disk.format,
@@ -244,8 +262,13 @@ export function renderDisk(disk: Disk): Json {
   };
 }
 
-export function renderTransfer(transfer: ImageTransfer): Json {
+/**
+ * ovirt-api.md §5.2: a 4.3 engine links the transfer's disk as `image` only and has no
+ * `timeout_policy` or `shallow`; 4.4 adds them and links `disk` too (`image` stays, deprecated).
+ */
+export function renderTransfer(transfer: ImageTransfer, engine: EngineProfile): Json {
   const base = `${API}/imagetransfers/${transfer.id}`;
+  const has = (field: string) => engine.api.hasField('ImageTransfer', field);
   const out: Json = {
     id: transfer.id,
     href: base,
@@ -255,15 +278,15 @@ export function renderTransfer(transfer: ImageTransfer): Json {
     active: bool((transfer.upload?.activeRequests ?? 0) > 0),
     transferred: transfer.upload?.bytesWritten ?? 0,
     inactivity_timeout: int(transfer.inactivityTimeout),
-    timeout_policy: transfer.timeoutPolicy,
-    shallow: bool(false),
   };
+  if (has('timeout_policy')) out.timeout_policy = transfer.timeoutPolicy;
+  if (has('shallow')) out.shallow = bool(false);
   // ovirt-api.md §5.2: the URLs exist only while the transfer is `transferring`.
   if (transfer.phase === 'transferring') {
     out.transfer_url = transfer.transferUrl;
     out.proxy_url = transfer.proxyUrl;
   }
-  out.disk = link('disks', transfer.diskId);
+  if (engine.build.transferLinksDisk) out.disk = link('disks', transfer.diskId);
   out.image = { id: transfer.diskId };
   out.host = link('hosts', transfer.hostId);
   out.actions = actionLinks(base, ['cancel', 'finalize', 'pause', 'resume', 'extend']);
@@ -340,11 +363,17 @@ export function renderDiskAttachment(vm: Vm, disk: Disk, first: boolean): Json {
   };
 }
 
-/** The VM's one CD drive (ovirt-api.md §5.1: the id of the first drive is all zeros). */
-export function renderCdrom(vm: Vm): Json {
-  const id = '00000000-0000-0000-0000-000000000000';
-  const out: Json = { id, href: `${API}/vms/${vm.id}/cdroms/${id}`, vm: link('vms', vm.id) };
-  if (vm.cdromFile !== undefined) out.file = { id: vm.cdromFile };
+/** The id of a VM's first CD drive (ovirt-api.md §5.1). */
+export const CDROM_ID = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * The VM's one CD drive in the saved configuration, or with `current` as the running VM sees it
+ * (ovirt-api.md §5.1; a VM that is down has no current CD).
+ */
+export function renderCdrom(vm: Vm, current = false): Json {
+  const out: Json = { id: CDROM_ID, href: `${API}/vms/${vm.id}/cdroms/${CDROM_ID}`, vm: link('vms', vm.id) };
+  const file = current ? vm.cdromCurrent : vm.cdromSaved;
+  if (file !== undefined) out.file = { id: file };
   return out;
 }
 

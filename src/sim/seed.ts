@@ -8,6 +8,7 @@ import {
   type Vm,
 } from './engine-model.js';
 import { LabNetwork, SimMachineState } from './machines.js';
+import type { EngineProfile } from './model/api-model.js';
 import type { Scheduler } from './scheduler.js';
 import { writeDomainStructure } from './storage.js';
 import type { SimSeed } from './types.js';
@@ -119,7 +120,13 @@ function prepareHypervisor(machine: SimMachineState, engineKey: string): void {
 }
 
 /** Builds the seed lab: machines in their prepared state and the engine's objects, all up. */
-export function createLab(seed: SimSeed, scheduler: Scheduler, user: string, engineKey: string): Lab {
+export function createLab(
+  seed: SimSeed,
+  scheduler: Scheduler,
+  user: string,
+  engineKey: string,
+  engine: EngineProfile,
+): Lab {
   const network = new LabNetwork();
   const hosts = hostsFile(seed);
   const machines = new Map<string, SimMachineState>();
@@ -132,7 +139,7 @@ export function createLab(seed: SimSeed, scheduler: Scheduler, user: string, eng
   baseMachine(storage, hosts);
   prepareStorageServer(storage, seed);
   machines.set(storage.name, storage);
-  const model = new EngineModel(scheduler, user, storage, network);
+  const model = new EngineModel(scheduler, user, storage, network, engine);
 
   const dc: DataCenter = { id: model.newId(), name: seed.dataCenter, status: 'uninitialized' };
   model.dataCenters.push(dc);
@@ -198,7 +205,8 @@ export function createLab(seed: SimSeed, scheduler: Scheduler, user: string, eng
       creationTime: Date.now() - 86_400_000,
       startTime: host ? Date.now() - 3_600_000 : undefined,
       stopTime: undefined,
-      cdromFile: undefined,
+      cdromSaved: undefined,
+      cdromCurrent: undefined,
       diskIds: [],
       generation: 0,
     };
@@ -207,6 +215,7 @@ export function createLab(seed: SimSeed, scheduler: Scheduler, user: string, eng
       const disk: Disk = {
         id: model.newId(),
         name: `${spec.name}_Disk1`,
+        description: undefined,
         contentType: 'data',
         format: 'cow',
         sparse: true,

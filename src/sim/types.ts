@@ -20,7 +20,16 @@ export interface SimSeed {
   vms: { name: string; host: string; pinned?: boolean; memoryBytes?: number; diskGiB?: number }[];
 }
 
+/** The engine builds the simulator can play (ovirt-model.json has the API model of each line). */
+export type SimEngineVersion = '4.3.11' | '4.4.10';
+
 export interface SimulatorOptions {
+  /**
+   * The engine version it plays (default 4.3.11, the line of lab-guide.md's engine): its API model
+   * decides which request members are refused with 400 and which members answers carry, and
+   * `product_info` reports it.
+   */
+  engineVersion?: SimEngineVersion;
   /**
    * Time scale. 1 runs the engine's state machines at lab-like pace (a migration takes seconds);
    * tests use e.g. 0.002 so that everything takes milliseconds. Every delay inside the simulator is
@@ -138,6 +147,8 @@ export interface SimMachine {
 }
 
 export interface Simulator {
+  /** The engine version it plays. */
+  readonly engineVersion: SimEngineVersion;
   /** `https://127.0.0.1:PORT` — the engine's base; the API is at `${baseUrl}/ovirt-engine/api`. */
   readonly baseUrl: string;
   readonly apiUrl: string;
@@ -179,4 +190,10 @@ export interface SimUpload {
   highWater: number;
   /** The first 64 KiB as written (an ISO has `CD001` at byte 32769). */
   head: Buffer;
+  /**
+   * The sha256 (hex) of the image as written, bytes 0 to `highWater`; undefined when the writes did
+   * not come in order (a range written twice, or one after a gap), which the simulator cannot hash
+   * without keeping the bytes.
+   */
+  readonly sha256: string | undefined;
 }

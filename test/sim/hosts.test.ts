@@ -194,6 +194,10 @@ describe('host state machines of the simulated engine', () => {
     );
     const up = await client.waitForStatus(`/vms/${vm.id}`, 'up');
     expect(up.host).toBeDefined();
-    expect((await client.get(`/vms/${vm.id}/cdroms`)).cdrom[0].file.id).toBe('centos.iso');
+    // The run-once CD is the running VM's; the saved configuration keeps no CD (ovirt-api.md §5.1).
+    const drive = `/vms/${vm.id}/cdroms/00000000-0000-0000-0000-000000000000`;
+    expect((await client.get(`${drive}?current=true`)).file.id).toBe('centos.iso');
+    expect((await client.get(`/vms/${vm.id}/cdroms`)).cdrom[0].file).toBeUndefined();
+    expect((await client.get(drive)).file).toBeUndefined();
   });
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -113,6 +114,27 @@ describe('ISO upload through image transfers and imageio', () => {
     const { transfer } = await openTransfer(MiB);
     expect((await put(transfer.proxy_url, fakeIso(MiB))).status).toBe(200);
     expect((await client.get(`/imagetransfers/${transfer.id}`)).transferred).toBe(MiB);
+  });
+
+  it('hashes the image as written in order, zeroed ranges included; out of order it has no hash', async () => {
+    const { transfer } = await openTransfer(2 * MiB);
+    const iso = fakeIso(MiB);
+    expect((await put(transfer.transfer_url, iso)).status).toBe(200);
+    const zero = await client.raw('PATCH', transfer.transfer_url, {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ op: 'zero', offset: MiB, size: MiB }),
+    });
+    expect(zero.status).toBe(200);
+    const inOrder = [...sim.uploads.values()].find((u) => u.transferId === transfer.id);
+    const whole = Buffer.concat([iso, Buffer.alloc(MiB)]);
+    expect(inOrder?.sha256).toBe(createHash('sha256').update(whole).digest('hex'));
+
+    const second = await openTransfer(2 * MiB);
+    await put(second.transfer.transfer_url, iso, { 'content-range': `bytes ${MiB}-${2 * MiB - 1}/*` });
+    await put(second.transfer.transfer_url, iso);
+    const outOfOrder = [...sim.uploads.values()].find((u) => u.transferId === second.transfer.id);
+    expect(outOfOrder?.highWater).toBe(2 * MiB);
+    expect(outOfOrder?.sha256).toBeUndefined();
   });
 
   it('fails to finalize an ISO whose size is not the disk size, and removes the disk', async () => {
