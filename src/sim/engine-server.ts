@@ -51,6 +51,8 @@ interface Reply {
 export class EngineServer {
   readonly requests: SimRequestRecord[] = [];
   private readonly tokens = new Set<string>();
+  /** The JSON bodies of requests still being answered, for their record. */
+  private readonly bodies = new WeakMap<IncomingMessage, unknown>();
   private readonly faults: ActiveFault[] = [];
   private latencyMs = 0;
   private server: Server | undefined;
@@ -140,6 +142,7 @@ export class EngineServer {
     const { path, query } = splitMatrixParams(url.pathname.slice(apiMatch[0].length), url.searchParams);
     const routePath = path.replace(/\/+$/, '');
     const parsed = parseJsonBody(body);
+    if (parsed.kind === 'json') this.bodies.set(req, redactSecrets(parsed.value));
     const refusal = this.refuseBody(req, method, routePath, parsed);
     if (refusal) return renderAnswer(refusal, wantsJson(req));
     const apiAnswer = this.route({
@@ -314,6 +317,7 @@ export class EngineServer {
       status,
       correlationId: headerValue(req.headers['correlation-id']) ?? correlationIdFromUrl(req.url) ?? undefined,
       headers: { ...req.headers },
+      body: this.bodies.get(req),
     });
     if (this.requests.length > MAX_RECORDS) this.requests.splice(0, this.requests.length - MAX_RECORDS);
   }
@@ -428,4 +432,13 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
+}
+
+/** A recorded API body, its passwords replaced (a host add carries `root_password`). */
+function redactSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redactSecrets);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k, /password/i.test(k) ? '(redacted)' : redactSecrets(v)]),
+  );
 }

@@ -84,6 +84,8 @@ export interface SimRequestRecord {
   status: number;
   correlationId: string | undefined;
   headers: Record<string, string | string[] | undefined>;
+  /** The JSON body of an API request, passwords redacted; undefined when there was none. */
+  body?: unknown;
 }
 
 /** The switches tests and the shell turn. Each maps to a problem of lab-guide.md or a fault. */
