@@ -33,7 +33,7 @@ import type {
   TransferOutcome,
   Vm,
 } from './types.js';
-import { type ApiLevel, hasMember, parseEngineVersion } from './versions.js';
+import { type ApiLevel, hasMember, parseEngineVersion, takesBodyMember } from './versions.js';
 import { DEFAULT_LONG_WAIT, DEFAULT_WAIT, type WaitTiming, waitFor } from './wait.js';
 
 /** Waits the client runs, each with its own timing (ovirt-api.md §7). */
@@ -794,7 +794,7 @@ export class EngineClient {
    */
   async canUpdateDiskDescription(options: CallOptions = {}): Promise<boolean> {
     const level = await this.transport.getApiLevel(options.signal);
-    return level.effective[0] > 4 || (level.effective[0] === 4 && level.effective[1] >= 4);
+    return takesBodyMember(level, 'PUT', '/disks/id', 'description');
   }
 
   /**

@@ -135,6 +135,11 @@ interface Route {
   body?: RequestType;
   /** URL parameters of the method with the version each appeared in. */
   parameters?: Record<string, string>;
+  /**
+   * Top-level body members this method takes from a later version than the model says: the
+   * engine's code wins over the model (a 4.3 engine refuses a floating disk's description).
+   */
+  bodySince?: Record<string, string>;
 }
 
 const ID = '[^/]+';
@@ -175,7 +180,12 @@ const ROUTES: readonly Route[] = [
   ),
   route('DELETE', `/datacenters/${ID}/storagedomains/${ID}`, 'AttachedStorageDomainService.remove'),
   route('POST', '/disks', 'DisksService.add', { body: 'Disk' }),
-  route('PUT', `/disks/${ID}`, 'DiskService.update', { body: 'Disk' }),
+  // ovirt-engine 4.3.11 BackendDiskResource.update takes only `qcow_version` on a floating disk
+  // and answers anything else with 409; UpdateDisk takes the rest from 4.4.0.
+  route('PUT', `/disks/${ID}`, 'DiskService.update', {
+    body: 'Disk',
+    bodySince: { name: '4.4.0', alias: '4.4.0', description: '4.4.0' },
+  }),
   route('DELETE', `/disks/${ID}`, 'DiskService.remove'),
   route('POST', '/imagetransfers', 'ImageTransfersService.add', { body: 'ImageTransfer' }),
   route('POST', `/imagetransfers/${ID}/(finalize|cancel)`, 'ImageTransferService.action', {
@@ -285,7 +295,21 @@ export function checkRequest(
   }
   if (request.body === undefined) return;
   if (!found.body) throw bug(`${found.service} takes no body.`);
+  for (const name of Object.keys(request.body as object)) {
+    const since = found.bodySince?.[name];
+    if (since !== undefined && compare(level.effective, parseSince(since)) < 0) {
+      throw bug(`${found.service} takes no ${found.body}.${name} before engine ${since}.`);
+    }
+  }
   checkMembers(level, found.body, request.body, found.body);
+}
+
+/** Whether `METHOD path` takes `member` in its body at `level` (the model, and the engine's exceptions). */
+export function takesBodyMember(level: ApiLevel, method: string, path: string, member: string): boolean {
+  const found = ROUTES.find((r) => r.method === method && r.pattern.test(path));
+  if (!found?.body || !hasMember(level, found.body, member)) return false;
+  const since = found.bodySince?.[member];
+  return since === undefined || compare(level.effective, parseSince(since)) >= 0;
 }
 
 function checkMembers(level: ApiLevel, type: RequestType, value: unknown, where: string): void {

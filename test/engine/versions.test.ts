@@ -5,6 +5,7 @@ import {
   isVersionDependent,
   parseEngineVersion,
   resolveApiLevel,
+  takesBodyMember,
 } from '../../src/engine/versions.js';
 
 const level = (full: string) => {
@@ -117,6 +118,17 @@ describe('the request table', () => {
         body: { file: { id: 'a.iso' } },
       }),
     ).not.toThrow();
+  });
+
+  it("follows the engine's code where it is stricter than the model: a floating disk's description from 4.4", () => {
+    const update = { method: 'PUT', path: '/disks/d1', body: { description: 'labops upload: complete' } };
+    expect(() => checkRequest(level('4.3.11.4'), update)).toThrow(
+      /no Disk\.description before engine 4\.4\.0/,
+    );
+    expect(() => checkRequest(level('4.4.10.7'), update)).not.toThrow();
+    expect(takesBodyMember(level('4.3.11.4'), 'PUT', '/disks/d1', 'description')).toBe(false);
+    expect(takesBodyMember(level('4.4.0.1'), 'PUT', '/disks/d1', 'description')).toBe(true);
+    expect(takesBodyMember(level('4.3.11.4'), 'POST', '/disks', 'description')).toBe(true);
   });
 
   it('lets plain reads go without waiting for the version', () => {
