@@ -118,6 +118,33 @@ describe('/iso upload into a data domain', () => {
     expect(error(await run(`upload ${source.url('/alma9.iso')}`)).message).toContain('already exists');
   });
 
+  it('survives five 503s during its waits at 4.3 and still delivers the right bytes', async () => {
+    await start({ engineVersion: '4.3.11' });
+    const planned = card(await run(`upload ${source.url('/alma9.iso')}`));
+    // Two on the disk-ready wait, three on the transfer's waits: more than one read's own retries.
+    core.lab.sim.knobs.injectFault({
+      kind: 'server-error',
+      status: 503,
+      method: 'GET',
+      path: /^\/disks\/[^/]+$/,
+      count: 2,
+    });
+    core.lab.sim.knobs.injectFault({
+      kind: 'server-error',
+      status: 503,
+      method: 'GET',
+      path: /^\/imagetransfers\/[^/]+$/,
+      count: 3,
+    });
+    const job = await confirm({ kind: 'card', card: planned });
+    expect(job?.status, job?.error).toBe('succeeded');
+    expect(core.lab.sim.requests.filter((r) => r.status === 503)).toHaveLength(5);
+    const [disk] = (await core.lab.client.listIsoDisks()).filter((d) => d.name === 'alma9.iso');
+    const received = [...core.lab.sim.uploads.values()].find((u) => u.diskId === disk?.id);
+    expect(received?.sha256).toBe(await sourceSha256('/alma9.iso'));
+    expect(disk?.status).toBe('ok');
+  });
+
   it('refuses what is not an ISO, a URL that is not http(s), and a missing file', async () => {
     await start();
     expect(error(await run(`upload ${source.url('/notes.txt')}`)).message).toContain('not an ISO 9660 image');
