@@ -103,6 +103,38 @@ describe('App Home', () => {
     await h.adapter.idle();
     expect(JSON.stringify(h.api.homes.get(U.bob))).toContain('Waiting for approval (0)');
   });
+
+  it("shows the engine's version with the lab's status", async () => {
+    h = await startSlackHarness({ mode: 'socket' });
+    await h.homeOpened(U.bob, { eventId: 'Ev2' });
+    await h.adapter.idle();
+    expect(JSON.stringify(h.api.homes.get(U.bob))).toMatch(/oVirt 4\.3\.11\.\d+ \(API model 4\.3\.31\)/);
+  });
+});
+
+describe('a job interrupted by a stop', () => {
+  it("gets the re-read of its targets in its card's thread", async () => {
+    h = await startSlackHarness({ mode: 'socket' });
+    await h.command(U.alice, '/host', 'maintenance hyper2');
+    await h.adapter.idle();
+    const [card] = h.api.messages(CHANNEL);
+    const job = h.store.listJobs()[0]!;
+    // As a process that died in the job's step leaves it: running, its target read, a write out.
+    h.store.transitionJob(job.id, ['awaiting_approval'], 'running', { at: Date.now() });
+    h.store.setJobReview(job.id, { before: { 'host hyper2': 'up' }, wroteAt: Date.now() });
+    const hyper2 = await h.lab.client.findHost('hyper2');
+    await h.lab.client.deactivateHost(hyper2.id);
+    await h.lab.client.waitForHostStatus(hyper2.id, ['maintenance'], { timing: h.lab.timing });
+
+    h.labops.recover();
+    await h.labops.whenReviewed();
+    await h.adapter.idle();
+    const thread = h.api.thread(CHANNEL, card!.ts).map((m) => JSON.stringify(m.blocks));
+    expect(
+      thread.some((t) => t.includes('was interrupted') && t.includes('host hyper2 up → maintenance')),
+    ).toBe(true);
+    expect(JSON.stringify(h.api.message(CHANNEL, card!.ts)?.blocks)).toContain('INTERRUPTED');
+  });
 });
 
 describe('the Cancel button', () => {
