@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'CONFLICT'
   /** The target is locked by another job. */
   | 'LOCKED'
+  /** labops will not take more of this work now (too many plans in flight for one person). */
+  | 'BUSY'
   | 'APPROVAL_EXPIRED'
   /** The engine could not be reached or answered something that is not its API (HTML, garbage, 5xx). */
   | 'ENGINE_UNAVAILABLE'
@@ -24,6 +26,8 @@ export type ErrorCode =
   | 'SSH_FAILED'
   /** Slack could not be reached (network, Slack down, a wrong SLACK_API_URL). */
   | 'SLACK_UNAVAILABLE'
+  /** labops' own state store cannot be written (disk full, I/O error, read-only): nothing new starts. */
+  | 'STORE_UNAVAILABLE'
   | 'TIMEOUT'
   | 'CANCELLED'
   /** Configuration is invalid; start-up stops before contacting anything. */

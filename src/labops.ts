@@ -23,6 +23,7 @@ import { JobExecutor } from './jobs/executor.js';
 import { type StepDefinition, StepRegistry } from './jobs/steps.js';
 import { describeTargets, type MachineWrites } from './jobs/targets.js';
 import type { Logger } from './log.js';
+import { noteWaits, PlanLimits, type PlanTimers } from './plan-limits.js';
 import type { MachineDriver } from './runbooks/types.js';
 import {
   type ApprovalRecord,
@@ -51,6 +52,10 @@ export interface LabopsOptions {
   /** Members of a user group (`slack:S…`); a failed lookup answers [] — it denies, never allows. */
   resolveGroup?: ((group: string) => Promise<string[]>) | undefined;
   defaultStepTimeoutMs?: number | undefined;
+  /** Limits on plans (lab.yml `limits`): a deadline each, a few per requester (issue 10 §1). */
+  limits?: { planMs?: number | undefined; plansPerRequester?: number | undefined } | undefined;
+  /** The plans' deadlines; tests inject their own. */
+  planTimers?: PlanTimers | undefined;
 }
 
 /** A card: a planned job waiting for its approvals. */
@@ -86,6 +91,9 @@ export class Labops {
   readonly jobs: JobsPort;
   private readonly options: LabopsOptions;
   private reviewing: Promise<void> = Promise.resolve();
+  private readonly plans: PlanLimits;
+  /** The lab as plans see it: each call notes what the plan waits for (a deadline names it). */
+  private readonly planView: Pick<LabopsOptions, 'engine' | 'downloads' | 'machines'>;
 
   constructor(options: LabopsOptions) {
     this.options = options;
@@ -114,6 +122,39 @@ export class Labops {
       replan: (job) => this.replan(job),
     });
     this.jobs = this.createJobsPort();
+    this.plans = new PlanLimits({
+      planMs: options.limits?.planMs ?? DEFAULT_PLAN_MS,
+      perRequester: options.limits?.plansPerRequester ?? DEFAULT_PLANS_PER_REQUESTER,
+      timers: options.planTimers,
+    });
+    this.planView = {
+      engine: noteWaits(options.engine, (method) => `the engine (${method})`),
+      downloads: noteWaits(
+        options.downloads,
+        (method, args) => `the download source ${describeSource(args[0])} (${method})`,
+      ),
+      machines: noteWaits(options.machines, (method, args) => `${String(args[0])} over SSH (${method})`),
+    };
+  }
+
+  /**
+   * Before the process ends: cancels the plans still running (nothing of theirs was asked or
+   * locked) and the running jobs, recording how each ended, within `timeoutMs`.
+   */
+  async stop(timeoutMs: number): Promise<void> {
+    const plans = this.plans.stop();
+    if (plans > 0) {
+      this.options.store.appendAudit({
+        at: this.options.clock(),
+        type: 'plans:cancelled',
+        actor: 'labops',
+        jobId: undefined,
+        approvalId: undefined,
+        detail: { count: plans, reason: 'labops stopped' },
+      });
+      this.options.logger.warn({ plans }, 'plans cancelled by the stop');
+    }
+    await this.executor.stopAll('labops shutting down', timeoutMs);
   }
 
   get lab(): LabInfo {
@@ -194,6 +235,17 @@ export class Labops {
       }
       return { kind: 'error', error };
     }
+  }
+
+  /**
+   * Whether the command would be planned (a card) rather than answered at once (a read, a direct
+   * command, help or a usage error): adapters queue plans apart from everything else.
+   */
+  isPlan(command: string, text: string): boolean {
+    const found = this.options.registry.find(command);
+    const [first, ...rest] = tokenize(decodeSlackText(text));
+    const sub = first ? found?.subcommands.find((s) => s.name === first.toLowerCase()) : undefined;
+    return sub !== undefined && !isRead(sub) && !isDirect(sub) && !rest.some(isHelpWord);
   }
 
   /** A click on Approve or Deny (`approve [ID]` in the shell). */
@@ -290,7 +342,9 @@ export class Labops {
         decision.allowed ? `${input.caller.principal} may not run /${key}.` : decision.reason,
       );
     }
-    const plan = await sub.plan(ctx, parsed.value);
+    const plan = await this.plans.run(`/${key}`, input.caller.principal, input.signal, (signal) =>
+      sub.plan({ ...ctx, signal }, parsed.value),
+    );
     const decision = evaluatePolicy(policy, {
       command: key,
       plannedRisk: plan.risk,
@@ -390,7 +444,10 @@ export class Labops {
     }
     const ctx = this.context({ principal: job.requester, channel: job.channel, groups: [] }, undefined);
     try {
-      return (await sub.plan(ctx, parsed.value)).dependsOn;
+      const plan = await this.plans.run(`/${job.command}`, undefined, undefined, (signal) =>
+        sub.plan({ ...ctx, signal }, parsed.value),
+      );
+      return plan.dependsOn;
     } catch (error) {
       // A plan that no longer holds (the host is already in maintenance) is what changed; an
       // engine that cannot answer right now is not a change: the click is refused, the card stays.
@@ -405,9 +462,9 @@ export class Labops {
     return {
       caller,
       lab: this.options.lab,
-      engine: this.options.engine,
-      downloads: this.options.downloads,
-      machines: this.options.machines,
+      engine: this.planView.engine,
+      downloads: this.planView.downloads,
+      machines: this.planView.machines,
       jobs: this.jobs,
       clock: this.options.clock,
       signal,
@@ -575,6 +632,19 @@ function renderPlanPreview(plan: Plan, risk: Plan['risk']): View {
     sections,
     footer: 'Run it again without --dry-run to ask for approval.',
   };
+}
+
+const DEFAULT_PLAN_MS = 20_000;
+const DEFAULT_PLANS_PER_REQUESTER = 2;
+
+/** A source URL in a deadline message: its host and path, never its query. */
+function describeSource(url: unknown): string {
+  try {
+    const parsed = new URL(String(url));
+    return `${parsed.host}${parsed.pathname}`;
+  } catch {
+    return 'URL';
+  }
 }
 
 function lockedError(key: string, jobId: string, holder: string): LabopsError {

@@ -36,6 +36,8 @@ interface Lab {
   downloads: ReturnType<typeof createHttpDownloads>;
   info: LabInfo;
   policy: Policy;
+  /** lab.yml `limits` (issue 10 §1); the simulated lab takes the defaults. */
+  limits: { planMs: number; plansPerRequester: number } | undefined;
   simulator: Simulator | undefined;
   close(): Promise<void>;
 }
@@ -59,6 +61,7 @@ function createLabops(
     machines: lab.machines,
     lab: lab.info,
     policy: lab.policy,
+    limits: lab.limits,
     clock: systemClock,
     logger,
     ...(resolveGroup ? { resolveGroup } : {}),
@@ -86,7 +89,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const store = openStore({ path: join(dataDir, 'labops.db') });
   const cleanups: (() => Promise<void> | void)[] = [() => store.close()];
   // Running jobs stop first (their remote commands signalled, their ends recorded), then the rest.
-  const stopJobs = () => current?.executor.stopAll('labops shutting down', JOB_STOP_MS);
+  const stopJobs = () => current?.stop(JOB_STOP_MS);
   if (!config.dataDir) cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
   try {
     if (argv.includes('--export-audit')) {
@@ -175,6 +178,7 @@ async function openLab(config: LoadedConfig, store: Store, logger: Logger): Prom
       machines,
       downloads,
       simulator,
+      limits: undefined,
       info: labInfoFromSimulator(simulator),
       async close() {
         await Promise.all([engine.close(), machines.close(), downloads.close()]);
@@ -219,6 +223,7 @@ async function openLab(config: LoadedConfig, store: Store, logger: Logger): Prom
     machines,
     downloads,
     simulator: undefined,
+    limits: { planMs: lab.limits.plan_seconds * 1000, plansPerRequester: lab.limits.plans_per_requester },
     info: labInfoFromConfig(lab),
     async close() {
       await Promise.all([engine.close(), machines.close(), downloads.close()]);

@@ -344,6 +344,27 @@ export const PolicySchema = z
   .describe('Who may ask and approve what (design.md, Approvals).');
 export type Policy = z.infer<typeof PolicySchema>;
 
+/** How much work labops takes on at once, and how long a plan may take (issue 10 §1). */
+export const LimitsSchema = z
+  .strictObject({
+    plan_seconds: z
+      .number({ error: 'must be a number of seconds, e.g. 20' })
+      .int({ error: 'must be a whole number of seconds' })
+      .min(1, { error: 'must be at least 1 second' })
+      .max(600, { error: 'must be at most 600 seconds (10 minutes)' })
+      .default(20)
+      .describe('Seconds a plan (the reads before a card) may take before it is abandoned.'),
+    plans_per_requester: z
+      .number({ error: 'must be a number, e.g. 2' })
+      .int({ error: 'must be a whole number' })
+      .min(1, { error: 'must be at least 1' })
+      .max(20, { error: 'must be at most 20' })
+      .default(2)
+      .describe('Plans one person may have in flight at once; more are refused.'),
+  })
+  .describe('Limits on plans.');
+export type Limits = z.infer<typeof LimitsSchema>;
+
 /** The `lab.yml` file. Keys are snake_case throughout. Cross-field rules live in rules.ts. */
 export const LabConfigSchema = z
   .strictObject({
@@ -360,6 +381,7 @@ export const LabConfigSchema = z
     ),
     baseline: BaselineSchema.prefault({}).describe('What `/lab reset` returns the lab to.'),
     policy: PolicySchema,
+    limits: LimitsSchema.prefault({}).describe('Limits on plans (defaults: 20 s, 2 per person).'),
   })
   .describe('A lab labops manages (lab.yml).');
 export type LabConfig = z.infer<typeof LabConfigSchema>;

@@ -39,8 +39,15 @@ export interface SlackTiming {
   webTimeoutMs: number;
   /** Bolt's HTTP receiver answers 404 when a request was not acknowledged in this time. */
   ackTimeoutMs: number;
-  /** How many commands and clicks are worked on at once after their acks. */
+  /**
+   * How many pieces of work run at once after their acks, per lane: clicks, cancels and read
+   * commands never wait behind plans or job reporting (issue 10 §1).
+   */
   workConcurrency: number;
+  /** Plans (commands that become cards) at once; each has its own deadline as well. */
+  planConcurrency: number;
+  /** How long a stop waits for running jobs and the last Slack messages before it gives up. */
+  stopMs: number;
   /** Socket Mode: time to wait for a pong, and for Slack's ping, before reconnecting. */
   clientPingTimeoutMs: number;
   serverPingTimeoutMs: number;
@@ -58,11 +65,16 @@ export const DEFAULT_SLACK_TIMING: Readonly<SlackTiming> = {
   webTimeoutMs: 15_000,
   ackTimeoutMs: 3001,
   workConcurrency: 4,
+  planConcurrency: 4,
+  stopMs: 10_000,
   clientPingTimeoutMs: 5000,
   serverPingTimeoutMs: 30_000,
   logAttachLines: 30,
   logMaxBytes: 8 * 1024 * 1024,
 };
+
+/** Where work after an ack queues: clicks and reads, plans, or job reporting (log files). */
+export type WorkLane = 'interactive' | 'plans' | 'reporting';
 
 /** The bot user, as `auth.test` tells it. */
 export interface BotIdentity {
@@ -133,10 +145,16 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   let reporter: JobReporter | undefined;
 
   // Work after acks runs a few at a time: a burst of commands must not starve the event loop that
-  // acknowledges the next ones within Slack's 3 seconds (slack-platform.md §1).
-  const work = new Bottleneck({ maxConcurrent: timing.workConcurrency });
-  const track = (job: () => Promise<void>): void => {
-    const run = work
+  // acknowledges the next ones within Slack's 3 seconds (slack-platform.md §1). Each lane has its
+  // own slots, so slow plans (a source that trickles) never hold up a click, a cancel or a status.
+  const lanes: Record<WorkLane, Bottleneck> = {
+    interactive: new Bottleneck({ maxConcurrent: timing.workConcurrency }),
+    plans: new Bottleneck({ maxConcurrent: timing.planConcurrency }),
+    reporting: new Bottleneck({ maxConcurrent: timing.workConcurrency }),
+  };
+  let labopsRef: Labops | undefined;
+  const track = (job: () => Promise<void>, lane: WorkLane = 'interactive'): void => {
+    const run = lanes[lane]
       .schedule(async () => {
         // Let pending I/O (the next requests to acknowledge) run before each piece of work.
         await new Promise<void>((resolve) => setImmediate(resolve));
@@ -161,6 +179,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     client,
     idle,
     async start(labops, recovered) {
+      labopsRef = labops;
       const identity = options.identity ?? (await readIdentity(client));
       reporter = new JobReporter({
         labops,
@@ -169,7 +188,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
         clock,
         logAttachLines: timing.logAttachLines,
         logMaxBytes: timing.logMaxBytes,
-        track: (work) => track(work),
+        track: (work) => track(work, 'reporting'),
       });
       const deps: SlackDeps = {
         labops,
@@ -245,14 +264,26 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     },
     async stop() {
       if (expiryTimer) clearInterval(expiryTimer);
+      // Bounded: plans still running are cancelled, running jobs stopped and their ends recorded,
+      // and what is left to say to Slack gets `stopMs` at most (a SIGTERM must end the process).
+      const deadline = new Promise<'late'>((resolve) =>
+        setTimeout(() => resolve('late'), timing.stopMs).unref(),
+      );
+      await labopsRef?.stop(timing.stopMs);
       reporter?.stop();
-      await idle();
+      if ((await Promise.race([idle().then(() => 'done' as const), deadline])) === 'late') {
+        logger.warn({ pending: pending.size }, 'stopping with Slack work still pending');
+      }
       await app
         ?.stop()
         .catch((error: unknown) =>
           logger.warn({ err: String(error) }, 'Slack receiver did not stop cleanly'),
         );
-      await outbox.close();
+      if ((await Promise.race([outbox.close().then(() => 'done' as const), deadline])) === 'late') {
+        logger.warn('stopping before every Slack message was delivered');
+      }
+      for (const lane of Object.values(lanes))
+        await lane.stop({ dropWaitingJobs: true }).catch(() => undefined);
     },
   };
 }

@@ -2,6 +2,7 @@ import type { Caller, CommandRegistry } from '../command.js';
 import type { Labops } from '../labops.js';
 import type { Logger } from '../log.js';
 import type { Clock } from '../time.js';
+import type { WorkLane } from './adapter.js';
 import type { Dedupe } from './dedupe.js';
 import type { GroupDirectory } from './groups.js';
 import type { JobReporter } from './job-reporter.js';
@@ -19,8 +20,11 @@ export interface SlackDeps {
   dedupe: Dedupe;
   logger: Logger;
   clock: Clock;
-  /** Runs work after the ack, so that tests and shutdown can wait for it (`idle`). */
-  track(work: () => Promise<void>): void;
+  /**
+   * Runs work after the ack in its lane (default `interactive`: clicks, cancels, reads), so that
+   * tests and shutdown can wait for it (`idle`). Plans go to `plans`, never ahead of a click.
+   */
+  track(work: () => Promise<void>, lane?: WorkLane): void;
   /** Publishes the Home tab for a user, with an optional note (the answer to a click there). */
   publishHome(userId: string, notice?: string): Promise<void>;
 }

@@ -8,7 +8,7 @@ import type { Caller, LabInfo } from '../../src/command.js';
 import { createHttpDownloads } from '../../src/downloads.js';
 import type { StepDefinition } from '../../src/jobs/steps.js';
 import { labInfoFromSimulator } from '../../src/lab-info.js';
-import { type DispatchResult, Labops } from '../../src/labops.js';
+import { type DispatchResult, Labops, type LabopsOptions } from '../../src/labops.js';
 import { createSilentLogger } from '../../src/log.js';
 import { createSimDriver } from '../../src/runbooks/sim-driver.js';
 import type { SimulatorOptions } from '../../src/sim/types.js';
@@ -60,6 +60,8 @@ export async function startCore(
     realClock?: boolean;
     /** Overrides of the lab as commands see it (a baseline that differs from the simulator's seed). */
     lab?: Partial<LabInfo>;
+    /** Plan limits and their injected deadlines. */
+    plans?: Pick<LabopsOptions, 'limits' | 'planTimers'>;
   } = {},
 ): Promise<CoreHarness> {
   const lab = await startSimLab(options.sim);
@@ -78,6 +80,7 @@ export async function startCore(
     policy: options.policy ?? SIM_POLICY,
     clock: options.realClock ? () => Date.now() : () => clock.now,
     logger: createSilentLogger(),
+    ...options.plans,
   });
   return {
     lab,

@@ -9,6 +9,8 @@ export interface SourceFile {
   failAfterBytes?: number;
   /** Pause this long between 64 KiB chunks (a slow mirror), in ms. */
   chunkDelayMs?: number;
+  /** Send the headers and this many bytes, then nothing more, keeping the connection open (a stalled mirror). */
+  stallAfterBytes?: number;
 }
 
 export interface HttpSource {
@@ -65,7 +67,12 @@ export async function startHttpSource(files: Record<string, SourceFile>): Promis
           res.destroy();
           return;
         }
-        const size = Math.min(CHUNK, end - offset + 1);
+        if (file.stallAfterBytes !== undefined && offset - start >= file.stallAfterBytes) return;
+        const size = Math.min(
+          CHUNK,
+          end - offset + 1,
+          file.stallAfterBytes === undefined ? CHUNK : start + file.stallAfterBytes - offset,
+        );
         const chunk = Buffer.allocUnsafe(size);
         fillChunk(chunk, offset, file.iso ?? true);
         offset += size;

@@ -8,7 +8,7 @@ import { CommandRegistry, type CommandSpec } from '../../src/command.js';
 import { createHttpDownloads } from '../../src/downloads.js';
 import type { StepDefinition } from '../../src/jobs/steps.js';
 import { labInfoFromSimulator } from '../../src/lab-info.js';
-import { Labops } from '../../src/labops.js';
+import { Labops, type LabopsOptions } from '../../src/labops.js';
 import { createSilentLogger } from '../../src/log.js';
 import { createSimDriver } from '../../src/runbooks/sim-driver.js';
 import { createSlackAdapter, type SlackAdapter, type SlackTiming } from '../../src/slack/adapter.js';
@@ -54,6 +54,8 @@ export interface SlackHarnessOptions {
   extraCommands?: CommandSpec[];
   extraSteps?: StepDefinition[];
   policy?: Policy;
+  /** Plan limits and their injected deadlines. */
+  plans?: Pick<LabopsOptions, 'limits' | 'planTimers'>;
 }
 
 export interface SlackHarness {
@@ -238,6 +240,7 @@ export async function startSlackHarness(options: SlackHarnessOptions): Promise<S
     clock: () => Date.now(),
     logger,
     resolveGroup: adapter.resolveGroup,
+    ...options.plans,
   });
   const { port } = await adapter.start(labops);
   const eventsUrl = port ? `http://127.0.0.1:${port}/slack/events` : undefined;

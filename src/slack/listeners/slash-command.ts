@@ -29,17 +29,20 @@ export function registerSlashCommands(app: App, deps: SlackDeps): void {
       const identity = body.trigger_id || `${body.user_id}:${body.channel_id}:${body.command}:${body.text}`;
       if (!deps.dedupe.first(`command:${identity}`)) return;
       // Tracked before the ack is awaited, so the work is known to be pending from the first byte.
-      deps.track(async () => {
-        await acked;
-        const request = {
-          command: body.command,
-          text: body.text ?? '',
-          userId: body.user_id,
-          channelId: body.channel_id,
-          triggerId: body.trigger_id,
-        };
-        await answerCommand(deps, request, respond);
-      });
+      deps.track(
+        async () => {
+          await acked;
+          const request = {
+            command: body.command,
+            text: body.text ?? '',
+            userId: body.user_id,
+            channelId: body.channel_id,
+            triggerId: body.trigger_id,
+          };
+          await answerCommand(deps, request, respond);
+        },
+        deps.labops.isPlan(body.command, stripShare(body.text ?? '').text) ? 'plans' : 'interactive',
+      );
     });
   }
 }

@@ -34,9 +34,11 @@ export function registerViewRun(app: App, deps: SlackDeps): void {
       const acked = ack();
       const identity = body.trigger_id || `${body.user.id}:${action.action_id}:${action.action_ts}`;
       if (!deps.dedupe.first(`action:${identity}`)) return;
+      const request = parseViewRunValue(action.value);
+      // A fix's button starts a plan: it queues with the plans, not ahead of approval clicks.
+      const lane = request && deps.labops.isPlan(request.command, request.text) ? 'plans' : 'interactive';
       deps.track(async () => {
         await acked;
-        const request = parseViewRunValue(action.value);
         const channel = body.channel?.id ?? body.container?.channel_id;
         if (body.container?.type === 'view' || channel === undefined) {
           // App Home has no channel for a card or an ephemeral answer: say where to run it instead.
@@ -61,7 +63,7 @@ export function registerViewRun(app: App, deps: SlackDeps): void {
           { ...request, userId: body.user.id, channelId: channel, triggerId: identity },
           respond,
         );
-      });
+      }, lane);
     },
   );
 }

@@ -1,0 +1,175 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { LabopsError } from './errors.js';
+import { cancelledBy } from './time.js';
+
+/**
+ * Plans are bounded (issue 10 §1): each has a deadline, one requester has a few in flight at most,
+ * and a stop cancels every one still running. A plan past its deadline says what it was waiting
+ * for — the calls to the engine, a download source or a machine that had not answered.
+ */
+
+/** Deadlines, injectable so that tests decide when time runs out. */
+export interface PlanTimers {
+  /** A signal that aborts after `ms`. */
+  deadline(ms: number): AbortSignal;
+}
+
+export const systemPlanTimers: PlanTimers = { deadline: (ms) => AbortSignal.timeout(ms) };
+
+export interface PlanLimitsOptions {
+  /** How long one plan may take. */
+  planMs: number;
+  /** Plans one requester may have in flight at once. */
+  perRequester: number;
+  timers?: PlanTimers | undefined;
+}
+
+/** The calls of one plan that have not answered yet, oldest first. */
+class PendingCalls {
+  private next = 0;
+  private readonly open = new Map<number, string>();
+
+  enter(label: string): () => void {
+    const id = this.next++;
+    this.open.set(id, label);
+    return () => this.open.delete(id);
+  }
+
+  describe(): string {
+    const labels = [...new Set(this.open.values())];
+    if (labels.length === 0) return 'it had no request outstanding (still working)';
+    const shown = labels.slice(0, 3).join('; ');
+    return `it was waiting for ${shown}${labels.length > 3 ? ` and ${labels.length - 3} more` : ''}`;
+  }
+}
+
+const currentPlan = new AsyncLocalStorage<PendingCalls>();
+
+/**
+ * `target`, its asynchronous methods noting — while they run inside a plan — what the plan waits
+ * for. The same object serves every plan (caches keyed on it keep working); outside a plan it
+ * behaves exactly as `target`.
+ */
+export function noteWaits<T extends object>(
+  target: T,
+  describe: (method: string, args: readonly unknown[]) => string,
+): T {
+  return new Proxy(target, {
+    get(object, property) {
+      const value: unknown = Reflect.get(object, property, object);
+      if (typeof value !== 'function' || typeof property !== 'string') return value;
+      return (...args: unknown[]) => {
+        const result: unknown = value.apply(object, args);
+        const calls = currentPlan.getStore();
+        if (!calls || !(result instanceof Promise)) return result;
+        const leave = calls.enter(describe(property, args));
+        return result.finally(leave);
+      };
+    },
+  });
+}
+
+/** Runs plans under their limits; `stop` cancels every plan still running. */
+export class PlanLimits {
+  private readonly options: PlanLimitsOptions;
+  private readonly timers: PlanTimers;
+  private readonly stopping = new AbortController();
+  private readonly byRequester = new Map<string, number>();
+  private readonly running = new Set<Promise<unknown>>();
+
+  constructor(options: PlanLimitsOptions) {
+    this.options = options;
+    this.timers = options.timers ?? systemPlanTimers;
+  }
+
+  /** Plans running now. */
+  get inFlight(): number {
+    return this.running.size;
+  }
+
+  /**
+   * Runs `plan` with the signal it must honour. `what` names it in messages (`/iso upload`);
+   * `requester`, when given, counts towards that person's limit (a re-plan at a click does not).
+   */
+  async run<T>(
+    what: string,
+    requester: string | undefined,
+    signal: AbortSignal | undefined,
+    plan: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    if (this.stopping.signal.aborted) throw this.stoppedError(what);
+    if (requester !== undefined) {
+      const mine = this.byRequester.get(requester) ?? 0;
+      if (mine >= this.options.perRequester) {
+        throw new LabopsError(
+          'BUSY',
+          `You already have ${mine} plan${mine === 1 ? '' : 's'} being prepared; labops takes at most ${this.options.perRequester} at once from one person.`,
+          { hint: 'Wait for their cards (or errors), then ask again.' },
+        );
+      }
+      this.byRequester.set(requester, mine + 1);
+    }
+    const deadline = this.timers.deadline(this.options.planMs);
+    const aborted = AbortSignal.any([deadline, this.stopping.signal, ...(signal ? [signal] : [])]);
+    const calls = new PendingCalls();
+    const outcome = new Promise<T>((resolve, reject) => {
+      const onAbort = () => {
+        if (this.stopping.signal.aborted) reject(this.stoppedError(what));
+        else if (deadline.aborted) {
+          reject(
+            new LabopsError(
+              'TIMEOUT',
+              `The plan of ${what} did not finish within ${Math.round(this.options.planMs / 1000)} s: ${calls.describe()}.`,
+              {
+                hint: 'Nothing was asked, locked or changed. Check that what it waited for answers, then ask again (limits.plan_seconds in lab.yml sets the limit).',
+              },
+            ),
+          );
+        } else reject(cancelledBy(signal ?? aborted));
+      };
+      if (aborted.aborted) {
+        onAbort();
+        return;
+      }
+      aborted.addEventListener('abort', onAbort, { once: true });
+      currentPlan
+        .run(calls, () => plan(aborted))
+        .then(
+          (value) => {
+            aborted.removeEventListener('abort', onAbort);
+            resolve(value);
+          },
+          (error: unknown) => {
+            aborted.removeEventListener('abort', onAbort);
+            // The plan's own reads fail on the abort: the reason is the deadline or the stop.
+            if (aborted.aborted) onAbort();
+            else reject(error);
+          },
+        );
+    });
+    this.running.add(outcome);
+    try {
+      return await outcome;
+    } finally {
+      this.running.delete(outcome);
+      if (requester !== undefined) {
+        const left = (this.byRequester.get(requester) ?? 1) - 1;
+        if (left <= 0) this.byRequester.delete(requester);
+        else this.byRequester.set(requester, left);
+      }
+    }
+  }
+
+  /** Cancels every plan still running and refuses new ones; answers how many it cancelled. */
+  stop(): number {
+    const cancelled = this.running.size;
+    this.stopping.abort(new LabopsError('CANCELLED', 'labops is stopping.'));
+    return cancelled;
+  }
+
+  private stoppedError(what: string): LabopsError {
+    return new LabopsError('CANCELLED', `labops is stopping: the plan of ${what} was cancelled.`, {
+      hint: 'Nothing was asked, locked or changed. Ask again once labops is back.',
+    });
+  }
+}
