@@ -294,8 +294,7 @@ export class EngineTransport {
     }
     const { statusCode, headers, text } = answer;
     const contentType = headerOf(headers, 'content-type');
-    // A 4xx is the engine's refusal before it acted: that write changed nothing.
-    if (isWrite && statusCode >= 400 && statusCode < 500) {
+    if (isWrite && isRefusedBeforeActing(statusCode, text)) {
       spec.onWrite?.({ method: spec.method, path: spec.path, phase: 'refused' });
     }
     if (statusCode === 404 && spec.allowNotFound) return undefined;
@@ -626,4 +625,24 @@ export function translateNetworkError(
       cause: error,
     },
   );
+}
+
+/**
+ * Whether a write's answer proves the engine did nothing. The engine's validation refusals are 409
+ * (`[Cannot …]`), an unknown id 404, bad credentials 401/403, and a body it cannot read or that
+ * lacks a mandatory member 400 "Request syntactically incorrect." / "Incomplete parameters". Any
+ * other 400 may follow real changes: a command that ran and then failed is answered with 400 too
+ * (ovirt-engine 4.3 BackendResource: backendFailure of the execute-failed messages).
+ */
+function isRefusedBeforeActing(status: number, body: string): boolean {
+  if (status === 401 || status === 403 || status === 404 || status === 409) return true;
+  if (status !== 400) return false;
+  let reason: unknown;
+  try {
+    const parsed = JSON.parse(body) as { reason?: unknown; fault?: { reason?: unknown } };
+    reason = parsed.reason ?? parsed.fault?.reason;
+  } catch {
+    return false;
+  }
+  return reason === 'Request syntactically incorrect.' || reason === 'Incomplete parameters';
 }

@@ -80,9 +80,13 @@ export async function readTargets(
         states[`vm ${name}`] = 'absent';
         continue;
       }
-      // The CD drive is what /iso attach changes (saved configuration view).
-      const file = await engine.getCdromFile(vm.id, options);
-      states[`cd of vm ${name}`] = file ?? 'empty';
+      // The CD drive is what /iso attach changes: the saved configuration, and for a VM that
+      // runs, the CD it has now (a hot change touches only that view, ovirt-api.md §5.1).
+      states[`cd of vm ${name}`] = (await engine.getCdromFile(vm.id, options)) ?? 'empty';
+      if (vm.status !== 'down') {
+        states[`cd of vm ${name} (now)`] =
+          (await engine.getCdromFile(vm.id, { ...options, current: true })) ?? 'empty';
+      }
     }
     for (const domain of domains) {
       if (!whole && !domainNames.includes(domain.name)) continue;

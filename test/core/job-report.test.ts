@@ -33,6 +33,15 @@ const testSteps = [
     },
   }),
   defineStep({
+    kind: 'test.hot-cd-then-fail',
+    params: z.object({ vm: z.string(), file: z.string() }),
+    async run(ctx, params) {
+      const vm = await ctx.engine.findVm(params.vm, { signal: ctx.signal });
+      await ctx.engine.changeCdrom(vm.id, params.file, { signal: ctx.signal, current: true });
+      throw new Error('writing the saved configuration failed');
+    },
+  }),
+  defineStep({
     kind: 'test.read-then-fail',
     params: z.object({}),
     async run(ctx) {
@@ -125,6 +134,55 @@ describe('a failed job reports what it changed', () => {
     expect(job.status).toBe('failed');
     expect(job.error).toMatch(/Unknown: host hyper2 \(a change was sent and the engine could not be read/);
     expect(job.error).not.toContain('Nothing was changed');
+  });
+
+  it("reports a running VM's CD changed now even when its saved configuration is as before", async () => {
+    core = await startCore({ extraSteps: testSteps });
+    // An ISO in the ISO domain, as engine-iso-uploader leaves it (ovirt-api.md §5.1).
+    const iso = await core.lab.client.findStorageDomain('nfs-iso');
+    const storage = [...core.lab.sim.machines.values()].find((m) => m.files.has('/etc/exports'));
+    storage?.writeFile(
+      `/export/iso/${iso.id}/images/11111111-1111-1111-1111-111111111111/CentOS-7.iso`,
+      'CD001',
+      {
+        uid: 36,
+        gid: 36,
+        mode: 0o640,
+      },
+    );
+    const job = await runJob(
+      core,
+      ['vm:web1'],
+      [
+        {
+          kind: 'test.hot-cd-then-fail',
+          title: 'Insert into web1',
+          params: { vm: 'web1', file: 'CentOS-7.iso' },
+        },
+      ],
+    );
+    expect(job.status).toBe('failed');
+    expect(job.error).toMatch(/Changed: cd of vm web1 \(now\) empty → CentOS-7\.iso/);
+    expect(job.error).toMatch(/Unchanged: .*cd of vm web1[;.]/);
+  });
+
+  it('counts a write the engine failed with a 400 after acting as a possible change', async () => {
+    core = await startCore({ extraSteps: testSteps });
+    // ovirt-engine answers a command that ran and then failed with 400 "Operation Failed".
+    core.lab.sim.knobs.injectFault({
+      kind: 'server-error',
+      status: 400,
+      method: 'POST',
+      path: /\/deactivate$/,
+    });
+    const job = await runJob(
+      core,
+      ['host:hyper2'],
+      [{ kind: 'test.deactivate-then-fail', title: 'Maintenance', params: { host: 'hyper2' } }],
+    );
+    expect(job.status).toBe('failed');
+    expect(job.error).not.toContain('Nothing was changed');
+    expect(job.error).toContain('A change was sent, but every target reads as before.');
   });
 
   it('says nothing was changed only when no write went out', async () => {
