@@ -251,7 +251,7 @@ export function resolveApiLevel(version: EngineVersion): ApiLevel {
       version,
       model: first,
       effective: [4, 3, 0],
-      warning: `The engine runs oVirt ${shown}, older than any version labops knows (4.3 and 4.4). Requests are built for 4.3; some may fail.`,
+      warning: `The engine runs oVirt ${shown}, older than any version labops knows (4.3 and 4.4). Requests are built for 4.3 and some may fail: upgrade the engine to 4.3.11 or later.`,
     };
   }
   if (version.major !== 4 || version.minor > 4) {
@@ -259,7 +259,7 @@ export function resolveApiLevel(version: EngineVersion): ApiLevel {
       version,
       model: last,
       effective: [4, 4, 10],
-      warning: `The engine runs oVirt ${shown}, newer than the versions labops knows (4.3 and 4.4). Requests are built for ${last.engine} (API model ${last.model}).`,
+      warning: `The engine runs oVirt ${shown}, newer than the versions labops knows (4.3 and 4.4). Requests are built for ${last.engine} (API model ${last.model}); if the engine refuses one, the job's report shows its answer — tell the labops maintainers.`,
     };
   }
   const model = KNOWN_MODELS.find((k) => k.line === `${version.major}.${version.minor}`) ?? last;
