@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { runStalledBench } from './stalled.js';
 import { runStartupBench } from './startup.js';
 import { runStatusBench } from './status.js';
 import { runUploadBench } from './upload.js';
@@ -22,6 +23,8 @@ const GOALS: Record<string, [string, number]> = {
   status_latency_ratio: ['<=', 3],
   ssh_exec_reused_ms: ['<=', 10],
   startup_ms: ['<=', 1500],
+  stalled_status_p99_ms: ['<=', 3000],
+  stalled_sigterm_exit_ms: ['<=', 15000],
 };
 
 async function optional(file: string, exportName: string): Promise<Bench['run'] | undefined> {
@@ -35,6 +38,7 @@ const benches: Bench[] = [
   { name: 'startup', run: runStartupBench },
   { name: 'status', run: runStatusBench },
   { name: 'upload', run: runUploadBench },
+  { name: 'stalled', run: runStalledBench },
 ];
 const ssh = await optional('./ssh-exec.ts', 'runSshBench');
 if (ssh) benches.push({ name: 'ssh', run: ssh });
