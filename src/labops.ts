@@ -20,6 +20,7 @@ import type { EngineClient } from './engine/engine-client.js';
 import { LabopsError, toLabopsError } from './errors.js';
 import { EventBus } from './jobs/events.js';
 import { JobExecutor } from './jobs/executor.js';
+import type { RecordRetryOptions } from './jobs/job-recorder.js';
 import { type StepDefinition, StepRegistry } from './jobs/steps.js';
 import { describeTargets, type MachineWrites } from './jobs/targets.js';
 import type { Logger } from './log.js';
@@ -28,8 +29,10 @@ import type { MachineDriver } from './runbooks/types.js';
 import {
   type ApprovalRecord,
   INTERRUPTED_JOB_ERROR,
+  isStoreUnavailable,
   type JobRecord,
   type RecoveryReport,
+  STRANDED_JOB_ERROR,
   type StepRecord,
   type Store,
 } from './store/types.js';
@@ -54,6 +57,8 @@ export interface LabopsOptions {
   defaultStepTimeoutMs?: number | undefined;
   /** Limits on plans (lab.yml `limits`): a deadline each, a few per requester (issue 10 §1). */
   limits?: { planMs?: number | undefined; plansPerRequester?: number | undefined } | undefined;
+  /** How a job's records are retried while the store cannot be written; tests inject the waits. */
+  recordRetry?: RecordRetryOptions | undefined;
   /** The plans' deadlines; tests inject their own. */
   planTimers?: PlanTimers | undefined;
 }
@@ -109,6 +114,7 @@ export class Labops {
       clock: options.clock,
       logger: options.logger,
       defaultStepTimeoutMs: options.defaultStepTimeoutMs ?? 30 * 60_000,
+      recordRetry: options.recordRetry,
     });
     this.flow = new ApprovalFlow({
       store: options.store,
@@ -250,7 +256,26 @@ export class Labops {
 
   /** A click on Approve or Deny (`approve [ID]` in the shell). */
   click(approvalId: string | undefined, caller: Caller, decision: 'approve' | 'deny'): Promise<ClickResult> {
+    const unwritable = this.findStoreFailure();
+    if (unwritable) return Promise.reject(unwritable);
     return this.flow.decide(approvalId, caller.principal, decision);
+  }
+
+  /**
+   * Why new work is refused now, if it is: the store cannot be written, or a job's end still waits
+   * to be recorded (issue 10 §5). Reads still answer meanwhile.
+   */
+  private findStoreFailure(): LabopsError | undefined {
+    const failure = this.executor.unrecorded() ?? this.options.store.checkWritable();
+    if (!failure) return undefined;
+    return new LabopsError(
+      'STORE_UNAVAILABLE',
+      `${failure.message} labops refuses new requests until it can.`,
+      {
+        cause: failure,
+        hint: failure.hint,
+      },
+    );
   }
 
   private async dispatchOrThrow(input: DispatchInput): Promise<DispatchResult> {
@@ -342,6 +367,8 @@ export class Labops {
         decision.allowed ? `${input.caller.principal} may not run /${key}.` : decision.reason,
       );
     }
+    const unwritable = this.findStoreFailure();
+    if (unwritable) throw unwritable;
     const plan = await this.plans.run(`/${key}`, input.caller.principal, input.signal, (signal) =>
       sub.plan({ ...ctx, signal }, parsed.value),
     );
@@ -510,11 +537,13 @@ export class Labops {
   private createJobsPort(): JobsPort {
     const { store } = this.options;
     return {
-      list: ({ active, limit }) =>
-        store.listJobs({
+      list: ({ active, limit }) => {
+        this.interruptStrandedJobs(undefined);
+        return store.listJobs({
           ...(active ? { statuses: ['awaiting_approval', 'queued', 'running'] as const } : {}),
           limit: limit ?? 10,
-        }),
+        });
+      },
       get: (id) => store.getJob(id),
       cancel: (id, by, groups = []) => this.cancelJob(id, by, groups),
       audit: (limit) =>
@@ -536,6 +565,42 @@ export class Labops {
     };
   }
 
+  /**
+   * Jobs recorded as running that nothing in this process runs — their runner ended without
+   * recording the end (issue 10 §5). This process owns the data directory (main.ts locks it before
+   * opening the store), so no other live labops runs them either: each is marked interrupted with
+   * the reason, its running steps unknown and its locks released. `only` names one job (`/lab
+   * cancel`), whose store failure is thrown; for a listing it is best effort and quiet.
+   */
+  private interruptStrandedJobs(only: string | undefined): JobRecord[] {
+    const { store, clock, logger } = this.options;
+    const interrupted: JobRecord[] = [];
+    const stranded = store
+      .listJobs({ statuses: ['running'] })
+      .filter((job) => (only === undefined || job.id === only) && !this.executor.isRunning(job.id));
+    for (const job of stranded) {
+      try {
+        const ended = store.interruptJob(job.id, STRANDED_JOB_ERROR, clock());
+        if (!ended) continue;
+        store.appendAudit({
+          at: clock(),
+          type: 'job:interrupted',
+          actor: 'labops',
+          jobId: job.id,
+          approvalId: undefined,
+          detail: { error: STRANDED_JOB_ERROR },
+        });
+        interrupted.push(ended);
+        logger.warn({ jobId: job.id }, 'a job recorded as running had no runner: marked interrupted');
+        this.bus.emit({ type: 'job:finished', job: ended, steps: store.listSteps(job.id) });
+      } catch (error) {
+        if (only !== undefined || !isStoreUnavailable(error)) throw error;
+        break;
+      }
+    }
+    return interrupted;
+  }
+
   private cancelJob(id: string, by: string, groups: readonly string[]): string {
     const { store, clock } = this.options;
     const job = store.getJob(id);
@@ -548,7 +613,16 @@ export class Labops {
       );
     }
     if (this.executor.cancel(id, by)) {
-      return `Cancelling ${id}: the current step is being stopped; later steps will not run.`;
+      const failure = this.executor.isRecording(id) ? this.executor.unrecorded() : undefined;
+      return failure
+        ? `Cancelling ${id}: no later step will run. Its end is recorded, and its locks released, once labops can write its state store again: ${failure.message}`
+        : `Cancelling ${id}: the current step is being stopped; later steps will not run.`;
+    }
+    if (job.status === 'running') {
+      const [interrupted] = this.interruptStrandedJobs(id);
+      if (interrupted) {
+        return `${id} was recorded as running, but nothing runs it: it is marked interrupted and its locks are released. Check its targets: its last step may have changed them.`;
+      }
     }
     if (job.status === 'awaiting_approval' || job.status === 'queued') {
       store.transitionJob(id, ['awaiting_approval', 'queued'], 'cancelled', {

@@ -20,6 +20,7 @@ import { startSimulator } from './sim/index.js';
 import type { Simulator } from './sim/types.js';
 import { createSshRunner } from './ssh/runner.js';
 import { getSshTargets } from './ssh/targets.js';
+import { openOwnedStore, STORE_FILE } from './store/owner.js';
 import { openStore } from './store/sqlite-store.js';
 import type { Store } from './store/types.js';
 import { systemClock } from './time.js';
@@ -86,8 +87,18 @@ async function main(argv: readonly string[]): Promise<number> {
   for (const warning of config.warnings) logger.warn(warning);
 
   const dataDir = config.dataDir ?? mkdtempSync(join(tmpdir(), 'labops-'));
-  const store = openStore({ path: join(dataDir, 'labops.db') });
-  const cleanups: (() => Promise<void> | void)[] = [() => store.close()];
+  let opened: { store: Store; close(): void };
+  try {
+    opened = openStateStore(dataDir, argv.includes('--export-audit'));
+  } catch (error) {
+    // A store that cannot be opened is a start-up refusal (exit 2, message, hint), never a trace.
+    if (!config.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    const failure = toLabopsError(error);
+    process.stderr.write(`${formatError(failure)}\n`);
+    return failure.code === 'CONFIG' ? CONFIG_EXIT_CODE : 1;
+  }
+  const store = opened.store;
+  const cleanups: (() => Promise<void> | void)[] = [() => opened.close()];
   // Running jobs stop first (their remote commands signalled, their ends recorded), then the rest.
   const stopJobs = () => current?.stop(JOB_STOP_MS);
   if (!config.dataDir) cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -146,6 +157,16 @@ async function main(argv: readonly string[]): Promise<number> {
       }
     }
   }
+}
+
+/**
+ * A bot owns its data directory: locked first, so a second bot stops there and no recovery runs
+ * on a store another live labops owns (issue 10 §4). An audit export only reads, beside a bot.
+ */
+function openStateStore(dataDir: string, readOnly: boolean): { store: Store; close(): void } {
+  if (!readOnly) return openOwnedStore({ dir: dataDir });
+  const store = openStore({ path: join(dataDir, STORE_FILE), readOnly: true });
+  return { store, close: () => store.close() };
 }
 
 async function openLab(config: LoadedConfig, store: Store, logger: Logger): Promise<Lab> {

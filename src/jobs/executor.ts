@@ -4,9 +4,18 @@ import type { EngineClient } from '../engine/engine-client.js';
 import { LabopsError, toLabopsError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { MachineDriver, MachineDriver as Machines } from '../runbooks/types.js';
-import type { JobRecord, JobReview, StepRecord, StepStatus, Store, TargetChange } from '../store/types.js';
+import {
+  isStoreUnavailable,
+  type JobRecord,
+  type JobReview,
+  type StepRecord,
+  type StepStatus,
+  type Store,
+  type TargetChange,
+} from '../store/types.js';
 import type { Clock } from '../time.js';
 import type { EventBus } from './events.js';
+import { JobRecorder, type RecordRetryOptions } from './job-recorder.js';
 import { OutcomeUnknownError, type StepContext, type StepRegistry } from './steps.js';
 import { compareTargets, describeTargets, type MachineWrites, readTargets } from './targets.js';
 
@@ -27,6 +36,8 @@ export interface ExecutorOptions {
   defaultStepTimeoutMs: number;
   /** How long reading a job's targets may take, before it runs and after it fails. Default 15 s. */
   targetReadTimeoutMs?: number | undefined;
+  /** How a job's records are retried while the store cannot be written (issue 10 §5). */
+  recordRetry?: RecordRetryOptions | undefined;
 }
 
 /** What one running job sent that can change the lab (issue 9 §5). */
@@ -44,6 +55,10 @@ export class JobExecutor {
   private readonly options: ExecutorOptions;
   private readonly running = new Map<string, AbortController>();
   private readonly finished = new Map<string, Promise<JobRecord>>();
+  /** The records of the jobs this executor runs, kept while some wait for the store. */
+  private readonly recorders = new Map<string, JobRecorder>();
+  /** Aborted by `stopAll`: records still waiting for the store get one last attempt. */
+  private readonly stopping = new AbortController();
 
   constructor(options: ExecutorOptions) {
     this.options = options;
@@ -57,18 +72,87 @@ export class JobExecutor {
     const existing = this.finished.get(jobId);
     if (existing) return existing;
     const { store, clock } = this.options;
-    if (!store.transitionJob(jobId, ['queued'], 'running', { at: clock() })) {
+    let started: boolean;
+    try {
+      started = store.transitionJob(jobId, ['queued'], 'running', { at: clock() });
+    } catch (error) {
+      if (!isStoreUnavailable(error)) throw error;
+      return this.track(jobId, this.failToStart(jobId, error));
+    }
+    if (!started) {
       const job = store.getJob(jobId);
       if (!job) return Promise.reject(new LabopsError('NOT_FOUND', `There is no job ${jobId}.`));
       return Promise.resolve(job);
     }
-    const outcome = this.runSteps(jobId).finally(() => {
+    return this.track(jobId, this.runSteps(jobId));
+  }
+
+  /** Keeps a job's outcome for whoever asks, and forgets its runner once it has ended. */
+  private track(jobId: string, run: Promise<JobRecord>): Promise<JobRecord> {
+    const outcome = run.finally(() => {
       this.running.delete(jobId);
+      this.recorders.delete(jobId);
       // Keep the outcome a while for whoever waits on it (the shell, a test), then let it go.
       setTimeout(() => this.finished.delete(jobId), 10 * 60_000).unref();
     });
     this.finished.set(jobId, outcome);
     return outcome;
+  }
+
+  /**
+   * A queued job whose start the store refused: it never runs. Its end (failed, locks released)
+   * is recorded once the store can be written, like the end of a job that ran.
+   */
+  private async failToStart(jobId: string, error: LabopsError): Promise<JobRecord> {
+    const { store, clock } = this.options;
+    const recorder = this.recorderOf(jobId);
+    const controller = new AbortController();
+    this.running.set(jobId, controller);
+    const at = clock();
+    const reason = `labops could not record the job's start, so it did not run: ${error.message}`;
+    recorder.record('the job end', () => {
+      store.transitionJob(jobId, ['queued'], 'failed', { at, error: reason });
+    });
+    recorder.record('the job end in the audit trail', () => {
+      store.appendAudit({
+        at,
+        type: 'job:failed',
+        actor: 'labops',
+        jobId,
+        approvalId: undefined,
+        detail: { error: reason },
+      });
+    });
+    await recorder.flushUntilRecorded(this.stopping.signal);
+    const job = store.getJob(jobId)!;
+    this.options.bus.emit({ type: 'job:finished', job, steps: store.listSteps(jobId) });
+    return job;
+  }
+
+  /**
+   * The store's refusal while a job's records wait for it (its end above all): new work waits
+   * until the store can be written again (issue 10 §5).
+   */
+  unrecorded(): LabopsError | undefined {
+    for (const recorder of this.recorders.values()) {
+      const failure = recorder.failure;
+      if (failure) return failure;
+    }
+    return undefined;
+  }
+
+  /** Whether some of the job's records (its end, at last) wait for the store to take writes. */
+  isRecording(jobId: string): boolean {
+    return this.recorders.get(jobId)?.failure !== undefined;
+  }
+
+  private recorderOf(jobId: string): JobRecorder {
+    let recorder = this.recorders.get(jobId);
+    if (!recorder) {
+      recorder = new JobRecorder(jobId, this.options.logger, this.options.recordRetry);
+      this.recorders.set(jobId, recorder);
+    }
+    return recorder;
   }
 
   /** The outcome of a job this process started, if any. */
@@ -89,6 +173,9 @@ export class JobExecutor {
     for (const id of running) this.cancel(id, by);
     const done = Promise.all(running.map((id) => this.finished.get(id)?.catch(() => undefined)));
     await Promise.race([done, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
+    // Records still waiting for the store get one last try; left unrecorded, such a job is marked
+    // interrupted at the next start.
+    this.stopping.abort();
   }
 
   /** Aborts a running job: the current step's signal fires (a remote command gets TERM), later steps do not start. */
@@ -103,13 +190,20 @@ export class JobExecutor {
     const { store, bus, clock, logger } = this.options;
     const controller = new AbortController();
     this.running.set(jobId, controller);
+    // Every write of the job goes through its recorder: a store that cannot be written (disk
+    // full) stops the job before its next step, and its end is recorded once it can (issue 10 §5).
+    const recorder = this.recorderOf(jobId);
     // Let whoever started the job report that first (the click's answer), then show the job.
     await new Promise<void>((resolve) => setImmediate(resolve));
     let job = store.getJob(jobId)!;
     const steps = store.listSteps(jobId);
     const writes: WriteLog = { wrote: false, machines: new Map() };
     const review = await this.readBefore(job, controller.signal);
-    store.setJobReview(jobId, review);
+    const recordReview = () => {
+      const snapshot = { ...review };
+      recorder.record('the job review', () => store.setJobReview(jobId, snapshot));
+    };
+    recordReview();
     // Writes the engine has not refused (outstanding or done) and runbook commands sent. The
     // first is persisted at once, so that a crash mid-request is reviewed as a possible change.
     let open = 0;
@@ -121,21 +215,24 @@ export class JobExecutor {
       if (wrote === writes.wrote) return;
       writes.wrote = wrote;
       review.wroteAt = wrote ? clock() : undefined;
-      store.setJobReview(jobId, review);
+      recordReview();
     };
     // A runbook command can change a machine whatever its answer: it counts for good.
     const onCommand = () => {
       onWrite('sent');
       settled = true;
     };
-    store.appendAudit({
-      at: clock(),
-      type: 'job:started',
-      actor: 'labops',
-      jobId,
-      approvalId: undefined,
-      detail: {},
-    });
+    const startedAt = clock();
+    recorder.record('the job start in the audit trail', () =>
+      store.appendAudit({
+        at: startedAt,
+        type: 'job:started',
+        actor: 'labops',
+        jobId,
+        approvalId: undefined,
+        detail: {},
+      }),
+    );
     bus.emit({ type: 'job:started', job, steps });
 
     const changed: string[] = [];
@@ -143,27 +240,43 @@ export class JobExecutor {
     for (const step of steps) {
       if (controller.signal.aborted) {
         failure ??= { step, error: toLabopsError(controller.signal.reason), status: 'cancelled' };
-        store.updateStep(jobId, step.index, { status: 'cancelled' });
+        recorder.record(`step ${step.index + 1}`, () =>
+          store.updateStep(jobId, step.index, { status: 'cancelled' }),
+        );
         continue;
+      }
+      // No step starts unless what came before it is recorded: a job never changes the lab
+      // while its progress cannot be written down.
+      if (!failure && recorder.failure && !recorder.flush()) {
+        failure = { step, error: storeStoppedJob(recorder.failure), status: 'skipped' };
       }
       if (failure) {
-        store.updateStep(jobId, step.index, { status: 'skipped' });
+        recorder.record(`step ${step.index + 1}`, () =>
+          store.updateStep(jobId, step.index, { status: 'skipped' }),
+        );
         continue;
       }
-      const result = await this.runStep(job, step, controller.signal, writes, onWrite, onCommand);
-      store.appendAudit({
-        at: clock(),
-        type: 'step:finished',
-        actor: 'labops',
-        jobId,
-        approvalId: undefined,
-        detail: {
-          index: step.index,
-          title: step.title,
-          status: result.record.status,
-          durationMs: result.record.durationMs,
-        },
-      });
+      const result = await this.runStep(job, step, controller.signal, writes, onWrite, onCommand, recorder);
+      if (result.record.status === 'skipped') {
+        failure = { step: result.record, error: result.error!, status: 'skipped' };
+        continue;
+      }
+      const finishedAt = clock();
+      recorder.record(`step ${step.index + 1} in the audit trail`, () =>
+        store.appendAudit({
+          at: finishedAt,
+          type: 'step:finished',
+          actor: 'labops',
+          jobId,
+          approvalId: undefined,
+          detail: {
+            index: step.index,
+            title: step.title,
+            status: result.record.status,
+            durationMs: result.record.durationMs,
+          },
+        }),
+      );
       bus.emit({ type: 'step:finished', job, step: result.record });
       if (result.record.status === 'changed') changed.push(step.title);
       if (result.error) failure = { step: result.record, error: result.error, status: result.record.status };
@@ -173,35 +286,33 @@ export class JobExecutor {
     if (failure) {
       // Re-read what the job touched before saying what changed (a report never claims less).
       const changes = await this.reviewTargets(job, review, writes);
-      store.setJobReview(jobId, { ...review, changes, reviewedAt: clock() });
+      const reviewed = { ...review, changes, reviewedAt: clock() };
+      recorder.record('the job review', () => store.setJobReview(jobId, reviewed));
       // A step that reported changed changed something, whatever the targets read now.
       outcome = `${describeSteps(changed)}${describeTargets(changes, writes.wrote || changed.length > 0)}`;
     }
     const at = clock();
-    if (!failure) {
-      store.transitionJob(jobId, ['running'], 'succeeded', { at });
-    } else if (failure.status === 'cancelled') {
-      store.transitionJob(jobId, ['running'], 'cancelled', {
-        at,
-        error: `${failure.error.message} Stopped before step ${failure.step.index + 1} (${failure.step.title}). ${outcome}`,
-      });
-    } else {
-      const what = failure.status === 'unknown' ? 'has an unknown outcome' : 'failed';
-      store.transitionJob(jobId, ['running'], 'failed', {
-        at,
-        error: `Step ${failure.step.index + 1} (${failure.step.title}) ${what}: ${failure.error.message}${failure.error.hint ? ` ${failure.error.hint}` : ''} ${outcome}`,
-      });
-    }
-    store.releaseLocks(jobId);
-    job = store.getJob(jobId)!;
-    store.appendAudit({
-      at,
-      type: `job:${job.status}`,
-      actor: 'labops',
-      jobId,
-      approvalId: undefined,
-      detail: job.error ? { error: job.error } : {},
+    const end = describeEnd(failure, outcome);
+    // The end, which releases the job's locks in the same transaction, comes after every record
+    // before it: until all are written, the locks stay and the job counts as running here.
+    recorder.record('the job end', () => {
+      store.transitionJob(jobId, ['running'], end.status, { at, ...(end.error ? { error: end.error } : {}) });
     });
+    recorder.record('the release of its locks', () => store.releaseLocks(jobId));
+    recorder.record('the job end in the audit trail', () => {
+      const ended = store.getJob(jobId);
+      const error = ended?.error ?? end.error;
+      store.appendAudit({
+        at,
+        type: `job:${ended?.status ?? end.status}`,
+        actor: 'labops',
+        jobId,
+        approvalId: undefined,
+        detail: error ? { error } : {},
+      });
+    });
+    await recorder.flushUntilRecorded(this.stopping.signal);
+    job = store.getJob(jobId)!;
     logger.info({ jobId, status: job.status, command: job.command }, 'job finished');
     const finalSteps = store.listSteps(jobId);
     bus.emit({ type: 'job:finished', job, steps: finalSteps });
@@ -251,11 +362,22 @@ export class JobExecutor {
     writes: WriteLog,
     onWrite: (phase: 'sent' | 'refused') => void,
     onCommand: () => void,
+    recorder: JobRecorder,
   ): Promise<{ record: StepRecord; error?: LabopsError }> {
     const { store, bus, clock, steps, lab } = this.options;
     const spec = job.steps[step.index];
     const startedAt = clock();
-    store.updateStep(job.id, step.index, { status: 'running', startedAt });
+    recorder.record(`step ${step.index + 1}`, () =>
+      store.updateStep(job.id, step.index, { status: 'running', startedAt }),
+    );
+    if (recorder.failure) {
+      // Its start could not be written down: the step does not run (issue 10 §5).
+      const error = storeStoppedJob(recorder.failure);
+      recorder.record(`step ${step.index + 1}`, () =>
+        store.updateStep(job.id, step.index, { status: 'skipped', detail: error.message }),
+      );
+      return { record: { ...step, status: 'skipped', detail: error.message }, error };
+    }
     bus.emit({ type: 'step:started', job, step: { ...step, status: 'running', startedAt } });
 
     const tail: string[] = [];
@@ -315,10 +437,40 @@ export class JobExecutor {
       detail,
       endState,
     };
-    store.updateStep(job.id, step.index, patch);
+    recorder.record(`step ${step.index + 1}`, () => store.updateStep(job.id, step.index, patch));
     const record: StepRecord = { ...step, ...patch, startedAt };
     return error ? { record, error } : { record };
   }
+}
+
+/** The status and error text a job ends with. */
+function describeEnd(
+  failure: { step: StepRecord; error: LabopsError; status: StepStatus } | undefined,
+  outcome: string,
+): { status: 'succeeded' | 'failed' | 'cancelled'; error?: string } {
+  if (!failure) return { status: 'succeeded' };
+  const where = `step ${failure.step.index + 1} (${failure.step.title})`;
+  if (failure.status === 'cancelled') {
+    return { status: 'cancelled', error: `${failure.error.message} Stopped before ${where}. ${outcome}` };
+  }
+  if (failure.status === 'skipped') {
+    // The store stopped the job before this step: the step never started.
+    return { status: 'failed', error: `${failure.error.message} Stopped before ${where}. ${outcome}` };
+  }
+  const what = failure.status === 'unknown' ? 'has an unknown outcome' : 'failed';
+  return {
+    status: 'failed',
+    error: `Step ${failure.step.index + 1} (${failure.step.title}) ${what}: ${failure.error.message}${failure.error.hint ? ` ${failure.error.hint}` : ''} ${outcome}`,
+  };
+}
+
+/** Why a job stopped before a step: its progress could not be written down. */
+function storeStoppedJob(failure: LabopsError): LabopsError {
+  return new LabopsError(
+    'STORE_UNAVAILABLE',
+    `labops stopped the job because it could not record its progress (${failure.message.replace(/\.$/, '')}).`,
+    { cause: failure, hint: failure.hint },
+  );
 }
 
 function describeSteps(changed: string[]): string {

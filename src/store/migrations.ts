@@ -139,6 +139,15 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec('ALTER TABLE jobs ADD COLUMN review TEXT');
     },
   },
+  {
+    version: 4,
+    name: 'a scratch table to check the store can be written',
+    up: (db) => {
+      // After a write failed (disk full), labops writes a page-sized row here and deletes it in
+      // one transaction, to learn whether the store takes new work again (issue 10 §5).
+      db.exec('CREATE TABLE store_probe (id INTEGER PRIMARY KEY, pad BLOB NOT NULL)');
+    },
+  },
 ];
 
 /** The schema version this labops writes. */

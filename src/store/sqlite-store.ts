@@ -1,5 +1,5 @@
 import { accessSync, closeSync, constants, mkdirSync, openSync, readSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { LabopsError, toLabopsError } from '../errors.js';
 import { type Clock, systemClock } from '../time.js';
@@ -12,6 +12,7 @@ import {
   type DecisionResult,
   FINAL_JOB_STATUSES,
   INTERRUPTED_JOB_ERROR,
+  isStoreUnavailable,
   type JobRecord,
   type JobReview,
   type JobStatus,
@@ -22,6 +23,7 @@ import {
   type PinnedHostKey,
   type RecoveryReport,
   type Risk,
+  STRANDED_JOB_ERROR,
   type StepRecord,
   type StepSpec,
   type StepStatus,
@@ -39,6 +41,11 @@ export interface StoreOptions {
   now?: Clock | undefined;
   /** How long a write waits for another process holding the database, in ms (default 5000). */
   busyTimeoutMs?: number | undefined;
+  /**
+   * Open for reading only (an audit export while the bot runs): the file must exist, nothing is
+   * migrated or converted, and every write — `recover` first of all — is refused.
+   */
+  readOnly?: boolean | undefined;
 }
 
 /** `updateStep` keeps at most this many bytes of a step's tail, its end. */
@@ -62,8 +69,22 @@ const SQLITE_HEADER_BYTES = 100;
  */
 export function openStore(options: StoreOptions): Store {
   const path = options.path === ':memory:' ? options.path : resolve(options.path);
-  const db = openDatabase(path, options.busyTimeoutMs ?? 5000);
-  return new SqliteStore(db, path, options.now ?? systemClock);
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  if (options.readOnly) {
+    return new SqliteStore(openDatabaseToRead(path, busyTimeoutMs), path, options.now ?? systemClock, true);
+  }
+  const db = openDatabase(path, busyTimeoutMs);
+  return new SqliteStore(db, path, options.now ?? systemClock, false);
+}
+
+/**
+ * For tests and fault drills: caps the database at its current size, so that a write needing a
+ * new page fails as on a full disk (SQLITE_FULL); `undefined` lifts the cap. Only this store's
+ * connection is capped.
+ */
+export function setStoreSizeLimit(store: Store, limit: 'current' | undefined): void {
+  if (!(store instanceof SqliteStore)) throw new LabopsError('INTERNAL', 'Not a SQLite store.');
+  store.setSizeLimit(limit);
 }
 
 /** The end of `text`, at most `maxBytes` of UTF-8, never starting inside a character. */
@@ -117,6 +138,47 @@ function openDatabase(path: string, busyTimeoutMs: number): Db {
   }
 }
 
+function openDatabaseToRead(path: string, busyTimeoutMs: number): Db {
+  if (path === ':memory:') throw new LabopsError('INTERNAL', 'A store in memory cannot be opened read-only.');
+  if (!statSync(path, { throwIfNoEntry: false })) {
+    throw new LabopsError('CONFIG', `There is no state store at ${path}.`, {
+      hint: 'Set LABOPS_DATA_DIR to the data directory of the labops whose state you want to read.',
+    });
+  }
+  checkExistingFile(path, constants.R_OK);
+  let db: Db;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
+  } catch (error) {
+    throw translateStartupError(path, error);
+  }
+  try {
+    checkIntegrity(db, path);
+    const version = readSchemaVersion(db);
+    assertKnownVersion(version, SCHEMA_VERSION, path);
+    if (version < SCHEMA_VERSION) {
+      // Reading cannot upgrade it, and this labops' queries need the current schema.
+      throw new LabopsError(
+        'CONFIG',
+        `The state store ${path} has schema version ${version}; this labops reads version ${SCHEMA_VERSION}.`,
+        { hint: 'Start labops once on this data directory (it upgrades the store), then read it again.' },
+      );
+    }
+    return db;
+  } catch (error) {
+    db.close();
+    throw translateStartupError(path, error);
+  }
+}
+
+/**
+ * Creates the data directory when missing and checks that labops may write there; refuses with
+ * CONFIG naming the directory and how to fix it.
+ */
+export function prepareDataDirectory(dir: string): void {
+  ensureDirectory(join(dir, 'labops.db'));
+}
+
 function ensureDirectory(path: string): void {
   const dir = dirname(path);
   try {
@@ -147,7 +209,7 @@ function ensureDirectory(path: string): void {
   }
 }
 
-function checkExistingFile(path: string): void {
+function checkExistingFile(path: string, access = constants.R_OK | constants.W_OK): void {
   let size: number;
   try {
     const stat = statSync(path, { throwIfNoEntry: false });
@@ -158,7 +220,7 @@ function checkExistingFile(path: string): void {
       });
     }
     size = stat.size;
-    accessSync(path, constants.R_OK | constants.W_OK);
+    accessSync(path, access);
   } catch (error) {
     if (error instanceof LabopsError) throw error;
     throw new LabopsError(
@@ -584,15 +646,56 @@ function prepareStatements(db: Db) {
 
 class SqliteStore implements Store {
   readonly path: string;
+  readonly readOnly: boolean;
   private readonly db: Db;
   private readonly now: Clock;
   private readonly sql: ReturnType<typeof prepareStatements>;
+  /** The last write that failed for want of space or I/O, until a write succeeds again. */
+  private writeFailure: LabopsError | undefined;
+  /** `max_page_count` before `setSizeLimit` capped it. */
+  private uncappedPages: number | undefined;
 
-  constructor(db: Db, path: string, now: Clock) {
+  constructor(db: Db, path: string, now: Clock, readOnly: boolean) {
     this.db = db;
     this.path = path;
     this.now = now;
+    this.readOnly = readOnly;
     this.sql = prepareStatements(db);
+  }
+
+  checkWritable(): LabopsError | undefined {
+    if (this.readOnly) return readOnlyStore(this.path);
+    if (this.writeFailure === undefined) return undefined;
+    try {
+      // A page-sized row needs a new page unless one is free: the write a new request would make.
+      this.write(() => {
+        const pageSize = this.db.pragma('page_size', { simple: true }) as number;
+        this.db.prepare('INSERT INTO store_probe (pad) VALUES (zeroblob(?))').run(pageSize);
+        this.db.prepare('DELETE FROM store_probe').run();
+      });
+      return undefined;
+    } catch (error) {
+      return isStoreUnavailable(error) ? error : toLabopsError(error);
+    }
+  }
+
+  interruptJob(id: string, reason: string, now: number): JobRecord | undefined {
+    return this.write(() => {
+      if (!this.moveJob(id, ['running'], 'interrupted', now, reason)) return undefined;
+      this.sql.markRunningStepsUnknown.run({ jobId: id, detail: UNKNOWN_STEP_DETAIL });
+      return this.readJob(id);
+    });
+  }
+
+  setSizeLimit(limit: 'current' | undefined): void {
+    if (limit === 'current') {
+      this.uncappedPages ??= this.db.pragma('max_page_count', { simple: true }) as number;
+      const pages = this.db.pragma('page_count', { simple: true }) as number;
+      this.db.pragma(`max_page_count = ${pages}`);
+    } else if (this.uncappedPages !== undefined) {
+      this.db.pragma(`max_page_count = ${this.uncappedPages}`);
+      this.uncappedPages = undefined;
+    }
   }
 
   createJob(job: NewJob): JobRecord {
@@ -947,9 +1050,20 @@ class SqliteStore implements Store {
     }
   }
 
-  /** Runs `fn` in an IMMEDIATE transaction: the write lock is taken before the first read. */
+  /**
+   * Runs `fn` in an IMMEDIATE transaction: the write lock is taken before the first read. A write
+   * that fails for want of space or I/O leaves the store marked unwritable until one succeeds.
+   */
   private write<T>(fn: () => T): T {
-    return this.read(() => this.db.transaction(fn).immediate());
+    if (this.readOnly) throw readOnlyStore(this.path);
+    try {
+      const result = this.read(() => this.db.transaction(fn).immediate());
+      this.writeFailure = undefined;
+      return result;
+    } catch (error) {
+      if (isStoreUnavailable(error)) this.writeFailure = error;
+      throw error;
+    }
   }
 }
 
@@ -968,10 +1082,33 @@ function jobNotFound(id: string): LabopsError {
   return new LabopsError('NOT_FOUND', `Job ${id} does not exist.`);
 }
 
+function readOnlyStore(path: string): LabopsError {
+  return new LabopsError(
+    'INTERNAL',
+    `The state store ${path} was opened read-only; labops does not write it.`,
+  );
+}
+
+/** Why SQLite could not write, in words, for the codes that mean the disk or the file system. */
+function describeStorageFailure(code: string): string | undefined {
+  if (code === 'SQLITE_FULL') return 'the disk is full';
+  if (code.startsWith('SQLITE_IOERR')) return `the disk reported an I/O error (${code})`;
+  if (code.startsWith('SQLITE_READONLY')) return `it became read-only (${code})`;
+  if (code.startsWith('SQLITE_CANTOPEN')) return `its files cannot be opened (${code})`;
+  return undefined;
+}
+
 function translateRuntimeError(path: string, error: unknown): LabopsError {
   if (error instanceof LabopsError) return error;
   const code = sqliteCode(error);
   const reason = error instanceof Error ? error.message : String(error);
+  const storage = describeStorageFailure(code);
+  if (storage !== undefined) {
+    return new LabopsError('STORE_UNAVAILABLE', `labops cannot write its state store ${path}: ${storage}.`, {
+      cause: error,
+      hint: `Free disk space under ${dirname(path)} (the data directory) or fix its permissions. labops keeps trying to record the jobs it runs, and takes new requests once the store can be written.`,
+    });
+  }
   if (code.startsWith('SQLITE_BUSY')) {
     return new LabopsError('TIMEOUT', `The state store ${path} stayed locked by another process.`, {
       cause: error,
@@ -990,4 +1127,4 @@ function translateRuntimeError(path: string, error: unknown): LabopsError {
   return toLabopsError(error);
 }
 
-export { INTERRUPTED_JOB_ERROR };
+export { INTERRUPTED_JOB_ERROR, STRANDED_JOB_ERROR };

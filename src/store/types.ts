@@ -7,8 +7,22 @@
  * in this process: two approvals arriving at the same moment are decided one after the other.
  */
 
+import { LabopsError } from '../errors.js';
+
 /** The error text of a job that `recover` found running or queued. */
 export const INTERRUPTED_JOB_ERROR = 'labops stopped while this job was running; it was not resumed.';
+
+/** Whether `error` says the state store cannot be written now (disk full, I/O error, read-only). */
+export function isStoreUnavailable(error: unknown): error is LabopsError {
+  return error instanceof LabopsError && error.code === 'STORE_UNAVAILABLE';
+}
+
+/**
+ * The error text of a job recorded as running that nothing runs: its runner ended without
+ * recording the end (a store failure it could not outlast), and this process owns the store.
+ */
+export const STRANDED_JOB_ERROR =
+  'labops found this job recorded as running with nothing running it (its end could not be recorded); it was marked interrupted and its locks released. Check its targets: its last step may have changed them.';
 
 export type Risk = 'read' | 'change' | 'destructive' | 'critical';
 
@@ -214,6 +228,14 @@ export interface PinnedHostKey {
 
 export interface Store {
   readonly path: string;
+  /** Opened only to read (`openStore({ readOnly: true })`): every write is refused. */
+  readonly readOnly: boolean;
+
+  /**
+   * Undefined when the store takes writes. After a write failed for want of space or I/O, tries a
+   * write that needs a new page and answers the STORE_UNAVAILABLE error while it still fails.
+   */
+  checkWritable(): LabopsError | undefined;
 
   createJob(job: NewJob): JobRecord;
   getJob(id: string): JobRecord | undefined;
@@ -230,6 +252,11 @@ export interface Store {
     patch?: { at?: number; error?: string },
   ): boolean;
   setJobMessageRef(id: string, ref: Record<string, unknown>): void;
+  /**
+   * Moves a running job to interrupted with `reason`, its running steps to unknown and its locks
+   * released, in one transaction; answers the job, or undefined when it was not running.
+   */
+  interruptJob(id: string, reason: string, now: number): JobRecord | undefined;
   /** Replaces the job's review; `error`, when given, replaces its error text too. */
   setJobReview(id: string, review: JobReview, error?: string): void;
 

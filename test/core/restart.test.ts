@@ -14,18 +14,50 @@ describe('a restart after labops was killed in the middle of a job', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('marks the running job interrupted and reports it, keeps the pending approval working, runs nothing twice', async () => {
+  it('refuses a second bot while the first lives, then marks its running job interrupted and reports it, keeps the pending approval working, runs nothing twice', async () => {
     dir = mkdtempSync(join(tmpdir(), 'labops-restart-'));
     const child = spawnTs(CHILD, [dir], { cwd: dir, env: cleanEnv() });
     const lines = await waitForLine(child, /^at-barrier$/);
     const pending = lines.find((l) => l.startsWith('pending '))?.split(' ');
     expect(pending).toHaveLength(3);
     const [, approvalId, pendingJob] = pending as [string, string, string];
+
+    // A second bot on the same data directory stops at once, touching nothing (issue 10 §4).
+    const second = await runToEnd(
+      spawnTs(MAIN, [], { cwd: dir, env: cleanEnv({ LABOPS_DATA_DIR: dir }) }),
+      '/lab jobs\nquit\n',
+    );
+    expect(second.code).toBe(2);
+    expect(second.stderr).toContain(
+      `labops is already running with this data directory (pid ${child.pid}): ${dir}.`,
+    );
+    expect(second.stderr).toMatch(/^Hint: .*Stop the other one/m);
+    expect(second.stderr).not.toMatch(/\n\s+at /);
+    expect(second.stdout).toBe('');
+    // Reading beside it still works, and read nothing but the truth: the job is still running.
+    const audit = await runToEnd(
+      spawnTs(MAIN, ['--export-audit'], { cwd: dir, env: cleanEnv({ LABOPS_DATA_DIR: dir }) }),
+      '',
+    );
+    expect(audit.stderr).toBe('');
+    expect(audit.code).toBe(0);
+    expect(audit.stdout).toContain('"type":"job:started"');
+    expect(audit.stdout).not.toContain('job:interrupted');
+    const seen = openStore({ path: join(dir, 'labops.db'), readOnly: true });
+    try {
+      expect(seen.getJob('job-barr')?.status).toBe('running');
+      expect(seen.listSteps('job-barr').map((s) => s.status)).toEqual(['running', 'pending']);
+      expect(seen.listLocks().map((l) => [l.key, l.jobId])).toContainEqual(['host:hyper1', 'job-barr']);
+    } finally {
+      seen.close();
+    }
+
     const exited = new Promise((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
 
-    // The same database, a new process: the real `npm start` entry point.
+    // The same database, a new process: the real `npm start` entry point. The killed owner's
+    // lock went with it; its pid file, left behind, does not block the start.
     const script = ['as alice', `approve ${approvalId}`, '/lab jobs', 'quit'].join('\n');
     const result = await runToEnd(
       spawnTs(MAIN, [], { cwd: dir, env: cleanEnv({ LABOPS_DATA_DIR: dir }) }),
@@ -53,5 +85,5 @@ describe('a restart after labops was killed in the middle of a job', () => {
     } finally {
       store.close();
     }
-  });
+  }, 60_000);
 });

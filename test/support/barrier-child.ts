@@ -1,14 +1,18 @@
 /**
- * A labops process for the restart test: it opens the database named on the command line, leaves
+ * A labops process for the restart test: it takes the data directory named on the command line as
+ * a bot does (issue 10 §4: the lock before the store), opens its database, leaves
  * an approval pending, then runs a job whose step stops at a barrier and says so on stdout. The
  * test kills it there with SIGKILL — no clean shutdown of any kind.
  */
 import { z } from 'zod';
 import { defineStep } from '../../src/jobs/steps.js';
+import { lockDataDirectory } from '../../src/store/owner.js';
 import { shellCaller, startCore } from './core.js';
 
 const dbDir = process.argv[2];
 if (!dbDir) throw new Error('usage: barrier-child DIR');
+// Held until the process dies: only the kernel releases it.
+lockDataDirectory(dbDir);
 
 const barrier = defineStep({
   kind: 'test.barrier',
