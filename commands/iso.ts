@@ -892,6 +892,12 @@ export const isoSteps = [
           throw new LabopsError(
             'CONFLICT',
             `${params.vm}'s CD drive holds ${file ?? 'nothing'} ${view === 'current' ? 'now' : 'in its saved configuration'}, not ${params.iso}.`,
+            {
+              hint:
+                view === 'current'
+                  ? `The engine took the change but the running VM does not show it: read the engine's events for ${params.vm} (Administration Portal → Events), then run /iso attach ${params.vm} ${params.iso} again.`
+                  : `Someone may have changed the CD meanwhile: check ${params.vm} in the Administration Portal (Edit VM → Boot Options), then run /iso attach ${params.vm} ${params.iso} again.`,
+            },
           );
         }
       }
@@ -903,9 +909,12 @@ export const isoSteps = [
     params: CdParams,
     async run(ctx, params) {
       const vm = await ctx.engine.findVm(params.vm, { signal: ctx.signal });
+      // Read before the start: the engine's failed-run event after it ends the wait at once (§6.5).
+      const sinceEventIndex = await ctx.engine.getLastEventIndex({ signal: ctx.signal });
       await ctx.engine.startVm(vm.id, { bootIso: params.fileId }, { signal: ctx.signal });
       await ctx.engine.waitForVmStatus(vm.id, ['up'], {
         signal: ctx.signal,
+        sinceEventIndex,
         onPoll: (s) => ctx.output(`${params.vm}: ${s}`),
       });
       return { status: 'changed' };

@@ -110,12 +110,24 @@ const HOST_FAILED = new Set(['error', 'install_failed', 'non_responsive', 'non_o
  */
 export const MAINTENANCE_FAILURE_CODES = [17, 65, 140, 166, 1111] as const;
 /**
- * Engine event codes that mean a VM start failed for good (AuditLogType, engine 4.3): 54
- * USER_FAILED_RUN_VM (logged once the engine gives up, after its reruns on other hosts; 151
- * USER_INITIATED_RUN_VM_FAILED is one host's attempt and is not final), 70 a stateless start that
- * failed, 119 VM_DOWN_ERROR, and the storage-error pauses 138/139/145/146.
+ * Engine event codes that mean a VM start failed for good (AuditLogType, ovirt-engine-4.3): 54
+ * USER_FAILED_RUN_VM, logged by RunVmCommandBase.runningFailed once the engine gives up after its
+ * reruns on other hosts; 70 a stateless start that failed; the storage-error pauses 138/139/145/146.
  */
-export const VM_START_FAILURE_CODES = [54, 70, 119, 138, 139, 145, 146] as const;
+export const VM_START_FAILURE_CODES = [54, 70, 138, 139, 145, 146] as const;
+/**
+ * One host's failed attempt, not final (ovirt-engine-4.3): VmAnalyzer.proceedDownVm logs 119
+ * VM_DOWN_ERROR and sets the VM down, then the engine reruns the start on another host and logs 151
+ * USER_INITIATED_RUN_VM_FAILED. They never end a wait; they are listed with a final failure, as 119
+ * carries the exit message that says why.
+ */
+export const VM_START_ATTEMPT_CODES = [119, 151] as const;
+/**
+ * Polls in a row that must see a started VM `down` before the wait calls the start failed without a
+ * final event: during a rerun the VM is down for one monitoring cycle (well under the 3 s poll
+ * interval) before the engine launches it elsewhere, so one `down` poll proves nothing.
+ */
+export const VM_DOWN_POLLS_TO_FAIL = 2;
 /** VM statuses on the way to `up` (§6.3). */
 const VM_STARTING = new Set(['wait_for_launch', 'powering_up', 'reboot_in_progress', 'restoring_state']);
 /** VM statuses a starting VM does not leave by itself (§6.3). */
@@ -456,15 +468,18 @@ export class EngineClient {
 
   /**
    * Waits until the VM is in one of `target`. Waiting for `up` (a start or a run-once) fails early:
-   * on `down` after the VM was seen starting, on not_responding/unknown, on a pause (the engine
-   * pauses a starting VM on a storage error), and — with `sinceEventIndex` — on the engine's
-   * failed-start events for this VM.
+   * on `down` seen on VM_DOWN_POLLS_TO_FAIL polls in a row after the VM was seen starting, on
+   * not_responding/unknown, on a pause (the engine pauses a starting VM on a storage error), and —
+   * with `sinceEventIndex` — on the engine's final failed-start events for this VM. A single `down`
+   * with event 119 is one host's failure the engine reruns elsewhere, not the end.
    */
   async waitForVmStatus(id: string, target: readonly string[], options: WaitCallOptions = {}): Promise<Vm> {
     const wantsUp = target.includes('up');
     let name = id;
     /** The first starting status seen: the start got under way. */
     let left: string | undefined;
+    /** `down` polls in a row since the VM was seen starting. */
+    let downPolls = 0;
     return this.wait(
       {
         description: () => `VM ${name} to reach ${target.join(' or ')}`,
@@ -476,8 +491,9 @@ export class EngineClient {
         isDone: (vm) => target.includes(vm.status),
         failure: (vm) => {
           if (!wantsUp || target.includes(vm.status)) return undefined;
-          if (vm.status === 'down' && left !== undefined) {
-            return `VM ${vm.name} went back to down after ${left}: the start failed`;
+          downPolls = vm.status === 'down' && left !== undefined ? downPolls + 1 : 0;
+          if (downPolls >= VM_DOWN_POLLS_TO_FAIL) {
+            return `VM ${vm.name} went back to down after ${left} and stayed down for ${downPolls} polls: the start failed`;
           }
           if (VM_STARTING.has(vm.status)) left ??= vm.status;
           if (VM_FAILED.has(vm.status)) return `VM ${vm.name} is ${vm.status}`;
@@ -489,13 +505,17 @@ export class EngineClient {
         show: (vm) => vm.status,
         ...(wantsUp && options.sinceEventIndex !== undefined
           ? {
-              failureEvents: async (signal: AbortSignal | undefined) =>
-                (
-                  await this.listFailureEvents(options.sinceEventIndex ?? 0, VM_START_FAILURE_CODES, {
-                    vmId: id,
-                    signal,
-                  })
-                ).map((e) => e.description),
+              failureEvents: async (signal: AbortSignal | undefined) => {
+                const events = await this.listFailureEvents(
+                  options.sinceEventIndex ?? 0,
+                  [...VM_START_FAILURE_CODES, ...VM_START_ATTEMPT_CODES],
+                  { vmId: id, signal },
+                );
+                const final = events.some((e) =>
+                  (VM_START_FAILURE_CODES as readonly number[]).includes(e.code),
+                );
+                return final ? events.map((e) => e.description) : [];
+              },
             }
           : {}),
       },

@@ -154,15 +154,33 @@ function decodeEntities(text: string): string {
     .replace(/&amp;/g, '&');
 }
 
+/** Failures that look like an unavailable engine but will answer the same way on every try. */
+const PERMANENT = new WeakSet<LabopsError>();
+
+/**
+ * Marks `error` as one a retry or another poll cannot cure: a certificate labops does not trust, a
+ * host name that does not resolve, an answer whose JSON labops cannot read, an engine that does not
+ * say its version. It keeps its code; it is no longer a blip.
+ */
+export function markPermanent(error: LabopsError): LabopsError {
+  PERMANENT.add(error);
+  return error;
+}
+
+export function isPermanentFailure(error: unknown): boolean {
+  return error instanceof LabopsError && PERMANENT.has(error);
+}
+
 /**
  * The engine is down or failing for now, not refusing: a 5xx, or no answer it could read (a dropped
- * connection, a refused connect). The transport retries reads on these.
+ * connection, a refused connect). The transport retries reads on these; not on a permanent failure.
  */
 export function isEngineUnavailable(error: unknown): error is LabopsError {
   return (
     error instanceof LabopsError &&
     error.code === 'ENGINE_UNAVAILABLE' &&
-    (error.status === undefined || error.status >= 500)
+    (error.status === undefined || error.status >= 500) &&
+    !PERMANENT.has(error)
   );
 }
 

@@ -229,7 +229,9 @@ export async function uploadImage(
     await client.finalizeImageTransfer(transfer.id, { signal: spec.signal });
     const outcome = await client.waitForTransferOutcome(transfer.id, disk.id, waitOptions);
     if (outcome.status === 'failed') {
-      throw new LabopsError('ENGINE_REJECTED', `The upload of ${spec.name} failed: ${outcome.reason}.`);
+      throw new LabopsError('ENGINE_REJECTED', `The upload of ${spec.name} failed: ${outcome.reason}.`, {
+        hint: `The engine's events (Administration Portal → Events) say why; check that the storage domain is active and has room for the image, then run /iso upload again.`,
+      });
     }
     spec.onPhase?.('verifying');
     const done = outcome.disk;
@@ -240,6 +242,7 @@ export async function uploadImage(
       throw new LabopsError(
         'ENGINE_REJECTED',
         `The uploaded disk ${spec.name} is ${done.status} with ${done.provisionedBytes} bytes; ${sent.sentBytes} were sent.`,
+        { hint: "Run /iso upload again; if it fails the same way, read the engine's events for the disk." },
       );
     }
     const complete = renderDiskMark({

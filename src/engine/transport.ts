@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { LabopsError } from '../errors.js';
 import { createSilentLogger, type Logger } from '../log.js';
 import { cancelledBy, realSleep, type Sleep } from '../time.js';
-import { isEngineUnavailable, isRetryableConflict, parseEngineFailure } from './faults.js';
+import { isEngineUnavailable, isRetryableConflict, markPermanent, parseEngineFailure } from './faults.js';
 import { ActionResultSchema, ApiRootSchema, SsoTokenSchema } from './schemas.js';
 import {
   type ApiLevel,
@@ -325,13 +325,16 @@ export class EngineTransport {
       const problems = parsed.error.issues
         .slice(0, 5)
         .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-      throw new LabopsError(
-        'ENGINE_UNAVAILABLE',
-        `The engine answered ${spec.method} ${spec.path} with JSON labops cannot read.`,
-        {
-          details: problems,
-          hint: 'The engine version may not be supported (labops speaks API v4), or a proxy rewrote the answer.',
-        },
+      // The same request gets the same answer: not a blip to retry or poll through.
+      throw markPermanent(
+        new LabopsError(
+          'ENGINE_UNAVAILABLE',
+          `The engine answered ${spec.method} ${spec.path} with JSON labops cannot read.`,
+          {
+            details: problems,
+            hint: 'The engine version may not be supported (labops speaks API v4), or a proxy rewrote the answer.',
+          },
+        ),
       );
     }
     return parsed.data as Parsed<S>;
@@ -395,9 +398,11 @@ export class EngineTransport {
     });
     const version = parseEngineVersion(root?.product_info?.version);
     if (!version) {
-      throw new LabopsError('ENGINE_UNAVAILABLE', 'The engine did not say which version it runs.', {
-        hint: 'GET /ovirt-engine/api answered without product_info.version; check that engine.url points at an oVirt engine.',
-      });
+      throw markPermanent(
+        new LabopsError('ENGINE_UNAVAILABLE', 'The engine did not say which version it runs.', {
+          hint: 'GET /ovirt-engine/api answered without product_info.version; check that engine.url points at an oVirt engine.',
+        }),
+      );
     }
     const level = resolveApiLevel(version);
     if (level.warning && this.warnedVersion !== level.warning) {
@@ -593,13 +598,16 @@ export function translateNetworkError(
   const code = (error as { code?: string }).code;
   const message = (error as Error).message ?? String(error);
   if (/certificate|self.signed|CERT_|unable to verify/i.test(`${code} ${message}`)) {
-    return new LabopsError(
-      'ENGINE_UNAVAILABLE',
-      `The engine at ${origin} presented a certificate labops does not trust.`,
-      {
-        cause: error,
-        hint: 'Point engine.ca_file at the engine CA (pki-resource?resource=ca-certificate&format=X509-PEM-CA); if the engine was reinstalled its CA changed.',
-      },
+    // Permanent: every retry meets the same certificate.
+    return markPermanent(
+      new LabopsError(
+        'ENGINE_UNAVAILABLE',
+        `The engine at ${origin} presented a certificate labops does not trust.`,
+        {
+          cause: error,
+          hint: 'Point engine.ca_file at the engine CA (pki-resource?resource=ca-certificate&format=X509-PEM-CA); if the engine was reinstalled its CA changed.',
+        },
+      ),
     );
   }
   if (error instanceof undiciErrors.SocketError || code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') {
@@ -612,7 +620,20 @@ export function translateNetworkError(
       },
     );
   }
-  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || code === 'ETIMEDOUT') {
+  if (code === 'ENOTFOUND') {
+    // The name does not resolve (a DNS answer, not a DNS outage: that is EAI_AGAIN): permanent.
+    return markPermanent(
+      new LabopsError(
+        'ENGINE_UNAVAILABLE',
+        `Cannot reach the engine at ${origin}: its name does not resolve (ENOTFOUND).`,
+        {
+          cause: error,
+          hint: 'Check the host name in engine.url (lab.yml), and that this machine resolves it (DNS or /etc/hosts).',
+        },
+      ),
+    );
+  }
+  if (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ETIMEDOUT') {
     return new LabopsError('ENGINE_UNAVAILABLE', `Cannot reach the engine at ${origin} (${code}).`, {
       cause: error,
       hint: 'Check engine.url in lab.yml and that the engine machine is up.',

@@ -32,7 +32,8 @@ export interface WaitSpec<T> {
   failure?: (value: T) => string | undefined;
   /**
    * The failure events the engine emitted since the wait began (§6.5), as their descriptions,
-   * oldest first; any one fails the wait, and the message lists them all.
+   * oldest first; any one fails the wait, and the message lists them all (read again one poll
+   * interval after the first, as the engine may still be logging them).
    */
   failureEvents?: (signal: AbortSignal | undefined) => Promise<string | readonly string[] | undefined>;
   /** How the last seen value reads in a timeout message. */
@@ -52,9 +53,10 @@ export interface WaitRuntime {
 const MAX_EVENTS_SHOWN = 8;
 
 /**
- * Polls until `isDone`. Only a failed state, a failure event, a refusal (4xx), the deadline or a
- * cancel end it: a blip of the engine (5xx, an HTML error page, a request timeout, a dropped
- * connection) is polled through until the wait's own deadline (issue 9 §4).
+ * Polls until `isDone`. Only a failed state, a failure event, a refusal (4xx), a permanent failure
+ * (faults.ts `markPermanent`: an untrusted certificate, an unresolvable name, JSON labops cannot
+ * read), the deadline or a cancel end it: a blip of the engine (5xx, an HTML error page, a request
+ * timeout, a dropped connection) is polled through until the wait's own deadline (issue 9 §4).
  */
 export async function waitFor<T>(spec: WaitSpec<T>, runtime: WaitRuntime): Promise<T> {
   const sleep = runtime.sleep ?? realSleep;
@@ -77,6 +79,21 @@ export async function waitFor<T>(spec: WaitSpec<T>, runtime: WaitRuntime): Promi
     if (!isTransientFailure(error)) throw error;
     lastBlip = describeBlip(error);
     runtime.onPoll?.(`engine unreachable (${lastBlip}); still waiting`);
+  };
+  /**
+   * The engine logs a failure's events over more than one moment: a failed maintenance logs each
+   * VM's 166 first and the host's 17 after them (issue 9 §5). One poll interval later the events are
+   * read again, so the message lists them all; a failed re-read keeps the first list.
+   */
+  const readEventsOnceMore = async (first: readonly string[]): Promise<readonly string[]> => {
+    await sleep(interval, signal);
+    try {
+      const again = toList(await spec.failureEvents?.(signal));
+      return again.length >= first.length ? again : first;
+    } catch {
+      if (signal?.aborted) throw cancelledBy(signal);
+      return first;
+    }
   };
   for (;;) {
     let read: { value: T } | undefined;
@@ -103,10 +120,11 @@ export async function waitFor<T>(spec: WaitSpec<T>, runtime: WaitRuntime): Promi
       absorb(error);
     }
     if (events.length > 0) {
+      const all = await readEventsOnceMore(events);
       throw new LabopsError(
         'ENGINE_REJECTED',
-        `Stopped waiting for ${describe()}: the engine reported ${formatEngineEvents(events)}`,
-        { hint: `Last seen: ${lastSeen()}.`, details: events },
+        `Stopped waiting for ${describe()}: the engine reported ${formatEngineEvents(all)}`,
+        { hint: `Last seen: ${lastSeen()}.`, details: all },
       );
     }
     const elapsed = now() - started;

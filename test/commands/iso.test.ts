@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isoSteps } from '../../commands/iso.js';
 import { createHttpDownloads } from '../../src/downloads.js';
 import { parseDiskMark, renderDiskMark } from '../../src/engine/disk-mark.js';
+import type { LabopsError } from '../../src/errors.js';
 import type { StepContext } from '../../src/jobs/steps.js';
 import { labInfoFromSimulator } from '../../src/lab-info.js';
 import type { DispatchResult } from '../../src/labops.js';
@@ -335,6 +336,84 @@ describe('/iso attach', () => {
     const job = await confirm(await run('attach app1 alma9.iso --run-once'));
     expect(job?.status, job?.error).toBe('succeeded');
     expect(core.store.listSteps(job!.id)[0]?.endState).toBe('app1 is up, booted from alma9.iso');
+  });
+
+  it('a run-once start that fails ends its wait early, watching the engine events since the start', async () => {
+    // Slow enough that powering_up is seen before the VM is up (the lab's 3 s start × 0.2).
+    await start({ timeScale: 0.2 });
+    const { client, sim } = core.lab;
+    const isoDomain = await client.findStorageDomain('nfs-iso');
+    sim.machines.get('storage')!.files.set(`/export/iso/${isoDomain.id}/images/${ISO_DIR}/boot.iso`, {
+      kind: 'file',
+      uid: 36,
+      gid: 36,
+      mode: 0o640,
+      size: MiB,
+    });
+    expect((await client.listIsoDomainFiles(isoDomain.id, true)).map((f) => f.name)).toContain('boot.iso');
+    const app1 = await client.findVm('app1');
+    await client.stopVm(app1.id);
+    await client.waitForVmStatus(app1.id, ['down']);
+    const step = isoSteps.find((s) => s.kind === 'vm.run-once-cd')!;
+    // Someone else stops app1 while it powers up: the run-once failed.
+    const other = core.lab.connect();
+    let stopped: Promise<void> | undefined;
+    const lines: string[] = [];
+    const ctx: StepContext = {
+      ...stepContext('job-run-once'),
+      output: (line) => {
+        lines.push(line);
+        if (line === 'app1: powering_up') stopped ??= other.stopVm(app1.id);
+      },
+    };
+    const since = await client.getLastEventIndex();
+    const mark = sim.requests.length;
+    const failure = step.run(ctx, step.params.parse({ vm: 'app1', fileId: 'boot.iso', iso: 'boot.iso' }));
+    await expect(failure).rejects.toThrow('VM app1 went back to down after powering_up');
+    await stopped;
+    // Ended at the second down poll, long before the wait's deadline (3 min × 0.2: 60 polls).
+    expect(lines.slice(-2)).toEqual(['app1: down', 'app1: down']);
+    expect(lines.length).toBeLessThan(10);
+
+    const after = sim.requests.slice(mark);
+    const indexRead = after.findIndex(
+      (r) => r.method === 'GET' && r.url === '/ovirt-engine/api/events?max=1',
+    );
+    const startSent = after.findIndex(
+      (r) => r.method === 'POST' && r.url === `/ovirt-engine/api/vms/${app1.id}/start`,
+    );
+    expect(indexRead).toBeGreaterThanOrEqual(0);
+    expect(indexRead).toBeLessThan(startSent);
+    // Every poll of the wait but the last (which failed on its state) read the engine's events after
+    // the index read before the start.
+    const eventReads = after.slice(startSent).filter((r) => r.url.startsWith('/ovirt-engine/api/events?'));
+    expect(eventReads.length).toBe(lines.length - 1);
+    expect(new Set(eventReads.map((r) => r.url))).toEqual(
+      new Set([`/ovirt-engine/api/events?from=${since}`]),
+    );
+  });
+
+  it('the CD check says what to do when the drive does not hold the ISO', async () => {
+    await start();
+    const step = isoSteps.find((s) => s.kind === 'vm.change-cd')!;
+    const web1 = await core.lab.client.findVm('web1');
+    expect(await core.lab.client.getCdromFile(web1.id, { current: true })).toBeUndefined();
+    const params = { vm: 'web1', fileId: 'alma9.iso', iso: 'alma9.iso' };
+    const now = await step.verify!(
+      stepContext('job-check'),
+      step.params.parse({ ...params, views: ['current'] }),
+    ).catch((e: unknown) => e);
+    expect(now).toMatchObject({
+      code: 'CONFLICT',
+      message: "web1's CD drive holds nothing now, not alma9.iso.",
+      hint: "The engine took the change but the running VM does not show it: read the engine's events for web1 (Administration Portal → Events), then run /iso attach web1 alma9.iso again.",
+    });
+    const saved = await step.verify!(
+      stepContext('job-check'),
+      step.params.parse({ ...params, views: ['saved'] }),
+    ).catch((e: unknown) => e);
+    expect((saved as LabopsError).hint).toContain('Edit VM → Boot Options');
+    expect((saved as LabopsError).hint).toContain('/iso attach web1 alma9.iso');
   });
 
   it('changes what a running VM has in its CD drive now, checked in that view; a second attach is ok', async () => {

@@ -106,14 +106,24 @@ describe('closing the engine client waits for the requests in flight (issue 9 §
 
   it('closes at once when nothing is in flight, and twice is the same close', async () => {
     const { sim } = lab;
-    const client = lab.connect({ timeoutMs: 10_000 });
+    // The injected sleep records any pause and never ends: a close that waited out the grace
+    // period (one request deadline) would show it here, and would not settle.
+    const pauses: number[] = [];
+    const sleep: Sleep = (ms) => {
+      pauses.push(ms);
+      return new Promise<void>(() => {});
+    };
+    const client = lab.connect({ timeoutMs: 10_000, sleep });
     await client.listHosts();
     const mark = sim.requests.length;
-    const started = Date.now();
     const first = client.close();
     const second = client.close();
-    await Promise.all([first, second]);
-    expect(Date.now() - started).toBeLessThan(2000);
-    expect(sim.requests.slice(mark).filter(isLogout)).toHaveLength(1);
+    expect(second).toBe(first);
+    await first;
+    expect(pauses).toEqual([]);
+    const after = sim.requests.slice(mark);
+    expect(after.filter(isLogout)).toHaveLength(1);
+    expect(after.filter(isApi)).toEqual([]);
+    await expect(client.listHosts()).rejects.toThrow('The engine client was used after it was closed.');
   });
 });

@@ -1,9 +1,16 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { EngineClient } from '../../src/engine/engine-client.js';
-import type { EngineTransport, RequestSpec } from '../../src/engine/transport.js';
+import { EngineClient, VM_DOWN_POLLS_TO_FAIL } from '../../src/engine/engine-client.js';
+import { isTransientFailure } from '../../src/engine/faults.js';
+import { EngineTransport, type RequestSpec, translateNetworkError } from '../../src/engine/transport.js';
 import { formatEngineEvents, type WaitTiming, waitFor } from '../../src/engine/wait.js';
 import { LabopsError } from '../../src/errors.js';
+import { createCertificates, type SimCertificates } from '../../src/sim/ca.js';
 import { cancelledBy, type Sleep } from '../../src/time.js';
 import { type SimLab, startSimLab } from '../support/engine.js';
 
@@ -173,10 +180,65 @@ describe('waitFor polls through blips of the engine (issue 9 §4)', () => {
       ),
     );
     expect(error.code).toBe('ENGINE_REJECTED');
-    expect(eventReads).toBe(2);
+    // The blip, the read that found them, and the one re-read before the wait gives up.
+    expect(eventReads).toBe(3);
     expect(error.message).toBe(
       'Stopped waiting for host hyper1 to reach maintenance: the engine reported "No available host was found to migrate VM web1 to."; "Failed to switch Host hyper1 to Maintenance mode."',
     );
+  });
+
+  it('reads the failure events once more, one poll interval later, so events logged after the first are listed', async () => {
+    const { time, sleep, now } = fakeTime();
+    const vmEvents = [
+      'No available host was found to migrate VM web1 to.',
+      'No available host was found to migrate VM db1 to.',
+    ];
+    let eventReads = 0;
+    const error = await caught(() =>
+      waitFor(
+        {
+          description: 'host hyper1 to reach maintenance',
+          read: async () => 'preparing_for_maintenance',
+          isDone: () => false,
+          failureEvents: async () => {
+            eventReads++;
+            // The engine logs each VM's 166 first, and the host's 17 after them.
+            return eventReads === 1
+              ? vmEvents
+              : [...vmEvents, 'Failed to switch Host hyper1 to Maintenance mode.'];
+          },
+        },
+        { timing: TIMING, sleep, now },
+      ),
+    );
+    expect(eventReads).toBe(2);
+    expect(time.slept).toEqual([3000]);
+    expect(error.details).toEqual([...vmEvents, 'Failed to switch Host hyper1 to Maintenance mode.']);
+    expect(error.message).toContain(
+      '"No available host was found to migrate VM db1 to."; "Failed to switch Host hyper1 to Maintenance mode."',
+    );
+  });
+
+  it('keeps the first list when the re-read of the events fails', async () => {
+    const { sleep, now } = fakeTime();
+    let eventReads = 0;
+    const error = await caught(() =>
+      waitFor(
+        {
+          description: 'x',
+          read: async () => 'preparing_for_maintenance',
+          isDone: () => false,
+          failureEvents: async () => {
+            eventReads++;
+            if (eventReads === 2) throw unavailable(503);
+            return ['Failed to switch Host hyper1 to Maintenance mode.'];
+          },
+        },
+        { timing: TIMING, sleep, now },
+      ),
+    );
+    expect(error.code).toBe('ENGINE_REJECTED');
+    expect(error.details).toEqual(['Failed to switch Host hyper1 to Maintenance mode.']);
   });
 
   it('lists events deduplicated, in order, and bounded', () => {
@@ -313,14 +375,62 @@ describe('VM waits fail early when a start fails (issue 9 §4)', () => {
     vm: { id: vmId },
   });
 
-  it('fails when the VM goes back to down after starting', async () => {
-    const { client, time } = scriptedEngine(['wait_for_launch', 'powering_up', 'down']);
+  it(`fails when the VM goes back to down after starting and stays down for ${VM_DOWN_POLLS_TO_FAIL} polls`, async () => {
+    expect(VM_DOWN_POLLS_TO_FAIL).toBe(2);
+    const { client, time, reads } = scriptedEngine(['wait_for_launch', 'powering_up', 'down']);
     const error = await caught(() => client.waitForVmStatus('vm-1', ['up']));
     expect(error.code).toBe('ENGINE_REJECTED');
     expect(error.message).toBe(
-      'Stopped waiting for VM app1 to reach up: VM app1 went back to down after wait_for_launch: the start failed',
+      'Stopped waiting for VM app1 to reach up: VM app1 went back to down after wait_for_launch and stayed down for 2 polls: the start failed',
     );
-    expect(time.slept).toEqual([3000, 3000]);
+    expect(reads()).toBe(4);
+    expect(time.slept).toEqual([3000, 3000, 3000]);
+  });
+
+  it('keeps waiting while the engine reruns the start on another host (119 and one down poll are not final)', async () => {
+    // ovirt-engine-4.3 VmAnalyzer.proceedDownVm: 119 VM_DOWN_ERROR and the VM set down, then the
+    // rerun elsewhere (151 for the failed host) — the VM is starting again at the next poll.
+    const { client, reads } = scriptedEngine(
+      ['wait_for_launch', 'down', 'wait_for_launch', 'powering_up', 'up'],
+      () => [
+        event(101, 119, 'VM app1 is down with error. Exit message: qemu failed on hyper1.'),
+        event(102, 151, 'Failed to run VM app1 on Host hyper1.'),
+      ],
+    );
+    const vm = await client.waitForVmStatus('vm-1', ['up'], { sinceEventIndex: 100 });
+    expect(vm.status).toBe('up');
+    expect(reads()).toBe(5);
+  });
+
+  it('a down between two starting polls resets the count', async () => {
+    const { client } = scriptedEngine([
+      'wait_for_launch',
+      'down',
+      'wait_for_launch',
+      'down',
+      'powering_up',
+      'up',
+    ]);
+    expect((await client.waitForVmStatus('vm-1', ['up'])).status).toBe('up');
+  });
+
+  it('ends on the first down poll once the final failure (54) is logged, listing the 119 that says why', async () => {
+    let eventReads = 0;
+    const { client, reads } = scriptedEngine(['wait_for_launch', 'down'], () =>
+      ++eventReads === 1
+        ? []
+        : [
+            event(101, 119, 'VM app1 is down with error. Exit message: qemu failed on hyper1.'),
+            event(102, 54, 'Failed to run VM app1 (User: admin@internal-authz).'),
+          ],
+    );
+    const error = await caught(() => client.waitForVmStatus('vm-1', ['up'], { sinceEventIndex: 100 }));
+    expect(error.code).toBe('ENGINE_REJECTED');
+    expect(error.message).toBe(
+      'Stopped waiting for VM app1 to reach up: the engine reported "VM app1 is down with error. Exit message: qemu failed on hyper1."; "Failed to run VM app1 (User: admin@internal-authz)."',
+    );
+    // wait_for_launch, then the one down poll: not the second one the rule without an event needs.
+    expect(reads()).toBe(2);
   });
 
   it.each(['not_responding', 'unknown', 'paused'])('fails when the starting VM is %s', async (status) => {
@@ -395,19 +505,221 @@ describe('a run-once start stopped while it powers up, over the simulator', () =
     // Someone else stops it while it powers up: the start failed, as far as the wait is concerned.
     const other = lab.connect();
     let stopped: Promise<void> | undefined;
-    const started = Date.now();
+    const polls: string[] = [];
     await client.startVm(app1.id, { bootIso: 'boot.iso' });
     const error = await caught(() =>
       client.waitForVmStatus(app1.id, ['up'], {
         timing: { ...lab.timing, deadlineMs: 60_000 },
         onPoll: (seen) => {
+          polls.push(seen);
           if (seen === 'powering_up') stopped ??= other.stopVm(app1.id);
         },
       }),
     );
     await stopped;
     expect(error.code).toBe('ENGINE_REJECTED');
-    expect(error.message).toContain('VM app1 went back to down after powering_up');
-    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(error.message).toContain(
+      'VM app1 went back to down after powering_up and stayed down for 2 polls',
+    );
+    // It ended at the second down poll: the 60 s deadline allows 100 polls of 600 ms.
+    expect(polls.slice(-2)).toEqual(['down', 'down']);
+    expect(polls.filter((p) => p === 'down')).toHaveLength(2);
+    expect(polls.length).toBeLessThan(10);
+  });
+});
+
+describe('a failed maintenance lists all its events, over the simulator (issue 9 §5)', () => {
+  let lab: SimLab;
+  beforeAll(async () => {
+    lab = await startSimLab();
+  });
+  afterAll(async () => {
+    await lab?.close();
+  });
+
+  it("names each pinned VM's events (65, 166) and the host's 17", async () => {
+    const { client, sim } = lab;
+    const hyper1 = await client.findHost('hyper1');
+    const onHyper1 = (await client.listVms({ hostName: 'hyper1' })).map((v) => v.name).sort();
+    expect(onHyper1).toEqual(['db1', 'web1']);
+    for (const vm of onHyper1) sim.knobs.pinVm(vm);
+    const since = await client.getLastEventIndex();
+    await client.deactivateHost(hyper1.id);
+    const error = await caught(() =>
+      client.waitForHostStatus(hyper1.id, ['maintenance'], { sinceEventIndex: since }),
+    );
+    expect(error.code).toBe('ENGINE_REJECTED');
+    // Each VM's events in the engine's order of VMs, the host's 17 after them all.
+    expect(error.details.slice(0, -1).sort()).toEqual([
+      'Migration failed (VM: db1, Source: hyper1).',
+      'Migration failed (VM: web1, Source: hyper1).',
+      'No available host was found to migrate VM db1 to.',
+      'No available host was found to migrate VM web1 to.',
+    ]);
+    expect(error.details.at(-1)).toBe('Failed to switch Host hyper1 to Maintenance mode.');
+    expect(error.message).toContain('"No available host was found to migrate VM web1 to."');
+    expect(error.message).toContain('"Failed to switch Host hyper1 to Maintenance mode."');
+  });
+});
+
+describe('permanent failures end a wait at once: they are not blips (issue 9 §4)', () => {
+  /**
+   * An engine over HTTPS on loopback: SSO gives a token, the API root says no version, and
+   * GET /hosts/h1 answers JSON that is not a host. Every request is recorded.
+   */
+  async function startOddEngine(certs: SimCertificates) {
+    const requests: string[] = [];
+    const server = createHttpsServer({ key: certs.keyPem, cert: certs.certPem }, (req, res) => {
+      const path = (req.url ?? '/').split('?')[0] ?? '/';
+      requests.push(`${req.method} ${path}`);
+      req.resume();
+      const json = (body: object) =>
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      if (path === '/ovirt-engine/sso/oauth/token') json({ access_token: 'token-1' });
+      else if (path === '/ovirt-engine/api') json({ product_info: { name: 'oVirt Engine' } });
+      else if (path === '/ovirt-engine/api/hosts/h1') json({ id: 5, state: 'up' });
+      else res.writeHead(404, { 'content-type': 'application/json' }).end('{}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    return {
+      url: `https://127.0.0.1:${port}`,
+      requests,
+      close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    };
+  }
+
+  let dir: string;
+  let certs: SimCertificates;
+  let otherCa: string;
+  let engine: Awaited<ReturnType<typeof startOddEngine>>;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'labops-odd-engine-'));
+    await mkdir(join(dir, 'a'));
+    await mkdir(join(dir, 'b'));
+    certs = await createCertificates(join(dir, 'a'));
+    otherCa = (await createCertificates(join(dir, 'b'))).caPem;
+    engine = await startOddEngine(certs);
+  });
+  afterAll(async () => {
+    await engine?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** A client of the odd engine whose every pause (retry or poll) is recorded and takes no time. */
+  function connect(ca: string) {
+    const { time, sleep, now } = fakeTime();
+    const client = EngineClient.create({
+      url: engine.url,
+      user: 'admin@internal',
+      password: 'secret',
+      ca,
+      timeoutMs: 5000,
+      sleep,
+      now,
+      waits: { short: TIMING, long: TIMING },
+    });
+    return { client, time };
+  }
+
+  it('a certificate labops does not trust: no retry, no poll', async () => {
+    const { client, time } = connect(otherCa);
+    try {
+      const mark = engine.requests.length;
+      const error = await caught(() => client.waitForHostStatus('h1', ['up']));
+      expect(error.message).toMatch(/presented a certificate labops does not trust/);
+      expect(error.hint).toMatch(/engine\.ca_file/);
+      expect(isTransientFailure(error)).toBe(false);
+      expect(time.slept).toEqual([]);
+      // The handshake failed: nothing reached the engine's handlers.
+      expect(engine.requests.slice(mark)).toEqual([]);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('an answer whose JSON labops cannot read (a schema mismatch): one read, no poll', async () => {
+    const { client, time } = connect(certs.caPem);
+    try {
+      const mark = engine.requests.length;
+      const error = await caught(() => client.waitForHostStatus('h1', ['up']));
+      expect(error.message).toBe('The engine answered GET /hosts/h1 with JSON labops cannot read.');
+      expect(error.code).toBe('ENGINE_UNAVAILABLE');
+      expect(isTransientFailure(error)).toBe(false);
+      expect(time.slept).toEqual([]);
+      expect(engine.requests.slice(mark).filter((r) => r === 'GET /ovirt-engine/api/hosts/h1')).toHaveLength(
+        1,
+      );
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('an engine that does not say which version it runs: one read of the API root, no poll', async () => {
+    const { time, sleep, now } = fakeTime();
+    const transport = new EngineTransport({
+      url: engine.url,
+      user: 'admin@internal',
+      password: 'secret',
+      ca: certs.caPem,
+      timeoutMs: 5000,
+      sleep,
+    });
+    try {
+      const mark = engine.requests.length;
+      const error = await caught(() =>
+        waitFor(
+          {
+            description: 'the engine version',
+            read: (signal) => transport.getApiLevel(signal),
+            isDone: () => true,
+          },
+          { timing: TIMING, sleep, now },
+        ),
+      );
+      expect(error.message).toBe('The engine did not say which version it runs.');
+      expect(isTransientFailure(error)).toBe(false);
+      expect(time.slept).toEqual([]);
+      expect(engine.requests.slice(mark).filter((r) => r === 'GET /ovirt-engine/api')).toHaveLength(1);
+    } finally {
+      await transport.close();
+    }
+  });
+
+  it('a host name that does not resolve (ENOTFOUND) ends the wait; a refused connection is still a blip', async () => {
+    const dns = Object.assign(new Error('getaddrinfo ENOTFOUND engine.lab'), { code: 'ENOTFOUND' });
+    const notFound = translateNetworkError(dns, 'GET', '/hosts/h1', 'https://engine.lab');
+    expect(notFound.message).toBe(
+      'Cannot reach the engine at https://engine.lab: its name does not resolve (ENOTFOUND).',
+    );
+    expect(notFound.hint).toMatch(/engine\.url/);
+    expect(isTransientFailure(notFound)).toBe(false);
+    const { sleep, now, time } = fakeTime();
+    const first = scripted<string>([notFound, 'up']);
+    expect(
+      await caught(() =>
+        waitFor(
+          { description: 'x', read: first.read, isDone: (s) => s === 'up' },
+          { timing: TIMING, sleep, now },
+        ),
+      ),
+    ).toBe(notFound);
+    expect(first.calls()).toBe(1);
+    expect(time.slept).toEqual([]);
+
+    const refused = translateNetworkError(
+      Object.assign(new Error('connect ECONNREFUSED 10.0.0.5:443'), { code: 'ECONNREFUSED' }),
+      'GET',
+      '/hosts/h1',
+      'https://engine.lab',
+    );
+    expect(isTransientFailure(refused)).toBe(true);
+    const second = scripted<string>([refused, 'up']);
+    await expect(
+      waitFor(
+        { description: 'x', read: second.read, isDone: (s) => s === 'up' },
+        { timing: TIMING, sleep, now },
+      ),
+    ).resolves.toBe('up');
   });
 });
