@@ -266,6 +266,9 @@ export class Labops {
    * to be recorded (issue 10 §5). Reads still answer meanwhile.
    */
   private findStoreFailure(): LabopsError | undefined {
+    // The jobs' waiting records are tried first: once space is freed, the request need not wait
+    // for their next retry.
+    this.executor.retryRecords();
     const failure = this.executor.unrecorded() ?? this.options.store.checkWritable();
     if (!failure) return undefined;
     return new LabopsError(

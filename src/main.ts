@@ -89,7 +89,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const dataDir = config.dataDir ?? mkdtempSync(join(tmpdir(), 'labops-'));
   let opened: { store: Store; close(): void };
   try {
-    opened = openStateStore(dataDir, argv.includes('--export-audit'));
+    opened = openStateStore(dataDir, argv);
   } catch (error) {
     // A store that cannot be opened is a start-up refusal (exit 2, message, hint), never a trace.
     if (!config.dataDir) rmSync(dataDir, { recursive: true, force: true });
@@ -161,12 +161,17 @@ async function main(argv: readonly string[]): Promise<number> {
 
 /**
  * A bot owns its data directory: locked first, so a second bot stops there and no recovery runs
- * on a store another live labops owns (issue 10 §4). An audit export only reads, beside a bot.
+ * on a store another live labops owns (issue 10 §4). An audit export only reads, beside a bot;
+ * fetching the engine's CA needs no state at all.
  */
-function openStateStore(dataDir: string, readOnly: boolean): { store: Store; close(): void } {
-  if (!readOnly) return openOwnedStore({ dir: dataDir });
-  const store = openStore({ path: join(dataDir, STORE_FILE), readOnly: true });
-  return { store, close: () => store.close() };
+function openStateStore(dataDir: string, argv: readonly string[]): { store: Store; close(): void } {
+  if (argv.includes('--export-audit') || argv.includes('--fetch-engine-ca')) {
+    const store = argv.includes('--export-audit')
+      ? openStore({ path: join(dataDir, STORE_FILE), readOnly: true })
+      : openStore({ path: ':memory:' });
+    return { store, close: () => store.close() };
+  }
+  return openOwnedStore({ dir: dataDir });
 }
 
 async function openLab(config: LoadedConfig, store: Store, logger: Logger): Promise<Lab> {

@@ -141,6 +141,11 @@ export class JobExecutor {
     return undefined;
   }
 
+  /** Tries every job's waiting records now: the store may take writes again before the next retry. */
+  retryRecords(): void {
+    for (const recorder of this.recorders.values()) recorder.retryNow();
+  }
+
   /** Whether some of the job's records (its end, at last) wait for the store to take writes. */
   isRecording(jobId: string): boolean {
     return this.recorders.get(jobId)?.failure !== undefined;

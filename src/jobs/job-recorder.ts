@@ -24,6 +24,8 @@ const DEFAULT_MAX_DELAY_MS = 30_000;
 export class JobRecorder {
   private readonly pending: { what: string; write: () => void }[] = [];
   private lastFailure: LabopsError | undefined;
+  /** Ends the retry loop's current wait early. */
+  private wakeUp: (() => void) | undefined;
 
   constructor(
     private readonly jobId: string,
@@ -67,6 +69,23 @@ export class JobRecorder {
   }
 
   /**
+   * One attempt now, outside the retry loop's schedule (a new request found the store unwritable):
+   * when every write is recorded, the loop is woken to finish the job at once. Answers whether
+   * nothing waits any more; a failure other than the store's is left to the loop.
+   */
+  retryNow(): boolean {
+    if (this.pending.length === 0) return true;
+    let done = false;
+    try {
+      done = this.flush();
+    } catch {
+      return false;
+    }
+    if (done) this.wakeUp?.();
+    return done;
+  }
+
+  /**
    * Keeps trying until every write is recorded, waiting longer after each failure up to the
    * bounded maximum. Once `stop` aborts, one last attempt is made and a failure then throws:
    * the job stays recorded as running, and the next start marks it interrupted.
@@ -85,7 +104,13 @@ export class JobRecorder {
           'the job could not be recorded; retrying until the store can be written',
         );
       }
-      await wait(delay, stop);
+      await Promise.race([
+        wait(delay, stop),
+        new Promise<void>((resolve) => {
+          this.wakeUp = resolve;
+        }),
+      ]);
+      this.wakeUp = undefined;
       delay = Math.min(delay * 2, maxDelay);
     }
     if (attempts > 0) this.logger.info({ jobId: this.jobId, attempts }, 'the job is recorded again');

@@ -186,10 +186,13 @@ describe('a store that fills up while a job runs', () => {
     // Its runner still holds it: /lab jobs does not take it for stranded.
     expect(jobs).toMatch(/job-full {2}\/lab test — running/);
 
-    // Space is freed: the next attempt records everything, in order, and releases the locks.
+    // Space is freed. The next request tries the waiting records at once, without waiting for
+    // the next retry: everything is recorded, in order, the locks released, the request taken.
     setStoreSizeLimit(store, undefined);
-    retry.open();
+    const click = await labops.click(card.approval.id, shellCaller('alice'), 'approve');
+    expect(click.outcome, click.message).toBe('approved');
     const job = await run;
+    expect(waits).toHaveLength(4);
     expect(job.status).toBe('failed');
     expect(job.error).toContain('labops stopped the job because it could not record its progress');
     expect(job.error).toContain('the disk is full');
@@ -207,9 +210,7 @@ describe('a store that fills up while a job runs', () => {
         .reverse(),
     ).toEqual(['job:started', 'step:finished', 'job:failed']);
 
-    // New work is taken again: the waiting card is approved and its job runs.
-    const click = await labops.click(card.approval.id, shellCaller('alice'), 'approve');
-    expect(click.outcome, click.message).toBe('approved');
+    // The approved card's job runs as usual.
     expect((await labops.executor.whenFinished(card.job.id))?.status).toBe('succeeded');
   });
 
