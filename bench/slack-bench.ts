@@ -117,7 +117,8 @@ export async function runSlackBench(options: { acksOnly?: boolean } = {}): Promi
     password: sim.info.password,
     ca: sim.info.caPem,
   });
-  const downloads = createHttpDownloads();
+  // The bench's sources are on loopback (source-process.ts): it opts in (issue 10 §2).
+  const downloads = createHttpDownloads({ allowedNetworks: ['127.0.0.0/8'] });
   const registry = new CommandRegistry([...createRegistry().commands, chatterCommand]);
   const logger = createSilentLogger();
   const policy = {

@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { type CommandContext, defineChange, defineCommand, defineRead, type Plan } from '../src/command.js';
-import { requireIso9660 } from '../src/downloads.js';
+import { requireIso9660, requireSha256, type SourceProbe } from '../src/downloads.js';
 import { classifyDisk, type DiskOrigin, isSameUpload, parseDiskMark } from '../src/engine/disk-mark.js';
 import { createUploadMeter, diskReadyTiming, removeDiskWhenUnlocked } from '../src/engine/image-upload.js';
 import type { Disk, StorageDomain } from '../src/engine/types.js';
 import { LabopsError } from '../src/errors.js';
 import { defineStep, type StepContext } from '../src/jobs/steps.js';
+import { toStepSpecs } from '../src/runbooks/job-steps.js';
 import { planIsoIntoIsoDomain, planIsoRemovalFromIsoDomain } from '../src/runbooks/runbooks.js';
 import { formatBytes, formatDuration, type View } from '../src/view.js';
 import { findDataCenterId } from './lab-state.js';
@@ -181,22 +182,32 @@ const upload = defineChange({
   name: 'upload',
   summary:
     'Upload an ISO from a URL into a data domain (streamed) or a 4.3 ISO domain (on the storage server)',
-  usage: 'upload URL [--name NAME] [--domain DOMAIN]',
+  usage: 'upload URL [--name NAME] [--domain DOMAIN] [--sha256 HEX]',
   examples: [
     '/iso upload https://mirror.example/AlmaLinux-9-latest-x86_64-minimal.iso',
     '/iso upload http://mirror.abc.local/centos7.iso --name CentOS-7.iso --domain nfs-data',
+    '/iso upload https://mirror.example/alma9.iso --sha256 HEX (the 64 hex digits the mirror publishes)',
   ],
   argsSpec: {
     positionals: [{ name: 'url', required: true, description: 'http(s) URL of the ISO image' }],
     flags: {
       name: { type: 'string', description: 'the name in the lab (default: the file name of the URL)' },
       domain: { type: 'string', description: 'the storage domain (default: the master data domain)' },
+      sha256: {
+        type: 'string',
+        description: 'the checksum the mirror publishes: the upload fails unless what is stored has it',
+      },
     },
   },
   args: z.object({
     url: z.string().max(2000),
     name: isoName.optional(),
     domain: z.string().max(64).optional(),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, 'must be a SHA-256 checksum: 64 hex digits')
+      .transform((hex) => hex.toLowerCase())
+      .optional(),
   }),
   risk: 'change',
   async plan(ctx, args): Promise<Plan> {
@@ -260,7 +271,7 @@ const upload = defineChange({
           { hint: `/iso remove ${name} removes it, or upload into the data domain (leave out --domain).` },
         );
       }
-      return planIsoDomainUpload(ctx, domain, probe.url, name, probe.sizeBytes);
+      return planIsoDomainUpload(ctx, domain, probe, name, args.sha256);
     }
     const replacing = replaced.map((d) => {
       const size = parseDiskMark(d.description)?.sizeBytes ?? d.provisionedBytes;
@@ -281,8 +292,11 @@ const upload = defineChange({
           `The job named by ${name} (${d.id}) is unknown to labops: on a 4.3 engine, whose disk marks stay "incomplete", it may be a complete upload.`,
       ),
       impact: [
-        `A new ISO disk ${name} of ${formatBytes(probe.sizeBytes)} in ${domain.name}, streamed from ${new URL(probe.url).host}.`,
+        `A new ISO disk ${name} of ${formatBytes(probe.sizeBytes)} in ${domain.name}, streamed from ${describeSource(probe)}.`,
         ...replacing,
+        args.sha256
+          ? `Its sha256 must be ${args.sha256}: otherwise the upload fails and nothing is kept.`
+          : 'The report shows the sha256 of the bytes stored (no --sha256 was given to check).',
       ],
       warnings: [],
       blockers: [],
@@ -299,16 +313,18 @@ const upload = defineChange({
           title: `Upload ${name} into ${domain.name}`,
           params: {
             url: probe.url,
+            address: probe.address,
             name,
             domain: domain.name,
             sizeBytes: probe.sizeBytes,
+            ...(args.sha256 ? { sha256: args.sha256 } : {}),
             ...(replaced.length ? { replaces: replaced.map((d) => d.id) } : {}),
           },
           shows: [
             ...replaced.map((d) => `DELETE /disks/${d.id} (the incomplete upload)`),
             `POST /disks (${name}, iso, raw, ${probe.sizeBytes} bytes, marked "labops upload: incomplete")`,
             'POST /imagetransfers (upload)',
-            `GET ${probe.url} → PUT transfer_url (sha256 on the way)`,
+            `GET ${probe.url} (connecting to ${probe.address}) → PUT transfer_url (sha256 on the way${args.sha256 ? `, must be ${args.sha256}` : ''})`,
             'POST /imagetransfers/{id}/finalize',
             'PUT /disks/{id} (marked "labops upload: complete" with the size and sha256; engines from 4.4)',
           ],
@@ -318,6 +334,12 @@ const upload = defineChange({
     };
   },
 });
+
+/** Where a source is, as approvers see it: the host, and the address labops checked and connects to. */
+function describeSource(probe: SourceProbe): string {
+  const host = new URL(probe.url).hostname;
+  return host === probe.address || host === `[${probe.address}]` ? host : `${host} (${probe.address})`;
+}
 
 function domainName(domains: StorageDomain[], disk: Disk): string {
   return disk.storageDomainIds.map((id) => domains.find((d) => d.id === id)?.name ?? id).join(', ');
@@ -581,19 +603,32 @@ function findIsoDomainExport(ctx: CommandContext, domain: StorageDomain): { name
 function planIsoDomainUpload(
   ctx: CommandContext,
   domain: StorageDomain,
-  url: string,
+  probe: SourceProbe,
   name: string,
-  sizeBytes: number,
+  sha256: string | undefined,
 ): Plan {
   const exp = findIsoDomainExport(ctx, domain);
-  const items = planIsoIntoIsoDomain(ctx.lab.runbook, { export: exp.name, domainId: domain.id, url, name });
+  const items = planIsoIntoIsoDomain(ctx.lab.runbook, {
+    export: exp.name,
+    domainId: domain.id,
+    url: probe.url,
+    address: probe.address,
+    sizeBytes: probe.sizeBytes,
+    name,
+    sha256,
+  });
+  const download = items[0]?.step;
+  const maxSeconds = download?.type === 'download' ? download.maxSeconds : 0;
   return planFromRunbook(
-    items,
+    [],
     {
-      summary: `Upload ${name} (${formatBytes(sizeBytes)}) into the ISO domain ${domain.name}`,
+      summary: `Upload ${name} (${formatBytes(probe.sizeBytes)}) into the ISO domain ${domain.name}`,
       risk: 'change',
       impact: [
-        `${ctx.lab.storage.machine} downloads ${name} from ${new URL(url).host} into ${exp.path}, owned 36:36, mode 0640.`,
+        `${ctx.lab.storage.machine} downloads ${name} from ${describeSource(probe)} into ${exp.path}, owned 36:36, mode 0640, within ${formatDuration(maxSeconds * 1000)}.`,
+        sha256
+          ? `It keeps the file only with ${probe.sizeBytes} bytes, CD001 at byte 32769 and the sha256 ${sha256}.`
+          : `It keeps the file only with ${probe.sizeBytes} bytes and CD001 at byte 32769; the report shows its sha256.`,
         `The engine's file list of ${domain.name} is refreshed.`,
       ],
       warnings: isValidCdFileId(name)
@@ -603,6 +638,8 @@ function planIsoDomainUpload(
       dependsOn: { [`domain ${domain.name}`]: domain.status ?? '?', [`iso ${name}`]: 'absent' },
     },
     [
+      // curl's own bound (--max-time) plus time for the checks after it: the step outlasts curl.
+      ...toStepSpecs(items, { timeoutMs: (maxSeconds + DOWNLOAD_CHECK_SECONDS) * 1000 }),
       {
         kind: 'iso.refresh-files',
         title: `Refresh the file list of ${domain.name}`,
@@ -612,6 +649,9 @@ function planIsoDomainUpload(
     ],
   );
 }
+
+/** Time a download step has after curl's --max-time: its size, signature and sha256 checks. */
+const DOWNLOAD_CHECK_SECONDS = 600;
 
 /** Out of a 4.3 ISO domain: the storage server removes exactly the file, then the engine's list is refreshed. */
 function planIsoFileRemoval(ctx: CommandContext, domain: StorageDomain, name: string): Plan {
@@ -651,6 +691,10 @@ export const isoCommand = defineCommand({
 
 const UploadParams = z.object({
   url: z.string(),
+  /** The address the plan checked; jobs planned before it existed connect where the fence allows. */
+  address: z.string().optional(),
+  /** The checksum given with --sha256: the upload fails unless the bytes have it. */
+  sha256: z.string().optional(),
   name: z.string(),
   domain: z.string(),
   sizeBytes: z.number(),
@@ -755,7 +799,7 @@ export const isoSteps = [
           );
         }
       }
-      const source = await ctx.downloads.open(params.url, ctx.signal);
+      const source = await ctx.downloads.open(params.url, { address: params.address, signal: ctx.signal });
       // Whatever ends the step early, the download's connection goes with it.
       try {
         if (source.sizeBytes !== params.sizeBytes) {
@@ -770,7 +814,12 @@ export const isoSteps = [
           name: params.name,
           storageDomainId: domain.id,
           jobId: ctx.jobId,
-          source: { sizeBytes: source.sizeBytes, chunks: requireIso9660(source.chunks) },
+          source: {
+            sizeBytes: source.sizeBytes,
+            chunks: params.sha256
+              ? requireSha256(requireIso9660(source.chunks), params.sha256)
+              : requireIso9660(source.chunks),
+          },
           signal: ctx.signal,
           onPhase: (phase) => ctx.output(`upload: ${phase}`),
           onProgress: (progress) => {
@@ -793,7 +842,10 @@ export const isoSteps = [
             'The engine cannot change a floating disk’s description before 4.4: the disk keeps its "incomplete" mark, and this job’s record says it completed.',
           );
         }
-        return { status: 'changed', detail: `sha256 ${uploaded.sha256}` };
+        return {
+          status: 'changed',
+          detail: `sha256 ${uploaded.sha256}${params.sha256 ? ' (as --sha256 said)' : ''}`,
+        };
       } finally {
         (source.chunks as { destroy?: () => void }).destroy?.();
       }

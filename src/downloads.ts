@@ -1,27 +1,72 @@
+import { createHash } from 'node:crypto';
+import { lookup as dnsLookup } from 'node:dns/promises';
+import { isIP, type LookupFunction, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import { Agent, request } from 'undici';
+import { Agent, buildConnector, request } from 'undici';
+import type { LoadedConfig } from './config.js';
 import type { ImageSource } from './engine/image-upload.js';
 import { LabopsError } from './errors.js';
+import { createAddressFence, createRefusal, type FenceRules, isRefusal } from './net/address-fence.js';
 import { cancelledBy } from './time.js';
 
 /** ISO 9660: the volume descriptor's identifier `CD001` starts at byte 32769. */
 const ISO_SIGNATURE_OFFSET = 32769;
 const ISO_SIGNATURE = 'CD001';
+/** Redirects a probe follows, each target checked like the first URL (issue 10 §2). */
+export const MAX_REDIRECTS = 3;
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 /** What a source URL holds, learnt without downloading it. */
 export interface SourceProbe {
+  /** The URL after redirects: the one the job downloads from. */
   url: string;
+  /** The address labops checked and connected to for `url`: the job connects there too. */
+  address: string;
   sizeBytes: number;
   isIso9660: boolean;
   /** The file name the URL ends with, e.g. `alma9.iso`. */
   fileName: string;
 }
 
+export interface OpenOptions {
+  /** The address the plan checked: the download connects only there. */
+  address?: string | undefined;
+  signal?: AbortSignal | undefined;
+}
+
 /** How commands and steps read ISO sources: probe first (plan), then stream (job). */
 export interface DownloadPort {
   probe(url: string, signal?: AbortSignal): Promise<SourceProbe>;
   /** Streams the source; the body is never held whole in memory or written to disk. */
-  open(url: string, signal?: AbortSignal): Promise<ImageSource>;
+  open(url: string, options?: OpenOptions): Promise<ImageSource>;
+}
+
+/** One resolved address of a name. */
+export interface ResolvedAddress {
+  address: string;
+  family: 4 | 6;
+}
+
+export interface HttpDownloadsOptions extends FenceRules {
+  timeoutMs?: number | undefined;
+  /** Name resolution; every address it answers is checked before a connection. Default: the system resolver. */
+  resolve?: ((hostname: string) => Promise<ResolvedAddress[]>) | undefined;
+}
+
+/** Loopback, which the simulated lab's shell allows so that a try-out can serve ISOs itself. */
+const LOOPBACK = ['127.0.0.0/8', '::1/128'];
+
+/**
+ * Where `/iso upload` may download from (issue 10 §2): the lab file's `downloads`; the simulated
+ * lab allows loopback in the shell only (a try-out serves ISOs with python3 -m http.server), and
+ * in Slack follows the default: public addresses only.
+ */
+export function getDownloadRules(config: Pick<LoadedConfig, 'mode' | 'lab'>): FenceRules {
+  if (config.lab.kind === 'file') {
+    const { allowed_networks, allowed_hosts } = config.lab.config.downloads;
+    return { allowedNetworks: allowed_networks, allowedHosts: allowed_hosts };
+  }
+  return config.mode === 'shell' ? { allowedNetworks: LOOPBACK } : {};
 }
 
 /** Checks a user-given URL: http(s) only, no credentials in it. */
@@ -51,88 +96,253 @@ export function parseSourceUrl(text: string): URL {
   return url;
 }
 
+/** The URL's host as a connection sees it: an IPv6 literal without its brackets. */
+function hostOf(url: URL): string {
+  return url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+}
+
+const resolveWithSystem = async (hostname: string): Promise<ResolvedAddress[]> =>
+  (await dnsLookup(hostname, { all: true, verbatim: true })).map((a) => ({
+    address: a.address,
+    family: a.family === 6 ? 6 : 4,
+  }));
+
 /**
- * Downloads over undici with a keep-alive agent. The probe asks for the bytes that hold the ISO
- * signature with a Range request (the total size comes back in Content-Range); a server that
- * ignores Range is read only up to the signature and then dropped.
+ * Downloads over undici. Every connection goes through the fence: a literal address is checked
+ * before connecting, a name's addresses inside the connector's `lookup`, so the address checked
+ * is the address connected to (no second resolution); the host name still serves SNI and the
+ * certificate check. A refused address gets one message whatever is there. The probe asks for the
+ * bytes that hold the ISO signature with a Range request (the total size comes back in
+ * Content-Range); a server that ignores Range is read only up to the signature and then dropped.
  */
 export function createHttpDownloads(
-  options: { timeoutMs?: number } = {},
+  options: HttpDownloadsOptions = {},
 ): DownloadPort & { close(): Promise<void> } {
-  const agent = new Agent({
-    headersTimeout: options.timeoutMs ?? 30_000,
-    bodyTimeout: options.timeoutMs ?? 30_000,
-  });
+  const fence = createAddressFence(options);
+  const resolve = options.resolve ?? resolveWithSystem;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const agents = new Set<Agent>();
+
+  /**
+   * An agent for one origin's requests that connects only where the fence allows — only to
+   * `pinned` when given — and records the address it connected to.
+   */
+  const createFencedAgent = (pinned: string | undefined) => {
+    const connected: { address: string | undefined } = { address: undefined };
+    const lookup: LookupFunction = (hostname, lookupOptions, callback) => {
+      const answer = (error: Error | null, found: ResolvedAddress[]) => {
+        const first = found[0];
+        if (first && !error) connected.address ??= first.address;
+        if (error || !first) {
+          (callback as (e: Error) => void)(error ?? createRefusal());
+          return;
+        }
+        if (lookupOptions.all) (callback as (e: null, a: ResolvedAddress[]) => void)(null, found);
+        else callback(null, first.address, first.family);
+      };
+      resolve(hostname).then(
+        (addresses) => {
+          if (pinned !== undefined) {
+            if (!addresses.some((a) => a.address === pinned)) {
+              answer(
+                new LabopsError(
+                  'CONFLICT',
+                  `${hostname} no longer resolves to ${pinned}, the address the plan checked.`,
+                  { hint: 'Run /iso upload again: its plan checks the address the name has now.' },
+                ),
+                [],
+              );
+              return;
+            }
+            const allowed = fence.allows(pinned, hostname);
+            answer(allowed ? null : createRefusal(), [
+              { address: pinned, family: isIP(pinned) === 6 ? 6 : 4 },
+            ]);
+            return;
+          }
+          answer(
+            null,
+            addresses.filter((a) => fence.allows(a.address, hostname)),
+          );
+        },
+        (error: unknown) =>
+          answer(
+            new LabopsError('CONFLICT', `${hostname} does not resolve.`, {
+              cause: error,
+              hint: 'Check the host name of the URL.',
+            }),
+            [],
+          ),
+      );
+    };
+    const connector = buildConnector({ timeout: timeoutMs, lookup } as buildConnector.BuildOptions);
+    const connect: buildConnector.connector = (opts, callback) => {
+      const literal = isIP(opts.hostname.replace(/^\[|\]$/g, ''))
+        ? opts.hostname.replace(/^\[|\]$/g, '')
+        : undefined;
+      if (literal !== undefined) {
+        connected.address = literal;
+        // A literal address never reaches `lookup`: it is checked here, before any connection.
+        if ((pinned !== undefined && literal !== pinned) || !fence.allows(literal, literal)) {
+          callback(createRefusal(), null);
+          return;
+        }
+      }
+      connector(opts, (error, socket) => {
+        const remote = (socket as Socket | null)?.remoteAddress;
+        if (remote) connected.address = remote;
+        (callback as (e: Error | null, s: typeof socket) => void)(error, socket);
+      });
+    };
+    const agent = new Agent({ headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connect });
+    agents.add(agent);
+    const release = () => {
+      agents.delete(agent);
+      agent.destroy().catch(() => undefined);
+    };
+    return { agent, connected, release };
+  };
+
+  /** One request through a fresh fenced agent; the agent goes when the answer's body is done. */
+  const send = async (
+    url: URL,
+    headers: Record<string, string>,
+    pinned: string | undefined,
+    signal?: AbortSignal,
+  ) => {
+    const fenced = createFencedAgent(pinned);
+    try {
+      const res = await request(url, {
+        method: 'GET',
+        headers,
+        dispatcher: fenced.agent,
+        signal,
+        maxRedirections: 0,
+      } as Parameters<typeof request>[1]);
+      res.body.once('close', fenced.release);
+      return { res, address: fenced.connected.address ?? pinned ?? hostOf(url) };
+    } catch (error) {
+      fenced.release();
+      if (signal?.aborted) throw cancelledBy(signal);
+      if (isRefusal(error)) throw createRefusal();
+      const own = findLabopsError(error);
+      if (own) throw own;
+      // Only the error's code: the connection error text would tell a requester about the network.
+      const code = (error as { code?: string }).code ?? 'the connection failed';
+      throw new LabopsError('CONFLICT', `Cannot download from ${url.host} (${code}).`, {
+        cause: error,
+        hint: 'Check the URL and that the machine running labops can reach that server.',
+      });
+    }
+  };
+
   return {
     async probe(text, signal) {
-      const url = parseSourceUrl(text);
+      let url = parseSourceUrl(text);
       const end = ISO_SIGNATURE_OFFSET + ISO_SIGNATURE.length - 1;
-      const res = await send(url, { range: `bytes=${ISO_SIGNATURE_OFFSET}-${end}` }, agent, signal);
-      let size: number | undefined;
-      let signature = '';
-      if (res.statusCode === 206) {
-        size = Number(/\/(\d+)$/.exec(String(res.headers['content-range'] ?? ''))?.[1]);
-        signature = Buffer.from(await res.body.arrayBuffer()).toString('latin1');
-      } else if (res.statusCode === 200) {
-        size = Number(res.headers['content-length']);
-        signature = await readSignature(res.body);
-      } else {
-        await res.body.dump();
-        throw sourceFailure(url, res.statusCode);
+      for (let redirects = 0; ; redirects++) {
+        const { res, address } = await send(
+          url,
+          { range: `bytes=${ISO_SIGNATURE_OFFSET}-${end}` },
+          undefined,
+          signal,
+        );
+        if (REDIRECT_STATUSES.has(res.statusCode)) {
+          await res.body.dump();
+          url = followRedirect(url, res.headers.location, redirects);
+          continue;
+        }
+        let size: number | undefined;
+        let signature = '';
+        if (res.statusCode === 206) {
+          size = Number(/\/(\d+)$/.exec(String(res.headers['content-range'] ?? ''))?.[1]);
+          signature = Buffer.from(await res.body.arrayBuffer()).toString('latin1');
+        } else if (res.statusCode === 200) {
+          size = Number(res.headers['content-length']);
+          signature = await readSignature(res.body);
+        } else {
+          await res.body.dump();
+          throw sourceFailure(url, res.statusCode);
+        }
+        if (!Number.isFinite(size) || size === undefined || size <= 0) {
+          throw new LabopsError('CONFLICT', `${url.host} does not say how big ${fileNameOf(url)} is.`, {
+            hint: 'The server must send Content-Length (or Content-Range); a static file server does.',
+          });
+        }
+        return {
+          url: url.toString(),
+          address,
+          sizeBytes: size,
+          isIso9660: signature === ISO_SIGNATURE,
+          fileName: fileNameOf(url),
+        };
       }
-      if (!Number.isFinite(size) || size === undefined || size <= 0) {
-        throw new LabopsError('CONFLICT', `${url.host} does not say how big ${fileNameOf(url)} is.`, {
-          hint: 'The server must send Content-Length (or Content-Range); a static file server does.',
-        });
-      }
-      return {
-        url: url.toString(),
-        sizeBytes: size,
-        isIso9660: signature === ISO_SIGNATURE,
-        fileName: fileNameOf(url),
-      };
     },
-    async open(text, signal) {
+    async open(text, openOptions = {}) {
       const url = parseSourceUrl(text);
-      const res = await send(url, {}, agent, signal);
+      const { res } = await send(url, {}, openOptions.address, openOptions.signal);
       if (res.statusCode !== 200) {
         await res.body.dump();
         throw sourceFailure(url, res.statusCode);
       }
       const size = Number(res.headers['content-length']);
       if (!Number.isFinite(size)) {
-        res.body.destroy();
+        discard(res.body);
         throw new LabopsError('CONFLICT', `${url.host} does not say how big ${fileNameOf(url)} is.`);
       }
+      // A consumer that stops early destroys the body: that abort is no error of the process.
+      res.body.on('error', () => undefined);
       return { sizeBytes: size, chunks: res.body as Readable };
     },
-    close: () => agent.close(),
+    async close() {
+      await Promise.all([...agents].map((agent) => agent.destroy().catch(() => undefined)));
+      agents.clear();
+    },
   };
 }
 
-async function send(
-  url: URL,
-  headers: Record<string, string>,
-  agent: Agent,
-  signal: AbortSignal | undefined,
-) {
-  try {
-    return await request(url, {
-      method: 'GET',
-      headers,
-      dispatcher: agent,
-      signal,
-      maxRedirections: 0,
-    } as Parameters<typeof request>[1]);
-  } catch (error) {
-    if (signal?.aborted) throw cancelledBy(signal);
-    // Only the error's code: the connection error text would tell a requester about the network.
-    const code = (error as { code?: string }).code ?? 'the connection failed';
-    throw new LabopsError('CONFLICT', `Cannot download from ${url.host} (${code}).`, {
-      cause: error,
-      hint: 'Check the URL and that the machine running labops can reach that server.',
+function findLabopsError(error: unknown): LabopsError | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current; depth++) {
+    if (current instanceof LabopsError) return current;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** The next URL of a redirect, checked like the first: http(s), no credentials, at most MAX_REDIRECTS. */
+function followRedirect(from: URL, location: string | string[] | undefined, redirects: number): URL {
+  if (redirects >= MAX_REDIRECTS) {
+    throw new LabopsError('CONFLICT', `${from.host} redirects more than ${MAX_REDIRECTS} times.`, {
+      hint: 'Give the URL the mirror finally serves the file from.',
     });
   }
+  const target = Array.isArray(location) ? location[0] : location;
+  let next: URL;
+  try {
+    next = new URL(target ?? '', from);
+  } catch {
+    next = from;
+  }
+  if (!target || next.href === from.href) {
+    throw new LabopsError('CONFLICT', `${from.host} answers a redirect without a usable Location.`, {
+      hint: 'Give the URL the mirror finally serves the file from.',
+    });
+  }
+  if ((next.protocol !== 'http:' && next.protocol !== 'https:') || next.username || next.password) {
+    throw new LabopsError(
+      'CONFLICT',
+      `${from.host} redirects to a URL labops does not follow (only http and https, without credentials).`,
+      { hint: 'Give the URL the mirror finally serves the file from.' },
+    );
+  }
+  return next;
+}
+
+/** Drops an answer's body: its abort is expected, never an unhandled error. */
+function discard(body: Readable): void {
+  body.on('error', () => undefined);
+  body.destroy();
 }
 
 async function readSignature(body: Readable): Promise<string> {
@@ -144,7 +354,7 @@ async function readSignature(body: Readable): Promise<string> {
     have += (chunk as Buffer).length;
     if (have >= need) break;
   }
-  body.destroy();
+  discard(body);
   return Buffer.concat(parts).subarray(ISO_SIGNATURE_OFFSET, need).toString('latin1');
 }
 
@@ -176,4 +386,31 @@ export async function* requireIso9660(chunks: AsyncIterable<Uint8Array>): AsyncI
     }
     yield chunk;
   }
+}
+
+/**
+ * Passes chunks through while hashing them, holding the last chunk back until the source has
+ * ended and its sha256 is `expected`: on a mismatch the upload never receives its last bytes, so
+ * it fails and is cleaned up like any broken source.
+ */
+export async function* requireSha256(
+  chunks: AsyncIterable<Uint8Array>,
+  expected: string,
+): AsyncIterable<Uint8Array> {
+  const hash = createHash('sha256');
+  let held: Uint8Array | undefined;
+  for await (const chunk of chunks) {
+    if (held) yield held;
+    hash.update(chunk);
+    held = chunk;
+  }
+  const actual = hash.digest('hex');
+  if (actual !== expected) {
+    throw new LabopsError(
+      'CONFLICT',
+      `The source's sha256 is ${actual}, not the ${expected} given with --sha256; its last bytes were not sent.`,
+      { hint: 'Check the checksum the mirror publishes, and the URL.' },
+    );
+  }
+  if (held) yield held;
 }

@@ -5,7 +5,7 @@ import type { Policy } from '../approvals/policy.js';
 import { allSteps, createRegistry } from '../commands/index.js';
 import type { LabInfo } from './command.js';
 import { CONFIG_EXIT_CODE, formatConfigProblems, type LoadedConfig, loadConfig } from './config.js';
-import { createHttpDownloads } from './downloads.js';
+import { createHttpDownloads, getDownloadRules } from './downloads.js';
 import { EngineClient } from './engine/engine-client.js';
 import { formatError, LabopsError, toLabopsError } from './errors.js';
 import { labInfoFromConfig, labInfoFromSimulator } from './lab-info.js';
@@ -175,7 +175,7 @@ function openStateStore(dataDir: string, argv: readonly string[]): { store: Stor
 }
 
 async function openLab(config: LoadedConfig, store: Store, logger: Logger): Promise<Lab> {
-  const downloads = createHttpDownloads();
+  const downloads = createHttpDownloads(getDownloadRules(config));
   if (config.lab.kind === 'simulated') {
     const simulator = await startSimulator({ timeScale: SHELL_SIM_TIME_SCALE });
     const timing = {

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { posix } from 'node:path';
 import { z } from 'zod';
+import { parseCidr } from '../net/address-fence.js';
 
 /** The slash commands a policy override may name, as `"<command> <sub-command>"` (design.md, Commands). */
 export const COMMAND_KEYS = [
@@ -365,6 +366,40 @@ export const LimitsSchema = z
   .describe('Limits on plans.');
 export type Limits = z.infer<typeof LimitsSchema>;
 
+/** A CIDR of `downloads.allowed_networks`, checked as the fence reads it. */
+const allowedNetworkSchema = z
+  .string({ error: 'must be a network in CIDR notation (text), e.g. 192.168.122.0/24' })
+  .max(64, { abort: true, error: 'is too long for a network' })
+  .superRefine((value, ctx) => {
+    const parsed = parseCidr(value);
+    if ('problem' in parsed) ctx.addIssue({ code: 'custom', message: parsed.problem });
+  });
+
+/** Where `/iso upload` may download from (issue 10 §2); public addresses always. */
+export const DownloadsSchema = z
+  .strictObject({
+    allowed_networks: z
+      .array(allowedNetworkSchema, { error: 'must be a list of networks, e.g. [192.168.122.0/24]' })
+      .default([])
+      .describe(
+        'Networks (CIDR) labops may download ISO sources from besides public addresses, e.g. the mirror’s 192.168.122.0/24. Loopback, link-local and 0.0.0.0/8 open only when named inside their own range (127.0.0.0/8), never by 0.0.0.0/0.',
+      ),
+    allowed_hosts: z
+      .array(
+        z
+          .string({ error: 'must be a host name (text)' })
+          .max(253, { abort: true, error: 'is too long for a host name' })
+          .regex(HOSTNAME_PATTERN, { error: 'must be a host name, e.g. mirror.abc.local' }),
+        { error: 'must be a list of host names' },
+      )
+      .default([])
+      .describe(
+        'Host names whose private addresses labops may download from (not loopback or link-local ones).',
+      ),
+  })
+  .describe('Where ISO sources may be downloaded from.');
+export type Downloads = z.infer<typeof DownloadsSchema>;
+
 /** The `lab.yml` file. Keys are snake_case throughout. Cross-field rules live in rules.ts. */
 export const LabConfigSchema = z
   .strictObject({
@@ -381,6 +416,9 @@ export const LabConfigSchema = z
     ),
     baseline: BaselineSchema.prefault({}).describe('What `/lab reset` returns the lab to.'),
     policy: PolicySchema,
+    downloads: DownloadsSchema.prefault({}).describe(
+      'Where ISO sources may be downloaded from (default: public addresses only).',
+    ),
     limits: LimitsSchema.prefault({}).describe('Limits on plans (defaults: 20 s, 2 per person).'),
   })
   .describe('A lab labops manages (lab.yml).');

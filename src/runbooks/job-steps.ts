@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { LabopsError } from '../errors.js';
 import { defineStep, type StepDefinition } from '../jobs/steps.js';
 import type { StepSpec } from '../store/types.js';
-import { renderStep } from './render.js';
+import { DOWNLOAD_FAILED, renderStep } from './render.js';
 import type { RunbookItem, RunbookStep } from './types.js';
 
 const path = z.string().min(1);
@@ -36,7 +37,11 @@ export const RunbookStepSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('download'),
     url: z.string(),
+    address: z.string(),
+    sizeBytes: z.number().int().positive(),
+    maxSeconds: z.number().int().positive(),
     path,
+    iso9660: z.boolean().optional(),
     sha256: z.string().optional(),
     owner: id.optional(),
     group: id.optional(),
@@ -59,12 +64,32 @@ export const runbookApplyStep = defineStep({
   kind: 'runbook.apply',
   params: RunbookApplyParamsSchema,
   run: (ctx, params) =>
-    ctx.machines.apply(params.machine, params.step as RunbookStep, {
-      signal: ctx.signal,
-      output: (line) => ctx.output(line),
-      timeoutMs: params.timeoutMs,
-    }),
+    ctx.machines
+      .apply(params.machine, params.step as RunbookStep, {
+        signal: ctx.signal,
+        output: (line) => ctx.output(line),
+        timeoutMs: params.timeoutMs,
+      })
+      .catch((error: unknown) => {
+        throw params.step.type === 'download' ? explainDownloadFailure(params.machine, error) : error;
+      }),
 });
+
+/** A download whose checks failed says why in its message, from the line its script printed. */
+function explainDownloadFailure(machine: string, error: unknown): unknown {
+  if (!(error instanceof LabopsError)) return error;
+  const line = error.details.findLast((d) => d.startsWith(DOWNLOAD_FAILED));
+  if (line === undefined) return error;
+  return new LabopsError(
+    'CONFLICT',
+    `The download on ${machine} failed: ${line.slice(DOWNLOAD_FAILED.length)}. The partial file was removed.`,
+    {
+      cause: error,
+      details: error.details,
+      hint: 'Check the URL, or run /iso upload again to plan what the source serves now.',
+    },
+  );
+}
 
 /** The executor's step definitions for runbooks. */
 export const runbookSteps: StepDefinition[] = [runbookApplyStep];

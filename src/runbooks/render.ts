@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { posix } from 'node:path';
 import { LabopsError } from '../errors.js';
 import {
@@ -9,6 +10,7 @@ import {
   validateFileName,
   validateHostName,
   validateId,
+  validateIp,
   validateLine,
   validateMode,
   validateServiceName,
@@ -42,6 +44,68 @@ const octal = (mode: number): string => mode.toString(8);
 /** GNU chmod keeps a directory's setgid unless the numeric mode has five digits (`00755`). */
 const chmodMode = (mode: number): string => `0${mode.toString(8).padStart(4, '0')}`;
 const fullMode = (mode: number, setgid: boolean | undefined): number => (setgid ? mode | 0o2000 : mode);
+
+/**
+ * How a download step says why it failed (issue 10 §3): its script prints `labops: download
+ * failed: ` and one of these printf formats; the simulated driver prints the same line.
+ */
+export const DOWNLOAD_FAILED = 'labops: download failed: ';
+export const DOWNLOAD_STOPPED = 'it was stopped before it ended';
+export const DOWNLOAD_NOT_WRITTEN = 'the file could not be written';
+export const DOWNLOAD_TOO_BIG = 'the source sent more than the %s bytes the plan checked';
+export const DOWNLOAD_WRONG_SIZE = 'the source sent %s bytes, not the %s the plan checked';
+export const DOWNLOAD_NOT_ISO = 'it is not an ISO 9660 image (no CD001 at byte 32769)';
+export const DOWNLOAD_WRONG_SHA256 = 'its sha256 is %s, not the %s given';
+
+/** A failure line as the script prints it: `DOWNLOAD_FAILED` + the format with its values. */
+export function formatDownloadFailure(format: string, ...values: (string | number)[]): string {
+  let next = 0;
+  return `${DOWNLOAD_FAILED}${format.replace(/%s/g, () => String(values[next++] ?? ''))}`;
+}
+
+/** What a download's curl wrote (at most one byte more than the plan's size), as its checks see it. */
+export interface DownloadedBytes {
+  size: number;
+  /** Bytes 32769 to 32773 (where an ISO 9660 image says `CD001`). */
+  signature: string;
+  sha256: string;
+}
+
+/**
+ * The failure line of a download's checks, in the script's order, or undefined when the bytes
+ * pass: what the simulated driver prints where the script would.
+ */
+export function judgeDownload(
+  step: Extract<RunbookStep, { type: 'download' }>,
+  got: DownloadedBytes,
+): string | undefined {
+  if (got.size > step.sizeBytes) return formatDownloadFailure(DOWNLOAD_TOO_BIG, step.sizeBytes);
+  if (got.size !== step.sizeBytes)
+    return formatDownloadFailure(DOWNLOAD_WRONG_SIZE, got.size, step.sizeBytes);
+  if (step.iso9660 && got.signature !== 'CD001') return formatDownloadFailure(DOWNLOAD_NOT_ISO);
+  if (step.sha256 !== undefined && got.sha256 !== step.sha256) {
+    return formatDownloadFailure(DOWNLOAD_WRONG_SHA256, got.sha256, step.sha256);
+  }
+  return undefined;
+}
+
+/** The URL's host as curl and connections see it: an IPv6 literal without its brackets. */
+function hostOfUrl(url: URL): string {
+  return url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+}
+
+/**
+ * The curl of a download step: fails on HTTP errors, http(s) only, no redirects (no `-L`), within
+ * `maxSeconds`, connecting to the checked address for a host name (`--resolve HOST:PORT:ADDRESS`).
+ */
+function renderCurl(step: Extract<RunbookStep, { type: 'download' }>): string {
+  const url = new URL(step.url);
+  const host = hostOfUrl(url);
+  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+  const base = sh`curl -sS --fail --proto =http,https --max-time ${step.maxSeconds}`;
+  const resolve = isIP(host) === 0 ? sh` --resolve ${`${host}:${port}:${step.address}`}` : '';
+  return `${base}${resolve}${sh` --url ${step.url}`}`;
+}
 
 /** The hidden name a download is written to before its rename (`.NAME` beside `NAME`). */
 export function getDownloadTempPath(path: string): string {
@@ -89,7 +153,22 @@ export function validateStep(step: RunbookStep): void {
       parsePublicKey('The public key', step.key);
       return;
     case 'download': {
-      validateUrl('The URL', step.url);
+      const url = new URL(validateUrl('The URL', step.url));
+      validateIp('The address', step.address);
+      const host = hostOfUrl(url);
+      if (isIP(host) !== 0 && host !== step.address) {
+        throw new LabopsError(
+          'USAGE',
+          `The address ${step.address} is not the address of the URL (${host}).`,
+        );
+      }
+      if (isIP(host) === 0) validateHostName('The host of the URL', host);
+      if (!Number.isSafeInteger(step.sizeBytes) || step.sizeBytes <= 0) {
+        throw new LabopsError('USAGE', `The size ${step.sizeBytes} is not a number of bytes.`);
+      }
+      if (!Number.isSafeInteger(step.maxSeconds) || step.maxSeconds <= 0) {
+        throw new LabopsError('USAGE', `The time limit ${step.maxSeconds} is not a number of seconds.`);
+      }
       validateAbsolutePath('The download path', step.path);
       const name = validateFileName('The file name', posix.basename(step.path));
       if (name.startsWith('.'))
@@ -207,20 +286,33 @@ export function renderStep(step: RunbookStep): string[] {
       ];
     }
     case 'download': {
-      const temp = getDownloadTempPath(step.path);
+      // POSIX sh (dash here, bash on CentOS 7): no pipefail, so the checks after curl judge the result.
+      const size = step.sizeBytes;
       const lines = [
-        sh`curl -fsSL --proto =http,https --proto-redir =http,https -o ${temp} --url ${step.url}`,
+        sh`t=${getDownloadTempPath(step.path)}`,
+        `trap 'rm -f -- "$t"' EXIT`,
+        `fail() { printf '${DOWNLOAD_FAILED}'; printf "$@"; printf '\\n'; exit 1; }`,
+        `trap 'fail "${DOWNLOAD_STOPPED}"' HUP INT TERM`,
+        `${renderCurl(step)} | head -c ${size + 1} >"$t" || fail ${quoteArg(DOWNLOAD_NOT_WRITTEN)}`,
+        `n=$(stat -c %s -- "$t")`,
+        `[ "$n" -le ${size} ] || fail ${quoteArg(DOWNLOAD_TOO_BIG)} ${size}`,
+        `[ "$n" -eq ${size} ] || fail ${quoteArg(DOWNLOAD_WRONG_SIZE)} "$n" ${size}`,
       ];
-      if (step.sha256 !== undefined) {
+      if (step.iso9660) {
         lines.push(
-          sh`h=$(sha256sum <${temp}) && [ "\${h%% *}" = ${step.sha256} ] || { printf 'checksum mismatch: %s\n' "\${h%% *}"; rm -f -- ${temp}; exit 1; }`,
+          `[ "$(dd if="$t" bs=1 skip=32769 count=5 2>/dev/null)" = CD001 ] || fail ${quoteArg(DOWNLOAD_NOT_ISO)}`,
         );
       }
-      if (step.owner !== undefined || step.group !== undefined) {
-        lines.push(`chown ${step.owner ?? ''}:${step.group ?? ''} -- ${quoteArg(temp)}`);
+      lines.push('h=$(sha256sum <"$t")', sh`h=\${h%% *}`);
+      if (step.sha256 !== undefined) {
+        lines.push(sh`[ "$h" = ${step.sha256} ] || fail ${DOWNLOAD_WRONG_SHA256} "$h" ${step.sha256}`);
       }
-      if (step.mode !== undefined) lines.push(`chmod ${chmodMode(step.mode)} -- ${quoteArg(temp)}`);
-      lines.push(sh`mv -f -- ${temp} ${step.path}`);
+      lines.push(`printf 'sha256 %s\\n' "$h"`);
+      if (step.owner !== undefined || step.group !== undefined) {
+        lines.push(`chown ${step.owner ?? ''}:${step.group ?? ''} -- "$t"`);
+      }
+      if (step.mode !== undefined) lines.push(`chmod ${chmodMode(step.mode)} -- "$t"`);
+      lines.push(sh`mv -f -- "$t" ${step.path}`);
       return lines;
     }
     case 'remove-file':
@@ -301,14 +393,14 @@ export function renderStepCheck(step: RunbookStep): RemoteScript {
       const lines = [
         sh`test -f ${step.path} || { printf '%s is missing\n' ${step.path}; exit 1; }`,
         sh`s=$(stat -c ${format} -- ${step.path})`,
-        sh`printf '%s: %s\n' ${step.path} "$s"`,
+        sh`n=$(stat -c %s -- ${step.path})`,
+        sh`[ "$n" -eq ${step.sizeBytes} ] || { printf '%s: %s, %s bytes, not %s\n' ${step.path} "$s" "$n" ${step.sizeBytes}; exit 1; }`,
+        sh`h=$(sha256sum <${step.path})`,
+        sh`h=\${h%% *}`,
+        sh`printf '%s: %s, %s bytes, sha256 %s\n' ${step.path} "$s" "$n" "$h"`,
         sh`[ "$s" = ${expected} ] || exit 1`,
       ];
-      if (step.sha256 !== undefined) {
-        lines.push(
-          sh`h=$(sha256sum <${step.path}) && [ "\${h%% *}" = ${step.sha256} ] || { printf 'checksum differs: %s\n' "\${h%% *}"; exit 1; }`,
-        );
-      }
+      if (step.sha256 !== undefined) lines.push(sh`[ "$h" = ${step.sha256} ] || exit 1`);
       return { script: lines.join('\n') };
     }
     case 'remove-file':

@@ -307,13 +307,24 @@ export function planHostPrepare(
 
 /**
  * `/iso upload` into a 4.3 ISO domain, as engine-iso-uploader did: the file is downloaded on the
- * storage server to `.NAME` in the domain's image directory, owned 36:36, mode 0640, checked when
- * a checksum is given, then renamed. The caller then refreshes the domain's file list in the engine
+ * storage server to `.NAME` in the domain's image directory — from the URL the plan's redirects
+ * ended at, connecting only to the address labops checked, bounded in size and time — checked
+ * (size, ISO 9660 signature, and the checksum when given), owned 36:36, mode 0640, then renamed.
+ * The caller then refreshes the domain's file list in the engine
  * (`GET /storagedomains/{id}/files?refresh=true`).
  */
 export function planIsoIntoIsoDomain(
   lab: RunbookLab,
-  options: { export: string; domainId: string; url: string; name: string; sha256?: string | undefined },
+  options: {
+    export: string;
+    domainId: string;
+    url: string;
+    address: string;
+    sizeBytes: number;
+    name: string;
+    sha256?: string | undefined;
+    maxSeconds?: number | undefined;
+  },
 ): RunbookItem[] {
   const exp = findExport(lab, options.export);
   validateFileName('The storage domain id', options.domainId);
@@ -326,6 +337,7 @@ export function planIsoIntoIsoDomain(
   const name = validateFileName('The ISO name', options.name);
   if (name.startsWith('.')) throw new LabopsError('USAGE', `The ISO name ${name} must not start with a dot.`);
   validateUrl('The URL', options.url);
+  validateIp('The address', options.address);
   if (options.sha256 !== undefined) validateSha256('The checksum', options.sha256);
   const path = posix.join(exp.path, options.domainId, 'images', ISO_IMAGE_DIR, name);
   validatePathUnder('The ISO path', path, lab.storage.export_roots);
@@ -335,7 +347,11 @@ export function planIsoIntoIsoDomain(
       step: {
         type: 'download',
         url: options.url,
+        address: options.address,
+        sizeBytes: options.sizeBytes,
+        maxSeconds: options.maxSeconds ?? getDownloadSeconds(options.sizeBytes),
         path,
+        iso9660: true,
         sha256: options.sha256,
         owner: VDSM_UID,
         group: KVM_GID,
@@ -344,6 +360,15 @@ export function planIsoIntoIsoDomain(
       title: `Download ${name} into the ISO domain ${options.domainId}`,
     },
   ];
+}
+
+/** The slowest rate a download may have before its `--max-time` ends it: 1 MiB/s, plus 5 minutes. */
+const MIN_DOWNLOAD_BYTES_PER_SECOND = 1024 * 1024;
+const DOWNLOAD_GRACE_SECONDS = 300;
+
+/** curl's `--max-time` for a download of `sizeBytes`: at least 1 MiB/s, plus five minutes to start. */
+export function getDownloadSeconds(sizeBytes: number): number {
+  return DOWNLOAD_GRACE_SECONDS + Math.ceil(sizeBytes / MIN_DOWNLOAD_BYTES_PER_SECOND);
 }
 
 /**

@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
 import { posix } from 'node:path';
+import { Agent, request as undiciRequest } from 'undici';
 import { LabopsError } from '../errors.js';
 import type { SimFile, SimMachine, Simulator } from '../sim/types.js';
 import { parsePublicKey } from '../ssh/quote.js';
 import { decideBeforeApply, trustApprovedKey } from './driver-rules.js';
-import { validateCheck, validateStep } from './render.js';
+import { type DownloadedBytes, judgeDownload, validateCheck, validateStep } from './render.js';
 import type {
   ApplyResult,
   CheckResult,
@@ -14,15 +16,23 @@ import type {
   RunbookStep,
 } from './types.js';
 
-/** What a download fetched: its size and checksum (the bytes themselves are not kept). */
-export interface FetchedFile {
-  size: number;
-  sha256: string;
+/** What a simulated download's curl wrote: the bytes are hashed and dropped, never kept. */
+export interface FetchedFile extends DownloadedBytes {
+  /** What curl printed on stderr when it failed (`curl: (22) …`). */
+  error?: string | undefined;
+}
+
+/** A download as the step's curl makes it: the URL, the address it connects to, the byte and time bounds. */
+export interface FetchRequest {
+  url: string;
+  address: string;
+  maxBytes: number;
+  maxSeconds: number;
 }
 
 export interface SimDriverOptions {
-  /** Fetches a URL for a simulated download; default an HTTP GET whose bytes are hashed and dropped. */
-  fetchFile?: ((url: string, signal: AbortSignal) => Promise<FetchedFile>) | undefined;
+  /** Fetches a URL for a simulated download; default: as the step's curl would (see `fetchLikeCurl`). */
+  fetchFile?: ((request: FetchRequest, signal: AbortSignal) => Promise<FetchedFile>) | undefined;
 }
 
 interface State {
@@ -42,7 +52,7 @@ export function createSimDriver(
   sim: Pick<Simulator, 'machines'>,
   options: SimDriverOptions = {},
 ): MachineDriver {
-  const fetchFile = options.fetchFile ?? fetchAndHash;
+  const fetchFile = options.fetchFile ?? fetchLikeCurl;
   /** Checksums of simulated downloads, by machine and path. */
   const checksums = new Map<string, string>();
 
@@ -163,8 +173,22 @@ export function createSimDriver(
           (step.owner === undefined || file.uid === step.owner) &&
           (step.group === undefined || file.gid === step.group) &&
           (step.mode === undefined || (file.mode & 0o7777) === step.mode);
-        const sumOk = step.sha256 === undefined || checksums.get(`${m.name}:${step.path}`) === step.sha256;
-        return { satisfied: ownerOkay && sumOk, evidence: [describeEntry(step.path, file)] };
+        if (file?.kind !== 'file') return { satisfied: false, evidence: [`${step.path} is missing`] };
+        const owner = [step.owner === undefined ? '' : file.uid, step.group === undefined ? '' : file.gid];
+        const state = `${owner.join(':')}:${step.mode === undefined ? '' : (file.mode & 0o7777).toString(8)}`;
+        const size = file.size ?? 0;
+        if (size !== step.sizeBytes) {
+          return {
+            satisfied: false,
+            evidence: [`${step.path}: ${state}, ${size} bytes, not ${step.sizeBytes}`],
+          };
+        }
+        const sum = checksums.get(`${m.name}:${step.path}`) ?? 'unknown';
+        const sumOk = step.sha256 === undefined || sum === step.sha256;
+        return {
+          satisfied: ownerOkay && sumOk,
+          evidence: [`${step.path}: ${state}, ${size} bytes, sha256 ${sum}`],
+        };
       }
       case 'remove-file': {
         const entry = m.files.get(step.path);
@@ -238,14 +262,24 @@ export function createSimDriver(
         return;
       }
       case 'download': {
+        // As the rendered script: curl into the hidden name, bounded; then the same checks in
+        // the same order; a failure leaves neither the hidden nor the final file.
         const dir = m.files.get(posix.dirname(step.path));
         if (dir?.kind !== 'dir') throw blocked(m, `${posix.dirname(step.path)} does not exist`);
-        const fetched = await fetchFile(step.url, io.signal);
-        if (step.sha256 !== undefined && fetched.sha256 !== step.sha256) {
+        const fetched = await fetchFile(
+          { url: step.url, address: step.address, maxBytes: step.sizeBytes + 1, maxSeconds: step.maxSeconds },
+          io.signal,
+        );
+        if (io.signal.aborted) throw toAbortError(io.signal);
+        const lines = fetched.error ? [fetched.error] : [];
+        const failure = judgeDownload(step, fetched);
+        if (failure) {
+          for (const line of [...lines, failure]) io.output(line);
           throw new LabopsError('SSH_FAILED', `The step failed on ${m.name} (exit 1).`, {
-            details: [`checksum mismatch: ${fetched.sha256}`],
+            details: [...lines, failure],
           });
         }
+        for (const line of [...lines, `sha256 ${fetched.sha256}`]) io.output(line);
         m.files.set(step.path, {
           kind: 'file',
           uid: step.owner ?? 0,
@@ -555,23 +589,61 @@ function mountState(m: SimMachine, path: string, minFreeBytes: number): State {
   return { satisfied: free >= minFreeBytes, evidence };
 }
 
-async function fetchAndHash(url: string, signal: AbortSignal): Promise<FetchedFile> {
-  let response: Response;
-  try {
-    response = await fetch(url, { signal, redirect: 'follow' });
-  } catch (error) {
-    throw new LabopsError('SSH_FAILED', `The download of ${url} failed: ${(error as Error).message}.`, {
-      cause: error,
-    });
-  }
-  if (!response.ok || !response.body) {
-    throw new LabopsError('SSH_FAILED', `The download of ${url} failed: HTTP ${response.status}.`);
-  }
+/**
+ * A download as the step's curl makes it (`--resolve`, no `-L`, `--fail`, `--max-time`, then
+ * `head -c`): connects to `address` for the URL's host, follows no redirect (a 3xx body is what
+ * is written), keeps at most `maxBytes`, and answers what was written, hashed, plus curl's error.
+ */
+export async function fetchLikeCurl(request: FetchRequest, signal: AbortSignal): Promise<FetchedFile> {
+  const url = new URL(request.url);
+  const agent = new Agent({
+    connect: {
+      lookup: (_hostname, options, callback) => {
+        const family = isIP(request.address) === 6 ? 6 : 4;
+        if (options.all) callback(null, [{ address: request.address, family }]);
+        else callback(null, request.address, family);
+      },
+    },
+  });
   const hash = createHash('sha256');
   let size = 0;
-  for await (const chunk of response.body) {
-    hash.update(chunk);
-    size += chunk.length;
+  let head = Buffer.alloc(0);
+  const take = (chunk: Buffer) => {
+    const part = chunk.subarray(0, Math.max(0, request.maxBytes - size));
+    hash.update(part);
+    if (size < SIGNATURE_END) head = Buffer.concat([head, part.subarray(0, SIGNATURE_END - size)]);
+    size += part.length;
+  };
+  const done = (error?: string): FetchedFile => ({
+    size,
+    sha256: hash.digest('hex'),
+    signature: head.subarray(SIGNATURE_END - 5, SIGNATURE_END).toString('latin1'),
+    ...(error ? { error } : {}),
+  });
+  const limit = AbortSignal.any([signal, AbortSignal.timeout(request.maxSeconds * 1000)]);
+  try {
+    const res = await undiciRequest(url, { method: 'GET', dispatcher: agent, signal: limit });
+    if (res.statusCode >= 400) {
+      await res.body.dump();
+      return done(`curl: (22) The requested URL returned error: ${res.statusCode}`);
+    }
+    for await (const chunk of res.body) {
+      take(chunk as Buffer);
+      if (size >= request.maxBytes) break;
+    }
+    res.body.destroy();
+    return done();
+  } catch (error) {
+    if (signal.aborted) throw toAbortError(signal);
+    if (limit.aborted)
+      return done(`curl: (28) Operation timed out after ${request.maxSeconds * 1000} milliseconds`);
+    return done(
+      `curl: (7) Failed to connect to ${url.host}: ${(error as { code?: string }).code ?? 'error'}`,
+    );
+  } finally {
+    agent.destroy().catch(() => undefined);
   }
-  return { size, sha256: hash.digest('hex') };
 }
+
+/** One past the last byte of the ISO 9660 signature (`CD001` at 32769). */
+const SIGNATURE_END = 32769 + 5;

@@ -82,13 +82,26 @@ export interface InstallKeyStep {
 }
 
 /**
- * Downloads a URL to `path` through a hidden name in the same directory (`.NAME`), checks the
- * checksum when given, sets owner and mode, then renames — as engine-iso-uploader did.
+ * Downloads a URL to `path` through a hidden name in the same directory (`.NAME`), bounded and
+ * checked (issue 10 §3): curl connects only to `address`, the address labops checked for the URL's
+ * host (`--resolve`), follows no redirect (the URL is the one the redirects ended at), stops after
+ * `maxSeconds`, and keeps at most one byte more than `sizeBytes` (`head -c`: curl 7.29 of CentOS 7
+ * ignores `--max-filesize` without a Content-Length). Then the size, the ISO 9660 signature when
+ * `iso9660`, and the checksum when given are checked; a mismatch removes the partial file and fails
+ * the step saying why. Owner and mode are set, then the file is renamed — as engine-iso-uploader did.
  */
 export interface DownloadStep {
   type: 'download';
   url: string;
+  /** The IP address curl connects to for the URL's host. */
+  address: string;
+  /** The exact size the plan saw; a longer or shorter body fails the step. */
+  sizeBytes: number;
+  /** curl's `--max-time`. */
+  maxSeconds: number;
   path: string;
+  /** Require `CD001` at byte 32769. */
+  iso9660?: boolean | undefined;
   sha256?: string | undefined;
   owner?: number | undefined;
   group?: number | undefined;

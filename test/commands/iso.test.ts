@@ -1,17 +1,18 @@
 import { createHash } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isoSteps } from '../../commands/iso.js';
-import { createHttpDownloads } from '../../src/downloads.js';
+import { createHttpDownloads, type HttpDownloadsOptions } from '../../src/downloads.js';
 import { parseDiskMark, renderDiskMark } from '../../src/engine/disk-mark.js';
 import type { LabopsError } from '../../src/errors.js';
 import type { StepContext } from '../../src/jobs/steps.js';
 import { labInfoFromSimulator } from '../../src/lab-info.js';
 import type { DispatchResult } from '../../src/labops.js';
+import { REFUSED_MESSAGE } from '../../src/net/address-fence.js';
 import { createSimDriver } from '../../src/runbooks/sim-driver.js';
 import type { SimulatorOptions } from '../../src/sim/types.js';
 import { approveAndRun, type CoreHarness, shellCaller, startCore } from '../support/core.js';
 import { expectCard as card, expectError as error, viewText } from '../support/dispatch.js';
-import { type HttpSource, startHttpSource } from '../support/http-source.js';
+import { type HttpSource, LOOPBACK_SOURCES, startHttpSource } from '../support/http-source.js';
 
 const MiB = 1024 * 1024;
 const ISO_DIR = '11111111-1111-1111-1111-111111111111';
@@ -23,6 +24,10 @@ beforeAll(async () => {
     '/notes.txt': { sizeBytes: 40_000, iso: false },
     '/slow.iso': { sizeBytes: 8 * MiB, chunkDelayMs: 20 },
     '/broken.iso': { sizeBytes: 4 * MiB, failAfterBytes: 1 * MiB },
+    // Its Range answer says ISO of 6 MiB; the whole file is an HTML page (issue 10 §3).
+    '/html.iso': { sizeBytes: 6 * MiB + 123, htmlBodyBytes: 4980 },
+    '/html-same-size.iso': { sizeBytes: 200_000, htmlBodyBytes: 200_000 },
+    '/moved.iso': { sizeBytes: 1, redirectTo: '/alma9.iso' },
   });
 });
 afterAll(async () => {
@@ -30,8 +35,9 @@ afterAll(async () => {
 });
 
 let core: CoreHarness;
-async function start(sim?: SimulatorOptions): Promise<CoreHarness> {
-  core = await startCore(sim ? { sim } : {});
+/** The core over a simulator; its downloads may reach the loopback source unless `downloads` says otherwise. */
+async function start(sim?: SimulatorOptions, downloads?: HttpDownloadsOptions): Promise<CoreHarness> {
+  core = await startCore({ ...(sim ? { sim } : {}), ...(downloads ? { downloads } : {}) });
   return core;
 }
 afterEach(async () => {
@@ -63,7 +69,7 @@ function stepContext(jobId: string): StepContext {
     jobId,
     engine: core.lab.client.withCorrelationId(jobId),
     machines: createSimDriver(core.lab.sim),
-    downloads: createHttpDownloads(),
+    downloads: createHttpDownloads(LOOPBACK_SOURCES),
     lab: labInfoFromSimulator(core.lab.sim),
     clock: () => core.clock.now,
     signal: new AbortController().signal,
@@ -298,6 +304,120 @@ describe('/iso upload into the 4.3 ISO domain, and /iso remove of its file', () 
     expect(storage.files.has(path)).toBe(false);
     expect(storage.files.has(`/export/iso/${iso.id}/images/${ISO_DIR}/other.iso`)).toBe(true);
     expect(viewText(await run('list'))).not.toContain('CentOS-7.iso');
+  });
+});
+
+describe('/iso upload from a fenced source (issue 10 §2)', () => {
+  it('refuses a loopback source unless the lab opts in, with one message, before any request', async () => {
+    await start({}, {});
+    const before = source.requests.length;
+    const refused = error(await run(`upload ${source.url('/alma9.iso')}`));
+    expect(refused.code).toBe('FORBIDDEN');
+    expect(refused.message).toBe(REFUSED_MESSAGE);
+    const port = new URL(source.url('/')).port;
+    const decimal = error(await run(`upload http://2130706433:${port}/nope.iso --domain nfs-iso`));
+    expect(`${decimal.message} ${decimal.hint}`).toBe(`${refused.message} ${refused.hint}`);
+    expect(source.requests.length).toBe(before);
+  });
+
+  it('follows a redirect and uploads from the final URL at the address it checked', async () => {
+    await start();
+    const planned = card(await run(`upload ${source.url('/moved.iso')} --name alma9.iso`));
+    expect(planned.plan.steps[0]?.params).toMatchObject({
+      url: source.url('/alma9.iso'),
+      address: '127.0.0.1',
+    });
+    expect(planned.plan.steps[0]?.shows).toContain(
+      `GET ${source.url('/alma9.iso')} (connecting to 127.0.0.1) → PUT transfer_url (sha256 on the way)`,
+    );
+    const job = await confirm({ kind: 'card', card: planned });
+    expect(job?.status, job?.error).toBe('succeeded');
+  });
+});
+
+describe('/iso upload checks what it stored (issue 10 §3)', () => {
+  const isoDir = async () => {
+    const iso = await core.lab.client.findStorageDomain('nfs-iso');
+    return `/export/iso/${iso.id}/images/${ISO_DIR}`;
+  };
+  const entries = async () => {
+    const dir = await isoDir();
+    return [...core.lab.sim.machines.get('storage')!.files.keys()].filter((k) => k.startsWith(`${dir}/`));
+  };
+
+  it('fails on a source whose Range answer is not its body, and keeps nothing — data domain and ISO domain', async () => {
+    await start();
+    const data = await confirm(await run(`upload ${source.url('/html.iso')}`));
+    expect(data?.status).toBe('failed');
+    expect(data?.error).toContain(`The source is now 4980 bytes; the plan said ${6 * MiB + 123}.`);
+    expect((await core.lab.client.listIsoDisks()).map((d) => d.name)).not.toContain('html.iso');
+
+    const planned = card(await run(`upload ${source.url('/html.iso')} --domain nfs-iso`));
+    const shown = planned.plan.steps[0]?.shows?.join('\n') ?? '';
+    expect(shown).toContain(
+      `--max-time ${300 + 7} --url '${source.url('/html.iso')}' | head -c ${6 * MiB + 124} >"$t"`,
+    );
+    expect(shown).not.toMatch(/ -L /);
+    const iso = await confirm({ kind: 'card', card: planned });
+    expect(iso?.status).toBe('failed');
+    expect(iso?.error).toContain(
+      `The download on storage failed: the source sent 4980 bytes, not the ${6 * MiB + 123} the plan checked. The partial file was removed.`,
+    );
+    expect(await entries()).toEqual([]);
+  });
+
+  it('fails on an HTML page of the planned size: not an ISO 9660 image, on both paths', async () => {
+    await start();
+    const data = await confirm(await run(`upload ${source.url('/html-same-size.iso')}`));
+    expect(data?.status).toBe('failed');
+    expect(data?.error).toContain('The source is not an ISO 9660 image (no CD001 at byte 32769).');
+    expect((await core.lab.client.listIsoDisks()).map((d) => d.name)).not.toContain('html-same-size.iso');
+    const iso = await confirm(await run(`upload ${source.url('/html-same-size.iso')} --domain nfs-iso`));
+    expect(iso?.error).toContain(
+      'The download on storage failed: it is not an ISO 9660 image (no CD001 at byte 32769).',
+    );
+    expect(await entries()).toEqual([]);
+  });
+
+  it('checks --sha256 on the data domain path: a match says so, a mismatch fails and leaves no disk', async () => {
+    await start();
+    const expected = await sourceSha256('/alma9.iso');
+    const wrong = 'ab'.repeat(32);
+    const failed = card(await run(`upload ${source.url('/alma9.iso')} --sha256 ${wrong}`));
+    expect(failed.plan.impact).toContain(
+      `Its sha256 must be ${wrong}: otherwise the upload fails and nothing is kept.`,
+    );
+    const job = await confirm({ kind: 'card', card: failed });
+    expect(job?.status).toBe('failed');
+    expect(job?.error).toContain(`The source's sha256 is ${expected}, not the ${wrong} given with --sha256`);
+    expect((await core.lab.client.listIsoDisks()).map((d) => d.name)).not.toContain('alma9.iso');
+
+    const good = card(await run(`upload ${source.url('/alma9.iso')} --sha256 ${expected.toUpperCase()}`));
+    expect((await confirm({ kind: 'card', card: good }))?.status).toBe('succeeded');
+    expect(core.store.listSteps(good.job.id)[0]?.detail).toBe(`sha256 ${expected} (as --sha256 said)`);
+    expect(error(await run(`upload ${source.url('/alma9.iso')} --name x.iso --sha256 123`)).code).toBe(
+      'USAGE',
+    );
+  });
+
+  it('checks --sha256 on the ISO domain path; without it the report shows the sha256 stored', async () => {
+    await start();
+    const expected = await sourceSha256('/alma9.iso');
+    const wrong = 'cd'.repeat(32);
+    const failed = await confirm(
+      await run(`upload ${source.url('/alma9.iso')} --domain nfs-iso --sha256 ${wrong}`),
+    );
+    expect(failed?.error).toContain(
+      `The download on storage failed: its sha256 is ${expected}, not the ${wrong} given. The partial file was removed.`,
+    );
+    expect(await entries()).toEqual([]);
+
+    const plain = card(await run(`upload ${source.url('/alma9.iso')} --domain nfs-iso`));
+    expect((await confirm({ kind: 'card', card: plain }))?.status).toBe('succeeded');
+    expect(core.store.listSteps(plain.job.id)[0]?.detail).toBe(
+      `${await isoDir()}/alma9.iso: 36:36:640, ${6 * MiB + 123} bytes, sha256 ${expected}`,
+    );
+    expect(await entries()).toEqual([`${await isoDir()}/alma9.iso`]);
   });
 });
 

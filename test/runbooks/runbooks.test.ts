@@ -297,11 +297,13 @@ describe('an ISO into a 4.3 ISO domain', () => {
       export: 'iso',
       domainId,
       url: `${base}/CentOS-7-x86_64-Minimal-2003.iso`,
+      address: lab().gatewayAddress,
+      sizeBytes: iso.length,
       name: 'CentOS-7-x86_64-Minimal-2003.iso',
       sha256,
     });
     const dir = `/export/iso/${domainId}/images/${ISO_IMAGE_DIR}`;
-    expect(renderStep(items[0]!.step)[0]).toContain(`-o '${dir}/.CentOS-7-x86_64-Minimal-2003.iso'`);
+    expect(renderStep(items[0]!.step)[0]).toBe(`t='${dir}/.CentOS-7-x86_64-Minimal-2003.iso'`);
     expect(await runAll(items)).toEqual(['changed']);
     expect(await statOnHost(lab(), 'storage', `${dir}/CentOS-7-x86_64-Minimal-2003.iso`)).toBe(
       '36:36 640 regular file',
@@ -318,11 +320,15 @@ describe('an ISO into a 4.3 ISO domain', () => {
       export: 'iso',
       domainId,
       url: `${base}/CentOS-7-x86_64-Minimal-2003.iso`,
+      address: lab().gatewayAddress,
+      sizeBytes: iso.length,
       name: 'other.iso',
       sha256: 'f'.repeat(64),
     });
     const error = await rejection(runAll(items));
-    expect(error.details.join(' ')).toContain('checksum mismatch');
+    expect(error.details.join(' ')).toContain(
+      `labops: download failed: its sha256 is ${sha256}, not the ${'f'.repeat(64)} given`,
+    );
     expect(await sh('storage', `ls -A /export/iso/${domainId}/images/${ISO_IMAGE_DIR}`)).toBe(
       'CentOS-7-x86_64-Minimal-2003.iso\n',
     );

@@ -143,7 +143,15 @@ describe('runbook job steps', () => {
       () => renderStep({ type: 'empty-dir', path: '/export', entries: ['x'] }),
       () => renderStep({ type: 'empty-dir', path: '/export/data', entries: ['../etc'] }),
       () => renderStep({ type: 'ensure-service', service: '--now' }),
-      () => renderStep({ type: 'download', url: 'file:///etc/shadow', path: '/tmp/x' }),
+      () =>
+        renderStep({
+          type: 'download',
+          url: 'file:///etc/shadow',
+          address: '127.0.0.1',
+          sizeBytes: 1,
+          maxSeconds: 60,
+          path: '/tmp/x',
+        }),
       () => renderStep({ type: 'install-key', path: '/root/.ssh/authorized_keys', key: 'sh-rsa AAAA' }),
       () => planStorageClean(LAB, { export: 'data', entries: ['a/b'], domainPaths: [] }),
       () =>

@@ -96,7 +96,14 @@ function queueJob(id: string, token: string): void {
   const items: RunbookItem[] = [
     {
       machine: 'storage',
-      step: { type: 'download', url: `${base}/slow/${token}.iso`, path: `/tmp/${token}.iso` },
+      step: {
+        type: 'download',
+        url: `${base}/slow/${token}.iso`,
+        address: lab().gatewayAddress,
+        sizeBytes: 1024 * 1024 * 1024,
+        maxSeconds: 600,
+        path: `/tmp/${token}.iso`,
+      },
       title: 'Download a big file',
     },
     {

@@ -5,7 +5,7 @@ import { expect } from 'vitest';
 import type { Policy } from '../../approvals/policy.js';
 import { allSteps, createRegistry } from '../../commands/index.js';
 import type { Caller, LabInfo } from '../../src/command.js';
-import { createHttpDownloads } from '../../src/downloads.js';
+import { createHttpDownloads, type HttpDownloadsOptions } from '../../src/downloads.js';
 import type { StepDefinition } from '../../src/jobs/steps.js';
 import { labInfoFromSimulator } from '../../src/lab-info.js';
 import { type DispatchResult, Labops, type LabopsOptions } from '../../src/labops.js';
@@ -16,6 +16,7 @@ import { openStore } from '../../src/store/sqlite-store.js';
 import type { Store } from '../../src/store/types.js';
 import { expectCard } from './dispatch.js';
 import { type SimLab, startSimLab } from './engine.js';
+import { LOOPBACK_SOURCES } from './http-source.js';
 
 const GiB = 1024 ** 3;
 
@@ -62,6 +63,8 @@ export async function startCore(
     lab?: Partial<LabInfo>;
     /** Plan limits and their injected deadlines. */
     plans?: Pick<LabopsOptions, 'limits' | 'planTimers'>;
+    /** Where downloads may come from; default the loopback sources of http-source.ts. */
+    downloads?: HttpDownloadsOptions;
   } = {},
 ): Promise<CoreHarness> {
   const lab = await startSimLab(options.sim);
@@ -74,7 +77,7 @@ export async function startCore(
     steps: [...allSteps, ...(options.extraSteps ?? [])],
     store,
     engine: lab.client,
-    downloads: createHttpDownloads(),
+    downloads: createHttpDownloads(options.downloads ?? LOOPBACK_SOURCES),
     machines: createSimDriver(lab.sim),
     lab: { ...labInfoFromSimulator(lab.sim), ...options.lab },
     policy: options.policy ?? SIM_POLICY,

@@ -11,6 +11,22 @@ export interface SourceFile {
   chunkDelayMs?: number;
   /** Send the headers and this many bytes, then nothing more, keeping the connection open (a stalled mirror). */
   stallAfterBytes?: number;
+  /**
+   * Answer a Range request as the file, but the whole file as an HTML page of this many bytes (a
+   * mirror whose error page hides behind a good Range answer).
+   */
+  htmlBodyBytes?: number;
+  /** Answer 302 with this Location (a path on this source or a whole URL). */
+  redirectTo?: string;
+}
+
+/** An HTML page of exactly `size` bytes. */
+export function renderHtmlPage(size: number): Buffer {
+  const page = Buffer.alloc(size, ' ');
+  page.write(
+    '<!DOCTYPE html><html><head><title>Mirror error</title></head><body>Please log in.</body></html>',
+  );
+  return page;
 }
 
 export interface HttpSource {
@@ -19,6 +35,12 @@ export interface HttpSource {
   /** Requests received, for assertions. */
   requests: { path: string; range: string | undefined }[];
 }
+
+/**
+ * What labops needs to download from these sources: they are on loopback, which it refuses unless
+ * lab.yml names it (issue 10 §2), so whoever uses them opts in with this.
+ */
+export const LOOPBACK_SOURCES = { allowedNetworks: ['127.0.0.0/8'] } as const;
 
 const CHUNK = 64 * 1024;
 
@@ -46,7 +68,17 @@ export async function startHttpSource(files: Record<string, SourceFile>): Promis
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       return;
     }
+    if (file.redirectTo !== undefined) {
+      res.writeHead(302, { location: file.redirectTo, 'content-type': 'text/html' }).end('<a>moved</a>\n');
+      return;
+    }
     const range = /^bytes=(\d+)-(\d+)?$/.exec(req.headers.range ?? '');
+    if (!range && file.htmlBodyBytes !== undefined) {
+      res
+        .writeHead(200, { 'content-type': 'text/html', 'content-length': file.htmlBodyBytes })
+        .end(renderHtmlPage(file.htmlBodyBytes));
+      return;
+    }
     let start = 0;
     let end = file.sizeBytes - 1;
     if (range) {

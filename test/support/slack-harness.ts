@@ -16,6 +16,7 @@ import { SLACK_LIMITS, scaleLimits } from '../../src/slack/limits.js';
 import { openStore } from '../../src/store/sqlite-store.js';
 import type { Store } from '../../src/store/types.js';
 import { type SimLab, startSimLab } from './engine.js';
+import { LOOPBACK_SOURCES } from './http-source.js';
 import { CONTRACT_LIMITS, SlackApiStandIn } from './slack-api.js';
 import { SocketModeStandIn } from './slack-socket.js';
 
@@ -227,7 +228,8 @@ export async function startSlackHarness(options: SlackHarnessOptions): Promise<S
     timing: { liveUpdateMs: 40, expiryCheckMs: 60_000, webRetries: 0, groupTtlMs: 60_000, ...options.timing },
     port: 0,
   });
-  const downloads = createHttpDownloads();
+  // The harness's ISO sources are on loopback (http-source.ts): it opts in to them (issue 10 §2).
+  const downloads = createHttpDownloads(LOOPBACK_SOURCES);
   const labops = new Labops({
     registry,
     steps: [...allSteps, ...(options.extraSteps ?? [])],
