@@ -141,15 +141,10 @@ describe('a failed job reports what it changed', () => {
     // An ISO in the ISO domain, as engine-iso-uploader leaves it (ovirt-api.md §5.1).
     const iso = await core.lab.client.findStorageDomain('nfs-iso');
     const storage = [...core.lab.sim.machines.values()].find((m) => m.files.has('/etc/exports'));
-    storage?.writeFile(
-      `/export/iso/${iso.id}/images/11111111-1111-1111-1111-111111111111/CentOS-7.iso`,
-      'CD001',
-      {
-        uid: 36,
-        gid: 36,
-        mode: 0o640,
-      },
-    );
+    const dir = `/export/iso/${iso.id}/images/11111111-1111-1111-1111-111111111111`;
+    // "Parents always exist" in a simulated machine's file map.
+    storage?.files.set(dir, { kind: 'dir', uid: 36, gid: 36, mode: 0o755 });
+    storage?.files.set(`${dir}/CentOS-7.iso`, { kind: 'file', uid: 36, gid: 36, mode: 0o640, size: 2048 });
     const job = await runJob(
       core,
       ['vm:web1'],
