@@ -49,6 +49,10 @@ export interface ResolvedAddress {
 
 export interface HttpDownloadsOptions extends FenceRules {
   timeoutMs?: number | undefined;
+  /** The whole probe's deadline (default 15 s, inside a plan's 20), not a per-byte one. */
+  probeTimeoutMs?: number | undefined;
+  /** The probe's deadline signal; tests inject their own. */
+  probeDeadline?: ((ms: number) => AbortSignal) | undefined;
   /** Name resolution; every address it answers is checked before a connection. Default: the system resolver. */
   resolve?: ((hostname: string) => Promise<ResolvedAddress[]>) | undefined;
 }
@@ -237,45 +241,60 @@ export function createHttpDownloads(
   };
 
   return {
-    async probe(text, signal) {
-      let url = parseSourceUrl(text);
-      const end = ISO_SIGNATURE_OFFSET + ISO_SIGNATURE.length - 1;
-      for (let redirects = 0; ; redirects++) {
-        const { res, address } = await send(
-          url,
-          { range: `bytes=${ISO_SIGNATURE_OFFSET}-${end}` },
-          undefined,
-          signal,
+    async probe(text, outer) {
+      const first = parseSourceUrl(text);
+      // One deadline for the whole probe, redirects and the signature's bytes included: a source
+      // that sends a byte now and then never resets it (issue 10 §1).
+      const probeMs = options.probeTimeoutMs ?? 15_000;
+      const deadline = (options.probeDeadline ?? ((ms) => AbortSignal.timeout(ms)))(probeMs);
+      const signal = outer ? AbortSignal.any([outer, deadline]) : deadline;
+      try {
+        let url = first;
+        const end = ISO_SIGNATURE_OFFSET + ISO_SIGNATURE.length - 1;
+        for (let redirects = 0; ; redirects++) {
+          const { res, address } = await send(
+            url,
+            { range: `bytes=${ISO_SIGNATURE_OFFSET}-${end}` },
+            undefined,
+            signal,
+          );
+          if (REDIRECT_STATUSES.has(res.statusCode)) {
+            await res.body.dump();
+            url = followRedirect(url, res.headers.location, redirects);
+            continue;
+          }
+          let size: number | undefined;
+          let signature = '';
+          if (res.statusCode === 206) {
+            size = Number(/\/(\d+)$/.exec(String(res.headers['content-range'] ?? ''))?.[1]);
+            signature = Buffer.from(await res.body.arrayBuffer()).toString('latin1');
+          } else if (res.statusCode === 200) {
+            size = Number(res.headers['content-length']);
+            signature = await readSignature(res.body);
+          } else {
+            await res.body.dump();
+            throw sourceFailure(url, res.statusCode);
+          }
+          if (!Number.isFinite(size) || size === undefined || size <= 0) {
+            throw new LabopsError('CONFLICT', `${url.host} does not say how big ${fileNameOf(url)} is.`, {
+              hint: 'The server must send Content-Length (or Content-Range); a static file server does.',
+            });
+          }
+          return {
+            url: url.toString(),
+            address,
+            sizeBytes: size,
+            isIso9660: signature === ISO_SIGNATURE,
+            fileName: fileNameOf(url),
+          };
+        }
+      } catch (error) {
+        if (!deadline.aborted || outer?.aborted) throw error;
+        throw new LabopsError(
+          'TIMEOUT',
+          `${first.host} did not send the start of ${fileNameOf(first)} within ${Math.round(probeMs / 1000)} s.`,
+          { hint: 'The mirror is stalled or too slow: try another mirror, or one on the lab network.' },
         );
-        if (REDIRECT_STATUSES.has(res.statusCode)) {
-          await res.body.dump();
-          url = followRedirect(url, res.headers.location, redirects);
-          continue;
-        }
-        let size: number | undefined;
-        let signature = '';
-        if (res.statusCode === 206) {
-          size = Number(/\/(\d+)$/.exec(String(res.headers['content-range'] ?? ''))?.[1]);
-          signature = Buffer.from(await res.body.arrayBuffer()).toString('latin1');
-        } else if (res.statusCode === 200) {
-          size = Number(res.headers['content-length']);
-          signature = await readSignature(res.body);
-        } else {
-          await res.body.dump();
-          throw sourceFailure(url, res.statusCode);
-        }
-        if (!Number.isFinite(size) || size === undefined || size <= 0) {
-          throw new LabopsError('CONFLICT', `${url.host} does not say how big ${fileNameOf(url)} is.`, {
-            hint: 'The server must send Content-Length (or Content-Range); a static file server does.',
-          });
-        }
-        return {
-          url: url.toString(),
-          address,
-          sizeBytes: size,
-          isIso9660: signature === ISO_SIGNATURE,
-          fileName: fileNameOf(url),
-        };
       }
     },
     async open(text, openOptions = {}) {

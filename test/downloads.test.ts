@@ -280,3 +280,32 @@ describe('the sha256 given with --sha256 (issue 10 §3)', () => {
     );
   });
 });
+
+describe('the probe of a source that trickles', () => {
+  it('ends at its total deadline, however often a byte arrives', async () => {
+    const { startHttpSource, LOOPBACK_SOURCES } = await import('./support/http-source.js');
+    const source = await startHttpSource({
+      '/stalled.iso': { sizeBytes: 700 * 1024 * 1024, stallAfterBytes: 1 },
+    });
+    const deadline = new AbortController();
+    const downloads = createHttpDownloads({
+      ...LOOPBACK_SOURCES,
+      probeDeadline: () => deadline.signal,
+    });
+    try {
+      const probe = downloads.probe(source.url('/stalled.iso')).catch((error: unknown) => error);
+      for (let i = 0; i < 500 && source.requests.length === 0; i++)
+        await new Promise((r) => setTimeout(r, 2));
+      expect(source.requests).toHaveLength(1);
+      deadline.abort(new Error('deadline'));
+      const error = (await probe) as LabopsError;
+      expect(error.code).toBe('TIMEOUT');
+      expect(error.message).toMatch(
+        /^127\.0\.0\.1:\d+ did not send the start of stalled\.iso within 15 s\.$/,
+      );
+    } finally {
+      await downloads.close();
+      await source.close();
+    }
+  });
+});
