@@ -8,14 +8,14 @@ import { LabopsError } from '../src/errors.js';
 import { defineStep, type StepContext } from '../src/jobs/steps.js';
 import { toStepSpecs } from '../src/runbooks/job-steps.js';
 import { planIsoIntoIsoDomain, planIsoRemovalFromIsoDomain } from '../src/runbooks/runbooks.js';
+import { textArg } from '../src/text.js';
 import { formatBytes, formatDuration, type View } from '../src/view.js';
 import { findDataCenterId } from './lab-state.js';
 import { planFromRunbook } from './storage/machine-work.js';
 
 const ISO_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,200}$/;
-const isoName = z.string().regex(ISO_NAME, 'must be a file name of letters, digits, ".", "_", "+" and "-"');
-const vmName = z
-  .string()
+const isoName = textArg().regex(ISO_NAME, 'must be a file name of letters, digits, ".", "_", "+" and "-"');
+const vmName = textArg()
   .min(1)
   .max(64)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a VM name');
@@ -200,11 +200,10 @@ const upload = defineChange({
     },
   },
   args: z.object({
-    url: z.string().max(2000),
+    url: textArg().max(2000),
     name: isoName.optional(),
-    domain: z.string().max(64).optional(),
-    sha256: z
-      .string()
+    domain: textArg().max(64).optional(),
+    sha256: textArg()
       .regex(/^[0-9a-fA-F]{64}$/, 'must be a SHA-256 checksum: 64 hex digits')
       .transform((hex) => hex.toLowerCase())
       .optional(),
@@ -532,7 +531,7 @@ const remove = defineChange({
       domain: { type: 'string', description: 'the storage domain, when the name is in more than one' },
     },
   },
-  args: z.object({ iso: isoName, domain: z.string().max(64).optional() }),
+  args: z.object({ iso: isoName, domain: textArg().max(64).optional() }),
   risk: 'destructive',
   async plan(ctx, args): Promise<Plan> {
     const { isos } = await listIsos(ctx);

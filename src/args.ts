@@ -73,14 +73,14 @@ const MAX_ECHO = 40;
 
 /**
  * Quotes user text for a message: JSON-escaped so control characters cannot forge lines, with
- * invisible and direction-changing characters (RTL marks, zero-width joiners) made visible, and
- * cut short so a huge token cannot flood the channel.
+ * invisible and direction-changing characters (RTL marks, zero-width joiners) and the C1 controls
+ * and DEL that JSON leaves alone made visible, and cut short so a huge token cannot flood the channel.
  */
 function quoteUserText(text: string): string {
   const chars = Array.from(text);
   const cut = chars.length > MAX_ECHO ? `${chars.slice(0, MAX_ECHO).join('')}…` : text;
   return JSON.stringify(cut).replace(
-    /[\p{Cf}\p{Zl}\p{Zp}]/gu,
+    /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu,
     (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`,
   );
 }

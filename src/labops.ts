@@ -742,10 +742,12 @@ export function describeJobCommand(job: JobRecord | undefined): string {
 
 function summarizeAudit(detail: Record<string, unknown>): string {
   const parts: string[] = [];
-  if (typeof detail.command === 'string')
-    parts.push(
-      `/${detail.command}${typeof detail.text === 'string' && detail.text ? ` ${detail.text}` : ''}`,
-    );
+  // `text` is what followed the slash command, so it starts with the sub-command itself:
+  // `/host` + `maintenance hyper1`, not `/host maintenance` + `maintenance hyper1` (issue 10 §7).
+  if (typeof detail.command === 'string') {
+    const text = typeof detail.text === 'string' ? detail.text.trim() : '';
+    parts.push(text ? `/${detail.command.split(' ')[0]} ${text}` : `/${detail.command}`);
+  }
   if (typeof detail.title === 'string') parts.push(`${detail.title}: ${String(detail.status)}`);
   if (typeof detail.reason === 'string') parts.push(detail.reason);
   if (typeof detail.error === 'string') parts.push(detail.error);

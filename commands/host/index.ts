@@ -13,11 +13,11 @@ import { LabopsError } from '../../src/errors.js';
 import { defineStep, type StepContext } from '../../src/jobs/steps.js';
 import { toStepSpecs } from '../../src/runbooks/job-steps.js';
 import type { StepSpec } from '../../src/store/types.js';
+import { textArg } from '../../src/text.js';
 import { formatBytes, type View } from '../../src/view.js';
 import { prepare, trust } from './machine-work.js';
 
-const hostArg = z
-  .string()
+const hostArg = textArg()
   .min(1)
   .max(64)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a host name such as hyper1');
@@ -197,7 +197,7 @@ const maintenance = defineChange({
     positionals: [{ name: 'host', required: true, description: 'the host to put into maintenance' }],
     flags: { reason: { type: 'string', description: 'why, shown in the engine and the audit trail' } },
   },
-  args: z.object({ host: hostArg, reason: z.string().max(200).optional() }),
+  args: z.object({ host: hostArg, reason: textArg().max(200).optional() }),
   risk: 'destructive',
   plan: (ctx, args) => planMaintenance(ctx, args.host, args.reason),
 });
@@ -246,8 +246,7 @@ const activate = defineChange({
   },
 });
 
-const addressArg = z
-  .string()
+const addressArg = textArg()
   .min(1)
   .max(253)
   .regex(/^[A-Za-z0-9][A-Za-z0-9.:-]*$/, 'must be a host name or an IP address such as hyper3.abc.local');

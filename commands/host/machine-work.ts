@@ -3,10 +3,10 @@ import { type CommandContext, defineChange, type Plan } from '../../src/command.
 import { LabopsError } from '../../src/errors.js';
 import { defineStep } from '../../src/jobs/steps.js';
 import { getLabHostsEntries, planHostPrepare } from '../../src/runbooks/runbooks.js';
+import { textArg } from '../../src/text.js';
 import { planFromRunbook } from '../storage/machine-work.js';
 
-const machineArg = z
-  .string()
+const machineArg = textArg()
   .min(1)
   .max(64)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a machine name such as hyper1');

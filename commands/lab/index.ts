@@ -3,6 +3,7 @@ import { type CommandContext, defineCommand, defineDirect, defineRead } from '..
 import type { DataCenter, StorageDomain } from '../../src/engine/types.js';
 import { type ApiLevel, formatEngineVersion } from '../../src/engine/versions.js';
 import type { JobRecord } from '../../src/store/types.js';
+import { textArg } from '../../src/text.js';
 import { formatBytes, type View } from '../../src/view.js';
 import { findDataCenterId } from '../lab-state.js';
 import { doctor } from './doctor.js';
@@ -143,7 +144,7 @@ const cancel = defineDirect({
     positionals: [{ name: 'job', required: true, description: 'the job id from /lab jobs' }],
     flags: {},
   },
-  args: z.object({ job: z.string().regex(/^[a-z0-9-]{3,40}$/, 'must be a job id such as job-7k2m') }),
+  args: z.object({ job: textArg().regex(/^[a-z0-9-]{3,40}$/, 'must be a job id such as job-7k2m') }),
   risk: 'change',
   async direct(ctx, args): Promise<View> {
     const message = ctx.jobs.cancel(args.job, ctx.caller.principal, ctx.caller.groups);
@@ -171,7 +172,8 @@ const audit = defineRead({
     return {
       title: 'Audit trail',
       state: { text: `the last ${events.length} events, newest first`, tone: 'info' },
-      sections: [{ lines: lines.length ? lines : ['nothing yet'], code: true }],
+      // Not a code block: lines wrap on a phone, and in Slack the actors show as mentions.
+      sections: [{ lines: lines.length ? lines : ['nothing yet'] }],
       footer: 'The full trail exports as JSON lines: npm start -- --export-audit',
     };
   },

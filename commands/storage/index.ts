@@ -4,13 +4,13 @@ import type { Host, StorageDomain } from '../../src/engine/types.js';
 import { LabopsError } from '../../src/errors.js';
 import { defineStep, type StepContext } from '../../src/jobs/steps.js';
 import type { StepSpec } from '../../src/store/types.js';
+import { textArg } from '../../src/text.js';
 import { formatBytes, type View } from '../../src/view.js';
 import { attach } from './attach.js';
 import { findDomain, isAttached, readDomains } from './domains.js';
 import { clean, fixPermissions, prepare } from './machine-work.js';
 
-const domainName = z
-  .string()
+const domainName = textArg()
   .min(1)
   .max(64)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a storage domain name such as nfs-data');

@@ -10,13 +10,13 @@ import {
 } from '../../src/runbooks/runbooks.js';
 import type { RunbookItem } from '../../src/runbooks/types.js';
 import type { StepSpec } from '../../src/store/types.js';
+import { textArg } from '../../src/text.js';
 import { readDomains } from './domains.js';
 
 /** Runbooks on a machine may run long; each step is bounded on the machine and locally. */
 export const RUNBOOK_STEP_TIMEOUT_MS = 10 * 60_000;
 
-const exportArg = z
-  .string()
+const exportArg = textArg()
   .min(1)
   .max(1024)
   .regex(/^[A-Za-z0-9/][A-Za-z0-9._/-]*$/, 'must be an export name or path such as data or /export/data');

@@ -3,6 +3,7 @@ import { formatError, type LabopsError } from '../errors.js';
 import type { LabEvent } from '../jobs/events.js';
 import type { Card } from '../labops.js';
 import type { StepRecord } from '../store/types.js';
+import { classifyCodePoint, formatCodePoint } from '../text.js';
 import { formatDuration, type Tone, type View } from '../view.js';
 
 /** Terminal styling: colours on a TTY, plain text in a pipe (a transcript stays greppable). */
@@ -21,37 +22,47 @@ export const colourStyle: Style = {
   dim: (s) => `\x1b[2m${s}\x1b[0m`,
 };
 
-/** Remote text must not drive the terminal: control characters (ESC above all) become visible. */
-export function sanitizeForTerminal(text: string): string {
+/**
+ * Text from outside labops must not drive or disguise the terminal: C0 controls (ESC above all) and
+ * DEL show in caret form (`^[`, `^?`); C1 controls, direction marks (U+202E…) and line separators as
+ * `<U+202E>`; a new line as `^J`, so one line of text cannot pass for two. Tabs stay. With
+ * `newlines`, `\n` is kept, for text labops itself lays out on several lines (an error and its hint).
+ */
+export function sanitizeForTerminal(text: string, options: { newlines?: boolean } = {}): string {
   let out = '';
   for (const ch of text) {
     const code = ch.codePointAt(0) ?? 0;
-    const isControl = (code < 0x20 && code !== 0x09 && code !== 0x0a) || code === 0x7f || code === 0x9b;
-    out += isControl ? `^${String.fromCharCode((code + 64) % 128)}` : ch;
+    if (code === 0x09 || (code === 0x0a && options.newlines)) out += ch;
+    else if (code < 0x20 || code === 0x7f) out += `^${String.fromCharCode((code + 64) % 128)}`;
+    else if (classifyCodePoint(code)) out += `<${formatCodePoint(code)}>`;
+    else out += ch;
   }
   return out;
 }
 
 export function renderView(view: View, style: Style): string {
-  const out: string[] = [style.bold(view.title)];
-  if (view.state) out.push(style.tone(view.state.tone, view.state.text));
+  const clean = (text: string) => sanitizeForTerminal(text);
+  const out: string[] = [style.bold(clean(view.title))];
+  if (view.state) out.push(style.tone(view.state.tone, clean(view.state.text)));
   for (const s of view.sections) {
-    if (s.heading) out.push(style.bold(s.heading));
-    for (const line of s.lines) out.push(`  ${sanitizeForTerminal(line)}`);
+    if (s.heading) out.push(style.bold(clean(s.heading)));
+    for (const line of s.lines) out.push(`  ${clean(line)}`);
   }
   for (const action of view.actions ?? []) {
-    out.push(style.tone('info', `  → ${action.label}: ${action.command} ${action.text}`));
+    out.push(style.tone('info', `  → ${clean(`${action.label}: ${action.command} ${action.text}`)}`));
   }
-  if (view.footer) out.push(style.dim(view.footer));
+  if (view.footer) out.push(style.dim(clean(view.footer)));
   return out.join('\n');
 }
 
 export function renderError(error: LabopsError, style: Style): string {
-  const [first, ...rest] = sanitizeForTerminal(formatError(error)).split('\n');
+  const [first, ...rest] = sanitizeForTerminal(formatError(error), { newlines: true }).split('\n');
   return [
     style.tone(error.code === 'USAGE' ? 'warn' : 'bad', `✘ ${first}`),
     ...rest.map((l) => `  ${l}`),
-    ...error.actions.map((a) => style.tone('info', `  → ${a.label}: ${a.command} ${a.text}`)),
+    ...error.actions.map((a) =>
+      style.tone('info', `  → ${sanitizeForTerminal(`${a.label}: ${a.command} ${a.text}`)}`),
+    ),
   ].join('\n');
 }
 
@@ -73,7 +84,7 @@ export function renderCard(card: Card, now: number, style: Style): string {
     `│ ${style.tone(approval.risk === 'critical' ? 'bad' : 'warn', approval.risk.toUpperCase())} — needs ${RISK_NEEDS[approval.risk] ?? approval.risk}`,
   ];
   for (const reason of plan.riskReasons) out.push(`│   ${sanitizeForTerminal(reason)}`);
-  out.push(`│ asked by ${job.requester} · expires in ${minutes} min · job ${job.id}`);
+  out.push(`│ asked by ${sanitizeForTerminal(job.requester)} · expires in ${minutes} min · job ${job.id}`);
   const list = (heading: string, lines: string[], tone?: Tone) => {
     if (!lines.length) return;
     out.push(`│ ${heading}`);
@@ -89,7 +100,7 @@ export function renderCard(card: Card, now: number, style: Style): string {
   );
   const approvers = approvalCandidates(approval);
   out.push(
-    `│ ${approval.risk === 'change' ? 'Confirm' : 'Approvers'}: ${approvers.join(', ') || 'nobody is configured'}`,
+    `│ ${approval.risk === 'change' ? 'Confirm' : 'Approvers'}: ${sanitizeForTerminal(approvers.join(', ')) || 'nobody is configured'}`,
   );
   out.push(style.dim(`└ approve ${approval.id} · deny ${approval.id}`));
   return out.join('\n');
@@ -133,10 +144,13 @@ export function renderEvent(event: LabEvent, style: Style): string | undefined {
     case 'approval:expired':
       return style.tone('warn', `⌛ ${event.approval.id} expired: /${event.job.command} will not run.`);
     case 'approval:voided':
-      return style.tone('warn', `⊘ ${event.approval.id} is void: ${event.changes.join('; ')}`);
+      return style.tone(
+        'warn',
+        `⊘ ${event.approval.id} is void: ${sanitizeForTerminal(event.changes.join('; '))}`,
+      );
     case 'job:started':
       return style.bold(
-        `▶ ${event.job.id} /${event.job.command} ${event.job.text.split(/\s+/).slice(1).join(' ')} — ${event.steps.length} step${event.steps.length === 1 ? '' : 's'}`,
+        `▶ ${event.job.id} /${event.job.command} ${sanitizeForTerminal(event.job.text.split(/\s+/).slice(1).join(' '))} — ${event.steps.length} step${event.steps.length === 1 ? '' : 's'}`,
       );
     case 'step:started':
       return `  [${event.step.index + 1}/${event.job.steps.length}] ${sanitizeForTerminal(event.step.title)} …`;

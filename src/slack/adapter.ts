@@ -19,6 +19,7 @@ import { registerApprovalClicks } from './listeners/approval-click.js';
 import { registerHomeRefresh } from './listeners/home-refresh.js';
 import { registerJobCancel } from './listeners/job-cancel.js';
 import { registerSlashCommands } from './listeners/slash-command.js';
+import { registerUnknownActions } from './listeners/unknown-action.js';
 import { registerViewRun } from './listeners/view-run.js';
 import { Outbox } from './outbox.js';
 import { renderHome } from './render-home.js';
@@ -236,6 +237,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       registerViewRun(app, deps);
       registerHomeRefresh(app, deps);
       registerAppHomeOpened(app, deps);
+      registerUnknownActions(app, deps);
       reporter.start();
       for (const job of [...(recovered?.interrupted ?? [])]) reporter.refreshCard(job.id);
       for (const approval of recovered?.expired ?? []) reporter.refreshCard(approval.jobId);

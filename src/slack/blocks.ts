@@ -1,8 +1,20 @@
 import type { types } from '@slack/bolt';
-import { codeBlock, escapeText, truncate } from './mrkdwn.js';
+import { revealUnsafeCharacters } from '../text.js';
+import {
+  escapeText,
+  fitCodeLines,
+  formatUtcTime,
+  mentionPrincipal,
+  truncate,
+  truncateMrkdwn,
+} from './mrkdwn.js';
 
 export type Block = types.KnownBlock;
 export type Button = types.Button;
+/** A piece of a `rich_text` line: text, a mention, a date. */
+export type Inline = types.RichTextElement;
+/** A paragraph, list or preformatted part of a `rich_text` block. */
+export type RichPart = types.RichTextBlockElement;
 
 /**
  * Block Kit limits Slack enforces with `invalid_blocks` (slack-platform.md §5). Every renderer
@@ -19,6 +31,11 @@ export const LIMITS = {
   confirmTitle: 100,
   confirmText: 300,
   confirmButton: 30,
+  /**
+   * Text in one `rich_text` block. Slack documents no limit for it; labops keeps to the section's
+   * 3000 characters, which also keeps a card readable on a phone.
+   */
+  richText: 3000,
   /** Top-level `text`: Slack truncates at 40,000; notifications want far less. */
   fallbackText: 3000,
 } as const;
@@ -29,38 +46,48 @@ export interface MessageContent {
   blocks: Block[];
 }
 
+/**
+ * A header. plain_text, so nothing in it is formatted or pings; `emoji: false` so a `:shortcode:`
+ * typed into an argument stays text (the header's own marks are Unicode characters).
+ */
 export function header(text: string): Block {
   return {
     type: 'header',
-    text: { type: 'plain_text', text: truncate(text, LIMITS.headerText), emoji: true },
+    text: {
+      type: 'plain_text',
+      text: truncate(revealUnsafeCharacters(text), LIMITS.headerText),
+      emoji: false,
+    },
   };
 }
 
-/** A section of mrkdwn that the caller already escaped; cut to Slack's 3000 characters. */
-export function section(mrkdwn: string): Block {
-  return { type: 'section', text: { type: 'mrkdwn', text: truncate(mrkdwn, LIMITS.sectionText) } };
-}
-
 /**
- * A section holding a code block of remote output, with the newest lines kept when it would not fit
- * Slack's 3000 characters (the cut is marked on the first line, the fence stays closed).
+ * A section of mrkdwn written by labops: its own words, mentions and dates built from checked ids.
+ * Never text from people or the lab (use `richText`), since mrkdwn cannot escape `*`, `_` or `~`.
  */
-export function codeSection(prefix: string, lines: readonly string[]): Block {
-  let kept = [...lines];
-  let text = `${prefix}${codeBlock(kept)}`;
-  while (text.length > LIMITS.sectionText && kept.length > 1) {
-    kept = kept.slice(Math.max(1, Math.floor(kept.length / 8)));
-    text = `${prefix}${codeBlock(['… (earlier lines cut)', ...kept])}`;
-  }
-  return section(text);
+export function section(mrkdwn: string): Block {
+  return { type: 'section', text: { type: 'mrkdwn', text: truncateMrkdwn(mrkdwn, LIMITS.sectionText) } };
 }
 
+/** Small grey lines of labops's own mrkdwn (see `section`). */
 export function context(mrkdwnParts: readonly string[]): Block {
   return {
     type: 'context',
     elements: mrkdwnParts
       .slice(0, LIMITS.contextElements)
-      .map((text) => ({ type: 'mrkdwn' as const, text: truncate(text, LIMITS.sectionText) })),
+      .map((text) => ({ type: 'mrkdwn' as const, text: truncateMrkdwn(text, LIMITS.sectionText) })),
+  };
+}
+
+/** Small grey lines of outside text (an end state, a footer), as plain_text: shown as written. */
+export function plainContext(texts: readonly string[]): Block {
+  return {
+    type: 'context',
+    elements: texts.slice(0, LIMITS.contextElements).map((text) => ({
+      type: 'plain_text' as const,
+      text: truncate(revealUnsafeCharacters(text), LIMITS.sectionText) || ' ',
+      emoji: false,
+    })),
   };
 }
 
@@ -68,29 +95,208 @@ export function divider(): Block {
   return { type: 'divider' };
 }
 
+// ---------------------------------------------------------------------------------------------
+// rich_text: where text from people and from the lab goes
+// ---------------------------------------------------------------------------------------------
+
+type TextStyle = NonNullable<types.RichTextText['style']>;
+
+/**
+ * Text as a rich_text element: shown exactly as written (no mrkdwn, no mention, no link), on one
+ * line — new lines become spaces and invisible control or direction characters show as `[U+…]`.
+ */
+export function plain(text: string, style?: TextStyle): Inline {
+  const clean = revealUnsafeCharacters(text);
+  return style ? { type: 'text', text: clean, style } : { type: 'text', text: clean };
+}
+
+export function strong(text: string): Inline {
+  return plain(text, { bold: true });
+}
+
+export function code(text: string): Inline {
+  return plain(text, { code: true });
+}
+
+export function italic(text: string): Inline {
+  return plain(text, { italic: true });
+}
+
+/** A line break inside a paragraph. */
+export function lineBreak(): Inline {
+  return { type: 'text', text: '\n' };
+}
+
+/** A principal: a mention for `slack:U…`/`slack:W…` and `slack:S…` (a user group), text otherwise. */
+export function mention(principal: string): Inline {
+  const match = /^slack:([UWS][A-Z0-9]{2,30})$/.exec(principal);
+  if (!match?.[1]) return plain(principal);
+  return match[1].startsWith('S')
+    ? { type: 'usergroup', usergroup_id: match[1] }
+    : { type: 'user', user_id: match[1] };
+}
+
+/** Principals as mentions joined in words: `@bob, @carol and @ops`. */
+export function mentions(principals: readonly string[]): Inline[] {
+  const out: Inline[] = [];
+  principals.forEach((p, i) => {
+    if (i > 0) out.push(plain(i === principals.length - 1 ? ' and ' : ', '));
+    out.push(mention(p));
+  });
+  return out;
+}
+
+/** A time each reader sees in their own zone. */
+export function time(ms: number): Inline {
+  return { type: 'date', timestamp: Math.floor(ms / 1000), format: '{time}', fallback: formatUtcTime(ms) };
+}
+
+const PRINCIPAL_IN_TEXT = /\bslack:[UWS][A-Z0-9]{2,30}\b/g;
+
+/**
+ * A message of labops's own (a refusal, a job's error, a view line) as text, with the principals
+ * it names (`slack:UCAROL`) as mentions rather than raw ids (issue 10 §7).
+ */
+export function textWithMentions(text: string, style?: TextStyle): Inline[] {
+  const out: Inline[] = [];
+  let last = 0;
+  for (const match of text.matchAll(PRINCIPAL_IN_TEXT)) {
+    if (match.index > last) out.push(plain(text.slice(last, match.index), style));
+    out.push(mention(match[0]));
+    last = match.index + match[0].length;
+  }
+  if (last < text.length) out.push(plain(text.slice(last), style));
+  return out;
+}
+
+/** A paragraph of a rich_text block. */
+export function paragraph(...inlines: (Inline | readonly Inline[])[]): RichPart {
+  return { type: 'rich_text_section', elements: inlines.flat() };
+}
+
+/** A bullet (or numbered) list; each item is one line of inlines. */
+export function list(
+  items: readonly (readonly Inline[])[],
+  style: 'bullet' | 'ordered' = 'bullet',
+): RichPart {
+  return {
+    type: 'rich_text_list',
+    style,
+    elements: items.map((item) => ({ type: 'rich_text_section', elements: [...item] })),
+  };
+}
+
+/**
+ * Machine output (commands, logs) as a preformatted part: lines of at most 60 characters, the
+ * newest kept when they would not fit, the cut marked on the first line. Shown exactly as written.
+ */
+export function preformatted(lines: readonly string[], budget: number = LIMITS.richText): RichPart {
+  let kept = fitCodeLines(lines);
+  let text = kept.join('\n');
+  while (text.length > budget && kept.length > 1) {
+    kept = kept.slice(Math.max(1, Math.floor(kept.length / 8)));
+    text = ['… (earlier lines cut)', ...kept].join('\n');
+  }
+  return {
+    type: 'rich_text_preformatted',
+    elements: [{ type: 'text', text: truncate(text || ' ', budget) }],
+  };
+}
+
+/** How much text an element shows, for the block's budget. */
+function sizeOf(element: Inline): number {
+  if (element.type === 'text') return element.text.length;
+  if (element.type === 'date') return 12;
+  return 24;
+}
+
+/** The elements of a part cut to `room` characters: the last one kept is shortened and marked. */
+function fitElements<T extends Inline>(elements: readonly T[], room: { left: number }): T[] {
+  const out: T[] = [];
+  for (const element of elements) {
+    if (room.left <= 0) break;
+    const size = sizeOf(element);
+    if (size <= room.left) {
+      out.push(element);
+      room.left -= size;
+      continue;
+    }
+    if (element.type === 'text' && room.left > 1)
+      out.push({ ...element, text: truncate(element.text, room.left) });
+    room.left = 0;
+  }
+  return out.filter((e) => e.type !== 'text' || e.text.length > 0);
+}
+
+/**
+ * A rich_text block: text from people and from the lab shown exactly as written, with labops's own
+ * bold or code styling around it. Cut to `LIMITS.richText` characters; empty parts are dropped
+ * (Slack refuses empty text elements).
+ */
+export function richText(parts: readonly RichPart[]): Block {
+  const room: { left: number } = { left: LIMITS.richText };
+  const elements: RichPart[] = [];
+  for (const part of parts) {
+    if (room.left <= 0) break;
+    if (part.type === 'rich_text_list') {
+      const items = part.elements
+        .map((item) => ({ ...item, elements: fitElements(item.elements, room) }))
+        .filter((item) => item.elements.length > 0);
+      if (items.length) elements.push({ ...part, elements: items });
+    } else if (part.type === 'rich_text_preformatted') {
+      const [first] = part.elements;
+      const text = first?.type === 'text' ? first.text : '';
+      if (text.length > room.left) {
+        elements.push(preformatted(text.split('\n'), room.left));
+        room.left = 0;
+      } else {
+        elements.push(part);
+        room.left -= text.length;
+      }
+    } else {
+      const kept = fitElements(part.elements, room);
+      if (kept.length) elements.push({ ...part, elements: kept } as RichPart);
+    }
+  }
+  if (!elements.length) elements.push(paragraph(plain(' ')));
+  return { type: 'rich_text', elements };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Buttons
+// ---------------------------------------------------------------------------------------------
+
 export interface ButtonSpec {
   actionId: string;
   text: string;
   value: string;
   style?: 'primary' | 'danger' | undefined;
-  /** A confirm dialog: UI only, every click is checked on the server (design.md, Approvals). */
+  /**
+   * A confirm dialog: UI only, every click is checked on the server (design.md, Approvals). Its
+   * text is plain_text, shown as written: it may carry a plan's summary.
+   */
   confirm?: { title: string; text: string; confirm: string; deny: string } | undefined;
 }
 
 export function button(spec: ButtonSpec): Button {
+  const plainText = (text: string, max: number) => ({
+    type: 'plain_text' as const,
+    text: truncate(revealUnsafeCharacters(text), max),
+    emoji: false,
+  });
   return {
     type: 'button',
     action_id: spec.actionId,
-    text: { type: 'plain_text', text: truncate(spec.text, LIMITS.buttonText), emoji: true },
+    text: plainText(spec.text, LIMITS.buttonText),
     value: truncate(spec.value, LIMITS.buttonValue),
     ...(spec.style ? { style: spec.style } : {}),
     ...(spec.confirm
       ? {
           confirm: {
-            title: { type: 'plain_text', text: truncate(spec.confirm.title, LIMITS.confirmTitle) },
-            text: { type: 'mrkdwn', text: truncate(spec.confirm.text, LIMITS.confirmText) },
-            confirm: { type: 'plain_text', text: truncate(spec.confirm.confirm, LIMITS.confirmButton) },
-            deny: { type: 'plain_text', text: truncate(spec.confirm.deny, LIMITS.confirmButton) },
+            title: plainText(spec.confirm.title, LIMITS.confirmTitle),
+            text: plainText(spec.confirm.text, LIMITS.confirmText),
+            confirm: plainText(spec.confirm.confirm, LIMITS.confirmButton),
+            deny: plainText(spec.confirm.deny, LIMITS.confirmButton),
             ...(spec.style === 'danger' ? { style: 'danger' as const } : { style: 'primary' as const }),
           },
         }
@@ -117,7 +323,13 @@ export function fitBlocks(blocks: readonly Block[], max: number = LIMITS.message
   ];
 }
 
-/** The notification text: plain, escaped, short. */
-export function fallback(text: string): string {
-  return truncate(escapeText(text), LIMITS.fallbackText);
+/**
+ * The notification text: plain, escaped, one line, short, the cut never inside an entity; the
+ * principals it names (`slack:UCAROL`) as mentions, like the blocks.
+ */
+export function fallback(text: string, max: number = LIMITS.fallbackText): string {
+  const escaped = escapeText(revealUnsafeCharacters(text)).replace(PRINCIPAL_IN_TEXT, (p) =>
+    mentionPrincipal(p),
+  );
+  return truncateMrkdwn(escaped, max);
 }

@@ -6,15 +6,26 @@ import {
   actions,
   type Block,
   button,
-  codeSection,
+  code,
   context,
   fallback,
   fitBlocks,
   header,
+  type Inline,
+  lineBreak,
+  list,
   type MessageContent,
-  section,
+  mention,
+  mentions,
+  paragraph,
+  plain,
+  preformatted,
+  richText,
+  strong,
+  textWithMentions,
+  time,
 } from './blocks.js';
-import { escapeText, mentionList, mentionPrincipal, slackTime } from './mrkdwn.js';
+import { isSlackPrincipal, mentionList, slackTime } from './mrkdwn.js';
 
 /** Action ids on the wire: `namespace:verb` (style.md, Naming). */
 export const ACTION = {
@@ -77,14 +88,15 @@ export function planOf(job: JobRecord): Plan {
   };
 }
 
-/** `/host maintenance hyper1`, escaped. */
+/** `/host maintenance hyper1` as typed: plain text, for a `code` element or plain_text. */
 export function commandLine(job: JobRecord): string {
-  return escapeText(`/${job.command.split(' ')[0]} ${job.text}`.trim());
+  return `/${job.command.split(' ')[0]} ${job.text}`.trim();
 }
 
-function bullets(title: string, lines: readonly string[], mark = '•'): Block[] {
+/** A bold title over a bullet list of outside text (impact, blockers, warnings). */
+function bulletsBlock(title: string, lines: readonly string[]): Block[] {
   if (!lines.length) return [];
-  return [section(`*${title}*\n${lines.map((l) => `${mark} ${escapeText(l)}`).join('\n')}`)];
+  return [richText([paragraph(strong(title)), list(lines.map((l) => [plain(l)]))])];
 }
 
 function approvedBy(approval: ApprovalRecord): string[] {
@@ -92,26 +104,49 @@ function approvedBy(approval: ApprovalRecord): string[] {
 }
 
 /** What to do after a job that did not succeed: the next step for the person reading the card. */
-export function nextStepFor(job: JobRecord): string | undefined {
-  const again = `\`${commandLine(job)}\``;
+export function nextStepFor(job: JobRecord): Inline[] | undefined {
+  const again = code(commandLine(job));
+  const status = code('/lab status');
   switch (job.status) {
     case 'failed':
       return job.error?.includes('unknown outcome')
-        ? `Check the lab with \`/lab status\` first: the failed step may or may not have happened. Then run ${again} again; steps already done report ok.`
-        : `Fix the cause above, then run ${again} again for a new plan; steps already done report ok.`;
+        ? [
+            plain('Check the lab with '),
+            status,
+            plain(' first: the failed step may or may not have happened. Then run '),
+            again,
+            plain(' again; steps already done report ok.'),
+          ]
+        : [
+            plain('Fix the cause above, then run '),
+            again,
+            plain(' again for a new plan; steps already done report ok.'),
+          ];
     case 'cancelled':
-      return `Check the lab with \`/lab status\`; run ${again} again when you want the rest done.`;
+      return [
+        plain('Check the lab with '),
+        status,
+        plain('; run '),
+        again,
+        plain(' again when you want the rest done.'),
+      ];
     case 'interrupted':
-      return `labops restarted while the job ran. Check the lab with \`/lab status\`, then run ${again} again; nothing is resumed by itself.`;
+      return [
+        plain('labops restarted while the job ran. Check the lab with '),
+        status,
+        plain(', then run '),
+        again,
+        plain(' again; nothing is resumed by itself.'),
+      ];
     case 'expired':
     case 'void':
-      return `Run ${again} again for a new plan.`;
+      return [plain('Run '), again, plain(' again for a new plan.')];
     default:
       return undefined;
   }
 }
 
-function summaryOf(job: JobRecord, steps: readonly StepRecord[] | undefined): string | undefined {
+function summaryOf(job: JobRecord, steps: readonly StepRecord[] | undefined): Block | undefined {
   const took = job.finishedAt && job.startedAt ? ` in ${formatDuration(job.finishedAt - job.startedAt)}` : '';
   const counts = steps?.length
     ? ` — ${steps.length} step${steps.length === 1 ? '' : 's'}: ${(
@@ -124,14 +159,22 @@ function summaryOf(job: JobRecord, steps: readonly StepRecord[] | undefined): st
     : '';
   switch (job.status) {
     case 'succeeded':
-      return `*Succeeded${took}*${counts}`;
+      return richText([paragraph(strong(`Succeeded${took}`), plain(counts))]);
     case 'failed':
     case 'cancelled':
-    case 'interrupted':
-      return `*${job.status[0]?.toUpperCase()}${job.status.slice(1)}${took}*${counts}\n${escapeText(job.error ?? '')}`;
+    case 'interrupted': {
+      const error = job.error ? [lineBreak(), ...textWithMentions(job.error)] : [];
+      const title = `${job.status[0]?.toUpperCase()}${job.status.slice(1)}${took}`;
+      return richText([paragraph(strong(title), plain(counts), ...error)]);
+    }
     default:
       return undefined;
   }
+}
+
+/** A Slack channel id, which mrkdwn may link; anything else is not one. */
+function isChannelId(channel: string): boolean {
+  return /^[CDG][A-Z0-9]{2,30}$/.test(channel);
 }
 
 /**
@@ -154,69 +197,84 @@ export function renderCard(input: CardInput): MessageContent {
       ? approvalStatus
       : job.status;
   const state = JOB_STATE[status];
-  const blocks: Block[] = [
-    header(`${state.mark} ${state.label} · /${job.command.split(' ')[0]} ${job.text}`.trim()),
-  ];
+  const blocks: Block[] = [header(`${state.mark} ${state.label} · ${commandLine(job)}`)];
   if (input.simulated)
     blocks.push(context(['*SIMULATED LAB* — a built-in simulator stands in for the lab.']));
 
-  const who = `asked by ${mentionPrincipal(job.requester)} · job \`${escapeText(job.id)}\`${approval ? ` · approval \`${escapeText(approval.id)}\`` : ''}`;
-  blocks.push(section(`*${escapeText(plan.summary)}*\n${who}`));
+  // The plan's words carry names from people and the lab: rich_text, never mrkdwn (issue 10 §6).
+  const who: Inline[] = [plain('asked by '), mention(job.requester), plain(' · job '), code(job.id)];
+  if (approval) who.push(plain(' · approval '), code(approval.id));
+  blocks.push(richText([paragraph(strong(plan.summary), lineBreak(), ...who)]));
 
   const summary = summaryOf(job, input.steps);
-  if (summary) blocks.push(section(summary));
+  if (summary) blocks.push(summary);
   const next = nextStepFor({ ...job, status });
-  if (next && status !== 'expired' && status !== 'void') blocks.push(section(`*What to do next:* ${next}`));
+  if (next && status !== 'expired' && status !== 'void')
+    blocks.push(richText([paragraph(strong('What to do next: '), ...next)]));
 
   if (approval) {
     const yes = approvedBy(approval);
     const no = approval.decisions.filter((d) => d.decision === 'deny').map((d) => d.principal);
     if (status === 'awaiting_approval') {
-      const risk = `*${approval.risk.toUpperCase()}* — needs ${RISK_NEEDS[approval.risk] ?? approval.risk}`;
-      blocks.push(section([risk, ...plan.riskReasons.map((r) => `• ${escapeText(r)}`)].join('\n')));
-    }
-    if (status === 'denied') blocks.push(section(`🚫 Denied by ${mentionList(no)}; nothing ran.`));
-    else if (yes.length && status !== 'void' && status !== 'expired')
-      blocks.push(
-        section(
-          `Approved by ${mentionList(yes)}${status === 'awaiting_approval' ? ` (${yes.length} of ${approval.required})` : ''}`,
-        ),
+      const risk = paragraph(
+        strong(approval.risk.toUpperCase()),
+        plain(` — needs ${RISK_NEEDS[approval.risk] ?? approval.risk}`),
       );
+      const reasons = plan.riskReasons.length ? [list(plan.riskReasons.map((r) => [plain(r)]))] : [];
+      blocks.push(richText([risk, ...reasons]));
+    }
+    if (status === 'denied')
+      blocks.push(richText([paragraph(plain('🚫 Denied by '), ...mentions(no), plain('; nothing ran.'))]));
+    else if (yes.length && status !== 'void' && status !== 'expired') {
+      const count = status === 'awaiting_approval' ? ` (${yes.length} of ${approval.required})` : '';
+      blocks.push(richText([paragraph(plain('Approved by '), ...mentions(yes), plain(count))]));
+    }
     if (status === 'expired')
       blocks.push(
-        section(
-          `⌛ Expired at ${slackTime(approval.expiresAt)}; nothing ran. ${nextStepFor({ ...job, status }) ?? ''}`,
-        ),
+        richText([
+          paragraph(
+            plain('⌛ Expired at '),
+            time(approval.expiresAt),
+            plain('; nothing ran. '),
+            ...(nextStepFor({ ...job, status }) ?? []),
+          ),
+        ]),
       );
     if (status === 'void') {
+      const changes = input.changes?.length ? input.changes : [job.error ?? 'The plan no longer holds.'];
       blocks.push(
-        section(
-          `⊘ *Void: the lab changed since the plan was made.*\n${(input.changes?.length
-            ? input.changes
-            : [job.error ?? 'The plan no longer holds.']
-          )
-            .map((c) => `• ${escapeText(c)}`)
-            .join('\n')}\n${nextStepFor({ ...job, status }) ?? ''}`,
-        ),
+        richText([
+          paragraph(strong('⊘ Void: the lab changed since the plan was made.')),
+          list(changes.map((c) => textWithMentions(c))),
+          paragraph(...(nextStepFor({ ...job, status }) ?? [])),
+        ]),
       );
     }
   }
 
   if (status === 'awaiting_approval' || status === 'queued' || status === 'running') {
-    blocks.push(...bullets('Impact', plan.impact));
-    blocks.push(...bullets('Blocks', plan.blockers, '⛔'));
-    blocks.push(...bullets('Warnings', plan.warnings, '⚠️'));
+    blocks.push(...bulletsBlock('Impact', plan.impact));
+    blocks.push(...bulletsBlock('⛔ Blocks', plan.blockers));
+    blocks.push(...bulletsBlock('⚠️ Warnings', plan.warnings));
   }
   if (status === 'awaiting_approval') {
-    const stepLines = plan.steps.map((s, i) => `${i + 1}. ${escapeText(s.title)}`);
-    blocks.push(section(`*Steps*\n${stepLines.join('\n')}`));
+    blocks.push(
+      richText([
+        paragraph(strong('Steps')),
+        list(
+          plan.steps.map((s) => [plain(s.title)]),
+          'ordered',
+        ),
+      ]),
+    );
     const shows = plan.steps.flatMap((s) => s.shows ?? []);
-    if (shows.length) blocks.push(codeSection('', shows));
+    if (shows.length) blocks.push(richText([preformatted(shows)]));
   }
 
   if (approval && status === 'awaiting_approval') {
+    // Only people Slack can mention: the simulated lab's shell approvers cannot click here.
     const candidates = approvalCandidates(approval).filter(
-      (p) => !approval.decisions.some((d) => d.principal === p),
+      (p) => isSlackPrincipal(p) && !approval.decisions.some((d) => d.principal === p),
     );
     const label =
       approval.risk === 'change'
@@ -224,9 +282,10 @@ export function renderCard(input: CardInput): MessageContent {
         : approval.required === 2
           ? 'Approvers (two of)'
           : 'Approvers (one of)';
+    // mrkdwn is safe here: labops's words, mentions of checked ids and a date token.
     blocks.push(
       context([
-        `${label}: ${candidates.length ? mentionList(candidates) : 'nobody is configured'} · expires ${slackTime(approval.expiresAt)} (in ${Math.max(0, Math.round((approval.expiresAt - now) / 60_000))} min)`,
+        `${label}: ${candidates.length ? mentionList(candidates) : 'nobody in Slack is configured'} · expires ${slackTime(approval.expiresAt)} (in ${Math.max(0, Math.round((approval.expiresAt - now) / 60_000))} min)`,
       ]),
     );
     const dangerous = approval.risk === 'destructive' || approval.risk === 'critical';
@@ -240,7 +299,7 @@ export function renderCard(input: CardInput): MessageContent {
           confirm: dangerous
             ? {
                 title: `Approve ${approval.risk} work?`,
-                text: `${escapeText(plan.summary)}. ${plan.impact.length} change${plan.impact.length === 1 ? '' : 's'} to the lab; see the plan on the card.`,
+                text: `${plan.summary}. ${plan.impact.length} change${plan.impact.length === 1 ? '' : 's'} to the lab; see the plan on the card.`,
                 confirm: 'Approve',
                 deny: 'Back',
               }
@@ -269,9 +328,8 @@ export function renderCard(input: CardInput): MessageContent {
     );
   }
   if (input.copyOf && status !== 'awaiting_approval') {
-    blocks.push(
-      context([`Progress and the result are in the thread of the card in <#${input.copyOf.channel}>.`]),
-    );
+    const where = isChannelId(input.copyOf.channel) ? `<#${input.copyOf.channel}>` : 'the lab channel';
+    blocks.push(context([`Progress and the result are in the thread of the card in ${where}.`]));
   }
   return {
     text: fallback(`${state.label}: ${plan.summary} (${job.id}, asked by ${job.requester})`),

@@ -4,16 +4,23 @@ import {
   actions,
   type Block,
   button,
+  code,
   context,
   divider,
   fitBlocks,
   header,
   LIMITS,
+  lineBreak,
+  mention,
+  paragraph,
+  plain,
+  richText,
   section,
+  textWithMentions,
 } from './blocks.js';
-import { escapeText, mentionPrincipal, truncate } from './mrkdwn.js';
+import { truncate } from './mrkdwn.js';
 import { ACTION, commandLine, planOf, renderCard } from './render-card.js';
-import { renderView } from './render-view.js';
+import { renderNotice, renderView } from './render-view.js';
 
 export interface HomeInput {
   /** `/lab status` as the user would see it, or why it could not be read. */
@@ -40,10 +47,13 @@ export function renderHome(input: HomeInput): HomeView {
   const blocks: Block[] = [];
   if (input.simulated)
     blocks.push(section('*SIMULATED LAB* — a built-in simulator stands in for the engine and the hosts.'));
-  if (input.notice) blocks.push(section(`ℹ️ ${escapeText(input.notice)}`));
+  if (input.notice) blocks.push(...renderNotice('info', input.notice).blocks);
   blocks.push(actions([button({ actionId: ACTION.refreshHome, text: 'Refresh', value: 'home' })]));
   if ('error' in input.status) {
-    blocks.push(header('Lab status'), section(`⚠️ ${escapeText(input.status.error)}`));
+    blocks.push(
+      header('Lab status'),
+      richText([paragraph(plain('⚠️ '), textWithMentions(input.status.error))]),
+    );
   } else {
     blocks.push(...renderView(input.status, { maxLines: 15 }).blocks);
   }
@@ -51,9 +61,18 @@ export function renderHome(input: HomeInput): HomeView {
   if (!input.running.length) blocks.push(context(['Nothing is running.']));
   for (const job of input.running.slice(0, 10)) {
     blocks.push(
-      section(
-        `▶️ \`${escapeText(job.id)}\` ${commandLine(job)} — ${escapeText(job.status.replace('_', ' '))}, asked by ${mentionPrincipal(job.requester)}\n${escapeText(truncate(planOf(job).summary, 200))}`,
-      ),
+      richText([
+        paragraph(
+          plain('▶️ '),
+          code(job.id),
+          plain(' '),
+          code(commandLine(job)),
+          plain(` — ${job.status.replace('_', ' ')}, asked by `),
+          mention(job.requester),
+          lineBreak(),
+          plain(truncate(planOf(job).summary, 200)),
+        ),
+      ]),
     );
   }
   blocks.push(divider(), header(`Waiting for approval (${input.pending.length})`));

@@ -2,14 +2,20 @@ import type { JobRecord, StepRecord, StepStatus } from '../store/types.js';
 import { formatDuration } from '../view.js';
 import {
   type Block,
-  codeSection,
-  context,
+  code,
   fallback,
   fitBlocks,
+  type Inline,
+  lineBreak,
   type MessageContent,
-  section,
+  paragraph,
+  plain,
+  plainContext,
+  preformatted,
+  richText,
+  strong,
 } from './blocks.js';
-import { escapeText, PHONE_CODE_WIDTH } from './mrkdwn.js';
+import { PHONE_CODE_WIDTH } from './mrkdwn.js';
 import { planOf } from './render-card.js';
 
 /** Lines of remote output a step message shows while it runs and after (the full log is a file). */
@@ -36,16 +42,17 @@ export function renderProgressBar(fraction: number, width = 20): string {
 /** The first message of the job's thread: the plan as approved, each step with what it runs. */
 export function renderPlanMessage(job: JobRecord): MessageContent {
   const plan = planOf(job);
-  const blocks: Block[] = [
-    section(
-      `*Plan* · ${plan.steps.length} step${plan.steps.length === 1 ? '' : 's'} · \`${escapeText(job.id)}\`\n${escapeText(plan.summary)}`,
-    ),
-  ];
+  const count = `${plan.steps.length} step${plan.steps.length === 1 ? '' : 's'}`;
   const lines = plan.steps.flatMap((s, i) => [
     `${i + 1}. ${s.title}`,
     ...(s.shows ?? []).map((l) => `   ${l}`),
   ]);
-  if (lines.length) blocks.push(codeSection('', lines));
+  const blocks: Block[] = [
+    richText([
+      paragraph(strong('Plan'), plain(` · ${count} · `), code(job.id), lineBreak(), plain(plan.summary)),
+      ...(lines.length ? [preformatted(lines)] : []),
+    ]),
+  ];
   return { text: fallback(`Plan of ${job.id}: ${plan.summary}`), blocks };
 }
 
@@ -54,7 +61,15 @@ export function renderReviewMessage(job: JobRecord, summary: string): MessageCon
   return {
     text: fallback(`${job.id} was interrupted. ${summary}`),
     blocks: [
-      section(`⚠️ \`${escapeText(job.id)}\` was interrupted when labops stopped.\n${escapeText(summary)}`),
+      richText([
+        paragraph(
+          plain('⚠️ '),
+          code(job.id),
+          plain(' was interrupted when labops stopped.'),
+          lineBreak(),
+          plain(summary),
+        ),
+      ]),
     ],
   };
 }
@@ -83,19 +98,21 @@ export function renderStepMessage(view: StepView): MessageContent {
       : view.elapsedMs !== undefined
         ? `${formatDuration(view.elapsedMs)} so far`
         : '';
-  const head = `*${step.index + 1}/${view.total}* ${STEP_STATE[step.status]} · ${escapeText(step.title)}${took ? ` · ${took}` : ''}`;
-  const blocks: Block[] = [section(head)];
+  const head: Inline[] = [
+    strong(`${step.index + 1}/${view.total}`),
+    plain(` ${STEP_STATE[step.status]} · `),
+    plain(step.title),
+    ...(took ? [plain(` · ${took}`)] : []),
+  ];
   if (view.progress && step.status === 'running') {
-    blocks.push(
-      section(
-        `\`${renderProgressBar(view.progress.fraction)}\` ${escapeText(view.progress.text)}`.slice(0, 3000),
-      ),
-    );
+    head.push(lineBreak(), code(renderProgressBar(view.progress.fraction)), plain(` ${view.progress.text}`));
   }
+  const parts = [paragraph(head)];
   const tail = view.tail.slice(-TAIL_SHOWN);
-  if (tail.length) blocks.push(codeSection('', tail));
-  if (step.endState) blocks.push(context([`✔︎ ${escapeText(step.endState)}`]));
-  else if (step.detail) blocks.push(context([escapeText(step.detail)]));
+  if (tail.length) parts.push(preformatted(tail));
+  const blocks: Block[] = [richText(parts)];
+  if (step.endState) blocks.push(plainContext([`✔︎ ${step.endState}`]));
+  else if (step.detail) blocks.push(plainContext([step.detail]));
   return {
     text: fallback(`Step ${step.index + 1}/${view.total} ${step.status}: ${step.title}`),
     blocks: fitBlocks(blocks),

@@ -4,16 +4,25 @@ import {
   actions,
   type Block,
   button,
-  codeSection,
+  code,
   context,
   fallback,
   fitBlocks,
   header,
+  type Inline,
+  italic,
   LIMITS,
+  lineBreak,
+  list,
   type MessageContent,
-  section,
+  paragraph,
+  plain,
+  plainContext,
+  preformatted,
+  richText,
+  strong,
+  textWithMentions,
 } from './blocks.js';
-import { escapeText, truncate } from './mrkdwn.js';
 import { ACTION } from './render-card.js';
 
 /** A mark per tone, so the state reads at a glance on a phone (state first, design.md). */
@@ -54,30 +63,50 @@ function budgetLines(view: View, maxLines: number | undefined): number[] {
 }
 
 /**
+ * Lines of labops's own text that may carry names from people and the lab, for a rich_text
+ * paragraph: each line kept, principals as mentions.
+ */
+function linesOf(lines: readonly string[], style?: Parameters<typeof plain>[1]): Inline[] {
+  return lines.flatMap((line, i) => [
+    ...(i > 0 ? [lineBreak()] : []),
+    ...line
+      .split(/\r?\n/)
+      .flatMap((part, j) => [...(j > 0 ? [lineBreak()] : []), ...textWithMentions(part, style)]),
+  ]);
+}
+
+/**
  * A command's view as Block Kit: the title as header, the state first (with its mark), then each
- * section; machine output in code blocks of lines of at most 60 characters. Text from the lab is
- * escaped, so nothing in an answer can ping a channel.
+ * section; machine output as preformatted lines of at most 60 characters. A view's lines mix
+ * labops's words with names from people and the lab, so they are rich_text, never mrkdwn: what
+ * the lab calls `*APPROVED*` shows as those characters, and nothing in an answer can ping a channel.
  */
 export function renderView(view: View, options: RenderViewOptions = {}): MessageContent {
   const blocks: Block[] = [header(view.title)];
   if (options.note) blocks.push(context([options.note]));
-  if (view.state) blocks.push(section(`${TONE_MARK[view.state.tone]} *${escapeText(view.state.text)}*`));
+  if (view.state)
+    blocks.push(
+      richText([
+        paragraph(plain(`${TONE_MARK[view.state.tone]} `), linesOf([view.state.text], { bold: true })),
+      ]),
+    );
   const budget = budgetLines(view, options.maxLines);
   view.sections.forEach((s, i) => {
     const keep = budget[i] ?? s.lines.length;
     const lines = s.lines.slice(0, keep);
     const more = s.lines.length - lines.length;
-    const heading = s.heading ? `*${escapeText(s.heading)}*\n` : '';
     if (s.code) {
-      blocks.push(codeSection(heading, more ? [...lines, `… ${more} more`] : lines));
-    } else {
-      const body = lines.map((l) => escapeText(l));
-      if (more) body.push(`_… ${more} more_`);
-      blocks.push(section(`${heading}${body.join('\n') || ' '}`));
+      const heading = s.heading ? [paragraph(strong(s.heading))] : [];
+      blocks.push(richText([...heading, preformatted(more ? [...lines, `… ${more} more`] : lines)]));
+      return;
     }
+    const heading = s.heading ? [strong(s.heading), ...(lines.length || more ? [lineBreak()] : [])] : [];
+    const body = linesOf(lines);
+    if (more) body.push(...(lines.length ? [lineBreak()] : []), italic(`… ${more} more`));
+    blocks.push(richText([paragraph(...heading, ...body)]));
   });
   blocks.push(...renderViewActions(view.actions ?? []));
-  if (view.footer) blocks.push(context([escapeText(view.footer)]));
+  if (view.footer) blocks.push(plainContext([view.footer]));
   const state = view.state ? ` — ${view.state.text}` : '';
   return { text: fallback(`${view.title}${state}`), blocks: fitBlocks(blocks) };
 }
@@ -94,16 +123,17 @@ export function encodeViewAction(action: ViewAction): string {
  */
 function renderViewActions(viewActions: readonly ViewAction[]): Block[] {
   const blocks: Block[] = [];
-  const typed: string[] = [];
+  const typed: Inline[] = [];
   for (const action of viewActions) {
     const value = encodeViewAction(action);
     if (value.length > LIMITS.buttonValue) {
-      typed.push(`${escapeText(action.label)}: \`${escapeText(`${action.command} ${action.text}`)}\``);
+      if (typed.length) typed.push(plain(' · '));
+      typed.push(plain(`${action.label}: `), code(`${action.command} ${action.text}`));
       continue;
     }
     blocks.push(actions([button({ actionId: ACTION.runView, text: action.label, value })]));
   }
-  if (typed.length) blocks.push(context([truncate(`Type: ${typed.join(' · ')}`, LIMITS.sectionText)]));
+  if (typed.length) blocks.push(richText([paragraph(plain('Type: '), ...typed)]));
   return blocks;
 }
 
@@ -112,17 +142,18 @@ export function renderErrorMessage(error: LabopsError, note?: string): MessageCo
   const mark = error.code === 'USAGE' ? TONE_MARK.warn : TONE_MARK.bad;
   const blocks: Block[] = [];
   if (note) blocks.push(context([note]));
-  blocks.push(section(`${mark} *${escapeText(error.message)}*`));
-  if (error.details.length) {
-    blocks.push(section(error.details.map((d) => `• ${escapeText(d)}`).join('\n')));
-  }
-  if (error.hint) blocks.push(section(`_${escapeText(truncate(error.hint, LIMITS.sectionText - 10))}_`));
+  blocks.push(richText([paragraph(plain(`${mark} `), linesOf([error.message], { bold: true }))]));
+  if (error.details.length) blocks.push(richText([list(error.details.map((d) => linesOf([d])))]));
+  if (error.hint) blocks.push(richText([paragraph(linesOf([error.hint], { italic: true }))]));
   // A refusal that names its fixes (a failed pre-check of /storage attach) offers them as buttons too.
   blocks.push(...renderViewActions(error.actions));
   return { text: fallback(formatError(error).split('\n')[0] ?? error.message), blocks: fitBlocks(blocks) };
 }
 
-/** A one-line answer (a refused click, a cancel). */
+/** A one-line answer (a refused click, a cancel): principals it names are mentions. */
 export function renderNotice(tone: Tone, text: string): MessageContent {
-  return { text: fallback(text), blocks: [section(`${TONE_MARK[tone]} ${escapeText(text)}`)] };
+  return {
+    text: fallback(text),
+    blocks: [richText([paragraph(plain(`${TONE_MARK[tone]} `), linesOf([text]))])],
+  };
 }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTION } from '../../src/slack/render-card.js';
 import { type HttpSource, startHttpSource } from '../support/http-source.js';
 import { CHANNEL, type SlackHarness, startSlackHarness, U } from '../support/slack-harness.js';
+import { readAll } from './read-blocks.js';
 
 type Step = {
   command: string;
@@ -99,8 +100,10 @@ describe('every command through Slack, against the simulated lab', () => {
     await h.command(U.operator, '/lab', `cancel ${job.id}`);
     await h.settle();
     const now = h.api.message(CHANNEL, card.ts)!;
-    expect(JSON.stringify(now.blocks)).toContain('CANCELLED');
-    expect(JSON.stringify(now.blocks)).toContain('Cancelled by slack:UOPER');
+    expect(readAll(now.blocks)).toContain('CANCELLED');
+    // The one who cancelled is a mention, never a raw id (issue 10 §7).
+    expect(readAll(now.blocks)).toContain(`Cancelled by <@${U.operator}>`);
+    expect(JSON.stringify(now.blocks)).not.toContain('slack:U');
     const buttons = now.blocks.filter((b) => (b as { type?: string }).type === 'actions');
     expect(buttons).toEqual([]);
   });

@@ -7,8 +7,11 @@ import { renderPlanMessage, renderStepMessage } from '../../src/slack/render-pro
 import { renderErrorMessage, renderView } from '../../src/slack/render-view.js';
 import type { ApprovalRecord, JobRecord } from '../../src/store/types.js';
 import { checkBlocks } from '../support/slack-api.js';
+import { checkRichText, codeLines, mrkdwnTexts, readBlocks } from './read-blocks.js';
 
-const HOSTILE = '<!channel> & <@U123> <https://evil|click> ```';
+/** A marker in every hostile string: it must never show up in mrkdwn. */
+const MARK = 'zq9';
+const HOSTILE = `<!channel> & <@U123> <https://evil|click> \`\`\` *bold* _it_ ~s~ ${MARK}`;
 const NOW = Date.parse('2026-11-28T10:00:00Z');
 
 function job(overrides: Partial<JobRecord> = {}): JobRecord {
@@ -67,46 +70,16 @@ function approval(overrides: Partial<ApprovalRecord> = {}): ApprovalRecord {
   };
 }
 
-/** Every text in the blocks (mrkdwn and plain). */
-function texts(blocks: unknown): string[] {
-  const out: string[] = [];
-  JSON.stringify(blocks, (key, value) => {
-    if (key === 'text' && typeof value === 'string') out.push(value);
-    return value;
-  });
-  return out;
-}
-
-/** The mrkdwn texts: the ones Slack parses for mentions (plain_text, like a header, never pings). */
-function mrkdwnTexts(blocks: unknown): string[] {
-  const out: string[] = [];
-  JSON.stringify(blocks, (_key, value: { type?: string; text?: unknown }) => {
-    if (value && typeof value === 'object' && value.type === 'mrkdwn' && typeof value.text === 'string')
-      out.push(value.text);
-    return value;
-  });
-  return out;
-}
-
-/** Code lines as a phone shows them: entities are one character. */
-function codeLines(blocks: unknown): string[] {
-  return mrkdwnTexts(blocks).flatMap((t) =>
-    [...t.matchAll(/```\n([\s\S]*?)\n```/g)].flatMap((m) =>
-      (m[1] ?? '').split('\n').map((l) =>
-        l
-          .replace(/\u200b/g, '')
-          .replace(/&amp;/g, '&')
-          .replace(/&lt;/g, '<')
-          .replace(/&gt;/g, '>'),
-      ),
-    ),
-  );
-}
+/** What a reader sees, block by block (mentions as `<@U…>`). */
+const texts = readBlocks;
 
 function expectSafe(blocks: unknown, max = 50): void {
   expect(checkBlocks(blocks, max)).toBeUndefined();
+  expect(checkRichText(blocks)).toBeUndefined();
   for (const t of mrkdwnTexts(blocks)) {
     expect(t).not.toMatch(/<!channel>|<!here>|<@U123>|<https:\/\/evil/);
+    // Outside text never enters mrkdwn, where `*`, `_` and `~` cannot be escaped (issue 10 §6).
+    expect(t).not.toContain(MARK);
   }
   for (const line of codeLines(blocks)) expect([...line].length).toBeLessThanOrEqual(60);
 }
@@ -125,7 +98,9 @@ describe('Block Kit renderers', () => {
     expect(card.blocks[0]).toMatchObject({ type: 'header' });
     expect(texts(card.blocks)[0]).toMatch(/^⏳ AWAITING APPROVAL/);
     const all = texts(card.blocks).join('\n');
-    expect(all).toContain('<@UBOB>, <@UCAROL> and shell:&lt;!here&gt;');
+    // Only Slack principals are listed: a shell approver cannot click a Slack card (issue 10 §7).
+    expect(all).toContain('Approvers (two of): <@UBOB> and <@UCAROL> · expires');
+    expect(all).not.toContain('shell:');
     expect(all).toContain('SIMULATED LAB');
     expect(all).toContain('<!date^');
     const buttons = card.blocks
@@ -224,7 +199,7 @@ describe('Block Kit renderers', () => {
       elapsedMs: 1200,
     });
     expectSafe(message.blocks);
-    expect(texts(message.blocks)[0]).toMatch(/^\*1\/20\* ▶️ running/);
+    expect(texts(message.blocks)[0]).toMatch(/^1\/20 ▶️ running/);
     expect(JSON.stringify(message.blocks)).toContain('42%');
     expectSafe(renderPlanMessage(job()).blocks);
   });

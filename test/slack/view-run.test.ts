@@ -7,6 +7,7 @@ import { ACTION } from '../../src/slack/render-card.js';
 import { encodeViewAction, renderErrorMessage, renderView } from '../../src/slack/render-view.js';
 import type { View, ViewAction } from '../../src/view.js';
 import { CHANNEL, SLACK_POLICY, type SlackHarness, startSlackHarness, U } from '../support/slack-harness.js';
+import { readAll } from './read-blocks.js';
 
 const OFFERS: ViewAction[] = [
   { label: 'Lab status', command: '/lab', text: 'status' },
@@ -56,7 +57,7 @@ describe('a view’s actions in Slack', () => {
     const long: ViewAction = { label: 'Long', command: '/lab', text: `audit ${'9'.repeat(2100)}` };
     const { blocks } = renderView({ ...OFFER_VIEW, actions: [long] });
     expect(buttonsOf(blocks)).toEqual([]);
-    expect(JSON.stringify(blocks)).toContain('Type: Long: `/lab audit 999');
+    expect(readAll(blocks)).toContain('Type: Long: /lab audit 999');
   });
 
   it('offer the fixes a refusal names as the same buttons', () => {
@@ -138,7 +139,9 @@ describe('a click on a view:run button', () => {
     expect(h.api.messages(CHANNEL)).toEqual([]);
     const answer = replies().at(-1) ?? '';
     expect(answer).toContain('ephemeral');
-    expect(answer).toContain(`slack:${U.mallory}`);
+    // The refused clicker is named as a mention, not as a raw id (issue 10 §7).
+    expect(readAll(h.api.responses.at(-1)?.body.blocks)).toContain(`<@${U.mallory}>`);
+    expect(answer).not.toContain(`slack:${U.mallory}`);
   });
 
   it('says so when the button carries no command', async () => {

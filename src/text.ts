@@ -1,0 +1,147 @@
+import { z } from 'zod';
+
+/*
+ * Free text in arguments (a reason, a name, a URL, a path) ends up on approval cards, in the
+ * terminal and in the audit trail. A character that starts a new line, drives a terminal or turns
+ * the reading direction around lets that text pass for something labops wrote (issue 10 §6), so
+ * every free-text argument is checked here, by the one schema every command builds on: `textArg`.
+ */
+
+/** Names of the refused characters that are not C0/C1 controls. */
+const NAMED: ReadonlyMap<number, string> = new Map([
+  [0x09, 'tab'],
+  [0x0a, 'line feed, a new line'],
+  [0x0b, 'vertical tab'],
+  [0x0c, 'form feed'],
+  [0x0d, 'carriage return'],
+  [0x1b, 'escape'],
+  [0x00, 'null'],
+  [0x7f, 'delete'],
+  [0x85, 'next line'],
+  [0x9b, 'control sequence introducer'],
+  [0x061c, 'Arabic letter mark'],
+  [0x200e, 'left-to-right mark'],
+  [0x200f, 'right-to-left mark'],
+  [0x2028, 'line separator'],
+  [0x2029, 'paragraph separator'],
+  [0x202a, 'left-to-right embedding'],
+  [0x202b, 'right-to-left embedding'],
+  [0x202c, 'pop directional formatting'],
+  [0x202d, 'left-to-right override'],
+  [0x202e, 'right-to-left override'],
+  [0x2066, 'left-to-right isolate'],
+  [0x2067, 'right-to-left isolate'],
+  [0x2068, 'first strong isolate'],
+  [0x2069, 'pop directional isolate'],
+]);
+
+export type UnsafeKind = 'control' | 'bidi' | 'newline' | 'surrogate';
+
+/** A character free text may not hold, where it is (1-based, counted in characters) and what it is. */
+export interface UnsafeCharacter {
+  codePoint: number;
+  position: number;
+  kind: UnsafeKind;
+}
+
+/** What kind of refused character `codePoint` is, or undefined when it is allowed. */
+export function classifyCodePoint(codePoint: number): UnsafeKind | undefined {
+  if (
+    codePoint === 0x0a ||
+    codePoint === 0x0d ||
+    codePoint === 0x85 ||
+    codePoint === 0x2028 ||
+    codePoint === 0x2029
+  )
+    return 'newline';
+  // C0, DEL and C1 (U+0080–U+009F).
+  if (codePoint < 0x20 || (codePoint >= 0x7f && codePoint <= 0x9f)) return 'control';
+  if (
+    codePoint === 0x061c ||
+    codePoint === 0x200e ||
+    codePoint === 0x200f ||
+    (codePoint >= 0x202a && codePoint <= 0x202e) ||
+    (codePoint >= 0x2066 && codePoint <= 0x2069)
+  )
+    return 'bidi';
+  // A lone half of a surrogate pair is not a character at all (iteration yields it alone).
+  if (codePoint >= 0xd800 && codePoint <= 0xdfff) return 'surrogate';
+  return undefined;
+}
+
+/** The first refused character of `text`, or undefined when it has none. */
+export function findUnsafeCharacter(text: string): UnsafeCharacter | undefined {
+  let position = 0;
+  for (const ch of text) {
+    position++;
+    const codePoint = ch.codePointAt(0) ?? 0;
+    const kind = classifyCodePoint(codePoint);
+    if (kind) return { codePoint, position, kind };
+  }
+  return undefined;
+}
+
+/** `U+202E`: a code point as Unicode writes it. */
+export function formatCodePoint(codePoint: number): string {
+  return `U+${codePoint.toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/** `U+202E (right-to-left override)`. */
+export function describeCodePoint(codePoint: number): string {
+  const name =
+    NAMED.get(codePoint) ??
+    (codePoint >= 0xd800 && codePoint <= 0xdfff
+      ? 'half of a surrogate pair'
+      : codePoint < 0x20 || codePoint === 0x7f
+        ? 'a control character'
+        : codePoint <= 0x9f
+          ? 'a C1 control character'
+          : undefined);
+  return name ? `${formatCodePoint(codePoint)} (${name})` : formatCodePoint(codePoint);
+}
+
+const HOW_TO_FIX: Record<UnsafeKind, string> = {
+  newline: 'keep it on one line: write a space, or "; ", where the new line was',
+  control: 'type it again without that character (copied text can carry invisible ones)',
+  bidi: 'type it again without that character: direction marks are invisible and can make text read backwards',
+  surrogate: 'type it again: the text holds a broken character',
+};
+
+/**
+ * The refusal for text holding `found`, as a phrase that follows the argument's name:
+ * `holds U+202E (right-to-left override) at character 7; …`.
+ */
+export function describeUnsafeCharacter(found: UnsafeCharacter): string {
+  return `holds ${describeCodePoint(found.codePoint)} at character ${found.position}; arguments may not hold control characters, direction marks or new lines — ${HOW_TO_FIX[found.kind]}`;
+}
+
+/**
+ * The base of every free-text argument schema: a string without control characters (C0, DEL,
+ * C1), bidi controls (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F, U+061C), new lines (including
+ * U+2028/U+2029) or broken surrogates. Chain the argument's own rules after it
+ * (`textArg().max(200)`, `textArg().regex(…)`); when this check fails they are not run, so the
+ * user reads the one problem that matters.
+ */
+export function textArg(): z.ZodString {
+  return z.string().superRefine((value, ctx) => {
+    const found = findUnsafeCharacter(value);
+    if (found) ctx.addIssue({ code: 'custom', message: describeUnsafeCharacter(found), continue: false });
+  });
+}
+
+/**
+ * Text from outside labops (an engine name, a fault, a stored reason) made safe to show on one
+ * line: new lines and tabs become spaces, every other refused character is shown as `[U+202E]`, so
+ * nothing invisible reorders or splits what a reader sees.
+ */
+export function revealUnsafeCharacters(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    const codePoint = ch.codePointAt(0) ?? 0;
+    const kind = classifyCodePoint(codePoint);
+    if (kind === undefined) out += ch;
+    else if (kind === 'newline' || codePoint === 0x09) out += ' ';
+    else out += `[${formatCodePoint(codePoint)}]`;
+  }
+  return out;
+}
