@@ -13,14 +13,12 @@ import {
   type Store,
   type TargetChange,
 } from '../store/types.js';
+import { BoundedTail, boundTail, TAIL_LINES } from '../tail.js';
 import type { Clock } from '../time.js';
 import type { EventBus } from './events.js';
 import { JobRecorder, type RecordRetryOptions } from './job-recorder.js';
 import { OutcomeUnknownError, type StepContext, type StepRegistry } from './steps.js';
 import { compareTargets, describeTargets, type MachineWrites, readTargets } from './targets.js';
-
-const TAIL_LINES = 40;
-const TAIL_BYTES = 4096;
 
 export interface ExecutorOptions {
   store: Store;
@@ -385,7 +383,8 @@ export class JobExecutor {
     }
     bus.emit({ type: 'step:started', job, step: { ...step, status: 'running', startedAt } });
 
-    const tail: string[] = [];
+    // The last lines whole; their text is cut to its last TAIL_BYTES below, as the store keeps it.
+    const tail = new BoundedTail(TAIL_LINES, Number.POSITIVE_INFINITY);
     const timeoutMs = spec?.timeoutMs ?? this.options.defaultStepTimeoutMs;
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = AbortSignal.any([jobSignal, timeout]);
@@ -399,7 +398,6 @@ export class JobExecutor {
       signal,
       output: (line) => {
         tail.push(line);
-        if (tail.length > TAIL_LINES) tail.shift();
         bus.emit({ type: 'step:output', jobId: job.id, index: step.index, line });
       },
       progress: (fraction, text) =>
@@ -438,7 +436,7 @@ export class JobExecutor {
       status,
       finishedAt,
       durationMs: finishedAt - startedAt,
-      tail: boundTail(tail.join('\n')),
+      tail: boundTail(tail.lines().join('\n')),
       detail,
       endState,
     };
@@ -517,8 +515,4 @@ function recordingWrites(machines: Machines, writes: WriteLog, onWrite: () => vo
     trustHostKey: (machine, fingerprint, by) => machines.trustHostKey(machine, fingerprint, by),
     close: () => machines.close(),
   };
-}
-
-function boundTail(text: string): string {
-  return text.length <= TAIL_BYTES ? text : text.slice(text.length - TAIL_BYTES);
 }

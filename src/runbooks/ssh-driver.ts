@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import { LabopsError } from '../errors.js';
-import type { ExecResult, SshRunner } from '../ssh/runner.js';
+import type { ExecResult } from '../ssh/exec.js';
+import type { SshRunner } from '../ssh/runner.js';
 import { decideBeforeApply, trustApprovedKey } from './driver-rules.js';
 import {
   CHECK_BLOCKED,

@@ -1,4 +1,4 @@
-import type { SshTarget } from './runner.js';
+import type { SshTarget } from './connections.js';
 
 /** The machines of lab.yml as SSH targets: the hypervisors and the storage server, with their pins. */
 export function getSshTargets(lab: {

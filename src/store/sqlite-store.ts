@@ -2,6 +2,7 @@ import { accessSync, closeSync, constants, mkdirSync, openSync, readSync, statSy
 import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { LabopsError, toLabopsError } from '../errors.js';
+import { boundTail, TAIL_BYTES } from '../tail.js';
 import { type Clock, systemClock } from '../time.js';
 import { applyMigrations, assertKnownVersion, readSchemaVersion, SCHEMA_VERSION } from './migrations.js';
 import {
@@ -49,7 +50,7 @@ export interface StoreOptions {
 }
 
 /** `updateStep` keeps at most this many bytes of a step's tail, its end. */
-export const STEP_TAIL_MAX_BYTES = 4096;
+export const STEP_TAIL_MAX_BYTES = TAIL_BYTES;
 
 /** The detail of a step that `recover` found running. */
 export const UNKNOWN_STEP_DETAIL = 'labops stopped while this step was running; its outcome is unknown.';
@@ -85,16 +86,6 @@ export function openStore(options: StoreOptions): Store {
 export function setStoreSizeLimit(store: Store, limit: 'current' | undefined): void {
   if (!(store instanceof SqliteStore)) throw new LabopsError('INTERNAL', 'Not a SQLite store.');
   store.setSizeLimit(limit);
-}
-
-/** The end of `text`, at most `maxBytes` of UTF-8, never starting inside a character. */
-export function boundTail(text: string, maxBytes = STEP_TAIL_MAX_BYTES): string {
-  if (Buffer.byteLength(text, 'utf8') <= maxBytes) return text;
-  const bytes = Buffer.from(text, 'utf8');
-  let start = bytes.length - maxBytes;
-  // Skip continuation bytes (10xxxxxx) so the cut lands on the first byte of a character.
-  while (start < bytes.length && ((bytes[start] ?? 0) & 0xc0) === 0x80) start++;
-  return bytes.subarray(start).toString('utf8');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -782,7 +773,7 @@ class SqliteStore implements Store {
         startedAt: patch.startedAt ?? null,
         finishedAt: patch.finishedAt ?? null,
         durationMs: patch.durationMs ?? null,
-        tail: patch.tail === undefined ? null : boundTail(patch.tail),
+        tail: patch.tail === undefined ? null : boundTail(patch.tail, STEP_TAIL_MAX_BYTES),
         detail: patch.detail ?? null,
         endState: patch.endState ?? null,
       });

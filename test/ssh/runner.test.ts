@@ -7,8 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLabopsError, type LabopsError } from '../../src/errors.js';
 import { OutcomeUnknownError } from '../../src/jobs/steps.js';
 import { createSshDriver } from '../../src/runbooks/ssh-driver.js';
-import { createSshRunner, type SshRunner, TAIL_BYTES, TAIL_LINES } from '../../src/ssh/runner.js';
+import { createSshRunner, type SshRunner } from '../../src/ssh/runner.js';
 import { openStore } from '../../src/store/sqlite-store.js';
+import { TAIL_BYTES, TAIL_LINES } from '../../src/tail.js';
 import {
   createLabRunner,
   getLabHost,

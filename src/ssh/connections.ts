@@ -1,0 +1,309 @@
+import { readFile } from 'node:fs/promises';
+import ssh2, { type AnyAuthMethod } from 'ssh2';
+import { LabopsError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { fingerprintOf } from './host-key.js';
+
+// ssh2 is CommonJS: under Node's ESM loader only its default export is reliable.
+const { Client, utils } = ssh2;
+type SshClient = InstanceType<typeof Client>;
+
+/** Where a machine's sshd listens and who labops logs in as. */
+export interface SshTarget {
+  /** The machine's name in the lab (hyper1, storage …). */
+  machine: string;
+  host: string;
+  port: number;
+  user: string;
+  /** The fingerprint pinned in lab.yml (`ssh.host_key`); a pin from `/host trust` is asked for otherwise. */
+  hostKey?: string | undefined;
+}
+
+/** How labops logs in and keeps its connections alive. */
+export interface SshConnectionOptions {
+  /** The bot's private key (OpenSSH or PEM, unencrypted). */
+  privateKey?: Buffer | string | undefined;
+  /** Read at the first connection when `privateKey` is not given (LABOPS_SSH_KEY_FILE). */
+  privateKeyFile?: string | undefined;
+  /** For a first login to a host that lacks the bot's key; sent only in the SSH password exchange. */
+  password?: string | undefined;
+  /** A fingerprint pinned by `/host trust`, for machines whose lab.yml pins none. */
+  getPinnedHostKey?: ((machine: string) => string | undefined) | undefined;
+  readyTimeoutMs?: number | undefined;
+  /** ssh-harness.md: keepalive is off by default in ssh2, and a cut peer then hangs forever. */
+  keepaliveIntervalMs?: number | undefined;
+  keepaliveCountMax?: number | undefined;
+  logger?: Logger | undefined;
+}
+
+/** One connection to a machine, shared by the commands run there. */
+export interface Connection {
+  client: SshClient;
+  ready: Promise<void>;
+  closed: boolean;
+  active: number;
+  waiting: (() => void)[];
+  /** Called when the connection is lost while channels are open. */
+  onLost: Set<(error: LabopsError) => void>;
+}
+
+/** The open connections of the runner, one per machine. */
+export interface SshConnections {
+  /** The machine's connection once logged in; a lost or failed one is replaced by a new one. */
+  getConnection(target: SshTarget): Promise<Connection>;
+  /** Handshakes only (no login) and answers the fingerprint the machine offers, for `/host trust`. */
+  fetchHostKey(target: SshTarget): Promise<{ fingerprint: string }>;
+  /** Ends every connection. */
+  close(): Promise<void>;
+}
+
+/** `hyper1 (192.0.2.11:22)`: a machine as messages name it. */
+export function describeTarget(t: SshTarget): string {
+  return `${t.machine} (${t.host}:${t.port})`;
+}
+
+/** Creates the connection pool; a connection opens on first use. */
+export function createSshConnections(options: SshConnectionOptions): SshConnections {
+  const connections = new Map<string, Connection>();
+  const readyTimeout = options.readyTimeoutMs ?? 10_000;
+  const keepaliveInterval = options.keepaliveIntervalMs ?? 10_000;
+  const keepaliveCountMax = options.keepaliveCountMax ?? 3;
+  const logger = options.logger;
+  let keyPromise: Promise<Buffer | string | undefined> | undefined;
+
+  const loadKey = (): Promise<Buffer | string | undefined> => {
+    keyPromise ??= (async () => {
+      if (options.privateKey !== undefined) return options.privateKey;
+      if (options.privateKeyFile === undefined) return undefined;
+      try {
+        return await readFile(options.privateKeyFile);
+      } catch (error) {
+        if (options.password !== undefined) return undefined;
+        throw new LabopsError(
+          'SSH_FAILED',
+          `labops cannot read its SSH private key ${options.privateKeyFile} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`,
+          {
+            hint: 'Create it with `ssh-keygen -t ed25519 -N "" -f ~/.ssh/id_ed25519`, or set LABOPS_SSH_KEY_FILE to the key labops should use.',
+          },
+        );
+      }
+    })();
+    return keyPromise;
+  };
+
+  const pinOf = (target: SshTarget): string | undefined =>
+    target.hostKey ?? options.getPinnedHostKey?.(target.machine);
+
+  /** Opens a connection; the host key is checked in the handshake, before any authentication. */
+  const connect = (target: SshTarget): Connection => {
+    const client = new Client();
+    const onLost = new Set<(error: LabopsError) => void>();
+    const pinned = pinOf(target);
+    let offered: string | undefined;
+    let lastError: Error | undefined;
+    const connection: Connection = {
+      client,
+      ready: Promise.resolve(),
+      closed: false,
+      active: 0,
+      waiting: [],
+      onLost,
+    };
+    connection.ready = (async () => {
+      const key = await loadKey();
+      const username = target.user;
+      const methods: AnyAuthMethod[] = [];
+      if (key !== undefined) methods.push({ type: 'publickey', username, key: parsePrivateKey(key) });
+      if (options.password !== undefined)
+        methods.push({ type: 'password', username, password: options.password });
+      if (methods.length === 0) {
+        throw new LabopsError(
+          'SSH_FAILED',
+          `labops has no SSH key or password to log in to ${target.machine}.`,
+          {
+            hint: 'Set LABOPS_SSH_KEY_FILE to the bot’s private key.',
+          },
+        );
+      }
+      await new Promise<void>((resolve, reject) => {
+        let settled = false;
+        const fail = (error: LabopsError): void => {
+          if (settled) return;
+          settled = true;
+          reject(error);
+        };
+        // ssh-harness.md: a handshake timeout raises `error` twice; this listener stays for the
+        // connection's whole life so no `error` is ever unhandled.
+        client.on('error', (error: Error & { level?: string }) => {
+          lastError = error;
+          logger?.debug({ machine: target.machine, level: error.level, err: error.message }, 'ssh error');
+          fail(translateConnectError(target, error, pinned, offered));
+        });
+        client.on('ready', () => {
+          settled = true;
+          resolve();
+        });
+        client.on('close', () => {
+          connection.closed = true;
+          if (connections.get(target.machine) === connection) connections.delete(target.machine);
+          const lost = new LabopsError(
+            'SSH_FAILED',
+            `The SSH connection to ${describeTarget(target)} was lost${lastError ? ` (${lastError.message})` : ''}.`,
+          );
+          fail(lost);
+          for (const listener of [...onLost]) listener(lost);
+        });
+        try {
+          client.connect({
+            host: target.host,
+            port: target.port,
+            username,
+            authHandler: methods,
+            readyTimeout,
+            keepaliveInterval,
+            keepaliveCountMax,
+            hostVerifier: (raw: Buffer) => {
+              offered = fingerprintOf(raw);
+              return pinned !== undefined && offered === pinned;
+            },
+          });
+          // ssh-harness.md: without TCP_NODELAY, Nagle + delayed ACK add ~40 ms per round trip.
+          client.setNoDelay(true);
+        } catch (error) {
+          fail(
+            new LabopsError('SSH_FAILED', `Cannot connect to ${describeTarget(target)}.`, { cause: error }),
+          );
+        }
+      });
+      logger?.debug({ machine: target.machine }, 'ssh connected');
+    })();
+    connection.ready.catch(() => {
+      connection.closed = true;
+      if (connections.get(target.machine) === connection) connections.delete(target.machine);
+      client.end();
+    });
+    return connection;
+  };
+
+  const getConnection = async (target: SshTarget): Promise<Connection> => {
+    let connection = connections.get(target.machine);
+    if (!connection || connection.closed) {
+      connection = connect(target);
+      connections.set(target.machine, connection);
+    }
+    await connection.ready;
+    return connection;
+  };
+
+  const fetchHostKey = async (target: SshTarget): Promise<{ fingerprint: string }> => {
+    const client = new Client();
+    return new Promise((resolve, reject) => {
+      let offered: string | undefined;
+      let settled = false;
+      const finish = (error?: Error): void => {
+        if (settled) return;
+        settled = true;
+        client.end();
+        if (offered !== undefined) resolve({ fingerprint: offered });
+        else reject(translateConnectError(target, error ?? new Error('closed'), undefined, undefined));
+      };
+      client.on('error', (error) => finish(error));
+      client.on('close', () => finish());
+      client.on('ready', () => finish());
+      try {
+        client.connect({
+          host: target.host,
+          port: target.port,
+          username: target.user,
+          readyTimeout,
+          // Refusing every key ends the handshake before any authentication is attempted.
+          hostVerifier: (raw: Buffer) => {
+            offered = fingerprintOf(raw);
+            return false;
+          },
+        });
+        client.setNoDelay(true);
+      } catch (error) {
+        finish(error as Error);
+      }
+    });
+  };
+
+  const close = async (): Promise<void> => {
+    const open = [...connections.values()];
+    connections.clear();
+    await Promise.all(
+      open.map(
+        (connection) =>
+          new Promise<void>((resolve) => {
+            if (connection.closed) return resolve();
+            connection.client.once('close', () => resolve());
+            connection.client.end();
+            setTimeout(resolve, 1000).unref();
+          }),
+      ),
+    );
+  };
+
+  return { getConnection, fetchHostKey, close };
+}
+
+/** ssh2 skips a key it cannot parse without saying so; labops says so. */
+function parsePrivateKey(key: Buffer | string): Buffer | string {
+  const parsed = utils.parseKey(key);
+  const first = Array.isArray(parsed) ? parsed[0] : parsed;
+  if (first === undefined || first instanceof Error || !first.isPrivateKey()) {
+    throw new LabopsError(
+      'SSH_FAILED',
+      'labops cannot use its SSH private key: it is not an unencrypted private key.',
+      {
+        hint: 'Point LABOPS_SSH_KEY_FILE at an OpenSSH private key without a passphrase.',
+      },
+    );
+  }
+  return key;
+}
+
+/** An ssh2 failure to connect, as a user reads it: a host key, a login, a timeout or the network. */
+function translateConnectError(
+  target: SshTarget,
+  error: Error & { level?: string; code?: string },
+  pinned: string | undefined,
+  offered: string | undefined,
+): LabopsError {
+  const where = describeTarget(target);
+  if (offered !== undefined && offered !== pinned && /verif/i.test(error.message)) {
+    const hint = `If the machine was reinstalled, compare the key on its console (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub), then run \`/host trust ${target.machine}\` to pin it.`;
+    if (pinned === undefined) {
+      return new LabopsError(
+        'SSH_FAILED',
+        `The SSH host key of ${where} is not pinned: it offered ${offered} (pinned: none). labops refused it before logging in.`,
+        { hint, cause: error },
+      );
+    }
+    return new LabopsError(
+      'SSH_FAILED',
+      `The SSH host key of ${where} does not match its pin: pinned ${pinned}, offered ${offered}. labops refused it before logging in; someone may be intercepting the connection.`,
+      { hint, cause: error },
+    );
+  }
+  if (error.level === 'client-authentication') {
+    return new LabopsError('SSH_FAILED', `${where} refused labops's login as ${target.user}.`, {
+      hint: "Install the bot's public key in the machine's authorized_keys (a first login may use LABOPS_SSH_PASSWORD).",
+      cause: error,
+    });
+  }
+  if (error.level === 'client-timeout' || /timed out/i.test(error.message)) {
+    return new LabopsError('TIMEOUT', `${where} did not complete the SSH handshake in time.`, {
+      hint: 'Check that sshd runs there and that nothing filters the port.',
+      cause: error,
+    });
+  }
+  if (error.code !== undefined) {
+    return new LabopsError('SSH_FAILED', `Cannot reach ${where}: ${error.code}.`, {
+      hint: 'Check the address and port in lab.yml, and that sshd runs on the machine.',
+      cause: error,
+    });
+  }
+  return new LabopsError('SSH_FAILED', `SSH to ${where} failed: ${error.message}.`, { cause: error });
+}
