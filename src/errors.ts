@@ -24,6 +24,12 @@ export type ErrorCode =
   /** The engine refused our credentials. */
   | 'ENGINE_AUTH'
   | 'SSH_FAILED'
+  /**
+   * A command was started but how it ended is not known (the SSH connection was lost while it ran,
+   * or it did not stop after TERM): it may have run and may still be running. The executor records
+   * the step as `unknown`, not `failed` (ssh-harness.md).
+   */
+  | 'OUTCOME_UNKNOWN'
   /** Slack could not be reached (network, Slack down, a wrong SLACK_API_URL). */
   | 'SLACK_UNAVAILABLE'
   /** labops' own state store cannot be written (disk full, I/O error, read-only): nothing new starts. */

@@ -17,7 +17,7 @@ import { BoundedTail, boundTail, TAIL_LINES } from '../tail.js';
 import type { Clock } from '../time.js';
 import type { EventBus } from './events.js';
 import { JobRecorder, type RecordRetryOptions } from './job-recorder.js';
-import { OutcomeUnknownError, type StepContext, type StepRegistry } from './steps.js';
+import type { StepContext, StepRegistry } from './steps.js';
 import { compareTargets, describeTargets, type MachineWrites, readTargets } from './targets.js';
 
 export interface ExecutorOptions {
@@ -417,6 +417,8 @@ export class JobExecutor {
       detail = outcome.detail;
     } catch (thrown) {
       error = toLabopsError(thrown);
+      // Read before a timeout replaces the error: a command that would not stop is still unknown.
+      const isOutcomeUnknown = error.code === 'OUTCOME_UNKNOWN';
       if (timeout.aborted && !jobSignal.aborted) {
         error = new LabopsError(
           'TIMEOUT',
@@ -426,7 +428,7 @@ export class JobExecutor {
           },
         );
       }
-      status = jobSignal.aborted ? 'cancelled' : thrown instanceof OutcomeUnknownError ? 'unknown' : 'failed';
+      status = jobSignal.aborted ? 'cancelled' : isOutcomeUnknown ? 'unknown' : 'failed';
       detail = error.message;
       if (error.code === 'INTERNAL')
         this.options.logger.error({ err: thrown, jobId: job.id }, 'step crashed');

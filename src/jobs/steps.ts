@@ -42,9 +42,6 @@ export function defineStep<S extends z.ZodType>(definition: StepDefinition<S>): 
   return definition as unknown as StepDefinition;
 }
 
-/** The lost-connection case: the step may or may not have happened (ssh-harness.md). */
-export class OutcomeUnknownError extends LabopsError {}
-
 export class StepRegistry {
   private readonly byKind = new Map<string, StepDefinition>();
 

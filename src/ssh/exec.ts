@@ -1,7 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
 import type { ClientChannel } from 'ssh2';
 import { LabopsError } from '../errors.js';
-import { OutcomeUnknownError } from '../jobs/steps.js';
 import type { Logger } from '../log.js';
 import { BoundedTail, TAIL_BYTES, TAIL_LINES } from '../tail.js';
 import type { Connection, SshTarget } from './connections.js';
@@ -215,9 +214,10 @@ export function runChannel(input: RunChannelInput): Promise<ExecResult> {
       graceTimer = setTimeout(() => {
         stream.close();
         fail(
-          new OutcomeUnknownError(
-            reason.code,
+          new LabopsError(
+            'OUTCOME_UNKNOWN',
             `${reason.message} The command on ${input.describe} did not stop within ${Math.round(input.stopGraceMs / 1000)} s after TERM; it may still be running.`,
+            { cause: reason },
           ),
         );
       }, input.stopGraceMs);
@@ -225,8 +225,8 @@ export function runChannel(input: RunChannelInput): Promise<ExecResult> {
     const onAbort = (): void => stop(toAbortError(signal));
     const onLost = (error: LabopsError): void => {
       fail(
-        new OutcomeUnknownError(
-          'SSH_FAILED',
+        new LabopsError(
+          'OUTCOME_UNKNOWN',
           `${error.message} The command may still be running there: its outcome is unknown.`,
           { hint: 'Check the machine, then run the job again: its steps are safe to repeat.', cause: error },
         ),

@@ -33,8 +33,8 @@ export interface SshRunner {
   /**
    * Runs a shell script (built with `sh`/`quoteArg` only) on a machine. Resolves when the channel
    * closes with an exit code or signal; rejects with TIMEOUT, CANCELLED (the remote command got
-   * TERM), SSH_FAILED (nothing ran), or `OutcomeUnknownError` when the connection was lost while
-   * the command ran — it may still be running there.
+   * TERM), SSH_FAILED (nothing ran), or OUTCOME_UNKNOWN when the connection was lost while the
+   * command ran or it did not stop after TERM — it may still be running there.
    */
   exec(machine: string, script: string, options?: ExecOptions): Promise<ExecResult>;
   /** Handshakes only (no login) and answers the fingerprint the machine offers, for `/host trust`. */

@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLabopsError, type LabopsError } from '../../src/errors.js';
-import { OutcomeUnknownError } from '../../src/jobs/steps.js';
 import { createSshDriver } from '../../src/runbooks/ssh-driver.js';
 import { createSshRunner, type SshRunner } from '../../src/ssh/runner.js';
 import { openStore } from '../../src/store/sqlite-store.js';
@@ -194,7 +193,7 @@ describe('exec', () => {
       onLine: (line) => line === 'started' && proxy.dropAll(),
     });
     const error = await rejection(pending);
-    expect(error).toBeInstanceOf(OutcomeUnknownError);
+    expect(error.code).toBe('OUTCOME_UNKNOWN');
     expect(error.message).toMatch(/may still be running/);
     expect((await cut.exec('hyper2', 'echo again')).stdout).toBe('again\n');
     await cut.close();
