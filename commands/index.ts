@@ -1,6 +1,6 @@
 import { CommandRegistry } from '../src/command.js';
+import { runbookSteps } from '../src/jobs/runbook-steps.js';
 import type { StepDefinition } from '../src/jobs/steps.js';
-import { runbookSteps } from '../src/runbooks/job-steps.js';
 import { hostCommand, hostSteps } from './host/index.js';
 import { hostMachineSteps } from './host/machine-work.js';
 import { isoCommand, isoSteps } from './iso.js';

@@ -5,8 +5,8 @@ import { classifyDisk, type DiskOrigin, isSameUpload, parseDiskMark } from '../s
 import { createUploadMeter, diskReadyTiming, removeDiskWhenUnlocked } from '../src/engine/image-upload.js';
 import type { Disk, StorageDomain } from '../src/engine/types.js';
 import { LabopsError } from '../src/errors.js';
+import { toStepSpecs } from '../src/jobs/runbook-steps.js';
 import { defineStep, type StepContext } from '../src/jobs/steps.js';
-import { toStepSpecs } from '../src/runbooks/job-steps.js';
 import { planIsoIntoIsoDomain, planIsoRemovalFromIsoDomain } from '../src/runbooks/runbooks.js';
 import { textArg } from '../src/text.js';
 import { formatBytes, formatDuration, type View } from '../src/view.js';

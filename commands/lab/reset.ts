@@ -2,13 +2,12 @@ import { z } from 'zod';
 import { type CommandContext, defineChange, type Plan } from '../../src/command.js';
 import type { Host, StorageDomain, Vm } from '../../src/engine/types.js';
 import { LabopsError } from '../../src/errors.js';
+import { preflightStep, toStepSpecs } from '../../src/jobs/runbook-steps.js';
 import { defineStep } from '../../src/jobs/steps.js';
-import { toStepSpecs } from '../../src/runbooks/job-steps.js';
 import {
   listPreflightProbes,
   PREFLIGHT_STEP_TIMEOUT_MS,
   type PreflightSpec,
-  preflightStep,
   runPreflight,
   runProbe,
   toPreflightError,

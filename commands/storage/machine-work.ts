@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { type CommandContext, defineChange, type Plan } from '../../src/command.js';
 import { LabopsError } from '../../src/errors.js';
-import { toStepSpecs } from '../../src/runbooks/job-steps.js';
+import { toStepSpecs } from '../../src/jobs/runbook-steps.js';
 import {
   planStorageClean,
   planStorageFixPermissions,

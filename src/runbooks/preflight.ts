@@ -1,6 +1,4 @@
-import { z } from 'zod';
 import { LabopsError, toLabopsError } from '../errors.js';
-import { defineStep } from '../jobs/steps.js';
 import type { RunbookLab } from './runbooks.js';
 import type { CheckResult, MachineDriver, RunbookCheck } from './types.js';
 
@@ -184,37 +182,3 @@ export function toPreflightError(report: PreflightReport, before: string): Labop
 function formatSeconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
 }
-
-const PreflightParams = z.object({
-  machines: z.array(z.string().min(1)),
-  mounted: z.array(z.string().min(1)),
-  exported: z.array(z.string().min(1)),
-  probeTimeoutMs: z.number().int().positive().optional(),
-}) satisfies z.ZodType<PreflightSpec & { probeTimeoutMs?: number | undefined }>;
-
-/**
- * `lab.preflight`, a job's first step: the plan's pre-flight again, since approval may come long
- * after the plan. Read-only: it reports ok, or fails with what is unreachable or wrong, so the job
- * stops before its first change.
- */
-export const preflightStep = defineStep({
-  kind: 'lab.preflight',
-  params: PreflightParams,
-  async run(ctx, params) {
-    const probes = listPreflightProbes(ctx.lab.runbook, params);
-    const report = await runPreflight(ctx.machines, probes, {
-      signal: ctx.signal,
-      probeTimeoutMs: params.probeTimeoutMs,
-    });
-    for (const o of report.outcomes) {
-      ctx.output(
-        `${o.status === 'ok' ? 'ok' : o.status === 'failed' ? 'FAILED' : 'not checked'}: ${o.probe.machine}: ${o.probe.title}${o.reason ? ` — ${o.reason}` : ''}`,
-      );
-    }
-    if (!report.ok) throw toPreflightError(report, 'The pre-flight failed, before any change');
-    return {
-      status: 'ok',
-      detail: `${probes.length} read-only check${probes.length === 1 ? '' : 's'} passed`,
-    };
-  },
-});

@@ -1,7 +1,7 @@
 /**
  * The contract between jobs and the machines (design.md "Runbooks"): a typed, idempotent runbook
  * step is applied on a named machine by a driver — over SSH in a real lab (`ssh-driver.ts`), on
- * the simulated machine with the simulator (`sim-driver.ts`). Every step checks first and reports
+ * the simulated machine with the simulator (`sim/machine-driver.ts`). Every step checks first and reports
  * `ok` (nothing to do) or `changed`, like Ansible's modules; `renderStep` shows its command lines.
  * Owners and groups are numeric ids (vdsm is 36, kvm is 36), modes are permission bits.
  */

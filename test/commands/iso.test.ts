@@ -8,7 +8,7 @@ import type { StepContext } from '../../src/jobs/steps.js';
 import { labInfoFromSimulator } from '../../src/lab-info.js';
 import type { DispatchResult } from '../../src/labops.js';
 import { REFUSED_MESSAGE } from '../../src/net/address-fence.js';
-import { createSimDriver } from '../../src/runbooks/sim-driver.js';
+import { createSimDriver } from '../../src/sim/machine-driver.js';
 import type { SimulatorOptions } from '../../src/sim/types.js';
 import { approveAndRun, type CoreHarness, shellCaller, startCore } from '../support/core.js';
 import { expectCard as card, expectError as error, viewText } from '../support/dispatch.js';

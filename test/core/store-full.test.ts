@@ -10,7 +10,7 @@ import { defineStep } from '../../src/jobs/steps.js';
 import { labInfoFromSimulator } from '../../src/lab-info.js';
 import { Labops } from '../../src/labops.js';
 import { createSilentLogger } from '../../src/log.js';
-import { createSimDriver } from '../../src/runbooks/sim-driver.js';
+import { createSimDriver } from '../../src/sim/machine-driver.js';
 import { openStore, STRANDED_JOB_ERROR, setStoreSizeLimit } from '../../src/store/sqlite-store.js';
 import type { Store } from '../../src/store/types.js';
 import { SIM_POLICY, shellCaller } from '../support/core.js';

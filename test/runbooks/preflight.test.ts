@@ -7,8 +7,8 @@ import {
   toPreflightError,
 } from '../../src/runbooks/preflight.js';
 import type { RunbookLab } from '../../src/runbooks/runbooks.js';
-import { createSimDriver } from '../../src/runbooks/sim-driver.js';
 import type { CheckResult, MachineDriver, RunbookCheck } from '../../src/runbooks/types.js';
+import { createSimDriver } from '../../src/sim/machine-driver.js';
 import { LabNetwork, SimMachineState } from '../../src/sim/machines.js';
 
 const LAB: RunbookLab = {

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLabopsError, type LabopsError } from '../../src/errors.js';
-import { RunbookApplyParamsSchema } from '../../src/runbooks/job-steps.js';
+import { RunbookApplyParamsSchema } from '../../src/jobs/runbook-steps.js';
 import { renderStep, validateStep } from '../../src/runbooks/render.js';
 import { ISO_IMAGE_DIR, planIsoRemovalFromIsoDomain } from '../../src/runbooks/runbooks.js';
-import { createSimDriver } from '../../src/runbooks/sim-driver.js';
 import { createSshDriver } from '../../src/runbooks/ssh-driver.js';
 import type { MachineDriver, MachineIO } from '../../src/runbooks/types.js';
 import { startSimulator } from '../../src/sim/index.js';
+import { createSimDriver } from '../../src/sim/machine-driver.js';
 import { createLabRunner, getLabConfig, runOnHost, useSshLab } from '../support/ssh-lab.js';
 
 const lab = useSshLab();

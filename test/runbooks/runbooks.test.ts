@@ -15,10 +15,10 @@ import {
   planStoragePrepare,
   type RunbookLab,
 } from '../../src/runbooks/runbooks.js';
-import { createSimDriver } from '../../src/runbooks/sim-driver.js';
 import { createSshDriver } from '../../src/runbooks/ssh-driver.js';
 import type { MachineDriver, MachineIO, RunbookItem } from '../../src/runbooks/types.js';
 import { startSimulator } from '../../src/sim/index.js';
+import { createSimDriver } from '../../src/sim/machine-driver.js';
 import {
   createLabRunner,
   getLabConfig,

@@ -7,14 +7,13 @@ import type { DownloadPort } from '../../src/downloads.js';
 import type { EngineClient } from '../../src/engine/engine-client.js';
 import { EventBus } from '../../src/jobs/events.js';
 import { JobExecutor } from '../../src/jobs/executor.js';
+import { preflightStep, runbookSteps, toStepSpecs } from '../../src/jobs/runbook-steps.js';
 import { StepRegistry } from '../../src/jobs/steps.js';
 import { labInfoFromSeed } from '../../src/lab-info.js';
 import { createSilentLogger } from '../../src/log.js';
-import { runbookSteps, toStepSpecs } from '../../src/runbooks/job-steps.js';
 import {
   listPreflightProbes,
   PREFLIGHT_STEP_TIMEOUT_MS,
-  preflightStep,
   runPreflight,
 } from '../../src/runbooks/preflight.js';
 import { createSshDriver } from '../../src/runbooks/ssh-driver.js';

@@ -10,7 +10,7 @@ import type { StepDefinition } from '../../src/jobs/steps.js';
 import { labInfoFromSimulator } from '../../src/lab-info.js';
 import { type DispatchResult, Labops, type LabopsOptions } from '../../src/labops.js';
 import { createSilentLogger } from '../../src/log.js';
-import { createSimDriver } from '../../src/runbooks/sim-driver.js';
+import { createSimDriver } from '../../src/sim/machine-driver.js';
 import type { SimulatorOptions } from '../../src/sim/types.js';
 import { openStore } from '../../src/store/sqlite-store.js';
 import type { Store } from '../../src/store/types.js';

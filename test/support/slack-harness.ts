@@ -10,7 +10,7 @@ import type { StepDefinition } from '../../src/jobs/steps.js';
 import { labInfoFromSimulator } from '../../src/lab-info.js';
 import { Labops, type LabopsOptions } from '../../src/labops.js';
 import { createSilentLogger } from '../../src/log.js';
-import { createSimDriver } from '../../src/runbooks/sim-driver.js';
+import { createSimDriver } from '../../src/sim/machine-driver.js';
 import { createSlackAdapter, type SlackAdapter, type SlackTiming } from '../../src/slack/adapter.js';
 import { SLACK_LIMITS, scaleLimits } from '../../src/slack/limits.js';
 import { openStore } from '../../src/store/sqlite-store.js';

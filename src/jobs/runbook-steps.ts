@@ -1,9 +1,15 @@
 import { z } from 'zod';
 import { LabopsError } from '../errors.js';
-import { defineStep, type StepDefinition } from '../jobs/steps.js';
+import {
+  listPreflightProbes,
+  type PreflightSpec,
+  runPreflight,
+  toPreflightError,
+} from '../runbooks/preflight.js';
+import { DOWNLOAD_FAILED, renderStep } from '../runbooks/render.js';
+import type { RunbookItem, RunbookStep } from '../runbooks/types.js';
 import type { StepSpec } from '../store/types.js';
-import { DOWNLOAD_FAILED, renderStep } from './render.js';
-import type { RunbookItem, RunbookStep } from './types.js';
+import { defineStep, type StepDefinition } from './steps.js';
 
 const path = z.string().min(1);
 const id = z.number().int().min(0);
@@ -91,7 +97,41 @@ function explainDownloadFailure(machine: string, error: unknown): unknown {
   );
 }
 
-/** The executor's step definitions for runbooks. */
+const PreflightParams = z.object({
+  machines: z.array(z.string().min(1)),
+  mounted: z.array(z.string().min(1)),
+  exported: z.array(z.string().min(1)),
+  probeTimeoutMs: z.number().int().positive().optional(),
+}) satisfies z.ZodType<PreflightSpec & { probeTimeoutMs?: number | undefined }>;
+
+/**
+ * `lab.preflight`, a job's first step: the plan's pre-flight again, since approval may come long
+ * after the plan. Read-only: it reports ok, or fails with what is unreachable or wrong, so the job
+ * stops before its first change.
+ */
+export const preflightStep = defineStep({
+  kind: 'lab.preflight',
+  params: PreflightParams,
+  async run(ctx, params) {
+    const probes = listPreflightProbes(ctx.lab.runbook, params);
+    const report = await runPreflight(ctx.machines, probes, {
+      signal: ctx.signal,
+      probeTimeoutMs: params.probeTimeoutMs,
+    });
+    for (const o of report.outcomes) {
+      ctx.output(
+        `${o.status === 'ok' ? 'ok' : o.status === 'failed' ? 'FAILED' : 'not checked'}: ${o.probe.machine}: ${o.probe.title}${o.reason ? ` — ${o.reason}` : ''}`,
+      );
+    }
+    if (!report.ok) throw toPreflightError(report, 'The pre-flight failed, before any change');
+    return {
+      status: 'ok',
+      detail: `${probes.length} read-only check${probes.length === 1 ? '' : 's'} passed`,
+    };
+  },
+});
+
+/** The executor's step definitions for runbooks; `/lab reset` registers `lab.preflight` with its own steps. */
 export const runbookSteps: StepDefinition[] = [runbookApplyStep];
 
 /**

@@ -3,10 +3,8 @@ import { isIP } from 'node:net';
 import { posix } from 'node:path';
 import { Agent, request as undiciRequest } from 'undici';
 import { LabopsError } from '../errors.js';
-import type { SimFile, SimMachine, Simulator } from '../sim/types.js';
-import { parsePublicKey } from '../ssh/quote.js';
-import { decideBeforeApply, trustApprovedKey } from './driver-rules.js';
-import { type DownloadedBytes, judgeDownload, validateCheck, validateStep } from './render.js';
+import { decideBeforeApply, trustApprovedKey } from '../runbooks/driver-rules.js';
+import { type DownloadedBytes, judgeDownload, validateCheck, validateStep } from '../runbooks/render.js';
 import type {
   ApplyResult,
   CheckResult,
@@ -14,7 +12,23 @@ import type {
   MachineIO,
   RunbookCheck,
   RunbookStep,
-} from './types.js';
+} from '../runbooks/types.js';
+import { parsePublicKey } from '../ssh/quote.js';
+import {
+  appendLine,
+  blocked,
+  describeEntry,
+  ensureDir,
+  hasKey,
+  listEntries,
+  listTree,
+  modeOf,
+  ownerOk,
+  parseExports,
+  readLines,
+  removeTree,
+} from './machine-files.js';
+import type { SimMachine, Simulator } from './types.js';
 
 /** What a simulated download's curl wrote: the bytes are hashed and dropped, never kept. */
 export interface FetchedFile extends DownloadedBytes {
@@ -40,8 +54,6 @@ interface State {
   evidence: string[];
   found?: string[] | undefined;
 }
-
-const ROOT_DIR = { uid: 0, gid: 0, mode: 0o755 };
 
 /**
  * The machine driver of the simulated lab: applies the same typed steps to the simulated machines'
@@ -476,10 +488,6 @@ export function createSimDriver(
   return { apply, inspect, readHostKey, trustHostKey, close: async () => undefined };
 }
 
-function blocked(m: SimMachine, why: string): LabopsError {
-  return new LabopsError('CONFLICT', `${m.name}: ${why}.`);
-}
-
 function toAbortError(signal: AbortSignal): LabopsError {
   const reason: unknown = signal.reason;
   return reason instanceof LabopsError ? reason : new LabopsError('CANCELLED', 'The step was cancelled.');
@@ -489,89 +497,8 @@ function yesNo(value: boolean): string {
   return value ? 'yes' : 'no';
 }
 
-function modeOf(entry: SimFile | undefined): string {
-  return entry === undefined ? 'missing' : (entry.mode & 0o7777).toString(8);
-}
-
-function describeEntry(path: string, entry: SimFile | undefined): string {
-  if (!entry) return `${path} is missing`;
-  const kind = entry.kind === 'dir' ? 'directory' : 'regular file';
-  return `${path}: ${kind} ${entry.uid}:${entry.gid}:${(entry.mode & 0o7777).toString(8)}`;
-}
-
 function describeService(service: string, s: { enabled: boolean; active: boolean } | undefined): string {
   return `${service}: ${s?.enabled ? 'enabled' : 'disabled'}, ${s?.active ? 'active' : 'inactive'}`;
-}
-
-function ownerOk(entry: SimFile, uid: number, gid: number, setgidDirs: boolean): boolean {
-  return (
-    entry.uid === uid &&
-    entry.gid === gid &&
-    (!setgidDirs || entry.kind !== 'dir' || (entry.mode & 0o2000) !== 0)
-  );
-}
-
-/** The path and everything below it. */
-function listTree(m: SimMachine, path: string): [string, SimFile][] {
-  const prefix = path === '/' ? '/' : `${path}/`;
-  return [...m.files.entries()].filter(([key]) => key === path || key.startsWith(prefix));
-}
-
-/** Names directly inside a directory, dotfiles included, sorted. */
-function listEntries(m: SimMachine, path: string): string[] {
-  if (m.files.get(path)?.kind !== 'dir') throw blocked(m, `${path} is missing`);
-  const prefix = path === '/' ? '/' : `${path}/`;
-  const names = [...m.files.keys()]
-    .filter((key) => key.startsWith(prefix) && key !== path && !key.slice(prefix.length).includes('/'))
-    .map((key) => key.slice(prefix.length));
-  return names.sort();
-}
-
-function removeTree(m: SimMachine, path: string): void {
-  for (const [key] of listTree(m, path)) m.files.delete(key);
-}
-
-/** `mkdir -p`: missing parents are root 0755, the leaf gets `leaf` when it is created. */
-function ensureDir(m: SimMachine, path: string, leaf: { uid: number; gid: number; mode: number }): void {
-  if (path === '/' || m.files.has(path)) return;
-  ensureDir(m, posix.dirname(path), ROOT_DIR);
-  m.files.set(path, { kind: 'dir', ...leaf });
-}
-
-function readLines(m: SimMachine, path: string): string[] | undefined {
-  const entry = m.files.get(path);
-  if (entry?.kind !== 'file') return undefined;
-  return (entry.content ?? '')
-    .split('\n')
-    .filter((line, index, all) => line !== '' || index < all.length - 1);
-}
-
-function appendLine(m: SimMachine, path: string, line: string): void {
-  let entry = m.files.get(path);
-  if (!entry) {
-    ensureDir(m, posix.dirname(path), ROOT_DIR);
-    entry = { kind: 'file', uid: 0, gid: 0, mode: 0o644, content: '' };
-    m.files.set(path, entry);
-  }
-  const content = entry.content ?? '';
-  entry.content = `${content}${content !== '' && !content.endsWith('\n') ? '\n' : ''}${line}\n`;
-}
-
-function hasKey(m: SimMachine, path: string, key: { type: string; body: string }): boolean {
-  return (readLines(m, path) ?? []).some((line) => {
-    const [type, body] = line.trim().split(/\s+/);
-    return type === key.type && body === key.body;
-  });
-}
-
-/** The export lines of an exports file: path and the rest of the line. */
-function parseExports(lines: string[]): [string, string][] {
-  return lines
-    .filter((line) => !/^\s*(#|$)/.test(line))
-    .map((line) => {
-      const [path = '', ...rest] = line.trim().split(/\s+/);
-      return [path, rest.join(' ')];
-    });
 }
 
 function mountState(m: SimMachine, path: string, minFreeBytes: number): State {

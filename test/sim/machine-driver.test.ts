@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isLabopsError } from '../../src/errors.js';
-import { RunbookApplyParamsSchema, runbookApplyStep, toStepSpecs } from '../../src/runbooks/job-steps.js';
+import { RunbookApplyParamsSchema, runbookApplyStep, toStepSpecs } from '../../src/jobs/runbook-steps.js';
 import { renderStep } from '../../src/runbooks/render.js';
 import {
   listDoctorChecks,
@@ -10,9 +10,9 @@ import {
   planStoragePrepare,
   type RunbookLab,
 } from '../../src/runbooks/runbooks.js';
-import { createSimDriver } from '../../src/runbooks/sim-driver.js';
 import type { MachineDriver, MachineIO, RunbookItem } from '../../src/runbooks/types.js';
 import { startSimulator } from '../../src/sim/index.js';
+import { createSimDriver } from '../../src/sim/machine-driver.js';
 import type { Simulator } from '../../src/sim/types.js';
 
 const LAB: RunbookLab = {
