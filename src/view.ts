@@ -37,17 +37,22 @@ export function section(lines: string[], heading?: string): ViewSection {
   return heading === undefined ? { lines } : { heading, lines };
 }
 
-/** `3.2 GiB`, `512 MiB`: sizes as people read them. */
-export function formatBytes(bytes: number | undefined): string {
+const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+
+/**
+ * `3.2 GiB`, `512 MiB`: sizes as people read them. With `exact`, the size as written, in the
+ * largest unit it is a whole number of (`1 GiB`, `1536 MiB`), for limits and thresholds.
+ */
+export function formatBytes(bytes: number | undefined, options: { exact?: boolean } = {}): string {
   if (bytes === undefined || !Number.isFinite(bytes)) return '?';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let value = bytes;
   let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
+  while (value >= 1024 && unit < BYTE_UNITS.length - 1 && (!options.exact || value % 1024 === 0)) {
     value /= 1024;
     unit++;
   }
-  return `${value >= 10 || unit === 0 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`;
+  if (options.exact) return `${value} ${BYTE_UNITS[unit]}`;
+  return `${value >= 10 || unit === 0 ? Math.round(value) : value.toFixed(1)} ${BYTE_UNITS[unit]}`;
 }
 
 /** `1.4 s`, `2 min 5 s`. */

@@ -11,6 +11,7 @@ import {
   validateSha256,
   validateUrl,
 } from '../ssh/quote.js';
+import { formatBytes } from '../view.js';
 import type { DoctorCheck, RunbookItem } from './types.js';
 
 /**
@@ -149,7 +150,7 @@ export function planStoragePrepare(
       {
         machine,
         step: { type: 'check-mount', path, minFreeBytes },
-        title: `${path} is a mounted filesystem with ${formatBytes(minFreeBytes)} free`,
+        title: `${path} is a mounted filesystem with ${formatMinFree(minFreeBytes)} free`,
       },
       {
         machine,
@@ -429,7 +430,7 @@ export function listDoctorChecks(
       {
         machine: server,
         check: { type: 'mounted', path, minFreeBytes },
-        title: `${path} mounted with ${formatBytes(minFreeBytes)} free (FAQ 0)`,
+        title: `${path} mounted with ${formatMinFree(minFreeBytes)} free (FAQ 0)`,
       },
       { machine: server, check: { type: 'export-active', path }, title: `${path} exported` },
     );
@@ -490,14 +491,7 @@ export function listDoctorChecks(
   return checks;
 }
 
-function formatBytes(bytes: number): string {
-  if (bytes === 0) return 'any space';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1 && value % 1024 === 0) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value} ${units[unit]}`;
+/** A free-space threshold as written in lab.yml: `1 GiB`, or `any space` for none. */
+function formatMinFree(bytes: number): string {
+  return bytes === 0 ? 'any space' : formatBytes(bytes, { exact: true });
 }
