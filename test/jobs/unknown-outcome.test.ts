@@ -1,0 +1,67 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { LabopsError } from '../../src/errors.js';
+import { defineStep } from '../../src/jobs/steps.js';
+import type { StepSpec } from '../../src/store/types.js';
+import { type CoreHarness, startCore } from '../support/core.js';
+
+let core: CoreHarness;
+afterEach(async () => {
+  await core?.close();
+});
+
+describe('a step whose outcome is unknown', () => {
+  it('records a step whose outcome is unknown as unknown, also when its timeout stopped it', async () => {
+    core = await startCore({
+      extraSteps: [
+        defineStep({
+          kind: 'test.lost',
+          params: z.object({}),
+          run: async () => {
+            throw new LabopsError('OUTCOME_UNKNOWN', 'The connection was lost; the command may still run.');
+          },
+        }),
+        defineStep({
+          kind: 'test.stuck',
+          params: z.object({}),
+          // The command would not stop after TERM: the runner gives its outcome up as unknown.
+          run: (ctx) =>
+            new Promise((_, reject) =>
+              ctx.signal.addEventListener('abort', () =>
+                reject(new LabopsError('OUTCOME_UNKNOWN', 'It did not stop after TERM.')),
+              ),
+            ),
+        }),
+        defineStep({ kind: 'test.ok', params: z.object({}), run: async () => ({ status: 'ok' }) }),
+      ],
+    });
+    const { store, labops } = core;
+    const queue = (id: string, steps: StepSpec[]) =>
+      store.createJob({
+        id,
+        command: 'lab test',
+        text: 'test',
+        args: {},
+        requester: 'shell:operator',
+        channel: 'shell',
+        risk: 'change',
+        plan: {},
+        steps,
+        status: 'queued',
+        createdAt: core.clock.now,
+      });
+    queue('job-lost', [
+      { kind: 'test.lost', title: 'Lose it', params: {} },
+      { kind: 'test.ok', title: 'After', params: {} },
+    ]);
+    const lost = await labops.executor.run('job-lost');
+    expect(lost.status).toBe('failed');
+    expect(lost.error).toContain('Step 1 (Lose it) has an unknown outcome');
+    expect(store.listSteps('job-lost').map((s) => s.status)).toEqual(['unknown', 'skipped']);
+
+    queue('job-stuck', [{ kind: 'test.stuck', title: 'Hang', params: {}, timeoutMs: 20 }]);
+    const stuck = await labops.executor.run('job-stuck');
+    expect(stuck.error).toContain('Step 1 (Hang) has an unknown outcome');
+    expect(store.listSteps('job-stuck')[0]).toMatchObject({ status: 'unknown' });
+  });
+});
