@@ -72,16 +72,20 @@ describe.each<Mode>(['http', 'socket'])('retries and simultaneous clicks over %s
 describe('rate limits', () => {
   it('runs three chatty jobs at once with no 429 and every message in its final state', async () => {
     h = await startSlackHarness({ mode: 'http', extraCommands: [chatterCommand], extraSteps: chatterSteps });
-    for (const name of ['one', 'two', 'three']) {
-      await h.command(U.operator, '/chatter', `run ${name} --steps 6 --lines 600 --ms 600`);
+    // Three requesters: one person may have at most two plans in flight (issue 10 §1).
+    const requesters = [U.operator, U.alice, U.mallory];
+    for (const [i, name] of ['one', 'two', 'three'].entries()) {
+      await h.command(requesters[i]!, '/chatter', `run ${name} --steps 6 --lines 600 --ms 600`);
     }
     await h.adapter.idle();
     const cards = h.api.messages(CHANNEL).filter((m) => !m.threadTs);
     expect(cards).toHaveLength(3);
+    // Each requester confirms their own change, all at once.
     await Promise.all(
-      cards.map((card, i) =>
-        h!.click(U.operator, ACTION.approve, `a${i + 1}`, { channel: CHANNEL, ts: card.ts }),
-      ),
+      h.store.listApprovals({ statuses: ['pending'] }).map((approval) => {
+        const ref = h!.store.getJob(approval.jobId)?.messageRef as { channel: string; ts: string };
+        return h!.click(approval.requester.replace(/^slack:/, ''), ACTION.approve, approval.id, ref);
+      }),
     );
     await h.settle();
     expect(h.api.rateLimited).toBe(0);
