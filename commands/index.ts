@@ -3,7 +3,7 @@ import { runbookSteps } from '../src/jobs/runbook-steps.js';
 import type { StepDefinition } from '../src/jobs/steps.js';
 import { hostCommand, hostSteps } from './host/index.js';
 import { hostMachineSteps } from './host/machine-work.js';
-import { isoCommand, isoSteps } from './iso.js';
+import { isoCommand, isoSteps } from './iso/index.js';
 import { labCommand } from './lab/index.js';
 import { resetSteps } from './lab/reset.js';
 import { storageCommand, storageSteps } from './storage/index.js';

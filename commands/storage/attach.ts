@@ -6,13 +6,9 @@ import { KVM_GID, VDSM_UID } from '../../src/runbooks/runbooks.js';
 import type { CheckResult } from '../../src/runbooks/types.js';
 import { textArg } from '../../src/text.js';
 import type { ViewAction } from '../../src/view.js';
-import { isAttached, readDomains } from './domains.js';
+import { domainName, isAttached, readDomains } from './domains.js';
 import { findExport, planIO } from './machine-work.js';
 
-const domainName = textArg()
-  .min(1)
-  .max(64)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a storage domain name such as nfs-data');
 const nfsPath = textArg()
   .max(1100)
   .regex(

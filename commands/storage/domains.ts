@@ -1,6 +1,12 @@
 import type { StorageDomain } from '../../src/engine/types.js';
 import { LabopsError } from '../../src/errors.js';
+import { textArg } from '../../src/text.js';
 import { findDataCenterId, type LabReader } from '../lab-state.js';
+
+export const domainName = textArg()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a storage domain name such as nfs-data');
 
 /** Every domain the engine knows, with its status in the data center when attached (§4.3). */
 export async function readDomains(ctx: LabReader): Promise<{ dcId: string; domains: StorageDomain[] }> {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { isoSteps } from '../../commands/iso.js';
+import { isoSteps } from '../../commands/iso/index.js';
 import { createHttpDownloads, type HttpDownloadsOptions } from '../../src/downloads.js';
 import { parseDiskMark, renderDiskMark } from '../../src/engine/disk-mark.js';
 import type { LabopsError } from '../../src/errors.js';

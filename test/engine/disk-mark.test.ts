@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { chooseCdViews, isValidCdFileId } from '../../commands/iso.js';
+import { chooseCdViews } from '../../commands/iso/attach.js';
+import { isValidCdFileId } from '../../commands/iso/isos.js';
 import { classifyDisk, isSameUpload, parseDiskMark, renderDiskMark } from '../../src/engine/disk-mark.js';
 import { createUploadMeter, diskReadyTiming } from '../../src/engine/image-upload.js';
 import type { Disk } from '../../src/engine/types.js';

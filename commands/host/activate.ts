@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { defineChange, type Plan } from '../../src/command.js';
+import { LabopsError } from '../../src/errors.js';
+import { defineStep } from '../../src/jobs/steps.js';
+import { findHostOrExplain, HostStepParams, hostArg, verifyHostUp } from './hosts.js';
+
+export const activate = defineChange({
+  name: 'activate',
+  summary: 'Bring a host back from maintenance',
+  usage: 'activate HOST',
+  examples: ['/host activate hyper1'],
+  argsSpec: {
+    positionals: [{ name: 'host', required: true, description: 'the host to activate' }],
+    flags: {},
+  },
+  args: z.object({ host: hostArg }),
+  risk: 'change',
+  async plan(ctx, args): Promise<Plan> {
+    const host = await findHostOrExplain(ctx, args.host);
+    if (host.status === 'up') {
+      throw new LabopsError('CONFLICT', `${host.name} is already up.`, { hint: 'Nothing to do.' });
+    }
+    // Activating a host stuck in preparing_for_maintenance (a pinned VM) cancels the maintenance,
+    // as the engine's portal does; the VMs that did not move stay where they are (§3.4).
+    const stuck = host.status === 'preparing_for_maintenance';
+    return {
+      summary: stuck ? `Cancel ${host.name}'s maintenance and bring it back up` : `Activate ${host.name}`,
+      risk: 'change',
+      riskReasons: [],
+      impact: [
+        stuck
+          ? `${host.name}: preparing_for_maintenance → up; the maintenance is cancelled, VMs still on it stay.`
+          : `${host.name}: ${host.status} → up; the engine schedules VMs on it again.`,
+      ],
+      warnings: [],
+      blockers: [],
+      locks: [`host:${host.name}`],
+      dependsOn: { [`host ${host.name}`]: host.status },
+      steps: [
+        {
+          kind: 'host.activate',
+          title: `Activate ${host.name}`,
+          params: { hostName: host.name },
+          shows: [`POST /hosts/{${host.name}}/activate`, `wait until ${host.name} is up`],
+        },
+      ],
+    };
+  },
+});
+
+export const activateStep = defineStep({
+  kind: 'host.activate',
+  params: HostStepParams,
+  async run(ctx, params) {
+    const host = await ctx.engine.findHost(params.hostName, { signal: ctx.signal });
+    if (host.status === 'up') return { status: 'ok', detail: `${params.hostName} was already up` };
+    await ctx.engine.activateHost(host.id, { signal: ctx.signal });
+    await ctx.engine.waitForHostStatus(host.id, ['up'], {
+      signal: ctx.signal,
+      onPoll: (seen) => ctx.output(`${params.hostName}: ${seen}`),
+    });
+    return { status: 'changed' };
+  },
+  verify: (ctx, params) => verifyHostUp(ctx, params.hostName),
+});

@@ -1,0 +1,124 @@
+import type { CommandContext } from '../../src/command.js';
+import type { SourceProbe } from '../../src/downloads.js';
+import { classifyDisk, type DiskOrigin } from '../../src/engine/disk-mark.js';
+import type { Disk, StorageDomain } from '../../src/engine/types.js';
+import { LabopsError } from '../../src/errors.js';
+import type { StepContext } from '../../src/jobs/steps.js';
+import { textArg } from '../../src/text.js';
+import { findDataCenterId } from '../lab-state.js';
+
+export const ISO_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,200}$/;
+export const isoName = textArg().regex(
+  ISO_NAME,
+  'must be a file name of letters, digits, ".", "_", "+" and "-"',
+);
+
+/** A GUID as the engine matches it (ValidationUtils.GUID). */
+const GUID = /^[a-fA-F0-9]{8}-[a-fA-F0-9]{4}-[a-fA-F0-9]{4}-[a-fA-F0-9]{4}-[a-fA-F0-9]{12}$/;
+
+export interface IsoEntry {
+  name: string;
+  /** Where it is: an ISO domain's file, or a disk in a data domain. */
+  where: string;
+  sizeBytes: number | undefined;
+  /** The id the engine wants in a CD drive: the file name, or the disk id. */
+  fileId: string;
+  status: string | undefined;
+  /** The ISO domain of a file; the disk and what made it, for a disk. */
+  place: { kind: 'file'; domain: StorageDomain } | { kind: 'disk'; disk: Disk; origin: DiskOrigin };
+}
+
+/** Every ISO the lab can boot: files of active ISO domains and ISO disks of data domains (§4.6). */
+export async function listIsos(ctx: CommandContext): Promise<{ isos: IsoEntry[]; domains: StorageDomain[] }> {
+  const dcId = await findDataCenterId(ctx);
+  const [domains, disks] = await Promise.all([
+    ctx.engine.listAttachedStorageDomains(dcId, { signal: ctx.signal }),
+    ctx.engine.listIsoDisks({ signal: ctx.signal }),
+  ]);
+  const isoDomains = domains.filter((d) => d.type === 'iso' && d.status === 'active');
+  const files = await Promise.all(
+    isoDomains.map(async (d) =>
+      (await ctx.engine.listIsoDomainFiles(d.id, true, { signal: ctx.signal })).map(
+        (f): IsoEntry => ({
+          name: f.name,
+          where: d.name,
+          sizeBytes: undefined,
+          fileId: f.id,
+          status: 'ok',
+          place: { kind: 'file', domain: d },
+        }),
+      ),
+    ),
+  );
+  const byId = new Map(domains.map((d) => [d.id, d.name]));
+  const jobStatus = (id: string) => ctx.jobs.get(id)?.status;
+  const diskEntries = disks.map(
+    (d): IsoEntry => ({
+      name: d.name ?? d.id,
+      where: d.storageDomainIds.map((id) => byId.get(id) ?? id).join(', '),
+      sizeBytes: d.provisionedBytes,
+      fileId: d.id,
+      status: d.status,
+      place: { kind: 'disk', disk: d, origin: classifyDisk(d, jobStatus) },
+    }),
+  );
+  return { isos: [...files.flat(), ...diskEntries], domains };
+}
+
+/**
+ * The VMs whose CD drive holds one of `fileIds`, in words ("web1 (now)", "app1 (at its next
+ * boot)"): the saved configuration, and for a VM that runs, what it has now (§5.1).
+ */
+export async function findCdHolders(ctx: CommandContext, fileIds: ReadonlySet<string>): Promise<string[]> {
+  const vms = await ctx.engine.listVms({}, { signal: ctx.signal });
+  const held = await Promise.all(
+    vms.map(async (vm) => {
+      const saved = await ctx.engine.getCdromFile(vm.id, { signal: ctx.signal });
+      const current =
+        vm.status === 'down'
+          ? undefined
+          : await ctx.engine
+              .getCdromFile(vm.id, { signal: ctx.signal, current: true })
+              .catch((error: unknown) => {
+                // A VM without a CD drive has no current view either.
+                if (error instanceof LabopsError && error.code === 'CONFLICT') return undefined;
+                throw error;
+              });
+      const when = [
+        current !== undefined && fileIds.has(current) ? 'now' : undefined,
+        saved !== undefined && fileIds.has(saved) ? 'at its next boot' : undefined,
+      ].filter((w) => w !== undefined);
+      return when.length ? `${vm.name} (${when.join(', ')})` : undefined;
+    }),
+  );
+  return held.filter((h) => h !== undefined);
+}
+
+export function refuseWhileHeld(name: string, holders: string[], doing: string): void {
+  if (holders.length === 0) return;
+  throw new LabopsError(
+    'CONFLICT',
+    `${name} is in the CD drive of ${holders.join(', ')}; it cannot be ${doing} while a VM holds it.`,
+    {
+      hint: `Put another ISO in first (/iso attach VM OTHER.iso), or eject it in the Administration Portal.`,
+    },
+  );
+}
+
+/** Where a source is, as approvers see it: the host, and the address labops checked and connects to. */
+export function describeSource(probe: SourceProbe): string {
+  const host = new URL(probe.url).hostname;
+  return host === probe.address || host === `[${probe.address}]` ? host : `${host} (${probe.address})`;
+}
+
+/** The engine's rule for a CD file id (ChangeDiskCommand, 4.3 and 4.4): a disk id, or a name ending in .iso. */
+export function isValidCdFileId(fileId: string): boolean {
+  return GUID.test(fileId) || fileId.toLowerCase().endsWith('.iso');
+}
+
+export async function findDomain(ctx: StepContext, name: string): Promise<StorageDomain | undefined> {
+  const dcId = await findDataCenterId(ctx);
+  return (await ctx.engine.listAttachedStorageDomains(dcId, { signal: ctx.signal })).find(
+    (d) => d.name === name,
+  );
+}

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { defineChange, type Plan } from '../../src/command.js';
+import { LabopsError } from '../../src/errors.js';
+import { domainName, findDomain, isAttached } from './domains.js';
+import { dependsOnDomains, planTakeOut } from './take-out.js';
+
+export const detach = defineChange({
+  name: 'detach',
+  summary: 'Put a storage domain into maintenance and detach it from the data center',
+  usage: 'detach NAME',
+  examples: ['/storage detach nfs-iso'],
+  argsSpec: { positionals: [{ name: 'name', required: true, description: 'the storage domain' }], flags: {} },
+  args: z.object({ name: domainName }),
+  risk: 'destructive',
+  async plan(ctx, args): Promise<Plan> {
+    const [{ domain, all }, hosts] = await Promise.all([
+      findDomain(ctx, args.name),
+      ctx.engine.listHosts({ signal: ctx.signal }),
+    ]);
+    if (!isAttached(domain)) {
+      throw new LabopsError('CONFLICT', `${domain.name} is not attached to a data center.`, {
+        hint: `/storage remove ${domain.name} removes it from the engine.`,
+      });
+    }
+    const out = planTakeOut(domain, all, hosts);
+    return {
+      summary: `Detach ${domain.name} from ${ctx.lab.dataCenter}`,
+      risk: 'destructive',
+      riskReasons: [],
+      impact: [...out.impact, `VMs with disks on ${domain.name} cannot run while it is detached.`],
+      warnings: out.warnings,
+      blockers: out.blockers,
+      locks: [`domain:${domain.name}`],
+      dependsOn: dependsOnDomains([domain, ...all.filter((d) => d.isMaster)]),
+      steps: out.steps,
+    };
+  },
+});

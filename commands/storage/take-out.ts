@@ -1,0 +1,124 @@
+import { z } from 'zod';
+import type { Host, StorageDomain } from '../../src/engine/types.js';
+import { LabopsError } from '../../src/errors.js';
+import { defineStep, type StepContext } from '../../src/jobs/steps.js';
+import type { StepSpec } from '../../src/store/types.js';
+import { findDomain, isAttached } from './domains.js';
+
+/**
+ * The steps that take an attached domain out of its data center, in the engine's order (§4.5):
+ * maintenance (unless it is already there), then detach. The last master cannot be detached.
+ */
+export function planTakeOut(
+  domain: StorageDomain,
+  all: StorageDomain[],
+  hosts: Host[],
+): {
+  steps: StepSpec[];
+  impact: string[];
+  blockers: string[];
+  warnings: string[];
+} {
+  const steps: StepSpec[] = [];
+  const impact: string[] = [];
+  const blockers: string[] = [];
+  const warnings: string[] = [];
+  const otherData = all.filter(
+    (d) => d.id !== domain.id && d.type === 'data' && isAttached(d) && d.status === 'active',
+  );
+  if (domain.isMaster && otherData.length === 0) {
+    throw new LabopsError(
+      'CONFLICT',
+      `${domain.name} is the last master data domain of the data center; the engine cannot detach it.`,
+      {
+        hint: 'Attach and activate another data domain first, so the master role can move.',
+      },
+    );
+  }
+  if (domain.isMaster)
+    impact.push(`The master role moves from ${domain.name} to another active data domain.`);
+  if (domain.type === 'data') {
+    const activeIso = all.filter((d) => d.type !== 'data' && isAttached(d) && d.status === 'active');
+    if (domain.isMaster && activeIso.length) {
+      warnings.push(
+        `Active ISO/export domains (${activeIso.map((d) => d.name).join(', ')}) can keep the master from being deactivated.`,
+      );
+    }
+  }
+  const users = hosts.filter((h) => h.status === 'up').map((h) => h.name);
+  if (users.length && domain.status === 'active') {
+    impact.push(
+      `Hosts that mount it now: ${users.join(', ')}; a host still using it blocks maintenance (lab guide FAQ 4).`,
+    );
+  }
+  if (domain.status !== 'maintenance') {
+    steps.push({
+      kind: 'storage.deactivate',
+      title: `Put ${domain.name} into maintenance`,
+      params: { domain: domain.name },
+      shows: [`POST /datacenters/{dc}/storagedomains/{${domain.name}}/deactivate`, 'wait for maintenance'],
+    });
+  }
+  steps.push({
+    kind: 'storage.detach',
+    title: `Detach ${domain.name} from the data center`,
+    params: { domain: domain.name },
+    shows: [`DELETE /datacenters/{dc}/storagedomains/{${domain.name}}`, 'wait until unattached'],
+  });
+  return { steps, impact, blockers, warnings };
+}
+
+export function dependsOnDomains(domains: StorageDomain[]): Record<string, string> {
+  return Object.fromEntries(
+    domains.map((d) => [`domain ${d.name}`, `${d.status ?? 'attached'}${d.isMaster ? ', master' : ''}`]),
+  );
+}
+
+const DomainParams = z.object({ domain: z.string() });
+
+async function domainInDc(ctx: StepContext, name: string): Promise<{ dcId: string; domain: StorageDomain }> {
+  const { dcId, domain } = await findDomain(ctx, name);
+  return { dcId, domain };
+}
+
+export const deactivateStep = defineStep({
+  kind: 'storage.deactivate',
+  params: DomainParams,
+  async run(ctx, params) {
+    const { dcId, domain } = await domainInDc(ctx, params.domain);
+    if (domain.status === 'maintenance') return { status: 'ok' };
+    await ctx.engine.deactivateStorageDomain(dcId, domain.id, false, { signal: ctx.signal });
+    await ctx.engine.waitForStorageDomainStatus(dcId, domain.id, ['maintenance'], {
+      signal: ctx.signal,
+      onPoll: (s) => ctx.output(`${params.domain}: ${s}`),
+    });
+    return { status: 'changed' };
+  },
+  async verify(ctx, params) {
+    const { domain } = await domainInDc(ctx, params.domain);
+    if (domain.status !== 'maintenance')
+      throw new LabopsError('CONFLICT', `${params.domain} is ${domain.status}.`);
+    return `${params.domain} is in maintenance`;
+  },
+});
+
+export const detachStep = defineStep({
+  kind: 'storage.detach',
+  params: DomainParams,
+  async run(ctx, params) {
+    const { dcId, domain } = await domainInDc(ctx, params.domain);
+    if (!isAttached(domain)) return { status: 'ok' };
+    await ctx.engine.detachStorageDomain(dcId, domain.id, { signal: ctx.signal });
+    await ctx.engine.waitForStorageDomainStatus(dcId, domain.id, ['unattached'], {
+      signal: ctx.signal,
+      onPoll: (s) => ctx.output(`${params.domain}: ${s}`),
+    });
+    return { status: 'changed' };
+  },
+  async verify(ctx, params) {
+    const { domain } = await domainInDc(ctx, params.domain);
+    if (isAttached(domain))
+      throw new LabopsError('CONFLICT', `${params.domain} is still attached (${domain.status}).`);
+    return `${params.domain} is unattached`;
+  },
+});
