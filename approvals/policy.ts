@@ -84,6 +84,20 @@ export function maxRisk(a: Risk, b: Risk): Risk {
   return riskAtLeast(a, b) ? a : b;
 }
 
+/** Who may approve `command` under the policy: its rule's approvers, else the policy's. Groups stay groups. */
+export function getApprovers(policy: Policy, command: string): readonly string[] {
+  return getRule(policy, command)?.approvers ?? policy.approvers;
+}
+
+/** Whether the principal, or one of its groups, is on the list of approvers. */
+export function isApprover(
+  approvers: readonly string[],
+  principal: string,
+  groups: readonly string[],
+): boolean {
+  return approvers.includes(principal) || groups.some((g) => approvers.includes(g));
+}
+
 /** `slack:S…` is a user group; every other principal is one person. */
 function isGroupPrincipal(principal: string): boolean {
   return principal.startsWith('slack:S');

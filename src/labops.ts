@@ -1,38 +1,36 @@
 import { randomBytes } from 'node:crypto';
 import { fingerprintOf } from '../approvals/fingerprint.js';
 import { ApprovalFlow, type ClickResult } from '../approvals/flow.js';
-import { canAsk, evaluatePolicy, type Policy } from '../approvals/policy.js';
+import { canAsk, evaluatePolicy, getApprovers, isApprover, type Policy } from '../approvals/policy.js';
 import { decodeSlackText, parseArgs, suggestNearest, tokenize } from './args.js';
 import {
   type Caller,
   type CommandContext,
   type CommandRegistry,
-  type CommandSpec,
   isDirect,
   isRead,
   type JobsPort,
   type LabInfo,
   type Plan,
-  type Subcommand,
 } from './command.js';
 import type { DownloadPort } from './downloads.js';
 import type { EngineClient } from './engine/engine-client.js';
 import { LabopsError, toLabopsError } from './errors.js';
+import { isHelpWord, renderHelp, renderPlanPreview, renderUsage, usageHint } from './help.js';
 import { EventBus } from './jobs/events.js';
 import { JobExecutor } from './jobs/executor.js';
 import type { RecordRetryOptions } from './jobs/job-recorder.js';
 import { type StepDefinition, StepRegistry } from './jobs/steps.js';
 import { describeTargets, type MachineWrites } from './jobs/targets.js';
+import { createJobsPort } from './jobs-port.js';
 import type { Logger } from './log.js';
 import { noteWaits, PlanLimits, type PlanTimers } from './plan-limits.js';
 import type { MachineDriver } from './runbooks/types.js';
 import {
   type ApprovalRecord,
   INTERRUPTED_JOB_ERROR,
-  isStoreUnavailable,
   type JobRecord,
   type RecoveryReport,
-  STRANDED_JOB_ERROR,
   type StepRecord,
   type Store,
 } from './store/types.js';
@@ -127,7 +125,14 @@ export class Labops {
       },
       replan: (job) => this.replan(job),
     });
-    this.jobs = this.createJobsPort();
+    this.jobs = createJobsPort({
+      store: options.store,
+      executor: this.executor,
+      bus: this.bus,
+      policy: options.policy,
+      clock: options.clock,
+      logger: options.logger,
+    });
     this.plans = new PlanLimits({
       planMs: options.limits?.planMs ?? DEFAULT_PLAN_MS,
       perRequester: options.limits?.plansPerRequester ?? DEFAULT_PLANS_PER_REQUESTER,
@@ -292,7 +297,7 @@ export class Labops {
     const tokens = tokenize(decodeSlackText(input.text));
     const [first, ...rest] = tokens;
     if (first === undefined || isHelpWord(first)) {
-      return { kind: 'view', view: this.renderHelp(command, input.caller) };
+      return { kind: 'view', view: renderHelp(registry, this.options.policy, command, input.caller) };
     }
     const sub = command.subcommands.find((s) => s.name === first.toLowerCase());
     if (!sub) {
@@ -401,7 +406,7 @@ export class Labops {
     const eligible = decision.requesterConfirms
       ? [input.caller.principal]
       : await this.expandPrincipals(
-          isApprover(policyApprovers(this.options.policy, key), input.caller)
+          isApprover(getApprovers(this.options.policy, key), input.caller.principal, input.caller.groups)
             ? [...decision.approvers, input.caller.principal]
             : decision.approvers,
         );
@@ -520,195 +525,6 @@ export class Labops {
       if (!this.options.store.getJob(id)) return id;
     }
   }
-
-  private renderHelp(command: CommandSpec, caller: Caller): View {
-    const { registry, policy } = this.options;
-    const commands = command.name === 'lab' ? registry.commands : [command];
-    const sections = commands.map((c) => ({
-      heading: `/${c.name} — ${c.summary}`,
-      lines: c.subcommands
-        .filter((s) => canAsk(policy, `${c.name} ${s.name}`, caller.principal, caller.groups, caller.channel))
-        .map((s) => `/${c.name} ${s.usage} — ${s.summary}`),
-    }));
-    return {
-      title: command.name === 'lab' ? 'labops commands' : `/${command.name}`,
-      sections: sections.filter((s) => s.lines.length > 0),
-      footer: `Add help after a sub-command for its options and examples: /${command.name} ${command.subcommands[0]?.name ?? ''} help`,
-    };
-  }
-
-  private createJobsPort(): JobsPort {
-    const { store } = this.options;
-    return {
-      list: ({ active, limit }) => {
-        this.interruptStrandedJobs(undefined);
-        return store.listJobs({
-          ...(active ? { statuses: ['awaiting_approval', 'queued', 'running'] as const } : {}),
-          limit: limit ?? 10,
-        });
-      },
-      get: (id) => store.getJob(id),
-      cancel: (id, by, groups = []) => this.cancelJob(id, by, groups),
-      audit: (limit) =>
-        store.listAudit(limit).map((e) => ({
-          at: e.at,
-          type: e.type,
-          actor: e.actor,
-          jobId: e.jobId,
-          summary: summarizeAudit(e.detail),
-        })),
-      pendingApprovals: () =>
-        store.listApprovals({ statuses: ['pending'] }).map((a) => ({
-          id: a.id,
-          jobId: a.jobId,
-          command: describeJobCommand(store.getJob(a.jobId)),
-          requester: a.requester,
-          expiresAt: a.expiresAt,
-        })),
-    };
-  }
-
-  /**
-   * Jobs recorded as running that nothing in this process runs — their runner ended without
-   * recording the end (issue 10 §5). This process owns the data directory (main.ts locks it before
-   * opening the store), so no other live labops runs them either: each is marked interrupted with
-   * the reason, its running steps unknown and its locks released. `only` names one job (`/lab
-   * cancel`), whose store failure is thrown; for a listing it is best effort and quiet.
-   */
-  private interruptStrandedJobs(only: string | undefined): JobRecord[] {
-    const { store, clock, logger } = this.options;
-    const interrupted: JobRecord[] = [];
-    const stranded = store
-      .listJobs({ statuses: ['running'] })
-      .filter((job) => (only === undefined || job.id === only) && !this.executor.isRunning(job.id));
-    for (const job of stranded) {
-      try {
-        const ended = store.interruptJob(job.id, STRANDED_JOB_ERROR, clock());
-        if (!ended) continue;
-        store.appendAudit({
-          at: clock(),
-          type: 'job:interrupted',
-          actor: 'labops',
-          jobId: job.id,
-          approvalId: undefined,
-          detail: { error: STRANDED_JOB_ERROR },
-        });
-        interrupted.push(ended);
-        logger.warn({ jobId: job.id }, 'a job recorded as running had no runner: marked interrupted');
-        this.bus.emit({ type: 'job:finished', job: ended, steps: store.listSteps(job.id) });
-      } catch (error) {
-        if (only !== undefined || !isStoreUnavailable(error)) throw error;
-        break;
-      }
-    }
-    return interrupted;
-  }
-
-  private cancelJob(id: string, by: string, groups: readonly string[]): string {
-    const { store, clock } = this.options;
-    const job = store.getJob(id);
-    if (!job) throw new LabopsError('NOT_FOUND', `There is no job ${id}.`, { hint: '/lab jobs lists them.' });
-    const approvers = policyApprovers(this.options.policy, job.command);
-    if (job.requester !== by && !isApprover(approvers, { principal: by, channel: '', groups })) {
-      throw new LabopsError(
-        'FORBIDDEN',
-        `${by} may not cancel ${id}: only ${job.requester}, who asked, or an approver may.`,
-      );
-    }
-    if (this.executor.cancel(id, by)) {
-      const failure = this.executor.isRecording(id) ? this.executor.unrecorded() : undefined;
-      return failure
-        ? `Cancelling ${id}: no later step will run. Its end is recorded, and its locks released, once labops can write its state store again: ${failure.message}`
-        : `Cancelling ${id}: the current step is being stopped; later steps will not run.`;
-    }
-    if (job.status === 'running') {
-      const [interrupted] = this.interruptStrandedJobs(id);
-      if (interrupted) {
-        return `${id} was recorded as running, but nothing runs it: it is marked interrupted and its locks are released. Check its targets: its last step may have changed them.`;
-      }
-    }
-    if (job.status === 'awaiting_approval' || job.status === 'queued') {
-      store.transitionJob(id, ['awaiting_approval', 'queued'], 'cancelled', {
-        at: clock(),
-        error: `Cancelled by ${by}.`,
-      });
-      const approval = store.getApprovalForJob(id);
-      if (approval) store.closeApproval(approval.id, 'void', clock());
-      store.releaseLocks(id);
-      // The card must lose its buttons wherever it is shown: announce it like any void card.
-      const closed = approval ? store.getApproval(approval.id) : undefined;
-      if (closed) {
-        this.bus.emit({
-          type: 'approval:voided',
-          approval: closed,
-          job: store.getJob(id)!,
-          changes: [`cancelled by ${by}`],
-        });
-      }
-      store.appendAudit({
-        at: clock(),
-        type: 'job:cancelled',
-        actor: by,
-        jobId: id,
-        approvalId: approval?.id,
-        detail: {},
-      });
-      return `${id} was waiting; it is cancelled and will not run.`;
-    }
-    throw new LabopsError('CONFLICT', `${id} is ${job.status}; there is nothing to cancel.`);
-  }
-}
-
-function policyApprovers(policy: Policy, key: string): readonly string[] {
-  return policy.commands[key]?.approvers ?? policy.approvers;
-}
-
-function isApprover(approvers: readonly string[], caller: Caller): boolean {
-  return approvers.includes(caller.principal) || caller.groups.some((g) => approvers.includes(g));
-}
-
-function isHelpWord(token: string): boolean {
-  return token === 'help' || token === '--help' || token === '-h';
-}
-
-function usageHint(command: CommandSpec, sub: Subcommand): string {
-  return `Usage: /${command.name} ${sub.usage}\nExamples: ${sub.examples.join('  ·  ')}`;
-}
-
-function renderUsage(command: CommandSpec, sub: Subcommand): View {
-  const lines = [
-    ...sub.argsSpec.positionals.map(
-      (p) => `${p.name.toUpperCase()}${p.required ? '' : ' (optional)'} — ${p.description}`,
-    ),
-    ...Object.entries(sub.argsSpec.flags).map(
-      ([name, f]) =>
-        `--${name}${f.type === 'boolean' ? '' : ` ${f.type === 'number' ? 'N' : 'TEXT'}`} — ${f.description}`,
-    ),
-  ];
-  return {
-    title: `/${command.name} ${sub.usage}`,
-    state: { text: `${sub.summary} (risk: ${sub.risk})`, tone: 'info' },
-    sections: [
-      ...(lines.length ? [{ heading: 'Arguments', lines }] : []),
-      { heading: 'Examples', lines: sub.examples },
-    ],
-  };
-}
-
-/** A dry run's answer: the whole plan, as the card would show it, and nothing asked. */
-function renderPlanPreview(plan: Plan, risk: Plan['risk']): View {
-  const sections = [
-    { heading: 'Impact', lines: plan.impact },
-    ...(plan.blockers.length ? [{ heading: 'Blocks', lines: plan.blockers }] : []),
-    ...(plan.warnings.length ? [{ heading: 'Warnings', lines: plan.warnings }] : []),
-    { heading: 'Steps', lines: plan.steps.map((s, i) => `${i + 1}. ${s.title}`) },
-  ];
-  return {
-    title: `Dry run: ${plan.summary}`,
-    state: { text: `${risk} — nothing was asked, locked or changed`, tone: 'info' },
-    sections,
-    footer: 'Run it again without --dry-run to ask for approval.',
-  };
 }
 
 const DEFAULT_PLAN_MS = 20_000;
@@ -732,27 +548,6 @@ function lockedError(key: string, jobId: string, holder: string): LabopsError {
       hint: `Wait for ${jobId} to finish, or cancel it: /lab cancel ${jobId}.`,
     },
   );
-}
-
-/** `host maintenance hyper1`: the command as typed, without the slash. */
-export function describeJobCommand(job: JobRecord | undefined): string {
-  if (!job) return '?';
-  return `${job.command.split(' ')[0]} ${job.text}`.trim();
-}
-
-function summarizeAudit(detail: Record<string, unknown>): string {
-  const parts: string[] = [];
-  // `text` is what followed the slash command, so it starts with the sub-command itself:
-  // `/host` + `maintenance hyper1`, not `/host maintenance` + `maintenance hyper1` (issue 10 §7).
-  if (typeof detail.command === 'string') {
-    const text = typeof detail.text === 'string' ? detail.text.trim() : '';
-    parts.push(text ? `/${detail.command.split(' ')[0]} ${text}` : `/${detail.command}`);
-  }
-  if (typeof detail.title === 'string') parts.push(`${detail.title}: ${String(detail.status)}`);
-  if (typeof detail.reason === 'string') parts.push(detail.reason);
-  if (typeof detail.error === 'string') parts.push(detail.error);
-  if (Array.isArray(detail.changes)) parts.push(detail.changes.join('; '));
-  return parts.join(' ').slice(0, 160);
 }
 
 /**

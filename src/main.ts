@@ -8,8 +8,9 @@ import { CONFIG_EXIT_CODE, formatConfigProblems, type LoadedConfig, loadConfig }
 import { createHttpDownloads, getDownloadRules } from './downloads.js';
 import { EngineClient } from './engine/engine-client.js';
 import { formatError, LabopsError, toLabopsError } from './errors.js';
+import { describeJobCommand } from './jobs-port.js';
 import { labInfoFromConfig, labInfoFromSimulator } from './lab-info.js';
-import { describeJobCommand, Labops } from './labops.js';
+import { Labops } from './labops.js';
 import { createLogger, type Logger } from './log.js';
 import { createSshDriver } from './runbooks/ssh-driver.js';
 import type { MachineDriver } from './runbooks/types.js';

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   canAsk,
   evaluatePolicy,
+  getApprovers,
+  isApprover,
   maxRisk,
   type Policy,
   type PolicyDecision,
@@ -369,6 +371,33 @@ describe('canAsk', () => {
     '%s',
     (_, command, requester, groups, channel, expected) => {
       expect(canAsk(lab, command, requester, groups, channel)).toBe(expected);
+    },
+  );
+});
+
+describe('who may approve (and so cancel) a command', () => {
+  it.each([
+    ['the policy approvers by default', 'host maintenance', [ALICE, BOB, ADMINS]],
+    ['the rule approvers where a rule names them', 'host remove', [ALICE]],
+    ['nobody where a rule names none', 'lab cancel', []],
+    [
+      'the policy approvers for a command named like a property of every object',
+      'constructor',
+      [ALICE, BOB, ADMINS],
+    ],
+  ] as [string, string, string[]][])('%s', (_, command, expected) => {
+    expect(getApprovers(lab, command)).toEqual(expected);
+  });
+
+  it.each([
+    ['a listed person', [ALICE], ALICE, [], true],
+    ['a member of a listed group', [ADMINS], 'slack:U0DAVE004', [USERS, ADMINS], true],
+    ['a person in no listed group', [ADMINS], 'slack:U0DAVE004', [USERS], false],
+    ['anyone on an empty list', [], ALICE, [ADMINS], false],
+  ] as [string, string[], string, string[], boolean][])(
+    '%s: %s',
+    (_, approvers, principal, groups, expected) => {
+      expect(isApprover(approvers, principal, groups)).toBe(expected);
     },
   );
 });

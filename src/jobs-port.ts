@@ -1,0 +1,163 @@
+import { getApprovers, isApprover, type Policy } from '../approvals/policy.js';
+import type { JobsPort } from './command.js';
+import { LabopsError } from './errors.js';
+import type { EventBus } from './jobs/events.js';
+import type { JobExecutor } from './jobs/executor.js';
+import type { Logger } from './log.js';
+import { isStoreUnavailable, type JobRecord, STRANDED_JOB_ERROR, type Store } from './store/types.js';
+import type { Clock } from './time.js';
+
+export interface JobsPortOptions {
+  store: Store;
+  executor: JobExecutor;
+  bus: EventBus;
+  policy: Policy;
+  clock: Clock;
+  logger: Logger;
+}
+
+/**
+ * The jobs side of labops as commands see it (`/lab jobs`, `/lab cancel`, `/lab audit`): reads of
+ * the store, a cancel that stops a running job or closes a waiting one, and jobs recorded as
+ * running that nothing runs marked interrupted on the way.
+ */
+export function createJobsPort(options: JobsPortOptions): JobsPort {
+  const { store } = options;
+  return {
+    list: ({ active, limit }) => {
+      interruptStrandedJobs(options, undefined);
+      return store.listJobs({
+        ...(active ? { statuses: ['awaiting_approval', 'queued', 'running'] as const } : {}),
+        limit: limit ?? 10,
+      });
+    },
+    get: (id) => store.getJob(id),
+    cancel: (id, by, groups = []) => cancelJob(options, id, by, groups),
+    audit: (limit) =>
+      store.listAudit(limit).map((e) => ({
+        at: e.at,
+        type: e.type,
+        actor: e.actor,
+        jobId: e.jobId,
+        summary: summarizeAudit(e.detail),
+      })),
+    pendingApprovals: () =>
+      store.listApprovals({ statuses: ['pending'] }).map((a) => ({
+        id: a.id,
+        jobId: a.jobId,
+        command: describeJobCommand(store.getJob(a.jobId)),
+        requester: a.requester,
+        expiresAt: a.expiresAt,
+      })),
+  };
+}
+
+/**
+ * Jobs recorded as running that nothing in this process runs — their runner ended without
+ * recording the end (issue 10 §5). This process owns the data directory (main.ts locks it before
+ * opening the store), so no other live labops runs them either: each is marked interrupted with
+ * the reason, its running steps unknown and its locks released. `only` names one job (`/lab
+ * cancel`), whose store failure is thrown; for a listing it is best effort and quiet.
+ */
+function interruptStrandedJobs(options: JobsPortOptions, only: string | undefined): JobRecord[] {
+  const { store, clock, logger, executor, bus } = options;
+  const interrupted: JobRecord[] = [];
+  const stranded = store
+    .listJobs({ statuses: ['running'] })
+    .filter((job) => (only === undefined || job.id === only) && !executor.isRunning(job.id));
+  for (const job of stranded) {
+    try {
+      const ended = store.interruptJob(job.id, STRANDED_JOB_ERROR, clock());
+      if (!ended) continue;
+      store.appendAudit({
+        at: clock(),
+        type: 'job:interrupted',
+        actor: 'labops',
+        jobId: job.id,
+        approvalId: undefined,
+        detail: { error: STRANDED_JOB_ERROR },
+      });
+      interrupted.push(ended);
+      logger.warn({ jobId: job.id }, 'a job recorded as running had no runner: marked interrupted');
+      bus.emit({ type: 'job:finished', job: ended, steps: store.listSteps(job.id) });
+    } catch (error) {
+      if (only !== undefined || !isStoreUnavailable(error)) throw error;
+      break;
+    }
+  }
+  return interrupted;
+}
+
+function cancelJob(options: JobsPortOptions, id: string, by: string, groups: readonly string[]): string {
+  const { store, clock, executor, bus } = options;
+  const job = store.getJob(id);
+  if (!job) throw new LabopsError('NOT_FOUND', `There is no job ${id}.`, { hint: '/lab jobs lists them.' });
+  if (job.requester !== by && !isApprover(getApprovers(options.policy, job.command), by, groups)) {
+    throw new LabopsError(
+      'FORBIDDEN',
+      `${by} may not cancel ${id}: only ${job.requester}, who asked, or an approver may.`,
+    );
+  }
+  if (executor.cancel(id, by)) {
+    const failure = executor.isRecording(id) ? executor.unrecorded() : undefined;
+    return failure
+      ? `Cancelling ${id}: no later step will run. Its end is recorded, and its locks released, once labops can write its state store again: ${failure.message}`
+      : `Cancelling ${id}: the current step is being stopped; later steps will not run.`;
+  }
+  if (job.status === 'running') {
+    const [interrupted] = interruptStrandedJobs(options, id);
+    if (interrupted) {
+      return `${id} was recorded as running, but nothing runs it: it is marked interrupted and its locks are released. Check its targets: its last step may have changed them.`;
+    }
+  }
+  if (job.status === 'awaiting_approval' || job.status === 'queued') {
+    store.transitionJob(id, ['awaiting_approval', 'queued'], 'cancelled', {
+      at: clock(),
+      error: `Cancelled by ${by}.`,
+    });
+    const approval = store.getApprovalForJob(id);
+    if (approval) store.closeApproval(approval.id, 'void', clock());
+    store.releaseLocks(id);
+    // The card must lose its buttons wherever it is shown: announce it like any void card.
+    const closed = approval ? store.getApproval(approval.id) : undefined;
+    if (closed) {
+      bus.emit({
+        type: 'approval:voided',
+        approval: closed,
+        job: store.getJob(id)!,
+        changes: [`cancelled by ${by}`],
+      });
+    }
+    store.appendAudit({
+      at: clock(),
+      type: 'job:cancelled',
+      actor: by,
+      jobId: id,
+      approvalId: approval?.id,
+      detail: {},
+    });
+    return `${id} was waiting; it is cancelled and will not run.`;
+  }
+  throw new LabopsError('CONFLICT', `${id} is ${job.status}; there is nothing to cancel.`);
+}
+
+/** `host maintenance hyper1`: the command as typed, without the slash. */
+export function describeJobCommand(job: JobRecord | undefined): string {
+  if (!job) return '?';
+  return `${job.command.split(' ')[0]} ${job.text}`.trim();
+}
+
+function summarizeAudit(detail: Record<string, unknown>): string {
+  const parts: string[] = [];
+  // `text` is what followed the slash command, so it starts with the sub-command itself:
+  // `/host` + `maintenance hyper1`, not `/host maintenance` + `maintenance hyper1` (issue 10 §7).
+  if (typeof detail.command === 'string') {
+    const text = typeof detail.text === 'string' ? detail.text.trim() : '';
+    parts.push(text ? `/${detail.command.split(' ')[0]} ${text}` : `/${detail.command}`);
+  }
+  if (typeof detail.title === 'string') parts.push(`${detail.title}: ${String(detail.status)}`);
+  if (typeof detail.reason === 'string') parts.push(detail.reason);
+  if (typeof detail.error === 'string') parts.push(detail.error);
+  if (Array.isArray(detail.changes)) parts.push(detail.changes.join('; '));
+  return parts.join(' ').slice(0, 160);
+}
