@@ -4,10 +4,36 @@ import { Agent, request } from 'undici';
 import { LabopsError } from '../errors.js';
 import { type Clock, cancelledBy } from '../time.js';
 import { renderDiskMark } from './disk-mark.js';
-import type { EngineClient, WaitCallOptions } from './engine-client.js';
+import type { CreateDiskSpec } from './disks.js';
+import type { CallOptions, EngineWaits, WaitCallOptions } from './engine-context.js';
 import { translateNetworkError } from './transport.js';
-import type { Disk, ImageTransfer } from './types.js';
+import type { Disk, ImageTransfer, TransferOutcome } from './types.js';
 import type { WaitTiming } from './wait.js';
+
+/**
+ * The engine operations an upload and its cleanup run (disks.ts, image-transfers.ts). EngineClient
+ * has them all; declared here so that the client depends on this module and not the other way.
+ */
+export interface UploadEngine {
+  readonly waitTimings: EngineWaits;
+  createDisk(spec: CreateDiskSpec, options?: CallOptions): Promise<Disk>;
+  getDisk(id: string, options?: CallOptions): Promise<Disk | undefined>;
+  removeDisk(id: string, options?: CallOptions): Promise<void>;
+  updateDiskDescription(id: string, description: string, options?: CallOptions): Promise<boolean>;
+  waitForDisk(
+    id: string,
+    description: string,
+    isDone: (disk: Disk | undefined) => boolean,
+    options?: WaitCallOptions,
+  ): Promise<Disk | undefined>;
+  waitForDiskStatus(id: string, target: readonly string[], options?: WaitCallOptions): Promise<Disk>;
+  createImageTransfer(diskId: string, options?: CallOptions): Promise<ImageTransfer>;
+  getImageTransfer(id: string, options?: CallOptions): Promise<ImageTransfer | undefined>;
+  waitForTransferReady(id: string, options?: WaitCallOptions): Promise<ImageTransfer>;
+  finalizeImageTransfer(id: string, options?: CallOptions): Promise<void>;
+  cancelImageTransfer(id: string, options?: CallOptions): Promise<void>;
+  waitForTransferOutcome(id: string, diskId: string, options?: WaitCallOptions): Promise<TransferOutcome>;
+}
 
 /** Bytes to send: a stream of chunks whose total length is known in advance (imageio needs Content-Length). */
 export interface ImageSource {
@@ -191,7 +217,7 @@ export interface UploadedImage extends Disk {
  * unlocks, and the error says which disk was left when it cannot be.
  */
 export async function uploadImage(
-  client: EngineClient,
+  client: UploadEngine,
   tls: PutImageOptions['tls'],
   spec: UploadImageSpec,
 ): Promise<UploadedImage> {
@@ -285,7 +311,7 @@ export type CleanupResult =
  * became of it. Never throws. Runs after a cancel too, so it does not use the job's signal.
  */
 export async function cleanUpFailedUpload(
-  client: EngineClient,
+  client: UploadEngine,
   target: { diskId: string; transferId?: string | undefined; unlockTiming: WaitTiming; timing: WaitTiming },
 ): Promise<CleanupResult> {
   const { diskId } = target;
@@ -317,7 +343,7 @@ export async function cleanUpFailedUpload(
  * `removed-by-engine` when it went away by itself, `left` with the reason when it stays.
  */
 export async function removeDiskWhenUnlocked(
-  client: EngineClient,
+  client: UploadEngine,
   diskId: string,
   timings: { unlockTiming: WaitTiming; timing: WaitTiming },
   signal?: AbortSignal,
@@ -365,7 +391,7 @@ export async function removeDiskWhenUnlocked(
 
 /** A disk wait that answers instead of throwing: `gone`, the disk as last seen, or why it failed. */
 async function waitQuietly(
-  client: EngineClient,
+  client: UploadEngine,
   diskId: string,
   what: string,
   isDone: (disk: Disk | undefined) => boolean,

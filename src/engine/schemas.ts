@@ -1,10 +1,25 @@
 import { z } from 'zod';
+import type {
+  ApiInfo,
+  Cluster,
+  DataCenter,
+  Disk,
+  DomainFile,
+  EngineEvent,
+  EngineJob,
+  Host,
+  ImageTransfer,
+  StorageDomain,
+  Vm,
+} from './types.js';
+import { parseEngineVersion } from './versions.js';
 
 /*
  * zod schemas for every engine answer the client reads. ovirt-api.md §2.3: booleans and 32-bit
  * integers arrive as strings, 64-bit sizes and dates as numbers — and a different engine build may
  * swap them — so every scalar is parsed tolerantly. Unknown keys are kept out of the parsed values
- * (z.object strips them) so the rest of labops sees only what it asked for.
+ * (z.object strips them) so the rest of labops sees only what it asked for. Beside each schema, its
+ * mapper to the plain type of types.ts (`toHost`, `toVm`, …).
  */
 
 const TRUE_WORDS = new Set(['true', 't', 'y', 'yes', '1']);
@@ -70,6 +85,14 @@ export const ApiRootSchema = z.object({
   time: DateSchema.optional(),
 });
 
+export function toApiInfo(root: z.output<typeof ApiRootSchema>): ApiInfo {
+  return {
+    productName: root.product_info?.name,
+    version: root.product_info?.version?.full_version,
+    engineVersion: parseEngineVersion(root.product_info?.version),
+  };
+}
+
 export const DataCenterSchema = z.object({
   id: z.string(),
   name: z.string(),
@@ -79,11 +102,19 @@ export const DataCenterSchema = z.object({
 });
 export type DataCenterJson = z.output<typeof DataCenterSchema>;
 
+export function toDataCenter(dc: DataCenterJson): DataCenter {
+  return { id: dc.id, name: dc.name, status: dc.status ?? 'unknown' };
+}
+
 export const ClusterSchema = z.object({
   id: z.string(),
   name: z.string(),
   data_center: LinkSchema.optional(),
 });
+
+export function toCluster(c: z.output<typeof ClusterSchema>): Cluster {
+  return { id: c.id, name: c.name, dataCenterId: c.data_center?.id };
+}
 
 export const HostSchema = z.object({
   id: z.string(),
@@ -102,6 +133,23 @@ export const HostSchema = z.object({
   spm: z.object({ status: z.string().optional(), priority: NumberSchema.optional() }).optional(),
 });
 
+export function toHost(h: z.output<typeof HostSchema>): Host {
+  return {
+    id: h.id,
+    name: h.name,
+    address: h.address,
+    status: h.status,
+    clusterId: h.cluster?.id,
+    isSpm: h.spm?.status === 'spm',
+    vms: {
+      active: h.summary?.active ?? 0,
+      migrating: h.summary?.migrating ?? 0,
+      total: h.summary?.total ?? 0,
+    },
+    memoryBytes: h.memory,
+  };
+}
+
 export const VmSchema = z.object({
   id: z.string(),
   name: z.string(),
@@ -116,6 +164,19 @@ export const VmSchema = z.object({
     })
     .optional(),
 });
+
+export function toVm(v: z.output<typeof VmSchema>): Vm {
+  return {
+    id: v.id,
+    name: v.name,
+    status: v.status,
+    hostId: v.host?.id,
+    clusterId: v.cluster?.id,
+    affinity: v.placement_policy?.affinity ?? 'migratable',
+    placementHostIds: (v.placement_policy?.hosts ?? []).flatMap((h) => (h.id ? [h.id] : [])),
+    memoryBytes: v.memory,
+  };
+}
 
 export const StorageDomainSchema = z.object({
   id: z.string(),
@@ -138,11 +199,29 @@ export const StorageDomainSchema = z.object({
   data_centers: wrappedListOf('data_center', LinkSchema),
 });
 
+export function toStorageDomain(sd: z.output<typeof StorageDomainSchema>): StorageDomain {
+  return {
+    id: sd.id,
+    name: sd.name,
+    type: sd.type,
+    status: sd.status,
+    isMaster: sd.master ?? false,
+    availableBytes: sd.available,
+    usedBytes: sd.used,
+    storage: { type: sd.storage?.type, address: sd.storage?.address, path: sd.storage?.path },
+    dataCenterIds: sd.data_centers.map((dc) => dc.id),
+  };
+}
+
 export const FileSchema = z.object({
   id: z.string(),
   name: z.string().optional(),
   type: z.string().optional(),
 });
+
+export function toDomainFile(f: z.output<typeof FileSchema>): DomainFile {
+  return { id: f.id, name: f.name ?? f.id };
+}
 
 export const DiskSchema = z.object({
   id: z.string(),
@@ -155,6 +234,20 @@ export const DiskSchema = z.object({
   description: z.string().optional(),
   storage_domains: wrappedListOf('storage_domain', LinkSchema),
 });
+
+export function toDisk(d: z.output<typeof DiskSchema>): Disk {
+  return {
+    id: d.id,
+    name: d.name,
+    description: d.description,
+    status: d.status,
+    contentType: d.content_type,
+    format: d.format,
+    provisionedBytes: d.provisioned_size,
+    actualBytes: d.actual_size,
+    storageDomainIds: d.storage_domains.map((s) => s.id),
+  };
+}
 
 export const CdromSchema = z.object({ id: z.string(), file: z.object({ id: z.string() }).optional() });
 
@@ -174,6 +267,18 @@ export const ImageTransferSchema = z.object({
   host: LinkSchema.optional(),
 });
 
+export function toImageTransfer(t: z.output<typeof ImageTransferSchema>): ImageTransfer {
+  return {
+    id: t.id,
+    phase: t.phase,
+    transferUrl: t.transfer_url,
+    proxyUrl: t.proxy_url,
+    transferredBytes: t.transferred,
+    // A 4.3 engine links the transfer's disk as `image`, later ones as `disk` (§5.2).
+    diskId: t.disk?.id ?? t.image?.id,
+  };
+}
+
 export const EventSchema = z.object({
   id: z.string(),
   index: NumberSchema,
@@ -188,6 +293,21 @@ export const EventSchema = z.object({
   data_center: LinkSchema.optional(),
 });
 
+export function toEngineEvent(e: z.output<typeof EventSchema>): EngineEvent {
+  return {
+    id: e.id,
+    index: e.index,
+    code: e.code,
+    description: e.description,
+    severity: e.severity,
+    time: e.time,
+    correlationId: e.correlation_id,
+    hostId: e.host?.id,
+    vmId: e.vm?.id,
+    storageDomainId: e.storage_domain?.id,
+  };
+}
+
 export const JobSchema = z.object({
   id: z.string(),
   description: z.string().optional().default(''),
@@ -195,6 +315,16 @@ export const JobSchema = z.object({
   start_time: DateSchema.optional(),
   end_time: DateSchema.optional(),
 });
+
+export function toEngineJob(j: z.output<typeof JobSchema>): EngineJob {
+  return {
+    id: j.id,
+    description: j.description,
+    status: j.status,
+    startTime: j.start_time,
+    endTime: j.end_time,
+  };
+}
 
 /** An action's answer (§2.5): `status` complete/pending/in_progress/failed, maybe a job link. */
 export const ActionResultSchema = z.object({

@@ -1,0 +1,69 @@
+import {
+  type CallOptions,
+  type EngineContext,
+  getJson,
+  requireNamed,
+  runWait,
+  searchByName,
+  seg,
+  type WaitCallOptions,
+} from './engine-context.js';
+import { ClusterSchema, collectionOf, DataCenterSchema, toCluster, toDataCenter } from './schemas.js';
+import type { Cluster, DataCenter } from './types.js';
+
+export async function listDataCenters(
+  context: EngineContext,
+  options: CallOptions = {},
+): Promise<DataCenter[]> {
+  const list = await getJson(context, '/datacenters', collectionOf('data_center', DataCenterSchema), options);
+  return list.map(toDataCenter);
+}
+
+export async function getDataCenter(
+  context: EngineContext,
+  id: string,
+  options: CallOptions = {},
+): Promise<DataCenter> {
+  return toDataCenter(await getJson(context, `/datacenters/${seg(id)}`, DataCenterSchema, options));
+}
+
+export async function findDataCenter(
+  context: EngineContext,
+  name: string,
+  options: CallOptions = {},
+): Promise<DataCenter> {
+  const list = await getJson(
+    context,
+    '/datacenters',
+    collectionOf('data_center', DataCenterSchema),
+    options,
+    searchByName(name),
+  );
+  return requireNamed(list.map(toDataCenter), name, 'data center');
+}
+
+/** After the SPM host leaves, the data center is briefly not up (§3.4): wait for `up`. */
+export async function waitForDataCenterUp(
+  context: EngineContext,
+  dataCenterId: string,
+  options: WaitCallOptions = {},
+): Promise<DataCenter> {
+  return runWait(
+    context,
+    {
+      description: 'the data center to be up',
+      read: (signal) => getDataCenter(context, dataCenterId, { signal }),
+      isDone: (dc) => dc.status === 'up',
+      show: (dc) => dc.status,
+    },
+    options,
+    context.waits.short,
+  );
+}
+
+// ---- clusters ---------------------------------------------------------------------------------
+
+export async function listClusters(context: EngineContext, options: CallOptions = {}): Promise<Cluster[]> {
+  const list = await getJson(context, '/clusters', collectionOf('cluster', ClusterSchema), options);
+  return list.map(toCluster);
+}

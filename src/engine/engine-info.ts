@@ -1,0 +1,40 @@
+import { LabopsError } from '../errors.js';
+import { type CallOptions, type EngineContext, getJson } from './engine-context.js';
+import { ApiRootSchema, toApiInfo } from './schemas.js';
+import type { ApiInfo } from './types.js';
+import type { ApiLevel } from './versions.js';
+
+/** The API root: a cheap "alive and logged in" probe (§6.4). */
+export async function getApiInfo(context: EngineContext, options: CallOptions = {}): Promise<ApiInfo> {
+  return toApiInfo(await getJson(context, '', ApiRootSchema, options));
+}
+
+/**
+ * The engine's version and the request level it selects (versions.ts), read once per login:
+ * `/lab status` and App Home show it, with a warning for a version labops does not know.
+ */
+export function getApiLevel(context: EngineContext, options: CallOptions = {}): Promise<ApiLevel> {
+  return context.transport.getApiLevel(options.signal);
+}
+
+/** The engine's SSH public key, to put in a hypervisor's authorized_keys before adding it (§1.6). */
+export async function getEngineSshPublicKey(
+  context: EngineContext,
+  options: CallOptions = {},
+): Promise<string> {
+  const text = await context.transport.getServiceText(
+    '/pki-resource?resource=engine-certificate&format=OPENSSH-PUBKEY',
+    options.signal,
+  );
+  const line = text.trim().split('\n')[0]?.trim() ?? '';
+  if (!/^(ssh-(rsa|ed25519)|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+/.test(line)) {
+    throw new LabopsError(
+      'ENGINE_UNAVAILABLE',
+      'The engine did not publish an SSH public key at pki-resource.',
+      {
+        hint: 'Check the engine URL; the key is at /ovirt-engine/services/pki-resource?resource=engine-certificate&format=OPENSSH-PUBKEY.',
+      },
+    );
+  }
+  return line;
+}
