@@ -4,8 +4,7 @@
  * when a click arrives, and refuses the requester's own click there.
  */
 
-/** Risk levels from lowest to highest; the risk decides the approval a command needs. */
-export type Risk = 'read' | 'change' | 'destructive' | 'critical';
+import type { Risk } from '../src/risk.js';
 
 const RISK_ORDER: Readonly<Record<Risk, number>> = { read: 0, change: 1, destructive: 2, critical: 3 };
 

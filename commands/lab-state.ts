@@ -1,9 +1,8 @@
-import type { LabInfo } from '../src/command.js';
-import type { EngineClient } from '../src/engine/engine-client.js';
+import type { LabInfo, ReadOnlyEngine } from '../src/command.js';
 
 /** What both a command and a step can read the lab through. */
 export interface LabReader {
-  engine: EngineClient;
+  engine: ReadOnlyEngine;
   lab: LabInfo;
   signal?: AbortSignal | undefined;
 }

@@ -1,13 +1,15 @@
 import type { z } from 'zod';
 import type { DownloadPort } from './downloads.js';
 import type { EngineClient } from './engine/engine-client.js';
+import { createPlan, type Plan, type PlanSpec, type StepSpec } from './plan.js';
+import type { Risk } from './risk.js';
 import type { RunbookLab } from './runbooks/runbooks.js';
 import type { MachineDriver } from './runbooks/types.js';
-import type { JobRecord, Risk, StepSpec } from './store/types.js';
+import type { JobRecord } from './store/types.js';
 import type { Clock } from './time.js';
 import type { View } from './view.js';
 
-export type { Risk, StepSpec };
+export { createPlan, type Plan, type PlanSpec, type Risk, type StepSpec };
 
 /** Who is asking, and from where (design.md, Principals). */
 export interface Caller {
@@ -47,15 +49,10 @@ export interface LabInfo {
   };
 }
 
-/** The jobs side of labops as commands see it: reading, cancelling. */
-export interface JobsPort {
+/** The jobs side of labops as a plan or a read sees it: reading only. */
+export interface JobsReader {
   list(filter: { active?: boolean; limit?: number }): JobRecord[];
   get(id: string): JobRecord | undefined;
-  /**
-   * Stops a job between steps and signals a running remote command; answers what happened in
-   * words. Only its requester or an approver of its command may (`groups`: the caller's groups).
-   */
-  cancel(id: string, by: string, groups?: readonly string[]): string;
   /** The newest audit events, for `/lab audit`. */
   audit(
     limit: number,
@@ -63,48 +60,89 @@ export interface JobsPort {
   pendingApprovals(): { id: string; jobId: string; command: string; requester: string; expiresAt: number }[];
 }
 
+/** The jobs side of labops as a direct command (`/lab cancel`) sees it: reading, cancelling. */
+export interface JobsPort extends JobsReader {
+  /**
+   * Stops a job between steps and signals a running remote command; answers what happened in
+   * words. Only its requester or an approver of its command may (`groups`: the caller's groups).
+   */
+  cancel(id: string, by: string, groups?: readonly string[]): string;
+}
+
 /**
- * The only door a command has to the world (style.md "A command"): the engine, the jobs, the
- * clock. Commands never import Bolt, undici or ssh2, so one command runs unchanged in Slack, in the
- * shell and in tests.
+ * The engine's reads, the only engine methods a plan or a read can reach (issue 11 §4): no write,
+ * no upload, no wait for a change, no client tagged for a job. labops enforces the list at run
+ * time too (src/plan-limits.ts, readOnlyView), so a cast cannot reach a write either.
+ */
+export const ENGINE_READS = [
+  'origin',
+  'getApiInfo',
+  'getApiLevel',
+  'getEngineSshPublicKey',
+  'listDataCenters',
+  'getDataCenter',
+  'findDataCenter',
+  'listClusters',
+  'listHosts',
+  'getHost',
+  'findHost',
+  'listVms',
+  'getVm',
+  'findVm',
+  'listVmDisks',
+  'getCdromId',
+  'getCdromFile',
+  'listStorageDomains',
+  'getStorageDomain',
+  'findStorageDomain',
+  'listAttachedStorageDomains',
+  'getAttachedStorageDomain',
+  'listIsoDomainFiles',
+  'getDisk',
+  'listStorageDomainDisks',
+  'listIsoDisks',
+  'canUpdateDiskDescription',
+  'getImageTransfer',
+  'listEvents',
+  'getLastEventIndex',
+  'findFailureEvent',
+  'listFailureEvents',
+  'listJobsByCorrelationId',
+] as const satisfies readonly (keyof EngineClient)[];
+
+/** The engine as a plan or a read sees it. */
+export type ReadOnlyEngine = Pick<EngineClient, (typeof ENGINE_READS)[number]>;
+
+/** What a plan may ask the machines: checks and the host key they present, never a runbook step or a pin. */
+export const MACHINE_READS = ['inspect', 'readHostKey'] as const satisfies readonly (keyof MachineDriver)[];
+export type ReadOnlyMachines = Pick<MachineDriver, (typeof MACHINE_READS)[number]>;
+
+/** What a plan may ask a download source: a probe, never the stream. */
+export const DOWNLOAD_READS = ['probe'] as const satisfies readonly (keyof DownloadPort)[];
+export type ReadOnlyDownloads = Pick<DownloadPort, (typeof DOWNLOAD_READS)[number]>;
+
+/**
+ * The only door a command has to the world (style.md "A command"): the engine, the machines, the
+ * jobs, the clock — to read. `plan()` and a read's `run()` reach no write (issue 11 §4); the
+ * changes are the steps' (src/jobs/steps.ts, StepContext). Commands never import Bolt, undici or
+ * ssh2, so one command runs unchanged in Slack, in the shell and in tests.
  */
 export interface CommandContext {
   caller: Caller;
   lab: LabInfo;
-  engine: EngineClient;
-  /** Reads ISO sources (probe in plans, stream in jobs). */
-  downloads: DownloadPort;
-  /** The lab's machines: read-only checks in plans (runbook steps run in jobs). */
-  machines: MachineDriver;
-  jobs: JobsPort;
+  engine: ReadOnlyEngine;
+  /** Probes ISO sources (the job streams them). */
+  downloads: ReadOnlyDownloads;
+  /** The lab's machines: read-only checks (runbook steps run in jobs). */
+  machines: ReadOnlyMachines;
+  jobs: JobsReader;
   clock: Clock;
   signal?: AbortSignal | undefined;
 }
 
-/** What a plan shows approvers and what the job will run. Built without side effects. */
-export interface Plan {
-  /** One line: "Put hyper1 into maintenance". */
-  summary: string;
-  /** The sub-command's risk, raised from the target's state where needed. */
-  risk: Risk;
-  /** Why the risk was raised ("hyper1 is the last active host of cluster Default"). */
-  riskReasons: string[];
-  /** What will happen: "web1 → hyper2 (live migration)". */
-  impact: string[];
-  warnings: string[];
-  /** What will stop the job from finishing ("web1 is pinned to hyper1"). */
-  blockers: string[];
-  /** Locks the job holds from the card to its end: `host:hyper1`, `domain:nfs-data`, `lab`. */
-  locks: string[];
-  /**
-   * The state the plan depends on, in words keyed by object (`host hyper1: up`). Its hash is the
-   * fingerprint: when it changes before approval, the card becomes void and shows the difference.
-   * Only what matters — statuses, placement, master flags — never counters (design.md, Approvals).
-   */
-  dependsOn: Record<string, string>;
-  steps: StepSpec[];
-  /** Only show the plan (`--dry-run`): no card, no lock, nothing runs. */
-  preview?: boolean | undefined;
+/** A direct command's context (`/lab cancel`): the read-only one, and the jobs to cancel. */
+export interface DirectContext extends Omit<CommandContext, 'jobs'> {
+  jobs: JobsPort;
 }
 
 /** How a sub-command's arguments are read from Slack's single `text` string. */
@@ -142,7 +180,7 @@ export interface ChangeSubcommand<S extends z.ZodType = z.ZodType> extends Subco
 
 export interface DirectSubcommand<S extends z.ZodType = z.ZodType> extends SubcommandBase<S> {
   risk: 'change';
-  direct: (ctx: CommandContext, args: z.output<S>) => Promise<View>;
+  direct: (ctx: DirectContext, args: z.output<S>) => Promise<View>;
 }
 
 export type Subcommand = ReadSubcommand | ChangeSubcommand | DirectSubcommand;

@@ -22,8 +22,6 @@ export {
   type Machine,
   type Paths,
   type Policy,
-  RISKS,
-  type Risk,
   type Ssh,
   type Storage,
 } from './config/lab-schema.js';

@@ -7,10 +7,13 @@ import {
   type Caller,
   type CommandContext,
   type CommandRegistry,
+  DOWNLOAD_READS,
+  ENGINE_READS,
   isDirect,
   isRead,
   type JobsPort,
   type LabInfo,
+  MACHINE_READS,
   type Plan,
 } from './command.js';
 import type { DownloadPort } from './downloads.js';
@@ -24,7 +27,7 @@ import { type StepDefinition, StepRegistry } from './jobs/steps.js';
 import { describeTargets, type MachineWrites } from './jobs/targets.js';
 import { createJobsPort } from './jobs-port.js';
 import type { Logger } from './log.js';
-import { noteWaits, PlanLimits, type PlanTimers } from './plan-limits.js';
+import { createReadOnlyView, PlanLimits, type PlanTimers } from './plan-limits.js';
 import type { MachineDriver } from './runbooks/types.js';
 import {
   type ApprovalRecord,
@@ -95,8 +98,11 @@ export class Labops {
   private readonly options: LabopsOptions;
   private reviewing: Promise<void> = Promise.resolve();
   private readonly plans: PlanLimits;
-  /** The lab as plans see it: each call notes what the plan waits for (a deadline names it). */
-  private readonly planView: Pick<LabopsOptions, 'engine' | 'downloads' | 'machines'>;
+  /**
+   * The lab as plans and reads see it: reads only (issue 11 §4), each call noting what the plan
+   * waits for (a deadline names it).
+   */
+  private readonly planView: Pick<CommandContext, 'engine' | 'downloads' | 'machines' | 'jobs'>;
 
   constructor(options: LabopsOptions) {
     this.options = options;
@@ -138,13 +144,25 @@ export class Labops {
       perRequester: options.limits?.plansPerRequester ?? DEFAULT_PLANS_PER_REQUESTER,
       timers: options.planTimers,
     });
+    const jobs = this.jobs;
     this.planView = {
-      engine: noteWaits(options.engine, (method) => `the engine (${method})`),
-      downloads: noteWaits(
+      engine: createReadOnlyView(options.engine, ENGINE_READS, (method) => `the engine (${method})`),
+      downloads: createReadOnlyView(
         options.downloads,
+        DOWNLOAD_READS,
         (method, args) => `the download source ${describeSource(args[0])} (${method})`,
       ),
-      machines: noteWaits(options.machines, (method, args) => `${String(args[0])} over SSH (${method})`),
+      machines: createReadOnlyView(
+        options.machines,
+        MACHINE_READS,
+        (method, args) => `${String(args[0])} over SSH (${method})`,
+      ),
+      jobs: {
+        list: (filter) => jobs.list(filter),
+        get: (id) => jobs.get(id),
+        audit: (limit) => jobs.audit(limit),
+        pendingApprovals: () => jobs.pendingApprovals(),
+      },
     };
   }
 
@@ -349,7 +367,7 @@ export class Labops {
         );
       }
       if (isRead(sub)) return { kind: 'view', view: await sub.run(ctx, parsed.value) };
-      const view = await sub.direct(ctx, parsed.value);
+      const view = await sub.direct({ ...ctx, jobs: this.jobs }, parsed.value);
       this.options.store.appendAudit({
         at: this.options.clock(),
         type: 'command:ran',
@@ -427,7 +445,7 @@ export class Labops {
       requester: input.caller.principal,
       channel: input.caller.channel,
       risk: decision.risk,
-      plan: plan as unknown as Record<string, unknown>,
+      plan,
       steps: plan.steps,
       status: 'awaiting_approval',
       createdAt: now,
@@ -497,10 +515,7 @@ export class Labops {
     return {
       caller,
       lab: this.options.lab,
-      engine: this.planView.engine,
-      downloads: this.planView.downloads,
-      machines: this.planView.machines,
-      jobs: this.jobs,
+      ...this.planView,
       clock: this.options.clock,
       signal,
     };

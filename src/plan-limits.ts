@@ -46,18 +46,29 @@ class PendingCalls {
 const currentPlan = new AsyncLocalStorage<PendingCalls>();
 
 /**
- * `target`, its asynchronous methods noting — while they run inside a plan — what the plan waits
- * for. The same object serves every plan (caches keyed on it keep working); outside a plan it
- * behaves exactly as `target`.
+ * `target` as plans and reads see it: only the members named in `reads` (issue 11 §4: no write is
+ * reachable from a plan, even through a cast), its asynchronous methods noting — while they run
+ * inside a plan — what the plan waits for. The same object serves every plan (caches keyed on it
+ * keep working).
  */
-export function noteWaits<T extends object>(
+export function createReadOnlyView<T extends object, K extends keyof T & string>(
   target: T,
+  reads: readonly K[],
   describe: (method: string, args: readonly unknown[]) => string,
-): T {
+): Pick<T, K> {
+  const allowed = new Set<string>(reads);
   return new Proxy(target, {
     get(object, property) {
       const value: unknown = Reflect.get(object, property, object);
-      if (typeof value !== 'function' || typeof property !== 'string') return value;
+      if (typeof property !== 'string' || property === 'constructor') return value;
+      if (!allowed.has(property)) {
+        if (value === undefined) return undefined;
+        if (typeof value !== 'function') throw refusedWrite(property);
+        return () => {
+          throw refusedWrite(property);
+        };
+      }
+      if (typeof value !== 'function') return value;
       return (...args: unknown[]) => {
         const result: unknown = value.apply(object, args);
         const calls = currentPlan.getStore();
@@ -67,6 +78,16 @@ export function noteWaits<T extends object>(
       };
     },
   });
+}
+
+function refusedWrite(member: string): LabopsError {
+  return new LabopsError(
+    'INTERNAL',
+    `A plan or a read reached ${member}, which only a job's steps may use.`,
+    {
+      hint: 'This is a bug in the command: plans and reads only read; their steps make the changes.',
+    },
+  );
 }
 
 /** Runs plans under their limits; `stop` cancels every plan still running. */

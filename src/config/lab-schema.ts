@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { posix } from 'node:path';
 import { z } from 'zod';
 import { parseCidr } from '../net/address-fence.js';
+import { RISKS } from '../risk.js';
 
 /** The slash commands a policy override may name, as `"<command> <sub-command>"` (design.md, Commands). */
 export const COMMAND_KEYS = [
@@ -32,11 +33,6 @@ export const COMMAND_KEYS = [
 
 /** A key of `policy.commands`. */
 export type CommandKey = (typeof COMMAND_KEYS)[number];
-
-/** Risk levels of design.md, Approvals, from lowest to highest. */
-export const RISKS = ['read', 'change', 'destructive', 'critical'] as const;
-/** A risk level. */
-export type Risk = (typeof RISKS)[number];
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const HOSTNAME_PATTERN =

@@ -327,7 +327,7 @@ export class JobExecutor {
     const read = await readTargets(
       this.options.engine,
       this.options.lab,
-      locksOf(job),
+      job.plan.locks,
       AbortSignal.any([jobSignal, AbortSignal.timeout(this.options.targetReadTimeoutMs ?? 15_000)]),
     );
     return read.unreadable === undefined
@@ -344,11 +344,11 @@ export class JobExecutor {
     const after = await readTargets(
       this.options.engine,
       this.options.lab,
-      locksOf(job),
+      job.plan.locks,
       AbortSignal.timeout(this.options.targetReadTimeoutMs ?? 15_000),
     );
     return compareTargets({
-      keys: locksOf(job),
+      keys: job.plan.locks,
       lab: this.options.lab,
       before: review.before,
       beforeUnreadable: review.beforeUnreadable?.join('; '),
@@ -480,11 +480,6 @@ function storeStoppedJob(failure: LabopsError): LabopsError {
 
 function describeSteps(changed: string[]): string {
   return changed.length === 0 ? '' : `Already changed: ${changed.map((t) => `"${t}"`).join(', ')}. `;
-}
-
-function locksOf(job: JobRecord): string[] {
-  const locks = (job.plan as { locks?: unknown }).locks;
-  return Array.isArray(locks) ? locks.filter((k): k is string => typeof k === 'string') : [];
 }
 
 /**

@@ -101,7 +101,7 @@ export function listPreflightProbes(lab: RunbookLab, spec: PreflightSpec): Prefl
 
 /** Runs the probes at once, each within its timeout, and says what blocks. Changes nothing. */
 export async function runPreflight(
-  driver: MachineDriver,
+  driver: Pick<MachineDriver, 'inspect'>,
   probes: readonly PreflightProbe[],
   options: PreflightOptions = {},
 ): Promise<PreflightReport> {
@@ -133,7 +133,7 @@ export async function runPreflight(
  * read-only checks (the entries of an export) go through here too, so none can hold a plan.
  */
 export async function runProbe(
-  driver: MachineDriver,
+  driver: Pick<MachineDriver, 'inspect'>,
   probe: PreflightProbe,
   options: PreflightOptions = {},
 ): Promise<PreflightOutcome> {

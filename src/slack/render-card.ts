@@ -1,5 +1,4 @@
 import { approvalCandidates } from '../../approvals/flow.js';
-import type { Plan } from '../command.js';
 import type { ApprovalRecord, JobRecord, JobStatus, StepRecord } from '../store/types.js';
 import { formatDuration } from '../view.js';
 import {
@@ -71,22 +70,6 @@ const RISK_NEEDS: Record<string, string> = {
   destructive: 'one approver other than the requester',
   critical: 'two approvers other than the requester',
 };
-
-/** The plan the job was proposed with (stored as JSON on the job). */
-export function planOf(job: JobRecord): Plan {
-  const p = job.plan as Partial<Plan>;
-  return {
-    summary: typeof p.summary === 'string' ? p.summary : job.command,
-    risk: p.risk ?? job.risk,
-    riskReasons: p.riskReasons ?? [],
-    impact: p.impact ?? [],
-    warnings: p.warnings ?? [],
-    blockers: p.blockers ?? [],
-    locks: p.locks ?? [],
-    dependsOn: p.dependsOn ?? {},
-    steps: p.steps ?? job.steps,
-  };
-}
 
 /** `/host maintenance hyper1` as typed: plain text, for a `code` element or plain_text. */
 export function commandLine(job: JobRecord): string {
@@ -186,7 +169,7 @@ function isChannelId(channel: string): boolean {
  */
 export function renderCard(input: CardInput): MessageContent {
   const { job, approval, now } = input;
-  const plan = planOf(job);
+  const { plan } = job;
   const approvalStatus = approval?.status;
   // An approval that closed before the job moved (void, expired) decides what the card says.
   const status: JobStatus =

@@ -19,7 +19,7 @@ import {
   textWithMentions,
 } from './blocks.js';
 import { truncate } from './mrkdwn.js';
-import { ACTION, commandLine, planOf, renderCard } from './render-card.js';
+import { ACTION, commandLine, renderCard } from './render-card.js';
 import { renderNotice, renderView } from './render-view.js';
 
 export interface HomeInput {
@@ -70,7 +70,7 @@ export function renderHome(input: HomeInput): HomeView {
           plain(` — ${job.status.replace('_', ' ')}, asked by `),
           mention(job.requester),
           lineBreak(),
-          plain(truncate(planOf(job).summary, 200)),
+          plain(truncate(job.plan.summary, 200)),
         ),
       ]),
     );

@@ -16,7 +16,6 @@ import {
   strong,
 } from './blocks.js';
 import { PHONE_CODE_WIDTH } from './mrkdwn.js';
-import { planOf } from './render-card.js';
 
 /** Lines of remote output a step message shows while it runs and after (the full log is a file). */
 export const TAIL_SHOWN = 6;
@@ -41,7 +40,7 @@ export function renderProgressBar(fraction: number, width = 20): string {
 
 /** The first message of the job's thread: the plan as approved, each step with what it runs. */
 export function renderPlanMessage(job: JobRecord): MessageContent {
-  const plan = planOf(job);
+  const { plan } = job;
   const count = `${plan.steps.length} step${plan.steps.length === 1 ? '' : 's'}`;
   const lines = plan.steps.flatMap((s, i) => [
     `${i + 1}. ${s.title}`,

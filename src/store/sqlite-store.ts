@@ -2,6 +2,8 @@ import { accessSync, closeSync, constants, mkdirSync, openSync, readSync, statSy
 import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { LabopsError, toLabopsError } from '../errors.js';
+import { createPlan, type Plan } from '../plan.js';
+import type { Risk } from '../risk.js';
 import { boundTail, TAIL_BYTES } from '../tail.js';
 import { type Clock, systemClock } from '../time.js';
 import { applyMigrations, assertKnownVersion, readSchemaVersion, SCHEMA_VERSION } from './migrations.js';
@@ -23,7 +25,6 @@ import {
   type NewJob,
   type PinnedHostKey,
   type RecoveryReport,
-  type Risk,
   STRANDED_JOB_ERROR,
   type StepRecord,
   type StepSpec,
@@ -424,7 +425,22 @@ function toStepRecord(row: StepRow): StepRecord {
   };
 }
 
-function toJobRecord(row: JobRow, steps: readonly StepRow[]): JobRecord {
+/**
+ * The job's plan as stored: a plan written before a field existed gets that field empty, its
+ * summary and risk from the job.
+ */
+function toPlan(row: JobRow, steps: readonly StepSpec[]): Plan {
+  const stored = parseJson<Partial<Plan>>(row.plan);
+  return createPlan({
+    ...stored,
+    summary: typeof stored.summary === 'string' ? stored.summary : row.command,
+    risk: stored.risk ?? (row.risk as Risk),
+    steps: stored.steps ?? [...steps],
+  });
+}
+
+function toJobRecord(row: JobRow, stepRows: readonly StepRow[]): JobRecord {
+  const steps = stepRows.map(toStepSpec);
   return {
     id: row.id,
     command: row.command,
@@ -433,8 +449,8 @@ function toJobRecord(row: JobRow, steps: readonly StepRow[]): JobRecord {
     requester: row.requester,
     channel: row.channel,
     risk: row.risk as Risk,
-    plan: parseJson(row.plan),
-    steps: steps.map(toStepSpec),
+    plan: toPlan(row, steps),
+    steps,
     status: row.status as JobStatus,
     createdAt: row.created_at,
     startedAt: optional(row.started_at),

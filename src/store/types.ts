@@ -8,6 +8,11 @@
  */
 
 import { LabopsError } from '../errors.js';
+import type { Plan, StepSpec } from '../plan.js';
+import type { Risk } from '../risk.js';
+
+/** Plans are defined beside the commands' contract (src/plan.ts); the store keeps them with the job. */
+export type { StepSpec };
 
 /** The error text of a job that `recover` found running or queued. */
 export const INTERRUPTED_JOB_ERROR = 'labops stopped while this job was running; it was not resumed.';
@@ -23,8 +28,6 @@ export function isStoreUnavailable(error: unknown): error is LabopsError {
  */
 export const STRANDED_JOB_ERROR =
   'labops found this job recorded as running with nothing running it (its end could not be recorded); it was marked interrupted and its locks released. Check its targets: its last step may have changed them.';
-
-export type Risk = 'read' | 'change' | 'destructive' | 'critical';
 
 /** A job's life: a card waits for approval, then the job queues, runs and ends one way. */
 export type JobStatus =
@@ -61,17 +64,6 @@ export type StepStatus =
   | 'cancelled'
   | 'skipped';
 
-/** A persisted step of a plan: its kind names the implementation, `params` its JSON arguments. */
-export interface StepSpec {
-  kind: string;
-  title: string;
-  params: Record<string, unknown>;
-  /** The exact command lines (runbook steps) or API calls approvers see in the plan. */
-  shows?: string[] | undefined;
-  /** Per-step timeout in ms; the executor's default applies when absent. */
-  timeoutMs?: number | undefined;
-}
-
 export interface NewJob {
   id: string;
   /** `host maintenance` */
@@ -82,8 +74,8 @@ export interface NewJob {
   requester: string;
   channel: string;
   risk: Risk;
-  /** The plan as shown (summary, impact lines, warnings), JSON. */
-  plan: Record<string, unknown>;
+  /** The plan as approved (summary, impact, warnings, locks, steps), stored as JSON. */
+  plan: Plan;
   steps: StepSpec[];
   status: 'awaiting_approval' | 'queued';
   createdAt: number;

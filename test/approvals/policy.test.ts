@@ -8,9 +8,9 @@ import {
   type Policy,
   type PolicyDecision,
   type PolicyRequest,
-  type Risk,
   riskAtLeast,
 } from '../../approvals/policy.js';
+import type { Risk } from '../../src/risk.js';
 
 const ALICE = 'slack:U0ALICE01';
 const BOB = 'slack:U0BOB0002';

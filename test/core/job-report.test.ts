@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { LabEvent } from '../../src/jobs/events.js';
 import { defineStep } from '../../src/jobs/steps.js';
-import type { StepSpec } from '../../src/store/types.js';
+import { createPlan, type StepSpec } from '../../src/plan.js';
 import { type CoreHarness, shellCaller, startCore } from '../support/core.js';
 
 let core: CoreHarness | undefined;
@@ -60,7 +60,7 @@ async function runJob(harness: CoreHarness, locks: string[], steps: StepSpec[]) 
     requester: 'shell:operator',
     channel: 'shell',
     risk: 'change',
-    plan: { summary: 'a test', locks },
+    plan: createPlan({ summary: 'a test', risk: 'change', locks, steps }),
     steps,
     status: 'queued',
     createdAt: harness.clock.now,
@@ -200,6 +200,9 @@ describe('an interrupted job', () => {
   it('is reviewed at the next start: its thread and /lab jobs say what changed', async () => {
     core = await startCore({ extraSteps: testSteps });
     const { store, labops } = core;
+    const maintenanceSteps = [
+      { kind: 'host.maintenance', title: 'Put hyper2 into maintenance', params: { hostName: 'hyper2' } },
+    ];
     store.createJob({
       id: 'job-intr',
       command: 'host maintenance',
@@ -208,10 +211,13 @@ describe('an interrupted job', () => {
       requester: 'shell:operator',
       channel: 'shell',
       risk: 'destructive',
-      plan: { summary: 'Put hyper2 into maintenance', locks: ['host:hyper2'] },
-      steps: [
-        { kind: 'host.maintenance', title: 'Put hyper2 into maintenance', params: { hostName: 'hyper2' } },
-      ],
+      plan: createPlan({
+        summary: 'Put hyper2 into maintenance',
+        risk: 'destructive',
+        locks: ['host:hyper2'],
+        steps: maintenanceSteps,
+      }),
+      steps: maintenanceSteps,
       status: 'queued',
       createdAt: core.clock.now,
     });

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineStep } from '../../src/jobs/steps.js';
+import { createPlan } from '../../src/plan.js';
 import { type CoreHarness, SIM_POLICY, shellCaller, startCore } from '../support/core.js';
 import { expectCard, expectError } from '../support/dispatch.js';
 
@@ -537,6 +538,11 @@ describe('jobs', () => {
       ],
     });
     const { store, labops } = core;
+    const planned = [
+      { kind: 'test.change', title: 'Change one thing', params: {} },
+      { kind: 'test.fail', title: 'Break', params: {} },
+      { kind: 'test.change', title: 'Never reached', params: {} },
+    ];
     store.createJob({
       id: 'job-test',
       command: 'lab test',
@@ -545,12 +551,8 @@ describe('jobs', () => {
       requester: 'shell:operator',
       channel: 'shell',
       risk: 'change',
-      plan: {},
-      steps: [
-        { kind: 'test.change', title: 'Change one thing', params: {} },
-        { kind: 'test.fail', title: 'Break', params: {} },
-        { kind: 'test.change', title: 'Never reached', params: {} },
-      ],
+      plan: createPlan({ summary: 'a test', risk: 'change', steps: planned }),
+      steps: planned,
       status: 'queued',
       createdAt: core.clock.now,
     });

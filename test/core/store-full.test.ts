@@ -10,6 +10,7 @@ import { defineStep } from '../../src/jobs/steps.js';
 import { labInfoFromSimulator } from '../../src/lab-info.js';
 import { Labops } from '../../src/labops.js';
 import { createSilentLogger } from '../../src/log.js';
+import { createPlan } from '../../src/plan.js';
 import { createSimDriver } from '../../src/sim/machine-driver.js';
 import { openStore, STRANDED_JOB_ERROR, setStoreSizeLimit } from '../../src/store/sqlite-store.js';
 import type { Store } from '../../src/store/types.js';
@@ -97,6 +98,10 @@ const countStep = defineStep({
 });
 
 function createHeldJob(store: Store, id: string, now: number) {
+  const steps = [
+    { kind: 'test.hold', title: 'Hold', params: {} },
+    { kind: 'test.count', title: 'Count', params: {} },
+  ];
   store.createJob({
     id,
     command: 'lab test',
@@ -105,11 +110,8 @@ function createHeldJob(store: Store, id: string, now: number) {
     requester: 'shell:operator',
     channel: 'shell',
     risk: 'change',
-    plan: { summary: 'a test job', locks: ['host:hyper1'] },
-    steps: [
-      { kind: 'test.hold', title: 'Hold', params: {} },
-      { kind: 'test.count', title: 'Count', params: {} },
-    ],
+    plan: createPlan({ summary: 'a test job', risk: 'change', locks: ['host:hyper1'], steps }),
+    steps,
     status: 'queued',
     createdAt: now,
   });

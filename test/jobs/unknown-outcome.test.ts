@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { LabopsError } from '../../src/errors.js';
 import { defineStep } from '../../src/jobs/steps.js';
-import type { StepSpec } from '../../src/store/types.js';
+import { createPlan, type StepSpec } from '../../src/plan.js';
 import { type CoreHarness, startCore } from '../support/core.js';
 
 let core: CoreHarness;
@@ -45,7 +45,7 @@ describe('a step whose outcome is unknown', () => {
         requester: 'shell:operator',
         channel: 'shell',
         risk: 'change',
-        plan: {},
+        plan: createPlan({ summary: 'a test', risk: 'change', steps }),
         steps,
         status: 'queued',
         createdAt: core.clock.now,

@@ -12,6 +12,7 @@ import { runbookSteps, toStepSpecs } from '../../src/jobs/runbook-steps.js';
 import { StepRegistry } from '../../src/jobs/steps.js';
 import { labInfoFromSeed } from '../../src/lab-info.js';
 import { createSilentLogger } from '../../src/log.js';
+import { createPlan } from '../../src/plan.js';
 import { createSshDriver } from '../../src/runbooks/ssh-driver.js';
 import type { MachineDriver, RunbookItem } from '../../src/runbooks/types.js';
 import { openStore } from '../../src/store/sqlite-store.js';
@@ -120,7 +121,7 @@ function queueJob(id: string, token: string): void {
     requester: 'shell:alice',
     channel: 'shell',
     risk: 'change',
-    plan: {},
+    plan: createPlan({ summary: 'an upload', risk: 'change', steps: toStepSpecs(items) }),
     steps: toStepSpecs(items),
     status: 'queued',
     createdAt: Date.now(),

@@ -11,6 +11,7 @@ import { preflightStep, runbookSteps, toStepSpecs } from '../../src/jobs/runbook
 import { StepRegistry } from '../../src/jobs/steps.js';
 import { labInfoFromSeed } from '../../src/lab-info.js';
 import { createSilentLogger } from '../../src/log.js';
+import { createPlan } from '../../src/plan.js';
 import {
   listPreflightProbes,
   PREFLIGHT_STEP_TIMEOUT_MS,
@@ -102,6 +103,22 @@ describe('the pre-flight over SSH', () => {
 
   it('fails a job at its first step and never runs the step that would change the storage server', async () => {
     const token = `preflight${Date.now()}`;
+    const planned = [
+      {
+        kind: preflightStep.kind,
+        title: 'Check before any change',
+        params: { machines: ['storage', 'hyper1'], mounted: ['/export/data'], exported: [] },
+        shows: [],
+        timeoutMs: PREFLIGHT_STEP_TIMEOUT_MS,
+      },
+      ...toStepSpecs([
+        {
+          machine: 'storage',
+          step: { type: 'ensure-line', path: `/tmp/${token}.txt`, line: 'changed' },
+          title: 'A change on storage',
+        },
+      ]),
+    ];
     store.createJob({
       id: 'job-pre',
       command: 'lab reset',
@@ -110,23 +127,8 @@ describe('the pre-flight over SSH', () => {
       requester: 'shell:alice',
       channel: 'shell',
       risk: 'critical',
-      plan: {},
-      steps: [
-        {
-          kind: preflightStep.kind,
-          title: 'Check before any change',
-          params: { machines: ['storage', 'hyper1'], mounted: ['/export/data'], exported: [] },
-          shows: [],
-          timeoutMs: PREFLIGHT_STEP_TIMEOUT_MS,
-        },
-        ...toStepSpecs([
-          {
-            machine: 'storage',
-            step: { type: 'ensure-line', path: `/tmp/${token}.txt`, line: 'changed' },
-            title: 'A change on storage',
-          },
-        ]),
-      ],
+      plan: createPlan({ summary: 'a reset', risk: 'critical', steps: planned }),
+      steps: planned,
       status: 'queued',
       createdAt: Date.now(),
     });

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isLabopsError } from '../../src/errors.js';
+import { createPlan } from '../../src/plan.js';
 import { openStore, STEP_TAIL_MAX_BYTES } from '../../src/store/sqlite-store.js';
 import type { DecisionResult, NewApproval, Store } from '../../src/store/types.js';
 import { MINUTE, makeTempDir, newApproval, newJob, T0 } from './store-fixtures.js';
@@ -47,6 +49,26 @@ describe('jobs and steps', () => {
     expect(store.getJob('j1')).toEqual(expected);
     expect(store.getJob('j1')?.steps[1]).toStrictEqual(job.steps[1]);
     expect(store.getJob('nope')).toBeUndefined();
+  });
+
+  it('gives back the plan a job was proposed with, typed, with no field lost', () => {
+    const job = newJob();
+    store.createJob(job);
+    const plan = store.getJob('j1')?.plan;
+    expect(plan).toEqual(job.plan);
+    expect(plan?.locks).toEqual(['host:hyper1']);
+    expect(plan?.steps.map((s) => s.title)).toEqual(['Deactivate hyper1', 'Note the reason']);
+  });
+
+  it('reads a plan stored without some of its fields with those fields empty', () => {
+    const job = newJob();
+    store.createJob(job);
+    const db = new Database(join(dir, 'labops.db'));
+    db.prepare('UPDATE jobs SET plan = ? WHERE id = ?').run(JSON.stringify({ impact: ['one'] }), 'j1');
+    db.close();
+    expect(store.getJob('j1')?.plan).toEqual(
+      createPlan({ summary: 'host maintenance', risk: 'destructive', impact: ['one'], steps: job.steps }),
+    );
   });
 
   it('creates one pending step row per planned step', () => {

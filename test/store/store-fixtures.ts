@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { NewApproval, NewJob } from '../../src/store/types.js';
+import { createPlan } from '../../src/plan.js';
+import type { NewApproval, NewJob, StepSpec } from '../../src/store/types.js';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const storeChild = fileURLToPath(new URL('./store-child.ts', import.meta.url));
@@ -14,6 +15,20 @@ export const MINUTE = 60_000;
 
 /** A job as a command would create it; every field can be overridden. */
 export function newJob(overrides: Partial<NewJob> = {}): NewJob {
+  const steps: StepSpec[] = [
+    {
+      kind: 'engine.deactivate',
+      title: 'Deactivate hyper1',
+      params: { hostId: 'h-1' },
+      timeoutMs: 600_000,
+    },
+    {
+      kind: 'ssh.ensure-line',
+      title: 'Note the reason',
+      params: { path: '/etc/motd' },
+      shows: ['echo x >> /etc/motd'],
+    },
+  ];
   return {
     id: 'j1',
     command: 'host maintenance',
@@ -22,21 +37,14 @@ export function newJob(overrides: Partial<NewJob> = {}): NewJob {
     requester: 'U_REQ',
     channel: 'C_LAB',
     risk: 'destructive',
-    plan: { summary: 'Put hyper1 into maintenance', impact: ['2 VMs migrate'], warnings: [] },
-    steps: [
-      {
-        kind: 'engine.deactivate',
-        title: 'Deactivate hyper1',
-        params: { hostId: 'h-1' },
-        timeoutMs: 600_000,
-      },
-      {
-        kind: 'ssh.ensure-line',
-        title: 'Note the reason',
-        params: { path: '/etc/motd' },
-        shows: ['echo x >> /etc/motd'],
-      },
-    ],
+    plan: createPlan({
+      summary: 'Put hyper1 into maintenance',
+      risk: 'destructive',
+      impact: ['2 VMs migrate'],
+      locks: ['host:hyper1'],
+      steps,
+    }),
+    steps,
     status: 'awaiting_approval',
     createdAt: T0,
     ...overrides,

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { defineStep } from '../../src/jobs/steps.js';
+import { createPlan } from '../../src/plan.js';
 import { lockDataDirectory } from '../../src/store/owner.js';
 import { shellCaller, startCore } from './core.js';
 
@@ -34,6 +35,10 @@ const card = await core.labops.dispatch({
 });
 if (card.kind !== 'card') throw new Error('expected a card');
 process.stdout.write(`pending ${card.card.approval.id} ${card.card.job.id}\n`);
+const barrierSteps = [
+  { kind: 'test.barrier', title: 'Wait at the barrier', params: {} },
+  { kind: 'test.barrier', title: 'Never reached', params: {} },
+];
 core.store.createJob({
   id: 'job-barr',
   command: 'lab test',
@@ -42,11 +47,8 @@ core.store.createJob({
   requester: 'shell:operator',
   channel: 'shell',
   risk: 'change',
-  plan: { summary: 'a test job', locks: ['host:hyper1'] },
-  steps: [
-    { kind: 'test.barrier', title: 'Wait at the barrier', params: {} },
-    { kind: 'test.barrier', title: 'Never reached', params: {} },
-  ],
+  plan: createPlan({ summary: 'a test job', risk: 'change', locks: ['host:hyper1'], steps: barrierSteps }),
+  steps: barrierSteps,
   status: 'queued',
   createdAt: Date.now(),
 });

@@ -1,0 +1,60 @@
+import type { Risk } from './risk.js';
+
+/**
+ * What a plan shows approvers and what its job will run: built by a sub-command's `plan()` without
+ * side effects, stored with the job (design.md, "Jobs, plans and progress").
+ */
+
+/** A step of a plan: its kind names the implementation, `params` its JSON arguments. */
+export interface StepSpec {
+  kind: string;
+  title: string;
+  params: Record<string, unknown>;
+  /** The exact command lines (runbook steps) or API calls approvers see in the plan. */
+  shows?: string[] | undefined;
+  /** Per-step timeout in ms; the executor's default applies when absent. */
+  timeoutMs?: number | undefined;
+}
+
+/** What a plan shows approvers and what the job will run. Built without side effects. */
+export interface Plan {
+  /** One line: "Put hyper1 into maintenance". */
+  summary: string;
+  /** The sub-command's risk, raised from the target's state where needed. */
+  risk: Risk;
+  /** Why the risk was raised ("hyper1 is the last active host of cluster Default"). */
+  riskReasons: string[];
+  /** What will happen: "web1 → hyper2 (live migration)". */
+  impact: string[];
+  warnings: string[];
+  /** What will stop the job from finishing ("web1 is pinned to hyper1"). */
+  blockers: string[];
+  /** Locks the job holds from the card to its end: `host:hyper1`, `domain:nfs-data`, `lab`. */
+  locks: string[];
+  /**
+   * The state the plan depends on, in words keyed by object (`host hyper1: up`). Its hash is the
+   * fingerprint: when it changes before approval, the card becomes void and shows the difference.
+   * Only what matters — statuses, placement, master flags — never counters (design.md, Approvals).
+   */
+  dependsOn: Record<string, string>;
+  steps: StepSpec[];
+  /** Only show the plan (`--dry-run`): no card, no lock, nothing runs. */
+  preview?: boolean | undefined;
+}
+
+/** What a plan must name (its summary and risk); every list left out is empty. */
+export type PlanSpec = Pick<Plan, 'summary' | 'risk'> & Partial<Omit<Plan, 'summary' | 'risk'>>;
+
+/** A plan with nothing left out: what `spec` does not name is empty (no warning, no lock, no step). */
+export function createPlan(spec: PlanSpec): Plan {
+  return {
+    riskReasons: [],
+    impact: [],
+    warnings: [],
+    blockers: [],
+    locks: [],
+    dependsOn: {},
+    steps: [],
+    ...spec,
+  };
+}
