@@ -53,6 +53,24 @@ export interface PolicyRequest {
   channel: string;
 }
 
+/** Who asks, as the adapter saw them: the principal, their groups and the channel. */
+export interface PolicyAsker {
+  principal: string;
+  groups: readonly string[];
+  channel: string;
+}
+
+/** The request `asker` makes for `command` at `plannedRisk`: the one way a request is built. */
+export function createPolicyRequest(command: string, plannedRisk: Risk, asker: PolicyAsker): PolicyRequest {
+  return {
+    command,
+    plannedRisk,
+    requester: asker.principal,
+    requesterGroups: asker.groups,
+    channel: asker.channel,
+  };
+}
+
 /**
  * The policy's answer. When allowed:
  * - `risk`: the effective risk, the planned one raised to the rule's floor;

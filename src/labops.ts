@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { fingerprintOf } from '../approvals/fingerprint.js';
 import { ApprovalFlow, type ClickResult } from '../approvals/flow.js';
-import { canAsk, evaluatePolicy, getApprovers, isApprover, type Policy } from '../approvals/policy.js';
+import {
+  canAsk,
+  createPolicyRequest,
+  evaluatePolicy,
+  getApprovers,
+  isApprover,
+  type Policy,
+} from '../approvals/policy.js';
 import { decodeSlackText, parseArgs, suggestNearest, tokenize } from './args.js';
 import {
   type Caller,
@@ -350,13 +357,7 @@ export class Labops {
     const { policy } = this.options;
 
     if (isRead(sub) || isDirect(sub)) {
-      const decision = evaluatePolicy(policy, {
-        command: key,
-        plannedRisk: sub.risk,
-        requester: input.caller.principal,
-        requesterGroups: input.caller.groups,
-        channel: input.caller.channel,
-      });
+      const decision = evaluatePolicy(policy, createPolicyRequest(key, sub.risk, input.caller));
       if (!decision.allowed) throw new LabopsError('FORBIDDEN', decision.reason);
       // These run at once, without a card: a policy that raises their risk cannot be honoured.
       if (decision.risk !== sub.risk) {
@@ -381,13 +382,7 @@ export class Labops {
 
     // Ask first whether the caller may ask at all, so a refused request costs no engine reads.
     if (!canAsk(policy, key, input.caller.principal, input.caller.groups, input.caller.channel)) {
-      const decision = evaluatePolicy(policy, {
-        command: key,
-        plannedRisk: sub.risk,
-        requester: input.caller.principal,
-        requesterGroups: input.caller.groups,
-        channel: input.caller.channel,
-      });
+      const decision = evaluatePolicy(policy, createPolicyRequest(key, sub.risk, input.caller));
       throw new LabopsError(
         'FORBIDDEN',
         decision.allowed ? `${input.caller.principal} may not run /${key}.` : decision.reason,
@@ -398,13 +393,7 @@ export class Labops {
     const plan = await this.plans.run(`/${key}`, input.caller.principal, input.signal, (signal) =>
       sub.plan({ ...ctx, signal }, parsed.value),
     );
-    const decision = evaluatePolicy(policy, {
-      command: key,
-      plannedRisk: plan.risk,
-      requester: input.caller.principal,
-      requesterGroups: input.caller.groups,
-      channel: input.caller.channel,
-    });
+    const decision = evaluatePolicy(policy, createPolicyRequest(key, plan.risk, input.caller));
     if (!decision.allowed) throw new LabopsError('FORBIDDEN', decision.reason);
     if (plan.preview) return { kind: 'view', view: renderPlanPreview(plan, decision.risk) };
     return { kind: 'card', card: await this.propose(key, input, { ...plan, risk: decision.risk }, decision) };

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { type CommandContext, defineChange, type Plan } from '../../src/command.js';
+import { type CommandContext, createPlan, defineChange, type Plan } from '../../src/command.js';
 import { LabopsError } from '../../src/errors.js';
 import { KVM_GID, VDSM_UID } from '../../src/runbooks/runbooks.js';
 import type { CheckResult } from '../../src/runbooks/types.js';
@@ -150,10 +150,9 @@ export const attach = defineChange({
       );
     }
     const hasMaster = domains.some((d) => d.isMaster && d.status === 'active');
-    return {
+    return createPlan({
       summary: `Add ${args.name} (${args.type}) on ${args.path} and attach it to ${ctx.lab.dataCenter}`,
       risk: 'change',
-      riskReasons: [],
       impact: [
         `${host.name} mounts ${args.path}; vdsm writes the domain's structure into ${exp.path}.`,
         `${args.name} is attached to ${ctx.lab.dataCenter} and activated${args.type === 'data' && !hasMaster ? '; it becomes the master domain' : ''}.`,
@@ -179,6 +178,6 @@ export const attach = defineChange({
           ],
         },
       ],
-    };
+    });
   },
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineChange, type Plan } from '../../src/command.js';
+import { createPlan, defineChange, type Plan } from '../../src/command.js';
 import { LabopsError } from '../../src/errors.js';
 import { domainName, findDomain, isAttached } from './domains.js';
 import { dependsOnDomains, planTakeOut } from './take-out.js';
@@ -23,16 +23,15 @@ export const detach = defineChange({
       });
     }
     const out = planTakeOut(domain, all, hosts);
-    return {
+    return createPlan({
       summary: `Detach ${domain.name} from ${ctx.lab.dataCenter}`,
       risk: 'destructive',
-      riskReasons: [],
       impact: [...out.impact, `VMs with disks on ${domain.name} cannot run while it is detached.`],
       warnings: out.warnings,
       blockers: out.blockers,
       locks: [`domain:${domain.name}`],
       dependsOn: dependsOnDomains([domain, ...all.filter((d) => d.isMaster)]),
       steps: out.steps,
-    };
+    });
   },
 });

@@ -1,6 +1,12 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { type CommandContext, defineChange, type Plan } from '../../src/command.js';
+import {
+  type CommandContext,
+  createPlan,
+  defineChange,
+  type Plan,
+  type PlanSpec,
+} from '../../src/command.js';
 import { LabopsError } from '../../src/errors.js';
 import { toStepSpecs } from '../../src/jobs/runbook-steps.js';
 import {
@@ -49,18 +55,15 @@ function exportNetwork(ctx: CommandContext): string | undefined {
 /** A runbook as a plan: its items are the steps and what they show; warnings come along. */
 export function planFromRunbook(
   items: readonly RunbookItem[],
-  plan: Omit<Plan, 'steps' | 'warnings' | 'blockers' | 'riskReasons'> &
-    Partial<Pick<Plan, 'warnings' | 'blockers' | 'riskReasons'>>,
+  plan: Omit<PlanSpec, 'steps'> & Pick<Plan, 'impact' | 'locks' | 'dependsOn'>,
   extraSteps: StepSpec[] = [],
 ): Plan {
   const warnings = [...new Set(items.flatMap((i) => (i.warning ? [i.warning] : [])))];
-  return {
-    riskReasons: [],
-    blockers: [],
+  return createPlan({
     ...plan,
     warnings: [...(plan.warnings ?? []), ...warnings],
     steps: [...toStepSpecs(items, { timeoutMs: RUNBOOK_STEP_TIMEOUT_MS }), ...extraSteps],
-  };
+  });
 }
 
 export const prepare = defineChange({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineChange, type Plan } from '../../src/command.js';
+import { createPlan, defineChange, type Plan } from '../../src/command.js';
 import { LabopsError } from '../../src/errors.js';
 import { defineStep } from '../../src/jobs/steps.js';
 import { domainName, findDomain, isAttached, readDomains } from './domains.js';
@@ -36,10 +36,9 @@ export const remove = defineChange({
       ? planTakeOut(domain, all, hosts)
       : { steps: [], impact: [], blockers: [], warnings: [] };
     const where = domain.storage.path ? `${domain.storage.address}:${domain.storage.path}` : 'its export';
-    return {
+    return createPlan({
       summary: `Remove ${domain.name}${args.format ? ' and wipe its files' : ''}`,
       risk: 'destructive',
-      riskReasons: [],
       impact: [
         ...taken.impact,
         args.format
@@ -61,7 +60,7 @@ export const remove = defineChange({
           ],
         },
       ],
-    };
+    });
   },
 });
 

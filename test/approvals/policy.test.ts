@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   canAsk,
+  createPolicyRequest,
   evaluatePolicy,
   getApprovers,
   isApprover,
@@ -347,6 +348,15 @@ describe('evaluatePolicy', () => {
     expect(
       evaluatePolicy(policy, request({ command: 'host remove', plannedRisk: 'critical', requester: BOB })),
     ).toEqual(allowed('critical', 2, [ALICE, ADMINS]));
+  });
+
+  it('decides a request built from the asker as the adapter saw them', () => {
+    const asker = { principal: 'slack:U0DAVE004', groups: [USERS], channel: OPS };
+    const built = createPolicyRequest('host maintenance', 'critical', asker);
+    expect(built).toEqual(
+      request({ plannedRisk: 'critical', requester: 'slack:U0DAVE004', requesterGroups: [USERS] }),
+    );
+    expect(evaluatePolicy(lab, built)).toEqual(allowed('critical', 2, [ALICE, BOB, ADMINS]));
   });
 
   it('ignores a command whose name is a property of every object', () => {

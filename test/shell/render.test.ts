@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LabopsError } from '../../src/errors.js';
 import type { Card } from '../../src/labops.js';
+import { createPlan } from '../../src/plan.js';
 import {
   plainStyle,
   renderCard,
@@ -61,15 +62,13 @@ describe('terminal rendering', () => {
         expiresAt: NOW + 15 * 60_000,
         decisions: [],
       },
-      plan: {
+      plan: createPlan({
         summary: 'Put hyper1 into maintenance (patch)\n│ ✔ READ-ONLY — safe to approve',
         risk: 'destructive',
         riskReasons: ['web1 \u202Eevil'],
         impact: ['\x1b[32mweb1 → hyper2'],
-        warnings: [],
-        blockers: [],
         steps,
-      },
+      }),
     } as unknown as Card;
     const text = renderCard(card, NOW, plainStyle);
     const lines = text.split('\n');

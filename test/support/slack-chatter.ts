@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
-import { type CommandSpec, defineChange, defineCommand } from '../../src/command.js';
+import { type CommandSpec, createPlan, defineChange, defineCommand } from '../../src/command.js';
 import { defineStep, type StepDefinition } from '../../src/jobs/steps.js';
 
 /**
@@ -38,22 +38,18 @@ export const chatterCommand: CommandSpec = defineCommand({
         const steps = args.steps ?? 3;
         const perStep = Math.floor((args.lines ?? 30) / steps);
         const msPerStep = Math.floor((args.ms ?? 30) / steps);
-        return {
+        return createPlan({
           summary: `Chatter ${args.name}: ${steps} steps`,
           risk: 'change',
-          riskReasons: [],
           impact: [`prints ${perStep * steps} lines`],
-          warnings: [],
-          blockers: [],
           locks: [`chatter:${args.name}`],
-          dependsOn: {},
           steps: Array.from({ length: steps }, (_, i) => ({
             kind: 'chatter.print',
             title: `Print ${perStep} lines (${i + 1})`,
             params: { lines: perStep, ms: msPerStep, fail: args.fail === i + 1, upload: i === 0 },
             shows: [`print ${perStep} lines`],
           })),
-        };
+        });
       },
     }),
   ],
