@@ -3,7 +3,7 @@
  * bench/results/latest.json (one flat object of figure → number, plus `_meta`). Ratios are
  * measured within the same run because absolute times on shared machines drift.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { runStalledBench } from './stalled.js';
@@ -25,6 +25,7 @@ const GOALS: Record<string, [string, number]> = {
   startup_ms: ['<=', 1500],
   stalled_status_p99_ms: ['<=', 3000],
   stalled_sigterm_exit_ms: ['<=', 15000],
+  chaos_violations: ['<=', 0],
 };
 
 async function optional(file: string, exportName: string): Promise<Bench['run'] | undefined> {
@@ -44,6 +45,8 @@ const ssh = await optional('./ssh-exec.ts', 'runSshBench');
 if (ssh) benches.push({ name: 'ssh', run: ssh });
 const slack = await optional('./slack-bench.ts', 'runSlackBench');
 if (slack) benches.push({ name: 'slack', run: slack });
+const chaos = await optional('./chaos.ts', 'runChaosBench');
+if (chaos) benches.push({ name: 'chaos', run: chaos });
 
 const only = process.argv.slice(2);
 const figures: Record<string, number> = {};
@@ -74,12 +77,25 @@ for (const failure of failures) process.stdout.write(`FAILED ${failure}\n`);
 
 const dir = fileURLToPath(new URL('./results/', import.meta.url));
 mkdirSync(dir, { recursive: true });
+// A run of some benches (`npm run bench -- chaos`) keeps the figures of the others from the last run.
+const previous: Record<string, unknown> =
+  only.length && existsSync(`${dir}latest.json`)
+    ? (JSON.parse(readFileSync(`${dir}latest.json`, 'utf8')) as Record<string, unknown>)
+    : {};
+const { _meta: lastMeta, ...kept } = previous;
 writeFileSync(
   `${dir}latest.json`,
   `${JSON.stringify(
     {
+      ...kept,
       ...figures,
-      _meta: { date: new Date().toISOString(), node: process.version, cpus: cpus().length, failures },
+      _meta: {
+        date: new Date().toISOString(),
+        node: process.version,
+        cpus: cpus().length,
+        failures,
+        ...(only.length ? { ran: only, othersFrom: (lastMeta as { date?: string } | undefined)?.date } : {}),
+      },
     },
     null,
     2,
