@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
 import { parseDiskMark, renderDiskMark } from '../../src/engine/disk-mark.js';
+import { EngineClient } from '../../src/engine/engine-client.js';
 import { putImageData, uploadImage } from '../../src/engine/image-upload.js';
+import type { EngineTransport, RequestSpec } from '../../src/engine/transport.js';
 import type { WaitTiming } from '../../src/engine/wait.js';
 import { LabopsError } from '../../src/errors.js';
 import type { SimulatorOptions } from '../../src/sim/types.js';
@@ -176,7 +179,7 @@ describe('a disk that stays locked past the disk-ready wait', () => {
 });
 
 describe('the outcome of a finalize', () => {
-  it('waits past finalizing_failure until finished_failure and the disk is gone, then reports', async () => {
+  it('reports a failed finalize once the transfer finished and the disk is gone, as the engine logged it', async () => {
     const { client, sim } = await start({ timeScale: 0.05 });
     const data = await client.findStorageDomain('nfs-data');
     const iso = makeIso(1024 * 1024);
@@ -196,12 +199,9 @@ describe('the outcome of a finalize', () => {
       { sizeBytes: iso.length, chunks: chunksOf(iso) },
       { tls: { ca: sim.caPem, rejectUnauthorized: true } },
     );
+    const since = await client.getLastEventIndex();
     await client.finalizeImageTransfer(transfer.id);
-    const seen: string[] = [];
-    const outcome = await client.waitForTransferOutcome(transfer.id, disk.id, {
-      onPoll: (s) => seen.push(s),
-    });
-    expect(seen[0]).toBe('finalizing_failure, disk locked');
+    const outcome = await client.waitForTransferOutcome(transfer.id, disk.id);
     expect(outcome).toEqual({
       status: 'failed',
       phase: 'finished_failure',
@@ -209,5 +209,58 @@ describe('the outcome of a finalize', () => {
       disk: undefined,
     });
     expect(await client.getDisk(disk.id)).toBeUndefined();
+    // The engine's log, not a poll that may come too late for finalizing_failure on a loaded machine.
+    const events = await client.listEvents({ from: since });
+    expect(events.filter((e) => e.code === 1072).map((e) => e.description)).toEqual([
+      'Transfer was stopped by system. Reason: failed to finalize the upload of short.iso.',
+    ]);
+    expect(events.map((e) => e.code)).not.toContain(1071);
+  });
+
+  // The step between, read in a fixed order: no timing decides whether finalizing_failure is seen.
+  it('does not stop at finalizing_failure while the disk is still there', async () => {
+    const phases = ['finalizing_failure', 'finalizing_failure', 'finished_failure'];
+    const disks = ['locked', 'locked', undefined];
+    let reads = 0;
+    const transport = {
+      origin: 'https://engine.test',
+      tls: { rejectUnauthorized: true },
+      async request(spec: RequestSpec<z.ZodType | undefined>) {
+        let body: unknown;
+        if (spec.path === '/imagetransfers/t-1') {
+          body = { id: 't-1', phase: phases[Math.min(reads, phases.length - 1)] };
+          reads++;
+        } else if (spec.path === '/disks/d-1') {
+          const status = disks[Math.min(reads - 1, disks.length - 1)];
+          if (status === undefined) return undefined;
+          body = { id: 'd-1', name: 'short.iso', status };
+        } else {
+          throw new LabopsError('NOT_FOUND', `no ${spec.path} in this scripted engine`, { status: 404 });
+        }
+        return spec.schema ? spec.schema.parse(body) : body;
+      },
+    };
+    let now = 0;
+    const timing: WaitTiming = { intervalMs: 3000, backoff: 1, maxIntervalMs: 3000, deadlineMs: 30_000 };
+    const client = new EngineClient(transport as unknown as EngineTransport, {
+      waits: { short: timing, long: timing },
+      sleep: async (ms) => {
+        now += ms;
+      },
+      now: () => now,
+    });
+    const seen: string[] = [];
+    const outcome = await client.waitForTransferOutcome('t-1', 'd-1', { onPoll: (s) => seen.push(s) });
+    expect(seen).toEqual([
+      'finalizing_failure, disk locked',
+      'finalizing_failure, disk locked',
+      'finished_failure',
+    ]);
+    expect(outcome).toEqual({
+      status: 'failed',
+      phase: 'finished_failure',
+      reason: 'the engine reports finished_failure',
+      disk: undefined,
+    });
   });
 });
