@@ -71,8 +71,9 @@ export interface JobsPort extends JobsReader {
 
 /**
  * The engine's reads, the only engine methods a plan or a read can reach (issue 11 §4): no write,
- * no upload, no wait for a change, no client tagged for a job. labops enforces the list at run
- * time too (src/plan-limits.ts, readOnlyView), so a cast cannot reach a write either.
+ * no upload, no wait for a change, no client tagged for a job or bound to another signal. labops
+ * enforces the list at run time too (src/plan-limits.ts, createReadOnlyView), so a cast cannot
+ * reach a write either.
  */
 export const ENGINE_READS = [
   'origin',
@@ -82,6 +83,7 @@ export const ENGINE_READS = [
   'listDataCenters',
   'getDataCenter',
   'findDataCenter',
+  'findDataCenterId',
   'listClusters',
   'listHosts',
   'getHost',
@@ -130,6 +132,7 @@ export type ReadOnlyDownloads = Pick<DownloadPort, (typeof DOWNLOAD_READS)[numbe
 export interface CommandContext {
   caller: Caller;
   lab: LabInfo;
+  /** Bound to `signal`: a call passes no signal (`EngineClient.withSignal`). */
   engine: ReadOnlyEngine;
   /** Probes ISO sources (the job streams them). */
   downloads: ReadOnlyDownloads;

@@ -107,9 +107,9 @@ export class Labops {
   private readonly plans: PlanLimits;
   /**
    * The lab as plans and reads see it: reads only (issue 11 §4), each call noting what the plan
-   * waits for (a deadline names it).
+   * waits for (a deadline names it). The engine is bound to each plan's signal (`context`).
    */
-  private readonly planView: Pick<CommandContext, 'engine' | 'downloads' | 'machines' | 'jobs'>;
+  private readonly planView: Pick<CommandContext, 'downloads' | 'machines' | 'jobs'>;
 
   constructor(options: LabopsOptions) {
     this.options = options;
@@ -153,7 +153,6 @@ export class Labops {
     });
     const jobs = this.jobs;
     this.planView = {
-      engine: createReadOnlyView(options.engine, ENGINE_READS, (method) => `the engine (${method})`),
       downloads: createReadOnlyView(
         options.downloads,
         DOWNLOAD_READS,
@@ -353,7 +352,6 @@ export class Labops {
     }
     if (parsed.help) return { kind: 'view', view: renderUsage(command, sub) };
     const key = `${command.name} ${sub.name}`;
-    const ctx = this.context(input.caller, input.signal);
     const { policy } = this.options;
 
     if (isRead(sub) || isDirect(sub)) {
@@ -367,6 +365,7 @@ export class Labops {
           { hint: `Remove risk from policy.commands["${key}"] in lab.yml.` },
         );
       }
+      const ctx = this.context(input.caller, input.signal);
       if (isRead(sub)) return { kind: 'view', view: await sub.run(ctx, parsed.value) };
       const view = await sub.direct({ ...ctx, jobs: this.jobs }, parsed.value);
       this.options.store.appendAudit({
@@ -391,7 +390,7 @@ export class Labops {
     const unwritable = this.findStoreFailure();
     if (unwritable) throw unwritable;
     const plan = await this.plans.run(`/${key}`, input.caller.principal, input.signal, (signal) =>
-      sub.plan({ ...ctx, signal }, parsed.value),
+      sub.plan(this.context(input.caller, signal), parsed.value),
     );
     const decision = evaluatePolicy(policy, createPolicyRequest(key, plan.risk, input.caller));
     if (!decision.allowed) throw new LabopsError('FORBIDDEN', decision.reason);
@@ -484,10 +483,10 @@ export class Labops {
     if (!parsed.ok || parsed.help) {
       throw new LabopsError('INTERNAL', `The stored arguments of ${job.id} no longer parse.`);
     }
-    const ctx = this.context({ principal: job.requester, channel: job.channel, groups: [] }, undefined);
+    const caller = { principal: job.requester, channel: job.channel, groups: [] };
     try {
       const plan = await this.plans.run(`/${job.command}`, undefined, undefined, (signal) =>
-        sub.plan({ ...ctx, signal }, parsed.value),
+        sub.plan(this.context(caller, signal), parsed.value),
       );
       return plan.dependsOn;
     } catch (error) {
@@ -500,10 +499,16 @@ export class Labops {
     }
   }
 
+  /** A plan's or a read's context: the read-only view, its engine bound to `signal`. */
   private context(caller: Caller, signal: AbortSignal | undefined): CommandContext {
     return {
       caller,
       lab: this.options.lab,
+      engine: createReadOnlyView(
+        this.options.engine.withSignal(signal),
+        ENGINE_READS,
+        (method) => `the engine (${method})`,
+      ),
       ...this.planView,
       clock: this.options.clock,
       signal,

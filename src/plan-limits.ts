@@ -48,8 +48,8 @@ const currentPlan = new AsyncLocalStorage<PendingCalls>();
 /**
  * `target` as plans and reads see it: only the members named in `reads` (issue 11 §4: no write is
  * reachable from a plan, even through a cast), its asynchronous methods noting — while they run
- * inside a plan — what the plan waits for. The same object serves every plan (caches keyed on it
- * keep working).
+ * inside a plan — what the plan waits for. A view is cheap: labops builds the engine's for each plan
+ * and read, over a client bound to its signal.
  */
 export function createReadOnlyView<T extends object, K extends keyof T & string>(
   target: T,

@@ -52,11 +52,10 @@ export const activateStep = defineStep({
   kind: 'host.activate',
   params: HostStepParams,
   async run(ctx, params) {
-    const host = await ctx.engine.findHost(params.hostName, { signal: ctx.signal });
+    const host = await ctx.engine.findHost(params.hostName);
     if (host.status === 'up') return { status: 'ok', detail: `${params.hostName} was already up` };
-    await ctx.engine.activateHost(host.id, { signal: ctx.signal });
+    await ctx.engine.activateHost(host.id);
     await ctx.engine.waitForHostStatus(host.id, ['up'], {
-      signal: ctx.signal,
       onPoll: (seen) => ctx.output(`${params.hostName}: ${seen}`),
     });
     return { status: 'changed' };

@@ -23,7 +23,7 @@ async function planEngineKey(ctx: CommandContext, machine: string): Promise<Step
       },
     );
   }
-  const key = await ctx.engine.getEngineSshPublicKey({ signal: ctx.signal });
+  const key = await ctx.engine.getEngineSshPublicKey();
   return toStepSpecs([
     {
       machine,
@@ -53,7 +53,7 @@ export const add = defineChange({
   args: z.object({ name: hostArg, address: addressArg, installKey: z.boolean().optional() }),
   risk: 'change',
   async plan(ctx, args): Promise<Plan> {
-    const hosts = await ctx.engine.listHosts({ signal: ctx.signal });
+    const hosts = await ctx.engine.listHosts();
     const clash = hosts.find((h) => h.name === args.name || h.address === args.address);
     if (clash) {
       throw new LabopsError('CONFLICT', `The engine already has ${clash.name} (${clash.address ?? '?'}).`, {
@@ -99,30 +99,24 @@ export const addStep = defineStep({
   kind: 'host.add',
   params: z.object({ hostName: z.string(), address: z.string(), cluster: z.string() }),
   async run(ctx, params) {
-    const existing = (await ctx.engine.listHosts({ signal: ctx.signal })).find(
-      (h) => h.name === params.hostName,
-    );
+    const existing = (await ctx.engine.listHosts()).find((h) => h.name === params.hostName);
     if (existing?.status === 'up') return { status: 'ok', detail: `${params.hostName} is already up` };
-    const since = await ctx.engine.getLastEventIndex({ signal: ctx.signal });
+    const since = await ctx.engine.getLastEventIndex();
     const host =
       existing ??
-      (await ctx.engine.addHost(
-        {
-          name: params.hostName,
-          address: params.address,
-          clusterName: params.cluster,
-          auth: { kind: 'publickey' },
-        },
-        { signal: ctx.signal },
-      ));
+      (await ctx.engine.addHost({
+        name: params.hostName,
+        address: params.address,
+        clusterName: params.cluster,
+        auth: { kind: 'publickey' },
+      }));
     try {
       await ctx.engine.waitForHostStatus(host.id, ['up'], {
-        signal: ctx.signal,
         onPoll: (seen) => ctx.output(`${params.hostName}: ${seen}`),
       });
     } catch (error) {
       // The engine's events say why an install failed (§3.6: ansible lists them the same way).
-      const events = await ctx.engine.listEvents({ from: since }, { signal: ctx.signal }).catch(() => []);
+      const events = await ctx.engine.listEvents({ from: since }).catch(() => []);
       const relevant = events.filter(
         (e) => (e.hostId === host.id || e.hostId === undefined) && e.severity !== 'normal',
       );

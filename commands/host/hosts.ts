@@ -16,10 +16,10 @@ export function isRunning(vm: Vm): boolean {
 
 export async function findHostOrExplain(ctx: CommandContext, name: string): Promise<Host> {
   try {
-    return await ctx.engine.findHost(name, { signal: ctx.signal });
+    return await ctx.engine.findHost(name);
   } catch (error) {
     if (error instanceof LabopsError && error.code === 'NOT_FOUND') {
-      const known = (await ctx.engine.listHosts({ signal: ctx.signal })).map((h) => h.name);
+      const known = (await ctx.engine.listHosts()).map((h) => h.name);
       throw new LabopsError('NOT_FOUND', `There is no host "${name}" in the engine.`, {
         hint: known.length
           ? `Hosts: ${known.join(', ')}.`
@@ -31,7 +31,7 @@ export async function findHostOrExplain(ctx: CommandContext, name: string): Prom
 }
 
 export async function verifyHostUp(ctx: StepContext, name: string): Promise<string> {
-  const host = await ctx.engine.findHost(name, { signal: ctx.signal });
+  const host = await ctx.engine.findHost(name);
   if (host.status !== 'up') throw new LabopsError('CONFLICT', `${name} is ${host.status}, not up.`);
   return `${name} is up`;
 }

@@ -99,7 +99,7 @@ export const prepare = defineChange({
   args: z.object({ host: machineArg, insecure: z.boolean().optional() }),
   risk: 'change',
   async plan(ctx, args): Promise<Plan> {
-    const engineKey = await ctx.engine.getEngineSshPublicKey({ signal: ctx.signal });
+    const engineKey = await ctx.engine.getEngineSshPublicKey();
     const items = planHostPrepare(ctx.lab.runbook, {
       host: args.host,
       hostsEntries: getLabHostsEntries(ctx.lab.runbook, ctx.lab.addresses),

@@ -34,10 +34,7 @@ export async function planMaintenance(
       },
     );
   }
-  const [hosts, vms] = await Promise.all([
-    ctx.engine.listHosts({ signal: ctx.signal }),
-    ctx.engine.listVms({}, { signal: ctx.signal }),
-  ]);
+  const [hosts, vms] = await Promise.all([ctx.engine.listHosts(), ctx.engine.listVms()]);
   const peers = hosts.filter((h) => h.id !== host.id && h.clusterId === host.clusterId);
   const targets = peers.filter((h) => h.status === 'up');
   const load = new Map(
@@ -140,7 +137,7 @@ async function explainMaintenanceFailure(
 ): Promise<unknown> {
   if (!(error instanceof LabopsError) || error.code !== 'ENGINE_REJECTED') return error;
   const events = await ctx.engine
-    .listFailureEvents(since, MAINTENANCE_FAILURE_CODES, { hostId: host.id, signal: ctx.signal })
+    .listFailureEvents(since, MAINTENANCE_FAILURE_CODES, { hostId: host.id })
     .catch(() => []);
   if (events.length === 0) return error;
   const descriptions = [...new Set(events.map((e) => e.description))];
@@ -159,15 +156,14 @@ export const deactivateStep = defineStep({
   kind: 'host.deactivate',
   params: HostStepParams,
   async run(ctx, params) {
-    const host = await ctx.engine.findHost(params.hostName, { signal: ctx.signal });
+    const host = await ctx.engine.findHost(params.hostName);
     if (host.status === 'maintenance')
       return { status: 'ok', detail: `${params.hostName} was already in maintenance` };
-    const since = await ctx.engine.getLastEventIndex({ signal: ctx.signal });
-    await ctx.engine.deactivateHost(host.id, params.reason, { signal: ctx.signal });
+    const since = await ctx.engine.getLastEventIndex();
+    await ctx.engine.deactivateHost(host.id, params.reason);
     let last = '';
     try {
       await ctx.engine.waitForHostStatus(host.id, ['maintenance'], {
-        signal: ctx.signal,
         sinceEventIndex: since,
         onPoll: (seen) => {
           if (seen !== last) ctx.output(`${params.hostName}: ${seen}`);
@@ -180,11 +176,11 @@ export const deactivateStep = defineStep({
     return { status: 'changed' };
   },
   async verify(ctx, params) {
-    const host = await ctx.engine.findHost(params.hostName, { signal: ctx.signal });
+    const host = await ctx.engine.findHost(params.hostName);
     if (host.status !== 'maintenance') {
       throw new LabopsError('CONFLICT', `${params.hostName} is ${host.status}, not in maintenance.`);
     }
-    const vms = await ctx.engine.listVms({ hostName: params.hostName }, { signal: ctx.signal });
+    const vms = await ctx.engine.listVms({ hostName: params.hostName });
     const left = vms.filter((vm) => vm.hostId === host.id && isRunning(vm));
     if (left.length) {
       throw new LabopsError(
@@ -200,17 +196,16 @@ export const waitDataCenterUpStep = defineStep({
   kind: 'datacenter.wait-up',
   params: z.object({ dataCenter: z.string() }),
   async run(ctx, params) {
-    const dc = await ctx.engine.findDataCenter(params.dataCenter, { signal: ctx.signal });
+    const dc = await ctx.engine.findDataCenter(params.dataCenter);
     await ctx.engine.waitForDataCenterUp(dc.id, {
-      signal: ctx.signal,
       onPoll: (s) => ctx.output(`data center: ${s}`),
     });
     return { status: 'ok' };
   },
   async verify(ctx, params) {
     const [dc, hosts] = await Promise.all([
-      ctx.engine.findDataCenter(params.dataCenter, { signal: ctx.signal }),
-      ctx.engine.listHosts({ signal: ctx.signal }),
+      ctx.engine.findDataCenter(params.dataCenter),
+      ctx.engine.listHosts(),
     ]);
     const spm = hosts.find((h) => h.isSpm);
     return `data center ${dc.name} is ${dc.status}${spm ? `, SPM ${spm.name}` : ''}`;

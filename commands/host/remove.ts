@@ -49,13 +49,13 @@ export const removeStep = defineStep({
   kind: 'host.remove',
   params: z.object({ hostName: z.string() }),
   async run(ctx, params) {
-    const host = (await ctx.engine.listHosts({ signal: ctx.signal })).find((h) => h.name === params.hostName);
+    const host = (await ctx.engine.listHosts()).find((h) => h.name === params.hostName);
     if (!host) return { status: 'ok', detail: `${params.hostName} was already removed` };
-    await ctx.engine.removeHost(host.id, { signal: ctx.signal });
+    await ctx.engine.removeHost(host.id);
     return { status: 'changed' };
   },
   async verify(ctx, params) {
-    const hosts = await ctx.engine.listHosts({ signal: ctx.signal });
+    const hosts = await ctx.engine.listHosts();
     if (hosts.some((h) => h.name === params.hostName)) {
       throw new LabopsError('CONFLICT', `${params.hostName} is still in the engine.`);
     }

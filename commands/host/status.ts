@@ -22,10 +22,8 @@ export const status = defineRead({
   risk: 'read',
   async run(ctx, args): Promise<View> {
     const [hosts, vms] = await Promise.all([
-      args.host
-        ? findHostOrExplain(ctx, args.host).then((h) => [h])
-        : ctx.engine.listHosts({ signal: ctx.signal }),
-      ctx.engine.listVms({}, { signal: ctx.signal }),
+      args.host ? findHostOrExplain(ctx, args.host).then((h) => [h]) : ctx.engine.listHosts(),
+      ctx.engine.listVms(),
     ]);
     const lines = hosts
       .sort((a, b) => a.name.localeCompare(b.name))

@@ -82,7 +82,7 @@ export const attach = defineChange({
       );
     }
     const [vm, { isos }] = await Promise.all([
-      ctx.engine.findVm(args.vm, { signal: ctx.signal }).catch((error: unknown) => {
+      ctx.engine.findVm(args.vm).catch((error: unknown) => {
         throw error instanceof LabopsError && error.code === 'NOT_FOUND'
           ? new LabopsError('NOT_FOUND', `There is no VM "${args.vm}".`, {
               hint: '/host status HOST lists the VMs.',
@@ -202,7 +202,7 @@ export const changeCdStep = defineStep({
   kind: 'vm.change-cd',
   params: ChangeCdParams,
   async run(ctx, params) {
-    const vm = await ctx.engine.findVm(params.vm, { signal: ctx.signal });
+    const vm = await ctx.engine.findVm(params.vm);
     if (params.views.includes('current') && vm.status !== 'up') {
       throw new LabopsError(
         'CONFLICT',
@@ -213,17 +213,16 @@ export const changeCdStep = defineStep({
     let changed = false;
     for (const view of params.views) {
       const current = view === 'current';
-      if ((await ctx.engine.getCdromFile(vm.id, { signal: ctx.signal, current })) === params.fileId) continue;
-      await ctx.engine.changeCdrom(vm.id, params.fileId, { signal: ctx.signal, current });
+      if ((await ctx.engine.getCdromFile(vm.id, { current })) === params.fileId) continue;
+      await ctx.engine.changeCdrom(vm.id, params.fileId, { current });
       changed = true;
     }
     return changed ? { status: 'changed' } : { status: 'ok', detail: `${params.iso} is already there` };
   },
   async verify(ctx, params) {
-    const vm = await ctx.engine.findVm(params.vm, { signal: ctx.signal });
+    const vm = await ctx.engine.findVm(params.vm);
     for (const view of params.views) {
       const file = await ctx.engine.getCdromFile(vm.id, {
-        signal: ctx.signal,
         current: view === 'current',
       });
       if (file !== params.fileId) {
@@ -247,19 +246,18 @@ export const runOnceCdStep = defineStep({
   kind: 'vm.run-once-cd',
   params: CdParams,
   async run(ctx, params) {
-    const vm = await ctx.engine.findVm(params.vm, { signal: ctx.signal });
+    const vm = await ctx.engine.findVm(params.vm);
     // Read before the start: the engine's failed-run event after it ends the wait at once (§6.5).
-    const sinceEventIndex = await ctx.engine.getLastEventIndex({ signal: ctx.signal });
-    await ctx.engine.startVm(vm.id, { bootIso: params.fileId }, { signal: ctx.signal });
+    const sinceEventIndex = await ctx.engine.getLastEventIndex();
+    await ctx.engine.startVm(vm.id, { bootIso: params.fileId });
     await ctx.engine.waitForVmStatus(vm.id, ['up'], {
-      signal: ctx.signal,
       sinceEventIndex,
       onPoll: (s) => ctx.output(`${params.vm}: ${s}`),
     });
     return { status: 'changed' };
   },
   async verify(ctx, params) {
-    const vm = await ctx.engine.findVm(params.vm, { signal: ctx.signal });
+    const vm = await ctx.engine.findVm(params.vm);
     if (vm.status !== 'up') throw new LabopsError('CONFLICT', `${params.vm} is ${vm.status}, not up.`);
     return `${params.vm} is up, booted from ${params.iso}`;
   },

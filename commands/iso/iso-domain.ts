@@ -121,12 +121,12 @@ export const refreshFilesStep = defineStep({
   async run(ctx, params) {
     const domain = await findDomain(ctx, params.domain);
     if (!domain) throw new LabopsError('NOT_FOUND', `Storage domain ${params.domain} is gone.`);
-    await ctx.engine.listIsoDomainFiles(domain.id, true, { signal: ctx.signal });
+    await ctx.engine.listIsoDomainFiles(domain.id, true);
     return { status: 'ok' };
   },
   async verify(ctx, params) {
     const domain = await findDomain(ctx, params.domain);
-    const files = domain ? await ctx.engine.listIsoDomainFiles(domain.id, false, { signal: ctx.signal }) : [];
+    const files = domain ? await ctx.engine.listIsoDomainFiles(domain.id, false) : [];
     const listed = files.some((f) => f.name === params.name);
     if (listed !== (params.expect === 'present')) {
       throw new LabopsError(

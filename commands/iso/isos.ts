@@ -32,13 +32,13 @@ export interface IsoEntry {
 export async function listIsos(ctx: CommandContext): Promise<{ isos: IsoEntry[]; domains: StorageDomain[] }> {
   const dcId = await findDataCenterId(ctx);
   const [domains, disks] = await Promise.all([
-    ctx.engine.listAttachedStorageDomains(dcId, { signal: ctx.signal }),
-    ctx.engine.listIsoDisks({ signal: ctx.signal }),
+    ctx.engine.listAttachedStorageDomains(dcId),
+    ctx.engine.listIsoDisks(),
   ]);
   const isoDomains = domains.filter((d) => d.type === 'iso' && d.status === 'active');
   const files = await Promise.all(
     isoDomains.map(async (d) =>
-      (await ctx.engine.listIsoDomainFiles(d.id, true, { signal: ctx.signal })).map(
+      (await ctx.engine.listIsoDomainFiles(d.id, true)).map(
         (f): IsoEntry => ({
           name: f.name,
           where: d.name,
@@ -70,20 +70,18 @@ export async function listIsos(ctx: CommandContext): Promise<{ isos: IsoEntry[];
  * boot)"): the saved configuration, and for a VM that runs, what it has now (§5.1).
  */
 export async function findCdHolders(ctx: CommandContext, fileIds: ReadonlySet<string>): Promise<string[]> {
-  const vms = await ctx.engine.listVms({}, { signal: ctx.signal });
+  const vms = await ctx.engine.listVms();
   const held = await Promise.all(
     vms.map(async (vm) => {
-      const saved = await ctx.engine.getCdromFile(vm.id, { signal: ctx.signal });
+      const saved = await ctx.engine.getCdromFile(vm.id);
       const current =
         vm.status === 'down'
           ? undefined
-          : await ctx.engine
-              .getCdromFile(vm.id, { signal: ctx.signal, current: true })
-              .catch((error: unknown) => {
-                // A VM without a CD drive has no current view either.
-                if (error instanceof LabopsError && error.code === 'CONFLICT') return undefined;
-                throw error;
-              });
+          : await ctx.engine.getCdromFile(vm.id, { current: true }).catch((error: unknown) => {
+              // A VM without a CD drive has no current view either.
+              if (error instanceof LabopsError && error.code === 'CONFLICT') return undefined;
+              throw error;
+            });
       const when = [
         current !== undefined && fileIds.has(current) ? 'now' : undefined,
         saved !== undefined && fileIds.has(saved) ? 'at its next boot' : undefined,
@@ -118,7 +116,5 @@ export function isValidCdFileId(fileId: string): boolean {
 
 export async function findDomain(ctx: StepContext, name: string): Promise<StorageDomain | undefined> {
   const dcId = await findDataCenterId(ctx);
-  return (await ctx.engine.listAttachedStorageDomains(dcId, { signal: ctx.signal })).find(
-    (d) => d.name === name,
-  );
+  return (await ctx.engine.listAttachedStorageDomains(dcId)).find((d) => d.name === name);
 }

@@ -73,7 +73,7 @@ export const removeDiskStep = defineStep({
   kind: 'iso.remove-disk',
   params: z.object({ diskId: z.string(), name: z.string(), domain: z.string() }),
   async run(ctx, params) {
-    const disk = await ctx.engine.getDisk(params.diskId, { signal: ctx.signal });
+    const disk = await ctx.engine.getDisk(params.diskId);
     if (!disk) return { status: 'ok', detail: `${params.name} (${params.diskId}) is already gone` };
     const short = ctx.engine.waitTimings.short;
     const result = await removeDiskWhenUnlocked(
@@ -92,7 +92,7 @@ export const removeDiskStep = defineStep({
     return { status: 'changed' };
   },
   async verify(ctx, params) {
-    const disk = await ctx.engine.getDisk(params.diskId, { signal: ctx.signal });
+    const disk = await ctx.engine.getDisk(params.diskId);
     if (disk) {
       throw new LabopsError(
         'CONFLICT',

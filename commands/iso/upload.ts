@@ -217,9 +217,7 @@ export const uploadStep = defineStep({
   kind: 'iso.upload',
   params: UploadParams,
   async run(ctx, params) {
-    const found = (await ctx.engine.listIsoDisks({ signal: ctx.signal })).filter(
-      (d) => d.name === params.name,
-    );
+    const found = (await ctx.engine.listIsoDisks()).filter((d) => d.name === params.name);
     // §7: only a complete labops upload of the same size is "already there"; a disk of the
     // name that the plan did not show — a leftover that turned ok since — is never taken.
     if (found.some((d) => isSameUpload(d, { sizeBytes: params.sizeBytes }))) {
@@ -279,7 +277,6 @@ export const uploadStep = defineStep({
             ? requireSha256(requireIso9660(source.chunks), params.sha256)
             : requireIso9660(source.chunks),
         },
-        signal: ctx.signal,
         onPhase: (phase) => ctx.output(`upload: ${phase}`),
         onProgress: (progress) => {
           const { bytesPerSecond, leftMs } = meter(progress);
@@ -310,9 +307,7 @@ export const uploadStep = defineStep({
     }
   },
   async verify(ctx, params) {
-    const found = (await ctx.engine.listIsoDisks({ signal: ctx.signal })).filter(
-      (d) => d.name === params.name,
-    );
+    const found = (await ctx.engine.listIsoDisks()).filter((d) => d.name === params.name);
     const disk =
       found.find((d) => parseDiskMark(d.description)?.jobId === ctx.jobId) ??
       found.find((d) => isSameUpload(d, { sizeBytes: params.sizeBytes }));
@@ -331,7 +326,7 @@ export const uploadStep = defineStep({
         `${params.name} is ${disk.status} with ${disk.provisionedBytes} bytes; expected ok with ${params.sizeBytes}.`,
       );
     }
-    if (mark.state !== 'complete' && (await ctx.engine.canUpdateDiskDescription({ signal: ctx.signal }))) {
+    if (mark.state !== 'complete' && (await ctx.engine.canUpdateDiskDescription())) {
       throw new LabopsError('CONFLICT', `${params.name} is not marked complete (${disk.description}).`);
     }
     return `${params.name} is in ${params.domain}: status ok, ${formatBytes(disk.provisionedBytes)}${mark.sha256 ? `, sha256 ${mark.sha256}` : ''}`;

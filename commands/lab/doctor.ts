@@ -76,15 +76,14 @@ function normalizePath(path: string | undefined): string | undefined {
 }
 
 async function readEngineState(ctx: CommandContext): Promise<EngineState> {
-  const options = { signal: ctx.signal };
   try {
     const dcId = await findDataCenterId(ctx);
     const [dc, hosts, vms, all, attached] = await Promise.all([
-      ctx.engine.getDataCenter(dcId, options),
-      ctx.engine.listHosts(options),
-      ctx.engine.listVms({}, options),
-      ctx.engine.listStorageDomains(options),
-      ctx.engine.listAttachedStorageDomains(dcId, options),
+      ctx.engine.getDataCenter(dcId),
+      ctx.engine.listHosts(),
+      ctx.engine.listVms(),
+      ctx.engine.listStorageDomains(),
+      ctx.engine.listAttachedStorageDomains(dcId),
     ]);
     // The global list has no status (ovirt-api.md §4.3): the data center's view has it.
     const inDc = new Map(attached.map((d) => [d.id, d]));
@@ -536,7 +535,7 @@ export const doctor = defineRead({
     const notes: string[] = [];
     const [engine, engineKey] = await Promise.all([
       readEngineState(ctx),
-      ctx.engine.getEngineSshPublicKey({ signal: ctx.signal }).then(
+      ctx.engine.getEngineSshPublicKey().then(
         (key) => key,
         (error: unknown) => {
           notes.push(`The engine's key was not checked: ${toLabopsError(error).message}`);

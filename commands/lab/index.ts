@@ -12,8 +12,8 @@ import { reset } from './reset.js';
 async function readDomains(ctx: CommandContext): Promise<{ dc: DataCenter; domains: StorageDomain[] }> {
   const id = await findDataCenterId(ctx);
   const [dc, domains] = await Promise.all([
-    ctx.engine.getDataCenter(id, { signal: ctx.signal }),
-    ctx.engine.listAttachedStorageDomains(id, { signal: ctx.signal }),
+    ctx.engine.getDataCenter(id),
+    ctx.engine.listAttachedStorageDomains(id),
   ]);
   return { dc, domains };
 }
@@ -58,10 +58,10 @@ const status = defineRead({
     // Independent reads at once: the answer costs about one engine round trip (design.md benchmark).
     const [{ dc, domains }, hosts, vms, level] = await Promise.all([
       readDomains(ctx),
-      ctx.engine.listHosts({ signal: ctx.signal }),
-      ctx.engine.listVms({}, { signal: ctx.signal }),
+      ctx.engine.listHosts(),
+      ctx.engine.listVms(),
       // Read once per login by the client: no extra round trip here.
-      ctx.engine.getApiLevel({ signal: ctx.signal }),
+      ctx.engine.getApiLevel(),
     ]);
     const up = hosts.filter((h) => h.status === 'up').length;
     const active = domains.filter((d) => d.status === 'active').length;

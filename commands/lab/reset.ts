@@ -32,12 +32,12 @@ interface LabState {
 
 async function readLabState(ctx: CommandContext): Promise<LabState> {
   const [hosts, vms, { domains }] = await Promise.all([
-    ctx.engine.listHosts({ signal: ctx.signal }),
-    ctx.engine.listVms({}, { signal: ctx.signal }),
+    ctx.engine.listHosts(),
+    ctx.engine.listVms(),
     readDomains(ctx),
   ]);
   const extra = vms.filter((vm) => !ctx.lab.baseline.vms.includes(vm.name));
-  const disks = await Promise.all(extra.map((vm) => ctx.engine.listVmDisks(vm.id, { signal: ctx.signal })));
+  const disks = await Promise.all(extra.map((vm) => ctx.engine.listVmDisks(vm.id)));
   const vmDisks = new Map(extra.map((vm, i) => [vm.name, (disks[i] ?? []).map((d) => d.name ?? d.id)]));
   return { hosts, vms, domains, vmDisks };
 }
@@ -407,33 +407,29 @@ export const resetSteps = [
       let domain = domains.find((d) => d.name === params.domain);
       let changed = false;
       if (!domain) {
-        const hosts = await ctx.engine.listHosts({ signal: ctx.signal });
+        const hosts = await ctx.engine.listHosts();
         const host = hosts.find((h) => (params.host ? h.name === params.host : h.status === 'up'));
         if (!host) throw new LabopsError('CONFLICT', `No host is up to create ${params.domain} with.`);
-        const added = await ctx.engine.addNfsStorageDomain(
-          {
-            name: params.domain,
-            type: params.type,
-            address: params.address,
-            path: params.path,
-            hostName: host.name,
-          },
-          { signal: ctx.signal },
-        );
-        domain = await ctx.engine.waitForStorageDomainCreated(added.id, { signal: ctx.signal });
+        const added = await ctx.engine.addNfsStorageDomain({
+          name: params.domain,
+          type: params.type,
+          address: params.address,
+          path: params.path,
+          hostName: host.name,
+        });
+        domain = await ctx.engine.waitForStorageDomainCreated(added.id);
         ctx.output(`${params.domain}: created`);
         changed = true;
       }
       if (!isAttached(domain)) {
-        await ctx.engine.attachStorageDomain(dcId, domain.id, { signal: ctx.signal });
+        await ctx.engine.attachStorageDomain(dcId, domain.id);
         changed = true;
       } else if (domain.status !== 'active') {
-        await ctx.engine.activateStorageDomain(dcId, domain.id, { signal: ctx.signal });
+        await ctx.engine.activateStorageDomain(dcId, domain.id);
         changed = true;
       }
       if (changed) {
         await ctx.engine.waitForStorageDomainStatus(dcId, domain.id, ['active'], {
-          signal: ctx.signal,
           onPoll: (s) => ctx.output(`${params.domain}: ${s}`),
         });
       }
@@ -452,22 +448,22 @@ export const resetSteps = [
     kind: 'vm.remove',
     params: z.object({ vm: z.string(), keep: z.boolean() }),
     async run(ctx, params) {
-      const vm = (await ctx.engine.listVms({}, { signal: ctx.signal })).find((v) => v.name === params.vm);
+      const vm = (await ctx.engine.listVms()).find((v) => v.name === params.vm);
       if (!vm) return { status: 'ok', detail: `${params.vm} was already removed` };
       let changed = false;
       if (vm.status !== 'down') {
-        await ctx.engine.stopVm(vm.id, { signal: ctx.signal });
-        await ctx.engine.waitForVmStatus(vm.id, ['down'], { signal: ctx.signal });
+        await ctx.engine.stopVm(vm.id);
+        await ctx.engine.waitForVmStatus(vm.id, ['down']);
         changed = true;
       }
       if (!params.keep) {
-        await ctx.engine.removeVm(vm.id, { signal: ctx.signal });
+        await ctx.engine.removeVm(vm.id);
         changed = true;
       }
       return { status: changed ? 'changed' : 'ok' };
     },
     async verify(ctx, params) {
-      const vm = (await ctx.engine.listVms({}, { signal: ctx.signal })).find((v) => v.name === params.vm);
+      const vm = (await ctx.engine.listVms()).find((v) => v.name === params.vm);
       if (params.keep) {
         if (vm && vm.status !== 'down')
           throw new LabopsError('CONFLICT', `${params.vm} is ${vm.status}, not down.`);

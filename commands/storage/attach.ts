@@ -110,10 +110,7 @@ export const attach = defineChange({
       args.path.slice(args.path.indexOf(':') + 1),
     ];
     const exp = findExport(ctx, exportPath);
-    const [{ domains }, hosts] = await Promise.all([
-      readDomains(ctx),
-      ctx.engine.listHosts({ signal: ctx.signal }),
-    ]);
+    const [{ domains }, hosts] = await Promise.all([readDomains(ctx), ctx.engine.listHosts()]);
     if (domains.some((d) => d.name === args.name)) {
       throw new LabopsError('CONFLICT', `The engine already has a storage domain named ${args.name}.`, {
         hint: '/storage status lists them; pick another name.',

@@ -13,10 +13,7 @@ export const detach = defineChange({
   args: z.object({ name: domainName }),
   risk: 'destructive',
   async plan(ctx, args): Promise<Plan> {
-    const [{ domain, all }, hosts] = await Promise.all([
-      findDomain(ctx, args.name),
-      ctx.engine.listHosts({ signal: ctx.signal }),
-    ]);
+    const [{ domain, all }, hosts] = await Promise.all([findDomain(ctx, args.name), ctx.engine.listHosts()]);
     if (!isAttached(domain)) {
       throw new LabopsError('CONFLICT', `${domain.name} is not attached to a data center.`, {
         hint: `/storage remove ${domain.name} removes it from the engine.`,

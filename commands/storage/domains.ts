@@ -12,8 +12,8 @@ export const domainName = textArg()
 export async function readDomains(ctx: LabReader): Promise<{ dcId: string; domains: StorageDomain[] }> {
   const dcId = await findDataCenterId(ctx);
   const [all, attached] = await Promise.all([
-    ctx.engine.listStorageDomains({ signal: ctx.signal }),
-    ctx.engine.listAttachedStorageDomains(dcId, { signal: ctx.signal }),
+    ctx.engine.listStorageDomains(),
+    ctx.engine.listAttachedStorageDomains(dcId),
   ]);
   const inDc = new Map(attached.map((d) => [d.id, d]));
   return {

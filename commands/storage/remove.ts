@@ -22,10 +22,7 @@ export const remove = defineChange({
   args: z.object({ name: domainName, format: z.boolean().optional() }),
   risk: 'destructive',
   async plan(ctx, args): Promise<Plan> {
-    const [{ domain, all }, hosts] = await Promise.all([
-      findDomain(ctx, args.name),
-      ctx.engine.listHosts({ signal: ctx.signal }),
-    ]);
+    const [{ domain, all }, hosts] = await Promise.all([findDomain(ctx, args.name), ctx.engine.listHosts()]);
     const up = hosts.find((h) => h.status === 'up');
     if (!up) {
       throw new LabopsError('CONFLICT', 'No host is up: the engine needs one to remove a domain.', {
@@ -71,13 +68,9 @@ export const removeStep = defineStep({
     const { domains } = await readDomains(ctx);
     const domain = domains.find((d) => d.name === params.domain);
     if (!domain) return { status: 'ok', detail: `${params.domain} was already removed` };
-    const host = (await ctx.engine.listHosts({ signal: ctx.signal })).find((h) => h.status === 'up');
+    const host = (await ctx.engine.listHosts()).find((h) => h.status === 'up');
     if (!host) throw new LabopsError('CONFLICT', 'No host is up to remove the domain with.');
-    await ctx.engine.removeStorageDomain(
-      domain.id,
-      { hostName: host.name, format: params.format },
-      { signal: ctx.signal },
-    );
+    await ctx.engine.removeStorageDomain(domain.id, { hostName: host.name, format: params.format });
     return { status: 'changed' };
   },
   async verify(ctx, params) {

@@ -87,9 +87,8 @@ export const deactivateStep = defineStep({
   async run(ctx, params) {
     const { dcId, domain } = await domainInDc(ctx, params.domain);
     if (domain.status === 'maintenance') return { status: 'ok' };
-    await ctx.engine.deactivateStorageDomain(dcId, domain.id, false, { signal: ctx.signal });
+    await ctx.engine.deactivateStorageDomain(dcId, domain.id, false);
     await ctx.engine.waitForStorageDomainStatus(dcId, domain.id, ['maintenance'], {
-      signal: ctx.signal,
       onPoll: (s) => ctx.output(`${params.domain}: ${s}`),
     });
     return { status: 'changed' };
@@ -108,9 +107,8 @@ export const detachStep = defineStep({
   async run(ctx, params) {
     const { dcId, domain } = await domainInDc(ctx, params.domain);
     if (!isAttached(domain)) return { status: 'ok' };
-    await ctx.engine.detachStorageDomain(dcId, domain.id, { signal: ctx.signal });
+    await ctx.engine.detachStorageDomain(dcId, domain.id);
     await ctx.engine.waitForStorageDomainStatus(dcId, domain.id, ['unattached'], {
-      signal: ctx.signal,
       onPoll: (s) => ctx.output(`${params.domain}: ${s}`),
     });
     return { status: 'changed' };

@@ -42,6 +42,22 @@ export async function findDataCenter(
   return requireNamed(list.map(toDataCenter), name, 'data center');
 }
 
+/**
+ * The id of the data center named `name`, read once for the client and every client derived from
+ * it: a data center's id never changes, so a status costs one round of reads.
+ */
+export async function findDataCenterId(
+  context: EngineContext,
+  name: string,
+  options: CallOptions = {},
+): Promise<string> {
+  const known = context.dataCenterIds.get(name);
+  if (known !== undefined) return known;
+  const { id } = await findDataCenter(context, name, options);
+  context.dataCenterIds.set(name, id);
+  return id;
+}
+
 /** After the SPM host leaves, the data center is briefly not up (§3.4): wait for `up`. */
 export async function waitForDataCenterUp(
   context: EngineContext,

@@ -5,6 +5,7 @@ import {
   getJson,
   runWait,
   seg,
+  signalOf,
   toRequestOptions,
   type WaitCallOptions,
 } from './engine-context.js';
@@ -111,7 +112,7 @@ export async function canUpdateDiskDescription(
   context: EngineContext,
   options: CallOptions = {},
 ): Promise<boolean> {
-  const level = await context.transport.getApiLevel(options.signal);
+  const level = await context.transport.getApiLevel(signalOf(context, options));
   return takesBodyMember(level, 'PUT', '/disks/id', 'description');
 }
 

@@ -52,15 +52,16 @@ export interface EngineClientOptions extends EngineTransportOptions {
 /**
  * The operations labops runs on an oVirt engine (REST API v4, JSON). Every answer is read through a
  * zod schema and returned as the plain types of `types.ts`. A client made by `withCorrelationId`
- * tags each request so the engine's jobs and events can be traced to the labops job (§1.5).
+ * tags each request so the engine's jobs and events can be traced to the labops job (§1.5); one
+ * made by `withSignal` runs every call that passes no signal of its own under the given one (a
+ * command's or a step's).
  *
  * A facade: each operation lives, documented, in its resource's module (engine-info.ts,
  * data-centers.ts, hosts.ts, vms.ts, storage-domains.ts, disks.ts, image-transfers.ts, events.ts),
  * which this class calls with its engine context.
  */
 export class EngineClient {
-  private readonly context: EngineContext;
-  readonly correlationId: string | undefined;
+  private context: EngineContext;
 
   constructor(
     transport: EngineTransport,
@@ -79,8 +80,9 @@ export class EngineClient {
       now: settings.now ?? systemClock,
       correlationId,
       onWrite,
+      signal: undefined,
+      dataCenterIds: new Map(),
     };
-    this.correlationId = correlationId;
   }
 
   static create(options: EngineClientOptions): EngineClient {
@@ -92,8 +94,29 @@ export class EngineClient {
    * request that may change the engine before it goes out (a job's report counts them, §5).
    */
   withCorrelationId(id: string, onWrite?: WriteListener): EngineClient {
-    const { transport, waits, sleep, now } = this.context;
-    return new EngineClient(transport, { waits, sleep, now }, id, onWrite);
+    return this.derive({ correlationId: id, onWrite });
+  }
+
+  /**
+   * The same client, every call of it that passes no signal of its own run under `signal`: a
+   * command's plan or read and a job's step call the engine without handing their signal on.
+   * `undefined` answers a client bound to none.
+   */
+  withSignal(signal: AbortSignal | undefined): EngineClient {
+    return this.derive({ signal });
+  }
+
+  private derive(
+    changes: Partial<Pick<EngineContext, 'correlationId' | 'onWrite' | 'signal'>>,
+  ): EngineClient {
+    const client = new EngineClient(this.context.transport);
+    client.context = { ...this.context, ...changes };
+    return client;
+  }
+
+  /** The id the client tags its requests with (`withCorrelationId`). */
+  get correlationId(): string | undefined {
+    return this.context.correlationId;
   }
 
   get origin(): string {
@@ -113,7 +136,10 @@ export class EngineClient {
    * cleaned up on failure or cancel; imageio is trusted with the engine's CA.
    */
   uploadIso(spec: UploadImageSpec): Promise<UploadedImage> {
-    return uploadImage(this, this.context.transport.tls, spec);
+    const { signal, transport } = this.context;
+    // The upload runs under the bound signal; its cleanup runs after a cancel too, so on a client bound to none.
+    const unbound = signal ? this.withSignal(undefined) : this;
+    return uploadImage(unbound, transport.tls, { ...spec, signal: spec.signal ?? signal });
   }
 
   // ---- the engine itself (engine-info.ts) -------------------------------------------------------
@@ -142,6 +168,10 @@ export class EngineClient {
 
   findDataCenter(name: string, options: CallOptions = {}): Promise<DataCenter> {
     return dataCenters.findDataCenter(this.context, name, options);
+  }
+
+  findDataCenterId(name: string, options: CallOptions = {}): Promise<string> {
+    return dataCenters.findDataCenterId(this.context, name, options);
   }
 
   listClusters(options: CallOptions = {}): Promise<Cluster[]> {

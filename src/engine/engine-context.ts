@@ -6,7 +6,7 @@ import { type WaitSpec, type WaitTiming, waitFor } from './wait.js';
 
 /*
  * What every resource module (hosts.ts, vms.ts, storage-domains.ts, …) shares: one transport, the
- * waits' timings, the clock, and the correlation id and write hook of the client that calls it.
+ * waits' timings, the clock, and the correlation id, write hook and signal of the client that calls it.
  */
 
 /** Waits the client runs, each with its own timing (ovirt-api.md §7). */
@@ -41,9 +41,18 @@ export interface EngineContext {
   readonly correlationId: string | undefined;
   /** Hears of every request that may change the engine before it goes out. */
   readonly onWrite: WriteListener | undefined;
+  /** The signal of every call that passes none (`EngineClient.withSignal`: a command's or a step's). */
+  readonly signal: AbortSignal | undefined;
+  /** Data center ids by name, shared by every client derived from one (a data center's id never changes). */
+  readonly dataCenterIds: Map<string, string>;
 }
 
-/** The per-request options of a call: the client's correlation id and write hook, the caller's signal. */
+/** The signal a call runs under: its own, else the one its client is bound to. */
+export function signalOf(context: EngineContext, options: CallOptions): AbortSignal | undefined {
+  return options.signal ?? context.signal;
+}
+
+/** The per-request options of a call: the client's correlation id and write hook, the call's signal. */
 export function toRequestOptions(
   context: EngineContext,
   options: CallOptions,
@@ -52,7 +61,11 @@ export function toRequestOptions(
   signal: AbortSignal | undefined;
   onWrite: WriteListener | undefined;
 } {
-  return { correlationId: context.correlationId, signal: options.signal, onWrite: context.onWrite };
+  return {
+    correlationId: context.correlationId,
+    signal: signalOf(context, options),
+    onWrite: context.onWrite,
+  };
 }
 
 /** GETs `path` and reads the answer through `schema`; an empty body is an engine failure. */
@@ -86,7 +99,7 @@ export function runWait<T>(
   return waitFor(spec, {
     timing: options.timing ?? timing,
     now: context.now,
-    signal: options.signal,
+    signal: signalOf(context, options),
     ...(context.sleep ? { sleep: context.sleep } : {}),
     ...(options.onPoll ? { onPoll: options.onPoll } : {}),
   });

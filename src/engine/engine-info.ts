@@ -1,5 +1,5 @@
 import { LabopsError } from '../errors.js';
-import { type CallOptions, type EngineContext, getJson } from './engine-context.js';
+import { type CallOptions, type EngineContext, getJson, signalOf } from './engine-context.js';
 import { ApiRootSchema, toApiInfo } from './schemas.js';
 import type { ApiInfo } from './types.js';
 import type { ApiLevel } from './versions.js';
@@ -14,7 +14,7 @@ export async function getApiInfo(context: EngineContext, options: CallOptions = 
  * `/lab status` and App Home show it, with a warning for a version labops does not know.
  */
 export function getApiLevel(context: EngineContext, options: CallOptions = {}): Promise<ApiLevel> {
-  return context.transport.getApiLevel(options.signal);
+  return context.transport.getApiLevel(signalOf(context, options));
 }
 
 /** The engine's SSH public key, to put in a hypervisor's authorized_keys before adding it (§1.6). */
@@ -24,7 +24,7 @@ export async function getEngineSshPublicKey(
 ): Promise<string> {
   const text = await context.transport.getServiceText(
     '/pki-resource?resource=engine-certificate&format=OPENSSH-PUBKEY',
-    options.signal,
+    signalOf(context, options),
   );
   const line = text.trim().split('\n')[0]?.trim() ?? '';
   if (!/^(ssh-(rsa|ed25519)|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+/.test(line)) {

@@ -5,6 +5,7 @@ import {
   type EngineContext,
   runWait,
   seg,
+  signalOf,
   toRequestOptions,
   type WaitCallOptions,
 } from './engine-context.js';
@@ -22,7 +23,7 @@ export async function createImageTransfer(
   diskId: string,
   options: CallOptions = {},
 ): Promise<ImageTransfer> {
-  const level = await context.transport.getApiLevel(options.signal);
+  const level = await context.transport.getApiLevel(signalOf(context, options));
   // §5.2 version gate: a 4.3 engine refuses `timeout_policy` (from 4.4.5) with a 400, and on
   // 4.3.5+ a transfer `format: raw` moves the host to its NBD path, which 4.3 hosts may lack —
   // the 4.3 SDK's upload sends neither. From 4.4 NBD is the normal path; `cancel` makes the

@@ -390,7 +390,9 @@ export class JobExecutor {
     const signal = AbortSignal.any([jobSignal, timeout]);
     const ctx: StepContext = {
       jobId: job.id,
-      engine: this.options.engine.withCorrelationId(job.id, (write) => onWrite(write.phase)),
+      engine: this.options.engine
+        .withCorrelationId(job.id, (write) => onWrite(write.phase))
+        .withSignal(signal),
       machines: recordingWrites(this.options.machines, writes, onCommand, step.title),
       downloads: this.options.downloads,
       lab,

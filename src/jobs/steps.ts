@@ -6,9 +6,10 @@ import { LabopsError } from '../errors.js';
 import type { MachineDriver } from '../runbooks/types.js';
 import type { Clock } from '../time.js';
 
-/** What a running step may touch. The engine client tags every request with the job's id. */
+/** What a running step may touch. */
 export interface StepContext {
   jobId: string;
+  /** Tags every request with the job's id; bound to `signal`, so a call passes none (`withSignal`). */
   engine: EngineClient;
   /** The machines of the lab, for runbook steps (SSH, or the simulated machines). */
   machines: MachineDriver;

@@ -41,7 +41,7 @@ export function machineOfKey(key: string, lab: LabInfo): string | undefined {
 
 /** Reads the engine objects behind `keys`, a few list calls at most, bounded by `signal`. */
 export async function readTargets(
-  engine: EngineClient,
+  client: EngineClient,
   lab: LabInfo,
   keys: readonly string[],
   signal: AbortSignal,
@@ -54,12 +54,12 @@ export async function readTargets(
   const hostNames = named('host:');
   const vmNames = named('vm:');
   const domainNames = named('domain:');
-  const options = { signal };
+  const engine = client.withSignal(signal);
   try {
     const [hosts, vms, domains] = await Promise.all([
-      whole || hostNames.length || vmNames.length ? engine.listHosts(options) : [],
-      whole || vmNames.length ? engine.listVms({}, options) : [],
-      whole || domainNames.length ? readDomains(engine, lab, options) : [],
+      whole || hostNames.length || vmNames.length ? engine.listHosts() : [],
+      whole || vmNames.length ? engine.listVms() : [],
+      whole || domainNames.length ? readDomains(engine, lab) : [],
     ]);
     const states: TargetStates = {};
     const hostName = (id: string | undefined) => hosts.find((h) => h.id === id)?.name ?? id;
@@ -82,10 +82,9 @@ export async function readTargets(
       }
       // The CD drive is what /iso attach changes: the saved configuration, and for a VM that
       // runs, the CD it has now (a hot change touches only that view, ovirt-api.md §5.1).
-      states[`cd of vm ${name}`] = (await engine.getCdromFile(vm.id, options)) ?? 'empty';
+      states[`cd of vm ${name}`] = (await engine.getCdromFile(vm.id)) ?? 'empty';
       if (vm.status !== 'down') {
-        states[`cd of vm ${name} (now)`] =
-          (await engine.getCdromFile(vm.id, { ...options, current: true })) ?? 'empty';
+        states[`cd of vm ${name} (now)`] = (await engine.getCdromFile(vm.id, { current: true })) ?? 'empty';
       }
     }
     for (const domain of domains) {
@@ -100,7 +99,7 @@ export async function readTargets(
         continue;
       }
       // Uploads and removals change a domain's disks, not its status.
-      for (const disk of await engine.listStorageDomainDisks(domain.id, options)) {
+      for (const disk of await engine.listStorageDomainDisks(domain.id)) {
         states[`disk ${disk.name ?? disk.id} in ${name}`] = disk.status ?? 'unknown';
       }
     }
@@ -111,11 +110,11 @@ export async function readTargets(
 }
 
 /** Attached domains with their status in the data center, and the unattached ones (§4.3). */
-async function readDomains(engine: EngineClient, lab: LabInfo, options: { signal: AbortSignal }) {
-  const dc = await engine.findDataCenter(lab.dataCenter, options);
+async function readDomains(engine: EngineClient, lab: LabInfo) {
+  const dc = await engine.findDataCenter(lab.dataCenter);
   const [attached, all] = await Promise.all([
-    engine.listAttachedStorageDomains(dc.id, options),
-    engine.listStorageDomains(options),
+    engine.listAttachedStorageDomains(dc.id),
+    engine.listStorageDomains(),
   ]);
   return [...attached, ...all.filter((d) => !attached.some((a) => a.id === d.id))];
 }

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { allSteps } from '../../commands/index.js';
 import {
@@ -20,22 +20,23 @@ import { isLabopsError } from '../../src/errors.js';
 import { labInfoFromSimulator } from '../../src/lab-info.js';
 import { Labops } from '../../src/labops.js';
 import { createSilentLogger } from '../../src/log.js';
-import { createReadOnlyView } from '../../src/plan-limits.js';
+import { createReadOnlyView, type PlanTimers } from '../../src/plan-limits.js';
 import type { MachineDriver } from '../../src/runbooks/types.js';
 import { createSimDriver } from '../../src/sim/machine-driver.js';
 import { openStore } from '../../src/store/sqlite-store.js';
 import type { Store } from '../../src/store/types.js';
 import { SIM_POLICY, shellCaller } from '../support/core.js';
-import { expectCard, viewText } from '../support/dispatch.js';
+import { expectCard, expectError, viewText } from '../support/dispatch.js';
 import { type SimLab, startSimLab } from '../support/engine.js';
 
 /** What each attempt at a write answered: the error code, or `reached` when nothing stopped it. */
 async function tryWrites(ctx: CommandContext): Promise<string[]> {
   const engine = ctx.engine as unknown as EngineClient;
-  const host = await ctx.engine.findHost('hyper1', { signal: ctx.signal });
+  const host = await ctx.engine.findHost('hyper1');
   const attempts: [string, () => unknown][] = [
     ['engine.deactivateHost', () => engine.deactivateHost(host.id, 'a plan may not')],
     ['engine.withCorrelationId', () => engine.withCorrelationId('job-x').deactivateHost(host.id)],
+    ['engine.withSignal', () => engine.withSignal(undefined).deactivateHost(host.id)],
     [
       'machines.apply',
       () =>
@@ -91,6 +92,7 @@ const rogue = defineCommand({
 const REFUSED = [
   'engine.deactivateHost: INTERNAL',
   'engine.withCorrelationId: INTERNAL',
+  'engine.withSignal: INTERNAL',
   'machines.apply: INTERNAL',
   'machines.trustHostKey: INTERNAL',
   'downloads.open: INTERNAL',
@@ -109,12 +111,16 @@ afterEach(async () => {
   dir = undefined;
 });
 
-async function startRogueLab(): Promise<{ labops: Labops; sim: SimLab }> {
+async function startRogueLab(
+  commands = [rogue],
+  planTimers?: PlanTimers,
+): Promise<{ labops: Labops; sim: SimLab }> {
   lab = await startSimLab();
   dir = mkdtempSync(join(tmpdir(), 'labops-rogue-'));
   store = openStore({ path: join(dir, 'labops.db') });
   const labops = new Labops({
-    registry: new CommandRegistry([rogue]),
+    registry: new CommandRegistry(commands),
+    planTimers,
     steps: allSteps,
     store,
     engine: lab.client,
@@ -145,6 +151,75 @@ describe('the context of a plan and a read', () => {
       await labops.dispatch({ command: '/rogue', text: 'read', caller: shellCaller('op') }),
     );
     for (const line of REFUSED) expect(text).toContain(line);
+  });
+});
+
+/** The errors the patient plan's engine reads ended with. */
+const ended: unknown[] = [];
+
+const patient = defineCommand({
+  name: 'patient',
+  summary: 'Reads the engine until its signal says stop, passing no signal itself.',
+  subcommands: [
+    defineChange({
+      name: 'plan',
+      summary: 'A plan that reads until it is stopped.',
+      usage: 'plan',
+      examples: ['/patient plan'],
+      argsSpec: { positionals: [], flags: {} },
+      args: z.object({}),
+      risk: 'change',
+      plan: async (ctx) => {
+        try {
+          for (;;) await ctx.engine.listHosts();
+        } catch (error) {
+          ended.push(error);
+          throw error;
+        }
+      },
+    }),
+    defineRead({
+      name: 'read',
+      summary: 'A read of the hosts.',
+      usage: 'read',
+      examples: ['/patient read'],
+      argsSpec: { positionals: [], flags: {} },
+      args: z.object({}),
+      risk: 'read',
+      run: async (ctx) => ({
+        title: 'hosts',
+        sections: [{ lines: (await ctx.engine.listHosts()).map((h) => h.name) }],
+      }),
+    }),
+  ],
+});
+
+describe('the engine of a plan and a read, bound to its signal', () => {
+  it("ends a plan's engine read at the plan's deadline, though the plan passed no signal", async () => {
+    ended.length = 0;
+    const deadlines: AbortController[] = [];
+    const timers: PlanTimers = {
+      deadline: () => {
+        const controller = new AbortController();
+        deadlines.push(controller);
+        return controller.signal;
+      },
+    };
+    const { labops } = await startRogueLab([patient], timers);
+    const pending = labops.dispatch({ command: '/patient', text: 'plan', caller: shellCaller('op') });
+    await vi.waitFor(() => expect(deadlines).toHaveLength(1));
+    deadlines[0]!.abort(new Error('deadline'));
+    expect(expectError(await pending).code).toBe('TIMEOUT');
+    await vi.waitFor(() => expect(ended).toHaveLength(1));
+    expect(isLabopsError(ended[0]) && ended[0].code).toBe('CANCELLED');
+  });
+
+  it("runs a read's engine calls under the caller's signal", async () => {
+    const { labops } = await startRogueLab([patient]);
+    const read = (signal?: AbortSignal) =>
+      labops.dispatch({ command: '/patient', text: 'read', caller: shellCaller('op'), signal });
+    expect(viewText(await read())).toContain('hyper1');
+    expect(expectError(await read(AbortSignal.abort())).code).toBe('CANCELLED');
   });
 });
 
