@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineChange, type Plan } from '../../src/command.js';
+import { createPlan, defineChange, type Plan } from '../../src/command.js';
 import { LabopsError } from '../../src/errors.js';
 import { defineStep } from '../../src/jobs/steps.js';
 import { findHostOrExplain, HostStepParams, hostArg, verifyHostUp } from './hosts.js';
@@ -23,17 +23,14 @@ export const activate = defineChange({
     // Activating a host stuck in preparing_for_maintenance (a pinned VM) cancels the maintenance,
     // as the engine's portal does; the VMs that did not move stay where they are (§3.4).
     const stuck = host.status === 'preparing_for_maintenance';
-    return {
+    return createPlan({
       summary: stuck ? `Cancel ${host.name}'s maintenance and bring it back up` : `Activate ${host.name}`,
       risk: 'change',
-      riskReasons: [],
       impact: [
         stuck
           ? `${host.name}: preparing_for_maintenance → up; the maintenance is cancelled, VMs still on it stay.`
           : `${host.name}: ${host.status} → up; the engine schedules VMs on it again.`,
       ],
-      warnings: [],
-      blockers: [],
       locks: [`host:${host.name}`],
       dependsOn: { [`host ${host.name}`]: host.status },
       steps: [
@@ -44,7 +41,7 @@ export const activate = defineChange({
           shows: [`POST /hosts/{${host.name}}/activate`, `wait until ${host.name} is up`],
         },
       ],
-    };
+    });
   },
 });
 

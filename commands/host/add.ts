@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type CommandContext, defineChange, type Plan } from '../../src/command.js';
+import { type CommandContext, createPlan, defineChange, type Plan } from '../../src/command.js';
 import { LabopsError } from '../../src/errors.js';
 import { toStepSpecs } from '../../src/jobs/runbook-steps.js';
 import { defineStep } from '../../src/jobs/steps.js';
@@ -62,10 +62,9 @@ export const add = defineChange({
     }
     // The engine logs in with its own key (§3.5): with --install-key that key goes in first.
     const keySteps = args.installKey ? await planEngineKey(ctx, args.name) : [];
-    return {
+    return createPlan({
       summary: `Add ${args.name} (${args.address}) to cluster ${ctx.lab.cluster}`,
       risk: 'change',
-      riskReasons: [],
       impact: [
         ...keySteps.map((s) => s.title),
         `The engine logs into ${args.address} as root with its own SSH key, installs VDSM and brings ${args.name} up.`,
@@ -75,7 +74,6 @@ export const add = defineChange({
         : [
             `The engine's key must be in root's authorized_keys on ${args.address} (--install-key or /host prepare); otherwise the install fails.`,
           ],
-      blockers: [],
       locks: [`host:${args.name}`],
       dependsOn: { [`host ${args.name}`]: 'absent' },
       steps: [
@@ -91,7 +89,7 @@ export const add = defineChange({
           timeoutMs: 45 * 60_000,
         },
       ],
-    };
+    });
   },
 });
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type CommandContext, defineChange, type Plan } from '../../src/command.js';
+import { type CommandContext, createPlan, defineChange, type Plan } from '../../src/command.js';
 import { LabopsError } from '../../src/errors.js';
 import { defineStep } from '../../src/jobs/steps.js';
 import { getLabHostsEntries, planHostPrepare } from '../../src/runbooks/runbooks.js';
@@ -52,7 +52,7 @@ export const trust = defineChange({
       );
     }
     const changed = key.pinned !== undefined;
-    return {
+    return createPlan({
       summary: `Trust ${machine}'s SSH host key`,
       // Replacing a pinned key is how a man in the middle gets in: someone else must look too.
       risk: changed ? 'destructive' : 'change',
@@ -65,7 +65,6 @@ export const trust = defineChange({
       warnings: changed
         ? ['The host key changed: a reinstalled host, or someone in between. Check before approving.']
         : [],
-      blockers: [],
       locks: [`machine:${machine}`],
       dependsOn: { [`host key ${machine}`]: key.presented },
       steps: [
@@ -76,7 +75,7 @@ export const trust = defineChange({
           shows: [`pin ${key.presented} for ${machine}`],
         },
       ],
-    };
+    });
   },
 });
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type CommandContext, defineChange, type Plan } from '../../src/command.js';
+import { type CommandContext, createPlan, defineChange, type Plan } from '../../src/command.js';
 import { MAINTENANCE_FAILURE_CODES } from '../../src/engine/engine-client.js';
 import type { Host, Vm } from '../../src/engine/types.js';
 import { formatEngineEvents } from '../../src/engine/wait.js';
@@ -96,17 +96,16 @@ export async function planMaintenance(
       shows: [`GET /datacenters (until ${ctx.lab.dataCenter} is up)`],
     });
   }
-  return {
+  return createPlan({
     summary: `Put ${host.name} into maintenance${reason ? ` (${reason})` : ''}`,
     risk: riskReasons.length ? 'critical' : 'destructive',
     riskReasons,
     impact,
-    warnings: [],
     blockers,
     locks: [`host:${host.name}`],
     dependsOn,
     steps,
-  };
+  });
 }
 
 export const maintenance = defineChange({

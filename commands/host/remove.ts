@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineChange, type Plan } from '../../src/command.js';
+import { createPlan, defineChange, type Plan } from '../../src/command.js';
 import { LabopsError } from '../../src/errors.js';
 import { defineStep } from '../../src/jobs/steps.js';
 import { findHostOrExplain, hostArg } from './hosts.js';
@@ -22,17 +22,14 @@ export const remove = defineChange({
       shows: [`DELETE /hosts/{${host.name}}`],
     };
     if (host.status === 'maintenance') {
-      return {
+      return createPlan({
         summary: `Remove ${host.name}`,
         risk: 'destructive',
-        riskReasons: [],
         impact: [`${host.name} leaves the engine; adding it back needs /host add.`],
-        warnings: [],
-        blockers: [],
         locks: [`host:${host.name}`],
         dependsOn: { [`host ${host.name}`]: host.status },
         steps: [removal],
-      };
+      });
     }
     // Only a host in maintenance can be removed (§3.5): the plan puts it there first.
     const maintenancePlan = await planMaintenance(ctx, host.name, 'removal');

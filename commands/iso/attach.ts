@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineChange, type Plan } from '../../src/command.js';
+import { createPlan, defineChange, type Plan } from '../../src/command.js';
 import { LabopsError } from '../../src/errors.js';
 import { defineStep } from '../../src/jobs/steps.js';
 import { textArg } from '../../src/text.js';
@@ -129,15 +129,12 @@ export const attach = defineChange({
           },
         );
       }
-      return {
+      return createPlan({
         summary: `Boot ${vm.name} once from ${iso.name}`,
         risk: 'change',
-        riskReasons: [],
         impact: [
           `${vm.name} starts and boots from ${iso.name} (run once); its next boot is from disk again.`,
         ],
-        warnings: [],
-        blockers: [],
         locks: [`vm:${vm.name}`],
         dependsOn: { [`vm ${vm.name}`]: vm.status, [`iso ${iso.name}`]: iso.status ?? 'ok' },
         steps: [
@@ -148,13 +145,12 @@ export const attach = defineChange({
             shows: [`POST /vms/{${vm.name}}/start (boot cdrom, file ${iso.fileId})`],
           },
         ],
-      };
+      });
     }
     const { views, when } = chooseCdViews(vm.name, vm.status, args.persist === true);
-    return {
+    return createPlan({
       summary: `Put ${iso.name} in ${vm.name}'s CD drive ${when}`,
       risk: 'change',
-      riskReasons: [],
       impact: [
         views.includes('current')
           ? views.includes('saved')
@@ -162,8 +158,6 @@ export const attach = defineChange({
             : `${vm.name} sees ${iso.name} in its CD drive now, until it stops; its saved configuration is unchanged (--persist keeps it at every boot).`
           : `${vm.name} is down: its saved configuration gets ${iso.name}, which shows at its next boot.`,
       ],
-      warnings: [],
-      blockers: [],
       locks: [`vm:${vm.name}`],
       dependsOn: { [`vm ${vm.name}`]: vm.status, [`iso ${iso.name}`]: iso.status ?? 'ok' },
       steps: [
@@ -177,7 +171,7 @@ export const attach = defineChange({
           ),
         },
       ],
-    };
+    });
   },
 });
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineChange, type Plan } from '../../src/command.js';
+import { createPlan, defineChange, type Plan } from '../../src/command.js';
 import { diskReadyTiming, removeDiskWhenUnlocked } from '../../src/engine/image-upload.js';
 import { LabopsError } from '../../src/errors.js';
 import { defineStep } from '../../src/jobs/steps.js';
@@ -47,16 +47,13 @@ export const remove = defineChange({
     const disks = found.flatMap((i) =>
       i.place.kind === 'disk' ? [{ disk: i.place.disk, origin: i.place.origin }] : [],
     );
-    return {
+    return createPlan({
       summary: `Remove the ISO ${args.iso} from ${where}`,
       risk: 'destructive',
-      riskReasons: [],
       impact: disks.map(
         ({ disk, origin }) =>
           `The disk ${args.iso} (${disk.id}, ${formatBytes(disk.provisionedBytes)}, ${disk.status ?? '?'}${origin.kind === 'incomplete' ? ', an incomplete upload' : origin.kind === 'foreign' ? ', not uploaded by labops' : ''}) is removed from ${where}.`,
       ),
-      warnings: [],
-      blockers: [],
       locks: [`domain:${where}`],
       dependsOn: { [`iso ${args.iso}`]: `disk ${disks.map(({ disk }) => disk.id).join(', ')}` },
       steps: disks.map(({ disk }) => ({
@@ -65,7 +62,7 @@ export const remove = defineChange({
         params: { diskId: disk.id, name: args.iso, domain: where },
         shows: [`DELETE /disks/${disk.id}`, `GET /disks/${disk.id} until it is gone`],
       })),
-    };
+    });
   },
 });
 

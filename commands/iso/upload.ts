@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineChange, type Plan } from '../../src/command.js';
+import { createPlan, defineChange, type Plan } from '../../src/command.js';
 import { requireIso9660, requireSha256 } from '../../src/downloads.js';
 import { isSameUpload, parseDiskMark } from '../../src/engine/disk-mark.js';
 import { createUploadMeter, diskReadyTiming, removeDiskWhenUnlocked } from '../../src/engine/image-upload.js';
@@ -145,7 +145,7 @@ export const upload = defineChange({
       const job = parseDiskMark(d.description)?.jobId;
       return d.status === 'ok' && job !== undefined && ctx.jobs.get(job) === undefined;
     });
-    return {
+    return createPlan({
       summary: `Upload ${name} (${formatBytes(probe.sizeBytes)}) into ${domain.name}`,
       risk: unproven.length ? 'destructive' : 'change',
       riskReasons: unproven.map(
@@ -159,8 +159,6 @@ export const upload = defineChange({
           ? `Its sha256 must be ${args.sha256}: otherwise the upload fails and nothing is kept.`
           : 'The report shows the sha256 of the bytes stored (no --sha256 was given to check).',
       ],
-      warnings: [],
-      blockers: [],
       locks: [`domain:${domain.name}`],
       dependsOn: {
         [`domain ${domain.name}`]: domain.status ?? '?',
@@ -192,7 +190,7 @@ export const upload = defineChange({
           timeoutMs: 4 * 60 * 60_000,
         },
       ],
-    };
+    });
   },
 });
 
