@@ -1,3 +1,4 @@
+import { errors as undiciErrors } from 'undici';
 import { LabopsError } from '../errors.js';
 
 /** What the transport saw of an answer that was not a success. */
@@ -195,4 +196,98 @@ export function isRetryableConflict(error: unknown): boolean {
   return /currently in progress|try again later|asynchronous running tasks|Host is contending|running tasks/i.test(
     error.message,
   );
+}
+
+// ---- requests that got no answer, and writes the engine refused ------------------------------
+
+/**
+ * A request that got no answer, as a LabopsError: an untrusted certificate or a name that does
+ * not resolve (both permanent), a dropped connection, an unreachable engine.
+ */
+export function translateNetworkError(
+  error: unknown,
+  method: string,
+  path: string,
+  origin: string,
+): LabopsError {
+  const code = (error as { code?: string }).code;
+  const message = (error as Error).message ?? String(error);
+  if (/certificate|self.signed|CERT_|unable to verify/i.test(`${code} ${message}`)) {
+    // Permanent: every retry meets the same certificate.
+    return markPermanent(
+      new LabopsError(
+        'ENGINE_UNAVAILABLE',
+        `The engine at ${origin} presented a certificate labops does not trust.`,
+        {
+          cause: error,
+          hint: 'Point engine.ca_file at the engine CA (pki-resource?resource=ca-certificate&format=X509-PEM-CA); if the engine was reinstalled its CA changed.',
+        },
+      ),
+    );
+  }
+  if (error instanceof undiciErrors.SocketError || code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') {
+    return new LabopsError(
+      'ENGINE_UNAVAILABLE',
+      `The connection to the engine dropped during ${method} ${path}.`,
+      {
+        cause: error,
+        hint: 'The engine or a proxy closed the connection; check that ovirt-engine is running.',
+      },
+    );
+  }
+  if (code === 'ENOTFOUND') {
+    // The name does not resolve (a DNS answer, not a DNS outage: that is EAI_AGAIN): permanent.
+    return markPermanent(
+      new LabopsError(
+        'ENGINE_UNAVAILABLE',
+        `Cannot reach the engine at ${origin}: its name does not resolve (ENOTFOUND).`,
+        {
+          cause: error,
+          hint: 'Check the host name in engine.url (lab.yml), and that this machine resolves it (DNS or /etc/hosts).',
+        },
+      ),
+    );
+  }
+  if (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ETIMEDOUT') {
+    return new LabopsError('ENGINE_UNAVAILABLE', `Cannot reach the engine at ${origin} (${code}).`, {
+      cause: error,
+      hint: 'Check engine.url in lab.yml and that the engine machine is up.',
+    });
+  }
+  return new LabopsError(
+    'ENGINE_UNAVAILABLE',
+    `The request ${method} ${path} to the engine failed: ${message}`,
+    {
+      cause: error,
+    },
+  );
+}
+
+/**
+ * Whether a write's answer proves the engine did nothing. The engine's validation refusals are 409
+ * (`[Cannot …]`), an unknown id 404, bad credentials 401/403, and a body it cannot read or that
+ * lacks a mandatory member 400 "Request syntactically incorrect." / "Incomplete parameters". Any
+ * other 400 may follow real changes: a command that ran and then failed is answered with 400 too
+ * (ovirt-engine 4.3 BackendResource: backendFailure of the execute-failed messages).
+ */
+export function isRefusedBeforeActing(status: number, body: string): boolean {
+  if (status === 401 || status === 403 || status === 404 || status === 409) return true;
+  if (status !== 400) return false;
+  let reason: unknown;
+  try {
+    const parsed = JSON.parse(body) as { reason?: unknown; fault?: { reason?: unknown } };
+    reason = parsed.reason ?? parsed.fault?.reason;
+  } catch {
+    return false;
+  }
+  return reason === 'Request syntactically incorrect.' || reason === 'Incomplete parameters';
+}
+
+/** A header of an answer, its first value when repeated. */
+export function headerOf(
+  headers: Record<string, string | string[] | undefined>,
+  name: string,
+): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
 }

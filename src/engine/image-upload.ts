@@ -6,7 +6,7 @@ import { type Clock, cancelledBy } from '../time.js';
 import { renderDiskMark } from './disk-mark.js';
 import type { CreateDiskSpec } from './disks.js';
 import type { CallOptions, EngineWaits, WaitCallOptions } from './engine-context.js';
-import { translateNetworkError } from './transport.js';
+import { translateNetworkError } from './faults.js';
 import type { Disk, ImageTransfer, TransferOutcome } from './types.js';
 import type { WaitTiming } from './wait.js';
 

@@ -1,11 +1,20 @@
 import Bottleneck from 'bottleneck';
-import { Pool, errors as undiciErrors } from 'undici';
+import { Pool } from 'undici';
 import type { z } from 'zod';
 import { LabopsError } from '../errors.js';
 import { createSilentLogger, type Logger } from '../log.js';
 import { cancelledBy, realSleep, type Sleep } from '../time.js';
-import { isEngineUnavailable, isRetryableConflict, markPermanent, parseEngineFailure } from './faults.js';
-import { ActionResultSchema, ApiRootSchema, SsoTokenSchema } from './schemas.js';
+import {
+  headerOf,
+  isEngineUnavailable,
+  isRefusedBeforeActing,
+  isRetryableConflict,
+  markPermanent,
+  parseEngineFailure,
+  translateNetworkError,
+} from './faults.js';
+import { ActionResultSchema, ApiRootSchema } from './schemas.js';
+import { type EngineAnswer, requestSsoToken, revokeSsoToken, type SendToEngine } from './sso.js';
 import {
   type ApiLevel,
   checkRequest,
@@ -70,7 +79,8 @@ const DEFAULT_RETRY: RetryOptions = {
 /**
  * The engine's HTTP layer: one keep-alive pool per engine, a concurrency limiter, the SSO token
  * (fetched lazily, renewed once on a 401 and the request replayed — ovirt-api.md §1.2), JSON with
- * `Version: 4`, timeouts, safe retries, and every failure translated to a LabopsError.
+ * `Version: 4`, timeouts, safe retries, and every failure translated to a LabopsError (faults.ts;
+ * the login and logout exchanges are sso.ts's).
  */
 export class EngineTransport {
   readonly origin: string;
@@ -222,11 +232,7 @@ export class EngineTransport {
     this.token = undefined;
     if (token) {
       try {
-        await this.send('POST', '/ovirt-engine/services/sso-logout', {
-          headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-          body: new URLSearchParams({ scope: 'ovirt-app-api', token }).toString(),
-          signal: undefined,
-        });
+        await revokeSsoToken((method, path, init) => this.send(method, path, init), token);
       } catch (error) {
         this.logger.warn({ err: (error as Error).message }, 'engine logout failed');
       }
@@ -417,53 +423,9 @@ export class EngineTransport {
   }
 
   private async fetchToken(signal: AbortSignal | undefined): Promise<string> {
-    const form = new URLSearchParams({
-      grant_type: 'password',
-      scope: 'ovirt-app-api',
-      username: this.options.user,
-      password: this.options.password,
-    });
-    const { statusCode, headers, text } = await this.limiter.schedule(() =>
-      this.send('POST', '/ovirt-engine/sso/oauth/token', {
-        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-        body: form.toString(),
-        signal,
-      }),
-    );
-    const path = '/ovirt-engine/sso/oauth/token';
-    if (statusCode !== 200) {
-      const failure = parseEngineFailure({
-        method: 'POST',
-        path,
-        status: statusCode,
-        contentType: headerOf(headers, 'content-type'),
-        body: text,
-      });
-      // §1.1: the SSO servlet answers 400 for bad credentials; say so as an auth failure.
-      if (failure.code === 'ENGINE_REJECTED' || failure.code === 'ENGINE_AUTH') {
-        throw new LabopsError(
-          'ENGINE_AUTH',
-          `The engine refused to log in ${this.options.user}: ${failure.message}`,
-          {
-            status: statusCode,
-            hint: 'Check engine.user in lab.yml and the password in the variable named by engine.password_env.',
-          },
-        );
-      }
-      throw failure;
-    }
-    let parsed: ReturnType<typeof SsoTokenSchema.safeParse>;
-    try {
-      parsed = SsoTokenSchema.safeParse(JSON.parse(text));
-    } catch {
-      throw notJson({ method: 'POST', path }, statusCode, headerOf(headers, 'content-type'), text);
-    }
-    if (!parsed.success) {
-      throw new LabopsError('ENGINE_UNAVAILABLE', 'The engine SSO answered without an access token.', {
-        hint: 'Check that the engine URL points at an oVirt engine.',
-      });
-    }
-    this.token = parsed.data.access_token;
+    const send: SendToEngine = (method, path, init) =>
+      this.limiter.schedule(() => this.send(method, path, init));
+    this.token = await requestSsoToken(send, this.options, signal);
     // At each login (a new one may face an upgraded engine) the version is read again, in the
     // background: reads need not wait for it, writes and /lab status do.
     this.level = this.readApiLevel().catch((error: unknown) => {
@@ -475,11 +437,7 @@ export class EngineTransport {
   }
 
   /** One HTTP exchange over the pool with the request deadline; the body is always consumed. */
-  private async send(
-    method: string,
-    path: string,
-    init: { headers: Record<string, string>; body?: string | undefined; signal: AbortSignal | undefined },
-  ): Promise<{ statusCode: number; headers: Record<string, string | string[] | undefined>; text: string }> {
+  private async send(method: string, path: string, init: Parameters<SendToEngine>[2]): Promise<EngineAnswer> {
     const deadline = AbortSignal.timeout(this.timeoutMs);
     const signal = init.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
     const shownPath = path.split('?')[0] ?? path;
@@ -575,11 +533,6 @@ export function parseEngineOrigin(url: string): string {
   return parsed.origin;
 }
 
-function headerOf(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
 function notJson(
   spec: { method: string; path: string },
   status: number,
@@ -587,83 +540,4 @@ function notJson(
   body: string,
 ): LabopsError {
   return parseEngineFailure({ method: spec.method, path: spec.path, status, contentType, body });
-}
-
-export function translateNetworkError(
-  error: unknown,
-  method: string,
-  path: string,
-  origin: string,
-): LabopsError {
-  const code = (error as { code?: string }).code;
-  const message = (error as Error).message ?? String(error);
-  if (/certificate|self.signed|CERT_|unable to verify/i.test(`${code} ${message}`)) {
-    // Permanent: every retry meets the same certificate.
-    return markPermanent(
-      new LabopsError(
-        'ENGINE_UNAVAILABLE',
-        `The engine at ${origin} presented a certificate labops does not trust.`,
-        {
-          cause: error,
-          hint: 'Point engine.ca_file at the engine CA (pki-resource?resource=ca-certificate&format=X509-PEM-CA); if the engine was reinstalled its CA changed.',
-        },
-      ),
-    );
-  }
-  if (error instanceof undiciErrors.SocketError || code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') {
-    return new LabopsError(
-      'ENGINE_UNAVAILABLE',
-      `The connection to the engine dropped during ${method} ${path}.`,
-      {
-        cause: error,
-        hint: 'The engine or a proxy closed the connection; check that ovirt-engine is running.',
-      },
-    );
-  }
-  if (code === 'ENOTFOUND') {
-    // The name does not resolve (a DNS answer, not a DNS outage: that is EAI_AGAIN): permanent.
-    return markPermanent(
-      new LabopsError(
-        'ENGINE_UNAVAILABLE',
-        `Cannot reach the engine at ${origin}: its name does not resolve (ENOTFOUND).`,
-        {
-          cause: error,
-          hint: 'Check the host name in engine.url (lab.yml), and that this machine resolves it (DNS or /etc/hosts).',
-        },
-      ),
-    );
-  }
-  if (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ETIMEDOUT') {
-    return new LabopsError('ENGINE_UNAVAILABLE', `Cannot reach the engine at ${origin} (${code}).`, {
-      cause: error,
-      hint: 'Check engine.url in lab.yml and that the engine machine is up.',
-    });
-  }
-  return new LabopsError(
-    'ENGINE_UNAVAILABLE',
-    `The request ${method} ${path} to the engine failed: ${message}`,
-    {
-      cause: error,
-    },
-  );
-}
-
-/**
- * Whether a write's answer proves the engine did nothing. The engine's validation refusals are 409
- * (`[Cannot …]`), an unknown id 404, bad credentials 401/403, and a body it cannot read or that
- * lacks a mandatory member 400 "Request syntactically incorrect." / "Incomplete parameters". Any
- * other 400 may follow real changes: a command that ran and then failed is answered with 400 too
- * (ovirt-engine 4.3 BackendResource: backendFailure of the execute-failed messages).
- */
-function isRefusedBeforeActing(status: number, body: string): boolean {
-  if (status === 401 || status === 403 || status === 404 || status === 409) return true;
-  if (status !== 400) return false;
-  let reason: unknown;
-  try {
-    const parsed = JSON.parse(body) as { reason?: unknown; fault?: { reason?: unknown } };
-    reason = parsed.reason ?? parsed.fault?.reason;
-  } catch {
-    return false;
-  }
-  return reason === 'Request syntactically incorrect.' || reason === 'Incomplete parameters';
 }
