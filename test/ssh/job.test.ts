@@ -75,7 +75,7 @@ beforeEach(async () => {
   executor = new JobExecutor({
     store,
     steps: new StepRegistry(runbookSteps),
-    engine: { withCorrelationId: () => ({}) } as unknown as EngineClient,
+    engine: { withCorrelationId: () => ({ withSignal: () => ({}) }) } as unknown as EngineClient,
     // Runbook steps never download through the bot itself: they download on the machine.
     downloads: {} as DownloadPort,
     machines,

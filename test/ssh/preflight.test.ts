@@ -135,7 +135,7 @@ describe('the pre-flight over SSH', () => {
     const executor = new JobExecutor({
       store,
       steps: new StepRegistry([preflightStep, ...runbookSteps]),
-      engine: { withCorrelationId: () => ({}) } as unknown as EngineClient,
+      engine: { withCorrelationId: () => ({ withSignal: () => ({}) }) } as unknown as EngineClient,
       downloads: {} as DownloadPort,
       machines,
       lab: { ...labInfoFromSeed(), runbook: getLabConfig(lab()), simulated: false },
