@@ -158,6 +158,17 @@ function summarizeAudit(detail: Record<string, unknown>): string {
   if (typeof detail.title === 'string') parts.push(`${detail.title}: ${String(detail.status)}`);
   if (typeof detail.reason === 'string') parts.push(detail.reason);
   if (typeof detail.error === 'string') parts.push(detail.error);
-  if (Array.isArray(detail.changes)) parts.push(detail.changes.join('; '));
+  // A void's changes are words; a job's re-read is a list of targets (src/jobs/targets.ts).
+  if (Array.isArray(detail.changes)) parts.push(detail.changes.map(describeAuditChange).join('; '));
   return parts.join(' ').slice(0, 160);
+}
+
+function describeAuditChange(change: unknown): string {
+  if (typeof change === 'string') return change;
+  const c = (change ?? {}) as { target?: unknown; outcome?: unknown; from?: unknown; to?: unknown };
+  const target = typeof c.target === 'string' ? c.target : '?';
+  if (c.outcome === 'changed' && typeof c.from === 'string' && typeof c.to === 'string') {
+    return `${target} ${c.from} → ${c.to}`;
+  }
+  return `${target} ${typeof c.outcome === 'string' ? c.outcome : ''}`.trim();
 }

@@ -217,6 +217,17 @@ export class Labops {
         detail: { error: job.error },
       });
     }
+    // Cards that expired while labops was down: audited as the expiry sweep does it.
+    for (const approval of report.expired) {
+      this.options.store.appendAudit({
+        at: this.options.clock(),
+        type: 'approval:expired',
+        actor: 'labops',
+        jobId: approval.jobId,
+        approvalId: approval.id,
+        detail: { while: 'labops was stopped' },
+      });
+    }
     this.reviewing = this.reviewInterrupted(report.interrupted).catch((error: unknown) => {
       this.options.logger.error({ err: error }, 'could not review the interrupted jobs');
     });
