@@ -10,7 +10,7 @@ import { formatShrunk, minimizeSequence, shrinkFailure } from './shrink.js';
  * the same store, so a failure replays from its seed and shrinks. `npm run chaos` runs 1,000
  * operations and restarts real processes with SIGKILL and SIGTERM.
  */
-function command(user: string, slash: string, text: string): Operation {
+function command(user: string, slash: string, text: string): Extract<Operation, { kind: 'command' }> {
   return { kind: 'command', user, command: slash, text, pick: 0, background: false };
 }
 
@@ -69,6 +69,41 @@ describe('chaos: random operations against the simulated lab', () => {
       ],
     });
     expect(result.stats.jobs.interrupted).toBe(1);
+    expect(result.violations).toEqual([]);
+  });
+
+  // Found by npm run chaos (seed 19, shrunk from 250 operations to these 4): expiring the second
+  // card needs a page the full disk lacks; main.ts and the Slack adapter run the sweep from a timer.
+  it('a full disk when cards expire does not make the expiry sweep throw, which would end labops', async () => {
+    const result = await runChaos({
+      seed: 19,
+      operations: [
+        { ...command('operator', '/host', 'maintenance hyper1'), background: true },
+        command('alice', '/iso', 'upload {source:fast:src124.iso} --name chaos-124.iso'),
+        { kind: 'disk', full: true },
+        { kind: 'time', minutes: 16 },
+      ],
+    });
+    expect(result.stats.cards).toBe(2);
+    expect(result.violations).toEqual([]);
+  });
+
+  // Found by npm run chaos (seed 17, shrunk from 250 operations to these 3): the disk fills while
+  // the plan runs; the requester is told the store cannot be written, yet the job, its lock and
+  // its approval were written one by one, and only the audit event failed.
+  it('a request refused because the disk is full leaves no card behind, and none without its audit event', async () => {
+    const result = await runChaos({
+      seed: 17,
+      operations: [
+        {
+          ...command('operator', '/iso', 'upload {source:slowhead:src85.iso} --name chaos-85.iso'),
+          background: true,
+        },
+        { kind: 'disk', full: true },
+        { kind: 'cancel', who: 'approver', n: 1, pick: 0, midJob: true },
+      ],
+    });
+    expect(result.stats.errors.STORE_UNAVAILABLE).toBeGreaterThan(0);
     expect(result.violations).toEqual([]);
   });
 

@@ -76,7 +76,7 @@ export async function shrinkFailure(
       timeScale: options.timeScale,
       prepare: options.prepare,
       stopAtFirst: true,
-      target: invariant,
+      target: kind,
     });
     const found = result.violations.find((v) => violationKind(v) === kind);
     if (found) last = found;
