@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LabopsError } from './errors.js';
+import { getEditDistance, quoteUserText } from './text.js';
 
 /*
  * Slash-command arguments: Slack delivers everything after `/host` as one `text` string, often
@@ -69,21 +70,6 @@ export function decodeSlackText(text: string): string {
 // ---------------------------------------------------------------------------------------------
 
 const WHITESPACE = /\s/;
-const MAX_ECHO = 40;
-
-/**
- * Quotes user text for a message: JSON-escaped so control characters cannot forge lines, with
- * invisible and direction-changing characters (RTL marks, zero-width joiners) and the C1 controls
- * and DEL that JSON leaves alone made visible, and cut short so a huge token cannot flood the channel.
- */
-function quoteUserText(text: string): string {
-  const chars = Array.from(text);
-  const cut = chars.length > MAX_ECHO ? `${chars.slice(0, MAX_ECHO).join('')}…` : text;
-  return JSON.stringify(cut).replace(
-    /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu,
-    (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`,
-  );
-}
 
 function countChars(text: string): number {
   let count = 0;
@@ -533,28 +519,6 @@ export function parseArgs<S extends z.ZodType>(
 // ---------------------------------------------------------------------------------------------
 // Suggestions
 // ---------------------------------------------------------------------------------------------
-
-/** Edit distance counting a swap of two neighbours as one edit (phones swap letters a lot). */
-function getEditDistance(a: string, b: string): number {
-  const rows: number[][] = [];
-  for (let i = 0; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      if (i === 0) {
-        row.push(j);
-        continue;
-      }
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let best = Math.min(rows[i - 1]![j]! + 1, row[j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        best = Math.min(best, rows[i - 2]![j - 2]! + 1);
-      }
-      row.push(best);
-    }
-    rows.push(row);
-  }
-  return rows[a.length]![b.length]!;
-}
 
 /**
  * The candidate the user most likely meant by `word`, for "did you mean maintenance?":

@@ -145,3 +145,46 @@ export function revealUnsafeCharacters(text: string): string {
   }
   return out;
 }
+
+const MAX_ECHO = 40;
+
+/**
+ * Quotes user text (a typed word, a key of lab.yml) for a message: JSON-escaped so control
+ * characters cannot forge lines, with invisible and direction-changing characters (RTL marks,
+ * zero-width joiners) and the C1 controls and DEL that JSON leaves alone made visible as `\u…`,
+ * and cut short at 40 characters so a huge token cannot flood the channel or the terminal.
+ */
+export function quoteUserText(text: string): string {
+  const chars = Array.from(text);
+  const cut = chars.length > MAX_ECHO ? `${chars.slice(0, MAX_ECHO).join('')}…` : text;
+  return JSON.stringify(cut).replace(
+    /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu,
+    (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`,
+  );
+}
+
+/**
+ * Edit distance counting a swap of two neighbours as one edit (phones swap letters a lot): the
+ * optimal string alignment distance. Used for "did you mean" by the argument parser and lab.yml's
+ * problems; callers keep the words short (a typed word against a few names).
+ */
+export function getEditDistance(a: string, b: string): number {
+  const rows: number[][] = [];
+  for (let i = 0; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      if (i === 0) {
+        row.push(j);
+        continue;
+      }
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(rows[i - 1]![j]! + 1, row[j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        best = Math.min(best, rows[i - 2]![j - 2]! + 1);
+      }
+      row.push(best);
+    }
+    rows.push(row);
+  }
+  return rows[a.length]![b.length]!;
+}

@@ -237,6 +237,19 @@ describe('cross-field rules', () => {
     expect(check(() => {})).toEqual([]);
   });
 
+  it('suggests a key with two letters swapped, and escapes a direction mark in a key it quotes', () => {
+    const problems = check((lab) => {
+      const loose = lab as unknown as Record<string, unknown>;
+      loose.hsots = [];
+      (loose.policy as { commands: Record<string, unknown> }).commands['host\u202emaintenance'] = {};
+    });
+    expect(problems).toEqual([
+      'policy.commands["host\\u202emaintenance"]: unknown key — did you mean "host maintenance"?',
+      'hsots: unknown key — did you mean "hosts"?',
+    ]);
+    expect(problems.join('')).not.toContain('\u202e');
+  });
+
   it('requires ca_file or insecure, not both, and https unless insecure', () => {
     expect(
       check((lab) => {

@@ -466,11 +466,6 @@ function findEngineProblems(
   return findings;
 }
 
-/** `1 GiB` rather than `1.0 GiB` for the round sizes thresholds are. */
-function formatSize(bytes: number): string {
-  return bytes % 1024 ** 3 === 0 ? `${bytes / 1024 ** 3} GiB` : formatBytes(bytes);
-}
-
 /** What was checked, in words, for the footer. */
 function describeChecked(ctx: CommandContext, checks: readonly DoctorCheck[], minFreeBytes: number): string {
   const { lab } = ctx;
@@ -483,7 +478,7 @@ function describeChecked(ctx: CommandContext, checks: readonly DoctorCheck[], mi
   ].filter((p) => p !== undefined);
   return [
     `Checked (${checks.length} on the machines, plus the engine):`,
-    `${lab.storage.machine} — ${lab.storage.exports.map((e) => e.path).join(', ')}: stale files (FAQ 1), 36:36 and setgid (FAQ 3), mounted with ${formatSize(minFreeBytes)} free (FAQ 0), exported; nfs-server; firewalld.`,
+    `${lab.storage.machine} — ${lab.storage.exports.map((e) => e.path).join(', ')}: stale files (FAQ 1), 36:36 and setgid (FAQ 3), mounted with ${formatBytes(minFreeBytes, { exact: true })} free (FAQ 0), exported; nfs-server; firewalld.`,
     `${lab.runbook.hosts.map((h) => h.name).join(', ')} — ${hostParts.join(', ')}.`,
     'Engine — data center, hosts up, domains active (FAQ 3), none stuck (FAQ 4 shows up only when removing a domain).',
   ].join(' ');

@@ -1,5 +1,6 @@
+import { quoteUserText } from '../text.js';
 import { isCleanAbsolutePath } from './lab-schema.js';
-import { type ConfigProblem, findNearest, formatPath, type PathSegment, quoteUserText } from './problems.js';
+import { type ConfigProblem, findNearest, formatPath, type PathSegment } from './problems.js';
 
 /** Keys that could reach an object's prototype if anything downstream copied them naively. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);

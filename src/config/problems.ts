@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { getEditDistance, quoteUserText } from '../text.js';
 
 /** One configuration problem: where, and what is wrong with how to fix it. Never carries a secret value. */
 export interface ConfigProblem {
@@ -9,17 +10,6 @@ export interface ConfigProblem {
 
 /** One step of a path into the document: a key or a list index. */
 export type PathSegment = string | number;
-
-const MAX_ECHO = 40;
-
-/**
- * Quotes text taken from the user's file (a key, a name) for a message: JSON-escaped so control
- * characters cannot forge lines, and cut short so a 100 KB key cannot flood the terminal.
- */
-export function quoteUserText(text: string): string {
-  const cut = text.length > MAX_ECHO ? `${text.slice(0, MAX_ECHO)}…` : text;
-  return JSON.stringify(cut);
-}
 
 /** `['hosts', 1, 'name']` → `hosts[1].name`; keys that are not identifiers are quoted. */
 export function formatPath(path: readonly PathSegment[]): string {
@@ -35,20 +25,6 @@ export function formatPath(path: readonly PathSegment[]): string {
 /** Renders a problem as `path: message`. */
 export function renderProblem(problem: ConfigProblem): string {
   return `${problem.path}: ${problem.message}`;
-}
-
-/** Levenshtein distance, small inputs only (keys of one object). */
-function getEditDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
 }
 
 /** The closest candidate to a mistyped word, if it is close enough to be the likely intent. */
