@@ -9,7 +9,7 @@ import {
   isApprover,
   type Policy,
 } from '../approvals/policy.js';
-import { decodeSlackText, parseArgs, suggestNearest, tokenize } from './args.js';
+import { parseArgs, suggestNearest } from './args.js';
 import {
   type Caller,
   type CommandContext,
@@ -45,6 +45,7 @@ import {
   type Store,
 } from './store/types.js';
 import type { Clock } from './time.js';
+import { decodeSlackText, tokenize } from './tokenize.js';
 import type { View } from './view.js';
 
 export interface LabopsOptions {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createRegistry } from '../commands/index.js';
-import { decodeSlackText, parseArgs, tokenize } from '../src/args.js';
+import { parseArgs } from '../src/args.js';
 import {
   classifyCodePoint,
   describeCodePoint,
@@ -9,6 +9,7 @@ import {
   revealUnsafeCharacters,
   textArg,
 } from '../src/text.js';
+import { decodeSlackText, tokenize } from '../src/tokenize.js';
 import { type CoreHarness, startCore } from './support/core.js';
 import { expectError } from './support/dispatch.js';
 

@@ -2,16 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   type ArgsSpec,
-  decodeSlackText,
   defineArgs,
   formatUsage,
   formatUsageLine,
   parseArgs,
   suggestNearest,
-  tokenize,
   usageError,
 } from '../src/args.js';
 import { isLabopsError, LabopsError } from '../src/errors.js';
+import { decodeSlackText, tokenize } from '../src/tokenize.js';
 
 const maintenanceSpec = {
   positionals: [{ name: 'host', required: true, description: 'the host to put into maintenance' }],
