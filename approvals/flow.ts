@@ -12,6 +12,8 @@ export interface ApprovalFlowOptions {
   startJob: (jobId: string) => void;
   /** Plans the job again from the current state and answers what it depends on now. */
   replan: (job: JobRecord) => Promise<Record<string, string>>;
+  /** Told of a failure the flow cannot answer to anyone (the expiry sweep runs from a timer). */
+  onError?: ((error: unknown) => void) | undefined;
 }
 
 /** The answer to a click, with a sentence for the person who clicked. */
@@ -131,33 +133,70 @@ export class ApprovalFlow {
   }
 
   /** Expires every pending approval whose time has come; answers those it expired. */
-  expireDue(): ApprovalRecord[] {
-    const { store, clock } = this.options;
-    const now = clock();
-    const expired: ApprovalRecord[] = [];
-    for (const approval of store.listApprovals({ statuses: ['pending'] })) {
-      if (approval.expiresAt > now) continue;
-      if (!store.closeApproval(approval.id, 'expired', now)) continue;
-      const closed = store.getApproval(approval.id)!;
-      this.announceExpired(closed);
-      expired.push(closed);
-    }
-    return expired;
-  }
-
+  /** A click found its approval expired (the store closed it): the job, its locks and the audit follow. */
   private announceExpired(approval: ApprovalRecord): void {
     const { store, clock, bus } = this.options;
-    store.transitionJob(approval.jobId, ['awaiting_approval'], 'expired', { at: clock() });
-    store.releaseLocks(approval.jobId);
-    store.appendAudit({
-      at: clock(),
-      type: 'approval:expired',
-      actor: 'labops',
-      jobId: approval.jobId,
-      approvalId: approval.id,
-      detail: {},
+    const at = clock();
+    store.atomically(() => {
+      store.transitionJob(approval.jobId, ['awaiting_approval'], 'expired', { at });
+      store.releaseLocks(approval.jobId);
+      store.appendAudit({
+        at,
+        type: 'approval:expired',
+        actor: 'labops',
+        jobId: approval.jobId,
+        approvalId: approval.id,
+        detail: {},
+      });
     });
     bus.emit({ type: 'approval:expired', approval, job: store.getJob(approval.jobId)! });
+  }
+
+  /**
+   * Expires every pending approval past its time. It runs from a timer, so it never throws: an
+   * expiry the store cannot record now (a full disk) is left pending and tried at the next sweep;
+   * each one is recorded whole — approval, job, locks and audit event — or not at all.
+   */
+  expireDue(): ApprovalRecord[] {
+    const { store, clock } = this.options;
+    const expired: ApprovalRecord[] = [];
+    let pending: ApprovalRecord[];
+    try {
+      pending = store.listApprovals({ statuses: ['pending'] });
+    } catch (error) {
+      this.options.onError?.(error);
+      return expired;
+    }
+    const now = clock();
+    for (const approval of pending) {
+      if (approval.expiresAt > now) continue;
+      try {
+        const closed = store.atomically(() => {
+          if (!store.closeApproval(approval.id, 'expired', now)) return undefined;
+          store.transitionJob(approval.jobId, ['awaiting_approval'], 'expired', { at: now });
+          store.releaseLocks(approval.jobId);
+          store.appendAudit({
+            at: now,
+            type: 'approval:expired',
+            actor: 'labops',
+            jobId: approval.jobId,
+            approvalId: approval.id,
+            detail: {},
+          });
+          return store.getApproval(approval.id);
+        });
+        if (!closed) continue;
+        this.options.bus.emit({
+          type: 'approval:expired',
+          approval: closed,
+          job: store.getJob(closed.jobId)!,
+        });
+        expired.push(closed);
+      } catch (error) {
+        this.options.onError?.(error);
+      }
+    }
+    return expired;
   }
 
   private voidApproval(

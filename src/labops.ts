@@ -132,6 +132,7 @@ export class Labops {
       store: options.store,
       bus: this.bus,
       clock: options.clock,
+      onError: (error) => options.logger.error({ err: error }, 'the expiry sweep could not record an expiry'),
       startJob: (jobId) => {
         this.executor.run(jobId).catch((error: unknown) => {
           options.logger.error({ err: error, jobId }, 'job crashed');
@@ -429,56 +430,60 @@ export class Labops {
             : decision.approvers,
         );
     const jobId = this.newJobId();
-    // The lab lock excludes every other lock, and every other lock excludes it (design.md, Locks).
-    const held = store
-      .listLocks()
-      .find(
-        (l) =>
-          plan.locks.includes(l.key) || l.key === 'lab' || (plan.locks.includes('lab') && l.jobId !== jobId),
-      );
-    if (held) throw lockedError(held.key, held.jobId, held.holder);
-    const job = store.createJob({
-      id: jobId,
-      command: key,
-      text: input.text.trim(),
-      args: {},
-      requester: input.caller.principal,
-      channel: input.caller.channel,
-      risk: decision.risk,
-      plan,
-      steps: plan.steps,
-      status: 'awaiting_approval',
-      createdAt: now,
-    });
-    const locked = store.takeLocks(plan.locks, jobId, input.caller.principal, now);
-    if (!locked.ok) {
-      store.transitionJob(jobId, ['awaiting_approval'], 'void', { at: now, error: 'the target was locked' });
-      throw lockedError(locked.heldBy.key, locked.heldBy.jobId, locked.heldBy.holder);
-    }
-    const approval = store.createApproval({
-      id: store.nextApprovalId(),
-      jobId,
-      risk: decision.risk,
-      required: decision.required,
-      eligible,
-      requester: input.caller.principal,
-      createdAt: now,
-      expiresAt: now + decision.expiresInMs,
-      fingerprint: fingerprintOf(plan.dependsOn),
-      fingerprintState: plan.dependsOn,
-    });
-    store.appendAudit({
-      at: now,
-      type: 'approval:requested',
-      actor: input.caller.principal,
-      jobId,
-      approvalId: approval.id,
-      detail: {
+    // The job, its locks, its approval and its audit event are one transaction: a refusal (a
+    // locked target, a full disk) leaves none of them behind (issue 11 §1).
+    const { job, approval } = store.atomically(() => {
+      // The lab lock excludes every other lock, and every other lock excludes it (design.md, Locks).
+      const held = store
+        .listLocks()
+        .find(
+          (l) =>
+            plan.locks.includes(l.key) ||
+            l.key === 'lab' ||
+            (plan.locks.includes('lab') && l.jobId !== jobId),
+        );
+      if (held) throw lockedError(held.key, held.jobId, held.holder);
+      const created = store.createJob({
+        id: jobId,
         command: key,
-        text: input.text.slice(0, 200),
+        text: input.text.trim(),
+        args: {},
+        requester: input.caller.principal,
+        channel: input.caller.channel,
+        risk: decision.risk,
+        plan,
+        steps: plan.steps,
+        status: 'awaiting_approval',
+        createdAt: now,
+      });
+      const locked = store.takeLocks(plan.locks, jobId, input.caller.principal, now);
+      if (!locked.ok) throw lockedError(locked.heldBy.key, locked.heldBy.jobId, locked.heldBy.holder);
+      const requested = store.createApproval({
+        id: store.nextApprovalId(),
+        jobId,
         risk: decision.risk,
         required: decision.required,
-      },
+        eligible,
+        requester: input.caller.principal,
+        createdAt: now,
+        expiresAt: now + decision.expiresInMs,
+        fingerprint: fingerprintOf(plan.dependsOn),
+        fingerprintState: plan.dependsOn,
+      });
+      store.appendAudit({
+        at: now,
+        type: 'approval:requested',
+        actor: input.caller.principal,
+        jobId,
+        approvalId: requested.id,
+        detail: {
+          command: key,
+          text: input.text.slice(0, 200),
+          risk: decision.risk,
+          required: decision.required,
+        },
+      });
+      return { job: created, approval: requested };
     });
     this.bus.emit({ type: 'approval:requested', approval, job });
     return { job, approval, plan };

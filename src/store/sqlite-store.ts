@@ -1049,6 +1049,11 @@ class SqliteStore implements Store {
     this.moveJob(approval.jobId, ['awaiting_approval'], to, now);
   }
 
+  atomically<T>(fn: () => T): T {
+    // Store calls inside `fn` nest as savepoints of this one transaction (better-sqlite3).
+    return this.write(fn);
+  }
+
   private read<T>(fn: () => T): T {
     try {
       return fn();

@@ -245,6 +245,11 @@ export interface Store {
   ): boolean;
   setJobMessageRef(id: string, ref: Record<string, unknown>): void;
   /**
+   * Runs `fn`'s store calls as one IMMEDIATE transaction: all of them are recorded, or none (a
+   * throw, a full disk). `fn` is synchronous and emits nothing; announce after it returns.
+   */
+  atomically<T>(fn: () => T): T;
+  /**
    * Moves a running job to interrupted with `reason`, its running steps to unknown and its locks
    * released, in one transaction; answers the job, or undefined when it was not running.
    */
