@@ -5,46 +5,97 @@ import { getEditDistance, quoteUserText } from './text.js';
 /*
  * Slash-command arguments: Slack delivers everything after `/host` as one `text` string, often
  * typed on a phone. The pipeline is decodeSlackText → tokenize (src/tokenize.ts) → parseArgs; every
- * step is pure.
+ * step is pure. Each sub-command declares its arguments once, with defineArgs.
  */
 
 // ---------------------------------------------------------------------------------------------
-// Specs
+// Declaring arguments
 // ---------------------------------------------------------------------------------------------
 
-/** A word given by position, e.g. `HOST` in `/host maintenance HOST`. */
-export interface PositionalSpec {
-  /** The key in the parsed object (`host`, `vmName`); shown upper-case in usage (`HOST`, `VM_NAME`). */
-  readonly name: string;
-  /** Missing required positionals are reported before the schema runs. Optional ones come last. */
-  readonly required?: boolean;
+/** How a flag shows in usage and what else it answers to. */
+export interface FlagOptions {
+  /** Another name used with one dash, e.g. `r` for `-r`. */
+  readonly alias?: string;
+  /** The value's name in usage text (`HEX`, `SERVER:/EXPORT`); `TEXT` for text and `N` for numbers by default. */
+  readonly valueName?: string;
+}
+
+/** A word given by position, e.g. `HOST` in `/host maintenance HOST`, as `positional` declares it. */
+export interface PositionalArg<T extends z.ZodType = z.ZodType> {
+  readonly kind: 'positional';
+  /** Validates the word; an optional schema (`.optional()`, `.default()`) makes the word optional. */
+  readonly schema: T;
   readonly description: string;
 }
 
-/** A `--flag`. Its key in the parsed object is the camelCased name (`dry-run` → `dryRun`). */
-export interface FlagSpec {
+/** A `--flag`, as `flag` declares it: a switch, a number or text, as its schema is. */
+export interface FlagArg<T extends z.ZodType = z.ZodType> extends FlagOptions {
+  readonly kind: 'flag';
+  readonly schema: T;
+  readonly description: string;
+}
+
+export type ArgDeclaration = PositionalArg | FlagArg;
+
+export function positional<T extends z.ZodType>(schema: T, description: string): PositionalArg<T> {
+  return { kind: 'positional', schema, description };
+}
+
+export function flag<T extends z.ZodType>(
+  schema: T,
+  description: string,
+  options: FlagOptions = {},
+): FlagArg<T> {
+  return { ...options, kind: 'flag', schema, description };
+}
+
+type CamelCase<S extends string> = S extends `${infer Head}-${infer Tail}`
+  ? `${Head}${Capitalize<CamelCase<Tail>>}`
+  : S;
+
+/** The zod shape a declaration makes: positionals by name, flags by camelCased name (`dry-run` → `dryRun`). */
+export type ArgsShape<D extends Record<string, ArgDeclaration>> = {
+  [K in keyof D & string as CamelCase<K>]: D[K]['schema'];
+};
+
+/** The parser's view of a positional. The key in the parsed object is `name`. */
+export interface PositionalSpec {
+  /** `host`, `vmName`; shown upper-case in usage and problems (`HOST`, `VM_NAME`). */
+  readonly name: string;
+  /** Missing required positionals are reported before the schema runs. Optional ones come last. */
+  readonly required: boolean;
+  readonly description: string;
+}
+
+/** The parser's view of a `--flag`. Its key in the parsed object is the camelCased name (`dry-run` → `dryRun`). */
+export interface FlagSpec extends FlagOptions {
   /**
    * `boolean` flags take no value (`--dry-run`, or `--dry-run=true|false`); `string` and `number`
    * flags take the next word or `=value`. Numbers are decimal (`3`, `-1.5`, `1e3`), nothing else.
    */
   readonly type: 'string' | 'boolean' | 'number';
+  /** Shown without brackets in usage (`--type data|iso`); the schema reports it when missing. */
+  readonly required: boolean;
   readonly description: string;
-  /** Another name used with one dash, e.g. `n` for `-n`. */
-  readonly alias?: string;
-  /** The value's name in usage text; `TEXT` for strings and `N` for numbers by default. */
-  readonly valueName?: string;
 }
 
-/** The arguments a sub-command takes. Flag names are kebab-case (`dry-run`); `help` and `h` are reserved. */
+/** What the parser reads. Flag names are kebab-case (`dry-run`); `help` and `h` are reserved. */
 export interface ArgsSpec {
   readonly positionals: readonly PositionalSpec[];
   readonly flags: Readonly<Record<string, FlagSpec>>;
 }
 
+/** A sub-command's arguments: what the parser reads and the schema of what it produces, made together by defineArgs. */
+export interface Args<S extends z.ZodType = z.ZodType> {
+  readonly spec: ArgsSpec;
+  /** Validates and types the parsed object. */
+  readonly schema: S;
+}
+
 /**
  * What parseArgs answers:
  * - `{ ok: true, help: false, value }` — the arguments, validated by the schema;
- * - `{ ok: true, help: true }` — `-h`, `-help` or `--help` appeared before `--`: show formatUsage
+ * - `{ ok: true, help: true }` — `-h`, `-help` or `--help` appeared before `--`: show the usage
  *   and run nothing, whatever else was typed;
  * - `{ ok: false, problems }` — every problem found, each a phrase for the user.
  */
@@ -52,14 +103,6 @@ export type ParseArgsResult<T> =
   | { readonly ok: true; readonly help: false; readonly value: T }
   | { readonly ok: true; readonly help: true }
   | { readonly ok: false; readonly problems: readonly string[] };
-
-/** A spec bound to its schema, as made by defineArgs. */
-export interface ArgsDefinition<S extends z.ZodType> {
-  readonly spec: ArgsSpec;
-  readonly schema: S;
-  /** parseArgs with this spec and schema. */
-  parse(tokens: readonly string[]): ParseArgsResult<z.output<S>>;
-}
 
 interface CompiledSpec {
   readonly longs: ReadonlyMap<string, CompiledFlag>;
@@ -74,43 +117,85 @@ interface CompiledFlag {
   readonly spec: FlagSpec;
 }
 
+type AnySchema = z.core.$ZodType;
+
 const POSITIONAL_NAME = /^[a-z][a-zA-Z0-9]*$/;
 const FLAG_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 const RESERVED = new Set(['help', 'h']);
+const WRAPPERS = new Set(['optional', 'default', 'prefault', 'nullable', 'readonly', 'nonoptional', 'catch']);
 const compiled = new WeakMap<ArgsSpec, CompiledSpec>();
+const checked = new WeakSet<Args>();
 
 function toCamelCase(name: string): string {
   return name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
-function formatPositionalName(name: string): string {
+/** `vmName` → `VM_NAME`: how a positional shows in usage and problems. */
+export function formatPositionalName(name: string): string {
   return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
 }
 
-function specBug(message: string): LabopsError {
-  return new LabopsError('INTERNAL', `Invalid argument spec: ${message}`);
+/** `--name NAME`, `-r, --reason TEXT`, `--dry-run`: a flag as usage shows it. */
+export function formatFlag(name: string, flag: FlagSpec, withAlias = false): string {
+  const names = withAlias && flag.alias !== undefined ? `-${flag.alias}, --${name}` : `--${name}`;
+  if (flag.type === 'boolean') return names;
+  return `${names} ${flag.valueName ?? (flag.type === 'number' ? 'N' : 'TEXT')}`;
+}
+
+/** The synopsis after the command, as `usage` must read: `maintenance HOST [--reason TEXT]`, `attach NAME --type data|iso`. */
+export function formatUsageLine(name: string, spec: ArgsSpec): string {
+  const parts = [name];
+  for (const p of spec.positionals) {
+    parts.push(p.required ? formatPositionalName(p.name) : `[${formatPositionalName(p.name)}]`);
+  }
+  for (const [flagName, f] of Object.entries(spec.flags)) {
+    parts.push(f.required ? formatFlag(flagName, f) : `[${formatFlag(flagName, f)}]`);
+  }
+  return parts.join(' ');
+}
+
+/** Whether an argument's schema lets it be left out: zod's own mark of an optional or defaulted key. */
+function isOptional(schema: AnySchema): boolean {
+  return schema._zod.optin !== undefined;
+}
+
+/** What a flag's schema takes from the command line, seen through optional, default and transforms. */
+function getFlagType(schema: AnySchema): FlagSpec['type'] | undefined {
+  let current = schema;
+  for (;;) {
+    const def = current._zod.def as unknown as { type: string; innerType?: AnySchema; in?: AnySchema };
+    if (WRAPPERS.has(def.type) && def.innerType) current = def.innerType;
+    else if (def.type === 'pipe' && def.in) current = def.in;
+    else if (def.type === 'boolean' || def.type === 'number' || def.type === 'string') return def.type;
+    else if (def.type === 'enum' || def.type === 'literal') {
+      return [...(current._zod.values ?? [])].every((v) => typeof v === 'string') ? 'string' : undefined;
+    } else return undefined;
+  }
 }
 
 function compileSpec(spec: ArgsSpec): CompiledSpec {
   const cached = compiled.get(spec);
   if (cached) return cached;
+  const bug = (message: string) => new LabopsError('INTERNAL', message);
   const longs = new Map<string, CompiledFlag>();
   const aliases = new Map<string, CompiledFlag>();
   const displays = new Map<string, string>();
   let sawOptional = false;
   for (const positional of spec.positionals) {
-    if (!POSITIONAL_NAME.test(positional.name)) throw specBug(`positional name "${positional.name}"`);
-    if (displays.has(positional.name)) throw specBug(`"${positional.name}" declared twice`);
+    if (!POSITIONAL_NAME.test(positional.name))
+      throw bug(`the positional name "${positional.name}" is not camelCase (host, vmName)`);
+    if (displays.has(positional.name)) throw bug(`"${positional.name}" is declared twice`);
     if (positional.required && sawOptional) {
-      throw specBug(`required positional "${positional.name}" after an optional one`);
+      throw bug(`the required positional "${positional.name}" follows an optional one`);
     }
     sawOptional ||= !positional.required;
     displays.set(positional.name, formatPositionalName(positional.name));
   }
   for (const [name, flag] of Object.entries(spec.flags)) {
-    if (!FLAG_NAME.test(name) || RESERVED.has(name)) throw specBug(`flag name "${name}"`);
+    if (!FLAG_NAME.test(name) || RESERVED.has(name))
+      throw bug(`the flag name "${name}" is not kebab-case (dry-run) or is reserved (help, h)`);
     const key = toCamelCase(name);
-    if (displays.has(key)) throw specBug(`flag --${name} collides with key "${key}"`);
+    if (displays.has(key)) throw bug(`--${name} collides with the positional "${key}"`);
     const entry: CompiledFlag = { name, key, spec: flag };
     longs.set(name, entry);
     displays.set(key, `--${name}`);
@@ -119,7 +204,7 @@ function compileSpec(spec: ArgsSpec): CompiledSpec {
     const alias = entry.spec.alias;
     if (alias === undefined) continue;
     if (!FLAG_NAME.test(alias) || RESERVED.has(alias) || longs.has(alias) || aliases.has(alias)) {
-      throw specBug(`alias "${alias}" of --${entry.name}`);
+      throw bug(`the alias "${alias}" of --${entry.name} is taken, reserved or not a flag name`);
     }
     aliases.set(alias, entry);
   }
@@ -128,27 +213,106 @@ function compileSpec(spec: ArgsSpec): CompiledSpec {
   return result;
 }
 
-/**
- * Binds a spec to the zod schema of the object it produces, checking the pair once at start-up:
- * names well-formed, no duplicates, required positionals first, `help`/`h` not declared, and —
- * when the schema is a zod object — its keys exactly the positional names plus the camelCased
- * flag names.
- *
- * @throws LabopsError `INTERNAL` on a spec that cannot work (a bug, not user input).
- */
-export function defineArgs<S extends z.ZodType>(spec: ArgsSpec, schema: S): ArgsDefinition<S> {
-  const { displays } = compileSpec(spec);
-  if (schema instanceof z.ZodObject) {
-    const schemaKeys = Object.keys(schema.shape);
-    const missing = [...displays.keys()].filter((key) => !schemaKeys.includes(key));
-    const extra = schemaKeys.filter((key) => !displays.has(key));
-    if (missing.length > 0 || extra.length > 0) {
-      throw specBug(
-        `schema keys differ from the spec (missing: ${missing.join(', ')}; extra: ${extra.join(', ')})`,
-      );
-    }
+/** Where the two halves of `args` disagree, in phrases; none for a pair that works. */
+function findDisagreements({ spec, schema }: Args): string[] {
+  let displays: ReadonlyMap<string, string>;
+  try {
+    displays = compileSpec(spec).displays;
+  } catch (error) {
+    if (error instanceof LabopsError) return [error.message];
+    throw error;
   }
-  return { spec, schema, parse: (tokens) => parseArgs(tokens, spec, schema) };
+  if (!(schema instanceof z.ZodObject)) return ['the schema is not a zod object (defineArgs makes one)'];
+  const shape = schema.shape as Record<string, AnySchema>;
+  const problems: string[] = [];
+  for (const [key, shown] of displays) {
+    if (!Object.hasOwn(shape, key))
+      problems.push(`${shown} has no key "${key}" in the schema, so zod would drop it`);
+  }
+  for (const key of Object.keys(shape)) {
+    if (!displays.has(key))
+      problems.push(`the schema's key "${key}" is no positional or flag, so no one can give it`);
+  }
+  const declared = [
+    ...spec.positionals.map((p) => ({ key: p.name, required: p.required, type: undefined })),
+    ...Object.entries(spec.flags).map(([name, f]) => ({ key: toCamelCase(name), ...f })),
+  ];
+  for (const { key, required, type } of declared) {
+    if (!Object.hasOwn(shape, key)) continue;
+    const shown = displays.get(key)!;
+    if (isOptional(shape[key]!) === required)
+      problems.push(`${shown} is ${required ? 'required' : 'optional'}, its schema is not`);
+    const takes = getFlagType(shape[key]!);
+    if (type !== undefined && takes !== type)
+      problems.push(`${shown} is a ${type} flag, its schema takes ${takes ?? 'something else'}`);
+  }
+  return problems;
+}
+
+/**
+ * Checks once that the two halves of a sub-command's arguments agree: defineArgs calls it, and so
+ * does defineCommand and the registry for every sub-command, so a pair made by hand fails at
+ * start-up, not when a user types it. Names well-formed, none twice, required positionals first,
+ * `help`/`h` not declared; the schema a zod object whose keys are exactly the positional names and
+ * the camelCased flag names (zod silently drops a key its object lacks); each positional required
+ * exactly when its schema is, each flag of the type its schema takes.
+ *
+ * @throws LabopsError `INTERNAL` naming every disagreement (a bug, not user input).
+ */
+export function checkArgs(args: Args, where = 'a sub-command'): void {
+  if (checked.has(args)) return;
+  const problems = findDisagreements(args);
+  if (problems.length > 0) {
+    throw new LabopsError('INTERNAL', `The arguments of ${where} do not work: ${problems.join('; ')}.`, {
+      hint: 'Declare each argument once, with defineArgs, positional and flag (src/args.ts).',
+    });
+  }
+  checked.add(args);
+}
+
+/**
+ * Declares a sub-command's arguments once, each with its schema and description, and makes from
+ * it both what the parser reads and the zod object that validates and types the result:
+ *
+ *     defineArgs({
+ *       host: positional(hostArg, 'the host to put into maintenance'),
+ *       reason: flag(textArg().max(200).optional(), 'why, for the audit trail'),
+ *       'dry-run': flag(z.boolean().optional(), 'show the plan only'),
+ *     })
+ *
+ * Positionals come in the order written, required unless their schema is optional. Flags are
+ * kebab-case and reach the parsed object camelCased (`dryRun`); a flag is a switch, a number or
+ * text as its schema is a boolean, a number, or a string or enum (through optional, default and
+ * transforms).
+ *
+ * @throws LabopsError `INTERNAL` on a declaration that cannot work (checkArgs), at start-up.
+ */
+export function defineArgs<D extends Record<string, ArgDeclaration>>(
+  declarations: D,
+): Args<z.ZodObject<ArgsShape<D>>> {
+  const positionals: PositionalSpec[] = [];
+  const flags: Record<string, FlagSpec> = {};
+  const shape: Record<string, z.ZodType> = {};
+  const problems: string[] = [];
+  for (const [name, declared] of Object.entries(declarations)) {
+    if (declared.kind === 'positional') {
+      const { description, schema } = declared;
+      positionals.push({ name, required: !isOptional(schema), description });
+      shape[name] = schema;
+      continue;
+    }
+    const { kind: _, schema, ...options } = declared;
+    const type = getFlagType(schema);
+    if (type === undefined) problems.push(`--${name}'s schema is neither a boolean, a number nor text`);
+    flags[name] = { ...options, type: type ?? 'string', required: !isOptional(schema) };
+    shape[toCamelCase(name)] = schema;
+  }
+  const args = { spec: { positionals, flags }, schema: z.object(shape) };
+  if (problems.length > 0) {
+    throw new LabopsError('INTERNAL', `The arguments of a sub-command do not work: ${problems.join('; ')}.`);
+  }
+  checkArgs(args);
+  return args as unknown as Args<z.ZodObject<ArgsShape<D>>>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -227,9 +391,10 @@ function describeUnknownFlag(shown: string, name: string, spec: CompiledSpec): s
  */
 export function parseArgs<S extends z.ZodType>(
   tokens: readonly string[],
-  spec: ArgsSpec,
-  schema: S,
+  args: Args<S>,
 ): ParseArgsResult<z.output<S>> {
+  checkArgs(args);
+  const { spec, schema } = args;
   const compiledSpec = compileSpec(spec);
   const problems: string[] = [];
   const keysWithProblems = new Set<string>();
@@ -388,94 +553,4 @@ export function suggestNearest(word: string, candidates: readonly string[]): str
   if (typed.length < 2) return undefined;
   const prefixed = candidates.filter((c) => c.toLowerCase().startsWith(typed));
   return prefixed.length === 1 ? prefixed[0] : undefined;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Usage
-// ---------------------------------------------------------------------------------------------
-
-/** What formatUsage needs to describe one sub-command. */
-export interface UsageOptions {
-  /** As the user types it: `/host maintenance`. */
-  readonly command: string;
-  /** One sentence on what it does. */
-  readonly summary?: string;
-  readonly spec: ArgsSpec;
-  /** Whole command lines, e.g. `/host maintenance hyper1 --reason "kernel update"`. */
-  readonly examples?: readonly string[];
-}
-
-function formatFlagName(name: string, flag: FlagSpec): string {
-  const names = flag.alias === undefined ? `--${name}` : `-${flag.alias}, --${name}`;
-  if (flag.type === 'boolean') return names;
-  return `${names} ${flag.valueName ?? (flag.type === 'number' ? 'N' : 'TEXT')}`;
-}
-
-/** The one-line synopsis: `/host maintenance HOST [--reason TEXT] [--dry-run]`. */
-export function formatUsageLine(command: string, spec: ArgsSpec): string {
-  const parts = [command];
-  for (const positional of spec.positionals) {
-    const name = formatPositionalName(positional.name);
-    parts.push(positional.required ? name : `[${name}]`);
-  }
-  for (const [name, flag] of Object.entries(spec.flags)) {
-    const value =
-      flag.type === 'boolean' ? '' : ` ${flag.valueName ?? (flag.type === 'number' ? 'N' : 'TEXT')}`;
-    parts.push(`[--${name}${value}]`);
-  }
-  return parts.join(' ');
-}
-
-/**
- * The help text of a sub-command, plain text for a terminal or a Slack code block:
- * the usage line, the summary, each argument and flag with its description, and the examples.
- */
-export function formatUsage(options: UsageOptions): string {
-  const { command, summary, spec, examples = [] } = options;
-  const rows: [string, string][] = [];
-  const positionals: [string, string][] = spec.positionals.map((p) => [
-    formatPositionalName(p.name),
-    p.required ? p.description : `${p.description} (optional)`,
-  ]);
-  const flags: [string, string][] = Object.entries(spec.flags).map(([name, flag]) => [
-    formatFlagName(name, flag),
-    flag.description,
-  ]);
-  flags.push(['-h, --help', 'show this help']);
-  rows.push(...positionals, ...flags);
-  const width = Math.min(28, Math.max(...rows.map(([left]) => left.length)));
-  const formatRow = ([left, right]: [string, string]) =>
-    left.length > width ? `  ${left}\n  ${' '.repeat(width)}  ${right}` : `  ${left.padEnd(width)}  ${right}`;
-
-  const lines = [`Usage: ${formatUsageLine(command, spec)}`];
-  if (summary) lines.push(summary);
-  if (positionals.length > 0) lines.push('', 'Arguments:', ...positionals.map(formatRow));
-  lines.push('', 'Flags:', ...flags.map(formatRow));
-  if (examples.length > 0) lines.push('', 'Examples:', ...examples.map((e) => `  ${e}`));
-  return lines.join('\n');
-}
-
-function capitalise(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
-/**
- * The error for input that does not parse: the message lists every problem (one problem is one
- * sentence; several are a list), and the hint holds the usage line and the examples.
- *
- * @param usage the usage line, e.g. from formatUsageLine.
- */
-export function usageError(
-  problems: readonly string[],
-  usage: string,
-  examples: readonly string[] = [],
-): LabopsError {
-  const list = problems.length > 0 ? problems : ['the arguments are not valid'];
-  const message =
-    list.length === 1
-      ? `${capitalise(list[0]!)}.`
-      : `There are ${list.length} problems with that command:\n${list.map((p) => `- ${p}`).join('\n')}`;
-  const hintLines = [`Usage: ${usage}`];
-  if (examples.length > 0) hintLines.push('Examples:', ...examples.map((e) => `  ${e}`));
-  return new LabopsError('USAGE', message, { hint: hintLines.join('\n') });
 }

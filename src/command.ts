@@ -1,6 +1,8 @@
 import type { z } from 'zod';
+import { type Args, checkArgs, defineArgs, flag, formatUsageLine, positional } from './args.js';
 import type { DownloadPort } from './downloads.js';
 import type { EngineClient } from './engine/engine-client.js';
+import { LabopsError } from './errors.js';
 import { createPlan, type Plan, type PlanSpec, type StepSpec } from './plan.js';
 import type { Risk } from './risk.js';
 import type { RunbookLab } from './runbooks/runbooks.js';
@@ -9,7 +11,17 @@ import type { JobRecord } from './store/types.js';
 import type { Clock } from './time.js';
 import type { View } from './view.js';
 
-export { createPlan, type Plan, type PlanSpec, type Risk, type StepSpec };
+export {
+  type Args,
+  createPlan,
+  defineArgs,
+  flag,
+  type Plan,
+  type PlanSpec,
+  positional,
+  type Risk,
+  type StepSpec,
+};
 
 /** Who is asking, and from where (design.md, Principals). */
 export interface Caller {
@@ -148,21 +160,20 @@ export interface DirectContext extends Omit<CommandContext, 'jobs'> {
   jobs: JobsPort;
 }
 
-/** How a sub-command's arguments are read from Slack's single `text` string. */
-export interface ArgsSpec {
-  positionals: { name: string; required?: boolean; description: string }[];
-  flags: Record<string, { type: 'string' | 'boolean' | 'number'; description: string; alias?: string }>;
-}
-
 interface SubcommandBase<S extends z.ZodType> {
   name: string;
   summary: string;
-  /** `maintenance HOST [--reason TEXT]` (without the command). */
+  /**
+   * `maintenance HOST [--reason TEXT]` (without the command): must read as the arguments do
+   * (formatUsageLine), which the registry checks at start-up.
+   */
   usage: string;
   examples: string[];
-  argsSpec: ArgsSpec;
-  /** Validates and types the parsed arguments; its output is what `run`/`plan` receive. */
-  args: S;
+  /**
+   * Each argument declared once (defineArgs): how it is read from Slack's single `text` string,
+   * and the schema whose output `run`/`plan` receive.
+   */
+  args: Args<S>;
 }
 
 /** A read-only sub-command: runs at once and answers a view. */
@@ -195,13 +206,33 @@ export interface CommandSpec {
   subcommands: Subcommand[];
 }
 
-/** Declares a slash command; sub-commands keep the argument types their zod schema infers. */
-export function defineCommand(spec: CommandSpec): CommandSpec {
+/**
+ * Checks a command once, at start-up: no sub-command twice, each one's arguments read as their
+ * schema says (checkArgs), so a flag the schema lacks fails here, not when a user types it, and
+ * its usage line names its arguments as they read.
+ *
+ * @throws LabopsError `INTERNAL` (a bug in the command, not the user's input).
+ */
+function checkCommand(spec: CommandSpec): void {
   const names = new Set<string>();
   for (const sub of spec.subcommands) {
-    if (names.has(sub.name)) throw new Error(`/${spec.name} declares ${sub.name} twice`);
+    if (names.has(sub.name)) throw new LabopsError('INTERNAL', `/${spec.name} declares ${sub.name} twice.`);
     names.add(sub.name);
+    checkArgs(sub.args, `/${spec.name} ${sub.name}`);
+    const usage = formatUsageLine(sub.name, sub.args.spec);
+    if (sub.usage !== usage) {
+      throw new LabopsError(
+        'INTERNAL',
+        `The usage of /${spec.name} ${sub.name} says "${sub.usage}", its arguments read "${usage}".`,
+        { hint: 'Write usage as the arguments read (formatUsageLine, src/args.ts).' },
+      );
+    }
   }
+}
+
+/** Declares a slash command; sub-commands keep the argument types their zod schema infers. */
+export function defineCommand(spec: CommandSpec): CommandSpec {
+  checkCommand(spec);
   return spec;
 }
 
@@ -229,7 +260,9 @@ export function isDirect(sub: Subcommand): sub is DirectSubcommand {
 export class CommandRegistry {
   readonly commands: readonly CommandSpec[];
 
+  /** @throws LabopsError `INTERNAL` when a command does not check (checkCommand). */
   constructor(commands: readonly CommandSpec[]) {
+    for (const command of commands) checkCommand(command);
     this.commands = commands;
   }
 

@@ -1,4 +1,5 @@
 import { canAsk, type Policy } from '../approvals/policy.js';
+import { formatFlag, formatPositionalName } from './args.js';
 import type { Caller, CommandRegistry, CommandSpec, Plan, Subcommand } from './command.js';
 import type { View } from './view.js';
 
@@ -38,16 +39,17 @@ export function usageHint(command: CommandSpec, sub: Subcommand): string {
   return `Usage: /${command.name} ${sub.usage}\nExamples: ${sub.examples.join('  ·  ')}`;
 }
 
-/** One sub-command's usage: each argument and flag with its description, and the examples. */
+/**
+ * One sub-command's usage: each argument and flag with its description (a flag with its alias and
+ * the name of its value: `-r, --reason TEXT`), and the examples.
+ */
 export function renderUsage(command: CommandSpec, sub: Subcommand): View {
+  const { positionals, flags } = sub.args.spec;
   const lines = [
-    ...sub.argsSpec.positionals.map(
-      (p) => `${p.name.toUpperCase()}${p.required ? '' : ' (optional)'} — ${p.description}`,
+    ...positionals.map(
+      (p) => `${formatPositionalName(p.name)}${p.required ? '' : ' (optional)'} — ${p.description}`,
     ),
-    ...Object.entries(sub.argsSpec.flags).map(
-      ([name, f]) =>
-        `--${name}${f.type === 'boolean' ? '' : ` ${f.type === 'number' ? 'N' : 'TEXT'}`} — ${f.description}`,
-    ),
+    ...Object.entries(flags).map(([name, f]) => `${formatFlag(name, f, true)} — ${f.description}`),
   ];
   return {
     title: `/${command.name} ${sub.usage}`,

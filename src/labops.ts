@@ -352,7 +352,7 @@ export class Labops {
     }
     if (rest.some(isHelpWord)) return { kind: 'view', view: renderUsage(command, sub) };
 
-    const parsed = parseArgs(rest, sub.argsSpec, sub.args);
+    const parsed = parseArgs(rest, sub.args);
     if (!parsed.ok) {
       throw new LabopsError(
         'USAGE',
@@ -496,7 +496,7 @@ export class Labops {
     if (!sub || isRead(sub) || isDirect(sub))
       throw new LabopsError('INTERNAL', `Cannot plan ${job.command} again.`);
     const tokens = tokenize(decodeSlackText(job.text)).slice(1);
-    const parsed = parseArgs(tokens, sub.argsSpec, sub.args);
+    const parsed = parseArgs(tokens, sub.args);
     if (!parsed.ok || parsed.help) {
       throw new LabopsError('INTERNAL', `The stored arguments of ${job.id} no longer parse.`);
     }

@@ -106,7 +106,7 @@ describe('free-text arguments at parse time', () => {
     // As Slack delivers it: the new lines are inside the quotes, so they reach the schema.
     const tokens = tokenize(decodeSlackText(typed)).slice(1);
     expect(tokens).toEqual(['hyper1', '--reason', FORGED_REASON]);
-    const parsed = parseArgs(tokens, sub.argsSpec, sub.args);
+    const parsed = parseArgs(tokens, sub.args);
     expect(parsed.ok).toBe(false);
     if (parsed.ok) return;
     expect(parsed.problems).toEqual([
@@ -121,26 +121,25 @@ describe('free-text arguments at parse time', () => {
       ['U+0085', '\u0085'],
       ['U+009B', '\u009b'],
     ] as const) {
-      const reason = parseArgs(['hyper1', '--reason', `kernel${bad}update`], sub.argsSpec, sub.args);
+      const reason = parseArgs(['hyper1', '--reason', `kernel${bad}update`], sub.args);
       expect(reason.ok, code).toBe(false);
       if (!reason.ok) expect(reason.problems.join(' '), code).toContain(`--reason holds ${code}`);
-      const host = parseArgs([`hyper1${bad}`], sub.argsSpec, sub.args);
+      const host = parseArgs([`hyper1${bad}`], sub.args);
       expect(host.ok, code).toBe(false);
       if (!host.ok)
         expect(host.problems, code).toEqual([
           expect.stringMatching(new RegExp(`^HOST holds ${code.replace('+', '\\+')}`)),
         ]);
     }
-    expect(parseArgs(['hyper1', '--reason', 'Müller’s kernel — update'], sub.argsSpec, sub.args).ok).toBe(
-      true,
-    );
+    expect(parseArgs(['hyper1', '--reason', 'Müller’s kernel — update'], sub.args).ok).toBe(true);
   });
 
   it('guards every string argument of every command with the one validator', () => {
     let checked = 0;
     for (const command of createRegistry().commands) {
       for (const sub of command.subcommands) {
-        const shape = (sub.args as unknown as z.ZodObject).shape as Record<string, z.ZodType>;
+        const { spec, schema } = sub.args;
+        const shape = (schema as unknown as z.ZodObject).shape as Record<string, z.ZodType>;
         const unwrap = (key: string) => {
           let schema = shape[key];
           while (schema instanceof z.ZodOptional || schema instanceof z.ZodDefault)
@@ -149,21 +148,21 @@ describe('free-text arguments at parse time', () => {
         };
         const isString = (key: string) => unwrap(key) instanceof z.ZodString;
         const where = `/${command.name} ${sub.name}`;
-        const required = sub.argsSpec.positionals.filter((p) => p.required).map(() => 'x1');
-        sub.argsSpec.positionals.forEach((positional, index) => {
+        const required = spec.positionals.filter((p) => p.required).map(() => 'x1');
+        spec.positionals.forEach((positional, index) => {
           if (!isString(positional.name)) return;
           const tokens = [...required];
           while (tokens.length <= index) tokens.push('x1');
           tokens[index] = 'x\u202ey';
-          const parsed = parseArgs(tokens, sub.argsSpec, sub.args);
+          const parsed = parseArgs(tokens, sub.args);
           expect(parsed.ok, `${where} ${positional.name}`).toBe(false);
           if (!parsed.ok)
             expect(parsed.problems.join(' '), `${where} ${positional.name}`).toContain('holds U+202E');
           checked++;
         });
-        for (const [name, flag] of Object.entries(sub.argsSpec.flags)) {
+        for (const [name, flag] of Object.entries(spec.flags)) {
           if (flag.type !== 'string') continue;
-          const parsed = parseArgs([...required, `--${name}`, 'x\u0085y'], sub.argsSpec, sub.args);
+          const parsed = parseArgs([...required, `--${name}`, 'x\u0085y'], sub.args);
           expect(parsed.ok, `${where} --${name}`).toBe(false);
           // A closed set of words (`--type data|iso`) is no free text: its own check refuses it.
           if (unwrap(name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())) instanceof z.ZodEnum)
@@ -180,7 +179,7 @@ describe('free-text arguments at parse time', () => {
 
   it('echoes a refused unknown flag with its C1 and bidi characters made visible', () => {
     const sub = maintenance();
-    const parsed = parseArgs(['hyper1', '--re\u0085a\u202eson', 'x'], sub.argsSpec, sub.args);
+    const parsed = parseArgs(['hyper1', '--re\u0085a\u202eson', 'x'], sub.args);
     expect(parsed.ok).toBe(false);
     if (!parsed.ok) {
       const text = parsed.problems.join(' ');

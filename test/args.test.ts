@@ -1,37 +1,28 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import {
-  type ArgsSpec,
+  type Args,
+  checkArgs,
   defineArgs,
-  formatUsage,
+  flag,
   formatUsageLine,
   parseArgs,
+  positional,
   suggestNearest,
-  usageError,
 } from '../src/args.js';
 import { isLabopsError, LabopsError } from '../src/errors.js';
+import { textArg } from '../src/text.js';
 import { decodeSlackText, tokenize } from '../src/tokenize.js';
 
-const maintenanceSpec = {
-  positionals: [{ name: 'host', required: true, description: 'the host to put into maintenance' }],
-  flags: {
-    reason: { type: 'string', description: 'why, for the audit trail', alias: 'r' },
-    'dry-run': { type: 'boolean', description: 'show the plan, change nothing' },
-    count: { type: 'number', description: 'how many times' },
-  },
-} satisfies ArgsSpec;
-
-const maintenanceSchema = z.object({
-  host: z.string().min(1).max(64),
-  reason: z.string().optional(),
-  dryRun: z.boolean().default(false),
-  count: z.number().int().min(1).optional(),
+const maintenance = defineArgs({
+  host: positional(z.string().min(1).max(64), 'the host to put into maintenance'),
+  reason: flag(z.string().optional(), 'why, for the audit trail', { alias: 'r' }),
+  'dry-run': flag(z.boolean().default(false), 'show the plan, change nothing'),
+  count: flag(z.number().int().min(1).optional(), 'how many times'),
 });
 
-const maintenance = defineArgs(maintenanceSpec, maintenanceSchema);
-
 function parse(text: string) {
-  return maintenance.parse(tokenize(decodeSlackText(text)));
+  return parseArgs(tokenize(decodeSlackText(text)), maintenance);
 }
 
 function problemsOf(text: string): readonly string[] {
@@ -248,31 +239,36 @@ describe('parseArgs', () => {
   });
 
   it('keeps a message the schema sets itself', () => {
-    const spec = { positionals: [{ name: 'vmName', required: true, description: 'the VM' }], flags: {} };
-    const schema = z.object({
-      vmName: z.string().regex(/^[a-z]+$/, { error: 'must be lower-case letters' }),
+    const lower = defineArgs({
+      vmName: positional(z.string().regex(/^[a-z]+$/, { error: 'must be lower-case letters' }), 'the VM'),
     });
-    expect(parseArgs(['VM1'], spec, schema)).toEqual({
+    expect(parseArgs(['VM1'], lower)).toEqual({
       ok: false,
       problems: ['VM_NAME must be lower-case letters'],
     });
-    const shouting = z.object({ vmName: z.string().refine((v) => v !== 'x', { error: 'X is taken.' }) });
-    expect(parseArgs(['x'], spec, shouting)).toEqual({ ok: false, problems: ['VM_NAME: X is taken.'] });
+    const shouting = defineArgs({
+      vmName: positional(
+        z.string().refine((v) => v !== 'x', { error: 'X is taken.' }),
+        'the VM',
+      ),
+    });
+    expect(parseArgs(['x'], shouting)).toEqual({ ok: false, problems: ['VM_NAME: X is taken.'] });
   });
 
   it('reports object-level refinements without a name', () => {
-    const spec = {
-      positionals: [],
-      flags: {
-        type: { type: 'string', description: 'data or iso' },
-        path: { type: 'string', description: 'export' },
-      },
-    } satisfies ArgsSpec;
-    const schema = z
-      .object({ type: z.enum(['data', 'iso']).optional(), path: z.string().optional() })
-      .refine((v) => v.type !== undefined || v.path !== undefined, { error: 'give --type or --path' });
-    expect(parseArgs([], spec, schema)).toEqual({ ok: false, problems: ['give --type or --path'] });
-    expect(parseArgs(['--type', 'nfs'], spec, schema)).toEqual({
+    const either = defineArgs({
+      type: flag(z.enum(['data', 'iso']).optional(), 'data or iso'),
+      path: flag(z.string().optional(), 'export'),
+    });
+    // A refinement of the whole object keeps its keys, so the pair still checks.
+    const refined = {
+      ...either,
+      schema: either.schema.refine((v) => v.type !== undefined || v.path !== undefined, {
+        error: 'give --type or --path',
+      }),
+    };
+    expect(parseArgs([], refined)).toEqual({ ok: false, problems: ['give --type or --path'] });
+    expect(parseArgs(['--type', 'nfs'], refined)).toEqual({
       ok: false,
       problems: ['--type must be one of data, iso'],
     });
@@ -297,8 +293,7 @@ describe('parseArgs', () => {
   });
 
   it('reports a lone dash and a command with no positionals', () => {
-    const spec = { positionals: [], flags: {} } satisfies ArgsSpec;
-    expect(parseArgs(['-', '--x'], spec, z.object({}))).toEqual({
+    expect(parseArgs(['-', '--x'], defineArgs({}))).toEqual({
       ok: false,
       problems: [
         'unknown flag --x — this command takes no flags',
@@ -308,11 +303,10 @@ describe('parseArgs', () => {
   });
 
   it('accepts an optional positional', () => {
-    const spec = { positionals: [{ name: 'n', description: 'how many' }], flags: {} } satisfies ArgsSpec;
-    const schema = z.object({ n: z.coerce.number().int().default(20) });
-    expect(parseArgs([], spec, schema)).toEqual({ ok: true, help: false, value: { n: 20 } });
-    expect(parseArgs(['5'], spec, schema)).toEqual({ ok: true, help: false, value: { n: 5 } });
-    expect(parseArgs(['-5'], spec, schema)).toEqual({ ok: true, help: false, value: { n: -5 } });
+    const args = defineArgs({ n: positional(z.coerce.number().int().default(20), 'how many') });
+    expect(parseArgs([], args)).toEqual({ ok: true, help: false, value: { n: 20 } });
+    expect(parseArgs(['5'], args)).toEqual({ ok: true, help: false, value: { n: 5 } });
+    expect(parseArgs(['-5'], args)).toEqual({ ok: true, help: false, value: { n: -5 } });
   });
 
   it('escapes hostile text it echoes back', () => {
@@ -334,44 +328,145 @@ describe('parseArgs', () => {
 });
 
 describe('defineArgs', () => {
+  it('makes the parser’s spec and the schema from one declaration', () => {
+    expect(maintenance.spec).toEqual({
+      positionals: [{ name: 'host', required: true, description: 'the host to put into maintenance' }],
+      flags: {
+        reason: { type: 'string', required: false, description: 'why, for the audit trail', alias: 'r' },
+        'dry-run': { type: 'boolean', required: false, description: 'show the plan, change nothing' },
+        count: { type: 'number', required: false, description: 'how many times' },
+      },
+    });
+    expect(Object.keys(maintenance.schema.shape)).toEqual(['host', 'reason', 'dryRun', 'count']);
+    expectTypeOf<z.output<typeof maintenance.schema>>().toEqualTypeOf<{
+      host: string;
+      reason?: string | undefined;
+      dryRun: boolean;
+      count?: number | undefined;
+    }>();
+  });
+
+  it('tells what a flag takes and whether a word may be left out from the schema', () => {
+    const args = defineArgs({
+      first: positional(z.string(), 'required'),
+      second: positional(z.coerce.number().default(3), 'a default makes it optional'),
+      third: positional(textArg().optional(), 'optional'),
+      sum: flag(
+        textArg()
+          .transform((v) => v.toLowerCase())
+          .optional(),
+        'text through a transform',
+      ),
+      kind: flag(z.enum(['data', 'iso']), 'an enum is text', { valueName: 'data|iso' }),
+      'max-count': flag(z.coerce.number().optional(), 'a number'),
+      on: flag(z.boolean().default(false), 'a switch'),
+    });
+    expect(args.spec.positionals.map((p) => [p.name, p.required])).toEqual([
+      ['first', true],
+      ['second', false],
+      ['third', false],
+    ]);
+    expect(Object.entries(args.spec.flags).map(([name, f]) => [name, f.type, f.required])).toEqual([
+      ['sum', 'string', false],
+      ['kind', 'string', true],
+      ['max-count', 'number', false],
+      ['on', 'boolean', false],
+    ]);
+    expect(formatUsageLine('pick', args.spec)).toBe(
+      'pick FIRST [SECOND] [THIRD] [--sum TEXT] --kind data|iso [--max-count N] [--on]',
+    );
+    expect(parseArgs(['a', '--max-count', '2', '--kind', 'iso', '--sum', 'AB', '--on'], args)).toEqual({
+      ok: true,
+      help: false,
+      value: { first: 'a', second: 3, sum: 'ab', kind: 'iso', maxCount: 2, on: true },
+    });
+  });
+
   it.each([
-    ['a bad positional name', { positionals: [{ name: 'Host', description: '' }], flags: {} }],
-    ['a reserved flag', { positionals: [], flags: { help: { type: 'boolean', description: '' } } }],
+    [
+      'a bad positional name',
+      () => defineArgs({ Host: positional(z.string(), '') }),
+      '"Host" is not camelCase',
+    ],
+    ['a reserved flag', () => defineArgs({ help: flag(z.boolean(), '') }), 'or is reserved (help, h)'],
     [
       'a reserved alias',
-      { positionals: [], flags: { hosts: { type: 'boolean', description: '', alias: 'h' } } },
+      () => defineArgs({ hosts: flag(z.boolean(), '', { alias: 'h' }) }),
+      'the alias "h" of --hosts is taken, reserved',
     ],
     [
       'a kebab flag name in camelCase',
-      { positionals: [], flags: { dryRun: { type: 'boolean', description: '' } } },
+      () => defineArgs({ dryRun: flag(z.boolean(), '') }),
+      '"dryRun" is not kebab-case',
     ],
     [
       'a flag clashing with a positional',
-      {
-        positionals: [{ name: 'host', description: '' }],
-        flags: { host: { type: 'string', description: '' } },
-      },
+      () => defineArgs({ dryRun: positional(z.string(), ''), 'dry-run': flag(z.boolean(), '') }),
+      '--dry-run collides with the positional "dryRun"',
     ],
     [
       'a required positional after an optional one',
-      {
-        positionals: [
-          { name: 'a', description: '' },
-          { name: 'b', required: true, description: '' },
-        ],
-        flags: {},
-      },
+      () => defineArgs({ a: positional(z.string().optional(), ''), b: positional(z.string(), '') }),
+      'the required positional "b" follows an optional one',
     ],
-  ] as [string, ArgsSpec][])('refuses %s as a bug', (_, spec) => {
-    expect(catchError(() => defineArgs(spec, z.any())).code).toBe('INTERNAL');
+    [
+      'a flag that is neither text, a number nor a switch',
+      () => defineArgs({ when: flag(z.date(), '') }),
+      "--when's schema is neither a boolean, a number nor text",
+    ],
+  ])('refuses %s as a bug', (_, define, problem) => {
+    const error = catchError(define);
+    expect(error.code).toBe('INTERNAL');
+    expect(error.message).toContain(problem);
+  });
+});
+
+describe('checkArgs, for a spec and schema paired by hand', () => {
+  const spec = {
+    positionals: [{ name: 'host', required: true, description: 'the host' }],
+    flags: { reason: { type: 'string', required: false, description: 'why' } },
+  } as const;
+
+  it.each([
+    [
+      'a flag whose key the schema lacks (zod would drop it)',
+      z.object({ host: z.string() }),
+      '--reason has no key "reason" in the schema, so zod would drop it',
+    ],
+    [
+      'a key no argument fills',
+      z.object({ host: z.string(), reason: z.string().optional(), dry_run: z.boolean() }),
+      'the schema\'s key "dry_run" is no positional or flag',
+    ],
+    [
+      'a flag of another type',
+      z.object({ host: z.string(), reason: z.boolean().optional() }),
+      '--reason is a string flag, its schema takes boolean',
+    ],
+    [
+      'an optional flag the schema requires',
+      z.object({ host: z.string(), reason: z.string() }),
+      '--reason is optional, its schema is not',
+    ],
+    [
+      'a required positional the schema makes optional',
+      z.object({ host: z.string().optional(), reason: z.string().optional() }),
+      'HOST is required, its schema is not',
+    ],
+    ['a schema that is not an object', z.string(), 'the schema is not a zod object'],
+  ])('refuses %s, naming it', (_, schema, problem) => {
+    const error = catchError(() => checkArgs({ spec, schema }, '/host maintenance'));
+    expect(error.code).toBe('INTERNAL');
+    expect(error.message).toContain('The arguments of /host maintenance do not work');
+    expect(error.message).toContain(problem);
   });
 
-  it('refuses a schema whose keys differ from the spec', () => {
-    const error = catchError(() =>
-      defineArgs(maintenanceSpec, z.object({ host: z.string(), dry_run: z.boolean() })),
-    );
-    expect(error.code).toBe('INTERNAL');
-    expect(error.message).toContain('dry_run');
+  it('is run by parseArgs too, so a pair that disagrees never drops a flag silently', () => {
+    const args: Args = { spec, schema: z.object({ host: z.string() }) };
+    expect(catchError(() => parseArgs(['hyper1', '--reason', 'x'], args)).code).toBe('INTERNAL');
+    expect(() =>
+      checkArgs({ spec, schema: z.object({ host: z.string(), reason: z.string().optional() }) }),
+    ).not.toThrow();
   });
 });
 
@@ -402,51 +497,6 @@ describe('suggestNearest', () => {
 
   it('stays quick on a huge word', () => {
     expect(suggestNearest('m'.repeat(100_000), subcommands)).toBeUndefined();
-  });
-});
-
-describe('usage', () => {
-  it('formats the usage line', () => {
-    expect(formatUsageLine('/host maintenance', maintenanceSpec)).toBe(
-      '/host maintenance HOST [--reason TEXT] [--dry-run] [--count N]',
-    );
-  });
-
-  it('formats help with every argument, flag and example', () => {
-    const text = formatUsage({
-      command: '/host maintenance',
-      summary: 'Moves the VMs away and puts the host into maintenance.',
-      spec: maintenanceSpec,
-      examples: ['/host maintenance hyper1 --reason "kernel update"'],
-    });
-    expect(text).toBe(
-      [
-        'Usage: /host maintenance HOST [--reason TEXT] [--dry-run] [--count N]',
-        'Moves the VMs away and puts the host into maintenance.',
-        '',
-        'Arguments:',
-        '  HOST               the host to put into maintenance',
-        '',
-        'Flags:',
-        '  -r, --reason TEXT  why, for the audit trail',
-        '  --dry-run          show the plan, change nothing',
-        '  --count N          how many times',
-        '  -h, --help         show this help',
-        '',
-        'Examples:',
-        '  /host maintenance hyper1 --reason "kernel update"',
-      ].join('\n'),
-    );
-  });
-
-  it('makes a USAGE error listing every problem, with usage and examples in the hint', () => {
-    const error = usageError(['missing HOST', 'unknown flag --x'], '/host maintenance HOST', [
-      '/host maintenance hyper1',
-    ]);
-    expect(error.code).toBe('USAGE');
-    expect(error.message).toBe('There are 2 problems with that command:\n- missing HOST\n- unknown flag --x');
-    expect(error.hint).toBe('Usage: /host maintenance HOST\nExamples:\n  /host maintenance hyper1');
-    expect(usageError(['missing HOST'], '/host maintenance HOST').message).toBe('Missing HOST.');
   });
 });
 
@@ -565,14 +615,14 @@ describe('fuzz', () => {
       const input = createHostileString(random);
       const describeCase = () => `seed ${seed}, case ${index}, input ${JSON.stringify(input.slice(0, 300))}`;
       try {
-        const result = maintenance.parse(tokenize(decodeSlackText(input)));
+        const result = parseArgs(tokenize(decodeSlackText(input)), maintenance);
         if (!result.ok) {
           expect(result.problems.length, describeCase()).toBeGreaterThan(0);
           for (const problem of result.problems) expect(typeof problem, describeCase()).toBe('string');
           outcomes.problems++;
         } else if (result.help) outcomes.help++;
         else {
-          expect(maintenanceSchema.safeParse(result.value).success, describeCase()).toBe(true);
+          expect(maintenance.schema.safeParse(result.value).success, describeCase()).toBe(true);
           outcomes.parsed++;
         }
       } catch (error) {

@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { createPlan, defineChange, type Plan } from '../../src/command.js';
+import { createPlan, defineArgs, defineChange, type Plan, positional } from '../../src/command.js';
 import { LabopsError } from '../../src/errors.js';
 import { defineStep } from '../../src/jobs/steps.js';
 import { findHostOrExplain, HostStepParams, hostArg, verifyHostUp } from './hosts.js';
@@ -9,11 +8,7 @@ export const activate = defineChange({
   summary: 'Bring a host back from maintenance',
   usage: 'activate HOST',
   examples: ['/host activate hyper1'],
-  argsSpec: {
-    positionals: [{ name: 'host', required: true, description: 'the host to activate' }],
-    flags: {},
-  },
-  args: z.object({ host: hostArg }),
+  args: defineArgs({ host: positional(hostArg, 'the host to activate') }),
   risk: 'change',
   async plan(ctx, args): Promise<Plan> {
     const host = await findHostOrExplain(ctx, args.host);

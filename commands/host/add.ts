@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { type CommandContext, createPlan, defineChange, type Plan } from '../../src/command.js';
+import {
+  type CommandContext,
+  createPlan,
+  defineArgs,
+  defineChange,
+  flag,
+  type Plan,
+  positional,
+} from '../../src/command.js';
 import { LabopsError } from '../../src/errors.js';
 import { toStepSpecs } from '../../src/jobs/runbook-steps.js';
 import { defineStep } from '../../src/jobs/steps.js';
@@ -38,19 +46,14 @@ export const add = defineChange({
   summary: "Add a hypervisor to the cluster with the engine's SSH key and wait until it is up",
   usage: 'add NAME ADDRESS [--install-key]',
   examples: ['/host add hyper3 hyper3.abc.local', '/host add hyper3 hyper3.abc.local --install-key'],
-  argsSpec: {
-    positionals: [
-      { name: 'name', required: true, description: 'the name the engine will show' },
-      { name: 'address', required: true, description: 'its host name or address, as the engine reaches it' },
-    ],
-    flags: {
-      'install-key': {
-        type: 'boolean',
-        description: "first install the engine's SSH key on the machine (a machine of lab.yml, over SSH)",
-      },
-    },
-  },
-  args: z.object({ name: hostArg, address: addressArg, installKey: z.boolean().optional() }),
+  args: defineArgs({
+    name: positional(hostArg, 'the name the engine will show'),
+    address: positional(addressArg, 'its host name or address, as the engine reaches it'),
+    'install-key': flag(
+      z.boolean().optional(),
+      "first install the engine's SSH key on the machine (a machine of lab.yml, over SSH)",
+    ),
+  }),
   risk: 'change',
   async plan(ctx, args): Promise<Plan> {
     const hosts = await ctx.engine.listHosts();

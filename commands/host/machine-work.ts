@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { type CommandContext, createPlan, defineChange, type Plan } from '../../src/command.js';
+import {
+  type CommandContext,
+  createPlan,
+  defineArgs,
+  defineChange,
+  flag,
+  type Plan,
+  positional,
+} from '../../src/command.js';
 import { LabopsError } from '../../src/errors.js';
 import { defineStep } from '../../src/jobs/steps.js';
 import { getLabHostsEntries, planHostPrepare } from '../../src/runbooks/runbooks.js';
@@ -27,11 +35,7 @@ export const trust = defineChange({
   summary: "Show a machine's SSH host key fingerprint for approval, then pin it",
   usage: 'trust HOST',
   examples: ['/host trust hyper3'],
-  argsSpec: {
-    positionals: [{ name: 'host', required: true, description: 'a hypervisor or the storage server' }],
-    flags: {},
-  },
-  args: z.object({ host: machineArg }),
+  args: defineArgs({ host: positional(machineArg, 'a hypervisor or the storage server') }),
   risk: 'change',
   async plan(ctx, args): Promise<Plan> {
     const machine = requireMachine(ctx, args.host);
@@ -85,17 +89,13 @@ export const prepare = defineChange({
     "Prepare a hypervisor: the lab's hosts entries and the engine's SSH key (--insecure: the guide's shortcut)",
   usage: 'prepare HOST [--insecure]',
   examples: ['/host prepare hyper1', '/host prepare hyper2 --insecure'],
-  argsSpec: {
-    positionals: [{ name: 'host', required: true, description: 'the hypervisor' }],
-    flags: {
-      insecure: {
-        type: 'boolean',
-        description:
-          'also stop firewalld and make SELinux permissive (labs only, when the engine cannot install the host)',
-      },
-    },
-  },
-  args: z.object({ host: machineArg, insecure: z.boolean().optional() }),
+  args: defineArgs({
+    host: positional(machineArg, 'the hypervisor'),
+    insecure: flag(
+      z.boolean().optional(),
+      'also stop firewalld and make SELinux permissive (labs only, when the engine cannot install the host)',
+    ),
+  }),
   risk: 'change',
   async plan(ctx, args): Promise<Plan> {
     const engineKey = await ctx.engine.getEngineSshPublicKey();

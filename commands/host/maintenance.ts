@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { type CommandContext, createPlan, defineChange, type Plan } from '../../src/command.js';
+import {
+  type CommandContext,
+  createPlan,
+  defineArgs,
+  defineChange,
+  flag,
+  type Plan,
+  positional,
+} from '../../src/command.js';
 import { MAINTENANCE_FAILURE_CODES } from '../../src/engine/engine-client.js';
 import type { Host, Vm } from '../../src/engine/types.js';
 import { formatEngineEvents } from '../../src/engine/wait.js';
@@ -113,11 +121,10 @@ export const maintenance = defineChange({
   summary: 'Migrate the VMs away and put a host into maintenance',
   usage: 'maintenance HOST [--reason TEXT]',
   examples: ['/host maintenance hyper1', '/host maintenance hyper2 --reason "kernel update"'],
-  argsSpec: {
-    positionals: [{ name: 'host', required: true, description: 'the host to put into maintenance' }],
-    flags: { reason: { type: 'string', description: 'why, shown in the engine and the audit trail' } },
-  },
-  args: z.object({ host: hostArg, reason: textArg().max(200).optional() }),
+  args: defineArgs({
+    host: positional(hostArg, 'the host to put into maintenance'),
+    reason: flag(textArg().max(200).optional(), 'why, shown in the engine and the audit trail'),
+  }),
   risk: 'destructive',
   plan: (ctx, args) => planMaintenance(ctx, args.host, args.reason),
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { createPlan, defineChange, type Plan } from '../../src/command.js';
+import { createPlan, defineArgs, defineChange, type Plan, positional } from '../../src/command.js';
 import { LabopsError } from '../../src/errors.js';
 import { defineStep } from '../../src/jobs/steps.js';
 import { findHostOrExplain, hostArg } from './hosts.js';
@@ -10,8 +10,7 @@ export const remove = defineChange({
   summary: 'Remove a host from the engine (from maintenance; the plan puts it there first)',
   usage: 'remove HOST',
   examples: ['/host remove hyper2'],
-  argsSpec: { positionals: [{ name: 'host', required: true, description: 'the host to remove' }], flags: {} },
-  args: z.object({ host: hostArg }),
+  args: defineArgs({ host: positional(hostArg, 'the host to remove') }),
   risk: 'destructive',
   async plan(ctx, args): Promise<Plan> {
     const host = await findHostOrExplain(ctx, args.host);

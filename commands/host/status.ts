@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { defineRead } from '../../src/command.js';
+import { defineArgs, defineRead, positional } from '../../src/command.js';
 import type { Host, Vm } from '../../src/engine/types.js';
 import { formatBytes, type View } from '../../src/view.js';
 import { findHostOrExplain, hostArg, isRunning } from './hosts.js';
@@ -17,8 +16,7 @@ export const status = defineRead({
   summary: 'Hosts with their status, VMs and the SPM role',
   usage: 'status [HOST]',
   examples: ['/host status', '/host status hyper1'],
-  argsSpec: { positionals: [{ name: 'host', description: 'one host to show in detail' }], flags: {} },
-  args: z.object({ host: hostArg.optional() }),
+  args: defineArgs({ host: positional(hostArg.optional(), 'one host to show in detail') }),
   risk: 'read',
   async run(ctx, args): Promise<View> {
     const [hosts, vms] = await Promise.all([

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { createPlan, defineChange, type Plan } from '../../src/command.js';
+import { createPlan, defineArgs, defineChange, flag, type Plan, positional } from '../../src/command.js';
 import { LabopsError } from '../../src/errors.js';
 import { defineStep } from '../../src/jobs/steps.js';
 import { textArg } from '../../src/text.js';
@@ -51,27 +51,14 @@ export const attach = defineChange({
     '/iso attach web1 alma9.iso --persist',
     '/iso attach app1 alma9.iso --run-once',
   ],
-  argsSpec: {
-    positionals: [
-      { name: 'vm', required: true, description: 'the VM' },
-      { name: 'iso', required: true, description: 'an ISO from /iso list' },
-    ],
-    flags: {
-      persist: {
-        type: 'boolean',
-        description: 'a running VM keeps the ISO at every boot too (by default only until it stops)',
-      },
-      'run-once': {
-        type: 'boolean',
-        description: 'start the VM once booting from the CD (the VM must be down)',
-      },
-    },
-  },
-  args: z.object({
-    vm: vmName,
-    iso: isoName,
-    persist: z.boolean().optional(),
-    runOnce: z.boolean().optional(),
+  args: defineArgs({
+    vm: positional(vmName, 'the VM'),
+    iso: positional(isoName, 'an ISO from /iso list'),
+    persist: flag(
+      z.boolean().optional(),
+      'a running VM keeps the ISO at every boot too (by default only until it stops)',
+    ),
+    'run-once': flag(z.boolean().optional(), 'start the VM once booting from the CD (the VM must be down)'),
   }),
   risk: 'change',
   async plan(ctx, args): Promise<Plan> {

@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { defineRead } from '../../src/command.js';
+import { defineArgs, defineRead } from '../../src/command.js';
 import { formatBytes, type View } from '../../src/view.js';
 import { type IsoEntry, listIsos } from './isos.js';
 
@@ -16,8 +15,7 @@ export const list = defineRead({
   summary: 'ISO images in the ISO domain and in data domains, with sizes',
   usage: 'list',
   examples: ['/iso list'],
-  argsSpec: { positionals: [], flags: {} },
-  args: z.object({}),
+  args: defineArgs({}),
   risk: 'read',
   async run(ctx): Promise<View> {
     const { isos } = await listIsos(ctx);

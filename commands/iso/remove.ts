@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { createPlan, defineChange, type Plan } from '../../src/command.js';
+import { createPlan, defineArgs, defineChange, flag, type Plan, positional } from '../../src/command.js';
 import { diskReadyTiming, removeDiskWhenUnlocked } from '../../src/engine/image-upload.js';
 import { LabopsError } from '../../src/errors.js';
 import { defineStep } from '../../src/jobs/steps.js';
@@ -13,13 +13,12 @@ export const remove = defineChange({
   summary: 'Remove an ISO: a disk of a data domain, or a file of the ISO domain',
   usage: 'remove ISO [--domain DOMAIN]',
   examples: ['/iso remove alma9.iso', '/iso remove CentOS-7.iso --domain nfs-iso'],
-  argsSpec: {
-    positionals: [{ name: 'iso', required: true, description: 'an ISO from /iso list' }],
-    flags: {
-      domain: { type: 'string', description: 'the storage domain, when the name is in more than one' },
-    },
-  },
-  args: z.object({ iso: isoName, domain: textArg().max(64).optional() }),
+  args: defineArgs({
+    iso: positional(isoName, 'an ISO from /iso list'),
+    domain: flag(textArg().max(64).optional(), 'the storage domain, when the name is in more than one', {
+      valueName: 'DOMAIN',
+    }),
+  }),
   risk: 'destructive',
   async plan(ctx, args): Promise<Plan> {
     const { isos } = await listIsos(ctx);

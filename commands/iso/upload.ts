@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { createPlan, defineChange, type Plan } from '../../src/command.js';
+import { createPlan, defineArgs, defineChange, flag, type Plan, positional } from '../../src/command.js';
 import { requireIso9660, requireSha256 } from '../../src/downloads.js';
 import { isSameUpload, parseDiskMark } from '../../src/engine/disk-mark.js';
 import { createUploadMeter, diskReadyTiming, removeDiskWhenUnlocked } from '../../src/engine/image-upload.js';
@@ -50,25 +50,22 @@ export const upload = defineChange({
     '/iso upload http://mirror.abc.local/centos7.iso --name CentOS-7.iso --domain nfs-data',
     '/iso upload https://mirror.example/alma9.iso --sha256 HEX (the 64 hex digits the mirror publishes)',
   ],
-  argsSpec: {
-    positionals: [{ name: 'url', required: true, description: 'http(s) URL of the ISO image' }],
-    flags: {
-      name: { type: 'string', description: 'the name in the lab (default: the file name of the URL)' },
-      domain: { type: 'string', description: 'the storage domain (default: the master data domain)' },
-      sha256: {
-        type: 'string',
-        description: 'the checksum the mirror publishes: the upload fails unless what is stored has it',
-      },
-    },
-  },
-  args: z.object({
-    url: textArg().max(2000),
-    name: isoName.optional(),
-    domain: textArg().max(64).optional(),
-    sha256: textArg()
-      .regex(/^[0-9a-fA-F]{64}$/, 'must be a SHA-256 checksum: 64 hex digits')
-      .transform((hex) => hex.toLowerCase())
-      .optional(),
+  args: defineArgs({
+    url: positional(textArg().max(2000), 'http(s) URL of the ISO image'),
+    name: flag(isoName.optional(), 'the name in the lab (default: the file name of the URL)', {
+      valueName: 'NAME',
+    }),
+    domain: flag(textArg().max(64).optional(), 'the storage domain (default: the master data domain)', {
+      valueName: 'DOMAIN',
+    }),
+    sha256: flag(
+      textArg()
+        .regex(/^[0-9a-fA-F]{64}$/, 'must be a SHA-256 checksum: 64 hex digits')
+        .transform((hex) => hex.toLowerCase())
+        .optional(),
+      'the checksum the mirror publishes: the upload fails unless what is stored has it',
+      { valueName: 'HEX' },
+    ),
   }),
   risk: 'change',
   async plan(ctx, args): Promise<Plan> {

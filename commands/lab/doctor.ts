@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { type CommandContext, defineRead } from '../../src/command.js';
+import { type CommandContext, defineArgs, defineRead } from '../../src/command.js';
 import type { DataCenter, Host, StorageDomain, Vm } from '../../src/engine/types.js';
 import { type LabopsError, toLabopsError } from '../../src/errors.js';
 import {
@@ -523,8 +522,7 @@ export const doctor = defineRead({
   summary: "Check the lab guide's known problems, with evidence and a fix for each",
   usage: 'doctor',
   examples: ['/lab doctor'],
-  argsSpec: { positionals: [], flags: {} },
-  args: z.object({}),
+  args: defineArgs({}),
   risk: 'read',
   async run(ctx): Promise<View> {
     const notes: string[] = [];

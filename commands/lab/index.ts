@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { type CommandContext, defineCommand, defineDirect, defineRead } from '../../src/command.js';
+import {
+  type CommandContext,
+  defineArgs,
+  defineCommand,
+  defineDirect,
+  defineRead,
+  flag,
+  positional,
+} from '../../src/command.js';
 import type { DataCenter, StorageDomain } from '../../src/engine/types.js';
 import { type ApiLevel, formatEngineVersion } from '../../src/engine/versions.js';
 import type { JobRecord } from '../../src/store/types.js';
@@ -51,8 +59,7 @@ const status = defineRead({
   summary: 'The whole lab in one answer: data center, hosts, storage, jobs, approvals',
   usage: 'status',
   examples: ['/lab status'],
-  argsSpec: { positionals: [], flags: {} },
-  args: z.object({}),
+  args: defineArgs({}),
   risk: 'read',
   async run(ctx): Promise<View> {
     // Independent reads at once: the answer costs about one engine round trip (design.md benchmark).
@@ -109,11 +116,7 @@ const jobs = defineRead({
   summary: 'Running and recent jobs',
   usage: 'jobs [--all]',
   examples: ['/lab jobs', '/lab jobs --all'],
-  argsSpec: {
-    positionals: [],
-    flags: { all: { type: 'boolean', description: 'the last 50 jobs, not just 10' } },
-  },
-  args: z.object({ all: z.boolean().optional() }),
+  args: defineArgs({ all: flag(z.boolean().optional(), 'the last 50 jobs, not just 10') }),
   risk: 'read',
   async run(ctx, args): Promise<View> {
     const now = ctx.clock();
@@ -140,11 +143,12 @@ const cancel = defineDirect({
   summary: 'Stop a job between steps (a running remote command is signalled)',
   usage: 'cancel JOB',
   examples: ['/lab cancel job-7k2m'],
-  argsSpec: {
-    positionals: [{ name: 'job', required: true, description: 'the job id from /lab jobs' }],
-    flags: {},
-  },
-  args: z.object({ job: textArg().regex(/^[a-z0-9-]{3,40}$/, 'must be a job id such as job-7k2m') }),
+  args: defineArgs({
+    job: positional(
+      textArg().regex(/^[a-z0-9-]{3,40}$/, 'must be a job id such as job-7k2m'),
+      'the job id from /lab jobs',
+    ),
+  }),
   risk: 'change',
   async direct(ctx, args): Promise<View> {
     const message = ctx.jobs.cancel(args.job, ctx.caller.principal, ctx.caller.groups);
@@ -157,14 +161,15 @@ const audit = defineRead({
   summary: 'The audit trail: requests, approvals, denials, expiries, steps and results',
   usage: 'audit [N]',
   examples: ['/lab audit', '/lab audit 50'],
-  argsSpec: {
-    positionals: [{ name: 'count', description: 'how many events (default 10, at most 200)' }],
-    flags: {},
-  },
-  args: z.object({ count: z.coerce.number().int().min(1).max(200).optional() }),
+  args: defineArgs({
+    n: positional(
+      z.coerce.number().int().min(1).max(200).optional(),
+      'how many events (default 10, at most 200)',
+    ),
+  }),
   risk: 'read',
   async run(ctx, args): Promise<View> {
-    const events = ctx.jobs.audit(args.count ?? 10);
+    const events = ctx.jobs.audit(args.n ?? 10);
     const lines = events.map((e) => {
       const time = new Date(e.at).toISOString().slice(11, 19);
       return `${time} ${e.type} ${e.actor}${e.jobId ? ` ${e.jobId}` : ''}${e.summary ? ` — ${e.summary}` : ''}`;

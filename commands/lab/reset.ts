@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type CommandContext, defineChange, type Plan } from '../../src/command.js';
+import { type CommandContext, defineArgs, defineChange, flag, type Plan } from '../../src/command.js';
 import type { Host, StorageDomain, Vm } from '../../src/engine/types.js';
 import { LabopsError } from '../../src/errors.js';
 import { preflightStep, toStepSpecs } from '../../src/jobs/runbook-steps.js';
@@ -369,17 +369,13 @@ export const reset = defineChange({
   summary: 'Return the lab to the baseline of lab.yml: hosts up, baseline domains active, extras removed',
   usage: 'reset [--dry-run] [--keep-vms]',
   examples: ['/lab reset --dry-run', '/lab reset', '/lab reset --keep-vms'],
-  argsSpec: {
-    positionals: [],
-    flags: {
-      'dry-run': { type: 'boolean', description: 'show the plan only; nothing is asked or run' },
-      'keep-vms': {
-        type: 'boolean',
-        description: 'stop the VMs the baseline does not list instead of removing them',
-      },
-    },
-  },
-  args: z.object({ dryRun: z.boolean().optional(), keepVms: z.boolean().optional() }),
+  args: defineArgs({
+    'dry-run': flag(z.boolean().optional(), 'show the plan only; nothing is asked or run'),
+    'keep-vms': flag(
+      z.boolean().optional(),
+      'stop the VMs the baseline does not list instead of removing them',
+    ),
+  }),
   risk: 'critical',
   async plan(ctx, args): Promise<Plan> {
     const plan = await planReset(ctx, { keepVms: args.keepVms ?? false, dryRun: args.dryRun ?? false });

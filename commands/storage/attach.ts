@@ -1,6 +1,14 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { type CommandContext, createPlan, defineChange, type Plan } from '../../src/command.js';
+import {
+  type CommandContext,
+  createPlan,
+  defineArgs,
+  defineChange,
+  flag,
+  type Plan,
+  positional,
+} from '../../src/command.js';
 import { LabopsError } from '../../src/errors.js';
 import { KVM_GID, VDSM_UID } from '../../src/runbooks/runbooks.js';
 import type { CheckResult } from '../../src/runbooks/types.js';
@@ -95,14 +103,11 @@ export const attach = defineChange({
     '/storage attach nfs-data --type data --path 192.168.122.10:/export/data',
     '/storage attach nfs-iso --type iso --path ovirt.abc.local:/export/iso',
   ],
-  argsSpec: {
-    positionals: [{ name: 'name', required: true, description: 'the new domain' }],
-    flags: {
-      type: { type: 'string', description: 'data or iso' },
-      path: { type: 'string', description: 'the NFS export, SERVER:/EXPORT' },
-    },
-  },
-  args: z.object({ name: domainName, type: z.enum(['data', 'iso']), path: nfsPath }),
+  args: defineArgs({
+    name: positional(domainName, 'the new domain'),
+    type: flag(z.enum(['data', 'iso']), 'data or iso', { valueName: 'data|iso' }),
+    path: flag(nfsPath, 'the NFS export, SERVER:/EXPORT', { valueName: 'SERVER:/EXPORT' }),
+  }),
   risk: 'change',
   async plan(ctx, args): Promise<Plan> {
     const [server = '', exportPath = ''] = [

@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { createPlan, defineChange, type Plan } from '../../src/command.js';
+import { createPlan, defineArgs, defineChange, type Plan, positional } from '../../src/command.js';
 import { LabopsError } from '../../src/errors.js';
 import { domainName, findDomain, isAttached } from './domains.js';
 import { dependsOnDomains, planTakeOut } from './take-out.js';
@@ -9,8 +8,7 @@ export const detach = defineChange({
   summary: 'Put a storage domain into maintenance and detach it from the data center',
   usage: 'detach NAME',
   examples: ['/storage detach nfs-iso'],
-  argsSpec: { positionals: [{ name: 'name', required: true, description: 'the storage domain' }], flags: {} },
-  args: z.object({ name: domainName }),
+  args: defineArgs({ name: positional(domainName, 'the storage domain') }),
   risk: 'destructive',
   async plan(ctx, args): Promise<Plan> {
     const [{ domain, all }, hosts] = await Promise.all([findDomain(ctx, args.name), ctx.engine.listHosts()]);

@@ -1,11 +1,12 @@
 import { isIP } from 'node:net';
-import { z } from 'zod';
 import {
   type CommandContext,
   createPlan,
+  defineArgs,
   defineChange,
   type Plan,
   type PlanSpec,
+  positional,
 } from '../../src/command.js';
 import { LabopsError } from '../../src/errors.js';
 import { toStepSpecs } from '../../src/jobs/runbook-steps.js';
@@ -72,8 +73,7 @@ export const prepare = defineChange({
     'Prepare the NFS storage server: export directories 36:36 with setgid, exports, NFS service, firewall',
   usage: 'prepare',
   examples: ['/storage prepare'],
-  argsSpec: { positionals: [], flags: {} },
-  args: z.object({}),
+  args: defineArgs({}),
   risk: 'change',
   async plan(ctx): Promise<Plan> {
     const items = planStoragePrepare(ctx.lab.runbook, { network: exportNetwork(ctx) });
@@ -97,11 +97,7 @@ export const clean = defineChange({
   summary: 'Empty an export left with files of an earlier domain (lab guide FAQ 1)',
   usage: 'clean EXPORT',
   examples: ['/storage clean data', '/storage clean /export/iso'],
-  argsSpec: {
-    positionals: [{ name: 'export', required: true, description: 'the export, by name or path' }],
-    flags: {},
-  },
-  args: z.object({ export: exportArg }),
+  args: defineArgs({ export: positional(exportArg, 'the export, by name or path') }),
   risk: 'destructive',
   async plan(ctx, args): Promise<Plan> {
     const exp = findExport(ctx, args.export);
@@ -133,11 +129,7 @@ export const fixPermissions = defineChange({
   summary: 'Give an export back to vdsm (36:36, setgid) and re-activate its domain (lab guide FAQ 3)',
   usage: 'fix-permissions [EXPORT]',
   examples: ['/storage fix-permissions', '/storage fix-permissions iso'],
-  argsSpec: {
-    positionals: [{ name: 'export', description: 'one export (default: every export)' }],
-    flags: {},
-  },
-  args: z.object({ export: exportArg.optional() }),
+  args: defineArgs({ export: positional(exportArg.optional(), 'one export (default: every export)') }),
   risk: 'change',
   async plan(ctx, args): Promise<Plan> {
     const chosen = args.export ? [findExport(ctx, args.export)] : [...ctx.lab.storage.exports];

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { createPlan, defineChange, type Plan } from '../../src/command.js';
+import { createPlan, defineArgs, defineChange, flag, type Plan, positional } from '../../src/command.js';
 import { LabopsError } from '../../src/errors.js';
 import { defineStep } from '../../src/jobs/steps.js';
 import { domainName, findDomain, isAttached, readDomains } from './domains.js';
@@ -10,16 +10,10 @@ export const remove = defineChange({
   summary: 'Remove a storage domain from the engine (--format also wipes its files from the export)',
   usage: 'remove NAME [--format]',
   examples: ['/storage remove old-data', '/storage remove old-data --format'],
-  argsSpec: {
-    positionals: [{ name: 'name', required: true, description: 'the storage domain' }],
-    flags: {
-      format: {
-        type: 'boolean',
-        description: "wipe the domain's files from the export (else they stay: FAQ 1)",
-      },
-    },
-  },
-  args: z.object({ name: domainName, format: z.boolean().optional() }),
+  args: defineArgs({
+    name: positional(domainName, 'the storage domain'),
+    format: flag(z.boolean().optional(), "wipe the domain's files from the export (else they stay: FAQ 1)"),
+  }),
   risk: 'destructive',
   async plan(ctx, args): Promise<Plan> {
     const [{ domain, all }, hosts] = await Promise.all([findDomain(ctx, args.name), ctx.engine.listHosts()]);

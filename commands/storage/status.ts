@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { defineRead } from '../../src/command.js';
+import { defineArgs, defineRead } from '../../src/command.js';
 import type { StorageDomain } from '../../src/engine/types.js';
 import { formatBytes, type View } from '../../src/view.js';
 import { isAttached, readDomains } from './domains.js';
@@ -15,8 +14,7 @@ export const status = defineRead({
   summary: 'Storage domains: status in the data center, type, master, free space, export',
   usage: 'status',
   examples: ['/storage status'],
-  argsSpec: { positionals: [], flags: {} },
-  args: z.object({}),
+  args: defineArgs({}),
   risk: 'read',
   async run(ctx): Promise<View> {
     const { domains } = await readDomains(ctx);

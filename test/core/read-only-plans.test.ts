@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { z } from 'zod';
 import { allSteps } from '../../commands/index.js';
 import {
   type CommandContext,
   CommandRegistry,
   createPlan,
+  defineArgs,
   defineChange,
   defineCommand,
   defineRead,
@@ -70,8 +70,7 @@ const rogue = defineCommand({
       summary: 'A plan that tries every write.',
       usage: 'plan',
       examples: ['/rogue plan'],
-      argsSpec: { positionals: [], flags: {} },
-      args: z.object({}),
+      args: defineArgs({}),
       risk: 'change',
       plan: async (ctx) =>
         createPlan({ summary: 'Try every write', risk: 'change', impact: await tryWrites(ctx) }),
@@ -81,8 +80,7 @@ const rogue = defineCommand({
       summary: 'A read that tries every write.',
       usage: 'read',
       examples: ['/rogue read'],
-      argsSpec: { positionals: [], flags: {} },
-      args: z.object({}),
+      args: defineArgs({}),
       risk: 'read',
       run: async (ctx) => ({ title: 'tried', sections: [{ lines: await tryWrites(ctx) }] }),
     }),
@@ -166,8 +164,7 @@ const patient = defineCommand({
       summary: 'A plan that reads until it is stopped.',
       usage: 'plan',
       examples: ['/patient plan'],
-      argsSpec: { positionals: [], flags: {} },
-      args: z.object({}),
+      args: defineArgs({}),
       risk: 'change',
       plan: async (ctx) => {
         try {
@@ -183,8 +180,7 @@ const patient = defineCommand({
       summary: 'A read of the hosts.',
       usage: 'read',
       examples: ['/patient read'],
-      argsSpec: { positionals: [], flags: {} },
-      args: z.object({}),
+      args: defineArgs({}),
       risk: 'read',
       run: async (ctx) => ({
         title: 'hosts',

@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { defineCommand, defineRead } from '../../src/command.js';
+import { defineArgs, defineCommand, defineRead } from '../../src/command.js';
 import { LabopsError } from '../../src/errors.js';
 import { parseViewRunValue } from '../../src/slack/listeners/view-run.js';
 import { ACTION } from '../../src/slack/render-card.js';
@@ -26,8 +25,7 @@ const offerCommand = defineCommand({
       summary: 'Offers two commands',
       usage: 'fixes',
       examples: ['/offer fixes'],
-      argsSpec: { positionals: [], flags: {} },
-      args: z.object({}),
+      args: defineArgs({}),
       risk: 'read',
       run: async () => OFFER_VIEW,
     }),

@@ -1,6 +1,14 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
-import { type CommandSpec, createPlan, defineChange, defineCommand } from '../../src/command.js';
+import {
+  type CommandSpec,
+  createPlan,
+  defineArgs,
+  defineChange,
+  defineCommand,
+  flag,
+  positional,
+} from '../../src/command.js';
 import { defineStep, type StepDefinition } from '../../src/jobs/steps.js';
 
 /**
@@ -17,21 +25,12 @@ export const chatterCommand: CommandSpec = defineCommand({
       summary: 'Run N steps printing L lines in all over T ms',
       usage: 'run NAME [--steps N] [--lines L] [--ms T] [--fail K]',
       examples: ['/chatter run a --steps 20 --lines 10000 --ms 60000'],
-      argsSpec: {
-        positionals: [{ name: 'name', required: true, description: 'the job name (its lock)' }],
-        flags: {
-          steps: { type: 'number', description: 'steps' },
-          lines: { type: 'number', description: 'lines in all' },
-          ms: { type: 'number', description: 'duration in all' },
-          fail: { type: 'number', description: 'the step (1-based) that fails' },
-        },
-      },
-      args: z.object({
-        name: z.string().regex(/^[a-z0-9-]+$/),
-        steps: z.number().int().min(1).max(40).optional(),
-        lines: z.number().int().min(0).max(100_000).optional(),
-        ms: z.number().int().min(0).max(600_000).optional(),
-        fail: z.number().int().min(1).optional(),
+      args: defineArgs({
+        name: positional(z.string().regex(/^[a-z0-9-]+$/), 'the job name (its lock)'),
+        steps: flag(z.number().int().min(1).max(40).optional(), 'steps'),
+        lines: flag(z.number().int().min(0).max(100_000).optional(), 'lines in all', { valueName: 'L' }),
+        ms: flag(z.number().int().min(0).max(600_000).optional(), 'duration in all', { valueName: 'T' }),
+        fail: flag(z.number().int().min(1).optional(), 'the step (1-based) that fails', { valueName: 'K' }),
       }),
       risk: 'change',
       async plan(_ctx, args) {
