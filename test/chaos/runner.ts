@@ -507,21 +507,25 @@ class ChaosRun {
    */
   private fillDisk(store: Store): number {
     setStoreSizeLimit(store, 'current');
-    for (let n = 0; n < 10_000; n++) {
-      try {
-        store.appendAudit({
-          at: this.world.clock.now,
-          type: 'chaos:filler',
-          actor: 'chaos',
-          jobId: undefined,
-          approvalId: undefined,
-          detail: { pad: 'x'.repeat(200) },
-        });
-      } catch {
-        return n;
+    let events = 0;
+    // Ever smaller events, until not even an empty one fits in the last page.
+    for (const pad of [200, 40, 0]) {
+      for (; events < 10_000; events++) {
+        try {
+          store.appendAudit({
+            at: this.world.clock.now,
+            type: 'chaos:filler',
+            actor: 'chaos',
+            jobId: undefined,
+            approvalId: undefined,
+            detail: pad ? { pad: 'x'.repeat(pad) } : {},
+          });
+        } catch {
+          break;
+        }
       }
     }
-    return 10_000;
+    return events;
   }
 
   /** When a job runs, waits (at most a second) for its next step event: the moment to strike. */
@@ -672,10 +676,11 @@ class ChaosRun {
       const started = this.starts.get(job.id) ?? 0;
       if (started > 1)
         this.violate('job-ran-twice', `${job.id} (/${job.command} ${job.text}) started ${started} times`);
-      if (job.status === 'running' && !hasRunner(job))
+      // An approved job is started in the same tick as the approval: queued is never a resting state.
+      if ((job.status === 'running' || job.status === 'queued') && !hasRunner(job))
         this.violate(
           'job-without-runner',
-          `${job.id} (/${job.command} ${job.text}) is running, but nothing runs it`,
+          `${job.id} (/${job.command} ${job.text}) is ${job.status}, but nothing runs it`,
         );
       const writes = this.writes.get(job.id) ?? [];
       const twice = repeatedWrites(writes);
