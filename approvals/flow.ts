@@ -74,7 +74,24 @@ export class ApprovalFlow {
       }
     }
 
-    const result = store.decideApproval(approval.id, principal, decision, clock());
+    // The decision, its audit event and (for a deny) the release of the locks are one
+    // transaction: a full disk records none of them, so no job is left queued with nothing to
+    // start it and no decision lacks its event (found by the chaos run).
+    const result = store.atomically(() => {
+      const decided = store.decideApproval(approval.id, principal, decision, clock());
+      if (decided.outcome === 'refused') return decided;
+      const recorded = decided.approval;
+      store.appendAudit({
+        at: clock(),
+        type: decision === 'approve' ? 'approval:granted' : 'approval:denied',
+        actor: principal,
+        jobId: recorded.jobId,
+        approvalId: recorded.id,
+        detail: { risk: recorded.risk, approvals: countApprovals(recorded), required: recorded.required },
+      });
+      if (recorded.status === 'denied') store.releaseLocks(recorded.jobId);
+      return decided;
+    });
     if (result.outcome === 'refused') {
       if (result.reason === 'expired' && result.approval) this.announceExpired(result.approval);
       // A requester who is no approver at all is told that, not that they asked.
@@ -90,14 +107,6 @@ export class ApprovalFlow {
     }
     const updated = result.approval;
     const updatedJob = store.getJob(updated.jobId)!;
-    store.appendAudit({
-      at: clock(),
-      type: decision === 'approve' ? 'approval:granted' : 'approval:denied',
-      actor: principal,
-      jobId: updated.jobId,
-      approvalId: updated.id,
-      detail: { risk: updated.risk, approvals: countApprovals(updated), required: updated.required },
-    });
     this.options.bus.emit({
       type: 'approval:decided',
       approval: updated,
@@ -107,7 +116,6 @@ export class ApprovalFlow {
     });
 
     if (updated.status === 'denied') {
-      store.releaseLocks(updated.jobId);
       return {
         outcome: 'denied',
         message: `${principal} denied ${updated.id}; job ${updated.jobId} will not run.`,

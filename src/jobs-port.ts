@@ -111,13 +111,25 @@ function cancelJob(options: JobsPortOptions, id: string, by: string, groups: rea
     }
   }
   if (job.status === 'awaiting_approval' || job.status === 'queued') {
-    store.transitionJob(id, ['awaiting_approval', 'queued'], 'cancelled', {
-      at: clock(),
-      error: `Cancelled by ${by}.`,
+    // The job, its card, its locks and the audit event change in one transaction.
+    const approval = store.atomically(() => {
+      store.transitionJob(id, ['awaiting_approval', 'queued'], 'cancelled', {
+        at: clock(),
+        error: `Cancelled by ${by}.`,
+      });
+      const card = store.getApprovalForJob(id);
+      if (card) store.closeApproval(card.id, 'void', clock());
+      store.releaseLocks(id);
+      store.appendAudit({
+        at: clock(),
+        type: 'job:cancelled',
+        actor: by,
+        jobId: id,
+        approvalId: card?.id,
+        detail: {},
+      });
+      return card;
     });
-    const approval = store.getApprovalForJob(id);
-    if (approval) store.closeApproval(approval.id, 'void', clock());
-    store.releaseLocks(id);
     // The card must lose its buttons wherever it is shown: announce it like any void card.
     const closed = approval ? store.getApproval(approval.id) : undefined;
     if (closed) {
@@ -128,14 +140,6 @@ function cancelJob(options: JobsPortOptions, id: string, by: string, groups: rea
         changes: [`cancelled by ${by}`],
       });
     }
-    store.appendAudit({
-      at: clock(),
-      type: 'job:cancelled',
-      actor: by,
-      jobId: id,
-      approvalId: approval?.id,
-      detail: {},
-    });
     return `${id} was waiting; it is cancelled and will not run.`;
   }
   throw new LabopsError('CONFLICT', `${id} is ${job.status}; there is nothing to cancel.`);

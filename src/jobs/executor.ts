@@ -108,19 +108,20 @@ export class JobExecutor {
     this.running.set(jobId, controller);
     const at = clock();
     const reason = `labops could not record the job's start, so it did not run: ${error.message}`;
-    recorder.record('the job end', () => {
-      store.transitionJob(jobId, ['queued'], 'failed', { at, error: reason });
-    });
-    recorder.record('the job end in the audit trail', () => {
-      store.appendAudit({
-        at,
-        type: 'job:failed',
-        actor: 'labops',
-        jobId,
-        approvalId: undefined,
-        detail: { error: reason },
-      });
-    });
+    // The end and its audit event are one transaction: a stop between them loses neither.
+    recorder.record('the job end', () =>
+      store.atomically(() => {
+        store.transitionJob(jobId, ['queued'], 'failed', { at, error: reason });
+        store.appendAudit({
+          at,
+          type: 'job:failed',
+          actor: 'labops',
+          jobId,
+          approvalId: undefined,
+          detail: { error: reason },
+        });
+      }),
+    );
     await recorder.flushUntilRecorded(this.stopping.signal);
     const job = store.getJob(jobId)!;
     this.options.bus.emit({ type: 'job:finished', job, steps: store.listSteps(jobId) });
@@ -298,22 +299,27 @@ export class JobExecutor {
     const end = describeEnd(failure, outcome);
     // The end, which releases the job's locks in the same transaction, comes after every record
     // before it: until all are written, the locks stay and the job counts as running here.
-    recorder.record('the job end', () => {
-      store.transitionJob(jobId, ['running'], end.status, { at, ...(end.error ? { error: end.error } : {}) });
-    });
-    recorder.record('the release of its locks', () => store.releaseLocks(jobId));
-    recorder.record('the job end in the audit trail', () => {
-      const ended = store.getJob(jobId);
-      const error = ended?.error ?? end.error;
-      store.appendAudit({
-        at,
-        type: `job:${ended?.status ?? end.status}`,
-        actor: 'labops',
-        jobId,
-        approvalId: undefined,
-        detail: error ? { error } : {},
-      });
-    });
+    // The end, the release of the locks and the audit event are one transaction: a stop (or a
+    // full disk) between them can leave no cancelled job without its job:cancelled (chaos run).
+    recorder.record('the job end', () =>
+      store.atomically(() => {
+        store.transitionJob(jobId, ['running'], end.status, {
+          at,
+          ...(end.error ? { error: end.error } : {}),
+        });
+        store.releaseLocks(jobId);
+        const ended = store.getJob(jobId);
+        const error = ended?.error ?? end.error;
+        store.appendAudit({
+          at,
+          type: `job:${ended?.status ?? end.status}`,
+          actor: 'labops',
+          jobId,
+          approvalId: undefined,
+          detail: error ? { error } : {},
+        });
+      }),
+    );
     await recorder.flushUntilRecorded(this.stopping.signal);
     job = store.getJob(jobId)!;
     logger.info({ jobId, status: job.status, command: job.command }, 'job finished');
