@@ -14,17 +14,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, HTTPReceiver } from '@slack/bolt';
-import { allSteps, createRegistry } from '../commands/index.js';
-import { CommandRegistry } from '../src/command.js';
-import { createHttpDownloads } from '../src/downloads.js';
-import { EngineClient } from '../src/engine/engine-client.js';
-import { labInfoFromSeed } from '../src/lab-info.js';
-import { Labops } from '../src/labops.js';
+import { createLab } from '../src/lab.js';
+import { createSimulatedPolicy } from '../src/lab-info.js';
 import { createSilentLogger } from '../src/log.js';
-import { createUnreachableMachines } from '../src/runbooks/types.js';
 import { createSlackAdapter } from '../src/slack/adapter.js';
 import { ACTION } from '../src/slack/render-card.js';
-import { openStore } from '../src/store/sqlite-store.js';
 import type { RecordedCall } from '../test/support/slack-api.js';
 import { chatterCommand, chatterSteps } from '../test/support/slack-chatter.js';
 import { clickPayload, commandBody, postSigned } from '../test/support/slack-harness.js';
@@ -110,24 +104,7 @@ export async function runSlackBench(options: { acksOnly?: boolean } = {}): Promi
     ],
   );
   const dir = mkdtempSync(join(tmpdir(), 'labops-slack-bench-'));
-  const store = openStore({ path: join(dir, 'labops.db') });
-  const engine = EngineClient.create({
-    url: sim.info.baseUrl,
-    user: sim.info.user,
-    password: sim.info.password,
-    ca: sim.info.caPem,
-  });
-  // The bench's sources are on loopback (source-process.ts): it opts in (issue 10 §2).
-  const downloads = createHttpDownloads({ allowedNetworks: ['127.0.0.0/8'] });
-  const registry = new CommandRegistry([...createRegistry().commands, chatterCommand]);
   const logger = createSilentLogger();
-  const policy = {
-    askers: 'anyone' as const,
-    channels: 'anywhere' as const,
-    approvers: ['slack:UAPPROVER'],
-    expiryMinutes: 15,
-    commands: {},
-  };
   const adapter = createSlackAdapter({
     settings: {
       mode: 'http',
@@ -136,24 +113,23 @@ export async function runSlackBench(options: { acksOnly?: boolean } = {}): Promi
       port: 0,
       apiUrl: standIn.info.apiUrl,
     },
-    registry,
-    policy,
     logger,
     port: 0,
   });
-  const labops = new Labops({
-    registry,
-    steps: [...allSteps, ...chatterSteps],
-    store,
-    engine,
-    downloads,
-    machines: createUnreachableMachines('not needed'),
-    lab: labInfoFromSeed(),
-    policy,
-    clock: () => Date.now(),
+  // The simulator runs in another process: the lab is its default seed, its machines out of reach.
+  const lab = await createLab({
+    lab: { kind: 'simulated', remote: sim.info },
+    store: { path: join(dir, 'labops.db') },
     logger,
+    // The bench's sources are on loopback (source-process.ts): it opts in (issue 10 §2).
+    downloads: { allowedNetworks: ['127.0.0.0/8'] },
+    // A Slack approver, as in a real workspace: the maintenance cards name one.
+    policy: { ...createSimulatedPolicy(), approvers: ['slack:UAPPROVER'] },
+    commands: [chatterCommand],
+    steps: chatterSteps,
     resolveGroup: adapter.resolveGroup,
   });
+  const { labops, store } = lab;
   const bare = await startBareBolt();
   const responseUrl = () => `${standIn.info.base}respond/bench`;
   try {
@@ -240,9 +216,7 @@ export async function runSlackBench(options: { acksOnly?: boolean } = {}): Promi
   } finally {
     await adapter.stop();
     await bare.stop();
-    await downloads.close();
-    await engine.close();
-    store.close();
+    await lab.close();
     rmSync(dir, { recursive: true, force: true });
     await standIn.stop();
     await sim.stop();

@@ -1,50 +1,19 @@
-import { allSteps, createRegistry } from '../commands/index.js';
-import type { LabInfo } from '../src/command.js';
-import { createHttpDownloads } from '../src/downloads.js';
-import { EngineClient } from '../src/engine/engine-client.js';
-import { labInfoFromSeed } from '../src/lab-info.js';
-import { Labops } from '../src/labops.js';
-import { createSilentLogger } from '../src/log.js';
-import { createUnreachableMachines } from '../src/runbooks/types.js';
-import { openStore } from '../src/store/sqlite-store.js';
+import { createLab } from '../src/lab.js';
 import { median, round, type SimInfo, startProcess } from './support.js';
 
 const INJECTED_LATENCY_MS = 50;
-
-/** The simulator's default seed (the simulator runs in another process). */
-const BENCH_LAB: LabInfo = labInfoFromSeed();
 const RUNS = 21;
 
 /** `status_latency_ratio`: `/lab status` latency ÷ one engine round trip, 50 ms injected (design.md). */
 export async function runStatusBench(): Promise<Record<string, number>> {
   const sim = await startProcess<SimInfo>('./sim-process.ts', ['--latency-ms', String(INJECTED_LATENCY_MS)]);
-  const engine = EngineClient.create({
-    url: sim.info.baseUrl,
-    user: sim.info.user,
-    password: sim.info.password,
-    ca: sim.info.caPem,
+  // The simulator runs in another process: the lab is its default seed, its machines out of reach.
+  const lab = await createLab({
+    lab: { kind: 'simulated', remote: sim.info },
+    // The bench's sources are on loopback (source-process.ts): it opts in (issue 10 §2).
+    downloads: { allowedNetworks: ['127.0.0.0/8'] },
   });
-  const store = openStore({ path: ':memory:' });
-  // The bench's sources are on loopback (source-process.ts): it opts in (issue 10 §2).
-  const downloads = createHttpDownloads({ allowedNetworks: ['127.0.0.0/8'] });
-  const labops = new Labops({
-    registry: createRegistry(),
-    steps: allSteps,
-    store,
-    engine,
-    downloads,
-    machines: createUnreachableMachines('not needed for status'),
-    lab: BENCH_LAB,
-    policy: {
-      askers: 'anyone',
-      channels: 'anywhere',
-      approvers: ['shell:alice'],
-      expiryMinutes: 15,
-      commands: {},
-    },
-    clock: () => Date.now(),
-    logger: createSilentLogger(),
-  });
+  const { engine, labops } = lab;
   const caller = { principal: 'shell:bench', channel: 'shell', groups: [] };
   try {
     // Warm up: the token, the pool's connections, the data center id.
@@ -71,9 +40,7 @@ export async function runStatusBench(): Promise<Record<string, number>> {
       status_latency_ratio: round(status / roundTrip),
     };
   } finally {
-    store.close();
-    await downloads.close();
-    await engine.close();
+    await lab.close();
     await sim.stop();
   }
 }

@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { EnvSchema, type LogLevel } from './config/env-schema.js';
 import { getPasswordEnvName, sanitizeLabData, validateLabRules } from './config/lab-rules.js';
-import { type LabConfig, LabConfigSchema } from './config/lab-schema.js';
+import { type DeepReadonly, type LabConfig, LabConfigSchema } from './config/lab-schema.js';
 import { parseLabYaml } from './config/lab-yaml.js';
 import { type ConfigProblem, flattenIssues, renderProblem } from './config/problems.js';
 import { formatError, LabopsError, toLabopsError } from './errors.js';
@@ -54,12 +54,6 @@ export type SlackSettings =
       readonly apiUrl: string | undefined;
     }
   | { readonly mode: 'shell' };
-
-type DeepReadonly<T> = T extends (infer U)[]
-  ? readonly DeepReadonly<U>[]
-  : T extends object
-    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
-    : T;
 
 /** The lab labops manages: one described by a file, or the built-in simulator. */
 export type LabSource =

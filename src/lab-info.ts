@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import type { Policy } from '../approvals/policy.js';
 import type { LabInfo } from './command.js';
 import type { LabSource } from './config.js';
 import { resolveSeed } from './sim/seed.js';
@@ -10,6 +11,21 @@ const DEFAULT_PATHS = {
   authorized_keys: '/root/.ssh/authorized_keys',
   exports_file: '/etc/exports',
 };
+
+/**
+ * The simulated lab's built-in policy (design.md, Principals): anyone may ask from anywhere;
+ * shell:alice and shell:bob approve, and whoever `extraApprovers` adds (LABOPS_APPROVERS, or a
+ * test's third approver).
+ */
+export function createSimulatedPolicy(extraApprovers: readonly string[] = []): Policy {
+  return {
+    askers: 'anyone',
+    channels: 'anywhere',
+    approvers: ['shell:alice', 'shell:bob', ...extraApprovers],
+    expiryMinutes: 15,
+    commands: {},
+  };
+}
 
 /** The simulated lab as commands see it: its seed is its baseline. */
 export function labInfoFromSimulator(sim: Simulator): LabInfo {

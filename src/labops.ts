@@ -30,20 +30,13 @@ import { isHelpWord, renderHelp, renderPlanPreview, renderUsage, usageHint } fro
 import { EventBus } from './jobs/events.js';
 import { JobExecutor } from './jobs/executor.js';
 import type { RecordRetryOptions } from './jobs/job-recorder.js';
+import { recoverJobs } from './jobs/recovery.js';
 import { type StepDefinition, StepRegistry } from './jobs/steps.js';
-import { describeTargets, type MachineWrites } from './jobs/targets.js';
 import { createJobsPort } from './jobs-port.js';
 import type { Logger } from './log.js';
 import { createReadOnlyView, PlanLimits, type PlanTimers } from './plan-limits.js';
 import type { MachineDriver } from './runbooks/types.js';
-import {
-  type ApprovalRecord,
-  INTERRUPTED_JOB_ERROR,
-  type JobRecord,
-  type RecoveryReport,
-  type StepRecord,
-  type Store,
-} from './store/types.js';
+import type { ApprovalRecord, JobRecord, RecoveryReport, Store } from './store/types.js';
 import type { Clock } from './time.js';
 import { decodeSlackText, tokenize } from './tokenize.js';
 import type { View } from './view.js';
@@ -70,6 +63,8 @@ export interface LabopsOptions {
   recordRetry?: RecordRetryOptions | undefined;
   /** The plans' deadlines; tests inject their own. */
   planTimers?: PlanTimers | undefined;
+  /** How often `start`'s sweep expires pending approvals (default 5 s). */
+  expiryCheckMs?: number | undefined;
 }
 
 /** A card: a planned job waiting for its approvals. */
@@ -105,6 +100,9 @@ export class Labops {
   readonly jobs: JobsPort;
   private readonly options: LabopsOptions;
   private reviewing: Promise<void> = Promise.resolve();
+  private state: 'new' | 'started' | 'stopped' = 'new';
+  private sweep: NodeJS.Timeout | undefined;
+  private stopping: Promise<void> | undefined;
   private readonly plans: PlanLimits;
   /**
    * The lab as plans and reads see it: reads only (issue 11 §4), each call noting what the plan
@@ -175,10 +173,35 @@ export class Labops {
   }
 
   /**
-   * Before the process ends: cancels the plans still running (nothing of theirs was asked or
-   * locked) and the running jobs, recording how each ended, within `timeoutMs`.
+   * Starts what labops does on its own: recovery after a restart (`recover`), then the sweep that
+   * expires pending approvals every `expiryCheckMs`. Answers what recovery found, for the adapter
+   * to report. Once per labops; `stop` ends it.
    */
-  async stop(timeoutMs: number): Promise<void> {
+  start(): RecoveryReport {
+    if (this.state !== 'new') throw new LabopsError('INTERNAL', `labops was ${this.state} already.`);
+    this.state = 'started';
+    const report = this.recover();
+    this.sweep = setInterval(
+      () => this.flow.expireDue(),
+      this.options.expiryCheckMs ?? DEFAULT_EXPIRY_CHECK_MS,
+    );
+    this.sweep.unref();
+    return report;
+  }
+
+  /**
+   * Before the process ends: ends the expiry sweep, cancels the plans still running (nothing of
+   * theirs was asked or locked) and the running jobs, recording how each ended, within `timeoutMs`.
+   * Later calls wait for the first: a job that would not stop is not waited for twice.
+   */
+  stop(timeoutMs: number): Promise<void> {
+    this.stopping ??= this.stopOnce(timeoutMs);
+    return this.stopping;
+  }
+
+  private async stopOnce(timeoutMs: number): Promise<void> {
+    this.state = 'stopped';
+    clearInterval(this.sweep);
     const plans = this.plans.stop();
     if (plans > 0) {
       this.options.store.appendAudit({
@@ -202,74 +225,34 @@ export class Labops {
     return this.options.store;
   }
 
+  /** The commands labops answers: an adapter registers each of them. */
+  get registry(): CommandRegistry {
+    return this.options.registry;
+  }
+
+  get policy(): Policy {
+    return this.options.policy;
+  }
+
   /**
-   * After a restart: interrupted jobs, approvals still pending, approvals that expired meanwhile.
-   * The targets of each interrupted job are re-read in the background (`whenReviewed`): the job's
-   * thread and `/lab jobs` then say what it changed before labops stopped.
+   * After a restart: interrupted jobs, approvals still pending, approvals that expired meanwhile
+   * (src/jobs/recovery.ts). `start` runs it; a test may run it again on a started labops.
    */
   recover(): RecoveryReport {
-    const report = this.options.store.recover(this.options.clock());
-    for (const job of report.interrupted) {
-      this.options.store.appendAudit({
-        at: this.options.clock(),
-        type: 'job:interrupted',
-        actor: 'labops',
-        jobId: job.id,
-        approvalId: undefined,
-        detail: { error: job.error },
-      });
-    }
-    // Cards that expired while labops was down: audited as the expiry sweep does it.
-    for (const approval of report.expired) {
-      this.options.store.appendAudit({
-        at: this.options.clock(),
-        type: 'approval:expired',
-        actor: 'labops',
-        jobId: approval.jobId,
-        approvalId: approval.id,
-        detail: { while: 'labops was stopped' },
-      });
-    }
-    this.reviewing = this.reviewInterrupted(report.interrupted).catch((error: unknown) => {
-      this.options.logger.error({ err: error }, 'could not review the interrupted jobs');
+    const { report, reviewed } = recoverJobs({
+      store: this.options.store,
+      executor: this.executor,
+      bus: this.bus,
+      clock: this.options.clock,
+      logger: this.options.logger,
     });
+    this.reviewing = reviewed;
     return report;
   }
 
   /** Settles once the interrupted jobs found by `recover` have been reviewed. */
   whenReviewed(): Promise<void> {
     return this.reviewing;
-  }
-
-  private async reviewInterrupted(jobs: readonly JobRecord[]): Promise<void> {
-    const { store, clock } = this.options;
-    const bus = this.bus;
-    for (const job of jobs) {
-      // A job that never started (queued) touched nothing: its report already says so.
-      if (job.startedAt === undefined && job.review === undefined) continue;
-      const review = job.review ?? {};
-      const wrote = review.wroteAt !== undefined;
-      const changes = await this.executor.reviewTargets(job, review, {
-        wrote,
-        machines: machineWritesOf(store.listSteps(job.id), job),
-      });
-      const summary = `Re-read after the restart: ${describeTargets(changes, wrote)}`;
-      store.setJobReview(
-        job.id,
-        { ...review, changes, reviewedAt: clock() },
-        `${INTERRUPTED_JOB_ERROR} ${summary}`,
-      );
-      store.appendAudit({
-        at: clock(),
-        type: 'job:reviewed',
-        actor: 'labops',
-        jobId: job.id,
-        approvalId: undefined,
-        detail: { changes },
-      });
-      const updated = store.getJob(job.id);
-      if (updated) bus.emit({ type: 'job:reviewed', job: updated, summary });
-    }
   }
 
   /** Runs one slash command. Never throws: failures come back as `{ kind: 'error' }` with a user-safe message. */
@@ -555,6 +538,7 @@ export class Labops {
 
 const DEFAULT_PLAN_MS = 20_000;
 const DEFAULT_PLANS_PER_REQUESTER = 2;
+const DEFAULT_EXPIRY_CHECK_MS = 5000;
 
 /** A source URL in a deadline message: its host and path, never its query. */
 function describeSource(url: unknown): string {
@@ -574,22 +558,4 @@ function lockedError(key: string, jobId: string, holder: string): LabopsError {
       hint: `Wait for ${jobId} to finish, or cancel it: /lab cancel ${jobId}.`,
     },
   );
-}
-
-/**
- * What the runbook steps of an interrupted job did on each machine, from their records: a step
- * that reported changed changed its machine; one left running (now unknown) may have.
- */
-function machineWritesOf(steps: readonly StepRecord[], job: JobRecord): Map<string, MachineWrites> {
-  const writes = new Map<string, MachineWrites>();
-  for (const step of steps) {
-    const machine = job.steps[step.index]?.params.machine;
-    if (step.kind !== 'runbook.apply' || typeof machine !== 'string') continue;
-    const log = writes.get(machine) ?? { changed: [], uncertain: [] };
-    if (step.status === 'changed') log.changed.push(step.title);
-    if (step.status === 'unknown' || step.status === 'running')
-      log.uncertain.push(`${step.title}: ${step.detail ?? 'labops stopped while it ran'}`);
-    writes.set(machine, log);
-  }
-  return writes;
 }

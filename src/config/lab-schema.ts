@@ -419,3 +419,10 @@ export const LabConfigSchema = z
   })
   .describe('A lab labops manages (lab.yml).');
 export type LabConfig = z.infer<typeof LabConfigSchema>;
+
+/** A validated value as labops passes it down: read-only all the way (style.md, Configuration). */
+export type DeepReadonly<T> = T extends (infer U)[]
+  ? readonly DeepReadonly<U>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;

@@ -1,13 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import Bottleneck from 'bottleneck';
-import type { Policy } from '../../approvals/policy.js';
-import type { CommandRegistry } from '../command.js';
 import type { SlackSettings } from '../config.js';
 import { LabopsError } from '../errors.js';
 import type { Labops } from '../labops.js';
 import type { Logger } from '../log.js';
-import type { RecoveryReport } from '../store/types.js';
 import { type Clock, systemClock } from '../time.js';
 import { Dedupe } from './dedupe.js';
 import { createCaller, type SlackDeps } from './deps.js';
@@ -33,8 +30,6 @@ export interface SlackTiming {
   groupTtlMs: number;
   /** How long a trigger or event id is remembered against retries and double submissions. */
   dedupeTtlMs: number;
-  /** How often pending approvals are checked for expiry. */
-  expiryCheckMs: number;
   /** Retries of a Web API request that failed on the network or with a 5xx (never 429). */
   webRetries: number;
   webTimeoutMs: number;
@@ -61,7 +56,6 @@ export const DEFAULT_SLACK_TIMING: Readonly<SlackTiming> = {
   liveUpdateMs: 5000,
   groupTtlMs: 60_000,
   dedupeTtlMs: 30 * 60_000,
-  expiryCheckMs: 5000,
   webRetries: 2,
   webTimeoutMs: 15_000,
   ackTimeoutMs: 3001,
@@ -86,8 +80,6 @@ export interface BotIdentity {
 
 export interface SlackAdapterOptions {
   settings: Exclude<SlackSettings, { mode: 'shell' }>;
-  registry: CommandRegistry;
-  policy: Policy;
   logger: Logger;
   clock?: Clock | undefined;
   timing?: Partial<SlackTiming> | undefined;
@@ -101,10 +93,15 @@ export interface SlackAdapterOptions {
 export interface SlackAdapter {
   /** Members of a user group (`slack:S…`) for `LabopsOptions.resolveGroup`; [] when the lookup fails. */
   resolveGroup(group: string): Promise<string[]>;
-  /** Connects (Socket Mode) or listens (HTTP) and reports jobs; answers the HTTP port. */
-  start(labops: Labops, recovered?: RecoveryReport): Promise<{ port: number | undefined }>;
+  /**
+   * Starts labops (`Labops.start`: recovery, the expiry sweep) with its job reporting, updates
+   * the cards recovery changed, registers labops's commands, then connects (Socket Mode) or
+   * listens (HTTP); answers the HTTP port.
+   */
+  start(labops: Labops): Promise<{ port: number | undefined }>;
   /** Resolves when all work after acks and every message waiting to be sent are done. */
   idle(): Promise<void>;
+  /** Stops labops (`Labops.stop`), then the reporting, the receiver and the outbox, within `stopMs`. */
   stop(): Promise<void>;
   readonly outbox: Outbox;
   readonly client: WebClient;
@@ -142,7 +139,6 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   });
   const pending = new Set<Promise<void>>();
   let app: App | undefined;
-  let expiryTimer: NodeJS.Timeout | undefined;
   let reporter: JobReporter | undefined;
 
   // Work after acks runs a few at a time: a burst of commands must not starve the event loop that
@@ -179,7 +175,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     outbox,
     client,
     idle,
-    async start(labops, recovered) {
+    async start(labops) {
       labopsRef = labops;
       const identity = options.identity ?? (await readIdentity(client));
       reporter = new JobReporter({
@@ -193,11 +189,11 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       });
       const deps: SlackDeps = {
         labops,
-        registry: options.registry,
+        registry: labops.registry,
         outbox,
         reporter,
         groups,
-        policyGroups: groupsInPolicy(options.policy),
+        policyGroups: groupsInPolicy(labops.policy),
         dedupe: new Dedupe(timing.dedupeTtlMs, clock),
         logger,
         clock,
@@ -239,10 +235,10 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       registerAppHomeOpened(app, deps);
       registerUnknownActions(app, deps);
       reporter.start();
-      for (const job of [...(recovered?.interrupted ?? [])]) reporter.refreshCard(job.id);
-      for (const approval of recovered?.expired ?? []) reporter.refreshCard(approval.jobId);
-      expiryTimer = setInterval(() => labops.flow.expireDue(), timing.expiryCheckMs);
-      expiryTimer.unref();
+      // Recovery after the reporter listens: the re-reads of interrupted jobs reach their threads.
+      const recovered = labops.start();
+      for (const job of recovered.interrupted) reporter.refreshCard(job.id);
+      for (const approval of recovered.expired) reporter.refreshCard(approval.jobId);
 
       if (settings.mode === 'http') {
         const server = (await app.start(options.port ?? settings.port)) as {
@@ -265,7 +261,6 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       return { port: undefined };
     },
     async stop() {
-      if (expiryTimer) clearInterval(expiryTimer);
       // Bounded: plans still running are cancelled, running jobs stopped and their ends recorded,
       // and what is left to say to Slack gets `stopMs` at most (a SIGTERM must end the process).
       const deadline = new Promise<'late'>((resolve) =>

@@ -3,19 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { Policy } from '../../approvals/policy.js';
-import { allSteps, createRegistry } from '../../commands/index.js';
 import type { Caller, LabInfo } from '../../src/command.js';
-import { createHttpDownloads, type HttpDownloadsOptions } from '../../src/downloads.js';
+import type { HttpDownloadsOptions } from '../../src/downloads.js';
 import type { StepDefinition } from '../../src/jobs/steps.js';
-import { labInfoFromSimulator } from '../../src/lab-info.js';
-import { type DispatchResult, Labops, type LabopsOptions } from '../../src/labops.js';
-import { createSilentLogger } from '../../src/log.js';
-import { createSimDriver } from '../../src/sim/machine-driver.js';
+import { createLab, type Lab } from '../../src/lab.js';
+import { createSimulatedPolicy } from '../../src/lab-info.js';
+import type { DispatchResult, Labops, LabopsOptions } from '../../src/labops.js';
 import type { SimulatorOptions } from '../../src/sim/types.js';
-import { openStore } from '../../src/store/sqlite-store.js';
 import type { Store } from '../../src/store/types.js';
 import { expectCard } from './dispatch.js';
-import { type SimLab, startSimLab } from './engine.js';
+import { getTestEngineOptions, type SimLab, startSimLab } from './engine.js';
 import { LOOPBACK_SOURCES } from './http-source.js';
 
 const GiB = 1024 ** 3;
@@ -27,17 +24,13 @@ export const EXPORTS_WITH_SPARE = [
   { path: '/export/spare', sizeBytes: 20 * GiB },
 ];
 
-/** The simulated lab's built-in policy (design.md, Principals). */
-export const SIM_POLICY: Policy = {
-  askers: 'anyone',
-  channels: 'anywhere',
-  approvers: ['shell:alice', 'shell:bob', 'shell:carol'],
-  expiryMinutes: 15,
-  commands: {},
-};
+/** The simulated lab's built-in policy (design.md, Principals), with shell:carol as a third approver. */
+export const SIM_POLICY: Policy = createSimulatedPolicy(['shell:carol']);
 
 export interface CoreHarness {
   lab: SimLab;
+  /** The lab as createLab built it over the simulator (src/lab.ts). */
+  composed: Lab;
   labops: Labops;
   store: Store;
   dbPath: string;
@@ -70,29 +63,28 @@ export async function startCore(
   const lab = await startSimLab(options.sim);
   const dir = options.dbDir ?? mkdtempSync(join(tmpdir(), 'labops-core-'));
   const dbPath = join(dir, 'labops.db');
-  const store = openStore({ path: dbPath });
   const clock = { now: Date.parse('2026-11-28T10:00:00Z') };
-  const labops = new Labops({
-    registry: createRegistry(),
-    steps: [...allSteps, ...(options.extraSteps ?? [])],
-    store,
-    engine: lab.client,
-    downloads: createHttpDownloads(options.downloads ?? LOOPBACK_SOURCES),
-    machines: createSimDriver(lab.sim),
-    lab: { ...labInfoFromSimulator(lab.sim), ...options.lab },
-    policy: options.policy ?? SIM_POLICY,
+  const composed = await createLab({
+    lab: { kind: 'simulated', simulator: lab.sim },
+    store: { path: dbPath },
+    engine: getTestEngineOptions(lab.sim),
     clock: options.realClock ? () => Date.now() : () => clock.now,
-    logger: createSilentLogger(),
-    ...options.plans,
+    downloads: options.downloads ?? LOOPBACK_SOURCES,
+    policy: options.policy ?? SIM_POLICY,
+    info: options.lab,
+    steps: options.extraSteps,
+    limits: options.plans?.limits,
+    planTimers: options.plans?.planTimers,
   });
   return {
     lab,
-    labops,
-    store,
+    composed,
+    labops: composed.labops,
+    store: composed.store,
     dbPath,
     clock,
     async close() {
-      store.close();
+      await composed.close();
       await lab.close();
       if (!options.dbDir) rmSync(dir, { recursive: true, force: true });
     },

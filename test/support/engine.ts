@@ -13,26 +13,36 @@ export interface SimLab {
   close(): Promise<void>;
 }
 
-export async function startSimLab(options: SimulatorOptions = {}): Promise<SimLab> {
-  const sim = await startSimulator({ timeScale: 0.002, ...options });
-  const timing: WaitTiming = {
+/** Every wait at the simulator's poll interval up to its long deadline. */
+function getTestTiming(sim: Simulator): WaitTiming {
+  return {
     intervalMs: sim.timing.pollIntervalMs,
     backoff: 1,
     maxIntervalMs: sim.timing.pollIntervalMs,
     deadlineMs: sim.timing.longDeadlineMs,
   };
+}
+
+/** The tests' engine client of a simulator: quick retries, every wait up to the long deadline. */
+export function getTestEngineOptions(sim: Simulator): EngineClientOptions {
+  const timing = getTestTiming(sim);
+  return {
+    url: sim.baseUrl,
+    user: sim.user,
+    password: sim.password,
+    ca: sim.caPem,
+    timeoutMs: 5000,
+    retry: { baseDelayMs: 5, maxDelayMs: 20 },
+    waits: { short: timing, long: timing },
+  };
+}
+
+export async function startSimLab(options: SimulatorOptions = {}): Promise<SimLab> {
+  const sim = await startSimulator({ timeScale: 0.002, ...options });
+  const timing = getTestTiming(sim);
   const clients: EngineClient[] = [];
   const connect = (overrides: Partial<EngineClientOptions> = {}) => {
-    const client = EngineClient.create({
-      url: sim.baseUrl,
-      user: sim.user,
-      password: sim.password,
-      ca: sim.caPem,
-      timeoutMs: 5000,
-      retry: { baseDelayMs: 5, maxDelayMs: 20 },
-      waits: { short: timing, long: timing },
-      ...overrides,
-    });
+    const client = EngineClient.create({ ...getTestEngineOptions(sim), ...overrides });
     clients.push(client);
     return client;
   };

@@ -3,19 +3,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Policy } from '../../approvals/policy.js';
-import { allSteps, createRegistry } from '../../commands/index.js';
-import { CommandRegistry, type CommandSpec } from '../../src/command.js';
-import { createHttpDownloads } from '../../src/downloads.js';
+import type { CommandSpec } from '../../src/command.js';
 import type { StepDefinition } from '../../src/jobs/steps.js';
-import { labInfoFromSimulator } from '../../src/lab-info.js';
-import { Labops, type LabopsOptions } from '../../src/labops.js';
+import { createLab } from '../../src/lab.js';
+import type { Labops, LabopsOptions } from '../../src/labops.js';
 import { createSilentLogger } from '../../src/log.js';
-import { createSimDriver } from '../../src/sim/machine-driver.js';
 import { createSlackAdapter, type SlackAdapter, type SlackTiming } from '../../src/slack/adapter.js';
 import { SLACK_LIMITS, scaleLimits } from '../../src/slack/limits.js';
-import { openStore } from '../../src/store/sqlite-store.js';
 import type { Store } from '../../src/store/types.js';
-import { type SimLab, startSimLab } from './engine.js';
+import { getTestEngineOptions, type SimLab, startSimLab } from './engine.js';
 import { LOOPBACK_SOURCES } from './http-source.js';
 import { CONTRACT_LIMITS, SlackApiStandIn } from './slack-api.js';
 import { SocketModeStandIn } from './slack-socket.js';
@@ -212,38 +208,35 @@ export async function startSlackHarness(options: SlackHarnessOptions): Promise<S
 
   const lab = await startSimLab();
   const dir = mkdtempSync(join(tmpdir(), 'labops-slack-'));
-  const store = openStore({ path: join(dir, 'labops.db') });
-  const registry = new CommandRegistry([...createRegistry().commands, ...(options.extraCommands ?? [])]);
-  const policy = options.policy ?? SLACK_POLICY;
   const logger = createSilentLogger();
   const adapter = createSlackAdapter({
     settings:
       options.mode === 'http'
         ? { mode: 'http', botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, port: 0, apiUrl: api.apiUrl }
         : { mode: 'socket', botToken: BOT_TOKEN, appToken: APP_TOKEN, apiUrl: api.apiUrl },
-    registry,
-    policy,
     logger,
     limits: scaleLimits(SLACK_LIMITS, timeScale),
-    timing: { liveUpdateMs: 40, expiryCheckMs: 60_000, webRetries: 0, groupTtlMs: 60_000, ...options.timing },
+    timing: { liveUpdateMs: 40, webRetries: 0, groupTtlMs: 60_000, ...options.timing },
     port: 0,
   });
-  // The harness's ISO sources are on loopback (http-source.ts): it opts in to them (issue 10 §2).
-  const downloads = createHttpDownloads(LOOPBACK_SOURCES);
-  const labops = new Labops({
-    registry,
-    steps: [...allSteps, ...(options.extraSteps ?? [])],
-    store,
-    engine: lab.client,
-    downloads,
-    machines: createSimDriver(lab.sim),
-    lab: labInfoFromSimulator(lab.sim),
-    policy,
+  const composed = await createLab({
+    lab: { kind: 'simulated', simulator: lab.sim },
+    store: { path: join(dir, 'labops.db') },
+    engine: getTestEngineOptions(lab.sim),
     clock: () => Date.now(),
     logger,
+    // The harness's ISO sources are on loopback (http-source.ts): it opts in to them (issue 10 §2).
+    downloads: LOOPBACK_SOURCES,
+    policy: options.policy ?? SLACK_POLICY,
+    commands: options.extraCommands,
+    steps: options.extraSteps,
     resolveGroup: adapter.resolveGroup,
-    ...options.plans,
+    // The sweep stays out of the tests' way: they expire cards through the flow.
+    expiryCheckMs: 60_000,
+    limits: options.plans?.limits,
+    planTimers: options.plans?.planTimers,
   });
+  const { labops, store } = composed;
   const { port } = await adapter.start(labops);
   const eventsUrl = port ? `http://127.0.0.1:${port}/slack/events` : undefined;
   if (socket) await socket.connected();
@@ -330,10 +323,9 @@ export async function startSlackHarness(options: SlackHarnessOptions): Promise<S
     },
     async close() {
       await adapter.stop();
-      await downloads.close();
+      await composed.close();
       await socket?.close();
       await api.close();
-      store.close();
       await lab.close();
       rmSync(dir, { recursive: true, force: true });
     },

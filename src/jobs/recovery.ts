@@ -1,0 +1,106 @@
+import type { Logger } from '../log.js';
+import {
+  INTERRUPTED_JOB_ERROR,
+  type JobRecord,
+  type RecoveryReport,
+  type StepRecord,
+  type Store,
+} from '../store/types.js';
+import type { Clock } from '../time.js';
+import type { EventBus } from './events.js';
+import type { JobExecutor } from './executor.js';
+import { describeTargets, type MachineWrites } from './targets.js';
+
+export interface RecoverJobsOptions {
+  store: Store;
+  executor: JobExecutor;
+  bus: EventBus;
+  clock: Clock;
+  logger: Logger;
+}
+
+/**
+ * After a restart: interrupted jobs, approvals still pending, approvals that expired meanwhile,
+ * each end audited. The targets of each interrupted job are re-read in the background
+ * (`reviewed`): the job's thread and `/lab jobs` then say what it changed before labops stopped.
+ */
+export function recoverJobs(options: RecoverJobsOptions): {
+  report: RecoveryReport;
+  reviewed: Promise<void>;
+} {
+  const { store, clock, logger } = options;
+  const report = store.recover(clock());
+  for (const job of report.interrupted) {
+    store.appendAudit({
+      at: clock(),
+      type: 'job:interrupted',
+      actor: 'labops',
+      jobId: job.id,
+      approvalId: undefined,
+      detail: { error: job.error },
+    });
+  }
+  // Cards that expired while labops was down: audited as the expiry sweep does it.
+  for (const approval of report.expired) {
+    store.appendAudit({
+      at: clock(),
+      type: 'approval:expired',
+      actor: 'labops',
+      jobId: approval.jobId,
+      approvalId: approval.id,
+      detail: { while: 'labops was stopped' },
+    });
+  }
+  const reviewed = reviewInterrupted(options, report.interrupted).catch((error: unknown) => {
+    logger.error({ err: error }, 'could not review the interrupted jobs');
+  });
+  return { report, reviewed };
+}
+
+async function reviewInterrupted(options: RecoverJobsOptions, jobs: readonly JobRecord[]): Promise<void> {
+  const { store, clock, bus, executor } = options;
+  for (const job of jobs) {
+    // A job that never started (queued) touched nothing: its report already says so.
+    if (job.startedAt === undefined && job.review === undefined) continue;
+    const review = job.review ?? {};
+    const wrote = review.wroteAt !== undefined;
+    const changes = await executor.reviewTargets(job, review, {
+      wrote,
+      machines: machineWritesOf(store.listSteps(job.id), job),
+    });
+    const summary = `Re-read after the restart: ${describeTargets(changes, wrote)}`;
+    store.setJobReview(
+      job.id,
+      { ...review, changes, reviewedAt: clock() },
+      `${INTERRUPTED_JOB_ERROR} ${summary}`,
+    );
+    store.appendAudit({
+      at: clock(),
+      type: 'job:reviewed',
+      actor: 'labops',
+      jobId: job.id,
+      approvalId: undefined,
+      detail: { changes },
+    });
+    const updated = store.getJob(job.id);
+    if (updated) bus.emit({ type: 'job:reviewed', job: updated, summary });
+  }
+}
+
+/**
+ * What the runbook steps of an interrupted job did on each machine, from their records: a step
+ * that reported changed changed its machine; one left running (now unknown) may have.
+ */
+function machineWritesOf(steps: readonly StepRecord[], job: JobRecord): Map<string, MachineWrites> {
+  const writes = new Map<string, MachineWrites>();
+  for (const step of steps) {
+    const machine = job.steps[step.index]?.params.machine;
+    if (step.kind !== 'runbook.apply' || typeof machine !== 'string') continue;
+    const log = writes.get(machine) ?? { changed: [], uncertain: [] };
+    if (step.status === 'changed') log.changed.push(step.title);
+    if (step.status === 'unknown' || step.status === 'running')
+      log.uncertain.push(`${step.title}: ${step.detail ?? 'labops stopped while it ran'}`);
+    writes.set(machine, log);
+  }
+  return writes;
+}

@@ -1,0 +1,351 @@
+import { readFileSync } from 'node:fs';
+import type { Policy } from '../approvals/policy.js';
+import { allSteps, createRegistry } from '../commands/index.js';
+import { CommandRegistry, type CommandSpec, type LabInfo } from './command.js';
+import { mapLabLimits, mapLabPolicy } from './config/lab-policy.js';
+import type { LabSource } from './config.js';
+import { createHttpDownloads, type DownloadPort, type HttpDownloadsOptions } from './downloads.js';
+import { EngineClient, type EngineClientOptions } from './engine/engine-client.js';
+import { LabopsError } from './errors.js';
+import type { StepDefinition } from './jobs/steps.js';
+import {
+  createSimulatedPolicy,
+  labInfoFromConfig,
+  labInfoFromSeed,
+  labInfoFromSimulator,
+} from './lab-info.js';
+import { Labops, type LabopsOptions } from './labops.js';
+import { createSilentLogger, type Logger } from './log.js';
+import { createSshDriver } from './runbooks/ssh-driver.js';
+import { createUnreachableMachines, type MachineDriver } from './runbooks/types.js';
+import { startSimulator } from './sim/index.js';
+import { createSimDriver } from './sim/machine-driver.js';
+import type { Simulator, SimulatorOptions } from './sim/types.js';
+import { createSshRunner } from './ssh/runner.js';
+import { getSshTargets } from './ssh/targets.js';
+import { openOwnedStore } from './store/owner.js';
+import { openStore } from './store/sqlite-store.js';
+import type { Store } from './store/types.js';
+import { type Clock, systemClock } from './time.js';
+
+/** How labops logs in to a lab file's machines (LoadedConfig's `ssh`; the password is non-enumerable there). */
+export interface SshLogin {
+  readonly keyFile: string;
+  readonly password: string | undefined;
+}
+
+/** A lab described by lab.yml, reached over the network: its engine and, over SSH, its machines. */
+export interface FileLabSpec {
+  readonly kind: 'file';
+  readonly source: Extract<LabSource, { kind: 'file' }>;
+  readonly ssh: SshLogin;
+}
+
+/** What a client needs of a simulator: a simulator in this process, or one in another (the benches). */
+export type SimulatorEndpoint = Pick<Simulator, 'baseUrl' | 'user' | 'password' | 'caPem'>;
+
+/** The simulated lab (design.md, The lab simulator). */
+export interface SimulatedLabSpec {
+  readonly kind: 'simulated';
+  /** A simulator already started, which its owner closes; otherwise one is started (and closed with the lab). */
+  readonly simulator?: Simulator | undefined;
+  /** The options of the simulator started here. */
+  readonly simulatorOptions?: SimulatorOptions | undefined;
+  /**
+   * A simulator in another process (the benches): its engine only, reached with the engine
+   * client's default waits and retries. Runbook steps are refused, and the lab is its default seed.
+   */
+  readonly remote?: SimulatorEndpoint | undefined;
+  /** LABOPS_APPROVERS: approvers besides shell:alice and shell:bob. */
+  readonly extraApprovers?: readonly string[] | undefined;
+}
+
+/** Where a lab keeps its state. */
+export type LabStoreSpec =
+  /** A data directory the lab owns: locked first, so a second labops stops there (issue 10 §4). */
+  | { readonly dir: string }
+  /** A database file, or `:memory:`. */
+  | { readonly path: string }
+  /** A store its caller opened and closes. */
+  | { readonly store: Store };
+
+export interface CreateLabOptions {
+  readonly lab: FileLabSpec | SimulatedLabSpec;
+  /** Default: a store in memory. The store is opened first, before anything is started. */
+  readonly store?: LabStoreSpec | undefined;
+  readonly clock?: Clock | undefined;
+  /** Default: silent. */
+  readonly logger?: Logger | undefined;
+  /** Where downloads may come from; default the lab file's `downloads`, public addresses for the simulated lab. */
+  readonly downloads?: HttpDownloadsOptions | undefined;
+  /** Overrides of the engine client's options (tests' waits and retries). */
+  readonly engine?: Partial<EngineClientOptions> | undefined;
+  /** Default: the lab file's policy, or the simulated lab's built-in one. */
+  readonly policy?: Policy | undefined;
+  /** Default: the lab file's `limits`; the simulated lab takes labops's defaults. */
+  readonly limits?: LabopsOptions['limits'];
+  /** Overrides of the lab as commands see it (a baseline that differs from the simulator's seed). */
+  readonly info?: Partial<LabInfo> | undefined;
+  /** Commands and steps besides labops's own (tests and benches). */
+  readonly commands?: readonly CommandSpec[] | undefined;
+  readonly steps?: readonly StepDefinition[] | undefined;
+  readonly resolveGroup?: LabopsOptions['resolveGroup'];
+  readonly planTimers?: LabopsOptions['planTimers'];
+  readonly recordRetry?: LabopsOptions['recordRetry'];
+  readonly defaultStepTimeoutMs?: number | undefined;
+  readonly expiryCheckMs?: number | undefined;
+  /** How long `close` waits for stopped jobs to record their end (default 15 s). */
+  readonly stopMs?: number | undefined;
+}
+
+/** One lab and the labops over it. */
+export interface Lab {
+  readonly labops: Labops;
+  readonly engine: EngineClient;
+  readonly machines: MachineDriver;
+  readonly downloads: DownloadPort;
+  readonly store: Store;
+  readonly info: LabInfo;
+  readonly policy: Policy;
+  readonly registry: CommandRegistry;
+  /** The simulator in this process, if the lab is simulated. */
+  readonly simulator: Simulator | undefined;
+  /**
+   * Stops labops (its plans and jobs, within `stopMs`), then closes the engine client, the
+   * machines, the downloads, a simulator started here and a store opened here. Later calls wait
+   * for the first.
+   */
+  close(): Promise<void>;
+}
+
+/** How long `close` waits for cancelled jobs to record their end. */
+const DEFAULT_STOP_MS = 15_000;
+
+/**
+ * The composition root (design.md, Architecture): one lab — its store, engine client, machines,
+ * downloads, policy — and the labops over it, for `main`, the tests and the benches. It holds no
+ * state of its own: N labs are N calls. Nothing is started: an adapter calls `labops.start()`.
+ */
+export async function createLab(options: CreateLabOptions): Promise<Lab> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createSilentLogger();
+  const closers: (() => Promise<void> | void)[] = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) {
+      try {
+        await close();
+      } catch (error) {
+        logger.warn({ err: (error as Error).message }, 'closing a part of the lab failed');
+      }
+    }
+  };
+  try {
+    // The store first: a data directory another labops owns stops everything here.
+    const store = openLabStore(options.store, clock, closers);
+    const parts = await openParts(options, store, logger, closers);
+    const policy = options.policy ?? parts.policy;
+    const info: LabInfo = { ...parts.info, ...options.info };
+    const registry = new CommandRegistry([...createRegistry().commands, ...(options.commands ?? [])]);
+    const labops = new Labops({
+      registry,
+      steps: [...allSteps, ...(options.steps ?? [])],
+      store,
+      engine: parts.engine,
+      machines: parts.machines,
+      downloads: parts.downloads,
+      lab: info,
+      policy,
+      limits: options.limits ?? parts.limits,
+      clock,
+      logger,
+      resolveGroup: options.resolveGroup,
+      defaultStepTimeoutMs: options.defaultStepTimeoutMs,
+      recordRetry: options.recordRetry,
+      planTimers: options.planTimers,
+      expiryCheckMs: options.expiryCheckMs,
+    });
+    // Running jobs stop first (their remote commands signalled, their ends recorded), then the rest.
+    closers.push(() => labops.stop(options.stopMs ?? DEFAULT_STOP_MS));
+    let closing: Promise<void> | undefined;
+    return {
+      labops,
+      engine: parts.engine,
+      machines: parts.machines,
+      downloads: parts.downloads,
+      store,
+      info,
+      policy,
+      registry,
+      simulator: parts.simulator,
+      close() {
+        closing ??= closeAll();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+function openLabStore(
+  spec: LabStoreSpec | undefined,
+  clock: Clock,
+  closers: (() => Promise<void> | void)[],
+): Store {
+  if (spec && 'store' in spec) return spec.store;
+  if (spec && 'dir' in spec) {
+    const owned = openOwnedStore({ dir: spec.dir, now: clock });
+    closers.push(() => owned.close());
+    return owned.store;
+  }
+  const store = openStore({ path: spec?.path ?? ':memory:', now: clock });
+  closers.push(() => store.close());
+  return store;
+}
+
+interface LabParts {
+  engine: EngineClient;
+  machines: MachineDriver;
+  downloads: DownloadPort;
+  info: LabInfo;
+  policy: Policy;
+  limits: LabopsOptions['limits'];
+  simulator: Simulator | undefined;
+}
+
+/** The lab's own parts, each closed with the lab (`closers`, in reverse). */
+async function openParts(
+  options: CreateLabOptions,
+  store: Store,
+  logger: Logger,
+  closers: (() => Promise<void> | void)[],
+): Promise<LabParts> {
+  const spec = options.lab;
+  if (spec.kind === 'file') return openFileLab(spec, options, store, logger, closers);
+  const downloads = createHttpDownloads(options.downloads ?? {});
+  closers.push(() => downloads.close());
+  const policy = createSimulatedPolicy(spec.extraApprovers);
+  if (spec.remote && !spec.simulator) {
+    // Reached as the benches measure an engine: the client's default waits and retries.
+    const engine = EngineClient.create({ ...getEngineLogin(spec.remote), logger, ...options.engine });
+    closers.push(() => engine.close());
+    const machines = createUnreachableMachines('the simulator runs in another process.');
+    return {
+      engine,
+      machines,
+      downloads,
+      policy,
+      simulator: undefined,
+      info: labInfoFromSeed(),
+      limits: undefined,
+    };
+  }
+  let simulator = spec.simulator;
+  if (!simulator) {
+    const started = await startSimulator(spec.simulatorOptions);
+    closers.push(() => started.close());
+    simulator = started;
+  }
+  const engine = EngineClient.create({ ...getSimulatedEngineOptions(simulator), logger, ...options.engine });
+  closers.push(() => engine.close());
+  const machines = createSimDriver(simulator);
+  closers.push(() => machines.close());
+  return {
+    engine,
+    machines,
+    downloads,
+    policy,
+    simulator,
+    info: labInfoFromSimulator(simulator),
+    limits: undefined,
+  };
+}
+
+function getEngineLogin(simulator: SimulatorEndpoint): EngineClientOptions {
+  return { url: simulator.baseUrl, user: simulator.user, password: simulator.password, ca: simulator.caPem };
+}
+
+/** The engine client of a simulator: its waits and retries follow the simulator's pace. */
+function getSimulatedEngineOptions(simulator: Simulator): EngineClientOptions {
+  const { pollIntervalMs, shortDeadlineMs, longDeadlineMs } = simulator.timing;
+  const timing = { intervalMs: pollIntervalMs, backoff: 1, maxIntervalMs: pollIntervalMs };
+  return {
+    ...getEngineLogin(simulator),
+    retry: { baseDelayMs: pollIntervalMs, maxDelayMs: pollIntervalMs * 8 },
+    waits: {
+      short: { ...timing, deadlineMs: shortDeadlineMs },
+      long: { ...timing, deadlineMs: longDeadlineMs },
+    },
+  };
+}
+
+function openFileLab(
+  spec: FileLabSpec,
+  options: CreateLabOptions,
+  store: Store,
+  logger: Logger,
+  closers: (() => Promise<void> | void)[],
+): LabParts {
+  const { config: lab, enginePassword } = spec.source;
+  const clock = options.clock ?? systemClock;
+  // The CA is read before anything opens: a missing file is a start-up refusal.
+  const ca = lab.engine.ca_file ? readCaFile(lab.engine.ca_file) : undefined;
+  const engine = EngineClient.create({
+    url: lab.engine.url,
+    user: lab.engine.user,
+    password: enginePassword,
+    ca,
+    insecure: lab.engine.insecure,
+    timeoutMs: lab.engine.timeout_ms,
+    maxConcurrency: lab.engine.max_concurrency,
+    logger,
+    ...options.engine,
+  });
+  closers.push(() => engine.close());
+  const downloads = createHttpDownloads(
+    options.downloads ?? {
+      allowedNetworks: lab.downloads.allowed_networks,
+      allowedHosts: lab.downloads.allowed_hosts,
+    },
+  );
+  closers.push(() => downloads.close());
+  const targets = getSshTargets(lab);
+  const runner = createSshRunner({
+    targets,
+    privateKeyFile: spec.ssh.keyFile,
+    password: spec.ssh.password,
+    getPinnedHostKey: (machine) => store.getPinnedHostKey(machine)?.fingerprint,
+    logger,
+  });
+  const configured = new Map(targets.map((t) => [t.machine, t.hostKey]));
+  const machines = createSshDriver(runner, {
+    get: (machine) => configured.get(machine) ?? store.getPinnedHostKey(machine)?.fingerprint,
+    isConfigured: (machine) => configured.get(machine) !== undefined,
+    pin: (machine, fingerprint, by) => store.pinHostKey(machine, fingerprint, by, clock()),
+  });
+  closers.push(() => machines.close());
+  return {
+    engine,
+    machines,
+    downloads,
+    simulator: undefined,
+    info: labInfoFromConfig(lab),
+    policy: mapLabPolicy(lab.policy),
+    limits: mapLabLimits(lab.limits),
+  };
+}
+
+function readCaFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new LabopsError(
+      'CONFIG',
+      `Cannot read the engine CA file ${path}: ${(error as NodeJS.ErrnoException).code}.`,
+      {
+        hint: 'Download it from https://ENGINE/ovirt-engine/services/pki-resource?resource=ca-certificate&format=X509-PEM-CA and point engine.ca_file at it.',
+      },
+    );
+  }
+}
