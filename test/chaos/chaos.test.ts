@@ -42,8 +42,9 @@ describe('chaos: random operations against the simulated lab', () => {
     expect(stats.reportsChecked).toBeGreaterThan(2);
   }, 60_000);
 
-  // Found by the chaos run (seed 9, shrunk from 200 operations to these 2): recovery expires the
-  // card but writes no audit event, though "every … expiry … is an audit event" (design.md).
+  // Found by the chaos run (seed 9, shrunk from 200 operations to these 2): recovery expired the
+  // card without an audit event, though "every … expiry … is an audit event" (design.md).
+  // Fixed in 5547784.
   it('a card that expires while labops is down leaves approval:expired in the audit trail', async () => {
     const result = await runChaos({
       seed: 9,
@@ -56,8 +57,8 @@ describe('chaos: random operations against the simulated lab', () => {
     expect(result.violations).toEqual([]);
   });
 
-  // Found by the chaos run (seed 101): the re-read of an interrupted job is an audit event whose
-  // changes /lab audit joins as objects.
+  // Found by the chaos run (seed 101): /lab audit joined the changes of a re-read as objects.
+  // Fixed in 5547784.
   it('/lab audit shows the re-read of an interrupted job in words, not [object Object]', async () => {
     const result = await runChaos({
       seed: 101,
@@ -73,7 +74,7 @@ describe('chaos: random operations against the simulated lab', () => {
   });
 
   // Found by npm run chaos (seed 19, shrunk from 250 operations to these 4): expiring the second
-  // card needs a page the full disk lacks; main.ts and the Slack adapter run the sweep from a timer.
+  // card needed a page the full disk lacked, and the sweep runs from a timer. Fixed in afc1875.
   it('a full disk when cards expire does not make the expiry sweep throw, which would end labops', async () => {
     const result = await runChaos({
       seed: 19,
@@ -89,8 +90,8 @@ describe('chaos: random operations against the simulated lab', () => {
   });
 
   // Found by npm run chaos (seed 17, shrunk from 250 operations to these 3): the disk fills while
-  // the plan runs; the requester is told the store cannot be written, yet the job, its lock and
-  // its approval were written one by one, and only the audit event failed.
+  // the plan runs; the requester was told the store cannot be written, yet the job, its lock and
+  // its approval had been written one by one, and only the audit event failed. Fixed in afc1875.
   it('a request refused because the disk is full leaves no card behind, and none without its audit event', async () => {
     const result = await runChaos({
       seed: 17,
@@ -107,8 +108,9 @@ describe('chaos: random operations against the simulated lab', () => {
     expect(result.violations).toEqual([]);
   });
 
-  // Found by npm run chaos (seed 29), written down by hand in 3 operations: the cancel moves the
-  // job and voids its card, then cannot write job:cancelled and answers that it failed.
+  // Found by npm run chaos (seed 29), written down by hand in 3 operations: the cancel moved the
+  // job and voided its card, then could not write job:cancelled and answered that it failed.
+  // Fixed in 10f3c53.
   it('a /lab cancel answered "the disk is full" has cancelled nothing, or audited what it cancelled', async () => {
     const result = await runChaos({
       seed: 29,
@@ -123,8 +125,8 @@ describe('chaos: random operations against the simulated lab', () => {
   });
 
   // Found by npm run chaos (seeds 25, 28, 30), written down by hand in 4 operations: the disk fills
-  // while the click re-checks the plan; the approval is recorded, approval:granted is not, and the
-  // job that should start stays queued with nothing to run it until the next restart.
+  // while the click re-checks the plan; the approval was recorded, approval:granted was not, and
+  // the job stayed queued with nothing to run it until the next restart. Fixed in 10f3c53.
   it('an approval clicked as the disk fills runs its job or records nothing: no job left queued', async () => {
     const result = await runChaos({
       seed: 25,
