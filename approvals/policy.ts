@@ -4,40 +4,11 @@
  * when a click arrives, and refuses the requester's own click there.
  */
 
-import type { Risk } from '../src/risk.js';
+import type { Policy, PolicyRule, Risk } from '../src/risk.js';
+
+export type { Policy, PolicyRule } from '../src/risk.js';
 
 const RISK_ORDER: Readonly<Record<Risk, number>> = { read: 0, change: 1, destructive: 2, critical: 3 };
-
-/**
- * Overrides for one command. Each field set replaces the policy's own for that command; unset
- * fields fall back to it. An empty list allows nobody / nowhere.
- */
-export interface PolicyRule {
-  /** A floor for the command's risk: it raises a lower planned risk and never lowers a higher one. */
-  risk?: Risk;
-  askers?: readonly string[];
-  approvers?: readonly string[];
-  channels?: readonly string[];
-  expiryMinutes?: number;
-}
-
-/**
- * The access rules, as data. Principals are `slack:U…`/`slack:W…` (users), `slack:S…` (user
- * groups) and `shell:NAME`. An empty list allows nobody / nowhere: the configuration loader
- * turns lab.yml's empty lists into `'anyone'` / `'anywhere'`.
- */
-export interface Policy {
-  /** Principals who may ask by default; `'anyone'` in the simulated lab. */
-  askers: readonly string[] | 'anyone';
-  /** Principals who may approve by default. */
-  approvers: readonly string[];
-  /** Channels where commands may run; `'anywhere'` when not restricted. The shell's channel is `shell`. */
-  channels: readonly string[] | 'anywhere';
-  /** Minutes before a pending approval expires; 15 by default. */
-  expiryMinutes: number;
-  /** Per-command rules, keyed like `"host maintenance"`. */
-  commands: Readonly<Record<string, PolicyRule>>;
-}
 
 /** One request to run a command. */
 export interface PolicyRequest {

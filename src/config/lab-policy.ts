@@ -1,4 +1,4 @@
-import type { Policy, PolicyRule } from '../../approvals/policy.js';
+import type { Policy, PolicyRule } from '../risk.js';
 import type { DeepReadonly, Policy as LabPolicy, Limits } from './lab-schema.js';
 
 /**

@@ -7,7 +7,7 @@ import type { Labops } from '../labops.js';
 import type { Logger } from '../log.js';
 import { type Clock, systemClock } from '../time.js';
 import { Dedupe } from './dedupe.js';
-import { createCaller, type SlackDeps } from './deps.js';
+import { createCaller, type SlackDeps, type WorkLane } from './deps.js';
 import { GroupDirectory, groupsInPolicy } from './groups.js';
 import { JobReporter } from './job-reporter.js';
 import { SLACK_LIMITS, type SlackLimits } from './limits.js';
@@ -67,9 +67,6 @@ export const DEFAULT_SLACK_TIMING: Readonly<SlackTiming> = {
   logAttachLines: 30,
   logMaxBytes: 8 * 1024 * 1024,
 };
-
-/** Where work after an ack queues: clicks and reads, plans, or job reporting (log files). */
-export type WorkLane = 'interactive' | 'plans' | 'reporting';
 
 /** The bot user, as `auth.test` tells it. */
 export interface BotIdentity {

@@ -2,11 +2,13 @@ import type { Caller, CommandRegistry } from '../command.js';
 import type { Labops } from '../labops.js';
 import type { Logger } from '../log.js';
 import type { Clock } from '../time.js';
-import type { WorkLane } from './adapter.js';
 import type { Dedupe } from './dedupe.js';
 import type { GroupDirectory } from './groups.js';
 import type { JobReporter } from './job-reporter.js';
 import type { Outbox } from './outbox.js';
+
+/** Where work after an ack queues: clicks and reads, plans, or job reporting (log files). */
+export type WorkLane = 'interactive' | 'plans' | 'reporting';
 
 /** What every listener may use; built once by the adapter. */
 export interface SlackDeps {
