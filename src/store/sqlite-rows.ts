@@ -1,0 +1,209 @@
+import { createPlan, type Plan } from '../plan.js';
+import type { Risk } from '../risk.js';
+import type {
+  ApprovalDecision,
+  ApprovalRecord,
+  ApprovalStatus,
+  AuditEvent,
+  JobRecord,
+  JobReview,
+  JobStatus,
+  LockRecord,
+  PinnedHostKey,
+  StepRecord,
+  StepSpec,
+  StepStatus,
+} from './types.js';
+
+// The SQLite store's rows as better-sqlite3 returns them, and their mapping to the store's records.
+
+export interface JobRow {
+  id: string;
+  command: string;
+  text: string;
+  args: string;
+  requester: string;
+  channel: string;
+  risk: string;
+  plan: string;
+  status: string;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  error: string | null;
+  message_ref: string | null;
+  review: string | null;
+}
+
+export interface StepRow {
+  job_id: string;
+  idx: number;
+  kind: string;
+  title: string;
+  params: string;
+  shows: string | null;
+  timeout_ms: number | null;
+  status: string;
+  started_at: number | null;
+  finished_at: number | null;
+  duration_ms: number | null;
+  tail: string;
+  detail: string | null;
+  end_state: string | null;
+}
+
+export interface ApprovalRow {
+  id: string;
+  job_id: string;
+  risk: string;
+  required: number;
+  eligible: string;
+  requester: string;
+  created_at: number;
+  expires_at: number;
+  fingerprint: string;
+  fingerprint_state: string;
+  status: string;
+  card_refs: string;
+}
+
+export interface DecisionRow {
+  principal: string;
+  decision: string;
+  at: number;
+}
+
+export interface AuditRow {
+  seq: number;
+  at: number;
+  type: string;
+  actor: string;
+  job_id: string | null;
+  approval_id: string | null;
+  detail: string;
+}
+
+export interface LockRow {
+  key: string;
+  job_id: string;
+  holder: string;
+  taken_at: number;
+}
+
+function optional<T>(value: T | null): T | undefined {
+  return value === null ? undefined : value;
+}
+
+function parseJson<T>(text: string): T {
+  return JSON.parse(text) as T;
+}
+
+function toStepSpec(row: StepRow): StepSpec {
+  const spec: StepSpec = { kind: row.kind, title: row.title, params: parseJson(row.params) };
+  if (row.shows !== null) spec.shows = parseJson(row.shows);
+  if (row.timeout_ms !== null) spec.timeoutMs = row.timeout_ms;
+  return spec;
+}
+
+export function toStepRecord(row: StepRow): StepRecord {
+  return {
+    jobId: row.job_id,
+    index: row.idx,
+    kind: row.kind,
+    title: row.title,
+    status: row.status as StepStatus,
+    startedAt: optional(row.started_at),
+    finishedAt: optional(row.finished_at),
+    durationMs: optional(row.duration_ms),
+    tail: row.tail,
+    detail: optional(row.detail),
+    endState: optional(row.end_state),
+  };
+}
+
+/**
+ * The job's plan as stored: a plan written before a field existed gets that field empty, its
+ * summary and risk from the job.
+ */
+function toPlan(row: JobRow, steps: readonly StepSpec[]): Plan {
+  const stored = parseJson<Partial<Plan>>(row.plan);
+  return createPlan({
+    ...stored,
+    summary: typeof stored.summary === 'string' ? stored.summary : row.command,
+    risk: stored.risk ?? (row.risk as Risk),
+    steps: stored.steps ?? [...steps],
+  });
+}
+
+export function toJobRecord(row: JobRow, stepRows: readonly StepRow[]): JobRecord {
+  const steps = stepRows.map(toStepSpec);
+  return {
+    id: row.id,
+    command: row.command,
+    text: row.text,
+    args: parseJson(row.args),
+    requester: row.requester,
+    channel: row.channel,
+    risk: row.risk as Risk,
+    plan: toPlan(row, steps),
+    steps,
+    status: row.status as JobStatus,
+    createdAt: row.created_at,
+    startedAt: optional(row.started_at),
+    finishedAt: optional(row.finished_at),
+    error: optional(row.error),
+    messageRef: row.message_ref === null ? undefined : parseJson(row.message_ref),
+    review: row.review === null ? undefined : (parseJson(row.review) as JobReview),
+  };
+}
+
+export function toApprovalRecord(row: ApprovalRow, decisions: readonly DecisionRow[]): ApprovalRecord {
+  return {
+    id: row.id,
+    jobId: row.job_id,
+    risk: row.risk as Risk,
+    required: row.required,
+    eligible: parseJson(row.eligible),
+    requester: row.requester,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    fingerprint: row.fingerprint,
+    fingerprintState: parseJson(row.fingerprint_state),
+    status: row.status as ApprovalStatus,
+    decisions: decisions.map(
+      (d): ApprovalDecision => ({
+        principal: d.principal,
+        decision: d.decision as ApprovalDecision['decision'],
+        at: d.at,
+      }),
+    ),
+    cardRefs: parseJson(row.card_refs),
+  };
+}
+
+export function toAuditEvent(row: AuditRow): AuditEvent {
+  return {
+    seq: row.seq,
+    at: row.at,
+    type: row.type,
+    actor: row.actor,
+    jobId: optional(row.job_id),
+    approvalId: optional(row.approval_id),
+    detail: parseJson(row.detail),
+  };
+}
+
+export interface HostKeyRow {
+  machine: string;
+  fingerprint: string;
+  pinned_by: string;
+  pinned_at: number;
+}
+
+export function toPinnedHostKey(row: HostKeyRow): PinnedHostKey {
+  return { machine: row.machine, fingerprint: row.fingerprint, by: row.pinned_by, at: row.pinned_at };
+}
+
+export function toLockRecord(row: LockRow): LockRecord {
+  return { key: row.key, jobId: row.job_id, holder: row.holder, takenAt: row.taken_at };
+}

@@ -1,0 +1,147 @@
+import type { Db } from './sqlite-open.js';
+import type {
+  ApprovalRow,
+  AuditRow,
+  DecisionRow,
+  HostKeyRow,
+  JobRow,
+  LockRow,
+  StepRow,
+} from './sqlite-rows.js';
+
+// The SQLite store's prepared statements; the SQL of every query it runs.
+
+// Status lists travel as one JSON array parameter expanded by json_each, so each query is
+// prepared once whatever the list's length.
+export function prepareStatements(db: Db) {
+  return {
+    insertJob: db.prepare(
+      `INSERT INTO jobs (id, command, text, args, requester, channel, risk, plan, status, created_at)
+       VALUES (@id, @command, @text, @args, @requester, @channel, @risk, @plan, @status, @createdAt)`,
+    ),
+    insertStep: db.prepare(
+      `INSERT INTO steps (job_id, idx, kind, title, params, shows, timeout_ms)
+       VALUES (@jobId, @index, @kind, @title, @params, @shows, @timeoutMs)`,
+    ),
+    getJob: db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE id = ?'),
+    listJobs: db.prepare<{ statuses: string | null; limit: number }, JobRow>(
+      `SELECT * FROM jobs
+       WHERE @statuses IS NULL OR status IN (SELECT value FROM json_each(@statuses))
+       ORDER BY created_at DESC, rowid DESC LIMIT @limit`,
+    ),
+    moveJob: db.prepare<{
+      id: string;
+      from: string;
+      to: string;
+      at: number;
+      isRunning: number;
+      isFinal: number;
+      error: string | null;
+    }>(
+      `UPDATE jobs SET status = @to,
+         started_at = CASE WHEN @isRunning THEN @at ELSE started_at END,
+         finished_at = CASE WHEN @isFinal THEN @at ELSE finished_at END,
+         error = COALESCE(@error, error)
+       WHERE id = @id AND status IN (SELECT value FROM json_each(@from))`,
+    ),
+    setMessageRef: db.prepare<{ id: string; ref: string }>(
+      'UPDATE jobs SET message_ref = @ref WHERE id = @id',
+    ),
+    setReview: db.prepare<{ id: string; review: string; error: string | null }>(
+      'UPDATE jobs SET review = @review, error = COALESCE(@error, error) WHERE id = @id',
+    ),
+    listSteps: db.prepare<[string], StepRow>('SELECT * FROM steps WHERE job_id = ? ORDER BY idx'),
+    updateStep: db.prepare<{
+      jobId: string;
+      index: number;
+      status: string | null;
+      startedAt: number | null;
+      finishedAt: number | null;
+      durationMs: number | null;
+      tail: string | null;
+      detail: string | null;
+      endState: string | null;
+    }>(
+      `UPDATE steps SET
+         status = COALESCE(@status, status),
+         started_at = COALESCE(@startedAt, started_at),
+         finished_at = COALESCE(@finishedAt, finished_at),
+         duration_ms = COALESCE(@durationMs, duration_ms),
+         tail = COALESCE(@tail, tail),
+         detail = COALESCE(@detail, detail),
+         end_state = COALESCE(@endState, end_state)
+       WHERE job_id = @jobId AND idx = @index`,
+    ),
+    markRunningStepsUnknown: db.prepare<{ jobId: string; detail: string }>(
+      `UPDATE steps SET status = 'unknown', detail = COALESCE(detail, @detail)
+       WHERE job_id = @jobId AND status = 'running'`,
+    ),
+    insertApproval: db.prepare(
+      `INSERT INTO approvals (id, job_id, risk, required, eligible, requester, created_at, expires_at,
+         fingerprint, fingerprint_state, status)
+       VALUES (@id, @jobId, @risk, @required, @eligible, @requester, @createdAt, @expiresAt,
+         @fingerprint, @fingerprintState, 'pending')`,
+    ),
+    getApproval: db.prepare<[string], ApprovalRow>('SELECT * FROM approvals WHERE id = ?'),
+    getApprovalForJob: db.prepare<[string], ApprovalRow>(
+      'SELECT * FROM approvals WHERE job_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1',
+    ),
+    listApprovals: db.prepare<{ statuses: string | null; limit: number }, ApprovalRow>(
+      `SELECT * FROM approvals
+       WHERE @statuses IS NULL OR status IN (SELECT value FROM json_each(@statuses))
+       ORDER BY created_at DESC, rowid DESC LIMIT @limit`,
+    ),
+    closeApproval: db.prepare<{ id: string; to: string; at: number }>(
+      `UPDATE approvals SET status = @to, closed_at = @at WHERE id = @id AND status = 'pending'`,
+    ),
+    addCardRef: db.prepare<{ id: string; ref: string }>(
+      `UPDATE approvals SET card_refs = json_insert(card_refs, '$[#]', json(@ref)) WHERE id = @id`,
+    ),
+    listDecisions: db.prepare<[string], DecisionRow>(
+      'SELECT principal, decision, at FROM approval_decisions WHERE approval_id = ? ORDER BY at, rowid',
+    ),
+    insertDecision: db.prepare<{ approvalId: string; principal: string; decision: string; at: number }>(
+      `INSERT INTO approval_decisions (approval_id, principal, decision, at)
+       VALUES (@approvalId, @principal, @decision, @at)`,
+    ),
+    countApprovers: db
+      .prepare<[string], number>(
+        `SELECT count(DISTINCT principal) FROM approval_decisions WHERE approval_id = ? AND decision = 'approve'`,
+      )
+      .pluck(),
+    nextApprovalNumber: db
+      .prepare<[], number>(`UPDATE counters SET value = value + 1 WHERE name = 'approval' RETURNING value`)
+      .pluck(),
+    insertAudit: db.prepare<{
+      at: number;
+      type: string;
+      actor: string;
+      jobId: string | null;
+      approvalId: string | null;
+      detail: string;
+    }>(
+      `INSERT INTO audit (at, type, actor, job_id, approval_id, detail)
+       VALUES (@at, @type, @actor, @jobId, @approvalId, @detail)`,
+    ),
+    listAudit: db.prepare<[number], AuditRow>('SELECT * FROM audit ORDER BY seq DESC LIMIT ?'),
+    exportAudit: db.prepare<[], AuditRow>('SELECT * FROM audit ORDER BY seq'),
+    getLock: db.prepare<[string], LockRow>('SELECT * FROM locks WHERE key = ?'),
+    insertLock: db.prepare<{ key: string; jobId: string; holder: string; at: number }>(
+      `INSERT INTO locks (key, job_id, holder, taken_at) VALUES (@key, @jobId, @holder, @at)
+       ON CONFLICT (key) DO NOTHING`,
+    ),
+    releaseLocks: db.prepare<[string]>('DELETE FROM locks WHERE job_id = ?'),
+    releaseStaleLocks: db.prepare<{ final: string }>(
+      `DELETE FROM locks WHERE job_id NOT IN (
+         SELECT id FROM jobs WHERE status NOT IN (SELECT value FROM json_each(@final)))`,
+    ),
+    listLocks: db.prepare<[], LockRow>('SELECT * FROM locks ORDER BY taken_at, key'),
+    getHostKey: db.prepare<[string], HostKeyRow>('SELECT * FROM host_keys WHERE machine = ?'),
+    pinHostKey: db.prepare<{ machine: string; fingerprint: string; by: string; at: number }>(
+      `INSERT INTO host_keys (machine, fingerprint, pinned_by, pinned_at) VALUES (@machine, @fingerprint, @by, @at)
+       ON CONFLICT (machine) DO UPDATE SET fingerprint = @fingerprint, pinned_by = @by, pinned_at = @at`,
+    ),
+  };
+}
+
+export type Statements = ReturnType<typeof prepareStatements>;
