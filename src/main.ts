@@ -123,8 +123,19 @@ async function runShellAdapter(lab: Lab): Promise<number> {
   if (recovered.pending.length) {
     notes.push(`Pending approvals: ${recovered.pending.map((a) => a.id).join(', ')} (still valid).`);
   }
+  // SIGTERM or Ctrl-C: running jobs stop and record how they ended before the conversation closes,
+  // so none is left "running" for the next start to find (found by the chaos run).
+  let signalled: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) return;
+    signalled = signal;
+    // Then the input ends as if the person typed quit: the shell returns and the lab closes.
+    void labops.stop(JOB_STOP_MS).finally(() => process.stdin.push(null));
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
   try {
-    return await runShell({
+    const code = await runShell({
       labops,
       input: process.stdin,
       output: process.stdout,
@@ -132,7 +143,10 @@ async function runShellAdapter(lab: Lab): Promise<number> {
       clock: systemClock,
       ...(notes.length ? { banner: notes.join('\n') } : {}),
     });
+    return signalled ? (signalled === 'SIGINT' ? 130 : 143) : code;
   } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
     // Running jobs stop first (their remote commands signalled, their ends recorded), then the lab.
     await labops.stop(JOB_STOP_MS);
   }
