@@ -214,23 +214,28 @@ export class ApprovalFlow {
     principal: string,
   ): ClickResult {
     const { store, clock, bus } = this.options;
-    if (!store.closeApproval(approval.id, 'void', clock())) {
+    const closed = store.atomically(() => {
+      if (!store.closeApproval(approval.id, 'void', clock())) return false;
+      // closeApproval already moved the job to void: record why on it (void → void keeps the reason).
+      store.transitionJob(job.id, ['awaiting_approval', 'void'], 'void', {
+        at: clock(),
+        error: `The lab changed after the plan was made: ${changes.join('; ')}`,
+      });
+      store.releaseLocks(job.id);
+      store.appendAudit({
+        at: clock(),
+        type: 'approval:voided',
+        actor: principal,
+        jobId: job.id,
+        approvalId: approval.id,
+        detail: { changes },
+      });
+      return true;
+    });
+    if (!closed) {
       const now = store.getApproval(approval.id) ?? approval;
       return this.refuse(refusalText('not-pending', now, principal), now, principal);
     }
-    store.transitionJob(job.id, ['awaiting_approval'], 'void', {
-      at: clock(),
-      error: `The lab changed after the plan was made: ${changes.join('; ')}`,
-    });
-    store.releaseLocks(job.id);
-    store.appendAudit({
-      at: clock(),
-      type: 'approval:voided',
-      actor: principal,
-      jobId: job.id,
-      approvalId: approval.id,
-      detail: { changes },
-    });
     const voided = store.getApproval(approval.id)!;
     const voidJob = store.getJob(job.id)!;
     bus.emit({ type: 'approval:voided', approval: voided, job: voidJob, changes });

@@ -370,6 +370,10 @@ describe('approvals', () => {
     if (click.outcome !== 'void') return;
     expect(click.changes.join('\n')).toContain('vm app1: up on hyper2, migratable → up on hyper2, pinned');
     expect(core.store.getJob(card.job.id)?.status).toBe('void');
+    // The reason is kept on the job (issue 11: it was lost, the job already being void).
+    expect(core.store.getJob(card.job.id)?.error).toContain(
+      'The lab changed after the plan was made: vm app1: up on hyper2, migratable → up on hyper2, pinned',
+    );
     expect(core.store.listLocks()).toEqual([]);
     expect(core.lab.sim.requests.some((r) => r.url.endsWith('/deactivate'))).toBe(false);
   });
