@@ -150,9 +150,11 @@ describe('download sources are fenced (issue 10 §2)', () => {
   });
 
   it('refuses a name whose address is refused inside the lookup, so nothing connects; one message for every kind', async () => {
+    // Only loopback answers, even refused ones: a broken fence must connect nowhere outside it
+    // (the private and link-local classes are checked without a network in address-fence.test.ts).
     const resolver = createResolver({
-      'mirror.example': ['10.1.2.3'],
-      'metadata.example': ['169.254.169.254'],
+      'mirror.example': ['127.0.0.3'],
+      'metadata.example': ['::ffff:127.0.0.4'],
       'local.example': ['127.0.0.1'],
       'mapped.example': ['::ffff:127.0.0.1'],
     });
@@ -206,7 +208,8 @@ describe('download sources are fenced (issue 10 §2)', () => {
   });
 
   it('refuses a redirect to a refused address with the same message, before connecting there', async () => {
-    const resolver = createResolver({ 'private.example': ['10.1.2.3'] });
+    // 127.0.0.9 is outside the allowed 127.0.0.1/32: refused like a private address, yet loopback.
+    const resolver = createResolver({ 'private.example': ['127.0.0.9'] });
     const routes = {
       '/to-two': two.url('/alma9.iso'),
       '/to-credentials': `http://user:secret@127.0.0.1:${one.port}/alma9.iso`,
