@@ -1,10 +1,9 @@
 import {
   type CallOptions,
   type EngineContext,
+  findNamed,
   getJson,
-  requireNamed,
   runWait,
-  searchByName,
   seg,
   type WaitCallOptions,
 } from './engine-context.js';
@@ -32,14 +31,13 @@ export async function findDataCenter(
   name: string,
   options: CallOptions = {},
 ): Promise<DataCenter> {
-  const list = await getJson(
+  const collection = collectionOf('data_center', DataCenterSchema);
+  return findNamed(
     context,
-    '/datacenters',
-    collectionOf('data_center', DataCenterSchema),
+    { path: '/datacenters', schema: collection, toItem: toDataCenter, kind: 'data center' },
+    name,
     options,
-    searchByName(name),
   );
-  return requireNamed(list.map(toDataCenter), name, 'data center');
 }
 
 /**

@@ -120,6 +120,17 @@ export function searchByName(name: string): Record<string, string> {
 }
 
 /** Exact name match; the engine's search is case-insensitive and treats `*` as a wildcard. */
+/** The object named exactly `name` in a collection, looked up with the engine's search (§2.7). */
+export async function findNamed<S extends z.ZodType<unknown[]>, T extends { name: string }>(
+  context: EngineContext,
+  collection: { path: string; schema: S; toItem: (raw: z.output<S>[number]) => T; kind: string },
+  name: string,
+  options: CallOptions,
+): Promise<T> {
+  const list = await getJson(context, collection.path, collection.schema, options, searchByName(name));
+  return requireNamed(list.map(collection.toItem), name, collection.kind);
+}
+
 export function requireNamed<T extends { name: string }>(list: T[], name: string, kind: string): T {
   const found =
     list.find((x) => x.name === name) ?? list.find((x) => x.name.toLowerCase() === name.toLowerCase());

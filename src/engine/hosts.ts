@@ -2,10 +2,9 @@ import { LabopsError } from '../errors.js';
 import {
   type CallOptions,
   type EngineContext,
+  findNamed,
   getJson,
-  requireNamed,
   runWait,
-  searchByName,
   seg,
   toRequestOptions,
   type WaitCallOptions,
@@ -45,14 +44,13 @@ export async function findHost(
   name: string,
   options: CallOptions = {},
 ): Promise<Host> {
-  const list = await getJson(
+  const collection = collectionOf('host', HostSchema);
+  return findNamed(
     context,
-    '/hosts',
-    collectionOf('host', HostSchema),
+    { path: '/hosts', schema: collection, toItem: toHost, kind: 'host' },
+    name,
     options,
-    searchByName(name),
   );
-  return requireNamed(list.map(toHost), name, 'host');
 }
 
 /** Starts maintenance; the host then passes through preparing_for_maintenance (§3.4). */

@@ -2,10 +2,9 @@ import { LabopsError } from '../errors.js';
 import {
   type CallOptions,
   type EngineContext,
+  findNamed,
   getJson,
-  requireNamed,
   runWait,
-  searchByName,
   seg,
   toRequestOptions,
   type WaitCallOptions,
@@ -50,14 +49,13 @@ export async function findStorageDomain(
   name: string,
   options: CallOptions = {},
 ): Promise<StorageDomain> {
-  const list = await getJson(
+  const collection = collectionOf('storage_domain', StorageDomainSchema);
+  return findNamed(
     context,
-    '/storagedomains',
-    collectionOf('storage_domain', StorageDomainSchema),
+    { path: '/storagedomains', schema: collection, toItem: toStorageDomain, kind: 'storage domain' },
+    name,
     options,
-    searchByName(name),
   );
-  return requireNamed(list.map(toStorageDomain), name, 'storage domain');
 }
 
 /** The data center's view of its domains, with their status there (§4.3). */

@@ -3,11 +3,10 @@ import { getDisk } from './disks.js';
 import {
   type CallOptions,
   type EngineContext,
+  findNamed,
   getJson,
   quoteSearch,
-  requireNamed,
   runWait,
-  searchByName,
   seg,
   toRequestOptions,
   type WaitCallOptions,
@@ -60,8 +59,8 @@ export async function getVm(context: EngineContext, id: string, options: CallOpt
 }
 
 export async function findVm(context: EngineContext, name: string, options: CallOptions = {}): Promise<Vm> {
-  const list = await getJson(context, '/vms', collectionOf('vm', VmSchema), options, searchByName(name));
-  return requireNamed(list.map(toVm), name, 'VM');
+  const collection = collectionOf('vm', VmSchema);
+  return findNamed(context, { path: '/vms', schema: collection, toItem: toVm, kind: 'VM' }, name, options);
 }
 
 /** Starts a VM; with `bootIso` it is the guide's run-once boot from CD (§5.1, §6.3). */
