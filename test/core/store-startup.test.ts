@@ -45,11 +45,11 @@ function fingerprint(path: string): { bytes: string; mtimeMs: number } {
 }
 
 /** A store with some history, closed, as a stopped labops leaves it. */
-function makeStore(dataDir: string, events = 0): string {
+async function makeStore(dataDir: string, events = 0): Promise<string> {
   const path = join(dataDir, 'labops.db');
   const store = openStore({ path });
   for (let i = 0; i < events; i++) {
-    store.appendAudit({
+    await store.appendAudit({
       at: i,
       type: 'command:ran',
       actor: 'shell:alice',
@@ -58,7 +58,7 @@ function makeStore(dataDir: string, events = 0): string {
       detail: { pad: 'x'.repeat(200) },
     });
   }
-  store.close();
+  await store.close();
   return path;
 }
 
@@ -110,7 +110,7 @@ describe('a store the bot cannot use', () => {
   }, 40_000);
 
   it('refuses a corrupt database, leaving it as it was', async () => {
-    const path = makeStore(dir, 500);
+    const path = await makeStore(dir, 500);
     const bytes = readFileSync(path);
     const pageSize = bytes.readUInt16BE(16);
     randomBytes(pageSize * 4).copy(bytes, pageSize * 3);
@@ -121,7 +121,7 @@ describe('a store the bot cannot use', () => {
   }, 40_000);
 
   it('refuses a database another process holds locked, leaving it as it was', async () => {
-    const path = makeStore(dir, 5);
+    const path = await makeStore(dir, 5);
     const before = fingerprint(path);
     const holder = new Database(path);
     try {
@@ -137,7 +137,7 @@ describe('a store the bot cannot use', () => {
   it('refuses a data directory it cannot write, leaving the database as it was', async () => {
     const data = join(dir, 'data');
     mkdirSync(data);
-    const path = makeStore(data, 5);
+    const path = await makeStore(data, 5);
     chmodSync(path, 0o666);
     chmodSync(data, 0o555);
     const before = fingerprint(path);

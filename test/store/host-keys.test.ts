@@ -20,32 +20,32 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  store.close();
+  await store.close();
   await remove();
 });
 
 describe('pinned host keys', () => {
-  it('has no pin for a machine nobody trusted', () => {
-    expect(store.getPinnedHostKey('hyper1')).toBeUndefined();
+  it('has no pin for a machine nobody trusted', async () => {
+    expect(await store.getPinnedHostKey('hyper1')).toBeUndefined();
   });
 
-  it('keeps a pin with who approved it and when, across a reopen', () => {
-    expect(store.pinHostKey('hyper1', KEY_A, 'slack:U0ALICE01', T0)).toEqual({
+  it('keeps a pin with who approved it and when, across a reopen', async () => {
+    expect(await store.pinHostKey('hyper1', KEY_A, 'slack:U0ALICE01', T0)).toEqual({
       machine: 'hyper1',
       fingerprint: KEY_A,
       by: 'slack:U0ALICE01',
       at: T0,
     });
-    store.close();
+    await store.close();
     store = openStore({ path: join(dir, 'labops.db') });
-    expect(store.getPinnedHostKey('hyper1')?.fingerprint).toBe(KEY_A);
-    expect(store.getPinnedHostKey('hyper2')).toBeUndefined();
+    expect((await store.getPinnedHostKey('hyper1'))?.fingerprint).toBe(KEY_A);
+    expect(await store.getPinnedHostKey('hyper2')).toBeUndefined();
   });
 
-  it('replaces the pin when the host is trusted again', () => {
-    store.pinHostKey('hyper1', KEY_A, 'shell:alice', T0);
-    store.pinHostKey('hyper1', KEY_B, 'shell:bob', T0 + 1000);
-    expect(store.getPinnedHostKey('hyper1')).toEqual({
+  it('replaces the pin when the host is trusted again', async () => {
+    await store.pinHostKey('hyper1', KEY_A, 'shell:alice', T0);
+    await store.pinHostKey('hyper1', KEY_B, 'shell:bob', T0 + 1000);
+    expect(await store.getPinnedHostKey('hyper1')).toEqual({
       machine: 'hyper1',
       fingerprint: KEY_B,
       by: 'shell:bob',
@@ -53,21 +53,21 @@ describe('pinned host keys', () => {
     });
   });
 
-  it('refuses something that is not a fingerprint', () => {
+  it('refuses something that is not a fingerprint', async () => {
     for (const bad of ['', 'SHA256:short', `MD5:${KEY_A.slice(7)}`, `${KEY_A}\n`]) {
       let error: unknown;
       try {
-        store.pinHostKey('hyper1', bad, 'shell:alice', T0);
+        await store.pinHostKey('hyper1', bad, 'shell:alice', T0);
       } catch (thrown) {
         error = thrown;
       }
       expect(isLabopsError(error) && error.code === 'USAGE').toBe(true);
     }
-    expect(store.getPinnedHostKey('hyper1')).toBeUndefined();
+    expect(await store.getPinnedHostKey('hyper1')).toBeUndefined();
   });
 
-  it('upgrades a version 1 store, keeping its jobs, and adds the pins table', () => {
-    store.close();
+  it('upgrades a version 1 store, keeping its jobs, and adds the pins table', async () => {
+    await store.close();
     const path = join(dir, 'old.db');
     const db = new Database(path);
     applyMigrations(db, { path, migrations: MIGRATIONS.slice(0, 1) });
@@ -77,8 +77,8 @@ describe('pinned host keys', () => {
     );
     db.close();
     store = openStore({ path });
-    expect(store.getJob('j1')?.status).toBe('succeeded');
-    store.pinHostKey('storage', KEY_A, 'shell:alice', T0);
-    expect(store.getPinnedHostKey('storage')?.by).toBe('shell:alice');
+    expect((await store.getJob('j1'))?.status).toBe('succeeded');
+    await store.pinHostKey('storage', KEY_A, 'shell:alice', T0);
+    expect((await store.getPinnedHostKey('storage'))?.by).toBe('shell:alice');
   });
 });

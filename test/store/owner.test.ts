@@ -12,7 +12,7 @@ import {
   STORE_FILE,
 } from '../../src/store/owner.js';
 import { openStore } from '../../src/store/sqlite-store.js';
-import { makeTempDir, newJob, T0 } from './store-fixtures.js';
+import { makeTempDir, proposeRunning, T0 } from './store-fixtures.js';
 
 let dir: string;
 let remove: () => Promise<void>;
@@ -116,36 +116,41 @@ describe('one owner of a data directory', () => {
 });
 
 describe('a store opened read-only', () => {
-  it('reads beside the owner, and never writes or recovers', () => {
+  it('reads beside the owner, and never writes or recovers', async () => {
     const owned = openOwnedStore({ dir });
     try {
-      owned.store.createJob(newJob({ id: 'j-run', status: 'queued' }));
-      owned.store.transitionJob('j-run', ['queued'], 'running', { at: T0 });
-      owned.store.takeLocks(['host:hyper1'], 'j-run', 'U_REQ', T0);
-      owned.store.appendAudit({
-        at: T0,
-        type: 'job:started',
-        actor: 'labops',
-        jobId: 'j-run',
-        approvalId: undefined,
-        detail: {},
-      });
+      await proposeRunning(owned.store, { job: { id: 'j-run' }, locks: ['host:hyper1'] }, T0);
 
       const reader = openStore({ path: join(dir, STORE_FILE), readOnly: true });
       try {
         expect(reader.readOnly).toBe(true);
-        expect([...reader.exportAudit()].map((line) => JSON.parse(line).type)).toEqual(['job:started']);
-        expect(() => reader.recover(T0 + 1)).toThrow(/read-only/);
-        expect(() => reader.releaseLocks('j-run')).toThrow(/read-only/);
-        expect(reader.checkWritable()?.message).toMatch(/read-only/);
+        const types: string[] = [];
+        for await (const line of reader.exportAudit()) types.push(JSON.parse(line).type);
+        expect(types).toEqual(['approval:requested', 'approval:granted', 'job:started']);
+        expect((await reader.getJob('j-run'))?.status).toBe('running');
+        await expect(reader.recover(T0 + 1)).rejects.toThrow(/read-only/);
+        await expect(reader.interruptJob('j-run', 'stopped', T0 + 1)).rejects.toThrow(/read-only/);
+        await expect(reader.endJob('j-run', { from: ['running'], to: 'failed', at: T0 + 1 })).rejects.toThrow(
+          /read-only/,
+        );
+        expect((await reader.checkWritable())?.message).toMatch(/read-only/);
       } finally {
-        reader.close();
+        await reader.close();
       }
-      expect(owned.store.getJob('j-run')?.status).toBe('running');
-      expect(owned.store.listLocks().map((l) => l.key)).toEqual(['host:hyper1']);
+      expect((await owned.store.getJob('j-run'))?.status).toBe('running');
+      expect((await owned.store.listLocks()).map((l) => l.key)).toEqual(['host:hyper1']);
     } finally {
-      owned.close();
+      await owned.close();
     }
+  });
+
+  it('closes its store before giving the directory up', async () => {
+    const owned = openOwnedStore({ dir });
+    expect(await probeFromAnotherProcess(dir)).toBe('held');
+    await owned.close();
+    expect(await probeFromAnotherProcess(dir)).toBe('free');
+    await expect(owned.store.getJob('j1')).rejects.toThrow();
+    expect(existsSync(join(dir, PID_FILE))).toBe(false);
   });
 
   it('refuses a store that does not exist, creating nothing', () => {

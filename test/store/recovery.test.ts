@@ -1,7 +1,16 @@
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { INTERRUPTED_JOB_ERROR, openStore, UNKNOWN_STEP_DETAIL } from '../../src/store/sqlite-store.js';
-import { MINUTE, makeTempDir, newApproval, newJob, startStoreChild, T0 } from './store-fixtures.js';
+import {
+  MINUTE,
+  makeTempDir,
+  propose,
+  proposeQueued,
+  proposeRunning,
+  startStoreChild,
+  T0,
+} from './store-fixtures.js';
 
 let dir: string;
 let remove: () => Promise<void>;
@@ -17,70 +26,96 @@ afterEach(async () => {
 });
 
 describe('recovery after a restart', () => {
-  it('interrupts what ran, expires what is overdue and keeps what still waits', () => {
+  it('interrupts what ran, expires what is overdue and keeps what still waits', async () => {
     const before = openStore({ path });
-    before.createJob(newJob({ id: 'j-run', status: 'queued' }));
-    before.takeLocks(['host:hyper1'], 'j-run', 'U_REQ', T0);
-    before.transitionJob('j-run', ['queued'], 'running', { at: T0 + 1 });
-    before.updateStep('j-run', 0, { status: 'ok', finishedAt: T0 + 2 });
-    before.updateStep('j-run', 1, { status: 'running', startedAt: T0 + 3 });
+    await proposeRunning(before, { job: { id: 'j-run' }, locks: ['host:hyper1'] }, T0 + 1);
+    await before.updateStep('j-run', 0, { status: 'ok', finishedAt: T0 + 2 });
+    await before.updateStep('j-run', 1, { status: 'running', startedAt: T0 + 3 });
 
-    before.createJob(newJob({ id: 'j-queued', status: 'queued' }));
+    await proposeQueued(before, { job: { id: 'j-queued' }, locks: [] });
 
-    before.createJob(newJob({ id: 'j-wait' }));
-    before.createApproval(newApproval({ id: 'a-wait', jobId: 'j-wait', expiresAt: T0 + 30 * MINUTE }));
-    before.takeLocks(['host:hyper2'], 'j-wait', 'U_REQ', T0);
+    await propose(before, {
+      job: { id: 'j-wait' },
+      approval: { id: 'a-wait', expiresAt: T0 + 30 * MINUTE },
+      locks: ['host:hyper2'],
+    });
+    await propose(before, {
+      job: { id: 'j-late' },
+      approval: { id: 'a-late', expiresAt: T0 + 5 * MINUTE },
+      locks: ['host:hyper3'],
+    });
 
-    before.createJob(newJob({ id: 'j-late' }));
-    before.createApproval(newApproval({ id: 'a-late', jobId: 'j-late', expiresAt: T0 + 5 * MINUTE }));
-    before.takeLocks(['host:hyper3'], 'j-late', 'U_REQ', T0);
-
-    before.createJob(newJob({ id: 'j-done', status: 'queued' }));
-    before.transitionJob('j-done', ['queued'], 'running', { at: T0 });
-    before.transitionJob('j-done', ['running'], 'succeeded', { at: T0 + 1 });
-    // A lock left by a job that had already ended (taken after its end), and one whose job was never created.
-    before.takeLocks(['domain:iso'], 'j-done', 'U_REQ', T0 + 2);
-    before.takeLocks(['lab'], 'j-never', 'U_REQ', T0 + 2);
-    before.close();
+    await proposeRunning(before, { job: { id: 'j-done' }, locks: [] }, T0);
+    await before.endJob('j-done', { from: ['running'], to: 'succeeded', at: T0 + 1 });
+    await before.close();
+    // Locks no operation leaves (a store written by an older labops, or by hand): one of a job
+    // that had already ended, and one whose job was never created.
+    const raw = new Database(path);
+    const insertLock = raw.prepare('INSERT INTO locks (key, job_id, holder, taken_at) VALUES (?, ?, ?, ?)');
+    insertLock.run('domain:iso', 'j-done', 'U_REQ', T0 + 2);
+    insertLock.run('lab', 'j-never', 'U_REQ', T0 + 2);
+    raw.close();
 
     const after = openStore({ path });
     try {
       const now = T0 + 10 * MINUTE;
-      const report = after.recover(now);
+      const auditBefore = (await after.listAudit(1000)).length;
+      const report = await after.recover(now);
 
       expect(report.interrupted.map((j) => j.id).sort()).toEqual(['j-queued', 'j-run']);
-      expect(after.getJob('j-run')).toMatchObject({
+      expect(await after.getJob('j-run')).toMatchObject({
         status: 'interrupted',
         error: INTERRUPTED_JOB_ERROR,
         startedAt: T0 + 1,
         finishedAt: now,
       });
-      expect(after.listSteps('j-run').map((s) => s.status)).toEqual(['ok', 'unknown']);
-      expect(after.listSteps('j-run')[1]?.detail).toBe(UNKNOWN_STEP_DETAIL);
-      expect(after.getJob('j-queued')?.status).toBe('interrupted');
+      expect((await after.listSteps('j-run')).map((s) => s.status)).toEqual(['ok', 'unknown']);
+      expect((await after.listSteps('j-run'))[1]?.detail).toBe(UNKNOWN_STEP_DETAIL);
+      expect((await after.getJob('j-queued'))?.status).toBe('interrupted');
 
       expect(report.pending.map((a) => a.id)).toEqual(['a-wait']);
       expect(report.expired.map((a) => a.id)).toEqual(['a-late']);
       expect(report.expired[0]?.status).toBe('expired');
-      expect(after.getJob('j-late')).toMatchObject({ status: 'expired', finishedAt: now });
-      expect(after.getJob('j-done')?.status).toBe('succeeded');
+      expect(await after.getJob('j-late')).toMatchObject({ status: 'expired', finishedAt: now });
+      expect((await after.getJob('j-done'))?.status).toBe('succeeded');
 
-      expect(after.listLocks()).toEqual([
+      expect(await after.listLocks()).toEqual([
         { key: 'host:hyper2', jobId: 'j-wait', holder: 'U_REQ', takenAt: T0 },
       ]);
 
+      // Each end is audited: two interruptions and an expiry noting that labops was down.
+      const audit = (await after.listAudit(1000)).slice(0, -auditBefore).reverse();
+      expect(audit.map((e) => [e.type, e.jobId, e.actor])).toEqual([
+        ['job:interrupted', expect.any(String), 'labops'],
+        ['job:interrupted', expect.any(String), 'labops'],
+        ['approval:expired', 'j-late', 'labops'],
+      ]);
+      expect(
+        audit
+          .slice(0, 2)
+          .map((e) => e.jobId)
+          .sort(),
+      ).toEqual(['j-queued', 'j-run']);
+      expect(audit[0]?.detail).toEqual({ error: INTERRUPTED_JOB_ERROR });
+      expect(audit[2]).toMatchObject({
+        at: now,
+        approvalId: 'a-late',
+        detail: { while: 'labops was stopped' },
+      });
+
       // Recovering again changes nothing.
-      const again = after.recover(now + 1);
+      const again = await after.recover(now + 1);
       expect(again.interrupted).toEqual([]);
       expect(again.expired).toEqual([]);
       expect(again.pending.map((a) => a.id)).toEqual(['a-wait']);
+      expect((await after.listAudit(1000)).length).toBe(auditBefore + 3);
 
       // The card that survived still works, and its job queues once.
-      const decided = after.decideApproval('a-wait', 'U_ADA', 'approve', now + 2);
+      const decided = await after.decideApproval('a-wait', 'U_ADA', 'approve', now + 2);
       expect(decided).toMatchObject({ outcome: 'recorded', becameFinal: true });
-      expect(after.getJob('j-wait')?.status).toBe('queued');
+      expect((await after.getJob('j-wait'))?.status).toBe('queued');
     } finally {
-      after.close();
+      await after.close();
     }
   });
 
@@ -96,23 +131,27 @@ describe('recovery after a restart', () => {
 
     const store = openStore({ path });
     try {
-      const report = store.recover(T0 + MINUTE);
+      const report = await store.recover(T0 + MINUTE);
       expect(report.interrupted.map((j) => j.id)).toEqual(['j-run']);
-      expect(store.getJob('j-run')).toMatchObject({ status: 'interrupted', error: INTERRUPTED_JOB_ERROR });
-      expect(store.listSteps('j-run')[0]).toMatchObject({ status: 'unknown', tail: 'deactivating…' });
+      expect(await store.getJob('j-run')).toMatchObject({
+        status: 'interrupted',
+        error: INTERRUPTED_JOB_ERROR,
+      });
+      expect((await store.listSteps('j-run'))[0]).toMatchObject({ status: 'unknown', tail: 'deactivating…' });
       expect(report.pending.map((a) => a.id)).toEqual(['a1']);
-      expect(store.listLocks().map((l) => l.key)).toEqual(['host:hyper2']);
-      expect(store.nextApprovalId()).toBe('a2');
+      expect((await store.listLocks()).map((l) => l.key)).toEqual(['host:hyper2']);
+      // The approval counter survived the kill: the next card is a2.
+      const next = await propose(store, { job: { id: 'j-next' }, locks: ['host:hyper1'] });
+      expect(next.approval.id).toBe('a2');
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
   it('runs a job once when approvers click at the same moment in different processes', async () => {
     const seed = openStore({ path });
-    seed.createJob(newJob());
-    seed.createApproval(newApproval({ eligible: ['U_A', 'U_B', 'U_C', 'U_D'] }));
-    seed.close();
+    await propose(seed, { approval: { eligible: ['U_A', 'U_B', 'U_C', 'U_D'] } });
+    await seed.close();
 
     const children = ['U_A', 'U_B', 'U_C', 'U_D'].map((principal) =>
       startStoreChild(['decide', path, 'a1', principal]),
@@ -132,11 +171,12 @@ describe('recovery after a restart', () => {
 
     const store = openStore({ path });
     try {
-      expect(store.getApproval('a1')).toMatchObject({ status: 'approved' });
-      expect(store.getApproval('a1')?.decisions).toHaveLength(1);
-      expect(store.getJob('j1')?.status).toBe('queued');
+      expect(await store.getApproval('a1')).toMatchObject({ status: 'approved' });
+      expect((await store.getApproval('a1'))?.decisions).toHaveLength(1);
+      expect((await store.getJob('j1'))?.status).toBe('queued');
+      expect((await store.listAudit(10)).filter((e) => e.type === 'approval:granted')).toHaveLength(1);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isLabopsError, type LabopsError } from '../../src/errors.js';
 import { applyMigrations, MIGRATIONS, type Migration, SCHEMA_VERSION } from '../../src/store/migrations.js';
 import { openStore } from '../../src/store/sqlite-store.js';
-import { makeTempDir, newJob, startStoreChild, T0 } from './store-fixtures.js';
+import { makeTempDir, propose, startStoreChild, T0 } from './store-fixtures.js';
 
 let dir: string;
 let remove: () => Promise<void>;
@@ -27,9 +27,9 @@ interface OpenOutcome {
   hint?: string | undefined;
 }
 
-function openError(path: string): LabopsError {
+async function openError(path: string): Promise<LabopsError> {
   try {
-    openStore({ path }).close();
+    await openStore({ path }).close();
   } catch (error) {
     if (isLabopsError(error)) return error;
     throw error;
@@ -47,11 +47,11 @@ function userVersion(path: string): number {
 }
 
 /** A store file with some content, closed. */
-function makeStoreFile(path: string, events = 0): void {
+async function makeStoreFile(path: string, events = 0): Promise<void> {
   const store = openStore({ path });
-  store.createJob(newJob());
+  await propose(store);
   for (let i = 0; i < events; i++) {
-    store.appendAudit({
+    await store.appendAudit({
       at: T0 + i,
       type: 'step:ran',
       actor: 'system',
@@ -60,26 +60,26 @@ function makeStoreFile(path: string, events = 0): void {
       detail: { pad: 'x'.repeat(200) },
     });
   }
-  store.close();
+  await store.close();
 }
 
 describe('schema migrations', () => {
-  it('creates the directory and the schema, recording the version', () => {
+  it('creates the directory and the schema, recording the version', async () => {
     const path = join(dir, 'nested', 'data', 'labops.db');
-    makeStoreFile(path);
+    await makeStoreFile(path);
     expect(userVersion(path)).toBe(SCHEMA_VERSION);
     expect(SCHEMA_VERSION).toBe(MIGRATIONS.length);
   });
 
-  it('opens an existing store without migrating it again, keeping its data', () => {
+  it('opens an existing store without migrating it again, keeping its data', async () => {
     const path = join(dir, 'labops.db');
-    makeStoreFile(path);
+    await makeStoreFile(path);
     const store = openStore({ path });
     try {
-      expect(store.getJob('j1')?.command).toBe('host maintenance');
+      expect((await store.getJob('j1'))?.command).toBe('host maintenance');
       expect(store.path).toBe(path);
     } finally {
-      store.close();
+      await store.close();
     }
     expect(userVersion(path)).toBe(SCHEMA_VERSION);
   });
@@ -142,13 +142,13 @@ describe('schema migrations', () => {
 
   it('refuses a database from a newer labops, leaving it untouched', async () => {
     const path = join(dir, 'labops.db');
-    makeStoreFile(path);
+    await makeStoreFile(path);
     const raw = new Database(path);
     raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     raw.close();
     const bytes = await readFile(path);
 
-    const error = openError(path);
+    const error = await openError(path);
     expect(error.code).toBe('CONFIG');
     expect(error.message).toContain(path);
     expect(error.message).toContain(`schema version ${SCHEMA_VERSION + 1}`);
@@ -165,7 +165,7 @@ describe('start-up refusals', () => {
     const garbage = randomBytes(8192);
     await writeFile(path, garbage);
 
-    const error = openError(path);
+    const error = await openError(path);
     expect(error.code).toBe('CONFIG');
     expect(error.message).toContain(path);
     expect(error.message).toContain('not a SQLite database');
@@ -177,18 +177,18 @@ describe('start-up refusals', () => {
   it('refuses a text file with too few bytes to be a database', async () => {
     const path = join(dir, 'labops.db');
     await writeFile(path, 'hello\n');
-    expect(openError(path).message).toContain('not a SQLite database');
+    expect((await openError(path)).message).toContain('not a SQLite database');
     expect(await readFile(path, 'utf8')).toBe('hello\n');
   });
 
   it('refuses a truncated database and leaves what remains of it', async () => {
     const path = join(dir, 'labops.db');
-    makeStoreFile(path, 500);
+    await makeStoreFile(path, 500);
     const { size } = await stat(path);
     await truncate(path, Math.floor(size / 2));
     const bytes = await readFile(path);
 
-    const error = openError(path);
+    const error = await openError(path);
     expect(error.code).toBe('CONFIG');
     expect(error.message).toMatch(/corrupt|not a SQLite database/);
     expect(error.message).toContain(path);
@@ -198,14 +198,14 @@ describe('start-up refusals', () => {
 
   it('refuses a database whose pages are damaged', async () => {
     const path = join(dir, 'labops.db');
-    makeStoreFile(path, 500);
+    await makeStoreFile(path, 500);
     const bytes = await readFile(path);
     const pageSize = bytes.readUInt16BE(16);
     // Page 1 (the header and schema) stays whole, so the damage is only found by reading on.
     randomBytes(pageSize * 4).copy(bytes, pageSize * 3);
     await writeFile(path, bytes);
 
-    const error = openError(path);
+    const error = await openError(path);
     expect(error.code).toBe('CONFIG');
     expect(error.message).toContain('corrupt');
     expect(error.hint).toContain('backup');
@@ -215,14 +215,14 @@ describe('start-up refusals', () => {
   it('starts a new store in an empty file', async () => {
     const path = join(dir, 'labops.db');
     await writeFile(path, '');
-    makeStoreFile(path);
+    await makeStoreFile(path);
     expect(userVersion(path)).toBe(SCHEMA_VERSION);
   });
 
   it('refuses a data directory that cannot be created because part of it is a file', async () => {
     const blocker = join(dir, 'not-a-dir');
     await writeFile(blocker, 'keep me');
-    const error = openError(join(blocker, 'data', 'labops.db'));
+    const error = await openError(join(blocker, 'data', 'labops.db'));
     expect(error.code).toBe('CONFIG');
     expect(error.message).toContain(join(blocker, 'data'));
     expect(error.message).toContain('is a file, not a directory');
@@ -233,7 +233,7 @@ describe('start-up refusals', () => {
   it('refuses a database path that is a directory', async () => {
     const path = join(dir, 'labops.db');
     await mkdir(path);
-    const error = openError(path);
+    const error = await openError(path);
     expect(error.code).toBe('CONFIG');
     expect(error.message).toContain('not a regular file');
   });
@@ -245,7 +245,7 @@ describe('start-up refusals', () => {
     async function openAsUser(path: string): Promise<OpenOutcome> {
       if (!isRoot) {
         try {
-          openStore({ path }).close();
+          await openStore({ path }).close();
           return { ok: true };
         } catch (error) {
           if (!isLabopsError(error)) throw error;
@@ -274,7 +274,7 @@ describe('start-up refusals', () => {
       await mkdir(data);
       await chmod(data, 0o777);
       const path = join(data, 'labops.db');
-      makeStoreFile(path);
+      await makeStoreFile(path);
       await chmod(path, 0o444);
       const bytes = await readFile(path);
 

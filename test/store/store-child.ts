@@ -7,14 +7,14 @@
 import { createInterface } from 'node:readline';
 import { isLabopsError } from '../../src/errors.js';
 import { openStore } from '../../src/store/sqlite-store.js';
-import { MINUTE, newApproval, newJob, T0 } from './store-fixtures.js';
+import { MINUTE, propose, proposeRunning, T0 } from './store-fixtures.js';
 
 const [mode, path, ...rest] = process.argv.slice(2);
 if (mode === undefined || path === undefined) throw new Error('usage: store-child MODE PATH [ARGS]');
 
 if (mode === 'open') {
   try {
-    openStore({ path }).close();
+    await openStore({ path }).close();
     console.log(JSON.stringify({ ok: true }));
   } catch (error) {
     if (!isLabopsError(error)) throw error;
@@ -22,15 +22,14 @@ if (mode === 'open') {
   }
 } else if (mode === 'crash') {
   const store = openStore({ path });
-  store.createJob(newJob({ id: 'j-run', status: 'queued' }));
-  store.takeLocks(['host:hyper1'], 'j-run', 'U_REQ', T0);
-  store.transitionJob('j-run', ['queued'], 'running', { at: T0 + 1 });
-  store.updateStep('j-run', 0, { status: 'running', startedAt: T0 + 2, tail: 'deactivating…' });
-  store.createJob(newJob({ id: 'j-wait', args: { host: 'hyper2' } }));
-  store.createApproval(
-    newApproval({ id: store.nextApprovalId(), jobId: 'j-wait', expiresAt: T0 + 15 * MINUTE }),
-  );
-  store.takeLocks(['host:hyper2'], 'j-wait', 'U_REQ', T0);
+  // The running job's card has its own id, so the waiting one's is the first the store gives out (a1).
+  await proposeRunning(store, { job: { id: 'j-run' }, approval: { id: 'a-run' } }, T0 + 1);
+  await store.updateStep('j-run', 0, { status: 'running', startedAt: T0 + 2, tail: 'deactivating…' });
+  await propose(store, {
+    job: { id: 'j-wait', args: { host: 'hyper2' } },
+    approval: { expiresAt: T0 + 15 * MINUTE },
+    locks: ['host:hyper2'],
+  });
   // No close(): the process is killed with everything as it stands.
   console.log('ready');
   setInterval(() => {}, 60_000);
@@ -40,8 +39,8 @@ if (mode === 'open') {
     throw new Error('usage: store-child decide PATH ID PRINCIPAL');
   const store = openStore({ path });
   const input = createInterface({ input: process.stdin });
-  input.once('line', () => {
-    const result = store.decideApproval(id, principal, 'approve', T0 + MINUTE);
+  input.once('line', async () => {
+    const result = await store.decideApproval(id, principal, 'approve', T0 + MINUTE);
     console.log(
       JSON.stringify({
         outcome: result.outcome,
@@ -49,7 +48,7 @@ if (mode === 'open') {
         reason: result.outcome === 'refused' ? result.reason : undefined,
       }),
     );
-    store.close();
+    await store.close();
     // stdout is a pipe, written synchronously on Linux, so exiting here loses nothing.
     process.exit(0);
   });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createPlan } from '../../src/plan.js';
-import type { NewApproval, NewJob, StepSpec } from '../../src/store/types.js';
+import type { JobAndApproval, JobRecord, Proposal, StepSpec, Store } from '../../src/store/types.js';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const storeChild = fileURLToPath(new URL('./store-child.ts', import.meta.url));
@@ -13,8 +13,19 @@ export const storeChild = fileURLToPath(new URL('./store-child.ts', import.meta.
 export const T0 = 1_700_000_000_000;
 export const MINUTE = 60_000;
 
-/** A job as a command would create it; every field can be overridden. */
-export function newJob(overrides: Partial<NewJob> = {}): NewJob {
+/** What a test may change in a proposal; `locks` defaults to the job plan's locks. */
+export interface ProposalOverrides {
+  job?: Partial<Proposal['job']> | undefined;
+  approval?: Partial<Proposal['approval']> | undefined;
+  locks?: readonly string[] | undefined;
+  audit?: Record<string, unknown> | undefined;
+}
+
+/**
+ * A job as a command would propose it (`host maintenance hyper1`, destructive, locking
+ * `host:hyper1`), with an approval card expiring 15 minutes after T0 whose id the store gives out.
+ */
+export function newProposal(overrides: ProposalOverrides = {}): Proposal {
   const steps: StepSpec[] = [
     {
       kind: 'engine.deactivate',
@@ -29,7 +40,7 @@ export function newJob(overrides: Partial<NewJob> = {}): NewJob {
       shows: ['echo x >> /etc/motd'],
     },
   ];
-  return {
+  const job: Proposal['job'] = {
     id: 'j1',
     command: 'host maintenance',
     text: 'maintenance hyper1 --reason "kernel update"',
@@ -45,26 +56,66 @@ export function newJob(overrides: Partial<NewJob> = {}): NewJob {
       steps,
     }),
     steps,
-    status: 'awaiting_approval',
     createdAt: T0,
-    ...overrides,
+    ...overrides.job,
+  };
+  return {
+    job,
+    approval: {
+      required: 1,
+      eligible: ['U_ADA', 'U_BOB', 'U_CYD'],
+      expiresAt: T0 + 15 * MINUTE,
+      fingerprint: 'sha256:abc',
+      fingerprintState: { host: 'hyper1 is up', vms: 'vm1, vm2 on hyper1' },
+      ...overrides.approval,
+    },
+    locks: overrides.locks ?? job.plan.locks,
+    audit: overrides.audit ?? { command: job.command, risk: job.risk },
   };
 }
 
-/** An approval for `jobId` expiring 15 minutes after T0; every field can be overridden. */
-export function newApproval(overrides: Partial<NewApproval> = {}): NewApproval {
+/** Proposes a job; fails the test when the store refuses it. */
+export async function propose(store: Store, overrides: ProposalOverrides = {}): Promise<JobAndApproval> {
+  const result = await store.proposeJob(newProposal(overrides));
+  if (!result.ok) throw new Error(`proposal refused: ${result.heldBy.key} is held by ${result.heldBy.jobId}`);
+  return { job: result.job, approval: result.approval };
+}
+
+/** Proposes a job and approves it as its eligible approvers would (at its creation), so it is queued. */
+export async function proposeQueued(
+  store: Store,
+  overrides: ProposalOverrides = {},
+): Promise<JobAndApproval> {
+  const { approval } = await propose(store, overrides);
+  const approvers = approval.eligible.filter((p) => p !== approval.requester || approval.risk === 'change');
+  for (const principal of approvers.slice(0, approval.required)) {
+    const result = await store.decideApproval(approval.id, principal, 'approve', approval.createdAt);
+    if (result.outcome !== 'recorded') throw new Error(`approval refused: ${result.reason}`);
+  }
+  const job = await store.getJob(approval.jobId);
+  if (job?.status !== 'queued') throw new Error(`job ${approval.jobId} is ${job?.status}, not queued`);
+  return { job, approval: (await store.getApproval(approval.id))! };
+}
+
+/** Proposes, approves and starts a job at `startedAt` (default: its creation + 1 ms). */
+export async function proposeRunning(
+  store: Store,
+  overrides: ProposalOverrides = {},
+  startedAt?: number,
+): Promise<JobRecord> {
+  const { job } = await proposeQueued(store, overrides);
+  const started = await store.startJob(job.id, startedAt ?? job.createdAt + 1);
+  if (!started) throw new Error(`job ${job.id} did not start`);
+  return started;
+}
+
+/** Everything the store records, to show that a refused or failed operation changed none of it. */
+export async function snapshotStore(store: Store) {
   return {
-    id: 'a1',
-    jobId: 'j1',
-    risk: 'destructive',
-    required: 1,
-    eligible: ['U_ADA', 'U_BOB', 'U_CYD'],
-    requester: 'U_REQ',
-    createdAt: T0,
-    expiresAt: T0 + 15 * MINUTE,
-    fingerprint: 'sha256:abc',
-    fingerprintState: { host: 'hyper1 is up', vms: 'vm1, vm2 on hyper1' },
-    ...overrides,
+    jobs: await store.listJobs(),
+    approvals: await store.listApprovals(),
+    locks: await store.listLocks(),
+    audit: await store.listAudit(1_000_000),
   };
 }
 
