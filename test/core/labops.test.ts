@@ -1,9 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineStep } from '../../src/jobs/steps.js';
-import { createPlan } from '../../src/plan.js';
+import type { Store } from '../../src/store/types.js';
 import { type CoreHarness, SIM_POLICY, shellCaller, startCore } from '../support/core.js';
 import { expectCard, expectError } from '../support/dispatch.js';
+import { queueTestJob } from '../support/jobs.js';
+
+/** The audit rows of one type about one job: each lifecycle operation writes exactly one. */
+async function listJobAudit(store: Store, type: string, jobId: string) {
+  return (await store.listAudit(1000)).filter((e) => e.type === type && e.jobId === jobId);
+}
 
 let core: CoreHarness;
 afterEach(async () => {
@@ -24,7 +30,7 @@ describe('the dispatch pipeline', () => {
     expect(result.kind).toBe('view');
     if (result.kind !== 'view') return;
     expect(result.view.title).toContain('SIMULATED LAB');
-    expect(core.store.listJobs()).toEqual([]);
+    expect(await core.store.listJobs()).toEqual([]);
   });
 
   it('plans maintenance with the VMs that migrate, the SPM and the locks', async () => {
@@ -42,8 +48,12 @@ describe('the dispatch pipeline', () => {
     ]);
     expect(card.approval).toMatchObject({ risk: 'destructive', required: 1, status: 'pending' });
     expect(card.job.status).toBe('awaiting_approval');
-    expect(core.store.listLocks().map((l) => l.key)).toEqual(['host:hyper1']);
-    expect(core.store.listAudit(1)[0]?.type).toBe('approval:requested');
+    expect((await core.store.listLocks()).map((l) => l.key)).toEqual(['host:hyper1']);
+    expect((await core.store.listAudit(1))[0]?.type).toBe('approval:requested');
+    // The job, its card, its locks and this row were recorded by one operation: one row, not two.
+    const requested = await listJobAudit(core.store, 'approval:requested', card.job.id);
+    expect(requested).toHaveLength(1);
+    expect(requested[0]).toMatchObject({ actor: 'shell:operator', approvalId: card.approval.id });
   });
 
   it('raises the risk to critical for the last active host, and for pinned VMs, saying why', async () => {
@@ -135,7 +145,7 @@ describe('the dispatch pipeline', () => {
     expect(error.message).toContain('shell:operator');
     // A denial releases the lock.
     await core.labops.click(first.approval.id, shellCaller('alice'), 'deny');
-    expect(core.store.listLocks()).toEqual([]);
+    expect(await core.store.listLocks()).toEqual([]);
     expectCard(
       await core.labops.dispatch({
         command: '/host',
@@ -268,9 +278,9 @@ describe('approvals', () => {
     expect(clicks.filter((c) => c.outcome === 'refused')).toHaveLength(2);
     const job = await core.labops.executor.whenFinished(card.job.id);
     expect(job?.status).toBe('succeeded');
-    const started = core.store
-      .listAudit(100)
-      .filter((e) => e.type === 'job:started' && e.jobId === card.job.id);
+    const started = (await core.store.listAudit(100)).filter(
+      (e) => e.type === 'job:started' && e.jobId === card.job.id,
+    );
     expect(started).toHaveLength(1);
     const deactivations = core.lab.sim.requests.filter(
       (r) => r.method === 'POST' && r.url.endsWith('/deactivate'),
@@ -295,7 +305,7 @@ describe('approvals', () => {
     expect(again.message).toContain('already decided');
     const deny = await core.labops.click(card.approval.id, shellCaller('bob'), 'deny');
     expect(deny.outcome).toBe('denied');
-    expect(core.store.getJob(card.job.id)?.status).toBe('denied');
+    expect((await core.store.getJob(card.job.id))?.status).toBe('denied');
     const late = await core.labops.click(card.approval.id, shellCaller('carol'), 'approve');
     expect(late.message).toContain('already denied');
   });
@@ -329,16 +339,20 @@ describe('approvals', () => {
       }),
     );
     core.clock.now += 14 * 60_000;
-    expect(core.labops.flow.expireDue()).toEqual([]);
+    expect(await core.labops.flow.expireDue()).toEqual([]);
     core.clock.now += 2 * 60_000;
-    const expired = core.labops.flow.expireDue();
+    const expired = await core.labops.flow.expireDue();
     expect(expired.map((a) => a.id)).toEqual([card.approval.id]);
     const click = await core.labops.click(card.approval.id, shellCaller('alice'), 'approve');
     expect(click.outcome).toBe('refused');
     expect(click.message).toMatch(/expired/);
-    expect(core.store.getJob(card.job.id)?.status).toBe('expired');
-    expect(core.store.listLocks()).toEqual([]);
-    expect(core.store.listAudit(10).map((e) => e.type)).toContain('approval:expired');
+    expect((await core.store.getJob(card.job.id))?.status).toBe('expired');
+    expect(await core.store.listLocks()).toEqual([]);
+    expect((await core.store.listAudit(10)).map((e) => e.type)).toContain('approval:expired');
+    // The sweep expired it once; the later click is refused without expiring it again.
+    expect(await listJobAudit(core.store, 'approval:expired', card.job.id)).toHaveLength(1);
+    expect(await core.labops.flow.expireDue()).toEqual([]);
+    expect(await listJobAudit(core.store, 'approval:expired', card.job.id)).toHaveLength(1);
   });
 
   it('refuses a click after expiry even before the sweep ran', async () => {
@@ -353,6 +367,12 @@ describe('approvals', () => {
     const click = await core.labops.click(card.approval.id, shellCaller('alice'), 'approve');
     expect(click.outcome).toBe('refused');
     expect(click.message).toMatch(/expired/);
+    // The click expired the card, its job and its locks, with one audit row; the sweep finds nothing left.
+    expect((await core.store.getJob(card.job.id))?.status).toBe('expired');
+    expect(await core.store.listLocks()).toEqual([]);
+    expect(await listJobAudit(core.store, 'approval:expired', card.job.id)).toHaveLength(1);
+    expect(await core.labops.flow.expireDue()).toEqual([]);
+    expect(await listJobAudit(core.store, 'approval:expired', card.job.id)).toHaveLength(1);
     expect(core.lab.sim.requests.some((r) => r.url.endsWith('/deactivate'))).toBe(false);
   });
 
@@ -369,12 +389,19 @@ describe('approvals', () => {
     expect(click.outcome).toBe('void');
     if (click.outcome !== 'void') return;
     expect(click.changes.join('\n')).toContain('vm app1: up on hyper2, migratable → up on hyper2, pinned');
-    expect(core.store.getJob(card.job.id)?.status).toBe('void');
-    // The reason is kept on the job (issue 11: it was lost, the job already being void).
-    expect(core.store.getJob(card.job.id)?.error).toContain(
+    const job = await core.store.getJob(card.job.id);
+    expect(job?.status).toBe('void');
+    // The reason is kept on the job (issue 11 §1: it was lost, the job already being void).
+    expect(job?.error?.startsWith('The lab changed after the plan was made')).toBe(true);
+    expect(job?.error).toContain(
       'The lab changed after the plan was made: vm app1: up on hyper2, migratable → up on hyper2, pinned',
     );
-    expect(core.store.listLocks()).toEqual([]);
+    expect((await core.store.getApproval(card.approval.id))?.status).toBe('void');
+    expect(await core.store.listLocks()).toEqual([]);
+    const voided = await listJobAudit(core.store, 'approval:voided', card.job.id);
+    expect(voided).toHaveLength(1);
+    expect(voided[0]).toMatchObject({ actor: 'shell:alice', approvalId: card.approval.id });
+    expect(voided[0]?.detail.changes).toEqual(click.changes);
     expect(core.lab.sim.requests.some((r) => r.url.endsWith('/deactivate'))).toBe(false);
   });
 
@@ -396,7 +423,7 @@ describe('approvals', () => {
     await expect(core.labops.click(card.approval.id, shellCaller('alice'), 'approve')).rejects.toThrow(
       /Could not check the plan again/,
     );
-    expect(core.store.getApproval(card.approval.id)?.status).toBe('pending');
+    expect((await core.store.getApproval(card.approval.id))?.status).toBe('pending');
     core.lab.sim.knobs.clearFaults();
     expect((await core.labops.click(card.approval.id, shellCaller('alice'), 'approve')).outcome).toBe(
       'approved',
@@ -415,10 +442,7 @@ describe('approvals', () => {
     await core.labops.click(card.approval.id, shellCaller('operator'), 'approve');
     await core.labops.click(card.approval.id, shellCaller('bob'), 'approve');
     await core.labops.executor.whenFinished(card.job.id);
-    const types = core.store
-      .listAudit(20)
-      .map((e) => e.type)
-      .reverse();
+    const types = (await core.store.listAudit(20)).map((e) => e.type).reverse();
     expect(types).toEqual([
       'approval:requested',
       'click:refused',
@@ -427,7 +451,8 @@ describe('approvals', () => {
       'step:finished',
       'job:succeeded',
     ]);
-    const lines = [...core.store.exportAudit()].map((l) => JSON.parse(l) as { type: string });
+    const lines: { type: string }[] = [];
+    for await (const line of core.store.exportAudit()) lines.push(JSON.parse(line) as { type: string });
     expect(lines.map((l) => l.type)).toEqual(types);
   });
 });
@@ -457,7 +482,10 @@ describe('who may do what outside the cards', () => {
       caller: shellCaller('bob'),
     });
     expect(byApprover.kind).toBe('view');
-    expect(core.store.getJob(card.job.id)?.status).toBe('cancelled');
+    expect((await core.store.getJob(card.job.id))?.status).toBe('cancelled');
+    expect(await listJobAudit(core.store, 'job:cancelled', card.job.id)).toMatchObject([
+      { actor: 'shell:bob' },
+    ]);
   });
 
   it('refuses a read or direct command whose risk the policy raises, since it has no card', async () => {
@@ -492,8 +520,21 @@ describe('jobs', () => {
       caller: shellCaller('operator'),
     });
     expect(cancelled.kind).toBe('view');
-    expect(core.store.getJob(waiting.job.id)?.status).toBe('cancelled');
-    expect(core.store.listLocks()).toEqual([]);
+    const cancelledJob = await core.store.getJob(waiting.job.id);
+    expect(cancelledJob?.status).toBe('cancelled');
+    expect(cancelledJob?.error).toBe('Cancelled by shell:operator.');
+    expect((await core.store.getApproval(waiting.approval.id))?.status).toBe('void');
+    expect(await core.store.listLocks()).toEqual([]);
+    // One operation, one row: the card's void is part of the cancel, not an audit event of its own.
+    expect(await listJobAudit(core.store, 'job:cancelled', waiting.job.id)).toMatchObject([
+      { actor: 'shell:operator', approvalId: waiting.approval.id },
+    ]);
+    expect(await listJobAudit(core.store, 'approval:voided', waiting.job.id)).toEqual([]);
+    // Cancelling it again is refused and records nothing.
+    await expect(core.labops.jobs.cancel(waiting.job.id, 'shell:operator')).rejects.toThrow(
+      /is cancelled; there is nothing to cancel/,
+    );
+    expect(await listJobAudit(core.store, 'job:cancelled', waiting.job.id)).toHaveLength(1);
 
     // A pinned VM keeps the host in preparing_for_maintenance: the step waits until cancelled.
     core.lab.sim.knobs.pinVm('web1');
@@ -515,10 +556,11 @@ describe('jobs', () => {
     await core.labops.click(card.approval.id, shellCaller('alice'), 'approve');
     await core.labops.click(card.approval.id, shellCaller('bob'), 'approve');
     await started;
-    expect(core.labops.jobs.cancel(card.job.id, 'shell:operator')).toContain('Cancelling');
+    expect(await core.labops.jobs.cancel(card.job.id, 'shell:operator')).toContain('Cancelling');
     const job = await core.labops.executor.whenFinished(card.job.id);
     expect(job?.status).toBe('cancelled');
-    const steps = core.store.listSteps(card.job.id);
+    const steps = await core.store.listSteps(card.job.id);
+    expect(await listJobAudit(core.store, 'job:cancelled', card.job.id)).toHaveLength(1);
     expect(steps.map((s) => s.status)).toEqual(['cancelled', 'cancelled']);
   });
 
@@ -547,30 +589,18 @@ describe('jobs', () => {
       { kind: 'test.fail', title: 'Break', params: {} },
       { kind: 'test.change', title: 'Never reached', params: {} },
     ];
-    store.createJob({
-      id: 'job-test',
-      command: 'lab test',
-      text: 'test',
-      args: {},
-      requester: 'shell:operator',
-      channel: 'shell',
-      risk: 'change',
-      plan: createPlan({ summary: 'a test', risk: 'change', steps: planned }),
-      steps: planned,
-      status: 'queued',
-      createdAt: core.clock.now,
-    });
+    await queueTestJob(store, { id: 'job-test', steps: planned, createdAt: core.clock.now });
     const job = await labops.executor.run('job-test');
     expect(job.status).toBe('failed');
     expect(job.error).toContain('Step 2 (Break) failed');
     expect(job.error).toContain('Already changed: "Change one thing"');
-    const steps = store.listSteps('job-test');
+    const steps = await store.listSteps('job-test');
     expect(steps.map((s) => s.status)).toEqual(['changed', 'failed', 'skipped']);
     expect(steps[0]?.endState).toBe('the change holds');
     expect(steps[1]?.tail).toContain('doing the thing');
     // Running it again does nothing: a job never runs twice.
     const again = await labops.executor.run('job-test');
     expect(again.status).toBe('failed');
-    expect(store.listAudit(50).filter((e) => e.type === 'job:started')).toHaveLength(1);
+    expect((await store.listAudit(50)).filter((e) => e.type === 'job:started')).toHaveLength(1);
   });
 });
