@@ -1,6 +1,6 @@
 import { LabopsError } from '../src/errors.js';
 import type { EventBus } from '../src/jobs/events.js';
-import type { ApprovalRecord, JobRecord, Store } from '../src/store/types.js';
+import { type ApprovalRecord, countApprovals, type JobRecord, type Store } from '../src/store/types.js';
 import type { Clock } from '../src/time.js';
 import { describeChanges, fingerprintOf } from './fingerprint.js';
 
@@ -38,8 +38,8 @@ export class ApprovalFlow {
   }
 
   /** The pending approval a bare `approve`/`deny` means: the most recent one. */
-  latestPending(): ApprovalRecord | undefined {
-    return this.options.store.listApprovals({ statuses: ['pending'], limit: 1 })[0];
+  async latestPending(): Promise<ApprovalRecord | undefined> {
+    return (await this.options.store.listApprovals({ statuses: ['pending'], limit: 1 }))[0];
   }
 
   async decide(
@@ -47,8 +47,8 @@ export class ApprovalFlow {
     principal: string,
     decision: 'approve' | 'deny',
   ): Promise<ClickResult> {
-    const { store, clock } = this.options;
-    const approval = approvalId ? store.getApproval(approvalId) : this.latestPending();
+    const { store, clock, bus } = this.options;
+    const approval = approvalId ? await store.getApproval(approvalId) : await this.latestPending();
     if (!approval) {
       return this.refuse(
         approvalId ? `There is no approval ${approvalId}.` : 'There is no pending approval.',
@@ -56,7 +56,7 @@ export class ApprovalFlow {
         principal,
       );
     }
-    const job = store.getJob(approval.jobId);
+    const job = await store.getJob(approval.jobId);
     if (!job) throw new LabopsError('INTERNAL', `Approval ${approval.id} has no job ${approval.jobId}.`);
 
     // The last approval needed lets the job run: check first that the plan still holds.
@@ -70,30 +70,17 @@ export class ApprovalFlow {
       });
       if (fingerprintOf(now) !== approval.fingerprint) {
         const changes = describeChanges(approval.fingerprintState, now);
-        return this.voidApproval(approval, job, changes, principal);
+        return this.voidApproval(approval, changes, principal);
       }
     }
 
-    // The decision, its audit event and (for a deny) the release of the locks are one
-    // transaction: a full disk records none of them, so no job is left queued with nothing to
-    // start it and no decision lacks its event (found by the chaos run).
-    const result = store.atomically(() => {
-      const decided = store.decideApproval(approval.id, principal, decision, clock());
-      if (decided.outcome === 'refused') return decided;
-      const recorded = decided.approval;
-      store.appendAudit({
-        at: clock(),
-        type: decision === 'approve' ? 'approval:granted' : 'approval:denied',
-        actor: principal,
-        jobId: recorded.jobId,
-        approvalId: recorded.id,
-        detail: { risk: recorded.risk, approvals: countApprovals(recorded), required: recorded.required },
-      });
-      if (recorded.status === 'denied') store.releaseLocks(recorded.jobId);
-      return decided;
-    });
+    // The decision, its audit event and (for a deny) the release of the locks are one store
+    // operation: a full disk records none of them (found by the chaos run).
+    const result = await store.decideApproval(approval.id, principal, decision, clock());
     if (result.outcome === 'refused') {
-      if (result.reason === 'expired' && result.approval) this.announceExpired(result.approval);
+      if (result.reason === 'expired' && result.approval && result.job) {
+        bus.emit({ type: 'approval:expired', approval: result.approval, job: result.job });
+      }
       // A requester who is no approver at all is told that, not that they asked.
       const reason =
         result.reason === 'self-approval' && !approval.eligible.includes(principal)
@@ -105,15 +92,8 @@ export class ApprovalFlow {
         principal,
       );
     }
-    const updated = result.approval;
-    const updatedJob = store.getJob(updated.jobId)!;
-    this.options.bus.emit({
-      type: 'approval:decided',
-      approval: updated,
-      job: updatedJob,
-      by: principal,
-      decision,
-    });
+    const { approval: updated, job: updatedJob } = result;
+    bus.emit({ type: 'approval:decided', approval: updated, job: updatedJob, by: principal, decision });
 
     if (updated.status === 'denied') {
       return {
@@ -140,37 +120,17 @@ export class ApprovalFlow {
     };
   }
 
-  /** Expires every pending approval whose time has come; answers those it expired. */
-  /** A click found its approval expired (the store closed it): the job, its locks and the audit follow. */
-  private announceExpired(approval: ApprovalRecord): void {
-    const { store, clock, bus } = this.options;
-    const at = clock();
-    store.atomically(() => {
-      store.transitionJob(approval.jobId, ['awaiting_approval'], 'expired', { at });
-      store.releaseLocks(approval.jobId);
-      store.appendAudit({
-        at,
-        type: 'approval:expired',
-        actor: 'labops',
-        jobId: approval.jobId,
-        approvalId: approval.id,
-        detail: {},
-      });
-    });
-    bus.emit({ type: 'approval:expired', approval, job: store.getJob(approval.jobId)! });
-  }
-
   /**
    * Expires every pending approval past its time. It runs from a timer, so it never throws: an
    * expiry the store cannot record now (a full disk) is left pending and tried at the next sweep;
    * each one is recorded whole — approval, job, locks and audit event — or not at all.
    */
-  expireDue(): ApprovalRecord[] {
-    const { store, clock } = this.options;
+  async expireDue(): Promise<ApprovalRecord[]> {
+    const { store, clock, bus } = this.options;
     const expired: ApprovalRecord[] = [];
     let pending: ApprovalRecord[];
     try {
-      pending = store.listApprovals({ statuses: ['pending'] });
+      pending = await store.listApprovals({ statuses: ['pending'] });
     } catch (error) {
       this.options.onError?.(error);
       return expired;
@@ -179,27 +139,10 @@ export class ApprovalFlow {
     for (const approval of pending) {
       if (approval.expiresAt > now) continue;
       try {
-        const closed = store.atomically(() => {
-          if (!store.closeApproval(approval.id, 'expired', now)) return undefined;
-          store.transitionJob(approval.jobId, ['awaiting_approval'], 'expired', { at: now });
-          store.releaseLocks(approval.jobId);
-          store.appendAudit({
-            at: now,
-            type: 'approval:expired',
-            actor: 'labops',
-            jobId: approval.jobId,
-            approvalId: approval.id,
-            detail: {},
-          });
-          return store.getApproval(approval.id);
-        });
+        const closed = await store.expireApproval(approval.id, now);
         if (!closed) continue;
-        this.options.bus.emit({
-          type: 'approval:expired',
-          approval: closed,
-          job: store.getJob(closed.jobId)!,
-        });
-        expired.push(closed);
+        bus.emit({ type: 'approval:expired', approval: closed.approval, job: closed.job });
+        expired.push(closed.approval);
       } catch (error) {
         this.options.onError?.(error);
       }
@@ -207,49 +150,39 @@ export class ApprovalFlow {
     return expired;
   }
 
-  private voidApproval(
+  private async voidApproval(
     approval: ApprovalRecord,
-    job: JobRecord,
     changes: string[],
     principal: string,
-  ): ClickResult {
+  ): Promise<ClickResult> {
     const { store, clock, bus } = this.options;
-    const closed = store.atomically(() => {
-      if (!store.closeApproval(approval.id, 'void', clock())) return false;
-      // closeApproval already moved the job to void: record why on it (void → void keeps the reason).
-      store.transitionJob(job.id, ['awaiting_approval', 'void'], 'void', {
-        at: clock(),
-        error: `The lab changed after the plan was made: ${changes.join('; ')}`,
-      });
-      store.releaseLocks(job.id);
-      store.appendAudit({
-        at: clock(),
-        type: 'approval:voided',
-        actor: principal,
-        jobId: job.id,
-        approvalId: approval.id,
-        detail: { changes },
-      });
-      return true;
+    const closed = await store.voidApproval(approval.id, {
+      reason: `The lab changed after the plan was made: ${changes.join('; ')}`,
+      changes,
+      actor: principal,
+      at: clock(),
     });
     if (!closed) {
-      const now = store.getApproval(approval.id) ?? approval;
+      const now = (await store.getApproval(approval.id)) ?? approval;
       return this.refuse(refusalText('not-pending', now, principal), now, principal);
     }
-    const voided = store.getApproval(approval.id)!;
-    const voidJob = store.getJob(job.id)!;
-    bus.emit({ type: 'approval:voided', approval: voided, job: voidJob, changes });
+    bus.emit({ type: 'approval:voided', approval: closed.approval, job: closed.job, changes });
     return {
       outcome: 'void',
       message: `${approval.id} is void: the lab changed since the plan was made (${changes.join('; ')}). Run the command again for a new plan.`,
-      approval: voided,
-      job: voidJob,
+      approval: closed.approval,
+      job: closed.job,
       changes,
     };
   }
 
-  private refuse(message: string, approval: ApprovalRecord | undefined, principal: string): ClickResult {
-    this.options.store.appendAudit({
+  /** A refused click: nothing changes but the audit trail, which notes who tried and why. */
+  private async refuse(
+    message: string,
+    approval: ApprovalRecord | undefined,
+    principal: string,
+  ): Promise<ClickResult> {
+    await this.options.store.appendAudit({
       at: this.options.clock(),
       type: 'click:refused',
       actor: principal,
@@ -272,10 +205,6 @@ export class ApprovalFlow {
 /** Who may still approve: the eligible principals less the requester (unless they confirm their own change). */
 export function approvalCandidates(approval: ApprovalRecord): string[] {
   return approval.eligible.filter((p) => approval.risk === 'change' || p !== approval.requester);
-}
-
-function countApprovals(approval: ApprovalRecord): number {
-  return new Set(approval.decisions.filter((d) => d.decision === 'approve').map((d) => d.principal)).size;
 }
 
 function approvers(approval: ApprovalRecord): string[] {

@@ -181,13 +181,17 @@ export async function runSlackBench(options: { acksOnly?: boolean } = {}): Promi
       await postSigned(botUrl, new URLSearchParams(body).toString(), { secret: SECRET });
     }
     await adapter.idle();
-    const approvals = store
-      .listApprovals({ statuses: ['pending'] })
-      .filter((a) => store.getJob(a.jobId)?.command === 'chatter run');
+    const pending = await Promise.all(
+      (await store.listApprovals({ statuses: ['pending'] })).map(async (approval) => ({
+        approval,
+        job: await store.getJob(approval.jobId),
+      })),
+    );
+    const chatter = pending.filter(({ job }) => job?.command === 'chatter run');
+    const approvals = chatter.map(({ approval }) => approval);
     await Promise.all(
-      approvals.map((approval) => {
-        const job = store.getJob(approval.jobId)!;
-        const ref = job.messageRef as { channel: string; ts: string };
+      chatter.map(({ approval, job }) => {
+        const ref = job?.messageRef as { channel: string; ts: string };
         const payload = clickPayload('UBENCH', ACTION.approve, approval.id, ref, responseUrl());
         return postSigned(botUrl, `payload=${encodeURIComponent(JSON.stringify(payload))}`, {
           secret: SECRET,

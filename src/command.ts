@@ -63,13 +63,15 @@ export interface LabInfo {
 
 /** The jobs side of labops as a plan or a read sees it: reading only. */
 export interface JobsReader {
-  list(filter: { active?: boolean; limit?: number }): JobRecord[];
-  get(id: string): JobRecord | undefined;
+  list(filter: { active?: boolean; limit?: number }): Promise<JobRecord[]>;
+  get(id: string): Promise<JobRecord | undefined>;
   /** The newest audit events, for `/lab audit`. */
   audit(
     limit: number,
-  ): { at: number; type: string; actor: string; jobId: string | undefined; summary: string }[];
-  pendingApprovals(): { id: string; jobId: string; command: string; requester: string; expiresAt: number }[];
+  ): Promise<{ at: number; type: string; actor: string; jobId: string | undefined; summary: string }[]>;
+  pendingApprovals(): Promise<
+    { id: string; jobId: string; command: string; requester: string; expiresAt: number }[]
+  >;
 }
 
 /** The jobs side of labops as a direct command (`/lab cancel`) sees it: reading, cancelling. */
@@ -78,7 +80,7 @@ export interface JobsPort extends JobsReader {
    * Stops a job between steps and signals a running remote command; answers what happened in
    * words. Only its requester or an approver of its command may (`groups`: the caller's groups).
    */
-  cancel(id: string, by: string, groups?: readonly string[]): string;
+  cancel(id: string, by: string, groups?: readonly string[]): Promise<string>;
 }
 
 /**

@@ -24,8 +24,8 @@ export interface JobsPortOptions {
 export function createJobsPort(options: JobsPortOptions): JobsPort {
   const { store } = options;
   return {
-    list: ({ active, limit }) => {
-      interruptStrandedJobs(options, undefined);
+    list: async ({ active, limit }) => {
+      await interruptStrandedJobs(options, undefined);
       return store.listJobs({
         ...(active ? { statuses: ['awaiting_approval', 'queued', 'running'] as const } : {}),
         limit: limit ?? 10,
@@ -33,22 +33,26 @@ export function createJobsPort(options: JobsPortOptions): JobsPort {
     },
     get: (id) => store.getJob(id),
     cancel: (id, by, groups = []) => cancelJob(options, id, by, groups),
-    audit: (limit) =>
-      store.listAudit(limit).map((e) => ({
+    audit: async (limit) =>
+      (await store.listAudit(limit)).map((e) => ({
         at: e.at,
         type: e.type,
         actor: e.actor,
         jobId: e.jobId,
         summary: summarizeAudit(e.detail),
       })),
-    pendingApprovals: () =>
-      store.listApprovals({ statuses: ['pending'] }).map((a) => ({
-        id: a.id,
-        jobId: a.jobId,
-        command: describeJobCommand(store.getJob(a.jobId)),
-        requester: a.requester,
-        expiresAt: a.expiresAt,
-      })),
+    pendingApprovals: async () => {
+      const pending = await store.listApprovals({ statuses: ['pending'] });
+      return Promise.all(
+        pending.map(async (a) => ({
+          id: a.id,
+          jobId: a.jobId,
+          command: describeJobCommand(await store.getJob(a.jobId)),
+          requester: a.requester,
+          expiresAt: a.expiresAt,
+        })),
+      );
+    },
   };
 }
 
@@ -59,27 +63,22 @@ export function createJobsPort(options: JobsPortOptions): JobsPort {
  * the reason, its running steps unknown and its locks released. `only` names one job (`/lab
  * cancel`), whose store failure is thrown; for a listing it is best effort and quiet.
  */
-function interruptStrandedJobs(options: JobsPortOptions, only: string | undefined): JobRecord[] {
+async function interruptStrandedJobs(
+  options: JobsPortOptions,
+  only: string | undefined,
+): Promise<JobRecord[]> {
   const { store, clock, logger, executor, bus } = options;
   const interrupted: JobRecord[] = [];
-  const stranded = store
-    .listJobs({ statuses: ['running'] })
-    .filter((job) => (only === undefined || job.id === only) && !executor.isRunning(job.id));
+  const stranded = (await store.listJobs({ statuses: ['running'] })).filter(
+    (job) => (only === undefined || job.id === only) && !executor.isRunning(job.id),
+  );
   for (const job of stranded) {
     try {
-      const ended = store.interruptJob(job.id, STRANDED_JOB_ERROR, clock());
+      const ended = await store.interruptJob(job.id, STRANDED_JOB_ERROR, clock());
       if (!ended) continue;
-      store.appendAudit({
-        at: clock(),
-        type: 'job:interrupted',
-        actor: 'labops',
-        jobId: job.id,
-        approvalId: undefined,
-        detail: { error: STRANDED_JOB_ERROR },
-      });
       interrupted.push(ended);
       logger.warn({ jobId: job.id }, 'a job recorded as running had no runner: marked interrupted');
-      bus.emit({ type: 'job:finished', job: ended, steps: store.listSteps(job.id) });
+      bus.emit({ type: 'job:finished', job: ended, steps: await store.listSteps(job.id) });
     } catch (error) {
       if (only !== undefined || !isStoreUnavailable(error)) throw error;
       break;
@@ -88,9 +87,14 @@ function interruptStrandedJobs(options: JobsPortOptions, only: string | undefine
   return interrupted;
 }
 
-function cancelJob(options: JobsPortOptions, id: string, by: string, groups: readonly string[]): string {
+async function cancelJob(
+  options: JobsPortOptions,
+  id: string,
+  by: string,
+  groups: readonly string[],
+): Promise<string> {
   const { store, clock, executor, bus } = options;
-  const job = store.getJob(id);
+  const job = await store.getJob(id);
   if (!job) throw new LabopsError('NOT_FOUND', `There is no job ${id}.`, { hint: '/lab jobs lists them.' });
   if (job.requester !== by && !isApprover(getApprovers(options.policy, job.command), by, groups)) {
     throw new LabopsError(
@@ -105,42 +109,26 @@ function cancelJob(options: JobsPortOptions, id: string, by: string, groups: rea
       : `Cancelling ${id}: the current step is being stopped; later steps will not run.`;
   }
   if (job.status === 'running') {
-    const [interrupted] = interruptStrandedJobs(options, id);
+    const [interrupted] = await interruptStrandedJobs(options, id);
     if (interrupted) {
       return `${id} was recorded as running, but nothing runs it: it is marked interrupted and its locks are released. Check its targets: its last step may have changed them.`;
     }
   }
   if (job.status === 'awaiting_approval' || job.status === 'queued') {
-    // The job, its card, its locks and the audit event change in one transaction.
-    const approval = store.atomically(() => {
-      store.transitionJob(id, ['awaiting_approval', 'queued'], 'cancelled', {
-        at: clock(),
-        error: `Cancelled by ${by}.`,
-      });
-      const card = store.getApprovalForJob(id);
-      if (card) store.closeApproval(card.id, 'void', clock());
-      store.releaseLocks(id);
-      store.appendAudit({
-        at: clock(),
-        type: 'job:cancelled',
-        actor: by,
-        jobId: id,
-        approvalId: card?.id,
-        detail: {},
-      });
-      return card;
-    });
+    // The job, its card, its locks and the audit event change in one store operation.
+    const cancelled = await store.cancelWaitingJob(id, by, clock());
     // The card must lose its buttons wherever it is shown: announce it like any void card.
-    const closed = approval ? store.getApproval(approval.id) : undefined;
-    if (closed) {
+    if (cancelled?.approval) {
       bus.emit({
         type: 'approval:voided',
-        approval: closed,
-        job: store.getJob(id)!,
+        approval: cancelled.approval,
+        job: cancelled.job,
         changes: [`cancelled by ${by}`],
       });
     }
-    return `${id} was waiting; it is cancelled and will not run.`;
+    if (cancelled) return `${id} was waiting; it is cancelled and will not run.`;
+    const now = await store.getJob(id);
+    throw new LabopsError('CONFLICT', `${id} is ${now?.status ?? 'gone'}; there is nothing to cancel.`);
   }
   throw new LabopsError('CONFLICT', `${id} is ${job.status}; there is nothing to cancel.`);
 }

@@ -141,7 +141,7 @@ export async function createLab(options: CreateLabOptions): Promise<Lab> {
   };
   try {
     // The store first: a data directory another labops owns stops everything here.
-    const store = openLabStore(options.store, clock, closers);
+    const store = openLabStore(options.store, closers);
     const parts = await openParts(options, store, logger, closers);
     const policy = options.policy ?? parts.policy;
     const info: LabInfo = { ...parts.info, ...options.info };
@@ -188,18 +188,14 @@ export async function createLab(options: CreateLabOptions): Promise<Lab> {
   }
 }
 
-function openLabStore(
-  spec: LabStoreSpec | undefined,
-  clock: Clock,
-  closers: (() => Promise<void> | void)[],
-): Store {
+function openLabStore(spec: LabStoreSpec | undefined, closers: (() => Promise<void> | void)[]): Store {
   if (spec && 'store' in spec) return spec.store;
   if (spec && 'dir' in spec) {
-    const owned = openOwnedStore({ dir: spec.dir, now: clock });
+    const owned = openOwnedStore({ dir: spec.dir });
     closers.push(() => owned.close());
     return owned.store;
   }
-  const store = openStore({ path: spec?.path ?? ':memory:', now: clock });
+  const store = openStore({ path: spec?.path ?? ':memory:' });
   closers.push(() => store.close());
   return store;
 }
@@ -315,12 +311,12 @@ function openFileLab(
     targets,
     privateKeyFile: spec.ssh.keyFile,
     password: spec.ssh.password,
-    getPinnedHostKey: (machine) => store.getPinnedHostKey(machine)?.fingerprint,
+    getPinnedHostKey: async (machine) => (await store.getPinnedHostKey(machine))?.fingerprint,
     logger,
   });
   const configured = new Map(targets.map((t) => [t.machine, t.hostKey]));
   const machines = createSshDriver(runner, {
-    get: (machine) => configured.get(machine) ?? store.getPinnedHostKey(machine)?.fingerprint,
+    get: async (machine) => configured.get(machine) ?? (await store.getPinnedHostKey(machine))?.fingerprint,
     isConfigured: (machine) => configured.get(machine) !== undefined,
     pin: (machine, fingerprint, by) => store.pinHostKey(machine, fingerprint, by, clock()),
   });

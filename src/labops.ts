@@ -177,12 +177,12 @@ export class Labops {
    * expires pending approvals every `expiryCheckMs`. Answers what recovery found, for the adapter
    * to report. Once per labops; `stop` ends it.
    */
-  start(): RecoveryReport {
+  async start(): Promise<RecoveryReport> {
     if (this.state !== 'new') throw new LabopsError('INTERNAL', `labops was ${this.state} already.`);
     this.state = 'started';
-    const report = this.recover();
+    const report = await this.recover();
     this.sweep = setInterval(
-      () => this.flow.expireDue(),
+      () => void this.flow.expireDue(),
       this.options.expiryCheckMs ?? DEFAULT_EXPIRY_CHECK_MS,
     );
     this.sweep.unref();
@@ -204,7 +204,7 @@ export class Labops {
     clearInterval(this.sweep);
     const plans = this.plans.stop();
     if (plans > 0) {
-      this.options.store.appendAudit({
+      await this.options.store.appendAudit({
         at: this.options.clock(),
         type: 'plans:cancelled',
         actor: 'labops',
@@ -238,8 +238,8 @@ export class Labops {
    * After a restart: interrupted jobs, approvals still pending, approvals that expired meanwhile
    * (src/jobs/recovery.ts). `start` runs it; a test may run it again on a started labops.
    */
-  recover(): RecoveryReport {
-    const { report, reviewed } = recoverJobs({
+  async recover(): Promise<RecoveryReport> {
+    const { report, reviewed } = await recoverJobs({
       store: this.options.store,
       executor: this.executor,
       bus: this.bus,
@@ -280,9 +280,13 @@ export class Labops {
   }
 
   /** A click on Approve or Deny (`approve [ID]` in the shell). */
-  click(approvalId: string | undefined, caller: Caller, decision: 'approve' | 'deny'): Promise<ClickResult> {
-    const unwritable = this.findStoreFailure();
-    if (unwritable) return Promise.reject(unwritable);
+  async click(
+    approvalId: string | undefined,
+    caller: Caller,
+    decision: 'approve' | 'deny',
+  ): Promise<ClickResult> {
+    const unwritable = await this.findStoreFailure();
+    if (unwritable) throw unwritable;
     return this.flow.decide(approvalId, caller.principal, decision);
   }
 
@@ -290,11 +294,11 @@ export class Labops {
    * Why new work is refused now, if it is: the store cannot be written, or a job's end still waits
    * to be recorded (issue 10 §5). Reads still answer meanwhile.
    */
-  private findStoreFailure(): LabopsError | undefined {
+  private async findStoreFailure(): Promise<LabopsError | undefined> {
     // The jobs' waiting records are tried first: once space is freed, the request need not wait
     // for their next retry.
-    this.executor.retryRecords();
-    const failure = this.executor.unrecorded() ?? this.options.store.checkWritable();
+    await this.executor.retryRecords();
+    const failure = this.executor.unrecorded() ?? (await this.options.store.checkWritable());
     if (!failure) return undefined;
     return new LabopsError(
       'STORE_UNAVAILABLE',
@@ -364,7 +368,7 @@ export class Labops {
       const ctx = this.context(input.caller, input.signal);
       if (isRead(sub)) return { kind: 'view', view: await sub.run(ctx, parsed.value) };
       const view = await sub.direct({ ...ctx, jobs: this.jobs }, parsed.value);
-      this.options.store.appendAudit({
+      await this.options.store.appendAudit({
         at: this.options.clock(),
         type: 'command:ran',
         actor: input.caller.principal,
@@ -383,7 +387,7 @@ export class Labops {
         decision.allowed ? `${input.caller.principal} may not run /${key}.` : decision.reason,
       );
     }
-    const unwritable = this.findStoreFailure();
+    const unwritable = await this.findStoreFailure();
     if (unwritable) throw unwritable;
     const plan = await this.plans.run(`/${key}`, input.caller.principal, input.signal, (signal) =>
       sub.plan(this.context(input.caller, signal), parsed.value),
@@ -412,22 +416,11 @@ export class Labops {
             ? [...decision.approvers, input.caller.principal]
             : decision.approvers,
         );
-    const jobId = this.newJobId();
-    // The job, its locks, its approval and its audit event are one transaction: a refusal (a
-    // locked target, a full disk) leaves none of them behind (issue 11 §1).
-    const { job, approval } = store.atomically(() => {
-      // The lab lock excludes every other lock, and every other lock excludes it (design.md, Locks).
-      const held = store
-        .listLocks()
-        .find(
-          (l) =>
-            plan.locks.includes(l.key) ||
-            l.key === 'lab' ||
-            (plan.locks.includes('lab') && l.jobId !== jobId),
-        );
-      if (held) throw lockedError(held.key, held.jobId, held.holder);
-      const created = store.createJob({
-        id: jobId,
+    // The job, its locks, its approval and its audit event are one store operation, the lab-lock
+    // rule inside it: a refusal (a locked target, a full disk) leaves none of them behind.
+    const proposed = await store.proposeJob({
+      job: {
+        id: await this.newJobId(),
         command: key,
         text: input.text.trim(),
         args: {},
@@ -436,38 +429,25 @@ export class Labops {
         risk: decision.risk,
         plan,
         steps: plan.steps,
-        status: 'awaiting_approval',
         createdAt: now,
-      });
-      const locked = store.takeLocks(plan.locks, jobId, input.caller.principal, now);
-      if (!locked.ok) throw lockedError(locked.heldBy.key, locked.heldBy.jobId, locked.heldBy.holder);
-      const requested = store.createApproval({
-        id: store.nextApprovalId(),
-        jobId,
-        risk: decision.risk,
+      },
+      approval: {
         required: decision.required,
         eligible,
-        requester: input.caller.principal,
-        createdAt: now,
         expiresAt: now + decision.expiresInMs,
         fingerprint: fingerprintOf(plan.dependsOn),
         fingerprintState: plan.dependsOn,
-      });
-      store.appendAudit({
-        at: now,
-        type: 'approval:requested',
-        actor: input.caller.principal,
-        jobId,
-        approvalId: requested.id,
-        detail: {
-          command: key,
-          text: input.text.slice(0, 200),
-          risk: decision.risk,
-          required: decision.required,
-        },
-      });
-      return { job: created, approval: requested };
+      },
+      locks: plan.locks,
+      audit: {
+        command: key,
+        text: input.text.slice(0, 200),
+        risk: decision.risk,
+        required: decision.required,
+      },
     });
+    if (!proposed.ok) throw lockedError(proposed.heldBy.key, proposed.heldBy.jobId, proposed.heldBy.holder);
+    const { job, approval } = proposed;
     this.bus.emit({ type: 'approval:requested', approval, job });
     return { job, approval, plan };
   }
@@ -528,10 +508,10 @@ export class Labops {
     return [...out];
   }
 
-  private newJobId(): string {
+  private async newJobId(): Promise<string> {
     for (;;) {
       const id = `job-${randomBytes(3).toString('hex').slice(0, 4)}`;
-      if (!this.options.store.getJob(id)) return id;
+      if (!(await this.options.store.getJob(id))) return id;
     }
   }
 }

@@ -42,7 +42,7 @@ async function main(argv: readonly string[]): Promise<number> {
       // An audit export only reads, beside a bot that owns the directory.
       const store = openStore({ path: join(dataDir, STORE_FILE), readOnly: true });
       cleanups.unshift(() => store.close());
-      for (const line of store.exportAudit()) process.stdout.write(`${line}\n`);
+      for await (const line of store.exportAudit()) process.stdout.write(`${line}\n`);
       return 0;
     }
     if (argv.includes('--fetch-engine-ca')) {
@@ -111,7 +111,7 @@ async function main(argv: readonly string[]): Promise<number> {
 /** The shell: labops started (recovery, the expiry sweep) for one conversation, then stopped. */
 async function runShellAdapter(lab: Lab): Promise<number> {
   const { labops } = lab;
-  const recovered = labops.start();
+  const recovered = await labops.start();
   const notes: string[] = [];
   if (labops.lab.simulated)
     notes.push('SIMULATED LAB — a built-in simulator stands in for the engine and the hosts.');

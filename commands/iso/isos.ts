@@ -1,6 +1,6 @@
 import type { CommandContext } from '../../src/command.js';
 import type { SourceProbe } from '../../src/downloads.js';
-import { classifyDisk, type DiskOrigin } from '../../src/engine/disk-mark.js';
+import { classifyDisk, type DiskOrigin, parseDiskMark } from '../../src/engine/disk-mark.js';
 import type { Disk, StorageDomain } from '../../src/engine/types.js';
 import { LabopsError } from '../../src/errors.js';
 import type { StepContext } from '../../src/jobs/steps.js';
@@ -51,7 +51,13 @@ export async function listIsos(ctx: CommandContext): Promise<{ isos: IsoEntry[];
     ),
   );
   const byId = new Map(domains.map((d) => [d.id, d.name]));
-  const jobStatus = (id: string) => ctx.jobs.get(id)?.status;
+  // The jobs named by labops's disk marks, read once: a mark's job says whether an upload is
+  // still running or ended (src/engine/disk-mark.ts).
+  const markedJobs = [...new Set(disks.flatMap((d) => parseDiskMark(d.description)?.jobId ?? []))];
+  const statuses = new Map(
+    await Promise.all(markedJobs.map(async (id) => [id, (await ctx.jobs.get(id))?.status] as const)),
+  );
+  const jobStatus = (id: string) => statuses.get(id);
   const diskEntries = disks.map(
     (d): IsoEntry => ({
       name: d.name ?? d.id,

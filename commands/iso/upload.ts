@@ -138,10 +138,15 @@ export const upload = defineChange({
     });
     // A 4.3 engine keeps the first mark, so a complete upload made by a labops whose job
     // records are lost looks incomplete: replacing one that is ok needs a second pair of eyes.
-    const unproven = replaced.filter((d) => {
-      const job = parseDiskMark(d.description)?.jobId;
-      return d.status === 'ok' && job !== undefined && ctx.jobs.get(job) === undefined;
-    });
+    const known = await Promise.all(
+      replaced.map(async (d) => {
+        const job = parseDiskMark(d.description)?.jobId;
+        return job !== undefined && (await ctx.jobs.get(job)) !== undefined;
+      }),
+    );
+    const unproven = replaced.filter(
+      (d, i) => d.status === 'ok' && parseDiskMark(d.description)?.jobId !== undefined && !known[i],
+    );
     return createPlan({
       summary: `Upload ${name} (${formatBytes(probe.sizeBytes)}) into ${domain.name}`,
       risk: unproven.length ? 'destructive' : 'change',

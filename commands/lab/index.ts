@@ -85,8 +85,8 @@ const status = defineRead({
         (d) =>
           `${d.name}  ${d.status ?? '?'}  ${d.type}${d.isMaster ? ' master' : ''}  ${formatBytes(d.availableBytes)} free`,
       );
-    const running = ctx.jobs.list({ active: true, limit: 3 });
-    const pending = ctx.jobs.pendingApprovals().slice(0, 2);
+    const running = await ctx.jobs.list({ active: true, limit: 3 });
+    const pending = (await ctx.jobs.pendingApprovals()).slice(0, 2);
     const now = ctx.clock();
     const activity = [
       ...running.map((j) => describeJob(j, now)),
@@ -120,10 +120,10 @@ const jobs = defineRead({
   risk: 'read',
   async run(ctx, args): Promise<View> {
     const now = ctx.clock();
-    const active = ctx.jobs.list({ active: true, limit: 20 });
-    const recent = ctx.jobs
-      .list({ limit: args.all ? 50 : 10 })
-      .filter((j) => !active.some((a) => a.id === j.id));
+    const active = await ctx.jobs.list({ active: true, limit: 20 });
+    const recent = (await ctx.jobs.list({ limit: args.all ? 50 : 10 })).filter(
+      (j) => !active.some((a) => a.id === j.id),
+    );
     return {
       title: 'Jobs',
       state: { text: `${active.length} running or waiting`, tone: 'info' },
@@ -151,7 +151,7 @@ const cancel = defineDirect({
   }),
   risk: 'change',
   async direct(ctx, args): Promise<View> {
-    const message = ctx.jobs.cancel(args.job, ctx.caller.principal, ctx.caller.groups);
+    const message = await ctx.jobs.cancel(args.job, ctx.caller.principal, ctx.caller.groups);
     return { title: `Cancel ${args.job}`, state: { text: message, tone: 'info' }, sections: [] };
   },
 });
@@ -169,7 +169,7 @@ const audit = defineRead({
   }),
   risk: 'read',
   async run(ctx, args): Promise<View> {
-    const events = ctx.jobs.audit(args.n ?? 10);
+    const events = await ctx.jobs.audit(args.n ?? 10);
     const lines = events.map((e) => {
       const time = new Date(e.at).toISOString().slice(11, 19);
       return `${time} ${e.type} ${e.actor}${e.jobId ? ` ${e.jobId}` : ''}${e.summary ? ` — ${e.summary}` : ''}`;

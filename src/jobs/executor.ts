@@ -69,20 +69,30 @@ export class JobExecutor {
   run(jobId: string): Promise<JobRecord> {
     const existing = this.finished.get(jobId);
     if (existing) return existing;
+    // Counted as running here from the first moment, so that no one takes the job for one that
+    // nothing runs (src/jobs-port.ts) while its start is being recorded.
+    const controller = new AbortController();
+    this.running.set(jobId, controller);
+    return this.track(jobId, this.startThenRun(jobId, controller));
+  }
+
+  private async startThenRun(jobId: string, controller: AbortController): Promise<JobRecord> {
     const { store, clock } = this.options;
-    let started: boolean;
+    let started: JobRecord | undefined;
     try {
-      started = store.transitionJob(jobId, ['queued'], 'running', { at: clock() });
+      started = await store.startJob(jobId, clock());
     } catch (error) {
       if (!isStoreUnavailable(error)) throw error;
-      return this.track(jobId, this.failToStart(jobId, error));
+      return this.failToStart(jobId, error);
     }
     if (!started) {
-      const job = store.getJob(jobId);
-      if (!job) return Promise.reject(new LabopsError('NOT_FOUND', `There is no job ${jobId}.`));
-      return Promise.resolve(job);
+      // Another caller started it, or it is not queued: answer it as it is, and remember nothing.
+      this.finished.delete(jobId);
+      const job = await store.getJob(jobId);
+      if (!job) throw new LabopsError('NOT_FOUND', `There is no job ${jobId}.`);
+      return job;
     }
-    return this.track(jobId, this.runSteps(jobId));
+    return this.runSteps(started, controller);
   }
 
   /** Keeps a job's outcome for whoever asks, and forgets its runner once it has ended. */
@@ -91,7 +101,9 @@ export class JobExecutor {
       this.running.delete(jobId);
       this.recorders.delete(jobId);
       // Keep the outcome a while for whoever waits on it (the shell, a test), then let it go.
-      setTimeout(() => this.finished.delete(jobId), 10 * 60_000).unref();
+      setTimeout(() => {
+        if (this.finished.get(jobId) === outcome) this.finished.delete(jobId);
+      }, 10 * 60_000).unref();
     });
     this.finished.set(jobId, outcome);
     return outcome;
@@ -104,27 +116,23 @@ export class JobExecutor {
   private async failToStart(jobId: string, error: LabopsError): Promise<JobRecord> {
     const { store, clock } = this.options;
     const recorder = this.recorderOf(jobId);
-    const controller = new AbortController();
-    this.running.set(jobId, controller);
     const at = clock();
     const reason = `labops could not record the job's start, so it did not run: ${error.message}`;
-    // The end and its audit event are one transaction: a stop between them loses neither.
-    recorder.record('the job end', () =>
-      store.atomically(() => {
-        store.transitionJob(jobId, ['queued'], 'failed', { at, error: reason });
-        store.appendAudit({
-          at,
-          type: 'job:failed',
-          actor: 'labops',
-          jobId,
-          approvalId: undefined,
-          detail: { error: reason },
-        });
-      }),
-    );
+    // The end and its audit event are one store operation: a stop between them loses neither.
+    let ended: JobRecord | undefined;
+    await recorder.record('the job end', async () => {
+      ended = await store.endJob(jobId, { from: ['queued'], to: 'failed', error: reason, at });
+    });
     await recorder.flushUntilRecorded(this.stopping.signal);
-    const job = store.getJob(jobId)!;
-    this.options.bus.emit({ type: 'job:finished', job, steps: store.listSteps(jobId) });
+    const job = ended ?? (await this.readJob(jobId));
+    this.options.bus.emit({ type: 'job:finished', job, steps: await store.listSteps(jobId) });
+    return job;
+  }
+
+  /** A job this executor knows exists (it started it). */
+  private async readJob(jobId: string): Promise<JobRecord> {
+    const job = await this.options.store.getJob(jobId);
+    if (!job) throw new LabopsError('INTERNAL', `Job ${jobId} vanished from the store.`);
     return job;
   }
 
@@ -141,8 +149,8 @@ export class JobExecutor {
   }
 
   /** Tries every job's waiting records now: the store may take writes again before the next retry. */
-  retryRecords(): void {
-    for (const recorder of this.recorders.values()) recorder.retryNow();
+  async retryRecords(): Promise<void> {
+    await Promise.all([...this.recorders.values()].map((recorder) => recorder.retryNow()));
   }
 
   /** Whether some of the job's records (its end, at last) wait for the store to take writes. */
@@ -190,24 +198,23 @@ export class JobExecutor {
     return true;
   }
 
-  private async runSteps(jobId: string): Promise<JobRecord> {
+  private async runSteps(started: JobRecord, controller: AbortController): Promise<JobRecord> {
     const { store, bus, clock, logger } = this.options;
-    const controller = new AbortController();
-    this.running.set(jobId, controller);
+    const jobId = started.id;
+    const job = started;
     // Every write of the job goes through its recorder: a store that cannot be written (disk
     // full) stops the job before its next step, and its end is recorded once it can (issue 10 §5).
     const recorder = this.recorderOf(jobId);
     // Let whoever started the job report that first (the click's answer), then show the job.
     await new Promise<void>((resolve) => setImmediate(resolve));
-    let job = store.getJob(jobId)!;
-    const steps = store.listSteps(jobId);
+    const steps = await store.listSteps(jobId);
     const writes: WriteLog = { wrote: false, machines: new Map() };
     const review = await this.readBefore(job, controller.signal);
     const recordReview = () => {
       const snapshot = { ...review };
-      recorder.record('the job review', () => store.setJobReview(jobId, snapshot));
+      return recorder.record('the job review', () => store.setJobReview(jobId, snapshot));
     };
-    recordReview();
+    await recordReview();
     // Writes the engine has not refused (outstanding or done) and runbook commands sent. The
     // first is persisted at once, so that a crash mid-request is reviewed as a possible change.
     let open = 0;
@@ -219,24 +226,16 @@ export class JobExecutor {
       if (wrote === writes.wrote) return;
       writes.wrote = wrote;
       review.wroteAt = wrote ? clock() : undefined;
-      recordReview();
+      // Written in this turn when nothing else is being written (JobRecorder.serialize).
+      recordReview().catch((error: unknown) => {
+        logger.error({ err: error, jobId }, 'could not record that the job wrote to the lab');
+      });
     };
     // A runbook command can change a machine whatever its answer: it counts for good.
     const onCommand = () => {
       onWrite('sent');
       settled = true;
     };
-    const startedAt = clock();
-    recorder.record('the job start in the audit trail', () =>
-      store.appendAudit({
-        at: startedAt,
-        type: 'job:started',
-        actor: 'labops',
-        jobId,
-        approvalId: undefined,
-        detail: {},
-      }),
-    );
     bus.emit({ type: 'job:started', job, steps });
 
     const changed: string[] = [];
@@ -244,18 +243,18 @@ export class JobExecutor {
     for (const step of steps) {
       if (controller.signal.aborted) {
         failure ??= { step, error: toLabopsError(controller.signal.reason), status: 'cancelled' };
-        recorder.record(`step ${step.index + 1}`, () =>
+        await recorder.record(`step ${step.index + 1}`, () =>
           store.updateStep(jobId, step.index, { status: 'cancelled' }),
         );
         continue;
       }
       // No step starts unless what came before it is recorded: a job never changes the lab
       // while its progress cannot be written down.
-      if (!failure && recorder.failure && !recorder.flush()) {
+      if (!failure && recorder.failure && !(await recorder.flush())) {
         failure = { step, error: storeStoppedJob(recorder.failure), status: 'skipped' };
       }
       if (failure) {
-        recorder.record(`step ${step.index + 1}`, () =>
+        await recorder.record(`step ${step.index + 1}`, () =>
           store.updateStep(jobId, step.index, { status: 'skipped' }),
         );
         continue;
@@ -266,7 +265,7 @@ export class JobExecutor {
         continue;
       }
       const finishedAt = clock();
-      recorder.record(`step ${step.index + 1} in the audit trail`, () =>
+      await recorder.record(`step ${step.index + 1} in the audit trail`, () =>
         store.appendAudit({
           at: finishedAt,
           type: 'step:finished',
@@ -291,41 +290,24 @@ export class JobExecutor {
       // Re-read what the job touched before saying what changed (a report never claims less).
       const changes = await this.reviewTargets(job, review, writes);
       const reviewed = { ...review, changes, reviewedAt: clock() };
-      recorder.record('the job review', () => store.setJobReview(jobId, reviewed));
+      await recorder.record('the job review', () => store.setJobReview(jobId, reviewed));
       // A step that reported changed changed something, whatever the targets read now.
       outcome = `${describeSteps(changed)}${describeTargets(changes, writes.wrote || changed.length > 0)}`;
     }
     const at = clock();
     const end = describeEnd(failure, outcome);
-    // The end, which releases the job's locks in the same transaction, comes after every record
-    // before it: until all are written, the locks stay and the job counts as running here.
-    // The end, the release of the locks and the audit event are one transaction: a stop (or a
-    // full disk) between them can leave no cancelled job without its job:cancelled (chaos run).
-    recorder.record('the job end', () =>
-      store.atomically(() => {
-        store.transitionJob(jobId, ['running'], end.status, {
-          at,
-          ...(end.error ? { error: end.error } : {}),
-        });
-        store.releaseLocks(jobId);
-        const ended = store.getJob(jobId);
-        const error = ended?.error ?? end.error;
-        store.appendAudit({
-          at,
-          type: `job:${ended?.status ?? end.status}`,
-          actor: 'labops',
-          jobId,
-          approvalId: undefined,
-          detail: error ? { error } : {},
-        });
-      }),
-    );
+    // The end — its status, the release of its locks and its audit event, one store operation —
+    // comes after every record before it: until all are written, the locks stay and the job
+    // counts as running here. A stop (or a full disk) can leave no job ended without its event.
+    let ended: JobRecord | undefined;
+    await recorder.record('the job end', async () => {
+      ended = await store.endJob(jobId, { from: ['running'], to: end.status, error: end.error, at });
+    });
     await recorder.flushUntilRecorded(this.stopping.signal);
-    job = store.getJob(jobId)!;
-    logger.info({ jobId, status: job.status, command: job.command }, 'job finished');
-    const finalSteps = store.listSteps(jobId);
-    bus.emit({ type: 'job:finished', job, steps: finalSteps });
-    return job;
+    const final = ended ?? (await this.readJob(jobId));
+    logger.info({ jobId, status: final.status, command: final.command }, 'job finished');
+    bus.emit({ type: 'job:finished', job: final, steps: await store.listSteps(jobId) });
+    return final;
   }
 
   /** The targets as the job finds them, before its first step; a failure to read is recorded, not fatal. */
@@ -376,13 +358,13 @@ export class JobExecutor {
     const { store, bus, clock, steps, lab } = this.options;
     const spec = job.steps[step.index];
     const startedAt = clock();
-    recorder.record(`step ${step.index + 1}`, () =>
+    await recorder.record(`step ${step.index + 1}`, () =>
       store.updateStep(job.id, step.index, { status: 'running', startedAt }),
     );
     if (recorder.failure) {
       // Its start could not be written down: the step does not run (issue 10 §5).
       const error = storeStoppedJob(recorder.failure);
-      recorder.record(`step ${step.index + 1}`, () =>
+      await recorder.record(`step ${step.index + 1}`, () =>
         store.updateStep(job.id, step.index, { status: 'skipped', detail: error.message }),
       );
       return { record: { ...step, status: 'skipped', detail: error.message }, error };
@@ -450,7 +432,7 @@ export class JobExecutor {
       detail,
       endState,
     };
-    recorder.record(`step ${step.index + 1}`, () => store.updateStep(job.id, step.index, patch));
+    await recorder.record(`step ${step.index + 1}`, () => store.updateStep(job.id, step.index, patch));
     const record: StepRecord = { ...step, ...patch, startedAt };
     return error ? { record, error } : { record };
   }

@@ -22,10 +22,12 @@ const DEFAULT_MAX_DELAY_MS = 30_000;
  * came before it is. Each write is one store transaction: it happened whole or not at all.
  */
 export class JobRecorder {
-  private readonly pending: { what: string; write: () => void }[] = [];
+  private readonly pending: { what: string; write: () => Promise<unknown> }[] = [];
   private lastFailure: LabopsError | undefined;
   /** Ends the retry loop's current wait early. */
   private wakeUp: (() => void) | undefined;
+  /** The attempt in flight, if any: the next one starts after it, so the writes stay in order. */
+  private busy: Promise<unknown> | undefined;
 
   constructor(
     private readonly jobId: string,
@@ -38,34 +40,41 @@ export class JobRecorder {
     return this.pending.length > 0 ? this.lastFailure : undefined;
   }
 
-  /** Writes now when nothing waits; otherwise, or when the store refuses, queues the write. */
-  record(what: string, write: () => void): void {
-    if (this.pending.length === 0) {
-      try {
-        write();
-        return;
-      } catch (error) {
-        if (!isStoreUnavailable(error)) throw error;
-        this.noteFailure(what, error);
+  /**
+   * Writes now when nothing waits; otherwise, or when the store refuses, queues the write. Settles
+   * once it is written or queued; a failure other than the store's rejects.
+   */
+  record(what: string, write: () => Promise<unknown>): Promise<void> {
+    return this.serialize(async () => {
+      if (this.pending.length === 0) {
+        try {
+          await write();
+          return;
+        } catch (error) {
+          if (!isStoreUnavailable(error)) throw error;
+          this.noteFailure(what, error);
+        }
       }
-    }
-    this.pending.push({ what, write });
+      this.pending.push({ what, write });
+    });
   }
 
   /** One attempt at the waiting writes, in order; answers whether all of them are recorded. */
-  flush(): boolean {
-    while (this.pending.length > 0) {
-      const next = this.pending[0]!;
-      try {
-        next.write();
-      } catch (error) {
-        if (!isStoreUnavailable(error)) throw error;
-        this.noteFailure(next.what, error);
-        return false;
+  flush(): Promise<boolean> {
+    return this.serialize(async () => {
+      while (this.pending.length > 0) {
+        const next = this.pending[0]!;
+        try {
+          await next.write();
+        } catch (error) {
+          if (!isStoreUnavailable(error)) throw error;
+          this.noteFailure(next.what, error);
+          return false;
+        }
+        this.pending.shift();
       }
-      this.pending.shift();
-    }
-    return true;
+      return true;
+    });
   }
 
   /**
@@ -73,11 +82,11 @@ export class JobRecorder {
    * when every write is recorded, the loop is woken to finish the job at once. Answers whether
    * nothing waits any more; a failure other than the store's is left to the loop.
    */
-  retryNow(): boolean {
+  async retryNow(): Promise<boolean> {
     if (this.pending.length === 0) return true;
     let done = false;
     try {
-      done = this.flush();
+      done = await this.flush();
     } catch {
       return false;
     }
@@ -95,7 +104,7 @@ export class JobRecorder {
     const maxDelay = this.retry.maxDelayMs ?? DEFAULT_MAX_DELAY_MS;
     const wait = this.retry.wait ?? waitUnlessStopped;
     let attempts = 0;
-    while (!this.flush()) {
+    while (!(await this.flush())) {
       if (stop.aborted) throw this.lastFailure!;
       attempts++;
       if (attempts === 1) {
@@ -114,6 +123,23 @@ export class JobRecorder {
       delay = Math.min(delay * 2, maxDelay);
     }
     if (attempts > 0) this.logger.info({ jobId: this.jobId, attempts }, 'the job is recorded again');
+  }
+
+  /**
+   * Runs `attempt` after the one in flight. When none is in flight it starts at once, in the
+   * caller's turn: a write the engine is about to send is recorded before the request goes out.
+   */
+  private serialize<T>(attempt: () => Promise<T>): Promise<T> {
+    const run = this.busy ? this.busy.then(attempt, attempt) : attempt();
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.busy = settled;
+    void settled.then(() => {
+      if (this.busy === settled) this.busy = undefined;
+    });
+    return run;
   }
 
   private noteFailure(what: string, error: LabopsError): void {

@@ -24,33 +24,14 @@ export interface RecoverJobsOptions {
  * each end audited. The targets of each interrupted job are re-read in the background
  * (`reviewed`): the job's thread and `/lab jobs` then say what it changed before labops stopped.
  */
-export function recoverJobs(options: RecoverJobsOptions): {
+export async function recoverJobs(options: RecoverJobsOptions): Promise<{
   report: RecoveryReport;
   reviewed: Promise<void>;
-} {
+}> {
   const { store, clock, logger } = options;
-  const report = store.recover(clock());
-  for (const job of report.interrupted) {
-    store.appendAudit({
-      at: clock(),
-      type: 'job:interrupted',
-      actor: 'labops',
-      jobId: job.id,
-      approvalId: undefined,
-      detail: { error: job.error },
-    });
-  }
-  // Cards that expired while labops was down: audited as the expiry sweep does it.
-  for (const approval of report.expired) {
-    store.appendAudit({
-      at: clock(),
-      type: 'approval:expired',
-      actor: 'labops',
-      jobId: approval.jobId,
-      approvalId: approval.id,
-      detail: { while: 'labops was stopped' },
-    });
-  }
+  // Interrupted jobs and cards that expired while labops was down, each end audited, in one
+  // store operation.
+  const report = await store.recover(clock());
   const reviewed = reviewInterrupted(options, report.interrupted).catch((error: unknown) => {
     logger.error({ err: error }, 'could not review the interrupted jobs');
   });
@@ -66,24 +47,15 @@ async function reviewInterrupted(options: RecoverJobsOptions, jobs: readonly Job
     const wrote = review.wroteAt !== undefined;
     const changes = await executor.reviewTargets(job, review, {
       wrote,
-      machines: machineWritesOf(store.listSteps(job.id), job),
+      machines: machineWritesOf(await store.listSteps(job.id), job),
     });
     const summary = `Re-read after the restart: ${describeTargets(changes, wrote)}`;
-    store.setJobReview(
+    const updated = await store.setJobReview(
       job.id,
       { ...review, changes, reviewedAt: clock() },
-      `${INTERRUPTED_JOB_ERROR} ${summary}`,
+      { error: `${INTERRUPTED_JOB_ERROR} ${summary}`, auditAt: clock() },
     );
-    store.appendAudit({
-      at: clock(),
-      type: 'job:reviewed',
-      actor: 'labops',
-      jobId: job.id,
-      approvalId: undefined,
-      detail: { changes },
-    });
-    const updated = store.getJob(job.id);
-    if (updated) bus.emit({ type: 'job:reviewed', job: updated, summary });
+    bus.emit({ type: 'job:reviewed', job: updated, summary });
   }
 }
 

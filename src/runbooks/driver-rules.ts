@@ -39,7 +39,7 @@ export async function trustApprovedKey(
   machine: string,
   fingerprint: string,
   read: () => Promise<HostKeyState>,
-  pin: () => void,
+  pin: () => Promise<unknown> | undefined,
 ): Promise<'ok' | 'changed'> {
   const state = await read();
   if (state.presented !== fingerprint) {
@@ -52,6 +52,6 @@ export async function trustApprovedKey(
     );
   }
   if (state.pinned === fingerprint) return 'ok';
-  pin();
+  await pin();
   return 'changed';
 }

@@ -127,7 +127,7 @@ export function createSshDriver(runner: SshRunner, pins?: HostKeyPins): MachineD
 
   const readHostKey = async (machine: string) => ({
     presented: (await runner.fetchHostKey(machine)).fingerprint,
-    pinned: pins?.get(machine),
+    pinned: await pins?.get(machine),
     pinnedInConfig: pins?.isConfigured(machine) ?? false,
   });
   const trustHostKey = (machine: string, fingerprint: string, by: string) =>
@@ -137,7 +137,7 @@ export function createSshDriver(runner: SshRunner, pins?: HostKeyPins): MachineD
       () => readHostKey(machine),
       () => {
         if (!pins) throw new LabopsError('INTERNAL', 'This SSH driver has nowhere to pin host keys.');
-        pins.pin(machine, fingerprint, by);
+        return pins.pin(machine, fingerprint, by);
       },
     );
   return { apply, inspect, readHostKey, trustHostKey, close: () => runner.close() };

@@ -215,10 +215,10 @@ export interface HostKeyState {
 
 /** Where pinned host keys live: lab.yml's `ssh.host_key` first, then the pins `/host trust` stored. */
 export interface HostKeyPins {
-  get(machine: string): string | undefined;
+  get(machine: string): Promise<string | undefined>;
   /** lab.yml pins this machine's key. */
   isConfigured(machine: string): boolean;
-  pin(machine: string, fingerprint: string, by: string): void;
+  pin(machine: string, fingerprint: string, by: string): Promise<unknown>;
 }
 
 /** One step of a runbook: which machine, what, and the title the plan shows. */

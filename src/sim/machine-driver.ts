@@ -483,7 +483,7 @@ export function createSimDriver(
       machine,
       fingerprint,
       () => readHostKey(machine),
-      () => pins.set(findMachine(machine).name, fingerprint),
+      async () => pins.set(findMachine(machine).name, fingerprint),
     );
   return { apply, inspect, readHostKey, trustHostKey, close: async () => undefined };
 }

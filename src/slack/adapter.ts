@@ -199,6 +199,15 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
           const caller = await createCaller(deps, userId, 'app_home');
           const status = await labops.dispatch({ command: '/lab', text: 'status', caller });
           const { store } = labops;
+          const running = (await labops.jobs.list({ active: true, limit: 10 })).filter(
+            (j) => j.status !== 'awaiting_approval',
+          );
+          const pending = await Promise.all(
+            (await store.listApprovals({ statuses: ['pending'] })).map(async (approval) => ({
+              approval,
+              job: await store.getJob(approval.jobId),
+            })),
+          );
           outbox.publishHome(
             userId,
             renderHome({
@@ -206,13 +215,8 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
                 status.kind === 'view'
                   ? status.view
                   : { error: status.kind === 'error' ? status.error.message : 'Not available.' },
-              running: labops.jobs
-                .list({ active: true, limit: 10 })
-                .filter((j) => j.status !== 'awaiting_approval'),
-              pending: store.listApprovals({ statuses: ['pending'] }).flatMap((approval) => {
-                const job = store.getJob(approval.jobId);
-                return job ? [{ approval, job }] : [];
-              }),
+              running,
+              pending: pending.flatMap(({ approval, job }) => (job ? [{ approval, job }] : [])),
               simulated: labops.lab.simulated,
               now: clock(),
               notice,
@@ -233,9 +237,9 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       registerUnknownActions(app, deps);
       reporter.start();
       // Recovery after the reporter listens: the re-reads of interrupted jobs reach their threads.
-      const recovered = labops.start();
-      for (const job of recovered.interrupted) reporter.refreshCard(job.id);
-      for (const approval of recovered.expired) reporter.refreshCard(approval.jobId);
+      const recovered = await labops.start();
+      for (const job of recovered.interrupted) void reporter.refreshCard(job.id);
+      for (const approval of recovered.expired) void reporter.refreshCard(approval.jobId);
 
       if (settings.mode === 'http') {
         const server = (await app.start(options.port ?? settings.port)) as {

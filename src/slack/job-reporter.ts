@@ -2,7 +2,7 @@ import { approvalCandidates } from '../../approvals/flow.js';
 import type { LabEvent } from '../jobs/events.js';
 import type { Card, Labops } from '../labops.js';
 import type { Logger } from '../log.js';
-import type { JobRecord } from '../store/types.js';
+import type { JobRecord, StepRecord } from '../store/types.js';
 import type { Clock } from '../time.js';
 import type { LiveMessage, MessageRef, Outbox } from './outbox.js';
 import { renderCard } from './render-card.js';
@@ -35,12 +35,16 @@ export interface CardPlacement {
 }
 
 interface StepState {
+  /** The step as it started. */
+  record: StepRecord;
   tail: string[];
   progress?: { fraction: number; text: string } | undefined;
   startedAt: number;
 }
 
 interface JobState {
+  /** The job as it started. */
+  job: JobRecord;
   steps: Map<number, StepState>;
   log: string[];
   logBytes: number;
@@ -61,6 +65,8 @@ interface CardRef extends MessageRef {
 export class JobReporter {
   private readonly options: JobReporterOptions;
   private readonly jobs = new Map<string, JobState>();
+  /** Each job's card refresh in flight: the next starts after it, so edits land in order. */
+  private readonly refreshing = new Map<string, Promise<void>>();
   private unsubscribe: (() => void) | undefined;
 
   constructor(options: JobReporterOptions) {
@@ -82,7 +88,8 @@ export class JobReporter {
   async postCard(card: Card, requesterUserId: string): Promise<CardPlacement> {
     const { outbox, labops } = this.options;
     const { job, approval } = card;
-    const content = renderCard(this.cardInput(job.id));
+    const input = await this.cardInput(job);
+    const content = renderCard(input);
     let movedToDm = false;
     let parent = outbox.message(parentKey(job.id), { channel: job.channel, lane: 'card', priority: 0 });
     parent.set(content, { final: true });
@@ -98,8 +105,8 @@ export class JobReporter {
       parent.set(content, { final: true });
       ref = await parent.posted();
     }
-    labops.store.setJobMessageRef(job.id, { ...ref });
-    labops.store.addApprovalCardRef(approval.id, { ...ref });
+    await labops.store.setJobMessageRef(job.id, { ...ref });
+    await labops.store.addApprovalCardRef(approval.id, { ...ref });
 
     const members = movedToDm ? new Set<string>() : await this.membersOf(ref.channel);
     const dmApprovers: string[] = [];
@@ -109,11 +116,11 @@ export class JobReporter {
       try {
         const dm = await this.openDm(user);
         const copy = outbox.message(copyKey(job.id, user), { channel: dm, lane: 'progress', priority: 1 });
-        copy.set(renderCard({ ...this.cardInput(job.id), copyOf: { channel: ref.channel } }), {
+        copy.set(renderCard({ ...input, copyOf: { channel: ref.channel } }), {
           final: true,
         });
         const copyRef = await copy.posted();
-        labops.store.addApprovalCardRef(approval.id, { ...copyRef, user });
+        await labops.store.addApprovalCardRef(approval.id, { ...copyRef, user });
         dmApprovers.push(principal);
       } catch (error) {
         this.options.logger.warn(
@@ -125,14 +132,33 @@ export class JobReporter {
     return { ref, movedToDm, dmApprovers };
   }
 
-  /** Re-renders the card and its copies from the store (after a decision, an expiry, a restart). */
-  refreshCard(jobId: string, extra: { changes?: readonly string[] } = {}): void {
-    const job = this.options.labops.store.getJob(jobId);
+  /**
+   * Re-renders the card and its copies from the store (after a decision, an expiry, a restart).
+   * Refreshes of one job run one after the other, each reading the store when its turn comes, so
+   * the last edit shows the newest state. Never rejects: a failure is logged.
+   */
+  refreshCard(jobId: string, extra: { changes?: readonly string[] } = {}): Promise<void> {
+    const previous = this.refreshing.get(jobId) ?? Promise.resolve();
+    const next = previous
+      .then(() => this.renderCardNow(jobId, extra))
+      .catch((error: unknown) => {
+        this.options.logger.warn({ jobId, err: String(error) }, 'could not refresh the card');
+      });
+    this.refreshing.set(jobId, next);
+    this.options.track(async () => {
+      await next;
+      if (this.refreshing.get(jobId) === next) this.refreshing.delete(jobId);
+    });
+    return next;
+  }
+
+  private async renderCardNow(jobId: string, extra: { changes?: readonly string[] }): Promise<void> {
+    const job = await this.options.labops.store.getJob(jobId);
     if (!job) return;
-    const input = { ...this.cardInput(jobId), ...(extra.changes ? { changes: extra.changes } : {}) };
+    const cardInput = await this.cardInput(job);
+    const input = { ...cardInput, ...(extra.changes ? { changes: extra.changes } : {}) };
     this.parentOf(job)?.set(renderCard(input), { final: true });
-    const approval = this.options.labops.store.getApprovalForJob(jobId);
-    for (const raw of approval?.cardRefs ?? []) {
+    for (const raw of cardInput.approval?.cardRefs ?? []) {
       const ref = raw as Partial<CardRef>;
       if (!ref.user || !ref.channel || !ref.ts) continue;
       const copy = this.options.outbox.message(copyKey(jobId, ref.user), {
@@ -145,16 +171,15 @@ export class JobReporter {
     }
   }
 
-  private cardInput(jobId: string) {
+  private async cardInput(job: JobRecord) {
     const { store } = this.options.labops;
-    const job = store.getJob(jobId)!;
     const final = ['succeeded', 'failed', 'cancelled', 'interrupted'].includes(job.status);
     return {
       job,
-      approval: store.getApprovalForJob(jobId),
+      approval: await store.getApprovalForJob(job.id),
       now: this.options.clock(),
       simulated: this.options.labops.lab.simulated,
-      ...(final ? { steps: store.listSteps(jobId) } : {}),
+      ...(final ? { steps: await store.listSteps(job.id) } : {}),
     };
   }
 
@@ -178,14 +203,14 @@ export class JobReporter {
         return;
       case 'approval:decided':
       case 'approval:expired':
-        this.refreshCard(event.job.id);
+        void this.refreshCard(event.job.id);
         return;
       case 'approval:voided':
-        this.refreshCard(event.job.id, { changes: event.changes });
+        void this.refreshCard(event.job.id, { changes: event.changes });
         return;
       case 'job:started': {
-        this.jobs.set(event.job.id, { steps: new Map(), log: [], logBytes: 0, logLines: 0 });
-        this.refreshCard(event.job.id);
+        this.jobs.set(event.job.id, { job: event.job, steps: new Map(), log: [], logBytes: 0, logLines: 0 });
+        void this.refreshCard(event.job.id);
         const parent = this.parentOf(event.job);
         if (!parent) return;
         this.threadMessage(event.job.id, 'plan', parent, 4).set(renderPlanMessage(event.job), {
@@ -196,10 +221,11 @@ export class JobReporter {
       case 'step:started': {
         const state = this.jobs.get(event.job.id);
         state?.steps.set(event.step.index, {
+          record: event.step,
           tail: [],
           startedAt: event.step.startedAt ?? this.options.clock(),
         });
-        this.showStep(event.job.id, event.step.index, { ...event.step }, event.job.steps.length, false);
+        this.showStep(event.job, event.step.index, { ...event.step }, false);
         return;
       }
       case 'step:output': {
@@ -226,14 +252,14 @@ export class JobReporter {
         return;
       }
       case 'step:finished':
-        this.showStep(event.job.id, event.step.index, event.step, event.job.steps.length, true);
+        this.showStep(event.job, event.step.index, event.step, true);
         return;
       case 'job:finished':
-        this.refreshCard(event.job.id);
+        void this.refreshCard(event.job.id);
         this.finishThread(event.job);
         return;
       case 'job:reviewed': {
-        this.refreshCard(event.job.id);
+        void this.refreshCard(event.job.id);
         const parent = this.parentOf(event.job);
         if (!parent) return;
         this.threadMessage(event.job.id, 'review', parent, 4).set(
@@ -256,22 +282,23 @@ export class JobReporter {
     });
   }
 
+  /** The running step's message again, with its new output or progress (kept in memory, not re-read). */
   private showRunningStep(jobId: string, index: number): void {
-    const job = this.options.labops.store.getJob(jobId);
-    const record = this.options.labops.store.listSteps(jobId)[index];
-    if (!job || !record || record.status !== 'running') return;
-    this.showStep(jobId, index, record, job.steps.length, false);
+    const state = this.jobs.get(jobId);
+    const record = state?.steps.get(index)?.record;
+    if (!state || !record || record.status !== 'running') return;
+    this.showStep(state.job, index, record, false);
   }
 
   private showStep(
-    jobId: string,
+    job: JobRecord,
     index: number,
     step: Parameters<typeof renderStepMessage>[0]['step'],
-    total: number,
     final: boolean,
   ): void {
-    const job = this.options.labops.store.getJob(jobId);
-    const parent = job && this.parentOf(job);
+    const jobId = job.id;
+    const total = job.steps.length;
+    const parent = this.parentOf(job);
     if (!parent) return;
     const state = this.jobs.get(jobId)?.steps.get(index);
     const content = renderStepMessage({

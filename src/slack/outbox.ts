@@ -251,7 +251,7 @@ export class Outbox {
         : init.lane === 'card'
           ? this.cardUpdates
           : this.progressUpdates;
-    this.track(
+    void this.track(
       limiter
         .schedule({ priority: init.priority }, () => this.deliver(message))
         .catch((error: unknown) =>

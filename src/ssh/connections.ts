@@ -28,7 +28,7 @@ export interface SshConnectionOptions {
   /** For a first login to a host that lacks the bot's key; sent only in the SSH password exchange. */
   password?: string | undefined;
   /** A fingerprint pinned by `/host trust`, for machines whose lab.yml pins none. */
-  getPinnedHostKey?: ((machine: string) => string | undefined) | undefined;
+  getPinnedHostKey?: ((machine: string) => Promise<string | undefined>) | undefined;
   readyTimeoutMs?: number | undefined;
   /** ssh-harness.md: keepalive is off by default in ssh2, and a cut peer then hangs forever. */
   keepaliveIntervalMs?: number | undefined;
@@ -91,14 +91,14 @@ export function createSshConnections(options: SshConnectionOptions): SshConnecti
     return keyPromise;
   };
 
-  const pinOf = (target: SshTarget): string | undefined =>
-    target.hostKey ?? options.getPinnedHostKey?.(target.machine);
+  const pinOf = async (target: SshTarget): Promise<string | undefined> =>
+    target.hostKey ?? (await options.getPinnedHostKey?.(target.machine));
 
   /** Opens a connection; the host key is checked in the handshake, before any authentication. */
   const connect = (target: SshTarget): Connection => {
     const client = new Client();
     const onLost = new Set<(error: LabopsError) => void>();
-    const pinned = pinOf(target);
+    let pinned: string | undefined;
     let offered: string | undefined;
     let lastError: Error | undefined;
     const connection: Connection = {
@@ -110,6 +110,7 @@ export function createSshConnections(options: SshConnectionOptions): SshConnecti
       onLost,
     };
     connection.ready = (async () => {
+      pinned = await pinOf(target);
       const key = await loadKey();
       const username = target.user;
       const methods: AnyAuthMethod[] = [];

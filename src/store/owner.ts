@@ -2,7 +2,6 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { LabopsError } from '../errors.js';
-import type { Clock } from '../time.js';
 import { openStore, prepareDataDirectory } from './sqlite-store.js';
 import type { Store } from './types.js';
 
@@ -30,7 +29,7 @@ export interface OwnedStore {
   readonly store: Store;
   readonly lock: DataDirectoryLock;
   /** Closes the store, then gives the directory up. */
-  close(): void;
+  close(): Promise<void>;
 }
 
 /**
@@ -90,11 +89,11 @@ export function lockDataDirectory(dir: string): DataDirectoryLock {
  * recovery above all — runs on a store another live labops owns. A store that cannot be opened
  * gives the directory up again.
  */
-export function openOwnedStore(options: { dir: string; now?: Clock | undefined }): OwnedStore {
+export function openOwnedStore(options: { dir: string }): OwnedStore {
   const lock = lockDataDirectory(options.dir);
   let store: Store;
   try {
-    store = openStore({ path: join(lock.dir, STORE_FILE), now: options.now });
+    store = openStore({ path: join(lock.dir, STORE_FILE) });
   } catch (error) {
     lock.release();
     throw error;
@@ -102,9 +101,9 @@ export function openOwnedStore(options: { dir: string; now?: Clock | undefined }
   return {
     store,
     lock,
-    close() {
+    async close() {
       try {
-        store.close();
+        await store.close();
       } finally {
         lock.release();
       }

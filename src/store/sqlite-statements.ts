@@ -124,7 +124,9 @@ export function prepareStatements(db: Db) {
        VALUES (@at, @type, @actor, @jobId, @approvalId, @detail)`,
     ),
     listAudit: db.prepare<[number], AuditRow>('SELECT * FROM audit ORDER BY seq DESC LIMIT ?'),
-    exportAudit: db.prepare<[], AuditRow>('SELECT * FROM audit ORDER BY seq'),
+    exportAuditPage: db.prepare<{ after: number; limit: number }, AuditRow>(
+      'SELECT * FROM audit WHERE seq > @after ORDER BY seq LIMIT @limit',
+    ),
     getLock: db.prepare<[string], LockRow>('SELECT * FROM locks WHERE key = ?'),
     insertLock: db.prepare<{ key: string; jobId: string; holder: string; at: number }>(
       `INSERT INTO locks (key, job_id, holder, taken_at) VALUES (@key, @jobId, @holder, @at)

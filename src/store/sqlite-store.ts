@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
 import { LabopsError, toLabopsError } from '../errors.js';
 import { boundTail, TAIL_BYTES } from '../tail.js';
-import { type Clock, systemClock } from '../time.js';
 import {
   type Db,
   openDatabase,
@@ -23,31 +22,32 @@ import {
   type ApprovalRecord,
   type ApprovalStatus,
   type AuditEvent,
+  countApprovals,
   type DecisionResult,
   FINAL_JOB_STATUSES,
   INTERRUPTED_JOB_ERROR,
   isStoreUnavailable,
+  type JobAndApproval,
+  type JobEnd,
   type JobRecord,
   type JobReview,
   type JobStatus,
   type LockRecord,
-  type NewApproval,
   type NewAuditEvent,
   type NewJob,
   type PinnedHostKey,
+  type Proposal,
+  type ProposeResult,
   type RecoveryReport,
   STRANDED_JOB_ERROR,
   type StepRecord,
   type Store,
-  type TakeLocksResult,
 } from './types.js';
 
 /** How to open the store; see `openStore`. */
 export interface StoreOptions {
   /** The database file, created with its directory when missing; `:memory:` for a throwaway store. */
   path: string;
-  /** The time `transitionJob` records when the caller names none. */
-  now?: Clock | undefined;
   /** How long a write waits for another process holding the database, in ms (default 5000). */
   busyTimeoutMs?: number | undefined;
   /**
@@ -77,10 +77,10 @@ export function openStore(options: StoreOptions): Store {
   const path = options.path === ':memory:' ? options.path : resolve(options.path);
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
   if (options.readOnly) {
-    return new SqliteStore(openDatabaseToRead(path, busyTimeoutMs), path, options.now ?? systemClock, true);
+    return new SqliteStore(openDatabaseToRead(path, busyTimeoutMs), path, true);
   }
   const db = openDatabase(path, busyTimeoutMs);
-  return new SqliteStore(db, path, options.now ?? systemClock, false);
+  return new SqliteStore(db, path, false);
 }
 
 /**
@@ -100,22 +100,23 @@ class SqliteStore implements Store {
   readonly path: string;
   readonly readOnly: boolean;
   private readonly db: Db;
-  private readonly now: Clock;
   private readonly sql: Statements;
   /** The last write that failed for want of space or I/O, until a write succeeds again. */
   private writeFailure: LabopsError | undefined;
   /** `max_page_count` before `setSizeLimit` capped it. */
   private uncappedPages: number | undefined;
 
-  constructor(db: Db, path: string, now: Clock, readOnly: boolean) {
+  constructor(db: Db, path: string, readOnly: boolean) {
     this.db = db;
     this.path = path;
-    this.now = now;
     this.readOnly = readOnly;
     this.sql = prepareStatements(db);
   }
 
-  checkWritable(): LabopsError | undefined {
+  // Each method's body runs synchronously (better-sqlite3 is) before its Promise settles, so each
+  // is atomic with respect to every other call in this process.
+
+  async checkWritable(): Promise<LabopsError | undefined> {
     if (this.readOnly) return readOnlyStore(this.path);
     if (this.writeFailure === undefined) return undefined;
     try {
@@ -131,14 +132,6 @@ class SqliteStore implements Store {
     }
   }
 
-  interruptJob(id: string, reason: string, now: number): JobRecord | undefined {
-    return this.write(() => {
-      if (!this.moveJob(id, ['running'], 'interrupted', now, reason)) return undefined;
-      this.sql.markRunningStepsUnknown.run({ jobId: id, detail: UNKNOWN_STEP_DETAIL });
-      return this.readJob(id);
-    });
-  }
-
   setSizeLimit(limit: 'current' | undefined): void {
     if (limit === 'current') {
       this.uncappedPages ??= this.db.pragma('max_page_count', { simple: true }) as number;
@@ -150,43 +143,195 @@ class SqliteStore implements Store {
     }
   }
 
-  createJob(job: NewJob): JobRecord {
-    return this.write(() => {
-      if (this.sql.getJob.get(job.id)) {
-        throw new LabopsError('CONFLICT', `Job ${job.id} already exists.`);
+  // --- The lifecycle --------------------------------------------------------------------------
+
+  async proposeJob(proposal: Proposal): Promise<ProposeResult> {
+    return this.write((): ProposeResult => {
+      const { job, approval } = proposal;
+      const held = this.findConflictingLock(proposal.locks, job.id);
+      if (held) return { ok: false, heldBy: held };
+      if (this.sql.getJob.get(job.id)) throw new LabopsError('CONFLICT', `Job ${job.id} already exists.`);
+      this.insertJob(job);
+      for (const key of new Set(proposal.locks)) {
+        this.sql.insertLock.run({ key, jobId: job.id, holder: job.requester, at: job.createdAt });
       }
-      this.sql.insertJob.run({
-        id: job.id,
-        command: job.command,
-        text: job.text,
-        args: JSON.stringify(job.args),
-        requester: job.requester,
-        channel: job.channel,
+      const approvalId = approval.id ?? this.nextApprovalId();
+      if (this.sql.getApproval.get(approvalId)) {
+        throw new LabopsError('CONFLICT', `Approval ${approvalId} already exists.`);
+      }
+      this.sql.insertApproval.run({
+        id: approvalId,
+        jobId: job.id,
         risk: job.risk,
-        plan: JSON.stringify(job.plan),
-        status: job.status,
+        required: approval.required,
+        eligible: JSON.stringify(approval.eligible),
+        requester: job.requester,
         createdAt: job.createdAt,
+        expiresAt: approval.expiresAt,
+        fingerprint: approval.fingerprint,
+        fingerprintState: JSON.stringify(approval.fingerprintState),
       });
-      job.steps.forEach((step, index) => {
-        this.sql.insertStep.run({
-          jobId: job.id,
-          index,
-          kind: step.kind,
-          title: step.title,
-          params: JSON.stringify(step.params),
-          shows: step.shows === undefined ? null : JSON.stringify(step.shows),
-          timeoutMs: step.timeoutMs ?? null,
-        });
-      });
-      return this.readJob(job.id)!;
+      this.audit(job.createdAt, 'approval:requested', job.requester, job.id, approvalId, proposal.audit);
+      return { ok: true, job: this.mustReadJob(job.id), approval: this.mustReadApproval(approvalId) };
     });
   }
 
-  getJob(id: string): JobRecord | undefined {
+  async decideApproval(
+    id: string,
+    principal: string,
+    decision: 'approve' | 'deny',
+    now: number,
+  ): Promise<DecisionResult> {
+    return this.write((): DecisionResult => {
+      const approval = this.readApproval(id);
+      if (approval === undefined) return refuse('not-found', undefined);
+      if (approval.status === 'pending' && now >= approval.expiresAt) {
+        const expired = this.expire(approval, now, {});
+        return { ...refuse('expired', expired.approval), job: expired.job };
+      }
+      if (approval.status !== 'pending') return refuse('not-pending', approval);
+      if (approval.decisions.some((d) => d.principal === principal)) return refuse('repeated', approval);
+
+      const isRequester = principal === approval.requester;
+      const isEligible = approval.eligible.includes(principal);
+      let becameFinal: boolean;
+      if (decision === 'deny') {
+        // The requester may always withdraw their own request.
+        if (!isEligible && !isRequester) return refuse('not-eligible', approval);
+        this.sql.insertDecision.run({ approvalId: id, principal, decision, at: now });
+        this.sql.closeApproval.run({ id, to: 'denied', at: now });
+        this.moveJob(approval.jobId, ['awaiting_approval'], 'denied', now);
+        becameFinal = true;
+      } else {
+        if (isRequester && approval.risk !== 'change') return refuse('self-approval', approval);
+        if (!isEligible) return refuse('not-eligible', approval);
+        this.sql.insertDecision.run({ approvalId: id, principal, decision, at: now });
+        becameFinal = (this.sql.countApprovers.get(id) ?? 0) >= approval.required;
+        if (becameFinal) {
+          this.sql.closeApproval.run({ id, to: 'approved', at: now });
+          this.moveJob(approval.jobId, ['awaiting_approval'], 'queued', now);
+        }
+      }
+      const recorded = this.mustReadApproval(id);
+      this.audit(
+        now,
+        decision === 'approve' ? 'approval:granted' : 'approval:denied',
+        principal,
+        recorded.jobId,
+        id,
+        { risk: recorded.risk, approvals: countApprovals(recorded), required: recorded.required },
+      );
+      return { outcome: 'recorded', approval: recorded, job: this.mustReadJob(recorded.jobId), becameFinal };
+    });
+  }
+
+  async voidApproval(
+    id: string,
+    void_: { reason: string; changes: readonly string[]; actor: string; at: number },
+  ): Promise<JobAndApproval | undefined> {
+    return this.write(() => {
+      const approval = this.readApproval(id);
+      if (approval === undefined || approval.status !== 'pending') return undefined;
+      this.sql.closeApproval.run({ id, to: 'void', at: void_.at });
+      this.moveJob(approval.jobId, ['awaiting_approval'], 'void', void_.at, void_.reason);
+      this.audit(void_.at, 'approval:voided', void_.actor, approval.jobId, id, {
+        changes: [...void_.changes],
+      });
+      return { approval: this.mustReadApproval(id), job: this.mustReadJob(approval.jobId) };
+    });
+  }
+
+  async expireApproval(
+    id: string,
+    at: number,
+    detail: Record<string, unknown> = {},
+  ): Promise<JobAndApproval | undefined> {
+    return this.write(() => {
+      const approval = this.readApproval(id);
+      if (approval === undefined || approval.status !== 'pending' || at < approval.expiresAt)
+        return undefined;
+      return this.expire(approval, at, detail);
+    });
+  }
+
+  async cancelWaitingJob(
+    id: string,
+    by: string,
+    at: number,
+  ): Promise<{ job: JobRecord; approval: ApprovalRecord | undefined } | undefined> {
+    return this.write(() => {
+      if (!this.moveJob(id, ['awaiting_approval', 'queued'], 'cancelled', at, `Cancelled by ${by}.`)) {
+        return undefined;
+      }
+      const card = this.sql.getApprovalForJob.get(id);
+      if (card) this.sql.closeApproval.run({ id: card.id, to: 'void', at });
+      this.audit(at, 'job:cancelled', by, id, card?.id, {});
+      return { job: this.mustReadJob(id), approval: card && this.readApproval(card.id) };
+    });
+  }
+
+  async startJob(id: string, at: number): Promise<JobRecord | undefined> {
+    return this.write(() => {
+      if (!this.moveJob(id, ['queued'], 'running', at)) return undefined;
+      this.audit(at, 'job:started', 'labops', id, undefined, {});
+      return this.mustReadJob(id);
+    });
+  }
+
+  async endJob(id: string, end: JobEnd): Promise<JobRecord | undefined> {
+    return this.write(() => {
+      if (!this.moveJob(id, end.from, end.to, end.at, end.error)) return undefined;
+      const ended = this.mustReadJob(id);
+      this.audit(end.at, `job:${end.to}`, 'labops', id, undefined, ended.error ? { error: ended.error } : {});
+      return ended;
+    });
+  }
+
+  async interruptJob(id: string, reason: string, at: number): Promise<JobRecord | undefined> {
+    return this.write(() => {
+      if (!this.moveJob(id, ['running'], 'interrupted', at, reason)) return undefined;
+      this.sql.markRunningStepsUnknown.run({ jobId: id, detail: UNKNOWN_STEP_DETAIL });
+      this.audit(at, 'job:interrupted', 'labops', id, undefined, { error: reason });
+      return this.mustReadJob(id);
+    });
+  }
+
+  /** Also releases locks whose job does not exist: nothing can still be creating it after a restart. */
+  async recover(now: number): Promise<RecoveryReport> {
+    return this.write((): RecoveryReport => {
+      const stale = this.sql.listJobs.all({ statuses: statusList(['running', 'queued']), limit: -1 });
+      const interrupted: JobRecord[] = [];
+      for (const job of stale) {
+        this.moveJob(job.id, ['running', 'queued'], 'interrupted', now, INTERRUPTED_JOB_ERROR);
+        this.sql.markRunningStepsUnknown.run({ jobId: job.id, detail: UNKNOWN_STEP_DETAIL });
+        const ended = this.mustReadJob(job.id);
+        this.audit(now, 'job:interrupted', 'labops', job.id, undefined, { error: ended.error });
+        interrupted.push(ended);
+      }
+      const pending: ApprovalRecord[] = [];
+      const expired: ApprovalRecord[] = [];
+      const open = this.sql.listApprovals.all({ statuses: statusList(['pending']), limit: -1 });
+      for (const row of open.reverse()) {
+        const approval = toApprovalRecord(row, this.sql.listDecisions.all(row.id));
+        if (now >= approval.expiresAt) {
+          // Audited as the expiry sweep does it, noting that labops was down.
+          expired.push(this.expire(approval, now, { while: 'labops was stopped' }).approval);
+        } else {
+          pending.push(approval);
+        }
+      }
+      this.sql.releaseStaleLocks.run({ final: JSON.stringify(FINAL_JOB_STATUSES) });
+      return { interrupted, pending, expired };
+    });
+  }
+
+  // --- Jobs and steps ---------------------------------------------------------------------------
+
+  async getJob(id: string): Promise<JobRecord | undefined> {
     return this.read(() => this.readJob(id));
   }
 
-  listJobs(filter: { statuses?: readonly JobStatus[]; limit?: number } = {}): JobRecord[] {
+  async listJobs(filter: { statuses?: readonly JobStatus[]; limit?: number } = {}): Promise<JobRecord[]> {
     return this.read(() =>
       this.sql.listJobs
         .all({ statuses: statusList(filter.statuses), limit: filter.limit ?? -1 })
@@ -194,38 +339,43 @@ class SqliteStore implements Store {
     );
   }
 
-  transitionJob(
-    id: string,
-    from: readonly JobStatus[],
-    to: JobStatus,
-    patch: { at?: number; error?: string } = {},
-  ): boolean {
-    return this.write(() => this.moveJob(id, from, to, patch.at ?? this.now(), patch.error));
-  }
-
-  setJobMessageRef(id: string, ref: Record<string, unknown>): void {
+  async setJobMessageRef(id: string, ref: Record<string, unknown>): Promise<void> {
     this.write(() => {
       if (this.sql.setMessageRef.run({ id, ref: JSON.stringify(ref) }).changes === 0) throw jobNotFound(id);
     });
   }
 
-  setJobReview(id: string, review: JobReview, error?: string): void {
-    this.write(() => {
-      const changed = this.sql.setReview.run({ id, review: JSON.stringify(review), error: error ?? null });
+  async setJobReview(
+    id: string,
+    review: JobReview,
+    options: { error?: string | undefined; auditAt?: number | undefined } = {},
+  ): Promise<JobRecord> {
+    return this.write(() => {
+      const changed = this.sql.setReview.run({
+        id,
+        review: JSON.stringify(review),
+        error: options.error ?? null,
+      });
       if (changed.changes === 0) throw jobNotFound(id);
+      if (options.auditAt !== undefined) {
+        this.audit(options.auditAt, 'job:reviewed', 'labops', id, undefined, {
+          changes: review.changes ?? [],
+        });
+      }
+      return this.mustReadJob(id);
     });
   }
 
-  listSteps(jobId: string): StepRecord[] {
+  async listSteps(jobId: string): Promise<StepRecord[]> {
     return this.read(() => this.sql.listSteps.all(jobId).map(toStepRecord));
   }
 
   /** Fields left out or `undefined` keep their value; `tail` is cut to its last STEP_TAIL_MAX_BYTES. */
-  updateStep(
+  async updateStep(
     jobId: string,
     index: number,
     patch: Partial<Omit<StepRecord, 'jobId' | 'index' | 'kind' | 'title'>>,
-  ): void {
+  ): Promise<void> {
     this.write(() => {
       const result = this.sql.updateStep.run({
         jobId,
@@ -244,40 +394,22 @@ class SqliteStore implements Store {
     });
   }
 
-  createApproval(approval: NewApproval): ApprovalRecord {
-    return this.write(() => {
-      if (!this.sql.getJob.get(approval.jobId)) throw jobNotFound(approval.jobId);
-      if (this.sql.getApproval.get(approval.id)) {
-        throw new LabopsError('CONFLICT', `Approval ${approval.id} already exists.`);
-      }
-      this.sql.insertApproval.run({
-        id: approval.id,
-        jobId: approval.jobId,
-        risk: approval.risk,
-        required: approval.required,
-        eligible: JSON.stringify(approval.eligible),
-        requester: approval.requester,
-        createdAt: approval.createdAt,
-        expiresAt: approval.expiresAt,
-        fingerprint: approval.fingerprint,
-        fingerprintState: JSON.stringify(approval.fingerprintState),
-      });
-      return this.readApproval(approval.id)!;
-    });
-  }
+  // --- Approvals --------------------------------------------------------------------------------
 
-  getApproval(id: string): ApprovalRecord | undefined {
+  async getApproval(id: string): Promise<ApprovalRecord | undefined> {
     return this.read(() => this.readApproval(id));
   }
 
-  getApprovalForJob(jobId: string): ApprovalRecord | undefined {
+  async getApprovalForJob(jobId: string): Promise<ApprovalRecord | undefined> {
     return this.read(() => {
       const row = this.sql.getApprovalForJob.get(jobId);
       return row && toApprovalRecord(row, this.sql.listDecisions.all(row.id));
     });
   }
 
-  listApprovals(filter: { statuses?: readonly ApprovalStatus[]; limit?: number } = {}): ApprovalRecord[] {
+  async listApprovals(
+    filter: { statuses?: readonly ApprovalStatus[]; limit?: number } = {},
+  ): Promise<ApprovalRecord[]> {
     return this.read(() =>
       this.sql.listApprovals
         .all({ statuses: statusList(filter.statuses), limit: filter.limit ?? -1 })
@@ -285,52 +417,7 @@ class SqliteStore implements Store {
     );
   }
 
-  decideApproval(id: string, principal: string, decision: 'approve' | 'deny', now: number): DecisionResult {
-    return this.write((): DecisionResult => {
-      const approval = this.readApproval(id);
-      if (approval === undefined) return refuse('not-found', undefined);
-      if (approval.status === 'pending' && now >= approval.expiresAt) {
-        this.closeApprovalAndJob(approval, 'expired', now);
-        return refuse('expired', this.readApproval(id));
-      }
-      if (approval.status !== 'pending') return refuse('not-pending', approval);
-      if (approval.decisions.some((d) => d.principal === principal)) return refuse('repeated', approval);
-
-      const isRequester = principal === approval.requester;
-      const isEligible = approval.eligible.includes(principal);
-      if (decision === 'deny') {
-        // The requester may always withdraw their own request.
-        if (!isEligible && !isRequester) return refuse('not-eligible', approval);
-        this.sql.insertDecision.run({ approvalId: id, principal, decision, at: now });
-        this.sql.closeApproval.run({ id, to: 'denied', at: now });
-        this.moveJob(approval.jobId, ['awaiting_approval'], 'denied', now);
-        return { outcome: 'recorded', approval: this.readApproval(id)!, becameFinal: true };
-      }
-      if (isRequester && approval.risk !== 'change') return refuse('self-approval', approval);
-      if (!isEligible) return refuse('not-eligible', approval);
-
-      this.sql.insertDecision.run({ approvalId: id, principal, decision, at: now });
-      const approvers = this.sql.countApprovers.get(id) ?? 0;
-      const isApproved = approvers >= approval.required;
-      if (isApproved) {
-        this.sql.closeApproval.run({ id, to: 'approved', at: now });
-        this.moveJob(approval.jobId, ['awaiting_approval'], 'queued', now);
-      }
-      return { outcome: 'recorded', approval: this.readApproval(id)!, becameFinal: isApproved };
-    });
-  }
-
-  /** Also moves the approval's job, when it still awaits approval, to the same status (`expired` or `void`). */
-  closeApproval(id: string, to: 'expired' | 'void', now: number): boolean {
-    return this.write(() => {
-      const approval = this.readApproval(id);
-      if (approval === undefined || approval.status !== 'pending') return false;
-      this.closeApprovalAndJob(approval, to, now);
-      return true;
-    });
-  }
-
-  addApprovalCardRef(id: string, ref: Record<string, unknown>): void {
+  async addApprovalCardRef(id: string, ref: Record<string, unknown>): Promise<void> {
     this.write(() => {
       if (this.sql.addCardRef.run({ id, ref: JSON.stringify(ref) }).changes === 0) {
         throw new LabopsError('NOT_FOUND', `Approval ${id} does not exist.`);
@@ -338,80 +425,45 @@ class SqliteStore implements Store {
     });
   }
 
-  nextApprovalId(): string {
+  // --- Audit, locks, host keys --------------------------------------------------------------------
+
+  async appendAudit(event: NewAuditEvent): Promise<AuditEvent> {
     return this.write(() => {
-      // Skips numbers already used by an approval created with a hand-picked id.
-      for (;;) {
-        const id = `a${this.sql.nextApprovalNumber.get()}`;
-        if (!this.sql.getApproval.get(id)) return id;
-      }
+      const seq = this.audit(event.at, event.type, event.actor, event.jobId, event.approvalId, event.detail);
+      return { ...event, seq };
     });
   }
 
-  appendAudit(event: NewAuditEvent): AuditEvent {
-    return this.write(() => {
-      const result = this.sql.insertAudit.run({
-        at: event.at,
-        type: event.type,
-        actor: event.actor,
-        jobId: event.jobId ?? null,
-        approvalId: event.approvalId ?? null,
-        detail: JSON.stringify(event.detail ?? {}),
-      });
-      return { ...event, seq: Number(result.lastInsertRowid) };
-    });
-  }
-
-  listAudit(limit: number): AuditEvent[] {
+  async listAudit(limit: number): Promise<AuditEvent[]> {
     return this.read(() => this.sql.listAudit.all(limit).map(toAuditEvent));
   }
 
   /**
-   * Lines without their newline. The rows are streamed from SQLite: until the iteration ends, this
-   * connection cannot run another statement, so finish (or `return()`) it before using the store.
+   * The rows are read a page at a time by sequence number, so a long trail is never held whole and
+   * the connection is free for other statements between pages.
    */
-  exportAudit(): IterableIterator<string> {
-    const rows = this.read(() => this.sql.exportAudit.iterate());
-    const path = this.path;
-    return (function* () {
-      try {
-        for (const row of rows) yield JSON.stringify(toAuditEvent(row));
-      } catch (error) {
-        throw translateRuntimeError(path, error);
-      }
-    })();
+  async *exportAudit(): AsyncIterable<string> {
+    let after = 0;
+    for (;;) {
+      const rows = this.read(() => this.sql.exportAuditPage.all({ after, limit: EXPORT_PAGE_ROWS }));
+      for (const row of rows) yield JSON.stringify(toAuditEvent(row));
+      if (rows.length < EXPORT_PAGE_ROWS) return;
+      after = rows[rows.length - 1]!.seq;
+    }
   }
 
-  takeLocks(keys: readonly string[], jobId: string, holder: string, now: number): TakeLocksResult {
-    return this.write((): TakeLocksResult => {
-      const wanted = [...new Set(keys)];
-      for (const key of wanted) {
-        const row = this.sql.getLock.get(key);
-        if (row && row.job_id !== jobId) return { ok: false, heldBy: toLockRecord(row) };
-      }
-      for (const key of wanted) this.sql.insertLock.run({ key, jobId, holder, at: now });
-      return { ok: true };
-    });
-  }
-
-  releaseLocks(jobId: string): void {
-    this.write(() => {
-      this.sql.releaseLocks.run(jobId);
-    });
-  }
-
-  listLocks(): LockRecord[] {
+  async listLocks(): Promise<LockRecord[]> {
     return this.read(() => this.sql.listLocks.all().map(toLockRecord));
   }
 
-  getPinnedHostKey(machine: string): PinnedHostKey | undefined {
+  async getPinnedHostKey(machine: string): Promise<PinnedHostKey | undefined> {
     return this.read(() => {
       const row = this.sql.getHostKey.get(machine);
       return row && toPinnedHostKey(row);
     });
   }
 
-  pinHostKey(machine: string, fingerprint: string, by: string, at: number): PinnedHostKey {
+  async pinHostKey(machine: string, fingerprint: string, by: string, at: number): Promise<PinnedHostKey> {
     if (!/^SHA256:[A-Za-z0-9+/]{43}$/.test(fingerprint)) {
       throw new LabopsError(
         'USAGE',
@@ -420,36 +472,86 @@ class SqliteStore implements Store {
     }
     return this.write(() => {
       this.sql.pinHostKey.run({ machine, fingerprint, by, at });
-      return toPinnedHostKey(this.sql.getHostKey.get(machine)!);
+      return { machine, fingerprint, by, at };
     });
   }
 
-  /** Also releases locks whose job does not exist: nothing can still be creating it after a restart. */
-  recover(now: number): RecoveryReport {
-    return this.write((): RecoveryReport => {
-      const stale = this.sql.listJobs.all({ statuses: statusList(['running', 'queued']), limit: -1 });
-      for (const job of stale) {
-        this.moveJob(job.id, ['running', 'queued'], 'interrupted', now, INTERRUPTED_JOB_ERROR);
-        this.sql.markRunningStepsUnknown.run({ jobId: job.id, detail: UNKNOWN_STEP_DETAIL });
-      }
-      const pending: ApprovalRecord[] = [];
-      const expired: ApprovalRecord[] = [];
-      const open = this.sql.listApprovals.all({ statuses: statusList(['pending']), limit: -1 });
-      for (const row of open.reverse()) {
-        if (now >= row.expires_at) {
-          this.closeApprovalAndJob({ id: row.id, jobId: row.job_id }, 'expired', now);
-          expired.push(this.readApproval(row.id)!);
-        } else {
-          pending.push(this.readApproval(row.id)!);
-        }
-      }
-      this.sql.releaseStaleLocks.run({ final: JSON.stringify(FINAL_JOB_STATUSES) });
-      return { interrupted: stale.map((job) => this.readJob(job.id)!), pending, expired };
-    });
-  }
-
-  close(): void {
+  async close(): Promise<void> {
     if (this.db.open) this.db.close();
+  }
+
+  // --- Inside a transaction ---------------------------------------------------------------------
+
+  private insertJob(job: Omit<NewJob, 'status'>): void {
+    this.sql.insertJob.run({
+      id: job.id,
+      command: job.command,
+      text: job.text,
+      args: JSON.stringify(job.args),
+      requester: job.requester,
+      channel: job.channel,
+      risk: job.risk,
+      plan: JSON.stringify(job.plan),
+      status: 'awaiting_approval',
+      createdAt: job.createdAt,
+    });
+    job.steps.forEach((step, index) => {
+      this.sql.insertStep.run({
+        jobId: job.id,
+        index,
+        kind: step.kind,
+        title: step.title,
+        params: JSON.stringify(step.params),
+        shows: step.shows === undefined ? null : JSON.stringify(step.shows),
+        timeoutMs: step.timeoutMs ?? null,
+      });
+    });
+  }
+
+  /**
+   * The lock that keeps `jobId` from taking `keys`: a key held by another job, any lock when the
+   * job wants the whole lab, or the lab lock itself (design.md, Locks).
+   */
+  private findConflictingLock(keys: readonly string[], jobId: string): LockRecord | undefined {
+    const wantsLab = keys.includes('lab');
+    const row = this.sql.listLocks
+      .all()
+      .find((l) => l.job_id !== jobId && (keys.includes(l.key) || l.key === 'lab' || wantsLab));
+    return row && toLockRecord(row);
+  }
+
+  /** Next short approval id (`a1`, `a2`, …), skipping numbers a hand-picked id already took. */
+  private nextApprovalId(): string {
+    for (;;) {
+      const id = `a${this.sql.nextApprovalNumber.get()}`;
+      if (!this.sql.getApproval.get(id)) return id;
+    }
+  }
+
+  private expire(approval: ApprovalRecord, at: number, detail: Record<string, unknown>): JobAndApproval {
+    this.sql.closeApproval.run({ id: approval.id, to: 'expired', at });
+    this.moveJob(approval.jobId, ['awaiting_approval'], 'expired', at);
+    this.audit(at, 'approval:expired', 'labops', approval.jobId, approval.id, detail);
+    return { approval: this.mustReadApproval(approval.id), job: this.mustReadJob(approval.jobId) };
+  }
+
+  private audit(
+    at: number,
+    type: string,
+    actor: string,
+    jobId: string | undefined,
+    approvalId: string | undefined,
+    detail: Record<string, unknown> | undefined,
+  ): number {
+    const result = this.sql.insertAudit.run({
+      at,
+      type,
+      actor,
+      jobId: jobId ?? null,
+      approvalId: approvalId ?? null,
+      detail: JSON.stringify(detail ?? {}),
+    });
+    return Number(result.lastInsertRowid);
   }
 
   private readJob(id: string): JobRecord | undefined {
@@ -457,12 +559,25 @@ class SqliteStore implements Store {
     return row && toJobRecord(row, this.sql.listSteps.all(id));
   }
 
+  /** A job the transaction has just written or found: missing, the store is broken. */
+  private mustReadJob(id: string): JobRecord {
+    const job = this.readJob(id);
+    if (!job) throw new LabopsError('INTERNAL', `Job ${id} vanished from the store.`);
+    return job;
+  }
+
   private readApproval(id: string): ApprovalRecord | undefined {
     const row = this.sql.getApproval.get(id);
     return row && toApprovalRecord(row, this.sql.listDecisions.all(id));
   }
 
-  /** The compare-and-set behind every job move; call inside a transaction. */
+  private mustReadApproval(id: string): ApprovalRecord {
+    const approval = this.readApproval(id);
+    if (!approval) throw new LabopsError('INTERNAL', `Approval ${id} vanished from the store.`);
+    return approval;
+  }
+
+  /** The compare-and-set behind every job move; call inside a transaction. A final move releases the locks. */
   private moveJob(
     id: string,
     from: readonly JobStatus[],
@@ -483,20 +598,6 @@ class SqliteStore implements Store {
       }).changes === 1;
     if (moved && isFinal) this.sql.releaseLocks.run(id);
     return moved;
-  }
-
-  private closeApprovalAndJob(
-    approval: { id: string; jobId: string },
-    to: 'expired' | 'void',
-    now: number,
-  ): void {
-    this.sql.closeApproval.run({ id: approval.id, to, at: now });
-    this.moveJob(approval.jobId, ['awaiting_approval'], to, now);
-  }
-
-  atomically<T>(fn: () => T): T {
-    // Store calls inside `fn` nest as savepoints of this one transaction (better-sqlite3).
-    return this.write(fn);
   }
 
   private read<T>(fn: () => T): T {
@@ -523,6 +624,9 @@ class SqliteStore implements Store {
     }
   }
 }
+
+/** How many audit rows `exportAudit` reads at a time. */
+const EXPORT_PAGE_ROWS = 500;
 
 function refuse(
   reason: Extract<DecisionResult, { outcome: 'refused' }>['reason'],

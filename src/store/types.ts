@@ -3,8 +3,8 @@
  * their steps, approvals, the audit trail and locks, persisted so that a restart loses nothing and
  * runs nothing twice. Implemented over SQLite (better-sqlite3, WAL) in `sqlite-store.ts`.
  *
- * Every method is synchronous (better-sqlite3 is), so each one is atomic with respect to the others
- * in this process: two approvals arriving at the same moment are decided one after the other.
+ * Every method answers a Promise; each write is one transaction. Over SQLite each runs whole
+ * before the next begins, so two approvals arriving at the same moment are decided one after the other.
  */
 
 import { LabopsError } from '../errors.js';
@@ -158,6 +158,11 @@ export interface NewApproval {
   fingerprintState: Record<string, string>;
 }
 
+/** The distinct principals who approved. */
+export function countApprovals(approval: Pick<ApprovalRecord, 'decisions'>): number {
+  return new Set(approval.decisions.filter((d) => d.decision === 'approve').map((d) => d.principal)).size;
+}
+
 export interface ApprovalRecord extends NewApproval {
   status: ApprovalStatus;
   decisions: ApprovalDecision[];
@@ -186,18 +191,53 @@ export interface LockRecord {
   takenAt: number;
 }
 
-export type TakeLocksResult = { ok: true } | { ok: false; heldBy: LockRecord };
-
 /** The outcome of recording a click, decided atomically. */
 export type DecisionResult =
-  /** The decision was recorded; `status` is the approval's status after it. */
-  | { outcome: 'recorded'; approval: ApprovalRecord; becameFinal: boolean }
-  /** Nothing changed; `reason` says why in words for the clicker. */
+  /** The decision was recorded with its audit event; `approval` and `job` are as it left them. */
+  | { outcome: 'recorded'; approval: ApprovalRecord; job: JobRecord; becameFinal: boolean }
+  /**
+   * Nothing was decided; `reason` says why. `expired`: the click found the approval past its
+   * time, and the store expired it then (approval, job, locks and audit event); `job` is set then.
+   */
   | {
       outcome: 'refused';
       reason: 'not-found' | 'not-pending' | 'expired' | 'not-eligible' | 'self-approval' | 'repeated';
       approval: ApprovalRecord | undefined;
+      job?: JobRecord | undefined;
     };
+
+/** A job proposed for approval: the job, its approval card and the locks it holds while it waits. */
+export interface Proposal {
+  job: Omit<NewJob, 'status'>;
+  /** The job's id, requester, risk and creation time are the job's; `id` is given out when omitted. */
+  approval: Omit<NewApproval, 'id' | 'jobId' | 'requester' | 'risk' | 'createdAt'> & {
+    id?: string | undefined;
+  };
+  /** What the job locks (its plan's locks); `lab` excludes every other key, and every other key excludes it. */
+  locks: readonly string[];
+  /** The `approval:requested` audit event's detail. */
+  audit: Record<string, unknown>;
+}
+
+export type ProposeResult =
+  | { ok: true; job: JobRecord; approval: ApprovalRecord }
+  /** A key the job needs is held (or the lab lock rules it out): nothing was recorded. */
+  | { ok: false; heldBy: LockRecord };
+
+/** A job and its approval card, as a lifecycle operation left them. */
+export interface JobAndApproval {
+  job: JobRecord;
+  approval: ApprovalRecord;
+}
+
+/** How a job that ran (or was to run) ended. */
+export interface JobEnd {
+  /** The statuses it may end from: `running`, or `queued` for a job whose start was refused. */
+  from: readonly JobStatus[];
+  to: 'succeeded' | 'failed' | 'cancelled';
+  error?: string | undefined;
+  at: number;
+}
 
 export interface RecoveryReport {
   /** Jobs that were running or queued when the process stopped; now `interrupted`. */
@@ -218,6 +258,14 @@ export interface PinnedHostKey {
   at: number;
 }
 
+/**
+ * The state store. Every method answers a Promise, so that a store over a network (PostgreSQL, for
+ * replicas) can serve the same contract. Each write is one transaction. The lifecycle of a job —
+ * proposed with its approval and locks, decided, voided, expired, cancelled while it waits,
+ * started, ended, interrupted, recovered — is one operation each: the approval, the job, the
+ * locks and the audit event change together or not at all, and the lab-lock rule is checked
+ * inside. Whenever a job reaches a final status its locks are released in the same transaction.
+ */
 export interface Store {
   readonly path: string;
   /** Opened only to read (`openStore({ readOnly: true })`): every write is refused. */
@@ -227,81 +275,125 @@ export interface Store {
    * Undefined when the store takes writes. After a write failed for want of space or I/O, tries a
    * write that needs a new page and answers the STORE_UNAVAILABLE error while it still fails.
    */
-  checkWritable(): LabopsError | undefined;
+  checkWritable(): Promise<LabopsError | undefined>;
 
-  createJob(job: NewJob): JobRecord;
-  getJob(id: string): JobRecord | undefined;
-  /** Newest first. */
-  listJobs(filter?: { statuses?: readonly JobStatus[]; limit?: number }): JobRecord[];
+  // --- The lifecycle (design.md "Approvals", "Locks") ---------------------------------------
+
   /**
-   * Moves a job to `to` only if its status is one of `from`; answers whether it moved. This is the
-   * guard that makes "nothing runs twice" hold: only one caller wins `queued -> running`.
+   * Records a job awaiting approval with its approval card and its locks, and the
+   * `approval:requested` event. Refuses, recording nothing, when a key is held by another job,
+   * when the job wants `lab` and any lock is held, or when `lab` is held. CONFLICT when the job id
+   * (or a given approval id) exists.
    */
-  transitionJob(
+  proposeJob(proposal: Proposal): Promise<ProposeResult>;
+  /**
+   * Records a click with its audit event (`approval:granted` / `approval:denied`): refuses,
+   * changing nothing, a click on a missing, final or expired approval (`now >= expiresAt` expires
+   * it, with its job, locks and `approval:expired` event), by a non-eligible principal, by the
+   * requester on a destructive/critical approval, or a principal's second decision. A deny makes
+   * it `denied` and its job too; approvals reaching `required` distinct principals make it
+   * `approved` and queue the job.
+   */
+  decideApproval(
     id: string,
-    from: readonly JobStatus[],
-    to: JobStatus,
-    patch?: { at?: number; error?: string },
-  ): boolean;
-  setJobMessageRef(id: string, ref: Record<string, unknown>): void;
+    principal: string,
+    decision: 'approve' | 'deny',
+    now: number,
+  ): Promise<DecisionResult>;
   /**
-   * Runs `fn`'s store calls as one IMMEDIATE transaction: all of them are recorded, or none (a
-   * throw, a full disk). `fn` is synchronous and emits nothing; announce after it returns.
+   * A pending approval whose plan no longer holds: the approval and its waiting job become `void`,
+   * the job keeping `reason`, its locks released, and `approval:voided` recorded with `changes`
+   * by `actor`. Undefined, changing nothing, when the approval is not pending.
    */
-  atomically<T>(fn: () => T): T;
+  voidApproval(
+    id: string,
+    void_: { reason: string; changes: readonly string[]; actor: string; at: number },
+  ): Promise<JobAndApproval | undefined>;
   /**
-   * Moves a running job to interrupted with `reason`, its running steps to unknown and its locks
-   * released, in one transaction; answers the job, or undefined when it was not running.
+   * A pending approval past its time (`at >= expiresAt`): it and its waiting job become `expired`,
+   * the locks are released and `approval:expired` recorded with `detail`. Undefined, changing
+   * nothing, when it is not pending or not yet due.
    */
-  interruptJob(id: string, reason: string, now: number): JobRecord | undefined;
-  /** Replaces the job's review; `error`, when given, replaces its error text too. */
-  setJobReview(id: string, review: JobReview, error?: string): void;
+  expireApproval(
+    id: string,
+    at: number,
+    detail?: Record<string, unknown>,
+  ): Promise<JobAndApproval | undefined>;
+  /**
+   * A job awaiting approval or queued, cancelled by `by`: the job becomes `cancelled` (`Cancelled
+   * by …`), its card `void` if still pending (an approved card stays approved), its locks
+   * released, `job:cancelled` recorded. Undefined, changing
+   * nothing, when the job is not waiting.
+   */
+  cancelWaitingJob(
+    id: string,
+    by: string,
+    at: number,
+  ): Promise<{ job: JobRecord; approval: ApprovalRecord | undefined } | undefined>;
+  /**
+   * Moves a queued job to running and records `job:started`; only one caller can win, so a job
+   * never runs twice. Undefined when the job was not queued.
+   */
+  startJob(id: string, at: number): Promise<JobRecord | undefined>;
+  /**
+   * Ends a job from one of `end.from`: its status, error and finish time, its locks released and
+   * `job:<status>` recorded with the error. Undefined, changing nothing, when it was not in `from`.
+   */
+  endJob(id: string, end: JobEnd): Promise<JobRecord | undefined>;
+  /**
+   * Moves a running job to interrupted with `reason`, its running steps to unknown, its locks
+   * released and `job:interrupted` recorded; undefined when it was not running.
+   */
+  interruptJob(id: string, reason: string, at: number): Promise<JobRecord | undefined>;
+  /**
+   * After a restart, in one transaction: running/queued jobs become interrupted, approvals past
+   * their time expire (with their jobs), locks of jobs that are final (or missing) are released,
+   * and each end is audited. Pending approvals keep their locks.
+   */
+  recover(now: number): Promise<RecoveryReport>;
 
-  listSteps(jobId: string): StepRecord[];
+  // --- Jobs and steps ------------------------------------------------------------------------
+
+  getJob(id: string): Promise<JobRecord | undefined>;
+  /** Newest first. */
+  listJobs(filter?: { statuses?: readonly JobStatus[]; limit?: number }): Promise<JobRecord[]>;
+  setJobMessageRef(id: string, ref: Record<string, unknown>): Promise<void>;
+  /**
+   * Replaces the job's review and answers the job; `error`, when given, replaces its error text
+   * too, and `auditAt` records `job:reviewed` with the review's changes in the same transaction.
+   */
+  setJobReview(
+    id: string,
+    review: JobReview,
+    options?: { error?: string | undefined; auditAt?: number | undefined },
+  ): Promise<JobRecord>;
+  listSteps(jobId: string): Promise<StepRecord[]>;
   updateStep(
     jobId: string,
     index: number,
     patch: Partial<Omit<StepRecord, 'jobId' | 'index' | 'kind' | 'title'>>,
-  ): void;
+  ): Promise<void>;
 
-  createApproval(approval: NewApproval): ApprovalRecord;
-  getApproval(id: string): ApprovalRecord | undefined;
-  getApprovalForJob(jobId: string): ApprovalRecord | undefined;
-  listApprovals(filter?: { statuses?: readonly ApprovalStatus[]; limit?: number }): ApprovalRecord[];
-  /**
-   * Records a click in one transaction: refuses (changing nothing) a click on a missing, final or
-   * expired approval (`now >= expiresAt` marks it expired), by a non-eligible principal, by the
-   * requester on a destructive/critical approval, or a principal's second decision. A deny makes
-   * it `denied`; approvals reaching `required` distinct principals make it `approved`.
-   */
-  decideApproval(id: string, principal: string, decision: 'approve' | 'deny', now: number): DecisionResult;
-  /** Moves a pending approval to expired/void; answers whether it moved. */
-  closeApproval(id: string, to: 'expired' | 'void', now: number): boolean;
-  addApprovalCardRef(id: string, ref: Record<string, unknown>): void;
-  /** Next short approval id (`a1`, `a2`, …). */
-  nextApprovalId(): string;
+  // --- Approvals -----------------------------------------------------------------------------
 
-  appendAudit(event: NewAuditEvent): AuditEvent;
+  getApproval(id: string): Promise<ApprovalRecord | undefined>;
+  getApprovalForJob(jobId: string): Promise<ApprovalRecord | undefined>;
+  /** Newest first. */
+  listApprovals(filter?: { statuses?: readonly ApprovalStatus[]; limit?: number }): Promise<ApprovalRecord[]>;
+  addApprovalCardRef(id: string, ref: Record<string, unknown>): Promise<void>;
+
+  // --- Audit, locks, host keys ---------------------------------------------------------------
+
+  appendAudit(event: NewAuditEvent): Promise<AuditEvent>;
   /** The newest `limit` events, newest first. */
-  listAudit(limit: number): AuditEvent[];
-  /** Every event, oldest first, as JSON lines. */
-  exportAudit(): IterableIterator<string>;
-
-  /** Takes all keys for the job or none (atomic); refuses naming the first holder. Re-taking own locks is fine. */
-  takeLocks(keys: readonly string[], jobId: string, holder: string, now: number): TakeLocksResult;
-  releaseLocks(jobId: string): void;
-  listLocks(): LockRecord[];
-
+  listAudit(limit: number): Promise<AuditEvent[]>;
+  /** Every event, oldest first, as JSON lines without their newline. */
+  exportAudit(): AsyncIterable<string>;
+  listLocks(): Promise<LockRecord[]>;
   /** The host key pinned by `/host trust` for a machine (lab.yml's `ssh.host_key` wins over it). */
-  getPinnedHostKey(machine: string): PinnedHostKey | undefined;
+  getPinnedHostKey(machine: string): Promise<PinnedHostKey | undefined>;
   /** Pins (or re-pins) a machine's host key fingerprint. */
-  pinHostKey(machine: string, fingerprint: string, by: string, at: number): PinnedHostKey;
+  pinHostKey(machine: string, fingerprint: string, by: string, at: number): Promise<PinnedHostKey>;
 
-  /**
-   * After a restart: running/queued jobs become interrupted, expired approvals expire, locks of
-   * jobs that are final are released; pending approvals keep their locks.
-   */
-  recover(now: number): RecoveryReport;
-
-  close(): void;
+  close(): Promise<void>;
 }

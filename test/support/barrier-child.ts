@@ -6,9 +6,9 @@
  */
 import { z } from 'zod';
 import { defineStep } from '../../src/jobs/steps.js';
-import { createPlan } from '../../src/plan.js';
 import { lockDataDirectory } from '../../src/store/owner.js';
 import { shellCaller, startCore } from './core.js';
+import { queueTestJob } from './jobs.js';
 
 const dbDir = process.argv[2];
 if (!dbDir) throw new Error('usage: barrier-child DIR');
@@ -39,18 +39,5 @@ const barrierSteps = [
   { kind: 'test.barrier', title: 'Wait at the barrier', params: {} },
   { kind: 'test.barrier', title: 'Never reached', params: {} },
 ];
-core.store.createJob({
-  id: 'job-barr',
-  command: 'lab test',
-  text: 'test',
-  args: {},
-  requester: 'shell:operator',
-  channel: 'shell',
-  risk: 'change',
-  plan: createPlan({ summary: 'a test job', risk: 'change', locks: ['host:hyper1'], steps: barrierSteps }),
-  steps: barrierSteps,
-  status: 'queued',
-  createdAt: Date.now(),
-});
-core.store.takeLocks(['host:hyper1'], 'job-barr', 'shell:operator', Date.now());
+await queueTestJob(core.store, { id: 'job-barr', steps: barrierSteps, locks: ['host:hyper1'] });
 await core.labops.executor.run('job-barr');

@@ -112,5 +112,5 @@ export async function approveAndRun(
   expect(click?.outcome, click?.message).toBe('approved');
   const job = await core.labops.executor.whenFinished(card.job.id);
   expect(job?.status, job?.error).toBe('succeeded');
-  return { card, job: job!, steps: core.store.listSteps(card.job.id) };
+  return { card, job: job!, steps: await core.store.listSteps(card.job.id) };
 }

@@ -313,7 +313,7 @@ export async function startSlackHarness(options: SlackHarnessOptions): Promise<S
     async settle() {
       for (let round = 0; round < 50; round++) {
         await adapter.idle();
-        const running = store.listJobs({ statuses: ['queued', 'running'] });
+        const running = await store.listJobs({ statuses: ['queued', 'running'] });
         if (!running.length) {
           await adapter.idle();
           return;

@@ -32,7 +32,7 @@ export function registerJobCancel(app: App, deps: SlackDeps): void {
               : undefined;
         if (!content) return;
         // A job cancelled while it waited for approval emits no event: show it on its card now.
-        if (result.kind === 'view' && action.value) deps.reporter.refreshCard(action.value);
+        if (result.kind === 'view' && action.value) void deps.reporter.refreshCard(action.value);
         try {
           await respond({ response_type: 'ephemeral', replace_original: false, ...content });
         } catch (error) {
