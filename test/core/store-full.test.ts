@@ -10,13 +10,13 @@ import { defineStep } from '../../src/jobs/steps.js';
 import { labInfoFromSimulator } from '../../src/lab-info.js';
 import { Labops } from '../../src/labops.js';
 import { createSilentLogger } from '../../src/log.js';
-import { createPlan } from '../../src/plan.js';
 import { createSimDriver } from '../../src/sim/machine-driver.js';
 import { openStore, STRANDED_JOB_ERROR, setStoreSizeLimit } from '../../src/store/sqlite-store.js';
 import type { Store } from '../../src/store/types.js';
 import { SIM_POLICY, shellCaller } from '../support/core.js';
 import { expectCard, expectError, viewText } from '../support/dispatch.js';
 import { type SimLab, startSimLab } from '../support/engine.js';
+import { queueTestJob } from '../support/jobs.js';
 
 /** A gate the test opens: a step waits at it, or the executor waits at it before retrying. */
 function createGate() {
@@ -66,7 +66,7 @@ async function startHarness(recordRetry: RecordRetryOptions): Promise<Harness> {
     clock,
     async close() {
       await labops.executor.stopAll('the test ended', 1000);
-      store.close();
+      await store.close();
       await lab.close();
       rmSync(dir, { recursive: true, force: true });
     },
@@ -97,25 +97,13 @@ const countStep = defineStep({
   },
 });
 
-function createHeldJob(store: Store, id: string, now: number) {
+/** A queued job holding host:hyper1, proposed and confirmed through the store's lifecycle. */
+async function createHeldJob(store: Store, id: string, now: number) {
   const steps = [
     { kind: 'test.hold', title: 'Hold', params: {} },
     { kind: 'test.count', title: 'Count', params: {} },
   ];
-  store.createJob({
-    id,
-    command: 'lab test',
-    text: 'test',
-    args: {},
-    requester: 'shell:operator',
-    channel: 'shell',
-    risk: 'change',
-    plan: createPlan({ summary: 'a test job', risk: 'change', locks: ['host:hyper1'], steps }),
-    steps,
-    status: 'queued',
-    createdAt: now,
-  });
-  store.takeLocks(['host:hyper1'], id, 'shell:operator', now);
+  await queueTestJob(store, { id, steps, locks: ['host:hyper1'], createdAt: now });
 }
 
 describe('a store that fills up while a job runs', () => {
@@ -146,7 +134,7 @@ describe('a store that fills up while a job runs', () => {
       }),
     );
 
-    createHeldJob(store, 'job-full', clock.now);
+    await createHeldJob(store, 'job-full', clock.now);
     const run = labops.executor.run('job-full');
     await reachedHold.opened;
     setStoreSizeLimit(store, 'current');
@@ -162,8 +150,8 @@ describe('a store that fills up while a job runs', () => {
     }
     expect(waits).toEqual([1000, 2000, 4000, 4000]);
     expect(counted).toBe(0);
-    expect(store.getJob('job-full')?.status).toBe('running');
-    expect(store.listLocks().map((l) => l.key)).toContain('host:hyper1');
+    expect((await store.getJob('job-full'))?.status).toBe('running');
+    expect((await store.listLocks()).map((l) => l.key)).toContain('host:hyper1');
     expect(labops.executor.isRunning('job-full')).toBe(true);
 
     // New requests are refused with the coded error saying what to do; reads still answer.
@@ -181,7 +169,7 @@ describe('a store that fills up while a job runs', () => {
     await expect(labops.click(card.approval.id, shellCaller('alice'), 'approve')).rejects.toMatchObject({
       code: 'STORE_UNAVAILABLE',
     });
-    expect(store.getApproval(card.approval.id)?.status).toBe('pending');
+    expect((await store.getApproval(card.approval.id))?.status).toBe('pending');
     const jobs = viewText(
       await labops.dispatch({ command: '/lab', text: 'jobs', caller: shellCaller('bob') }),
     );
@@ -200,17 +188,16 @@ describe('a store that fills up while a job runs', () => {
     expect(job.error).toContain('the disk is full');
     expect(job.error).toContain('Stopped before step 2 (Count)');
     expect(counted).toBe(0);
-    const steps = store.listSteps('job-full');
+    const steps = await store.listSteps('job-full');
     expect(steps.map((s) => s.status)).toEqual(['changed', 'skipped']);
     expect(steps[0]?.tail).toContain(`39 ${'x'.repeat(120)}`);
-    expect(store.listLocks().map((l) => l.key)).not.toContain('host:hyper1');
+    expect((await store.listLocks()).map((l) => l.key)).not.toContain('host:hyper1');
     expect(
-      store
-        .listAudit(50)
+      (await store.listAudit(50))
         .filter((e) => e.jobId === 'job-full')
         .map((e) => e.type)
         .reverse(),
-    ).toEqual(['job:started', 'step:finished', 'job:failed']);
+    ).toEqual(['approval:requested', 'approval:granted', 'job:started', 'step:finished', 'job:failed']);
 
     // The approved card's job runs as usual.
     expect((await labops.executor.whenFinished(card.job.id))?.status).toBe('succeeded');
@@ -227,7 +214,7 @@ describe('a store that fills up while a job runs', () => {
       },
     });
     const { labops, store, clock } = harness;
-    createHeldJob(store, 'job-left', clock.now);
+    await createHeldJob(store, 'job-left', clock.now);
     const run = labops.executor.run('job-left');
     run.catch(() => undefined);
     await reachedHold.opened;
@@ -239,7 +226,7 @@ describe('a store that fills up while a job runs', () => {
     // The stop gives the record one last try, which fails: the job stays recorded as running.
     await labops.executor.stopAll('the test', 1);
     await expect(run).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
-    expect(store.getJob('job-left')?.status).toBe('running');
+    expect((await store.getJob('job-left'))?.status).toBe('running');
     expect(labops.executor.isRunning('job-left')).toBe(false);
 
     // Space is back, nothing runs it: /lab jobs marks it interrupted and frees its locks.
@@ -248,9 +235,12 @@ describe('a store that fills up while a job runs', () => {
       await labops.dispatch({ command: '/lab', text: 'jobs', caller: shellCaller('bob') }),
     );
     expect(view).toMatch(/job-left {2}\/lab test — interrupted/);
-    expect(store.getJob('job-left')).toMatchObject({ status: 'interrupted', error: STRANDED_JOB_ERROR });
-    expect(store.listLocks()).toEqual([]);
-    expect(store.listAudit(5).map((e) => e.type)).toContain('job:interrupted');
+    expect(await store.getJob('job-left')).toMatchObject({
+      status: 'interrupted',
+      error: STRANDED_JOB_ERROR,
+    });
+    expect(await store.listLocks()).toEqual([]);
+    expect((await store.listAudit(5)).map((e) => e.type)).toContain('job:interrupted');
   });
 });
 
@@ -258,19 +248,22 @@ describe('a job recorded as running that nothing runs', () => {
   it('/lab cancel marks it interrupted with the reason and releases its locks', async () => {
     harness = await startHarness({});
     const { labops, store, clock } = harness;
-    createHeldJob(store, 'job-gone', clock.now);
+    await createHeldJob(store, 'job-gone', clock.now);
     // As a runner that ended without recording the job's end leaves it.
-    store.transitionJob('job-gone', ['queued'], 'running', { at: clock.now });
-    store.updateStep('job-gone', 0, { status: 'running', startedAt: clock.now });
+    await store.startJob('job-gone', clock.now);
+    await store.updateStep('job-gone', 0, { status: 'running', startedAt: clock.now });
 
     const result = viewText(
       await labops.dispatch({ command: '/lab', text: 'cancel job-gone', caller: shellCaller('operator') }),
     );
     expect(result).toContain('job-gone was recorded as running, but nothing runs it');
     expect(result).toContain('marked interrupted and its locks are released');
-    expect(store.getJob('job-gone')).toMatchObject({ status: 'interrupted', error: STRANDED_JOB_ERROR });
-    expect(store.listSteps('job-gone').map((s) => s.status)).toEqual(['unknown', 'pending']);
-    expect(store.listLocks()).toEqual([]);
+    expect(await store.getJob('job-gone')).toMatchObject({
+      status: 'interrupted',
+      error: STRANDED_JOB_ERROR,
+    });
+    expect((await store.listSteps('job-gone')).map((s) => s.status)).toEqual(['unknown', 'pending']);
+    expect(await store.listLocks()).toEqual([]);
 
     // Now it is over: nothing to cancel, and a new request for its target is taken.
     const again = expectError(
