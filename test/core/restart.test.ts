@@ -45,11 +45,14 @@ describe('a restart after labops was killed in the middle of a job', () => {
     expect(audit.stdout).not.toContain('job:interrupted');
     const seen = openStore({ path: join(dir, 'labops.db'), readOnly: true });
     try {
-      expect(seen.getJob('job-barr')?.status).toBe('running');
-      expect(seen.listSteps('job-barr').map((s) => s.status)).toEqual(['running', 'pending']);
-      expect(seen.listLocks().map((l) => [l.key, l.jobId])).toContainEqual(['host:hyper1', 'job-barr']);
+      expect((await seen.getJob('job-barr'))?.status).toBe('running');
+      expect((await seen.listSteps('job-barr')).map((s) => s.status)).toEqual(['running', 'pending']);
+      expect((await seen.listLocks()).map((l) => [l.key, l.jobId])).toContainEqual([
+        'host:hyper1',
+        'job-barr',
+      ]);
     } finally {
-      seen.close();
+      await seen.close();
     }
 
     const exited = new Promise((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
@@ -76,14 +79,14 @@ describe('a restart after labops was killed in the middle of a job', () => {
 
     const store = openStore({ path: join(dir, 'labops.db') });
     try {
-      expect(store.getJob('job-barr')?.status).toBe('interrupted');
-      expect(store.listSteps('job-barr').map((s) => s.status)).toEqual(['unknown', 'pending']);
-      expect(store.getJob(pendingJob)?.status).toBe('succeeded');
-      const starts = store.listAudit(100).filter((e) => e.type === 'job:started');
+      expect((await store.getJob('job-barr'))?.status).toBe('interrupted');
+      expect((await store.listSteps('job-barr')).map((s) => s.status)).toEqual(['unknown', 'pending']);
+      expect((await store.getJob(pendingJob))?.status).toBe('succeeded');
+      const starts = (await store.listAudit(100)).filter((e) => e.type === 'job:started');
       expect(starts.map((e) => e.jobId).sort()).toEqual(['job-barr', pendingJob].sort());
-      expect(store.listLocks()).toEqual([]);
+      expect(await store.listLocks()).toEqual([]);
     } finally {
-      store.close();
+      await store.close();
     }
   }, 60_000);
 });

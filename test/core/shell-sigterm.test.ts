@@ -24,16 +24,16 @@ describe('SIGTERM to the shell', () => {
 
     const store = openStore({ path: join(dir, 'labops.db'), readOnly: true });
     try {
-      const [job] = store.listJobs();
+      const [job] = await store.listJobs();
       expect(job?.command).toBe('host maintenance');
       // Cancelled by the stop, or finished just before it: never left running for the next start.
       expect(['cancelled', 'succeeded']).toContain(job?.status);
-      expect(store.listAudit(50).some((e) => e.type === `job:${job?.status}` && e.jobId === job?.id)).toBe(
-        true,
-      );
-      expect(store.listLocks()).toEqual([]);
+      expect(
+        (await store.listAudit(50)).some((e) => e.type === `job:${job?.status}` && e.jobId === job?.id),
+      ).toBe(true);
+      expect(await store.listLocks()).toEqual([]);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });
