@@ -2,8 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { LabEvent } from '../../src/jobs/events.js';
 import { defineStep } from '../../src/jobs/steps.js';
-import { createPlan, type StepSpec } from '../../src/plan.js';
+import type { StepSpec } from '../../src/plan.js';
 import { type CoreHarness, shellCaller, startCore } from '../support/core.js';
+import { proposeTestJob, queueTestJob } from '../support/jobs.js';
 
 let core: CoreHarness | undefined;
 afterEach(async () => {
@@ -52,19 +53,7 @@ const testSteps = [
 ];
 
 async function runJob(harness: CoreHarness, locks: string[], steps: StepSpec[]) {
-  harness.store.createJob({
-    id: 'job-test',
-    command: 'lab test',
-    text: 'test',
-    args: {},
-    requester: 'shell:operator',
-    channel: 'shell',
-    risk: 'change',
-    plan: createPlan({ summary: 'a test', risk: 'change', locks, steps }),
-    steps,
-    status: 'queued',
-    createdAt: harness.clock.now,
-  });
+  await queueTestJob(harness.store, { id: 'job-test', steps, locks, createdAt: harness.clock.now });
   return harness.labops.executor.run('job-test');
 }
 
@@ -203,38 +192,32 @@ describe('an interrupted job', () => {
     const maintenanceSteps = [
       { kind: 'host.maintenance', title: 'Put hyper2 into maintenance', params: { hostName: 'hyper2' } },
     ];
-    store.createJob({
+    const { approval } = await proposeTestJob(store, {
       id: 'job-intr',
       command: 'host maintenance',
       text: 'maintenance hyper2',
-      args: {},
-      requester: 'shell:operator',
-      channel: 'shell',
       risk: 'destructive',
-      plan: createPlan({
-        summary: 'Put hyper2 into maintenance',
-        risk: 'destructive',
-        locks: ['host:hyper2'],
-        steps: maintenanceSteps,
-      }),
+      eligible: ['shell:alice'],
+      locks: ['host:hyper2'],
       steps: maintenanceSteps,
-      status: 'queued',
       createdAt: core.clock.now,
     });
+    const approved = await store.decideApproval(approval.id, 'shell:alice', 'approve', core.clock.now);
+    expect(approved).toMatchObject({ outcome: 'recorded', job: { status: 'queued' } });
     // As the executor leaves it when the process dies mid-step: running, its targets read, a write out.
-    expect(store.transitionJob('job-intr', ['queued'], 'running', { at: core.clock.now })).toBe(true);
-    store.setJobReview('job-intr', { before: { 'host hyper2': 'up' }, wroteAt: core.clock.now });
+    expect((await store.startJob('job-intr', core.clock.now))?.status).toBe('running');
+    await store.setJobReview('job-intr', { before: { 'host hyper2': 'up' }, wroteAt: core.clock.now });
     const hyper2 = await core.lab.client.findHost('hyper2');
     await core.lab.client.deactivateHost(hyper2.id);
     await core.lab.client.waitForHostStatus(hyper2.id, ['maintenance'], { timing: core.lab.timing });
 
     const events: LabEvent[] = [];
     labops.bus.subscribe((e) => events.push(e));
-    const report = labops.recover();
+    const report = await labops.recover();
     expect(report.interrupted.map((j) => j.id)).toEqual(['job-intr']);
     await labops.whenReviewed();
 
-    const job = store.getJob('job-intr');
+    const job = await store.getJob('job-intr');
     expect(job?.status).toBe('interrupted');
     expect(job?.error).toMatch(/Re-read after the restart: Changed: host hyper2 up → maintenance/);
     expect(events).toContainEqual(expect.objectContaining({ type: 'job:reviewed' }));
