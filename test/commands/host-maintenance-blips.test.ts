@@ -77,7 +77,7 @@ describe('/host maintenance through an engine that blips (issue 9 §4, Done when
     expect(error.split('No available host was found to migrate VM web1 to.').length).toBe(2);
     expect(error).toContain('/host activate hyper1');
 
-    const step = core.store.listSteps(card.job.id).find((s) => s.kind === 'host.deactivate');
+    const step = (await core.store.listSteps(card.job.id)).find((s) => s.kind === 'host.deactivate');
     expect(step?.status).toBe('failed');
     for (const text of [...noTarget, ...failed]) expect(step?.tail).toContain(`engine: ${text}`);
     expect((await client.findHost('hyper1')).status).toBe('preparing_for_maintenance');

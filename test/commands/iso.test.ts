@@ -111,7 +111,7 @@ describe('/iso upload into a data domain', () => {
     expect(job?.status, job?.error).toBe('succeeded');
     expect(progress.at(-1)).toBe(1);
     const expected = await sourceSha256('/alma9.iso');
-    const [step] = core.store.listSteps(planned.job.id);
+    const [step] = await core.store.listSteps(planned.job.id);
     expect(step?.detail).toBe(`sha256 ${expected}`);
     expect(step?.endState).toBe('alma9.iso is in nfs-data: status ok, 6.0 MiB');
     const [disk] = (await core.lab.client.listIsoDisks()).filter((d) => d.name === 'alma9.iso');
@@ -173,7 +173,7 @@ describe('/iso upload into a data domain', () => {
     });
     await core.labops.click(planned.approval.id, operator, 'approve');
     await sending;
-    core.labops.jobs.cancel(planned.job.id, 'shell:operator');
+    await core.labops.jobs.cancel(planned.job.id, 'shell:operator');
     const job = await core.labops.executor.whenFinished(planned.job.id);
     expect(job?.status).toBe('cancelled');
     const disks = await core.lab.client.listIsoDisks();
@@ -205,7 +205,7 @@ describe('/iso upload into a data domain', () => {
     await core.lab.client.waitForDiskStatus(leftover.id, ['ok']);
     const job = await confirm({ kind: 'card', card: planned });
     expect(job?.status, job?.error).toBe('succeeded');
-    expect(core.store.listSteps(planned.job.id)[0]?.status).toBe('changed');
+    expect((await core.store.listSteps(planned.job.id))[0]?.status).toBe('changed');
     expect(await core.lab.client.getDisk(leftover.id)).toBeUndefined();
     const disks = (await core.lab.client.listIsoDisks()).filter((d) => d.name === 'alma9.iso');
     expect(disks).toHaveLength(1);
@@ -280,7 +280,9 @@ describe('/iso upload into the 4.3 ISO domain, and /iso remove of its file', () 
     expect(planned.plan.steps[0]?.shows?.join(' ')).toContain('.CentOS-7.iso');
     const job = await confirm({ kind: 'card', card: planned });
     expect(job?.status, job?.error).toBe('succeeded');
-    expect(core.store.listSteps(planned.job.id).at(-1)?.endState).toBe('CentOS-7.iso is listed in nfs-iso');
+    expect((await core.store.listSteps(planned.job.id)).at(-1)?.endState).toBe(
+      'CentOS-7.iso is listed in nfs-iso',
+    );
     const iso = await core.lab.client.findStorageDomain('nfs-iso');
     const storage = core.lab.sim.machines.get('storage')!;
     const path = `/export/iso/${iso.id}/images/${ISO_DIR}/CentOS-7.iso`;
@@ -394,7 +396,9 @@ describe('/iso upload checks what it stored (issue 10 §3)', () => {
 
     const good = card(await run(`upload ${source.url('/alma9.iso')} --sha256 ${expected.toUpperCase()}`));
     expect((await confirm({ kind: 'card', card: good }))?.status).toBe('succeeded');
-    expect(core.store.listSteps(good.job.id)[0]?.detail).toBe(`sha256 ${expected} (as --sha256 said)`);
+    expect((await core.store.listSteps(good.job.id))[0]?.detail).toBe(
+      `sha256 ${expected} (as --sha256 said)`,
+    );
     expect(error(await run(`upload ${source.url('/alma9.iso')} --name x.iso --sha256 123`)).code).toBe(
       'USAGE',
     );
@@ -414,7 +418,7 @@ describe('/iso upload checks what it stored (issue 10 §3)', () => {
 
     const plain = card(await run(`upload ${source.url('/alma9.iso')} --domain nfs-iso`));
     expect((await confirm({ kind: 'card', card: plain }))?.status).toBe('succeeded');
-    expect(core.store.listSteps(plain.job.id)[0]?.detail).toBe(
+    expect((await core.store.listSteps(plain.job.id))[0]?.detail).toBe(
       `${await isoDir()}/alma9.iso: 36:36:640, ${6 * MiB + 123} bytes, sha256 ${expected}`,
     );
     expect(await entries()).toEqual([`${await isoDir()}/alma9.iso`]);
@@ -455,7 +459,7 @@ describe('/iso attach', () => {
     await core.lab.client.waitForVmStatus(app1.id, ['down']);
     const job = await confirm(await run('attach app1 alma9.iso --run-once'));
     expect(job?.status, job?.error).toBe('succeeded');
-    expect(core.store.listSteps(job!.id)[0]?.endState).toBe('app1 is up, booted from alma9.iso');
+    expect((await core.store.listSteps(job!.id))[0]?.endState).toBe('app1 is up, booted from alma9.iso');
   });
 
   it('a run-once start that fails ends its wait early, watching the engine events since the start', async () => {
@@ -545,7 +549,7 @@ describe('/iso attach', () => {
       `PUT /vms/{web1}/cdroms/{cdrom}?current=true (file ${disk.id})`,
     ]);
     const first = await confirm({ kind: 'card', card: planned });
-    expect(core.store.listSteps(first!.id)[0]).toMatchObject({
+    expect((await core.store.listSteps(first!.id))[0]).toMatchObject({
       status: 'changed',
       endState: "web1's CD drive holds alma9.iso now (until it stops)",
     });
@@ -554,7 +558,7 @@ describe('/iso attach', () => {
     // The saved configuration is unchanged: the next boot comes up without it.
     expect(await core.lab.client.getCdromFile(web1.id)).toBeUndefined();
     const second = await confirm(await run('attach web1 alma9.iso'));
-    expect(core.store.listSteps(second!.id)[0]?.status).toBe('ok');
+    expect((await core.store.listSteps(second!.id))[0]?.status).toBe('ok');
   });
 
   it('with --persist keeps the ISO at every boot too; a VM that is down gets it at its next boot', async () => {
@@ -563,7 +567,7 @@ describe('/iso attach', () => {
     const persisted = card(await run('attach web1 alma9.iso --persist'));
     expect(persisted.plan.summary).toBe("Put alma9.iso in web1's CD drive now and at every boot");
     const job = await confirm({ kind: 'card', card: persisted });
-    expect(core.store.listSteps(job!.id)[0]?.endState).toBe(
+    expect((await core.store.listSteps(job!.id))[0]?.endState).toBe(
       "web1's CD drive holds alma9.iso now and in its saved configuration",
     );
     const web1 = await core.lab.client.findVm('web1');
@@ -579,7 +583,7 @@ describe('/iso attach', () => {
       'app1 is down: its saved configuration gets alma9.iso, which shows at its next boot.',
     ]);
     const saved = await confirm({ kind: 'card', card: down });
-    expect(core.store.listSteps(saved!.id)[0]?.endState).toBe(
+    expect((await core.store.listSteps(saved!.id))[0]?.endState).toBe(
       "app1's CD drive holds alma9.iso in its saved configuration (from its next boot)",
     );
     expect(await core.lab.client.getCdromFile(app1.id)).toBe(disk.id);

@@ -77,9 +77,9 @@ describe('/lab reset with the storage server unreachable over SSH', () => {
     expect(error.message).toContain('storage cannot be reached over SSH');
     expect(error.message).toContain('ECONNREFUSED');
     expect(error.hint).toContain('Make storage reachable over SSH');
-    expect(core.store.listJobs()).toEqual([]);
-    expect(core.store.listApprovals()).toEqual([]);
-    expect(core.store.listLocks()).toEqual([]);
+    expect(await core.store.listJobs()).toEqual([]);
+    expect(await core.store.listApprovals()).toEqual([]);
+    expect(await core.store.listLocks()).toEqual([]);
     expect(core.lab.sim.requests.length).toBeGreaterThan(mark);
     expect(listWritesSince(mark)).toEqual([]);
     expect(await listVmStates()).toEqual(before);
@@ -126,7 +126,7 @@ describe('/lab reset with the storage server unreachable over SSH', () => {
     expect(view?.sections.find((s) => s.heading === 'Blocks')?.lines).toEqual([
       expect.stringMatching(/^storage cannot be reached over SSH: Cannot reach storage .*ECONNREFUSED/),
     ]);
-    expect(core.store.listJobs()).toEqual([]);
+    expect(await core.store.listJobs()).toEqual([]);
     expect(listWritesSince(mark)).toEqual([]);
   });
 
@@ -150,7 +150,7 @@ describe('/lab reset with the storage server unreachable over SSH', () => {
       /^Step 1 \(Check before any change: .*\) failed: The pre-flight failed, before any change/,
     );
     expect(job?.error).toContain('storage cannot be reached over SSH');
-    const steps = core.store.listSteps(card.job.id);
+    const steps = await core.store.listSteps(card.job.id);
     expect(steps[0]?.status).toBe('failed');
     expect(steps[0]?.detail).toContain('ECONNREFUSED');
     expect(steps[0]?.tail).toContain('not checked: storage: /export/data is a mounted filesystem');
@@ -160,7 +160,7 @@ describe('/lab reset with the storage server unreachable over SSH', () => {
     ).toEqual([]);
     expect(listWritesSince(mark)).toEqual([]);
     expect(await listVmStates()).toEqual(before);
-    expect(core.store.listLocks()).toEqual([]);
+    expect(await core.store.listLocks()).toEqual([]);
   });
 
   it('refuses the last approval while storage is unreachable; the card waits and runs once it is back', async () => {
@@ -170,7 +170,7 @@ describe('/lab reset with the storage server unreachable over SSH', () => {
     await expect(core.labops.click(card.approval.id, shellCaller('bob'), 'approve')).rejects.toThrow(
       /Could not check the plan again before approving: The reset is refused before any change: storage cannot be reached over SSH/,
     );
-    expect(core.store.getJob(card.job.id)?.status).toBe('awaiting_approval');
+    expect((await core.store.getJob(card.job.id))?.status).toBe('awaiting_approval');
     expect(await listVmStates()).toEqual(['scratch1:up', 'web1:up']);
 
     restoreStorageSsh();
@@ -178,7 +178,7 @@ describe('/lab reset with the storage server unreachable over SSH', () => {
     expect(last.outcome, last.message).toBe('approved');
     const job = await core.labops.executor.whenFinished(card.job.id);
     expect(job?.status, job?.error).toBe('succeeded');
-    const steps = core.store.listSteps(card.job.id);
+    const steps = await core.store.listSteps(card.job.id);
     expect(steps[0]?.status).toBe('ok');
     expect(steps[0]?.detail).toBe('5 read-only checks passed');
     expect(await listVmStates()).toEqual(['web1:up']);
@@ -207,7 +207,7 @@ describe('/lab reset pre-flight of the exports', () => {
     expect(error.code).toBe('CONFLICT');
     expect(error.message).toMatch(reason);
     expect(error.hint).toContain('/lab doctor');
-    expect(core.store.listJobs()).toEqual([]);
+    expect(await core.store.listJobs()).toEqual([]);
     expect(listWritesSince(mark)).toEqual([]);
     expect(await listVmStates()).toEqual(before);
 

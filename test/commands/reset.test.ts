@@ -64,7 +64,7 @@ async function reset(text = 'reset') {
   const second = await core.labops.click(planned.approval.id, shellCaller('bob'), 'approve');
   expect(second.outcome, second.message).toBe('approved');
   const job = await core.labops.executor.whenFinished(planned.job.id);
-  return { planned, job: job!, steps: core.store.listSteps(planned.job.id) };
+  return { planned, job: job!, steps: await core.store.listSteps(planned.job.id) };
 }
 
 describe('/lab reset', () => {
@@ -81,8 +81,8 @@ describe('/lab reset', () => {
     expect(text).toContain('nfs-iso: maintenance → active');
     expect(text).toContain('scratch1: removed with its disks');
     expect(text).toContain('spare: removed with its files');
-    expect(core.store.listJobs()).toEqual([]);
-    expect(core.store.listLocks()).toEqual([]);
+    expect(await core.store.listJobs()).toEqual([]);
+    expect(await core.store.listLocks()).toEqual([]);
   });
 
   it('ends at the baseline; a failure midway stops it with an accurate report; a second reset finishes with done steps ok', async () => {
@@ -118,7 +118,7 @@ describe('/lab reset', () => {
     expect(statuses.slice(7).every((s) => s === 'skipped')).toBe(true);
     expect(first.job.error).toContain('Step 7 (Remove spare (format)) failed');
     expect(first.job.error).toContain('Already changed: "Make sure hyper2 is up"');
-    expect(core.store.listLocks()).toEqual([]);
+    expect(await core.store.listLocks()).toEqual([]);
 
     const second = await reset();
     expect(second.job.status, second.job.error).toBe('succeeded');

@@ -36,7 +36,7 @@ describe('/storage', () => {
     expect(detach.approval.risk).toBe('destructive');
     const job = await approveAndRun({ kind: 'card', card: detach });
     expect(job?.status, job?.error).toBe('succeeded');
-    expect(core.store.listSteps(job!.id).map((s) => s.endState)).toEqual([
+    expect((await core.store.listSteps(job!.id)).map((s) => s.endState)).toEqual([
       'nfs-iso is in maintenance',
       'nfs-iso is unattached',
     ]);
@@ -92,7 +92,7 @@ describe('/host add and remove', () => {
     expect(click.outcome).toBe('approved');
     const job = await core.labops.executor.whenFinished(adding.job.id);
     expect(job?.status, job?.error).toBe('succeeded');
-    expect(core.store.listSteps(job!.id)[0]?.endState).toBe('hyper2 is up');
+    expect((await core.store.listSteps(job!.id))[0]?.endState).toBe('hyper2 is up');
   });
 
   it("shows the engine's events when an install fails (the key missing: the guide's authorized.keys typo)", async () => {

@@ -12,11 +12,11 @@ import { runbookSteps, toStepSpecs } from '../../src/jobs/runbook-steps.js';
 import { StepRegistry } from '../../src/jobs/steps.js';
 import { labInfoFromSeed } from '../../src/lab-info.js';
 import { createSilentLogger } from '../../src/log.js';
-import { createPlan } from '../../src/plan.js';
 import { createSshDriver } from '../../src/runbooks/ssh-driver.js';
 import type { MachineDriver, RunbookItem } from '../../src/runbooks/types.js';
 import { openStore } from '../../src/store/sqlite-store.js';
 import type { Store } from '../../src/store/types.js';
+import { queueTestJob } from '../support/jobs.js';
 import {
   createLabRunner,
   getLabHost,
@@ -89,11 +89,11 @@ beforeEach(async () => {
 afterEach(async () => {
   await machines.close();
   await proxy.close();
-  store.close();
+  await store.close();
   await rm(dir, { recursive: true, force: true });
 });
 
-function queueJob(id: string, token: string): void {
+async function queueJob(id: string, token: string): Promise<void> {
   const items: RunbookItem[] = [
     {
       machine: 'storage',
@@ -113,20 +113,15 @@ function queueJob(id: string, token: string): void {
       title: 'A later step',
     },
   ];
-  store.createJob({
+  await queueTestJob(store, {
     id,
     command: 'iso upload',
     text: '',
-    args: {},
     requester: 'shell:alice',
-    channel: 'shell',
-    risk: 'change',
-    plan: createPlan({ summary: 'an upload', risk: 'change', steps: toStepSpecs(items) }),
     steps: toStepSpecs(items),
-    status: 'queued',
-    createdAt: Date.now(),
+    locks: ['machine:storage'],
   });
-  expect(store.takeLocks(['host:storage'], id, 'shell:alice', Date.now()).ok).toBe(true);
+  expect(await store.listLocks()).toMatchObject([{ key: 'machine:storage', jobId: id }]);
 }
 
 async function isRunning(token: string): Promise<boolean> {
@@ -136,15 +131,15 @@ async function isRunning(token: string): Promise<boolean> {
 describe('a runbook job over SSH', () => {
   it('stops with an unknown outcome when the connection drops mid-step, and releases its locks', async () => {
     const token = `drop${Date.now()}`;
-    queueJob('job-drop', token);
+    await queueJob('job-drop', token);
     const finished = executor.run('job-drop');
     await waitUntil(() => isRunning(token), 5000, 'the download to start');
     proxy.dropAll();
     const job = await finished;
     expect(job.status).toBe('failed');
     expect(job.error).toMatch(/Step 1 \(Download a big file\) has an unknown outcome/);
-    expect(store.listSteps('job-drop').map((s) => s.status)).toEqual(['unknown', 'skipped']);
-    expect(store.listLocks()).toEqual([]);
+    expect((await store.listSteps('job-drop')).map((s) => s.status)).toEqual(['unknown', 'skipped']);
+    expect(await store.listLocks()).toEqual([]);
     expect((await runOnHost(lab(), 'storage', `test -e /tmp/${token}.txt`)).code).not.toBe(0);
     // The remote command may still run after a drop (ssh-harness.md); this test cleans it up.
     await runOnHost(lab(), 'storage', `pkill -f ${token} || true`);
@@ -152,14 +147,14 @@ describe('a runbook job over SSH', () => {
 
   it('cancel stops the remote download, leaves no process behind and releases the locks', async () => {
     const token = `cancel${Date.now()}`;
-    queueJob('job-cancel', token);
+    await queueJob('job-cancel', token);
     const finished = executor.run('job-cancel');
     await waitUntil(() => isRunning(token), 5000, 'the download to start');
     expect(executor.cancel('job-cancel', 'shell:bob')).toBe(true);
     const job = await finished;
     expect(job.status).toBe('cancelled');
-    expect(store.listSteps('job-cancel').map((s) => s.status)).toEqual(['cancelled', 'cancelled']);
-    expect(store.listLocks()).toEqual([]);
+    expect((await store.listSteps('job-cancel')).map((s) => s.status)).toEqual(['cancelled', 'cancelled']);
+    expect(await store.listLocks()).toEqual([]);
     await waitUntil(
       async () => !(await listHostProcesses(lab(), 'storage')).some((p) => p.includes(token)),
       3000,

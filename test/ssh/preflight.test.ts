@@ -11,7 +11,6 @@ import { preflightStep, runbookSteps, toStepSpecs } from '../../src/jobs/runbook
 import { StepRegistry } from '../../src/jobs/steps.js';
 import { labInfoFromSeed } from '../../src/lab-info.js';
 import { createSilentLogger } from '../../src/log.js';
-import { createPlan } from '../../src/plan.js';
 import {
   listPreflightProbes,
   PREFLIGHT_STEP_TIMEOUT_MS,
@@ -21,6 +20,7 @@ import { createSshDriver } from '../../src/runbooks/ssh-driver.js';
 import type { MachineDriver } from '../../src/runbooks/types.js';
 import { openStore } from '../../src/store/sqlite-store.js';
 import type { Store } from '../../src/store/types.js';
+import { proposeTestJob } from '../support/jobs.js';
 import { createLabRunner, getLabConfig, getLabHost, runOnHost, useSshLab } from '../support/ssh-lab.js';
 
 /**
@@ -71,7 +71,7 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await machines.close();
-  store.close();
+  await store.close();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -119,19 +119,21 @@ describe('the pre-flight over SSH', () => {
         },
       ]),
     ];
-    store.createJob({
+    // A reset is critical: two approvers other than the requester queue it.
+    const { approval } = await proposeTestJob(store, {
       id: 'job-pre',
       command: 'lab reset',
       text: '',
-      args: {},
       requester: 'shell:alice',
-      channel: 'shell',
       risk: 'critical',
-      plan: createPlan({ summary: 'a reset', risk: 'critical', steps: planned }),
+      eligible: ['shell:bob', 'shell:carol'],
+      required: 2,
       steps: planned,
-      status: 'queued',
-      createdAt: Date.now(),
     });
+    for (const by of ['shell:bob', 'shell:carol']) {
+      expect((await store.decideApproval(approval.id, by, 'approve', Date.now())).outcome).toBe('recorded');
+    }
+    expect((await store.getJob('job-pre'))?.status).toBe('queued');
     const executor = new JobExecutor({
       store,
       steps: new StepRegistry([preflightStep, ...runbookSteps]),
@@ -150,7 +152,7 @@ describe('the pre-flight over SSH', () => {
       'Step 1 (Check before any change) failed: The pre-flight failed, before any change',
     );
     expect(job.error).toContain('ECONNREFUSED');
-    const steps = store.listSteps('job-pre');
+    const steps = await store.listSteps('job-pre');
     expect(steps.map((s) => s.status)).toEqual(['failed', 'skipped']);
     expect(steps[0]?.tail).toContain('ok: hyper1: hyper1 answers over SSH');
     expect((await runOnHost(lab(), 'storage', `test -e /tmp/${token}.txt`)).code).not.toBe(0);

@@ -79,15 +79,15 @@ describe('host keys', () => {
     const before = await countLogins('storage');
     const trusting = await createLabRunner(lab(), {
       targets: [{ machine: 'storage', host: storage.address, port: storage.port, user: 'root' }],
-      getPinnedHostKey: (machine) => store.getPinnedHostKey(machine)?.fingerprint,
+      getPinnedHostKey: async (machine) => (await store.getPinnedHostKey(machine))?.fingerprint,
     });
     const { fingerprint } = await trusting.fetchHostKey('storage');
     expect(fingerprint).toBe(storage.fingerprint);
     expect(await countLogins('storage')).toBe(before);
-    store.pinHostKey('storage', fingerprint, 'shell:alice', Date.now());
+    await store.pinHostKey('storage', fingerprint, 'shell:alice', Date.now());
     expect((await trusting.exec('storage', 'hostname')).stdout).toBe('storage\n');
     await trusting.close();
-    store.close();
+    await store.close();
   });
 });
 
