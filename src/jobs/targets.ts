@@ -54,8 +54,8 @@ export async function readTargets(
   const hostNames = named('host:');
   const vmNames = named('vm:');
   const domainNames = named('domain:');
-  const engine = client.withSignal(signal);
   try {
+    const engine = client.withSignal(signal);
     const [hosts, vms, domains] = await Promise.all([
       whole || hostNames.length || vmNames.length ? engine.listHosts() : [],
       whole || vmNames.length ? engine.listVms() : [],
