@@ -68,8 +68,8 @@ describe('a plan', () => {
       /^The plan of \/iso upload did not finish within 20 s: it was waiting for the download source 127\.0\.0\.1:\d+\/stalled\.iso \(probe\)/,
     );
     expect(error.hint).toContain('Nothing was asked, locked or changed');
-    expect(core.store.listJobs()).toEqual([]);
-    expect(core.store.listLocks()).toEqual([]);
+    expect(await core.store.listJobs()).toEqual([]);
+    expect(await core.store.listLocks()).toEqual([]);
   });
 
   it('is refused as a third one in flight from the same person; others may still ask', async () => {
@@ -133,8 +133,8 @@ describe('six sources that never finish', () => {
       expect(error.code).toBe('CANCELLED');
       expect(error.message).toBe('labops is stopping: the plan of /iso upload was cancelled.');
     }
-    expect(store.listAudit(5).map((e) => e.type)).toContain('plans:cancelled');
-    expect(store.listJobs().map((j) => j.id)).toEqual([waiting.job.id]);
+    expect((await store.listAudit(5)).map((e) => e.type)).toContain('plans:cancelled');
+    expect((await store.listJobs()).map((j) => j.id)).toEqual([waiting.job.id]);
     // A stopped labops takes no new plan.
     expect(errorOf(await upload('dave')).code).toBe('CANCELLED');
   });

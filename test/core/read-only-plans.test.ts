@@ -101,7 +101,7 @@ let lab: SimLab | undefined;
 let store: Store | undefined;
 let dir: string | undefined;
 afterEach(async () => {
-  store?.close();
+  await store?.close();
   await lab?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
   lab = undefined;

@@ -2,8 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { LabopsError } from '../../src/errors.js';
 import { defineStep } from '../../src/jobs/steps.js';
-import { createPlan, type StepSpec } from '../../src/plan.js';
+import type { StepSpec } from '../../src/plan.js';
 import { type CoreHarness, startCore } from '../support/core.js';
+import { queueTestJob } from '../support/jobs.js';
 
 let core: CoreHarness;
 afterEach(async () => {
@@ -37,31 +38,19 @@ describe('a step whose outcome is unknown', () => {
     });
     const { store, labops } = core;
     const queue = (id: string, steps: StepSpec[]) =>
-      store.createJob({
-        id,
-        command: 'lab test',
-        text: 'test',
-        args: {},
-        requester: 'shell:operator',
-        channel: 'shell',
-        risk: 'change',
-        plan: createPlan({ summary: 'a test', risk: 'change', steps }),
-        steps,
-        status: 'queued',
-        createdAt: core.clock.now,
-      });
-    queue('job-lost', [
+      queueTestJob(store, { id, steps, createdAt: core.clock.now });
+    await queue('job-lost', [
       { kind: 'test.lost', title: 'Lose it', params: {} },
       { kind: 'test.ok', title: 'After', params: {} },
     ]);
     const lost = await labops.executor.run('job-lost');
     expect(lost.status).toBe('failed');
     expect(lost.error).toContain('Step 1 (Lose it) has an unknown outcome');
-    expect(store.listSteps('job-lost').map((s) => s.status)).toEqual(['unknown', 'skipped']);
+    expect((await store.listSteps('job-lost')).map((s) => s.status)).toEqual(['unknown', 'skipped']);
 
-    queue('job-stuck', [{ kind: 'test.stuck', title: 'Hang', params: {}, timeoutMs: 20 }]);
+    await queue('job-stuck', [{ kind: 'test.stuck', title: 'Hang', params: {}, timeoutMs: 20 }]);
     const stuck = await labops.executor.run('job-stuck');
     expect(stuck.error).toContain('Step 1 (Hang) has an unknown outcome');
-    expect(store.listSteps('job-stuck')[0]).toMatchObject({ status: 'unknown' });
+    expect((await store.listSteps('job-stuck'))[0]).toMatchObject({ status: 'unknown' });
   });
 });
