@@ -7,12 +7,12 @@ import { loadConfig } from '../src/config.js';
 import { isLabopsError } from '../src/errors.js';
 import { defineStep } from '../src/jobs/steps.js';
 import { createLab, type Lab } from '../src/lab.js';
-import { createPlan } from '../src/plan.js';
 import type { PlanTimers } from '../src/plan-limits.js';
 import { shellCaller } from './support/core.js';
 import { expectCard, expectError, viewText } from './support/dispatch.js';
 import { getTestEngineOptions, type SimLab, startSimLab } from './support/engine.js';
 import { type HttpSource, LOOPBACK_SOURCES, startHttpSource } from './support/http-source.js';
+import { queueTestJob } from './support/jobs.js';
 
 const MiB = 1024 * 1024;
 const operator = shellCaller('operator');
@@ -66,21 +66,9 @@ const stuckStep = defineStep({
   run: () => new Promise(() => undefined),
 });
 
-function createTestJob(lab: Lab, id: string, kind: string) {
-  const steps = [{ kind, title: `A ${kind} step`, params: {} }];
-  lab.store.createJob({
-    id,
-    command: 'lab test',
-    text: 'test',
-    args: {},
-    requester: 'shell:operator',
-    channel: 'shell',
-    risk: 'change',
-    plan: createPlan({ summary: 'a test job', risk: 'change', steps }),
-    steps,
-    status: 'queued',
-    createdAt: Date.now(),
-  });
+/** A queued job, proposed and confirmed through the store's lifecycle. */
+async function createTestJob(lab: Lab, id: string, kind: string) {
+  await queueTestJob(lab.store, { id, steps: [{ kind, title: `A ${kind} step`, params: {} }] });
 }
 
 describe('a simulated lab built by createLab', () => {
@@ -89,7 +77,7 @@ describe('a simulated lab built by createLab', () => {
     labs.push(lab);
     expect(lab.info.simulated).toBe(true);
     expect(lab.policy.approvers).toEqual(['shell:alice', 'shell:bob']);
-    expect(lab.labops.start()).toEqual({ interrupted: [], pending: [], expired: [] });
+    expect(await lab.labops.start()).toEqual({ interrupted: [], pending: [], expired: [] });
     const status = await lab.labops.dispatch({ command: '/lab', text: 'status', caller: operator });
     expect(viewText(status)).toContain('hyper2');
     await lab.labops.stop(1000);
@@ -97,15 +85,18 @@ describe('a simulated lab built by createLab', () => {
     // The simulator it started is gone, and so are the engine client and the store.
     await expect(fetch(lab.simulator!.baseUrl)).rejects.toThrow();
     await expect(lab.engine.listHosts()).rejects.toThrow();
-    expect(() => lab.store.listJobs()).toThrow();
+    await expect(lab.store.listJobs()).rejects.toThrow();
     // A second close waits for the first and does nothing more.
     await lab.close();
   });
 
   it('refuses a second start', async () => {
     const lab = await createSimLab(await startSim());
-    lab.labops.start();
-    expect(() => lab.labops.start()).toThrow(/started already/);
+    const first = lab.labops.start();
+    // Refused even while the first is still recovering.
+    await expect(lab.labops.start()).rejects.toThrow(/started already/);
+    await first;
+    await expect(lab.labops.start()).rejects.toThrow(/started already/);
   });
 });
 
@@ -169,7 +160,7 @@ limits:
       commands: { 'host maintenance': { approvers: ['shell:bob'], expiryMinutes: 5 } },
     });
 
-    lab.labops.start();
+    await lab.labops.start();
     expect(
       viewText(await lab.labops.dispatch({ command: '/lab', text: 'status', caller: operator })),
     ).toContain('hyper1');
@@ -180,14 +171,14 @@ limits:
     expect(card.approval.expiresAt - card.approval.createdAt).toBe(5 * 60_000);
 
     await lab.close();
-    expect(() => lab.store.listJobs()).toThrow();
+    await expect(lab.store.listJobs()).rejects.toThrow();
     // The data directory is free again: another lab may own it now.
     const again = await createLab({
       lab: { kind: 'file', source: config.lab, ssh: config.ssh },
       store: { dir: join(dir, 'data') },
     });
     labs.push(again);
-    expect(again.store.listJobs().map((j) => j.id)).toEqual([card.job.id]);
+    expect((await again.store.listJobs()).map((j) => j.id)).toEqual([card.job.id]);
   });
 });
 
@@ -196,17 +187,17 @@ describe('start', () => {
     const sim = await startSim();
     const dbPath = join(makeDir(), 'labops.db');
     const first = await createSimLab(sim, { store: { path: dbPath } });
-    createTestJob(first, 'job-left', 'test.stuck');
+    await createTestJob(first, 'job-left', 'test.stuck');
     // As a process that died mid-step leaves it.
-    expect(first.store.transitionJob('job-left', ['queued'], 'running', { at: Date.now() })).toBe(true);
+    expect((await first.store.startJob('job-left', Date.now()))?.status).toBe('running');
     await first.close();
 
     const second = await createSimLab(sim, { store: { path: dbPath } });
-    const report = second.labops.start();
+    const report = await second.labops.start();
     expect(report.interrupted.map((j) => j.id)).toEqual(['job-left']);
     await second.labops.whenReviewed();
-    expect(second.store.getJob('job-left')?.status).toBe('interrupted');
-    expect(second.store.listAudit(10).map((e) => e.type)).toContain('job:interrupted');
+    expect((await second.store.getJob('job-left'))?.status).toBe('interrupted');
+    expect((await second.store.listAudit(10)).map((e) => e.type)).toContain('job:interrupted');
   });
 
   it('runs the expiry sweep: a card past its expiry expires with nobody asking', async () => {
@@ -215,7 +206,7 @@ describe('start', () => {
     const card = expectCard(
       await lab.labops.dispatch({ command: '/host', text: 'maintenance hyper2', caller: operator }),
     );
-    lab.labops.start();
+    await lab.labops.start();
     clock.now += 16 * 60_000;
     const expired = await new Promise<string>((resolve) =>
       lab.labops.bus.subscribe((event) => {
@@ -223,7 +214,7 @@ describe('start', () => {
       }),
     );
     expect(expired).toBe(card.approval.id);
-    expect(lab.store.getJob(card.job.id)?.status).toBe('expired');
+    expect((await lab.store.getJob(card.job.id))?.status).toBe('expired');
   });
 });
 
@@ -248,8 +239,8 @@ describe('stop', () => {
     lab.labops.bus.subscribe((event) => {
       if (event.type === 'step:started') stepStarted();
     });
-    lab.labops.start();
-    createTestJob(lab, 'job-stuck', 'test.stuck');
+    await lab.labops.start();
+    await createTestJob(lab, 'job-stuck', 'test.stuck');
     void lab.labops.executor.run('job-stuck');
     const plan = lab.labops.dispatch({
       command: '/iso',
@@ -261,7 +252,7 @@ describe('stop', () => {
     await lab.labops.stop(200);
     const error = expectError(await plan);
     expect(error.code).toBe('CANCELLED');
-    expect(lab.store.listAudit(10).map((e) => e.type)).toContain('plans:cancelled');
+    expect((await lab.store.listAudit(10)).map((e) => e.type)).toContain('plans:cancelled');
     // A stopped labops takes no new plan.
     expect(
       expectError(
@@ -276,8 +267,8 @@ describe('two labs built by two calls', () => {
     const [simA, simB] = [await startSim(), await startSim()];
     const a = await createSimLab(simA, { store: { dir: makeDir() } });
     const b = await createSimLab(simB, { store: { dir: makeDir() } });
-    a.labops.start();
-    b.labops.start();
+    await a.labops.start();
+    await b.labops.start();
 
     const card = expectCard(
       await a.labops.dispatch({ command: '/host', text: 'maintenance hyper2', caller: operator }),
@@ -288,8 +279,8 @@ describe('two labs built by two calls', () => {
     expect((await a.labops.executor.whenFinished(card.job.id))?.status).toBe('succeeded');
     expect((await simA.client.findHost('hyper2')).status).toBe('maintenance');
     expect((await simB.client.findHost('hyper2')).status).toBe('up');
-    expect(b.store.listJobs()).toEqual([]);
-    expect(b.store.listAudit(10)).toEqual([]);
+    expect(await b.store.listJobs()).toEqual([]);
+    expect(await b.store.listAudit(10)).toEqual([]);
 
     await a.close();
     const status = await b.labops.dispatch({ command: '/lab', text: 'status', caller: operator });
@@ -308,6 +299,6 @@ describe('two labs built by two calls', () => {
     expect((refused as Error).message).toMatch(/already running with this data directory/);
     // No simulator was started: it would have written its CA into its directory.
     expect(readdirSync(simulatorDir)).toEqual([]);
-    expect(first.labops.store.listJobs()).toEqual([]);
+    expect(await first.labops.store.listJobs()).toEqual([]);
   });
 });
