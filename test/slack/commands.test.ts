@@ -37,13 +37,13 @@ async function run(step: Step): Promise<string> {
     return answer.join(' ');
   }
   const card = posted[0]!;
-  const approval = h.store.listApprovals({ statuses: ['pending'], limit: 1 })[0]!;
+  const approval = (await h.store.listApprovals({ statuses: ['pending'], limit: 1 }))[0]!;
   const approvers =
     approval.risk === 'change' ? [U.operator] : approval.risk === 'critical' ? [U.alice, U.bob] : [U.alice];
   for (const user of approvers)
     await h.click(user, ACTION.approve, approval.id, { channel: CHANNEL, ts: card.ts });
   await h.settle();
-  const job = h.store.getJob(approval.jobId)!;
+  const job = (await h.store.getJob(approval.jobId))!;
   expect(job.status, `${step.command} ${step.text}: ${job.error}`).toBe('succeeded');
   const parent = h.api.message(CHANNEL, card.ts)!;
   const thread = h.api.thread(CHANNEL, card.ts);
@@ -96,7 +96,7 @@ describe('every command through Slack, against the simulated lab', () => {
     await h.command(U.operator, '/host', 'maintenance hyper1');
     await h.adapter.idle();
     const card = h.api.messages(CHANNEL)[before]!;
-    const job = h.store.listJobs({ statuses: ['awaiting_approval'], limit: 1 })[0]!;
+    const job = (await h.store.listJobs({ statuses: ['awaiting_approval'], limit: 1 }))[0]!;
     await h.command(U.operator, '/lab', `cancel ${job.id}`);
     await h.settle();
     const now = h.api.message(CHANNEL, card.ts)!;

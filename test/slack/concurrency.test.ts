@@ -9,8 +9,8 @@ afterEach(async () => {
   h = undefined;
 });
 
-function jobsStarted(harness: SlackHarness): number {
-  return harness.store.listAudit(500).filter((e) => e.type === 'job:started').length;
+async function jobsStarted(harness: SlackHarness): Promise<number> {
+  return (await harness.store.listAudit(500)).filter((e) => e.type === 'job:started').length;
 }
 
 describe.each<Mode>(['http', 'socket'])('retries and simultaneous clicks over %s', (mode) => {
@@ -25,8 +25,8 @@ describe.each<Mode>(['http', 'socket'])('retries and simultaneous clicks over %s
     ]);
     expect(answers.map((a) => a.status)).toEqual([200, 200]);
     await h.settle();
-    expect(jobsStarted(h)).toBe(1);
-    expect(h.store.listJobs()[0]?.status).toBe('succeeded');
+    expect(await jobsStarted(h)).toBe(1);
+    expect((await h.store.listJobs())[0]?.status).toBe('succeeded');
     const refused = h.api.responses.filter((r) => JSON.stringify(r.body).includes('already approved'));
     expect(refused).toHaveLength(1);
   });
@@ -42,7 +42,7 @@ describe.each<Mode>(['http', 'socket'])('retries and simultaneous clicks over %s
       h.click(U.carol, ACTION.approve, 'a1', { channel: CHANNEL, ts: card.ts }),
     ]);
     await h.settle();
-    expect(jobsStarted(h)).toBe(1);
+    expect(await jobsStarted(h)).toBe(1);
   });
 
   it('starts nothing twice for a retried command or a repeated click', async () => {
@@ -50,7 +50,7 @@ describe.each<Mode>(['http', 'socket'])('retries and simultaneous clicks over %s
     await h.command(U.alice, '/host', 'maintenance hyper2', { triggerId: 'trig-1' });
     await h.command(U.alice, '/host', 'maintenance hyper2', { triggerId: 'trig-1', retryNum: 1 });
     await h.adapter.idle();
-    expect(h.store.listJobs()).toHaveLength(1);
+    expect(await h.store.listJobs()).toHaveLength(1);
     expect(h.api.messages(CHANNEL)).toHaveLength(1);
     const card = h.api.messages(CHANNEL)[0]!;
     await h.click(U.bob, ACTION.approve, 'a1', { channel: CHANNEL, ts: card.ts }, { triggerId: 'trig-2' });
@@ -64,8 +64,8 @@ describe.each<Mode>(['http', 'socket'])('retries and simultaneous clicks over %s
     // A double click: a second payload with its own trigger.
     await h.click(U.bob, ACTION.approve, 'a1', { channel: CHANNEL, ts: card.ts });
     await h.settle();
-    expect(jobsStarted(h)).toBe(1);
-    expect(h.store.getApproval('a1')?.decisions).toHaveLength(1);
+    expect(await jobsStarted(h)).toBe(1);
+    expect((await h.store.getApproval('a1'))?.decisions).toHaveLength(1);
   });
 });
 
@@ -82,8 +82,8 @@ describe('rate limits', () => {
     expect(cards).toHaveLength(3);
     // Each requester confirms their own change, all at once.
     await Promise.all(
-      h.store.listApprovals({ statuses: ['pending'] }).map((approval) => {
-        const ref = h!.store.getJob(approval.jobId)?.messageRef as { channel: string; ts: string };
+      (await h.store.listApprovals({ statuses: ['pending'] })).map(async (approval) => {
+        const ref = (await h!.store.getJob(approval.jobId))?.messageRef as { channel: string; ts: string };
         return h!.click(approval.requester.replace(/^slack:/, ''), ACTION.approve, approval.id, ref);
       }),
     );

@@ -65,13 +65,13 @@ describe.each<Mode>(['http', 'socket'])('the full flow over %s', (mode) => {
     const replies = h.api.responses.map((r) => JSON.stringify(r.body));
     expect(replies.some((r) => r.includes('is not an approver of a1') && r.includes('ephemeral'))).toBe(true);
     expect(replies.some((r) => r.includes('asked for a1 and cannot approve it'))).toBe(true);
-    expect(h.store.listJobs()[0]?.status).toBe('awaiting_approval');
+    expect((await h.store.listJobs())[0]?.status).toBe('awaiting_approval');
 
     const dm = h.api.messages(`D${U.bob}`)[0]!;
     await h.click(U.bob, ACTION.approve, 'a1', { channel: `D${U.bob}`, ts: dm.ts });
     await h.settle();
 
-    const job = h.store.listJobs()[0]!;
+    const job = (await h.store.listJobs())[0]!;
     expect(job.status).toBe('succeeded');
     const parent = h.api.message(CHANNEL, card!.ts)!;
     expect(parent.history.some((v) => JSON.stringify(v.blocks).includes('RUNNING'))).toBe(true);
@@ -108,13 +108,13 @@ describe.each<Mode>(['http', 'socket'])('the full flow over %s', (mode) => {
     const after = h.api.message(CHANNEL, card.ts)!;
     expect(textOf(after)).toContain(`Approved by <@${U.bob}> (1 of 2)`);
     expect(buttonsOf(after).map((b) => b.action_id)).toEqual([ACTION.approve, ACTION.deny]);
-    expect(h.store.listJobs()[0]?.status).toBe('awaiting_approval');
+    expect((await h.store.listJobs())[0]?.status).toBe('awaiting_approval');
 
     await h.click(U.carol, ACTION.approve, 'a1', { channel: CHANNEL, ts: card.ts });
     await h.settle();
-    const job = h.store.listJobs()[0]!;
+    const job = (await h.store.listJobs())[0]!;
     expect(['succeeded', 'failed']).toContain(job.status);
-    expect(h.store.listAudit(200).filter((e) => e.type === 'job:started')).toHaveLength(1);
+    expect((await h.store.listAudit(200)).filter((e) => e.type === 'job:started')).toHaveLength(1);
     const final = h.api.message(CHANNEL, card.ts)!;
     expect(textOf(final)).toContain(`<@${U.bob}> and <@${U.carol}>`);
   });
@@ -157,7 +157,7 @@ describe('jobs with a lot of output', () => {
     expect(files[0]).toMatchObject({
       channel: CHANNEL,
       threadTs: card.ts,
-      filename: `${h.store.listJobs()[0]!.id}.log`,
+      filename: `${(await h.store.listJobs())[0]!.id}.log`,
     });
     expect(files[0]!.bytes!.toString().split('\n').filter(Boolean)).toHaveLength(300);
     expect(h.api.rateLimited).toBe(0);

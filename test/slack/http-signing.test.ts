@@ -25,7 +25,7 @@ function maintenanceBody(): string {
 
 async function startedNothing(): Promise<void> {
   await h.adapter.idle();
-  expect(h.store.listJobs()).toEqual([]);
+  expect(await h.store.listJobs()).toEqual([]);
   expect(h.api.callsOf('chat.postMessage')).toEqual([]);
 }
 
@@ -89,7 +89,7 @@ describe('signed requests to the HTTP receiver', () => {
     expect(answer.status).toBe(200);
     expect(answer.body).toBe('');
     await h.adapter.idle();
-    expect(h.store.listJobs()).toHaveLength(1);
+    expect(await h.store.listJobs()).toHaveLength(1);
     expect(h.api.callsOf('chat.postMessage').length).toBeGreaterThanOrEqual(1);
   });
 });

@@ -43,7 +43,7 @@ describe.each<Mode>(['http', 'socket'])('six sources that never finish, over %s'
     await harness.command(U.operator, '/host', 'maintenance hyper2');
     await harness.adapter.idle();
     const [card] = harness.api.messages(CHANNEL);
-    const waiting = harness.store.listJobs()[0]!;
+    const waiting = (await harness.store.listJobs())[0]!;
     const plansBefore = timers.count();
 
     const users = [U.operator, U.operator, U.alice, U.alice, U.mallory, U.mallory];
@@ -69,6 +69,6 @@ describe.each<Mode>(['http', 'socket'])('six sources that never finish, over %s'
       () => answered().filter((r) => r.includes('was cancelled')).length === 6,
       'the plans are cancelled',
     );
-    expect(harness.store.listAudit(20).map((e) => e.type)).toContain('plans:cancelled');
+    expect((await harness.store.listAudit(20)).map((e) => e.type)).toContain('plans:cancelled');
   });
 });

@@ -73,7 +73,7 @@ describe('user groups', () => {
     await h.click(U.carol, ACTION.approve, 'a1', { channel: CHANNEL, ts: card.ts });
     await h.adapter.idle();
     expect(JSON.stringify(lastResponse(h))).toContain('is not an approver');
-    expect(h.store.listJobs()[0]?.status).toBe('awaiting_approval');
+    expect((await h.store.listJobs())[0]?.status).toBe('awaiting_approval');
   });
 });
 
@@ -81,6 +81,8 @@ describe('App Home', () => {
   it('shows the status, SIMULATED LAB and pending cards, whose buttons are checked like any click', async () => {
     h = await startSlackHarness({ mode: 'socket' });
     await h.command(U.alice, '/host', 'maintenance hyper2');
+    // The plan runs in its own lane, beside the home's: the card must exist before the home opens.
+    await h.adapter.idle();
     await h.homeOpened(U.bob, { eventId: 'Ev1' });
     await h.homeOpened(U.bob, { eventId: 'Ev1', retryNum: 1 });
     await h.adapter.idle();
@@ -94,11 +96,11 @@ describe('App Home', () => {
     await h.click(U.mallory, ACTION.approve, 'a1', 'home');
     await h.adapter.idle();
     expect(JSON.stringify(h.api.homes.get(U.mallory))).toContain('is not an approver');
-    expect(h.store.listJobs()[0]?.status).toBe('awaiting_approval');
+    expect((await h.store.listJobs())[0]?.status).toBe('awaiting_approval');
 
     await h.click(U.bob, ACTION.approve, 'a1', 'home');
     await h.settle();
-    expect(h.store.listJobs()[0]?.status).toBe('succeeded');
+    expect((await h.store.listJobs())[0]?.status).toBe('succeeded');
     await h.click(U.bob, ACTION.refreshHome, 'home', 'home');
     await h.adapter.idle();
     expect(JSON.stringify(h.api.homes.get(U.bob))).toContain('Waiting for approval (0)');
@@ -118,15 +120,19 @@ describe('a job interrupted by a stop', () => {
     await h.command(U.alice, '/host', 'maintenance hyper2');
     await h.adapter.idle();
     const [card] = h.api.messages(CHANNEL);
-    const job = h.store.listJobs()[0]!;
-    // As a process that died in the job's step leaves it: running, its target read, a write out.
-    h.store.transitionJob(job.id, ['awaiting_approval'], 'running', { at: Date.now() });
-    h.store.setJobReview(job.id, { before: { 'host hyper2': 'up' }, wroteAt: Date.now() });
+    const job = (await h.store.listJobs())[0]!;
+    // As a process that died in the job's step leaves it: approved, running, its target read, a
+    // write out. Straight through the store, so no executor of this labops runs it.
+    const decided = await h.store.decideApproval('a1', `slack:${U.bob}`, 'approve', Date.now());
+    expect(decided.outcome === 'recorded' && decided.job.status).toBe('queued');
+    expect((await h.store.startJob(job.id, Date.now()))?.status).toBe('running');
+    await h.store.setJobReview(job.id, { before: { 'host hyper2': 'up' }, wroteAt: Date.now() });
     const hyper2 = await h.lab.client.findHost('hyper2');
     await h.lab.client.deactivateHost(hyper2.id);
     await h.lab.client.waitForHostStatus(hyper2.id, ['maintenance'], { timing: h.lab.timing });
 
-    h.labops.recover();
+    const recovered = await h.labops.recover();
+    expect(recovered.interrupted.map((j) => j.id)).toEqual([job.id]);
     await h.labops.whenReviewed();
     await h.adapter.idle();
     const thread = h.api.thread(CHANNEL, card!.ts).map((m) => JSON.stringify(m.blocks));
@@ -143,7 +149,7 @@ describe('the Cancel button', () => {
     await h.command(U.alice, '/host', 'maintenance hyper2');
     await h.adapter.idle();
     const card = h.api.messages(CHANNEL)[0]!;
-    await h.click(U.bob, ACTION.cancel, h.store.listJobs()[0]!.id, { channel: CHANNEL, ts: card.ts });
+    await h.click(U.bob, ACTION.cancel, (await h.store.listJobs())[0]!.id, { channel: CHANNEL, ts: card.ts });
     await h.adapter.idle();
     expect(JSON.stringify(lastResponse(h))).toMatch(/cancelled and will not run/);
     expect(JSON.stringify(h.api.message(CHANNEL, card.ts)?.blocks)).toContain('CANCELLED');

@@ -43,14 +43,14 @@ describe.each<Mode>(['http', 'socket'])(
       expect(replies[0]?.body.response_type).toBe('ephemeral');
       expect(readAll(replies[0]?.body.blocks)).toContain(UNKNOWN_ACTION_NOTICE);
       // Nothing was decided and nothing changed on the card.
-      expect(h.store.getApproval('a1')?.decisions).toEqual([]);
+      expect((await h.store.getApproval('a1'))?.decisions).toEqual([]);
       expect(h.api.message(CHANNEL, card.ts)?.history).toHaveLength(1);
 
       // A known button still works, acked once by its own listener.
       const approve = await h.click(U.bob, ACTION.approve, 'a1', { channel: CHANNEL, ts: card.ts });
       expect(approve.status).toBe(200);
       await h.settle();
-      expect(h.store.getApproval('a1')?.status).toBe('approved');
+      expect((await h.store.getApproval('a1'))?.status).toBe('approved');
     });
 
     it('on App Home is acknowledged at once and changes nothing', async () => {
@@ -59,7 +59,7 @@ describe.each<Mode>(['http', 'socket'])(
       expect(answer.status).toBe(200);
       await h.adapter.idle();
       expect(h.api.responses).toEqual([]);
-      expect(h.store.listJobs()).toEqual([]);
+      expect(await h.store.listJobs()).toEqual([]);
     });
   },
 );

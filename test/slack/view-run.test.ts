@@ -110,7 +110,7 @@ describe('a click on a view:run button', () => {
     await h.adapter.idle();
     const [card] = h.api.messages(CHANNEL);
     expect(JSON.stringify(card?.blocks)).toContain('AWAITING APPROVAL');
-    const [job] = h.store.listJobs();
+    const [job] = await h.store.listJobs();
     expect(job).toMatchObject({
       command: 'host maintenance',
       requester: `slack:${U.alice}`,
@@ -123,7 +123,7 @@ describe('a click on a view:run button', () => {
     expect(replies().some((r) => r.includes('asked for a1 and cannot approve it'))).toBe(true);
     await h.click(U.bob, ACTION.approve, 'a1', { channel: CHANNEL, ts: card!.ts });
     await h.settle();
-    expect(h.store.listJobs()[0]?.status).toBe('succeeded');
+    expect((await h.store.listJobs())[0]?.status).toBe('succeeded');
   });
 
   it('is refused by the policy for a clicker who may not ask, saying why', async () => {
@@ -133,7 +133,7 @@ describe('a click on a view:run button', () => {
     });
     await h.click(U.mallory, ACTION.runView, encodeViewAction(OFFERS[1]!), where);
     await h.adapter.idle();
-    expect(h.store.listJobs()).toEqual([]);
+    expect(await h.store.listJobs()).toEqual([]);
     expect(h.api.messages(CHANNEL)).toEqual([]);
     const answer = replies().at(-1) ?? '';
     expect(answer).toContain('ephemeral');
@@ -147,6 +147,6 @@ describe('a click on a view:run button', () => {
     await h.click(U.operator, ACTION.runView, '{"command":"rm -rf","text":""}', where);
     await h.adapter.idle();
     expect(replies().at(-1)).toContain('does not carry a command labops knows');
-    expect(h.store.listJobs()).toEqual([]);
+    expect(await h.store.listJobs()).toEqual([]);
   });
 });
