@@ -170,8 +170,8 @@ describe('chaos: random operations against the simulated lab', () => {
       { kind: 'time', minutes: 2 },
     ];
     // The planted bug: recovery finds nothing, so the killed upload stays "running" for ever.
-    const prepare = (labops: { recover: () => unknown }) => {
-      labops.recover = () => ({ interrupted: [], pending: [], expired: [] });
+    const prepare = (labops: { recover: () => Promise<unknown> }) => {
+      labops.recover = async () => ({ interrupted: [], pending: [], expired: [] });
     };
     const result = await runChaos({ seed: 1, operations, prepare });
     const violation = result.violations.find((v) => v.invariant === 'job-without-runner');

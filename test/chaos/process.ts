@@ -146,23 +146,27 @@ export async function runProcessChaos(options: {
     violations.push({ invariant, op: index, message });
     log(`VIOLATION ${invariant} after process operation ${index}: ${message}`);
   };
-  const read = <T>(fn: (store: Store) => T): T => {
+  const read = async <T>(fn: (store: Store) => Promise<T>): Promise<T> => {
     const store = openStore({ path: dbPath, readOnly: true });
     try {
-      return fn(store);
+      return await fn(store);
     } finally {
-      store.close();
+      await store.close();
     }
   };
   /** The store-only invariants; with `stopped`, nothing may be running or queued either. */
-  const checkStore = (store: Store, stopped: 'clean' | 'recovered' | 'sigterm' | undefined) => {
-    const fresh: AuditEvent[] = store.listAudit(100_000).filter((e) => e.seq > lastSeq);
+  const checkStore = async (store: Store, stopped: 'clean' | 'recovered' | 'sigterm' | undefined) => {
+    const fresh: AuditEvent[] = (await store.listAudit(100_000)).filter((e) => e.seq > lastSeq);
     if (fresh.length) lastSeq = Math.max(...fresh.map((e) => e.seq));
     countStarts(fresh, starts);
-    const jobs = store.listJobs();
+    const [jobs, locks, approvals] = await Promise.all([
+      store.listJobs(),
+      store.listLocks(),
+      store.listApprovals(),
+    ]);
     // A killed bot leaves its jobs running with their locks until the next start recovers them.
-    if (stopped) for (const p of checkLocks(jobs, store.listLocks())) violate('lock-outlives-job', p);
-    for (const p of checkApprovals(jobs, store.listApprovals())) violate('approval-inconsistent', p);
+    if (stopped) for (const p of checkLocks(jobs, locks)) violate('lock-outlives-job', p);
+    for (const p of checkApprovals(jobs, approvals)) violate('approval-inconsistent', p);
     for (const job of jobs) {
       const count = starts.get(job.id) ?? 0;
       if (count > 1)
@@ -174,7 +178,8 @@ export async function runProcessChaos(options: {
         );
       if (isFinal(job.status) && !checkedFinal.has(job.id)) {
         checkedFinal.add(job.id);
-        for (const p of checkSteps(job, store.listSteps(job.id), count)) violate('steps-inconsistent', p);
+        for (const p of checkSteps(job, await store.listSteps(job.id), count))
+          violate('steps-inconsistent', p);
         const outsider = checkCanceller(job);
         if (outsider) violate('cancel-by-outsider', outsider);
       }
@@ -198,21 +203,21 @@ export async function runProcessChaos(options: {
     result.restarts++;
     if (signal === 'SIGKILL') result.kills++;
     else result.terms++;
-    const before = read((store) => ({
-      pending: store.listApprovals({ statuses: ['pending'] }),
-      approved: store.listApprovals({ statuses: ['approved'] }),
+    const before = await read(async (store) => ({
+      pending: await store.listApprovals({ statuses: ['pending'] }),
+      approved: await store.listApprovals({ statuses: ['approved'] }),
     }));
     const exited = await bot.stop(signal);
     if (!exited) violate('no-answer', `labops did not end within ${EXIT_MS / 1000} s of ${signal}`);
     lookStderr();
     // SIGTERM asks for a clean stop: running jobs cancelled and their ends recorded (main.ts).
-    read((store) => checkStore(store, signal === 'SIGTERM' && exited ? 'sigterm' : undefined));
+    await read((store) => checkStore(store, signal === 'SIGTERM' && exited ? 'sigterm' : undefined));
     bot = await startBot();
-    read((store) => {
-      checkStore(store, 'recovered');
-      const keep = (cards: ApprovalRecord[], status: string) => {
+    await read(async (store) => {
+      await checkStore(store, 'recovered');
+      const keep = async (cards: ApprovalRecord[], status: string) => {
         for (const card of cards) {
-          const after = store.getApproval(card.id);
+          const after = await store.getApproval(card.id);
           if (after?.status !== status)
             violate(
               'card-lost-across-restart',
@@ -220,8 +225,8 @@ export async function runProcessChaos(options: {
             );
         }
       };
-      keep(before.pending, 'pending');
-      keep(before.approved, 'approved');
+      await keep(before.pending, 'pending');
+      await keep(before.approved, 'approved');
     });
   };
 
@@ -238,24 +243,20 @@ export async function runProcessChaos(options: {
       const kind = random.weighted({ command: 40, click: 36, cancel: 6, restart: 10, midJob: 8 });
       if (kind === 'command') {
         const op = generateCommandText(random, index, ['fast', 'trickle', 'drop', 'page']);
-        const text = op.text
-          .replace(/\{source:(\w+):([^}]+)\}/, (_, k: string, name: string) =>
-            sources.url(k as SourceKind, name),
-          )
-          .replace('{iso}', () => {
-            const names = read((s) =>
-              s
-                .listJobs({ statuses: ['succeeded'] })
-                .filter((j) => j.command === 'iso upload')
-                .map((j) => String(j.steps[0]?.params.name)),
-            );
-            return names.length ? random.pick(names.sort()) : 'none.iso';
-          })
-          .replace('{domain}', 'nfs-iso');
+        let text = op.text.replace(/\{source:(\w+):([^}]+)\}/, (_, k: string, name: string) =>
+          sources.url(k as SourceKind, name),
+        );
+        if (text.includes('{iso}')) {
+          const names = (await read((s) => s.listJobs({ statuses: ['succeeded'] })))
+            .filter((j) => j.command === 'iso upload')
+            .map((j) => String(j.steps[0]?.params.name));
+          text = text.replace('{iso}', () => (names.length ? random.pick(names.sort()) : 'none.iso'));
+        }
+        text = text.replace('{domain}', 'nfs-iso');
         bot.send(`as ${random.pick(REQUESTERS)}`);
         bot.send(`${op.command} ${text}`);
       } else if (kind === 'click' || kind === 'midJob') {
-        const cards = read((s) => s.listApprovals({ statuses: ['pending'] })).sort((a, b) =>
+        const cards = (await read((s) => s.listApprovals({ statuses: ['pending'] }))).sort((a, b) =>
           a.id.localeCompare(b.id, undefined, { numeric: true }),
         );
         if (cards.length === 0) continue;
@@ -282,7 +283,7 @@ export async function runProcessChaos(options: {
           continue;
         }
       } else if (kind === 'cancel') {
-        const jobs = read((s) => s.listJobs({ statuses: ['awaiting_approval', 'queued', 'running'] }));
+        const jobs = await read((s) => s.listJobs({ statuses: ['awaiting_approval', 'queued', 'running'] }));
         if (jobs.length === 0) continue;
         const job = random.pick(jobs.sort((a, b) => a.id.localeCompare(b.id)));
         bot.send(`as ${principal(who(), job.requester)}`);
@@ -310,9 +311,9 @@ export async function runProcessChaos(options: {
     lookStderr();
     index = -1;
     const jobs: Record<string, number> = {};
-    read((store) => {
-      checkStore(store, 'clean');
-      for (const job of store.listJobs()) jobs[job.status] = (jobs[job.status] ?? 0) + 1;
+    await read(async (store) => {
+      await checkStore(store, 'clean');
+      for (const job of await store.listJobs()) jobs[job.status] = (jobs[job.status] ?? 0) + 1;
     });
     return {
       seed: options.seed,

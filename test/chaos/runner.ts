@@ -238,9 +238,9 @@ class ChaosRun {
         return this.fault(op);
       case 'time': {
         this.world.clock.now += op.minutes * 60_000;
-        // main.ts and the Slack adapter run this sweep from a timer: a throw there ends labops.
+        // Labops.start runs this sweep from a timer: a rejection there is unhandled and ends labops.
         try {
-          const expired = inc.labops.flow.expireDue();
+          const expired = await inc.labops.flow.expireDue();
           return `${expired.length} card(s) expired`;
         } catch (error) {
           this.violate(
@@ -257,9 +257,9 @@ class ChaosRun {
           return 'freed';
         }
         this.diskFull = inc;
-        return `full (${this.fillDisk(inc.store)} filler events)`;
+        return `full (${await this.fillDisk(inc.store)} filler events)`;
       case 'intruder': {
-        const refusal = this.world.startIntruder();
+        const refusal = await this.world.startIntruder();
         if (refusal === undefined)
           this.violate('second-owner', 'a second labops opened the data directory while the first one ran');
         return refusal ?? 'started!';
@@ -270,10 +270,10 @@ class ChaosRun {
     }
   }
 
-  private resolveText(inc: Incarnation, text: string, pick: number): string {
+  private async resolveText(inc: Incarnation, text: string, pick: number): Promise<string> {
     const choose = (items: string[], fallback: string) =>
       items.length ? (items[Math.floor(pick * items.length)] ?? fallback) : fallback;
-    const succeeded = inc.store.listJobs({ statuses: ['succeeded'] });
+    const succeeded = await inc.store.listJobs({ statuses: ['succeeded'] });
     return text
       .replace(/\{source:(\w+):([^}]+)\}/, (_, kind: string, name: string) =>
         this.world.sources.url(kind as SourceKind, name),
@@ -304,7 +304,7 @@ class ChaosRun {
 
   private async command(inc: Incarnation, op: Extract<Operation, { kind: 'command' }>): Promise<string> {
     this.stats.commands++;
-    const text = this.resolveText(inc, op.text, op.pick);
+    const text = await this.resolveText(inc, op.text, op.pick);
     const work = inc.labops.dispatch({
       command: op.command,
       text,
@@ -372,9 +372,9 @@ class ChaosRun {
   }
 
   private async click(inc: Incarnation, op: Extract<Operation, { kind: 'click' }>): Promise<string> {
-    const cards = inc.store
-      .listApprovals({ statuses: ['pending'] })
-      .sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+    const cards = (await inc.store.listApprovals({ statuses: ['pending'] })).sort(
+      (a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id),
+    );
     const card = cards[Math.floor(op.pick * cards.length)];
     if (!card) return 'no card to click';
     this.stats.clicks++;
@@ -409,9 +409,9 @@ class ChaosRun {
   }
 
   private async cancel(inc: Incarnation, op: Extract<Operation, { kind: 'cancel' }>): Promise<string> {
-    const jobs = inc.store
-      .listJobs({ statuses: ['awaiting_approval', 'queued', 'running'] })
-      .sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+    const jobs = (await inc.store.listJobs({ statuses: ['awaiting_approval', 'queued', 'running'] })).sort(
+      (a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id),
+    );
     const job = jobs[Math.floor(op.pick * jobs.length)];
     if (!job) return 'no job to cancel';
     this.stats.cancels++;
@@ -432,17 +432,17 @@ class ChaosRun {
     if (mode === 'kill') this.stats.kills++;
     else this.stats.terms++;
     const { before, after } = await this.world.restart(mode, downMinutes * 60_000);
-    this.checkCardsKept(before, after.store);
+    await this.checkCardsKept(before, after.store);
     await within(after.labops.whenReviewed(), SETTLE_MS);
     const r = after.recovery;
     return `${r.interrupted.length} interrupted, ${r.pending.length} pending, ${r.expired.length} expired`;
   }
 
   /** No pending or approved card is lost across a restart (unless the clock expired it). */
-  private checkCardsKept(before: StopSnapshot, store: Store): void {
+  private async checkCardsKept(before: StopSnapshot, store: Store): Promise<void> {
     const now = this.world.clock.now;
     for (const card of before.pending) {
-      const after = store.getApproval(card.id);
+      const after = await store.getApproval(card.id);
       const want = card.expiresAt <= now ? 'expired' : 'pending';
       if (after?.status !== want) {
         this.violate(
@@ -451,7 +451,7 @@ class ChaosRun {
         );
         continue;
       }
-      const job = store.getJob(card.jobId);
+      const job = await store.getJob(card.jobId);
       if (want === 'pending' && job?.status !== 'awaiting_approval') {
         this.violate(
           'card-lost-across-restart',
@@ -464,7 +464,7 @@ class ChaosRun {
         this.violate('card-lost-across-restart', `${card.id}'s decisions were [${had}] and are [${decided}]`);
     }
     for (const card of before.approved) {
-      const after = store.getApproval(card.id);
+      const after = await store.getApproval(card.id);
       if (after?.status !== 'approved')
         this.violate('card-lost-across-restart', `${card.id} was approved and is ${after?.status ?? 'gone'}`);
     }
@@ -505,14 +505,14 @@ class ChaosRun {
    * A full disk has no room left: the store is capped at its size, then filled with audit events
    * until a write fails, so the next write that needs space fails whatever the pages held before.
    */
-  private fillDisk(store: Store): number {
+  private async fillDisk(store: Store): Promise<number> {
     setStoreSizeLimit(store, 'current');
     let events = 0;
     // Ever smaller events, until not even an empty one fits in the last page.
     for (const pad of [200, 40, 0]) {
       for (; events < 10_000; events++) {
         try {
-          store.appendAudit({
+          await store.appendAudit({
             at: this.world.clock.now,
             type: 'chaos:filler',
             actor: 'chaos',
@@ -530,7 +530,7 @@ class ChaosRun {
 
   /** When a job runs, waits (at most a second) for its next step event: the moment to strike. */
   private async waitForStep(inc: Incarnation): Promise<void> {
-    const running = inc.store.listJobs({ statuses: ['running'] }).length > 0 || inc.inFlight.size > 0;
+    const running = (await inc.store.listJobs({ statuses: ['running'] })).length > 0 || inc.inFlight.size > 0;
     if (!running) return;
     let off: (() => void) | undefined;
     const next = new Promise<void>((resolve) => {
@@ -547,8 +547,7 @@ class ChaosRun {
     const deadline = performance.now() + ms;
     await within(Promise.allSettled([...inc.inFlight]), ms);
     if (inc.dead) return;
-    const running = inc.store
-      .listJobs({ statuses: ['queued', 'running'] })
+    const running = (await inc.store.listJobs({ statuses: ['queued', 'running'] }))
       .map((j) => inc.labops.executor.whenFinished(j.id))
       .filter((p) => p !== undefined);
     await within(Promise.allSettled(running), Math.max(0, deadline - performance.now()));
@@ -580,19 +579,19 @@ class ChaosRun {
     const changes = job.review?.changes;
     if (!changes) return;
     // Another job running now may change the same objects: the comparison would prove nothing.
-    let alone = false;
-    try {
-      alone = inc.store.listJobs({ statuses: ['running'] }).every((j) => j.id === job.id);
-    } catch {
-      alone = false;
-    }
-    if (!alone) return;
+    // The running jobs are read as the event comes (a SQLite store call runs when it is made).
+    const alone = inc.store.listJobs({ statuses: ['running'] }).then(
+      (running) => running.every((j) => j.id === job.id),
+      () => false,
+    );
     this.reads.push(
-      this.world
-        .observe(() => readReportTargets(observer, labInfo, job))
+      alone
+        .then((isAlone) =>
+          isAlone ? this.world.observe(() => readReportTargets(observer, labInfo, job)) : undefined,
+        )
         .then(
           (now) => {
-            if (typeof now === 'string') return;
+            if (now === undefined || typeof now === 'string') return;
             this.stats.reportsChecked++;
             for (const p of compareReport(changes, now))
               this.violateAt(
@@ -616,9 +615,9 @@ class ChaosRun {
     }
   }
 
-  private newAudit(store: Store): AuditEvent[] {
+  private async newAudit(store: Store): Promise<AuditEvent[]> {
     for (let limit = 256; ; limit *= 4) {
-      const events = store.listAudit(limit);
+      const events = await store.listAudit(limit);
       const fresh = events.filter((e) => e.seq > this.lastAuditSeq);
       if (fresh.length < events.length || events.length < limit) {
         if (fresh.length) this.lastAuditSeq = Math.max(...fresh.map((e) => e.seq));
@@ -645,12 +644,23 @@ class ChaosRun {
   private async check(): Promise<void> {
     await this.drainReads();
     const inc = this.world.current;
-    this.checkStore(inc.store, (job) => inc.labops.executor.isRunning(job.id));
+    await this.checkStore(inc.store, (job) => inc.labops.executor.isRunning(job.id));
   }
 
   /** The store-only invariants; `hasRunner` says whether something runs a job recorded running. */
-  private checkStore(store: Store, hasRunner: (job: JobRecord) => boolean): void {
-    const events = this.newAudit(store);
+  private async checkStore(store: Store, hasRunner: (job: JobRecord) => boolean): Promise<void> {
+    // One snapshot: every read is made in this tick (a SQLite store call runs whole when it is
+    // made), so nothing in flight writes between them; the audit pages a larger read may still
+    // need come later and only add events.
+    const requests = this.newRequests();
+    const [events, jobs, approvals, locks] = await Promise.all([
+      this.newAudit(store),
+      store.listJobs(),
+      store.listApprovals(),
+      store.listLocks(),
+    ]);
+    const running = new Set(jobs.filter(hasRunner).map((job) => job.id));
+    const unrun = await this.findUnrun(store, jobs, hasRunner);
     countStarts(events, this.starts);
     for (const e of events) {
       if (!e.jobId) continue;
@@ -658,15 +668,13 @@ class ChaosRun {
       types.add(e.type);
       this.audit.set(e.jobId, types);
     }
-    recordWrites(this.newRequests(), this.writes);
-    const jobs = store.listJobs();
-    const approvals = store.listApprovals();
+    recordWrites(requests, this.writes);
     const approvalOf = new Map(approvals.map((a) => [a.jobId, a]));
-    for (const p of checkLocks(jobs, store.listLocks())) this.violate('lock-outlives-job', p);
+    for (const p of checkLocks(jobs, locks)) this.violate('lock-outlives-job', p);
     for (const p of checkApprovals(jobs, approvals)) this.violate('approval-inconsistent', p);
     for (const job of jobs) {
       // Once nothing runs a final job, all it will ever record is recorded.
-      if (isFinal(job.status) && !hasRunner(job)) {
+      if (isFinal(job.status) && !running.has(job.id)) {
         const missing = checkAudit(job, approvalOf.get(job.id), this.audit.get(job.id) ?? new Set());
         if (missing && !this.auditFlagged.has(job.id)) {
           this.auditFlagged.add(job.id);
@@ -676,11 +684,13 @@ class ChaosRun {
       const started = this.starts.get(job.id) ?? 0;
       if (started > 1)
         this.violate('job-ran-twice', `${job.id} (/${job.command} ${job.text}) started ${started} times`);
-      // An approved job is started in the same tick as the approval: queued is never a resting state.
-      if ((job.status === 'running' || job.status === 'queued') && !hasRunner(job))
+      // An approved job is handed to the executor as soon as the approval is recorded: queued is
+      // never a resting state.
+      const stranded = unrun.get(job.id);
+      if (stranded)
         this.violate(
           'job-without-runner',
-          `${job.id} (/${job.command} ${job.text}) is ${job.status}, but nothing runs it`,
+          `${job.id} (/${job.command} ${job.text}) is ${stranded.status}, but nothing runs it`,
         );
       const writes = this.writes.get(job.id) ?? [];
       const twice = repeatedWrites(writes);
@@ -693,7 +703,7 @@ class ChaosRun {
       if (less) this.violate('report-mismatch', less);
       if (isFinal(job.status) && !this.checkedFinal.has(job.id)) {
         this.checkedFinal.add(job.id);
-        const steps = store.listSteps(job.id);
+        const steps = await store.listSteps(job.id);
         for (const p of checkSteps(job, steps, started)) this.violate('steps-inconsistent', p);
         const said = [job.error ?? '', ...steps.flatMap((st) => [st.detail ?? '', st.endState ?? ''])].join(
           ' ',
@@ -710,6 +720,25 @@ class ChaosRun {
     }
   }
 
+  /**
+   * The jobs recorded running or queued that nothing runs. Between two store calls a job is seen so
+   * for a few microtasks (approved, not yet handed to the executor; or ended, its runner not yet
+   * let go): a job counts only if it is still so once those have run.
+   */
+  private async findUnrun(
+    store: Store,
+    jobs: readonly JobRecord[],
+    hasRunner: (job: JobRecord) => boolean,
+  ): Promise<Map<string, JobRecord>> {
+    const isUnrun = (job: JobRecord | undefined): job is JobRecord =>
+      job !== undefined && (job.status === 'running' || job.status === 'queued') && !hasRunner(job);
+    const suspects = jobs.filter(isUnrun);
+    if (suspects.length === 0) return new Map();
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const again = await Promise.all(suspects.map((job) => store.getJob(job.id)));
+    return new Map(again.filter(isUnrun).map((job) => [job.id, job]));
+  }
+
   /** The end: let running work finish, stop labops cleanly, and find every job final. */
   private async finish(): Promise<void> {
     const inc = this.world.current;
@@ -722,8 +751,8 @@ class ChaosRun {
     await this.drainReads();
     const store = openStore({ path: this.world.dbPath, readOnly: true });
     try {
-      this.checkStore(store, () => false);
-      const jobs = store.listJobs();
+      await this.checkStore(store, () => false);
+      const jobs = await store.listJobs();
       for (const job of jobs) {
         this.stats.jobs[job.status] = (this.stats.jobs[job.status] ?? 0) + 1;
         if (job.status === 'queued' || job.status === 'running')
@@ -733,7 +762,7 @@ class ChaosRun {
           );
       }
     } finally {
-      store.close();
+      await store.close();
     }
   }
 }

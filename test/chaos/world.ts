@@ -36,7 +36,8 @@ export interface Incarnation {
   readonly labops: Labops;
   readonly store: Store;
   readonly engine: EngineClient;
-  readonly recovery: RecoveryReport;
+  /** What `recover` found; set once it ends (the events of the reviews it starts reach `onEvent`). */
+  recovery: RecoveryReport;
   /** Dispatches and clicks started on it and not awaited (Slack's concurrency). */
   readonly inFlight: Set<Promise<unknown>>;
   dead: boolean;
@@ -105,7 +106,7 @@ export class ChaosWorld {
     const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'labops-chaos-'));
     const world = new ChaosWorld(lab, sources, dir, options.dir === undefined);
     if (options.prepare) world.prepare = options.prepare;
-    world.current = world.open();
+    world.current = await world.open();
     return world;
   }
 
@@ -148,18 +149,18 @@ export class ChaosWorld {
   }
 
   /** A second labops on the same data directory: answers the error it must stop with, if any. */
-  startIntruder(): string | undefined {
+  async startIntruder(): Promise<string | undefined> {
     try {
       const owned = openOwnedStore({ dir: this.dir });
-      owned.close();
+      await owned.close();
       return undefined;
     } catch (error) {
       return (error as Error).message;
     }
   }
 
-  private open(): Incarnation {
-    const owned = openOwnedStore({ dir: this.dir, now: () => this.clock.now });
+  private async open(): Promise<Incarnation> {
+    const owned = openOwnedStore({ dir: this.dir });
     const store = owned.store;
     const engine = this.lab.connect();
     // The sources are on loopback, which a lab opens only by naming it (issue 10 §2); a stalled
@@ -185,17 +186,17 @@ export class ChaosWorld {
       if (holder.incarnation) this.onEvent(holder.incarnation, event);
     });
     this.prepare(labops);
-    const recovery = labops.recover();
     const incarnation: Incarnation = {
       index,
       labops,
       store,
       engine,
-      recovery,
+      recovery: { interrupted: [], pending: [], expired: [] },
       inFlight: new Set(),
       dead: false,
     };
     holder.incarnation = incarnation;
+    incarnation.recovery = await labops.recover();
     this.parts.set(incarnation, {
       owned,
       close: async () => {
@@ -205,11 +206,17 @@ export class ChaosWorld {
     return incarnation;
   }
 
-  private snapshot(store: Store): StopSnapshot {
-    return {
-      pending: store.listApprovals({ statuses: ['pending'] }),
-      approved: store.listApprovals({ statuses: ['approved'] }),
-    };
+  /**
+   * The cards the store holds. Both reads are issued before the first await: over SQLite each
+   * store call runs whole when it is made, so a caller that closes the store in the same tick
+   * reads the moment before the stop, with nothing in flight writing in between.
+   */
+  private async snapshot(store: Store): Promise<StopSnapshot> {
+    const [pending, approved] = await Promise.all([
+      store.listApprovals({ statuses: ['pending'] }),
+      store.listApprovals({ statuses: ['approved'] }),
+    ]);
+    return { pending, approved };
   }
 
   /** Stops the current labops as SIGKILL or SIGTERM would, and answers what its store held. */
@@ -220,21 +227,24 @@ export class ChaosWorld {
     old.dead = true;
     let before: StopSnapshot;
     if (mode === 'kill') {
-      before = this.snapshot(old.store);
-      const running = old.store
-        .listJobs({ statuses: ['queued', 'running'] })
-        .filter((job) => old.labops.executor.isRunning(job.id));
+      // A SIGKILL is one instant: the reads are made and the store closed in the same tick.
+      const snapshot = this.snapshot(old.store);
+      const active = old.store.listJobs({ statuses: ['queued', 'running'] });
       // The process is gone: its store handle and its lock on the directory with it.
-      parts.owned.close();
+      const closed = parts.owned.close();
       // No new request goes out; those already on the wire reach the engine (it keeps working).
       this.closing.push(old.engine.close().catch(() => undefined));
+      before = await snapshot;
+      const running = (await active).filter((job) => old.labops.executor.isRunning(job.id));
+      await closed;
       // The dead executor's steps stop at their next await; their writes to the store fail.
       for (const job of running) old.labops.executor.cancel(job.id, 'kill');
     } else {
       await old.labops.stop(TERM_JOB_STOP_MS);
       await old.engine.close().catch(() => undefined);
-      before = this.snapshot(old.store);
-      parts.owned.close();
+      const snapshot = this.snapshot(old.store);
+      await parts.owned.close();
+      before = await snapshot;
     }
     this.closing.push(parts.close().catch(() => undefined));
     // Whatever the dead incarnation still had in flight ends in errors nobody reads.
@@ -246,7 +256,7 @@ export class ChaosWorld {
   async restart(mode: 'kill' | 'term', downMs = 0): Promise<{ before: StopSnapshot; after: Incarnation }> {
     const before = await this.stopCurrent(mode);
     this.clock.now += downMs;
-    this.current = this.open();
+    this.current = await this.open();
     return { before, after: this.current };
   }
 
