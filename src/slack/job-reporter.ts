@@ -251,9 +251,14 @@ export class JobReporter {
         this.showRunningStep(event.jobId, event.index);
         return;
       }
-      case 'step:finished':
+      case 'step:finished': {
+        // The end replaces the record kept since the start: a report arriving later (an upload
+        // chunk still in flight) does not show the step running again.
+        const step = this.jobs.get(event.job.id)?.steps.get(event.step.index);
+        if (step) step.record = event.step;
         this.showStep(event.job, event.step.index, event.step, true);
         return;
+      }
       case 'job:finished':
         void this.refreshCard(event.job.id);
         this.finishThread(event.job);

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { StepContext, StepDefinition } from '../../src/jobs/steps.js';
 import { ACTION } from '../../src/slack/render-card.js';
 import { SCOPES_BY_METHOD } from '../support/slack-api.js';
 import { chatterCommand, chatterSteps } from '../support/slack-chatter.js';
@@ -161,6 +162,30 @@ describe('jobs with a lot of output', () => {
     });
     expect(files[0]!.bytes!.toString().split('\n').filter(Boolean)).toHaveLength(300);
     expect(h.api.rateLimited).toBe(0);
+  });
+  it('keeps a finished step finished when a progress report arrives after its end', async () => {
+    // An upload chunk still in flight when its step ends (a cancel, a timeout) reports after
+    // step:finished: the step message must not go back to running.
+    const print = chatterSteps[0]!;
+    let firstStep: StepContext | undefined;
+    const step: StepDefinition = {
+      ...print,
+      run(ctx, params) {
+        firstStep ??= ctx;
+        return print.run(ctx, params);
+      },
+    };
+    h = await startSlackHarness({ mode: 'http', extraCommands: [chatterCommand], extraSteps: [step] });
+    h.labops.bus.subscribe((event) => {
+      if (event.type === 'step:finished' && event.step.index === 0) firstStep?.progress(1, 'a late part');
+    });
+    await h.command(U.operator, '/chatter', 'run late --steps 2 --lines 4 --ms 100');
+    await h.adapter.idle();
+    const card = h.api.messages(CHANNEL)[0]!;
+    await h.click(U.operator, ACTION.approve, 'a1', { channel: CHANNEL, ts: card.ts });
+    await h.settle();
+    const [, first] = h.api.thread(CHANNEL, card.ts);
+    expect(first!.text, JSON.stringify(first!.history.map((v) => v.text))).toMatch(/^Step 1\/2 changed/);
   });
 });
 
