@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { StepContext, StepDefinition } from '../../src/jobs/steps.js';
 import { ACTION } from '../../src/slack/render-card.js';
 import { SCOPES_BY_METHOD } from '../support/slack-api.js';
@@ -118,6 +118,50 @@ describe.each<Mode>(['http', 'socket'])('the full flow over %s', (mode) => {
     expect((await h.store.listAudit(200)).filter((e) => e.type === 'job:started')).toHaveLength(1);
     const final = h.api.message(CHANNEL, card.ts)!;
     expect(textOf(final)).toContain(`<@${U.bob}> and <@${U.carol}>`);
+  });
+});
+
+describe('a decision while the DM copies are still going out', () => {
+  it('leaves no copy of the card awaiting approval with live buttons', async () => {
+    h = await startSlackHarness({ mode: 'http' });
+    const harness = h;
+    // Every Web API call answers after 150 ms, so carol's copy (conversations.open, then a post)
+    // goes out well after bob's; bob and carol are not in the channel, so both get a copy.
+    harness.api.latencyMs = 150;
+    const bobDm = `D${U.bob}`;
+    const carolDm = `D${U.carol}`;
+    await harness.command(U.alice, '/host', 'maintenance hyper2');
+    await vi.waitFor(
+      () => {
+        if (!harness.api.messages(bobDm).length) throw new Error("bob's copy is not posted yet");
+      },
+      { timeout: 5000, interval: 1 },
+    );
+    const bobCopy = harness.api.messages(bobDm)[0]!;
+    await harness.click(U.bob, ACTION.approve, 'a1', { channel: bobDm, ts: bobCopy.ts });
+    const jobId = (await harness.store.listJobs())[0]!.id;
+    await vi.waitFor(
+      async () => expect((await harness.store.getApprovalForJob(jobId))?.status).toBe('approved'),
+      { timeout: 5000, interval: 1 },
+    );
+    expect(harness.api.messages(carolDm), "the decision came before carol's copy").toHaveLength(0);
+    await harness.settle();
+
+    expect((await harness.store.getJob(jobId))?.status).toBe('succeeded');
+    const card = harness.api.messages(CHANNEL)[0];
+    const carolCopy = harness.api.messages(carolDm)[0];
+    expect(carolCopy, 'carol still got her copy').toBeDefined();
+    const copies = {
+      channel: card,
+      bob: harness.api.message(bobDm, bobCopy.ts),
+      carol: carolCopy,
+    };
+    for (const [where, message] of Object.entries(copies)) {
+      expect(textOf(message), `${where}: the final state`).toContain('SUCCEEDED');
+      expect(textOf(message), where).toContain(`Approved by <@${U.bob}>`);
+      expect(textOf(message), where).not.toContain('AWAITING APPROVAL');
+      expect(buttonsOf(message), `${where}: no Approve/Deny left`).toEqual([]);
+    }
   });
 });
 
