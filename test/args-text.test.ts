@@ -209,6 +209,6 @@ describe('a forged reason through the whole pipeline', () => {
     expect(error.code).toBe('USAGE');
     expect(error.details.join(' ')).toContain('--reason holds U+000A (line feed, a new line)');
     expect(error.hint).toContain('/host maintenance');
-    expect(core.store.listJobs()).toEqual([]);
+    expect(await core.store.listJobs()).toEqual([]);
   });
 });

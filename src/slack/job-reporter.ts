@@ -2,7 +2,7 @@ import { approvalCandidates } from '../../approvals/flow.js';
 import type { LabEvent } from '../jobs/events.js';
 import type { Card, Labops } from '../labops.js';
 import type { Logger } from '../log.js';
-import type { JobRecord, StepRecord } from '../store/types.js';
+import type { ApprovalRecord, JobRecord, StepRecord } from '../store/types.js';
 import type { Clock } from '../time.js';
 import type { LiveMessage, MessageRef, Outbox } from './outbox.js';
 import { renderCard } from './render-card.js';
@@ -129,6 +129,10 @@ export class JobReporter {
         );
       }
     }
+    // A decision made while the copies went out refreshed only the copies stored by then: draw
+    // every copy again when the card changed since it was drawn, so none keeps live buttons.
+    const now = await labops.store.getApprovalForJob(job.id);
+    if (describeCardState(now) !== describeCardState(input.approval)) await this.refreshCard(job.id);
     return { ref, movedToDm, dmApprovers };
   }
 
@@ -397,4 +401,9 @@ function parentKey(jobId: string): string {
 
 function copyKey(jobId: string, user: string): string {
   return `card:${jobId}:dm:${user}`;
+}
+
+/** What a card's buttons and status line depend on: the approval's status and its decisions. */
+function describeCardState(approval: ApprovalRecord | undefined): string {
+  return approval ? `${approval.status} ${approval.decisions.length}` : 'none';
 }
