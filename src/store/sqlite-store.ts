@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { LabopsError, toLabopsError } from '../errors.js';
 import { boundTail, TAIL_BYTES } from '../tail.js';
+import { LifecycleTx, statusList, UNKNOWN_STEP_DETAIL } from './sqlite-lifecycle.js';
 import {
   type Db,
   openDatabase,
@@ -22,9 +23,7 @@ import {
   type ApprovalRecord,
   type ApprovalStatus,
   type AuditEvent,
-  countApprovals,
   type DecisionResult,
-  FINAL_JOB_STATUSES,
   INTERRUPTED_JOB_ERROR,
   isStoreUnavailable,
   type JobAndApproval,
@@ -34,7 +33,6 @@ import {
   type JobStatus,
   type LockRecord,
   type NewAuditEvent,
-  type NewJob,
   type PinnedHostKey,
   type Proposal,
   type ProposeResult,
@@ -59,9 +57,6 @@ export interface StoreOptions {
 
 /** `updateStep` keeps at most this many bytes of a step's tail, its end. */
 export const STEP_TAIL_MAX_BYTES = TAIL_BYTES;
-
-/** The detail of a step that `recover` found running. */
-export const UNKNOWN_STEP_DETAIL = 'labops stopped while this step was running; its outcome is unknown.';
 
 /**
  * Opens (creating when missing) the state store at `options.path` and brings its schema up to
@@ -101,6 +96,8 @@ class SqliteStore implements Store {
   readonly readOnly: boolean;
   private readonly db: Db;
   private readonly sql: Statements;
+  /** The lifecycle's operations and row helpers, each run inside `write`. */
+  private readonly tx: LifecycleTx;
   /** The last write that failed for want of space or I/O, until a write succeeds again. */
   private writeFailure: LabopsError | undefined;
   /** `max_page_count` before `setSizeLimit` capped it. */
@@ -111,6 +108,7 @@ class SqliteStore implements Store {
     this.path = path;
     this.readOnly = readOnly;
     this.sql = prepareStatements(db);
+    this.tx = new LifecycleTx(this.sql);
   }
 
   // Each method's body runs synchronously (better-sqlite3 is) before its Promise settles, so each
@@ -143,37 +141,10 @@ class SqliteStore implements Store {
     }
   }
 
-  // --- The lifecycle --------------------------------------------------------------------------
+  // --- The lifecycle: each one transaction (src/store/sqlite-lifecycle.ts) ---------------------
 
   async proposeJob(proposal: Proposal): Promise<ProposeResult> {
-    return this.write((): ProposeResult => {
-      const { job, approval } = proposal;
-      const held = this.findConflictingLock(proposal.locks, job.id);
-      if (held) return { ok: false, heldBy: held };
-      if (this.sql.getJob.get(job.id)) throw new LabopsError('CONFLICT', `Job ${job.id} already exists.`);
-      this.insertJob(job);
-      for (const key of new Set(proposal.locks)) {
-        this.sql.insertLock.run({ key, jobId: job.id, holder: job.requester, at: job.createdAt });
-      }
-      const approvalId = approval.id ?? this.nextApprovalId();
-      if (this.sql.getApproval.get(approvalId)) {
-        throw new LabopsError('CONFLICT', `Approval ${approvalId} already exists.`);
-      }
-      this.sql.insertApproval.run({
-        id: approvalId,
-        jobId: job.id,
-        risk: job.risk,
-        required: approval.required,
-        eligible: JSON.stringify(approval.eligible),
-        requester: job.requester,
-        createdAt: job.createdAt,
-        expiresAt: approval.expiresAt,
-        fingerprint: approval.fingerprint,
-        fingerprintState: JSON.stringify(approval.fingerprintState),
-      });
-      this.audit(job.createdAt, 'approval:requested', job.requester, job.id, approvalId, proposal.audit);
-      return { ok: true, job: this.mustReadJob(job.id), approval: this.mustReadApproval(approvalId) };
-    });
+    return this.write(() => this.tx.proposeJob(proposal));
   }
 
   async decideApproval(
@@ -182,63 +153,14 @@ class SqliteStore implements Store {
     decision: 'approve' | 'deny',
     now: number,
   ): Promise<DecisionResult> {
-    return this.write((): DecisionResult => {
-      const approval = this.readApproval(id);
-      if (approval === undefined) return refuse('not-found', undefined);
-      if (approval.status === 'pending' && now >= approval.expiresAt) {
-        const expired = this.expire(approval, now, {});
-        return { ...refuse('expired', expired.approval), job: expired.job };
-      }
-      if (approval.status !== 'pending') return refuse('not-pending', approval);
-      if (approval.decisions.some((d) => d.principal === principal)) return refuse('repeated', approval);
-
-      const isRequester = principal === approval.requester;
-      const isEligible = approval.eligible.includes(principal);
-      let becameFinal: boolean;
-      if (decision === 'deny') {
-        // The requester may always withdraw their own request.
-        if (!isEligible && !isRequester) return refuse('not-eligible', approval);
-        this.sql.insertDecision.run({ approvalId: id, principal, decision, at: now });
-        this.sql.closeApproval.run({ id, to: 'denied', at: now });
-        this.moveJob(approval.jobId, ['awaiting_approval'], 'denied', now);
-        becameFinal = true;
-      } else {
-        if (isRequester && approval.risk !== 'change') return refuse('self-approval', approval);
-        if (!isEligible) return refuse('not-eligible', approval);
-        this.sql.insertDecision.run({ approvalId: id, principal, decision, at: now });
-        becameFinal = (this.sql.countApprovers.get(id) ?? 0) >= approval.required;
-        if (becameFinal) {
-          this.sql.closeApproval.run({ id, to: 'approved', at: now });
-          this.moveJob(approval.jobId, ['awaiting_approval'], 'queued', now);
-        }
-      }
-      const recorded = this.mustReadApproval(id);
-      this.audit(
-        now,
-        decision === 'approve' ? 'approval:granted' : 'approval:denied',
-        principal,
-        recorded.jobId,
-        id,
-        { risk: recorded.risk, approvals: countApprovals(recorded), required: recorded.required },
-      );
-      return { outcome: 'recorded', approval: recorded, job: this.mustReadJob(recorded.jobId), becameFinal };
-    });
+    return this.write(() => this.tx.decideApproval(id, principal, decision, now));
   }
 
   async voidApproval(
     id: string,
     void_: { reason: string; changes: readonly string[]; actor: string; at: number },
   ): Promise<JobAndApproval | undefined> {
-    return this.write(() => {
-      const approval = this.readApproval(id);
-      if (approval === undefined || approval.status !== 'pending') return undefined;
-      this.sql.closeApproval.run({ id, to: 'void', at: void_.at });
-      this.moveJob(approval.jobId, ['awaiting_approval'], 'void', void_.at, void_.reason);
-      this.audit(void_.at, 'approval:voided', void_.actor, approval.jobId, id, {
-        changes: [...void_.changes],
-      });
-      return { approval: this.mustReadApproval(id), job: this.mustReadJob(approval.jobId) };
-    });
+    return this.write(() => this.tx.voidApproval(id, void_));
   }
 
   async expireApproval(
@@ -246,12 +168,7 @@ class SqliteStore implements Store {
     at: number,
     detail: Record<string, unknown> = {},
   ): Promise<JobAndApproval | undefined> {
-    return this.write(() => {
-      const approval = this.readApproval(id);
-      if (approval === undefined || approval.status !== 'pending' || at < approval.expiresAt)
-        return undefined;
-      return this.expire(approval, at, detail);
-    });
+    return this.write(() => this.tx.expireApproval(id, at, detail));
   }
 
   async cancelWaitingJob(
@@ -259,76 +176,30 @@ class SqliteStore implements Store {
     by: string,
     at: number,
   ): Promise<{ job: JobRecord; approval: ApprovalRecord | undefined } | undefined> {
-    return this.write(() => {
-      if (!this.moveJob(id, ['awaiting_approval', 'queued'], 'cancelled', at, `Cancelled by ${by}.`)) {
-        return undefined;
-      }
-      const card = this.sql.getApprovalForJob.get(id);
-      if (card) this.sql.closeApproval.run({ id: card.id, to: 'void', at });
-      this.audit(at, 'job:cancelled', by, id, card?.id, {});
-      return { job: this.mustReadJob(id), approval: card && this.readApproval(card.id) };
-    });
+    return this.write(() => this.tx.cancelWaitingJob(id, by, at));
   }
 
   async startJob(id: string, at: number): Promise<JobRecord | undefined> {
-    return this.write(() => {
-      if (!this.moveJob(id, ['queued'], 'running', at)) return undefined;
-      this.audit(at, 'job:started', 'labops', id, undefined, {});
-      return this.mustReadJob(id);
-    });
+    return this.write(() => this.tx.startJob(id, at));
   }
 
   async endJob(id: string, end: JobEnd): Promise<JobRecord | undefined> {
-    return this.write(() => {
-      if (!this.moveJob(id, end.from, end.to, end.at, end.error)) return undefined;
-      const ended = this.mustReadJob(id);
-      this.audit(end.at, `job:${end.to}`, 'labops', id, undefined, ended.error ? { error: ended.error } : {});
-      return ended;
-    });
+    return this.write(() => this.tx.endJob(id, end));
   }
 
   async interruptJob(id: string, reason: string, at: number): Promise<JobRecord | undefined> {
-    return this.write(() => {
-      if (!this.moveJob(id, ['running'], 'interrupted', at, reason)) return undefined;
-      this.sql.markRunningStepsUnknown.run({ jobId: id, detail: UNKNOWN_STEP_DETAIL });
-      this.audit(at, 'job:interrupted', 'labops', id, undefined, { error: reason });
-      return this.mustReadJob(id);
-    });
+    return this.write(() => this.tx.interruptJob(id, reason, at));
   }
 
   /** Also releases locks whose job does not exist: nothing can still be creating it after a restart. */
   async recover(now: number): Promise<RecoveryReport> {
-    return this.write((): RecoveryReport => {
-      const stale = this.sql.listJobs.all({ statuses: statusList(['running', 'queued']), limit: -1 });
-      const interrupted: JobRecord[] = [];
-      for (const job of stale) {
-        this.moveJob(job.id, ['running', 'queued'], 'interrupted', now, INTERRUPTED_JOB_ERROR);
-        this.sql.markRunningStepsUnknown.run({ jobId: job.id, detail: UNKNOWN_STEP_DETAIL });
-        const ended = this.mustReadJob(job.id);
-        this.audit(now, 'job:interrupted', 'labops', job.id, undefined, { error: ended.error });
-        interrupted.push(ended);
-      }
-      const pending: ApprovalRecord[] = [];
-      const expired: ApprovalRecord[] = [];
-      const open = this.sql.listApprovals.all({ statuses: statusList(['pending']), limit: -1 });
-      for (const row of open.reverse()) {
-        const approval = toApprovalRecord(row, this.sql.listDecisions.all(row.id));
-        if (now >= approval.expiresAt) {
-          // Audited as the expiry sweep does it, noting that labops was down.
-          expired.push(this.expire(approval, now, { while: 'labops was stopped' }).approval);
-        } else {
-          pending.push(approval);
-        }
-      }
-      this.sql.releaseStaleLocks.run({ final: JSON.stringify(FINAL_JOB_STATUSES) });
-      return { interrupted, pending, expired };
-    });
+    return this.write(() => this.tx.recover(now));
   }
 
   // --- Jobs and steps ---------------------------------------------------------------------------
 
   async getJob(id: string): Promise<JobRecord | undefined> {
-    return this.read(() => this.readJob(id));
+    return this.read(() => this.tx.readJob(id));
   }
 
   async listJobs(filter: { statuses?: readonly JobStatus[]; limit?: number } = {}): Promise<JobRecord[]> {
@@ -358,11 +229,11 @@ class SqliteStore implements Store {
       });
       if (changed.changes === 0) throw jobNotFound(id);
       if (options.auditAt !== undefined) {
-        this.audit(options.auditAt, 'job:reviewed', 'labops', id, undefined, {
+        this.tx.audit(options.auditAt, 'job:reviewed', 'labops', id, undefined, {
           changes: review.changes ?? [],
         });
       }
-      return this.mustReadJob(id);
+      return this.tx.mustReadJob(id);
     });
   }
 
@@ -397,7 +268,7 @@ class SqliteStore implements Store {
   // --- Approvals --------------------------------------------------------------------------------
 
   async getApproval(id: string): Promise<ApprovalRecord | undefined> {
-    return this.read(() => this.readApproval(id));
+    return this.read(() => this.tx.readApproval(id));
   }
 
   async getApprovalForJob(jobId: string): Promise<ApprovalRecord | undefined> {
@@ -429,7 +300,14 @@ class SqliteStore implements Store {
 
   async appendAudit(event: NewAuditEvent): Promise<AuditEvent> {
     return this.write(() => {
-      const seq = this.audit(event.at, event.type, event.actor, event.jobId, event.approvalId, event.detail);
+      const seq = this.tx.audit(
+        event.at,
+        event.type,
+        event.actor,
+        event.jobId,
+        event.approvalId,
+        event.detail,
+      );
       return { ...event, seq };
     });
   }
@@ -480,126 +358,6 @@ class SqliteStore implements Store {
     if (this.db.open) this.db.close();
   }
 
-  // --- Inside a transaction ---------------------------------------------------------------------
-
-  private insertJob(job: Omit<NewJob, 'status'>): void {
-    this.sql.insertJob.run({
-      id: job.id,
-      command: job.command,
-      text: job.text,
-      args: JSON.stringify(job.args),
-      requester: job.requester,
-      channel: job.channel,
-      risk: job.risk,
-      plan: JSON.stringify(job.plan),
-      status: 'awaiting_approval',
-      createdAt: job.createdAt,
-    });
-    job.steps.forEach((step, index) => {
-      this.sql.insertStep.run({
-        jobId: job.id,
-        index,
-        kind: step.kind,
-        title: step.title,
-        params: JSON.stringify(step.params),
-        shows: step.shows === undefined ? null : JSON.stringify(step.shows),
-        timeoutMs: step.timeoutMs ?? null,
-      });
-    });
-  }
-
-  /**
-   * The lock that keeps `jobId` from taking `keys`: a key held by another job, any lock when the
-   * job wants the whole lab, or the lab lock itself (design.md, Locks).
-   */
-  private findConflictingLock(keys: readonly string[], jobId: string): LockRecord | undefined {
-    const wantsLab = keys.includes('lab');
-    const row = this.sql.listLocks
-      .all()
-      .find((l) => l.job_id !== jobId && (keys.includes(l.key) || l.key === 'lab' || wantsLab));
-    return row && toLockRecord(row);
-  }
-
-  /** Next short approval id (`a1`, `a2`, …), skipping numbers a hand-picked id already took. */
-  private nextApprovalId(): string {
-    for (;;) {
-      const id = `a${this.sql.nextApprovalNumber.get()}`;
-      if (!this.sql.getApproval.get(id)) return id;
-    }
-  }
-
-  private expire(approval: ApprovalRecord, at: number, detail: Record<string, unknown>): JobAndApproval {
-    this.sql.closeApproval.run({ id: approval.id, to: 'expired', at });
-    this.moveJob(approval.jobId, ['awaiting_approval'], 'expired', at);
-    this.audit(at, 'approval:expired', 'labops', approval.jobId, approval.id, detail);
-    return { approval: this.mustReadApproval(approval.id), job: this.mustReadJob(approval.jobId) };
-  }
-
-  private audit(
-    at: number,
-    type: string,
-    actor: string,
-    jobId: string | undefined,
-    approvalId: string | undefined,
-    detail: Record<string, unknown> | undefined,
-  ): number {
-    const result = this.sql.insertAudit.run({
-      at,
-      type,
-      actor,
-      jobId: jobId ?? null,
-      approvalId: approvalId ?? null,
-      detail: JSON.stringify(detail ?? {}),
-    });
-    return Number(result.lastInsertRowid);
-  }
-
-  private readJob(id: string): JobRecord | undefined {
-    const row = this.sql.getJob.get(id);
-    return row && toJobRecord(row, this.sql.listSteps.all(id));
-  }
-
-  /** A job the transaction has just written or found: missing, the store is broken. */
-  private mustReadJob(id: string): JobRecord {
-    const job = this.readJob(id);
-    if (!job) throw new LabopsError('INTERNAL', `Job ${id} vanished from the store.`);
-    return job;
-  }
-
-  private readApproval(id: string): ApprovalRecord | undefined {
-    const row = this.sql.getApproval.get(id);
-    return row && toApprovalRecord(row, this.sql.listDecisions.all(id));
-  }
-
-  private mustReadApproval(id: string): ApprovalRecord {
-    const approval = this.readApproval(id);
-    if (!approval) throw new LabopsError('INTERNAL', `Approval ${id} vanished from the store.`);
-    return approval;
-  }
-
-  /** The compare-and-set behind every job move; call inside a transaction. A final move releases the locks. */
-  private moveJob(
-    id: string,
-    from: readonly JobStatus[],
-    to: JobStatus,
-    at: number,
-    error?: string,
-  ): boolean {
-    const isFinal = FINAL_JOB_STATUSES.includes(to);
-    const moved =
-      this.sql.moveJob.run({
-        id,
-        from: JSON.stringify(from),
-        to,
-        at,
-        isRunning: to === 'running' ? 1 : 0,
-        isFinal: isFinal ? 1 : 0,
-        error: error ?? null,
-      }).changes === 1;
-    if (moved && isFinal) this.sql.releaseLocks.run(id);
-    return moved;
-  }
-
   private read<T>(fn: () => T): T {
     try {
       return fn();
@@ -628,19 +386,8 @@ class SqliteStore implements Store {
 /** How many audit rows `exportAudit` reads at a time. */
 const EXPORT_PAGE_ROWS = 500;
 
-function refuse(
-  reason: Extract<DecisionResult, { outcome: 'refused' }>['reason'],
-  approval: ApprovalRecord | undefined,
-): DecisionResult {
-  return { outcome: 'refused', reason, approval };
-}
-
-function statusList(statuses: readonly string[] | undefined): string | null {
-  return statuses === undefined ? null : JSON.stringify(statuses);
-}
-
 function jobNotFound(id: string): LabopsError {
   return new LabopsError('NOT_FOUND', `Job ${id} does not exist.`);
 }
 
-export { INTERRUPTED_JOB_ERROR, prepareDataDirectory, STRANDED_JOB_ERROR };
+export { INTERRUPTED_JOB_ERROR, prepareDataDirectory, STRANDED_JOB_ERROR, UNKNOWN_STEP_DETAIL };
