@@ -3,6 +3,7 @@ import { type Args, checkArgs, defineArgs, flag, formatUsageLine, positional } f
 import type { DownloadPort } from './downloads.js';
 import type { EngineClient } from './engine/engine-client.js';
 import { LabopsError } from './errors.js';
+import type { Locale } from './i18n/locale.js';
 import { createPlan, type Plan, type PlanSpec, type StepSpec } from './plan.js';
 import type { Risk } from './risk.js';
 import type { RunbookLab } from './runbooks/runbooks.js';
@@ -31,10 +32,16 @@ export interface Caller {
   channel: string;
   /** User groups the caller belongs to (`slack:S…`), as resolved by the adapter. */
   groups: readonly string[];
+  /** The language of what only this caller sees (issue 16 §2); the lab's when unset. */
+  locale?: Locale | undefined;
 }
 
 /** The lab as commands need to name it: configuration, not engine state. */
 export interface LabInfo {
+  /** The lab's language (lab.yml `locale`): channel messages, and people whose own is unknown. */
+  locale: Locale;
+  /** The lab's time zone (lab.yml `timezone`) for times of day; UTC when unset. */
+  timeZone?: string | undefined;
   dataCenter: string;
   cluster: string;
   /** The hypervisors labops knows by name. */

@@ -7,6 +7,7 @@ import { type DeepReadonly, type LabConfig, LabConfigSchema } from './config/lab
 import { parseLabYaml } from './config/lab-yaml.js';
 import { type ConfigProblem, flattenIssues, renderProblem } from './config/problems.js';
 import { formatError, LabopsError, toLabopsError } from './errors.js';
+import { LOCALES, type Locale, parseLocale } from './i18n/locale.js';
 
 export { type Env, EnvSchema, LOG_LEVELS, type LogLevel } from './config/env-schema.js';
 export {
@@ -306,4 +307,33 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
  */
 export function formatConfigProblems(error: unknown): string {
   return formatError(toLabopsError(error));
+}
+
+/**
+ * The shell's language (issue 16 §2): `--lang ko|en` (or `--lang=ko`), else the environment's
+ * (`LC_ALL`, `LC_MESSAGES`, `LANG`, as POSIX orders them) when labops speaks it; undefined leaves
+ * the lab's. A `--lang` labops does not speak is a CONFIG error.
+ */
+export function readShellLocale(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): Locale | undefined {
+  const index = argv.findIndex((a) => a === '--lang' || a.startsWith('--lang='));
+  if (index >= 0) {
+    const arg = argv[index] ?? '';
+    const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[index + 1];
+    const locale = parseLocale(value);
+    if (!locale || value?.toLowerCase() !== locale) {
+      throw new LabopsError(
+        'CONFIG',
+        `--lang ${value ?? ''} is not a language labops speaks.`.replace('  ', ' '),
+        {
+          hint: `Use --lang ${LOCALES.join(' or --lang ')}.`,
+        },
+      );
+    }
+    return locale;
+  }
+  const tag = [env.LC_ALL, env.LC_MESSAGES, env.LANG].find((v) => v !== undefined && v !== '');
+  return parseLocale(tag);
 }

@@ -1,3 +1,7 @@
+import type { Locale } from './i18n/locale.js';
+import { type Displayable, renderText, toParam } from './i18n/render.js';
+import { msg, verbatim } from './i18n/text.js';
+
 /**
  * The one error type of labops. Adapters (engine, SSH, Slack, store, config) translate their own
  * failures into it at their edge, so nothing above them ever sees an undici, ssh2 or SQLite error.
@@ -42,31 +46,55 @@ export type ErrorCode =
   | 'INTERNAL';
 
 export interface LabopsErrorOptions {
-  hint?: string | undefined;
+  hint?: Displayable | undefined;
   cause?: unknown;
   /** HTTP status when the error came from an HTTP answer. */
   status?: number | undefined;
   /** Extra user-safe detail (the engine's fault detail, a list of problems). */
-  details?: readonly string[] | undefined;
+  details?: readonly Displayable[] | undefined;
   /** Commands that fix the problem, offered as buttons (Slack) or lines to type (shell). */
-  actions?: readonly { label: string; command: string; text: string }[] | undefined;
+  actions?: readonly ErrorAction[] | undefined;
 }
 
+/** A command that fixes the problem: its label is text, the command is typed as is. */
+export interface ErrorAction {
+  label: Displayable;
+  command: string;
+  text: string;
+}
+
+/**
+ * `message`, `hint` and `details` are English, for logs and operators; `text`, `hintText` and
+ * `detailTexts` are the same in the catalog (issue 16), which the adapters render in the language
+ * of whoever reads them.
+ */
 export class LabopsError extends Error {
   override readonly name = 'LabopsError';
   readonly code: ErrorCode;
-  readonly hint: string | undefined;
+  readonly text: Displayable;
+  readonly hintText: Displayable | undefined;
+  readonly detailTexts: readonly Displayable[];
   readonly status: number | undefined;
-  readonly details: readonly string[];
-  readonly actions: readonly { label: string; command: string; text: string }[];
+  readonly actions: readonly ErrorAction[];
 
-  constructor(code: ErrorCode, message: string, options: LabopsErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+  constructor(code: ErrorCode, message: Displayable, options: LabopsErrorOptions = {}) {
+    super(renderText('en', message), options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    this.hint = options.hint;
+    this.text = message;
+    this.hintText = options.hint;
     this.status = options.status;
-    this.details = options.details ?? [];
+    this.detailTexts = options.details ?? [];
     this.actions = options.actions ?? [];
+  }
+
+  /** The hint in English. */
+  get hint(): string | undefined {
+    return this.hintText === undefined ? undefined : renderText('en', this.hintText);
+  }
+
+  /** The details in English. */
+  get details(): readonly string[] {
+    return this.detailTexts.map((detail) => renderText('en', detail));
   }
 
   /** Errors the user was told about, as opposed to bugs. */
@@ -83,12 +111,19 @@ export function isLabopsError(value: unknown): value is LabopsError {
 export function toLabopsError(value: unknown): LabopsError {
   if (value instanceof LabopsError) return value;
   const message = value instanceof Error ? value.message : String(value);
-  return new LabopsError('INTERNAL', `Unexpected failure: ${message}`, { cause: value });
+  return new LabopsError('INTERNAL', msg('common.error.unexpected', { message: verbatim(message) }), {
+    cause: value,
+  });
 }
 
-/** One line for a terminal or a log: message, then the hint. */
-export function formatError(error: LabopsError): string {
-  const lines = [error.message, ...error.details.map((d) => `  - ${d}`)];
-  if (error.hint) lines.push(`Hint: ${error.hint}`);
+/** Lines for a terminal or a log, in `locale` (English for logs): message, details, then the hint. */
+export function formatError(error: LabopsError, locale: Locale = 'en'): string {
+  const lines = [
+    renderText(locale, error.text),
+    ...error.detailTexts.map((d) => `  - ${renderText(locale, d)}`),
+  ];
+  if (error.hintText !== undefined) {
+    lines.push(renderText(locale, msg('common.error.hint', { hint: toParam(error.hintText) })));
+  }
   return lines.join('\n');
 }

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import type { Policy } from '../approvals/policy.js';
 import type { LabInfo } from './command.js';
 import type { LabSource } from './config.js';
+import { DEFAULT_LOCALE } from './i18n/locale.js';
 import { resolveSeed } from './sim/seed.js';
 import type { SimSeed, Simulator } from './sim/types.js';
 
@@ -47,6 +48,7 @@ export function labInfoFromSeed(
 ): LabInfo {
   const exports = seed.exports.map((e) => ({ name: e.path.split('/').pop() ?? e.path, path: e.path }));
   return {
+    locale: DEFAULT_LOCALE,
     dataCenter: seed.dataCenter,
     cluster: seed.cluster,
     hosts: seed.hypervisors.map((h) => h.name),
@@ -82,6 +84,8 @@ export function labInfoFromConfig(lab: FileLab): LabInfo {
   const exports = lab.storage.exports.map((e) => ({ name: e.name, path: e.path }));
   const exportPath = (ref: string) => exports.find((e) => e.name === ref || e.path === ref)?.path ?? ref;
   return {
+    locale: lab.locale,
+    timeZone: lab.timezone,
     dataCenter: lab.data_center,
     cluster: lab.cluster,
     hosts: lab.hosts.map((h) => h.name),

@@ -1,9 +1,16 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CONFIG_EXIT_CODE, formatConfigProblems, type LoadedConfig, loadConfig } from './config.js';
+import {
+  CONFIG_EXIT_CODE,
+  formatConfigProblems,
+  type LoadedConfig,
+  loadConfig,
+  readShellLocale,
+} from './config.js';
 import { getDownloadRules } from './downloads.js';
 import { formatError, LabopsError, toLabopsError } from './errors.js';
+import type { Locale } from './i18n/locale.js';
 import { describeJobCommand } from './jobs-port.js';
 import { type CreateLabOptions, createLab, type Lab } from './lab.js';
 import { createLogger } from './log.js';
@@ -23,7 +30,9 @@ async function main(argv: readonly string[]): Promise<number> {
   // .env is a convenience for `npm start`; tests never load it (they call the parts directly).
   if (existsSync('.env')) process.loadEnvFile('.env');
   let config: LoadedConfig;
+  let shellLocale: Locale | undefined;
   try {
+    shellLocale = readShellLocale(argv, process.env);
     config = await loadConfig({ env: process.env, cwd: process.cwd() });
   } catch (error) {
     process.stderr.write(`${formatConfigProblems(error)}\n`);
@@ -91,7 +100,7 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     const lab = await createLab(labOptions);
     cleanups.unshift(() => lab.close());
-    return await runShellAdapter(lab);
+    return await runShellAdapter(lab, shellLocale);
   } catch (error) {
     const failure = toLabopsError(error);
     if (failure.code === 'INTERNAL') logger.error({ err: error }, 'labops stopped on an unexpected error');
@@ -109,7 +118,7 @@ async function main(argv: readonly string[]): Promise<number> {
 }
 
 /** The shell: labops started (recovery, the expiry sweep) for one conversation, then stopped. */
-async function runShellAdapter(lab: Lab): Promise<number> {
+async function runShellAdapter(lab: Lab, locale: Locale | undefined): Promise<number> {
   const { labops } = lab;
   const recovered = await labops.start();
   const notes: string[] = [];
@@ -141,6 +150,7 @@ async function runShellAdapter(lab: Lab): Promise<number> {
       output: process.stdout,
       interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
       clock: systemClock,
+      locale,
       ...(notes.length ? { banner: notes.join('\n') } : {}),
     });
     return signalled ? (signalled === 'SIGINT' ? 130 : 143) : code;

@@ -1,3 +1,5 @@
+import type { Locale } from './i18n/locale.js';
+import { type Displayable, type RenderOptions, renderText } from './i18n/render.js';
 import type { Risk } from './risk.js';
 
 /**
@@ -6,9 +8,9 @@ import type { Risk } from './risk.js';
  */
 
 /** A step of a plan: its kind names the implementation, `params` its JSON arguments. */
-export interface StepSpec {
+export interface StepSpec<T = Displayable> {
   kind: string;
-  title: string;
+  title: T;
   params: Record<string, unknown>;
   /** The exact command lines (runbook steps) or API calls approvers see in the plan. */
   shows?: string[] | undefined;
@@ -17,18 +19,18 @@ export interface StepSpec {
 }
 
 /** What a plan shows approvers and what the job will run. Built without side effects. */
-export interface Plan {
+export interface Plan<T = Displayable> {
   /** One line: "Put hyper1 into maintenance". */
-  summary: string;
+  summary: T;
   /** The sub-command's risk, raised from the target's state where needed. */
   risk: Risk;
   /** Why the risk was raised ("hyper1 is the last active host of cluster Default"). */
-  riskReasons: string[];
+  riskReasons: T[];
   /** What will happen: "web1 → hyper2 (live migration)". */
-  impact: string[];
-  warnings: string[];
+  impact: T[];
+  warnings: T[];
   /** What will stop the job from finishing ("web1 is pinned to hyper1"). */
-  blockers: string[];
+  blockers: T[];
   /** Locks the job holds from the card to its end: `host:hyper1`, `domain:nfs-data`, `lab`. */
   locks: string[];
   /**
@@ -37,7 +39,7 @@ export interface Plan {
    * Only what matters — statuses, placement, master flags — never counters (design.md, Approvals).
    */
   dependsOn: Record<string, string>;
-  steps: StepSpec[];
+  steps: StepSpec<T>[];
   /** Only show the plan (`--dry-run`): no card, no lock, nothing runs. */
   preview?: boolean | undefined;
 }
@@ -56,5 +58,19 @@ export function createPlan(spec: PlanSpec): Plan {
     dependsOn: {},
     steps: [],
     ...spec,
+  };
+}
+
+/** A plan with every text rendered in `locale`, for an adapter to lay out. */
+export function localizePlan(plan: Plan, locale: Locale, options: RenderOptions = {}): Plan<string> {
+  const say = (text: Displayable) => renderText(locale, text, options);
+  return {
+    ...plan,
+    summary: say(plan.summary),
+    riskReasons: plan.riskReasons.map(say),
+    impact: plan.impact.map(say),
+    warnings: plan.warnings.map(say),
+    blockers: plan.blockers.map(say),
+    steps: plan.steps.map((step) => ({ ...step, title: say(step.title) })),
   };
 }

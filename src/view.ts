@@ -1,12 +1,21 @@
+import type { Locale } from './i18n/locale.js';
+import {
+  type Displayable,
+  formatBytesIn,
+  formatDurationIn,
+  type RenderOptions,
+  renderText,
+} from './i18n/render.js';
+
 /**
  * What a command shows, independent of where: the shell renders it as terminal text, the Slack
  * adapter as Block Kit. Commands build views; they never format for one adapter.
  */
 export type Tone = 'ok' | 'warn' | 'bad' | 'info';
 
-export interface ViewSection {
-  heading?: string | undefined;
-  lines: string[];
+export interface ViewSection<T = Displayable> {
+  heading?: T | undefined;
+  lines: T[];
   /** Lines are machine output (commands, logs): shown verbatim in a code block. */
   code?: boolean | undefined;
 }
@@ -16,51 +25,53 @@ export interface ViewSection {
  * that runs it as the clicker — through policy and approval like any typed command — in the shell
  * the line to type.
  */
-export interface ViewAction {
-  label: string;
+export interface ViewAction<T = Displayable> {
+  label: T;
   /** `/storage` */
   command: string;
   /** `clean data` */
   text: string;
 }
 
-export interface View {
-  title: string;
+/** Every text of a view is in the catalog (issue 16): the adapter renders it in its reader's language. */
+export interface View<T = Displayable> {
+  title: T;
   /** A one-line state shown first (phones show the top of a message). */
-  state?: { text: string; tone: Tone } | undefined;
-  sections: ViewSection[];
-  actions?: ViewAction[] | undefined;
-  footer?: string | undefined;
+  state?: { text: T; tone: Tone } | undefined;
+  sections: ViewSection<T>[];
+  actions?: ViewAction<T>[] | undefined;
+  footer?: T | undefined;
 }
 
-export function section(lines: string[], heading?: string): ViewSection {
+/** A view with every text rendered in `locale`, for an adapter to lay out. */
+export function localizeView(view: View, locale: Locale, options: RenderOptions = {}): View<string> {
+  const say = (text: Displayable) => renderText(locale, text, options);
+  return {
+    title: say(view.title),
+    ...(view.state ? { state: { text: say(view.state.text), tone: view.state.tone } } : {}),
+    sections: view.sections.map((s) => ({
+      ...(s.heading === undefined ? {} : { heading: say(s.heading) }),
+      lines: s.lines.map(say),
+      ...(s.code ? { code: true } : {}),
+    })),
+    ...(view.actions ? { actions: view.actions.map((a) => ({ ...a, label: say(a.label) })) } : {}),
+    ...(view.footer === undefined ? {} : { footer: say(view.footer) }),
+  };
+}
+
+export function section(lines: Displayable[], heading?: Displayable): ViewSection {
   return heading === undefined ? { lines } : { heading, lines };
 }
 
-const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-
 /**
- * `3.2 GiB`, `512 MiB`: sizes as people read them. With `exact`, the size as written, in the
- * largest unit it is a whole number of (`1 GiB`, `1536 MiB`), for limits and thresholds.
+ * `3.2 GiB`, `512 MiB`, in English (logs, and text not yet in the catalog). With `exact`, the size
+ * as written, in the largest unit it is a whole number of (`1 GiB`, `1536 MiB`).
  */
 export function formatBytes(bytes: number | undefined, options: { exact?: boolean } = {}): string {
-  if (bytes === undefined || !Number.isFinite(bytes)) return '?';
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < BYTE_UNITS.length - 1 && (!options.exact || value % 1024 === 0)) {
-    value /= 1024;
-    unit++;
-  }
-  if (options.exact) return `${value} ${BYTE_UNITS[unit]}`;
-  return `${value >= 10 || unit === 0 ? Math.round(value) : value.toFixed(1)} ${BYTE_UNITS[unit]}`;
+  return bytes === undefined ? '?' : formatBytesIn('en', bytes, options.exact);
 }
 
-/** `1.4 s`, `2 min 5 s`. */
+/** `1.4 s`, `2 min 5 s`, in English. */
 export function formatDuration(ms: number | undefined): string {
-  if (ms === undefined) return '';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const minutes = Math.floor(ms / 60_000);
-  const seconds = Math.round((ms % 60_000) / 1000);
-  return `${minutes} min${seconds ? ` ${seconds} s` : ''}`;
+  return ms === undefined ? '' : formatDurationIn('en', ms);
 }

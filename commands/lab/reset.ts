@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { type CommandContext, defineArgs, defineChange, flag, type Plan } from '../../src/command.js';
 import type { Host, StorageDomain, Vm } from '../../src/engine/types.js';
 import { LabopsError } from '../../src/errors.js';
+import { renderText } from '../../src/i18n/render.js';
 import { preflightStep, toStepSpecs } from '../../src/jobs/runbook-steps.js';
 import { defineStep } from '../../src/jobs/steps.js';
 import {
@@ -296,7 +297,7 @@ export async function planReset(ctx: CommandContext, options: ResetOptions): Pro
       );
     }
     const reason = unreachable.get(machine);
-    if (reason === undefined || step.title.includes(' — not checked: ')) return step;
+    if (reason === undefined || renderText('en', step.title).includes(' — not checked: ')) return step;
     return { ...step, title: `${step.title} — ${describeNotChecked(machine, reason)}` };
   });
   for (const [machine, reason] of unreachable) {

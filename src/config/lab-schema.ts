@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { posix } from 'node:path';
 import { z } from 'zod';
+import { LOCALES } from '../i18n/locale.js';
 import { parseCidr } from '../net/address-fence.js';
 import { RISKS } from '../risk.js';
 
@@ -46,6 +47,16 @@ const CHANNEL_PATTERN = /^[CG][A-Z0-9]{2,20}$/;
 const MAX_PATH = 1024;
 
 /** True for a DNS host name or a literal IPv4/IPv6 address. */
+/** Whether `value` names a time zone this Node knows (`Asia/Seoul`, `UTC`). */
+export function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function isAddress(value: string): boolean {
   return isIP(value) !== 0 || HOSTNAME_PATTERN.test(value);
 }
@@ -416,6 +427,17 @@ export const LabConfigSchema = z
       'Where ISO sources may be downloaded from (default: public addresses only).',
     ),
     limits: LimitsSchema.prefault({}).describe('Limits on plans (defaults: 20 s, 2 per person).'),
+    locale: z
+      .enum(LOCALES, { error: 'must be ko or en' })
+      .default('en')
+      .describe(
+        "The lab's language: cards and progress in its channels, and answers to people whose Slack language labops does not speak.",
+      ),
+    timezone: z
+      .string()
+      .refine(isTimeZone, { error: 'must be an IANA time zone, e.g. Asia/Seoul' })
+      .optional()
+      .describe('The time zone times of day are shown in (default UTC).'),
   })
   .describe('A lab labops manages (lab.yml).');
 export type LabConfig = z.infer<typeof LabConfigSchema>;

@@ -2,6 +2,7 @@ import type { LabInfo } from '../command.js';
 import type { DownloadPort } from '../downloads.js';
 import type { EngineClient } from '../engine/engine-client.js';
 import { LabopsError, toLabopsError } from '../errors.js';
+import { type Displayable, renderText } from '../i18n/render.js';
 import type { Logger } from '../log.js';
 import type { MachineDriver, MachineDriver as Machines } from '../runbooks/types.js';
 import {
@@ -365,9 +366,12 @@ export class JobExecutor {
       // Its start could not be written down: the step does not run (issue 10 §5).
       const error = storeStoppedJob(recorder.failure);
       await recorder.record(`step ${step.index + 1}`, () =>
-        store.updateStep(job.id, step.index, { status: 'skipped', detail: error.message }),
+        store.updateStep(job.id, step.index, { status: 'skipped', detail: error.text }),
       );
-      return { record: { ...step, status: 'skipped', detail: error.message }, error };
+      return {
+        record: { ...step, status: 'skipped', detail: error.message, detailText: error.text },
+        error,
+      };
     }
     bus.emit({ type: 'step:started', job, step: { ...step, status: 'running', startedAt } });
 
@@ -395,8 +399,8 @@ export class JobExecutor {
     };
 
     let status: StepStatus;
-    let detail: string | undefined;
-    let endState: string | undefined;
+    let detail: Displayable | undefined;
+    let endState: Displayable | undefined;
     let error: LabopsError | undefined;
     try {
       const definition = steps.get(step.kind);
@@ -419,7 +423,7 @@ export class JobExecutor {
         );
       }
       status = jobSignal.aborted ? 'cancelled' : isOutcomeUnknown ? 'unknown' : 'failed';
-      detail = error.message;
+      detail = error.text;
       if (error.code === 'INTERNAL')
         this.options.logger.error({ err: thrown, jobId: job.id }, 'step crashed');
     }
@@ -433,7 +437,15 @@ export class JobExecutor {
       endState,
     };
     await recorder.record(`step ${step.index + 1}`, () => store.updateStep(job.id, step.index, patch));
-    const record: StepRecord = { ...step, ...patch, startedAt };
+    const record: StepRecord = {
+      ...step,
+      ...patch,
+      startedAt,
+      detail: detail === undefined ? undefined : renderText('en', detail),
+      detailText: detail,
+      endState: endState === undefined ? undefined : renderText('en', endState),
+      endStateText: endState,
+    };
     return error ? { record, error } : { record };
   }
 }

@@ -3,6 +3,7 @@ import type { LabInfo } from '../command.js';
 import type { DownloadPort } from '../downloads.js';
 import type { EngineClient } from '../engine/engine-client.js';
 import { LabopsError } from '../errors.js';
+import type { Displayable } from '../i18n/render.js';
 import type { MachineDriver } from '../runbooks/types.js';
 import type { Clock } from '../time.js';
 
@@ -27,7 +28,7 @@ export interface StepContext {
 /** `ok`: nothing needed doing; `changed`: the step changed the lab (Ansible's convention). */
 export interface StepOutcome {
   status: 'ok' | 'changed';
-  detail?: string | undefined;
+  detail?: Displayable | undefined;
 }
 
 /** A kind of step: its parameters, how it runs, and how its end state is checked afterwards. */
@@ -36,7 +37,7 @@ export interface StepDefinition<S extends z.ZodType = z.ZodType> {
   params: S;
   run(ctx: StepContext, params: z.output<S>): Promise<StepOutcome>;
   /** Checks the intended end state after `run` and answers it in words; throws when it does not hold. */
-  verify?(ctx: StepContext, params: z.output<S>): Promise<string>;
+  verify?(ctx: StepContext, params: z.output<S>): Promise<Displayable>;
 }
 
 export function defineStep<S extends z.ZodType>(definition: StepDefinition<S>): StepDefinition {

@@ -1,7 +1,10 @@
 import { approvalCandidates, type ClickResult } from '../../approvals/flow.js';
 import { formatError, type LabopsError } from '../errors.js';
+import type { Locale } from '../i18n/locale.js';
+import { renderText } from '../i18n/render.js';
 import type { LabEvent } from '../jobs/events.js';
 import type { Card } from '../labops.js';
+import { localizePlan } from '../plan.js';
 import type { StepRecord } from '../store/types.js';
 import { classifyCodePoint, formatCodePoint } from '../text.js';
 import { formatDuration, type Tone, type View } from '../view.js';
@@ -40,7 +43,7 @@ export function sanitizeForTerminal(text: string, options: { newlines?: boolean 
   return out;
 }
 
-export function renderView(view: View, style: Style): string {
+export function renderView(view: View<string>, style: Style): string {
   const clean = (text: string) => sanitizeForTerminal(text);
   const out: string[] = [style.bold(clean(view.title))];
   if (view.state) out.push(style.tone(view.state.tone, clean(view.state.text)));
@@ -55,13 +58,16 @@ export function renderView(view: View, style: Style): string {
   return out.join('\n');
 }
 
-export function renderError(error: LabopsError, style: Style): string {
-  const [first, ...rest] = sanitizeForTerminal(formatError(error), { newlines: true }).split('\n');
+export function renderError(error: LabopsError, style: Style, locale: Locale = 'en'): string {
+  const [first, ...rest] = sanitizeForTerminal(formatError(error, locale), { newlines: true }).split('\n');
   return [
     style.tone(error.code === 'USAGE' ? 'warn' : 'bad', `✘ ${first}`),
     ...rest.map((l) => `  ${l}`),
     ...error.actions.map((a) =>
-      style.tone('info', `  → ${sanitizeForTerminal(`${a.label}: ${a.command} ${a.text}`)}`),
+      style.tone(
+        'info',
+        `  → ${sanitizeForTerminal(`${renderText(locale, a.label)}: ${a.command} ${a.text}`)}`,
+      ),
     ),
   ].join('\n');
 }
@@ -73,8 +79,9 @@ const RISK_NEEDS: Record<string, string> = {
 };
 
 /** The approval card as text: what, who asked, the plan and its impact, who may approve, the expiry. */
-export function renderCard(card: Card, now: number, style: Style): string {
-  const { approval, plan, job } = card;
+export function renderCard(card: Card, now: number, style: Style, locale: Locale = 'en'): string {
+  const { approval, job } = card;
+  const plan = localizePlan(card.plan, locale);
   const minutes = Math.max(0, Math.round((approval.expiresAt - now) / 60_000));
   const out = [
     style.bold(
@@ -135,7 +142,7 @@ function stepMark(step: StepRecord, style: Style): string {
 }
 
 /** One event as terminal lines; `undefined` for events this adapter shows otherwise (progress bars). */
-export function renderEvent(event: LabEvent, style: Style): string | undefined {
+export function renderEvent(event: LabEvent, style: Style, locale: Locale = 'en'): string | undefined {
   switch (event.type) {
     case 'approval:requested':
       return undefined;
@@ -153,7 +160,7 @@ export function renderEvent(event: LabEvent, style: Style): string | undefined {
         `▶ ${event.job.id} /${event.job.command} ${sanitizeForTerminal(event.job.text.split(/\s+/).slice(1).join(' '))} — ${event.steps.length} step${event.steps.length === 1 ? '' : 's'}`,
       );
     case 'step:started':
-      return `  [${event.step.index + 1}/${event.job.steps.length}] ${sanitizeForTerminal(event.step.title)} …`;
+      return `  [${event.step.index + 1}/${event.job.steps.length}] ${sanitizeForTerminal(renderText(locale, event.step.title))} …`;
     case 'step:output':
       return style.dim(`      ${sanitizeForTerminal(event.line)}`);
     case 'step:progress':
@@ -161,7 +168,7 @@ export function renderEvent(event: LabEvent, style: Style): string | undefined {
     case 'step:finished': {
       const s = event.step;
       const tail = s.endState ? ` — ${s.endState}` : s.detail ? ` — ${s.detail}` : '';
-      return `  [${s.index + 1}/${event.job.steps.length}] ${stepMark(s, style)} ${sanitizeForTerminal(s.title)} (${formatDuration(s.durationMs)})${sanitizeForTerminal(tail)}`;
+      return `  [${s.index + 1}/${event.job.steps.length}] ${stepMark(s, style)} ${sanitizeForTerminal(renderText(locale, s.title))} (${formatDuration(s.durationMs)})${sanitizeForTerminal(tail)}`;
     }
     case 'job:finished': {
       const { job } = event;

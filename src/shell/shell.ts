@@ -2,9 +2,11 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Caller } from '../command.js';
 import { LabopsError } from '../errors.js';
+import type { Locale } from '../i18n/locale.js';
 import type { LabEvent } from '../jobs/events.js';
 import type { Labops } from '../labops.js';
 import type { Clock } from '../time.js';
+import { localizeView } from '../view.js';
 import {
   colourStyle,
   plainStyle,
@@ -28,6 +30,8 @@ export interface ShellOptions {
   user?: string | undefined;
   /** A line shown at start (the simulated lab's banner). */
   banner?: string | undefined;
+  /** The language the shell speaks (`--lang`, else `LANG`, else the lab's; issue 16 §2). */
+  locale?: Locale | undefined;
 }
 
 const SHELL_HELP = [
@@ -51,6 +55,7 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
  */
 export async function runShell(options: ShellOptions): Promise<number> {
   const { labops, output, interactive, clock } = options;
+  const locale = options.locale ?? labops.lab.locale;
   const style: Style = interactive ? colourStyle : plainStyle;
   let user = options.user ?? 'operator';
   let failures = 0;
@@ -110,7 +115,7 @@ export async function runShell(options: ShellOptions): Promise<number> {
 
   const dispatch = async (command: string, text: string) => {
     const result = await labops.dispatch({ command, text, caller: caller() });
-    if (result.kind === 'view') write(renderView(result.view, style));
+    if (result.kind === 'view') write(renderView(localizeView(result.view, locale), style));
     else if (result.kind === 'card') write(renderCard(result.card, clock(), style));
     else {
       write(renderError(result.error, style));

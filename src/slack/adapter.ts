@@ -18,6 +18,7 @@ import { registerJobCancel } from './listeners/job-cancel.js';
 import { registerSlashCommands } from './listeners/slash-command.js';
 import { registerUnknownActions } from './listeners/unknown-action.js';
 import { registerViewRun } from './listeners/view-run.js';
+import { LocaleDirectory } from './locales.js';
 import { Outbox } from './outbox.js';
 import { renderHome } from './render-home.js';
 import { createBoltLogger, createWebClient, toSlackError, type WebClient } from './web.js';
@@ -28,6 +29,8 @@ export interface SlackTiming {
   liveUpdateMs: number;
   /** How long user-group membership is cached. */
   groupTtlMs: number;
+  /** How long a person's Slack locale is kept. */
+  localeTtlMs: number;
   /** How long a trigger or event id is remembered against retries and double submissions. */
   dedupeTtlMs: number;
   /** Retries of a Web API request that failed on the network or with a 5xx (never 429). */
@@ -55,6 +58,7 @@ export interface SlackTiming {
 export const DEFAULT_SLACK_TIMING: Readonly<SlackTiming> = {
   liveUpdateMs: 5000,
   groupTtlMs: 60_000,
+  localeTtlMs: 60 * 60_000,
   dedupeTtlMs: 30 * 60_000,
   webRetries: 2,
   webTimeoutMs: 15_000,
@@ -134,6 +138,18 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       return answer.users ?? [];
     },
   });
+  const locales = new LocaleDirectory({
+    ttlMs: timing.localeTtlMs,
+    clock,
+    logger,
+    readLocale: async (user) => {
+      const answer = await outbox.call<{ user?: { locale?: string } }>('users.info', {
+        user,
+        include_locale: true,
+      });
+      return answer.user?.locale;
+    },
+  });
   const pending = new Set<Promise<void>>();
   let app: App | undefined;
   let reporter: JobReporter | undefined;
@@ -190,6 +206,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
         outbox,
         reporter,
         groups,
+        locales,
         policyGroups: groupsInPolicy(labops.policy),
         dedupe: new Dedupe(timing.dedupeTtlMs, clock),
         logger,
@@ -211,6 +228,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
           outbox.publishHome(
             userId,
             renderHome({
+              locale: caller.locale ?? labops.lab.locale,
               status:
                 status.kind === 'view'
                   ? status.view

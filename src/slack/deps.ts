@@ -5,6 +5,7 @@ import type { Clock } from '../time.js';
 import type { Dedupe } from './dedupe.js';
 import type { GroupDirectory } from './groups.js';
 import type { JobReporter } from './job-reporter.js';
+import type { LocaleDirectory } from './locales.js';
 import type { Outbox } from './outbox.js';
 
 /** Where work after an ack queues: clicks and reads, plans, or job reporting (log files). */
@@ -17,6 +18,8 @@ export interface SlackDeps {
   outbox: Outbox;
   reporter: JobReporter;
   groups: GroupDirectory;
+  /** Each person's language (issue 16 §2). */
+  locales: LocaleDirectory;
   /** The user groups the policy names: a caller's groups are looked up among these. */
   policyGroups: readonly string[];
   dedupe: Dedupe;
@@ -31,8 +34,15 @@ export interface SlackDeps {
   publishHome(userId: string, notice?: string): Promise<void>;
 }
 
-/** The Caller for a Slack user in a conversation, with the policy's groups they belong to. */
+/**
+ * The Caller for a Slack user in a conversation: the policy's groups they belong to, and their
+ * language — their own Slack locale, else the lab's (issue 16 §2).
+ */
 export async function createCaller(deps: SlackDeps, userId: string, channel: string): Promise<Caller> {
   const principal = `slack:${userId}`;
-  return { principal, channel, groups: await deps.groups.groupsOf(principal, deps.policyGroups) };
+  const [groups, locale] = await Promise.all([
+    deps.groups.groupsOf(principal, deps.policyGroups),
+    deps.locales.localeOf(userId),
+  ]);
+  return { principal, channel, groups, locale: locale ?? deps.labops.lab.locale };
 }

@@ -179,6 +179,7 @@ export class JobReporter {
     const { store } = this.options.labops;
     const final = ['succeeded', 'failed', 'cancelled', 'interrupted'].includes(job.status);
     return {
+      locale: this.options.labops.lab.locale,
       job,
       approval: await store.getApprovalForJob(job.id),
       now: this.options.clock(),
@@ -217,9 +218,12 @@ export class JobReporter {
         void this.refreshCard(event.job.id);
         const parent = this.parentOf(event.job);
         if (!parent) return;
-        this.threadMessage(event.job.id, 'plan', parent, 4).set(renderPlanMessage(event.job), {
-          final: true,
-        });
+        this.threadMessage(event.job.id, 'plan', parent, 4).set(
+          renderPlanMessage(event.job, this.options.labops.lab.locale),
+          {
+            final: true,
+          },
+        );
         return;
       }
       case 'step:started': {
@@ -311,6 +315,7 @@ export class JobReporter {
     if (!parent) return;
     const state = this.jobs.get(jobId)?.steps.get(index);
     const content = renderStepMessage({
+      locale: this.options.labops.lab.locale,
       step,
       total,
       tail: state?.tail ?? (step as { tail?: string }).tail?.split('\n').filter(Boolean) ?? [],

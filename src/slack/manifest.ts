@@ -13,6 +13,8 @@ export const BOT_SCOPES = [
   'groups:read',
   // usergroups.users.list: approvers named by group.
   'usergroups:read',
+  // users.info with include_locale: each person's language (issue 16 §2).
+  'users:read',
   // files.getUploadURLExternal, files.completeUploadExternal: the full log of a long job.
   'files:write',
 ] as const;

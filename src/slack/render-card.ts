@@ -1,4 +1,6 @@
 import { approvalCandidates } from '../../approvals/flow.js';
+import type { Locale } from '../i18n/locale.js';
+import { localizePlan } from '../plan.js';
 import type { ApprovalRecord, JobRecord, JobStatus, StepRecord } from '../store/types.js';
 import { formatDuration } from '../view.js';
 import {
@@ -37,6 +39,8 @@ export const ACTION = {
 } as const;
 
 export interface CardInput {
+  /** The language of whoever reads this copy: the lab's in its channel (issue 16 §2). */
+  locale: Locale;
   job: JobRecord;
   approval: ApprovalRecord | undefined;
   now: number;
@@ -169,7 +173,7 @@ function isChannelId(channel: string): boolean {
  */
 export function renderCard(input: CardInput): MessageContent {
   const { job, approval, now } = input;
-  const { plan } = job;
+  const plan = localizePlan(job.plan, input.locale);
   const approvalStatus = approval?.status;
   // An approval that closed before the job moved (void, expired) decides what the card says.
   const status: JobStatus =

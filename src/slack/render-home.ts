@@ -1,5 +1,7 @@
+import type { Locale } from '../i18n/locale.js';
+import { renderText } from '../i18n/render.js';
 import type { ApprovalRecord, JobRecord } from '../store/types.js';
-import type { View } from '../view.js';
+import { localizeView, type View } from '../view.js';
 import {
   actions,
   type Block,
@@ -23,6 +25,8 @@ import { ACTION, commandLine, renderCard } from './render-card.js';
 import { renderNotice, renderView } from './render-view.js';
 
 export interface HomeInput {
+  /** The language of the person whose Home it is. */
+  locale: Locale;
   /** `/lab status` as the user would see it, or why it could not be read. */
   status: View | { error: string };
   running: readonly JobRecord[];
@@ -55,7 +59,7 @@ export function renderHome(input: HomeInput): HomeView {
       richText([paragraph(plain('⚠️ '), textWithMentions(input.status.error))]),
     );
   } else {
-    blocks.push(...renderView(input.status, { maxLines: 15 }).blocks);
+    blocks.push(...renderView(localizeView(input.status, input.locale), { maxLines: 15 }).blocks);
   }
   blocks.push(divider(), header(`Running jobs (${input.running.length})`));
   if (!input.running.length) blocks.push(context(['Nothing is running.']));
@@ -70,7 +74,7 @@ export function renderHome(input: HomeInput): HomeView {
           plain(` — ${job.status.replace('_', ' ')}, asked by `),
           mention(job.requester),
           lineBreak(),
-          plain(truncate(job.plan.summary, 200)),
+          plain(truncate(renderText(input.locale, job.plan.summary), 200)),
         ),
       ]),
     );
@@ -80,7 +84,7 @@ export function renderHome(input: HomeInput): HomeView {
   const room = LIMITS.homeBlocks - blocks.length - 2;
   let used = 0;
   for (const [index, { approval, job }] of input.pending.entries()) {
-    const card = renderCard({ job, approval, now: input.now, simulated: false }).blocks;
+    const card = renderCard({ locale: input.locale, job, approval, now: input.now, simulated: false }).blocks;
     if (used + card.length + 1 > room) {
       blocks.push(context([`… ${input.pending.length - index} more cards wait: /lab status lists them.`]));
       break;

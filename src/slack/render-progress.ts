@@ -1,3 +1,6 @@
+import type { Locale } from '../i18n/locale.js';
+import { renderText } from '../i18n/render.js';
+import { localizePlan } from '../plan.js';
 import type { JobRecord, StepRecord, StepStatus } from '../store/types.js';
 import { formatDuration } from '../view.js';
 import {
@@ -39,8 +42,8 @@ export function renderProgressBar(fraction: number, width = 20): string {
 }
 
 /** The first message of the job's thread: the plan as approved, each step with what it runs. */
-export function renderPlanMessage(job: JobRecord): MessageContent {
-  const { plan } = job;
+export function renderPlanMessage(job: JobRecord, locale: Locale): MessageContent {
+  const plan = localizePlan(job.plan, locale);
   const count = `${plan.steps.length} step${plan.steps.length === 1 ? '' : 's'}`;
   const lines = plan.steps.flatMap((s, i) => [
     `${i + 1}. ${s.title}`,
@@ -74,7 +77,12 @@ export function renderReviewMessage(job: JobRecord, summary: string): MessageCon
 }
 
 export interface StepView {
-  step: Pick<StepRecord, 'index' | 'title' | 'status' | 'durationMs' | 'detail' | 'endState' | 'startedAt'>;
+  /** The lab's language: the thread is in its channel. */
+  locale: Locale;
+  step: Pick<
+    StepRecord,
+    'index' | 'title' | 'titleText' | 'status' | 'durationMs' | 'detail' | 'endState' | 'startedAt'
+  >;
   total: number;
   /** The newest lines of remote output. */
   tail: readonly string[];
@@ -100,7 +108,7 @@ export function renderStepMessage(view: StepView): MessageContent {
   const head: Inline[] = [
     strong(`${step.index + 1}/${view.total}`),
     plain(` ${STEP_STATE[step.status]} · `),
-    plain(step.title),
+    plain(renderText(view.locale, step.titleText)),
     ...(took ? [plain(` · ${took}`)] : []),
   ];
   if (view.progress && step.status === 'running') {

@@ -1,4 +1,6 @@
-import { formatError, type LabopsError } from '../errors.js';
+import type { LabopsError } from '../errors.js';
+import type { Locale } from '../i18n/locale.js';
+import { type Displayable, renderText } from '../i18n/render.js';
 import type { Tone, View, ViewAction } from '../view.js';
 import {
   actions,
@@ -81,7 +83,7 @@ function linesOf(lines: readonly string[], style?: Parameters<typeof plain>[1]):
  * labops's words with names from people and the lab, so they are rich_text, never mrkdwn: what
  * the lab calls `*APPROVED*` shows as those characters, and nothing in an answer can ping a channel.
  */
-export function renderView(view: View, options: RenderViewOptions = {}): MessageContent {
+export function renderView(view: View<string>, options: RenderViewOptions = {}): MessageContent {
   const blocks: Block[] = [header(view.title)];
   if (options.note) blocks.push(context([options.note]));
   if (view.state)
@@ -112,7 +114,7 @@ export function renderView(view: View, options: RenderViewOptions = {}): Message
 }
 
 /** The value of a `view:run` button: the command and its text, as JSON. */
-export function encodeViewAction(action: ViewAction): string {
+export function encodeViewAction(action: Pick<ViewAction, 'command' | 'text'>): string {
   return JSON.stringify({ command: action.command, text: action.text });
 }
 
@@ -121,7 +123,7 @@ export function encodeViewAction(action: ViewAction): string {
  * its own actions block: Slack wants action ids unique within a block, and every one is `view:run`.
  * An action whose value would not fit a button (2000 characters) is shown as the line to type.
  */
-function renderViewActions(viewActions: readonly ViewAction[]): Block[] {
+function renderViewActions(viewActions: readonly ViewAction<string>[]): Block[] {
   const blocks: Block[] = [];
   const typed: Inline[] = [];
   for (const action of viewActions) {
@@ -138,16 +140,20 @@ function renderViewActions(viewActions: readonly ViewAction[]): Block[] {
 }
 
 /** A refused or failed command: what went wrong, every detail, and how to fix it. */
-export function renderErrorMessage(error: LabopsError, note?: string): MessageContent {
+export function renderErrorMessage(error: LabopsError, locale: Locale, note?: string): MessageContent {
+  const say = (text: Displayable) => renderText(locale, text);
   const mark = error.code === 'USAGE' ? TONE_MARK.warn : TONE_MARK.bad;
   const blocks: Block[] = [];
   if (note) blocks.push(context([note]));
-  blocks.push(richText([paragraph(plain(`${mark} `), linesOf([error.message], { bold: true }))]));
-  if (error.details.length) blocks.push(richText([list(error.details.map((d) => linesOf([d])))]));
-  if (error.hint) blocks.push(richText([paragraph(linesOf([error.hint], { italic: true }))]));
+  const message = say(error.text);
+  blocks.push(richText([paragraph(plain(`${mark} `), linesOf([message], { bold: true }))]));
+  if (error.detailTexts.length)
+    blocks.push(richText([list(error.detailTexts.map((d) => linesOf([say(d)])))]));
+  if (error.hintText !== undefined)
+    blocks.push(richText([paragraph(linesOf([say(error.hintText)], { italic: true }))]));
   // A refusal that names its fixes (a failed pre-check of /storage attach) offers them as buttons too.
-  blocks.push(...renderViewActions(error.actions));
-  return { text: fallback(formatError(error).split('\n')[0] ?? error.message), blocks: fitBlocks(blocks) };
+  blocks.push(...renderViewActions(error.actions.map((a) => ({ ...a, label: say(a.label) }))));
+  return { text: fallback(message), blocks: fitBlocks(blocks) };
 }
 
 /** A one-line answer (a refused click, a cancel): principals it names are mentions. */

@@ -148,6 +148,20 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec('CREATE TABLE store_probe (id INTEGER PRIMARY KEY, pad BLOB NOT NULL)');
     },
   },
+  {
+    version: 5,
+    name: 'texts in the message catalog beside their English',
+    up: (db) => {
+      // The English columns stay for operators and tools; these hold the catalog message (JSON) a
+      // reader sees in their own language (issue 16). NULL: the English text is all there is.
+      db.exec(`
+        ALTER TABLE jobs ADD COLUMN error_text TEXT;
+        ALTER TABLE steps ADD COLUMN title_text TEXT;
+        ALTER TABLE steps ADD COLUMN detail_text TEXT;
+        ALTER TABLE steps ADD COLUMN end_state_text TEXT;
+      `);
+    },
+  },
 ];
 
 /** The schema version this labops writes. */

@@ -1,5 +1,6 @@
 import { LabopsError } from '../errors.js';
-import { toApprovalRecord, toJobRecord, toLockRecord } from './sqlite-rows.js';
+import type { Displayable } from '../i18n/render.js';
+import { toApprovalRecord, toJobRecord, toLockRecord, toTextColumns } from './sqlite-rows.js';
 import type { Statements } from './sqlite-statements.js';
 import {
   type ApprovalRecord,
@@ -103,7 +104,7 @@ export class LifecycleTx {
 
   voidApproval(
     id: string,
-    void_: { reason: string; changes: readonly string[]; actor: string; at: number },
+    void_: { reason: Displayable; changes: readonly string[]; actor: string; at: number },
   ): JobAndApproval | undefined {
     const approval = this.readApproval(id);
     if (approval === undefined || approval.status !== 'pending') return undefined;
@@ -148,7 +149,7 @@ export class LifecycleTx {
     return ended;
   }
 
-  interruptJob(id: string, reason: string, at: number): JobRecord | undefined {
+  interruptJob(id: string, reason: Displayable, at: number): JobRecord | undefined {
     if (!this.moveJob(id, ['running'], 'interrupted', at, reason)) return undefined;
     this.sql.markRunningStepsUnknown.run({ jobId: id, detail: UNKNOWN_STEP_DETAIL });
     this.audit(at, 'job:interrupted', 'labops', id, undefined, { error: reason });
@@ -201,7 +202,8 @@ export class LifecycleTx {
         jobId: job.id,
         index,
         kind: step.kind,
-        title: step.title,
+        title: toTextColumns(step.title).english ?? '',
+        titleText: toTextColumns(step.title).json,
         params: JSON.stringify(step.params),
         shows: step.shows === undefined ? null : JSON.stringify(step.shows),
         timeoutMs: step.timeoutMs ?? null,
@@ -284,8 +286,9 @@ export class LifecycleTx {
     from: readonly JobStatus[],
     to: JobStatus,
     at: number,
-    error?: string,
+    error?: Displayable,
   ): boolean {
+    const text = toTextColumns(error);
     const isFinal = FINAL_JOB_STATUSES.includes(to);
     const moved =
       this.sql.moveJob.run({
@@ -295,7 +298,8 @@ export class LifecycleTx {
         at,
         isRunning: to === 'running' ? 1 : 0,
         isFinal: isFinal ? 1 : 0,
-        error: error ?? null,
+        error: text.english,
+        errorText: text.json,
       }).changes === 1;
     if (moved && isFinal) this.sql.releaseLocks.run(id);
     return moved;

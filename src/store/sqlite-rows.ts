@@ -1,3 +1,5 @@
+import { type Displayable, renderText } from '../i18n/render.js';
+import { isText } from '../i18n/text.js';
 import { createPlan, type Plan } from '../plan.js';
 import type { Risk } from '../risk.js';
 import type {
@@ -31,6 +33,7 @@ export interface JobRow {
   started_at: number | null;
   finished_at: number | null;
   error: string | null;
+  error_text: string | null;
   message_ref: string | null;
   review: string | null;
 }
@@ -40,6 +43,7 @@ export interface StepRow {
   idx: number;
   kind: string;
   title: string;
+  title_text: string | null;
   params: string;
   shows: string | null;
   timeout_ms: number | null;
@@ -49,7 +53,9 @@ export interface StepRow {
   duration_ms: number | null;
   tail: string;
   detail: string | null;
+  detail_text: string | null;
   end_state: string | null;
+  end_state_text: string | null;
 }
 
 export interface ApprovalRow {
@@ -98,8 +104,35 @@ function parseJson<T>(text: string): T {
   return JSON.parse(text) as T;
 }
 
+/**
+ * A text as the store keeps it (issue 16): its English in one column for operators and tools,
+ * and the catalog message (JSON) in its `_text` column, NULL when the English is all there is.
+ */
+export function toTextColumns(text: Displayable | undefined): {
+  english: string | null;
+  json: string | null;
+} {
+  if (text === undefined) return { english: null, json: null };
+  return { english: renderText('en', text), json: typeof text === 'string' ? null : JSON.stringify(text) };
+}
+
+/** The text a reader sees: the catalog message when one was kept, else the English. */
+function fromTextColumns(english: string, json: string | null): Displayable {
+  if (json === null) return english;
+  const parsed = parseJson<unknown>(json);
+  return isText(parsed) ? parsed : english;
+}
+
+function fromOptionalTextColumns(english: string | null, json: string | null): Displayable | undefined {
+  return english === null ? undefined : fromTextColumns(english, json);
+}
+
 function toStepSpec(row: StepRow): StepSpec {
-  const spec: StepSpec = { kind: row.kind, title: row.title, params: parseJson(row.params) };
+  const spec: StepSpec = {
+    kind: row.kind,
+    title: fromTextColumns(row.title, row.title_text),
+    params: parseJson(row.params),
+  };
   if (row.shows !== null) spec.shows = parseJson(row.shows);
   if (row.timeout_ms !== null) spec.timeoutMs = row.timeout_ms;
   return spec;
@@ -111,13 +144,16 @@ export function toStepRecord(row: StepRow): StepRecord {
     index: row.idx,
     kind: row.kind,
     title: row.title,
+    titleText: fromTextColumns(row.title, row.title_text),
     status: row.status as StepStatus,
     startedAt: optional(row.started_at),
     finishedAt: optional(row.finished_at),
     durationMs: optional(row.duration_ms),
     tail: row.tail,
     detail: optional(row.detail),
+    detailText: fromOptionalTextColumns(row.detail, row.detail_text),
     endState: optional(row.end_state),
+    endStateText: fromOptionalTextColumns(row.end_state, row.end_state_text),
   };
 }
 
@@ -129,7 +165,7 @@ function toPlan(row: JobRow, steps: readonly StepSpec[]): Plan {
   const stored = parseJson<Partial<Plan>>(row.plan);
   return createPlan({
     ...stored,
-    summary: typeof stored.summary === 'string' ? stored.summary : row.command,
+    summary: typeof stored.summary === 'string' || isText(stored.summary) ? stored.summary : row.command,
     risk: stored.risk ?? (row.risk as Risk),
     steps: stored.steps ?? [...steps],
   });
@@ -152,6 +188,7 @@ export function toJobRecord(row: JobRow, stepRows: readonly StepRow[]): JobRecor
     startedAt: optional(row.started_at),
     finishedAt: optional(row.finished_at),
     error: optional(row.error),
+    errorText: fromOptionalTextColumns(row.error, row.error_text),
     messageRef: row.message_ref === null ? undefined : parseJson(row.message_ref),
     review: row.review === null ? undefined : (parseJson(row.review) as JobReview),
   };

@@ -20,8 +20,8 @@ export function prepareStatements(db: Db) {
        VALUES (@id, @command, @text, @args, @requester, @channel, @risk, @plan, @status, @createdAt)`,
     ),
     insertStep: db.prepare(
-      `INSERT INTO steps (job_id, idx, kind, title, params, shows, timeout_ms)
-       VALUES (@jobId, @index, @kind, @title, @params, @shows, @timeoutMs)`,
+      `INSERT INTO steps (job_id, idx, kind, title, title_text, params, shows, timeout_ms)
+       VALUES (@jobId, @index, @kind, @title, @titleText, @params, @shows, @timeoutMs)`,
     ),
     getJob: db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE id = ?'),
     listJobs: db.prepare<{ statuses: string | null; limit: number }, JobRow>(
@@ -37,18 +37,23 @@ export function prepareStatements(db: Db) {
       isRunning: number;
       isFinal: number;
       error: string | null;
+      errorText: string | null;
     }>(
       `UPDATE jobs SET status = @to,
          started_at = CASE WHEN @isRunning THEN @at ELSE started_at END,
          finished_at = CASE WHEN @isFinal THEN @at ELSE finished_at END,
+         error_text = CASE WHEN @error IS NULL THEN error_text ELSE @errorText END,
          error = COALESCE(@error, error)
        WHERE id = @id AND status IN (SELECT value FROM json_each(@from))`,
     ),
     setMessageRef: db.prepare<{ id: string; ref: string }>(
       'UPDATE jobs SET message_ref = @ref WHERE id = @id',
     ),
-    setReview: db.prepare<{ id: string; review: string; error: string | null }>(
-      'UPDATE jobs SET review = @review, error = COALESCE(@error, error) WHERE id = @id',
+    setReview: db.prepare<{ id: string; review: string; error: string | null; errorText: string | null }>(
+      `UPDATE jobs SET review = @review,
+         error_text = CASE WHEN @error IS NULL THEN error_text ELSE @errorText END,
+         error = COALESCE(@error, error)
+       WHERE id = @id`,
     ),
     listSteps: db.prepare<[string], StepRow>('SELECT * FROM steps WHERE job_id = ? ORDER BY idx'),
     updateStep: db.prepare<{
@@ -60,7 +65,9 @@ export function prepareStatements(db: Db) {
       durationMs: number | null;
       tail: string | null;
       detail: string | null;
+      detailText: string | null;
       endState: string | null;
+      endStateText: string | null;
     }>(
       `UPDATE steps SET
          status = COALESCE(@status, status),
@@ -68,7 +75,9 @@ export function prepareStatements(db: Db) {
          finished_at = COALESCE(@finishedAt, finished_at),
          duration_ms = COALESCE(@durationMs, duration_ms),
          tail = COALESCE(@tail, tail),
+         detail_text = CASE WHEN @detail IS NULL THEN detail_text ELSE @detailText END,
          detail = COALESCE(@detail, detail),
+         end_state_text = CASE WHEN @endState IS NULL THEN end_state_text ELSE @endStateText END,
          end_state = COALESCE(@endState, end_state)
        WHERE job_id = @jobId AND idx = @index`,
     ),

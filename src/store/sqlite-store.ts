@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { LabopsError, toLabopsError } from '../errors.js';
+import type { Displayable } from '../i18n/render.js';
 import { boundTail, TAIL_BYTES } from '../tail.js';
 import { LifecycleTx, statusList, UNKNOWN_STEP_DETAIL } from './sqlite-lifecycle.js';
 import {
@@ -17,6 +18,7 @@ import {
   toLockRecord,
   toPinnedHostKey,
   toStepRecord,
+  toTextColumns,
 } from './sqlite-rows.js';
 import { prepareStatements, type Statements } from './sqlite-statements.js';
 import {
@@ -38,6 +40,7 @@ import {
   type ProposeResult,
   type RecoveryReport,
   STRANDED_JOB_ERROR,
+  type StepPatch,
   type StepRecord,
   type Store,
 } from './types.js';
@@ -158,7 +161,7 @@ class SqliteStore implements Store {
 
   async voidApproval(
     id: string,
-    void_: { reason: string; changes: readonly string[]; actor: string; at: number },
+    void_: { reason: Displayable; changes: readonly string[]; actor: string; at: number },
   ): Promise<JobAndApproval | undefined> {
     return this.write(() => this.tx.voidApproval(id, void_));
   }
@@ -187,7 +190,7 @@ class SqliteStore implements Store {
     return this.write(() => this.tx.endJob(id, end));
   }
 
-  async interruptJob(id: string, reason: string, at: number): Promise<JobRecord | undefined> {
+  async interruptJob(id: string, reason: Displayable, at: number): Promise<JobRecord | undefined> {
     return this.write(() => this.tx.interruptJob(id, reason, at));
   }
 
@@ -219,13 +222,15 @@ class SqliteStore implements Store {
   async setJobReview(
     id: string,
     review: JobReview,
-    options: { error?: string | undefined; auditAt?: number | undefined } = {},
+    options: { error?: Displayable | undefined; auditAt?: number | undefined } = {},
   ): Promise<JobRecord> {
+    const error = toTextColumns(options.error);
     return this.write(() => {
       const changed = this.sql.setReview.run({
         id,
         review: JSON.stringify(review),
-        error: options.error ?? null,
+        error: error.english,
+        errorText: error.json,
       });
       if (changed.changes === 0) throw jobNotFound(id);
       if (options.auditAt !== undefined) {
@@ -242,11 +247,9 @@ class SqliteStore implements Store {
   }
 
   /** Fields left out or `undefined` keep their value; `tail` is cut to its last STEP_TAIL_MAX_BYTES. */
-  async updateStep(
-    jobId: string,
-    index: number,
-    patch: Partial<Omit<StepRecord, 'jobId' | 'index' | 'kind' | 'title'>>,
-  ): Promise<void> {
+  async updateStep(jobId: string, index: number, patch: StepPatch): Promise<void> {
+    const detail = toTextColumns(patch.detail);
+    const endState = toTextColumns(patch.endState);
     this.write(() => {
       const result = this.sql.updateStep.run({
         jobId,
@@ -256,8 +259,10 @@ class SqliteStore implements Store {
         finishedAt: patch.finishedAt ?? null,
         durationMs: patch.durationMs ?? null,
         tail: patch.tail === undefined ? null : boundTail(patch.tail, STEP_TAIL_MAX_BYTES),
-        detail: patch.detail ?? null,
-        endState: patch.endState ?? null,
+        detail: detail.english,
+        detailText: detail.json,
+        endState: endState.english,
+        endStateText: endState.json,
       });
       if (result.changes === 0) {
         throw new LabopsError('NOT_FOUND', `Job ${jobId} has no step ${index}.`);

@@ -8,6 +8,7 @@
  */
 
 import { LabopsError } from '../errors.js';
+import type { Displayable } from '../i18n/render.js';
 import type { Plan, StepSpec } from '../plan.js';
 import type { Risk } from '../risk.js';
 
@@ -85,8 +86,10 @@ export interface JobRecord extends Omit<NewJob, 'status'> {
   status: JobStatus;
   startedAt: number | undefined;
   finishedAt: number | undefined;
-  /** User-safe text of why it failed, was cancelled or interrupted. */
+  /** Why it failed, was cancelled or interrupted, in English (logs, audit, tools). */
   error: string | undefined;
+  /** The same as a reader sees it, in their language (issue 16). */
+  errorText: Displayable | undefined;
   /** Where the adapter shows this job (Slack channel + ts), JSON; opaque to the store. */
   messageRef: Record<string, unknown> | undefined;
   /** What the job did to its targets, as far as labops can tell (never less than happened). */
@@ -120,7 +123,9 @@ export interface StepRecord {
   jobId: string;
   index: number;
   kind: string;
+  /** In English; `titleText` as a reader sees it (issue 16). Likewise `detail` and `endState`. */
   title: string;
+  titleText: Displayable;
   status: StepStatus;
   startedAt: number | undefined;
   finishedAt: number | undefined;
@@ -129,8 +134,21 @@ export interface StepRecord {
   tail: string;
   /** Why it failed, or what it changed. */
   detail: string | undefined;
+  detailText: Displayable | undefined;
   /** The checked end state after the step ("host hyper1 is in maintenance"). */
   endState: string | undefined;
+  endStateText: Displayable | undefined;
+}
+
+/** What a step's progress changes: fields left out keep their value. */
+export interface StepPatch {
+  status?: StepStatus | undefined;
+  startedAt?: number | undefined;
+  finishedAt?: number | undefined;
+  durationMs?: number | undefined;
+  tail?: string | undefined;
+  detail?: Displayable | undefined;
+  endState?: Displayable | undefined;
 }
 
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'void';
@@ -235,7 +253,7 @@ export interface JobEnd {
   /** The statuses it may end from: `running`, or `queued` for a job whose start was refused. */
   from: readonly JobStatus[];
   to: 'succeeded' | 'failed' | 'cancelled';
-  error?: string | undefined;
+  error?: Displayable | undefined;
   at: number;
 }
 
@@ -307,7 +325,7 @@ export interface Store {
    */
   voidApproval(
     id: string,
-    void_: { reason: string; changes: readonly string[]; actor: string; at: number },
+    void_: { reason: Displayable; changes: readonly string[]; actor: string; at: number },
   ): Promise<JobAndApproval | undefined>;
   /**
    * A pending approval past its time (`at >= expiresAt`): it and its waiting job become `expired`,
@@ -344,7 +362,7 @@ export interface Store {
    * Moves a running job to interrupted with `reason`, its running steps to unknown, its locks
    * released and `job:interrupted` recorded; undefined when it was not running.
    */
-  interruptJob(id: string, reason: string, at: number): Promise<JobRecord | undefined>;
+  interruptJob(id: string, reason: Displayable, at: number): Promise<JobRecord | undefined>;
   /**
    * After a restart, in one transaction: running/queued jobs become interrupted, approvals past
    * their time expire (with their jobs), locks of jobs that are final (or missing) are released,
@@ -365,14 +383,10 @@ export interface Store {
   setJobReview(
     id: string,
     review: JobReview,
-    options?: { error?: string | undefined; auditAt?: number | undefined },
+    options?: { error?: Displayable | undefined; auditAt?: number | undefined },
   ): Promise<JobRecord>;
   listSteps(jobId: string): Promise<StepRecord[]>;
-  updateStep(
-    jobId: string,
-    index: number,
-    patch: Partial<Omit<StepRecord, 'jobId' | 'index' | 'kind' | 'title'>>,
-  ): Promise<void>;
+  updateStep(jobId: string, index: number, patch: StepPatch): Promise<void>;
 
   // --- Approvals -----------------------------------------------------------------------------
 

@@ -224,6 +224,7 @@ describe('chaos invariants', () => {
     startedAt: 1,
     finishedAt: undefined,
     error: undefined,
+    errorText: undefined,
     messageRef: undefined,
     ...over,
   });
@@ -232,13 +233,16 @@ describe('chaos invariants', () => {
     index,
     kind: 'host.deactivate',
     title: `step ${index}`,
+    titleText: `step ${index}`,
     status,
     startedAt: undefined,
     finishedAt: undefined,
     durationMs: undefined,
     tail: '',
     detail: undefined,
+    detailText: undefined,
     endState: undefined,
+    endStateText: undefined,
   });
   const lock = (key: string, jobId: string): LockRecord => ({
     key,

@@ -4,7 +4,7 @@ import type { CommandContext } from '../../src/command.js';
 import { labInfoFromSimulator } from '../../src/lab-info.js';
 import { createUnreachableMachines } from '../../src/runbooks/types.js';
 import { plainStyle, renderView } from '../../src/shell/render.js';
-import type { View, ViewAction } from '../../src/view.js';
+import { localizeView, type View, type ViewAction } from '../../src/view.js';
 import { type CoreHarness, EXPORTS_WITH_SPARE, shellCaller, startCore } from '../support/core.js';
 import { expectCard } from '../support/dispatch.js';
 
@@ -23,7 +23,7 @@ afterEach(async () => {
   await core?.close();
 });
 
-async function runDoctor(): Promise<View> {
+async function runDoctor(): Promise<View<string>> {
   const result = await core.labops.dispatch({
     command: '/lab',
     text: 'doctor',
@@ -34,11 +34,11 @@ async function runDoctor(): Promise<View> {
       `expected a view, got ${result.kind}: ${result.kind === 'error' ? result.error.message : ''}`,
     );
   }
-  return result.view;
+  return localizeView(result.view, 'en');
 }
 
 /** The finding sections (the notes section is not a finding). */
-function findingsOf(view: View) {
+function findingsOf(view: View<string>) {
   return view.sections.filter((s) => /^\d+\. /.test(s.heading ?? ''));
 }
 
@@ -62,7 +62,7 @@ async function runFix(action: ViewAction) {
   expect(job?.status, job?.error).toBe('succeeded');
 }
 
-function expectAllClear(view: View) {
+function expectAllClear(view: View<string>) {
   expect(findingsOf(view).map((s) => s.heading)).toEqual([]);
   expect(view.state).toEqual({ text: 'all clear', tone: 'ok' });
   expect(view.actions).toBeUndefined();
@@ -292,7 +292,7 @@ describe('/lab doctor', () => {
       jobs: core.labops.jobs,
       clock: () => core.clock.now,
     };
-    const view = await doctor.run(ctx, {});
+    const view = localizeView(await doctor.run(ctx, {}), 'en');
     const findings = findingsOf(view);
     expect(findings.map((s) => s.heading)).toEqual(['1. Could not check storage, hyper1, hyper2']);
     expect(findings[0]?.lines.join(' ')).toContain("The lab's machines are not reachable: no route");

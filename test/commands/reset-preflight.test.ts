@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SimRequestRecord } from '../../src/sim/types.js';
+import { localizeView } from '../../src/view.js';
 import { type CoreHarness, EXPORTS_WITH_SPARE, shellCaller, startCore } from '../support/core.js';
 import { expectCard, expectError, viewText } from '../support/dispatch.js';
 
@@ -99,7 +100,7 @@ describe('/lab reset with the storage server unreachable over SSH', () => {
     const mark = core.lab.sim.requests.length;
 
     const result = await lab('reset --dry-run');
-    const view = result.kind === 'view' ? result.view : undefined;
+    const view = result.kind === 'view' ? localizeView(result.view, 'en') : undefined;
     const steps = view?.sections.find((s) => s.heading === 'Steps')?.lines ?? [];
     const notChecked = 'not checked: storage cannot be reached over SSH (Cannot reach storage';
 

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { renderText } from '../../src/i18n/render.js';
 import { type CoreHarness, EXPORTS_WITH_SPARE, shellCaller, startCore } from '../support/core.js';
 import { expectCard as card } from '../support/dispatch.js';
 
@@ -95,7 +96,7 @@ describe('/lab reset', () => {
     });
     const first = await reset();
     expect(first.job.status).toBe('failed');
-    const titles = first.planned.job.steps.map((s) => s.title);
+    const titles = first.planned.job.steps.map((s) => renderText('en', s.title));
     expect(titles.slice(0, 7)).toEqual([
       'Check before any change: storage answers over SSH, the exports are mounted and exported',
       'Make sure hyper1 is up',

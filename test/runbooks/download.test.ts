@@ -3,6 +3,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLabopsError, type LabopsError } from '../../src/errors.js';
+import { renderText } from '../../src/i18n/render.js';
 import { type RunbookApplyParams, runbookApplyStep } from '../../src/jobs/runbook-steps.js';
 import type { StepContext } from '../../src/jobs/steps.js';
 import { renderStep } from '../../src/runbooks/render.js';
@@ -126,7 +127,11 @@ async function apply(machines: MachineDriver, item: ReturnType<typeof download>)
   const params: RunbookApplyParams = { machine: item.machine, step: item.step, timeoutMs: 60_000 };
   try {
     const result = await runbookApplyStep.run(ctx, params);
-    return { status: result.status, detail: result.detail, output };
+    return {
+      status: result.status,
+      detail: result.detail === undefined ? undefined : renderText('en', result.detail),
+      output,
+    };
   } catch (error) {
     if (!isLabopsError(error)) throw error;
     return { error: (error as LabopsError).message, output };

@@ -5,6 +5,7 @@ import { button, fallback, LIMITS, section } from '../../src/slack/blocks.js';
 import { escapeText, truncate, truncateMrkdwn } from '../../src/slack/mrkdwn.js';
 import { renderCard } from '../../src/slack/render-card.js';
 import { renderView } from '../../src/slack/render-view.js';
+import { localizeView } from '../../src/view.js';
 import { type CoreHarness, startCore } from '../support/core.js';
 import { expectCard } from '../support/dispatch.js';
 import { checkBlocks } from '../support/slack-api.js';
@@ -78,6 +79,7 @@ describe('names from the lab and from people on Slack surfaces', () => {
     );
     expect(card.plan.impact.join('\n')).toContain(FAKE_BOLD);
     const { blocks, text } = renderCard({
+      locale: 'en',
       job: card.job,
       approval: card.approval,
       now: core.clock.now,
@@ -106,7 +108,7 @@ describe('names from the lab and from people on Slack surfaces', () => {
   it('shows engine names literally in a view too: /host status lists the VMs in rich_text', async () => {
     const result = await core.labops.dispatch({ command: '/host', text: 'status hyper1', caller: ALICE });
     if (result.kind !== 'view') throw new Error(`expected a view, got ${result.kind}`);
-    const { blocks } = renderView(result.view);
+    const { blocks } = renderView(localizeView(result.view, 'en'));
     expectShownLiterally(blocks, FAKE_BOLD);
     expect(readAll(blocks)).toContain(`VMs: ${FAKE_BOLD}`);
   });
@@ -114,11 +116,11 @@ describe('names from the lab and from people on Slack surfaces', () => {
   it('writes the sub-command once in /lab audit, and shows the actor as a mention in Slack', async () => {
     const result = await core.labops.dispatch({ command: '/lab', text: 'audit', caller: ALICE });
     if (result.kind !== 'view') throw new Error(`expected a view, got ${result.kind}`);
-    const lines = result.view.sections.flatMap((s) => s.lines);
+    const lines = localizeView(result.view, 'en').sections.flatMap((s) => s.lines);
     const requested = lines.find((l) => l.includes('approval:requested'));
     expect(requested).toMatch(/slack:UALICE job-\S+ — \/host maintenance hyper1$/);
     expect(lines.join('\n')).not.toMatch(/maintenance maintenance|status status/);
-    const { blocks } = renderView(result.view);
+    const { blocks } = renderView(localizeView(result.view, 'en'));
     expect(readAll(blocks)).toMatch(/approval:requested <@UALICE> job-\S+ — \/host maintenance hyper1/);
     expect(JSON.stringify(blocks)).not.toContain('slack:UALICE');
   });

@@ -46,6 +46,7 @@ function job(overrides: Partial<JobRecord> = {}): JobRecord {
     startedAt: undefined,
     finishedAt: undefined,
     error: undefined,
+    errorText: undefined,
     messageRef: undefined,
     ...overrides,
   };
@@ -93,7 +94,7 @@ describe('Block Kit renderers', () => {
   });
 
   it("fits a hostile card into Slack's limits, state first, approvers mentioned, buttons as designed", () => {
-    const card = renderCard({ job: job(), approval: approval(), now: NOW, simulated: true });
+    const card = renderCard({ locale: 'en', job: job(), approval: approval(), now: NOW, simulated: true });
     expectSafe(card.blocks);
     expect(card.blocks[0]).toMatchObject({ type: 'header' });
     expect(texts(card.blocks)[0]).toMatch(/^⏳ AWAITING APPROVAL/);
@@ -115,6 +116,7 @@ describe('Block Kit renderers', () => {
 
   it('mentions a user group as a subteam', () => {
     const card = renderCard({
+      locale: 'en',
       job: job(),
       approval: approval({ eligible: ['slack:S0OPS'] }),
       now: NOW,
@@ -132,6 +134,7 @@ describe('Block Kit renderers', () => {
       ],
     });
     const running = renderCard({
+      locale: 'en',
       job: job({ status: 'running' }),
       approval: decided,
       now: NOW,
@@ -143,6 +146,7 @@ describe('Block Kit renderers', () => {
     expect(JSON.stringify(running.blocks)).toContain(ACTION.cancel);
     expect(texts(running.blocks).join('\n')).toContain('Approved by <@UBOB> and <@UCAROL>');
     const denied = renderCard({
+      locale: 'en',
       job: job({ status: 'denied' }),
       approval: approval({
         status: 'denied',
@@ -154,6 +158,7 @@ describe('Block Kit renderers', () => {
     expect(JSON.stringify(denied.blocks)).not.toContain('"actions"');
     expect(texts(denied.blocks).join('\n')).toContain('Denied by <@UBOB>');
     const voided = renderCard({
+      locale: 'en',
       job: job({ status: 'void' }),
       approval: approval({ status: 'void' }),
       now: NOW,
@@ -166,6 +171,7 @@ describe('Block Kit renderers', () => {
 
   it('names the failed step and what to do next', () => {
     const failed = renderCard({
+      locale: 'en',
       job: job({
         status: 'failed',
         startedAt: NOW,
@@ -184,9 +190,11 @@ describe('Block Kit renderers', () => {
 
   it('keeps step messages phone-readable: state first, code lines of at most 60 characters, a progress bar', () => {
     const message = renderStepMessage({
+      locale: 'en',
       step: {
         index: 0,
         title: HOSTILE,
+        titleText: HOSTILE,
         status: 'running',
         durationMs: undefined,
         detail: undefined,
@@ -201,7 +209,7 @@ describe('Block Kit renderers', () => {
     expectSafe(message.blocks);
     expect(texts(message.blocks)[0]).toMatch(/^1\/20 ▶️ running/);
     expect(JSON.stringify(message.blocks)).toContain('42%');
-    expectSafe(renderPlanMessage(job()).blocks);
+    expectSafe(renderPlanMessage(job(), 'en').blocks);
   });
 
   it('fits /lab status into 15 lines and cuts long sections with a count', () => {
@@ -227,6 +235,7 @@ describe('Block Kit renderers', () => {
   it('renders an error with every detail and the hint, escaped', () => {
     const message = renderErrorMessage(
       new LabopsError('USAGE', HOSTILE, { details: [HOSTILE], hint: HOSTILE }),
+      'en',
     );
     expectSafe(message.blocks);
   });
@@ -237,6 +246,7 @@ describe('Block Kit renderers', () => {
       job: job({ id: `job-${i}` }),
     }));
     const home = renderHome({
+      locale: 'en',
       status: { error: HOSTILE },
       running: [job({ status: 'running' })],
       pending,

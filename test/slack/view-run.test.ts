@@ -5,6 +5,7 @@ import { parseViewRunValue } from '../../src/slack/listeners/view-run.js';
 import { ACTION } from '../../src/slack/render-card.js';
 import { encodeViewAction, renderErrorMessage, renderView } from '../../src/slack/render-view.js';
 import type { View, ViewAction } from '../../src/view.js';
+import { localizeView } from '../../src/view.js';
 import { CHANNEL, SLACK_POLICY, type SlackHarness, startSlackHarness, U } from '../support/slack-harness.js';
 import { readAll } from './read-blocks.js';
 
@@ -40,7 +41,7 @@ function buttonsOf(blocks: readonly unknown[]) {
 
 describe('a view’s actions in Slack', () => {
   it('become view:run buttons carrying the command as JSON, one per actions block', () => {
-    const { blocks } = renderView(OFFER_VIEW);
+    const { blocks } = renderView(localizeView(OFFER_VIEW, 'en'));
     expect(buttonsOf(blocks).map((b) => [b.action_id, b.text.text, JSON.parse(b.value)])).toEqual([
       [ACTION.runView, 'Lab status', { command: '/lab', text: 'status' }],
       [ACTION.runView, 'Maintenance hyper1', { command: '/host', text: 'maintenance hyper1' }],
@@ -52,8 +53,8 @@ describe('a view’s actions in Slack', () => {
   });
 
   it('show an action too long for a button (2000 characters) as the line to type', () => {
-    const long: ViewAction = { label: 'Long', command: '/lab', text: `audit ${'9'.repeat(2100)}` };
-    const { blocks } = renderView({ ...OFFER_VIEW, actions: [long] });
+    const long: ViewAction<string> = { label: 'Long', command: '/lab', text: `audit ${'9'.repeat(2100)}` };
+    const { blocks } = renderView({ ...localizeView(OFFER_VIEW, 'en'), actions: [long] });
     expect(buttonsOf(blocks)).toEqual([]);
     expect(readAll(blocks)).toContain('Type: Long: /lab audit 999');
   });
@@ -62,7 +63,7 @@ describe('a view’s actions in Slack', () => {
     const error = new LabopsError('CONFLICT', '/export/data holds files of an earlier domain.', {
       actions: [{ label: 'Clean data', command: '/storage', text: 'clean data' }],
     });
-    const buttons = buttonsOf(renderErrorMessage(error).blocks);
+    const buttons = buttonsOf(renderErrorMessage(error, 'en').blocks);
     expect(buttons.map((b) => [b.action_id, b.value])).toEqual([
       [ACTION.runView, '{"command":"/storage","text":"clean data"}'],
     ]);

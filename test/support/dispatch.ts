@@ -1,4 +1,6 @@
 import type { DispatchResult } from '../../src/labops.js';
+import { localizePlan } from '../../src/plan.js';
+import { localizeView, type View } from '../../src/view.js';
 
 /** The card of a dispatch result; fails the test with what came instead. */
 export function expectCard(result: DispatchResult) {
@@ -7,7 +9,8 @@ export function expectCard(result: DispatchResult) {
       `expected a card, got ${result.kind}: ${result.kind === 'error' ? result.error.message : ''}`,
     );
   }
-  return result.card;
+  // Tests read the card as its English reader would (issue 16): the plan's texts rendered.
+  return { ...result.card, plan: localizePlan(result.card.plan, 'en') };
 }
 
 /** The error of a dispatch result; fails the test with what came instead. */
@@ -19,5 +22,15 @@ export function expectError(result: DispatchResult) {
 /** The view of a dispatch result as one searchable string. */
 export function viewText(result: DispatchResult): string {
   if (result.kind !== 'view') throw new Error(`expected a view, got ${result.kind}`);
-  return JSON.stringify(result.view);
+  return JSON.stringify(localizeView(result.view, 'en'));
+}
+
+/** A view as its English reader sees it: every text rendered. */
+export function expectView(result: DispatchResult): View<string> {
+  if (result.kind !== 'view') {
+    throw new Error(
+      `expected a view, got ${result.kind}: ${result.kind === 'error' ? result.error.message : ''}`,
+    );
+  }
+  return localizeView(result.view, 'en');
 }

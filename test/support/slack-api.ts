@@ -32,6 +32,7 @@ export const SCOPES_BY_METHOD: Readonly<Record<string, readonly string[]>> = {
   'conversations.open': ['im:write'],
   'conversations.members': ['channels:read', 'groups:read'],
   'usergroups.users.list': ['usergroups:read'],
+  'users.info': ['users:read'],
   'views.publish': [],
   'files.getUploadURLExternal': ['files:write'],
   'files.completeUploadExternal': ['files:write'],
@@ -111,6 +112,8 @@ export class SlackApiStandIn {
     }
   >();
   readonly groups = new Map<string, string[]>();
+  /** Each user's Slack locale (`ko-KR`); `en-US` for anyone not named, as Slack's default. */
+  readonly locales = new Map<string, string>();
   readonly failingGroups = new Set<string>();
   rateLimited = 0;
   /** Answer latency of every call, ms. */
@@ -372,6 +375,14 @@ export class SlackApiStandIn {
         if (this.failingGroups.has(id)) return fail('plan_upgrade_required');
         const users = this.groups.get(id);
         return users ? ok({ users }) : fail('no_such_subteam');
+      }
+      case 'users.info': {
+        const user = String(args.user ?? '');
+        if (!/^[UW][A-Z0-9]+$/.test(user)) return fail('user_not_found');
+        const withLocale = args.include_locale === true || args.include_locale === 'true';
+        return ok({
+          user: { id: user, ...(withLocale ? { locale: this.locales.get(user) ?? 'en-US' } : {}) },
+        });
       }
       case 'files.getUploadURLExternal': {
         const id = `F${randomUUID().slice(0, 8).toUpperCase()}`;

@@ -1,4 +1,5 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import { localizeView } from '../../view.js';
 import { createCaller, type SlackDeps } from '../deps.js';
 import { ACTION } from '../render-card.js';
 import { renderErrorMessage, renderView } from '../render-view.js';
@@ -26,9 +27,9 @@ export function registerJobCancel(app: App, deps: SlackDeps): void {
         // /lab cancel answers a view or an error; it never proposes a card.
         const content =
           result.kind === 'view'
-            ? renderView(result.view)
+            ? renderView(localizeView(result.view, caller.locale ?? deps.labops.lab.locale))
             : result.kind === 'error'
-              ? renderErrorMessage(result.error)
+              ? renderErrorMessage(result.error, caller.locale ?? deps.labops.lab.locale)
               : undefined;
         if (!content) return;
         // A job cancelled while it waited for approval emits no event: show it on its card now.

@@ -1,5 +1,6 @@
 import type { App, RespondFn } from '@slack/bolt';
 import { LabopsError } from '../../errors.js';
+import { localizeView } from '../../view.js';
 import type { MessageContent } from '../blocks.js';
 import { createCaller, type SlackDeps } from '../deps.js';
 import { renderErrorMessage, renderView } from '../render-view.js';
@@ -83,7 +84,7 @@ export async function answerCommand(
   const caller = await createCaller(deps, request.userId, request.channelId);
   const result = await deps.labops.dispatch({ command: request.command, text, caller });
   if (result.kind === 'error') {
-    await reply(deps, respond, renderErrorMessage(result.error));
+    await reply(deps, respond, renderErrorMessage(result.error, caller.locale ?? deps.labops.lab.locale));
     return;
   }
   if (result.kind === 'view') {
@@ -91,7 +92,14 @@ export async function answerCommand(
     const isStatus = /^\s*status\b/i.test(text);
     const options = { maxLines: isStatus ? 15 : undefined };
     if (!share) {
-      await reply(deps, respond, renderView(result.view, { ...options, note: undefined }));
+      await reply(
+        deps,
+        respond,
+        renderView(localizeView(result.view, caller.locale ?? deps.labops.lab.locale), {
+          ...options,
+          note: undefined,
+        }),
+      );
       return;
     }
     const message = deps.outbox.message(`share:${request.triggerId}`, {
@@ -99,16 +107,27 @@ export async function answerCommand(
       lane: 'progress',
       priority: 2,
     });
-    message.set(renderView(result.view, { ...options, note: `shared by <@${request.userId}>` }), {
-      final: true,
-    });
+    // Shared in the channel: the lab's language (issue 16 §2).
+    message.set(
+      renderView(localizeView(result.view, deps.labops.lab.locale), {
+        ...options,
+        note: `shared by <@${request.userId}>`,
+      }),
+      {
+        final: true,
+      },
+    );
     try {
       await message.posted();
     } catch (error) {
       const note = isNotInChannel(error)
         ? `${INVITE_HINT} Only you see this answer.`
         : 'Could not share this answer; only you see it.';
-      await reply(deps, respond, renderView(result.view, { ...options, note }));
+      await reply(
+        deps,
+        respond,
+        renderView(localizeView(result.view, caller.locale ?? deps.labops.lab.locale), { ...options, note }),
+      );
     }
     return;
   }
@@ -123,6 +142,7 @@ export async function answerCommand(
             'FORBIDDEN',
             `${INVITE_HINT} The card for ${result.card.approval.id} was sent to you and to the approvers by direct message; its progress will be reported there.`,
           ),
+          caller.locale ?? deps.labops.lab.locale,
         ),
       );
     }
@@ -135,6 +155,7 @@ export async function answerCommand(
         new LabopsError('INTERNAL', `The card for ${result.card.approval.id} could not be posted in Slack.`, {
           hint: `It still waits for approval: /lab jobs lists it as ${result.card.job.id}; /lab cancel ${result.card.job.id} withdraws it.`,
         }),
+        caller.locale ?? deps.labops.lab.locale,
       ),
     );
   }

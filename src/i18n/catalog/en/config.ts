@@ -1,0 +1,2 @@
+/** The config area's messages in English: the source of the catalog (issue 16). */
+export const config = {} as const;

@@ -1,0 +1,2 @@
+/** The pipeline area's messages in English: the source of the catalog (issue 16). */
+export const pipeline = {} as const;

@@ -1,0 +1,2 @@
+/** The ssh area's messages in English: the source of the catalog (issue 16). */
+export const ssh = {} as const;

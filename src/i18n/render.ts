@@ -1,0 +1,133 @@
+/**
+ * Renders text in a language (issue 16): catalog messages through ICU MessageFormat
+ * (intl-messageformat, plural rules and interpolation), sizes, durations, times and lists through
+ * the language's own Intl formats. The adapters call it for each audience: the lab's language for a
+ * channel, a person's for what only they see.
+ */
+import { IntlMessageFormat } from 'intl-messageformat';
+import { CATALOGS } from './catalog/index.js';
+import type { Locale } from './locale.js';
+import {
+  isMessage,
+  isVerbatim,
+  type Message,
+  msg,
+  type Param,
+  type Quantity,
+  type Text,
+  verbatim,
+} from './text.js';
+
+export interface RenderOptions {
+  /** The lab's time zone for times of day (lab.yml `timezone`); UTC when unset. */
+  timeZone?: string | undefined;
+  /**
+   * Marks where each piece came from, for the tests that look for text outside the catalog:
+   * ⟦a catalog message⟧, ‹verbatim text›, «a name or value given to a message».
+   */
+  mark?: boolean | undefined;
+}
+
+/** Text during the move to the catalog: a plain string is shown as it is. */
+export type Displayable = Text | string;
+
+/** A Displayable as a message argument: a plain string is shown as it is. */
+export function toParam(text: Displayable): Param {
+  return typeof text === 'string' ? verbatim(text) : text;
+}
+
+const formatters = new Map<string, IntlMessageFormat>();
+
+/** `text` in `locale`. */
+export function renderText(locale: Locale, text: Displayable, options: RenderOptions = {}): string {
+  if (typeof text === 'string') return text;
+  if (isVerbatim(text)) return options.mark ? `‹${text.verbatim}›` : text.verbatim;
+  const rendered = renderMessage(locale, text, options);
+  return options.mark ? `⟦${rendered}⟧` : rendered;
+}
+
+function renderMessage(locale: Locale, message: Message, options: RenderOptions): string {
+  const cacheKey = `${locale}\u0000${message.key}`;
+  let formatter = formatters.get(cacheKey);
+  if (!formatter) {
+    const source = CATALOGS[locale][message.key];
+    formatter = new IntlMessageFormat(source, locale, undefined, { ignoreTag: true });
+    formatters.set(cacheKey, formatter);
+  }
+  const values: Record<string, string | number> = {};
+  for (const [name, value] of Object.entries(message.params ?? {})) {
+    values[name] = renderParam(locale, value, options);
+  }
+  return String(formatter.format(values));
+}
+
+function renderParam(locale: Locale, value: Param, options: RenderOptions): string | number {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string') return options.mark ? `«${value}»` : value;
+  if (isMessage(value) || isVerbatim(value)) return renderText(locale, value, options);
+  if ('quantity' in value) return formatQuantity(locale, value, options);
+  const items = value.list.map((item) => String(renderParam(locale, item, options)));
+  return new Intl.ListFormat(locale, { type: value.style === 'or' ? 'disjunction' : 'conjunction' }).format(
+    items,
+  );
+}
+
+function formatQuantity(locale: Locale, quantity: Quantity, options: RenderOptions): string {
+  switch (quantity.quantity) {
+    case 'bytes':
+    case 'bytes-exact':
+      return formatBytesIn(locale, quantity.value, quantity.quantity === 'bytes-exact');
+    case 'duration':
+      return formatDurationIn(locale, quantity.value);
+    case 'instant':
+      return new Intl.DateTimeFormat(locale, {
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+        hourCycle: 'h23',
+        timeZone: options.timeZone ?? 'UTC',
+      }).format(quantity.value);
+  }
+}
+
+const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+
+/**
+ * `3.2 GiB`, `512 MiB`: binary units in both languages, the number written as the language
+ * writes it. With `exact`, the largest unit the size is a whole number of (`1536 MiB`).
+ */
+export function formatBytesIn(locale: Locale, bytes: number, exact: boolean | undefined = false): string {
+  if (!Number.isFinite(bytes)) return '?';
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < BYTE_UNITS.length - 1 && (!exact || value % 1024 === 0)) {
+    value /= 1024;
+    unit++;
+  }
+  const digits = exact || value >= 10 || unit === 0 ? 0 : 1;
+  const number = new Intl.NumberFormat(locale, {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+    useGrouping: false,
+  }).format(value);
+  return `${number} ${BYTE_UNITS[unit]}`;
+}
+
+/** `1.4 s`, `2 min 5 s` — `1.4초`, `2분 5초`: the units are the catalog's. */
+export function formatDurationIn(locale: Locale, ms: number): string {
+  const say = (message: Message) => renderMessage(locale, message, {});
+  const number = (value: number, digits = 0) =>
+    new Intl.NumberFormat(locale, { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(
+      value,
+    );
+  if (ms < 1000) return say(msg('common.duration.milliseconds', { ms: number(Math.round(ms)) }));
+  if (ms < 60_000) return say(msg('common.duration.seconds', { s: number(ms / 1000, 1) }));
+  const minutes = Math.floor(ms / 60_000);
+  const seconds = Math.round((ms % 60_000) / 1000);
+  if (minutes < 60) {
+    return seconds
+      ? say(msg('common.duration.minutesSeconds', { min: minutes, s: seconds }))
+      : say(msg('common.duration.minutes', { min: minutes }));
+  }
+  return say(msg('common.duration.hoursMinutes', { h: Math.floor(minutes / 60), min: minutes % 60 }));
+}
