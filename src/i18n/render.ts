@@ -38,8 +38,17 @@ export function toParam(text: Displayable): Param {
 
 const formatters = new Map<string, IntlMessageFormat>();
 
+/** Told of every text rendered for a reader (the tests' check for text outside the catalog). */
+let watcher: ((text: Displayable) => void) | undefined;
+
+/** Watches every text rendered for a reader; `undefined` stops. For tests only. */
+export function watchRendering(watch: ((text: Displayable) => void) | undefined): void {
+  watcher = watch;
+}
+
 /** `text` in `locale`. */
 export function renderText(locale: Locale, text: Displayable, options: RenderOptions = {}): string {
+  if (watcher && !options.mark) watcher(text);
   if (typeof text === 'string') return text;
   if (isVerbatim(text)) return options.mark ? `‹${text.verbatim}›` : text.verbatim;
   const rendered = renderMessage(locale, text, options);

@@ -1,0 +1,22 @@
+/**
+ * vitest setup (issue 16, "Done when"): every text any test renders for a reader — views, cards,
+ * plans, errors, in either language — is rendered again in Korean and checked for text outside
+ * the catalog (test/support/i18n-leaks.ts). A test that shows a reader such text fails, naming it.
+ */
+import { afterEach, beforeEach, expect } from 'vitest';
+import { watchRendering } from '../../src/i18n/render.js';
+import { findLeaks } from './i18n-leaks.js';
+
+let leaks: string[] = [];
+
+beforeEach(() => {
+  leaks = [];
+  watchRendering((text) => {
+    for (const leak of findLeaks(text)) if (!leaks.includes(leak)) leaks.push(leak);
+  });
+});
+
+afterEach(() => {
+  watchRendering(undefined);
+  expect(leaks, 'text outside the message catalog reached a reader').toEqual([]);
+});
