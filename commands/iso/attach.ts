@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { createPlan, defineArgs, defineChange, flag, type Plan, positional } from '../../src/command.js';
 import { LabopsError } from '../../src/errors.js';
+import { msg } from '../../src/i18n/text.js';
 import { defineStep } from '../../src/jobs/steps.js';
 import { textArg } from '../../src/text.js';
 import { isoName, isValidCdFileId, listIsos } from './isos.js';
@@ -11,6 +12,12 @@ const vmName = textArg()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a VM name');
 
 /**
+ * When a CD change shows: `now` until the VM stops, `always` (now and at every boot), or at the
+ * VM's `nextBoot`.
+ */
+export type CdWhen = 'now' | 'always' | 'nextBoot';
+
+/**
  * Where a CD change goes, from the VM's status (§5.1, issue 9 §3): a VM that is up gets the hot
  * change (`current`) — with `persist`, the saved configuration too; a VM that is down gets the
  * saved configuration, seen at its next boot. Any other status is refused with the reason.
@@ -19,28 +26,40 @@ export function chooseCdViews(
   vm: string,
   status: string,
   persist: boolean,
-): { views: ('current' | 'saved')[]; when: string } {
+): { views: ('current' | 'saved')[]; when: CdWhen } {
   if (status === 'up') {
-    return persist
-      ? { views: ['current', 'saved'], when: 'now and at every boot' }
-      : { views: ['current'], when: 'now, until it stops' };
+    return persist ? { views: ['current', 'saved'], when: 'always' } : { views: ['current'], when: 'now' };
   }
-  if (status === 'down') return { views: ['saved'], when: 'at its next boot' };
-  const why =
-    status === 'paused' || status === 'suspended'
-      ? `${vm} is ${status}: labops changes a CD drive only while the VM is up (now) or down (at its next boot).`
-      : status === 'migrating'
-        ? `${vm} is migrating to another host: its CD drive cannot be changed until the migration ends.`
-        : `${vm} is ${status}: a CD change needs it up (now) or down (at its next boot).`;
-  throw new LabopsError('CONFLICT', why, {
-    hint:
-      status === 'migrating'
-        ? 'Wait until it is up again (/host status shows it), then run the command again.'
-        : status === 'paused' || status === 'suspended'
-          ? 'Resume it or shut it down in the Administration Portal, then run the command again.'
-          : 'Wait until it is up or down, then run the command again.',
+  if (status === 'down') return { views: ['saved'], when: 'nextBoot' };
+  if (status === 'paused' || status === 'suspended') {
+    throw new LabopsError('CONFLICT', msg('iso.attach.paused', { vm, status }), {
+      hint: msg('iso.attach.pausedHint'),
+    });
+  }
+  if (status === 'migrating') {
+    throw new LabopsError('CONFLICT', msg('iso.attach.migrating', { vm }), {
+      hint: msg('iso.attach.migratingHint'),
+    });
+  }
+  throw new LabopsError('CONFLICT', msg('iso.attach.between', { vm, status }), {
+    hint: msg('iso.attach.betweenHint'),
   });
 }
+
+/** The plan's summary, impact and step title for each `CdWhen`. */
+const CD_CHANGE = {
+  now: { summary: 'iso.attach.summaryNow', impact: 'iso.attach.impactNow', step: 'iso.attach.stepNow' },
+  always: {
+    summary: 'iso.attach.summaryAlways',
+    impact: 'iso.attach.impactAlways',
+    step: 'iso.attach.stepAlways',
+  },
+  nextBoot: {
+    summary: 'iso.attach.summaryNextBoot',
+    impact: 'iso.attach.impactNextBoot',
+    step: 'iso.attach.stepNextBoot',
+  },
+} as const satisfies Record<CdWhen, { summary: string; impact: string; step: string }>;
 
 export const attach = defineChange({
   name: 'attach',
@@ -63,16 +82,13 @@ export const attach = defineChange({
   risk: 'change',
   async plan(ctx, args): Promise<Plan> {
     if (args.runOnce && args.persist) {
-      throw new LabopsError(
-        'USAGE',
-        '--persist does not go with --run-once: a run-once boot changes nothing saved.',
-      );
+      throw new LabopsError('USAGE', msg('iso.attach.persistWithRunOnce'));
     }
     const [vm, { isos }] = await Promise.all([
       ctx.engine.findVm(args.vm).catch((error: unknown) => {
         throw error instanceof LabopsError && error.code === 'NOT_FOUND'
-          ? new LabopsError('NOT_FOUND', `There is no VM "${args.vm}".`, {
-              hint: '/host status HOST lists the VMs.',
+          ? new LabopsError('NOT_FOUND', msg('iso.attach.noVm', { vm: args.vm }), {
+              hint: msg('iso.attach.noVmHint'),
             })
           : error;
       }),
@@ -88,46 +104,40 @@ export const attach = defineChange({
       throw new LabopsError(
         'NOT_FOUND',
         unfinished
-          ? `${args.iso} is an upload that did not complete; it is not an ISO a VM can boot.`
-          : `There is no ISO "${args.iso}" in the lab.`,
+          ? msg('iso.attach.incomplete', { iso: args.iso })
+          : msg('iso.lab.notFound', { iso: args.iso }),
         {
           hint: unfinished
-            ? `/iso remove ${args.iso} removes it; /iso upload URL --name ${args.iso} replaces it.`
-            : '/iso list shows them; /iso upload URL adds one.',
+            ? msg('iso.attach.incompleteHint', { iso: args.iso })
+            : msg('iso.attach.notFoundHint'),
         },
       );
     }
     if (!isValidCdFileId(iso.fileId)) {
-      throw new LabopsError(
-        'CONFLICT',
-        `${iso.name} cannot go in a CD drive: the engine takes only a disk id or a file name ending in .iso.`,
-        {
-          hint: `Rename it on the storage server to end in .iso, or upload it again with a name that does: /iso upload URL --name ${iso.name.replace(/\.[^.]*$/, '')}.iso.`,
-        },
-      );
+      throw new LabopsError('CONFLICT', msg('iso.attach.notCdFile', { iso: iso.name }), {
+        hint: msg('iso.attach.notCdFileHint', { stem: iso.name.replace(/\.[^.]*$/, '') }),
+      });
     }
     if (args.runOnce) {
       if (vm.status !== 'down') {
         throw new LabopsError(
           'CONFLICT',
-          `${vm.name} is ${vm.status}; a run-once boot starts it, so it must be down.`,
+          msg('iso.attach.runOnceNotDown', { vm: vm.name, status: vm.status }),
           {
-            hint: `Shut it down first, or attach without --run-once: /iso attach ${vm.name} ${iso.name}.`,
+            hint: msg('iso.attach.runOnceNotDownHint', { vm: vm.name, iso: iso.name }),
           },
         );
       }
       return createPlan({
-        summary: `Boot ${vm.name} once from ${iso.name}`,
+        summary: msg('iso.attach.runOnceSummary', { vm: vm.name, iso: iso.name }),
         risk: 'change',
-        impact: [
-          `${vm.name} starts and boots from ${iso.name} (run once); its next boot is from disk again.`,
-        ],
+        impact: [msg('iso.attach.runOnceImpact', { vm: vm.name, iso: iso.name })],
         locks: [`vm:${vm.name}`],
         dependsOn: { [`vm ${vm.name}`]: vm.status, [`iso ${iso.name}`]: iso.status ?? 'ok' },
         steps: [
           {
             kind: 'vm.run-once-cd',
-            title: `Start ${vm.name} from ${iso.name}`,
+            title: msg('iso.attach.runOnceStep', { vm: vm.name, iso: iso.name }),
             params: { vm: vm.name, fileId: iso.fileId, iso: iso.name },
             shows: [`POST /vms/{${vm.name}}/start (boot cdrom, file ${iso.fileId})`],
           },
@@ -135,22 +145,17 @@ export const attach = defineChange({
       });
     }
     const { views, when } = chooseCdViews(vm.name, vm.status, args.persist === true);
+    const words = { vm: vm.name, iso: iso.name };
     return createPlan({
-      summary: `Put ${iso.name} in ${vm.name}'s CD drive ${when}`,
+      summary: msg(CD_CHANGE[when].summary, words),
       risk: 'change',
-      impact: [
-        views.includes('current')
-          ? views.includes('saved')
-            ? `${vm.name} sees ${iso.name} in its CD drive now, and its saved configuration keeps it at every boot.`
-            : `${vm.name} sees ${iso.name} in its CD drive now, until it stops; its saved configuration is unchanged (--persist keeps it at every boot).`
-          : `${vm.name} is down: its saved configuration gets ${iso.name}, which shows at its next boot.`,
-      ],
+      impact: [msg(CD_CHANGE[when].impact, words)],
       locks: [`vm:${vm.name}`],
       dependsOn: { [`vm ${vm.name}`]: vm.status, [`iso ${iso.name}`]: iso.status ?? 'ok' },
       steps: [
         {
           kind: 'vm.change-cd',
-          title: `Insert ${iso.name} into ${vm.name} ${when}`,
+          title: msg(CD_CHANGE[when].step, words),
           params: { vm: vm.name, fileId: iso.fileId, iso: iso.name, views },
           shows: views.map(
             (v) =>
@@ -171,12 +176,15 @@ const ChangeCdParams = CdParams.extend({
     .default(['saved']),
 });
 
-function describeViews(views: readonly ('current' | 'saved')[]): string {
+/** The end state's words for the views a change made: the running VM, its saved configuration, or both. */
+function describeViews(
+  views: readonly ('current' | 'saved')[],
+): 'iso.attach.heldAlways' | 'iso.attach.heldNow' | 'iso.attach.heldNextBoot' {
   return views.includes('current')
     ? views.includes('saved')
-      ? 'now and in its saved configuration'
-      : 'now (until it stops)'
-    : 'in its saved configuration (from its next boot)';
+      ? 'iso.attach.heldAlways'
+      : 'iso.attach.heldNow'
+    : 'iso.attach.heldNextBoot';
 }
 
 export const changeCdStep = defineStep({
@@ -185,11 +193,9 @@ export const changeCdStep = defineStep({
   async run(ctx, params) {
     const vm = await ctx.engine.findVm(params.vm);
     if (params.views.includes('current') && vm.status !== 'up') {
-      throw new LabopsError(
-        'CONFLICT',
-        `${params.vm} is ${vm.status} now; the plan changed the CD drive of a running VM.`,
-        { hint: `Run /iso attach ${params.vm} ${params.iso} again.` },
-      );
+      throw new LabopsError('CONFLICT', msg('iso.attach.notRunning', { vm: params.vm, status: vm.status }), {
+        hint: msg('iso.attach.againHint', { vm: params.vm, iso: params.iso }),
+      });
     }
     let changed = false;
     for (const view of params.views) {
@@ -198,7 +204,9 @@ export const changeCdStep = defineStep({
       await ctx.engine.changeCdrom(vm.id, params.fileId, { current });
       changed = true;
     }
-    return changed ? { status: 'changed' } : { status: 'ok', detail: `${params.iso} is already there` };
+    return changed
+      ? { status: 'changed' }
+      : { status: 'ok', detail: msg('iso.attach.alreadyThere', { iso: params.iso }) };
   },
   async verify(ctx, params) {
     const vm = await ctx.engine.findVm(params.vm);
@@ -207,19 +215,18 @@ export const changeCdStep = defineStep({
         current: view === 'current',
       });
       if (file !== params.fileId) {
+        const words = { vm: params.vm, iso: params.iso };
+        const now = view === 'current';
         throw new LabopsError(
           'CONFLICT',
-          `${params.vm}'s CD drive holds ${file ?? 'nothing'} ${view === 'current' ? 'now' : 'in its saved configuration'}, not ${params.iso}.`,
-          {
-            hint:
-              view === 'current'
-                ? `The engine took the change but the running VM does not show it: read the engine's events for ${params.vm} (Administration Portal → Events), then run /iso attach ${params.vm} ${params.iso} again.`
-                : `Someone may have changed the CD meanwhile: check ${params.vm} in the Administration Portal (Edit VM → Boot Options), then run /iso attach ${params.vm} ${params.iso} again.`,
-          },
+          file === undefined
+            ? msg(now ? 'iso.attach.holdsNothingNow' : 'iso.attach.holdsNothingSaved', words)
+            : msg(now ? 'iso.attach.holdsNow' : 'iso.attach.holdsSaved', { ...words, file }),
+          { hint: msg(now ? 'iso.attach.holdsNowHint' : 'iso.attach.holdsSavedHint', words) },
         );
       }
     }
-    return `${params.vm}'s CD drive holds ${params.iso} ${describeViews(params.views)}`;
+    return msg(describeViews(params.views), { vm: params.vm, iso: params.iso });
   },
 });
 
@@ -239,7 +246,9 @@ export const runOnceCdStep = defineStep({
   },
   async verify(ctx, params) {
     const vm = await ctx.engine.findVm(params.vm);
-    if (vm.status !== 'up') throw new LabopsError('CONFLICT', `${params.vm} is ${vm.status}, not up.`);
-    return `${params.vm} is up, booted from ${params.iso}`;
+    if (vm.status !== 'up') {
+      throw new LabopsError('CONFLICT', msg('iso.attach.notUp', { vm: params.vm, status: vm.status }));
+    }
+    return msg('iso.attach.bootedFrom', { vm: params.vm, iso: params.iso });
   },
 });

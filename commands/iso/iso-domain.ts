@@ -3,10 +3,10 @@ import type { CommandContext, Plan } from '../../src/command.js';
 import type { SourceProbe } from '../../src/downloads.js';
 import type { StorageDomain } from '../../src/engine/types.js';
 import { LabopsError } from '../../src/errors.js';
+import { bytes, duration, msg, verbatim } from '../../src/i18n/text.js';
 import { toStepSpecs } from '../../src/jobs/runbook-steps.js';
 import { defineStep } from '../../src/jobs/steps.js';
 import { planIsoIntoIsoDomain, planIsoRemovalFromIsoDomain } from '../../src/runbooks/runbooks.js';
-import { formatBytes, formatDuration } from '../../src/view.js';
 import { planFromRunbook } from '../storage/machine-work.js';
 import { describeSource, findDomain, isValidCdFileId } from './isos.js';
 
@@ -16,8 +16,12 @@ function findIsoDomainExport(ctx: CommandContext, domain: StorageDomain): { name
   if (!exp) {
     throw new LabopsError(
       'CONFLICT',
-      `${domain.name} lives on ${domain.storage.address}:${domain.storage.path}, which is not an export of this lab's storage server.`,
-      { hint: 'Only the ISO domains of the lab storage server can be changed by labops.' },
+      msg('iso.isoDomain.notLabExport', {
+        domain: domain.name,
+        address: domain.storage.address ?? verbatim('?'),
+        path: domain.storage.path ?? verbatim('?'),
+      }),
+      { hint: msg('iso.isoDomain.notLabExportHint') },
     );
   }
   return exp;
@@ -50,18 +54,26 @@ export function planIsoDomainUpload(
   return planFromRunbook(
     [],
     {
-      summary: `Upload ${name} (${formatBytes(probe.sizeBytes)}) into the ISO domain ${domain.name}`,
+      summary: msg('iso.isoDomain.uploadSummary', {
+        iso: name,
+        size: bytes(probe.sizeBytes),
+        domain: domain.name,
+      }),
       risk: 'change',
       impact: [
-        `${ctx.lab.storage.machine} downloads ${name} from ${describeSource(probe)} into ${exp.path}, owned 36:36, mode 0640, within ${formatDuration(maxSeconds * 1000)}.`,
+        msg('iso.isoDomain.download', {
+          machine: ctx.lab.storage.machine,
+          iso: name,
+          source: describeSource(probe),
+          path: exp.path,
+          limit: duration(maxSeconds * 1000),
+        }),
         sha256
-          ? `It keeps the file only with ${probe.sizeBytes} bytes, CD001 at byte 32769 and the sha256 ${sha256}.`
-          : `It keeps the file only with ${probe.sizeBytes} bytes and CD001 at byte 32769; the report shows its sha256.`,
-        `The engine's file list of ${domain.name} is refreshed.`,
+          ? msg('iso.isoDomain.keepsChecked', { bytes: probe.sizeBytes, sha256 })
+          : msg('iso.isoDomain.keeps', { bytes: probe.sizeBytes }),
+        msg('iso.isoDomain.refreshed', { domain: domain.name }),
       ],
-      warnings: isValidCdFileId(name)
-        ? []
-        : [`The engine puts only names ending in .iso in a CD drive; ${name} can never be attached to a VM.`],
+      warnings: isValidCdFileId(name) ? [] : [msg('iso.isoDomain.notCdName', { iso: name })],
       locks: [`domain:${domain.name}`],
       dependsOn: { [`domain ${domain.name}`]: domain.status ?? '?', [`iso ${name}`]: 'absent' },
     },
@@ -70,7 +82,7 @@ export function planIsoDomainUpload(
       ...toStepSpecs(items, { timeoutMs: (maxSeconds + DOWNLOAD_CHECK_SECONDS) * 1000 }),
       {
         kind: 'iso.refresh-files',
-        title: `Refresh the file list of ${domain.name}`,
+        title: msg('iso.isoDomain.refreshStep', { domain: domain.name }),
         params: { domain: domain.name, name },
         shows: [`GET /storagedomains/{${domain.name}}/files?refresh=true`],
       },
@@ -88,11 +100,14 @@ export function planIsoFileRemoval(ctx: CommandContext, domain: StorageDomain, n
   return planFromRunbook(
     items,
     {
-      summary: `Remove the ISO ${name} from the ISO domain ${domain.name}`,
+      summary: msg('iso.isoDomain.removeSummary', { iso: name, domain: domain.name }),
       risk: 'destructive',
       impact: [
-        `${ctx.lab.storage.machine} removes ${items[0]?.step.type === 'remove-file' ? items[0].step.path : name}.`,
-        `The engine's file list of ${domain.name} is refreshed.`,
+        msg('iso.isoDomain.removes', {
+          machine: ctx.lab.storage.machine,
+          path: items[0]?.step.type === 'remove-file' ? items[0].step.path : name,
+        }),
+        msg('iso.isoDomain.refreshed', { domain: domain.name }),
       ],
       locks: [`domain:${domain.name}`],
       dependsOn: {
@@ -103,7 +118,7 @@ export function planIsoFileRemoval(ctx: CommandContext, domain: StorageDomain, n
     [
       {
         kind: 'iso.refresh-files',
-        title: `Refresh the file list of ${domain.name}`,
+        title: msg('iso.isoDomain.refreshStep', { domain: domain.name }),
         params: { domain: domain.name, name, expect: 'absent' },
         shows: [`GET /storagedomains/{${domain.name}}/files?refresh=true`],
       },
@@ -120,7 +135,7 @@ export const refreshFilesStep = defineStep({
   }),
   async run(ctx, params) {
     const domain = await findDomain(ctx, params.domain);
-    if (!domain) throw new LabopsError('NOT_FOUND', `Storage domain ${params.domain} is gone.`);
+    if (!domain) throw new LabopsError('NOT_FOUND', msg('iso.domain.gone', { domain: params.domain }));
     await ctx.engine.listIsoDomainFiles(domain.id, true);
     return { status: 'ok' };
   },
@@ -128,12 +143,13 @@ export const refreshFilesStep = defineStep({
     const domain = await findDomain(ctx, params.domain);
     const files = domain ? await ctx.engine.listIsoDomainFiles(domain.id, false) : [];
     const listed = files.some((f) => f.name === params.name);
+    const words = { iso: params.name, domain: params.domain };
     if (listed !== (params.expect === 'present')) {
       throw new LabopsError(
         'CONFLICT',
-        `The engine ${listed ? 'still lists' : 'does not list'} ${params.name} in ${params.domain}.`,
+        listed ? msg('iso.isoDomain.stillListed', words) : msg('iso.isoDomain.notListed', words),
       );
     }
-    return `${params.name} is ${listed ? '' : 'no longer '}listed in ${params.domain}`;
+    return listed ? msg('iso.isoDomain.listed', words) : msg('iso.isoDomain.noLongerListed', words);
   },
 });

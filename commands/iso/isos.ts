@@ -3,6 +3,7 @@ import type { SourceProbe } from '../../src/downloads.js';
 import { classifyDisk, type DiskOrigin, parseDiskMark } from '../../src/engine/disk-mark.js';
 import type { Disk, StorageDomain } from '../../src/engine/types.js';
 import { LabopsError } from '../../src/errors.js';
+import { list, type Message, msg } from '../../src/i18n/text.js';
 import type { StepContext } from '../../src/jobs/steps.js';
 import { textArg } from '../../src/text.js';
 import { findDataCenterId } from '../lab-state.js';
@@ -75,7 +76,7 @@ export async function listIsos(ctx: CommandContext): Promise<{ isos: IsoEntry[];
  * The VMs whose CD drive holds one of `fileIds`, in words ("web1 (now)", "app1 (at its next
  * boot)"): the saved configuration, and for a VM that runs, what it has now (§5.1).
  */
-export async function findCdHolders(ctx: CommandContext, fileIds: ReadonlySet<string>): Promise<string[]> {
+export async function findCdHolders(ctx: CommandContext, fileIds: ReadonlySet<string>): Promise<Message[]> {
   const vms = await ctx.engine.listVms();
   const held = await Promise.all(
     vms.map(async (vm) => {
@@ -88,24 +89,31 @@ export async function findCdHolders(ctx: CommandContext, fileIds: ReadonlySet<st
               if (error instanceof LabopsError && error.code === 'CONFLICT') return undefined;
               throw error;
             });
-      const when = [
-        current !== undefined && fileIds.has(current) ? 'now' : undefined,
-        saved !== undefined && fileIds.has(saved) ? 'at its next boot' : undefined,
-      ].filter((w) => w !== undefined);
-      return when.length ? `${vm.name} (${when.join(', ')})` : undefined;
+      const now = current !== undefined && fileIds.has(current);
+      const next = saved !== undefined && fileIds.has(saved);
+      if (now && next) return msg('iso.holder.nowAndNextBoot', { vm: vm.name });
+      if (now) return msg('iso.holder.now', { vm: vm.name });
+      if (next) return msg('iso.holder.nextBoot', { vm: vm.name });
+      return undefined;
     }),
   );
   return held.filter((h) => h !== undefined);
 }
 
-export function refuseWhileHeld(name: string, holders: string[], doing: string): void {
+/** Refuses to remove or replace an ISO while a VM's CD drive holds it, naming the VMs. */
+export function refuseWhileHeld(
+  iso: string,
+  holders: readonly Message[],
+  doing: 'removed' | 'replaced',
+): void {
   if (holders.length === 0) return;
+  const vms = list(holders);
   throw new LabopsError(
     'CONFLICT',
-    `${name} is in the CD drive of ${holders.join(', ')}; it cannot be ${doing} while a VM holds it.`,
-    {
-      hint: `Put another ISO in first (/iso attach VM OTHER.iso), or eject it in the Administration Portal.`,
-    },
+    doing === 'removed'
+      ? msg('iso.held.removed', { iso, holders: vms })
+      : msg('iso.held.replaced', { iso, holders: vms }),
+    { hint: msg('iso.held.hint') },
   );
 }
 

@@ -1,13 +1,32 @@
 import { defineArgs, defineRead } from '../../src/command.js';
-import { formatBytes, type View } from '../../src/view.js';
+import { bytes, list as listOf, type Message, msg, type Text, verbatim } from '../../src/i18n/text.js';
+import type { View } from '../../src/view.js';
 import { type IsoEntry, listIsos } from './isos.js';
 
-function describeOrigin(entry: IsoEntry): string | undefined {
+/** What labops knows of how a disk was made, when a reader should know it. */
+function describeOrigin(entry: IsoEntry): Message | undefined {
   if (entry.place.kind !== 'disk') return undefined;
   const { origin } = entry.place;
-  if (origin.kind === 'incomplete') return 'incomplete upload';
-  if (origin.kind === 'uploading') return `uploading (${origin.mark.jobId})`;
+  if (origin.kind === 'incomplete') return msg('iso.list.incomplete');
+  if (origin.kind === 'uploading')
+    return msg('iso.list.uploading', { job: origin.mark.jobId ?? verbatim('?') });
   return undefined;
+}
+
+/** One ISO's line: name, place, size, and its state when it is not simply ok. */
+function describeIso(entry: IsoEntry): Message {
+  const { name, where } = entry;
+  if (entry.place.kind === 'file') return msg('iso.list.file', { name, where });
+  const size = entry.sizeBytes === undefined ? verbatim('?') : bytes(entry.sizeBytes);
+  const status = entry.status && entry.status !== 'ok' ? entry.status : undefined;
+  const origin = describeOrigin(entry);
+  const note: Text | undefined =
+    status !== undefined && origin !== undefined
+      ? msg('iso.list.twoNotes', { status, note: origin })
+      : (origin ?? (status === undefined ? undefined : verbatim(status)));
+  return note === undefined
+    ? msg('iso.list.disk', { name, where, size })
+    : msg('iso.list.diskNoted', { name, where, size, note });
 }
 
 export const list = defineRead({
@@ -19,28 +38,15 @@ export const list = defineRead({
   risk: 'read',
   async run(ctx): Promise<View> {
     const { isos } = await listIsos(ctx);
-    const lines = isos
-      .sort((a, b) => a.name.localeCompare(b.name))
-      .map((i) => {
-        const notes = [i.status && i.status !== 'ok' ? i.status : undefined, describeOrigin(i)].filter(
-          (n) => n !== undefined,
-        );
-        return `${i.name}  ${i.where}${i.sizeBytes !== undefined ? `  ${formatBytes(i.sizeBytes)}` : ''}${notes.length ? `  ${notes.join(', ')}` : ''}`;
-      });
-    const incomplete = isos.filter((i) => describeOrigin(i) === 'incomplete upload');
+    const sorted = isos.sort((a, b) => a.name.localeCompare(b.name));
+    const incomplete = sorted.filter((i) => i.place.kind === 'disk' && i.place.origin.kind === 'incomplete');
     return {
-      title: 'ISO images',
-      state: { text: `${isos.length} image${isos.length === 1 ? '' : 's'}`, tone: 'info' },
+      title: msg('iso.list.title'),
+      state: { text: msg('iso.list.count', { count: isos.length }), tone: 'info' },
       sections: [
-        { lines: lines.length ? lines : ['none yet: /iso upload URL'] },
+        { lines: sorted.length ? sorted.map(describeIso) : [msg('iso.list.empty')] },
         ...(incomplete.length
-          ? [
-              {
-                lines: [
-                  `Left by failed uploads, never used as the ISO: ${incomplete.map((i) => i.name).join(', ')}. /iso remove NAME removes one; an upload of the same name replaces it.`,
-                ],
-              },
-            ]
+          ? [{ lines: [msg('iso.list.leftovers', { names: listOf(incomplete.map((i) => i.name)) })] }]
           : []),
       ],
     };

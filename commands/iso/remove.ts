@@ -2,9 +2,10 @@ import { z } from 'zod';
 import { createPlan, defineArgs, defineChange, flag, type Plan, positional } from '../../src/command.js';
 import { diskReadyTiming, removeDiskWhenUnlocked } from '../../src/engine/image-upload.js';
 import { LabopsError } from '../../src/errors.js';
+import { toParam } from '../../src/i18n/render.js';
+import { bytes, list, msg, verbatim } from '../../src/i18n/text.js';
 import { defineStep } from '../../src/jobs/steps.js';
 import { textArg } from '../../src/text.js';
-import { formatBytes } from '../../src/view.js';
 import { planIsoFileRemoval } from './iso-domain.js';
 import { findCdHolders, isoName, listIsos, refuseWhileHeld } from './isos.js';
 
@@ -27,16 +28,20 @@ export const remove = defineChange({
     if (found.length === 0) {
       throw new LabopsError(
         'NOT_FOUND',
-        named.length
-          ? `There is no ISO "${args.iso}" in ${args.domain}; it is in ${[...new Set(named.map((i) => i.where))].join(', ')}.`
-          : `There is no ISO "${args.iso}" in the lab.`,
-        { hint: '/iso list shows them.' },
+        named.length && args.domain !== undefined
+          ? msg('iso.remove.notInDomain', {
+              iso: args.iso,
+              domain: args.domain,
+              places: list([...new Set(named.map((i) => i.where))]),
+            })
+          : msg('iso.lab.notFound', { iso: args.iso }),
+        { hint: msg('iso.lab.listHint') },
       );
     }
     const places = [...new Set(found.map((i) => i.where))];
     if (places.length > 1) {
-      throw new LabopsError('USAGE', `${args.iso} is in ${places.join(' and ')}.`, {
-        hint: `Name one: /iso remove ${args.iso} --domain ${places[0]}.`,
+      throw new LabopsError('USAGE', msg('iso.remove.ambiguous', { iso: args.iso, places: list(places) }), {
+        hint: msg('iso.remove.ambiguousHint', { iso: args.iso, domain: places[0] ?? '?' }),
       });
     }
     const where = places[0] ?? '?';
@@ -47,17 +52,27 @@ export const remove = defineChange({
       i.place.kind === 'disk' ? [{ disk: i.place.disk, origin: i.place.origin }] : [],
     );
     return createPlan({
-      summary: `Remove the ISO ${args.iso} from ${where}`,
+      summary: msg('iso.remove.summary', { iso: args.iso, where }),
       risk: 'destructive',
-      impact: disks.map(
-        ({ disk, origin }) =>
-          `The disk ${args.iso} (${disk.id}, ${formatBytes(disk.provisionedBytes)}, ${disk.status ?? '?'}${origin.kind === 'incomplete' ? ', an incomplete upload' : origin.kind === 'foreign' ? ', not uploaded by labops' : ''}) is removed from ${where}.`,
-      ),
+      impact: disks.map(({ disk, origin }) => {
+        const words = {
+          iso: args.iso,
+          disk: disk.id,
+          size: disk.provisionedBytes === undefined ? verbatim('?') : bytes(disk.provisionedBytes),
+          status: disk.status ?? verbatim('?'),
+          where,
+        };
+        return origin.kind === 'incomplete'
+          ? msg('iso.remove.incompleteDisk', words)
+          : origin.kind === 'foreign'
+            ? msg('iso.remove.foreignDisk', words)
+            : msg('iso.remove.disk', words);
+      }),
       locks: [`domain:${where}`],
       dependsOn: { [`iso ${args.iso}`]: `disk ${disks.map(({ disk }) => disk.id).join(', ')}` },
       steps: disks.map(({ disk }) => ({
         kind: 'iso.remove-disk',
-        title: `Remove the disk ${args.iso} (${disk.id}) from ${where}`,
+        title: msg('iso.remove.step', { iso: args.iso, disk: disk.id, where }),
         params: { diskId: disk.id, name: args.iso, domain: where },
         shows: [`DELETE /disks/${disk.id}`, `GET /disks/${disk.id} until it is gone`],
       })),
@@ -70,7 +85,12 @@ export const removeDiskStep = defineStep({
   params: z.object({ diskId: z.string(), name: z.string(), domain: z.string() }),
   async run(ctx, params) {
     const disk = await ctx.engine.getDisk(params.diskId);
-    if (!disk) return { status: 'ok', detail: `${params.name} (${params.diskId}) is already gone` };
+    if (!disk) {
+      return {
+        status: 'ok',
+        detail: msg('iso.remove.alreadyGone', { iso: params.name, disk: params.diskId }),
+      };
+    }
     const short = ctx.engine.waitTimings.short;
     const result = await removeDiskWhenUnlocked(
       ctx.engine,
@@ -81,8 +101,13 @@ export const removeDiskStep = defineStep({
     if (result.state === 'left') {
       throw new LabopsError(
         'CONFLICT',
-        `The disk ${params.name} (${params.diskId}, ${result.status}) is still there: ${result.reason}.`,
-        { hint: 'Run /iso remove again once the engine lets go of it (its events say why).' },
+        msg('iso.remove.stays', {
+          iso: params.name,
+          disk: params.diskId,
+          status: result.status,
+          reason: toParam(result.reason),
+        }),
+        { hint: msg('iso.remove.staysHint') },
       );
     }
     return { status: 'changed' };
@@ -92,9 +117,13 @@ export const removeDiskStep = defineStep({
     if (disk) {
       throw new LabopsError(
         'CONFLICT',
-        `The disk ${params.name} (${params.diskId}) is still there (${disk.status}).`,
+        msg('iso.remove.stillThere', {
+          iso: params.name,
+          disk: params.diskId,
+          status: disk.status ?? verbatim('?'),
+        }),
       );
     }
-    return `${params.name} (${params.diskId}) is gone from ${params.domain}`;
+    return msg('iso.remove.gone', { iso: params.name, disk: params.diskId, domain: params.domain });
   },
 });

@@ -5,6 +5,8 @@ import { isSameUpload, parseDiskMark } from '../../src/engine/disk-mark.js';
 import { createUploadMeter, diskReadyTiming, removeDiskWhenUnlocked } from '../../src/engine/image-upload.js';
 import type { Disk, StorageDomain } from '../../src/engine/types.js';
 import { LabopsError } from '../../src/errors.js';
+import { toParam } from '../../src/i18n/render.js';
+import { bytes, list, msg, verbatim } from '../../src/i18n/text.js';
 import { defineStep } from '../../src/jobs/steps.js';
 import { textArg } from '../../src/text.js';
 import { formatBytes, formatDuration } from '../../src/view.js';
@@ -24,8 +26,10 @@ function chooseUploadDomain(domains: StorageDomain[], named: string | undefined)
   if (named) {
     const found = domains.find((d) => d.name === named);
     if (!found) {
-      throw new LabopsError('NOT_FOUND', `There is no storage domain "${named}" in the data center.`, {
-        hint: `Domains: ${domains.map((d) => d.name).join(', ') || 'none'}.`,
+      throw new LabopsError('NOT_FOUND', msg('iso.upload.noSuchDomain', { domain: named }), {
+        hint: domains.length
+          ? msg('iso.upload.domainsHint', { domains: list(domains.map((d) => d.name)) })
+          : msg('iso.upload.noDomainsHint'),
       });
     }
     return found;
@@ -33,8 +37,8 @@ function chooseUploadDomain(domains: StorageDomain[], named: string | undefined)
   const data = domains.filter((d) => d.type === 'data' && d.status === 'active');
   const chosen = data.find((d) => d.isMaster) ?? data[0];
   if (!chosen) {
-    throw new LabopsError('CONFLICT', 'There is no active data domain to upload into.', {
-      hint: '/storage status shows the domains; /storage attach adds one.',
+    throw new LabopsError('CONFLICT', msg('iso.upload.noDataDomain'), {
+      hint: msg('iso.upload.noDataDomainHint'),
     });
   }
   return chosen;
@@ -74,18 +78,14 @@ export const upload = defineChange({
       listIsos(ctx),
     ]);
     if (!probe.isIso9660) {
-      throw new LabopsError(
-        'CONFLICT',
-        `${probe.fileName} is not an ISO 9660 image (no CD001 at byte 32769).`,
-        {
-          hint: 'Check the URL: a web page or a compressed file is not an ISO.',
-        },
-      );
+      throw new LabopsError('CONFLICT', msg('iso.upload.notIso9660', { file: probe.fileName }), {
+        hint: msg('iso.upload.notIso9660Hint'),
+      });
     }
     const name = args.name ?? probe.fileName;
     if (!ISO_NAME.test(name)) {
-      throw new LabopsError('USAGE', `"${name.slice(0, 60)}" cannot be an ISO name in the lab.`, {
-        hint: 'Pick one with --name, e.g. --name alma9.iso.',
+      throw new LabopsError('USAGE', msg('iso.upload.badName', { name: name.slice(0, 60) }), {
+        hint: msg('iso.upload.badNameHint'),
       });
     }
     // Only a disk left by an earlier labops upload that did not complete may be replaced (§7).
@@ -97,25 +97,34 @@ export const upload = defineChange({
         continue;
       }
       if (place.kind === 'disk' && place.origin.kind === 'uploading') {
-        throw new LabopsError('CONFLICT', `${name} is being uploaded by ${place.origin.mark.jobId} now.`, {
-          hint: '/lab jobs shows it; wait for it to end.',
-        });
+        throw new LabopsError(
+          'CONFLICT',
+          msg('iso.upload.inProgress', { iso: name, job: place.origin.mark.jobId ?? verbatim('?') }),
+          { hint: msg('iso.upload.inProgressHint') },
+        );
       }
-      throw new LabopsError('CONFLICT', `An ISO named ${name} already exists in ${existing.where}.`, {
-        hint: 'Pick another name with --name, or use the one that is there.',
+      throw new LabopsError('CONFLICT', msg('iso.upload.exists', { iso: name, where: existing.where }), {
+        hint: msg('iso.upload.existsHint'),
       });
     }
     const domain = chooseUploadDomain(domains, args.domain);
     if (domain.status !== 'active') {
       throw new LabopsError(
         'CONFLICT',
-        `${domain.name} is ${domain.status ?? 'not active'}; an upload needs it active.`,
+        domain.status === undefined
+          ? msg('iso.upload.domainNotActive', { domain: domain.name })
+          : msg('iso.upload.domainState', { domain: domain.name, status: domain.status }),
       );
     }
     if (domain.availableBytes !== undefined && domain.availableBytes < probe.sizeBytes) {
       throw new LabopsError(
         'CONFLICT',
-        `${domain.name} has ${formatBytes(domain.availableBytes)} free; ${name} needs ${formatBytes(probe.sizeBytes)}.`,
+        msg('iso.upload.noSpace', {
+          domain: domain.name,
+          free: bytes(domain.availableBytes),
+          iso: name,
+          size: bytes(probe.sizeBytes),
+        }),
       );
     }
     if (replaced.length > 0) {
@@ -123,10 +132,11 @@ export const upload = defineChange({
     }
     if (domain.type === 'iso') {
       if (replaced.length > 0) {
+        const places = [...new Set(replaced.flatMap((d) => domainNames(domains, d)))];
         throw new LabopsError(
           'CONFLICT',
-          `The incomplete upload ${name} is a disk of ${replaced.map((d) => domainName(domains, d)).join(', ')}; an upload into the ISO domain does not replace it.`,
-          { hint: `/iso remove ${name} removes it, or upload into the data domain (leave out --domain).` },
+          msg('iso.upload.leftoverElsewhere', { iso: name, domains: list(places) }),
+          { hint: msg('iso.upload.leftoverElsewhereHint', { iso: name }) },
         );
       }
       return planIsoDomainUpload(ctx, domain, probe, name, args.sha256);
@@ -134,7 +144,13 @@ export const upload = defineChange({
     const replacing = replaced.map((d) => {
       const size = parseDiskMark(d.description)?.sizeBytes ?? d.provisionedBytes;
       const job = parseDiskMark(d.description)?.jobId;
-      return `It replaces the incomplete upload ${name} (${formatBytes(size)}) left by an earlier job${job ? ` (${job})` : ''}: that disk (${d.id}, ${d.status ?? '?'}) is removed first.`;
+      const words = {
+        iso: name,
+        size: size === undefined ? verbatim('?') : bytes(size),
+        disk: d.id,
+        status: d.status ?? verbatim('?'),
+      };
+      return job ? msg('iso.upload.replacesOfJob', { ...words, job }) : msg('iso.upload.replaces', words);
     });
     // A 4.3 engine keeps the first mark, so a complete upload made by a labops whose job
     // records are lost looks incomplete: replacing one that is ok needs a second pair of eyes.
@@ -148,18 +164,20 @@ export const upload = defineChange({
       (d, i) => d.status === 'ok' && parseDiskMark(d.description)?.jobId !== undefined && !known[i],
     );
     return createPlan({
-      summary: `Upload ${name} (${formatBytes(probe.sizeBytes)}) into ${domain.name}`,
+      summary: msg('iso.upload.summary', { iso: name, size: bytes(probe.sizeBytes), domain: domain.name }),
       risk: unproven.length ? 'destructive' : 'change',
-      riskReasons: unproven.map(
-        (d) =>
-          `The job named by ${name} (${d.id}) is unknown to labops: on a 4.3 engine, whose disk marks stay "incomplete", it may be a complete upload.`,
-      ),
+      riskReasons: unproven.map((d) => msg('iso.upload.unknownJob', { iso: name, disk: d.id })),
       impact: [
-        `A new ISO disk ${name} of ${formatBytes(probe.sizeBytes)} in ${domain.name}, streamed from ${describeSource(probe)}.`,
+        msg('iso.upload.newDisk', {
+          iso: name,
+          size: bytes(probe.sizeBytes),
+          domain: domain.name,
+          source: describeSource(probe),
+        }),
         ...replacing,
         args.sha256
-          ? `Its sha256 must be ${args.sha256}: otherwise the upload fails and nothing is kept.`
-          : 'The report shows the sha256 of the bytes stored (no --sha256 was given to check).',
+          ? msg('iso.upload.sha256Required', { sha256: args.sha256 })
+          : msg('iso.upload.sha256Shown'),
       ],
       locks: [`domain:${domain.name}`],
       dependsOn: {
@@ -171,7 +189,7 @@ export const upload = defineChange({
       steps: [
         {
           kind: 'iso.upload',
-          title: `Upload ${name} into ${domain.name}`,
+          title: msg('iso.upload.step', { iso: name, domain: domain.name }),
           params: {
             url: probe.url,
             address: probe.address,
@@ -196,8 +214,9 @@ export const upload = defineChange({
   },
 });
 
-function domainName(domains: StorageDomain[], disk: Disk): string {
-  return disk.storageDomainIds.map((id) => domains.find((d) => d.id === id)?.name ?? id).join(', ');
+/** The names of the domains a disk is in (an id where the domain is not attached). */
+function domainNames(domains: StorageDomain[], disk: Disk): string[] {
+  return disk.storageDomainIds.map((id) => domains.find((d) => d.id === id)?.name ?? id);
 }
 
 const UploadParams = z.object({
@@ -223,7 +242,7 @@ export const uploadStep = defineStep({
     if (found.some((d) => isSameUpload(d, { sizeBytes: params.sizeBytes }))) {
       return {
         status: 'ok',
-        detail: `${params.name} is already there (a complete upload of ${params.sizeBytes} bytes)`,
+        detail: msg('iso.upload.alreadyThere', { iso: params.name, bytes: params.sizeBytes }),
       };
     }
     const unplanned = found.filter((d) => !params.replaces?.includes(d.id));
@@ -231,12 +250,12 @@ export const uploadStep = defineStep({
       const d = unplanned[0]!;
       throw new LabopsError(
         'CONFLICT',
-        `A disk named ${params.name} (${d.id}, ${d.status ?? '?'}) appeared since the plan and is not a complete upload of this source; it is not taken as the upload, and nothing was changed.`,
-        { hint: `/iso list shows it; /iso remove ${params.name} removes it; then run /iso upload again.` },
+        msg('iso.upload.appeared', { iso: params.name, disk: d.id, status: d.status ?? verbatim('?') }),
+        { hint: msg('iso.upload.appearedHint', { iso: params.name }) },
       );
     }
     const domain = await findDomain(ctx, params.domain);
-    if (!domain) throw new LabopsError('NOT_FOUND', `Storage domain ${params.domain} is gone.`);
+    if (!domain) throw new LabopsError('NOT_FOUND', msg('iso.domain.gone', { domain: params.domain }));
     const short = ctx.engine.waitTimings.short;
     for (const old of found) {
       ctx.output(`removing the incomplete upload ${old.id} (${old.status ?? '?'})`);
@@ -249,10 +268,13 @@ export const uploadStep = defineStep({
       if (result.state === 'left') {
         throw new LabopsError(
           'CONFLICT',
-          `The incomplete upload ${params.name} (${old.id}, ${result.status}) could not be removed: ${result.reason}. Nothing was uploaded.`,
-          {
-            hint: `/iso remove ${params.name} removes it once the engine lets go of it; then upload again.`,
-          },
+          msg('iso.upload.leftoverStays', {
+            iso: params.name,
+            disk: old.id,
+            status: result.status,
+            reason: toParam(result.reason),
+          }),
+          { hint: msg('iso.upload.leftoverStaysHint', { iso: params.name }) },
         );
       }
     }
@@ -262,7 +284,7 @@ export const uploadStep = defineStep({
       if (source.sizeBytes !== params.sizeBytes) {
         throw new LabopsError(
           'CONFLICT',
-          `The source is now ${source.sizeBytes} bytes; the plan said ${params.sizeBytes}. Run /iso upload again.`,
+          msg('iso.upload.sourceChanged', { now: source.sizeBytes, planned: params.sizeBytes }),
         );
       }
       const meter = createUploadMeter(ctx.clock);
@@ -300,7 +322,9 @@ export const uploadStep = defineStep({
       }
       return {
         status: 'changed',
-        detail: `sha256 ${uploaded.sha256}${params.sha256 ? ' (as --sha256 said)' : ''}`,
+        detail: params.sha256
+          ? msg('iso.upload.detailChecked', { sha256: uploaded.sha256 })
+          : msg('iso.upload.detail', { sha256: uploaded.sha256 }),
       };
     } finally {
       (source.chunks as { destroy?: () => void }).destroy?.();
@@ -316,19 +340,34 @@ export const uploadStep = defineStep({
       throw new LabopsError(
         'CONFLICT',
         found.length
-          ? `No disk named ${params.name} carries this job's mark or a complete one (${found.map((d) => `${d.id}: ${JSON.stringify(d.description ?? '')}`).join('; ')}).`
-          : `${params.name} is missing; expected ok with ${params.sizeBytes} bytes.`,
+          ? msg('iso.upload.noMarkedDisk', {
+              iso: params.name,
+              // The disks and their descriptions as the engine has them.
+              found: verbatim(found.map((d) => `${d.id}: ${JSON.stringify(d.description ?? '')}`).join('; ')),
+            })
+          : msg('iso.upload.missing', { iso: params.name, bytes: params.sizeBytes }),
       );
     }
     if (disk.status !== 'ok' || disk.provisionedBytes !== params.sizeBytes) {
       throw new LabopsError(
         'CONFLICT',
-        `${params.name} is ${disk.status} with ${disk.provisionedBytes} bytes; expected ok with ${params.sizeBytes}.`,
+        msg('iso.upload.wrongState', {
+          iso: params.name,
+          status: disk.status ?? verbatim('?'),
+          bytes: disk.provisionedBytes ?? verbatim('?'),
+          expected: params.sizeBytes,
+        }),
       );
     }
     if (mark.state !== 'complete' && (await ctx.engine.canUpdateDiskDescription())) {
-      throw new LabopsError('CONFLICT', `${params.name} is not marked complete (${disk.description}).`);
+      throw new LabopsError(
+        'CONFLICT',
+        msg('iso.upload.notMarked', { iso: params.name, description: verbatim(disk.description ?? '') }),
+      );
     }
-    return `${params.name} is in ${params.domain}: status ok, ${formatBytes(disk.provisionedBytes)}${mark.sha256 ? `, sha256 ${mark.sha256}` : ''}`;
+    const words = { iso: params.name, domain: params.domain, size: bytes(disk.provisionedBytes) };
+    return mark.sha256
+      ? msg('iso.upload.endStateSha256', { ...words, sha256: mark.sha256 })
+      : msg('iso.upload.endState', words);
   },
 });

@@ -140,12 +140,9 @@ describe('upload timing', () => {
 
 describe('where a CD change goes', () => {
   it('changes a running VM now, and its saved configuration too with --persist', () => {
-    expect(chooseCdViews('web1', 'up', false)).toEqual({ views: ['current'], when: 'now, until it stops' });
-    expect(chooseCdViews('web1', 'up', true)).toEqual({
-      views: ['current', 'saved'],
-      when: 'now and at every boot',
-    });
-    expect(chooseCdViews('web1', 'down', false)).toEqual({ views: ['saved'], when: 'at its next boot' });
+    expect(chooseCdViews('web1', 'up', false)).toEqual({ views: ['current'], when: 'now' });
+    expect(chooseCdViews('web1', 'up', true)).toEqual({ views: ['current', 'saved'], when: 'always' });
+    expect(chooseCdViews('web1', 'down', false)).toEqual({ views: ['saved'], when: 'nextBoot' });
   });
 
   it('refuses a VM that is paused, migrating or between states, with the reason', () => {
