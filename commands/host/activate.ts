@@ -1,5 +1,6 @@
 import { createPlan, defineArgs, defineChange, type Plan, positional } from '../../src/command.js';
 import { LabopsError } from '../../src/errors.js';
+import { msg } from '../../src/i18n/text.js';
 import { defineStep } from '../../src/jobs/steps.js';
 import { findHostOrExplain, HostStepParams, hostArg, verifyHostUp } from './hosts.js';
 
@@ -13,25 +14,29 @@ export const activate = defineChange({
   async plan(ctx, args): Promise<Plan> {
     const host = await findHostOrExplain(ctx, args.host);
     if (host.status === 'up') {
-      throw new LabopsError('CONFLICT', `${host.name} is already up.`, { hint: 'Nothing to do.' });
+      throw new LabopsError('CONFLICT', msg('host.activate.alreadyUp', { host: host.name }), {
+        hint: msg('host.error.nothingToDo'),
+      });
     }
     // Activating a host stuck in preparing_for_maintenance (a pinned VM) cancels the maintenance,
     // as the engine's portal does; the VMs that did not move stay where they are (§3.4).
     const stuck = host.status === 'preparing_for_maintenance';
     return createPlan({
-      summary: stuck ? `Cancel ${host.name}'s maintenance and bring it back up` : `Activate ${host.name}`,
+      summary: stuck
+        ? msg('host.activate.cancelTitle', { host: host.name })
+        : msg('host.activate.title', { host: host.name }),
       risk: 'change',
       impact: [
         stuck
-          ? `${host.name}: preparing_for_maintenance → up; the maintenance is cancelled, VMs still on it stay.`
-          : `${host.name}: ${host.status} → up; the engine schedules VMs on it again.`,
+          ? msg('host.activate.impactCancel', { host: host.name })
+          : msg('host.activate.impact', { host: host.name, status: host.status }),
       ],
       locks: [`host:${host.name}`],
       dependsOn: { [`host ${host.name}`]: host.status },
       steps: [
         {
           kind: 'host.activate',
-          title: `Activate ${host.name}`,
+          title: msg('host.activate.title', { host: host.name }),
           params: { hostName: host.name },
           shows: [`POST /hosts/{${host.name}}/activate`, `wait until ${host.name} is up`],
         },
@@ -45,7 +50,9 @@ export const activateStep = defineStep({
   params: HostStepParams,
   async run(ctx, params) {
     const host = await ctx.engine.findHost(params.hostName);
-    if (host.status === 'up') return { status: 'ok', detail: `${params.hostName} was already up` };
+    if (host.status === 'up') {
+      return { status: 'ok', detail: msg('host.activate.wasAlready', { host: params.hostName }) };
+    }
     await ctx.engine.activateHost(host.id);
     await ctx.engine.waitForHostStatus(host.id, ['up'], {
       onPoll: (seen) => ctx.output(`${params.hostName}: ${seen}`),

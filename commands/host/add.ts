@@ -9,6 +9,8 @@ import {
   positional,
 } from '../../src/command.js';
 import { LabopsError } from '../../src/errors.js';
+import { renderText } from '../../src/i18n/render.js';
+import { msg, verbatim } from '../../src/i18n/text.js';
 import { toStepSpecs } from '../../src/jobs/runbook-steps.js';
 import { defineStep } from '../../src/jobs/steps.js';
 import type { StepSpec } from '../../src/store/types.js';
@@ -23,22 +25,17 @@ const addressArg = textArg()
 /** The runbook step that puts the engine's SSH key in root's authorized_keys on a lab machine. */
 async function planEngineKey(ctx: CommandContext, machine: string): Promise<StepSpec[]> {
   if (!ctx.lab.runbook.hosts.some((h) => h.name === machine)) {
-    throw new LabopsError(
-      'NOT_FOUND',
-      `--install-key needs ${machine} to be a host of lab.yml, which labops reaches over SSH.`,
-      {
-        hint: `Add ${machine} under hosts in lab.yml (and /host trust ${machine}), or install the key yourself.`,
-      },
-    );
+    throw new LabopsError('NOT_FOUND', msg('host.add.keyNeedsLabHost', { machine }), {
+      hint: msg('host.add.keyNeedsLabHostHint', { machine }),
+    });
   }
   const key = await ctx.engine.getEngineSshPublicKey();
+  const path = ctx.lab.runbook.paths.authorized_keys;
+  const title = msg('host.add.keyStepTitle', { path, machine });
+  // A runbook item's title is plain text; the plan's step carries the message.
   return toStepSpecs([
-    {
-      machine,
-      step: { type: 'install-key', path: ctx.lab.runbook.paths.authorized_keys, key },
-      title: `The engine's SSH key in ${ctx.lab.runbook.paths.authorized_keys} on ${machine}`,
-    },
-  ]);
+    { machine, step: { type: 'install-key', path, key }, title: renderText('en', title) },
+  ]).map((spec) => ({ ...spec, title }));
 }
 
 export const add = defineChange({
@@ -59,31 +56,29 @@ export const add = defineChange({
     const hosts = await ctx.engine.listHosts();
     const clash = hosts.find((h) => h.name === args.name || h.address === args.address);
     if (clash) {
-      throw new LabopsError('CONFLICT', `The engine already has ${clash.name} (${clash.address ?? '?'}).`, {
-        hint: 'Pick another name, or /host remove it first.',
-      });
+      throw new LabopsError(
+        'CONFLICT',
+        msg('host.add.exists', { host: clash.name, address: clash.address ?? '?' }),
+        { hint: msg('host.add.existsHint') },
+      );
     }
     // The engine logs in with its own key (§3.5): with --install-key that key goes in first.
     const keySteps = args.installKey ? await planEngineKey(ctx, args.name) : [];
     return createPlan({
-      summary: `Add ${args.name} (${args.address}) to cluster ${ctx.lab.cluster}`,
+      summary: msg('host.add.title', { host: args.name, address: args.address, cluster: ctx.lab.cluster }),
       risk: 'change',
       impact: [
         ...keySteps.map((s) => s.title),
-        `The engine logs into ${args.address} as root with its own SSH key, installs VDSM and brings ${args.name} up.`,
+        msg('host.add.impact', { address: args.address, host: args.name }),
       ],
-      warnings: args.installKey
-        ? []
-        : [
-            `The engine's key must be in root's authorized_keys on ${args.address} (--install-key or /host prepare); otherwise the install fails.`,
-          ],
+      warnings: args.installKey ? [] : [msg('host.add.keyWarning', { address: args.address })],
       locks: [`host:${args.name}`],
       dependsOn: { [`host ${args.name}`]: 'absent' },
       steps: [
         ...keySteps,
         {
           kind: 'host.add',
-          title: `Add ${args.name} and wait until it is up`,
+          title: msg('host.add.stepTitle', { host: args.name }),
           params: { hostName: args.name, address: args.address, cluster: ctx.lab.cluster },
           shows: [
             `POST /hosts (${args.name}, ${args.address}, ssh publickey)`,
@@ -101,7 +96,9 @@ export const addStep = defineStep({
   params: z.object({ hostName: z.string(), address: z.string(), cluster: z.string() }),
   async run(ctx, params) {
     const existing = (await ctx.engine.listHosts()).find((h) => h.name === params.hostName);
-    if (existing?.status === 'up') return { status: 'ok', detail: `${params.hostName} is already up` };
+    if (existing?.status === 'up') {
+      return { status: 'ok', detail: msg('host.add.alreadyUp', { host: params.hostName }) };
+    }
     const since = await ctx.engine.getLastEventIndex();
     const host =
       existing ??
@@ -123,13 +120,11 @@ export const addStep = defineStep({
       );
       for (const e of relevant) ctx.output(`engine: ${e.description}`);
       if (error instanceof LabopsError && relevant.length) {
-        throw new LabopsError(
-          error.code,
-          `${error.message} The engine says: ${relevant.map((e) => e.description).join(' ')}`,
-          {
-            hint: `Check that the engine's key is in root's authorized_keys on ${params.address} (/host prepare ${params.hostName}).`,
-          },
-        );
+        // The engine's own words, as it wrote them.
+        const events = verbatim(relevant.map((e) => e.description).join(' '));
+        throw new LabopsError(error.code, msg('host.add.failed', { error: error.text, events }), {
+          hint: msg('host.add.failedHint', { address: params.address, host: params.hostName }),
+        });
       }
       throw error;
     }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { CommandContext } from '../../src/command.js';
 import type { Host, Vm } from '../../src/engine/types.js';
 import { LabopsError } from '../../src/errors.js';
+import { list, type Message, msg, verbatim } from '../../src/i18n/text.js';
 import type { StepContext } from '../../src/jobs/steps.js';
 import { textArg } from '../../src/text.js';
 
@@ -20,20 +21,22 @@ export async function findHostOrExplain(ctx: CommandContext, name: string): Prom
   } catch (error) {
     if (error instanceof LabopsError && error.code === 'NOT_FOUND') {
       const known = (await ctx.engine.listHosts()).map((h) => h.name);
-      throw new LabopsError('NOT_FOUND', `There is no host "${name}" in the engine.`, {
+      throw new LabopsError('NOT_FOUND', msg('host.error.notFound', { host: name }), {
         hint: known.length
-          ? `Hosts: ${known.join(', ')}.`
-          : 'The engine has no hosts yet: /host add NAME ADDRESS.',
+          ? msg('host.error.notFoundHint', { hosts: list(known) })
+          : msg('host.error.noHostsHint', { command: verbatim('/host add NAME ADDRESS') }),
       });
     }
     throw error;
   }
 }
 
-export async function verifyHostUp(ctx: StepContext, name: string): Promise<string> {
+export async function verifyHostUp(ctx: StepContext, name: string): Promise<Message> {
   const host = await ctx.engine.findHost(name);
-  if (host.status !== 'up') throw new LabopsError('CONFLICT', `${name} is ${host.status}, not up.`);
-  return `${name} is up`;
+  if (host.status !== 'up') {
+    throw new LabopsError('CONFLICT', msg('host.verify.notUp', { host: name, status: host.status }));
+  }
+  return msg('host.verify.up', { host: name });
 }
 
 /** Steps name hosts, not ids: an approved plan may run after a restart or a re-add (ids change). */

@@ -9,6 +9,7 @@ import {
   positional,
 } from '../../src/command.js';
 import { LabopsError } from '../../src/errors.js';
+import { list, msg, verbatim } from '../../src/i18n/text.js';
 import { defineStep } from '../../src/jobs/steps.js';
 import { getLabHostsEntries, planHostPrepare } from '../../src/runbooks/runbooks.js';
 import { textArg } from '../../src/text.js';
@@ -23,8 +24,8 @@ const machineArg = textArg()
 function requireMachine(ctx: CommandContext, name: string): string {
   const known = [...ctx.lab.runbook.hosts.map((h) => h.name), ctx.lab.storage.machine];
   if (!known.includes(name)) {
-    throw new LabopsError('NOT_FOUND', `labops does not know a machine named "${name}".`, {
-      hint: `Machines: ${known.join(', ')} (hosts and storage.server of lab.yml).`,
+    throw new LabopsError('NOT_FOUND', msg('host.machine.unknown', { machine: name }), {
+      hint: msg('host.machine.unknownHint', { machines: list(known) }),
     });
   }
   return name;
@@ -41,40 +42,43 @@ export const trust = defineChange({
     const machine = requireMachine(ctx, args.host);
     const key = await ctx.machines.readHostKey(machine);
     if (key.pinned === key.presented) {
-      throw new LabopsError('CONFLICT', `${machine}'s key ${key.presented} is already trusted.`, {
-        hint: 'Nothing to do.',
-      });
+      throw new LabopsError(
+        'CONFLICT',
+        msg('host.trust.alreadyTrusted', { machine, fingerprint: key.presented }),
+        { hint: msg('host.error.nothingToDo') },
+      );
     }
     if (key.pinnedInConfig) {
       // lab.yml's pin wins over any /host trust: pinning here would change nothing.
       throw new LabopsError(
         'CONFLICT',
-        `lab.yml pins ${machine}'s key to ${key.pinned}; ${machine} presents ${key.presented}.`,
-        {
-          hint: `If the host was reinstalled, compare the new key on it, then edit hosts[].ssh.host_key in lab.yml.`,
-        },
+        msg('host.trust.pinnedInConfig', { machine, pinned: key.pinned ?? '?', presented: key.presented }),
+        { hint: msg('host.trust.pinnedInConfigHint') },
       );
     }
     const changed = key.pinned !== undefined;
     return createPlan({
-      summary: `Trust ${machine}'s SSH host key`,
+      summary: msg('host.trust.title', { machine }),
       // Replacing a pinned key is how a man in the middle gets in: someone else must look too.
       risk: changed ? 'destructive' : 'change',
-      riskReasons: changed ? [`${machine} presents a different key than the one pinned.`] : [],
+      riskReasons: changed ? [msg('host.trust.keyChanged', { machine })] : [],
       impact: [
-        `presented: ${key.presented}`,
-        changed ? `pinned now: ${key.pinned} (it would be replaced)` : 'pinned now: nothing',
-        `Compare on ${machine}: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub`,
+        msg('host.trust.presented', { fingerprint: key.presented }),
+        key.pinned !== undefined
+          ? msg('host.trust.pinnedNow', { fingerprint: key.pinned })
+          : msg('host.trust.pinnedNowNothing'),
+        msg('host.trust.compare', {
+          machine,
+          command: verbatim('ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub'),
+        }),
       ],
-      warnings: changed
-        ? ['The host key changed: a reinstalled host, or someone in between. Check before approving.']
-        : [],
+      warnings: changed ? [msg('host.trust.keyChangedWarning')] : [],
       locks: [`machine:${machine}`],
       dependsOn: { [`host key ${machine}`]: key.presented },
       steps: [
         {
           kind: 'host.trust-key',
-          title: `Pin ${machine}'s key ${key.presented}`,
+          title: msg('host.trust.stepTitle', { machine, fingerprint: key.presented }),
           params: { machine, fingerprint: key.presented, by: ctx.caller.principal },
           shows: [`pin ${key.presented} for ${machine}`],
         },
@@ -106,14 +110,14 @@ export const prepare = defineChange({
       insecure: args.insecure,
     });
     return planFromRunbook(items, {
-      summary: `Prepare ${args.host}${args.insecure ? ' (insecure lab shortcut)' : ''}`,
+      summary: args.insecure
+        ? msg('host.prepare.titleInsecure', { host: args.host })
+        : msg('host.prepare.title', { host: args.host }),
       risk: args.insecure ? 'destructive' : 'change',
-      riskReasons: args.insecure ? ['--insecure stops firewalld and makes SELinux permissive.'] : [],
+      riskReasons: args.insecure ? [msg('host.prepare.insecureReason')] : [],
       impact: [
-        `${args.host}: the lab's hosts entries and the engine's SSH key in ${ctx.lab.runbook.paths.authorized_keys}; each step checks first and changes only what is missing.`,
-        ...(args.insecure
-          ? ["firewalld stopped and SELinux permissive on it (the guide's lab shortcut)."]
-          : []),
+        msg('host.prepare.impact', { host: args.host, path: ctx.lab.runbook.paths.authorized_keys }),
+        ...(args.insecure ? [msg('host.prepare.impactInsecure')] : []),
       ],
       locks: [`machine:${args.host}`, `host:${args.host}`],
       dependsOn: {},
@@ -131,9 +135,14 @@ export const hostMachineSteps = [
     async verify(ctx, params) {
       const key = await ctx.machines.readHostKey(params.machine);
       if (key.pinned !== params.fingerprint) {
-        throw new LabopsError('CONFLICT', `${params.machine}'s pinned key is ${key.pinned ?? 'nothing'}.`);
+        throw new LabopsError(
+          'CONFLICT',
+          key.pinned === undefined
+            ? msg('host.trust.pinnedNone', { machine: params.machine })
+            : msg('host.trust.pinnedOther', { machine: params.machine, pinned: key.pinned }),
+        );
       }
-      return `${params.machine}'s key ${params.fingerprint} is pinned`;
+      return msg('host.trust.pinned', { machine: params.machine, fingerprint: params.fingerprint });
     },
   }),
 ];

@@ -12,6 +12,8 @@ import { MAINTENANCE_FAILURE_CODES } from '../../src/engine/engine-client.js';
 import type { Host, Vm } from '../../src/engine/types.js';
 import { formatEngineEvents } from '../../src/engine/wait.js';
 import { LabopsError } from '../../src/errors.js';
+import { type Displayable, toParam } from '../../src/i18n/render.js';
+import { list, type Message, msg, verbatim } from '../../src/i18n/text.js';
 import { defineStep, type StepContext } from '../../src/jobs/steps.js';
 import { textArg } from '../../src/text.js';
 import { findHostOrExplain, HostStepParams, hostArg, isRunning } from './hosts.js';
@@ -29,18 +31,14 @@ export async function planMaintenance(
 ): Promise<Plan> {
   const host = await findHostOrExplain(ctx, name);
   if (host.status === 'maintenance') {
-    throw new LabopsError('CONFLICT', `${host.name} is already in maintenance.`, {
-      hint: `/host activate ${host.name} brings it back.`,
+    throw new LabopsError('CONFLICT', msg('host.maintenance.alreadyIn', { host: host.name }), {
+      hint: msg('host.maintenance.alreadyInHint', { host: host.name }),
     });
   }
   if (host.status === 'preparing_for_maintenance') {
-    throw new LabopsError(
-      'CONFLICT',
-      `${host.name} is already going into maintenance (preparing_for_maintenance).`,
-      {
-        hint: 'Its VMs are migrating; /host status shows where it stands. A VM that cannot migrate keeps it there.',
-      },
-    );
+    throw new LabopsError('CONFLICT', msg('host.maintenance.alreadyGoing', { host: host.name }), {
+      hint: msg('host.maintenance.alreadyGoingHint'),
+    });
   }
   const [hosts, vms] = await Promise.all([ctx.engine.listHosts(), ctx.engine.listVms()]);
   const peers = hosts.filter((h) => h.id !== host.id && h.clusterId === host.clusterId);
@@ -52,37 +50,40 @@ export async function planMaintenance(
     .filter((vm) => vm.hostId === host.id && isRunning(vm))
     .sort((a, b) => a.name.localeCompare(b.name));
 
-  const impact: string[] = [];
-  const blockers: string[] = [];
-  const riskReasons: string[] = [];
+  const impact: Message[] = [];
+  const blockers: Message[] = [];
+  const riskReasons: Message[] = [];
   for (const vm of resident) {
     if (isStuck(vm)) {
+      const placement = { vm: vm.name, host: host.name };
       blockers.push(
-        `${vm.name} is ${vm.affinity === 'pinned' ? 'pinned to' : 'migratable only by hand from'} ${host.name}: the engine will not move it, so ${host.name} will stay in preparing_for_maintenance until it is stopped or migrated.`,
+        vm.affinity === 'pinned'
+          ? msg('host.maintenance.blockerPinned', placement)
+          : msg('host.maintenance.blockerManual', placement),
       );
       continue;
     }
     // The engine's scheduler picks the target; the least loaded up host is what it usually picks.
     const target = [...targets].sort((a, b) => (load.get(a.id) ?? 0) - (load.get(b.id) ?? 0))[0];
     if (!target) {
-      blockers.push(`${vm.name} has nowhere to go: no other host of the cluster is up.`);
+      blockers.push(msg('host.maintenance.blockerNoTarget', { vm: vm.name }));
       continue;
     }
     load.set(target.id, (load.get(target.id) ?? 0) + 1);
-    impact.push(`${vm.name} → ${target.name} (live migration)`);
+    impact.push(msg('host.maintenance.migrates', { vm: vm.name, target: target.name }));
   }
-  if (resident.length === 0) impact.push(`No VMs run on ${host.name}; nothing migrates.`);
+  if (resident.length === 0) impact.push(msg('host.maintenance.noVms', { host: host.name }));
   if (host.isSpm) {
     impact.push(
       targets.length
-        ? `${host.name} is the SPM: the role moves to another host and the data center is briefly not up.`
-        : `${host.name} is the SPM and no other host is up to take the role: storage operations stop.`,
+        ? msg('host.maintenance.spmMoves', { host: host.name })
+        : msg('host.maintenance.spmStops', { host: host.name }),
     );
   }
   if (host.status === 'up' && targets.length === 0) {
-    riskReasons.push(`${host.name} is the last active host of its cluster.`);
+    riskReasons.push(msg('host.maintenance.lastActive', { host: host.name }));
   }
-  if (blockers.length) riskReasons.push('VMs would be stranded on it.');
+  if (blockers.length) riskReasons.push(msg('host.maintenance.stranded'));
 
   const dependsOn: Record<string, string> = {};
   for (const h of [host, ...peers]) dependsOn[`host ${h.name}`] = h.status + (h.isSpm ? ', SPM' : '');
@@ -91,7 +92,7 @@ export async function planMaintenance(
   const steps: Plan['steps'] = [
     {
       kind: 'host.deactivate',
-      title: `Put ${host.name} into maintenance`,
+      title: msg('host.maintenance.title', { host: host.name }),
       params: { hostName: host.name, ...(reason ? { reason } : {}) },
       shows: [`POST /hosts/{${host.name}}/deactivate`, `wait until ${host.name} is in maintenance`],
     },
@@ -99,13 +100,15 @@ export async function planMaintenance(
   if (host.isSpm && targets.length) {
     steps.push({
       kind: 'datacenter.wait-up',
-      title: `Wait for data center ${ctx.lab.dataCenter} to be up with a new SPM`,
+      title: msg('host.maintenance.waitDataCenter', { dataCenter: ctx.lab.dataCenter }),
       params: { dataCenter: ctx.lab.dataCenter },
       shows: [`GET /datacenters (until ${ctx.lab.dataCenter} is up)`],
     });
   }
   return createPlan({
-    summary: `Put ${host.name} into maintenance${reason ? ` (${reason})` : ''}`,
+    summary: reason
+      ? msg('host.maintenance.titleReason', { host: host.name, reason: verbatim(reason) })
+      : msg('host.maintenance.title', { host: host.name }),
     risk: riskReasons.length ? 'critical' : 'destructive',
     riskReasons,
     impact,
@@ -148,12 +151,14 @@ async function explainMaintenanceFailure(
   if (events.length === 0) return error;
   const descriptions = [...new Set(events.map((e) => e.description))];
   for (const text of descriptions) ctx.output(`engine: ${text}`);
+  const reported: Displayable = formatEngineEvents(descriptions);
   return new LabopsError(
     'ENGINE_REJECTED',
-    `The engine did not put ${host.name} into maintenance; it reported ${formatEngineEvents(descriptions)}`,
+    msg('host.maintenance.failed', { host: host.name, events: toParam(reported) }),
     {
-      details: descriptions,
-      hint: `A VM the engine cannot move keeps ${host.name} in preparing_for_maintenance: stop or migrate it, then run /host maintenance ${host.name} again (or /host activate ${host.name} to cancel).`,
+      // The engine's own words, as it wrote them.
+      details: descriptions.map(verbatim),
+      hint: msg('host.maintenance.failedHint', { host: host.name }),
     },
   );
 }
@@ -163,8 +168,9 @@ export const deactivateStep = defineStep({
   params: HostStepParams,
   async run(ctx, params) {
     const host = await ctx.engine.findHost(params.hostName);
-    if (host.status === 'maintenance')
-      return { status: 'ok', detail: `${params.hostName} was already in maintenance` };
+    if (host.status === 'maintenance') {
+      return { status: 'ok', detail: msg('host.maintenance.wasAlready', { host: params.hostName }) };
+    }
     const since = await ctx.engine.getLastEventIndex();
     await ctx.engine.deactivateHost(host.id, params.reason);
     let last = '';
@@ -184,17 +190,24 @@ export const deactivateStep = defineStep({
   async verify(ctx, params) {
     const host = await ctx.engine.findHost(params.hostName);
     if (host.status !== 'maintenance') {
-      throw new LabopsError('CONFLICT', `${params.hostName} is ${host.status}, not in maintenance.`);
+      throw new LabopsError(
+        'CONFLICT',
+        msg('host.maintenance.notIn', { host: params.hostName, status: host.status }),
+      );
     }
     const vms = await ctx.engine.listVms({ hostName: params.hostName });
     const left = vms.filter((vm) => vm.hostId === host.id && isRunning(vm));
     if (left.length) {
       throw new LabopsError(
         'CONFLICT',
-        `${left.map((v) => v.name).join(', ')} still run on ${params.hostName}.`,
+        msg('host.maintenance.stillRun', {
+          vms: list(left.map((v) => v.name)),
+          count: left.length,
+          host: params.hostName,
+        }),
       );
     }
-    return `${params.hostName} is in maintenance with no VMs`;
+    return msg('host.maintenance.done', { host: params.hostName });
   },
 });
 
@@ -214,6 +227,8 @@ export const waitDataCenterUpStep = defineStep({
       ctx.engine.listHosts(),
     ]);
     const spm = hosts.find((h) => h.isSpm);
-    return `data center ${dc.name} is ${dc.status}${spm ? `, SPM ${spm.name}` : ''}`;
+    return spm
+      ? msg('host.dataCenter.stateSpm', { dataCenter: dc.name, status: dc.status, spm: spm.name })
+      : msg('host.dataCenter.state', { dataCenter: dc.name, status: dc.status });
   },
 });

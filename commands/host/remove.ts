@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { createPlan, defineArgs, defineChange, type Plan, positional } from '../../src/command.js';
 import { LabopsError } from '../../src/errors.js';
+import { msg } from '../../src/i18n/text.js';
 import { defineStep } from '../../src/jobs/steps.js';
 import { findHostOrExplain, hostArg } from './hosts.js';
 import { planMaintenance } from './maintenance.js';
@@ -16,15 +17,15 @@ export const remove = defineChange({
     const host = await findHostOrExplain(ctx, args.host);
     const removal = {
       kind: 'host.remove',
-      title: `Remove ${host.name} from the engine`,
+      title: msg('host.remove.stepTitle', { host: host.name }),
       params: { hostName: host.name },
       shows: [`DELETE /hosts/{${host.name}}`],
     };
     if (host.status === 'maintenance') {
       return createPlan({
-        summary: `Remove ${host.name}`,
+        summary: msg('host.remove.title', { host: host.name }),
         risk: 'destructive',
-        impact: [`${host.name} leaves the engine; adding it back needs /host add.`],
+        impact: [msg('host.remove.impact', { host: host.name })],
         locks: [`host:${host.name}`],
         dependsOn: { [`host ${host.name}`]: host.status },
         steps: [removal],
@@ -34,8 +35,8 @@ export const remove = defineChange({
     const maintenancePlan = await planMaintenance(ctx, host.name, 'removal');
     return {
       ...maintenancePlan,
-      summary: `Put ${host.name} into maintenance, then remove it`,
-      impact: [...maintenancePlan.impact, `${host.name} leaves the engine; adding it back needs /host add.`],
+      summary: msg('host.remove.titleWithMaintenance', { host: host.name }),
+      impact: [...maintenancePlan.impact, msg('host.remove.impact', { host: host.name })],
       steps: [...maintenancePlan.steps, removal],
     };
   },
@@ -46,15 +47,15 @@ export const removeStep = defineStep({
   params: z.object({ hostName: z.string() }),
   async run(ctx, params) {
     const host = (await ctx.engine.listHosts()).find((h) => h.name === params.hostName);
-    if (!host) return { status: 'ok', detail: `${params.hostName} was already removed` };
+    if (!host) return { status: 'ok', detail: msg('host.remove.wasAlready', { host: params.hostName }) };
     await ctx.engine.removeHost(host.id);
     return { status: 'changed' };
   },
   async verify(ctx, params) {
     const hosts = await ctx.engine.listHosts();
     if (hosts.some((h) => h.name === params.hostName)) {
-      throw new LabopsError('CONFLICT', `${params.hostName} is still in the engine.`);
+      throw new LabopsError('CONFLICT', msg('host.remove.stillThere', { host: params.hostName }));
     }
-    return `${params.hostName} is gone from the engine`;
+    return msg('host.remove.done', { host: params.hostName });
   },
 });

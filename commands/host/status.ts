@@ -1,14 +1,17 @@
 import { defineArgs, defineRead, positional } from '../../src/command.js';
 import type { Host, Vm } from '../../src/engine/types.js';
-import { formatBytes, type View } from '../../src/view.js';
+import { bytes, list, type Message, msg, type Param, verbatim } from '../../src/i18n/text.js';
+import type { View } from '../../src/view.js';
 import { findHostOrExplain, hostArg, isRunning } from './hosts.js';
 
-function describeVm(vm: Vm): string {
-  return vm.status === 'up' ? vm.name : `${vm.name} (${vm.status})`;
+function describeVm(vm: Vm): Param {
+  return vm.status === 'up' ? vm.name : msg('host.status.vmState', { vm: vm.name, status: vm.status });
 }
 
-function hostFlags(host: Host): string {
-  return [host.status, host.isSpm ? 'SPM' : undefined].filter(Boolean).join(' · ');
+/** `hyper1  up · SPM  2 VMs`: the host, its engine state, the SPM role and how many VMs run on it. */
+function describeHost(host: Host, running: number): Message {
+  const line = { host: host.name, status: host.status, count: running };
+  return host.isSpm ? msg('host.status.lineSpm', line) : msg('host.status.line', line);
 }
 
 export const status = defineRead({
@@ -27,21 +30,35 @@ export const status = defineRead({
       .sort((a, b) => a.name.localeCompare(b.name))
       .flatMap((host) => {
         const here = vms.filter((vm) => vm.hostId === host.id && isRunning(vm));
-        const head = `${host.name}  ${hostFlags(host)}  ${here.length} VM${here.length === 1 ? '' : 's'}`;
+        const head = describeHost(host, here.length);
         if (!args.host) return [head];
         return [
           head,
-          `VMs: ${here.length ? here.map(describeVm).join(', ') : 'none'}`,
-          `address ${host.address ?? '?'}, memory ${formatBytes(host.memoryBytes)}`,
+          here.length
+            ? msg('host.status.vms', { vms: list(here.map(describeVm)) })
+            : msg('host.status.noVms'),
+          msg('host.status.details', {
+            address: host.address ?? '?',
+            memory: host.memoryBytes === undefined ? '?' : bytes(host.memoryBytes),
+          }),
         ];
       });
+    const [one] = hosts;
+    if (args.host && one) {
+      return {
+        title: msg('host.status.titleOne', { host: one.name }),
+        state: { text: verbatim(one.status), tone: one.status === 'up' ? 'ok' : 'warn' },
+        sections: [{ lines }],
+      };
+    }
     const up = hosts.filter((h) => h.status === 'up').length;
     return {
-      title: args.host ? `Host ${hosts[0]?.name}` : 'Hosts',
-      state: args.host
-        ? { text: hosts[0]?.status ?? 'unknown', tone: hosts[0]?.status === 'up' ? 'ok' : 'warn' }
-        : { text: `${up} of ${hosts.length} up`, tone: up === hosts.length ? 'ok' : 'warn' },
-      sections: [{ lines: lines.length ? lines : ['The engine has no hosts.'] }],
+      title: msg('host.status.title'),
+      state: {
+        text: msg('host.status.upCount', { up, total: hosts.length }),
+        tone: up === hosts.length ? 'ok' : 'warn',
+      },
+      sections: [{ lines: lines.length ? lines : [msg('host.status.noHosts')] }],
     };
   },
 });
