@@ -1,15 +1,19 @@
 import { createHash } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { chooseCdViews } from '../../commands/iso/attach.js';
 import { isoSteps } from '../../commands/iso/index.js';
 import { createHttpDownloads, type HttpDownloadsOptions } from '../../src/downloads.js';
 import { parseDiskMark, renderDiskMark } from '../../src/engine/disk-mark.js';
 import type { LabopsError } from '../../src/errors.js';
+import { type Displayable, renderText } from '../../src/i18n/render.js';
 import type { StepContext } from '../../src/jobs/steps.js';
 import { labInfoFromSimulator } from '../../src/lab-info.js';
 import type { DispatchResult } from '../../src/labops.js';
 import { REFUSED_MESSAGE } from '../../src/net/address-fence.js';
+import { localizePlan } from '../../src/plan.js';
 import { createSimDriver } from '../../src/sim/machine-driver.js';
 import type { SimulatorOptions } from '../../src/sim/types.js';
+import { localizeView } from '../../src/view.js';
 import { approveAndRun, type CoreHarness, shellCaller, startCore } from '../support/core.js';
 import { expectCard as card, expectError as error, viewText } from '../support/dispatch.js';
 import { type HttpSource, LOOPBACK_SOURCES, startHttpSource } from '../support/http-source.js';
@@ -648,6 +652,178 @@ describe('/iso attach', () => {
     await core.lab.client.waitForDiskStatus(leftover.id, ['ok']);
     expect(error(await run('attach web1 half.iso')).message).toBe(
       'half.iso is an upload that did not complete; it is not an ISO a VM can boot.',
+    );
+  });
+});
+
+/**
+ * A Korean rendering as the catalog made it: every piece inside a catalog message (⟦…⟧), and no
+ * English word left once the names and values given to it («…», ‹…›) and the commands to type
+ * are taken out — only the engine's state words and labops's own name stay as they are.
+ */
+function expectKorean(text: Displayable): string {
+  // Engine states, the disk mark's word, names and units the Korean keeps as they are.
+  const KEPT_AS_IS = new Set(['active', 'down', 'incomplete', 'labops', 'ISO', 'URL', 'GiB', 'MiB']);
+  const marked = renderText('ko', text, { mark: true });
+  expect(marked.startsWith('⟦') && marked.endsWith('⟧'), marked).toBe(true);
+  const words = marked
+    .replace(/«[^»]*»|‹[^›]*›/g, '')
+    .replace(/\/(iso|host|storage|lab) [a-z]+( [A-Z]+)*/g, '')
+    .replace(/--[a-z0-9-]+|[\w-]*\.iso\b/g, '')
+    .match(/\b[A-Za-z]{3,}\b/g);
+  expect((words ?? []).filter((w) => !KEPT_AS_IS.has(w))).toEqual([]);
+  return renderText('ko', text);
+}
+
+describe('/iso in Korean (issue 16)', () => {
+  it('lists ISOs and the leftovers of failed uploads in Korean', async () => {
+    await start();
+    await uploadAlma();
+    await leaveIncompleteUpload('half.iso', 2 * MiB);
+    const result = await run('list');
+    if (result.kind !== 'view') throw new Error(`expected a view, got ${result.kind}`);
+    const { view } = result;
+    const ko = localizeView(view, 'ko');
+    expect(ko.title).toBe('ISO 이미지');
+    expect(ko.state?.text).toBe('이미지 2개');
+    expect(ko.sections[0]?.lines[0]).toBe('alma9.iso  nfs-data  6.0 MiB');
+    expect(ko.sections[0]?.lines[1]).toMatch(
+      /^half\.iso {2}nfs-data {2}2\.0 MiB {2}(locked, )?완료되지 않은 업로드$/,
+    );
+    expect(ko.sections[1]?.lines).toEqual([
+      '업로드 실패로 남은 디스크이며 ISO로 쓰인 적이 없습니다: half.iso. /iso remove NAME 명령으로 하나씩 삭제할 수 있고, 같은 이름으로 다시 업로드하면 교체됩니다.',
+    ]);
+    for (const text of [view.title, view.state!.text, ...view.sections.flatMap((s) => s.lines)]) {
+      expectKorean(text);
+    }
+  });
+
+  it('shows the upload plan, its step and the report in Korean', async () => {
+    await start();
+    // The step's detail and end state, as the store keeps them.
+    const plain = card(await run(`upload ${source.url('/alma9.iso')} --name alma9-b.iso`));
+    expect((await confirm({ kind: 'card', card: plain }))?.status).toBe('succeeded');
+    const [step] = await core.store.listSteps(plain.job.id);
+    expect(renderText('ko', step!.endStateText!)).toBe(
+      'alma9-b.iso 이미지가 nfs-data에 있습니다: 상태 ok, 6.0 MiB',
+    );
+    expect(renderText('ko', step!.detailText!)).toBe(`sha256 ${await sourceSha256('/alma9.iso')}`);
+    expectKorean(step!.endStateText!);
+
+    // An upload that replaces a leftover whose job labops does not know, checked with --sha256.
+    const leftover = await leaveIncompleteUpload('alma9.iso', 6 * MiB + 123, 'job-old');
+    const result = await run(`upload ${source.url('/alma9.iso')} --sha256 ${'ab'.repeat(32)}`);
+    if (result.kind !== 'card') throw new Error(`expected a card, got ${result.kind}`);
+    const { plan } = result.card;
+    const ko = localizePlan(plan, 'ko');
+    expect(ko.summary).toBe('nfs-data에 alma9.iso (6.0 MiB) 업로드');
+    expect(ko.riskReasons).toEqual([
+      `alma9.iso (${leftover.id}) 디스크에 적힌 작업을 labops가 알지 못합니다. 4.3 엔진에서는 디스크 표시가 "incomplete"로 남으므로 완료된 업로드일 수 있습니다.`,
+    ]);
+    expect(ko.impact[0]).toBe(
+      'nfs-data에 6.0 MiB 크기의 새 ISO 디스크를 만들고 127.0.0.1에서 alma9.iso 이미지를 스트리밍합니다.',
+    );
+    expect(ko.impact[1]).toMatch(
+      new RegExp(
+        `^이전 작업\\(job-old\\)이 남긴 완료되지 않은 업로드 alma9\\.iso \\(6\\.0 MiB\\) 디스크를 교체합니다\\. 그 디스크\\(${leftover.id}, (locked|ok)\\)를 먼저 삭제합니다\\.$`,
+      ),
+    );
+    expect(ko.impact[2]).toBe(
+      `sha256 값이 다음과 같아야 합니다: ${'ab'.repeat(32)}. 다르면 업로드가 실패하고 아무것도 남지 않습니다.`,
+    );
+    expect(ko.steps[0]?.title).toBe('nfs-data에 alma9.iso 업로드');
+    for (const text of [
+      plan.summary,
+      ...plan.riskReasons,
+      ...plan.impact,
+      ...plan.steps.map((s) => s.title),
+    ]) {
+      expectKorean(text);
+    }
+  });
+
+  it('shows the ISO domain upload in Korean, its time limit as Korean writes it', async () => {
+    await start();
+    const result = await run(`upload ${source.url('/alma9.iso')} --domain nfs-iso --name CentOS-7.img`);
+    if (result.kind !== 'card') throw new Error(`expected a card, got ${result.kind}`);
+    const { plan } = result.card;
+    const ko = localizePlan(plan, 'ko');
+    expect(ko.summary).toBe('ISO 도메인 nfs-iso에 CentOS-7.img (6.0 MiB) 업로드');
+    expect(ko.impact).toEqual([
+      'storage 서버가 127.0.0.1에서 CentOS-7.img 파일을 내려받아 /export/iso에 둡니다(소유자 36:36, 모드 0640, 제한 시간 5분 7초).',
+      `크기가 ${6 * MiB + 123}바이트이고 32769바이트 위치에 CD001이 있을 때만 파일을 남깁니다. 보고서에 sha256 값이 표시됩니다.`,
+      '엔진에 있는 nfs-iso 도메인의 파일 목록을 새로 고칩니다.',
+    ]);
+    expect(ko.warnings).toEqual([
+      '엔진은 이름이 .iso로 끝나는 파일만 CD 드라이브에 넣습니다. CentOS-7.img 파일은 VM에 연결할 수 없습니다.',
+    ]);
+    expect(ko.steps.at(-1)?.title).toBe('nfs-iso 도메인 파일 목록 새로 고침');
+    for (const text of [plan.summary, ...plan.impact, ...plan.warnings, plan.steps.at(-1)!.title]) {
+      expectKorean(text);
+    }
+  });
+
+  it('puts an ISO in a CD drive and refuses a held ISO, in Korean', async () => {
+    await start();
+    await uploadAlma();
+    const result = await run('attach web1 alma9.iso --persist');
+    if (result.kind !== 'card') throw new Error(`expected a card, got ${result.kind}`);
+    const { plan } = result.card;
+    const ko = localizePlan(plan, 'ko');
+    expect(ko.summary).toBe('web1 VM의 CD 드라이브에 alma9.iso 넣기 (지금과 매 부팅 시)');
+    expect(ko.impact).toEqual([
+      'web1 VM의 CD 드라이브에 지금 alma9.iso 이미지가 들어가고, 저장된 설정에도 남아 매 부팅 시 유지됩니다.',
+    ]);
+    expect(ko.steps[0]?.title).toBe('web1 VM에 alma9.iso 넣기 (지금과 매 부팅 시)');
+    for (const text of [plan.summary, ...plan.impact, plan.steps[0]!.title]) expectKorean(text);
+    const job = await confirm(result);
+    const [step] = await core.store.listSteps(job!.id);
+    expect(expectKorean(step!.endStateText!)).toBe(
+      'web1 VM의 CD 드라이브에 지금과 저장된 설정 모두 alma9.iso 이미지가 들어 있습니다',
+    );
+
+    const refused = error(await run('remove alma9.iso'));
+    expect(expectKorean(refused.text)).toBe(
+      'alma9.iso 이미지가 VM의 CD 드라이브에 들어 있어 삭제할 수 없습니다: web1 (지금, 다음 부팅 시).',
+    );
+    expect(expectKorean(refused.hintText!)).toBe(
+      '먼저 다른 ISO를 넣거나(/iso attach VM OTHER.iso) 관리 포털에서 꺼내십시오.',
+    );
+  });
+
+  it('says what is wrong and how to fix it in Korean', async () => {
+    await start();
+    const missing = error(await run('attach web1 nosuch.iso'));
+    expect(expectKorean(missing.text)).toBe('실습 환경에 "nosuch.iso" ISO가 없습니다.');
+    expect(expectKorean(missing.hintText!)).toBe(
+      'ISO 목록은 /iso list에서 볼 수 있고, /iso upload URL로 추가합니다.',
+    );
+    const notIso = error(await run(`upload ${source.url('/notes.txt')}`));
+    expect(expectKorean(notIso.text)).toBe(
+      'notes.txt 파일은 ISO 9660 이미지가 아닙니다(32769바이트 위치에 CD001이 없음).',
+    );
+    expect(expectKorean(notIso.hintText!)).toBe(
+      'URL을 확인하십시오. 웹 페이지나 압축 파일은 ISO가 아닙니다.',
+    );
+    const nowhere = error(await run(`upload ${source.url('/alma9.iso')} --domain nowhere`));
+    expect(expectKorean(nowhere.text)).toBe('데이터 센터에 "nowhere" 스토리지 도메인이 없습니다.');
+    expect(expectKorean(nowhere.hintText!)).toBe('도메인: nfs-data 및 nfs-iso.');
+  });
+
+  it('refuses a VM between states in Korean, with the engine’s state word kept', async () => {
+    await start();
+    let refused: unknown;
+    try {
+      chooseCdViews('web1', 'powering_up', false);
+    } catch (e) {
+      refused = e;
+    }
+    const e = refused as LabopsError;
+    expect(expectKorean(e.text)).toBe(
+      'web1 VM이 powering_up 상태입니다. CD를 바꾸려면 up(지금 적용) 또는 down(다음 부팅 시 적용) 상태여야 합니다.',
+    );
+    expect(expectKorean(e.hintText!)).toBe(
+      'up 또는 down 상태가 될 때까지 기다린 뒤 명령을 다시 실행하십시오.',
     );
   });
 });
