@@ -5,9 +5,10 @@ import { EnvSchema, type LogLevel } from './config/env-schema.js';
 import { getPasswordEnvName, sanitizeLabData, validateLabRules } from './config/lab-rules.js';
 import { type DeepReadonly, type LabConfig, LabConfigSchema } from './config/lab-schema.js';
 import { parseLabYaml } from './config/lab-yaml.js';
-import { type ConfigProblem, flattenIssues, renderProblem } from './config/problems.js';
+import { type ConfigProblem, createProblem, describeProblem, flattenIssues } from './config/problems.js';
 import { formatError, LabopsError, toLabopsError } from './errors.js';
-import { LOCALES, type Locale, parseLocale } from './i18n/locale.js';
+import { DEFAULT_LOCALE, LOCALES, type Locale, parseLocale } from './i18n/locale.js';
+import { list, msg, type Param, verbatim } from './i18n/text.js';
 
 export { type Env, EnvSchema, LOG_LEVELS, type LogLevel } from './config/env-schema.js';
 export {
@@ -158,8 +159,17 @@ function withSecrets<T extends object, S extends Record<string, string>>(target:
   return target as T & S;
 }
 
-function describeSources(sources: readonly string[]): string {
-  return sources.length === 0 ? 'the configuration' : sources.join(' and ');
+/** Where problems were found: the environment, or a lab file by its path. */
+type ConfigSource = 'environment' | { readonly file: string };
+
+/** Where the problems are: the environment, the lab file, or both. */
+function describeSources(sources: readonly ConfigSource[]): Param {
+  if (sources.length === 0) return msg('config.load.sourceConfiguration');
+  return list(
+    sources.map((source) =>
+      source === 'environment' ? msg('config.load.sourceEnvironment') : verbatim(source.file),
+    ),
+  );
 }
 
 /**
@@ -170,7 +180,7 @@ function describeSources(sources: readonly string[]): string {
 export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConfig> {
   const { env, cwd } = options;
   const problems: ConfigProblem[] = [];
-  const sources: string[] = [];
+  const sources: ConfigSource[] = [];
   const warnings: string[] = [];
 
   const envResult = EnvSchema.safeParse(env, { reportInput: true });
@@ -187,50 +197,50 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
   let mode: Mode = 'shell';
   if (botToken && appToken) {
     mode = 'socket';
+    // Warnings are logged, in English, like every log line.
     if (signingSecret)
       warnings.push('SLACK_SIGNING_SECRET is ignored in Socket Mode (SLACK_APP_TOKEN is set).');
   } else if (botToken && signingSecret) {
     mode = 'http';
   } else if (botToken) {
-    problems.push({
-      path: 'SLACK_BOT_TOKEN',
-      message:
-        'is set without SLACK_APP_TOKEN or SLACK_SIGNING_SECRET — set SLACK_APP_TOKEN for Socket Mode or SLACK_SIGNING_SECRET for HTTP, or unset SLACK_BOT_TOKEN for the shell',
-    });
+    problems.push(createProblem('SLACK_BOT_TOKEN', msg('config.env.botTokenAlone')));
   } else if (appToken || signingSecret) {
     warnings.push(
       'SLACK_APP_TOKEN/SLACK_SIGNING_SECRET are ignored without SLACK_BOT_TOKEN: starting the shell.',
     );
   }
-  if (problems.length > 0) sources.push('the environment');
+  if (problems.length > 0) sources.push('environment');
 
   let lab: LabSource = { kind: 'simulated' };
   const labConfigVar = blank('LAB_CONFIG');
   const labPath = resolve(cwd, labConfigVar ?? 'lab.yml');
   const found = await findFile(labPath);
   if (labConfigVar !== undefined && found !== 'file') {
-    problems.push({
-      path: 'LAB_CONFIG',
-      message: `${found === 'missing' ? 'names a file that does not exist' : 'does not name a regular file'}: ${labPath} — fix the path, or unset LAB_CONFIG to use ./lab.yml or the simulated lab`,
-    });
-    if (!sources.includes('the environment')) sources.push('the environment');
+    const path = verbatim(labPath);
+    problems.push(
+      createProblem(
+        'LAB_CONFIG',
+        found === 'missing'
+          ? msg('config.env.labConfigMissing', { path })
+          : msg('config.env.labConfigNotFile', { path }),
+      ),
+    );
+    if (!sources.includes('environment')) sources.push('environment');
   } else if (found === 'file') {
     const label = basename(labPath);
     let text: string | undefined;
     try {
       text = await readFile(labPath, 'utf8');
     } catch (error) {
-      problems.push({
-        path: label,
-        message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}) — check its permissions`,
-      });
+      const code = (error as NodeJS.ErrnoException).code ?? 'error';
+      problems.push(createProblem(label, msg('config.file.unreadable', { code: verbatim(code) })));
     }
     const result = text === undefined ? undefined : parseLabConfig(text, { label, env });
     if (result) {
       problems.push(...result.problems);
       warnings.push(...result.warnings);
     }
-    if (text === undefined || (result && result.problems.length > 0)) sources.push(labPath);
+    if (text === undefined || (result && result.problems.length > 0)) sources.push({ file: labPath });
     if (result?.config) {
       const config = result.config;
       if (config.engine.ca_file !== undefined)
@@ -246,14 +256,10 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
   }
 
   if (problems.length > 0 || !vars) {
-    const count = problems.length;
     throw new LabopsError(
       'CONFIG',
-      `Configuration has ${count} problem${count === 1 ? '' : 's'} in ${describeSources(sources)}:`,
-      {
-        details: problems.map(renderProblem),
-        hint: 'Fix every problem listed, then start again; lab.example.yml shows a complete lab file.',
-      },
+      msg('config.load.problems', { count: problems.length, sources: describeSources(sources) }),
+      { details: problems.map(describeProblem), hint: msg('config.load.hint') },
     );
   }
 
@@ -303,10 +309,11 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
 
 /**
  * Text for stderr when start-up fails: the problem list of a configuration error, or the message
- * of anything else. main prints it and exits with `CONFIG_EXIT_CODE` (2) for a CONFIG error.
+ * of anything else, in `locale` (the shell's, read before any lab is chosen; English otherwise).
+ * main prints it and exits with `CONFIG_EXIT_CODE` (2) for a CONFIG error.
  */
-export function formatConfigProblems(error: unknown): string {
-  return formatError(toLabopsError(error));
+export function formatConfigProblems(error: unknown, locale: Locale = DEFAULT_LOCALE): string {
+  return formatError(toLabopsError(error), locale);
 }
 
 /**
@@ -324,12 +331,17 @@ export function readShellLocale(
     const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[index + 1];
     const locale = parseLocale(value);
     if (!locale || value?.toLowerCase() !== locale) {
+      // In English: the language to speak is what went wrong.
+      const choices = list(
+        LOCALES.map((l) => verbatim(`--lang ${l}`)),
+        'or',
+      );
       throw new LabopsError(
         'CONFIG',
-        `--lang ${value ?? ''} is not a language labops speaks.`.replace('  ', ' '),
-        {
-          hint: `Use --lang ${LOCALES.join(' or --lang ')}.`,
-        },
+        value === undefined || value.trim() === '' || value.startsWith('--')
+          ? msg('config.lang.missing')
+          : msg('config.lang.unknown', { value: verbatim(value) }),
+        { hint: msg('config.lang.hint', { choices }) },
       );
     }
     return locale;

@@ -7,6 +7,7 @@ import type { LabSource } from './config.js';
 import { createHttpDownloads, type DownloadPort, type HttpDownloadsOptions } from './downloads.js';
 import { EngineClient, type EngineClientOptions } from './engine/engine-client.js';
 import { LabopsError } from './errors.js';
+import { msg, verbatim } from './i18n/text.js';
 import type { StepDefinition } from './jobs/steps.js';
 import {
   createSimulatedPolicy,
@@ -336,12 +337,11 @@ function readCaFile(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
     throw new LabopsError(
       'CONFIG',
-      `Cannot read the engine CA file ${path}: ${(error as NodeJS.ErrnoException).code}.`,
-      {
-        hint: 'Download it from https://ENGINE/ovirt-engine/services/pki-resource?resource=ca-certificate&format=X509-PEM-CA and point engine.ca_file at it.',
-      },
+      msg('config.ca.unreadable', { path: verbatim(path), code: verbatim(code) }),
+      { hint: msg('config.ca.unreadableHint') },
     );
   }
 }

@@ -10,7 +10,9 @@ import {
 } from './config.js';
 import { getDownloadRules } from './downloads.js';
 import { formatError, LabopsError, toLabopsError } from './errors.js';
-import type { Locale } from './i18n/locale.js';
+import { DEFAULT_LOCALE, type Locale } from './i18n/locale.js';
+import { renderText, toParam } from './i18n/render.js';
+import { list, type Message, msg, verbatim } from './i18n/text.js';
 import { describeJobCommand } from './jobs-port.js';
 import { type CreateLabOptions, createLab, type Lab } from './lab.js';
 import { createLogger } from './log.js';
@@ -35,9 +37,13 @@ async function main(argv: readonly string[]): Promise<number> {
     shellLocale = readShellLocale(argv, process.env);
     config = await loadConfig({ env: process.env, cwd: process.cwd() });
   } catch (error) {
-    process.stderr.write(`${formatConfigProblems(error)}\n`);
+    // No lab is chosen yet: the shell's language if it has one (a --lang labops does not speak
+    // leaves none, so that refusal is in English), English otherwise.
+    process.stderr.write(`${formatConfigProblems(error, shellLocale ?? DEFAULT_LOCALE)}\n`);
     return CONFIG_EXIT_CODE;
   }
+  // What main itself prints from here on: the shell's language, else the lab file's.
+  const locale = shellLocale ?? (config.lab.kind === 'file' ? config.lab.config.locale : DEFAULT_LOCALE);
   // The shell's stdout is the conversation; its logs stay quiet unless LOG_LEVEL asks otherwise.
   const quiet = config.mode === 'shell' && !process.env.LOG_LEVEL;
   const logger = createLogger({ level: quiet ? 'warn' : config.logLevel });
@@ -56,13 +62,9 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     if (argv.includes('--fetch-engine-ca')) {
       if (config.lab.kind !== 'file' || !config.lab.config.engine.ca_file) {
-        throw new LabopsError(
-          'CONFIG',
-          '--fetch-engine-ca needs a lab file whose engine.ca_file says where to write the CA.',
-          {
-            hint: 'Set LAB_CONFIG (or create ./lab.yml) with engine.url and engine.ca_file.',
-          },
-        );
+        throw new LabopsError('CONFIG', msg('config.main.fetchCaNeedsFile'), {
+          hint: msg('config.main.fetchCaNeedsFileHint'),
+        });
       }
       return await runFetchEngineCa({
         engineUrl: config.lab.config.engine.url,
@@ -71,6 +73,7 @@ async function main(argv: readonly string[]): Promise<number> {
         input: process.stdin,
         output: process.stdout,
         interactive: Boolean(process.stdin.isTTY),
+        locale,
       });
     }
     // A bot owns its data directory: createLab locks it first, so a second bot stops there and no
@@ -104,7 +107,7 @@ async function main(argv: readonly string[]): Promise<number> {
   } catch (error) {
     const failure = toLabopsError(error);
     if (failure.code === 'INTERNAL') logger.error({ err: error }, 'labops stopped on an unexpected error');
-    process.stderr.write(`${formatError(failure)}\n`);
+    process.stderr.write(`${formatError(failure, locale)}\n`);
     return failure.code === 'CONFIG' ? CONFIG_EXIT_CODE : 1;
   } finally {
     for (const cleanup of cleanups) {
@@ -121,17 +124,23 @@ async function main(argv: readonly string[]): Promise<number> {
 async function runShellAdapter(lab: Lab, locale: Locale | undefined): Promise<number> {
   const { labops } = lab;
   const recovered = await labops.start();
-  const notes: string[] = [];
-  if (labops.lab.simulated)
-    notes.push('SIMULATED LAB — a built-in simulator stands in for the engine and the hosts.');
+  const notes: Message[] = [];
+  if (labops.lab.simulated) notes.push(msg('config.main.simulatedBanner'));
   for (const job of recovered.interrupted) {
     notes.push(
-      `${job.id} /${describeJobCommand(job)} was interrupted: ${job.error ?? 'labops stopped while it ran'}`,
+      msg('config.main.interrupted', {
+        job: verbatim(job.id),
+        command: verbatim(`/${describeJobCommand(job)}`),
+        error: job.errorText === undefined ? msg('config.main.interruptedUnknown') : toParam(job.errorText),
+      }),
     );
   }
   if (recovered.pending.length) {
-    notes.push(`Pending approvals: ${recovered.pending.map((a) => a.id).join(', ')} (still valid).`);
+    notes.push(msg('config.main.pending', { ids: list(recovered.pending.map((a) => verbatim(a.id))) }));
   }
+  // The banner is shown in the language the shell speaks (runShell's own choice of locale).
+  const shown = locale ?? labops.lab.locale;
+  const banner = notes.map((note) => renderText(shown, note)).join('\n');
   // SIGTERM or Ctrl-C: running jobs stop and record how they ended before the conversation closes,
   // so none is left "running" for the next start to find (found by the chaos run).
   let signalled: NodeJS.Signals | undefined;
@@ -151,7 +160,7 @@ async function runShellAdapter(lab: Lab, locale: Locale | undefined): Promise<nu
       interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
       clock: systemClock,
       locale,
-      ...(notes.length ? { banner: notes.join('\n') } : {}),
+      ...(banner ? { banner } : {}),
     });
     return signalled ? (signalled === 'SIGINT' ? 130 : 143) : code;
   } finally {

@@ -3,6 +3,9 @@ import { createInterface } from 'node:readline/promises';
 import type { Readable, Writable } from 'node:stream';
 import { fetchEngineCa } from './engine/pki.js';
 import { LabopsError } from './errors.js';
+import { DEFAULT_LOCALE, type Locale } from './i18n/locale.js';
+import { renderText } from './i18n/render.js';
+import { type Message, msg, verbatim } from './i18n/text.js';
 
 export interface FetchCaOptions {
   engineUrl: string;
@@ -13,7 +16,12 @@ export interface FetchCaOptions {
   input: Readable;
   output: Writable;
   interactive: boolean;
+  /** The language of the lines printed (the shell's, else the lab's); English by default. */
+  locale?: Locale | undefined;
 }
+
+/** A yes to the prompt, in either language. */
+const YES = /^(?:y(?:es)?|예|네)$/i;
 
 /**
  * `npm start -- --fetch-engine-ca`: fetches the engine CA, shows its fingerprint for comparison with
@@ -22,41 +30,41 @@ export interface FetchCaOptions {
  */
 export async function runFetchEngineCa(options: FetchCaOptions): Promise<number> {
   const ca = await fetchEngineCa(options.engineUrl);
-  const say = (line: string) => options.output.write(`${line}\n`);
-  say(`The engine at ${new URL(options.engineUrl).origin} publishes this CA:`);
-  say(`  subject:     ${ca.subject.replace(/\n/g, ', ')}`);
-  say(`  SHA-256:     ${ca.fingerprint256}`);
-  say(`  valid until: ${ca.validTo}`);
-  say('Compare it on the engine: openssl x509 -in /etc/pki/ovirt-engine/ca.pem -noout -fingerprint -sha256');
+  const locale = options.locale ?? DEFAULT_LOCALE;
+  const render = (text: Message) => renderText(locale, text);
+  const say = (text: Message) => options.output.write(`${render(text)}\n`);
+  const file = verbatim(options.caFile);
+  say(msg('config.ca.publishes', { origin: verbatim(new URL(options.engineUrl).origin) }));
+  // The certificate's own fields, as the engine's CA gives them.
+  say(msg('config.ca.subject', { subject: verbatim(ca.subject.replace(/\n/g, ', ')) }));
+  say(msg('config.ca.fingerprint', { fingerprint: verbatim(ca.fingerprint256) }));
+  say(msg('config.ca.validUntil', { date: verbatim(ca.validTo) }));
+  say(
+    msg('config.ca.compare', {
+      command: verbatim('openssl x509 -in /etc/pki/ovirt-engine/ca.pem -noout -fingerprint -sha256'),
+    }),
+  );
   if (existsSync(options.caFile)) {
     if (readFileSync(options.caFile, 'utf8').trim() === ca.pem.trim()) {
-      say(`${options.caFile} already holds this CA; nothing to do.`);
+      say(msg('config.ca.alreadyHeld', { file }));
       return 0;
     }
-    throw new LabopsError(
-      'CONFLICT',
-      `${options.caFile} holds a different CA; labops will not overwrite it.`,
-      {
-        hint: 'If the engine was reinstalled, move the old file aside after checking why the CA changed, then run this again.',
-      },
-    );
+    throw new LabopsError('CONFLICT', msg('config.ca.different', { file }), {
+      hint: msg('config.ca.differentHint'),
+    });
   }
   let trusted = options.yes;
   if (!trusted && options.interactive) {
     const rl = createInterface({ input: options.input, output: options.output });
-    const answer = await rl.question(`Trust it and write ${options.caFile}? [y/N] `);
+    const answer = await rl.question(render(msg('config.ca.prompt', { file })));
     rl.close();
-    trusted = /^y(es)?$/i.test(answer.trim());
+    trusted = YES.test(answer.trim());
   }
   if (!trusted) {
-    say(
-      options.interactive
-        ? 'Not trusted; nothing written.'
-        : 'Not written: add --yes to trust it without a prompt.',
-    );
+    say(options.interactive ? msg('config.ca.notTrusted') : msg('config.ca.needsYes'));
     return 1;
   }
   writeFileSync(options.caFile, ca.pem, { mode: 0o644, flag: 'wx' });
-  say(`Wrote ${options.caFile}.`);
+  say(msg('config.ca.wrote', { file }));
   return 0;
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { type ConfigProblem, createProblem, describeProblem, formatPath } from '../src/config/problems.js';
 import {
   CONFIG_EXIT_CODE,
   EnvSchema,
@@ -13,8 +14,12 @@ import {
   type LoadedConfig,
   loadConfig,
   parseLabConfig,
+  readShellLocale,
 } from '../src/config.js';
 import { isLabopsError, type LabopsError } from '../src/errors.js';
+import { renderText } from '../src/i18n/render.js';
+import { isMessage, msg } from '../src/i18n/text.js';
+import { findLeaks } from './support/i18n-leaks.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/config/', import.meta.url));
 const repoRoot = fileURLToPath(new URL('../', import.meta.url));
@@ -131,7 +136,11 @@ describe('hostile fixtures', () => {
   it('a YAML document that is not a mapping is refused', () => {
     const result = parseLabConfig('- engine\n- hosts\n', { label: 'lab.yml', env: {} });
     expect(result.problems).toEqual([
-      { path: 'lab.yml', message: expect.stringMatching(/^must be a mapping of keys .*not a list/) },
+      {
+        path: 'lab.yml',
+        message: expect.stringMatching(/^must be a mapping of keys .*not a list/),
+        text: msg('config.yaml.notMapping', { actual: msg('config.problem.type', { type: 'list' }) }),
+      },
     ]);
   });
 
@@ -528,5 +537,249 @@ describe('formatConfigProblems', () => {
 
   it('prints other failures as their message', () => {
     expect(formatConfigProblems(new Error('boom'))).toBe('Unexpected failure: boom');
+  });
+});
+
+describe('in Korean (issue 16)', () => {
+  const HINT_KO =
+    '도움말: 나열된 문제를 모두 고친 뒤 다시 시작하십시오. 실습 환경 파일의 전체 예는 lab.example.yml에 있습니다.';
+
+  /** Each problem as a Korean line, checked for text outside the catalog. */
+  function inKorean(problems: readonly ConfigProblem[]): string[] {
+    const leaks = problems.flatMap((p) => findLeaks(describeProblem(p)));
+    expect(leaks).toEqual([]);
+    return problems.map((p) => renderText('ko', describeProblem(p)));
+  }
+
+  /** A lab file wrong in every field it has: each of the schemas' own messages. */
+  const everythingWrong = {
+    engine: {
+      url: 'ftp://ovirt.abc.local',
+      user: 'admin',
+      password_env: 'lower_case',
+      ca_file: '',
+      insecure: 'yes',
+      timeout_ms: 5.5,
+      max_concurrency: 0,
+    },
+    data_center: '',
+    cluster: 'c'.repeat(65),
+    hosts: [{ name: 'bad name', address: 'bad address!', ssh: { user: 'Root', port: 70000, host_key: 'x' } }],
+    storage: {
+      server: { name: 'nfs', address: 'nfs.abc.local' },
+      export_roots: [],
+      exports: [
+        { name: 'data', path: 'relative', device: '/mnt/x' },
+        { name: 'iso', path: '/export//iso' },
+      ],
+    },
+    paths: ['/etc/hosts'],
+    baseline: { storage_domains: [{ name: 'd', type: 'nfs', export: '' }], hosts: 'hyper1', vms: [''] },
+    policy: {
+      approvers: [],
+      askers: ['U0ALICE01'],
+      channels: ['#lab'],
+      expiry_minutes: 0,
+      commands: { 'host maintenence': {}, 'lab status': { risk: 'low' } },
+    },
+    limits: { plan_seconds: 601, plans_per_requester: 'two' },
+    downloads: { allowed_networks: [7], allowed_hosts: ['bad host'] },
+    locale: 'fr',
+    timezone: 'Mars/Olympus',
+  };
+
+  it('prints the whole report in the shell’s language, with its paths and names as they are', async () => {
+    const error = await loadError({ LAB_CONFIG: fixture('missing'), LABOPS_ENGINE_PASSWORD: PASSWORD });
+    expect(formatConfigProblems(error, 'ko')).toBe(
+      [
+        `설정에 문제가 6개 있습니다(${fixture('missing')}):`,
+        '  - engine.url: 필수 항목입니다',
+        '  - hosts[0].address: 필수 항목입니다',
+        '  - hosts[1].name: 필수 항목입니다',
+        '  - storage.server: 필수 항목입니다',
+        '  - policy.approvers: 필수 항목입니다',
+        '  - engine.password_env: 비밀 값이 없습니다: 환경 변수 LABOPS_MISSING_FIXTURE_PASSWORD에 값을 설정하십시오',
+        HINT_KO,
+      ].join('\n'),
+    );
+    // The same error in English for logs and everyone else.
+    expect(formatConfigProblems(error)).toContain('engine.url: is required');
+  });
+
+  it('names the environment and the lab file together, and the environment’s own problems', async () => {
+    const error = await loadError({
+      SLACK_BOT_TOKEN: 'not-a-bot-token-secret',
+      SLACK_APP_TOKEN: 'xoxb-swapped-secret',
+      PORT: '99999',
+      LOG_LEVEL: 'loud',
+      LAB_CONFIG: fixture('empty'),
+    });
+    const text = formatConfigProblems(error, 'ko');
+    expect(text.split('\n')).toEqual([
+      `설정에 문제가 5개 있습니다(환경 변수 및 ${fixture('empty')}):`,
+      '  - SLACK_BOT_TOKEN: 봇 토큰(xoxb-…)이어야 합니다 — OAuth & Permissions에서 복사하십시오',
+      '  - SLACK_APP_TOKEN: connections:write 권한이 있는 앱 수준 토큰(xapp-…)이어야 합니다 — Basic Information에서 만드십시오',
+      '  - PORT: 65535 이하여야 합니다',
+      '  - LOG_LEVEL: fatal, error, warn, info, debug, trace, silent 중 하나여야 합니다',
+      '  - empty.yml: 파일이 비어 있습니다 — 파일에 실습 환경을 기술하거나(lab.example.yml 참고), 시뮬레이션 실습 환경을 쓰려면 LAB_CONFIG를 해제하십시오',
+      HINT_KO,
+    ]);
+    expect(text).not.toContain('not-a-bot-token-secret');
+    const alone = await loadError({ SLACK_BOT_TOKEN: BOT });
+    expect(formatConfigProblems(alone, 'ko').split('\n').slice(0, 2)).toEqual([
+      '설정에 문제가 1개 있습니다(환경 변수):',
+      '  - SLACK_BOT_TOKEN: SLACK_APP_TOKEN이나 SLACK_SIGNING_SECRET 없이 설정되어 있습니다 — Socket Mode를 쓰려면 SLACK_APP_TOKEN을, HTTP를 쓰려면 SLACK_SIGNING_SECRET을 설정하고, 셸을 쓰려면 SLACK_BOT_TOKEN을 해제하십시오',
+    ]);
+    const missing = await loadError({ LAB_CONFIG: 'nowhere/lab.yml' });
+    expect(missing.detailTexts.map((d) => renderText('ko', d))).toEqual([
+      `LAB_CONFIG: 없는 파일을 가리킵니다: ${join(emptyDir, 'nowhere/lab.yml')} — 경로를 고치거나, LAB_CONFIG를 해제하여 ./lab.yml 또는 시뮬레이션 실습 환경을 쓰십시오`,
+    ]);
+  });
+
+  it('says the hostile file’s problems in Korean: keys, secrets, suggestions, duplicates', async () => {
+    const error = await loadError({ LAB_CONFIG: fixture('evil'), LABOPS_ENGINE_PASSWORD: PASSWORD });
+    const lines = error.detailTexts.map((d) => renderText('ko', d));
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'evil.yml: YAML 별칭(*name)이 너무 많습니다 — 문서가 지나치게 커지므로 값을 직접 적으십시오',
+        '__proto__: 금지된 키입니다(객체 프로토타입을 변조할 수 있음) — 삭제하십시오',
+        'data_center: 비밀 값으로 보입니다. 비밀 값은 환경 변수로만 받습니다 — 파일에서 지우고 환경 변수로 전달하십시오',
+        'engine.password: 비밀 값은 환경 변수로만 받습니다 — 이 키를 지우고, 비밀번호는 engine.password_env가 가리키는 변수(기본값 LABOPS_ENGINE_PASSWORD)에 설정하십시오',
+        'engine.pasword_env: 알 수 없는 키입니다 — 혹시 "password_env"입니까?',
+        'policy.commands["host maintenence"]: 알 수 없는 키입니다 — 혹시 "host maintenance"입니까?',
+        "hosts[0].name: 영문자, 숫자, '.', '_', '-'만 쓸 수 있습니다(첫 글자는 영문자나 숫자)",
+        'hosts[3].address: 너무 깁니다 — 주소는 최대 253자입니다',
+        'hosts[2].name: "hyper2" 값이 hosts[1].name에도 있습니다 — 머신 이름은 서로 달라야 합니다',
+        'storage.exports[1].path: export 루트(/export) 밖에 있습니다 — export 디렉터리를 루트 아래로 옮기거나, 그 루트를 storage.export_roots에 추가하십시오',
+      ]),
+    );
+    expect(lines).toHaveLength(16);
+    const text = formatConfigProblems(error, 'ko');
+    expect(text).not.toContain('hunter2-evil-secret');
+    expect(text).not.toContain('xoxb-0000-evil-token');
+    expect(error.detailTexts.flatMap((d) => findLeaks(d))).toEqual([]);
+  });
+
+  it('gives every field of the schemas its message from the catalog, never zod’s own words', () => {
+    const { problems } = parseLabConfig(stringify(everythingWrong), { label: 'lab.yml', env: {} });
+    expect(problems.length).toBeGreaterThan(30);
+    expect(problems.filter((p) => !isMessage(p.text)).map((p) => p.path)).toEqual([]);
+    const lines = inKorean(problems);
+    expect(lines.join('\n')).not.toMatch(/labops-text|Invalid input|expected/);
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'engine.url: 엔진 URL이어야 합니다. 예: https://ovirt.abc.local/ovirt-engine',
+        'engine.user: USER@PROFILE 형식이어야 합니다. 예: admin@internal',
+        'engine.password_env: 환경 변수의 이름(A-Z, 0-9, _)이어야 합니다. 예: LABOPS_ENGINE_PASSWORD — 비밀번호 자체를 적으면 안 됩니다',
+        'engine.ca_file: 비어 있으면 안 됩니다',
+        'engine.insecure: true 또는 false여야 합니다',
+        'engine.timeout_ms: 밀리초 단위 정수여야 합니다',
+        'engine.max_concurrency: 1 이상이어야 합니다',
+        'data_center: 비어 있으면 안 됩니다 — 데이터 센터에 이름을 지정하십시오',
+        'cluster: 너무 깁니다 — 클러스터 이름은 최대 64자입니다',
+        'hosts[0].ssh.port: 1에서 65535 사이여야 합니다',
+        'hosts[0].ssh.user: root 같은 POSIX 사용자 이름이어야 합니다',
+        'storage.export_roots: 루트가 하나 이상 있어야 합니다. 예: [/export]',
+        'storage.exports[0].path: /로 시작하는 절대 경로여야 합니다',
+        'storage.exports[0].device: /dev 아래의 블록 장치여야 합니다. 예: /dev/vdb1',
+        'storage.exports[1].path: 정규화된 경로여야 합니다(//, /./, 끝의 / 없이) — 일반 절대 경로로 적으십시오',
+        'paths: 매핑 형식이어야 합니다(지금은 목록)',
+        'baseline.storage_domains[0].type: data 또는 iso여야 합니다',
+        'baseline.hosts: 호스트 이름 목록이어야 합니다',
+        'policy.approvers: 승인자가 한 명 이상 있어야 합니다. 예: [slack:S0123ABCD]',
+        'policy.channels[0]: C0123ABCD나 G0123ABCD 같은 Slack 채널 ID여야 합니다(#이름이 아님) — 채널 세부 정보에서 복사하십시오',
+        'policy.expiry_minutes: 1분 이상이어야 합니다',
+        'policy.commands["host maintenence"]: 알 수 없는 키입니다 — 혹시 "host maintenance"입니까?',
+        'policy.commands["lab status"].risk: `read`, `change`, `destructive`, `critical` 중 하나여야 합니다',
+        'limits.plan_seconds: 600초(10분) 이하여야 합니다',
+        'limits.plans_per_requester: 숫자여야 합니다. 예: 2',
+        'downloads.allowed_networks[0]: CIDR 표기의 네트워크(텍스트)여야 합니다. 예: 192.168.122.0/24',
+        'downloads.allowed_hosts[0]: 호스트 이름이어야 합니다. 예: mirror.abc.local',
+        'locale: ko 또는 en이어야 합니다',
+        'timezone: IANA 시간대여야 합니다. 예: Asia/Seoul',
+      ]),
+    );
+    // English as before, for the tests and logs that read it.
+    expect(problems.map((p) => `${p.path}: ${p.message}`)).toContain('paths: must be a mapping, not a list');
+  });
+
+  it('says the cross-field rules in Korean with their names and paths', () => {
+    const lab = {
+      engine: { url: 'http://ovirt.abc.local/ovirt-engine', ca_file: 'ca.pem' },
+      hosts: [
+        { name: 'hyper1', address: 'hyper1.abc.local' },
+        { name: 'HYPER1', address: 'hyper2.abc.local' },
+      ],
+      storage: {
+        server: { name: 'nfs', address: 'nfs.abc.local' },
+        export_roots: ['/export', '/export/sub'],
+        exports: [
+          { name: 'data', path: '/export/data' },
+          { name: 'inner', path: '/export/data/inner' },
+          { name: 'root', path: '/export' },
+          { name: 'away', path: '/srv/away' },
+        ],
+      },
+      baseline: {
+        storage_domains: [{ name: 'nfs-data', type: 'data', export: 'dat' }],
+        hosts: ['hyper3x', 'nothing-like-it'],
+      },
+      policy: { approvers: ['shell:alice'] },
+    };
+    const { problems } = parseLabConfig(stringify(lab), { label: 'lab.yml', env: {} });
+    expect(inKorean(problems)).toEqual([
+      'engine.url: https를 써야 합니다 — 일반 http는 engine.insecure: true일 때만 허용됩니다',
+      'hosts[1].name: "HYPER1" 값이 hosts[0].name에도 있습니다 — 머신 이름은 서로 달라야 합니다',
+      'storage.export_roots[1]: 루트 "/export"와 겹칩니다(한쪽이 다른 쪽을 포함) — export 루트는 서로를 포함하면 안 됩니다',
+      'storage.exports[1].path: storage.exports[0].path 안에 있습니다 — 한쪽을 비우면 다른 쪽도 비워지므로 나란히 있는 디렉터리를 쓰십시오',
+      'storage.exports[2].path: export 루트 그 자체입니다 — export 디렉터리는 루트 아래에 있어야 합니다. 예: /export/data',
+      'storage.exports[3].path: export 루트(/export, /export/sub) 밖에 있습니다 — export 디렉터리를 루트 아래로 옮기거나, 그 루트를 storage.export_roots에 추가하십시오',
+      'baseline.hosts[0]: 알 수 없는 호스트입니다: "hyper3x" — 혹시 "hyper1"입니까?',
+      'baseline.hosts[1]: 알 수 없는 호스트입니다: "nothing-like-it" — 다음 중 하나를 쓰십시오: hyper1, HYPER1',
+      'baseline.storage_domains[0].export: 알 수 없는 export입니다: "dat" — 혹시 "data"입니까?',
+      'engine.password_env: 비밀 값이 없습니다: 환경 변수 LABOPS_ENGINE_PASSWORD에 값을 설정하십시오',
+    ]);
+  });
+
+  it('renders a problem with the document itself as its place', () => {
+    const problem = createProblem(formatPath([]), msg('config.problem.required'));
+    expect(problem.message).toBe('is required');
+    expect(renderText('en', describeProblem(problem))).toBe('(top level): is required');
+    expect(renderText('ko', describeProblem(problem))).toBe('(최상위): 필수 항목입니다');
+  });
+});
+
+describe('the shell’s language (readShellLocale)', () => {
+  it('takes --lang first, then LC_ALL, LC_MESSAGES and LANG as POSIX orders them', () => {
+    expect(readShellLocale(['--lang', 'ko'], { LANG: 'en_US.UTF-8' })).toBe('ko');
+    expect(readShellLocale(['--lang=en'], { LC_ALL: 'ko_KR.UTF-8' })).toBe('en');
+    expect(readShellLocale([], { LC_ALL: 'ko_KR.UTF-8', LANG: 'en_US.UTF-8' })).toBe('ko');
+    expect(readShellLocale([], { LC_ALL: '', LC_MESSAGES: 'en_GB', LANG: 'ko_KR.UTF-8' })).toBe('en');
+    expect(readShellLocale([], { LANG: 'ko_KR.UTF-8' })).toBe('ko');
+    // A language labops does not speak in the environment leaves the lab's.
+    expect(readShellLocale([], { LANG: 'fr_FR.UTF-8' })).toBeUndefined();
+    expect(readShellLocale([], { LANG: 'C.UTF-8' })).toBeUndefined();
+  });
+
+  it('refuses a --lang it does not speak in English, listing the languages it speaks', () => {
+    const refusal = (argv: string[]) => {
+      try {
+        readShellLocale(argv, { LANG: 'ko_KR.UTF-8' });
+      } catch (error) {
+        if (isLabopsError(error)) return error;
+        throw error;
+      }
+      throw new Error('expected a refusal');
+    };
+    const unknown = refusal(['--lang', 'fr']);
+    expect(unknown.code).toBe('CONFIG');
+    expect(formatConfigProblems(unknown)).toBe(
+      ['--lang fr is not a language labops speaks.', 'Hint: Use --lang en or --lang ko.'].join('\n'),
+    );
+    expect(formatConfigProblems(refusal(['--lang=ko-KR']))).toMatch(/^--lang ko-KR is not a language/);
+    expect(formatConfigProblems(refusal(['--lang']))).toBe(
+      ['--lang needs a language.', 'Hint: Use --lang en or --lang ko.'].join('\n'),
+    );
+    expect(refusal(['--lang', '--yes']).message).toBe('--lang needs a language.');
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { loadConfig } from '../src/config.js';
-import { isLabopsError } from '../src/errors.js';
+import { formatError, isLabopsError } from '../src/errors.js';
 import { defineStep } from '../src/jobs/steps.js';
 import { createLab, type Lab } from '../src/lab.js';
 import type { PlanTimers } from '../src/plan-limits.js';
@@ -12,6 +12,7 @@ import { shellCaller } from './support/core.js';
 import { expectCard, expectError, viewText } from './support/dispatch.js';
 import { getTestEngineOptions, type SimLab, startSimLab } from './support/engine.js';
 import { type HttpSource, LOOPBACK_SOURCES, startHttpSource } from './support/http-source.js';
+import { findLeaks } from './support/i18n-leaks.js';
 import { queueTestJob } from './support/jobs.js';
 
 const MiB = 1024 * 1024;
@@ -179,6 +180,52 @@ limits:
     });
     labs.push(again);
     expect((await again.store.listJobs()).map((j) => j.id)).toEqual([card.job.id]);
+  });
+});
+
+describe('a lab file whose engine CA cannot be read', () => {
+  it('is refused before anything opens, saying so in the reader’s language', async () => {
+    const dir = makeDir();
+    writeFileSync(
+      join(dir, 'lab.yml'),
+      `engine:
+  url: https://ovirt.abc.local/ovirt-engine
+  ca_file: missing-ca.pem
+hosts:
+  - name: hyper1
+    address: hyper1.abc.local
+storage:
+  server:
+    name: storage
+    address: ovirt.abc.local
+  exports:
+    - name: data
+      path: /export/data
+policy:
+  approvers: [shell:alice]
+`,
+    );
+    const config = await loadConfig({
+      env: { LAB_CONFIG: 'lab.yml', LABOPS_ENGINE_PASSWORD: 'pw' },
+      cwd: dir,
+    });
+    if (config.lab.kind !== 'file') throw new Error('expected a lab file');
+    const refused = await createLab({
+      lab: { kind: 'file', source: config.lab, ssh: config.ssh },
+      store: { dir: join(dir, 'data') },
+    }).catch((error: unknown) => error);
+    if (!isLabopsError(refused)) throw new Error('expected a refusal');
+    const caFile = join(dir, 'missing-ca.pem');
+    expect(refused.code).toBe('CONFIG');
+    expect(refused.message).toBe(`Cannot read the engine CA file ${caFile}: ENOENT.`);
+    expect(formatError(refused, 'ko')).toBe(
+      [
+        `엔진 CA 파일을 읽을 수 없습니다: ${caFile} (ENOENT).`,
+        '도움말: https://ENGINE/ovirt-engine/services/pki-resource?resource=ca-certificate&format=X509-PEM-CA 에서 내려받은 뒤 engine.ca_file이 그 파일을 가리키게 하십시오.',
+      ].join('\n'),
+    );
+    expect(findLeaks(refused.text)).toEqual([]);
+    expect(findLeaks(refused.hintText ?? '')).toEqual([]);
   });
 });
 

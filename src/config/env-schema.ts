@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { msg, verbatim } from '../i18n/text.js';
+import { toIssueText } from './problems.js';
 
 /** Log levels of pino, the logger. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -18,14 +20,10 @@ const optionalVar = <T extends z.ZodType>(schema: T) => z.preprocess(unsetIfBlan
  */
 export const EnvSchema = z.object({
   SLACK_BOT_TOKEN: optionalVar(
-    z
-      .string()
-      .startsWith('xoxb-', { error: 'must be a bot token (xoxb-…) — copy it from OAuth & Permissions' }),
+    z.string().startsWith('xoxb-', { error: toIssueText(msg('config.env.botToken')) }),
   ).describe('Bot token; set it to connect to Slack, leave it unset for the shell.'),
   SLACK_APP_TOKEN: optionalVar(
-    z.string().startsWith('xapp-', {
-      error: 'must be an app-level token (xapp-…) with connections:write — create it under Basic Information',
-    }),
+    z.string().startsWith('xapp-', { error: toIssueText(msg('config.env.appToken')) }),
   ).describe('App-level token; with the bot token it selects Socket Mode.'),
   SLACK_SIGNING_SECRET: optionalVar(z.string()).describe(
     'Signing secret; with the bot token and no app token it selects the HTTP receiver.',
@@ -35,9 +33,9 @@ export const EnvSchema = z.object({
       unsetIfBlank,
       z
         .string()
-        .regex(/^\d{1,5}$/, { error: 'must be a port number (0 lets the system choose)' })
+        .regex(/^\d{1,5}$/, { error: toIssueText(msg('config.env.port')) })
         .transform(Number)
-        .refine((port) => port <= 65535, { error: 'must be at most 65535' })
+        .refine((port) => port <= 65535, { error: toIssueText(msg('config.number.atMost', { max: 65535 })) })
         .optional(),
     )
     .transform((port) => port ?? 3000)
@@ -46,7 +44,7 @@ export const EnvSchema = z.object({
     'Path of the lab file; unset: ./lab.yml when it exists, else the simulated lab.',
   ),
   SLACK_API_URL: optionalVar(
-    z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://slack.com/api/' }),
+    z.url({ protocol: /^https?$/, error: toIssueText(msg('config.env.apiUrl')) }),
   ).describe('Base URL of the Slack Web API (tests, GovSlack); a trailing / is added.'),
   LABOPS_APPROVERS: z
     .preprocess(
@@ -61,11 +59,7 @@ export const EnvSchema = z.object({
             .map((item) => item.replace(/^slack:/, '')),
         )
         .pipe(
-          z.array(
-            z.string().regex(SLACK_ID_PATTERN, {
-              error: 'must list Slack ids (U…, W… or S…) separated by commas, e.g. U0123ABCD,S0456EFGH',
-            }),
-          ),
+          z.array(z.string().regex(SLACK_ID_PATTERN, { error: toIssueText(msg('config.env.approvers')) })),
         )
         .optional(),
     )
@@ -83,7 +77,11 @@ export const EnvSchema = z.object({
   LOG_LEVEL: z
     .preprocess(
       unsetIfBlank,
-      z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).optional(),
+      z
+        .enum(LOG_LEVELS, {
+          error: toIssueText(msg('config.env.logLevel', { levels: verbatim(LOG_LEVELS.join(', ')) })),
+        })
+        .optional(),
     )
     .transform((level) => level ?? 'info')
     .describe('Log level, default info.'),

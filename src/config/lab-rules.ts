@@ -1,6 +1,7 @@
+import { type Message, msg, verbatim } from '../i18n/text.js';
 import { quoteUserText } from '../text.js';
 import { isCleanAbsolutePath } from './lab-schema.js';
-import { type ConfigProblem, findNearest, formatPath, type PathSegment } from './problems.js';
+import { type ConfigProblem, createProblem, findNearest, formatPath, type PathSegment } from './problems.js';
 
 /** Keys that could reach an object's prototype if anything downstream copied them naively. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -24,10 +25,12 @@ function isSecretKey(key: string): boolean {
   return !normalised.endsWith('_env') && SECRET_KEY.test(normalised);
 }
 
-function describeSecretFix(path: readonly PathSegment[]): string {
-  return path[0] === 'engine'
-    ? 'secrets only come from the environment — remove it and set the password in the variable named by engine.password_env (LABOPS_ENGINE_PASSWORD by default)'
-    : 'secrets only come from the environment — remove it from the file and pass the secret as an environment variable';
+/** Where a secret found in the file goes instead: the engine's password has its own variable. */
+function describeSecretFix(path: readonly PathSegment[], found: 'value' | 'key'): Message {
+  if (path[0] === 'engine') {
+    return found === 'value' ? msg('config.rule.secretValueEngine') : msg('config.rule.secretKeyEngine');
+  }
+  return found === 'value' ? msg('config.rule.secretValue') : msg('config.rule.secretKey');
 }
 
 /**
@@ -40,16 +43,13 @@ export function sanitizeLabData(root: Record<string, unknown>): SanitizeResult {
 
   const walk = (value: unknown, path: PathSegment[], depth: number): unknown => {
     if (depth > MAX_DEPTH) {
-      problems.push({
-        path: formatPath(path),
-        message: `is nested more than ${MAX_DEPTH} levels deep — flatten it`,
-      });
+      problems.push(createProblem(formatPath(path), msg('config.rule.tooDeep', { max: MAX_DEPTH })));
       return null;
     }
     if (typeof value === 'string') {
       if (!SECRET_VALUE.test(value)) return value;
       secretPaths.add(formatPath(path));
-      problems.push({ path: formatPath(path), message: `looks like a secret; ${describeSecretFix(path)}` });
+      problems.push(createProblem(formatPath(path), describeSecretFix(path, 'value')));
       return '';
     }
     if (Array.isArray(value)) return value.map((item, index) => walk(item, [...path, index], depth + 1));
@@ -58,15 +58,12 @@ export function sanitizeLabData(root: Record<string, unknown>): SanitizeResult {
     for (const key of Object.keys(value)) {
       const child = (value as Record<string, unknown>)[key];
       if (FORBIDDEN_KEYS.has(key)) {
-        problems.push({
-          path: formatPath([...path, key]),
-          message: 'forbidden key (it could tamper with object prototypes) — remove it',
-        });
+        problems.push(createProblem(formatPath([...path, key]), msg('config.rule.forbiddenKey')));
         continue;
       }
       if (isSecretKey(key)) {
         secretPaths.add(formatPath([...path, key]));
-        problems.push({ path: formatPath([...path, key]), message: describeSecretFix([...path, key]) });
+        problems.push(createProblem(formatPath([...path, key]), describeSecretFix([...path, key], 'key')));
         continue;
       }
       copy[key] = walk(child, [...path, key], depth + 1);
@@ -114,23 +111,13 @@ const engineTlsRule: LabRule = {
     const insecure = engine.insecure === true;
     const hasCa = asString(engine.ca_file) !== undefined;
     if (insecure && hasCa) {
-      problems.push({
-        path: 'engine.insecure',
-        message: 'cannot be combined with engine.ca_file — keep ca_file and remove insecure',
-      });
+      problems.push(createProblem('engine.insecure', msg('config.rule.insecureWithCa')));
     } else if (!insecure && !hasCa) {
-      problems.push({
-        path: 'engine.ca_file',
-        message:
-          "is required unless engine.insecure is true — download the engine's CA from https://ENGINE/ovirt-engine/services/pki-resource?resource=ca-certificate&format=X509-PEM-CA",
-      });
+      problems.push(createProblem('engine.ca_file', msg('config.rule.caRequired')));
     }
     const url = asString(engine.url);
     if (url?.toLowerCase().startsWith('http:') && !insecure) {
-      problems.push({
-        path: 'engine.url',
-        message: 'must use https — plain http is only allowed with engine.insecure: true',
-      });
+      problems.push(createProblem('engine.url', msg('config.rule.httpsRequired')));
     }
     return problems;
   },
@@ -158,10 +145,22 @@ function listMachines(data: Record<string, unknown>): Machine[] {
   return machines;
 }
 
+/** What must be unique, as the problem says it. */
+type UniqueThing =
+  | 'machineName'
+  | 'machineAddress'
+  | 'exportName'
+  | 'exportPath'
+  | 'exportDevice'
+  | 'domainName'
+  | 'domainExport'
+  | 'baselineHost'
+  | 'baselineVm';
+
 /** Reports every value seen before under another path, case-insensitively. */
 function findDuplicates(
   entries: readonly { path: PathSegment[]; value: string | undefined }[],
-  what: string,
+  what: UniqueThing,
 ): ConfigProblem[] {
   const seen = new Map<string, PathSegment[]>();
   const problems: ConfigProblem[] = [];
@@ -170,10 +169,16 @@ function findDuplicates(
     const key = value.toLowerCase();
     const first = seen.get(key);
     if (first) {
-      problems.push({
-        path: formatPath(path),
-        message: `${quoteUserText(value)} is also ${formatPath(first)} — ${what} must be unique`,
-      });
+      problems.push(
+        createProblem(
+          formatPath(path),
+          msg('config.rule.duplicate', {
+            value: quoteUserText(value),
+            first: verbatim(formatPath(first)),
+            what,
+          }),
+        ),
+      );
     } else seen.set(key, path);
   }
   return problems;
@@ -186,11 +191,11 @@ const uniqueMachinesRule: LabRule = {
     return [
       ...findDuplicates(
         machines.map((m) => ({ path: [...m.path, 'name'], value: m.name })),
-        'machine names',
+        'machineName',
       ),
       ...findDuplicates(
         machines.map((m) => ({ path: [...m.path, 'address'], value: m.address })),
-        'machine addresses',
+        'machineAddress',
       ),
     ];
   },
@@ -219,10 +224,12 @@ const exportsRule: LabRule = {
         (other, j) => j !== index && (isInside(root, other) || (other === root && j < index)),
       );
       if (outer !== undefined) {
-        problems.push({
-          path: formatPath(['storage', 'export_roots', index]),
-          message: `overlaps the root ${quoteUserText(outer)} — export roots must not contain each other`,
-        });
+        problems.push(
+          createProblem(
+            formatPath(['storage', 'export_roots', index]),
+            msg('config.rule.rootsOverlap', { root: quoteUserText(outer) }),
+          ),
+        );
       }
     });
 
@@ -237,15 +244,16 @@ const exportsRule: LabRule = {
       const exportPath = entry.path;
       const at = formatPath(['storage', 'exports', entry.index, 'path']);
       if (roots.includes(exportPath)) {
-        problems.push({
-          path: at,
-          message: 'is an export root itself — an export must lie below its root, e.g. /export/data',
-        });
+        problems.push(createProblem(at, msg('config.rule.exportIsRoot')));
       } else if (!roots.some((root) => isInside(exportPath, root))) {
-        problems.push({
-          path: at,
-          message: `is outside the export roots (${roots.join(', ') || 'none'}) — move the export under a root or add its root to storage.export_roots`,
-        });
+        problems.push(
+          createProblem(
+            at,
+            roots.length > 0
+              ? msg('config.rule.exportOutside', { roots: verbatim(roots.join(', ')) })
+              : msg('config.rule.exportOutsideNoRoots'),
+          ),
+        );
       }
       const container = exports.find(
         (other) =>
@@ -255,35 +263,35 @@ const exportsRule: LabRule = {
           isInside(exportPath, other.path),
       );
       if (container) {
-        problems.push({
-          path: at,
-          message: `lies inside storage.exports[${container.index}].path — cleaning one export would empty the other; use sibling directories`,
-        });
+        problems.push(createProblem(at, msg('config.rule.exportNested', { index: container.index })));
       }
     }
     const at = (index: number, key: string): PathSegment[] => ['storage', 'exports', index, key];
     problems.push(
       ...findDuplicates(
         exports.map((e) => ({ path: at(e.index, 'name'), value: e.name })),
-        'export names',
+        'exportName',
       ),
       ...findDuplicates(
         exports.map((e) => ({ path: at(e.index, 'path'), value: e.path })),
-        'export paths',
+        'exportPath',
       ),
       ...findDuplicates(
         exports.map((e) => ({ path: at(e.index, 'device'), value: e.device })),
-        'export devices',
+        'exportDevice',
       ),
     );
     return problems;
   },
 };
 
-function describeUnknown(value: string, known: readonly string[], what: string): string {
+function describeUnknown(value: string, known: readonly string[], what: 'host' | 'export'): Message {
   const nearest = findNearest(value, known);
-  if (nearest) return `unknown ${what} ${quoteUserText(value)} — did you mean "${nearest}"?`;
-  return `unknown ${what} ${quoteUserText(value)} — use one of: ${known.length > 0 ? known.join(', ') : `(no ${what}s configured)`}`;
+  const shown = quoteUserText(value);
+  if (nearest) return msg('config.rule.unknownNearest', { what, value: shown, nearest });
+  if (known.length === 0) return msg('config.rule.unknownNone', { what, value: shown });
+  // The names as they are typed, in the order of the file.
+  return msg('config.rule.unknownChoices', { what, value: shown, known: verbatim(known.join(', ')) });
 }
 
 const baselineRule: LabRule = {
@@ -297,10 +305,9 @@ const baselineRule: LabRule = {
       .filter((name): name is string => name !== undefined);
     asList(baseline.hosts).forEach((name, index) => {
       if (typeof name === 'string' && !hostNames.includes(name)) {
-        problems.push({
-          path: formatPath(['baseline', 'hosts', index]),
-          message: describeUnknown(name, hostNames, 'host'),
-        });
+        problems.push(
+          createProblem(formatPath(['baseline', 'hosts', index]), describeUnknown(name, hostNames, 'host')),
+        );
       }
     });
 
@@ -321,27 +328,27 @@ const baselineRule: LabRule = {
       const target = exports.find((e) => e.name === ref || e.path === ref);
       const path: PathSegment[] = ['baseline', 'storage_domains', domain.index, 'export'];
       if (target) resolved.push({ path, value: target.path ?? target.name });
-      else problems.push({ path: formatPath(path), message: describeUnknown(ref, exportNames, 'export') });
+      else problems.push(createProblem(formatPath(path), describeUnknown(ref, exportNames, 'export')));
     }
     problems.push(
       ...findDuplicates(
         domains.map((d) => ({ path: ['baseline', 'storage_domains', d.index, 'name'], value: d.name })),
-        'storage domain names',
+        'domainName',
       ),
-      ...findDuplicates(resolved, 'storage domains need an export each; their exports'),
+      ...findDuplicates(resolved, 'domainExport'),
       ...findDuplicates(
         asList(baseline.hosts).map((name, index) => ({
           path: ['baseline', 'hosts', index],
           value: asString(name),
         })),
-        'baseline hosts',
+        'baselineHost',
       ),
       ...findDuplicates(
         asList(baseline.vms).map((name, index) => ({
           path: ['baseline', 'vms', index],
           value: asString(name),
         })),
-        'baseline VMs',
+        'baselineVm',
       ),
     );
     return problems;
@@ -361,7 +368,7 @@ const enginePasswordRule: LabRule = {
   check({ data, env }) {
     const name = getPasswordEnvName(data);
     if (name === undefined || asString(env[name]?.trim()) !== undefined) return [];
-    return [{ path: 'engine.password_env', message: `missing secret: set ${name} in the environment` }];
+    return [createProblem('engine.password_env', msg('config.rule.passwordMissing', { name }))];
   },
 };
 

@@ -2,8 +2,10 @@ import { isIP } from 'node:net';
 import { posix } from 'node:path';
 import { z } from 'zod';
 import { LOCALES } from '../i18n/locale.js';
+import { msg } from '../i18n/text.js';
 import { parseCidr } from '../net/address-fence.js';
 import { RISKS } from '../risk.js';
+import { toIssueText, toProblemText } from './problems.js';
 
 /** The slash commands a policy override may name, as `"<command> <sub-command>"` (design.md, Commands). */
 export const COMMAND_KEYS = [
@@ -71,77 +73,78 @@ export function isCleanAbsolutePath(value: string): boolean {
   );
 }
 
-const nameSchema = (what: string) =>
+/** What a name names, as the problems say it. */
+type NamedThing = 'host' | 'export' | 'storageDomain' | 'dataCenter' | 'cluster' | 'vm';
+
+const nameSchema = (what: NamedThing) =>
   z
-    .string({ error: `must be a ${what} name (text)` })
-    .min(1, { error: `must not be empty — give the ${what} a name` })
-    .max(64, { abort: true, error: `is too long — a ${what} name has at most 64 characters` })
+    .string({ error: toIssueText(msg('config.name.type', { what })) })
+    .min(1, { error: toIssueText(msg('config.name.empty', { what })) })
+    .max(64, { abort: true, error: toIssueText(msg('config.name.tooLong', { what, max: 64 })) })
     .regex(NAME_PATTERN, {
-      error: `may only contain letters, digits, '.', '_' and '-' (starting with a letter or digit)`,
+      error: toIssueText(msg('config.name.chars')),
     });
 
 const absolutePathSchema = z
-  .string({ error: 'must be an absolute path (text)' })
-  .max(MAX_PATH, { abort: true, error: `is too long — a path has at most ${MAX_PATH} characters` })
-  .refine((value) => value.startsWith('/'), { error: 'must be an absolute path starting with /' })
+  .string({ error: toIssueText(msg('config.path.type')) })
+  .max(MAX_PATH, { abort: true, error: toIssueText(msg('config.path.tooLong', { max: MAX_PATH })) })
+  .refine((value) => value.startsWith('/'), { error: toIssueText(msg('config.path.notAbsolute')) })
   .refine((value) => !value.split('/').includes('..'), {
-    error: "must not contain '..' — name the directory directly",
+    error: toIssueText(msg('config.path.dotDot')),
   })
   .refine(
     (value) => !value.startsWith('/') || value.split('/').includes('..') || isCleanAbsolutePath(value),
     {
-      error: 'must be normalised (no //, /./ or trailing /) — write it as a plain absolute path',
+      error: toIssueText(msg('config.path.notNormalised')),
     },
   );
 
 const principalSchema = z
-  .string({ error: 'must be a principal (text)' })
-  .max(64, { abort: true, error: 'is too long for a principal' })
+  .string({ error: toIssueText(msg('config.principal.type')) })
+  .max(64, { abort: true, error: toIssueText(msg('config.principal.tooLong')) })
   .regex(PRINCIPAL_PATTERN, {
-    error: 'must be slack:U…/slack:W… (a user), slack:S… (a user group) or shell:NAME — e.g. slack:U0123ABCD',
+    error: toIssueText(msg('config.principal.format')),
   });
 
-const principalsSchema = z.array(principalSchema, { error: 'must be a list of principals' });
+const principalsSchema = z.array(principalSchema, { error: toIssueText(msg('config.principal.list')) });
 
 const channelsSchema = z.array(
   z
-    .string({ error: 'must be a Slack channel id (text)' })
-    .max(24, { abort: true, error: 'is too long for a Slack channel id' })
+    .string({ error: toIssueText(msg('config.channel.type')) })
+    .max(24, { abort: true, error: toIssueText(msg('config.channel.tooLong')) })
     .regex(CHANNEL_PATTERN, {
-      error:
-        'must be a Slack channel id such as C0123ABCD or G0123ABCD (not the #name) — copy it from the channel details',
+      error: toIssueText(msg('config.channel.format')),
     }),
-  { error: 'must be a list of Slack channel ids' },
+  { error: toIssueText(msg('config.channel.list')) },
 );
 
 const expirySchema = z
-  .number({ error: 'must be a number of minutes' })
-  .int({ error: 'must be a whole number of minutes' })
-  .min(1, { error: 'must be at least 1 minute' })
-  .max(1440, { abort: true, error: 'must be at most 1440 minutes (one day)' });
+  .number({ error: toIssueText(msg('config.expiry.type')) })
+  .int({ error: toIssueText(msg('config.expiry.whole')) })
+  .min(1, { error: toIssueText(msg('config.expiry.min')) })
+  .max(1440, { abort: true, error: toIssueText(msg('config.expiry.max')) });
 
 /** SSH access to a machine. */
 export const SshSchema = z
   .strictObject({
     user: z
-      .string({ error: 'must be a user name (text)' })
-      .max(32, { abort: true, error: 'is too long for a user name' })
-      .regex(SSH_USER_PATTERN, { error: 'must be a POSIX user name such as root' })
+      .string({ error: toIssueText(msg('config.user.type')) })
+      .max(32, { abort: true, error: toIssueText(msg('config.user.tooLong')) })
+      .regex(SSH_USER_PATTERN, { error: toIssueText(msg('config.user.posix')) })
       .default('root')
       .describe('User labops logs in as; runbooks need root.'),
     port: z
-      .number({ error: 'must be a port number' })
-      .int({ error: 'must be a whole port number' })
-      .min(1, { error: 'must be between 1 and 65535' })
-      .max(65535, { abort: true, error: 'must be between 1 and 65535' })
+      .number({ error: toIssueText(msg('config.port.type')) })
+      .int({ error: toIssueText(msg('config.port.whole')) })
+      .min(1, { error: toIssueText(msg('config.port.range')) })
+      .max(65535, { abort: true, error: toIssueText(msg('config.port.range')) })
       .default(22)
       .describe('SSH port.'),
     host_key: z
-      .string({ error: 'must be an SSH key fingerprint (text)' })
-      .max(64, { abort: true, error: 'is too long for an SSH key fingerprint' })
+      .string({ error: toIssueText(msg('config.hostKey.type')) })
+      .max(64, { abort: true, error: toIssueText(msg('config.hostKey.tooLong')) })
       .regex(HOST_KEY_PATTERN, {
-        error:
-          'must be SHA256: followed by 43 base64 characters — print it with `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub`',
+        error: toIssueText(msg('config.hostKey.format')),
       })
       .optional()
       .describe('Pinned host key fingerprint (SHA256:…); unset until `/host trust` pins it.'),
@@ -156,10 +159,10 @@ export const MachineSchema = z
       'Name of the machine as the engine knows it (hosts) and as commands use it.',
     ),
     address: z
-      .string({ error: 'must be a host name or an IP address (text)' })
-      .max(253, { abort: true, error: 'is too long — an address has at most 253 characters' })
+      .string({ error: toIssueText(msg('config.address.type')) })
+      .max(253, { abort: true, error: toIssueText(msg('config.address.tooLong')) })
       .refine(isAddress, {
-        error: 'must be a host name (letters, digits, -, .) or an IPv4/IPv6 address, e.g. hyper1.abc.local',
+        error: toIssueText(msg('config.address.format')),
       })
       .describe('Host name or IPv4/IPv6 address the engine and labops use to reach it.'),
     ssh: SshSchema.prefault({}).describe(
@@ -175,52 +178,51 @@ export const EngineSchema = z
     url: z
       .url({
         protocol: /^https?$/,
-        error: 'must be the engine URL, e.g. https://ovirt.abc.local/ovirt-engine',
+        error: toIssueText(msg('config.engine.url')),
       })
-      .max(2048, { abort: true, error: 'is too long for a URL' })
+      .max(2048, { abort: true, error: toIssueText(msg('config.engine.urlTooLong')) })
       .describe('Base URL of the engine (https; http only together with insecure: true).'),
     user: z
-      .string({ error: 'must be a user name (text)' })
-      .min(1, { error: 'must not be empty' })
-      .max(128, { abort: true, error: 'is too long for a user name' })
-      .regex(/^[^\s@]+@[^\s@]+$/, { error: 'must be USER@PROFILE, e.g. admin@internal' })
+      .string({ error: toIssueText(msg('config.user.type')) })
+      .min(1, { error: toIssueText(msg('config.value.empty')) })
+      .max(128, { abort: true, error: toIssueText(msg('config.user.tooLong')) })
+      .regex(/^[^\s@]+@[^\s@]+$/, { error: toIssueText(msg('config.user.engine')) })
       .default('admin@internal')
       .describe('Engine user, USER@PROFILE.'),
     password_env: z
-      .string({ error: 'must be the NAME of an environment variable (text)' })
-      .max(64, { abort: true, error: 'is too long for an environment variable name' })
+      .string({ error: toIssueText(msg('config.envName.type')) })
+      .max(64, { abort: true, error: toIssueText(msg('config.envName.tooLong')) })
       .regex(ENV_NAME_PATTERN, {
-        error:
-          'must be the NAME of an environment variable (A-Z, 0-9, _), e.g. LABOPS_ENGINE_PASSWORD — not the password',
+        error: toIssueText(msg('config.envName.format')),
       })
       .default('LABOPS_ENGINE_PASSWORD')
       .describe(
         'Name of the environment variable that holds the engine password; the password never goes in this file.',
       ),
     ca_file: z
-      .string({ error: 'must be a file path (text)' })
-      .min(1, { error: 'must not be empty' })
-      .max(MAX_PATH, { abort: true, error: `is too long — a path has at most ${MAX_PATH} characters` })
+      .string({ error: toIssueText(msg('config.path.fileType')) })
+      .min(1, { error: toIssueText(msg('config.value.empty')) })
+      .max(MAX_PATH, { abort: true, error: toIssueText(msg('config.path.tooLong', { max: MAX_PATH })) })
       .optional()
       .describe("PEM file of the engine's CA; relative paths are resolved against this file's directory."),
     insecure: z
-      .boolean({ error: 'must be true or false' })
+      .boolean({ error: toIssueText(msg('config.value.boolean')) })
       .default(false)
       .describe(
         'Skip TLS verification of the engine (labs only; a warning is logged). Needed when ca_file is unset.',
       ),
     timeout_ms: z
-      .number({ error: 'must be a number of milliseconds' })
-      .int({ error: 'must be a whole number of milliseconds' })
-      .min(1000, { error: 'must be at least 1000 ms' })
-      .max(600_000, { abort: true, error: 'must be at most 600000 ms (10 minutes)' })
+      .number({ error: toIssueText(msg('config.timeout.type')) })
+      .int({ error: toIssueText(msg('config.timeout.whole')) })
+      .min(1000, { error: toIssueText(msg('config.timeout.min')) })
+      .max(600_000, { abort: true, error: toIssueText(msg('config.timeout.max')) })
       .default(30_000)
       .describe('Timeout of one engine request, in milliseconds.'),
     max_concurrency: z
-      .number({ error: 'must be a number' })
-      .int({ error: 'must be a whole number' })
-      .min(1, { error: 'must be at least 1' })
-      .max(64, { abort: true, error: 'must be at most 64' })
+      .number({ error: toIssueText(msg('config.number.type')) })
+      .int({ error: toIssueText(msg('config.number.whole')) })
+      .min(1, { error: toIssueText(msg('config.number.atLeast', { min: 1 })) })
+      .max(64, { abort: true, error: toIssueText(msg('config.number.atMost', { max: 64 })) })
       .default(4)
       .describe('Most engine requests in flight at once.'),
   })
@@ -234,7 +236,7 @@ export const ExportSchema = z
     path: absolutePathSchema.describe('Exported directory; absolute, normalised, under one of export_roots.'),
     device: absolutePathSchema
       .refine((value) => value.startsWith('/dev/'), {
-        error: 'must be a block device under /dev, e.g. /dev/vdb1',
+        error: toIssueText(msg('config.export.device')),
       })
       .optional()
       .describe(
@@ -249,13 +251,13 @@ export const StorageSchema = z
   .strictObject({
     server: MachineSchema.describe('The NFS server; in the lab guide it is the engine machine.'),
     export_roots: z
-      .array(absolutePathSchema, { error: 'must be a list of absolute paths' })
-      .min(1, { error: 'needs at least one root, e.g. [/export]' })
+      .array(absolutePathSchema, { error: toIssueText(msg('config.storage.roots')) })
+      .min(1, { error: toIssueText(msg('config.storage.rootsEmpty')) })
       .default(['/export'])
       .describe('Directories every export must lie under; nothing outside them is ever emptied or chowned.'),
     exports: z
-      .array(ExportSchema, { error: 'must be a list of exports' })
-      .min(1, { error: 'needs at least one export, e.g. { name: data, path: /export/data }' })
+      .array(ExportSchema, { error: toIssueText(msg('config.storage.exports')) })
+      .min(1, { error: toIssueText(msg('config.storage.exportsEmpty')) })
       .describe('The NFS exports of the server.'),
   })
   .describe('The NFS storage server and its exports.');
@@ -278,12 +280,14 @@ export type Paths = z.infer<typeof PathsSchema>;
 /** A storage domain `/lab reset` keeps or restores. */
 export const BaselineDomainSchema = z
   .strictObject({
-    name: nameSchema('storage domain').describe('Storage domain name in the engine, e.g. nfs-data.'),
-    type: z.enum(['data', 'iso'], { error: 'must be data or iso' }).describe('Storage domain type.'),
+    name: nameSchema('storageDomain').describe('Storage domain name in the engine, e.g. nfs-data.'),
+    type: z
+      .enum(['data', 'iso'], { error: toIssueText(msg('config.domain.type')) })
+      .describe('Storage domain type.'),
     export: z
-      .string({ error: 'must name a configured export (its name or path)' })
-      .min(1, { error: 'must name a configured export (its name or path)' })
-      .max(MAX_PATH, { abort: true, error: 'is too long' })
+      .string({ error: toIssueText(msg('config.domain.export')) })
+      .min(1, { error: toIssueText(msg('config.domain.export')) })
+      .max(MAX_PATH, { abort: true, error: toIssueText(msg('config.value.tooLong')) })
       .describe('The export the domain lives on: the name or the path of one of storage.exports.'),
   })
   .describe('A storage domain of the baseline.');
@@ -293,15 +297,15 @@ export type BaselineDomain = z.infer<typeof BaselineDomainSchema>;
 export const BaselineSchema = z
   .strictObject({
     storage_domains: z
-      .array(BaselineDomainSchema, { error: 'must be a list of storage domains' })
+      .array(BaselineDomainSchema, { error: toIssueText(msg('config.baseline.domains')) })
       .default([])
       .describe('Storage domains `/lab reset` keeps or re-attaches; others are removed.'),
     hosts: z
-      .array(nameSchema('host'), { error: 'must be a list of host names' })
+      .array(nameSchema('host'), { error: toIssueText(msg('config.hostName.list')) })
       .default([])
       .describe('Configured hosts `/lab reset` activates.'),
     vms: z
-      .array(nameSchema('VM'), { error: 'must be a list of VM names' })
+      .array(nameSchema('vm'), { error: toIssueText(msg('config.baseline.vms')) })
       .default([])
       .describe('VMs `/lab reset` keeps; others are removed with their disks.'),
   })
@@ -312,7 +316,7 @@ export type Baseline = z.infer<typeof BaselineSchema>;
 export const CommandPolicySchema = z
   .strictObject({
     risk: z
-      .enum(RISKS, { error: 'must be read, change, destructive or critical' })
+      .enum(RISKS, { error: toIssueText(msg('config.policy.risk')) })
       .optional()
       .describe(
         'Risk of the command: raises its built-in one, never lowers it (a plan may raise it further).',
@@ -332,7 +336,7 @@ export const PolicySchema = z
       .default([])
       .describe('Who may ask for commands; empty means anyone (approval still applies).'),
     approvers: principalsSchema
-      .min(1, { error: 'needs at least one approver, e.g. [slack:S0123ABCD]' })
+      .min(1, { error: toIssueText(msg('config.policy.approversEmpty')) })
       .describe('Who may approve destructive and critical commands.'),
     channels: channelsSchema
       .default([])
@@ -341,10 +345,10 @@ export const PolicySchema = z
     commands: z
       .partialRecord(
         z.enum(COMMAND_KEYS, {
-          error: 'is not a command — use "<command> <sub-command>", e.g. "host maintenance"',
+          error: toIssueText(msg('config.policy.command')),
         }),
         CommandPolicySchema,
-        { error: 'must be a map of command to overrides' },
+        { error: toIssueText(msg('config.policy.commands')) },
       )
       .default({})
       .describe('Per-command overrides, keyed like "host maintenance".'),
@@ -356,17 +360,17 @@ export type Policy = z.infer<typeof PolicySchema>;
 export const LimitsSchema = z
   .strictObject({
     plan_seconds: z
-      .number({ error: 'must be a number of seconds, e.g. 20' })
-      .int({ error: 'must be a whole number of seconds' })
-      .min(1, { error: 'must be at least 1 second' })
-      .max(600, { error: 'must be at most 600 seconds (10 minutes)' })
+      .number({ error: toIssueText(msg('config.limits.secondsType')) })
+      .int({ error: toIssueText(msg('config.limits.secondsWhole')) })
+      .min(1, { error: toIssueText(msg('config.limits.secondsMin')) })
+      .max(600, { error: toIssueText(msg('config.limits.secondsMax')) })
       .default(20)
       .describe('Seconds a plan (the reads before a card) may take before it is abandoned.'),
     plans_per_requester: z
-      .number({ error: 'must be a number, e.g. 2' })
-      .int({ error: 'must be a whole number' })
-      .min(1, { error: 'must be at least 1' })
-      .max(20, { error: 'must be at most 20' })
+      .number({ error: toIssueText(msg('config.number.example', { example: 2 })) })
+      .int({ error: toIssueText(msg('config.number.whole')) })
+      .min(1, { error: toIssueText(msg('config.number.atLeast', { min: 1 })) })
+      .max(20, { error: toIssueText(msg('config.number.atMost', { max: 20 })) })
       .default(2)
       .describe('Plans one person may have in flight at once; more are refused.'),
   })
@@ -375,18 +379,19 @@ export type Limits = z.infer<typeof LimitsSchema>;
 
 /** A CIDR of `downloads.allowed_networks`, checked as the fence reads it. */
 const allowedNetworkSchema = z
-  .string({ error: 'must be a network in CIDR notation (text), e.g. 192.168.122.0/24' })
-  .max(64, { abort: true, error: 'is too long for a network' })
+  .string({ error: toIssueText(msg('config.downloads.networkType')) })
+  .max(64, { abort: true, error: toIssueText(msg('config.downloads.networkTooLong')) })
   .superRefine((value, ctx) => {
     const parsed = parseCidr(value);
-    if ('problem' in parsed) ctx.addIssue({ code: 'custom', message: parsed.problem });
+    if ('problem' in parsed)
+      ctx.addIssue({ code: 'custom', message: toIssueText(toProblemText(parsed.problem)) });
   });
 
 /** Where `/iso upload` may download from (issue 10 §2); public addresses always. */
 export const DownloadsSchema = z
   .strictObject({
     allowed_networks: z
-      .array(allowedNetworkSchema, { error: 'must be a list of networks, e.g. [192.168.122.0/24]' })
+      .array(allowedNetworkSchema, { error: toIssueText(msg('config.downloads.networks')) })
       .default([])
       .describe(
         'Networks (CIDR) labops may download ISO sources from besides public addresses, e.g. the mirror’s 192.168.122.0/24. Loopback, link-local and 0.0.0.0/8 open only when named inside their own range (127.0.0.0/8), never by 0.0.0.0/0.',
@@ -394,10 +399,10 @@ export const DownloadsSchema = z
     allowed_hosts: z
       .array(
         z
-          .string({ error: 'must be a host name (text)' })
-          .max(253, { abort: true, error: 'is too long for a host name' })
-          .regex(HOSTNAME_PATTERN, { error: 'must be a host name, e.g. mirror.abc.local' }),
-        { error: 'must be a list of host names' },
+          .string({ error: toIssueText(msg('config.hostName.type')) })
+          .max(253, { abort: true, error: toIssueText(msg('config.hostName.tooLong')) })
+          .regex(HOSTNAME_PATTERN, { error: toIssueText(msg('config.hostName.format')) }),
+        { error: toIssueText(msg('config.hostName.list')) },
       )
       .default([])
       .describe(
@@ -411,11 +416,11 @@ export type Downloads = z.infer<typeof DownloadsSchema>;
 export const LabConfigSchema = z
   .strictObject({
     engine: EngineSchema,
-    data_center: nameSchema('data center').default('Default').describe('Data center of the lab.'),
+    data_center: nameSchema('dataCenter').default('Default').describe('Data center of the lab.'),
     cluster: nameSchema('cluster').default('Default').describe('Cluster the hosts belong to.'),
     hosts: z
-      .array(MachineSchema, { error: 'must be a list of hosts' })
-      .min(1, { error: 'needs at least one host, e.g. { name: hyper1, address: hyper1.abc.local }' })
+      .array(MachineSchema, { error: toIssueText(msg('config.hosts.list')) })
+      .min(1, { error: toIssueText(msg('config.hosts.empty')) })
       .describe('The hypervisors.'),
     storage: StorageSchema,
     paths: PathsSchema.prefault({}).describe(
@@ -428,14 +433,14 @@ export const LabConfigSchema = z
     ),
     limits: LimitsSchema.prefault({}).describe('Limits on plans (defaults: 20 s, 2 per person).'),
     locale: z
-      .enum(LOCALES, { error: 'must be ko or en' })
+      .enum(LOCALES, { error: toIssueText(msg('config.locale')) })
       .default('en')
       .describe(
         "The lab's language: cards and progress in its channels, and answers to people whose Slack language labops does not speak.",
       ),
     timezone: z
       .string()
-      .refine(isTimeZone, { error: 'must be an IANA time zone, e.g. Asia/Seoul' })
+      .refine(isTimeZone, { error: toIssueText(msg('config.timezone')) })
       .optional()
       .describe('The time zone times of day are shown in (default UTC).'),
   })

@@ -1,5 +1,6 @@
 import { LineCounter, parseDocument, Scalar, visit } from 'yaml';
-import type { ConfigProblem } from './problems.js';
+import { bytes, msg, verbatim } from '../i18n/text.js';
+import { type ConfigProblem, createProblem, describeType } from './problems.js';
 
 /** Larger files are refused unread: a lab.yml is a few kilobytes. */
 export const MAX_LAB_FILE_BYTES = 1024 * 1024;
@@ -17,12 +18,6 @@ export interface LabYamlResult {
   readonly warnings: string[];
 }
 
-function describeTopLevel(value: unknown): string {
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'string') return 'text';
-  return `a ${typeof value}`;
-}
-
 /**
  * Parses the text of a lab file. Syntax errors are reported with `file:line:col`; an alias bomb is
  * refused and its aliases read as null so the rest of the file can still be checked.
@@ -31,10 +26,9 @@ export function parseLabYaml(text: string, label: string): LabYamlResult {
   const problems: ConfigProblem[] = [];
   const warnings: string[] = [];
   if (Buffer.byteLength(text) > MAX_LAB_FILE_BYTES) {
-    problems.push({
-      path: label,
-      message: `the file is larger than ${MAX_LAB_FILE_BYTES / 1024} KiB — a lab file is a few kilobytes; check you named the right file`,
-    });
+    problems.push(
+      createProblem(label, msg('config.yaml.tooLarge', { size: bytes(MAX_LAB_FILE_BYTES, { exact: true }) })),
+    );
     return { data: undefined, problems, warnings };
   }
   const lineCounter = new LineCounter();
@@ -45,7 +39,10 @@ export function parseLabYaml(text: string, label: string): LabYamlResult {
     return `${label}:${line}:${col}`;
   };
   for (const error of doc.errors) {
-    problems.push({ path: where(error.pos[0]), message: `${error.message} — fix the YAML syntax` });
+    // The parser's own words, with where it stopped.
+    problems.push(
+      createProblem(where(error.pos[0]), msg('config.yaml.syntax', { error: verbatim(error.message) })),
+    );
   }
   if (problems.length > 0) return { data: undefined, problems, warnings };
   for (const warning of doc.warnings) warnings.push(`${where(warning.pos[0])}: ${warning.message}`);
@@ -55,28 +52,17 @@ export function parseLabYaml(text: string, label: string): LabYamlResult {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (error) {
     if (!(error instanceof ReferenceError)) throw error;
-    problems.push({
-      path: label,
-      message:
-        'too many YAML aliases (*name) — the document would expand enormously; write the values out instead',
-    });
+    problems.push(createProblem(label, msg('config.yaml.aliases')));
     visit(doc, { Alias: () => new Scalar(null) });
     value = doc.toJS();
   }
 
   if (value === null || value === undefined) {
-    problems.push({
-      path: label,
-      message:
-        'the file is empty — describe the lab in it (see lab.example.yml), or unset LAB_CONFIG for the simulated lab',
-    });
+    problems.push(createProblem(label, msg('config.yaml.empty')));
     return { data: undefined, problems, warnings };
   }
   if (typeof value !== 'object' || Array.isArray(value)) {
-    problems.push({
-      path: label,
-      message: `must be a mapping of keys (engine:, hosts:, storage:, …), not ${describeTopLevel(value)} — see lab.example.yml`,
-    });
+    problems.push(createProblem(label, msg('config.yaml.notMapping', { actual: describeType(value) })));
     return { data: undefined, problems, warnings };
   }
   return { data: value as Record<string, unknown>, problems, warnings };

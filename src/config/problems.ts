@@ -1,15 +1,53 @@
 import type { z } from 'zod';
+import { type Displayable, renderText } from '../i18n/render.js';
+import { isText, type Message, msg, type Text, verbatim } from '../i18n/text.js';
 import { getEditDistance, quoteUserText } from '../text.js';
 
-/** One configuration problem: where, and what is wrong with how to fix it. Never carries a secret value. */
+/**
+ * One configuration problem: where, and what is wrong with how to fix it. Never carries a secret
+ * value. Problems are shown before any lab is chosen, in the shell's language (issue 16).
+ */
 export interface ConfigProblem {
   /** `hosts[1].address`, `engine.password_env`, `lab.yml:3:5` or an environment variable name. */
   readonly path: string;
+  /** The problem in English, for logs and tests. */
   readonly message: string;
+  /** The problem from the catalog, rendered in the reader's language. */
+  readonly text: Text;
+}
+
+/** A problem at `path`. */
+export function createProblem(path: string, text: Text): ConfigProblem {
+  return { path, message: renderText('en', text), text };
+}
+
+/**
+ * A catalog message as zod's error text: zod carries only strings, so the schemas' messages
+ * travel through zod as JSON and `flattenIssues` turns them back into messages.
+ */
+export function toIssueText(text: Text): string {
+  return ISSUE_TEXT + JSON.stringify(text);
+}
+
+const ISSUE_TEXT = 'labops-text:';
+
+/** The message an issue carries, if one of labops's schemas gave it. */
+function readIssueText(message: string): Text | undefined {
+  if (!message.startsWith(ISSUE_TEXT)) return undefined;
+  const text = JSON.parse(message.slice(ISSUE_TEXT.length)) as unknown;
+  return isText(text) ? text : undefined;
+}
+
+/** Text a lower layer gave as a message or, until it moves to the catalog, as plain words. */
+export function toProblemText(text: Displayable): Text {
+  return typeof text === 'string' ? verbatim(text) : text;
 }
 
 /** One step of a path into the document: a key or a list index. */
 export type PathSegment = string | number;
+
+/** The path of the document itself. */
+const TOP_LEVEL = '(top level)';
 
 /** `['hosts', 1, 'name']` → `hosts[1].name`; keys that are not identifiers are quoted. */
 export function formatPath(path: readonly PathSegment[]): string {
@@ -19,12 +57,13 @@ export function formatPath(path: readonly PathSegment[]): string {
     else if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(segment)) out += out === '' ? segment : `.${segment}`;
     else out += `[${quoteUserText(segment)}]`;
   }
-  return out === '' ? '(top level)' : out;
+  return out === '' ? TOP_LEVEL : out;
 }
 
-/** Renders a problem as `path: message`. */
-export function renderProblem(problem: ConfigProblem): string {
-  return `${problem.path}: ${problem.message}`;
+/** A problem as one line, `path: problem`, in whichever language it is shown. */
+export function describeProblem(problem: ConfigProblem): Message {
+  const path = problem.path === TOP_LEVEL ? msg('config.problem.topLevel') : verbatim(problem.path);
+  return msg('config.problem.line', { path, problem: problem.text });
 }
 
 /** The closest candidate to a mistyped word, if it is close enough to be the likely intent. */
@@ -92,25 +131,32 @@ function getKnownKeys(schema: AnySchema, path: readonly PathSegment[]): string[]
   return undefined;
 }
 
-function describeType(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string') return 'text';
-  return `a ${typeof value}`;
+/** The kind of a value as a problem names it: a list, a mapping, text, a number… */
+export function describeType(value: unknown): Message {
+  const type =
+    value === null
+      ? 'null'
+      : Array.isArray(value)
+        ? 'list'
+        : typeof value === 'object'
+          ? 'mapping'
+          : typeof value === 'string'
+            ? 'text'
+            : typeof value;
+  return msg('config.problem.type', { type });
 }
 
-function expectedText(expected: string): string {
-  switch (expected) {
-    case 'object':
-      return 'a mapping';
-    case 'array':
-      return 'a list';
-    case 'string':
-      return 'text';
-    default:
-      return `a ${expected}`;
-  }
+/** The kind zod expected (`object`, `array`, `string`, `number`…) as a problem names it. */
+function describeExpected(expected: string): Message {
+  const type =
+    expected === 'object'
+      ? 'mapping'
+      : expected === 'array'
+        ? 'list'
+        : expected === 'string'
+          ? 'text'
+          : expected;
+  return msg('config.problem.type', { type });
 }
 
 /**
@@ -119,29 +165,37 @@ function expectedText(expected: string): string {
  */
 export function flattenIssues(schema: AnySchema, issues: readonly z.core.$ZodIssue[]): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
+  const add = (path: readonly PathSegment[], text: Text) =>
+    problems.push(createProblem(formatPath(path), text));
   for (const issue of issues) {
     const path = issue.path.filter((s): s is PathSegment => typeof s !== 'symbol');
+    const given = readIssueText(issue.message);
     switch (issue.code) {
       case 'unrecognized_keys': {
         const known = getKnownKeys(schema, path) ?? [];
         for (const key of issue.keys) {
           const nearest = findNearest(key, known);
-          const fix = nearest ? `did you mean "${nearest}"?` : `remove it (known keys: ${known.join(', ')})`;
-          problems.push({ path: formatPath([...path, key]), message: `unknown key — ${fix}` });
+          add(
+            [...path, key],
+            nearest
+              ? msg('config.problem.unknownKeyNearest', { nearest })
+              : msg('config.problem.unknownKey', { known: verbatim(known.join(', ')) }),
+          );
         }
         break;
       }
       case 'invalid_type': {
         const input = (issue as { input?: unknown }).input;
-        problems.push({
-          path: formatPath(path),
-          message:
-            input === undefined
-              ? 'is required'
-              : issue.message.startsWith('Invalid input')
-                ? `must be ${expectedText(issue.expected)}, not ${describeType(input)}`
-                : issue.message,
-        });
+        add(
+          path,
+          input === undefined
+            ? msg('config.problem.required')
+            : (given ??
+                msg('config.problem.wrongType', {
+                  expected: describeExpected(issue.expected),
+                  actual: describeType(input),
+                })),
+        );
         break;
       }
       case 'invalid_key': {
@@ -149,18 +203,16 @@ export function flattenIssues(schema: AnySchema, issues: readonly z.core.$ZodIss
         const inner = issue.issues[0];
         const allowed = inner?.code === 'invalid_value' ? inner.values.map(String) : [];
         const nearest = typeof key === 'string' ? findNearest(key, allowed) : undefined;
-        const message = inner?.message ?? 'is not an allowed key';
-        problems.push({
-          path: formatPath(path),
-          message: nearest ? `${message} — did you mean "${nearest}"?` : message,
-        });
+        const problem = (inner && readIssueText(inner.message)) ?? msg('config.problem.notAllowedKey');
+        add(path, nearest ? msg('config.problem.withSuggestion', { problem, nearest }) : problem);
         break;
       }
       case 'invalid_union':
-        problems.push({ path: formatPath(path), message: 'has an invalid value' });
+        add(path, msg('config.problem.invalidValue'));
         break;
       default:
-        problems.push({ path: formatPath(path), message: issue.message });
+        // zod's own words only where a schema gave none: every field of labops's schemas has its message.
+        add(path, given ?? verbatim(issue.message));
     }
   }
   return problems;

@@ -1,0 +1,110 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanEnv, MAIN, runToEnd, spawnTs } from './support/processes.js';
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'labops-main-'));
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** `npm start -- ARGS` in a directory without a lab file, in the given locale environment. */
+function start(args: string[], env: Record<string, string> = {}, input = '') {
+  const child = spawnTs(MAIN, args, {
+    cwd: dir,
+    env: cleanEnv({ LC_ALL: '', LC_MESSAGES: '', LANG: 'C.UTF-8', ...env }),
+  });
+  return runToEnd(child, input);
+}
+
+const KO = { LANG: 'ko_KR.UTF-8' };
+/** Each test starts labops as `npm start` does, up to three at once. */
+const SPAWN_TIMEOUT_MS = 60_000;
+
+describe('what main prints before any lab is chosen (issue 16 §2)', () => {
+  it(
+    'refuses a --lang it does not speak with exit 2, in English, naming ko and en',
+    async () => {
+      const { code, stdout, stderr } = await start(['--lang', 'xx'], KO);
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr).toBe('--lang xx is not a language labops speaks.\nHint: Use --lang en or --lang ko.\n');
+    },
+    SPAWN_TIMEOUT_MS,
+  );
+
+  it(
+    'prints configuration problems in the shell’s language: LANG, or --lang over it',
+    async () => {
+      const [korean, english, french] = await Promise.all([
+        start([], { ...KO, SLACK_BOT_TOKEN: 'xoxb-1-2-secret' }),
+        start(['--lang=en'], { ...KO, SLACK_BOT_TOKEN: 'xoxb-1-2-secret' }),
+        // A language labops does not speak leaves English.
+        start([], { LANG: 'fr_FR.UTF-8', PORT: 'eighty' }),
+      ]);
+      expect(korean.code).toBe(2);
+      expect(korean.stderr.split('\n')).toEqual([
+        '설정에 문제가 1개 있습니다(환경 변수):',
+        '  - SLACK_BOT_TOKEN: SLACK_APP_TOKEN이나 SLACK_SIGNING_SECRET 없이 설정되어 있습니다 — Socket Mode를 쓰려면 SLACK_APP_TOKEN을, HTTP를 쓰려면 SLACK_SIGNING_SECRET을 설정하고, 셸을 쓰려면 SLACK_BOT_TOKEN을 해제하십시오',
+        '도움말: 나열된 문제를 모두 고친 뒤 다시 시작하십시오. 실습 환경 파일의 전체 예는 lab.example.yml에 있습니다.',
+        '',
+      ]);
+      expect(korean.stderr).not.toContain('xoxb-1-2-secret');
+
+      expect(english.code).toBe(2);
+      expect(english.stderr.split('\n')[0]).toBe('Configuration has 1 problem in the environment:');
+
+      expect(french.code).toBe(2);
+      expect(french.stderr.split('\n').slice(0, 2)).toEqual([
+        'Configuration has 1 problem in the environment:',
+        '  - PORT: must be a port number (0 lets the system choose)',
+      ]);
+    },
+    SPAWN_TIMEOUT_MS,
+  );
+
+  it(
+    'names the approvals the last session left pending, in the shell’s language',
+    async () => {
+      const data = { LABOPS_DATA_DIR: join(dir, 'data') };
+      const first = await start([], data, '/host maintenance hyper1\n');
+      expect(first.code).toBe(0);
+      expect(first.stdout).toContain('approve a1');
+      const [korean, english] = await Promise.all([start(['--lang', 'ko'], data), start([], data)]);
+      expect(korean.stdout.split('\n').slice(0, 2)).toEqual([
+        '시뮬레이션 실습 환경 — 내장 시뮬레이터가 엔진과 호스트를 대신합니다.',
+        '승인 대기: a1(아직 유효합니다).',
+      ]);
+      expect(english.stdout.split('\n').slice(0, 2)).toEqual([
+        'SIMULATED LAB — a built-in simulator stands in for the engine and the hosts.',
+        'Pending approvals: a1 (still valid).',
+      ]);
+    },
+    SPAWN_TIMEOUT_MS,
+  );
+
+  it(
+    'greets the shell in Korean with --lang ko, and says --fetch-engine-ca needs a lab file',
+    async () => {
+      const [shell, fetch] = await Promise.all([start(['--lang', 'ko']), start(['--fetch-engine-ca'], KO)]);
+      expect(shell.stderr).toBe('');
+      expect(shell.code).toBe(0);
+      expect(shell.stdout.split('\n')[0]).toBe(
+        '시뮬레이션 실습 환경 — 내장 시뮬레이터가 엔진과 호스트를 대신합니다.',
+      );
+      expect(fetch.code).toBe(2);
+      expect(fetch.stderr).toBe(
+        [
+          '--fetch-engine-ca를 쓰려면 CA를 저장할 위치를 engine.ca_file로 지정한 실습 환경 파일이 필요합니다.',
+          '도움말: LAB_CONFIG를 설정하거나 ./lab.yml을 만들고, 그 파일에 engine.url과 engine.ca_file을 적으십시오.',
+          '',
+        ].join('\n'),
+      );
+    },
+    SPAWN_TIMEOUT_MS,
+  );
+});
