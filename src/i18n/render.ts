@@ -4,6 +4,7 @@
  * the language's own Intl formats. The adapters call it for each audience: the lab's language for a
  * channel, a person's for what only they see.
  */
+import { type MessageFormatElement, TYPE } from '@formatjs/icu-messageformat-parser';
 import { IntlMessageFormat } from 'intl-messageformat';
 import { CATALOGS } from './catalog/index.js';
 import type { Locale } from './locale.js';
@@ -64,10 +65,26 @@ function renderMessage(locale: Locale, message: Message, options: RenderOptions)
     formatters.set(cacheKey, formatter);
   }
   const values: Record<string, string | number> = {};
+  // A `select` chooses by the value itself: it is never marked, or it would match no option.
+  const choosers = options.mark ? findSelectArgs(formatter.getAst()) : undefined;
   for (const [name, value] of Object.entries(message.params ?? {})) {
-    values[name] = renderParam(locale, value, options);
+    values[name] = choosers?.has(name)
+      ? renderParam(locale, value, { ...options, mark: false })
+      : renderParam(locale, value, options);
   }
   return String(formatter.format(values));
+}
+
+/** The arguments of a message that `select` between its variants. */
+function findSelectArgs(elements: readonly MessageFormatElement[], found = new Set<string>()): Set<string> {
+  for (const element of elements) {
+    if (element.type === TYPE.select) found.add(element.value);
+    if (element.type === TYPE.select || element.type === TYPE.plural) {
+      for (const option of Object.values(element.options)) findSelectArgs(option.value, found);
+    }
+    if (element.type === TYPE.tag) findSelectArgs(element.children, found);
+  }
+  return found;
 }
 
 function renderParam(locale: Locale, value: Param, options: RenderOptions): string | number {
