@@ -2,7 +2,10 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Caller } from '../command.js';
 import { LabopsError } from '../errors.js';
+import type { MessageKey } from '../i18n/catalog/index.js';
 import type { Locale } from '../i18n/locale.js';
+import { type Displayable, renderText } from '../i18n/render.js';
+import { msg, verbatim } from '../i18n/text.js';
 import type { LabEvent } from '../jobs/events.js';
 import type { Labops } from '../labops.js';
 import type { Clock } from '../time.js';
@@ -17,6 +20,7 @@ import {
   renderProgressBar,
   renderView,
   type Style,
+  type Voice,
 } from './render.js';
 
 export interface ShellOptions {
@@ -28,22 +32,31 @@ export interface ShellOptions {
   clock: Clock;
   /** The first user; `operator` as design.md says. */
   user?: string | undefined;
-  /** A line shown at start (the simulated lab's banner). */
+  /** Lines shown at start (the simulated lab's banner), already in the shell's language (main.ts). */
   banner?: string | undefined;
   /** The language the shell speaks (`--lang`, else `LANG`, else the lab's; issue 16 §2). */
   locale?: Locale | undefined;
 }
 
-const SHELL_HELP = [
-  'Shell commands:',
-  '  /lab …, /host …     slash commands, as in Slack (/lab help lists them)',
-  '  as NAME             act as shell:NAME (the simulated lab approves with alice and bob)',
-  '  approve [ID]        click Approve on a card (the most recent when no id is given)',
-  '  deny [ID]           click Deny',
-  '  jobs                running and recent jobs',
-  '  help                this help and the commands',
-  '  quit                leave (end of input does the same)',
-].join('\n');
+/** The shell's own commands as one types them, and what each does. */
+const SHELL_HELP: readonly [string, Extract<MessageKey, `shell.help.${string}`>][] = [
+  ['/lab …, /host …', 'shell.help.slash'],
+  ['as NAME', 'shell.help.as'],
+  ['approve [ID]', 'shell.help.approve'],
+  ['deny [ID]', 'shell.help.deny'],
+  ['jobs', 'shell.help.jobs'],
+  ['help', 'shell.help.help'],
+  ['quit', 'shell.help.quit'],
+];
+
+/** The shell's help, in its language: the commands stay as typed. */
+export function renderShellHelp(voice: Voice): string {
+  const say = (text: Displayable) => renderText(voice.locale, text, { timeZone: voice.timeZone });
+  return [
+    say(msg('shell.help.title')),
+    ...SHELL_HELP.map(([typed, key]) => `  ${typed.padEnd(20)}${say(msg(key))}`),
+  ].join('\n');
+}
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
 
@@ -55,7 +68,9 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
  */
 export async function runShell(options: ShellOptions): Promise<number> {
   const { labops, output, interactive, clock } = options;
-  const locale = options.locale ?? labops.lab.locale;
+  // Every line in one language: --lang, else LANG, else the lab's (issue 16 §2); times in the lab's zone.
+  const voice: Voice = { locale: options.locale ?? labops.lab.locale, timeZone: labops.lab.timeZone };
+  const say = (text: Displayable) => renderText(voice.locale, text, { timeZone: voice.timeZone });
   const style: Style = interactive ? colourStyle : plainStyle;
   let user = options.user ?? 'operator';
   let failures = 0;
@@ -80,7 +95,7 @@ export async function runShell(options: ShellOptions): Promise<number> {
   const onEvent = (event: LabEvent) => {
     if (event.type === 'step:progress') {
       if (interactive) {
-        output.write(`\r\x1b[K      ${renderProgressBar(event.fraction, event.text)}`);
+        output.write(`\r\x1b[K      ${renderProgressBar(event.fraction, say(event.text))}`);
         barShown = true;
         promptShown = false;
       } else {
@@ -89,22 +104,27 @@ export async function runShell(options: ShellOptions): Promise<number> {
         const quarter = Math.floor(event.fraction * 4);
         if (quarter > (lastPipeProgress.get(key) ?? -1)) {
           lastPipeProgress.set(key, quarter);
-          write(`      ${Math.round(event.fraction * 100)}% ${event.text}`);
+          write(`      ${Math.round(event.fraction * 100)}% ${say(event.text)}`);
         }
       }
       return;
     }
-    const text = renderEvent(event, style);
+    const text = renderEvent(event, style, voice);
     if (text !== undefined) write(text);
     // A job that ends while the person waits at the prompt gives the prompt back.
     if (event.type === 'job:finished' && !handling && !promptShown) showPrompt();
   };
   const unsubscribe = labops.bus.subscribe(onEvent);
-  const caller = (): Caller => ({ principal: `shell:${user}`, channel: 'shell', groups: [] });
+  const caller = (): Caller => ({
+    principal: `shell:${user}`,
+    channel: 'shell',
+    groups: [],
+    locale: voice.locale,
+  });
   const prompt = () => (interactive ? `${style.dim(`shell:${user}`)}> ` : '');
 
   if (options.banner) write(options.banner);
-  if (interactive) write('Type help for the commands, quit to leave.');
+  if (interactive) write(say(msg('shell.start.hint')));
   // A script reads what jobs interrupted by the last stop changed before its first line.
   else await labops.whenReviewed();
 
@@ -115,10 +135,11 @@ export async function runShell(options: ShellOptions): Promise<number> {
 
   const dispatch = async (command: string, text: string) => {
     const result = await labops.dispatch({ command, text, caller: caller() });
-    if (result.kind === 'view') write(renderView(localizeView(result.view, locale), style));
-    else if (result.kind === 'card') write(renderCard(result.card, clock(), style));
+    if (result.kind === 'view')
+      write(renderView(localizeView(result.view, voice.locale, { timeZone: voice.timeZone }), style));
+    else if (result.kind === 'card') write(renderCard(result.card, clock(), style, voice));
     else {
-      write(renderError(result.error, style));
+      write(renderError(result.error, style, voice));
       if (result.error.code === 'USAGE' || result.error.code === 'INTERNAL') failures++;
     }
   };
@@ -133,7 +154,7 @@ export async function runShell(options: ShellOptions): Promise<number> {
       case 'exit':
         return 'quit';
       case 'help':
-        write(SHELL_HELP);
+        write(renderShellHelp(voice));
         await dispatch('/lab', 'help');
         return undefined;
       case 'jobs':
@@ -141,19 +162,18 @@ export async function runShell(options: ShellOptions): Promise<number> {
         return undefined;
       case 'as':
         if (!NAME.test(argument)) {
-          write(renderError(new LabopsError('USAGE', 'as needs a name: as alice'), style));
+          write(renderError(new LabopsError('USAGE', msg('shell.as.usage')), style, voice));
           failures++;
         } else {
           user = argument;
-          write(style.dim(`now acting as shell:${user}`));
+          write(style.dim(say(msg('shell.as.now', { principal: `shell:${user}` }))));
         }
         return undefined;
       case 'approve':
       case 'deny': {
         if (rest.length > 1) {
-          write(
-            renderError(new LabopsError('USAGE', `${word} takes at most one approval id: ${word} a1`), style),
-          );
+          const click = word.toLowerCase();
+          write(renderError(new LabopsError('USAGE', msg('shell.click.usage', { click })), style, voice));
           failures++;
           return undefined;
         }
@@ -162,7 +182,7 @@ export async function runShell(options: ShellOptions): Promise<number> {
           caller(),
           word.toLowerCase() === 'approve' ? 'approve' : 'deny',
         );
-        write(renderClick(result, style));
+        write(renderClick(result, style, voice));
         if (result.outcome === 'approved') {
           // A script waits for the job (each line settles); a person gets the prompt back at once.
           const settled = waitForJob(result.job.id);
@@ -177,8 +197,11 @@ export async function runShell(options: ShellOptions): Promise<number> {
         }
         write(
           renderError(
-            new LabopsError('USAGE', `Not understood: "${word}".`, { hint: 'Type help for the commands.' }),
+            new LabopsError('USAGE', msg('shell.notUnderstood', { word }), {
+              hint: msg('shell.notUnderstoodHint'),
+            }),
             style,
+            voice,
           ),
         );
         failures++;
@@ -198,8 +221,14 @@ export async function runShell(options: ShellOptions): Promise<number> {
       } catch (error) {
         write(
           renderError(
-            error instanceof LabopsError ? error : new LabopsError('INTERNAL', String(error)),
+            error instanceof LabopsError
+              ? error
+              : new LabopsError(
+                  'INTERNAL',
+                  msg('common.error.unexpected', { message: verbatim(String(error)) }),
+                ),
             style,
+            voice,
           ),
         );
         failures++;

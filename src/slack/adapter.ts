@@ -3,6 +3,7 @@ import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import Bottleneck from 'bottleneck';
 import type { SlackSettings } from '../config.js';
 import { LabopsError } from '../errors.js';
+import { msg } from '../i18n/text.js';
 import type { Labops } from '../labops.js';
 import type { Logger } from '../log.js';
 import { type Clock, systemClock } from '../time.js';
@@ -199,6 +200,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
         logAttachLines: timing.logAttachLines,
         logMaxBytes: timing.logMaxBytes,
         track: (work) => track(work, 'reporting'),
+        localeOf: locales.localeOf,
       });
       const deps: SlackDeps = {
         labops,
@@ -225,14 +227,19 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
               job: await store.getJob(approval.jobId),
             })),
           );
+          // The Home tab is one person's: in their language, times in the lab's zone (issue 16 §2).
           outbox.publishHome(
             userId,
             renderHome({
               locale: caller.locale ?? labops.lab.locale,
+              timeZone: labops.lab.timeZone,
               status:
                 status.kind === 'view'
                   ? status.view
-                  : { error: status.kind === 'error' ? status.error.message : 'Not available.' },
+                  : {
+                      error:
+                        status.kind === 'error' ? status.error.text : msg('slack.home.statusUnavailable'),
+                    },
               running,
               pending: pending.flatMap(({ approval, job }) => (job ? [{ approval, job }] : [])),
               simulated: labops.lab.simulated,
@@ -271,8 +278,8 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       try {
         await app.start();
       } catch (error) {
-        throw new LabopsError('SLACK_UNAVAILABLE', 'Socket Mode could not connect to Slack.', {
-          hint: 'Check SLACK_APP_TOKEN (xapp-… with connections:write), that Socket Mode is enabled for the app, and the network (or SLACK_API_URL).',
+        throw new LabopsError('SLACK_UNAVAILABLE', msg('slack.socket.unavailable'), {
+          hint: msg('slack.socket.unavailableHint'),
           cause: error,
         });
       }

@@ -1,13 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import type { types } from '@slack/bolt';
+import type { Locale } from '../i18n/locale.js';
+import { type Displayable, renderText } from '../i18n/render.js';
+import { instant, list as listOf, msg, type TextList, type Verbatim, verbatim } from '../i18n/text.js';
 import { revealUnsafeCharacters } from '../text.js';
-import {
-  escapeText,
-  fitCodeLines,
-  formatUtcTime,
-  mentionPrincipal,
-  truncate,
-  truncateMrkdwn,
-} from './mrkdwn.js';
+import { escapeText, fitCodeLines, mentionPrincipal, truncate, truncateMrkdwn } from './mrkdwn.js';
 
 export type Block = types.KnownBlock;
 export type Button = types.Button;
@@ -39,6 +36,25 @@ export const LIMITS = {
   /** Top-level `text`: Slack truncates at 40,000; notifications want far less. */
   fallbackText: 3000,
 } as const;
+
+/** Whom a message speaks to: their language, and the lab's time zone for times of day. */
+export interface Voice {
+  locale: Locale;
+  /** The lab's time zone (lab.yml `timezone`); UTC when unset. */
+  timeZone?: string | undefined;
+}
+
+/** Renders texts for one reader (issue 16 §2): in their language, times in the lab's zone. */
+export function speaker(voice: Voice): (text: Displayable) => string {
+  return (text) => renderText(voice.locale, text, { timeZone: voice.timeZone });
+}
+
+/** A time of day in the lab's zone, naming the zone: the fallback of a date token. */
+export function labTime(voice: Voice, ms: number): string {
+  return speaker(voice)(
+    msg('slack.time.inZone', { time: instant(ms), zone: verbatim(voice.timeZone ?? 'UTC') }),
+  );
+}
 
 /** A message body: the notification text and the blocks. */
 export interface MessageContent {
@@ -136,19 +152,12 @@ export function mention(principal: string): Inline {
     : { type: 'user', user_id: match[1] };
 }
 
-/** Principals as mentions joined in words: `@bob, @carol and @ops`. */
-export function mentions(principals: readonly string[]): Inline[] {
-  const out: Inline[] = [];
-  principals.forEach((p, i) => {
-    if (i > 0) out.push(plain(i === principals.length - 1 ? ' and ' : ', '));
-    out.push(mention(p));
-  });
-  return out;
-}
-
-/** A time each reader sees in their own zone. */
-export function time(ms: number): Inline {
-  return { type: 'date', timestamp: Math.floor(ms / 1000), format: '{time}', fallback: formatUtcTime(ms) };
+/**
+ * A time each reader sees in their own zone; `fallback` (the time in the lab's zone) for clients
+ * that cannot show dates.
+ */
+export function time(ms: number, fallback: string): Inline {
+  return { type: 'date', timestamp: Math.floor(ms / 1000), format: '{time}', fallback };
 }
 
 const PRINCIPAL_IN_TEXT = /\bslack:[UWS][A-Z0-9]{2,30}\b/g;
@@ -169,9 +178,52 @@ export function textWithMentions(text: string, style?: TextStyle): Inline[] {
   return out;
 }
 
+/**
+ * Marks where a message's argument is shown as an element (a mention, code, a date), with a nonce
+ * of this process so that text from people or the lab cannot pass for one.
+ */
+const SLOT_NONCE = randomBytes(6).toString('hex');
+const SLOT = new RegExp(`\uE000${SLOT_NONCE}:(\\d+)\uE001`, 'g');
+
+/**
+ * A message argument that `inlines` replaces with the element of the same index: the catalog
+ * decides where, in each language, a mention or a piece of code goes in the sentence.
+ */
+export function slot(index: number): Verbatim {
+  return verbatim(`\uE000${SLOT_NONCE}:${index}\uE001`);
+}
+
+/** Principals as a list argument of slots from `first` on, and the mentions to put in them. */
+export function mentionSlots(
+  principals: readonly string[],
+  first = 0,
+): { list: TextList; inlines: Inline[] } {
+  return {
+    list: listOf(principals.map((_, i) => slot(first + i))),
+    inlines: principals.map(mention),
+  };
+}
+
+/**
+ * A rendered catalog text as rich_text elements: each slot becomes its element, the text between
+ * them plain (principals it names as mentions), in `style` when given.
+ */
+export function inlines(rendered: string, elements: readonly Inline[], style?: TextStyle): Inline[] {
+  const out: Inline[] = [];
+  let last = 0;
+  for (const match of rendered.matchAll(SLOT)) {
+    if (match.index > last) out.push(...textWithMentions(rendered.slice(last, match.index), style));
+    const element = elements[Number(match[1])];
+    if (element) out.push(element);
+    last = match.index + match[0].length;
+  }
+  if (last < rendered.length) out.push(...textWithMentions(rendered.slice(last), style));
+  return out.filter((e) => e.type !== 'text' || e.text.length > 0);
+}
+
 /** A paragraph of a rich_text block. */
-export function paragraph(...inlines: (Inline | readonly Inline[])[]): RichPart {
-  return { type: 'rich_text_section', elements: inlines.flat() };
+export function paragraph(...parts: (Inline | readonly Inline[])[]): RichPart {
+  return { type: 'rich_text_section', elements: parts.flat() };
 }
 
 /** A bullet (or numbered) list; each item is one line of inlines. */
@@ -195,7 +247,8 @@ export function preformatted(lines: readonly string[], budget: number = LIMITS.r
   let text = kept.join('\n');
   while (text.length > budget && kept.length > 1) {
     kept = kept.slice(Math.max(1, Math.floor(kept.length / 8)));
-    text = ['… (earlier lines cut)', ...kept].join('\n');
+    // The cut is marked as truncate marks one, in no language: `…` alone on the first line.
+    text = ['…', ...kept].join('\n');
   }
   return {
     type: 'rich_text_preformatted',
@@ -312,13 +365,18 @@ export function actions(buttons: readonly Button[]): Block {
  * Keeps a message within the block count: the last blocks (actions) are kept, the middle is cut
  * and replaced by a note. Renderers stay well inside; this only guards hostile input.
  */
-export function fitBlocks(blocks: readonly Block[], max: number = LIMITS.messageBlocks): Block[] {
+export function fitBlocks(
+  blocks: readonly Block[],
+  locale: Locale,
+  max: number = LIMITS.messageBlocks,
+): Block[] {
   if (blocks.length <= max) return [...blocks];
   const tail = blocks.at(-1)?.type === 'actions' ? 1 : 0;
   const keep = max - 1 - tail;
+  const note = msg('slack.blocks.partsLeftOut', { count: blocks.length - keep - tail, max });
   return [
     ...blocks.slice(0, keep),
-    context([`… ${blocks.length - keep - tail} more parts left out (Slack shows at most ${max}).`]),
+    context([renderText(locale, note)]),
     ...blocks.slice(blocks.length - tail),
   ];
 }

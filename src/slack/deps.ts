@@ -1,7 +1,9 @@
 import type { Caller, CommandRegistry } from '../command.js';
+import type { Displayable } from '../i18n/render.js';
 import type { Labops } from '../labops.js';
 import type { Logger } from '../log.js';
 import type { Clock } from '../time.js';
+import type { Voice } from './blocks.js';
 import type { Dedupe } from './dedupe.js';
 import type { GroupDirectory } from './groups.js';
 import type { JobReporter } from './job-reporter.js';
@@ -31,13 +33,29 @@ export interface SlackDeps {
    */
   track(work: () => Promise<void>, lane?: WorkLane): void;
   /** Publishes the Home tab for a user, with an optional note (the answer to a click there). */
-  publishHome(userId: string, notice?: string): Promise<void>;
+  publishHome(userId: string, notice?: Displayable): Promise<void>;
 }
 
 /**
  * The Caller for a Slack user in a conversation: the policy's groups they belong to, and their
  * language — their own Slack locale, else the lab's (issue 16 §2).
  */
+/** Whom an answer to one person speaks to: their language, times in the lab's zone. */
+export function voiceOf(deps: SlackDeps, caller: Caller): Voice {
+  return { locale: caller.locale ?? deps.labops.lab.locale, timeZone: deps.labops.lab.timeZone };
+}
+
+/** One person's voice from their user id alone (no groups needed): their Slack locale, else the lab's. */
+export async function personVoice(deps: SlackDeps, userId: string): Promise<Voice> {
+  const locale = await deps.locales.localeOf(userId);
+  return { locale: locale ?? deps.labops.lab.locale, timeZone: deps.labops.lab.timeZone };
+}
+
+/** The channel's voice: the lab's language (cards, progress, shared answers; issue 16 §2). */
+export function labVoice(deps: SlackDeps): Voice {
+  return { locale: deps.labops.lab.locale, timeZone: deps.labops.lab.timeZone };
+}
+
 export async function createCaller(deps: SlackDeps, userId: string, channel: string): Promise<Caller> {
   const principal = `slack:${userId}`;
   const [groups, locale] = await Promise.all([

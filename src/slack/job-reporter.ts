@@ -1,11 +1,16 @@
 import { approvalCandidates } from '../../approvals/flow.js';
+import { type Locale, parseLocale } from '../i18n/locale.js';
+import type { Displayable } from '../i18n/render.js';
+import { renderText } from '../i18n/render.js';
+import { msg } from '../i18n/text.js';
 import type { LabEvent } from '../jobs/events.js';
 import type { Card, Labops } from '../labops.js';
 import type { Logger } from '../log.js';
 import type { ApprovalRecord, JobRecord, StepRecord } from '../store/types.js';
 import type { Clock } from '../time.js';
+import type { Voice } from './blocks.js';
 import type { LiveMessage, MessageRef, Outbox } from './outbox.js';
-import { renderCard } from './render-card.js';
+import { type CardInput, JOB_STATUS_WORD, renderCard } from './render-card.js';
 import { renderPlanMessage, renderReviewMessage, renderStepMessage, TAIL_SHOWN } from './render-progress.js';
 import { isNotInChannel } from './web.js';
 
@@ -22,6 +27,8 @@ export interface JobReporterOptions {
   track: (work: () => Promise<void>) => void;
   /** POSTs the file to Slack's upload URL (fetch by default; tests may inject). */
   upload?: ((url: string, body: Uint8Array) => Promise<void>) | undefined;
+  /** A person's own language (their Slack locale), for the copies of a card sent to them (issue 16 §2). */
+  localeOf?: ((userId: string) => Promise<Locale | undefined>) | undefined;
 }
 
 /** Where the card went, for the requester's reply. */
@@ -38,7 +45,7 @@ interface StepState {
   /** The step as it started. */
   record: StepRecord;
   tail: string[];
-  progress?: { fraction: number; text: string } | undefined;
+  progress?: { fraction: number; text: Displayable } | undefined;
   startedAt: number;
 }
 
@@ -56,6 +63,11 @@ interface CardRef extends MessageRef {
   user?: string | undefined;
 }
 
+/** Where a job's card is, as the store remembers it: with the language it is written in. */
+interface ParentRef extends MessageRef {
+  locale?: string | undefined;
+}
+
 /**
  * The job's life in Slack (design.md, "Jobs, plans and progress"): the approval card, its copies in
  * approvers' DMs, each decision edited in place, then the card as the job's parent with the plan
@@ -67,6 +79,8 @@ export class JobReporter {
   private readonly jobs = new Map<string, JobState>();
   /** Each job's card refresh in flight: the next starts after it, so edits land in order. */
   private readonly refreshing = new Map<string, Promise<void>>();
+  /** The language of each job's card and thread while it is known here (also kept in its ref). */
+  private readonly parentVoices = new Map<string, Voice>();
   private unsubscribe: (() => void) | undefined;
 
   constructor(options: JobReporterOptions) {
@@ -82,17 +96,18 @@ export class JobReporter {
   }
 
   /**
-   * Posts a new card in the channel it was asked in, and a copy to each approver who is not a
-   * member there. When the bot is not in the channel, the card goes to the requester by DM.
+   * Posts a new card in the channel it was asked in, in the lab's language, and a copy to each
+   * approver who is not a member there, in theirs. When the bot is not in the channel, the card
+   * goes to the requester by DM, in the requester's language (issue 16 §2).
    */
   async postCard(card: Card, requesterUserId: string): Promise<CardPlacement> {
     const { outbox, labops } = this.options;
     const { job, approval } = card;
     const input = await this.cardInput(job);
-    const content = renderCard(input);
+    let voice = this.labVoice();
     let movedToDm = false;
     let parent = outbox.message(parentKey(job.id), { channel: job.channel, lane: 'card', priority: 0 });
-    parent.set(content, { final: true });
+    parent.set(renderCard({ ...input, ...voice }), { final: true });
     let ref: MessageRef;
     try {
       ref = await parent.posted();
@@ -100,12 +115,14 @@ export class JobReporter {
       if (!isNotInChannel(error)) throw error;
       outbox.forget(parentKey(job.id));
       movedToDm = true;
+      voice = await this.personVoice(requesterUserId);
       const dm = await this.openDm(requesterUserId);
       parent = outbox.message(parentKey(job.id), { channel: dm, lane: 'card', priority: 0 });
-      parent.set(content, { final: true });
+      parent.set(renderCard({ ...input, ...voice }), { final: true });
       ref = await parent.posted();
     }
-    await labops.store.setJobMessageRef(job.id, { ...ref });
+    this.parentVoices.set(job.id, voice);
+    await labops.store.setJobMessageRef(job.id, { ...ref, locale: voice.locale });
     await labops.store.addApprovalCardRef(approval.id, { ...ref });
 
     const members = movedToDm ? new Set<string>() : await this.membersOf(ref.channel);
@@ -116,7 +133,8 @@ export class JobReporter {
       try {
         const dm = await this.openDm(user);
         const copy = outbox.message(copyKey(job.id, user), { channel: dm, lane: 'progress', priority: 1 });
-        copy.set(renderCard({ ...input, copyOf: { channel: ref.channel } }), {
+        const own = await this.personVoice(user);
+        copy.set(renderCard({ ...input, ...own, copyOf: { channel: ref.channel } }), {
           final: true,
         });
         const copyRef = await copy.posted();
@@ -141,7 +159,7 @@ export class JobReporter {
    * Refreshes of one job run one after the other, each reading the store when its turn comes, so
    * the last edit shows the newest state. Never rejects: a failure is logged.
    */
-  refreshCard(jobId: string, extra: { changes?: readonly string[] } = {}): Promise<void> {
+  refreshCard(jobId: string, extra: { changes?: readonly Displayable[] } = {}): Promise<void> {
     const previous = this.refreshing.get(jobId) ?? Promise.resolve();
     const next = previous
       .then(() => this.renderCardNow(jobId, extra))
@@ -156,12 +174,12 @@ export class JobReporter {
     return next;
   }
 
-  private async renderCardNow(jobId: string, extra: { changes?: readonly string[] }): Promise<void> {
+  private async renderCardNow(jobId: string, extra: { changes?: readonly Displayable[] }): Promise<void> {
     const job = await this.options.labops.store.getJob(jobId);
     if (!job) return;
     const cardInput = await this.cardInput(job);
     const input = { ...cardInput, ...(extra.changes ? { changes: extra.changes } : {}) };
-    this.parentOf(job)?.set(renderCard(input), { final: true });
+    this.parentOf(job)?.set(renderCard({ ...input, ...this.parentVoice(job) }), { final: true });
     for (const raw of cardInput.approval?.cardRefs ?? []) {
       const ref = raw as Partial<CardRef>;
       if (!ref.user || !ref.channel || !ref.ts) continue;
@@ -171,15 +189,36 @@ export class JobReporter {
         priority: 1,
         ref: { channel: ref.channel, ts: ref.ts },
       });
-      copy.set(renderCard({ ...input, copyOf: { channel: job.channel } }), { final: true });
+      // An approver's copy is in their own language.
+      const own = await this.personVoice(ref.user);
+      copy.set(renderCard({ ...input, ...own, copyOf: { channel: job.channel } }), { final: true });
     }
   }
 
-  private async cardInput(job: JobRecord) {
+  /** The lab's language and time zone: the channel's messages (issue 16 §2). */
+  private labVoice(): Voice {
+    const { lab } = this.options.labops;
+    return { locale: lab.locale, timeZone: lab.timeZone };
+  }
+
+  /** One person's language (their Slack locale, else the lab's), times in the lab's zone. */
+  private async personVoice(userId: string): Promise<Voice> {
+    const locale = await this.options.localeOf?.(userId).catch(() => undefined);
+    return { ...this.labVoice(), ...(locale ? { locale } : {}) };
+  }
+
+  /** The language of a job's card and thread: the lab's, or the requester's when it went to their DM. */
+  private parentVoice(job: JobRecord): Voice {
+    const known = this.parentVoices.get(job.id);
+    if (known) return known;
+    const stored = parseLocale((job.messageRef as Partial<ParentRef> | undefined)?.locale);
+    return { ...this.labVoice(), ...(stored ? { locale: stored } : {}) };
+  }
+
+  private async cardInput(job: JobRecord): Promise<Omit<CardInput, 'locale'>> {
     const { store } = this.options.labops;
     const final = ['succeeded', 'failed', 'cancelled', 'interrupted'].includes(job.status);
     return {
-      locale: this.options.labops.lab.locale,
       job,
       approval: await store.getApprovalForJob(job.id),
       now: this.options.clock(),
@@ -211,7 +250,7 @@ export class JobReporter {
         void this.refreshCard(event.job.id);
         return;
       case 'approval:voided':
-        void this.refreshCard(event.job.id, { changes: event.changes });
+        void this.refreshCard(event.job.id, { changes: event.changeTexts });
         return;
       case 'job:started': {
         this.jobs.set(event.job.id, { job: event.job, steps: new Map(), log: [], logBytes: 0, logLines: 0 });
@@ -219,7 +258,7 @@ export class JobReporter {
         const parent = this.parentOf(event.job);
         if (!parent) return;
         this.threadMessage(event.job.id, 'plan', parent, 4).set(
-          renderPlanMessage(event.job, this.options.labops.lab.locale),
+          renderPlanMessage(event.job, this.parentVoice(event.job)),
           {
             final: true,
           },
@@ -270,13 +309,15 @@ export class JobReporter {
       case 'job:finished':
         void this.refreshCard(event.job.id);
         this.finishThread(event.job);
+        // The ref kept in the store says the card's language from now on.
+        this.parentVoices.delete(event.job.id);
         return;
       case 'job:reviewed': {
         void this.refreshCard(event.job.id);
         const parent = this.parentOf(event.job);
         if (!parent) return;
         this.threadMessage(event.job.id, 'review', parent, 4).set(
-          renderReviewMessage(event.job, event.summary),
+          renderReviewMessage(event.job, event.summaryText, this.parentVoice(event.job)),
           {
             final: true,
           },
@@ -315,7 +356,7 @@ export class JobReporter {
     if (!parent) return;
     const state = this.jobs.get(jobId)?.steps.get(index);
     const content = renderStepMessage({
-      locale: this.options.labops.lab.locale,
+      ...this.parentVoice(job),
       step,
       total,
       tail: state?.tail ?? (step as { tail?: string }).tail?.split('\n').filter(Boolean) ?? [],
@@ -331,15 +372,18 @@ export class JobReporter {
     const parent = this.parentOf(job);
     if (!state || !parent || state.logLines <= this.options.logAttachLines) return;
     const text = state.log.join('');
+    const voice = this.parentVoice(job);
     this.options.track(() =>
-      this.attachLog(job, parent, text).catch((error: unknown) =>
+      this.attachLog(job, parent, text, voice).catch((error: unknown) =>
         this.options.logger.warn({ jobId: job.id, err: String(error) }, 'could not attach the full log'),
       ),
     );
   }
 
   /** The file upload Slack uses today: an upload URL, the bytes, then completion into the thread. */
-  private async attachLog(job: JobRecord, parent: LiveMessage, text: string): Promise<void> {
+  private async attachLog(job: JobRecord, parent: LiveMessage, text: string, voice: Voice): Promise<void> {
+    const say = (message: Parameters<typeof renderText>[1]) =>
+      renderText(voice.locale, message, { timeZone: voice.timeZone });
     const { outbox } = this.options;
     const ref = await parent.posted();
     const bytes = new TextEncoder().encode(text);
@@ -356,10 +400,15 @@ export class JobReporter {
       });
     await upload(slot.upload_url, bytes);
     await outbox.call('files.completeUploadExternal', {
-      files: [{ id: slot.file_id, title: `${job.id} full log (${job.status})` }],
+      files: [
+        {
+          id: slot.file_id,
+          title: say(msg('slack.log.title', { job: job.id, status: msg(JOB_STATUS_WORD[job.status]) })),
+        },
+      ],
       channel_id: ref.channel,
       thread_ts: ref.ts,
-      initial_comment: `Full log of ${job.id}: ${this.jobsLineCount(text)} lines.`,
+      initial_comment: say(msg('slack.log.comment', { job: job.id, count: this.jobsLineCount(text) })),
     });
   }
 

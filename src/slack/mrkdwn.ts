@@ -65,13 +65,6 @@ export function mentionPrincipal(principal: string): string {
   return match[1].startsWith('S') ? `<!subteam^${match[1]}>` : `<@${match[1]}>`;
 }
 
-/** A list of principals as mentions: `<@U1>, <@U2> and <!subteam^S1>`. */
-export function mentionList(principals: readonly string[]): string {
-  const mentions = principals.map(mentionPrincipal);
-  if (mentions.length <= 1) return mentions.join('');
-  return `${mentions.slice(0, -1).join(', ')} and ${mentions.at(-1)}`;
-}
-
 /**
  * Lines of machine output cut to the phone width: tabs as spaces, and control characters, direction
  * marks and line separators shown as `?`, so a line cannot reorder or split what the reader sees.
@@ -84,12 +77,10 @@ export function fitCodeLines(lines: readonly string[], width = PHONE_CODE_WIDTH)
   });
 }
 
-/** Slack's date token: each reader sees the time in their own zone; `fallback` for old clients. */
-export function slackTime(ms: number): string {
-  return `<!date^${Math.floor(ms / 1000)}^{time}|${formatUtcTime(ms)}>`;
-}
-
-/** `10:05 UTC`, the fallback of a date for clients that cannot show it in the reader's zone. */
-export function formatUtcTime(ms: number): string {
-  return `${new Date(ms).toISOString().slice(11, 16)} UTC`;
+/**
+ * Slack's date token: each reader sees the time in their own zone; `fallback` (the time in the
+ * lab's zone) for old clients.
+ */
+export function slackTime(ms: number, fallback: string): string {
+  return `<!date^${Math.floor(ms / 1000)}^{time}|${escapeText(fallback)}>`;
 }

@@ -1,8 +1,11 @@
 import { approvalCandidates } from '../../approvals/flow.js';
+import type { MessageKey } from '../i18n/catalog/index.js';
 import type { Locale } from '../i18n/locale.js';
+import { type Displayable, toParam } from '../i18n/render.js';
+import { duration, list as listOf, type Message, msg, verbatim } from '../i18n/text.js';
 import { localizePlan } from '../plan.js';
-import type { ApprovalRecord, JobRecord, JobStatus, StepRecord } from '../store/types.js';
-import { formatDuration } from '../view.js';
+import type { Risk } from '../risk.js';
+import type { ApprovalRecord, JobRecord, JobStatus, StepRecord, StepStatus } from '../store/types.js';
 import {
   actions,
   type Block,
@@ -13,20 +16,25 @@ import {
   fitBlocks,
   header,
   type Inline,
+  inlines,
+  labTime,
   lineBreak,
   list,
   type MessageContent,
   mention,
-  mentions,
+  mentionSlots,
   paragraph,
   plain,
   preformatted,
   richText,
+  slot,
+  speaker,
   strong,
   textWithMentions,
   time,
+  type Voice,
 } from './blocks.js';
-import { isSlackPrincipal, mentionList, slackTime } from './mrkdwn.js';
+import { isSlackPrincipal, mentionPrincipal, slackTime } from './mrkdwn.js';
 
 /** Action ids on the wire: `namespace:verb` (style.md, Naming). */
 export const ACTION = {
@@ -39,8 +47,10 @@ export const ACTION = {
 } as const;
 
 export interface CardInput {
-  /** The language of whoever reads this copy: the lab's in its channel (issue 16 §2). */
+  /** The language of whoever reads this copy: the lab's in its channel, an approver's own in a DM (issue 16 §2). */
   locale: Locale;
+  /** The lab's time zone for times of day (lab.yml `timezone`). */
+  timeZone?: string | undefined;
   job: JobRecord;
   approval: ApprovalRecord | undefined;
   now: number;
@@ -48,7 +58,7 @@ export interface CardInput {
   /** The job's steps once it ran: the summary counts them and names the failed one. */
   steps?: readonly StepRecord[] | undefined;
   /** What changed when the card went void. */
-  changes?: readonly string[] | undefined;
+  changes?: readonly Displayable[] | undefined;
   /**
    * A copy sent by direct message to an approver not in the channel: no Cancel button, and once
    * decided it points to where the job reports.
@@ -56,23 +66,51 @@ export interface CardInput {
   copyOf?: { channel: string } | undefined;
 }
 
-const JOB_STATE: Record<JobStatus, { mark: string; label: string }> = {
-  awaiting_approval: { mark: '⏳', label: 'AWAITING APPROVAL' },
-  queued: { mark: '⏩', label: 'APPROVED · STARTING' },
-  running: { mark: '▶️', label: 'RUNNING' },
-  succeeded: { mark: '✅', label: 'SUCCEEDED' },
-  failed: { mark: '❌', label: 'FAILED' },
-  cancelled: { mark: '⏹️', label: 'CANCELLED' },
-  interrupted: { mark: '⚠️', label: 'INTERRUPTED' },
-  denied: { mark: '🚫', label: 'DENIED' },
-  expired: { mark: '⌛', label: 'EXPIRED' },
-  void: { mark: '⊘', label: 'VOID' },
+type KeysOf<P extends string> = Extract<MessageKey, `${P}${string}`>;
+
+/** Each job state's mark and its label on a card's header. */
+export const JOB_STATE: Record<JobStatus, { mark: string; label: KeysOf<'slack.card.state.'> }> = {
+  awaiting_approval: { mark: '⏳', label: 'slack.card.state.awaitingApproval' },
+  queued: { mark: '⏩', label: 'slack.card.state.queued' },
+  running: { mark: '▶️', label: 'slack.card.state.running' },
+  succeeded: { mark: '✅', label: 'slack.card.state.succeeded' },
+  failed: { mark: '❌', label: 'slack.card.state.failed' },
+  cancelled: { mark: '⏹️', label: 'slack.card.state.cancelled' },
+  interrupted: { mark: '⚠️', label: 'slack.card.state.interrupted' },
+  denied: { mark: '🚫', label: 'slack.card.state.denied' },
+  expired: { mark: '⌛', label: 'slack.card.state.expired' },
+  void: { mark: '⊘', label: 'slack.card.state.void' },
 };
 
-const RISK_NEEDS: Record<string, string> = {
-  change: 'the requester confirms the plan',
-  destructive: 'one approver other than the requester',
-  critical: 'two approvers other than the requester',
+/** A job's state in words, lower case, inside a sentence (App Home, the log's title). */
+export const JOB_STATUS_WORD: Record<JobStatus, KeysOf<'slack.job.status.'>> = {
+  awaiting_approval: 'slack.job.status.awaitingApproval',
+  queued: 'slack.job.status.queued',
+  running: 'slack.job.status.running',
+  succeeded: 'slack.job.status.succeeded',
+  failed: 'slack.job.status.failed',
+  cancelled: 'slack.job.status.cancelled',
+  interrupted: 'slack.job.status.interrupted',
+  denied: 'slack.job.status.denied',
+  expired: 'slack.job.status.expired',
+  void: 'slack.job.status.void',
+};
+
+const RISK_LABEL: Record<Risk, KeysOf<'slack.card.risk.'>> = {
+  read: 'slack.card.risk.read',
+  change: 'slack.card.risk.change',
+  destructive: 'slack.card.risk.destructive',
+  critical: 'slack.card.risk.critical',
+};
+
+/** Step outcomes the summary counts, in this order. */
+const COUNTED: Partial<Record<StepStatus, KeysOf<'slack.card.count.'>>> = {
+  changed: 'slack.card.count.changed',
+  ok: 'slack.card.count.ok',
+  failed: 'slack.card.count.failed',
+  unknown: 'slack.card.count.unknown',
+  cancelled: 'slack.card.count.cancelled',
+  skipped: 'slack.card.count.skipped',
 };
 
 /** `/host maintenance hyper1` as typed: plain text, for a `code` element or plain_text. */
@@ -90,73 +128,60 @@ function approvedBy(approval: ApprovalRecord): string[] {
   return approval.decisions.filter((d) => d.decision === 'approve').map((d) => d.principal);
 }
 
-/** What to do after a job that did not succeed: the next step for the person reading the card. */
-export function nextStepFor(job: JobRecord): Inline[] | undefined {
-  const again = code(commandLine(job));
-  const status = code('/lab status');
+/**
+ * What to do after a job that did not succeed: the next step for the person reading the card, with
+ * `/lab status` and the command to run again as code.
+ */
+export function nextStepFor(job: JobRecord, voice: Voice): Inline[] | undefined {
+  const say = speaker(voice);
+  const elements = [code('/lab status'), code(commandLine(job))];
+  const slots = { status: slot(0), command: slot(1) };
+  const next = (text: Message) => inlines(say(text), elements);
   switch (job.status) {
     case 'failed':
+      // The pipeline's English error names an unknown outcome (src/jobs): the store keeps it so.
       return job.error?.includes('unknown outcome')
-        ? [
-            plain('Check the lab with '),
-            status,
-            plain(' first: the failed step may or may not have happened. Then run '),
-            again,
-            plain(' again; steps already done report ok.'),
-          ]
-        : [
-            plain('Fix the cause above, then run '),
-            again,
-            plain(' again for a new plan; steps already done report ok.'),
-          ];
+        ? next(msg('slack.card.next.unknownOutcome', slots))
+        : next(msg('slack.card.next.failed', { command: slot(1) }));
     case 'cancelled':
-      return [
-        plain('Check the lab with '),
-        status,
-        plain('; run '),
-        again,
-        plain(' again when you want the rest done.'),
-      ];
+      return next(msg('slack.card.next.cancelled', slots));
     case 'interrupted':
-      return [
-        plain('labops restarted while the job ran. Check the lab with '),
-        status,
-        plain(', then run '),
-        again,
-        plain(' again; nothing is resumed by itself.'),
-      ];
+      return next(msg('slack.card.next.interrupted', slots));
     case 'expired':
     case 'void':
-      return [plain('Run '), again, plain(' again for a new plan.')];
+      return next(msg('slack.card.next.again', { command: slot(1) }));
     default:
       return undefined;
   }
 }
 
-function summaryOf(job: JobRecord, steps: readonly StepRecord[] | undefined): Block | undefined {
-  const took = job.finishedAt && job.startedAt ? ` in ${formatDuration(job.finishedAt - job.startedAt)}` : '';
-  const counts = steps?.length
-    ? ` — ${steps.length} step${steps.length === 1 ? '' : 's'}: ${(
-        ['changed', 'ok', 'failed', 'unknown', 'cancelled', 'skipped'] as const
-      )
-        .map((s) => [s, steps.filter((x) => x.status === s).length] as const)
-        .filter(([, n]) => n > 0)
-        .map(([s, n]) => `${n} ${s}`)
-        .join(', ')}`
-    : '';
-  switch (job.status) {
-    case 'succeeded':
-      return richText([paragraph(strong(`Succeeded${took}`), plain(counts))]);
-    case 'failed':
-    case 'cancelled':
-    case 'interrupted': {
-      const error = job.error ? [lineBreak(), ...textWithMentions(job.error)] : [];
-      const title = `${job.status[0]?.toUpperCase()}${job.status.slice(1)}${took}`;
-      return richText([paragraph(strong(title), plain(counts), ...error)]);
-    }
-    default:
-      return undefined;
-  }
+function summaryOf(
+  job: JobRecord,
+  steps: readonly StepRecord[] | undefined,
+  voice: Voice,
+): Block | undefined {
+  if (
+    job.status !== 'succeeded' &&
+    job.status !== 'failed' &&
+    job.status !== 'cancelled' &&
+    job.status !== 'interrupted'
+  )
+    return undefined;
+  const say = speaker(voice);
+  const title =
+    job.finishedAt && job.startedAt
+      ? msg('slack.card.endedIn', { status: job.status, took: duration(job.finishedAt - job.startedAt) })
+      : msg('slack.card.ended', { status: job.status });
+  const counts = Object.entries(COUNTED).flatMap(([status, key]) => {
+    const n = steps?.filter((x) => x.status === status).length ?? 0;
+    return n > 0 && key ? [msg(key, { count: n })] : [];
+  });
+  const tally = steps?.length
+    ? [plain(` — ${say(msg('slack.card.stepCounts', { count: steps.length, counts: listOf(counts) }))}`)]
+    : [];
+  const errorText = job.status === 'succeeded' ? undefined : (job.errorText ?? job.error);
+  const error = errorText !== undefined ? [lineBreak(), ...textWithMentions(say(errorText))] : [];
+  return richText([paragraph(strong(say(title)), ...tally, ...error)]);
 }
 
 /** A Slack channel id, which mrkdwn may link; anything else is not one. */
@@ -169,11 +194,14 @@ function isChannelId(channel: string): boolean {
  * state first in the header, what was asked and by whom, the plan with its impact, blockers and
  * steps, the eligible approvers mentioned, the expiry; Approve (primary, with a confirm dialog for
  * destructive and critical work) and Deny (danger) while pending; after a decision, who decided
- * and no buttons; a Cancel button while the job runs; the final summary and what to do next.
+ * and no buttons; a Cancel button while the job runs; the final summary and what to do next. In
+ * the reader's language (issue 16 §2): the lab's in the channel, an approver's own in their DM.
  */
 export function renderCard(input: CardInput): MessageContent {
   const { job, approval, now } = input;
-  const plan = localizePlan(job.plan, input.locale);
+  const voice: Voice = { locale: input.locale, timeZone: input.timeZone };
+  const say = speaker(voice);
+  const plan = localizePlan(job.plan, input.locale, { timeZone: input.timeZone });
   const approvalStatus = approval?.status;
   // An approval that closed before the job moved (void, expired) decides what the card says.
   const status: JobStatus =
@@ -184,70 +212,86 @@ export function renderCard(input: CardInput): MessageContent {
       ? approvalStatus
       : job.status;
   const state = JOB_STATE[status];
-  const blocks: Block[] = [header(`${state.mark} ${state.label} · ${commandLine(job)}`)];
-  if (input.simulated)
-    blocks.push(context(['*SIMULATED LAB* — a built-in simulator stands in for the lab.']));
+  const stateLabel = say(msg(state.label));
+  const blocks: Block[] = [header(`${state.mark} ${stateLabel} · ${commandLine(job)}`)];
+  if (input.simulated) blocks.push(context([say(msg('slack.card.simulated'))]));
 
   // The plan's words carry names from people and the lab: rich_text, never mrkdwn (issue 10 §6).
-  const who: Inline[] = [plain('asked by '), mention(job.requester), plain(' · job '), code(job.id)];
-  if (approval) who.push(plain(' · approval '), code(approval.id));
-  blocks.push(richText([paragraph(strong(plan.summary), lineBreak(), ...who)]));
+  const who = approval
+    ? msg('slack.card.askedByApproval', { requester: slot(0), job: slot(1), approval: slot(2) })
+    : msg('slack.card.askedBy', { requester: slot(0), job: slot(1) });
+  const whoElements = [mention(job.requester), code(job.id), ...(approval ? [code(approval.id)] : [])];
+  blocks.push(richText([paragraph(strong(plan.summary), lineBreak(), ...inlines(say(who), whoElements))]));
 
-  const summary = summaryOf(job, input.steps);
+  const summary = summaryOf(job, input.steps, voice);
   if (summary) blocks.push(summary);
-  const next = nextStepFor({ ...job, status });
+  const next = nextStepFor({ ...job, status }, voice);
   if (next && status !== 'expired' && status !== 'void')
-    blocks.push(richText([paragraph(strong('What to do next: '), ...next)]));
+    blocks.push(richText([paragraph(strong(say(msg('slack.card.nextHeading'))), plain(' '), ...next)]));
 
   if (approval) {
     const yes = approvedBy(approval);
     const no = approval.decisions.filter((d) => d.decision === 'deny').map((d) => d.principal);
     if (status === 'awaiting_approval') {
       const risk = paragraph(
-        strong(approval.risk.toUpperCase()),
-        plain(` — needs ${RISK_NEEDS[approval.risk] ?? approval.risk}`),
+        strong(say(msg(RISK_LABEL[approval.risk]))),
+        plain(` — ${say(msg('slack.card.needs', { risk: approval.risk }))}`),
       );
       const reasons = plan.riskReasons.length ? [list(plan.riskReasons.map((r) => [plain(r)]))] : [];
       blocks.push(richText([risk, ...reasons]));
     }
-    if (status === 'denied')
-      blocks.push(richText([paragraph(plain('🚫 Denied by '), ...mentions(no), plain('; nothing ran.'))]));
-    else if (yes.length && status !== 'void' && status !== 'expired') {
-      const count = status === 'awaiting_approval' ? ` (${yes.length} of ${approval.required})` : '';
-      blocks.push(richText([paragraph(plain('Approved by '), ...mentions(yes), plain(count))]));
+    if (status === 'denied') {
+      const by = mentionSlots(no);
+      blocks.push(
+        richText([paragraph(inlines(say(msg('slack.card.deniedBy', { who: by.list })), by.inlines))]),
+      );
+    } else if (yes.length && status !== 'void' && status !== 'expired') {
+      const by = mentionSlots(yes);
+      const text =
+        status === 'awaiting_approval'
+          ? msg('slack.card.approvedByCount', {
+              who: by.list,
+              count: yes.length,
+              required: approval.required,
+            })
+          : msg('slack.card.approvedBy', { who: by.list });
+      blocks.push(richText([paragraph(inlines(say(text), by.inlines))]));
     }
     if (status === 'expired')
       blocks.push(
         richText([
           paragraph(
-            plain('⌛ Expired at '),
-            time(approval.expiresAt),
-            plain('; nothing ran. '),
-            ...(nextStepFor({ ...job, status }) ?? []),
+            inlines(say(msg('slack.card.expiredAt', { time: slot(0) })), [
+              time(approval.expiresAt, labTime(voice, approval.expiresAt)),
+            ]),
+            plain(' '),
+            ...(nextStepFor({ ...job, status }, voice) ?? []),
           ),
         ]),
       );
     if (status === 'void') {
-      const changes = input.changes?.length ? input.changes : [job.error ?? 'The plan no longer holds.'];
+      const changes: readonly Displayable[] = input.changes?.length
+        ? input.changes
+        : [job.errorText ?? job.error ?? msg('slack.card.voidNoLonger')];
       blocks.push(
         richText([
-          paragraph(strong('⊘ Void: the lab changed since the plan was made.')),
-          list(changes.map((c) => textWithMentions(c))),
-          paragraph(...(nextStepFor({ ...job, status }) ?? [])),
+          paragraph(strong(say(msg('slack.card.void')))),
+          list(changes.map((c) => textWithMentions(say(c)))),
+          paragraph(...(nextStepFor({ ...job, status }, voice) ?? [])),
         ]),
       );
     }
   }
 
   if (status === 'awaiting_approval' || status === 'queued' || status === 'running') {
-    blocks.push(...bulletsBlock('Impact', plan.impact));
-    blocks.push(...bulletsBlock('⛔ Blocks', plan.blockers));
-    blocks.push(...bulletsBlock('⚠️ Warnings', plan.warnings));
+    blocks.push(...bulletsBlock(say(msg('slack.card.impact')), plan.impact));
+    blocks.push(...bulletsBlock(say(msg('slack.card.blockers')), plan.blockers));
+    blocks.push(...bulletsBlock(say(msg('slack.card.warnings')), plan.warnings));
   }
   if (status === 'awaiting_approval') {
     blocks.push(
       richText([
-        paragraph(strong('Steps')),
+        paragraph(strong(say(msg('slack.card.steps')))),
         list(
           plan.steps.map((s) => [plain(s.title)]),
           'ordered',
@@ -263,36 +307,49 @@ export function renderCard(input: CardInput): MessageContent {
     const candidates = approvalCandidates(approval).filter(
       (p) => isSlackPrincipal(p) && !approval.decisions.some((d) => d.principal === p),
     );
-    const label =
+    const who = candidates.length
+      ? listOf(candidates.map((p) => verbatim(mentionPrincipal(p))))
+      : msg('slack.card.nobodyInSlack');
+    const minutes = Math.max(0, Math.round((approval.expiresAt - now) / 60_000));
+    const expires = verbatim(slackTime(approval.expiresAt, labTime(voice, approval.expiresAt)));
+    const line =
       approval.risk === 'change'
-        ? 'Confirm'
+        ? msg('slack.card.confirmers', { who, time: expires, minutes })
         : approval.required === 2
-          ? 'Approvers (two of)'
-          : 'Approvers (one of)';
+          ? msg('slack.card.approversTwo', { who, time: expires, minutes })
+          : msg('slack.card.approversOne', { who, time: expires, minutes });
     // mrkdwn is safe here: labops's words, mentions of checked ids and a date token.
-    blocks.push(
-      context([
-        `${label}: ${candidates.length ? mentionList(candidates) : 'nobody in Slack is configured'} · expires ${slackTime(approval.expiresAt)} (in ${Math.max(0, Math.round((approval.expiresAt - now) / 60_000))} min)`,
-      ]),
-    );
+    blocks.push(context([say(line)]));
     const dangerous = approval.risk === 'destructive' || approval.risk === 'critical';
     blocks.push(
       actions([
         button({
           actionId: ACTION.approve,
-          text: approval.risk === 'change' ? 'Confirm' : 'Approve',
+          text: say(
+            msg(approval.risk === 'change' ? 'slack.card.button.confirm' : 'slack.card.button.approve'),
+          ),
           value: approval.id,
           style: 'primary',
           confirm: dangerous
             ? {
-                title: `Approve ${approval.risk} work?`,
-                text: `${plan.summary}. ${plan.impact.length} change${plan.impact.length === 1 ? '' : 's'} to the lab; see the plan on the card.`,
-                confirm: 'Approve',
-                deny: 'Back',
+                title: say(msg('slack.card.confirmDialog.title', { risk: approval.risk })),
+                text: say(
+                  msg('slack.card.confirmDialog.text', {
+                    summary: toParam(job.plan.summary),
+                    count: plan.impact.length,
+                  }),
+                ),
+                confirm: say(msg('slack.card.button.approve')),
+                deny: say(msg('slack.card.button.back')),
               }
             : undefined,
         }),
-        button({ actionId: ACTION.deny, text: 'Deny', value: approval.id, style: 'danger' }),
+        button({
+          actionId: ACTION.deny,
+          text: say(msg('slack.card.button.deny')),
+          value: approval.id,
+          style: 'danger',
+        }),
       ]),
     );
   }
@@ -301,25 +358,36 @@ export function renderCard(input: CardInput): MessageContent {
       actions([
         button({
           actionId: ACTION.cancel,
-          text: 'Cancel job',
+          text: say(msg('slack.card.button.cancel')),
           value: job.id,
           style: 'danger',
           confirm: {
-            title: `Cancel ${job.id}?`,
-            text: 'The current step is stopped; later steps do not run. Steps already done stay done.',
-            confirm: 'Cancel the job',
-            deny: 'Keep running',
+            title: say(msg('slack.card.cancelDialog.title', { job: job.id })),
+            text: say(msg('slack.card.cancelDialog.text')),
+            confirm: say(msg('slack.card.cancelDialog.confirm')),
+            deny: say(msg('slack.card.cancelDialog.deny')),
           },
         }),
       ]),
     );
   }
   if (input.copyOf && status !== 'awaiting_approval') {
-    const where = isChannelId(input.copyOf.channel) ? `<#${input.copyOf.channel}>` : 'the lab channel';
-    blocks.push(context([`Progress and the result are in the thread of the card in ${where}.`]));
+    const where = isChannelId(input.copyOf.channel)
+      ? msg('slack.card.copyThread', { channel: verbatim(`<#${input.copyOf.channel}>`) })
+      : msg('slack.card.copyThreadLabChannel');
+    blocks.push(context([say(where)]));
   }
   return {
-    text: fallback(`${state.label}: ${plan.summary} (${job.id}, asked by ${job.requester})`),
-    blocks: fitBlocks(blocks),
+    text: fallback(
+      say(
+        msg('slack.card.fallback', {
+          state: msg(state.label),
+          summary: toParam(job.plan.summary),
+          job: job.id,
+          requester: job.requester,
+        }),
+      ),
+    ),
+    blocks: fitBlocks(blocks, input.locale),
   };
 }

@@ -1,14 +1,16 @@
+import type { MessageKey } from '../i18n/catalog/index.js';
 import type { Locale } from '../i18n/locale.js';
-import { renderText } from '../i18n/render.js';
+import { type Displayable, formatDurationIn, toParam } from '../i18n/render.js';
+import { duration, msg } from '../i18n/text.js';
 import { localizePlan } from '../plan.js';
 import type { JobRecord, StepRecord, StepStatus } from '../store/types.js';
-import { formatDuration } from '../view.js';
 import {
   type Block,
   code,
   fallback,
   fitBlocks,
   type Inline,
+  inlines,
   lineBreak,
   type MessageContent,
   paragraph,
@@ -16,22 +18,29 @@ import {
   plainContext,
   preformatted,
   richText,
+  slot,
+  speaker,
   strong,
+  type Voice,
 } from './blocks.js';
 import { PHONE_CODE_WIDTH } from './mrkdwn.js';
 
 /** Lines of remote output a step message shows while it runs and after (the full log is a file). */
 export const TAIL_SHOWN = 6;
 
-const STEP_STATE: Record<StepStatus, string> = {
-  pending: '⏸️ waiting',
-  running: '▶️ running',
-  ok: '✅ ok',
-  changed: '✅ changed',
-  failed: '❌ FAILED',
-  unknown: '⚠️ UNKNOWN',
-  cancelled: '⏹️ cancelled',
-  skipped: '⏭️ skipped',
+/** Each step state's mark and its word. */
+const STEP_STATE: Record<
+  StepStatus,
+  { mark: string; label: Extract<MessageKey, `slack.step.state.${string}`> }
+> = {
+  pending: { mark: '⏸️', label: 'slack.step.state.pending' },
+  running: { mark: '▶️', label: 'slack.step.state.running' },
+  ok: { mark: '✅', label: 'slack.step.state.ok' },
+  changed: { mark: '✅', label: 'slack.step.state.changed' },
+  failed: { mark: '❌', label: 'slack.step.state.failed' },
+  unknown: { mark: '⚠️', label: 'slack.step.state.unknown' },
+  cancelled: { mark: '⏹️', label: 'slack.step.state.cancelled' },
+  skipped: { mark: '⏭️', label: 'slack.step.state.skipped' },
 };
 
 /** `▕██████░░░░▏ 60%`: a bar that fits a phone's code line (20 cells). */
@@ -41,35 +50,48 @@ export function renderProgressBar(fraction: number, width = 20): string {
   return `${'█'.repeat(filled)}${'░'.repeat(width - filled)} ${Math.round(clamped * 100)}%`;
 }
 
-/** The first message of the job's thread: the plan as approved, each step with what it runs. */
-export function renderPlanMessage(job: JobRecord, locale: Locale): MessageContent {
-  const plan = localizePlan(job.plan, locale);
-  const count = `${plan.steps.length} step${plan.steps.length === 1 ? '' : 's'}`;
+/**
+ * The first message of the job's thread: the plan as approved, each step with what it runs. In the
+ * language of the card it answers (the lab's in its channel).
+ */
+export function renderPlanMessage(job: JobRecord, voice: Voice): MessageContent {
+  const say = speaker(voice);
+  const plan = localizePlan(job.plan, voice.locale, { timeZone: voice.timeZone });
+  const count = say(msg('slack.plan.steps', { count: plan.steps.length }));
   const lines = plan.steps.flatMap((s, i) => [
     `${i + 1}. ${s.title}`,
     ...(s.shows ?? []).map((l) => `   ${l}`),
   ]);
   const blocks: Block[] = [
     richText([
-      paragraph(strong('Plan'), plain(` · ${count} · `), code(job.id), lineBreak(), plain(plan.summary)),
+      paragraph(
+        strong(say(msg('slack.plan.heading'))),
+        plain(` · ${count} · `),
+        code(job.id),
+        lineBreak(),
+        plain(plan.summary),
+      ),
       ...(lines.length ? [preformatted(lines)] : []),
     ]),
   ];
-  return { text: fallback(`Plan of ${job.id}: ${plan.summary}`), blocks };
+  return {
+    text: fallback(say(msg('slack.plan.fallback', { job: job.id, summary: toParam(job.plan.summary) }))),
+    blocks,
+  };
 }
 
 /** After a restart: what an interrupted job's targets read now (issue 9 §5). */
-export function renderReviewMessage(job: JobRecord, summary: string): MessageContent {
+export function renderReviewMessage(job: JobRecord, summary: Displayable, voice: Voice): MessageContent {
+  const say = speaker(voice);
   return {
-    text: fallback(`${job.id} was interrupted. ${summary}`),
+    text: fallback(say(msg('slack.review.fallback', { job: job.id, summary: toParam(summary) }))),
     blocks: [
       richText([
         paragraph(
           plain('⚠️ '),
-          code(job.id),
-          plain(' was interrupted when labops stopped.'),
+          inlines(say(msg('slack.review.interrupted', { job: slot(0) })), [code(job.id)]),
           lineBreak(),
-          plain(summary),
+          plain(say(summary)),
         ),
       ]),
     ],
@@ -77,17 +99,19 @@ export function renderReviewMessage(job: JobRecord, summary: string): MessageCon
 }
 
 export interface StepView {
-  /** The lab's language: the thread is in its channel. */
+  /** The language of the card's thread (the lab's in its channel). */
   locale: Locale;
+  /** The lab's time zone for times of day. */
+  timeZone?: string | undefined;
   step: Pick<
     StepRecord,
-    'index' | 'title' | 'titleText' | 'status' | 'durationMs' | 'detail' | 'endState' | 'startedAt'
+    'index' | 'titleText' | 'status' | 'durationMs' | 'detailText' | 'endStateText' | 'startedAt'
   >;
   total: number;
   /** The newest lines of remote output. */
   tail: readonly string[];
   /** An upload's progress. */
-  progress?: { fraction: number; text: string } | undefined;
+  progress?: { fraction: number; text: Displayable } | undefined;
   /** How long it has been running, for a running step. */
   elapsedMs?: number | undefined;
 }
@@ -99,30 +123,45 @@ export interface StepView {
  */
 export function renderStepMessage(view: StepView): MessageContent {
   const { step } = view;
+  const say = speaker(view);
   const took =
     step.durationMs !== undefined
-      ? formatDuration(step.durationMs)
+      ? formatDurationIn(view.locale, step.durationMs)
       : view.elapsedMs !== undefined
-        ? `${formatDuration(view.elapsedMs)} so far`
+        ? say(msg('slack.step.soFar', { took: duration(view.elapsedMs) }))
         : '';
+  const state = STEP_STATE[step.status];
   const head: Inline[] = [
     strong(`${step.index + 1}/${view.total}`),
-    plain(` ${STEP_STATE[step.status]} · `),
-    plain(renderText(view.locale, step.titleText)),
+    plain(` ${state.mark} ${say(msg(state.label))} · `),
+    plain(say(step.titleText)),
     ...(took ? [plain(` · ${took}`)] : []),
   ];
   if (view.progress && step.status === 'running') {
-    head.push(lineBreak(), code(renderProgressBar(view.progress.fraction)), plain(` ${view.progress.text}`));
+    head.push(
+      lineBreak(),
+      code(renderProgressBar(view.progress.fraction)),
+      plain(` ${say(view.progress.text)}`),
+    );
   }
   const parts = [paragraph(head)];
   const tail = view.tail.slice(-TAIL_SHOWN);
   if (tail.length) parts.push(preformatted(tail));
   const blocks: Block[] = [richText(parts)];
-  if (step.endState) blocks.push(plainContext([`✔︎ ${step.endState}`]));
-  else if (step.detail) blocks.push(plainContext([step.detail]));
+  if (step.endStateText !== undefined) blocks.push(plainContext([`✔︎ ${say(step.endStateText)}`]));
+  else if (step.detailText !== undefined) blocks.push(plainContext([say(step.detailText)]));
   return {
-    text: fallback(`Step ${step.index + 1}/${view.total} ${step.status}: ${step.title}`),
-    blocks: fitBlocks(blocks),
+    text: fallback(
+      say(
+        msg('slack.step.fallback', {
+          index: step.index + 1,
+          total: view.total,
+          state: msg(state.label),
+          title: toParam(step.titleText),
+        }),
+      ),
+    ),
+    blocks: fitBlocks(blocks, view.locale),
   };
 }
 

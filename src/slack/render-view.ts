@@ -1,7 +1,7 @@
 import type { LabopsError } from '../errors.js';
-import type { Locale } from '../i18n/locale.js';
-import { type Displayable, renderText } from '../i18n/render.js';
-import type { Tone, View, ViewAction } from '../view.js';
+import type { Displayable } from '../i18n/render.js';
+import { msg } from '../i18n/text.js';
+import { localizeView, type Tone, type View, type ViewAction } from '../view.js';
 import {
   actions,
   type Block,
@@ -22,8 +22,10 @@ import {
   plainContext,
   preformatted,
   richText,
+  speaker,
   strong,
   textWithMentions,
+  type Voice,
 } from './blocks.js';
 import { ACTION } from './render-card.js';
 
@@ -36,12 +38,12 @@ export interface RenderViewOptions {
    * are phone-sized (15 lines). Sections are cut from the end with a "… N more" line.
    */
   maxLines?: number | undefined;
-  /** A line on top of the answer (the "share with --share" hint, the "/invite @labops" hint). */
-  note?: string | undefined;
+  /** A line on top of the answer (who shared it, the "/invite @labops" hint): labops's own mrkdwn. */
+  note?: Displayable | undefined;
 }
 
 /** The lines each section keeps so that the whole view fits `maxLines`. */
-function budgetLines(view: View, maxLines: number | undefined): number[] {
+function budgetLines(view: View<string>, maxLines: number | undefined): number[] {
   const wanted = view.sections.map((s) => s.lines.length);
   if (maxLines === undefined) return wanted;
   const fixed =
@@ -83,9 +85,12 @@ function linesOf(lines: readonly string[], style?: Parameters<typeof plain>[1]):
  * labops's words with names from people and the lab, so they are rich_text, never mrkdwn: what
  * the lab calls `*APPROVED*` shows as those characters, and nothing in an answer can ping a channel.
  */
-export function renderView(view: View<string>, options: RenderViewOptions = {}): MessageContent {
+export function renderView(source: View, voice: Voice, options: RenderViewOptions = {}): MessageContent {
+  const say = speaker(voice);
+  const view = localizeView(source, voice.locale, { timeZone: voice.timeZone });
+  const more = (count: number) => say(msg('slack.view.more', { count }));
   const blocks: Block[] = [header(view.title)];
-  if (options.note) blocks.push(context([options.note]));
+  if (options.note !== undefined) blocks.push(context([say(options.note)]));
   if (view.state)
     blocks.push(
       richText([
@@ -96,21 +101,21 @@ export function renderView(view: View<string>, options: RenderViewOptions = {}):
   view.sections.forEach((s, i) => {
     const keep = budget[i] ?? s.lines.length;
     const lines = s.lines.slice(0, keep);
-    const more = s.lines.length - lines.length;
+    const left = s.lines.length - lines.length;
     if (s.code) {
       const heading = s.heading ? [paragraph(strong(s.heading))] : [];
-      blocks.push(richText([...heading, preformatted(more ? [...lines, `… ${more} more`] : lines)]));
+      blocks.push(richText([...heading, preformatted(left ? [...lines, more(left)] : lines)]));
       return;
     }
-    const heading = s.heading ? [strong(s.heading), ...(lines.length || more ? [lineBreak()] : [])] : [];
+    const heading = s.heading ? [strong(s.heading), ...(lines.length || left ? [lineBreak()] : [])] : [];
     const body = linesOf(lines);
-    if (more) body.push(...(lines.length ? [lineBreak()] : []), italic(`… ${more} more`));
+    if (left) body.push(...(lines.length ? [lineBreak()] : []), italic(more(left)));
     blocks.push(richText([paragraph(...heading, ...body)]));
   });
-  blocks.push(...renderViewActions(view.actions ?? []));
+  blocks.push(...renderViewActions(view.actions ?? [], voice));
   if (view.footer) blocks.push(plainContext([view.footer]));
   const state = view.state ? ` — ${view.state.text}` : '';
-  return { text: fallback(`${view.title}${state}`), blocks: fitBlocks(blocks) };
+  return { text: fallback(`${view.title}${state}`), blocks: fitBlocks(blocks, voice.locale) };
 }
 
 /** The value of a `view:run` button: the command and its text, as JSON. */
@@ -123,7 +128,7 @@ export function encodeViewAction(action: Pick<ViewAction, 'command' | 'text'>): 
  * its own actions block: Slack wants action ids unique within a block, and every one is `view:run`.
  * An action whose value would not fit a button (2000 characters) is shown as the line to type.
  */
-function renderViewActions(viewActions: readonly ViewAction<string>[]): Block[] {
+function renderViewActions(viewActions: readonly ViewAction<string>[], voice: Voice): Block[] {
   const blocks: Block[] = [];
   const typed: Inline[] = [];
   for (const action of viewActions) {
@@ -135,16 +140,17 @@ function renderViewActions(viewActions: readonly ViewAction<string>[]): Block[] 
     }
     blocks.push(actions([button({ actionId: ACTION.runView, text: action.label, value })]));
   }
-  if (typed.length) blocks.push(richText([paragraph(plain('Type: '), ...typed)]));
+  if (typed.length)
+    blocks.push(richText([paragraph(plain(`${speaker(voice)(msg('slack.view.type'))} `), ...typed)]));
   return blocks;
 }
 
 /** A refused or failed command: what went wrong, every detail, and how to fix it. */
-export function renderErrorMessage(error: LabopsError, locale: Locale, note?: string): MessageContent {
-  const say = (text: Displayable) => renderText(locale, text);
+export function renderErrorMessage(error: LabopsError, voice: Voice, note?: Displayable): MessageContent {
+  const say = speaker(voice);
   const mark = error.code === 'USAGE' ? TONE_MARK.warn : TONE_MARK.bad;
   const blocks: Block[] = [];
-  if (note) blocks.push(context([note]));
+  if (note !== undefined) blocks.push(context([say(note)]));
   const message = say(error.text);
   blocks.push(richText([paragraph(plain(`${mark} `), linesOf([message], { bold: true }))]));
   if (error.detailTexts.length)
@@ -152,14 +158,20 @@ export function renderErrorMessage(error: LabopsError, locale: Locale, note?: st
   if (error.hintText !== undefined)
     blocks.push(richText([paragraph(linesOf([say(error.hintText)], { italic: true }))]));
   // A refusal that names its fixes (a failed pre-check of /storage attach) offers them as buttons too.
-  blocks.push(...renderViewActions(error.actions.map((a) => ({ ...a, label: say(a.label) }))));
-  return { text: fallback(message), blocks: fitBlocks(blocks) };
+  blocks.push(
+    ...renderViewActions(
+      error.actions.map((a) => ({ ...a, label: say(a.label) })),
+      voice,
+    ),
+  );
+  return { text: fallback(message), blocks: fitBlocks(blocks, voice.locale) };
 }
 
-/** A one-line answer (a refused click, a cancel): principals it names are mentions. */
-export function renderNotice(tone: Tone, text: string): MessageContent {
+/** A one-line answer (a refused click, a cancel) in its reader's language: principals it names are mentions. */
+export function renderNotice(tone: Tone, text: Displayable, voice: Voice): MessageContent {
+  const said = speaker(voice)(text);
   return {
-    text: fallback(text),
-    blocks: [richText([paragraph(plain(`${TONE_MARK[tone]} `), linesOf([text]))])],
+    text: fallback(said),
+    blocks: [richText([paragraph(plain(`${TONE_MARK[tone]} `), linesOf([said]))])],
   };
 }

@@ -108,7 +108,7 @@ describe('names from the lab and from people on Slack surfaces', () => {
   it('shows engine names literally in a view too: /host status lists the VMs in rich_text', async () => {
     const result = await core.labops.dispatch({ command: '/host', text: 'status hyper1', caller: ALICE });
     if (result.kind !== 'view') throw new Error(`expected a view, got ${result.kind}`);
-    const { blocks } = renderView(localizeView(result.view, 'en'));
+    const { blocks } = renderView(result.view, { locale: 'en' });
     expectShownLiterally(blocks, FAKE_BOLD);
     expect(readAll(blocks)).toContain(`VMs: ${FAKE_BOLD}`);
   });
@@ -120,7 +120,7 @@ describe('names from the lab and from people on Slack surfaces', () => {
     const requested = lines.find((l) => l.includes('approval:requested'));
     expect(requested).toMatch(/slack:UALICE job-\S+ — \/host maintenance hyper1$/);
     expect(lines.join('\n')).not.toMatch(/maintenance maintenance|status status/);
-    const { blocks } = renderView(localizeView(result.view, 'en'));
+    const { blocks } = renderView(result.view, { locale: 'en' });
     expect(readAll(blocks)).toMatch(/approval:requested <@UALICE> job-\S+ — \/host maintenance hyper1/);
     expect(JSON.stringify(blocks)).not.toContain('slack:UALICE');
   });

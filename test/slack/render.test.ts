@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LabopsError } from '../../src/errors.js';
+import { msg, verbatim } from '../../src/i18n/text.js';
 import { escapeText, mentionPrincipal } from '../../src/slack/mrkdwn.js';
 import { ACTION, renderCard } from '../../src/slack/render-card.js';
 import { renderHome } from '../../src/slack/render-home.js';
@@ -17,7 +18,7 @@ const NOW = Date.parse('2026-11-28T10:00:00Z');
 function job(overrides: Partial<JobRecord> = {}): JobRecord {
   const steps = Array.from({ length: 80 }, (_, i) => ({
     kind: 'k',
-    title: `${HOSTILE} step ${i} ${'t'.repeat(300)}`,
+    title: verbatim(`${HOSTILE} step ${i} ${'t'.repeat(300)}`),
     params: {},
     shows: [`${HOSTILE} ${'c'.repeat(200)}`],
   }));
@@ -30,12 +31,12 @@ function job(overrides: Partial<JobRecord> = {}): JobRecord {
     channel: 'CLAB',
     risk: 'critical',
     plan: {
-      summary: `${HOSTILE} ${'s'.repeat(5000)}`,
+      summary: verbatim(`${HOSTILE} ${'s'.repeat(5000)}`),
       risk: 'critical',
-      riskReasons: [HOSTILE],
-      impact: Array.from({ length: 200 }, (_, i) => `${HOSTILE} vm${i} → hyper2`),
-      warnings: [HOSTILE],
-      blockers: [HOSTILE.repeat(100)],
+      riskReasons: [verbatim(HOSTILE)],
+      impact: Array.from({ length: 200 }, (_, i) => verbatim(`${HOSTILE} vm${i} → hyper2`)),
+      warnings: [verbatim(HOSTILE)],
+      blockers: [verbatim(HOSTILE.repeat(100))],
       locks: [],
       dependsOn: {},
       steps,
@@ -163,7 +164,7 @@ describe('Block Kit renderers', () => {
       approval: approval({ status: 'void' }),
       now: NOW,
       simulated: false,
-      changes: [HOSTILE],
+      changes: [verbatim(HOSTILE)],
     });
     expectSafe(voided.blocks);
     expect(texts(voided.blocks)[0]).toMatch(/^⊘ VOID/);
@@ -177,6 +178,7 @@ describe('Block Kit renderers', () => {
         startedAt: NOW,
         finishedAt: NOW + 5000,
         error: `Step 2 (Put hyper1 into maintenance) failed: ${HOSTILE}`,
+        errorText: verbatim(`Step 2 (Put hyper1 into maintenance) failed: ${HOSTILE}`),
       }),
       approval: approval({ status: 'approved' }),
       now: NOW,
@@ -193,36 +195,42 @@ describe('Block Kit renderers', () => {
       locale: 'en',
       step: {
         index: 0,
-        title: HOSTILE,
-        titleText: HOSTILE,
+        titleText: verbatim(HOSTILE),
         status: 'running',
         durationMs: undefined,
-        detail: undefined,
-        endState: undefined,
+        detailText: undefined,
+        endStateText: undefined,
         startedAt: NOW,
       },
       total: 20,
       tail: Array.from({ length: 5000 }, (_, i) => `${HOSTILE} line ${i} ${'y'.repeat(i % 200)}`),
-      progress: { fraction: 0.42, text: '1.2 GiB of 3 GiB' },
+      progress: { fraction: 0.42, text: verbatim('1.2 GiB / 3 GiB') },
       elapsedMs: 1200,
     });
     expectSafe(message.blocks);
     expect(texts(message.blocks)[0]).toMatch(/^1\/20 ▶️ running/);
     expect(JSON.stringify(message.blocks)).toContain('42%');
-    expectSafe(renderPlanMessage(job(), 'en').blocks);
+    expectSafe(renderPlanMessage(job(), { locale: 'en' }).blocks);
   });
 
   it('fits /lab status into 15 lines and cuts long sections with a count', () => {
     const view = renderView(
       {
-        title: 'Lab status — SIMULATED LAB',
-        state: { text: 'Default up', tone: 'ok' },
+        title: verbatim('Lab status — SIMULATED LAB'),
+        state: { text: verbatim('Default up'), tone: 'ok' },
         sections: [
-          { heading: 'Hosts', lines: Array.from({ length: 12 }, (_, i) => `hyper${i} up`) },
-          { heading: 'Storage', lines: Array.from({ length: 12 }, (_, i) => `${HOSTILE} d${i}`) },
-          { heading: 'Jobs', lines: ['nothing running'] },
+          {
+            heading: verbatim('Hosts'),
+            lines: Array.from({ length: 12 }, (_, i) => verbatim(`hyper${i} up`)),
+          },
+          {
+            heading: verbatim('Storage'),
+            lines: Array.from({ length: 12 }, (_, i) => verbatim(`${HOSTILE} d${i}`)),
+          },
+          { heading: verbatim('Jobs'), lines: [verbatim('nothing running')] },
         ],
       },
+      { locale: 'en' },
       { maxLines: 15 },
     );
     expectSafe(view.blocks);
@@ -234,8 +242,8 @@ describe('Block Kit renderers', () => {
 
   it('renders an error with every detail and the hint, escaped', () => {
     const message = renderErrorMessage(
-      new LabopsError('USAGE', HOSTILE, { details: [HOSTILE], hint: HOSTILE }),
-      'en',
+      new LabopsError('USAGE', verbatim(HOSTILE), { details: [verbatim(HOSTILE)], hint: verbatim(HOSTILE) }),
+      { locale: 'en' },
     );
     expectSafe(message.blocks);
   });
@@ -247,7 +255,7 @@ describe('Block Kit renderers', () => {
     }));
     const home = renderHome({
       locale: 'en',
-      status: { error: HOSTILE },
+      status: { error: verbatim(HOSTILE) },
       running: [job({ status: 'running' })],
       pending,
       simulated: true,

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { renderText } from '../../src/i18n/render.js';
 import { UNKNOWN_ACTION_ID, UNKNOWN_ACTION_NOTICE } from '../../src/slack/listeners/unknown-action.js';
 import { ACTION } from '../../src/slack/render-card.js';
 import { CHANNEL, type Mode, type SlackHarness, startSlackHarness, U } from '../support/slack-harness.js';
@@ -41,7 +42,7 @@ describe.each<Mode>(['http', 'socket'])(
       const replies = h.api.responses.slice(responses);
       expect(replies).toHaveLength(1);
       expect(replies[0]?.body.response_type).toBe('ephemeral');
-      expect(readAll(replies[0]?.body.blocks)).toContain(UNKNOWN_ACTION_NOTICE);
+      expect(readAll(replies[0]?.body.blocks)).toContain(renderText('en', UNKNOWN_ACTION_NOTICE));
       // Nothing was decided and nothing changed on the card.
       expect((await h.store.getApproval('a1'))?.decisions).toEqual([]);
       expect(h.api.message(CHANNEL, card.ts)?.history).toHaveLength(1);

@@ -41,7 +41,7 @@ function buttonsOf(blocks: readonly unknown[]) {
 
 describe('a view’s actions in Slack', () => {
   it('become view:run buttons carrying the command as JSON, one per actions block', () => {
-    const { blocks } = renderView(localizeView(OFFER_VIEW, 'en'));
+    const { blocks } = renderView(OFFER_VIEW, { locale: 'en' });
     expect(buttonsOf(blocks).map((b) => [b.action_id, b.text.text, JSON.parse(b.value)])).toEqual([
       [ACTION.runView, 'Lab status', { command: '/lab', text: 'status' }],
       [ACTION.runView, 'Maintenance hyper1', { command: '/host', text: 'maintenance hyper1' }],
@@ -54,7 +54,7 @@ describe('a view’s actions in Slack', () => {
 
   it('show an action too long for a button (2000 characters) as the line to type', () => {
     const long: ViewAction<string> = { label: 'Long', command: '/lab', text: `audit ${'9'.repeat(2100)}` };
-    const { blocks } = renderView({ ...localizeView(OFFER_VIEW, 'en'), actions: [long] });
+    const { blocks } = renderView({ ...localizeView(OFFER_VIEW, 'en'), actions: [long] }, { locale: 'en' });
     expect(buttonsOf(blocks)).toEqual([]);
     expect(readAll(blocks)).toContain('Type: Long: /lab audit 999');
   });
@@ -63,7 +63,7 @@ describe('a view’s actions in Slack', () => {
     const error = new LabopsError('CONFLICT', '/export/data holds files of an earlier domain.', {
       actions: [{ label: 'Clean data', command: '/storage', text: 'clean data' }],
     });
-    const buttons = buttonsOf(renderErrorMessage(error, 'en').blocks);
+    const buttons = buttonsOf(renderErrorMessage(error, { locale: 'en' }).blocks);
     expect(buttons.map((b) => [b.action_id, b.value])).toEqual([
       [ACTION.runView, '{"command":"/storage","text":"clean data"}'],
     ]);

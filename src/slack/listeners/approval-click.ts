@@ -1,5 +1,5 @@
 import type { App, BlockAction, ButtonAction, Middleware, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { createCaller, type SlackDeps } from '../deps.js';
+import { createCaller, type SlackDeps, voiceOf } from '../deps.js';
 import { ACTION } from '../render-card.js';
 import { renderNotice } from '../render-view.js';
 
@@ -27,11 +27,16 @@ export function registerApprovalClicks(app: App, deps: SlackDeps): void {
       const result = await deps.labops.click(action.value ?? '', caller, decision);
       if (body.container?.type === 'view') {
         // App Home has no ephemeral replies: the answer is a note on the user's Home.
-        await deps.publishHome(body.user.id, result.message);
+        await deps.publishHome(body.user.id, result.text);
         return;
       }
       if (result.outcome !== 'refused' && result.outcome !== 'void') return;
-      const content = renderNotice(result.outcome === 'refused' ? 'warn' : 'bad', result.message);
+      // Only the clicker reads this: in their language (issue 16 §2).
+      const content = renderNotice(
+        result.outcome === 'refused' ? 'warn' : 'bad',
+        result.text,
+        voiceOf(deps, caller),
+      );
       try {
         await respond({ response_type: 'ephemeral', replace_original: false, ...content });
       } catch (error) {

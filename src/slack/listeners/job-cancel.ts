@@ -1,6 +1,5 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
-import { localizeView } from '../../view.js';
-import { createCaller, type SlackDeps } from '../deps.js';
+import { createCaller, type SlackDeps, voiceOf } from '../deps.js';
 import { ACTION } from '../render-card.js';
 import { renderErrorMessage, renderView } from '../render-view.js';
 
@@ -25,11 +24,12 @@ export function registerJobCancel(app: App, deps: SlackDeps): void {
           caller,
         });
         // /lab cancel answers a view or an error; it never proposes a card.
+        const voice = voiceOf(deps, caller);
         const content =
           result.kind === 'view'
-            ? renderView(localizeView(result.view, caller.locale ?? deps.labops.lab.locale))
+            ? renderView(result.view, voice)
             : result.kind === 'error'
-              ? renderErrorMessage(result.error, caller.locale ?? deps.labops.lab.locale)
+              ? renderErrorMessage(result.error, voice)
               : undefined;
         if (!content) return;
         // A job cancelled while it waited for approval emits no event: show it on its card now.

@@ -1,12 +1,10 @@
 import type { App, RespondFn } from '@slack/bolt';
 import { LabopsError } from '../../errors.js';
-import { localizeView } from '../../view.js';
+import { msg, verbatim } from '../../i18n/text.js';
 import type { MessageContent } from '../blocks.js';
-import { createCaller, type SlackDeps } from '../deps.js';
+import { createCaller, labVoice, type SlackDeps, voiceOf } from '../deps.js';
 import { renderErrorMessage, renderView } from '../render-view.js';
 import { isNotInChannel } from '../web.js';
-
-const INVITE_HINT = 'labops is not in this channel: invite it with `/invite @labops`.';
 
 /** `--share` anywhere in the text, as its own word. */
 const SHARE = /(^|\s)--share(?=\s|$)/g;
@@ -82,9 +80,11 @@ export async function answerCommand(
 ): Promise<void> {
   const { text, share } = stripShare(request.text);
   const caller = await createCaller(deps, request.userId, request.channelId);
+  // What only the caller sees is in their language; what the channel sees, in the lab's (issue 16 §2).
+  const own = voiceOf(deps, caller);
   const result = await deps.labops.dispatch({ command: request.command, text, caller });
   if (result.kind === 'error') {
-    await reply(deps, respond, renderErrorMessage(result.error, caller.locale ?? deps.labops.lab.locale));
+    await reply(deps, respond, renderErrorMessage(result.error, own));
     return;
   }
   if (result.kind === 'view') {
@@ -92,14 +92,7 @@ export async function answerCommand(
     const isStatus = /^\s*status\b/i.test(text);
     const options = { maxLines: isStatus ? 15 : undefined };
     if (!share) {
-      await reply(
-        deps,
-        respond,
-        renderView(localizeView(result.view, caller.locale ?? deps.labops.lab.locale), {
-          ...options,
-          note: undefined,
-        }),
-      );
+      await reply(deps, respond, renderView(result.view, own, { ...options, note: undefined }));
       return;
     }
     const message = deps.outbox.message(`share:${request.triggerId}`, {
@@ -109,9 +102,9 @@ export async function answerCommand(
     });
     // Shared in the channel: the lab's language (issue 16 §2).
     message.set(
-      renderView(localizeView(result.view, deps.labops.lab.locale), {
+      renderView(result.view, labVoice(deps), {
         ...options,
-        note: `shared by <@${request.userId}>`,
+        note: msg('slack.share.sharedBy', { user: verbatim(`<@${request.userId}>`) }),
       }),
       {
         final: true,
@@ -120,14 +113,8 @@ export async function answerCommand(
     try {
       await message.posted();
     } catch (error) {
-      const note = isNotInChannel(error)
-        ? `${INVITE_HINT} Only you see this answer.`
-        : 'Could not share this answer; only you see it.';
-      await reply(
-        deps,
-        respond,
-        renderView(localizeView(result.view, caller.locale ?? deps.labops.lab.locale), { ...options, note }),
-      );
+      const note = isNotInChannel(error) ? msg('slack.share.notInChannel') : msg('slack.share.failed');
+      await reply(deps, respond, renderView(result.view, own, { ...options, note }));
     }
     return;
   }
@@ -138,11 +125,8 @@ export async function answerCommand(
         deps,
         respond,
         renderErrorMessage(
-          new LabopsError(
-            'FORBIDDEN',
-            `${INVITE_HINT} The card for ${result.card.approval.id} was sent to you and to the approvers by direct message; its progress will be reported there.`,
-          ),
-          caller.locale ?? deps.labops.lab.locale,
+          new LabopsError('FORBIDDEN', msg('slack.card.movedToDm', { approval: result.card.approval.id })),
+          own,
         ),
       );
     }
@@ -152,10 +136,10 @@ export async function answerCommand(
       deps,
       respond,
       renderErrorMessage(
-        new LabopsError('INTERNAL', `The card for ${result.card.approval.id} could not be posted in Slack.`, {
-          hint: `It still waits for approval: /lab jobs lists it as ${result.card.job.id}; /lab cancel ${result.card.job.id} withdraws it.`,
+        new LabopsError('INTERNAL', msg('slack.card.postFailed', { approval: result.card.approval.id }), {
+          hint: msg('slack.card.postFailedHint', { job: result.card.job.id }),
         }),
-        caller.locale ?? deps.labops.lab.locale,
+        own,
       ),
     );
   }

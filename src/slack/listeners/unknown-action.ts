@@ -1,5 +1,6 @@
 import type { App, BlockAction } from '@slack/bolt';
-import type { SlackDeps } from '../deps.js';
+import { msg } from '../../i18n/text.js';
+import { personVoice, type SlackDeps } from '../deps.js';
 import { ACTION } from '../render-card.js';
 import { renderNotice } from '../render-view.js';
 
@@ -14,8 +15,7 @@ function escapeRegExp(text: string): string {
 export const UNKNOWN_ACTION_ID = new RegExp(`^(?!(?:${Object.values(ACTION).map(escapeRegExp).join('|')})$)`);
 
 /** What the clicker reads when a button is not one of labops's. */
-export const UNKNOWN_ACTION_NOTICE =
-  'That button is not one of labops’s, so it does nothing. Use the buttons on labops’s own cards, or type the command.';
+export const UNKNOWN_ACTION_NOTICE = msg('slack.unknownAction.notice');
 
 /**
  * A signed click on a button labops never rendered (an old app's message, a forged payload): acked
@@ -36,10 +36,11 @@ export function registerUnknownActions(app: App, deps: SlackDeps): void {
       deps.track(async () => {
         await acked;
         try {
+          const voice = await personVoice(deps, body.user.id);
           await respond({
             response_type: 'ephemeral',
             replace_original: false,
-            ...renderNotice('warn', UNKNOWN_ACTION_NOTICE),
+            ...renderNotice('warn', UNKNOWN_ACTION_NOTICE, voice),
           });
         } catch (error) {
           deps.logger.warn({ err: String(error) }, 'could not answer a click on an unknown button');

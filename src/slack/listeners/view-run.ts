@@ -1,6 +1,7 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { z } from 'zod';
-import type { SlackDeps } from '../deps.js';
+import { msg, verbatim } from '../../i18n/text.js';
+import { personVoice, type SlackDeps } from '../deps.js';
 import { ACTION } from '../render-card.js';
 import { renderNotice } from '../render-view.js';
 import { answerCommand } from './slash-command.js';
@@ -42,16 +43,23 @@ export function registerViewRun(app: App, deps: SlackDeps): void {
         const channel = body.channel?.id ?? body.container?.channel_id;
         if (body.container?.type === 'view' || channel === undefined) {
           // App Home has no channel for a card or an ephemeral answer: say where to run it instead.
-          const typed = request ? ` Type ${request.command} ${request.text} in the lab channel.` : '';
-          await deps.publishHome(body.user.id, `That button runs in a channel.${typed}`);
+          await deps.publishHome(
+            body.user.id,
+            request
+              ? msg('slack.viewRun.inChannelTyped', {
+                  command: verbatim(`${request.command} ${request.text}`.trim()),
+                })
+              : msg('slack.viewRun.inChannel'),
+          );
           return;
         }
         if (!request) {
+          const voice = await personVoice(deps, body.user.id);
           try {
             await respond({
               response_type: 'ephemeral',
               replace_original: false,
-              ...renderNotice('bad', 'That button does not carry a command labops knows.'),
+              ...renderNotice('bad', msg('slack.viewRun.broken'), voice),
             });
           } catch (error) {
             deps.logger.warn({ err: String(error) }, 'could not answer a broken view button');

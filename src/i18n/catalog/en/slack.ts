@@ -1,2 +1,140 @@
 /** The slack area's messages in English: the source of the catalog (issue 16). */
-export const slack = {} as const;
+export const slack = {
+  // The approval card (render-card.ts): its header's state, who asked, the plan, the decision.
+  'slack.card.state.awaitingApproval': 'AWAITING APPROVAL',
+  'slack.card.state.queued': 'APPROVED · STARTING',
+  'slack.card.state.running': 'RUNNING',
+  'slack.card.state.succeeded': 'SUCCEEDED',
+  'slack.card.state.failed': 'FAILED',
+  'slack.card.state.cancelled': 'CANCELLED',
+  'slack.card.state.interrupted': 'INTERRUPTED',
+  'slack.card.state.denied': 'DENIED',
+  'slack.card.state.expired': 'EXPIRED',
+  'slack.card.state.void': 'VOID',
+  'slack.card.simulated': '*SIMULATED LAB* — a built-in simulator stands in for the lab.',
+  'slack.card.askedBy': 'asked by {requester} · job {job}',
+  'slack.card.askedByApproval': 'asked by {requester} · job {job} · approval {approval}',
+  'slack.card.ended':
+    '{status, select, succeeded {Succeeded} failed {Failed} cancelled {Cancelled} other {Interrupted}}',
+  'slack.card.endedIn':
+    '{status, select, succeeded {Succeeded} failed {Failed} cancelled {Cancelled} other {Interrupted}} in {took}',
+  'slack.card.stepCounts': '{count, plural, one {# step} other {# steps}}: {counts}',
+  'slack.card.count.changed': '{count} changed',
+  'slack.card.count.ok': '{count} ok',
+  'slack.card.count.failed': '{count} failed',
+  'slack.card.count.unknown': '{count} unknown',
+  'slack.card.count.cancelled': '{count} cancelled',
+  'slack.card.count.skipped': '{count} skipped',
+  'slack.card.nextHeading': 'What to do next:',
+  'slack.card.next.unknownOutcome':
+    'Check the lab with {status} first: the failed step may or may not have happened. Then run {command} again; steps already done report ok.',
+  'slack.card.next.failed':
+    'Fix the cause above, then run {command} again for a new plan; steps already done report ok.',
+  'slack.card.next.cancelled':
+    'Check the lab with {status}; run {command} again when you want the rest done.',
+  'slack.card.next.interrupted':
+    'labops restarted while the job ran. Check the lab with {status}, then run {command} again; nothing is resumed by itself.',
+  'slack.card.next.again': 'Run {command} again for a new plan.',
+  'slack.card.risk.read': 'READ',
+  'slack.card.risk.change': 'CHANGE',
+  'slack.card.risk.destructive': 'DESTRUCTIVE',
+  'slack.card.risk.critical': 'CRITICAL',
+  'slack.card.needs':
+    'needs {risk, select, change {the requester to confirm the plan} destructive {one approver other than the requester} other {two approvers other than the requester}}',
+  'slack.card.deniedBy': '🚫 Denied by {who}; nothing ran.',
+  'slack.card.approvedBy': 'Approved by {who}',
+  'slack.card.approvedByCount': 'Approved by {who} ({count} of {required})',
+  'slack.card.expiredAt': '⌛ Expired at {time}; nothing ran.',
+  'slack.card.void': '⊘ Void: the lab changed since the plan was made.',
+  'slack.card.voidNoLonger': 'The plan no longer holds.',
+  'slack.card.impact': 'Impact',
+  'slack.card.blockers': '⛔ Blocks',
+  'slack.card.warnings': '⚠️ Warnings',
+  'slack.card.steps': 'Steps',
+  'slack.card.confirmers': 'Confirm: {who} · expires {time} (in {minutes} min)',
+  'slack.card.approversOne': 'Approvers (one of): {who} · expires {time} (in {minutes} min)',
+  'slack.card.approversTwo': 'Approvers (two of): {who} · expires {time} (in {minutes} min)',
+  'slack.card.nobodyInSlack': 'nobody in Slack is configured',
+  'slack.card.button.approve': 'Approve',
+  'slack.card.button.confirm': 'Confirm',
+  'slack.card.button.deny': 'Deny',
+  'slack.card.button.back': 'Back',
+  'slack.card.button.cancel': 'Cancel job',
+  'slack.card.confirmDialog.title':
+    'Approve {risk, select, destructive {destructive} other {critical}} work?',
+  'slack.card.confirmDialog.text':
+    '{summary}. {count, plural, one {# change} other {# changes}} to the lab; see the plan on the card.',
+  'slack.card.cancelDialog.title': 'Cancel {job}?',
+  'slack.card.cancelDialog.text':
+    'The current step is stopped; later steps do not run. Steps already done stay done.',
+  'slack.card.cancelDialog.confirm': 'Cancel the job',
+  'slack.card.cancelDialog.deny': 'Keep running',
+  'slack.card.copyThread': 'Progress and the result are in the thread of the card in {channel}.',
+  'slack.card.copyThreadLabChannel':
+    'Progress and the result are in the thread of the card in the lab channel.',
+  'slack.card.fallback': '{state}: {summary} ({job}, asked by {requester})',
+  'slack.card.movedToDm':
+    'labops is not in this channel: invite it with `/invite @labops`. The card for {approval} was sent to you and to the approvers by direct message; its progress will be reported there.',
+  'slack.card.postFailed': 'The card for {approval} could not be posted in Slack.',
+  'slack.card.postFailedHint':
+    'It still waits for approval: /lab jobs lists it as {job}; /lab cancel {job} withdraws it.',
+  // A job's state inside a sentence (App Home, the log file's title).
+  'slack.job.status.awaitingApproval': 'awaiting approval',
+  'slack.job.status.queued': 'queued',
+  'slack.job.status.running': 'running',
+  'slack.job.status.succeeded': 'succeeded',
+  'slack.job.status.failed': 'failed',
+  'slack.job.status.cancelled': 'cancelled',
+  'slack.job.status.interrupted': 'interrupted',
+  'slack.job.status.denied': 'denied',
+  'slack.job.status.expired': 'expired',
+  'slack.job.status.void': 'void',
+  // The job's thread (render-progress.ts, job-reporter.ts).
+  'slack.plan.heading': 'Plan',
+  'slack.plan.steps': '{count, plural, one {# step} other {# steps}}',
+  'slack.plan.fallback': 'Plan of {job}: {summary}',
+  'slack.review.interrupted': '{job} was interrupted when labops stopped.',
+  'slack.review.fallback': '{job} was interrupted. {summary}',
+  'slack.step.state.pending': 'waiting',
+  'slack.step.state.running': 'running',
+  'slack.step.state.ok': 'ok',
+  'slack.step.state.changed': 'changed',
+  'slack.step.state.failed': 'FAILED',
+  'slack.step.state.unknown': 'UNKNOWN',
+  'slack.step.state.cancelled': 'cancelled',
+  'slack.step.state.skipped': 'skipped',
+  'slack.step.soFar': '{took} so far',
+  'slack.step.fallback': 'Step {index}/{total} {state}: {title}',
+  'slack.log.title': '{job} full log ({status})',
+  'slack.log.comment': 'Full log of {job}: {count, plural, one {# line} other {# lines}}.',
+  'slack.time.inZone': '{time} {zone}',
+  // Answers (render-view.ts, listeners).
+  'slack.view.more': '… {count} more',
+  'slack.view.type': 'Type:',
+  'slack.blocks.partsLeftOut': '… {count} more parts left out (Slack shows at most {max}).',
+  'slack.share.sharedBy': 'shared by {user}',
+  'slack.share.notInChannel':
+    'labops is not in this channel: invite it with `/invite @labops`. Only you see this answer.',
+  'slack.share.failed': 'Could not share this answer; only you see it.',
+  'slack.viewRun.inChannel': 'That button runs in a channel.',
+  'slack.viewRun.inChannelTyped': 'That button runs in a channel. Type {command} in the lab channel.',
+  'slack.viewRun.broken': 'That button does not carry a command labops knows.',
+  'slack.unknownAction.notice':
+    'That button is not one of labops’s, so it does nothing. Use the buttons on labops’s own cards, or type the command.',
+  // App Home (render-home.ts).
+  'slack.home.simulated': '*SIMULATED LAB* — a built-in simulator stands in for the engine and the hosts.',
+  'slack.home.refresh': 'Refresh',
+  'slack.home.statusHeading': 'Lab status',
+  'slack.home.statusUnavailable': 'Not available.',
+  'slack.home.running': 'Running jobs ({count})',
+  'slack.home.nothingRunning': 'Nothing is running.',
+  'slack.home.jobLine': '{status}, asked by {requester}',
+  'slack.home.waiting': 'Waiting for approval ({count})',
+  'slack.home.nothingWaiting': 'No card waits for a decision.',
+  'slack.home.moreCards':
+    '… {count, plural, one {# more card waits} other {# more cards wait}}: /lab status lists them.',
+  // Start-up (adapter.ts).
+  'slack.socket.unavailable': 'Socket Mode could not connect to Slack.',
+  'slack.socket.unavailableHint':
+    'Check SLACK_APP_TOKEN (xapp-… with connections:write), that Socket Mode is enabled for the app, and the network (or SLACK_API_URL).',
+} as const;
