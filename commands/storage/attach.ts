@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { schemaMessage } from '../../src/args.js';
 import {
   type CommandContext,
   createPlan,
@@ -10,6 +11,7 @@ import {
   positional,
 } from '../../src/command.js';
 import { LabopsError } from '../../src/errors.js';
+import { type Message, msg, type Text, verbatim } from '../../src/i18n/text.js';
 import { KVM_GID, VDSM_UID } from '../../src/runbooks/runbooks.js';
 import type { CheckResult } from '../../src/runbooks/types.js';
 import { textArg } from '../../src/text.js';
@@ -19,15 +21,14 @@ import { findExport, planIO } from './machine-work.js';
 
 const nfsPath = textArg()
   .max(1100)
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9.-]*:\/[A-Za-z0-9._/-]*$/,
-    'must be SERVER:/EXPORT, e.g. 192.168.122.10:/export/data',
-  );
+  .regex(/^[A-Za-z0-9][A-Za-z0-9.-]*:\/[A-Za-z0-9._/-]*$/, schemaMessage(msg('storage.arg.pathForm')));
 
 interface PreCheck {
-  title: string;
+  title: Message;
   result: CheckResult;
-  fix: string;
+  fix: Message;
+  /** The lab guide's FAQ about this problem, named in full when the check fails. */
+  faq?: number | undefined;
   action?: ViewAction | undefined;
 }
 
@@ -60,53 +61,83 @@ async function runPreChecks(
       ? Promise.resolve<CheckResult>({ ok: true, evidence: [`${server} is an address`] })
       : ctx.machines.inspect(hostName, { type: 'resolves', name: server }, io),
   ]);
+  const path = exp.path;
+  const name = exp.name;
   return [
     {
-      title: `${exp.path} is empty (lab guide FAQ 1)`,
+      title: msg('storage.attach.checkEmpty', { path }),
       result: empty,
-      fix: `/storage clean ${exp.name} empties it (files of an earlier domain).`,
-      action: { label: `Clean ${exp.name}`, command: '/storage', text: `clean ${exp.name}` },
+      fix: msg('storage.attach.fixClean', { export: name }),
+      faq: 1,
+      action: {
+        label: msg('storage.attach.actionClean', { export: name }),
+        command: '/storage',
+        text: `clean ${name}`,
+      },
     },
     {
-      title: `${exp.path} is owned by vdsm:kvm (36:36) (FAQ 3)`,
+      title: msg('storage.attach.checkOwner', { path }),
       result: owner,
-      fix: `/storage fix-permissions ${exp.name} gives it back to vdsm.`,
-      action: { label: `Fix ${exp.name}`, command: '/storage', text: `fix-permissions ${exp.name}` },
+      fix: msg('storage.attach.fixOwner', { command: verbatim(`/storage fix-permissions ${name}`) }),
+      faq: 3,
+      action: {
+        label: msg('storage.attach.actionFixPermissions', { export: name }),
+        command: '/storage',
+        text: `fix-permissions ${name}`,
+      },
     },
     {
-      title: `${exp.path} is a mounted filesystem (FAQ 0)`,
+      title: msg('storage.attach.checkMounted', { path }),
       result: mounted,
-      fix: `Mount its disk (its /etc/fstab line, then mount -a); /lab doctor shows what is missing.`,
+      fix: msg('storage.attach.fixMount'),
+      faq: 0,
     },
     {
-      title: `${exp.path} is exported`,
+      title: msg('storage.attach.checkExported', { path }),
       result: exported,
-      fix: '/storage prepare writes the exports and reloads them.',
-      action: { label: 'Prepare storage', command: '/storage', text: 'prepare' },
+      fix: msg('storage.attach.fixExports'),
+      action: { label: msg('storage.attach.actionPrepareStorage'), command: '/storage', text: 'prepare' },
     },
     {
-      title: `${hostName} resolves ${server} (FAQ 2)`,
+      title: msg('storage.attach.checkResolves', { host: hostName, server }),
       result: resolves,
       fix: serverIp
-        ? `/host prepare ${hostName} adds the lab's hosts entries — or use the address: --path ${serverIp}:${exp.path}`
-        : `/host prepare ${hostName} adds the lab's hosts entries — or give the server's IP address in --path.`,
-      action: { label: `Prepare ${hostName}`, command: '/host', text: `prepare ${hostName}` },
+        ? msg('storage.attach.fixHostsOrAddress', { host: hostName, path: verbatim(`${serverIp}:${path}`) })
+        : msg('storage.attach.fixHostsOrIp', { host: hostName }),
+      faq: 2,
+      action: {
+        label: msg('storage.attach.actionPrepareHost', { host: hostName }),
+        command: '/host',
+        text: `prepare ${hostName}`,
+      },
     },
+  ];
+}
+
+/** A failed pre-check in the refusal's details: what failed, the machine's evidence, the fix, the FAQ. */
+function describeFailure(check: PreCheck): Text[] {
+  return [
+    msg('storage.attach.checkFailed', { check: check.title }),
+    ...check.result.evidence.slice(0, 4).map((e) => verbatim(`  ${e}`)),
+    msg('storage.attach.checkFix', { fix: check.fix }),
+    ...(check.faq === undefined
+      ? []
+      : [msg('storage.attach.checkGuide', { faq: msg('storage.guide.faq', { faq: check.faq }) })]),
   ];
 }
 
 export const attach = defineChange({
   name: 'attach',
-  summary: 'Add an NFS storage domain and attach it to the data center, after checking the export',
+  summary: msg('storage.help.attach'),
   usage: 'attach NAME --type data|iso --path SERVER:/EXPORT',
   examples: [
     '/storage attach nfs-data --type data --path 192.168.122.10:/export/data',
     '/storage attach nfs-iso --type iso --path ovirt.abc.local:/export/iso',
   ],
   args: defineArgs({
-    name: positional(domainName, 'the new domain'),
-    type: flag(z.enum(['data', 'iso']), 'data or iso', { valueName: 'data|iso' }),
-    path: flag(nfsPath, 'the NFS export, SERVER:/EXPORT', { valueName: 'SERVER:/EXPORT' }),
+    name: positional(domainName, msg('storage.arg.newDomain')),
+    type: flag(z.enum(['data', 'iso']), msg('storage.arg.type'), { valueName: 'data|iso' }),
+    path: flag(nfsPath, msg('storage.arg.path'), { valueName: 'SERVER:/EXPORT' }),
   }),
   risk: 'change',
   async plan(ctx, args): Promise<Plan> {
@@ -117,61 +148,66 @@ export const attach = defineChange({
     const exp = findExport(ctx, exportPath);
     const [{ domains }, hosts] = await Promise.all([readDomains(ctx), ctx.engine.listHosts()]);
     if (domains.some((d) => d.name === args.name)) {
-      throw new LabopsError('CONFLICT', `The engine already has a storage domain named ${args.name}.`, {
-        hint: '/storage status lists them; pick another name.',
+      throw new LabopsError('CONFLICT', msg('storage.attach.exists', { name: args.name }), {
+        hint: msg('storage.attach.existsHint'),
       });
     }
     const onIt = domains.find((d) => d.storage.path === exp.path);
     if (onIt) {
-      throw new LabopsError('CONFLICT', `${onIt.name} already lives on ${exp.path}.`, {
-        hint: isAttached(onIt)
-          ? `It is attached (${onIt.status}).`
-          : `Remove it first: /storage remove ${onIt.name}.`,
-      });
+      throw new LabopsError(
+        'CONFLICT',
+        msg('storage.attach.exportTaken', { domain: onIt.name, path: exp.path }),
+        {
+          hint: isAttached(onIt)
+            ? msg('storage.attach.exportTakenAttached', { status: verbatim(onIt.status ?? '?') })
+            : msg('storage.attach.exportTakenRemove', { domain: onIt.name }),
+        },
+      );
     }
     const host = hosts.find((h) => h.status === 'up');
     if (!host)
-      throw new LabopsError('CONFLICT', 'No host is up to mount the export.', {
-        hint: '/host activate HOST first.',
+      throw new LabopsError('CONFLICT', msg('storage.attach.noHostUp'), {
+        hint: msg('storage.hint.activateHost', { command: verbatim('/host activate HOST') }),
       });
     const checks = await runPreChecks(ctx, exp, server, host.name);
     const failed = checks.filter((c) => !c.result.ok);
     if (failed.length) {
       throw new LabopsError(
         'CONFLICT',
-        `${args.path} is not ready for a new domain: ${failed.length} check${failed.length === 1 ? '' : 's'} failed.`,
+        msg('storage.attach.notReady', { path: args.path, count: failed.length }),
         {
-          details: failed.flatMap((c) => [
-            `${c.title}: no`,
-            ...c.result.evidence.slice(0, 4).map((e) => `  ${e}`),
-            `  fix: ${c.fix}`,
-          ]),
-          hint: 'Fix these, then run the same /storage attach again.',
+          details: failed.flatMap(describeFailure),
+          hint: msg('storage.attach.notReadyHint'),
           actions: failed.flatMap((c) => (c.action ? [c.action] : [])),
         },
       );
     }
     const hasMaster = domains.some((d) => d.isMaster && d.status === 'active');
     return createPlan({
-      summary: `Add ${args.name} (${args.type}) on ${args.path} and attach it to ${ctx.lab.dataCenter}`,
+      summary: msg('storage.attach.summary', {
+        name: args.name,
+        type: verbatim(args.type),
+        path: args.path,
+        dataCenter: ctx.lab.dataCenter,
+      }),
       risk: 'change',
       impact: [
-        `${host.name} mounts ${args.path}; vdsm writes the domain's structure into ${exp.path}.`,
-        `${args.name} is attached to ${ctx.lab.dataCenter} and activated${args.type === 'data' && !hasMaster ? '; it becomes the master domain' : ''}.`,
-        ...checks.map((c) => `checked: ${c.title}`),
+        msg('storage.attach.impactMount', { host: host.name, path: args.path, export: exp.path }),
+        msg('storage.attach.impactAttach', {
+          name: args.name,
+          dataCenter: ctx.lab.dataCenter,
+          master: args.type === 'data' && !hasMaster ? 'yes' : 'no',
+        }),
+        ...checks.map((c) => msg('storage.attach.impactChecked', { check: c.title })),
       ],
-      warnings:
-        args.type === 'iso'
-          ? ['ISO domains are deprecated since oVirt 4.3; data domains hold ISOs too.']
-          : [],
-      blockers:
-        args.type === 'iso' && !hasMaster ? ['An ISO domain needs an active master data domain first.'] : [],
+      warnings: args.type === 'iso' ? [msg('storage.attach.isoDeprecated')] : [],
+      blockers: args.type === 'iso' && !hasMaster ? [msg('storage.attach.isoNeedsMaster')] : [],
       locks: [`domain:${args.name}`, `export:${exp.path}`],
       dependsOn: { [`domain ${args.name}`]: 'absent', [`host ${host.name}`]: host.status },
       steps: [
         {
           kind: 'storage.ensure-active',
-          title: `Add ${args.name} and attach it`,
+          title: msg('storage.attach.step', { name: args.name }),
           params: { domain: args.name, type: args.type, address: server, path: exp.path, host: host.name },
           shows: [
             `POST /storagedomains (${args.name}, ${args.type}, nfs ${args.path}, host ${host.name})`,

@@ -1,27 +1,28 @@
 import { createPlan, defineArgs, defineChange, type Plan, positional } from '../../src/command.js';
 import { LabopsError } from '../../src/errors.js';
+import { msg } from '../../src/i18n/text.js';
 import { domainName, findDomain, isAttached } from './domains.js';
 import { dependsOnDomains, planTakeOut } from './take-out.js';
 
 export const detach = defineChange({
   name: 'detach',
-  summary: 'Put a storage domain into maintenance and detach it from the data center',
+  summary: msg('storage.help.detach'),
   usage: 'detach NAME',
   examples: ['/storage detach nfs-iso'],
-  args: defineArgs({ name: positional(domainName, 'the storage domain') }),
+  args: defineArgs({ name: positional(domainName, msg('storage.arg.domain')) }),
   risk: 'destructive',
   async plan(ctx, args): Promise<Plan> {
     const [{ domain, all }, hosts] = await Promise.all([findDomain(ctx, args.name), ctx.engine.listHosts()]);
     if (!isAttached(domain)) {
-      throw new LabopsError('CONFLICT', `${domain.name} is not attached to a data center.`, {
-        hint: `/storage remove ${domain.name} removes it from the engine.`,
+      throw new LabopsError('CONFLICT', msg('storage.detach.notAttached', { domain: domain.name }), {
+        hint: msg('storage.detach.notAttachedHint', { domain: domain.name }),
       });
     }
     const out = planTakeOut(domain, all, hosts);
     return createPlan({
-      summary: `Detach ${domain.name} from ${ctx.lab.dataCenter}`,
+      summary: msg('storage.detach.summary', { domain: domain.name, dataCenter: ctx.lab.dataCenter }),
       risk: 'destructive',
-      impact: [...out.impact, `VMs with disks on ${domain.name} cannot run while it is detached.`],
+      impact: [...out.impact, msg('storage.detach.impact', { domain: domain.name })],
       warnings: out.warnings,
       blockers: out.blockers,
       locks: [`domain:${domain.name}`],

@@ -1,12 +1,14 @@
+import { schemaMessage } from '../../src/args.js';
 import type { StorageDomain } from '../../src/engine/types.js';
 import { LabopsError } from '../../src/errors.js';
+import { list, msg } from '../../src/i18n/text.js';
 import { textArg } from '../../src/text.js';
 import { findDataCenterId, type LabReader } from '../lab-state.js';
 
 export const domainName = textArg()
   .min(1)
   .max(64)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a storage domain name such as nfs-data');
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, schemaMessage(msg('storage.arg.domainForm')));
 
 /** Every domain the engine knows, with its status in the data center when attached (§4.3). */
 export async function readDomains(ctx: LabReader): Promise<{ dcId: string; domains: StorageDomain[] }> {
@@ -32,8 +34,11 @@ export async function findDomain(
   const { dcId, domains } = await readDomains(ctx);
   const domain = domains.find((d) => d.name === name);
   if (!domain) {
-    throw new LabopsError('NOT_FOUND', `There is no storage domain "${name}".`, {
-      hint: `Domains: ${domains.map((d) => d.name).join(', ') || 'none'}. /storage status shows them.`,
+    throw new LabopsError('NOT_FOUND', msg('storage.domain.notFound', { name }), {
+      hint: msg('storage.domain.notFoundHint', {
+        count: domains.length,
+        domains: list(domains.map((d) => d.name)),
+      }),
     });
   }
   return { dcId, domain, all: domains };

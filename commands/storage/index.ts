@@ -1,4 +1,5 @@
 import { defineCommand } from '../../src/command.js';
+import { msg, verbatim } from '../../src/i18n/text.js';
 import { attach } from './attach.js';
 import { detach } from './detach.js';
 import { clean, fixPermissions, prepare } from './machine-work.js';
@@ -8,8 +9,9 @@ import { deactivateStep, detachStep } from './take-out.js';
 
 export const storageCommand = defineCommand({
   name: 'storage',
-  summary:
-    'Storage: domains and the NFS server — status, prepare, attach, detach, remove, clean, fix-permissions',
+  summary: msg('storage.help.command', {
+    subcommands: verbatim('status, prepare, attach, detach, remove, clean, fix-permissions'),
+  }),
   subcommands: [status, prepare, attach, detach, remove, clean, fixPermissions],
 });
 

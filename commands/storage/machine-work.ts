@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { schemaMessage } from '../../src/args.js';
 import {
   type CommandContext,
   createPlan,
@@ -9,6 +10,7 @@ import {
   positional,
 } from '../../src/command.js';
 import { LabopsError } from '../../src/errors.js';
+import { list, msg, verbatim } from '../../src/i18n/text.js';
 import { toStepSpecs } from '../../src/jobs/runbook-steps.js';
 import {
   planStorageClean,
@@ -26,7 +28,7 @@ export const RUNBOOK_STEP_TIMEOUT_MS = 10 * 60_000;
 const exportArg = textArg()
   .min(1)
   .max(1024)
-  .regex(/^[A-Za-z0-9/][A-Za-z0-9._/-]*$/, 'must be an export name or path such as data or /export/data');
+  .regex(/^[A-Za-z0-9/][A-Za-z0-9._/-]*$/, schemaMessage(msg('storage.arg.exportForm')));
 
 /** The IO a plan's read-only checks get: they are quick and never cancelled by a job. */
 export function planIO(ctx: CommandContext) {
@@ -37,8 +39,10 @@ export function planIO(ctx: CommandContext) {
 export function findExport(ctx: CommandContext, ref: string): { name: string; path: string } {
   const found = ctx.lab.storage.exports.find((e) => e.name === ref || e.path === ref);
   if (!found) {
-    throw new LabopsError('NOT_FOUND', `There is no export "${ref}" in the lab.`, {
-      hint: `Exports: ${ctx.lab.storage.exports.map((e) => `${e.name} (${e.path})`).join(', ')}.`,
+    throw new LabopsError('NOT_FOUND', msg('storage.export.notFound', { ref }), {
+      hint: msg('storage.export.notFoundHint', {
+        exports: list(ctx.lab.storage.exports.map((e) => verbatim(`${e.name} (${e.path})`))),
+      }),
     });
   }
   return found;
@@ -69,22 +73,21 @@ export function planFromRunbook(
 
 export const prepare = defineChange({
   name: 'prepare',
-  summary:
-    'Prepare the NFS storage server: export directories 36:36 with setgid, exports, NFS service, firewall',
+  summary: msg('storage.help.prepare'),
   usage: 'prepare',
   examples: ['/storage prepare'],
   args: defineArgs({}),
   risk: 'change',
   async plan(ctx): Promise<Plan> {
     const items = planStoragePrepare(ctx.lab.runbook, { network: exportNetwork(ctx) });
-    const exports = ctx.lab.storage.exports.map((e) => e.path).join(', ');
+    const exports = list(ctx.lab.storage.exports.map((e) => e.path));
     return planFromRunbook(items, {
-      summary: `Prepare the storage server ${ctx.lab.storage.machine}`,
+      summary: msg('storage.prepare.summary', { machine: ctx.lab.storage.machine }),
       risk: 'change',
       // The steps list every detail; the impact says it in two lines for a phone.
       impact: [
-        `${exports}: owned 36:36 with setgid, checked mounted with space, exported to the lab network.`,
-        `nfs-server enabled and running; firewalld lets nfs, rpc-bind and mountd through. Each step checks first and changes only what is missing.`,
+        msg('storage.prepare.impactExports', { exports }),
+        msg('storage.prepare.impactServices', { services: list(['nfs', 'rpc-bind', 'mountd']) }),
       ],
       locks: [`machine:${ctx.lab.storage.machine}`],
       dependsOn: {},
@@ -94,10 +97,10 @@ export const prepare = defineChange({
 
 export const clean = defineChange({
   name: 'clean',
-  summary: 'Empty an export left with files of an earlier domain (lab guide FAQ 1)',
+  summary: msg('storage.help.clean'),
   usage: 'clean EXPORT',
   examples: ['/storage clean data', '/storage clean /export/iso'],
-  args: defineArgs({ export: positional(exportArg, 'the export, by name or path') }),
+  args: defineArgs({ export: positional(exportArg, msg('storage.arg.export')) }),
   risk: 'destructive',
   async plan(ctx, args): Promise<Plan> {
     const exp = findExport(ctx, args.export);
@@ -107,7 +110,7 @@ export const clean = defineChange({
     ]);
     const entries = listing.found ?? [];
     if (entries.length === 0) {
-      throw new LabopsError('CONFLICT', `${exp.path} is already empty; there is nothing to clean.`);
+      throw new LabopsError('CONFLICT', msg('storage.clean.alreadyEmpty', { path: exp.path }));
     }
     // The runbook refuses an export the engine still lists a domain on; say which domain.
     const domainPaths = domains.flatMap((d) =>
@@ -115,9 +118,9 @@ export const clean = defineChange({
     );
     const items = planStorageClean(ctx.lab.runbook, { export: exp.name, entries, domainPaths });
     return planFromRunbook(items, {
-      summary: `Empty ${exp.path} on ${ctx.lab.storage.machine}`,
+      summary: msg('storage.clean.summary', { path: exp.path, machine: ctx.lab.storage.machine }),
       risk: 'destructive',
-      impact: entries.map((e) => `remove ${exp.path}/${e}`),
+      impact: entries.map((e) => msg('storage.clean.impact', { path: verbatim(`${exp.path}/${e}`) })),
       locks: [`machine:${ctx.lab.storage.machine}`, `export:${exp.path}`],
       dependsOn: { [`export ${exp.path}`]: entries.join(', ') },
     });
@@ -126,10 +129,10 @@ export const clean = defineChange({
 
 export const fixPermissions = defineChange({
   name: 'fix-permissions',
-  summary: 'Give an export back to vdsm (36:36, setgid) and re-activate its domain (lab guide FAQ 3)',
+  summary: msg('storage.help.fixPermissions'),
   usage: 'fix-permissions [EXPORT]',
   examples: ['/storage fix-permissions', '/storage fix-permissions iso'],
-  args: defineArgs({ export: positional(exportArg.optional(), 'one export (default: every export)') }),
+  args: defineArgs({ export: positional(exportArg.optional(), msg('storage.arg.oneExport')) }),
   risk: 'change',
   async plan(ctx, args): Promise<Plan> {
     const chosen = args.export ? [findExport(ctx, args.export)] : [...ctx.lab.storage.exports];
@@ -146,12 +149,15 @@ export const fixPermissions = defineChange({
     if (unmounted.length) {
       throw new LabopsError(
         'CONFLICT',
-        `${unmounted.map((e) => e.path).join(', ')} ${unmounted.length === 1 ? 'is' : 'are'} not mounted: fixing ownership there would change the root filesystem, not the export.`,
+        msg('storage.fixPermissions.notMounted', {
+          count: unmounted.length,
+          paths: list(unmounted.map((e) => e.path)),
+        }),
         {
           details: mounts.flatMap((m, i) =>
-            m?.ok ? [] : (m?.evidence ?? []).map((l) => `${chosen[i]?.path}: ${l}`),
+            m?.ok ? [] : (m?.evidence ?? []).map((l) => verbatim(`${chosen[i]?.path}: ${l}`)),
           ),
-          hint: 'Mount the export first (its /etc/fstab line, then mount -a); /lab doctor shows what is missing (FAQ 0).',
+          hint: msg('storage.fixPermissions.notMountedHint', { faq: msg('storage.guide.faq', { faq: 0 }) }),
         },
       );
     }
@@ -168,7 +174,7 @@ export const fixPermissions = defineChange({
     // FAQ 3: the domain stays inactive after a reboot until ownership is right — then activate it.
     const reactivate: StepSpec[] = inactive.map((d) => ({
       kind: 'storage.ensure-active',
-      title: `Activate ${d.name} again`,
+      title: msg('storage.fixPermissions.step', { domain: d.name }),
       params: {
         domain: d.name,
         type: d.type === 'iso' ? 'iso' : 'data',
@@ -180,11 +186,16 @@ export const fixPermissions = defineChange({
     return planFromRunbook(
       items,
       {
-        summary: `Fix ownership of ${chosen.map((e) => e.path).join(', ')}`,
+        summary: msg('storage.fixPermissions.summary', { paths: list(chosen.map((e) => e.path)) }),
         risk: 'change',
         impact: [
-          ...chosen.map((e) => `${e.path} and everything in it: owner 36:36 (vdsm:kvm), directories setgid`),
-          ...inactive.map((d) => `${d.name}: ${d.status} → active`),
+          ...chosen.map((e) => msg('storage.fixPermissions.impactOwner', { path: e.path })),
+          ...inactive.map((d) =>
+            msg('storage.fixPermissions.impactReactivate', {
+              domain: d.name,
+              status: verbatim(d.status ?? '?'),
+            }),
+          ),
         ],
         locks: [`machine:${ctx.lab.storage.machine}`, ...inactive.map((d) => `domain:${d.name}`)],
         dependsOn: Object.fromEntries(inactive.map((d) => [`domain ${d.name}`, d.status ?? '?'])),

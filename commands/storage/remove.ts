@@ -1,40 +1,45 @@
 import { z } from 'zod';
 import { createPlan, defineArgs, defineChange, flag, type Plan, positional } from '../../src/command.js';
 import { LabopsError } from '../../src/errors.js';
+import { msg, verbatim } from '../../src/i18n/text.js';
 import { defineStep } from '../../src/jobs/steps.js';
 import { domainName, findDomain, isAttached, readDomains } from './domains.js';
 import { dependsOnDomains, planTakeOut } from './take-out.js';
 
 export const remove = defineChange({
   name: 'remove',
-  summary: 'Remove a storage domain from the engine (--format also wipes its files from the export)',
+  summary: msg('storage.help.remove'),
   usage: 'remove NAME [--format]',
   examples: ['/storage remove old-data', '/storage remove old-data --format'],
   args: defineArgs({
-    name: positional(domainName, 'the storage domain'),
-    format: flag(z.boolean().optional(), "wipe the domain's files from the export (else they stay: FAQ 1)"),
+    name: positional(domainName, msg('storage.arg.domain')),
+    format: flag(z.boolean().optional(), msg('storage.arg.format')),
   }),
   risk: 'destructive',
   async plan(ctx, args): Promise<Plan> {
     const [{ domain, all }, hosts] = await Promise.all([findDomain(ctx, args.name), ctx.engine.listHosts()]);
     const up = hosts.find((h) => h.status === 'up');
     if (!up) {
-      throw new LabopsError('CONFLICT', 'No host is up: the engine needs one to remove a domain.', {
-        hint: '/host activate HOST first.',
+      throw new LabopsError('CONFLICT', msg('storage.remove.noHostUp'), {
+        hint: msg('storage.hint.activateHost', { command: verbatim('/host activate HOST') }),
       });
     }
     const taken = isAttached(domain)
       ? planTakeOut(domain, all, hosts)
       : { steps: [], impact: [], blockers: [], warnings: [] };
-    const where = domain.storage.path ? `${domain.storage.address}:${domain.storage.path}` : 'its export';
+    const where = domain.storage.path
+      ? verbatim(`${domain.storage.address}:${domain.storage.path}`)
+      : msg('storage.remove.itsExport');
     return createPlan({
-      summary: `Remove ${domain.name}${args.format ? ' and wipe its files' : ''}`,
+      summary: args.format
+        ? msg('storage.remove.summaryFormat', { domain: domain.name })
+        : msg('storage.remove.summary', { domain: domain.name }),
       risk: 'destructive',
       impact: [
         ...taken.impact,
         args.format
-          ? `The domain's files are wiped from ${where}; its disks and VMs' data on it are gone.`
-          : `The domain's files stay in ${where}: adding a new domain there will fail until /storage clean (FAQ 1).`,
+          ? msg('storage.remove.impactWipe', { where })
+          : msg('storage.remove.impactKeep', { where }),
       ],
       warnings: taken.warnings,
       blockers: taken.blockers,
@@ -44,7 +49,9 @@ export const remove = defineChange({
         ...taken.steps,
         {
           kind: 'storage.remove',
-          title: `Remove ${domain.name}${args.format ? ' (format)' : ''}`,
+          title: args.format
+            ? msg('storage.remove.stepFormat', { domain: domain.name })
+            : msg('storage.remove.step', { domain: domain.name }),
           params: { domain: domain.name, format: args.format ?? false },
           shows: [
             `DELETE /storagedomains/{${domain.name}}?host={an up host}${args.format ? '&format=true' : ''}`,
@@ -61,17 +68,19 @@ export const removeStep = defineStep({
   async run(ctx, params) {
     const { domains } = await readDomains(ctx);
     const domain = domains.find((d) => d.name === params.domain);
-    if (!domain) return { status: 'ok', detail: `${params.domain} was already removed` };
+    if (!domain) {
+      return { status: 'ok', detail: msg('storage.remove.alreadyRemoved', { domain: params.domain }) };
+    }
     const host = (await ctx.engine.listHosts()).find((h) => h.status === 'up');
-    if (!host) throw new LabopsError('CONFLICT', 'No host is up to remove the domain with.');
+    if (!host) throw new LabopsError('CONFLICT', msg('storage.remove.noHostForStep'));
     await ctx.engine.removeStorageDomain(domain.id, { hostName: host.name, format: params.format });
     return { status: 'changed' };
   },
   async verify(ctx, params) {
     const { domains } = await readDomains(ctx);
     if (domains.some((d) => d.name === params.domain)) {
-      throw new LabopsError('CONFLICT', `${params.domain} is still in the engine.`);
+      throw new LabopsError('CONFLICT', msg('storage.remove.stillThere', { domain: params.domain }));
     }
-    return `${params.domain} is gone from the engine`;
+    return msg('storage.remove.gone', { domain: params.domain });
   },
 });

@@ -1,17 +1,29 @@
 import { defineArgs, defineRead } from '../../src/command.js';
 import type { StorageDomain } from '../../src/engine/types.js';
-import { formatBytes, type View } from '../../src/view.js';
+import { bytes, type Message, msg, verbatim } from '../../src/i18n/text.js';
+import type { View } from '../../src/view.js';
 import { isAttached, readDomains } from './domains.js';
 
-function describeDomain(d: StorageDomain): string {
-  const where = d.storage.address && d.storage.path ? `  ${d.storage.address}:${d.storage.path}` : '';
-  const space = d.availableBytes !== undefined ? `  ${formatBytes(d.availableBytes)} free` : '';
-  return `${d.name}  ${d.status ?? '?'}  ${d.type}${d.isMaster ? ' master' : ''}${space}${where}`;
+/** `nfs-data  active  data master  44 GiB free  ovirt.abc.local:/export/data`: space and export when known. */
+function describeDomain(d: StorageDomain): Message {
+  const type = verbatim(d.type);
+  const line = {
+    name: verbatim(d.name),
+    status: verbatim(d.status ?? '?'),
+    kind: d.isMaster ? msg('storage.status.master', { type }) : type,
+  };
+  const free = d.availableBytes === undefined ? undefined : bytes(d.availableBytes);
+  const exp =
+    d.storage.address && d.storage.path ? verbatim(`${d.storage.address}:${d.storage.path}`) : undefined;
+  if (free && exp) return msg('storage.status.domain', { ...line, free, export: exp });
+  if (exp) return msg('storage.status.domainNoSpace', { ...line, export: exp });
+  if (free) return msg('storage.status.domainNoExport', { ...line, free });
+  return msg('storage.status.domainBare', line);
 }
 
 export const status = defineRead({
   name: 'status',
-  summary: 'Storage domains: status in the data center, type, master, free space, export',
+  summary: msg('storage.help.status'),
   usage: 'status',
   examples: ['/storage status'],
   args: defineArgs({}),
@@ -22,17 +34,19 @@ export const status = defineRead({
     const loose = domains.filter((d) => !isAttached(d)).sort((a, b) => a.name.localeCompare(b.name));
     const active = attached.filter((d) => d.status === 'active').length;
     return {
-      title: 'Storage',
+      title: msg('storage.status.title'),
       state: {
-        text: `${active} of ${attached.length} attached domains active${loose.length ? `, ${loose.length} unattached` : ''}`,
+        text: msg('storage.status.state', { active, attached: attached.length, loose: loose.length }),
         tone: active === attached.length ? 'ok' : 'warn',
       },
       sections: [
         {
-          heading: `Data center ${ctx.lab.dataCenter}`,
-          lines: attached.length ? attached.map(describeDomain) : ['none'],
+          heading: msg('storage.status.dataCenter', { dataCenter: verbatim(ctx.lab.dataCenter) }),
+          lines: attached.length ? attached.map(describeDomain) : [msg('storage.status.none')],
         },
-        ...(loose.length ? [{ heading: 'Unattached', lines: loose.map(describeDomain) }] : []),
+        ...(loose.length
+          ? [{ heading: msg('storage.status.unattached'), lines: loose.map(describeDomain) }]
+          : []),
       ],
     };
   },

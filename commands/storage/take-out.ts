@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Host, StorageDomain } from '../../src/engine/types.js';
 import { LabopsError } from '../../src/errors.js';
+import { list, type Message, msg, verbatim } from '../../src/i18n/text.js';
 import { defineStep, type StepContext } from '../../src/jobs/steps.js';
 import type { StepSpec } from '../../src/store/types.js';
 import { findDomain, isAttached } from './domains.js';
@@ -15,53 +16,44 @@ export function planTakeOut(
   hosts: Host[],
 ): {
   steps: StepSpec[];
-  impact: string[];
-  blockers: string[];
-  warnings: string[];
+  impact: Message[];
+  blockers: Message[];
+  warnings: Message[];
 } {
   const steps: StepSpec[] = [];
-  const impact: string[] = [];
-  const blockers: string[] = [];
-  const warnings: string[] = [];
+  const impact: Message[] = [];
+  const blockers: Message[] = [];
+  const warnings: Message[] = [];
   const otherData = all.filter(
     (d) => d.id !== domain.id && d.type === 'data' && isAttached(d) && d.status === 'active',
   );
   if (domain.isMaster && otherData.length === 0) {
-    throw new LabopsError(
-      'CONFLICT',
-      `${domain.name} is the last master data domain of the data center; the engine cannot detach it.`,
-      {
-        hint: 'Attach and activate another data domain first, so the master role can move.',
-      },
-    );
+    throw new LabopsError('CONFLICT', msg('storage.takeOut.lastMaster', { domain: domain.name }), {
+      hint: msg('storage.takeOut.lastMasterHint'),
+    });
   }
-  if (domain.isMaster)
-    impact.push(`The master role moves from ${domain.name} to another active data domain.`);
+  if (domain.isMaster) impact.push(msg('storage.takeOut.masterMoves', { domain: domain.name }));
   if (domain.type === 'data') {
     const activeIso = all.filter((d) => d.type !== 'data' && isAttached(d) && d.status === 'active');
     if (domain.isMaster && activeIso.length) {
-      warnings.push(
-        `Active ISO/export domains (${activeIso.map((d) => d.name).join(', ')}) can keep the master from being deactivated.`,
-      );
+      warnings.push(msg('storage.takeOut.isoHoldsMaster', { domains: list(activeIso.map((d) => d.name)) }));
     }
   }
   const users = hosts.filter((h) => h.status === 'up').map((h) => h.name);
   if (users.length && domain.status === 'active') {
-    impact.push(
-      `Hosts that mount it now: ${users.join(', ')}; a host still using it blocks maintenance (lab guide FAQ 4).`,
-    );
+    impact.push(msg('storage.takeOut.hostsMount', { hosts: list(users) }));
   }
   if (domain.status !== 'maintenance') {
     steps.push({
       kind: 'storage.deactivate',
-      title: `Put ${domain.name} into maintenance`,
+      title: msg('storage.takeOut.deactivateStep', { domain: domain.name }),
       params: { domain: domain.name },
       shows: [`POST /datacenters/{dc}/storagedomains/{${domain.name}}/deactivate`, 'wait for maintenance'],
     });
   }
   steps.push({
     kind: 'storage.detach',
-    title: `Detach ${domain.name} from the data center`,
+    title: msg('storage.takeOut.detachStep', { domain: domain.name }),
     params: { domain: domain.name },
     shows: [`DELETE /datacenters/{dc}/storagedomains/{${domain.name}}`, 'wait until unattached'],
   });
@@ -95,9 +87,16 @@ export const deactivateStep = defineStep({
   },
   async verify(ctx, params) {
     const { domain } = await domainInDc(ctx, params.domain);
-    if (domain.status !== 'maintenance')
-      throw new LabopsError('CONFLICT', `${params.domain} is ${domain.status}.`);
-    return `${params.domain} is in maintenance`;
+    if (domain.status !== 'maintenance') {
+      throw new LabopsError(
+        'CONFLICT',
+        msg('storage.takeOut.notInMaintenance', {
+          domain: params.domain,
+          status: verbatim(domain.status ?? '?'),
+        }),
+      );
+    }
+    return msg('storage.takeOut.inMaintenance', { domain: params.domain });
   },
 });
 
@@ -115,8 +114,15 @@ export const detachStep = defineStep({
   },
   async verify(ctx, params) {
     const { domain } = await domainInDc(ctx, params.domain);
-    if (isAttached(domain))
-      throw new LabopsError('CONFLICT', `${params.domain} is still attached (${domain.status}).`);
-    return `${params.domain} is unattached`;
+    if (isAttached(domain)) {
+      throw new LabopsError(
+        'CONFLICT',
+        msg('storage.takeOut.stillAttached', {
+          domain: params.domain,
+          status: verbatim(domain.status ?? '?'),
+        }),
+      );
+    }
+    return msg('storage.takeOut.unattached', { domain: params.domain });
   },
 });
