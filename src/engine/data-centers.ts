@@ -1,3 +1,4 @@
+import { msg, verbatim } from '../i18n/text.js';
 import {
   type CallOptions,
   type EngineContext,
@@ -34,7 +35,7 @@ export async function findDataCenter(
   const collection = collectionOf('data_center', DataCenterSchema);
   return findNamed(
     context,
-    { path: '/datacenters', schema: collection, toItem: toDataCenter, kind: 'data center' },
+    { path: '/datacenters', schema: collection, toItem: toDataCenter, kind: 'dataCenter' },
     name,
     options,
   );
@@ -65,10 +66,10 @@ export async function waitForDataCenterUp(
   return runWait(
     context,
     {
-      description: 'the data center to be up',
+      description: msg('engine.wait.dataCenterUp'),
       read: (signal) => getDataCenter(context, dataCenterId, { signal }),
       isDone: (dc) => dc.status === 'up',
-      show: (dc) => dc.status,
+      show: (dc) => verbatim(dc.status),
     },
     options,
     context.waits.short,

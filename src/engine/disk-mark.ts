@@ -1,3 +1,4 @@
+import { msg, type Text, verbatim } from '../i18n/text.js';
 import type { Disk } from './types.js';
 
 /**
@@ -72,7 +73,7 @@ export type DiskOrigin =
   /** A labops upload that is running now (its job is). */
   | { kind: 'uploading'; mark: DiskMark }
   /** Left by a labops upload that did not complete: never the ISO; an upload may replace it. */
-  | { kind: 'incomplete'; mark: DiskMark; why: string }
+  | { kind: 'incomplete'; mark: DiskMark; why: Text }
   /** Not made by labops (or its mark is unreadable): never taken, never replaced. */
   | { kind: 'foreign' };
 
@@ -93,7 +94,14 @@ export function classifyDisk(disk: Disk, jobStatus?: JobStatusLookup): DiskOrigi
   if (mark.state === 'complete') {
     return intact
       ? { kind: 'complete', mark }
-      : { kind: 'incomplete', mark, why: `marked complete, but it is ${describeDisk(disk)}` };
+      : {
+          kind: 'incomplete',
+          mark,
+          why: msg('engine.diskMark.changed', {
+            status: disk.status === undefined ? msg('engine.diskMark.unknownStatus') : verbatim(disk.status),
+            size: disk.provisionedBytes ?? '?',
+          }),
+        };
   }
   const status = mark.jobId === undefined ? undefined : jobStatus?.(mark.jobId);
   if (status === 'succeeded' && intact) return { kind: 'complete', mark };
@@ -103,10 +111,12 @@ export function classifyDisk(disk: Disk, jobStatus?: JobStatusLookup): DiskOrigi
     mark,
     why:
       mark.jobId === undefined
-        ? 'its upload never completed'
+        ? msg('engine.diskMark.neverCompleted')
         : status === undefined
-          ? `job ${mark.jobId}, which labops does not know, never marked it complete`
-          : `its job ${mark.jobId} ${status === 'succeeded' ? 'succeeded, but the disk changed since' : `ended ${status}`}`,
+          ? msg('engine.diskMark.unknownJob', { job: mark.jobId })
+          : status === 'succeeded'
+            ? msg('engine.diskMark.changedSinceJob', { job: mark.jobId })
+            : msg('engine.diskMark.jobEnded', { job: mark.jobId, status: verbatim(status) }),
   };
 }
 
@@ -122,8 +132,4 @@ export function isSameUpload(
   const origin = classifyDisk(disk, jobStatus);
   if (origin.kind !== 'complete' || origin.mark.sizeBytes !== source.sizeBytes) return false;
   return source.sha256 === undefined || origin.mark.sha256 === source.sha256;
-}
-
-function describeDisk(disk: Disk): string {
-  return `${disk.status ?? 'of unknown status'} with ${disk.provisionedBytes ?? '?'} bytes`;
 }

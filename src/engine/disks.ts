@@ -1,8 +1,11 @@
 import { LabopsError } from '../errors.js';
+import type { Displayable } from '../i18n/render.js';
+import { msg, verbatim } from '../i18n/text.js';
 import {
   type CallOptions,
   type EngineContext,
   getJson,
+  listStates,
   runWait,
   seg,
   signalOf,
@@ -46,8 +49,7 @@ export async function createDisk(
     schema: DiskSchema,
     ...toRequestOptions(context, options),
   });
-  if (!disk)
-    throw new LabopsError('ENGINE_UNAVAILABLE', 'The engine answered the disk add without the disk.');
+  if (!disk) throw new LabopsError('ENGINE_UNAVAILABLE', msg('engine.answer.addWithout', { kind: 'disk' }));
   return toDisk(disk);
 }
 
@@ -140,7 +142,7 @@ export async function updateDiskDescription(
 export async function waitForDisk(
   context: EngineContext,
   id: string,
-  description: string,
+  description: Displayable,
   isDone: (disk: Disk | undefined) => boolean,
   options: WaitCallOptions = {},
 ): Promise<Disk | undefined> {
@@ -150,7 +152,12 @@ export async function waitForDisk(
       description,
       read: (signal) => getDisk(context, id, { signal }),
       isDone,
-      show: (disk) => (disk ? `${disk.status ?? 'no status'}` : 'removed'),
+      show: (disk) =>
+        disk === undefined
+          ? msg('engine.wait.removed')
+          : disk.status === undefined
+            ? msg('engine.wait.noStatus')
+            : verbatim(disk.status),
     },
     options,
     context.waits.short,
@@ -167,16 +174,16 @@ export async function waitForDiskStatus(
   return runWait(
     context,
     {
-      description: `disk ${id} to be ${target.join(' or ')}`,
+      description: msg('engine.wait.diskStatus', { disk: id, states: listStates(target) }),
       read: (signal) => getDisk(context, id, { signal }),
       isDone: (disk) => disk?.status !== undefined && target.includes(disk.status),
       failure: (disk) =>
         disk === undefined
-          ? 'the disk was removed'
+          ? msg('engine.wait.diskRemovedNow')
           : disk.status === 'illegal'
-            ? 'the disk is illegal'
+            ? msg('engine.wait.diskIllegal')
             : undefined,
-      show: (disk) => disk?.status ?? 'removed',
+      show: (disk) => (disk?.status === undefined ? msg('engine.wait.removed') : verbatim(disk.status)),
     },
     options,
     context.waits.short,

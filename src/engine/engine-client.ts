@@ -1,3 +1,4 @@
+import type { Displayable } from '../i18n/render.js';
 import { type Clock, type Sleep, systemClock } from '../time.js';
 import * as dataCenters from './data-centers.js';
 import type { CreateDiskSpec } from './disks.js';
@@ -370,7 +371,7 @@ export class EngineClient {
 
   waitForDisk(
     id: string,
-    description: string,
+    description: Displayable,
     isDone: (disk: Disk | undefined) => boolean,
     options: WaitCallOptions = {},
   ): Promise<Disk | undefined> {

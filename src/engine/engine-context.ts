@@ -1,5 +1,7 @@
 import type { z } from 'zod';
 import { LabopsError } from '../errors.js';
+import { renderText } from '../i18n/render.js';
+import { list, msg, type Text, type TextList, verbatim } from '../i18n/text.js';
 import type { Clock, Sleep } from '../time.js';
 import type { EngineTransport, WriteListener } from './transport.js';
 import { type WaitSpec, type WaitTiming, waitFor } from './wait.js';
@@ -27,7 +29,10 @@ export interface WaitCallOptions extends CallOptions {
   timing?: WaitTiming | undefined;
   /** Event index seen before the action (§6.5): failure events after it end the wait. */
   sinceEventIndex?: number | undefined;
+  /** Each value read, in English (transitional: the step tails are plain lines for now). */
   onPoll?: ((seen: string) => void) | undefined;
+  /** Each value read, as text to render in the reader's language. */
+  onPollText?: ((seen: Text) => void) | undefined;
 }
 
 /** The engine as one client sees it: built by `EngineClient`, passed to every resource operation. */
@@ -84,7 +89,10 @@ export async function getJson<S extends z.ZodType>(
     ...toRequestOptions(context, options),
   });
   if (value === undefined) {
-    throw new LabopsError('ENGINE_UNAVAILABLE', `The engine answered GET ${path || '/'} with an empty body.`);
+    throw new LabopsError(
+      'ENGINE_UNAVAILABLE',
+      msg('engine.answer.emptyBody', { request: verbatim(`GET ${path || '/'}`) }),
+    );
   }
   return value as z.output<S>;
 }
@@ -101,8 +109,20 @@ export function runWait<T>(
     now: context.now,
     signal: signalOf(context, options),
     ...(context.sleep ? { sleep: context.sleep } : {}),
-    ...(options.onPoll ? { onPoll: options.onPoll } : {}),
+    ...(options.onPoll || options.onPollText
+      ? {
+          onPoll: (seen: Text) => {
+            options.onPollText?.(seen);
+            options.onPoll?.(renderText('en', seen));
+          },
+        }
+      : {}),
   });
+}
+
+/** Engine states a wait looks for, as the language lists them: `maintenance or up`. */
+export function listStates(states: readonly string[]): TextList {
+  return list(states.map(verbatim), 'or');
 }
 
 /** A path segment: ids come from the engine, but never splice unescaped text into a URL. */
@@ -123,7 +143,7 @@ export function searchByName(name: string): Record<string, string> {
 /** The object named exactly `name` in a collection, looked up with the engine's search (§2.7). */
 export async function findNamed<S extends z.ZodType<unknown[]>, T extends { name: string }>(
   context: EngineContext,
-  collection: { path: string; schema: S; toItem: (raw: z.output<S>[number]) => T; kind: string },
+  collection: { path: string; schema: S; toItem: (raw: z.output<S>[number]) => T; kind: NamedKind },
   name: string,
   options: CallOptions,
 ): Promise<T> {
@@ -131,9 +151,12 @@ export async function findNamed<S extends z.ZodType<unknown[]>, T extends { name
   return requireNamed(list.map(collection.toItem), name, collection.kind);
 }
 
-export function requireNamed<T extends { name: string }>(list: T[], name: string, kind: string): T {
+/** What a look-up by name looks for, as the not-found message names it. */
+export type NamedKind = 'host' | 'dataCenter' | 'storageDomain' | 'vm';
+
+export function requireNamed<T extends { name: string }>(list: T[], name: string, kind: NamedKind): T {
   const found =
     list.find((x) => x.name === name) ?? list.find((x) => x.name.toLowerCase() === name.toLowerCase());
-  if (!found) throw new LabopsError('NOT_FOUND', `The engine has no ${kind} named "${name}".`);
+  if (!found) throw new LabopsError('NOT_FOUND', msg('engine.answer.noneNamed', { kind, name }));
   return found;
 }

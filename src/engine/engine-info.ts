@@ -1,4 +1,5 @@
 import { LabopsError } from '../errors.js';
+import { msg } from '../i18n/text.js';
 import { type CallOptions, type EngineContext, getJson, signalOf } from './engine-context.js';
 import { ApiRootSchema, toApiInfo } from './schemas.js';
 import type { ApiInfo } from './types.js';
@@ -28,13 +29,9 @@ export async function getEngineSshPublicKey(
   );
   const line = text.trim().split('\n')[0]?.trim() ?? '';
   if (!/^(ssh-(rsa|ed25519)|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+/.test(line)) {
-    throw new LabopsError(
-      'ENGINE_UNAVAILABLE',
-      'The engine did not publish an SSH public key at pki-resource.',
-      {
-        hint: 'Check the engine URL; the key is at /ovirt-engine/services/pki-resource?resource=engine-certificate&format=OPENSSH-PUBKEY.',
-      },
-    );
+    throw new LabopsError('ENGINE_UNAVAILABLE', msg('engine.pki.noSshKey'), {
+      hint: msg('engine.pki.noSshKeyHint'),
+    });
   }
   return line;
 }

@@ -1,5 +1,6 @@
 import { errors as undiciErrors } from 'undici';
 import { LabopsError } from '../errors.js';
+import { msg, verbatim } from '../i18n/text.js';
 
 /** What the transport saw of an answer that was not a success. */
 export interface FailedAnswer {
@@ -21,7 +22,7 @@ const MAX_DETAIL = 600;
  */
 export function parseEngineFailure(answer: FailedAnswer): LabopsError {
   const { status, method, path } = answer;
-  const where = `${method} ${path}`;
+  const where = verbatim(`${method} ${path}`);
   const body = answer.body.trim();
   const parsed = body === '' ? undefined : parseJsonObject(body);
 
@@ -29,27 +30,35 @@ export function parseEngineFailure(answer: FailedAnswer): LabopsError {
 
   const text = parsed ? readFaultText(parsed) : undefined;
   if (status === 401) {
-    return new LabopsError('ENGINE_AUTH', `The engine refused the credentials (401 on ${where}).`, {
+    return new LabopsError('ENGINE_AUTH', msg('engine.fault.credentials', { request: where }), {
       status,
-      hint: 'Check the engine user and the password variable in lab.yml; the account may be locked or expired.',
-      ...(text ? { details: [text] } : {}),
+      hint: msg('engine.fault.credentialsHint'),
+      ...(text ? { details: [verbatim(text)] } : {}),
     });
   }
   if (status === 404) {
-    return new LabopsError('NOT_FOUND', text ?? `The engine has no such object (404 on ${where}).`, {
-      status,
-    });
+    return new LabopsError(
+      'NOT_FOUND',
+      text
+        ? msg('engine.fault.notFoundSaid', { detail: verbatim(text) })
+        : msg('engine.fault.notFound', { request: where }),
+      { status },
+    );
   }
   if (status >= 500) {
     return new LabopsError(
       'ENGINE_UNAVAILABLE',
-      `The engine failed with ${status} on ${where}${text ? `: ${text}` : '.'}`,
-      { status, hint: 'The engine may be starting or overloaded; try again in a minute.' },
+      text
+        ? msg('engine.fault.serverErrorSaid', { status, request: where, detail: verbatim(text) })
+        : msg('engine.fault.serverError', { status, request: where }),
+      { status, hint: msg('engine.fault.serverErrorHint') },
     );
   }
   return new LabopsError(
     'ENGINE_REJECTED',
-    text ? `The engine refused ${where}: ${text}` : `The engine refused ${where} with ${status}.`,
+    text
+      ? msg('engine.fault.refusedSaid', { request: where, detail: verbatim(text) })
+      : msg('engine.fault.refused', { request: where, status }),
     { status },
   );
 }
@@ -99,30 +108,33 @@ export function readableDetail(detail: string): string {
 
 function describeNonJson(answer: FailedAnswer): LabopsError {
   const { status, method, path, contentType } = answer;
+  const request = verbatim(`${method} ${path}`);
   const isHtml = /html/i.test(contentType ?? '') || /^\s*<(!doctype|html)/i.test(answer.body);
   if (status >= 500) {
     // The engine (or its Apache front) failing: say the status and what the page says, not that a
     // portal page came back (issue 9 §8).
     const said = isHtml ? readHtmlTitleOrText(answer.body) : firstText(answer.body);
+    const kind = isHtml ? 'html' : contentType ? 'typed' : 'untyped';
+    const type = verbatim(contentType ?? '');
     return new LabopsError(
       'ENGINE_UNAVAILABLE',
-      `The engine answered ${status}${said ? ` (${said})` : ''} to ${method} ${path}, ${isHtml ? 'an HTML page' : `a ${contentType ?? 'non-JSON'} answer`} instead of the API's JSON.`,
-      {
-        status,
-        hint: 'The engine or the proxy in front of it is failing, starting or overloaded: check systemctl status ovirt-engine on the engine machine, then try again in a minute.',
-      },
+      said
+        ? msg('engine.fault.notJsonFailingSaid', { status, said: verbatim(said), request, kind, type })
+        : msg('engine.fault.notJsonFailing', { status, request, kind, type }),
+      { status, hint: msg('engine.fault.notJsonFailingHint') },
     );
   }
   const title = isHtml ? /<title[^>]*>([^<]{1,120})<\/title>/i.exec(answer.body)?.[1]?.trim() : undefined;
-  const kind = isHtml ? 'an HTML page' : `a non-JSON answer (${contentType ?? 'no content type'})`;
+  const kind = isHtml ? 'html' : contentType ? 'typed' : 'untyped';
+  const type = verbatim(contentType ?? '');
   return new LabopsError(
     status === 401 ? 'ENGINE_AUTH' : 'ENGINE_UNAVAILABLE',
-    `The engine answered ${method} ${path} with ${kind}${title ? ` titled "${title}"` : ''}, status ${status}.`,
+    title
+      ? msg('engine.fault.notJsonTitled', { request, kind, type, title: verbatim(title), status })
+      : msg('engine.fault.notJson', { request, kind, type, status }),
     {
       status,
-      hint: isHtml
-        ? 'A proxy in front of the engine answered instead of the engine: check that ovirt-engine is running (systemctl status ovirt-engine) and that the engine URL ends at the host, not a portal page.'
-        : 'Check that the engine URL points at the oVirt engine and that it is healthy.',
+      hint: isHtml ? msg('engine.fault.proxyAnsweredHint') : msg('engine.fault.notEngineHint'),
     },
   );
 }
@@ -215,51 +227,38 @@ export function translateNetworkError(
   if (/certificate|self.signed|CERT_|unable to verify/i.test(`${code} ${message}`)) {
     // Permanent: every retry meets the same certificate.
     return markPermanent(
-      new LabopsError(
-        'ENGINE_UNAVAILABLE',
-        `The engine at ${origin} presented a certificate labops does not trust.`,
-        {
-          cause: error,
-          hint: 'Point engine.ca_file at the engine CA (pki-resource?resource=ca-certificate&format=X509-PEM-CA); if the engine was reinstalled its CA changed.',
-        },
-      ),
+      new LabopsError('ENGINE_UNAVAILABLE', msg('engine.network.untrusted', { origin }), {
+        cause: error,
+        hint: msg('engine.network.untrustedHint'),
+      }),
     );
   }
   if (error instanceof undiciErrors.SocketError || code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') {
     return new LabopsError(
       'ENGINE_UNAVAILABLE',
-      `The connection to the engine dropped during ${method} ${path}.`,
-      {
-        cause: error,
-        hint: 'The engine or a proxy closed the connection; check that ovirt-engine is running.',
-      },
+      msg('engine.network.dropped', { request: verbatim(`${method} ${path}`) }),
+      { cause: error, hint: msg('engine.network.droppedHint') },
     );
   }
   if (code === 'ENOTFOUND') {
     // The name does not resolve (a DNS answer, not a DNS outage: that is EAI_AGAIN): permanent.
     return markPermanent(
-      new LabopsError(
-        'ENGINE_UNAVAILABLE',
-        `Cannot reach the engine at ${origin}: its name does not resolve (ENOTFOUND).`,
-        {
-          cause: error,
-          hint: 'Check the host name in engine.url (lab.yml), and that this machine resolves it (DNS or /etc/hosts).',
-        },
-      ),
+      new LabopsError('ENGINE_UNAVAILABLE', msg('engine.network.notResolved', { origin }), {
+        cause: error,
+        hint: msg('engine.network.notResolvedHint'),
+      }),
     );
   }
   if (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ETIMEDOUT') {
-    return new LabopsError('ENGINE_UNAVAILABLE', `Cannot reach the engine at ${origin} (${code}).`, {
+    return new LabopsError('ENGINE_UNAVAILABLE', msg('engine.network.unreachable', { origin, code }), {
       cause: error,
-      hint: 'Check engine.url in lab.yml and that the engine machine is up.',
+      hint: msg('engine.network.unreachableHint'),
     });
   }
   return new LabopsError(
     'ENGINE_UNAVAILABLE',
-    `The request ${method} ${path} to the engine failed: ${message}`,
-    {
-      cause: error,
-    },
+    msg('engine.network.failed', { request: verbatim(`${method} ${path}`), message: verbatim(message) }),
+    { cause: error },
   );
 }
 

@@ -1,9 +1,11 @@
 import { LabopsError } from '../errors.js';
+import { msg, verbatim } from '../i18n/text.js';
 import {
   type CallOptions,
   type EngineContext,
   findNamed,
   getJson,
+  listStates,
   runWait,
   seg,
   toRequestOptions,
@@ -98,8 +100,7 @@ export async function addHost(
     schema: HostSchema,
     ...toRequestOptions(context, options),
   });
-  if (!host)
-    throw new LabopsError('ENGINE_UNAVAILABLE', 'The engine answered the host add without the host.');
+  if (!host) throw new LabopsError('ENGINE_UNAVAILABLE', msg('engine.answer.addWithout', { kind: 'host' }));
   return toHost(host);
 }
 
@@ -129,7 +130,7 @@ export async function waitForHostStatus(
   return runWait(
     context,
     {
-      description: () => `host ${name} to reach ${target.join(' or ')}`,
+      description: () => msg('engine.wait.hostStatus', { host: name, states: listStates(target) }),
       read: async (signal) => {
         const host = await getHost(context, id, { signal });
         name = host.name;
@@ -137,8 +138,13 @@ export async function waitForHostStatus(
       },
       isDone: (h) => target.includes(h.status),
       failure: (h) =>
-        HOST_FAILED.has(h.status) && !target.includes(h.status) ? `host ${h.name} is ${h.status}` : undefined,
-      show: (h) => `${h.status}${h.vms.migrating > 0 ? `, ${h.vms.migrating} VM(s) migrating` : ''}`,
+        HOST_FAILED.has(h.status) && !target.includes(h.status)
+          ? msg('engine.wait.hostIs', { host: h.name, status: verbatim(h.status) })
+          : undefined,
+      show: (h) =>
+        h.vms.migrating > 0
+          ? msg('engine.wait.hostMigrating', { status: verbatim(h.status), count: h.vms.migrating })
+          : verbatim(h.status),
       ...(wantsMaintenance && options.sinceEventIndex !== undefined
         ? {
             failureEvents: async (signal: AbortSignal | undefined) =>

@@ -1,4 +1,5 @@
 import { LabopsError } from '../errors.js';
+import { msg, verbatim } from '../i18n/text.js';
 import { getDisk } from './disks.js';
 import {
   type CallOptions,
@@ -42,7 +43,8 @@ export async function createImageTransfer(
     schema: ImageTransferSchema,
     ...toRequestOptions(context, options),
   });
-  if (!transfer) throw new LabopsError('ENGINE_UNAVAILABLE', 'The engine answered the transfer without it.');
+  if (!transfer)
+    throw new LabopsError('ENGINE_UNAVAILABLE', msg('engine.answer.addWithout', { kind: 'transfer' }));
   return toImageTransfer(transfer);
 }
 
@@ -71,16 +73,16 @@ export async function waitForTransferReady(
   const ready = await runWait(
     context,
     {
-      description: `image transfer ${id} to be ready`,
+      description: msg('engine.wait.transferReady', { transfer: id }),
       read: (signal) => getImageTransfer(context, id, { signal }),
       isDone: (t) => t?.phase === 'transferring',
       failure: (t) =>
         t === undefined
-          ? 'the engine removed the transfer and its disk'
+          ? msg('engine.wait.transferRemoved')
           : t.phase === 'initializing'
             ? undefined
-            : `the transfer is ${t.phase}`,
-      show: (t) => t?.phase ?? 'removed',
+            : msg('engine.wait.transferIs', { phase: verbatim(t.phase) }),
+      show: (t) => (t === undefined ? msg('engine.wait.removed') : verbatim(t.phase)),
     },
     options,
     context.waits.short,
@@ -125,7 +127,7 @@ export async function waitForTransferOutcome(
   const seen = await runWait(
     context,
     {
-      description: `image transfer ${id} to finish`,
+      description: msg('engine.wait.transferFinish', { transfer: id }),
       read: async (signal) => {
         const transfer = await getImageTransfer(context, id, { signal });
         const phase = transfer?.phase ?? 'gone';
@@ -140,8 +142,11 @@ export async function waitForTransferOutcome(
       },
       show: (o) =>
         o.phase === 'gone' || o.phase === 'finalizing_failure'
-          ? `${o.phase === 'gone' ? 'transfer gone' : o.phase}, disk ${o.disk?.status ?? 'removed'}`
-          : o.phase,
+          ? msg('engine.wait.transferAndDisk', {
+              transfer: o.phase === 'gone' ? msg('engine.wait.transferGone') : verbatim(o.phase),
+              disk: o.disk?.status === undefined ? msg('engine.wait.removed') : verbatim(o.disk.status),
+            })
+          : verbatim(o.phase),
     },
     options,
     context.waits.short,
@@ -152,15 +157,15 @@ export async function waitForTransferOutcome(
     return {
       status: 'failed',
       phase: seen.phase,
-      reason: 'the transfer finished but its disk is gone',
+      reason: msg('engine.transfer.diskGone'),
       disk: undefined,
     };
   }
   const reason =
     seen.phase === 'gone'
-      ? 'the engine dropped the transfer'
+      ? msg('engine.transfer.dropped')
       : seen.phase === 'paused_system'
-        ? 'the engine paused the transfer (paused_system)'
-        : `the engine reports ${seen.phase}`;
+        ? msg('engine.transfer.pausedSystem')
+        : msg('engine.transfer.reports', { phase: verbatim(seen.phase) });
   return { status: 'failed', phase: seen.phase, reason, disk: seen.disk };
 }

@@ -2,6 +2,8 @@ import { createHash, type Hash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
 import { LabopsError } from '../errors.js';
+import { toParam } from '../i18n/render.js';
+import { isText, msg, type Text, verbatim } from '../i18n/text.js';
 import { type Clock, cancelledBy } from '../time.js';
 import { renderDiskMark } from './disk-mark.js';
 import type { CreateDiskSpec } from './disks.js';
@@ -22,7 +24,7 @@ export interface UploadEngine {
   updateDiskDescription(id: string, description: string, options?: CallOptions): Promise<boolean>;
   waitForDisk(
     id: string,
-    description: string,
+    description: Text,
     isDone: (disk: Disk | undefined) => boolean,
     options?: WaitCallOptions,
   ): Promise<Disk | undefined>;
@@ -72,7 +74,7 @@ export async function putImageData(
   if (urls.length === 0) {
     throw new LabopsError(
       'ENGINE_REJECTED',
-      `Image transfer ${transfer.id} has no URL to upload to (phase ${transfer.phase}).`,
+      msg('engine.upload.noUrl', { transfer: transfer.id, phase: verbatim(transfer.phase) }),
     );
   }
   const agent = new Agent({ connect: options.tls });
@@ -83,10 +85,7 @@ export async function putImageData(
     for await (const chunk of source.chunks) {
       sent += chunk.byteLength;
       if (sent > source.sizeBytes) {
-        throw new LabopsError(
-          'CONFLICT',
-          `The source sent more than the announced ${source.sizeBytes} bytes.`,
-        );
+        throw new LabopsError('CONFLICT', msg('engine.upload.sourceTooLong', { size: source.sizeBytes }));
       }
       hash.update(chunk);
       options.onProgress?.({ sentBytes: sent, totalBytes: source.sizeBytes });
@@ -108,7 +107,7 @@ export async function putImageData(
         if (sent !== source.sizeBytes) {
           throw new LabopsError(
             'CONFLICT',
-            `The source ended after ${sent} of ${source.sizeBytes} bytes; the upload is incomplete.`,
+            msg('engine.upload.sourceShort', { sent, size: source.sizeBytes }),
           );
         }
         return { sentBytes: sent, sha256: hash.digest('hex') };
@@ -121,32 +120,28 @@ export async function putImageData(
           throw translateNetworkError(error, 'PUT', 'the imageio ticket', new URL(url).origin);
       }
     }
-    throw new LabopsError('INTERNAL', 'Upload ended without an outcome.');
+    throw new LabopsError('INTERNAL', msg('engine.upload.noOutcome'));
   } finally {
     await agent.close();
   }
 }
 
 function imageioFailure(status: number, text: string, url: string): LabopsError {
-  const detail = text.trim().split('\n')[0]?.slice(0, 300) ?? '';
+  const detail = verbatim(text.trim().split('\n')[0]?.slice(0, 300) ?? '');
   const host = new URL(url).host;
   if (status === 403) {
-    return new LabopsError('ENGINE_REJECTED', `imageio at ${host} refused the ticket: ${detail}`, {
+    return new LabopsError('ENGINE_REJECTED', msg('engine.upload.ticketRefused', { host, detail }), {
       status,
-      hint: 'The transfer expired or was cancelled; start the upload again.',
+      hint: msg('engine.upload.ticketRefusedHint'),
     });
   }
   if (status === 416) {
-    return new LabopsError(
-      'ENGINE_REJECTED',
-      `imageio at ${host} refused a write past the disk size: ${detail}`,
-      {
-        status,
-        hint: 'The disk was created smaller than the image; the file size changed during the upload?',
-      },
-    );
+    return new LabopsError('ENGINE_REJECTED', msg('engine.upload.pastDiskSize', { host, detail }), {
+      status,
+      hint: msg('engine.upload.pastDiskSizeHint'),
+    });
   }
-  return new LabopsError('ENGINE_UNAVAILABLE', `imageio at ${host} answered ${status}: ${detail}`, {
+  return new LabopsError('ENGINE_UNAVAILABLE', msg('engine.upload.imageioStatus', { host, status, detail }), {
     status,
   });
 }
@@ -255,9 +250,13 @@ export async function uploadImage(
     await client.finalizeImageTransfer(transfer.id, { signal: spec.signal });
     const outcome = await client.waitForTransferOutcome(transfer.id, disk.id, waitOptions);
     if (outcome.status === 'failed') {
-      throw new LabopsError('ENGINE_REJECTED', `The upload of ${spec.name} failed: ${outcome.reason}.`, {
-        hint: `The engine's events (Administration Portal → Events) say why; check that the storage domain is active and has room for the image, then run /iso upload again.`,
-      });
+      throw new LabopsError(
+        'ENGINE_REJECTED',
+        msg('engine.upload.failed', { name: spec.name, reason: outcome.reason }),
+        {
+          hint: msg('engine.upload.failedHint'),
+        },
+      );
     }
     spec.onPhase?.('verifying');
     const done = outcome.disk;
@@ -267,8 +266,13 @@ export async function uploadImage(
     ) {
       throw new LabopsError(
         'ENGINE_REJECTED',
-        `The uploaded disk ${spec.name} is ${done.status} with ${done.provisionedBytes} bytes; ${sent.sentBytes} were sent.`,
-        { hint: "Run /iso upload again; if it fails the same way, read the engine's events for the disk." },
+        msg('engine.upload.diskMismatch', {
+          name: spec.name,
+          status: verbatim(String(done.status)),
+          size: String(done.provisionedBytes),
+          sent: sent.sentBytes,
+        }),
+        { hint: msg('engine.upload.diskMismatchHint') },
       );
     }
     const complete = renderDiskMark({
@@ -283,11 +287,11 @@ export async function uploadImage(
     // §DiskService.update: the engine applies it asynchronously; read until the disk shows it.
     const marked = await client.waitForDisk(
       disk.id,
-      `disk ${spec.name} to show its complete mark`,
+      msg('engine.wait.diskMarked', { name: spec.name }),
       (d) => d === undefined || (d.description === complete && d.status === 'ok'),
       waitOptions,
     );
-    if (!marked) throw new LabopsError('ENGINE_REJECTED', `The uploaded disk ${spec.name} is gone.`);
+    if (!marked) throw new LabopsError('ENGINE_REJECTED', msg('engine.upload.diskGone', { name: spec.name }));
     return { ...marked, sha256: sent.sha256, markedComplete: true };
   } catch (error) {
     const cleanup = await cleanUpFailedUpload(client, {
@@ -304,7 +308,7 @@ export async function uploadImage(
 export type CleanupResult =
   | { state: 'removed-by-engine' }
   | { state: 'removed' }
-  | { state: 'left'; status: string; reason: string };
+  | { state: 'left'; status: string; reason: Text };
 
 /**
  * Removes the disk of a failed upload, waiting (bounded) as long as it is `locked`; answers what
@@ -327,7 +331,7 @@ export async function cleanUpFailedUpload(
         const after = await waitQuietly(
           client,
           diskId,
-          'to be removed',
+          msg('engine.wait.diskToBeRemoved', { disk: diskId }),
           (d) => d === undefined,
           target.timing,
         );
@@ -351,32 +355,32 @@ export async function removeDiskWhenUnlocked(
   const unlocked = await waitQuietly(
     client,
     diskId,
-    'to leave locked',
+    msg('engine.wait.diskToLeaveLocked', { disk: diskId }),
     (d) => d === undefined || d.status !== 'locked',
     timings.unlockTiming,
     signal,
   );
   if (unlocked === 'gone') return { state: 'removed-by-engine' };
-  if (typeof unlocked === 'string') return { state: 'left', status: 'locked', reason: unlocked };
+  if (isText(unlocked)) return { state: 'left', status: 'locked', reason: unlocked };
   if (unlocked.status === 'locked') {
-    return { state: 'left', status: 'locked', reason: 'it stayed locked past the wait' };
+    return { state: 'left', status: 'locked', reason: msg('engine.upload.stayedLocked') };
   }
   try {
     await client.removeDisk(diskId, { signal });
   } catch (error) {
     const gone = await client.getDisk(diskId).catch(() => unlocked);
     if (gone === undefined) return { state: 'removed-by-engine' };
-    const why = error instanceof LabopsError ? error.message : String(error);
+    const why = error instanceof LabopsError ? toParam(error.text) : verbatim(String(error));
     return {
       state: 'left',
       status: unlocked.status ?? 'unknown',
-      reason: `the engine refused to remove it: ${why}`,
+      reason: msg('engine.upload.removalRefused', { reason: why }),
     };
   }
   const after = await waitQuietly(
     client,
     diskId,
-    'to be removed',
+    msg('engine.wait.diskToBeRemoved', { disk: diskId }),
     (d) => d === undefined,
     timings.timing,
     signal,
@@ -384,8 +388,8 @@ export async function removeDiskWhenUnlocked(
   if (after === 'gone') return { state: 'removed' };
   return {
     state: 'left',
-    status: typeof after === 'string' ? 'unknown' : (after.status ?? 'unknown'),
-    reason: typeof after === 'string' ? after : 'it was still there after the removal',
+    status: isText(after) ? 'unknown' : (after.status ?? 'unknown'),
+    reason: isText(after) ? after : msg('engine.upload.stillThere'),
   };
 }
 
@@ -393,20 +397,20 @@ export async function removeDiskWhenUnlocked(
 async function waitQuietly(
   client: UploadEngine,
   diskId: string,
-  what: string,
+  what: Text,
   isDone: (disk: Disk | undefined) => boolean,
   timing: WaitTiming,
   signal?: AbortSignal,
-): Promise<Disk | 'gone' | string> {
+): Promise<Disk | 'gone' | Text> {
   try {
-    const disk = await client.waitForDisk(diskId, `disk ${diskId} ${what}`, isDone, { timing, signal });
+    const disk = await client.waitForDisk(diskId, what, isDone, { timing, signal });
     return disk ?? 'gone';
   } catch (error) {
     if (signal?.aborted) throw cancelledBy(signal);
     const last = await client.getDisk(diskId).catch(() => null);
     if (last === undefined) return 'gone';
     if (last && error instanceof LabopsError && error.code === 'TIMEOUT') return last;
-    return error instanceof LabopsError ? error.message : String(error);
+    return error instanceof LabopsError ? (toParam(error.text) as Text) : verbatim(String(error));
   }
 }
 
@@ -415,22 +419,33 @@ function reportCleanup(error: unknown, name: string, diskId: string, cleanup: Cl
   if (!(error instanceof LabopsError)) return error;
   const said =
     cleanup.state === 'removed-by-engine'
-      ? `The engine removed the disk ${name}.`
+      ? msg('engine.upload.engineRemovedDisk', { name })
       : cleanup.state === 'removed'
-        ? `labops removed the disk ${name}.`
-        : `The disk ${name} (id ${diskId}, ${cleanup.status}) was left: ${cleanup.reason}.`;
+        ? msg('engine.upload.labopsRemovedDisk', { name })
+        : msg('engine.upload.diskLeft', {
+            name,
+            disk: diskId,
+            status: verbatim(cleanup.status),
+            reason: cleanup.reason,
+          });
   const Kind = error.constructor as typeof LabopsError;
-  return new Kind(error.code, `${error.message} ${said}`, {
-    cause: error,
-    status: error.status,
-    details: error.details,
-    hint:
-      cleanup.state === 'left'
-        ? `/iso remove ${name} removes it${cleanup.status === 'locked' ? ' once the engine unlocks it' : ''}; then upload again.`
-        : error.hint,
-    actions:
-      cleanup.state === 'left'
-        ? [{ label: `Remove ${name}`, command: '/iso', text: `remove ${name}` }]
-        : error.actions,
-  });
+  return new Kind(
+    error.code,
+    msg('engine.upload.failureThen', { failure: toParam(error.text), cleanup: said }),
+    {
+      cause: error,
+      status: error.status,
+      details: error.detailTexts,
+      hint:
+        cleanup.state === 'left'
+          ? cleanup.status === 'locked'
+            ? msg('engine.upload.removeOnceUnlockedHint', { command: verbatim(`/iso remove ${name}`) })
+            : msg('engine.upload.removeHint', { command: verbatim(`/iso remove ${name}`) })
+          : error.hintText,
+      actions:
+        cleanup.state === 'left'
+          ? [{ label: msg('engine.upload.removeAction', { name }), command: '/iso', text: `remove ${name}` }]
+          : error.actions,
+    },
+  );
 }

@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { Agent, request } from 'undici';
 import { LabopsError } from '../errors.js';
+import { msg, verbatim } from '../i18n/text.js';
 import { parseEngineOrigin } from './transport.js';
 
 /** The engine CA as fetched at set-up, with what a person compares before trusting it. */
@@ -31,26 +32,19 @@ export async function fetchEngineCa(
     });
     const text = await res.body.text();
     if (res.statusCode !== 200) {
-      throw new LabopsError(
-        'ENGINE_UNAVAILABLE',
-        `The engine answered ${res.statusCode} for its CA certificate.`,
-        {
-          hint: 'Check the engine URL; the CA is at /ovirt-engine/services/pki-resource?resource=ca-certificate&format=X509-PEM-CA.',
-        },
-      );
+      throw new LabopsError('ENGINE_UNAVAILABLE', msg('engine.pki.status', { status: res.statusCode }), {
+        hint: msg('engine.pki.statusHint'),
+      });
     }
     const pem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(text)?.[0];
     if (!pem) {
-      throw new LabopsError('ENGINE_UNAVAILABLE', 'The engine did not answer with a PEM certificate.', {
-        hint: 'Check that the URL points at an oVirt engine.',
+      throw new LabopsError('ENGINE_UNAVAILABLE', msg('engine.pki.notPem'), {
+        hint: msg('engine.pki.notPemHint'),
       });
     }
     const cert = new X509Certificate(pem);
     if (!cert.ca) {
-      throw new LabopsError(
-        'ENGINE_UNAVAILABLE',
-        'The certificate the engine published is not a CA certificate.',
-      );
+      throw new LabopsError('ENGINE_UNAVAILABLE', msg('engine.pki.notCa'));
     }
     return {
       pem: `${pem}\n`,
@@ -62,11 +56,8 @@ export async function fetchEngineCa(
     if (error instanceof LabopsError) throw error;
     throw new LabopsError(
       'ENGINE_UNAVAILABLE',
-      `Cannot fetch the engine CA from ${origin}: ${(error as Error).message}`,
-      {
-        cause: error,
-        hint: 'Check engine.url in lab.yml and that the engine machine is reachable.',
-      },
+      msg('engine.pki.fetchFailed', { origin, message: verbatim((error as Error).message) }),
+      { cause: error, hint: msg('engine.pki.fetchFailedHint') },
     );
   } finally {
     await agent.close();

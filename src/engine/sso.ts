@@ -1,4 +1,6 @@
 import { LabopsError } from '../errors.js';
+import { toParam } from '../i18n/render.js';
+import { msg } from '../i18n/text.js';
 import { headerOf, parseEngineFailure } from './faults.js';
 import { SsoTokenSchema } from './schemas.js';
 
@@ -55,11 +57,8 @@ export async function requestSsoToken(
     if (failure.code === 'ENGINE_REJECTED' || failure.code === 'ENGINE_AUTH') {
       throw new LabopsError(
         'ENGINE_AUTH',
-        `The engine refused to log in ${credentials.user}: ${failure.message}`,
-        {
-          status: statusCode,
-          hint: 'Check engine.user in lab.yml and the password in the variable named by engine.password_env.',
-        },
+        msg('engine.sso.refused', { user: credentials.user, reason: toParam(failure.text) }),
+        { status: statusCode, hint: msg('engine.sso.refusedHint') },
       );
     }
     throw failure;
@@ -77,8 +76,8 @@ export async function requestSsoToken(
     });
   }
   if (!parsed.success) {
-    throw new LabopsError('ENGINE_UNAVAILABLE', 'The engine SSO answered without an access token.', {
-      hint: 'Check that the engine URL points at an oVirt engine.',
+    throw new LabopsError('ENGINE_UNAVAILABLE', msg('engine.sso.noToken'), {
+      hint: msg('engine.answer.notEngineHint'),
     });
   }
   return parsed.data.access_token;

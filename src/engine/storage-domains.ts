@@ -1,9 +1,11 @@
 import { LabopsError } from '../errors.js';
+import { msg, verbatim } from '../i18n/text.js';
 import {
   type CallOptions,
   type EngineContext,
   findNamed,
   getJson,
+  listStates,
   runWait,
   seg,
   toRequestOptions,
@@ -52,7 +54,7 @@ export async function findStorageDomain(
   const collection = collectionOf('storage_domain', StorageDomainSchema);
   return findNamed(
     context,
-    { path: '/storagedomains', schema: collection, toItem: toStorageDomain, kind: 'storage domain' },
+    { path: '/storagedomains', schema: collection, toItem: toStorageDomain, kind: 'storageDomain' },
     name,
     options,
   );
@@ -113,8 +115,7 @@ export async function addNfsStorageDomain(
     schema: StorageDomainSchema,
     ...toRequestOptions(context, options),
   });
-  if (!sd)
-    throw new LabopsError('ENGINE_UNAVAILABLE', 'The engine answered the domain add without the domain.');
+  if (!sd) throw new LabopsError('ENGINE_UNAVAILABLE', msg('engine.answer.addWithout', { kind: 'domain' }));
   return toStorageDomain(sd);
 }
 
@@ -206,7 +207,7 @@ export async function waitForStorageDomainStatus(
   return runWait(
     context,
     {
-      description: `storage domain ${domainId} to be ${target.join(' or ')}`,
+      description: msg('engine.wait.domainStatus', { domain: domainId, states: listStates(target) }),
       read: async (signal) => {
         const attached = await getAttachedStorageDomain(context, dataCenterId, domainId, { signal });
         if (attached || !wantsDetached) return attached;
@@ -215,11 +216,11 @@ export async function waitForStorageDomainStatus(
       isDone: (sd) => sd !== undefined && sd.status !== undefined && target.includes(sd.status),
       failure: (sd) =>
         sd === undefined
-          ? 'the domain is not attached to the data center'
+          ? msg('engine.wait.domainNotAttached')
           : sd.status === 'unknown'
-            ? 'status unknown'
+            ? msg('engine.wait.statusUnknown')
             : undefined,
-      show: (sd) => sd?.status ?? 'not attached',
+      show: (sd) => (sd?.status === undefined ? msg('engine.wait.notAttached') : verbatim(sd.status)),
     },
     options,
     context.waits.short,
@@ -235,10 +236,10 @@ export async function waitForStorageDomainCreated(
   return runWait(
     context,
     {
-      description: `storage domain ${domainId} to be created`,
+      description: msg('engine.wait.domainCreated', { domain: domainId }),
       read: (signal) => getStorageDomain(context, domainId, { signal }),
       isDone: (sd) => sd.status === 'unattached' || sd.dataCenterIds.length > 0,
-      show: (sd) => sd.status ?? 'attached',
+      show: (sd) => (sd.status === undefined ? msg('engine.wait.attached') : verbatim(sd.status)),
     },
     options,
     context.waits.short,

@@ -2,6 +2,8 @@ import Bottleneck from 'bottleneck';
 import { Pool } from 'undici';
 import type { z } from 'zod';
 import { LabopsError } from '../errors.js';
+import { renderText } from '../i18n/render.js';
+import { msg, verbatim } from '../i18n/text.js';
 import { createSilentLogger, type Logger } from '../log.js';
 import { cancelledBy, realSleep, type Sleep } from '../time.js';
 import {
@@ -110,8 +112,8 @@ export class EngineTransport {
 
   constructor(options: EngineTransportOptions) {
     if (!options.ca && !options.insecure) {
-      throw new LabopsError('CONFIG', 'The engine client needs the engine CA certificate.', {
-        hint: 'Set engine.ca_file in lab.yml (the engine publishes it at /ovirt-engine/services/pki-resource?resource=ca-certificate&format=X509-PEM-CA), or engine.insecure: true in a throwaway lab.',
+      throw new LabopsError('CONFIG', msg('engine.transport.noCa'), {
+        hint: msg('engine.transport.noCaHint'),
       });
     }
     this.options = options;
@@ -168,9 +170,13 @@ export class EngineTransport {
       onWrite: options.onWrite,
     });
     if (result?.status === 'failed' || result?.fault) {
+      const said = result.fault?.detail ?? result.fault?.reason;
+      const request = verbatim(`POST ${path}`);
       throw new LabopsError(
         'ENGINE_REJECTED',
-        `The engine refused POST ${path}: ${result.fault?.detail ?? result.fault?.reason ?? 'the action failed'}`,
+        said === undefined
+          ? msg('engine.transport.actionFailed', { request })
+          : msg('engine.fault.refusedSaid', { request, detail: verbatim(said) }),
       );
     }
     return { status: result?.status ?? 'complete', jobId: result?.job?.id };
@@ -216,8 +222,8 @@ export class EngineTransport {
         { requests: this.inFlight.size, graceMs: this.timeoutMs },
         'engine requests still running at close were aborted',
       );
-      const reason = new LabopsError('CANCELLED', 'The engine client closed before the engine answered.', {
-        hint: 'labops was shutting down; run the command again.',
+      const reason = new LabopsError('CANCELLED', msg('engine.transport.closedBeforeAnswer'), {
+        hint: msg('engine.transport.closedBeforeAnswerHint'),
       });
       this.shutdown.abort(reason);
       for (const request of this.inFlight) request.controller.abort(reason);
@@ -330,16 +336,13 @@ export class EngineTransport {
     if (!parsed.success) {
       const problems = parsed.error.issues
         .slice(0, 5)
-        .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+        .map((i) => verbatim(`${i.path.join('.') || '(root)'}: ${i.message}`));
       // The same request gets the same answer: not a blip to retry or poll through.
       throw markPermanent(
         new LabopsError(
           'ENGINE_UNAVAILABLE',
-          `The engine answered ${spec.method} ${spec.path} with JSON labops cannot read.`,
-          {
-            details: problems,
-            hint: 'The engine version may not be supported (labops speaks API v4), or a proxy rewrote the answer.',
-          },
+          msg('engine.transport.unreadableJson', { request: verbatim(`${spec.method} ${spec.path}`) }),
+          { details: problems, hint: msg('engine.transport.unreadableJsonHint') },
         ),
       );
     }
@@ -405,15 +408,16 @@ export class EngineTransport {
     const version = parseEngineVersion(root?.product_info?.version);
     if (!version) {
       throw markPermanent(
-        new LabopsError('ENGINE_UNAVAILABLE', 'The engine did not say which version it runs.', {
-          hint: 'GET /ovirt-engine/api answered without product_info.version; check that engine.url points at an oVirt engine.',
+        new LabopsError('ENGINE_UNAVAILABLE', msg('engine.transport.noVersion'), {
+          hint: msg('engine.transport.noVersionHint'),
         }),
       );
     }
     const level = resolveApiLevel(version);
-    if (level.warning && this.warnedVersion !== level.warning) {
-      this.warnedVersion = level.warning;
-      this.logger.warn({ engineVersion: version.full }, level.warning);
+    const warning = level.warning === undefined ? undefined : renderText('en', level.warning);
+    if (warning && this.warnedVersion !== warning) {
+      this.warnedVersion = warning;
+      this.logger.warn({ engineVersion: version.full }, warning);
     }
     return level;
   }
@@ -456,11 +460,11 @@ export class EngineTransport {
       if (deadline.aborted) {
         throw new LabopsError(
           'TIMEOUT',
-          `The engine did not answer ${method} ${shownPath} within ${this.timeoutMs / 1000} s.`,
-          {
-            cause: error,
-            hint: 'The engine may be overloaded; engine.timeout_ms in lab.yml sets this limit.',
-          },
+          msg('engine.transport.timeout', {
+            request: verbatim(`${method} ${shownPath}`),
+            seconds: this.timeoutMs / 1000,
+          }),
+          { cause: error, hint: msg('engine.transport.timeoutHint') },
         );
       }
       throw translateNetworkError(error, method, shownPath, this.origin);
@@ -493,7 +497,7 @@ export interface ActionResult {
 }
 
 function usedAfterClose(): LabopsError {
-  return new LabopsError('INTERNAL', 'The engine client was used after it was closed.');
+  return new LabopsError('INTERNAL', msg('engine.transport.usedAfterClose'));
 }
 
 /** `promise`, or CANCELLED as soon as `signal` aborts (the promise itself goes on). */
@@ -521,14 +525,18 @@ export function parseEngineOrigin(url: string): string {
   try {
     parsed = new URL(url);
   } catch {
-    throw new LabopsError('CONFIG', `The engine URL "${url}" is not a URL.`, {
-      hint: 'Write it as https://ENGINE-HOST (for example https://ovirt.abc.local).',
+    throw new LabopsError('CONFIG', msg('engine.transport.notUrl', { url: verbatim(url) }), {
+      hint: msg('engine.transport.notUrlHint'),
     });
   }
   if (parsed.protocol !== 'https:') {
-    throw new LabopsError('CONFIG', `The engine URL must use https, not ${parsed.protocol}`, {
-      hint: 'The engine serves its API over HTTPS only: https://ENGINE-HOST.',
-    });
+    throw new LabopsError(
+      'CONFIG',
+      msg('engine.transport.notHttps', { protocol: verbatim(parsed.protocol) }),
+      {
+        hint: msg('engine.transport.notHttpsHint'),
+      },
+    );
   }
   return parsed.origin;
 }

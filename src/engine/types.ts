@@ -1,3 +1,4 @@
+import type { Text } from '../i18n/text.js';
 import type { EngineVersion } from './versions.js';
 /**
  * The engine's objects as the rest of labops sees them: plain, typed, camelCase, with the JSON
@@ -95,7 +96,7 @@ export interface ImageTransfer {
  */
 export type TransferOutcome =
   | { status: 'succeeded'; disk: Disk }
-  | { status: 'failed'; phase: string; reason: string; disk: Disk | undefined };
+  | { status: 'failed'; phase: string; reason: Text; disk: Disk | undefined };
 
 export interface EngineEvent {
   id: string;

@@ -1,4 +1,5 @@
 import { LabopsError } from '../errors.js';
+import { msg, type Text, verbatim } from '../i18n/text.js';
 
 /**
  * Which request members and parameters each engine version knows — the one place that decides
@@ -36,7 +37,7 @@ export interface ApiLevel {
   /** The version compared with `since` values: the engine's, clamped into the known models. */
   effective: readonly [number, number, number];
   /** Set when the engine is older or newer than every known model. */
-  warning: string | undefined;
+  warning: Text | undefined;
 }
 
 export interface Member {
@@ -251,7 +252,7 @@ export function resolveApiLevel(version: EngineVersion): ApiLevel {
       version,
       model: first,
       effective: [4, 3, 0],
-      warning: `The engine runs oVirt ${shown}, older than any version labops knows (4.3 and 4.4). Requests are built for 4.3 and some may fail: upgrade the engine to 4.3.11 or later.`,
+      warning: msg('engine.version.older', { version: shown }),
     };
   }
   if (version.major !== 4 || version.minor > 4) {
@@ -259,7 +260,7 @@ export function resolveApiLevel(version: EngineVersion): ApiLevel {
       version,
       model: last,
       effective: [4, 4, 10],
-      warning: `The engine runs oVirt ${shown}, newer than the versions labops knows (4.3 and 4.4). Requests are built for ${last.engine} (API model ${last.model}); if the engine refuses one, the job's report shows its answer — tell the labops maintainers.`,
+      warning: msg('engine.version.newer', { version: shown, engine: last.engine, model: last.model }),
     };
   }
   const model = KNOWN_MODELS.find((k) => k.line === `${version.major}.${version.minor}`) ?? last;
@@ -337,7 +338,7 @@ function wrapped(value: unknown, item: string, where: string): unknown[] {
 }
 
 function bug(message: string): LabopsError {
-  return new LabopsError('INTERNAL', `labops built a request the engine would refuse: ${message}`);
+  return new LabopsError('INTERNAL', msg('engine.version.badRequest', { problem: verbatim(message) }));
 }
 
 function parseSince(since: string): readonly [number, number, number] {

@@ -1,10 +1,12 @@
 import { LabopsError } from '../errors.js';
+import { msg, verbatim } from '../i18n/text.js';
 import { getDisk } from './disks.js';
 import {
   type CallOptions,
   type EngineContext,
   findNamed,
   getJson,
+  listStates,
   quoteSearch,
   runWait,
   seg,
@@ -60,7 +62,7 @@ export async function getVm(context: EngineContext, id: string, options: CallOpt
 
 export async function findVm(context: EngineContext, name: string, options: CallOptions = {}): Promise<Vm> {
   const collection = collectionOf('vm', VmSchema);
-  return findNamed(context, { path: '/vms', schema: collection, toItem: toVm, kind: 'VM' }, name, options);
+  return findNamed(context, { path: '/vms', schema: collection, toItem: toVm, kind: 'vm' }, name, options);
 }
 
 /** Starts a VM; with `bootIso` it is the guide's run-once boot from CD (§5.1, §6.3). */
@@ -113,8 +115,8 @@ export async function getCdromId(
   );
   const id = drives[0]?.id;
   if (id === undefined) {
-    throw new LabopsError('CONFLICT', `VM ${vmId} has no CD drive.`, {
-      hint: 'Add one in the Administration Portal (Edit VM → Boot Options → Attach CD).',
+    throw new LabopsError('CONFLICT', msg('engine.vm.noCdDrive', { vm: vmId }), {
+      hint: msg('engine.vm.noCdDriveHint'),
     });
   }
   return id;
@@ -201,7 +203,7 @@ export async function waitForVmStatus(
   return runWait(
     context,
     {
-      description: () => `VM ${name} to reach ${target.join(' or ')}`,
+      description: () => msg('engine.wait.vmStatus', { vm: name, states: listStates(target) }),
       read: async (signal) => {
         const vm = await getVm(context, id, { signal });
         name = vm.name;
@@ -212,16 +214,19 @@ export async function waitForVmStatus(
         if (!wantsUp || target.includes(vm.status)) return undefined;
         downPolls = vm.status === 'down' && left !== undefined ? downPolls + 1 : 0;
         if (downPolls >= VM_DOWN_POLLS_TO_FAIL) {
-          return `VM ${vm.name} went back to down after ${left} and stayed down for ${downPolls} polls: the start failed`;
+          return msg('engine.wait.vmStartFailed', {
+            vm: vm.name,
+            left: verbatim(left ?? ''),
+            polls: downPolls,
+          });
         }
         if (VM_STARTING.has(vm.status)) left ??= vm.status;
-        if (VM_FAILED.has(vm.status)) return `VM ${vm.name} is ${vm.status}`;
-        if (vm.status === 'paused') {
-          return `VM ${vm.name} is paused (the engine pauses a starting VM on a storage error)`;
-        }
+        if (VM_FAILED.has(vm.status))
+          return msg('engine.wait.vmIs', { vm: vm.name, status: verbatim(vm.status) });
+        if (vm.status === 'paused') return msg('engine.wait.vmPaused', { vm: vm.name });
         return undefined;
       },
-      show: (vm) => vm.status,
+      show: (vm) => verbatim(vm.status),
       ...(wantsUp && options.sinceEventIndex !== undefined
         ? {
             failureEvents: async (signal: AbortSignal | undefined) => {

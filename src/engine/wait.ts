@@ -1,4 +1,6 @@
 import { LabopsError } from '../errors.js';
+import { type Displayable, toParam } from '../i18n/render.js';
+import { msg, type Text, verbatim } from '../i18n/text.js';
 import { type Clock, cancelledBy, realSleep, type Sleep, systemClock } from '../time.js';
 import { isTransientFailure } from './faults.js';
 
@@ -25,19 +27,19 @@ export const DEFAULT_LONG_WAIT: WaitTiming = { ...DEFAULT_WAIT, deadlineMs: 600_
 
 export interface WaitSpec<T> {
   /** What is awaited, for messages: "host hyper1 to reach maintenance" (a function: read when needed). */
-  description: string | (() => string);
+  description: Displayable | (() => Displayable);
   read: (signal: AbortSignal | undefined) => Promise<T>;
   isDone: (value: T) => boolean;
   /** A state the target will not leave by itself: the wait fails at once with this text. */
-  failure?: (value: T) => string | undefined;
+  failure?: (value: T) => Displayable | undefined;
   /**
    * The failure events the engine emitted since the wait began (§6.5), as their descriptions,
    * oldest first; any one fails the wait, and the message lists them all (read again one poll
    * interval after the first, as the engine may still be logging them).
    */
   failureEvents?: (signal: AbortSignal | undefined) => Promise<string | readonly string[] | undefined>;
-  /** How the last seen value reads in a timeout message. */
-  show?: (value: T) => string;
+  /** How the last seen value reads in a timeout message (an engine state, shown as is, or a message). */
+  show?: (value: T) => Displayable;
 }
 
 export interface WaitRuntime {
@@ -46,7 +48,7 @@ export interface WaitRuntime {
   now?: Clock;
   signal?: AbortSignal | undefined;
   /** Called with each value read (or the engine being unreachable), for progress. */
-  onPoll?: (seen: string) => void;
+  onPoll?: (seen: Text) => void;
 }
 
 /** Events listed in one message at most; the rest are counted. */
@@ -65,20 +67,20 @@ export async function waitFor<T>(spec: WaitSpec<T>, runtime: WaitRuntime): Promi
   const describe = () => (typeof spec.description === 'function' ? spec.description() : spec.description);
   const started = now();
   let interval = timing.intervalMs;
-  let lastState: string | undefined;
-  let lastBlip: string | undefined;
-  const lastSeen = () =>
+  let lastState: Text | undefined;
+  let lastBlip: Text | undefined;
+  const lastSeen = (): Text =>
     lastState === undefined
-      ? (lastBlip ?? 'nothing yet')
+      ? (lastBlip ?? msg('engine.wait.nothingYet'))
       : lastBlip
-        ? `${lastState}, then ${lastBlip}`
+        ? msg('engine.wait.stateThenBlip', { state: lastState, blip: lastBlip })
         : lastState;
   /** Rethrows what is not a blip; notes a blip and tells the caller. */
   const absorb = (error: unknown): void => {
     if (signal?.aborted) throw cancelledBy(signal);
     if (!isTransientFailure(error)) throw error;
     lastBlip = describeBlip(error);
-    runtime.onPoll?.(`engine unreachable (${lastBlip}); still waiting`);
+    runtime.onPoll?.(msg('engine.wait.stillWaiting', { blip: lastBlip }));
   };
   /**
    * The engine logs a failure's events over more than one moment: a failed maintenance logs each
@@ -105,12 +107,15 @@ export async function waitFor<T>(spec: WaitSpec<T>, runtime: WaitRuntime): Promi
     if (read) {
       const { value } = read;
       lastBlip = undefined;
-      lastState = spec.show ? spec.show(value) : String(value);
+      lastState = toParam(spec.show ? spec.show(value) : String(value)) as Text;
       runtime.onPoll?.(lastState);
       if (spec.isDone(value)) return value;
       const failed = spec.failure?.(value);
       if (failed) {
-        throw new LabopsError('ENGINE_REJECTED', `Stopped waiting for ${describe()}: ${failed}`);
+        throw new LabopsError(
+          'ENGINE_REJECTED',
+          msg('engine.wait.stopped', { what: toParam(describe()), reason: toParam(failed) }),
+        );
       }
     }
     let events: readonly string[] = [];
@@ -123,20 +128,22 @@ export async function waitFor<T>(spec: WaitSpec<T>, runtime: WaitRuntime): Promi
       const all = await readEventsOnceMore(events);
       throw new LabopsError(
         'ENGINE_REJECTED',
-        `Stopped waiting for ${describe()}: the engine reported ${formatEngineEvents(all)}`,
-        { hint: `Last seen: ${lastSeen()}.`, details: all },
+        msg('engine.wait.stoppedByEvents', { what: toParam(describe()), events: formatEngineEvents(all) }),
+        { hint: msg('engine.wait.lastSeen', { seen: lastSeen() }), details: all.map(verbatim) },
       );
     }
     const elapsed = now() - started;
     if (elapsed >= timing.deadlineMs) {
       throw new LabopsError(
         'TIMEOUT',
-        `Timed out after ${formatSeconds(elapsed)} waiting for ${describe()} (last seen: ${lastSeen()}).`,
+        msg('engine.wait.timedOut', {
+          seconds: formatSeconds(elapsed),
+          what: toParam(describe()),
+          seen: lastSeen(),
+        }),
         {
           hint:
-            lastBlip === undefined
-              ? 'The engine may still finish; check its events, then run the command again.'
-              : 'The engine did not answer at the end: check that ovirt-engine is running, then its events, then run the command again.',
+            lastBlip === undefined ? msg('engine.wait.timedOutHint') : msg('engine.wait.timedOutBlipHint'),
         },
       );
     }
@@ -149,11 +156,17 @@ export async function waitFor<T>(spec: WaitSpec<T>, runtime: WaitRuntime): Promi
  * `"A"; "B"; "C"` — the engine's event texts, deduplicated, in the order given (oldest first),
  * at most eight, the rest counted.
  */
-export function formatEngineEvents(descriptions: readonly string[]): string {
+export function formatEngineEvents(descriptions: readonly string[]): Text {
   const unique = [...new Set(descriptions.map((d) => d.trim()).filter((d) => d !== ''))];
-  const shown = unique.slice(0, MAX_EVENTS_SHOWN).map((d) => `"${d}"`);
-  const more = unique.length - shown.length;
-  return `${shown.join('; ')}${more > 0 ? `; and ${more} more (see the engine's events)` : ''}`;
+  // The engine's own words, quoted and shown as they are.
+  const shown = verbatim(
+    unique
+      .slice(0, MAX_EVENTS_SHOWN)
+      .map((d) => `"${d}"`)
+      .join('; '),
+  );
+  const more = unique.length - MAX_EVENTS_SHOWN;
+  return more > 0 ? msg('engine.wait.eventsAndMore', { events: shown, more }) : shown;
 }
 
 function toList(found: string | readonly string[] | undefined): readonly string[] {
@@ -162,13 +175,12 @@ function toList(found: string | readonly string[] | undefined): readonly string[
 }
 
 /** What a blip looked like, for progress and the timeout message: "the engine answered 503". */
-function describeBlip(error: LabopsError): string {
-  if (error.status !== undefined) return `the engine answered ${error.status}`;
-  if (error.code === 'TIMEOUT') return 'the engine did not answer within the request deadline';
-  const text = error.message.replace(/\.$/, '');
-  return `the engine could not be reached (${text.charAt(0).toLowerCase()}${text.slice(1)})`;
+function describeBlip(error: LabopsError): Text {
+  if (error.status !== undefined) return msg('engine.wait.blipStatus', { status: error.status });
+  if (error.code === 'TIMEOUT') return msg('engine.wait.blipTimeout');
+  return msg('engine.wait.blipUnreachable', { reason: toParam(error.text) });
 }
 
 function formatSeconds(ms: number): string {
-  return ms >= 10_000 ? `${Math.round(ms / 1000)} s` : `${(ms / 1000).toFixed(1)} s`;
+  return ms >= 10_000 ? String(Math.round(ms / 1000)) : (ms / 1000).toFixed(1);
 }

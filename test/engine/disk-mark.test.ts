@@ -5,6 +5,7 @@ import { classifyDisk, isSameUpload, parseDiskMark, renderDiskMark } from '../..
 import { createUploadMeter, diskReadyTiming } from '../../src/engine/image-upload.js';
 import type { Disk } from '../../src/engine/types.js';
 import { DEFAULT_WAIT } from '../../src/engine/wait.js';
+import { renderText } from '../../src/i18n/render.js';
 
 const SHA = 'ab'.repeat(32);
 const GiB = 1024 ** 3;
@@ -100,16 +101,17 @@ describe('which disk is the upload', () => {
     // ... only for the disk as it checked it out.
     expect(classifyDisk(disk({ description: incomplete, status: 'locked' }), lookup).kind).toBe('incomplete');
     statuses['job-a'] = 'failed';
-    expect(classifyDisk(disk({ description: incomplete }), lookup)).toMatchObject({
-      kind: 'incomplete',
-      why: 'its job job-a ended failed',
-    });
+    const failed = classifyDisk(disk({ description: incomplete }), lookup);
+    expect(failed.kind).toBe('incomplete');
+    if (failed.kind !== 'incomplete') return;
+    expect(renderText('en', failed.why)).toBe('its job job-a ended failed');
+    expect(renderText('ko', failed.why)).toBe('작업 job-a이(가) failed 상태로 끝났습니다');
     statuses['job-a'] = 'running';
     expect(classifyDisk(disk({ description: incomplete }), lookup).kind).toBe('uploading');
-    expect(classifyDisk(disk({ description: incomplete }), () => undefined)).toMatchObject({
-      kind: 'incomplete',
-      why: 'job job-a, which labops does not know, never marked it complete',
-    });
+    const unknown = classifyDisk(disk({ description: incomplete }), () => undefined);
+    expect(unknown.kind === 'incomplete' && renderText('en', unknown.why)).toBe(
+      'job job-a, which labops does not know, never marked it complete',
+    );
   });
 });
 

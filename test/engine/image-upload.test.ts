@@ -7,6 +7,8 @@ import { putImageData, uploadImage } from '../../src/engine/image-upload.js';
 import type { EngineTransport, RequestSpec } from '../../src/engine/transport.js';
 import type { WaitTiming } from '../../src/engine/wait.js';
 import { LabopsError } from '../../src/errors.js';
+import { renderText } from '../../src/i18n/render.js';
+import { msg, verbatim } from '../../src/i18n/text.js';
 import type { SimulatorOptions } from '../../src/sim/types.js';
 import { type SimLab, startSimLab } from '../support/engine.js';
 
@@ -172,7 +174,18 @@ describe('a disk that stays locked past the disk-ready wait', () => {
       `The disk stuck.iso (id ${left?.id}, ok) was left: the engine refused to remove it`,
     );
     expect(error.hint).toBe('/iso remove stuck.iso removes it; then upload again.');
-    expect(error.actions).toEqual([{ label: 'Remove stuck.iso', command: '/iso', text: 'remove stuck.iso' }]);
+    expect(error.actions.map((a) => ({ ...a, label: renderText('en', a.label) }))).toEqual([
+      { label: 'Remove stuck.iso', command: '/iso', text: 'remove stuck.iso' },
+    ]);
+    // In Korean: the cleanup said after the failure, the engine's own refusal as it said it.
+    const ko = renderText('ko', error.text);
+    expect(ko).toContain(
+      `디스크 stuck.iso(id ${left?.id}, ok)이(가) 남아 있습니다: 엔진이 제거를 거부했습니다: `,
+    );
+    expect(renderText('ko', error.hintText ?? '')).toBe(
+      '/iso remove stuck.iso로 제거한 뒤 다시 업로드하세요.',
+    );
+    expect(renderText('ko', error.actions[0]?.label ?? '')).toBe('stuck.iso 제거');
     // The leftover carries the incomplete mark: it is never taken as the upload.
     expect(parseDiskMark(left?.description)).toMatchObject({ state: 'incomplete', jobId: 'job-f00d' });
   });
@@ -205,7 +218,7 @@ describe('the outcome of a finalize', () => {
     expect(outcome).toEqual({
       status: 'failed',
       phase: 'finished_failure',
-      reason: 'the engine reports finished_failure',
+      reason: msg('engine.transfer.reports', { phase: verbatim('finished_failure') }),
       disk: undefined,
     });
     expect(await client.getDisk(disk.id)).toBeUndefined();
@@ -259,7 +272,7 @@ describe('the outcome of a finalize', () => {
     expect(outcome).toEqual({
       status: 'failed',
       phase: 'finished_failure',
-      reason: 'the engine reports finished_failure',
+      reason: msg('engine.transfer.reports', { phase: verbatim('finished_failure') }),
       disk: undefined,
     });
   });

@@ -10,6 +10,7 @@ import { isTransientFailure, translateNetworkError } from '../../src/engine/faul
 import { EngineTransport, type RequestSpec } from '../../src/engine/transport.js';
 import { formatEngineEvents, type WaitTiming, waitFor } from '../../src/engine/wait.js';
 import { LabopsError } from '../../src/errors.js';
+import { renderText } from '../../src/i18n/render.js';
 import { createCertificates, type SimCertificates } from '../../src/sim/ca.js';
 import { cancelledBy, type Sleep } from '../../src/time.js';
 import { type SimLab, startSimLab } from '../support/engine.js';
@@ -66,7 +67,7 @@ describe('waitFor polls through blips of the engine (issue 9 §4)', () => {
     ]);
     const value = await waitFor(
       { description: 'host hyper2 to reach maintenance', read, isDone: (s) => s === 'maintenance' },
-      { timing: TIMING, sleep, now, onPoll: (seen) => polls.push(seen) },
+      { timing: TIMING, sleep, now, onPoll: (seen) => polls.push(renderText('en', seen)) },
     );
     expect(value).toBe('maintenance');
     expect(calls()).toBe(5);
@@ -91,11 +92,13 @@ describe('waitFor polls through blips of the engine (issue 9 §4)', () => {
     await expect(
       waitFor(
         { description: 'x', read, isDone: (s) => s === 'up' },
-        { timing: TIMING, sleep, now, onPoll: (s) => polls.push(s) },
+        { timing: TIMING, sleep, now, onPoll: (s) => polls.push(renderText('en', s)) },
       ),
     ).resolves.toBe('up');
     expect(polls[0]).toContain('the engine did not answer within the request deadline');
-    expect(polls[1]).toContain('the connection to the engine dropped during GET /hosts/1');
+    expect(polls[1]).toContain(
+      'the engine could not be reached (The connection to the engine dropped during GET /hosts/1.)',
+    );
   });
 
   it.each([
@@ -243,8 +246,8 @@ describe('waitFor polls through blips of the engine (issue 9 §4)', () => {
 
   it('lists events deduplicated, in order, and bounded', () => {
     const many = Array.from({ length: 12 }, (_, i) => `event ${i}`);
-    expect(formatEngineEvents(['a', 'b', 'a', ' ', 'c'])).toBe('"a"; "b"; "c"');
-    const text = formatEngineEvents([...many, ...many]);
+    expect(renderText('en', formatEngineEvents(['a', 'b', 'a', ' ', 'c']))).toBe('"a"; "b"; "c"');
+    const text = renderText('en', formatEngineEvents([...many, ...many]));
     expect(text.startsWith('"event 0"; "event 1"')).toBe(true);
     expect(text).toContain('"event 7"; and 4 more');
     expect(text).not.toContain('event 8"');
@@ -312,7 +315,7 @@ describe('waits over the simulator survive injected faults', () => {
 
   it('a maintenance wait survives a dropped connection', async () => {
     const polls = await maintenanceThrough('drop');
-    expect(polls.some((p) => /could not be reached \(the connection to the engine dropped/.test(p))).toBe(
+    expect(polls.some((p) => /could not be reached \(The connection to the engine dropped/.test(p))).toBe(
       true,
     );
   });
