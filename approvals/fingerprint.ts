@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { msg, type Text, verbatim } from '../src/i18n/text.js';
 
 /**
  * The fingerprint of the state a plan depends on (design.md, Approvals): a hash of the sorted
@@ -10,20 +11,24 @@ export function fingerprintOf(dependsOn: Readonly<Record<string, string>>): stri
   return createHash('sha256').update(JSON.stringify(entries)).digest('hex').slice(0, 16);
 }
 
-/** What changed between the state a card was planned on and the state now, one line each. */
+/**
+ * What changed between the state a card was planned on and the state now, one line each. The
+ * objects and states are the plan's own words (`host hyper1`, `up`), shown as they are.
+ */
 export function describeChanges(
   before: Readonly<Record<string, string>>,
   after: Readonly<Record<string, string>>,
-): string[] {
+): Text[] {
   const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
-  const lines: string[] = [];
+  const lines: Text[] = [];
   for (const key of keys) {
     const was = before[key];
     const now = after[key];
     if (was === now) continue;
-    if (was === undefined) lines.push(`${key}: now ${now}`);
-    else if (now === undefined) lines.push(`${key}: gone (was ${was})`);
-    else lines.push(`${key}: ${was} → ${now}`);
+    const object = verbatim(key);
+    if (was === undefined) lines.push(msg('approvals.change.added', { object, now: verbatim(now!) }));
+    else if (now === undefined) lines.push(msg('approvals.change.gone', { object, was: verbatim(was) }));
+    else lines.push(msg('approvals.change.changed', { object, was: verbatim(was), now: verbatim(now) }));
   }
   return lines;
 }

@@ -1,8 +1,12 @@
 import { LabopsError } from '../src/errors.js';
+import { renderText } from '../src/i18n/render.js';
+import { list, type Message, msg, type Text, verbatim } from '../src/i18n/text.js';
 import type { EventBus } from '../src/jobs/events.js';
+import { joinItems } from '../src/jobs/texts.js';
 import { type ApprovalRecord, countApprovals, type JobRecord, type Store } from '../src/store/types.js';
 import type { Clock } from '../src/time.js';
 import { describeChanges, fingerprintOf } from './fingerprint.js';
+import { describeRisk } from './policy.js';
 
 export interface ApprovalFlowOptions {
   store: Store;
@@ -10,19 +14,43 @@ export interface ApprovalFlowOptions {
   clock: Clock;
   /** Starts an approved (queued) job; the flow never waits for it. */
   startJob: (jobId: string) => void;
-  /** Plans the job again from the current state and answers what it depends on now. */
-  replan: (job: JobRecord) => Promise<Record<string, string>>;
+  /** Plans the job again from the current state: what it depends on now, or why it no longer can run. */
+  replan: (job: JobRecord) => Promise<Replanned>;
   /** Told of a failure the flow cannot answer to anyone (the expiry sweep runs from a timer). */
   onError?: ((error: unknown) => void) | undefined;
 }
 
-/** The answer to a click, with a sentence for the person who clicked. */
-export type ClickResult =
-  | { outcome: 'refused'; message: string; approval: ApprovalRecord | undefined }
-  | { outcome: 'recorded'; message: string; approval: ApprovalRecord; job: JobRecord }
-  | { outcome: 'approved'; message: string; approval: ApprovalRecord; job: JobRecord }
-  | { outcome: 'denied'; message: string; approval: ApprovalRecord; job: JobRecord }
-  | { outcome: 'void'; message: string; approval: ApprovalRecord; job: JobRecord; changes: string[] };
+/** A waiting job planned again: the state it depends on now, or the refusal of a plan that no longer holds. */
+export type Replanned = { dependsOn: Record<string, string> } | { noLonger: LabopsError };
+
+/**
+ * The answer to a click, with a sentence for the person who clicked: `text` in the catalog, shown
+ * in their language (issue 16); `message` the same in English (logs, audit, tests).
+ */
+interface Answer {
+  message: string;
+  text: Text;
+}
+
+export type ClickResult = Answer &
+  (
+    | { outcome: 'refused'; approval: ApprovalRecord | undefined }
+    | { outcome: 'recorded'; approval: ApprovalRecord; job: JobRecord }
+    | { outcome: 'approved'; approval: ApprovalRecord; job: JobRecord }
+    | { outcome: 'denied'; approval: ApprovalRecord; job: JobRecord }
+    | {
+        outcome: 'void';
+        approval: ApprovalRecord;
+        job: JobRecord;
+        /** What changed, one line each: in English, and as the clicker reads it. */
+        changes: string[];
+        changeTexts: Text[];
+      }
+  );
+
+function answer(text: Text): Answer {
+  return { message: renderText('en', text), text };
+}
 
 /**
  * The approval flow of design.md: clicks checked on the server whatever the UI showed, the
@@ -51,25 +79,31 @@ export class ApprovalFlow {
     const approval = approvalId ? await store.getApproval(approvalId) : await this.latestPending();
     if (!approval) {
       return this.refuse(
-        approvalId ? `There is no approval ${approvalId}.` : 'There is no pending approval.',
+        approvalId ? msg('approvals.click.noApproval', { id: approvalId }) : msg('approvals.click.noPending'),
         undefined,
         principal,
       );
     }
     const job = await store.getJob(approval.jobId);
-    if (!job) throw new LabopsError('INTERNAL', `Approval ${approval.id} has no job ${approval.jobId}.`);
+    if (!job) {
+      throw new LabopsError('INTERNAL', msg('approvals.bug.noJob', { id: approval.id, job: approval.jobId }));
+    }
 
     // The last approval needed lets the job run: check first that the plan still holds.
     if (decision === 'approve' && this.wouldComplete(approval, principal)) {
       const now = await this.options.replan(job).catch((error: unknown) => {
         throw error instanceof LabopsError
-          ? new LabopsError(error.code, `Could not check the plan again before approving: ${error.message}`, {
-              hint: error.hint,
+          ? new LabopsError(error.code, msg('approvals.click.recheckFailed', { reason: error.text }), {
+              hint: error.hintText,
             })
           : error;
       });
-      if (fingerprintOf(now) !== approval.fingerprint) {
-        const changes = describeChanges(approval.fingerprintState, now);
+      if ('noLonger' in now) {
+        const changes = [msg('approvals.change.noLonger', { reason: now.noLonger.text })];
+        return this.voidApproval(approval, changes, principal);
+      }
+      if (fingerprintOf(now.dependsOn) !== approval.fingerprint) {
+        const changes = describeChanges(approval.fingerprintState, now.dependsOn);
         return this.voidApproval(approval, changes, principal);
       }
     }
@@ -98,23 +132,31 @@ export class ApprovalFlow {
     if (updated.status === 'denied') {
       return {
         outcome: 'denied',
-        message: `${principal} denied ${updated.id}; job ${updated.jobId} will not run.`,
+        ...answer(msg('approvals.click.denied', { principal, id: updated.id, job: updated.jobId })),
         approval: updated,
         job: updatedJob,
       };
     }
     if (updated.status === 'approved' && result.becameFinal) {
       this.options.startJob(updated.jobId);
+      const by = list(approvers(updated).map((p) => verbatim(p)));
       return {
         outcome: 'approved',
-        message: `${updated.id} approved by ${approvers(updated).join(' and ')}; job ${updated.jobId} runs.`,
+        ...answer(msg('approvals.click.approved', { id: updated.id, approvers: by, job: updated.jobId })),
         approval: updated,
         job: updatedJob,
       };
     }
     return {
       outcome: 'recorded',
-      message: `${principal} approved ${updated.id} (${countApprovals(updated)} of ${updated.required}); waiting for another approver.`,
+      ...answer(
+        msg('approvals.click.recorded', {
+          principal,
+          id: updated.id,
+          count: countApprovals(updated),
+          required: updated.required,
+        }),
+      ),
       approval: updated,
       job: updatedJob,
     };
@@ -152,12 +194,12 @@ export class ApprovalFlow {
 
   private async voidApproval(
     approval: ApprovalRecord,
-    changes: string[],
+    changes: Text[],
     principal: string,
   ): Promise<ClickResult> {
     const { store, clock, bus } = this.options;
     const closed = await store.voidApproval(approval.id, {
-      reason: `The lab changed after the plan was made: ${changes.join('; ')}`,
+      reason: msg('approvals.void.reason', { changes: joinItems(changes) }),
       changes,
       actor: principal,
       at: clock(),
@@ -166,31 +208,39 @@ export class ApprovalFlow {
       const now = (await store.getApproval(approval.id)) ?? approval;
       return this.refuse(refusalText('not-pending', now, principal), now, principal);
     }
-    bus.emit({ type: 'approval:voided', approval: closed.approval, job: closed.job, changes });
-    return {
-      outcome: 'void',
-      message: `${approval.id} is void: the lab changed since the plan was made (${changes.join('; ')}). Run the command again for a new plan.`,
+    bus.emit({
+      type: 'approval:voided',
       approval: closed.approval,
       job: closed.job,
-      changes,
+      changes: changes.map((change) => renderText('en', change)),
+      changeTexts: changes,
+    });
+    return {
+      outcome: 'void',
+      ...answer(msg('approvals.void.answer', { id: approval.id, changes: joinItems(changes) })),
+      approval: closed.approval,
+      job: closed.job,
+      changes: changes.map((change) => renderText('en', change)),
+      changeTexts: changes,
     };
   }
 
-  /** A refused click: nothing changes but the audit trail, which notes who tried and why. */
+  /** A refused click: nothing changes but the audit trail, which notes who tried and why (in English). */
   private async refuse(
-    message: string,
+    text: Text,
     approval: ApprovalRecord | undefined,
     principal: string,
   ): Promise<ClickResult> {
+    const refused = answer(text);
     await this.options.store.appendAudit({
       at: this.options.clock(),
       type: 'click:refused',
       actor: principal,
       jobId: approval?.jobId,
       approvalId: approval?.id,
-      detail: { reason: message },
+      detail: { reason: refused.message },
     });
-    return { outcome: 'refused', message, approval };
+    return { outcome: 'refused', ...refused, approval };
   }
 
   private wouldComplete(approval: ApprovalRecord, principal: string): boolean {
@@ -211,23 +261,52 @@ function approvers(approval: ApprovalRecord): string[] {
   return approval.decisions.filter((d) => d.decision === 'approve').map((d) => d.principal);
 }
 
+const APPROVAL_STATUSES: Readonly<Record<ApprovalRecord['status'], Message>> = {
+  pending: msg('approvals.status.pending'),
+  approved: msg('approvals.status.approved'),
+  denied: msg('approvals.status.denied'),
+  expired: msg('approvals.status.expired'),
+  void: msg('approvals.status.void'),
+};
+
+/** An approval's status as a word in the reader's language: `approved` — 승인됨. */
+export function describeApprovalStatus(status: ApprovalRecord['status']): Message {
+  return APPROVAL_STATUSES[status];
+}
+
 function refusalText(
   reason: 'not-found' | 'not-pending' | 'expired' | 'not-eligible' | 'self-approval' | 'repeated',
   approval: ApprovalRecord,
   principal: string,
-): string {
+): Text {
+  const id = approval.id;
   switch (reason) {
     case 'not-found':
-      return `There is no approval ${approval.id}.`;
+      return msg('approvals.click.noApproval', { id });
     case 'expired':
-      return `${approval.id} expired; nothing will run. Run the command again for a new plan.`;
+      return msg('approvals.click.expired', { id });
     case 'not-pending':
-      return `${approval.id} is already ${approval.status}; nothing changed.`;
+      return msg('approvals.click.notPending', { id, status: describeApprovalStatus(approval.status) });
     case 'repeated':
-      return `${principal} already decided on ${approval.id}; a second click changes nothing.`;
+      return msg('approvals.click.repeated', { principal, id });
     case 'self-approval':
-      return `${principal} asked for ${approval.id} and cannot approve it; ${approval.risk} work needs ${approval.required === 2 ? 'two other approvers' : 'another approver'}.`;
-    case 'not-eligible':
-      return `${principal} is not an approver of ${approval.id}; it needs ${approval.required === 2 ? 'two' : 'one'} of: ${approvalCandidates(approval).join(', ') || 'nobody configured'}.`;
+      return msg('approvals.click.selfApproval', {
+        principal,
+        id,
+        risk: describeRisk(approval.risk),
+        required: approval.required,
+      });
+    case 'not-eligible': {
+      const candidates = approvalCandidates(approval);
+      return candidates.length === 0
+        ? msg('approvals.click.notEligibleNobody', { principal, id, required: approval.required })
+        : msg('approvals.click.notEligible', {
+            principal,
+            id,
+            required: approval.required,
+            // Principals, shown as they are (Slack shows them as mentions).
+            candidates: verbatim(candidates.join(', ')),
+          });
+    }
   }
 }

@@ -4,6 +4,7 @@
  * when a click arrives, and refuses the requester's own click there.
  */
 
+import { type Message, msg, type Text, verbatim } from '../src/i18n/text.js';
 import type { Policy, PolicyRule, Risk } from '../src/risk.js';
 
 export type { Policy, PolicyRule } from '../src/risk.js';
@@ -52,7 +53,7 @@ export function createPolicyRequest(command: string, plannedRisk: Risk, asker: P
  * - `expiresInMs`: how long a pending approval stays valid for this command.
  */
 export type PolicyDecision =
-  | { allowed: false; reason: string }
+  | { allowed: false; reason: Text }
   | {
       allowed: true;
       risk: Risk;
@@ -61,6 +62,18 @@ export type PolicyDecision =
       requesterConfirms: boolean;
       expiresInMs: number;
     };
+
+const RISK_WORDS: Readonly<Record<Risk, Message>> = {
+  read: msg('approvals.risk.read'),
+  change: msg('approvals.risk.change'),
+  destructive: msg('approvals.risk.destructive'),
+  critical: msg('approvals.risk.critical'),
+};
+
+/** A risk as a word in the reader's language: `change`, `critical` — 변경, 중대. */
+export function describeRisk(risk: Risk): Message {
+  return RISK_WORDS[risk];
+}
 
 /** True when risk `a` is `b` or higher. */
 export function riskAtLeast(a: Risk, b: Risk): boolean {
@@ -96,13 +109,21 @@ function getRule(policy: Policy, command: string): PolicyRule | undefined {
   return Object.hasOwn(policy.commands, command) ? policy.commands[command] : undefined;
 }
 
-function formatList(items: readonly string[]): string {
-  if (items.length <= 1) return items.join('');
-  return `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
+/** `a, b or c`: names (principals, channels) shown as they are, joined as the language joins alternatives. */
+function formatList(items: readonly Text[]): Text {
+  const [first, ...rest] = items;
+  if (first === undefined) return verbatim('');
+  if (rest.length === 0) return first;
+  if (rest.length === 1) return msg('approvals.list.or', { a: first, b: rest[0]! });
+  return msg('approvals.list.comma', { a: first, b: formatList(rest) });
 }
 
-function formatChannel(channel: string): string {
-  return channel === 'shell' ? 'the shell' : channel;
+function formatNames(principals: readonly string[]): Text {
+  return formatList(principals.map((p) => verbatim(p)));
+}
+
+function formatChannel(channel: string): Text {
+  return channel === 'shell' ? msg('approvals.channel.shell') : verbatim(channel);
 }
 
 function isChannelAllowed(channels: readonly string[] | 'anywhere', channel: string): boolean {
@@ -149,25 +170,32 @@ export function evaluatePolicy(policy: Policy, request: PolicyRequest): PolicyDe
   const expiryMinutes = rule?.expiryMinutes ?? policy.expiryMinutes;
   const risk = rule?.risk === undefined ? request.plannedRisk : maxRisk(request.plannedRisk, rule.risk);
   const expiresInMs = expiryMinutes * 60_000;
-  const name = `/${request.command}`;
+  const name = verbatim(`/${request.command}`);
 
   if (!isChannelAllowed(channels, request.channel)) {
-    const where =
-      channels === 'anywhere' || channels.length === 0
-        ? 'is not allowed in any channel by lab.yml'
-        : `may only be run in ${formatList(channels.map(formatChannel))}`;
+    const channel = formatChannel(request.channel);
     return {
       allowed: false,
-      reason: `${name} ${where}, not in ${formatChannel(request.channel)}.`,
+      reason:
+        channels === 'anywhere' || channels.length === 0
+          ? msg('approvals.policy.noChannel', { command: name, channel })
+          : msg('approvals.policy.channels', {
+              command: name,
+              channels: formatList(channels.map(formatChannel)),
+              channel,
+            }),
     };
   }
 
   if (!isAskerAllowed(askers, request.requester, request.requesterGroups)) {
-    const who =
-      askers === 'anyone' || askers.length === 0
-        ? 'nobody may ask for it under lab.yml'
-        : `only ${formatList(askers)} may ask for it`;
-    return { allowed: false, reason: `You (${request.requester}) may not run ${name}: ${who}.` };
+    const requester = request.requester;
+    return {
+      allowed: false,
+      reason:
+        askers === 'anyone' || askers.length === 0
+          ? msg('approvals.policy.nobodyAsks', { requester, command: name })
+          : msg('approvals.policy.onlyAsk', { requester, command: name, askers: formatNames(askers) }),
+    };
   }
 
   const required = REQUIRED[risk];
@@ -189,15 +217,20 @@ export function evaluatePolicy(policy: Policy, request: PolicyRequest): PolicyDe
   const hasGroup = approvers.some(isGroupPrincipal);
   const people = approvers.filter((p) => !isGroupPrincipal(p)).length;
   if (!hasGroup && people < required) {
-    const needed = required === 1 ? 'one approver' : `${required} distinct approvers`;
-    const names = people === 0 ? 'none' : `only ${people} (${formatList(approvers)})`;
     const key =
       rule?.approvers === undefined ? 'policy.approvers' : `policy.commands["${request.command}"].approvers`;
     return {
       allowed: false,
-      reason:
-        `${name} is ${risk} and needs ${needed} other than you, but lab.yml's policy names ${names} ` +
-        `besides you — add approvers to ${key}.`,
+      reason: msg('approvals.policy.tooFewApprovers', {
+        command: name,
+        risk: describeRisk(risk),
+        required,
+        names:
+          people === 0
+            ? msg('approvals.policy.namesNone')
+            : msg('approvals.policy.namesSome', { count: people, approvers: formatNames(approvers) }),
+        key: verbatim(key),
+      }),
     };
   }
   return { allowed: true, risk, required, approvers, requesterConfirms: false, expiresInMs };

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { LabopsError } from './errors.js';
+import { type Displayable, renderText, toParam } from './i18n/render.js';
+import { isText, type Message, msg, type Text, verbatim } from './i18n/text.js';
 import { getEditDistance, quoteUserText } from './text.js';
 
 /*
@@ -25,25 +27,26 @@ export interface PositionalArg<T extends z.ZodType = z.ZodType> {
   readonly kind: 'positional';
   /** Validates the word; an optional schema (`.optional()`, `.default()`) makes the word optional. */
   readonly schema: T;
-  readonly description: string;
+  /** Shown in usage and in a "missing" problem, in the reader's language. */
+  readonly description: Displayable;
 }
 
 /** A `--flag`, as `flag` declares it: a switch, a number or text, as its schema is. */
 export interface FlagArg<T extends z.ZodType = z.ZodType> extends FlagOptions {
   readonly kind: 'flag';
   readonly schema: T;
-  readonly description: string;
+  readonly description: Displayable;
 }
 
 export type ArgDeclaration = PositionalArg | FlagArg;
 
-export function positional<T extends z.ZodType>(schema: T, description: string): PositionalArg<T> {
+export function positional<T extends z.ZodType>(schema: T, description: Displayable): PositionalArg<T> {
   return { kind: 'positional', schema, description };
 }
 
 export function flag<T extends z.ZodType>(
   schema: T,
-  description: string,
+  description: Displayable,
   options: FlagOptions = {},
 ): FlagArg<T> {
   return { ...options, kind: 'flag', schema, description };
@@ -64,7 +67,7 @@ export interface PositionalSpec {
   readonly name: string;
   /** Missing required positionals are reported before the schema runs. Optional ones come last. */
   readonly required: boolean;
-  readonly description: string;
+  readonly description: Displayable;
 }
 
 /** The parser's view of a `--flag`. Its key in the parsed object is the camelCased name (`dry-run` → `dryRun`). */
@@ -76,7 +79,7 @@ export interface FlagSpec extends FlagOptions {
   readonly type: 'string' | 'boolean' | 'number';
   /** Shown without brackets in usage (`--type data|iso`); the schema reports it when missing. */
   readonly required: boolean;
-  readonly description: string;
+  readonly description: Displayable;
 }
 
 /** What the parser reads. Flag names are kebab-case (`dry-run`); `help` and `h` are reserved. */
@@ -97,12 +100,13 @@ export interface Args<S extends z.ZodType = z.ZodType> {
  * - `{ ok: true, help: false, value }` — the arguments, validated by the schema;
  * - `{ ok: true, help: true }` — `-h`, `-help` or `--help` appeared before `--`: show the usage
  *   and run nothing, whatever else was typed;
- * - `{ ok: false, problems }` — every problem found, each a phrase for the user.
+ * - `{ ok: false, problems, problemTexts }` — every problem found, each a phrase for the user:
+ *   `problemTexts` in the catalog (issue 16), `problems` the same in English (logs, tests).
  */
 export type ParseArgsResult<T> =
   | { readonly ok: true; readonly help: false; readonly value: T }
   | { readonly ok: true; readonly help: true }
-  | { readonly ok: false; readonly problems: readonly string[] };
+  | { readonly ok: false; readonly problems: readonly string[]; readonly problemTexts: readonly Text[] };
 
 interface CompiledSpec {
   readonly longs: ReadonlyMap<string, CompiledFlag>;
@@ -176,7 +180,8 @@ function getFlagType(schema: AnySchema): FlagSpec['type'] | undefined {
 function compileSpec(spec: ArgsSpec): CompiledSpec {
   const cached = compiled.get(spec);
   if (cached) return cached;
-  const bug = (message: string) => new LabopsError('INTERNAL', message);
+  // A declaration a developer got wrong: the detail stays as written, for them.
+  const bug = (message: string) => new LabopsError('INTERNAL', verbatim(message));
   const longs = new Map<string, CompiledFlag>();
   const aliases = new Map<string, CompiledFlag>();
   const displays = new Map<string, string>();
@@ -259,13 +264,19 @@ function findDisagreements({ spec, schema }: Args): string[] {
  *
  * @throws LabopsError `INTERNAL` naming every disagreement (a bug, not user input).
  */
-export function checkArgs(args: Args, where = 'a sub-command'): void {
+export function checkArgs(args: Args, where?: string): void {
   if (checked.has(args)) return;
   const problems = findDisagreements(args);
   if (problems.length > 0) {
-    throw new LabopsError('INTERNAL', `The arguments of ${where} do not work: ${problems.join('; ')}.`, {
-      hint: 'Declare each argument once, with defineArgs, positional and flag (src/args.ts).',
-    });
+    // A bug in a command, read by its developer: the problems stay as written.
+    const detail = verbatim(problems.join('; '));
+    throw new LabopsError(
+      'INTERNAL',
+      where === undefined
+        ? msg('pipeline.bug.subcommandArgs', { problems: detail })
+        : msg('pipeline.bug.args', { where: verbatim(where), problems: detail }),
+      { hint: msg('pipeline.bug.argsHint') },
+    );
   }
   checked.add(args);
 }
@@ -309,7 +320,10 @@ export function defineArgs<D extends Record<string, ArgDeclaration>>(
   }
   const args = { spec: { positionals, flags }, schema: z.object(shape) };
   if (problems.length > 0) {
-    throw new LabopsError('INTERNAL', `The arguments of a sub-command do not work: ${problems.join('; ')}.`);
+    throw new LabopsError(
+      'INTERNAL',
+      msg('pipeline.bug.subcommandArgs', { problems: verbatim(problems.join('; ')) }),
+    );
   }
   checkArgs(args);
   return args as unknown as Args<z.ZodObject<ArgsShape<D>>>;
@@ -325,37 +339,69 @@ function isHelpToken(token: string): boolean {
   return token === '-h' || token === '--help' || token === '-help';
 }
 
-function describeCount(count: number | bigint, unit: string): string {
-  return `${count} ${unit}${count === 1 || count === 1n ? '' : 's'}`;
-}
+/** The words of a size bound: `at least`, `more than`, `at most`, `less than`. */
+type Bound = 'atLeast' | 'moreThan' | 'atMost' | 'lessThan';
 
-/** Plain-words defaults for zod's issues; a message the schema sets itself still wins. */
-function describeIssue(issue: z.core.$ZodRawIssue): string | undefined {
+/** Plain-words defaults for zod's issues, as phrases that follow the argument's name. */
+function describeIssue(issue: z.core.$ZodRawIssue): Message | undefined {
   switch (issue.code) {
     case 'invalid_type':
-      if (issue.input === undefined) return 'is required';
-      if (issue.expected === 'int') return 'must be a whole number';
-      return `must be ${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}`;
+      if (issue.input === undefined) return msg('pipeline.issue.required');
+      if (issue.expected === 'int') return msg('pipeline.issue.wholeNumber');
+      return /^[aeiou]/.test(issue.expected)
+        ? msg('pipeline.issue.typeAn', { expected: verbatim(issue.expected) })
+        : msg('pipeline.issue.typeA', { expected: verbatim(issue.expected) });
     case 'too_small':
     case 'too_big': {
-      const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
       const strict = issue.inclusive === false;
-      const word =
-        issue.code === 'too_small' ? (strict ? 'more than' : 'at least') : strict ? 'less than' : 'at most';
-      if (issue.origin === 'string') return `must be ${word} ${describeCount(bound, 'character')} long`;
+      const bound: Bound =
+        issue.code === 'too_small' ? (strict ? 'moreThan' : 'atLeast') : strict ? 'lessThan' : 'atMost';
+      const count = Number(issue.code === 'too_small' ? issue.minimum : issue.maximum);
+      if (issue.origin === 'string') return msg('pipeline.issue.length', { bound, count });
       if (issue.origin === 'array' || issue.origin === 'set')
-        return `must have ${word} ${describeCount(bound, 'item')}`;
-      return `must be ${word} ${bound}`;
+        return msg('pipeline.issue.items', { bound, count });
+      return msg('pipeline.issue.number', { bound, count: verbatim(String(count)) });
     }
     case 'invalid_format':
-      return issue.format === 'regex' ? 'is not in the expected form' : `must be a valid ${issue.format}`;
+      return issue.format === 'regex'
+        ? msg('pipeline.issue.form')
+        : msg('pipeline.issue.format', { format: verbatim(issue.format) });
     case 'invalid_value':
-      return `must be one of ${issue.values.map((v) => String(v)).join(', ')}`;
+      // The values are words to type, shown as they are.
+      return msg('pipeline.issue.oneOf', { values: verbatim(issue.values.map((v) => String(v)).join(', ')) });
     case 'not_multiple_of':
-      return `must be a multiple of ${issue.divisor}`;
+      return msg('pipeline.issue.multipleOf', { divisor: verbatim(String(issue.divisor)) });
     default:
       return undefined;
   }
+}
+
+/**
+ * Catalog messages a schema gives as its own (`.regex(re, schemaMessage(msg(…)))`), by the English
+ * zod carries: parseArgs shows the message in the reader's language.
+ */
+const schemaMessages = new Map<string, Message>();
+
+/**
+ * A schema's own message for an argument (`textArg().regex(re, schemaMessage(msg('host.arg.name')))`),
+ * a phrase that follows the argument's name in English (`must be a host name such as hyper1`):
+ * zod keeps its English, and a usage problem shows it in the reader's language. Call it where the
+ * schema is declared (once, at start-up), not per parse.
+ */
+export function schemaMessage(message: Message): string {
+  const english = renderText('en', message);
+  schemaMessages.set(english, message);
+  return english;
+}
+
+/**
+ * The text of a zod issue's message: ours (describeIssue, textArg's params, schemaMessage), else
+ * as zod has it (a schema's own message not given through schemaMessage, zod's own words).
+ */
+function toIssueText(issue: z.core.$ZodIssue, defaults: ReadonlyMap<string, Message>): Text {
+  const carried = (issue as { params?: { text?: unknown } }).params?.text;
+  if (isText(carried)) return carried;
+  return defaults.get(issue.message) ?? schemaMessages.get(issue.message) ?? verbatim(issue.message);
 }
 
 function looksLikeFlag(token: string): boolean {
@@ -363,12 +409,15 @@ function looksLikeFlag(token: string): boolean {
   return token.startsWith('-') && token !== '-' && !DECIMAL.test(token);
 }
 
-function describeUnknownFlag(shown: string, name: string, spec: CompiledSpec): string {
+function describeUnknownFlag(shown: string, name: string, spec: CompiledSpec): Message {
   const known = [...spec.longs.keys()];
   const guess = suggestNearest(name.toLowerCase(), known);
-  if (guess !== undefined) return `unknown flag ${shown} — did you mean --${guess}?`;
-  if (known.length === 0) return `unknown flag ${shown} — this command takes no flags`;
-  return `unknown flag ${shown} — this command takes ${known.map((k) => `--${k}`).join(', ')}`;
+  const flag = verbatim(shown);
+  if (guess !== undefined)
+    return msg('pipeline.args.unknownFlagNearest', { flag, nearest: verbatim(`--${guess}`) });
+  if (known.length === 0) return msg('pipeline.args.unknownFlagNone', { flag });
+  // The flags are words to type: shown as they are.
+  return msg('pipeline.args.unknownFlag', { flag, flags: verbatim(known.map((k) => `--${k}`).join(', ')) });
 }
 
 /**
@@ -396,7 +445,7 @@ export function parseArgs<S extends z.ZodType>(
   checkArgs(args);
   const { spec, schema } = args;
   const compiledSpec = compileSpec(spec);
-  const problems: string[] = [];
+  const problems: Text[] = [];
   const keysWithProblems = new Set<string>();
   const raw: Record<string, unknown> = {};
   const seen = new Set<string>();
@@ -444,7 +493,11 @@ export function parseArgs<S extends z.ZodType>(
       else if (text === 'false') value = false;
       else {
         problems.push(
-          `${display} is a switch and takes no value (got ${quoteUserText(inline!)}); write ${display} or ${display}=false`,
+          msg('pipeline.args.switchValue', {
+            flag: verbatim(display),
+            value: verbatim(quoteUserText(inline!)),
+            off: verbatim(`${display}=false`),
+          }),
         );
         keysWithProblems.add(flag.key);
       }
@@ -459,21 +512,32 @@ export function parseArgs<S extends z.ZodType>(
       }
       const valueName = flag.spec.valueName ?? (flag.spec.type === 'number' ? 'N' : 'TEXT');
       if (text === undefined) {
-        problems.push(`${display} needs a value: ${display} ${valueName}`);
+        problems.push(
+          msg('pipeline.args.needsValue', {
+            flag: verbatim(display),
+            usage: verbatim(`${display} ${valueName}`),
+          }),
+        );
         keysWithProblems.add(flag.key);
       } else if (flag.spec.type === 'number') {
         const trimmed = text.trim();
         const parsed = DECIMAL.test(trimmed) ? Number(trimmed) : Number.NaN;
         if (Number.isFinite(parsed)) value = parsed;
         else {
-          problems.push(`${display} needs a number, not ${quoteUserText(text)}`);
+          problems.push(
+            msg('pipeline.args.needsNumber', {
+              flag: verbatim(display),
+              value: verbatim(quoteUserText(text)),
+            }),
+          );
           keysWithProblems.add(flag.key);
         }
       } else value = text;
     }
 
     if (seen.has(flag.key)) {
-      if (!reportedTwice.has(flag.key)) problems.push(`${display} is given more than once; give it once`);
+      if (!reportedTwice.has(flag.key))
+        problems.push(msg('pipeline.args.twice', { flag: verbatim(display) }));
       reportedTwice.add(flag.key);
       keysWithProblems.add(flag.key);
       continue;
@@ -488,22 +552,38 @@ export function parseArgs<S extends z.ZodType>(
     const value = positionals[index];
     if (value !== undefined) raw[positional.name] = value;
     else if (positional.required) {
-      problems.push(`missing ${formatPositionalName(positional.name)} (${positional.description})`);
+      problems.push(
+        msg('pipeline.args.missing', {
+          name: verbatim(formatPositionalName(positional.name)),
+          description: toParam(positional.description),
+        }),
+      );
       keysWithProblems.add(positional.name);
     }
   });
   const extras = positionals.slice(spec.positionals.length);
   if (extras.length > 0) {
     const names = spec.positionals.map((p) => formatPositionalName(p.name));
-    const takes = names.length === 0 ? 'takes no words besides flags' : `takes only ${names.join(' ')}`;
+    // What was typed, quoted, and the names of the arguments: shown as they are.
+    const words = verbatim(extras.map(quoteUserText).join(', '));
+    const unexpected =
+      names.length === 0
+        ? msg('pipeline.args.unexpectedNone', { count: extras.length, words })
+        : msg('pipeline.args.unexpected', { count: extras.length, words, names: verbatim(names.join(' ')) });
     const hasStringFlag = [...compiledSpec.longs.values()].some((f) => f.spec.type === 'string');
-    const quoteTip = hasStringFlag ? '; quote a value with spaces, e.g. --reason "kernel update"' : '';
-    problems.push(
-      `unexpected ${extras.length === 1 ? 'word' : 'words'} ${extras.map(quoteUserText).join(', ')} — this command ${takes}${quoteTip}`,
-    );
+    problems.push(hasStringFlag ? msg('pipeline.args.quoteTip', { problem: unexpected }) : unexpected);
   }
 
-  const result = schema.safeParse(raw, { error: describeIssue, reportInput: false });
+  // Our defaults, by the English zod keeps for each: shown in the reader's language.
+  const defaults = new Map<string, Message>();
+  const describeDefault = (issue: z.core.$ZodRawIssue): string | undefined => {
+    const text = describeIssue(issue);
+    if (text === undefined) return undefined;
+    const english = renderText('en', text);
+    defaults.set(english, text);
+    return english;
+  };
+  const result = schema.safeParse(raw, { error: describeDefault, reportInput: false });
   if (!result.success) {
     for (const issue of result.error.issues) {
       const [first] = issue.path;
@@ -512,14 +592,17 @@ export function parseArgs<S extends z.ZodType>(
         first === undefined
           ? undefined
           : (compiledSpec.displays.get(String(first)) ?? issue.path.map(String).join('.'));
-      if (where === undefined) problems.push(issue.message);
-      else if (/^[a-z]/.test(issue.message)) problems.push(`${where} ${issue.message}`);
-      else problems.push(`${where}: ${issue.message}`);
+      const text = toIssueText(issue, defaults);
+      if (where === undefined) problems.push(text);
+      else if (/^[a-z]/.test(issue.message))
+        problems.push(msg('pipeline.args.argProblem', { arg: verbatim(where), problem: text }));
+      else problems.push(msg('pipeline.args.argSentence', { arg: verbatim(where), problem: text }));
     }
   }
 
   if (problems.length > 0 || !result.success) {
-    return { ok: false, problems: problems.length > 0 ? problems : ['the arguments are not valid'] };
+    const texts = problems.length > 0 ? problems : [msg('pipeline.args.invalid')];
+    return { ok: false, problems: texts.map((text) => renderText('en', text)), problemTexts: texts };
   }
   return { ok: true, help: false, value: result.data };
 }

@@ -4,6 +4,8 @@ import type { DownloadPort } from './downloads.js';
 import type { EngineClient } from './engine/engine-client.js';
 import { LabopsError } from './errors.js';
 import type { Locale } from './i18n/locale.js';
+import type { Displayable } from './i18n/render.js';
+import { msg, type Text, verbatim } from './i18n/text.js';
 import { createPlan, type Plan, type PlanSpec, type StepSpec } from './plan.js';
 import type { Risk } from './risk.js';
 import type { RunbookLab } from './runbooks/runbooks.js';
@@ -87,7 +89,7 @@ export interface JobsPort extends JobsReader {
    * Stops a job between steps and signals a running remote command; answers what happened in
    * words. Only its requester or an approver of its command may (`groups`: the caller's groups).
    */
-  cancel(id: string, by: string, groups?: readonly string[]): Promise<string>;
+  cancel(id: string, by: string, groups?: readonly string[]): Promise<Text>;
 }
 
 /**
@@ -171,12 +173,14 @@ export interface DirectContext extends Omit<CommandContext, 'jobs'> {
 
 interface SubcommandBase<S extends z.ZodType> {
   name: string;
-  summary: string;
+  /** One line for help, in the reader's language (the Slack manifest shows the English). */
+  summary: Displayable;
   /**
    * `maintenance HOST [--reason TEXT]` (without the command): must read as the arguments do
    * (formatUsageLine), which the registry checks at start-up.
    */
   usage: string;
+  /** Commands as one types them: shown as they are. */
   examples: string[];
   /**
    * Each argument declared once (defineArgs): how it is read from Slack's single `text` string,
@@ -211,7 +215,8 @@ export type Subcommand = ReadSubcommand | ChangeSubcommand | DirectSubcommand;
 export interface CommandSpec {
   /** Without the slash: `host`. */
   name: string;
-  summary: string;
+  /** One line for help, in the reader's language; the Slack manifest shows its English. */
+  summary: Displayable;
   subcommands: Subcommand[];
 }
 
@@ -225,15 +230,24 @@ export interface CommandSpec {
 function checkCommand(spec: CommandSpec): void {
   const names = new Set<string>();
   for (const sub of spec.subcommands) {
-    if (names.has(sub.name)) throw new LabopsError('INTERNAL', `/${spec.name} declares ${sub.name} twice.`);
+    if (names.has(sub.name)) {
+      throw new LabopsError(
+        'INTERNAL',
+        msg('pipeline.bug.twice', { command: verbatim(`/${spec.name}`), name: verbatim(sub.name) }),
+      );
+    }
     names.add(sub.name);
     checkArgs(sub.args, `/${spec.name} ${sub.name}`);
     const usage = formatUsageLine(sub.name, sub.args.spec);
     if (sub.usage !== usage) {
       throw new LabopsError(
         'INTERNAL',
-        `The usage of /${spec.name} ${sub.name} says "${sub.usage}", its arguments read "${usage}".`,
-        { hint: 'Write usage as the arguments read (formatUsageLine, src/args.ts).' },
+        msg('pipeline.bug.usage', {
+          command: verbatim(`/${spec.name} ${sub.name}`),
+          usage: verbatim(sub.usage),
+          read: verbatim(usage),
+        }),
+        { hint: msg('pipeline.bug.usageHint') },
       );
     }
   }

@@ -1,11 +1,15 @@
-import { canAsk, type Policy } from '../approvals/policy.js';
+import { canAsk, describeRisk, type Policy } from '../approvals/policy.js';
 import { formatFlag, formatPositionalName } from './args.js';
 import type { Caller, CommandRegistry, CommandSpec, Plan, Subcommand } from './command.js';
+import { toParam } from './i18n/render.js';
+import { type Message, msg, verbatim } from './i18n/text.js';
 import type { View } from './view.js';
 
 /**
  * The help views, written once for every adapter: the list of commands, one sub-command's usage
- * (with `help` after it, `--help`, or in the hint of a usage error), and a dry run's plan.
+ * (with `help` after it, `--help`, or in the hint of a usage error), and a dry run's plan. Every
+ * text is in the catalog (issue 16): `/lab help` answers in the caller's language. Usage lines and
+ * examples are what one types, shown as they are.
  */
 
 /** `help`, `--help` and `-h` anywhere after a sub-command show its usage instead of running it. */
@@ -22,21 +26,28 @@ export function renderHelp(
 ): View {
   const commands = command.name === 'lab' ? registry.commands : [command];
   const sections = commands.map((c) => ({
-    heading: `/${c.name} — ${c.summary}`,
+    heading: msg('pipeline.help.entry', { name: verbatim(`/${c.name}`), summary: toParam(c.summary) }),
     lines: c.subcommands
       .filter((s) => canAsk(policy, `${c.name} ${s.name}`, caller.principal, caller.groups, caller.channel))
-      .map((s) => `/${c.name} ${s.usage} — ${s.summary}`),
+      .map((s) =>
+        msg('pipeline.help.entry', { name: verbatim(`/${c.name} ${s.usage}`), summary: toParam(s.summary) }),
+      ),
   }));
   return {
-    title: command.name === 'lab' ? 'labops commands' : `/${command.name}`,
+    title: command.name === 'lab' ? msg('pipeline.help.title') : verbatim(`/${command.name}`),
     sections: sections.filter((s) => s.lines.length > 0),
-    footer: `Add help after a sub-command for its options and examples: /${command.name} ${command.subcommands[0]?.name ?? ''} help`,
+    footer: msg('pipeline.help.footer', {
+      example: verbatim(`/${command.name} ${command.subcommands[0]?.name ?? ''} help`),
+    }),
   };
 }
 
 /** The hint of a usage error: the usage line and the examples. */
-export function usageHint(command: CommandSpec, sub: Subcommand): string {
-  return `Usage: /${command.name} ${sub.usage}\nExamples: ${sub.examples.join('  ·  ')}`;
+export function usageHint(command: CommandSpec, sub: Subcommand): Message {
+  return msg('pipeline.usage.hint', {
+    usage: verbatim(`/${command.name} ${sub.usage}`),
+    examples: verbatim(sub.examples.join('  ·  ')),
+  });
 }
 
 /**
@@ -46,17 +57,28 @@ export function usageHint(command: CommandSpec, sub: Subcommand): string {
 export function renderUsage(command: CommandSpec, sub: Subcommand): View {
   const { positionals, flags } = sub.args.spec;
   const lines = [
-    ...positionals.map(
-      (p) => `${formatPositionalName(p.name)}${p.required ? '' : ' (optional)'} — ${p.description}`,
+    ...positionals.map((p) =>
+      msg(p.required ? 'pipeline.usage.argument' : 'pipeline.usage.optionalArgument', {
+        name: verbatim(formatPositionalName(p.name)),
+        description: toParam(p.description),
+      }),
     ),
-    ...Object.entries(flags).map(([name, f]) => `${formatFlag(name, f, true)} — ${f.description}`),
+    ...Object.entries(flags).map(([name, f]) =>
+      msg('pipeline.usage.argument', {
+        name: verbatim(formatFlag(name, f, true)),
+        description: toParam(f.description),
+      }),
+    ),
   ];
   return {
-    title: `/${command.name} ${sub.usage}`,
-    state: { text: `${sub.summary} (risk: ${sub.risk})`, tone: 'info' },
+    title: verbatim(`/${command.name} ${sub.usage}`),
+    state: {
+      text: msg('pipeline.usage.summary', { summary: toParam(sub.summary), risk: describeRisk(sub.risk) }),
+      tone: 'info',
+    },
     sections: [
-      ...(lines.length ? [{ heading: 'Arguments', lines }] : []),
-      { heading: 'Examples', lines: sub.examples },
+      ...(lines.length ? [{ heading: msg('pipeline.usage.arguments'), lines }] : []),
+      { heading: msg('pipeline.usage.examples'), lines: sub.examples.map((example) => verbatim(example)) },
     ],
   };
 }
@@ -64,15 +86,18 @@ export function renderUsage(command: CommandSpec, sub: Subcommand): View {
 /** A dry run's answer: the whole plan, as the card would show it, and nothing asked. */
 export function renderPlanPreview(plan: Plan, risk: Plan['risk']): View {
   const sections = [
-    { heading: 'Impact', lines: plan.impact },
-    ...(plan.blockers.length ? [{ heading: 'Blocks', lines: plan.blockers }] : []),
-    ...(plan.warnings.length ? [{ heading: 'Warnings', lines: plan.warnings }] : []),
-    { heading: 'Steps', lines: plan.steps.map((s, i) => `${i + 1}. ${s.title}`) },
+    { heading: msg('pipeline.preview.impact'), lines: plan.impact },
+    ...(plan.blockers.length ? [{ heading: msg('pipeline.preview.blocks'), lines: plan.blockers }] : []),
+    ...(plan.warnings.length ? [{ heading: msg('pipeline.preview.warnings'), lines: plan.warnings }] : []),
+    {
+      heading: msg('pipeline.preview.steps'),
+      lines: plan.steps.map((s, i) => msg('pipeline.preview.step', { n: i + 1, title: toParam(s.title) })),
+    },
   ];
   return {
-    title: `Dry run: ${plan.summary}`,
-    state: { text: `${risk} — nothing was asked, locked or changed`, tone: 'info' },
+    title: msg('pipeline.preview.title', { summary: toParam(plan.summary) }),
+    state: { text: msg('pipeline.preview.state', { risk: describeRisk(risk) }), tone: 'info' },
     sections,
-    footer: 'Run it again without --dry-run to ask for approval.',
+    footer: msg('pipeline.preview.footer'),
   };
 }

@@ -1,10 +1,18 @@
 import { getApprovers, isApprover, type Policy } from '../approvals/policy.js';
 import type { JobsPort } from './command.js';
 import { LabopsError } from './errors.js';
+import { renderText } from './i18n/render.js';
+import { type Message, msg, type Text, verbatim } from './i18n/text.js';
 import type { EventBus } from './jobs/events.js';
 import type { JobExecutor } from './jobs/executor.js';
 import type { Logger } from './log.js';
-import { isStoreUnavailable, type JobRecord, STRANDED_JOB_ERROR, type Store } from './store/types.js';
+import {
+  isStoreUnavailable,
+  type JobRecord,
+  type JobStatus,
+  STRANDED_JOB_TEXT,
+  type Store,
+} from './store/types.js';
 import type { Clock } from './time.js';
 
 export interface JobsPortOptions {
@@ -74,7 +82,7 @@ async function interruptStrandedJobs(
   );
   for (const job of stranded) {
     try {
-      const ended = await store.interruptJob(job.id, STRANDED_JOB_ERROR, clock());
+      const ended = await store.interruptJob(job.id, STRANDED_JOB_TEXT, clock());
       if (!ended) continue;
       interrupted.push(ended);
       logger.warn({ jobId: job.id }, 'a job recorded as running had no runner: marked interrupted');
@@ -92,45 +100,75 @@ async function cancelJob(
   id: string,
   by: string,
   groups: readonly string[],
-): Promise<string> {
+): Promise<Text> {
   const { store, clock, executor, bus } = options;
   const job = await store.getJob(id);
-  if (!job) throw new LabopsError('NOT_FOUND', `There is no job ${id}.`, { hint: '/lab jobs lists them.' });
+  if (!job) {
+    throw new LabopsError('NOT_FOUND', msg('jobs.error.noJob', { job: id }), {
+      hint: msg('jobs.error.noJobHint', { command: verbatim('/lab jobs') }),
+    });
+  }
   if (job.requester !== by && !isApprover(getApprovers(options.policy, job.command), by, groups)) {
     throw new LabopsError(
       'FORBIDDEN',
-      `${by} may not cancel ${id}: only ${job.requester}, who asked, or an approver may.`,
+      msg('jobs.cancel.forbidden', { by, job: id, requester: job.requester }),
     );
   }
   if (executor.cancel(id, by)) {
     const failure = executor.isRecording(id) ? executor.unrecorded() : undefined;
     return failure
-      ? `Cancelling ${id}: no later step will run. Its end is recorded, and its locks released, once labops can write its state store again: ${failure.message}`
-      : `Cancelling ${id}: the current step is being stopped; later steps will not run.`;
+      ? msg('jobs.cancel.cancellingUnrecorded', { job: id, reason: failure.text })
+      : msg('jobs.cancel.cancelling', { job: id });
   }
   if (job.status === 'running') {
     const [interrupted] = await interruptStrandedJobs(options, id);
-    if (interrupted) {
-      return `${id} was recorded as running, but nothing runs it: it is marked interrupted and its locks are released. Check its targets: its last step may have changed them.`;
-    }
+    if (interrupted) return msg('jobs.cancel.stranded', { job: id });
   }
   if (job.status === 'awaiting_approval' || job.status === 'queued') {
     // The job, its card, its locks and the audit event change in one store operation.
-    const cancelled = await store.cancelWaitingJob(id, by, clock());
+    const cancelled = await store.cancelWaitingJob(id, by, clock(), msg('jobs.cancel.by', { by }));
     // The card must lose its buttons wherever it is shown: announce it like any void card.
     if (cancelled?.approval) {
+      const change = msg('jobs.cancel.cardVoid', { by });
       bus.emit({
         type: 'approval:voided',
         approval: cancelled.approval,
         job: cancelled.job,
-        changes: [`cancelled by ${by}`],
+        changes: [renderText('en', change)],
+        changeTexts: [change],
       });
     }
-    if (cancelled) return `${id} was waiting; it is cancelled and will not run.`;
+    if (cancelled) return msg('jobs.cancel.waiting', { job: id });
     const now = await store.getJob(id);
-    throw new LabopsError('CONFLICT', `${id} is ${now?.status ?? 'gone'}; there is nothing to cancel.`);
+    throw new LabopsError(
+      'CONFLICT',
+      now
+        ? msg('jobs.cancel.nothing', { job: id, status: describeJobStatus(now.status) })
+        : msg('jobs.cancel.gone', { job: id }),
+    );
   }
-  throw new LabopsError('CONFLICT', `${id} is ${job.status}; there is nothing to cancel.`);
+  throw new LabopsError(
+    'CONFLICT',
+    msg('jobs.cancel.nothing', { job: id, status: describeJobStatus(job.status) }),
+  );
+}
+
+const JOB_STATUSES: Readonly<Record<JobStatus, Message>> = {
+  awaiting_approval: msg('jobs.status.awaitingApproval'),
+  queued: msg('jobs.status.queued'),
+  running: msg('jobs.status.running'),
+  succeeded: msg('jobs.status.succeeded'),
+  failed: msg('jobs.status.failed'),
+  cancelled: msg('jobs.status.cancelled'),
+  interrupted: msg('jobs.status.interrupted'),
+  denied: msg('jobs.status.denied'),
+  expired: msg('jobs.status.expired'),
+  void: msg('jobs.status.void'),
+};
+
+/** A job's status as words in the reader's language: `awaiting approval` — 승인 대기. */
+export function describeJobStatus(status: JobStatus): Message {
+  return JOB_STATUSES[status];
 }
 
 /** `host maintenance hyper1`: the command as typed, without the slash. */

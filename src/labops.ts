@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { fingerprintOf } from '../approvals/fingerprint.js';
-import { ApprovalFlow, type ClickResult } from '../approvals/flow.js';
+import { ApprovalFlow, type ClickResult, type Replanned } from '../approvals/flow.js';
 import {
   canAsk,
   createPolicyRequest,
+  describeRisk,
   evaluatePolicy,
   getApprovers,
   isApprover,
@@ -27,11 +28,13 @@ import type { DownloadPort } from './downloads.js';
 import type { EngineClient } from './engine/engine-client.js';
 import { LabopsError, toLabopsError } from './errors.js';
 import { isHelpWord, renderHelp, renderPlanPreview, renderUsage, usageHint } from './help.js';
+import { list, msg, verbatim } from './i18n/text.js';
 import { EventBus } from './jobs/events.js';
 import { JobExecutor } from './jobs/executor.js';
 import type { RecordRetryOptions } from './jobs/job-recorder.js';
 import { recoverJobs } from './jobs/recovery.js';
 import { type StepDefinition, StepRegistry } from './jobs/steps.js';
+import { describeLockKey } from './jobs/targets.js';
 import { createJobsPort } from './jobs-port.js';
 import type { Logger } from './log.js';
 import { createReadOnlyView, PlanLimits, type PlanTimers } from './plan-limits.js';
@@ -153,15 +156,14 @@ export class Labops {
     });
     const jobs = this.jobs;
     this.planView = {
-      downloads: createReadOnlyView(
-        options.downloads,
-        DOWNLOAD_READS,
-        (method, args) => `the download source ${describeSource(args[0])} (${method})`,
+      downloads: createReadOnlyView(options.downloads, DOWNLOAD_READS, (method, args) =>
+        msg('pipeline.plan.callDownload', {
+          source: verbatim(describeSource(args[0])),
+          method: verbatim(method),
+        }),
       ),
-      machines: createReadOnlyView(
-        options.machines,
-        MACHINE_READS,
-        (method, args) => `${String(args[0])} over SSH (${method})`,
+      machines: createReadOnlyView(options.machines, MACHINE_READS, (method, args) =>
+        msg('pipeline.plan.callMachine', { machine: String(args[0]), method: verbatim(method) }),
       ),
       jobs: {
         list: (filter) => jobs.list(filter),
@@ -178,7 +180,9 @@ export class Labops {
    * to report. Once per labops; `stop` ends it.
    */
   async start(): Promise<RecoveryReport> {
-    if (this.state !== 'new') throw new LabopsError('INTERNAL', `labops was ${this.state} already.`);
+    if (this.state !== 'new') {
+      throw new LabopsError('INTERNAL', msg('pipeline.start.twice', { state: verbatim(this.state) }));
+    }
     this.state = 'started';
     const report = await this.recover();
     this.sweep = setInterval(
@@ -214,7 +218,7 @@ export class Labops {
       });
       this.options.logger.warn({ plans }, 'plans cancelled by the stop');
     }
-    await this.executor.stopAll('labops shutting down', timeoutMs);
+    await this.executor.stopAll(msg('jobs.cancel.shutdown'), timeoutMs);
   }
 
   get lab(): LabInfo {
@@ -300,22 +304,20 @@ export class Labops {
     await this.executor.retryRecords();
     const failure = this.executor.unrecorded() ?? (await this.options.store.checkWritable());
     if (!failure) return undefined;
-    return new LabopsError(
-      'STORE_UNAVAILABLE',
-      `${failure.message} labops refuses new requests until it can.`,
-      {
-        cause: failure,
-        hint: failure.hint,
-      },
-    );
+    return new LabopsError('STORE_UNAVAILABLE', msg('pipeline.store.refusing', { failure: failure.text }), {
+      cause: failure,
+      hint: failure.hintText,
+    });
   }
 
   private async dispatchOrThrow(input: DispatchInput): Promise<DispatchResult> {
     const { registry } = this.options;
     const command = registry.find(input.command);
     if (!command) {
-      throw new LabopsError('USAGE', `labops has no command ${input.command}.`, {
-        hint: `Commands: ${registry.commands.map((c) => `/${c.name}`).join(', ')}. /lab help lists everything.`,
+      throw new LabopsError('USAGE', msg('pipeline.usage.noCommand', { command: verbatim(input.command) }), {
+        hint: msg('pipeline.usage.commands', {
+          commands: list(registry.commands.map((c) => verbatim(`/${c.name}`))),
+        }),
       });
     }
     const tokens = tokenize(decodeSlackText(input.text));
@@ -329,11 +331,17 @@ export class Labops {
         first.toLowerCase(),
         command.subcommands.map((s) => s.name),
       );
+      const params = { command: verbatim(`/${command.name}`), typed: verbatim(first) };
       throw new LabopsError(
         'USAGE',
-        `/${command.name} has no sub-command "${first}".${nearest ? ` Did you mean ${nearest}?` : ''}`,
+        nearest
+          ? msg('pipeline.usage.noSubcommandNearest', { ...params, nearest: verbatim(nearest) })
+          : msg('pipeline.usage.noSubcommand', params),
         {
-          hint: `/${command.name} ${command.subcommands.map((s) => s.name).join(' | ')} — /${command.name} help explains each.`,
+          hint: msg('pipeline.usage.subcommands', {
+            synopsis: verbatim(`/${command.name} ${command.subcommands.map((s) => s.name).join(' | ')}`),
+            help: verbatim(`/${command.name} help`),
+          }),
         },
       );
     }
@@ -343,9 +351,12 @@ export class Labops {
     if (!parsed.ok) {
       throw new LabopsError(
         'USAGE',
-        `/${command.name} ${sub.name}: ${parsed.problems.length === 1 ? 'one problem' : `${parsed.problems.length} problems`} with the arguments.`,
+        msg('pipeline.usage.problems', {
+          command: verbatim(`/${command.name} ${sub.name}`),
+          count: parsed.problemTexts.length,
+        }),
         {
-          details: parsed.problems,
+          details: parsed.problemTexts,
           hint: usageHint(command, sub),
         },
       );
@@ -361,8 +372,11 @@ export class Labops {
       if (decision.risk !== sub.risk) {
         throw new LabopsError(
           'FORBIDDEN',
-          `The policy raises /${key} to ${decision.risk}, but it runs at once without an approval card, so labops refuses it.`,
-          { hint: `Remove risk from policy.commands["${key}"] in lab.yml.` },
+          msg('pipeline.policy.raisedDirect', {
+            command: verbatim(`/${key}`),
+            risk: describeRisk(decision.risk),
+          }),
+          { hint: msg('pipeline.policy.raisedDirectHint', { key: verbatim(`policy.commands["${key}"]`) }) },
         );
       }
       const ctx = this.context(input.caller, input.signal);
@@ -384,7 +398,12 @@ export class Labops {
       const decision = evaluatePolicy(policy, createPolicyRequest(key, sub.risk, input.caller));
       throw new LabopsError(
         'FORBIDDEN',
-        decision.allowed ? `${input.caller.principal} may not run /${key}.` : decision.reason,
+        decision.allowed
+          ? msg('pipeline.policy.mayNotRun', {
+              principal: input.caller.principal,
+              command: verbatim(`/${key}`),
+            })
+          : decision.reason,
       );
     }
     const unwritable = await this.findStoreFailure();
@@ -453,27 +472,27 @@ export class Labops {
   }
 
   /** Plans a waiting job again from the current state (the fingerprint check before it runs). */
-  private async replan(job: JobRecord): Promise<Record<string, string>> {
+  private async replan(job: JobRecord): Promise<Replanned> {
     const [name, subName] = job.command.split(' ');
     const sub = this.options.registry.find(name ?? '')?.subcommands.find((s) => s.name === subName);
     if (!sub || isRead(sub) || isDirect(sub))
-      throw new LabopsError('INTERNAL', `Cannot plan ${job.command} again.`);
+      throw new LabopsError('INTERNAL', msg('pipeline.replan.noCommand', { command: verbatim(job.command) }));
     const tokens = tokenize(decodeSlackText(job.text)).slice(1);
     const parsed = parseArgs(tokens, sub.args);
     if (!parsed.ok || parsed.help) {
-      throw new LabopsError('INTERNAL', `The stored arguments of ${job.id} no longer parse.`);
+      throw new LabopsError('INTERNAL', msg('pipeline.replan.unparsable', { job: job.id }));
     }
     const caller = { principal: job.requester, channel: job.channel, groups: [] };
     try {
       const plan = await this.plans.run(`/${job.command}`, undefined, undefined, (signal) =>
         sub.plan(this.context(caller, signal), parsed.value),
       );
-      return plan.dependsOn;
+      return { dependsOn: plan.dependsOn };
     } catch (error) {
       // A plan that no longer holds (the host is already in maintenance) is what changed; an
       // engine that cannot answer right now is not a change: the click is refused, the card stays.
       if (error instanceof LabopsError && (error.code === 'CONFLICT' || error.code === 'NOT_FOUND')) {
-        return { plan: `no longer possible: ${error.message}` };
+        return { noLonger: error };
       }
       throw error;
     }
@@ -484,10 +503,8 @@ export class Labops {
     return {
       caller,
       lab: this.options.lab,
-      engine: createReadOnlyView(
-        this.options.engine.withSignal(signal),
-        ENGINE_READS,
-        (method) => `the engine (${method})`,
+      engine: createReadOnlyView(this.options.engine.withSignal(signal), ENGINE_READS, (method) =>
+        msg('pipeline.plan.callEngine', { method: verbatim(method) }),
       ),
       ...this.planView,
       clock: this.options.clock,
@@ -533,9 +550,9 @@ function describeSource(url: unknown): string {
 function lockedError(key: string, jobId: string, holder: string): LabopsError {
   return new LabopsError(
     'LOCKED',
-    `${key.replace(':', ' ')} is locked by ${jobId}, requested by ${holder}.`,
+    msg('pipeline.lock.held', { target: describeLockKey(key), job: jobId, holder }),
     {
-      hint: `Wait for ${jobId} to finish, or cancel it: /lab cancel ${jobId}.`,
+      hint: msg('pipeline.lock.heldHint', { job: jobId, cancel: verbatim(`/lab cancel ${jobId}`) }),
     },
   );
 }

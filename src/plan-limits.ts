@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { LabopsError } from './errors.js';
+import { list, msg, type Text, verbatim } from './i18n/text.js';
 import { cancelledBy } from './time.js';
 
 /**
@@ -27,19 +28,25 @@ export interface PlanLimitsOptions {
 /** The calls of one plan that have not answered yet, oldest first. */
 class PendingCalls {
   private next = 0;
-  private readonly open = new Map<number, string>();
+  private readonly open = new Map<number, Text>();
 
-  enter(label: string): () => void {
+  enter(label: Text): () => void {
     const id = this.next++;
     this.open.set(id, label);
     return () => this.open.delete(id);
   }
 
-  describe(): string {
-    const labels = [...new Set(this.open.values())];
-    if (labels.length === 0) return 'it had no request outstanding (still working)';
-    const shown = labels.slice(0, 3).join('; ');
-    return `it was waiting for ${shown}${labels.length > 3 ? ` and ${labels.length - 3} more` : ''}`;
+  describe(): Text {
+    // The same call made twice is named once.
+    const labels = [
+      ...new Map([...this.open.values()].map((label) => [JSON.stringify(label), label])).values(),
+    ];
+    if (labels.length === 0) return msg('pipeline.plan.waitingNothing');
+    const shown = labels.slice(0, 3);
+    const more = labels.length - shown.length;
+    return msg('pipeline.plan.waitingFor', {
+      calls: list(more > 0 ? [...shown, msg('pipeline.plan.moreCalls', { count: more })] : shown),
+    });
   }
 }
 
@@ -54,7 +61,7 @@ const currentPlan = new AsyncLocalStorage<PendingCalls>();
 export function createReadOnlyView<T extends object, K extends keyof T & string>(
   target: T,
   reads: readonly K[],
-  describe: (method: string, args: readonly unknown[]) => string,
+  describe: (method: string, args: readonly unknown[]) => Text,
 ): Pick<T, K> {
   const allowed = new Set<string>(reads);
   return new Proxy(target, {
@@ -81,13 +88,9 @@ export function createReadOnlyView<T extends object, K extends keyof T & string>
 }
 
 function refusedWrite(member: string): LabopsError {
-  return new LabopsError(
-    'INTERNAL',
-    `A plan or a read reached ${member}, which only a job's steps may use.`,
-    {
-      hint: 'This is a bug in the command: plans and reads only read; their steps make the changes.',
-    },
-  );
+  return new LabopsError('INTERNAL', msg('pipeline.plan.refusedWrite', { member: verbatim(member) }), {
+    hint: msg('pipeline.plan.refusedWriteHint'),
+  });
 }
 
 /** Runs plans under their limits; `stop` cancels every plan still running. */
@@ -124,8 +127,8 @@ export class PlanLimits {
       if (mine >= this.options.perRequester) {
         throw new LabopsError(
           'BUSY',
-          `You already have ${mine} plan${mine === 1 ? '' : 's'} being prepared; labops takes at most ${this.options.perRequester} at once from one person.`,
-          { hint: 'Wait for their cards (or errors), then ask again.' },
+          msg('pipeline.plan.busy', { count: mine, limit: this.options.perRequester }),
+          { hint: msg('pipeline.plan.busyHint') },
         );
       }
       this.byRequester.set(requester, mine + 1);
@@ -140,10 +143,12 @@ export class PlanLimits {
           reject(
             new LabopsError(
               'TIMEOUT',
-              `The plan of ${what} did not finish within ${Math.round(this.options.planMs / 1000)} s: ${calls.describe()}.`,
-              {
-                hint: 'Nothing was asked, locked or changed. Check that what it waited for answers, then ask again (limits.plan_seconds in lab.yml sets the limit).',
-              },
+              msg('pipeline.plan.timeout', {
+                command: verbatim(what),
+                seconds: Math.round(this.options.planMs / 1000),
+                waiting: calls.describe(),
+              }),
+              { hint: msg('pipeline.plan.timeoutHint') },
             ),
           );
         } else reject(cancelledBy(signal ?? aborted));
@@ -184,13 +189,13 @@ export class PlanLimits {
   /** Cancels every plan still running and refuses new ones; answers how many it cancelled. */
   stop(): number {
     const cancelled = this.running.size;
-    this.stopping.abort(new LabopsError('CANCELLED', 'labops is stopping.'));
+    this.stopping.abort(new LabopsError('CANCELLED', msg('pipeline.plan.stopping')));
     return cancelled;
   }
 
   private stoppedError(what: string): LabopsError {
-    return new LabopsError('CANCELLED', `labops is stopping: the plan of ${what} was cancelled.`, {
-      hint: 'Nothing was asked, locked or changed. Ask again once labops is back.',
+    return new LabopsError('CANCELLED', msg('pipeline.plan.stopped', { command: verbatim(what) }), {
+      hint: msg('pipeline.plan.stoppedHint'),
     });
   }
 }

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { renderText } from './i18n/render.js';
+import { type Message, msg, type Text, verbatim } from './i18n/text.js';
 
 /*
  * Free text in arguments (a reason, a name, a URL, a path) ends up on approval cards, in the
@@ -8,31 +10,31 @@ import { z } from 'zod';
  */
 
 /** Names of the refused characters that are not C0/C1 controls. */
-const NAMED: ReadonlyMap<number, string> = new Map([
-  [0x09, 'tab'],
-  [0x0a, 'line feed, a new line'],
-  [0x0b, 'vertical tab'],
-  [0x0c, 'form feed'],
-  [0x0d, 'carriage return'],
-  [0x1b, 'escape'],
-  [0x00, 'null'],
-  [0x7f, 'delete'],
-  [0x85, 'next line'],
-  [0x9b, 'control sequence introducer'],
-  [0x061c, 'Arabic letter mark'],
-  [0x200e, 'left-to-right mark'],
-  [0x200f, 'right-to-left mark'],
-  [0x2028, 'line separator'],
-  [0x2029, 'paragraph separator'],
-  [0x202a, 'left-to-right embedding'],
-  [0x202b, 'right-to-left embedding'],
-  [0x202c, 'pop directional formatting'],
-  [0x202d, 'left-to-right override'],
-  [0x202e, 'right-to-left override'],
-  [0x2066, 'left-to-right isolate'],
-  [0x2067, 'right-to-left isolate'],
-  [0x2068, 'first strong isolate'],
-  [0x2069, 'pop directional isolate'],
+const NAMED: ReadonlyMap<number, Message> = new Map<number, Message>([
+  [0x09, msg('pipeline.char.tab')],
+  [0x0a, msg('pipeline.char.lineFeed')],
+  [0x0b, msg('pipeline.char.verticalTab')],
+  [0x0c, msg('pipeline.char.formFeed')],
+  [0x0d, msg('pipeline.char.carriageReturn')],
+  [0x1b, msg('pipeline.char.escape')],
+  [0x00, msg('pipeline.char.null')],
+  [0x7f, msg('pipeline.char.delete')],
+  [0x85, msg('pipeline.char.nextLine')],
+  [0x9b, msg('pipeline.char.controlSequenceIntroducer')],
+  [0x061c, msg('pipeline.char.arabicLetterMark')],
+  [0x200e, msg('pipeline.char.leftToRightMark')],
+  [0x200f, msg('pipeline.char.rightToLeftMark')],
+  [0x2028, msg('pipeline.char.lineSeparator')],
+  [0x2029, msg('pipeline.char.paragraphSeparator')],
+  [0x202a, msg('pipeline.char.leftToRightEmbedding')],
+  [0x202b, msg('pipeline.char.rightToLeftEmbedding')],
+  [0x202c, msg('pipeline.char.popDirectionalFormatting')],
+  [0x202d, msg('pipeline.char.leftToRightOverride')],
+  [0x202e, msg('pipeline.char.rightToLeftOverride')],
+  [0x2066, msg('pipeline.char.leftToRightIsolate')],
+  [0x2067, msg('pipeline.char.rightToLeftIsolate')],
+  [0x2068, msg('pipeline.char.firstStrongIsolate')],
+  [0x2069, msg('pipeline.char.popDirectionalIsolate')],
 ]);
 
 export type UnsafeKind = 'control' | 'bidi' | 'newline' | 'surrogate';
@@ -87,32 +89,37 @@ export function formatCodePoint(codePoint: number): string {
 }
 
 /** `U+202E (right-to-left override)`. */
-export function describeCodePoint(codePoint: number): string {
+export function describeCodePoint(codePoint: number): Text {
   const name =
     NAMED.get(codePoint) ??
     (codePoint >= 0xd800 && codePoint <= 0xdfff
-      ? 'half of a surrogate pair'
+      ? msg('pipeline.char.halfSurrogate')
       : codePoint < 0x20 || codePoint === 0x7f
-        ? 'a control character'
+        ? msg('pipeline.char.control')
         : codePoint <= 0x9f
-          ? 'a C1 control character'
+          ? msg('pipeline.char.c1Control')
           : undefined);
-  return name ? `${formatCodePoint(codePoint)} (${name})` : formatCodePoint(codePoint);
+  const code = verbatim(formatCodePoint(codePoint));
+  return name ? msg('pipeline.char.named', { code, name }) : code;
 }
 
-const HOW_TO_FIX: Record<UnsafeKind, string> = {
-  newline: 'keep it on one line: write a space, or "; ", where the new line was',
-  control: 'type it again without that character (copied text can carry invisible ones)',
-  bidi: 'type it again without that character: direction marks are invisible and can make text read backwards',
-  surrogate: 'type it again: the text holds a broken character',
+const HOW_TO_FIX: Record<UnsafeKind, Message> = {
+  newline: msg('pipeline.unsafe.fixNewline'),
+  control: msg('pipeline.unsafe.fixControl'),
+  bidi: msg('pipeline.unsafe.fixBidi'),
+  surrogate: msg('pipeline.unsafe.fixSurrogate'),
 };
 
 /**
- * The refusal for text holding `found`, as a phrase that follows the argument's name:
- * `holds U+202E (right-to-left override) at character 7; …`.
+ * The refusal for text holding `found`, as a phrase that follows the argument's name in English:
+ * `holds U+202E (right-to-left override) at character 7; …` (parseArgs names the argument).
  */
-export function describeUnsafeCharacter(found: UnsafeCharacter): string {
-  return `holds ${describeCodePoint(found.codePoint)} at character ${found.position}; arguments may not hold control characters, direction marks or new lines — ${HOW_TO_FIX[found.kind]}`;
+export function describeUnsafeCharacter(found: UnsafeCharacter): Message {
+  return msg('pipeline.unsafe.holds', {
+    character: describeCodePoint(found.codePoint),
+    position: found.position,
+    fix: HOW_TO_FIX[found.kind],
+  });
 }
 
 /**
@@ -125,7 +132,10 @@ export function describeUnsafeCharacter(found: UnsafeCharacter): string {
 export function textArg(): z.ZodString {
   return z.string().superRefine((value, ctx) => {
     const found = findUnsafeCharacter(value);
-    if (found) ctx.addIssue({ code: 'custom', message: describeUnsafeCharacter(found), continue: false });
+    if (!found) return;
+    // The English for zod's own readers; parseArgs shows the message in the reader's language.
+    const text = describeUnsafeCharacter(found);
+    ctx.addIssue({ code: 'custom', message: renderText('en', text), params: { text }, continue: false });
   });
 }
 

@@ -1,4 +1,5 @@
 import { LabopsError } from './errors.js';
+import { msg, verbatim } from './i18n/text.js';
 import { quoteUserText } from './text.js';
 
 /*
@@ -78,16 +79,15 @@ function countChars(text: string): number {
 
 function unterminatedQuote(text: string, start: number, quote: string): LabopsError {
   const position = countChars(text.slice(0, start)) + 1;
-  const kind = quote === '"' ? 'double' : 'single';
-  const hint =
-    quote === '"'
-      ? 'Close the quote, e.g. --reason "kernel update"; inside double quotes write \\" for a quote.'
-      : `Close the quote, or put text with an apostrophe inside double quotes, e.g. --reason "don't reboot".`;
-  return new LabopsError(
-    'USAGE',
-    `The ${kind} quote at character ${position} is never closed: ${quoteUserText(text.slice(start))}.`,
-    { hint },
-  );
+  // What was typed from the quote on, quoted: shown as it is.
+  const rest = verbatim(quoteUserText(text.slice(start)));
+  return quote === '"'
+    ? new LabopsError('USAGE', msg('pipeline.quote.doubleOpen', { position, rest }), {
+        hint: msg('pipeline.quote.doubleHint'),
+      })
+    : new LabopsError('USAGE', msg('pipeline.quote.singleOpen', { position, rest }), {
+        hint: msg('pipeline.quote.singleHint'),
+      });
 }
 
 /**

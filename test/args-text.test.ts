@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createRegistry } from '../commands/index.js';
 import { parseArgs } from '../src/args.js';
+import { renderText } from '../src/i18n/render.js';
 import {
   classifyCodePoint,
   describeCodePoint,
@@ -54,7 +55,9 @@ describe('the free-text validator', () => {
     for (const [code, ch] of REFUSED) {
       const found = findUnsafeCharacter(`ab${ch}cd`);
       expect(found, code).toMatchObject({ position: 3 });
-      expect(describeCodePoint(found!.codePoint)).toMatch(new RegExp(`^${code.replace('+', '\\+')}`));
+      expect(renderText('en', describeCodePoint(found!.codePoint))).toMatch(
+        new RegExp(`^${code.replace('+', '\\+')}`),
+      );
     }
   });
 

@@ -242,7 +242,7 @@ describe('parseArgs', () => {
     const lower = defineArgs({
       vmName: positional(z.string().regex(/^[a-z]+$/, { error: 'must be lower-case letters' }), 'the VM'),
     });
-    expect(parseArgs(['VM1'], lower)).toEqual({
+    expect(parseArgs(['VM1'], lower)).toMatchObject({
       ok: false,
       problems: ['VM_NAME must be lower-case letters'],
     });
@@ -252,7 +252,7 @@ describe('parseArgs', () => {
         'the VM',
       ),
     });
-    expect(parseArgs(['x'], shouting)).toEqual({ ok: false, problems: ['VM_NAME: X is taken.'] });
+    expect(parseArgs(['x'], shouting)).toMatchObject({ ok: false, problems: ['VM_NAME: X is taken.'] });
   });
 
   it('reports object-level refinements without a name', () => {
@@ -267,8 +267,8 @@ describe('parseArgs', () => {
         error: 'give --type or --path',
       }),
     };
-    expect(parseArgs([], refined)).toEqual({ ok: false, problems: ['give --type or --path'] });
-    expect(parseArgs(['--type', 'nfs'], refined)).toEqual({
+    expect(parseArgs([], refined)).toMatchObject({ ok: false, problems: ['give --type or --path'] });
+    expect(parseArgs(['--type', 'nfs'], refined)).toMatchObject({
       ok: false,
       problems: ['--type must be one of data, iso'],
     });
@@ -293,7 +293,7 @@ describe('parseArgs', () => {
   });
 
   it('reports a lone dash and a command with no positionals', () => {
-    expect(parseArgs(['-', '--x'], defineArgs({}))).toEqual({
+    expect(parseArgs(['-', '--x'], defineArgs({}))).toMatchObject({
       ok: false,
       problems: [
         'unknown flag --x — this command takes no flags',

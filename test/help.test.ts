@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { createRegistry } from '../commands/index.js';
 import { defineArgs, defineCommand, defineRead, flag, positional } from '../src/command.js';
 import { renderUsage, usageHint } from '../src/help.js';
+import { renderText } from '../src/i18n/render.js';
+import { localizeView } from '../src/view.js';
 
 const vmCommand = defineCommand({
   name: 'vm',
@@ -31,7 +33,7 @@ describe('a sub-command’s usage', () => {
   const [boot] = vmCommand.subcommands;
 
   it('shows each argument as the parser names it, a flag with its alias and the name of its value', () => {
-    const view = renderUsage(vmCommand, boot!);
+    const view = localizeView(renderUsage(vmCommand, boot!), 'en');
     expect(view.title).toBe(
       '/vm boot VM_NAME [ISO] [--reason TEXT] --path SERVER:/EXPORT [--dry-run] [--count N]',
     );
@@ -50,7 +52,7 @@ describe('a sub-command’s usage', () => {
       },
       { heading: 'Examples', lines: ['/vm boot web1 --path nfs:/iso'] },
     ]);
-    expect(usageHint(vmCommand, boot!)).toBe(
+    expect(renderText('en', usageHint(vmCommand, boot!))).toBe(
       'Usage: /vm boot VM_NAME [ISO] [--reason TEXT] --path SERVER:/EXPORT [--dry-run] [--count N]\nExamples: /vm boot web1 --path nfs:/iso',
     );
   });
@@ -58,7 +60,7 @@ describe('a sub-command’s usage', () => {
   it('names a value as the usage line does, for the commands labops ships', () => {
     const storage = createRegistry().find('storage')!;
     const attach = storage.subcommands.find((s) => s.name === 'attach')!;
-    expect(renderUsage(storage, attach).sections[0]?.lines).toEqual([
+    expect(localizeView(renderUsage(storage, attach), 'en').sections[0]?.lines).toEqual([
       'NAME — the new domain',
       '--type data|iso — data or iso',
       '--path SERVER:/EXPORT — the NFS export, SERVER:/EXPORT',

@@ -1,8 +1,11 @@
+import type { Text } from '../i18n/text.js';
 import type { ApprovalRecord, JobRecord, StepRecord } from '../store/types.js';
 
 /**
  * Progress as a stream of events (design.md "Jobs, plans and progress"). The executor and the
  * approval flow emit them; each adapter renders them its own way (terminal lines, Slack thread).
+ * A text a reader sees comes in English (`changes`, `summary`: logs, tools) and in the catalog
+ * (`changeTexts`, `summaryText`), which the adapter renders in its reader's language (issue 16).
  */
 export type LabEvent =
   | { type: 'approval:requested'; approval: ApprovalRecord; job: JobRecord }
@@ -14,7 +17,14 @@ export type LabEvent =
       decision: 'approve' | 'deny';
     }
   | { type: 'approval:expired'; approval: ApprovalRecord; job: JobRecord }
-  | { type: 'approval:voided'; approval: ApprovalRecord; job: JobRecord; changes: string[] }
+  | {
+      type: 'approval:voided';
+      approval: ApprovalRecord;
+      job: JobRecord;
+      /** Why the card is void, one line each: what changed in the lab, or who cancelled it. */
+      changes: string[];
+      changeTexts: Text[];
+    }
   | { type: 'job:started'; job: JobRecord; steps: StepRecord[] }
   | { type: 'step:started'; job: JobRecord; step: StepRecord }
   | { type: 'step:output'; jobId: string; index: number; line: string }
@@ -22,7 +32,7 @@ export type LabEvent =
   | { type: 'step:finished'; job: JobRecord; step: StepRecord }
   | { type: 'job:finished'; job: JobRecord; steps: StepRecord[] }
   /** A job interrupted by a stop, its targets re-read at the next start (issue 9 §5). */
-  | { type: 'job:reviewed'; job: JobRecord; summary: string };
+  | { type: 'job:reviewed'; job: JobRecord; summary: string; summaryText: Text };
 
 export type LabEventListener = (event: LabEvent) => void;
 

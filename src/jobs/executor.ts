@@ -2,7 +2,8 @@ import type { LabInfo } from '../command.js';
 import type { DownloadPort } from '../downloads.js';
 import type { EngineClient } from '../engine/engine-client.js';
 import { LabopsError, toLabopsError } from '../errors.js';
-import { type Displayable, renderText } from '../i18n/render.js';
+import { type Displayable, renderText, toParam } from '../i18n/render.js';
+import { list, msg, type Text } from '../i18n/text.js';
 import type { Logger } from '../log.js';
 import type { MachineDriver, MachineDriver as Machines } from '../runbooks/types.js';
 import {
@@ -20,6 +21,7 @@ import type { EventBus } from './events.js';
 import { JobRecorder, type RecordRetryOptions } from './job-recorder.js';
 import type { StepContext, StepRegistry } from './steps.js';
 import { compareTargets, describeTargets, type MachineWrites, readTargets } from './targets.js';
+import { joinItems, joinSentences, toText } from './texts.js';
 
 export interface ExecutorOptions {
   store: Store;
@@ -90,7 +92,7 @@ export class JobExecutor {
       // Another caller started it, or it is not queued: answer it as it is, and remember nothing.
       this.finished.delete(jobId);
       const job = await store.getJob(jobId);
-      if (!job) throw new LabopsError('NOT_FOUND', `There is no job ${jobId}.`);
+      if (!job) throw new LabopsError('NOT_FOUND', msg('jobs.error.noJob', { job: jobId }));
       return job;
     }
     return this.runSteps(started, controller);
@@ -118,7 +120,7 @@ export class JobExecutor {
     const { store, clock } = this.options;
     const recorder = this.recorderOf(jobId);
     const at = clock();
-    const reason = `labops could not record the job's start, so it did not run: ${error.message}`;
+    const reason = msg('jobs.end.startUnrecorded', { reason: error.text });
     // The end and its audit event are one store operation: a stop between them loses neither.
     let ended: JobRecord | undefined;
     await recorder.record('the job end', async () => {
@@ -133,7 +135,7 @@ export class JobExecutor {
   /** A job this executor knows exists (it started it). */
   private async readJob(jobId: string): Promise<JobRecord> {
     const job = await this.options.store.getJob(jobId);
-    if (!job) throw new LabopsError('INTERNAL', `Job ${jobId} vanished from the store.`);
+    if (!job) throw new LabopsError('INTERNAL', msg('jobs.store.jobVanished', { job: jobId }));
     return job;
   }
 
@@ -180,10 +182,12 @@ export class JobExecutor {
   /**
    * Before the process ends: cancels every running job (a remote command gets TERM) and waits for
    * them to record how they ended, at most `timeoutMs` — so nothing is left `running` by a clean stop.
+   * `by` is who stops them, or the whole reason (`Cancelled by labops shutting down.`).
    */
-  async stopAll(by: string, timeoutMs: number): Promise<void> {
+  async stopAll(by: string | Text, timeoutMs: number): Promise<void> {
     const running = [...this.running.keys()];
-    for (const id of running) this.cancel(id, by);
+    const reason = typeof by === 'string' ? msg('jobs.cancel.by', { by }) : by;
+    for (const id of running) this.abort(id, reason);
     const done = Promise.all(running.map((id) => this.finished.get(id)?.catch(() => undefined)));
     await Promise.race([done, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
     // Records still waiting for the store get one last try; left unrecorded, such a job is marked
@@ -193,9 +197,13 @@ export class JobExecutor {
 
   /** Aborts a running job: the current step's signal fires (a remote command gets TERM), later steps do not start. */
   cancel(jobId: string, by: string): boolean {
+    return this.abort(jobId, msg('jobs.cancel.by', { by }));
+  }
+
+  private abort(jobId: string, reason: Text): boolean {
     const controller = this.running.get(jobId);
     if (!controller) return false;
-    controller.abort(new LabopsError('CANCELLED', `Cancelled by ${by}.`));
+    controller.abort(new LabopsError('CANCELLED', reason));
     return true;
   }
 
@@ -239,7 +247,7 @@ export class JobExecutor {
     };
     bus.emit({ type: 'job:started', job, steps });
 
-    const changed: string[] = [];
+    const changed: Displayable[] = [];
     let failure: { step: StepRecord; error: LabopsError; status: StepStatus } | undefined;
     for (const step of steps) {
       if (controller.signal.aborted) {
@@ -282,18 +290,19 @@ export class JobExecutor {
         }),
       );
       bus.emit({ type: 'step:finished', job, step: result.record });
-      if (result.record.status === 'changed') changed.push(step.title);
+      if (result.record.status === 'changed') changed.push(step.titleText);
       if (result.error) failure = { step: result.record, error: result.error, status: result.record.status };
     }
 
-    let outcome = '';
+    const outcome: Text[] = [];
     if (failure) {
       // Re-read what the job touched before saying what changed (a report never claims less).
       const changes = await this.reviewTargets(job, review, writes);
       const reviewed = { ...review, changes, reviewedAt: clock() };
       await recorder.record('the job review', () => store.setJobReview(jobId, reviewed));
       // A step that reported changed changed something, whatever the targets read now.
-      outcome = `${describeSteps(changed)}${describeTargets(changes, writes.wrote || changed.length > 0)}`;
+      if (changed.length > 0) outcome.push(describeSteps(changed));
+      outcome.push(describeTargets(changes, writes.wrote || changed.length > 0));
     }
     const at = clock();
     const end = describeEnd(failure, outcome);
@@ -321,7 +330,11 @@ export class JobExecutor {
     );
     return read.unreadable === undefined
       ? { before: read.states }
-      : { before: undefined, beforeUnreadable: [read.unreadable] };
+      : {
+          before: undefined,
+          beforeUnreadable: [read.unreadable],
+          ...(read.unreadableText ? { beforeUnreadableText: [read.unreadableText] } : {}),
+        };
   }
 
   /** Each target now, against how the job found it. Runs after a cancel too, so not on the job's signal. */
@@ -336,11 +349,13 @@ export class JobExecutor {
       job.plan.locks,
       AbortSignal.timeout(this.options.targetReadTimeoutMs ?? 15_000),
     );
+    const unreadable =
+      review.beforeUnreadableText ?? review.beforeUnreadable?.map((reason) => toText(reason));
     return compareTargets({
       keys: job.plan.locks,
       lab: this.options.lab,
       before: review.before,
-      beforeUnreadable: review.beforeUnreadable?.join('; '),
+      beforeUnreadable: unreadable && joinItems(unreadable),
       after,
       wrote: writes.wrote,
       machines: writes.machines,
@@ -385,7 +400,7 @@ export class JobExecutor {
       engine: this.options.engine
         .withCorrelationId(job.id, (write) => onWrite(write.phase))
         .withSignal(signal),
-      machines: recordingWrites(this.options.machines, writes, onCommand, step.title),
+      machines: recordingWrites(this.options.machines, writes, onCommand, step.titleText),
       downloads: this.options.downloads,
       lab,
       clock,
@@ -416,10 +431,8 @@ export class JobExecutor {
       if (timeout.aborted && !jobSignal.aborted) {
         error = new LabopsError(
           'TIMEOUT',
-          `The step did not finish within ${Math.round(timeoutMs / 1000)} s.`,
-          {
-            cause: thrown,
-          },
+          msg('jobs.step.timeout', { seconds: Math.round(timeoutMs / 1000) }),
+          { cause: thrown },
         );
       }
       status = jobSignal.aborted ? 'cancelled' : isOutcomeUnknown ? 'unknown' : 'failed';
@@ -450,45 +463,59 @@ export class JobExecutor {
   }
 }
 
-/** The status and error text a job ends with. */
+/** The status and error a job ends with: its sentences, then what it changed (`outcome`). */
 function describeEnd(
   failure: { step: StepRecord; error: LabopsError; status: StepStatus } | undefined,
-  outcome: string,
-): { status: 'succeeded' | 'failed' | 'cancelled'; error?: string } {
+  outcome: readonly Text[],
+): { status: 'succeeded' | 'failed' | 'cancelled'; error?: Text } {
   if (!failure) return { status: 'succeeded' };
-  const where = `step ${failure.step.index + 1} (${failure.step.title})`;
-  if (failure.status === 'cancelled') {
-    return { status: 'cancelled', error: `${failure.error.message} Stopped before ${where}. ${outcome}` };
+  const n = failure.step.index + 1;
+  const title = toParam(failure.step.titleText);
+  if (failure.status === 'cancelled' || failure.status === 'skipped') {
+    // Skipped: the store stopped the job before this step, which never started.
+    const stopped = msg('jobs.end.stoppedBefore', { n, title });
+    return {
+      status: failure.status === 'cancelled' ? 'cancelled' : 'failed',
+      error: joinSentences([toText(failure.error.text), stopped, ...outcome]),
+    };
   }
-  if (failure.status === 'skipped') {
-    // The store stopped the job before this step: the step never started.
-    return { status: 'failed', error: `${failure.error.message} Stopped before ${where}. ${outcome}` };
-  }
-  const what = failure.status === 'unknown' ? 'has an unknown outcome' : 'failed';
+  const error = toParam(failure.error.text);
+  const what =
+    failure.status === 'unknown'
+      ? msg('jobs.end.stepUnknown', { n, title, error })
+      : msg('jobs.end.stepFailed', { n, title, error });
+  const hint = failure.error.hintText;
   return {
     status: 'failed',
-    error: `Step ${failure.step.index + 1} (${failure.step.title}) ${what}: ${failure.error.message}${failure.error.hint ? ` ${failure.error.hint}` : ''} ${outcome}`,
+    error: joinSentences([what, ...(hint === undefined ? [] : [toText(hint)]), ...outcome]),
   };
 }
 
 /** Why a job stopped before a step: its progress could not be written down. */
 function storeStoppedJob(failure: LabopsError): LabopsError {
-  return new LabopsError(
-    'STORE_UNAVAILABLE',
-    `labops stopped the job because it could not record its progress (${failure.message.replace(/\.$/, '')}).`,
-    { cause: failure, hint: failure.hint },
-  );
+  return new LabopsError('STORE_UNAVAILABLE', msg('jobs.end.storeStopped', { reason: failure.text }), {
+    cause: failure,
+    hint: failure.hintText,
+  });
 }
 
-function describeSteps(changed: string[]): string {
-  return changed.length === 0 ? '' : `Already changed: ${changed.map((t) => `"${t}"`).join(', ')}. `;
+/** `Already changed: "Put hyper1 into maintenance".` */
+function describeSteps(changed: readonly Displayable[]): Text {
+  return msg('jobs.end.alreadyChanged', {
+    steps: list(changed.map((title) => msg('jobs.end.quotedStep', { title: toParam(title) }))),
+  });
 }
 
 /**
  * The machines as a step sees them, noting every runbook command that can change one: `apply`
  * checks first, so `ok` changed nothing; a throw leaves its outcome unknown.
  */
-function recordingWrites(machines: Machines, writes: WriteLog, onWrite: () => void, title: string): Machines {
+function recordingWrites(
+  machines: Machines,
+  writes: WriteLog,
+  onWrite: () => void,
+  title: Displayable,
+): Machines {
   const logOf = (machine: string): MachineWrites => {
     let log = writes.machines.get(machine);
     if (!log) {
@@ -502,10 +529,13 @@ function recordingWrites(machines: Machines, writes: WriteLog, onWrite: () => vo
       onWrite();
       try {
         const result = await machines.apply(machine, step, io);
-        if (result.status === 'changed') logOf(machine).changed.push(title);
+        if (result.status === 'changed') logOf(machine).changed.push(toText(title));
         return result;
       } catch (error) {
-        logOf(machine).uncertain.push(`${title}: ${toLabopsError(error).message}`);
+        const reason = toLabopsError(error).text;
+        logOf(machine).uncertain.push(
+          msg('jobs.note.stepError', { title: toParam(title), error: toParam(reason) }),
+        );
         throw error;
       }
     },

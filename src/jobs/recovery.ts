@@ -1,6 +1,8 @@
+import { renderText } from '../i18n/render.js';
+import { msg } from '../i18n/text.js';
 import type { Logger } from '../log.js';
 import {
-  INTERRUPTED_JOB_ERROR,
+  INTERRUPTED_JOB_TEXT,
   type JobRecord,
   type RecoveryReport,
   type StepRecord,
@@ -10,6 +12,7 @@ import type { Clock } from '../time.js';
 import type { EventBus } from './events.js';
 import type { JobExecutor } from './executor.js';
 import { describeTargets, type MachineWrites } from './targets.js';
+import { joinSentences, toText } from './texts.js';
 
 export interface RecoverJobsOptions {
   store: Store;
@@ -49,13 +52,18 @@ async function reviewInterrupted(options: RecoverJobsOptions, jobs: readonly Job
       wrote,
       machines: machineWritesOf(await store.listSteps(job.id), job),
     });
-    const summary = `Re-read after the restart: ${describeTargets(changes, wrote)}`;
+    const summary = msg('jobs.recovery.reread', { targets: describeTargets(changes, wrote) });
     const updated = await store.setJobReview(
       job.id,
       { ...review, changes, reviewedAt: clock() },
-      { error: `${INTERRUPTED_JOB_ERROR} ${summary}`, auditAt: clock() },
+      { error: joinSentences([INTERRUPTED_JOB_TEXT, summary]), auditAt: clock() },
     );
-    bus.emit({ type: 'job:reviewed', job: updated, summary });
+    bus.emit({
+      type: 'job:reviewed',
+      job: updated,
+      summary: renderText('en', summary),
+      summaryText: summary,
+    });
   }
 }
 
@@ -69,9 +77,13 @@ function machineWritesOf(steps: readonly StepRecord[], job: JobRecord): Map<stri
     const machine = job.steps[step.index]?.params.machine;
     if (step.kind !== 'runbook.apply' || typeof machine !== 'string') continue;
     const log = writes.get(machine) ?? { changed: [], uncertain: [] };
-    if (step.status === 'changed') log.changed.push(step.title);
-    if (step.status === 'unknown' || step.status === 'running')
-      log.uncertain.push(`${step.title}: ${step.detail ?? 'labops stopped while it ran'}`);
+    const title = toText(step.titleText);
+    if (step.status === 'changed') log.changed.push(title);
+    if (step.status === 'unknown' || step.status === 'running') {
+      const error =
+        step.detailText === undefined ? msg('jobs.recovery.stoppedWhileRunning') : toText(step.detailText);
+      log.uncertain.push(msg('jobs.note.stepError', { title, error }));
+    }
     writes.set(machine, log);
   }
   return writes;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LabopsError } from '../errors.js';
+import { msg, verbatim } from '../i18n/text.js';
 import {
   listPreflightProbes,
   type PreflightSpec,
@@ -88,11 +89,12 @@ function explainDownloadFailure(machine: string, error: unknown): unknown {
   if (line === undefined) return error;
   return new LabopsError(
     'CONFLICT',
-    `The download on ${machine} failed: ${line.slice(DOWNLOAD_FAILED.length)}. The partial file was removed.`,
+    // The script's own words on the storage server.
+    msg('jobs.download.failed', { machine, reason: verbatim(line.slice(DOWNLOAD_FAILED.length)) }),
     {
       cause: error,
-      details: error.details,
-      hint: 'Check the URL, or run /iso upload again to plan what the source serves now.',
+      details: error.detailTexts,
+      hint: msg('jobs.download.failedHint', { command: verbatim('/iso upload') }),
     },
   );
 }
@@ -123,11 +125,8 @@ export const preflightStep = defineStep({
         `${o.status === 'ok' ? 'ok' : o.status === 'failed' ? 'FAILED' : 'not checked'}: ${o.probe.machine}: ${o.probe.title}${o.reason ? ` — ${o.reason}` : ''}`,
       );
     }
-    if (!report.ok) throw toPreflightError(report, 'The pre-flight failed, before any change');
-    return {
-      status: 'ok',
-      detail: `${probes.length} read-only check${probes.length === 1 ? '' : 's'} passed`,
-    };
+    if (!report.ok) throw toPreflightError(report, msg('jobs.preflight.failed'));
+    return { status: 'ok', detail: msg('jobs.preflight.passed', { count: probes.length }) };
   },
 });
 

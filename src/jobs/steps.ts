@@ -4,6 +4,7 @@ import type { DownloadPort } from '../downloads.js';
 import type { EngineClient } from '../engine/engine-client.js';
 import { LabopsError } from '../errors.js';
 import type { Displayable } from '../i18n/render.js';
+import { msg, verbatim } from '../i18n/text.js';
 import type { MachineDriver } from '../runbooks/types.js';
 import type { Clock } from '../time.js';
 
@@ -58,7 +59,7 @@ export class StepRegistry {
 
   get(kind: string): StepDefinition {
     const found = this.byKind.get(kind);
-    if (!found) throw new LabopsError('INTERNAL', `No step implementation for "${kind}".`);
+    if (!found) throw new LabopsError('INTERNAL', msg('jobs.bug.noStep', { kind: verbatim(kind) }));
     return found;
   }
 }

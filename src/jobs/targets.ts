@@ -1,7 +1,10 @@
 import type { LabInfo } from '../command.js';
 import type { EngineClient } from '../engine/engine-client.js';
 import { toLabopsError } from '../errors.js';
+import { renderText } from '../i18n/render.js';
+import { type Message, msg, type Text, verbatim } from '../i18n/text.js';
 import type { TargetChange } from '../store/types.js';
+import { joinItems, joinSentences, toText } from './texts.js';
 
 /**
  * A job's targets — the keys its plan locks — read as the engine shows them, so that a failed,
@@ -15,16 +18,68 @@ export type TargetStates = Record<string, string>;
 
 export interface TargetRead {
   states: TargetStates;
-  /** Why the engine could not be read, when it could not. */
+  /** Why the engine could not be read, when it could not: in English, and as a reader sees it. */
   unreadable: string | undefined;
+  unreadableText?: Text | undefined;
 }
 
 /** What the job's runbook commands did on one machine. */
 export interface MachineWrites {
   /** Titles of runbook steps that reported changed. */
-  changed: string[];
+  changed: Text[];
   /** A command was sent and its outcome is not known (it failed or its connection dropped). */
-  uncertain: string[];
+  uncertain: Text[];
+}
+
+/**
+ * The objects this file names (`host hyper1`, `cd of vm web1 (now)`, `disk a.iso in nfs-data`,
+ * `machine storage`, `the lab`) in the reader's language; a name of another form is shown as it is.
+ */
+export function describeTargetName(object: string): Text {
+  for (const [form, describe] of TARGET_FORMS) {
+    const match = form.exec(object);
+    if (match) return describe(match);
+  }
+  return verbatim(object);
+}
+
+const TARGET_FORMS: readonly [RegExp, (match: RegExpExecArray) => Message][] = [
+  [/^the lab$/, () => msg('jobs.target.lab')],
+  [/^host (.+)$/, (m) => msg('jobs.target.host', { name: m[1]! })],
+  [/^vm (.+)$/, (m) => msg('jobs.target.vm', { name: m[1]! })],
+  [/^cd of vm (.+) \(now\)$/, (m) => msg('jobs.target.cdNow', { vm: m[1]! })],
+  [/^cd of vm (.+)$/, (m) => msg('jobs.target.cd', { vm: m[1]! })],
+  [/^domain (.+)$/, (m) => msg('jobs.target.domain', { name: m[1]! })],
+  [/^disk (.+) in (\S+)$/, (m) => msg('jobs.target.disk', { name: m[1]!, domain: m[2]! })],
+  [/^machine (.+)$/, (m) => msg('jobs.target.machine', { name: m[1]! })],
+  [/^export (.+)$/, (m) => msg('jobs.target.export', { name: m[1]! })],
+];
+
+/** A lock key (`host:hyper1`, `lab`) as the object it stands for. */
+export function describeLockKey(key: string): Text {
+  return describeTargetName(key === 'lab' ? 'the lab' : key.replace(':', ' '));
+}
+
+/**
+ * A target's state as this file words it (`up on hyper1`, `active, master`, `absent`) in the
+ * reader's language; the engine's own words (`maintenance`) and file names stay as they are.
+ */
+export function describeTargetState(state: string): Text {
+  switch (state) {
+    case 'absent':
+      return msg('jobs.state.absent');
+    case 'empty':
+      return msg('jobs.state.empty');
+    case 'unattached':
+      return msg('jobs.state.unattached');
+    case 'unknown':
+      return msg('jobs.state.unknown');
+  }
+  const master = /^(.+), master$/.exec(state);
+  if (master) return msg('jobs.state.master', { status: describeTargetState(master[1]!) });
+  const on = /^(\S+) on (.+)$/.exec(state);
+  if (on) return msg('jobs.state.on', { status: verbatim(on[1]!), host: on[2]! });
+  return verbatim(state);
 }
 
 /** The keys whose state is read from the engine; the others are machines and exports. */
@@ -105,7 +160,8 @@ export async function readTargets(
     }
     return { states, unreadable: undefined };
   } catch (error) {
-    return { states: {}, unreadable: toLabopsError(error).message };
+    const failure = toLabopsError(error);
+    return { states: {}, unreadable: failure.message, unreadableText: toText(failure.text) };
   }
 }
 
@@ -127,7 +183,8 @@ export function compareTargets(input: {
   keys: readonly string[];
   lab: LabInfo;
   before: TargetStates | undefined;
-  beforeUnreadable: string | undefined;
+  /** Why the targets could not be read before the job, as a reader sees it. */
+  beforeUnreadable: Text | undefined;
   after: TargetRead;
   wrote: boolean;
   machines: ReadonlyMap<string, MachineWrites>;
@@ -137,16 +194,13 @@ export function compareTargets(input: {
   const objects = [...new Set([...Object.keys(before ?? {}), ...Object.keys(after.states)])].sort();
   if (after.unreadable !== undefined) {
     const engineKeys = input.keys.filter(isEngineKey);
+    const reason = after.unreadableText ?? verbatim(after.unreadable);
     for (const key of engineKeys) {
       const target = key === 'lab' ? 'the lab' : key.replace(':', ' ');
       changes.push(
         wrote
-          ? {
-              target,
-              outcome: 'unknown',
-              note: `a change was sent and the engine could not be read: ${after.unreadable}`,
-            }
-          : { target, outcome: 'unchanged', note: 'nothing was sent to it' },
+          ? { target, outcome: 'unknown', ...note(msg('jobs.note.sentUnreadable', { reason })) }
+          : { target, outcome: 'unchanged', ...note(msg('jobs.note.nothingSent')) },
       );
     }
   } else {
@@ -154,13 +208,14 @@ export function compareTargets(input: {
       const from = before?.[object] ?? (before ? 'absent' : undefined);
       const to = after.states[object] ?? 'absent';
       if (from === undefined) {
+        const reason = input.beforeUnreadable ?? msg('jobs.note.noRecord');
         changes.push(
           wrote
             ? {
                 target: object,
                 outcome: 'unknown',
                 to,
-                note: `labops could not read it before the job: ${input.beforeUnreadable ?? 'no record'}`,
+                ...note(msg('jobs.note.unreadBefore', { reason })),
               }
             : { target: object, outcome: 'unchanged', to },
         );
@@ -182,50 +237,82 @@ export function compareTargets(input: {
     const writes = input.machines.get(name);
     const target = `machine ${name}`;
     if (writes?.uncertain.length) {
+      const commands = joinItems(writes.uncertain);
       changes.push({
         target,
         outcome: 'unknown',
-        note: `a command was sent and its outcome is not known (${writes.uncertain.join('; ')})${writes.changed.length ? `; changed before it: ${writes.changed.join('; ')}` : ''}`,
+        ...note(
+          writes.changed.length
+            ? msg('jobs.note.machineUncertainAfter', { commands, changed: joinItems(writes.changed) })
+            : msg('jobs.note.machineUncertain', { commands }),
+        ),
       });
     } else if (writes?.changed.length) {
-      changes.push({ target, outcome: 'changed', note: writes.changed.join('; ') });
+      changes.push({ target, outcome: 'changed', ...note(joinItems(writes.changed)) });
     } else {
-      changes.push({ target, outcome: 'unchanged', note: 'no command changed it' });
+      changes.push({ target, outcome: 'unchanged', ...note(msg('jobs.note.noCommand')) });
     }
   }
   return changes;
 }
 
+/** A change's note: English for the store and the audit trail, the text for its readers. */
+function note(text: Text): Pick<TargetChange, 'note' | 'noteText'> {
+  return { note: renderText('en', text), noteText: text };
+}
+
 const SHOWN = 12;
 
 /**
- * The report's sentence about the targets. It never says "Nothing was changed" once a write went
- * out: then it lists what changed, what is unknown, and what reads as before.
+ * The report's sentences about the targets. They never say "Nothing was changed" once a write
+ * went out: then they list what changed, what is unknown, and what reads as before.
  */
-export function describeTargets(changes: readonly TargetChange[], wrote: boolean): string {
+export function describeTargets(changes: readonly TargetChange[], wrote: boolean): Text {
   const changed = changes.filter((c) => c.outcome === 'changed');
   const unknown = changes.filter((c) => c.outcome === 'unknown');
   const unchanged = changes.filter((c) => c.outcome === 'unchanged');
-  if (!wrote && changed.length === 0 && unknown.length === 0) return 'Nothing was changed.';
-  const parts: string[] = [];
-  if (changed.length) parts.push(`Changed: ${list(changed.map(describeChange))}.`);
-  if (unknown.length)
-    parts.push(`Unknown: ${list(unknown.map((c) => `${c.target} (${c.note ?? 'not readable'})`))}.`);
-  if (changed.length === 0 && unknown.length === 0) {
-    parts.push('A change was sent, but every target reads as before.');
+  if (!wrote && changed.length === 0 && unknown.length === 0) return msg('jobs.report.nothingChanged');
+  const sentences: Text[] = [];
+  if (changed.length)
+    sentences.push(msg('jobs.report.changed', { items: shorten(changed.map(describeChange)) }));
+  if (unknown.length) {
+    const items = unknown.map((c) =>
+      msg('jobs.report.targetNote', {
+        target: describeTargetName(c.target),
+        note: noteOf(c) ?? msg('jobs.note.notReadable'),
+      }),
+    );
+    sentences.push(msg('jobs.report.unknown', { items: shorten(items) }));
   }
-  if (unchanged.length) parts.push(`Unchanged: ${list(unchanged.map((c) => c.target))}.`);
-  return parts.join(' ');
+  if (changed.length === 0 && unknown.length === 0) sentences.push(msg('jobs.report.sentButSame'));
+  if (unchanged.length) {
+    sentences.push(
+      msg('jobs.report.unchanged', { items: shorten(unchanged.map((c) => describeTargetName(c.target))) }),
+    );
+  }
+  return joinSentences(sentences);
 }
 
-function describeChange(change: TargetChange): string {
-  if (change.from !== undefined && change.to !== undefined)
-    return `${change.target} ${change.from} → ${change.to}`;
-  return `${change.target} (${change.note ?? 'changed'})`;
+/** A change as a reader sees it: `host hyper1 up → maintenance`, or the target and its note. */
+export function describeChange(change: TargetChange): Text {
+  const target = describeTargetName(change.target);
+  if (change.from !== undefined && change.to !== undefined) {
+    return msg('jobs.report.targetChange', {
+      target,
+      from: describeTargetState(change.from),
+      to: describeTargetState(change.to),
+    });
+  }
+  return msg('jobs.report.targetNote', { target, note: noteOf(change) ?? msg('jobs.note.changed') });
 }
 
-function list(items: readonly string[]): string {
+/** The note as a reader sees it; a note stored before notes had texts is shown as written. */
+function noteOf(change: TargetChange): Text | undefined {
+  return change.noteText ?? (change.note === undefined ? undefined : verbatim(change.note));
+}
+
+function shorten(items: readonly Text[]): Text {
   return items.length <= SHOWN
-    ? items.join('; ')
-    : `${items.slice(0, SHOWN).join('; ')}; and ${items.length - SHOWN} more`;
+    ? joinItems(items)
+    : joinItems([...items.slice(0, SHOWN), msg('jobs.report.more', { count: items.length - SHOWN })]);
 }

@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { LabopsError } from '../errors.js';
+import { msg, verbatim } from '../i18n/text.js';
 
 type Database = BetterSqlite3.Database;
 
@@ -203,11 +204,14 @@ export function applyMigrations(
       } catch (error) {
         throw new LabopsError(
           'CONFIG',
-          `The state store ${options.path} could not be upgraded to schema version ${migration.version} (${migration.name}): ${error instanceof Error ? error.message : String(error)}.`,
-          {
-            cause: error,
-            hint: 'Nothing was changed. Keep the file, and report this with its schema version; a backup copy lets you retry.',
-          },
+          msg('jobs.store.upgradeFailed', {
+            path: options.path,
+            version: migration.version,
+            name: verbatim(migration.name),
+            // SQLite's own words.
+            reason: verbatim(error instanceof Error ? error.message : String(error)),
+          }),
+          { cause: error, hint: msg('jobs.store.upgradeFailedHint') },
         );
       }
       db.pragma(`user_version = ${migration.version}`);
@@ -221,21 +225,20 @@ export function applyMigrations(
 /** Refuses a schema written by a newer labops: reading it could misread, writing it could break it. */
 export function assertKnownVersion(version: number, latest: number, path: string): void {
   if (version <= latest) return;
-  throw new LabopsError(
-    'CONFIG',
-    `The state store ${path} has schema version ${version}, but this labops knows versions up to ${latest}: it was written by a newer labops.`,
-    {
-      hint: 'Run the newer labops again, or set LABOPS_DATA_DIR to another directory; labops never downgrades a store.',
-    },
-  );
+  throw new LabopsError('CONFIG', msg('jobs.store.newerSchema', { path, version, latest }), {
+    hint: msg('jobs.store.newerSchemaHint'),
+  });
 }
 
 function validateMigrations(migrations: readonly Migration[]): void {
   migrations.forEach((migration, index) => {
     if (migration.version !== index + 1) {
+      // A developer's mistake, for them: as written.
       throw new LabopsError(
         'INTERNAL',
-        `Migration "${migration.name}" has version ${migration.version} at position ${index + 1}; versions must run 1, 2, 3, … without gaps.`,
+        verbatim(
+          `Migration "${migration.name}" has version ${migration.version} at position ${index + 1}; versions must run 1, 2, 3, … without gaps.`,
+        ),
       );
     }
   });

@@ -2,6 +2,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { LabopsError } from '../errors.js';
+import { msg, verbatim } from '../i18n/text.js';
 import { openStore, prepareDataDirectory } from './sqlite-store.js';
 import type { Store } from './types.js';
 
@@ -67,10 +68,11 @@ export function lockDataDirectory(dir: string): DataDirectoryLock {
     writeFileSync(pidPath, `${process.pid}\n`);
   } catch (error) {
     db.close();
-    throw new LabopsError('CONFIG', `labops cannot write ${pidPath}: ${(error as Error).message}.`, {
-      cause: error,
-      hint: `Give the user running labops write access to ${path}, or set LABOPS_DATA_DIR to another directory.`,
-    });
+    throw new LabopsError(
+      'CONFIG',
+      msg('jobs.owner.pidUnwritable', { path: pidPath, reason: verbatim((error as Error).message) }),
+      { cause: error, hint: msg('jobs.owner.pidUnwritableHint', { dir: path }) },
+    );
   }
   held.add(db);
   return {
@@ -121,19 +123,20 @@ function readOwnerPid(pidPath: string): number | undefined {
 }
 
 function alreadyRunning(dir: string, pid: number | undefined): LabopsError {
-  return new LabopsError(
-    'CONFIG',
-    `labops is already running with this data directory (${pid === undefined ? 'pid unknown' : `pid ${pid}`}): ${dir}.`,
-    {
-      hint: `One labops owns a data directory at a time. Stop the other one${pid === undefined ? '' : ` (kill ${pid})`}, or set LABOPS_DATA_DIR to another directory. Reading its audit trail works while it runs: npm start -- --export-audit.`,
-    },
-  );
+  return pid === undefined
+    ? new LabopsError('CONFIG', msg('jobs.owner.runningUnknown', { dir }), {
+        hint: msg('jobs.owner.runningUnknownHint'),
+      })
+    : new LabopsError('CONFIG', msg('jobs.owner.running', { pid, dir }), {
+        hint: msg('jobs.owner.runningHint', { kill: verbatim(`kill ${pid}`) }),
+      });
 }
 
 function lockFileError(lockPath: string, error: unknown): LabopsError {
-  const reason = error instanceof Error ? error.message : String(error);
-  return new LabopsError('CONFIG', `labops cannot lock its data directory with ${lockPath}: ${reason}.`, {
+  // The system's own words.
+  const reason = verbatim(error instanceof Error ? error.message : String(error));
+  return new LabopsError('CONFIG', msg('jobs.owner.lockFile', { path: lockPath, reason }), {
     cause: error,
-    hint: `${lockPath} is labops' own, empty lock file: remove it if it holds anything, and keep the data directory on a local file system (not NFS or SMB).`,
+    hint: msg('jobs.owner.lockFileHint', { path: lockPath }),
   });
 }

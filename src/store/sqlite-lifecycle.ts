@@ -1,5 +1,6 @@
 import { LabopsError } from '../errors.js';
-import type { Displayable } from '../i18n/render.js';
+import { type Displayable, renderText } from '../i18n/render.js';
+import { msg } from '../i18n/text.js';
 import { toApprovalRecord, toJobRecord, toLockRecord, toTextColumns } from './sqlite-rows.js';
 import type { Statements } from './sqlite-statements.js';
 import {
@@ -7,7 +8,7 @@ import {
   countApprovals,
   type DecisionResult,
   FINAL_JOB_STATUSES,
-  INTERRUPTED_JOB_ERROR,
+  INTERRUPTED_JOB_TEXT,
   type JobAndApproval,
   type JobEnd,
   type JobRecord,
@@ -19,8 +20,10 @@ import {
   type RecoveryReport,
 } from './types.js';
 
-/** The detail of a step that `recover` or an interruption found running. */
-export const UNKNOWN_STEP_DETAIL = 'labops stopped while this step was running; its outcome is unknown.';
+/** The detail of a step that `recover` or an interruption found running, as a reader sees it and in English. */
+export const UNKNOWN_STEP_TEXT = msg('jobs.error.unknownStep');
+export const UNKNOWN_STEP_DETAIL = renderText('en', UNKNOWN_STEP_TEXT);
+const UNKNOWN_STEP_JSON = JSON.stringify(UNKNOWN_STEP_TEXT);
 
 /**
  * The SQLite store's lifecycle (design.md "Approvals", "Locks"): each method is the body of one
@@ -35,14 +38,16 @@ export class LifecycleTx {
     const { job, approval } = proposal;
     const held = this.findConflictingLock(proposal.locks, job.id);
     if (held) return { ok: false, heldBy: held };
-    if (this.sql.getJob.get(job.id)) throw new LabopsError('CONFLICT', `Job ${job.id} already exists.`);
+    if (this.sql.getJob.get(job.id)) {
+      throw new LabopsError('CONFLICT', msg('jobs.store.jobExists', { job: job.id }));
+    }
     this.insertJob(job);
     for (const key of new Set(proposal.locks)) {
       this.sql.insertLock.run({ key, jobId: job.id, holder: job.requester, at: job.createdAt });
     }
     const approvalId = approval.id ?? this.nextApprovalId();
     if (this.sql.getApproval.get(approvalId)) {
-      throw new LabopsError('CONFLICT', `Approval ${approvalId} already exists.`);
+      throw new LabopsError('CONFLICT', msg('jobs.store.approvalExists', { id: approvalId }));
     }
     this.sql.insertApproval.run({
       id: approvalId,
@@ -104,14 +109,15 @@ export class LifecycleTx {
 
   voidApproval(
     id: string,
-    void_: { reason: Displayable; changes: readonly string[]; actor: string; at: number },
+    void_: { reason: Displayable; changes: readonly Displayable[]; actor: string; at: number },
   ): JobAndApproval | undefined {
     const approval = this.readApproval(id);
     if (approval === undefined || approval.status !== 'pending') return undefined;
     this.sql.closeApproval.run({ id, to: 'void', at: void_.at });
     this.moveJob(approval.jobId, ['awaiting_approval'], 'void', void_.at, void_.reason);
+    // The audit trail stays English.
     this.audit(void_.at, 'approval:voided', void_.actor, approval.jobId, id, {
-      changes: [...void_.changes],
+      changes: void_.changes.map((change) => renderText('en', change)),
     });
     return { approval: this.mustReadApproval(id), job: this.mustReadJob(approval.jobId) };
   }
@@ -126,8 +132,9 @@ export class LifecycleTx {
     id: string,
     by: string,
     at: number,
+    reason: Displayable = msg('jobs.cancel.by', { by }),
   ): { job: JobRecord; approval: ApprovalRecord | undefined } | undefined {
-    if (!this.moveJob(id, ['awaiting_approval', 'queued'], 'cancelled', at, `Cancelled by ${by}.`)) {
+    if (!this.moveJob(id, ['awaiting_approval', 'queued'], 'cancelled', at, reason)) {
       return undefined;
     }
     const card = this.sql.getApprovalForJob.get(id);
@@ -151,9 +158,10 @@ export class LifecycleTx {
 
   interruptJob(id: string, reason: Displayable, at: number): JobRecord | undefined {
     if (!this.moveJob(id, ['running'], 'interrupted', at, reason)) return undefined;
-    this.sql.markRunningStepsUnknown.run({ jobId: id, detail: UNKNOWN_STEP_DETAIL });
-    this.audit(at, 'job:interrupted', 'labops', id, undefined, { error: reason });
-    return this.mustReadJob(id);
+    this.markRunningStepsUnknown(id);
+    const ended = this.mustReadJob(id);
+    this.audit(at, 'job:interrupted', 'labops', id, undefined, { error: ended.error });
+    return ended;
   }
 
   /** Also releases locks whose job does not exist: nothing can still be creating it after a restart. */
@@ -162,8 +170,8 @@ export class LifecycleTx {
     const stale = this.sql.listJobs.all({ statuses: statusList(['running', 'queued']), limit: -1 });
     const interrupted: JobRecord[] = [];
     for (const job of stale) {
-      this.moveJob(job.id, ['running', 'queued'], 'interrupted', now, INTERRUPTED_JOB_ERROR);
-      this.sql.markRunningStepsUnknown.run({ jobId: job.id, detail: UNKNOWN_STEP_DETAIL });
+      this.moveJob(job.id, ['running', 'queued'], 'interrupted', now, INTERRUPTED_JOB_TEXT);
+      this.markRunningStepsUnknown(job.id);
       const ended = this.mustReadJob(job.id);
       this.audit(now, 'job:interrupted', 'labops', job.id, undefined, { error: ended.error });
       interrupted.push(ended);
@@ -182,6 +190,14 @@ export class LifecycleTx {
     }
     this.sql.releaseStaleLocks.run({ final: JSON.stringify(FINAL_JOB_STATUSES) });
     return { interrupted, pending, expired };
+  }
+
+  private markRunningStepsUnknown(jobId: string): void {
+    this.sql.markRunningStepsUnknown.run({
+      jobId,
+      detail: UNKNOWN_STEP_DETAIL,
+      detailText: UNKNOWN_STEP_JSON,
+    });
   }
 
   private insertJob(job: Omit<NewJob, 'status'>): void {
@@ -265,7 +281,7 @@ export class LifecycleTx {
   /** A job the transaction has just written or found: missing, the store is broken. */
   mustReadJob(id: string): JobRecord {
     const job = this.readJob(id);
-    if (!job) throw new LabopsError('INTERNAL', `Job ${id} vanished from the store.`);
+    if (!job) throw new LabopsError('INTERNAL', msg('jobs.store.jobVanished', { job: id }));
     return job;
   }
 
@@ -276,7 +292,7 @@ export class LifecycleTx {
 
   private mustReadApproval(id: string): ApprovalRecord {
     const approval = this.readApproval(id);
-    if (!approval) throw new LabopsError('INTERNAL', `Approval ${id} vanished from the store.`);
+    if (!approval) throw new LabopsError('INTERNAL', msg('jobs.store.approvalVanished', { id }));
     return approval;
   }
 

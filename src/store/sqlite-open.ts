@@ -2,6 +2,7 @@ import { accessSync, closeSync, constants, mkdirSync, openSync, readSync, statSy
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { LabopsError, toLabopsError } from '../errors.js';
+import { msg, type Text, verbatim } from '../i18n/text.js';
 import { applyMigrations, assertKnownVersion, readSchemaVersion, SCHEMA_VERSION } from './migrations.js';
 
 // Opening the state store: path checks, integrity, pragmas, migrations, read-only mode, and the
@@ -36,11 +37,9 @@ export function openDatabase(path: string, busyTimeoutMs: number): Db {
     assertKnownVersion(readSchemaVersion(db), SCHEMA_VERSION, path);
     const mode = db.pragma('journal_mode = WAL', { simple: true });
     if (mode !== 'wal') {
-      throw new LabopsError(
-        'CONFIG',
-        `The state store ${path} cannot use write-ahead logging (SQLite answered journal mode "${String(mode)}").`,
-        { hint: 'Put the data directory on a local file system (not NFS or SMB); set LABOPS_DATA_DIR.' },
-      );
+      throw new LabopsError('CONFIG', msg('jobs.store.noWal', { path, mode: verbatim(String(mode)) }), {
+        hint: msg('jobs.store.noWalHint'),
+      });
     }
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
@@ -54,10 +53,10 @@ export function openDatabase(path: string, busyTimeoutMs: number): Db {
 }
 
 export function openDatabaseToRead(path: string, busyTimeoutMs: number): Db {
-  if (path === ':memory:') throw new LabopsError('INTERNAL', 'A store in memory cannot be opened read-only.');
+  if (path === ':memory:') throw new LabopsError('INTERNAL', msg('jobs.store.memoryReadOnly'));
   if (!statSync(path, { throwIfNoEntry: false })) {
-    throw new LabopsError('CONFIG', `There is no state store at ${path}.`, {
-      hint: 'Set LABOPS_DATA_DIR to the data directory of the labops whose state you want to read.',
+    throw new LabopsError('CONFIG', msg('jobs.store.missing', { path }), {
+      hint: msg('jobs.store.missingHint'),
     });
   }
   checkExistingFile(path, constants.R_OK);
@@ -75,8 +74,8 @@ export function openDatabaseToRead(path: string, busyTimeoutMs: number): Db {
       // Reading cannot upgrade it, and this labops' queries need the current schema.
       throw new LabopsError(
         'CONFIG',
-        `The state store ${path} has schema version ${version}; this labops reads version ${SCHEMA_VERSION}.`,
-        { hint: 'Start labops once on this data directory (it upgrades the store), then read it again.' },
+        msg('jobs.store.oldSchema', { path, version, current: SCHEMA_VERSION }),
+        { hint: msg('jobs.store.oldSchemaHint') },
       );
     }
     return db;
@@ -99,14 +98,10 @@ function ensureDirectory(path: string): void {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (error) {
-    throw new LabopsError(
-      'CONFIG',
-      `The state store directory ${dir} cannot be created: ${describeFsError(error)}.`,
-      {
-        cause: error,
-        hint: `Create ${dir} as a writable directory, or set LABOPS_DATA_DIR to one.`,
-      },
-    );
+    throw new LabopsError('CONFIG', msg('jobs.store.dirCreate', { dir, reason: describeFsError(error) }), {
+      cause: error,
+      hint: msg('jobs.store.dirCreateHint', { dir }),
+    });
   }
   try {
     // Write access to the directory matters even for an existing file: SQLite keeps its -wal and
@@ -115,10 +110,10 @@ function ensureDirectory(path: string): void {
   } catch (error) {
     throw new LabopsError(
       'CONFIG',
-      `The state store directory ${dir} is not writable: ${describeFsError(error)}.`,
+      msg('jobs.store.dirNotWritable', { dir, reason: describeFsError(error) }),
       {
         cause: error,
-        hint: `Give the user running labops write access to ${dir}, or set LABOPS_DATA_DIR to a writable directory.`,
+        hint: msg('jobs.store.dirNotWritableHint', { dir }),
       },
     );
   }
@@ -130,22 +125,18 @@ function checkExistingFile(path: string, access = constants.R_OK | constants.W_O
     const stat = statSync(path, { throwIfNoEntry: false });
     if (stat === undefined) return;
     if (!stat.isFile()) {
-      throw new LabopsError('CONFIG', `The state store path ${path} is not a regular file.`, {
-        hint: 'Point LABOPS_DATA_DIR at a directory where labops can keep its database file.',
+      throw new LabopsError('CONFIG', msg('jobs.store.notFile', { path }), {
+        hint: msg('jobs.store.notFileHint'),
       });
     }
     size = stat.size;
     accessSync(path, access);
   } catch (error) {
     if (error instanceof LabopsError) throw error;
-    throw new LabopsError(
-      'CONFIG',
-      `The state store file ${path} cannot be read and written: ${describeFsError(error)}.`,
-      {
-        cause: error,
-        hint: `Give the user running labops read and write access to ${path}, or set LABOPS_DATA_DIR to another directory.`,
-      },
-    );
+    throw new LabopsError('CONFIG', msg('jobs.store.fileAccess', { path, reason: describeFsError(error) }), {
+      cause: error,
+      hint: msg('jobs.store.fileAccessHint', { path }),
+    });
   }
   // SQLite makes a new database of an empty file; there is nothing in it to lose.
   if (size === 0) return;
@@ -169,21 +160,21 @@ function checkIntegrity(db: Db, path: string): void {
 }
 
 function notADatabase(path: string, cause?: unknown): LabopsError {
-  return new LabopsError(
-    'CONFIG',
-    `The state store file ${path} is not a SQLite database (it may be truncated or another file); labops left it untouched.`,
-    {
-      cause,
-      hint: `Move it aside (mv '${path}' '${path}.broken') to let labops start an empty store there, restore it from a backup, or set LABOPS_DATA_DIR to another directory.`,
-    },
-  );
+  return new LabopsError('CONFIG', msg('jobs.store.notDatabase', { path }), {
+    cause,
+    hint: msg('jobs.store.notDatabaseHint', { command: verbatim(`mv '${path}' '${path}.broken'`) }),
+  });
 }
 
 function corruptDatabase(path: string, problems: readonly string[], cause?: unknown): LabopsError {
-  return new LabopsError('CONFIG', `The state store file ${path} is corrupt; labops left it untouched.`, {
+  return new LabopsError('CONFIG', msg('jobs.store.corrupt', { path }), {
     cause,
-    details: problems.slice(0, 10),
-    hint: `Restore it from a backup, or move it aside (mv '${path}' '${path}.corrupt') to let labops start an empty store; sqlite3 '.recover' may save its contents.`,
+    // SQLite's own words.
+    details: problems.slice(0, 10).map((problem) => verbatim(problem)),
+    hint: msg('jobs.store.corruptHint', {
+      command: verbatim(`mv '${path}' '${path}.corrupt'`),
+      recover: verbatim("sqlite3 '.recover'"),
+    }),
   });
 }
 
@@ -191,30 +182,32 @@ function translateStartupError(path: string, error: unknown): LabopsError {
   if (error instanceof LabopsError) return error;
   const dir = dirname(path);
   const code = sqliteCode(error);
-  const reason = error instanceof Error ? error.message : String(error);
+  const message = error instanceof Error ? error.message : String(error);
+  // SQLite's own words.
+  const reason = verbatim(message);
   if (code === 'SQLITE_NOTADB') return notADatabase(path, error);
-  if (code.startsWith('SQLITE_CORRUPT')) return corruptDatabase(path, [reason], error);
+  if (code.startsWith('SQLITE_CORRUPT')) return corruptDatabase(path, [message], error);
   if (code.startsWith('SQLITE_READONLY')) {
-    return new LabopsError('CONFIG', `The state store ${path} is read-only to labops (${reason}).`, {
+    return new LabopsError('CONFIG', msg('jobs.store.readOnly', { path, reason }), {
       cause: error,
-      hint: `Give the user running labops write access to ${path} and to ${dir} (SQLite keeps its -wal and -shm files there), or set LABOPS_DATA_DIR to a writable directory.`,
+      hint: msg('jobs.store.readOnlyHint', { path, dir }),
     });
   }
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
-    return new LabopsError('CONFIG', `The state store ${path} is locked by another process.`, {
+    return new LabopsError('CONFIG', msg('jobs.store.locked', { path }), {
       cause: error,
-      hint: 'Is another labops running on the same data directory? Stop it, or set LABOPS_DATA_DIR to another one.',
+      hint: msg('jobs.store.lockedHint'),
     });
   }
   if (code === 'SQLITE_FULL') {
-    return new LabopsError('CONFIG', `The state store ${path} cannot be written: the disk is full.`, {
+    return new LabopsError('CONFIG', msg('jobs.store.full', { path }), {
       cause: error,
-      hint: `Free space on the file system holding ${dir}.`,
+      hint: msg('jobs.store.fullHint', { dir }),
     });
   }
-  return new LabopsError('CONFIG', `The state store ${path} cannot be opened: ${reason}.`, {
+  return new LabopsError('CONFIG', msg('jobs.store.cannotOpen', { path, reason }), {
     cause: error,
-    hint: `Check that ${dir} is a local, writable directory and ${path} a labops database, or set LABOPS_DATA_DIR to another directory.`,
+    hint: msg('jobs.store.cannotOpenHint', { path, dir }),
   });
 }
 
@@ -222,22 +215,23 @@ function sqliteCode(error: unknown): string {
   return error instanceof Database.SqliteError ? error.code : '';
 }
 
-function describeFsError(error: unknown): string {
+function describeFsError(error: unknown): Text {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   switch (code) {
     case 'ENOTDIR':
-      return 'a part of the path is a file, not a directory';
+      return msg('jobs.fs.notDirectory');
     case 'EEXIST':
-      return 'it exists and is not a directory';
+      return msg('jobs.fs.exists');
     case 'EACCES':
     case 'EPERM':
-      return 'permission denied';
+      return msg('jobs.fs.permission');
     case 'EROFS':
-      return 'the file system is read-only';
+      return msg('jobs.fs.readOnly');
     case 'ENOSPC':
-      return 'the disk is full';
+      return msg('jobs.fs.full');
     default:
-      return error instanceof Error ? error.message : String(error);
+      // The system's own words.
+      return verbatim(error instanceof Error ? error.message : String(error));
   }
 }
 
@@ -245,45 +239,43 @@ function describeFsError(error: unknown): string {
 // Errors at run time
 
 export function readOnlyStore(path: string): LabopsError {
-  return new LabopsError(
-    'INTERNAL',
-    `The state store ${path} was opened read-only; labops does not write it.`,
-  );
+  return new LabopsError('INTERNAL', msg('jobs.store.openedReadOnly', { path }));
 }
 
 /** Why SQLite could not write, in words, for the codes that mean the disk or the file system. */
-function describeStorageFailure(code: string): string | undefined {
-  if (code === 'SQLITE_FULL') return 'the disk is full';
-  if (code.startsWith('SQLITE_IOERR')) return `the disk reported an I/O error (${code})`;
-  if (code.startsWith('SQLITE_READONLY')) return `it became read-only (${code})`;
-  if (code.startsWith('SQLITE_CANTOPEN')) return `its files cannot be opened (${code})`;
+function describeStorageFailure(code: string): Text | undefined {
+  if (code === 'SQLITE_FULL') return msg('jobs.fs.full');
+  if (code.startsWith('SQLITE_IOERR')) return msg('jobs.fs.ioError', { code: verbatim(code) });
+  if (code.startsWith('SQLITE_READONLY')) return msg('jobs.fs.becameReadOnly', { code: verbatim(code) });
+  if (code.startsWith('SQLITE_CANTOPEN')) return msg('jobs.fs.cannotOpen', { code: verbatim(code) });
   return undefined;
 }
 
 export function translateRuntimeError(path: string, error: unknown): LabopsError {
   if (error instanceof LabopsError) return error;
   const code = sqliteCode(error);
-  const reason = error instanceof Error ? error.message : String(error);
+  // SQLite's own words.
+  const reason = verbatim(error instanceof Error ? error.message : String(error));
   const storage = describeStorageFailure(code);
   if (storage !== undefined) {
-    return new LabopsError('STORE_UNAVAILABLE', `labops cannot write its state store ${path}: ${storage}.`, {
+    return new LabopsError('STORE_UNAVAILABLE', msg('jobs.store.unwritable', { path, reason: storage }), {
       cause: error,
-      hint: `Free disk space under ${dirname(path)} (the data directory) or fix its permissions. labops keeps trying to record the jobs it runs, and takes new requests once the store can be written.`,
+      hint: msg('jobs.store.unwritableHint', { dir: dirname(path) }),
     });
   }
   if (code.startsWith('SQLITE_BUSY')) {
-    return new LabopsError('TIMEOUT', `The state store ${path} stayed locked by another process.`, {
+    return new LabopsError('TIMEOUT', msg('jobs.store.stayedLocked', { path }), {
       cause: error,
-      hint: 'Is another labops using the same data directory? Only one may run per store.',
+      hint: msg('jobs.store.stayedLockedHint'),
     });
   }
   if (code.startsWith('SQLITE_CONSTRAINT')) {
-    return new LabopsError('CONFLICT', `The state store refused a write: ${reason}.`, { cause: error });
+    return new LabopsError('CONFLICT', msg('jobs.store.refusedWrite', { reason }), { cause: error });
   }
   if (code !== '') {
-    return new LabopsError('INTERNAL', `The state store ${path} failed: ${reason}.`, {
+    return new LabopsError('INTERNAL', msg('jobs.store.failed', { path, reason }), {
       cause: error,
-      hint: 'Check the disk holding the data directory (space, permissions, errors in the system log).',
+      hint: msg('jobs.store.failedHint'),
     });
   }
   return toLabopsError(error);

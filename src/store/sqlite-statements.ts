@@ -81,8 +81,9 @@ export function prepareStatements(db: Db) {
          end_state = COALESCE(@endState, end_state)
        WHERE job_id = @jobId AND idx = @index`,
     ),
-    markRunningStepsUnknown: db.prepare<{ jobId: string; detail: string }>(
-      `UPDATE steps SET status = 'unknown', detail = COALESCE(detail, @detail)
+    markRunningStepsUnknown: db.prepare<{ jobId: string; detail: string; detailText: string }>(
+      `UPDATE steps SET status = 'unknown', detail = COALESCE(detail, @detail),
+         detail_text = CASE WHEN detail IS NULL THEN @detailText ELSE detail_text END
        WHERE job_id = @jobId AND status = 'running'`,
     ),
     insertApproval: db.prepare(

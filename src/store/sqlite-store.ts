@@ -1,8 +1,9 @@
 import { resolve } from 'node:path';
 import { LabopsError, toLabopsError } from '../errors.js';
 import type { Displayable } from '../i18n/render.js';
+import { msg, verbatim } from '../i18n/text.js';
 import { boundTail, TAIL_BYTES } from '../tail.js';
-import { LifecycleTx, statusList, UNKNOWN_STEP_DETAIL } from './sqlite-lifecycle.js';
+import { LifecycleTx, statusList, UNKNOWN_STEP_DETAIL, UNKNOWN_STEP_TEXT } from './sqlite-lifecycle.js';
 import {
   type Db,
   openDatabase,
@@ -27,6 +28,7 @@ import {
   type AuditEvent,
   type DecisionResult,
   INTERRUPTED_JOB_ERROR,
+  INTERRUPTED_JOB_TEXT,
   isStoreUnavailable,
   type JobAndApproval,
   type JobEnd,
@@ -40,6 +42,7 @@ import {
   type ProposeResult,
   type RecoveryReport,
   STRANDED_JOB_ERROR,
+  STRANDED_JOB_TEXT,
   type StepPatch,
   type StepRecord,
   type Store,
@@ -87,7 +90,7 @@ export function openStore(options: StoreOptions): Store {
  * connection is capped.
  */
 export function setStoreSizeLimit(store: Store, limit: 'current' | undefined): void {
-  if (!(store instanceof SqliteStore)) throw new LabopsError('INTERNAL', 'Not a SQLite store.');
+  if (!(store instanceof SqliteStore)) throw new LabopsError('INTERNAL', msg('jobs.store.notSqlite'));
   store.setSizeLimit(limit);
 }
 
@@ -161,7 +164,7 @@ class SqliteStore implements Store {
 
   async voidApproval(
     id: string,
-    void_: { reason: Displayable; changes: readonly string[]; actor: string; at: number },
+    void_: { reason: Displayable; changes: readonly Displayable[]; actor: string; at: number },
   ): Promise<JobAndApproval | undefined> {
     return this.write(() => this.tx.voidApproval(id, void_));
   }
@@ -178,8 +181,9 @@ class SqliteStore implements Store {
     id: string,
     by: string,
     at: number,
+    reason?: Displayable,
   ): Promise<{ job: JobRecord; approval: ApprovalRecord | undefined } | undefined> {
-    return this.write(() => this.tx.cancelWaitingJob(id, by, at));
+    return this.write(() => this.tx.cancelWaitingJob(id, by, at, reason));
   }
 
   async startJob(id: string, at: number): Promise<JobRecord | undefined> {
@@ -234,8 +238,9 @@ class SqliteStore implements Store {
       });
       if (changed.changes === 0) throw jobNotFound(id);
       if (options.auditAt !== undefined) {
+        // The audit trail stays English: the notes' texts stay in the review.
         this.tx.audit(options.auditAt, 'job:reviewed', 'labops', id, undefined, {
-          changes: review.changes ?? [],
+          changes: (review.changes ?? []).map(({ noteText: _, ...change }) => change),
         });
       }
       return this.tx.mustReadJob(id);
@@ -265,7 +270,7 @@ class SqliteStore implements Store {
         endStateText: endState.json,
       });
       if (result.changes === 0) {
-        throw new LabopsError('NOT_FOUND', `Job ${jobId} has no step ${index}.`);
+        throw new LabopsError('NOT_FOUND', msg('jobs.store.noStep', { job: jobId, index }));
       }
     });
   }
@@ -296,7 +301,7 @@ class SqliteStore implements Store {
   async addApprovalCardRef(id: string, ref: Record<string, unknown>): Promise<void> {
     this.write(() => {
       if (this.sql.addCardRef.run({ id, ref: JSON.stringify(ref) }).changes === 0) {
-        throw new LabopsError('NOT_FOUND', `Approval ${id} does not exist.`);
+        throw new LabopsError('NOT_FOUND', msg('jobs.store.noApproval', { id }));
       }
     });
   }
@@ -350,7 +355,7 @@ class SqliteStore implements Store {
     if (!/^SHA256:[A-Za-z0-9+/]{43}$/.test(fingerprint)) {
       throw new LabopsError(
         'USAGE',
-        `${JSON.stringify(fingerprint)} is not an SSH key fingerprint (SHA256:…).`,
+        msg('jobs.store.badFingerprint', { fingerprint: verbatim(JSON.stringify(fingerprint)) }),
       );
     }
     return this.write(() => {
@@ -392,7 +397,15 @@ class SqliteStore implements Store {
 const EXPORT_PAGE_ROWS = 500;
 
 function jobNotFound(id: string): LabopsError {
-  return new LabopsError('NOT_FOUND', `Job ${id} does not exist.`);
+  return new LabopsError('NOT_FOUND', msg('jobs.store.noJob', { job: id }));
 }
 
-export { INTERRUPTED_JOB_ERROR, prepareDataDirectory, STRANDED_JOB_ERROR, UNKNOWN_STEP_DETAIL };
+export {
+  INTERRUPTED_JOB_ERROR,
+  INTERRUPTED_JOB_TEXT,
+  prepareDataDirectory,
+  STRANDED_JOB_ERROR,
+  STRANDED_JOB_TEXT,
+  UNKNOWN_STEP_DETAIL,
+  UNKNOWN_STEP_TEXT,
+};

@@ -8,15 +8,17 @@
  */
 
 import { LabopsError } from '../errors.js';
-import type { Displayable } from '../i18n/render.js';
+import { type Displayable, renderText } from '../i18n/render.js';
+import { msg, type Text } from '../i18n/text.js';
 import type { Plan, StepSpec } from '../plan.js';
 import type { Risk } from '../risk.js';
 
 /** Plans are defined beside the commands' contract (src/plan.ts); the store keeps them with the job. */
 export type { StepSpec };
 
-/** The error text of a job that `recover` found running or queued. */
-export const INTERRUPTED_JOB_ERROR = 'labops stopped while this job was running; it was not resumed.';
+/** The error of a job that `recover` found running or queued, as a reader sees it and in English. */
+export const INTERRUPTED_JOB_TEXT = msg('jobs.error.interrupted');
+export const INTERRUPTED_JOB_ERROR = renderText('en', INTERRUPTED_JOB_TEXT);
 
 /** Whether `error` says the state store cannot be written now (disk full, I/O error, read-only). */
 export function isStoreUnavailable(error: unknown): error is LabopsError {
@@ -24,11 +26,11 @@ export function isStoreUnavailable(error: unknown): error is LabopsError {
 }
 
 /**
- * The error text of a job recorded as running that nothing runs: its runner ended without
- * recording the end (a store failure it could not outlast), and this process owns the store.
+ * The error of a job recorded as running that nothing runs: its runner ended without recording
+ * the end (a store failure it could not outlast), and this process owns the store.
  */
-export const STRANDED_JOB_ERROR =
-  'labops found this job recorded as running with nothing running it (its end could not be recorded); it was marked interrupted and its locks released. Check its targets: its last step may have changed them.';
+export const STRANDED_JOB_TEXT = msg('jobs.error.stranded');
+export const STRANDED_JOB_ERROR = renderText('en', STRANDED_JOB_TEXT);
 
 /** A job's life: a card waits for approval, then the job queues, runs and ends one way. */
 export type JobStatus =
@@ -103,8 +105,10 @@ export interface TargetChange {
   outcome: 'changed' | 'unchanged' | 'unknown';
   from?: string | undefined;
   to?: string | undefined;
-  /** Why the outcome is unknown, or what changed a target whose state cannot be read. */
+  /** Why the outcome is unknown, or what changed a target whose state cannot be read (English). */
   note?: string | undefined;
+  /** The note as a reader sees it (issue 16); kept in the review, left out of the audit trail. */
+  noteText?: Text | undefined;
 }
 
 export interface JobReview {
@@ -112,8 +116,9 @@ export interface JobReview {
   wroteAt?: number | undefined;
   /** The targets' states when the job started, object → state in words. */
   before?: Record<string, string> | undefined;
-  /** Targets labops could not read when the job started. */
+  /** Why labops could not read the targets when the job started (English), and as a reader sees it. */
   beforeUnreadable?: string[] | undefined;
+  beforeUnreadableText?: Text[] | undefined;
   /** After a failed, cancelled or interrupted job: each target compared with `before`. */
   changes?: TargetChange[] | undefined;
   reviewedAt?: number | undefined;
@@ -321,11 +326,11 @@ export interface Store {
   /**
    * A pending approval whose plan no longer holds: the approval and its waiting job become `void`,
    * the job keeping `reason`, its locks released, and `approval:voided` recorded with `changes`
-   * by `actor`. Undefined, changing nothing, when the approval is not pending.
+   * (in English) by `actor`. Undefined, changing nothing, when the approval is not pending.
    */
   voidApproval(
     id: string,
-    void_: { reason: Displayable; changes: readonly string[]; actor: string; at: number },
+    void_: { reason: Displayable; changes: readonly Displayable[]; actor: string; at: number },
   ): Promise<JobAndApproval | undefined>;
   /**
    * A pending approval past its time (`at >= expiresAt`): it and its waiting job become `expired`,
@@ -338,15 +343,16 @@ export interface Store {
     detail?: Record<string, unknown>,
   ): Promise<JobAndApproval | undefined>;
   /**
-   * A job awaiting approval or queued, cancelled by `by`: the job becomes `cancelled` (`Cancelled
-   * by …`), its card `void` if still pending (an approved card stays approved), its locks
-   * released, `job:cancelled` recorded. Undefined, changing
-   * nothing, when the job is not waiting.
+   * A job awaiting approval or queued, cancelled by `by`: the job becomes `cancelled` with
+   * `reason` (by default `Cancelled by …`), its card `void` if still pending (an approved card stays
+   * approved), its locks released, `job:cancelled` recorded. Undefined, changing nothing, when the
+   * job is not waiting.
    */
   cancelWaitingJob(
     id: string,
     by: string,
     at: number,
+    reason?: Displayable,
   ): Promise<{ job: JobRecord; approval: ApprovalRecord | undefined } | undefined>;
   /**
    * Moves a queued job to running and records `job:started`; only one caller can win, so a job

@@ -11,6 +11,7 @@ import {
   type PolicyRequest,
   riskAtLeast,
 } from '../../approvals/policy.js';
+import { renderText } from '../../src/i18n/render.js';
 import type { Risk } from '../../src/risk.js';
 
 const ALICE = 'slack:U0ALICE01';
@@ -66,11 +67,18 @@ function allowed(
   approvers: readonly string[],
   requesterConfirms = false,
   expiryMinutes = 15,
-): PolicyDecision {
+): Extract<PolicyDecision, { allowed: true }> {
   return { allowed: true, risk, required, approvers, requesterConfirms, expiresInMs: expiryMinutes * MINUTE };
 }
 
-type Row = [name: string, policy: Policy, request: Partial<PolicyRequest>, expected: PolicyDecision];
+/** A decision as these rows write it: a refusal's reason in English. */
+type EnglishDecision = Exclude<PolicyDecision, { allowed: false }> | { allowed: false; reason: string };
+
+function inEnglish(decision: PolicyDecision): EnglishDecision {
+  return decision.allowed ? decision : { allowed: false, reason: renderText('en', decision.reason) };
+}
+
+type Row = [name: string, policy: Policy, request: Partial<PolicyRequest>, expected: EnglishDecision];
 
 const rows: Row[] = [
   // Risks, requester not an approver.
@@ -340,7 +348,7 @@ const rows: Row[] = [
 
 describe('evaluatePolicy', () => {
   it.each(rows)('%s', (_, policy, overrides, expected) => {
-    expect(evaluatePolicy(policy, request(overrides))).toEqual(expected);
+    expect(inEnglish(evaluatePolicy(policy, request(overrides)))).toEqual(expected);
   });
 
   it('allows critical with one person and a group besides the requester', () => {

@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { renderText } from '../../src/i18n/render.js';
 import { defineStep } from '../../src/jobs/steps.js';
 import type { Store } from '../../src/store/types.js';
 import { type CoreHarness, SIM_POLICY, shellCaller, startCore } from '../support/core.js';
-import { expectCard, expectError } from '../support/dispatch.js';
+import { expectCard, expectError, expectView } from '../support/dispatch.js';
 import { queueTestJob } from '../support/jobs.js';
 
 /** The audit rows of one type about one job: each lifecycle operation writes exactly one. */
@@ -27,9 +28,7 @@ describe('the dispatch pipeline', () => {
       text: 'status',
       caller: shellCaller('operator'),
     });
-    expect(result.kind).toBe('view');
-    if (result.kind !== 'view') return;
-    expect(result.view.title).toContain('SIMULATED LAB');
+    expect(expectView(result).title).toContain('SIMULATED LAB');
     expect(await core.store.listJobs()).toEqual([]);
   });
 
@@ -556,7 +555,9 @@ describe('jobs', () => {
     await core.labops.click(card.approval.id, shellCaller('alice'), 'approve');
     await core.labops.click(card.approval.id, shellCaller('bob'), 'approve');
     await started;
-    expect(await core.labops.jobs.cancel(card.job.id, 'shell:operator')).toContain('Cancelling');
+    expect(renderText('en', await core.labops.jobs.cancel(card.job.id, 'shell:operator'))).toContain(
+      'Cancelling',
+    );
     const job = await core.labops.executor.whenFinished(card.job.id);
     expect(job?.status).toBe('cancelled');
     const steps = await core.store.listSteps(card.job.id);

@@ -17,6 +17,7 @@ import type { DownloadPort } from '../../src/downloads.js';
 import { createHttpDownloads } from '../../src/downloads.js';
 import type { EngineClient } from '../../src/engine/engine-client.js';
 import { isLabopsError } from '../../src/errors.js';
+import { verbatim } from '../../src/i18n/text.js';
 import { labInfoFromSimulator } from '../../src/lab-info.js';
 import { Labops } from '../../src/labops.js';
 import { createSilentLogger } from '../../src/log.js';
@@ -228,7 +229,7 @@ describe('createReadOnlyView', () => {
   };
 
   it('passes the reads through and refuses the rest when called or read', async () => {
-    const view = createReadOnlyView(target, ['origin', 'read'], (m) => m);
+    const view = createReadOnlyView(target, ['origin', 'read'], (m) => verbatim(m));
     expect(view.origin).toBe('https://engine');
     await expect(view.read(1)).resolves.toBe(2);
     const loose = view as unknown as typeof target;
