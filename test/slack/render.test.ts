@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { LabopsError } from '../../src/errors.js';
+import { watchRendering } from '../../src/i18n/render.js';
 import { msg, verbatim } from '../../src/i18n/text.js';
 import { escapeText, mentionPrincipal } from '../../src/slack/mrkdwn.js';
 import { ACTION, renderCard } from '../../src/slack/render-card.js';
 import { renderHome } from '../../src/slack/render-home.js';
 import { renderPlanMessage, renderStepMessage } from '../../src/slack/render-progress.js';
-import { renderErrorMessage, renderView } from '../../src/slack/render-view.js';
-import type { ApprovalRecord, JobRecord } from '../../src/store/types.js';
+import { renderErrorMessage, renderNotice, renderView } from '../../src/slack/render-view.js';
+import type { ApprovalRecord, JobRecord, StepRecord } from '../../src/store/types.js';
+import { findLeaks } from '../support/i18n-leaks.js';
 import { checkBlocks } from '../support/slack-api.js';
 import { checkRichText, codeLines, mrkdwnTexts, readBlocks } from './read-blocks.js';
 
@@ -263,5 +265,301 @@ describe('Block Kit renderers', () => {
     });
     expectSafe(home.blocks, 100);
     expect(texts(home.blocks)[0]).toContain('SIMULATED LAB');
+  });
+});
+
+/** Three English words in a row: a sentence left in English (test/support/i18n-leaks.ts). */
+const ENGLISH_PROSE = /[A-Za-z]{2,}[a-z]*(?:[ ,;:'’()-]+[A-Za-z]{2,}){2,}/;
+const COMMAND = '/host maintenance hyper1';
+
+/** A plan in the lab's own names only (what the commands' catalog says is theirs to test). */
+function koreanJob(overrides: Partial<JobRecord> = {}): JobRecord {
+  const steps = [
+    { kind: 'k', title: verbatim('hyper1'), params: {}, shows: ['POST /hosts/{hyper1}/deactivate'] },
+    { kind: 'k', title: verbatim('Default'), params: {} },
+  ];
+  return job({
+    text: 'maintenance hyper1',
+    risk: 'destructive',
+    plan: {
+      summary: verbatim('hyper1'),
+      risk: 'destructive',
+      riskReasons: [],
+      impact: [verbatim('web1 → hyper2'), verbatim('db1 → hyper2')],
+      warnings: [verbatim('hyper1: SPM')],
+      blockers: [],
+      locks: [],
+      dependsOn: {},
+      steps,
+    },
+    steps,
+    ...overrides,
+  });
+}
+
+function koreanApproval(overrides: Partial<ApprovalRecord> = {}): ApprovalRecord {
+  return approval({
+    risk: 'destructive',
+    required: 1,
+    eligible: ['slack:UBOB', 'slack:UCAROL'],
+    ...overrides,
+  });
+}
+
+/** What the catalog check reports for every text rendered while `render` runs (issue 16). */
+function leaksOf(render: () => void): string[] {
+  const leaks: string[] = [];
+  watchRendering((text) => leaks.push(...findLeaks(text)));
+  try {
+    render();
+  } finally {
+    watchRendering(undefined);
+  }
+  return leaks;
+}
+
+describe('Block Kit renderers in Korean (issue 16)', () => {
+  const seoul = { locale: 'ko', timeZone: 'Asia/Seoul' } as const;
+
+  it('writes a card’s every line of labops’s own in Korean, times in the lab’s zone, no longer than in English', () => {
+    let card = renderCard({
+      ...seoul,
+      job: koreanJob(),
+      approval: koreanApproval(),
+      now: NOW,
+      simulated: true,
+    });
+    expect(
+      leaksOf(() => {
+        card = renderCard({
+          ...seoul,
+          job: koreanJob(),
+          approval: koreanApproval(),
+          now: NOW,
+          simulated: true,
+        });
+      }),
+    ).toEqual([]);
+    expectSafe(card.blocks);
+    const lines = texts(card.blocks);
+    expect(lines[0]).toBe(`⏳ 승인 대기 · ${COMMAND}`);
+    expect(lines).toContain('*시뮬레이션 실습 환경* — 내장 시뮬레이터가 실제 실습 환경을 대신합니다.');
+    expect(lines).toContain('hyper1\n요청자 <@UALICE> · 작업 job-1a2b · 승인 a1');
+    expect(lines).toContain('파괴적 — 요청자가 아닌 승인자 1명 필요');
+    expect(lines).toContain('영향\n• web1 → hyper2\n• db1 → hyper2');
+    expect(lines).toContain('⚠️ 경고\n• hyper1: SPM');
+    expect(lines).toContain('단계\n1. hyper1\n2. Default');
+    // 10:15 UTC is 19:15 in Seoul: the date token's fallback, for clients that cannot show dates.
+    expect(lines).toContain(
+      `승인자 (1명 필요): <@UBOB> 및 <@UCAROL> · <!date^${(NOW + 15 * 60_000) / 1000}^{time}|19:15:00 (Asia/Seoul)> 만료 (15분 남음)`,
+    );
+    expect(lines.at(-1)).toBe('[승인] [거부]');
+    const [approve] = card.blocks.flatMap((b) => (b.type === 'actions' ? b.elements : []));
+    expect(approve).toMatchObject({
+      confirm: {
+        title: { text: '파괴적 작업을 승인하시겠습니까?' },
+        text: { text: 'hyper1. 실습 환경 변경 2건 — 카드의 계획을 확인하세요.' },
+        confirm: { text: '승인' },
+        deny: { text: '돌아가기' },
+      },
+    });
+    expect(card.text).toBe('승인 대기: hyper1 (job-1a2b, 요청자 <@UALICE>)');
+    for (const line of lines)
+      expect(line.replaceAll(COMMAND, '').replace(/<[^>]*>/g, '')).not.toMatch(ENGLISH_PROSE);
+    // Phone-sized in both languages: the Korean card is no longer than the English one.
+    const english = renderCard({
+      locale: 'en',
+      job: koreanJob(),
+      approval: koreanApproval(),
+      now: NOW,
+      simulated: true,
+    });
+    expect(texts(card.blocks).join('\n').length).toBeLessThanOrEqual(texts(english.blocks).join('\n').length);
+    expect(texts(english.blocks)[0]).toBe(`⏳ AWAITING APPROVAL · ${COMMAND}`);
+  });
+
+  it('says in Korean how a job ended, who decided and what to do next', () => {
+    const steps = [{ status: 'changed' as const }, { status: 'failed' as const }].map(
+      (s, index) => ({ ...s, index }) as unknown as StepRecord,
+    );
+    const failed = renderCard({
+      ...seoul,
+      job: koreanJob({
+        status: 'failed',
+        startedAt: NOW,
+        finishedAt: NOW + 5000,
+        error: 'Step 2 failed',
+        errorText: verbatim('hyper1: non_responsive'),
+      }),
+      approval: koreanApproval({
+        status: 'approved',
+        decisions: [{ principal: 'slack:UBOB', decision: 'approve', at: NOW }],
+      }),
+      now: NOW,
+      simulated: false,
+      steps,
+    });
+    const lines = texts(failed.blocks);
+    expect(lines[0]).toBe(`❌ 실패 · ${COMMAND}`);
+    expect(lines).toContain('실패 (5.0초 소요) — 단계 2개: 변경 1 및 실패 1\nhyper1: non_responsive');
+    expect(lines).toContain(
+      `다음 할 일: 위의 원인을 해결한 뒤 ${COMMAND} 명령을 다시 실행해 새 계획을 받으세요. 이미 끝난 단계는 정상으로 보고됩니다.`,
+    );
+    expect(lines).toContain('승인: <@UBOB>');
+    // The command to run again is code, where the Korean sentence puts it.
+    expect(JSON.stringify(failed.blocks)).toContain(
+      `{"type":"text","text":"${COMMAND}","style":{"code":true}}`,
+    );
+
+    const denied = texts(
+      renderCard({
+        ...seoul,
+        job: koreanJob({ status: 'denied' }),
+        approval: koreanApproval({
+          status: 'denied',
+          decisions: [{ principal: 'slack:UBOB', decision: 'deny', at: NOW }],
+        }),
+        now: NOW,
+        simulated: false,
+      }).blocks,
+    );
+    expect(denied).toContain('🚫 <@UBOB> 님이 거부했습니다. 아무것도 실행되지 않았습니다.');
+
+    const expired = texts(
+      renderCard({
+        ...seoul,
+        job: koreanJob(),
+        approval: koreanApproval({ status: 'expired' }),
+        now: NOW + 20 * 60_000,
+        simulated: false,
+      }).blocks,
+    );
+    expect(expired[0]).toBe(`⌛ 만료됨 · ${COMMAND}`);
+    expect(expired).toContain(
+      `⌛ <!date^${(NOW + 15 * 60_000) / 1000}^{time}|19:15:00 (Asia/Seoul)>에 만료되었습니다. 아무것도 실행되지 않았습니다. 새 계획을 받으려면 ${COMMAND} 명령을 다시 실행하세요.`,
+    );
+
+    const voided = texts(
+      renderCard({
+        ...seoul,
+        job: koreanJob({ status: 'void' }),
+        approval: koreanApproval({ status: 'void' }),
+        now: NOW,
+        simulated: false,
+      }).blocks,
+    );
+    expect(voided).toContain(
+      `⊘ 무효: 계획을 세운 뒤 실습 환경이 바뀌었습니다.\n• 계획이 더 이상 맞지 않습니다.\n새 계획을 받으려면 ${COMMAND} 명령을 다시 실행하세요.`,
+    );
+
+    const running = renderCard({
+      ...seoul,
+      job: koreanJob({ status: 'running' }),
+      approval: koreanApproval({ status: 'approved' }),
+      now: NOW,
+      simulated: false,
+    });
+    const [cancel] = running.blocks.flatMap((b) => (b.type === 'actions' ? b.elements : []));
+    expect(cancel).toMatchObject({
+      text: { text: '작업 취소' },
+      confirm: { title: { text: 'job-1a2b 작업을 취소하시겠습니까?' }, deny: { text: '계속 실행' } },
+    });
+    const copy = texts(
+      renderCard({
+        ...seoul,
+        job: koreanJob({ status: 'running' }),
+        approval: koreanApproval({ status: 'approved' }),
+        now: NOW,
+        simulated: false,
+        copyOf: { channel: 'CLAB' },
+      }).blocks,
+    );
+    expect(copy.at(-1)).toBe('진행 상황과 결과는 <#CLAB>의 승인 카드 스레드에 있습니다.');
+  });
+
+  it('writes the thread in Korean: the plan, each step’s state and duration', () => {
+    const plan = renderPlanMessage(koreanJob(), seoul);
+    expect(texts(plan.blocks)[0]).toMatch(/^계획 · 단계 2개 · job-1a2b\nhyper1\n1\. hyper1\n {3}POST/);
+    expect(plan.text).toBe('job-1a2b 계획: hyper1');
+    const step = {
+      index: 0,
+      titleText: verbatim('hyper1'),
+      status: 'changed' as const,
+      durationMs: 1500,
+      detailText: undefined,
+      endStateText: verbatim('hyper1: maintenance'),
+      startedAt: NOW,
+    };
+    let done = renderStepMessage({ ...seoul, step, total: 2, tail: ['hyper1: maintenance'] });
+    expect(
+      leaksOf(() => {
+        done = renderStepMessage({ ...seoul, step, total: 2, tail: ['hyper1: maintenance'] });
+      }),
+    ).toEqual([]);
+    expect(texts(done.blocks)).toEqual([
+      '1/2 ✅ 변경됨 · hyper1 · 1.5초\nhyper1: maintenance',
+      '✔︎ hyper1: maintenance',
+    ]);
+    expect(done.text).toBe('단계 1/2 변경됨: hyper1');
+    const running = renderStepMessage({
+      ...seoul,
+      step: { ...step, status: 'running', durationMs: undefined, endStateText: undefined },
+      total: 2,
+      tail: [],
+      elapsedMs: 65_000,
+    });
+    expect(texts(running.blocks)[0]).toBe('1/2 ▶️ 실행 중 · hyper1 · 1분 5초 경과');
+  });
+
+  it('writes App Home, refusals and view cut lines in Korean', () => {
+    const pending = Array.from({ length: 30 }, (_, i) => ({
+      approval: koreanApproval({ id: `a${i}` }),
+      job: koreanJob({ id: `job-${i}` }),
+    }));
+    const home = renderHome({
+      ...seoul,
+      status: { error: msg('slack.home.statusUnavailable') },
+      running: [koreanJob({ status: 'running' })],
+      pending,
+      simulated: true,
+      now: NOW,
+      notice: msg('slack.viewRun.inChannelTyped', { command: verbatim('/storage clean data') }),
+    });
+    expectSafe(home.blocks, 100);
+    const lines = texts(home.blocks);
+    expect(lines.slice(0, 3)).toEqual([
+      '*시뮬레이션 실습 환경* — 내장 시뮬레이터가 엔진과 호스트를 대신합니다.',
+      'ℹ️ 이 버튼은 채널에서만 실행됩니다. 실습 환경 채널에서 /storage clean data 명령을 입력하세요.',
+      '[새로 고침]',
+    ]);
+    expect(lines).toContain('⚠️ 지금은 볼 수 없습니다.');
+    expect(lines).toContain('실행 중인 작업 (1)');
+    expect(lines).toContain(`▶️ job-1a2b ${COMMAND} — 실행 중, 요청자 <@UALICE>\nhyper1`);
+    expect(lines).toContain('승인 대기 (30)');
+    expect(lines.find((l) => l.startsWith('… 승인 카드'))).toMatch(
+      /^… 승인 카드 \d+개가 더 기다립니다\. \/lab status 로 볼 수 있습니다\.$/,
+    );
+
+    const refusal = renderErrorMessage(
+      new LabopsError('FORBIDDEN', msg('slack.card.movedToDm', { approval: 'a1' })),
+      seoul,
+    );
+    expect(texts(refusal.blocks)[0]).toBe(
+      '❌ labops가 이 채널에 없습니다. `/invite @labops`로 초대하세요. a1 승인 카드는 요청자와 승인자에게 DM으로 보냈고, 진행 상황도 그곳에 보고됩니다.',
+    );
+    const notice = renderNotice('warn', msg('slack.unknownAction.notice'), seoul);
+    expect(notice.text).toBe(
+      '이 버튼은 labops의 버튼이 아니어서 아무 동작도 하지 않습니다. labops 카드의 버튼을 쓰거나 명령을 직접 입력하세요.',
+    );
+
+    const view = renderView(
+      {
+        title: verbatim('hyper1'),
+        sections: [{ lines: Array.from({ length: 20 }, (_, i) => verbatim(`vm${i}`)) }],
+      },
+      seoul,
+      { maxLines: 5, note: msg('slack.share.sharedBy', { user: verbatim('<@UKIM>') }) },
+    );
+    expect(texts(view.blocks)).toEqual(['hyper1', '<@UKIM> 님이 공유함', 'vm0\nvm1\nvm2\n… 17개 더']);
   });
 });

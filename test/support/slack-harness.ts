@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Policy } from '../../approvals/policy.js';
-import type { CommandSpec } from '../../src/command.js';
+import type { CommandSpec, LabInfo } from '../../src/command.js';
 import type { StepDefinition } from '../../src/jobs/steps.js';
 import { createLab } from '../../src/lab.js';
 import type { Labops, LabopsOptions } from '../../src/labops.js';
@@ -53,6 +53,8 @@ export interface SlackHarnessOptions {
   policy?: Policy;
   /** Plan limits and their injected deadlines. */
   plans?: Pick<LabopsOptions, 'limits' | 'planTimers'>;
+  /** The lab's language and time zone, as lab.yml's `locale` and `timezone` set them (default English, UTC). */
+  lab?: Partial<Pick<LabInfo, 'locale' | 'timeZone'>>;
 }
 
 export interface SlackHarness {
@@ -235,6 +237,7 @@ export async function startSlackHarness(options: SlackHarnessOptions): Promise<S
     expiryCheckMs: 60_000,
     limits: options.plans?.limits,
     planTimers: options.plans?.planTimers,
+    ...(options.lab ? { info: options.lab } : {}),
   });
   const { labops, store } = composed;
   const { port } = await adapter.start(labops);

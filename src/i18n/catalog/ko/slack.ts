@@ -63,7 +63,7 @@ export const slack: Translation<typeof en> = {
   'slack.card.confirmDialog.title':
     '{risk, select, destructive {파괴적} other {중대}} 작업을 승인하시겠습니까?',
   'slack.card.confirmDialog.text':
-    '{summary}\n실습 환경 변경 {count, plural, other {#}}건 — 카드의 계획을 확인하세요.',
+    '{summary}. 실습 환경 변경 {count, plural, other {#}}건 — 카드의 계획을 확인하세요.',
   'slack.card.cancelDialog.title': '{job} 작업을 취소하시겠습니까?',
   'slack.card.cancelDialog.text':
     '진행 중인 단계를 멈추고 이후 단계는 실행하지 않습니다. 이미 끝난 단계는 그대로 둡니다.',
