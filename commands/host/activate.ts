@@ -6,10 +6,10 @@ import { findHostOrExplain, HostStepParams, hostArg, verifyHostUp } from './host
 
 export const activate = defineChange({
   name: 'activate',
-  summary: 'Bring a host back from maintenance',
+  summary: msg('host.help.activate'),
   usage: 'activate HOST',
   examples: ['/host activate hyper1'],
-  args: defineArgs({ host: positional(hostArg, 'the host to activate') }),
+  args: defineArgs({ host: positional(hostArg, msg('host.help.activateHost')) }),
   risk: 'change',
   async plan(ctx, args): Promise<Plan> {
     const host = await findHostOrExplain(ctx, args.host);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { schemaMessage } from '../../src/args.js';
 import {
   type CommandContext,
   createPlan,
@@ -20,7 +21,7 @@ import { hostArg, verifyHostUp } from './hosts.js';
 const addressArg = textArg()
   .min(1)
   .max(253)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9.:-]*$/, 'must be a host name or an IP address such as hyper3.abc.local');
+  .regex(/^[A-Za-z0-9][A-Za-z0-9.:-]*$/, schemaMessage(msg('host.arg.addressForm')));
 
 /** The runbook step that puts the engine's SSH key in root's authorized_keys on a lab machine. */
 async function planEngineKey(ctx: CommandContext, machine: string): Promise<StepSpec[]> {
@@ -40,16 +41,13 @@ async function planEngineKey(ctx: CommandContext, machine: string): Promise<Step
 
 export const add = defineChange({
   name: 'add',
-  summary: "Add a hypervisor to the cluster with the engine's SSH key and wait until it is up",
+  summary: msg('host.help.add'),
   usage: 'add NAME ADDRESS [--install-key]',
   examples: ['/host add hyper3 hyper3.abc.local', '/host add hyper3 hyper3.abc.local --install-key'],
   args: defineArgs({
-    name: positional(hostArg, 'the name the engine will show'),
-    address: positional(addressArg, 'its host name or address, as the engine reaches it'),
-    'install-key': flag(
-      z.boolean().optional(),
-      "first install the engine's SSH key on the machine (a machine of lab.yml, over SSH)",
-    ),
+    name: positional(hostArg, msg('host.help.addName')),
+    address: positional(addressArg, msg('host.help.addAddress')),
+    'install-key': flag(z.boolean().optional(), msg('host.help.addInstallKey')),
   }),
   risk: 'change',
   async plan(ctx, args): Promise<Plan> {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { schemaMessage } from '../../src/args.js';
 import type { CommandContext } from '../../src/command.js';
 import type { Host, Vm } from '../../src/engine/types.js';
 import { LabopsError } from '../../src/errors.js';
@@ -9,7 +10,7 @@ import { textArg } from '../../src/text.js';
 export const hostArg = textArg()
   .min(1)
   .max(64)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a host name such as hyper1');
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, schemaMessage(msg('host.arg.hostForm')));
 
 export function isRunning(vm: Vm): boolean {
   return vm.status !== 'down' && vm.hostId !== undefined;

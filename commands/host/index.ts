@@ -1,4 +1,5 @@
 import { defineCommand } from '../../src/command.js';
+import { msg } from '../../src/i18n/text.js';
 import { activate, activateStep } from './activate.js';
 import { add, addStep } from './add.js';
 import { prepare, trust } from './machine-work.js';
@@ -8,7 +9,7 @@ import { status } from './status.js';
 
 export const hostCommand = defineCommand({
   name: 'host',
-  summary: 'Hypervisors: status, maintenance, activation, trust, preparation, adding and removing',
+  summary: msg('host.help.summary'),
   subcommands: [status, maintenance, activate, trust, prepare, add, remove],
 });
 

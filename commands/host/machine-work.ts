@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { schemaMessage } from '../../src/args.js';
 import {
   type CommandContext,
   createPlan,
@@ -18,7 +19,7 @@ import { planFromRunbook } from '../storage/machine-work.js';
 const machineArg = textArg()
   .min(1)
   .max(64)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a machine name such as hyper1');
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, schemaMessage(msg('host.arg.machineForm')));
 
 /** A machine labops reaches over SSH: a hypervisor of the lab or its storage server. */
 function requireMachine(ctx: CommandContext, name: string): string {
@@ -33,10 +34,10 @@ function requireMachine(ctx: CommandContext, name: string): string {
 
 export const trust = defineChange({
   name: 'trust',
-  summary: "Show a machine's SSH host key fingerprint for approval, then pin it",
+  summary: msg('host.help.trust'),
   usage: 'trust HOST',
   examples: ['/host trust hyper3'],
-  args: defineArgs({ host: positional(machineArg, 'a hypervisor or the storage server') }),
+  args: defineArgs({ host: positional(machineArg, msg('host.help.trustHost')) }),
   risk: 'change',
   async plan(ctx, args): Promise<Plan> {
     const machine = requireMachine(ctx, args.host);
@@ -89,16 +90,12 @@ export const trust = defineChange({
 
 export const prepare = defineChange({
   name: 'prepare',
-  summary:
-    "Prepare a hypervisor: the lab's hosts entries and the engine's SSH key (--insecure: the guide's shortcut)",
+  summary: msg('host.help.prepare'),
   usage: 'prepare HOST [--insecure]',
   examples: ['/host prepare hyper1', '/host prepare hyper2 --insecure'],
   args: defineArgs({
-    host: positional(machineArg, 'the hypervisor'),
-    insecure: flag(
-      z.boolean().optional(),
-      'also stop firewalld and make SELinux permissive (labs only, when the engine cannot install the host)',
-    ),
+    host: positional(machineArg, msg('host.help.prepareHost')),
+    insecure: flag(z.boolean().optional(), msg('host.help.prepareInsecure')),
   }),
   risk: 'change',
   async plan(ctx, args): Promise<Plan> {

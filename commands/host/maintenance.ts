@@ -121,12 +121,12 @@ export async function planMaintenance(
 
 export const maintenance = defineChange({
   name: 'maintenance',
-  summary: 'Migrate the VMs away and put a host into maintenance',
+  summary: msg('host.help.maintenance'),
   usage: 'maintenance HOST [--reason TEXT]',
   examples: ['/host maintenance hyper1', '/host maintenance hyper2 --reason "kernel update"'],
   args: defineArgs({
-    host: positional(hostArg, 'the host to put into maintenance'),
-    reason: flag(textArg().max(200).optional(), 'why, shown in the engine and the audit trail'),
+    host: positional(hostArg, msg('host.help.maintenanceHost')),
+    reason: flag(textArg().max(200).optional(), msg('host.help.maintenanceReason')),
   }),
   risk: 'destructive',
   plan: (ctx, args) => planMaintenance(ctx, args.host, args.reason),

@@ -8,10 +8,10 @@ import { planMaintenance } from './maintenance.js';
 
 export const remove = defineChange({
   name: 'remove',
-  summary: 'Remove a host from the engine (from maintenance; the plan puts it there first)',
+  summary: msg('host.help.remove'),
   usage: 'remove HOST',
   examples: ['/host remove hyper2'],
-  args: defineArgs({ host: positional(hostArg, 'the host to remove') }),
+  args: defineArgs({ host: positional(hostArg, msg('host.help.removeHost')) }),
   risk: 'destructive',
   async plan(ctx, args): Promise<Plan> {
     const host = await findHostOrExplain(ctx, args.host);

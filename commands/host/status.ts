@@ -16,10 +16,10 @@ function describeHost(host: Host, running: number): Message {
 
 export const status = defineRead({
   name: 'status',
-  summary: 'Hosts with their status, VMs and the SPM role',
+  summary: msg('host.help.status'),
   usage: 'status [HOST]',
   examples: ['/host status', '/host status hyper1'],
-  args: defineArgs({ host: positional(hostArg.optional(), 'one host to show in detail') }),
+  args: defineArgs({ host: positional(hostArg.optional(), msg('host.help.statusHost')) }),
   risk: 'read',
   async run(ctx, args): Promise<View> {
     const [hosts, vms] = await Promise.all([

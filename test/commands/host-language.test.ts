@@ -190,6 +190,29 @@ describe('/host in Korean', () => {
     expect(trusted.message).toBe(`hyper1의 호스트 키(${fingerprint})는 이미 신뢰된 키입니다.`);
   });
 
+  it('explains /host and its arguments in Korean: help, usage and a name that is not a host name', async () => {
+    const help = rawView(await host('maintenance help'));
+    expectAllInCatalog(viewTexts(help));
+    const usage = localizeView(help, 'ko');
+    const shown = JSON.stringify(usage);
+    expect(shown).toContain('VM을 마이그레이션하고 호스트를 유지보수 모드로 전환');
+    expect(shown).toContain('유지보수 모드로 전환할 호스트');
+    expect(shown).toContain('사유 (엔진과 감사 기록에 표시)');
+
+    const error = expectError(await host('status hyper_1/x'));
+    expect(error.code).toBe('USAGE');
+    const problems = error.detailTexts.map(ko).join('\n');
+    expect(problems).toContain('hyper1 같은 호스트 이름이어야 합니다');
+    expect(error.details.join('\n')).toContain('must be a host name such as hyper1');
+
+    const list = rawView(await core.labops.dispatch({ command: '/lab', text: 'help', caller: operator }));
+    const lines = localizeView(list, 'ko').sections.flatMap((s) => [s.heading ?? '', ...s.lines]);
+    expect(lines.some((l) => l.includes('하이퍼바이저: 상태, 유지보수 모드, 활성화'))).toBe(true);
+    expect(
+      lines.some((l) => l.includes('/host status [HOST]') && l.includes('호스트별 상태, VM, SPM 역할')),
+    ).toBe(true);
+  });
+
   it('says which VMs are left on a host in either language, counted as each counts', () => {
     const left = (names: string[]) =>
       msg('host.maintenance.stillRun', { vms: list(names), count: names.length, host: 'hyper1' });

@@ -87,4 +87,26 @@ export interface HostArgs {
   'host.prepare.insecureReason': undefined;
   'host.prepare.impact': { host: 'text'; path: 'text' };
   'host.prepare.impactInsecure': undefined;
+  'host.help.summary': undefined;
+  'host.help.status': undefined;
+  'host.help.statusHost': undefined;
+  'host.help.maintenance': undefined;
+  'host.help.maintenanceHost': undefined;
+  'host.help.maintenanceReason': undefined;
+  'host.help.activate': undefined;
+  'host.help.activateHost': undefined;
+  'host.help.trust': undefined;
+  'host.help.trustHost': undefined;
+  'host.help.prepare': undefined;
+  'host.help.prepareHost': undefined;
+  'host.help.prepareInsecure': undefined;
+  'host.help.add': undefined;
+  'host.help.addName': undefined;
+  'host.help.addAddress': undefined;
+  'host.help.addInstallKey': undefined;
+  'host.help.remove': undefined;
+  'host.help.removeHost': undefined;
+  'host.arg.hostForm': undefined;
+  'host.arg.machineForm': undefined;
+  'host.arg.addressForm': undefined;
 }

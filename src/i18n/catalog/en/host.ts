@@ -114,4 +114,31 @@ export const host = {
   'host.prepare.impact':
     "{host}: the lab's hosts entries and the engine's SSH key in {path}; each step checks first and changes only what is missing.",
   'host.prepare.impactInsecure': "firewalld stopped and SELinux permissive on it (the guide's lab shortcut).",
+  // Help: what each sub-command does and what its arguments are.
+  'host.help.summary':
+    'Hypervisors: status, maintenance, activation, trust, preparation, adding and removing',
+  'host.help.status': 'Hosts with their status, VMs and the SPM role',
+  'host.help.statusHost': 'one host to show in detail',
+  'host.help.maintenance': 'Migrate the VMs away and put a host into maintenance',
+  'host.help.maintenanceHost': 'the host to put into maintenance',
+  'host.help.maintenanceReason': 'why, shown in the engine and the audit trail',
+  'host.help.activate': 'Bring a host back from maintenance',
+  'host.help.activateHost': 'the host to activate',
+  'host.help.trust': "Show a machine's SSH host key fingerprint for approval, then pin it",
+  'host.help.trustHost': 'a hypervisor or the storage server',
+  'host.help.prepare':
+    "Prepare a hypervisor: the lab's hosts entries and the engine's SSH key (--insecure: the guide's shortcut)",
+  'host.help.prepareHost': 'the hypervisor',
+  'host.help.prepareInsecure':
+    'also stop firewalld and make SELinux permissive (labs only, when the engine cannot install the host)',
+  'host.help.add': "Add a hypervisor to the cluster with the engine's SSH key and wait until it is up",
+  'host.help.addName': 'the name the engine will show',
+  'host.help.addAddress': 'its host name or address, as the engine reaches it',
+  'host.help.addInstallKey':
+    "first install the engine's SSH key on the machine (a machine of lab.yml, over SSH)",
+  'host.help.remove': 'Remove a host from the engine (from maintenance; the plan puts it there first)',
+  'host.help.removeHost': 'the host to remove',
+  'host.arg.hostForm': 'must be a host name such as hyper1',
+  'host.arg.machineForm': 'must be a machine name such as hyper1',
+  'host.arg.addressForm': 'must be a host name or an IP address such as hyper3.abc.local',
 } as const;

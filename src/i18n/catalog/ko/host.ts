@@ -59,7 +59,7 @@ export const host: Translation<typeof en> = {
   'host.activate.alreadyUp': '{host} 호스트는 이미 up 상태입니다.',
   'host.activate.impact': '{host}: {status} → up. 엔진이 이 호스트에 다시 VM을 배치합니다.',
   'host.activate.impactCancel':
-    '{host}: preparing_for_maintenance → up. 유지보수 모드 전환이 취소되고, 아직 남은 VM은 그대로 둡니다.',
+    '{host}: preparing_for_maintenance → up. 유지보수 모드 전환을 취소하며, 아직 이 호스트에 있는 VM은 그대로 남습니다.',
   'host.activate.wasAlready': '{host} 호스트는 이미 up 상태였습니다',
 
   'host.add.title': '{cluster} 클러스터에 {host} ({address}) 추가',
@@ -113,4 +113,28 @@ export const host: Translation<typeof en> = {
   'host.prepare.impact':
     '{host}: 실습 환경의 hosts 항목과 {path}의 엔진 SSH 키. 각 단계는 먼저 확인하고 빠진 것만 바꿉니다.',
   'host.prepare.impactInsecure': '이 호스트의 firewalld 중지, SELinux permissive (가이드의 실습용 지름길).',
+  'host.help.summary': '하이퍼바이저: 상태, 유지보수 모드, 활성화, 호스트 키 신뢰, 준비, 추가와 제거',
+  'host.help.status': '호스트별 상태, VM, SPM 역할',
+  'host.help.statusHost': '자세히 볼 호스트 하나',
+  'host.help.maintenance': 'VM을 마이그레이션하고 호스트를 유지보수 모드로 전환',
+  'host.help.maintenanceHost': '유지보수 모드로 전환할 호스트',
+  'host.help.maintenanceReason': '사유 (엔진과 감사 기록에 표시)',
+  'host.help.activate': '유지보수 모드의 호스트를 다시 활성화',
+  'host.help.activateHost': '활성화할 호스트',
+  'host.help.trust': '머신의 SSH 호스트 키 지문을 승인받은 뒤 고정',
+  'host.help.trustHost': '하이퍼바이저 또는 스토리지 서버',
+  'host.help.prepare':
+    '하이퍼바이저 준비: 실습 환경의 hosts 항목과 엔진 SSH 키 (--insecure: 가이드의 지름길)',
+  'host.help.prepareHost': '하이퍼바이저',
+  'host.help.prepareInsecure':
+    'firewalld 중지와 SELinux permissive 전환까지 (실습 환경 전용, 엔진이 호스트를 설치하지 못할 때)',
+  'host.help.add': '엔진 SSH 키로 하이퍼바이저를 클러스터에 추가하고 up 상태까지 대기',
+  'host.help.addName': '엔진에 표시될 이름',
+  'host.help.addAddress': '엔진이 접속할 호스트 이름 또는 주소',
+  'host.help.addInstallKey': '먼저 그 머신에 엔진 SSH 키 설치 (lab.yml의 머신, SSH로)',
+  'host.help.remove': '엔진에서 호스트 제거 (유지보수 모드가 아니면 계획이 먼저 전환)',
+  'host.help.removeHost': '제거할 호스트',
+  'host.arg.hostForm': 'hyper1 같은 호스트 이름이어야 합니다',
+  'host.arg.machineForm': 'hyper1 같은 머신 이름이어야 합니다',
+  'host.arg.addressForm': 'hyper3.abc.local 같은 호스트 이름이나 IP 주소여야 합니다',
 };
