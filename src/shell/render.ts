@@ -221,7 +221,12 @@ export function renderEvent(event: LabEvent, style: Style, voice: Voice = ENGLIS
     case 'approval:expired':
       return style.tone(
         'warn',
-        line(msg('shell.event.expired', { approval: event.approval.id, command: `/${event.job.command}` })),
+        line(
+          msg('shell.event.expired', {
+            approval: event.approval.id,
+            command: verbatim(`/${event.job.command}`),
+          }),
+        ),
       );
     case 'approval:voided':
       // Each change is a line of its own in the lab's words; they read as one line here.
