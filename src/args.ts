@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LabopsError } from './errors.js';
-import { type Displayable, renderText, toParam } from './i18n/render.js';
+import { type Displayable, renderText } from './i18n/render.js';
 import { isText, type Message, msg, type Text, verbatim } from './i18n/text.js';
 import { getEditDistance, quoteUserText } from './text.js';
 
@@ -555,7 +555,7 @@ export function parseArgs<S extends z.ZodType>(
       problems.push(
         msg('pipeline.args.missing', {
           name: verbatim(formatPositionalName(positional.name)),
-          description: toParam(positional.description),
+          description: positional.description,
         }),
       );
       keysWithProblems.add(positional.name);

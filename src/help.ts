@@ -1,7 +1,6 @@
 import { canAsk, describeRisk, type Policy } from '../approvals/policy.js';
 import { formatFlag, formatPositionalName } from './args.js';
 import type { Caller, CommandRegistry, CommandSpec, Plan, Subcommand } from './command.js';
-import { toParam } from './i18n/render.js';
 import { type Message, msg, verbatim } from './i18n/text.js';
 import type { View } from './view.js';
 
@@ -26,11 +25,11 @@ export function renderHelp(
 ): View {
   const commands = command.name === 'lab' ? registry.commands : [command];
   const sections = commands.map((c) => ({
-    heading: msg('pipeline.help.entry', { name: verbatim(`/${c.name}`), summary: toParam(c.summary) }),
+    heading: msg('pipeline.help.entry', { name: verbatim(`/${c.name}`), summary: c.summary }),
     lines: c.subcommands
       .filter((s) => canAsk(policy, `${c.name} ${s.name}`, caller.principal, caller.groups, caller.channel))
       .map((s) =>
-        msg('pipeline.help.entry', { name: verbatim(`/${c.name} ${s.usage}`), summary: toParam(s.summary) }),
+        msg('pipeline.help.entry', { name: verbatim(`/${c.name} ${s.usage}`), summary: s.summary }),
       ),
   }));
   return {
@@ -60,20 +59,20 @@ export function renderUsage(command: CommandSpec, sub: Subcommand): View {
     ...positionals.map((p) =>
       msg(p.required ? 'pipeline.usage.argument' : 'pipeline.usage.optionalArgument', {
         name: verbatim(formatPositionalName(p.name)),
-        description: toParam(p.description),
+        description: p.description,
       }),
     ),
     ...Object.entries(flags).map(([name, f]) =>
       msg('pipeline.usage.argument', {
         name: verbatim(formatFlag(name, f, true)),
-        description: toParam(f.description),
+        description: f.description,
       }),
     ),
   ];
   return {
     title: verbatim(`/${command.name} ${sub.usage}`),
     state: {
-      text: msg('pipeline.usage.summary', { summary: toParam(sub.summary), risk: describeRisk(sub.risk) }),
+      text: msg('pipeline.usage.summary', { summary: sub.summary, risk: describeRisk(sub.risk) }),
       tone: 'info',
     },
     sections: [
@@ -91,11 +90,11 @@ export function renderPlanPreview(plan: Plan, risk: Plan['risk']): View {
     ...(plan.warnings.length ? [{ heading: msg('pipeline.preview.warnings'), lines: plan.warnings }] : []),
     {
       heading: msg('pipeline.preview.steps'),
-      lines: plan.steps.map((s, i) => msg('pipeline.preview.step', { n: i + 1, title: toParam(s.title) })),
+      lines: plan.steps.map((s, i) => msg('pipeline.preview.step', { n: i + 1, title: s.title })),
     },
   ];
   return {
-    title: msg('pipeline.preview.title', { summary: toParam(plan.summary) }),
+    title: msg('pipeline.preview.title', { summary: plan.summary }),
     state: { text: msg('pipeline.preview.state', { risk: describeRisk(risk) }), tone: 'info' },
     sections,
     footer: msg('pipeline.preview.footer'),

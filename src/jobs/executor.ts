@@ -2,7 +2,7 @@ import type { LabInfo } from '../command.js';
 import type { DownloadPort } from '../downloads.js';
 import type { EngineClient } from '../engine/engine-client.js';
 import { LabopsError, toLabopsError } from '../errors.js';
-import { type Displayable, renderText, toParam } from '../i18n/render.js';
+import { type Displayable, renderText } from '../i18n/render.js';
 import { list, msg, type Text } from '../i18n/text.js';
 import type { Logger } from '../log.js';
 import type { MachineDriver, MachineDriver as Machines } from '../runbooks/types.js';
@@ -21,7 +21,7 @@ import type { EventBus } from './events.js';
 import { JobRecorder, type RecordRetryOptions } from './job-recorder.js';
 import type { StepContext, StepRegistry } from './steps.js';
 import { compareTargets, describeTargets, type MachineWrites, readTargets } from './targets.js';
-import { joinItems, joinSentences, toText } from './texts.js';
+import { joinItems, joinSentences } from './texts.js';
 
 export interface ExecutorOptions {
   store: Store;
@@ -294,7 +294,7 @@ export class JobExecutor {
       if (result.error) failure = { step: result.record, error: result.error, status: result.record.status };
     }
 
-    const outcome: Text[] = [];
+    const outcome: Displayable[] = [];
     if (failure) {
       // Re-read what the job touched before saying what changed (a report never claims less).
       const changes = await this.reviewTargets(job, review, writes);
@@ -349,8 +349,7 @@ export class JobExecutor {
       job.plan.locks,
       AbortSignal.timeout(this.options.targetReadTimeoutMs ?? 15_000),
     );
-    const unreadable =
-      review.beforeUnreadableText ?? review.beforeUnreadable?.map((reason) => toText(reason));
+    const unreadable = review.beforeUnreadableText ?? review.beforeUnreadable?.map((reason) => reason);
     return compareTargets({
       keys: job.plan.locks,
       lab: this.options.lab,
@@ -466,20 +465,20 @@ export class JobExecutor {
 /** The status and error a job ends with: its sentences, then what it changed (`outcome`). */
 function describeEnd(
   failure: { step: StepRecord; error: LabopsError; status: StepStatus } | undefined,
-  outcome: readonly Text[],
-): { status: 'succeeded' | 'failed' | 'cancelled'; error?: Text } {
+  outcome: readonly Displayable[],
+): { status: 'succeeded' | 'failed' | 'cancelled'; error?: Displayable } {
   if (!failure) return { status: 'succeeded' };
   const n = failure.step.index + 1;
-  const title = toParam(failure.step.titleText);
+  const title = failure.step.titleText;
   if (failure.status === 'cancelled' || failure.status === 'skipped') {
     // Skipped: the store stopped the job before this step, which never started.
     const stopped = msg('jobs.end.stoppedBefore', { n, title });
     return {
       status: failure.status === 'cancelled' ? 'cancelled' : 'failed',
-      error: joinSentences([toText(failure.error.text), stopped, ...outcome]),
+      error: joinSentences([failure.error.text, stopped, ...outcome]),
     };
   }
-  const error = toParam(failure.error.text);
+  const error = failure.error.text;
   const what =
     failure.status === 'unknown'
       ? msg('jobs.end.stepUnknown', { n, title, error })
@@ -487,7 +486,7 @@ function describeEnd(
   const hint = failure.error.hintText;
   return {
     status: 'failed',
-    error: joinSentences([what, ...(hint === undefined ? [] : [toText(hint)]), ...outcome]),
+    error: joinSentences([what, ...(hint === undefined ? [] : [hint]), ...outcome]),
   };
 }
 
@@ -502,7 +501,7 @@ function storeStoppedJob(failure: LabopsError): LabopsError {
 /** `Already changed: "Put hyper1 into maintenance".` */
 function describeSteps(changed: readonly Displayable[]): Text {
   return msg('jobs.end.alreadyChanged', {
-    steps: list(changed.map((title) => msg('jobs.end.quotedStep', { title: toParam(title) }))),
+    steps: list(changed.map((title) => msg('jobs.end.quotedStep', { title: title }))),
   });
 }
 
@@ -529,13 +528,11 @@ function recordingWrites(
       onWrite();
       try {
         const result = await machines.apply(machine, step, io);
-        if (result.status === 'changed') logOf(machine).changed.push(toText(title));
+        if (result.status === 'changed') logOf(machine).changed.push(title);
         return result;
       } catch (error) {
         const reason = toLabopsError(error).text;
-        logOf(machine).uncertain.push(
-          msg('jobs.note.stepError', { title: toParam(title), error: toParam(reason) }),
-        );
+        logOf(machine).uncertain.push(msg('jobs.note.stepError', { title: title, error: reason }));
         throw error;
       }
     },

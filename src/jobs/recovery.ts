@@ -12,7 +12,7 @@ import type { Clock } from '../time.js';
 import type { EventBus } from './events.js';
 import type { JobExecutor } from './executor.js';
 import { describeTargets, type MachineWrites } from './targets.js';
-import { joinSentences, toText } from './texts.js';
+import { joinSentences } from './texts.js';
 
 export interface RecoverJobsOptions {
   store: Store;
@@ -77,11 +77,11 @@ function machineWritesOf(steps: readonly StepRecord[], job: JobRecord): Map<stri
     const machine = job.steps[step.index]?.params.machine;
     if (step.kind !== 'runbook.apply' || typeof machine !== 'string') continue;
     const log = writes.get(machine) ?? { changed: [], uncertain: [] };
-    const title = toText(step.titleText);
+    const title = step.titleText;
     if (step.status === 'changed') log.changed.push(title);
     if (step.status === 'unknown' || step.status === 'running') {
       const error =
-        step.detailText === undefined ? msg('jobs.recovery.stoppedWhileRunning') : toText(step.detailText);
+        step.detailText === undefined ? msg('jobs.recovery.stoppedWhileRunning') : step.detailText;
       log.uncertain.push(msg('jobs.note.stepError', { title, error }));
     }
     writes.set(machine, log);

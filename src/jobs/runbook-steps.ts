@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LabopsError } from '../errors.js';
+import { renderText } from '../i18n/render.js';
 import { msg, verbatim } from '../i18n/text.js';
 import {
   listPreflightProbes,
@@ -120,9 +121,12 @@ export const preflightStep = defineStep({
       signal: ctx.signal,
       probeTimeoutMs: params.probeTimeoutMs,
     });
+    // The step's output, kept with its tail as machine output is: in English.
     for (const o of report.outcomes) {
+      const title = renderText('en', o.probe.title);
+      const reason = o.reason === undefined ? '' : ` — ${renderText('en', o.reason)}`;
       ctx.output(
-        `${o.status === 'ok' ? 'ok' : o.status === 'failed' ? 'FAILED' : 'not checked'}: ${o.probe.machine}: ${o.probe.title}${o.reason ? ` — ${o.reason}` : ''}`,
+        `${o.status === 'ok' ? 'ok' : o.status === 'failed' ? 'FAILED' : 'not checked'}: ${o.probe.machine}: ${title}${reason}`,
       );
     }
     if (!report.ok) throw toPreflightError(report, msg('jobs.preflight.failed'));

@@ -1,5 +1,5 @@
 import type { Displayable } from '../i18n/render.js';
-import { msg, type Text, verbatim } from '../i18n/text.js';
+import { msg, verbatim } from '../i18n/text.js';
 
 /**
  * Joining texts that are each whole (issue 16): items of a report (`a; b; c`), and sentences one
@@ -7,20 +7,15 @@ import { msg, type Text, verbatim } from '../i18n/text.js';
  */
 
 /** `a; b; c`: items that may hold commas themselves (`domain nfs-data active, master`). */
-export function joinItems(items: readonly Text[]): Text {
+export function joinItems(items: readonly Displayable[]): Displayable {
   const [first, ...rest] = items;
   if (first === undefined) return verbatim('');
   return rest.length === 0 ? first : msg('jobs.join.items', { first, rest: joinItems(rest) });
 }
 
 /** Sentences one after the other, as a paragraph. */
-export function joinSentences(sentences: readonly Text[]): Text {
+export function joinSentences(sentences: readonly Displayable[]): Displayable {
   const [first, ...rest] = sentences;
   if (first === undefined) return verbatim('');
   return rest.length === 0 ? first : msg('jobs.join.sentences', { first, rest: joinSentences(rest) });
-}
-
-/** A text during the move to the catalog (issue 16): a plain string is shown as it is. */
-export function toText(text: Displayable): Text {
-  return typeof text === 'string' ? verbatim(text) : text;
 }

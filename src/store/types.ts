@@ -9,7 +9,7 @@
 
 import { LabopsError } from '../errors.js';
 import { type Displayable, renderText } from '../i18n/render.js';
-import { msg, type Text } from '../i18n/text.js';
+import { msg } from '../i18n/text.js';
 import type { Plan, StepSpec } from '../plan.js';
 import type { Risk } from '../risk.js';
 
@@ -108,7 +108,7 @@ export interface TargetChange {
   /** Why the outcome is unknown, or what changed a target whose state cannot be read (English). */
   note?: string | undefined;
   /** The note as a reader sees it (issue 16); kept in the review, left out of the audit trail. */
-  noteText?: Text | undefined;
+  noteText?: Displayable | undefined;
 }
 
 export interface JobReview {
@@ -118,7 +118,7 @@ export interface JobReview {
   before?: Record<string, string> | undefined;
   /** Why labops could not read the targets when the job started (English), and as a reader sees it. */
   beforeUnreadable?: string[] | undefined;
-  beforeUnreadableText?: Text[] | undefined;
+  beforeUnreadableText?: Displayable[] | undefined;
   /** After a failed, cancelled or interrupted job: each target compared with `before`. */
   changes?: TargetChange[] | undefined;
   reviewedAt?: number | undefined;
