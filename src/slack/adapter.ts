@@ -318,7 +318,7 @@ async function readIdentity(client: WebClient): Promise<BotIdentity> {
     if (!answer.user_id || !answer.bot_id) throw new Error('auth.test did not name the bot user');
     return { botUserId: answer.user_id, botId: answer.bot_id, teamId: answer.team_id };
   } catch (error) {
-    throw toSlackError(error, 'checking the bot token at start-up');
+    throw toSlackError(error, msg('slack.web.checkingToken'));
   }
 }
 

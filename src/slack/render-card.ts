@@ -132,15 +132,19 @@ function approvedBy(approval: ApprovalRecord): string[] {
  * What to do after a job that did not succeed: the next step for the person reading the card, with
  * `/lab status` and the command to run again as code.
  */
-export function nextStepFor(job: JobRecord, voice: Voice): Inline[] | undefined {
+export function nextStepFor(
+  job: JobRecord,
+  voice: Voice,
+  steps?: readonly Pick<StepRecord, 'status'>[] | undefined,
+): Inline[] | undefined {
   const say = speaker(voice);
   const elements = [code('/lab status'), code(commandLine(job))];
   const slots = { status: slot(0), command: slot(1) };
   const next = (text: Message) => inlines(say(text), elements);
   switch (job.status) {
     case 'failed':
-      // The pipeline's English error names an unknown outcome (src/jobs): the store keeps it so.
-      return job.error?.includes('unknown outcome')
+      // A step whose outcome is unknown (its record, else the pipeline's English error says so).
+      return steps?.some((s) => s.status === 'unknown') || job.error?.includes('unknown outcome')
         ? next(msg('slack.card.next.unknownOutcome', slots))
         : next(msg('slack.card.next.failed', { command: slot(1) }));
     case 'cancelled':
@@ -225,7 +229,7 @@ export function renderCard(input: CardInput): MessageContent {
 
   const summary = summaryOf(job, input.steps, voice);
   if (summary) blocks.push(summary);
-  const next = nextStepFor({ ...job, status }, voice);
+  const next = nextStepFor({ ...job, status }, voice, input.steps);
   if (next && status !== 'expired' && status !== 'void')
     blocks.push(richText([paragraph(strong(say(msg('slack.card.nextHeading'))), plain(' '), ...next)]));
 

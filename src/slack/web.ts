@@ -1,5 +1,6 @@
 import { type Logger as BoltLogger, LogLevel, webApi } from '@slack/bolt';
 import { LabopsError } from '../errors.js';
+import { msg, type Text, verbatim } from '../i18n/text.js';
 import type { Logger } from '../log.js';
 
 export type WebClient = webApi.WebClient;
@@ -69,8 +70,11 @@ export function isNotInChannel(error: unknown): boolean {
   return code === 'not_in_channel' || code === 'channel_not_found' || code === 'is_archived';
 }
 
-/** Slack's failures as labops' one error type, with a hint (style.md, Errors). */
-export function toSlackError(error: unknown, what: string): LabopsError {
+/**
+ * Slack's failures as labops' one error type, with a hint (style.md, Errors). `what` is what
+ * labops was doing, a phrase of the catalog (`slack.web.checkingToken`).
+ */
+export function toSlackError(error: unknown, what: Text): LabopsError {
   if (error instanceof LabopsError) return error;
   const code = getPlatformError(error);
   if (
@@ -79,25 +83,28 @@ export function toSlackError(error: unknown, what: string): LabopsError {
     code === 'account_inactive' ||
     code === 'token_revoked'
   ) {
-    return new LabopsError('CONFIG', `Slack refused the bot token while ${what} (${code}).`, {
-      hint: 'Check SLACK_BOT_TOKEN (xoxb-…) and that the app is installed in the workspace.',
+    return new LabopsError('CONFIG', msg('slack.web.tokenRefused', { what, code: verbatim(code) }), {
+      hint: msg('slack.web.tokenRefusedHint'),
       cause: error,
     });
   }
   if (code === 'not_in_channel' || code === 'channel_not_found') {
-    return new LabopsError(
-      'FORBIDDEN',
-      `labops is not a member of this conversation, so it could not post (${code}).`,
-      {
-        hint: 'Invite the bot with /invite @labops, then run the command again.',
-        cause: error,
-      },
-    );
+    return new LabopsError('FORBIDDEN', msg('slack.web.notMember', { code: verbatim(code) }), {
+      hint: msg('slack.web.notMemberHint'),
+      cause: error,
+    });
   }
-  if (code) return new LabopsError('INTERNAL', `Slack answered ${code} while ${what}.`, { cause: error });
+  if (code)
+    return new LabopsError('INTERNAL', msg('slack.web.answered', { what, code: verbatim(code) }), {
+      cause: error,
+    });
   const message = error instanceof Error ? error.message : String(error);
-  return new LabopsError('SLACK_UNAVAILABLE', `Slack could not be reached while ${what}: ${message}`, {
-    hint: 'Check the network to Slack (or SLACK_API_URL); labops keeps working and retries later messages.',
-    cause: error,
-  });
+  return new LabopsError(
+    'SLACK_UNAVAILABLE',
+    msg('slack.web.unreachable', { what, message: verbatim(message) }),
+    {
+      hint: msg('slack.web.unreachableHint'),
+      cause: error,
+    },
+  );
 }

@@ -113,6 +113,14 @@ export interface SlackArgs {
   'slack.home.waiting': { count: 'text' };
   'slack.home.nothingWaiting': undefined;
   'slack.home.moreCards': { count: 'number' };
+  'slack.web.checkingToken': undefined;
+  'slack.web.tokenRefused': { code: 'text'; what: 'text' };
+  'slack.web.tokenRefusedHint': undefined;
+  'slack.web.notMember': { code: 'text' };
+  'slack.web.notMemberHint': undefined;
+  'slack.web.answered': { code: 'text'; what: 'text' };
+  'slack.web.unreachable': { message: 'text'; what: 'text' };
+  'slack.web.unreachableHint': undefined;
   'slack.socket.unavailable': undefined;
   'slack.socket.unavailableHint': undefined;
 }

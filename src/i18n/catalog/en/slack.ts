@@ -133,7 +133,17 @@ export const slack = {
   'slack.home.nothingWaiting': 'No card waits for a decision.',
   'slack.home.moreCards':
     '… {count, plural, one {# more card waits} other {# more cards wait}}: /lab status lists them.',
-  // Start-up (adapter.ts).
+  // Slack's failures (web.ts), and start-up (adapter.ts).
+  'slack.web.checkingToken': 'checking the bot token at start-up',
+  'slack.web.tokenRefused': 'Slack refused the bot token while {what} ({code}).',
+  'slack.web.tokenRefusedHint':
+    'Check SLACK_BOT_TOKEN (xoxb-…) and that the app is installed in the workspace.',
+  'slack.web.notMember': 'labops is not a member of this conversation, so it could not post ({code}).',
+  'slack.web.notMemberHint': 'Invite the bot with /invite @labops, then run the command again.',
+  'slack.web.answered': 'Slack answered {code} while {what}.',
+  'slack.web.unreachable': 'Slack could not be reached while {what}: {message}',
+  'slack.web.unreachableHint':
+    'Check the network to Slack (or SLACK_API_URL); labops keeps working and retries later messages.',
   'slack.socket.unavailable': 'Socket Mode could not connect to Slack.',
   'slack.socket.unavailableHint':
     'Check SLACK_APP_TOKEN (xapp-… with connections:write), that Socket Mode is enabled for the app, and the network (or SLACK_API_URL).',

@@ -129,6 +129,15 @@ export const slack: Translation<typeof en> = {
   'slack.home.nothingWaiting': '결정을 기다리는 승인 카드가 없습니다.',
   'slack.home.moreCards':
     '… 승인 카드 {count, plural, other {#}}개가 더 기다립니다. /lab status 로 볼 수 있습니다.',
+  'slack.web.checkingToken': '시작 시 봇 토큰 확인',
+  'slack.web.tokenRefused': '{what} 중에 Slack이 봇 토큰을 거부했습니다 ({code}).',
+  'slack.web.tokenRefusedHint': 'SLACK_BOT_TOKEN(xoxb-…)과 앱이 워크스페이스에 설치되어 있는지 확인하세요.',
+  'slack.web.notMember': 'labops가 이 대화의 멤버가 아니라서 글을 올리지 못했습니다 ({code}).',
+  'slack.web.notMemberHint': '/invite @labops 로 봇을 초대한 뒤 명령을 다시 실행하세요.',
+  'slack.web.answered': '{what} 중에 Slack이 오류로 응답했습니다: {code}.',
+  'slack.web.unreachable': '{what} 중에 Slack에 연결하지 못했습니다: {message}',
+  'slack.web.unreachableHint':
+    'Slack까지의 네트워크(또는 SLACK_API_URL)를 확인하세요. labops는 계속 동작하며 이후 메시지를 다시 시도합니다.',
   'slack.socket.unavailable': 'Socket Mode로 Slack에 연결하지 못했습니다.',
   'slack.socket.unavailableHint':
     'SLACK_APP_TOKEN(connections:write 권한이 있는 xapp-…), 앱에 Socket Mode가 켜져 있는지, 네트워크(또는 SLACK_API_URL)를 확인하세요.',
