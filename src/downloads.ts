@@ -6,6 +6,7 @@ import { Agent, buildConnector, request } from 'undici';
 import type { LoadedConfig } from './config.js';
 import type { ImageSource } from './engine/image-upload.js';
 import { LabopsError } from './errors.js';
+import { msg, verbatim } from './i18n/text.js';
 import { createAddressFence, createRefusal, type FenceRules, isRefusal } from './net/address-fence.js';
 import { cancelledBy } from './time.js';
 
@@ -79,23 +80,19 @@ export function parseSourceUrl(text: string): URL {
   try {
     url = new URL(text);
   } catch {
-    throw new LabopsError('USAGE', `"${text.slice(0, 80)}" is not a URL.`, {
-      hint: 'Give the ISO as an http(s) URL, e.g. https://mirror.example/alma9.iso.',
+    throw new LabopsError('USAGE', msg('ssh.download.notUrl', { url: verbatim(text.slice(0, 80)) }), {
+      hint: msg('ssh.download.notUrlHint'),
     });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new LabopsError('USAGE', `Only http and https URLs can be uploaded, not ${url.protocol}`, {
-      hint: 'Put the ISO on a web server (a mirror, or python3 -m http.server next to it).',
+    throw new LabopsError('USAGE', msg('ssh.download.notHttp', { protocol: verbatim(url.protocol) }), {
+      hint: msg('ssh.download.notHttpHint'),
     });
   }
   if (url.username || url.password) {
-    throw new LabopsError(
-      'USAGE',
-      'A URL with a user name or password in it would put a secret in the chat.',
-      {
-        hint: 'Use a URL that needs no credentials.',
-      },
-    );
+    throw new LabopsError('USAGE', msg('ssh.download.credentials'), {
+      hint: msg('ssh.download.credentialsHint'),
+    });
   }
   return url;
 }
@@ -149,11 +146,9 @@ export function createHttpDownloads(
           if (pinned !== undefined) {
             if (!addresses.some((a) => a.address === pinned)) {
               answer(
-                new LabopsError(
-                  'CONFLICT',
-                  `${hostname} no longer resolves to ${pinned}, the address the plan checked.`,
-                  { hint: 'Run /iso upload again: its plan checks the address the name has now.' },
-                ),
+                new LabopsError('CONFLICT', msg('ssh.download.moved', { host: hostname, address: pinned }), {
+                  hint: msg('ssh.download.movedHint'),
+                }),
                 [],
               );
               return;
@@ -171,9 +166,9 @@ export function createHttpDownloads(
         },
         (error: unknown) =>
           answer(
-            new LabopsError('CONFLICT', `${hostname} does not resolve.`, {
+            new LabopsError('CONFLICT', msg('ssh.download.notResolved', { host: hostname }), {
               cause: error,
-              hint: 'Check the host name of the URL.',
+              hint: msg('ssh.download.notResolvedHint'),
             }),
             [],
           ),
@@ -232,11 +227,14 @@ export function createHttpDownloads(
       const own = findLabopsError(error);
       if (own) throw own;
       // Only the error's code: the connection error text would tell a requester about the network.
-      const code = (error as { code?: string }).code ?? 'the connection failed';
-      throw new LabopsError('CONFLICT', `Cannot download from ${url.host} (${code}).`, {
-        cause: error,
-        hint: 'Check the URL and that the machine running labops can reach that server.',
-      });
+      const code = (error as { code?: string }).code;
+      throw new LabopsError(
+        'CONFLICT',
+        code === undefined
+          ? msg('ssh.download.connectionFailed', { host: url.host })
+          : msg('ssh.download.cannotDownload', { host: url.host, code }),
+        { cause: error, hint: msg('ssh.download.cannotDownloadHint') },
+      );
     }
   };
 
@@ -276,9 +274,13 @@ export function createHttpDownloads(
             throw sourceFailure(url, res.statusCode);
           }
           if (!Number.isFinite(size) || size === undefined || size <= 0) {
-            throw new LabopsError('CONFLICT', `${url.host} does not say how big ${fileNameOf(url)} is.`, {
-              hint: 'The server must send Content-Length (or Content-Range); a static file server does.',
-            });
+            throw new LabopsError(
+              'CONFLICT',
+              msg('ssh.download.noSize', { host: url.host, file: fileNameOf(url) }),
+              {
+                hint: msg('ssh.download.noSizeHint'),
+              },
+            );
           }
           return {
             url: url.toString(),
@@ -292,8 +294,12 @@ export function createHttpDownloads(
         if (!deadline.aborted || outer?.aborted) throw error;
         throw new LabopsError(
           'TIMEOUT',
-          `${first.host} did not send the start of ${fileNameOf(first)} within ${Math.round(probeMs / 1000)} s.`,
-          { hint: 'The mirror is stalled or too slow: try another mirror, or one on the lab network.' },
+          msg('ssh.download.stalled', {
+            host: first.host,
+            file: fileNameOf(first),
+            seconds: Math.round(probeMs / 1000),
+          }),
+          { hint: msg('ssh.download.stalledHint') },
         );
       }
     },
@@ -307,7 +313,10 @@ export function createHttpDownloads(
       const size = Number(res.headers['content-length']);
       if (!Number.isFinite(size)) {
         discard(res.body);
-        throw new LabopsError('CONFLICT', `${url.host} does not say how big ${fileNameOf(url)} is.`);
+        throw new LabopsError(
+          'CONFLICT',
+          msg('ssh.download.noSize', { host: url.host, file: fileNameOf(url) }),
+        );
       }
       // A consumer that stops early destroys the body: that abort is no error of the process.
       res.body.on('error', () => undefined);
@@ -332,9 +341,13 @@ function findLabopsError(error: unknown): LabopsError | undefined {
 /** The next URL of a redirect, checked like the first: http(s), no credentials, at most MAX_REDIRECTS. */
 function followRedirect(from: URL, location: string | string[] | undefined, redirects: number): URL {
   if (redirects >= MAX_REDIRECTS) {
-    throw new LabopsError('CONFLICT', `${from.host} redirects more than ${MAX_REDIRECTS} times.`, {
-      hint: 'Give the URL the mirror finally serves the file from.',
-    });
+    throw new LabopsError(
+      'CONFLICT',
+      msg('ssh.download.tooManyRedirects', { host: from.host, max: MAX_REDIRECTS }),
+      {
+        hint: msg('ssh.download.finalUrlHint'),
+      },
+    );
   }
   const target = Array.isArray(location) ? location[0] : location;
   let next: URL;
@@ -344,16 +357,14 @@ function followRedirect(from: URL, location: string | string[] | undefined, redi
     next = from;
   }
   if (!target || next.href === from.href) {
-    throw new LabopsError('CONFLICT', `${from.host} answers a redirect without a usable Location.`, {
-      hint: 'Give the URL the mirror finally serves the file from.',
+    throw new LabopsError('CONFLICT', msg('ssh.download.noLocation', { host: from.host }), {
+      hint: msg('ssh.download.finalUrlHint'),
     });
   }
   if ((next.protocol !== 'http:' && next.protocol !== 'https:') || next.username || next.password) {
-    throw new LabopsError(
-      'CONFLICT',
-      `${from.host} redirects to a URL labops does not follow (only http and https, without credentials).`,
-      { hint: 'Give the URL the mirror finally serves the file from.' },
-    );
+    throw new LabopsError('CONFLICT', msg('ssh.download.badRedirect', { host: from.host }), {
+      hint: msg('ssh.download.finalUrlHint'),
+    });
   }
   return next;
 }
@@ -378,10 +389,13 @@ async function readSignature(body: Readable): Promise<string> {
 }
 
 function sourceFailure(url: URL, status: number): LabopsError {
-  return new LabopsError('CONFLICT', `${url.host} answered ${status} for ${fileNameOf(url)}.`, {
-    hint:
-      status === 404 ? 'Check the path of the ISO on the server.' : 'Check that the server serves the file.',
-  });
+  return new LabopsError(
+    'CONFLICT',
+    msg('ssh.download.status', { host: url.host, status, file: fileNameOf(url) }),
+    {
+      hint: status === 404 ? msg('ssh.download.notFoundHint') : msg('ssh.download.statusHint'),
+    },
+  );
 }
 
 export function fileNameOf(url: URL): string {
@@ -399,7 +413,7 @@ export async function* requireIso9660(chunks: AsyncIterable<Uint8Array>): AsyncI
       if (head.length >= need) {
         checked = true;
         if (head.subarray(ISO_SIGNATURE_OFFSET, need).toString('latin1') !== ISO_SIGNATURE) {
-          throw new LabopsError('CONFLICT', 'The source is not an ISO 9660 image (no CD001 at byte 32769).');
+          throw new LabopsError('CONFLICT', msg('ssh.download.notIso'));
         }
       }
     }
@@ -425,11 +439,9 @@ export async function* requireSha256(
   }
   const actual = hash.digest('hex');
   if (actual !== expected) {
-    throw new LabopsError(
-      'CONFLICT',
-      `The source's sha256 is ${actual}, not the ${expected} given with --sha256; its last bytes were not sent.`,
-      { hint: 'Check the checksum the mirror publishes, and the URL.' },
-    );
+    throw new LabopsError('CONFLICT', msg('ssh.download.wrongSha256', { actual, expected }), {
+      hint: msg('ssh.download.wrongSha256Hint'),
+    });
   }
   if (held) yield held;
 }

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { LabopsError } from '../errors.js';
+import { type Message, msg, verbatim } from '../i18n/text.js';
 
 /**
  * Which addresses labops may download from (issue 10 §2): every resolved address is judged here
@@ -113,28 +114,62 @@ function formatIpv4(value: bigint): string {
   return [24n, 16n, 8n, 0n].map((shift) => Number((value >> shift) & 0xffn)).join('.');
 }
 
+/** Why a network is not one: a sentence fragment for config messages, and what the catalog's sentence needs. */
+export interface CidrProblem {
+  problem: string;
+  kind: 'notCidr' | 'prefix' | 'hostBits';
+  /** The longest prefix (`prefix`). */
+  max?: number | undefined;
+  /** The network as it should be written (`hostBits`, IPv4). */
+  network?: string | undefined;
+  /** The prefix given (`hostBits`, IPv6). */
+  prefix?: number | undefined;
+}
+
+/** `SETTING: "VALUE" is not a network …` in the catalog: one sentence per kind of problem. */
+export function describeCidrProblem(setting: string, text: string, problem: CidrProblem): Message {
+  const value = verbatim(JSON.stringify(text));
+  switch (problem.kind) {
+    case 'notCidr':
+      return msg('ssh.fence.notCidr', { setting, value });
+    case 'prefix':
+      return msg('ssh.fence.prefixTooLong', { setting, value, max: problem.max ?? 0 });
+    case 'hostBits':
+      return problem.network === undefined
+        ? msg('ssh.fence.hostBitsV6', { setting, value, prefix: problem.prefix ?? 0 })
+        : msg('ssh.fence.hostBits', { setting, value, network: verbatim(problem.network) });
+  }
+}
+
 /** Parses `ADDRESS/BITS`; answers why not as a sentence fragment, for config messages. */
-export function parseCidr(text: string): Cidr | { problem: string } {
+export function parseCidr(text: string): Cidr | CidrProblem {
   const [ip = '', bits, extra] = text.split('/');
   const address = parseAddress(ip);
   if (address === undefined || extra !== undefined || bits === undefined || !/^\d{1,3}$/.test(bits)) {
-    return { problem: 'is not a network in CIDR notation, e.g. 192.168.122.0/24 or fd00:1::/64' };
+    return {
+      problem: 'is not a network in CIDR notation, e.g. 192.168.122.0/24 or fd00:1::/64',
+      kind: 'notCidr',
+    };
   }
   const max = address.family === 4 ? 32 : 128;
   const prefix = Number(bits);
-  if (prefix > max) return { problem: `has a prefix longer than ${max} bits` };
+  if (prefix > max) return { problem: `has a prefix longer than ${max} bits`, kind: 'prefix', max };
   const hostBits = BigInt(max - prefix);
   if ((address.value & ((1n << hostBits) - 1n)) !== 0n) {
     const base = (address.value >> hostBits) << hostBits;
     const shown = address.family === 4 ? formatIpv4(base) : 'the network address';
-    return { problem: `has host bits set — write the network as ${shown}/${prefix}` };
+    return {
+      problem: `has host bits set — write the network as ${shown}/${prefix}`,
+      kind: 'hostBits',
+      ...(address.family === 4 ? { network: `${shown}/${prefix}` } : { prefix }),
+    };
   }
   return { family: address.family, base: address.value, bits: prefix, text };
 }
 
 function parseCidrOrThrow(text: string): Cidr {
   const parsed = parseCidr(text);
-  if ('problem' in parsed) throw new LabopsError('INTERNAL', `${text} ${parsed.problem}.`);
+  if ('problem' in parsed) throw new LabopsError('INTERNAL', describeCidrProblem('labops', text, parsed));
   return parsed;
 }
 
@@ -168,7 +203,8 @@ function classify(family: 4 | 6, value: bigint): { cls: AddressClass; cidr: Cidr
 /** The class of an address, an IPv6 form carrying IPv4 judged by that IPv4 address. */
 export function classifyAddress(text: string): AddressVerdict {
   const parsed = parseAddress(text);
-  if (!parsed) throw new LabopsError('INTERNAL', `${JSON.stringify(text)} is not an IP address.`);
+  if (!parsed)
+    throw new LabopsError('INTERNAL', msg('ssh.fence.notIp', { value: verbatim(JSON.stringify(text)) }));
   if (parsed.family === 4) return { class: classify(4, parsed.value).cls, ipv4: text };
   const embedded = findEmbeddedIpv4(parsed.value);
   if (embedded !== undefined) {
@@ -192,10 +228,7 @@ export function createAddressFence(rules: FenceRules = {}): AddressFence {
   const networks = (rules.allowedNetworks ?? []).map((text) => {
     const parsed = parseCidr(text);
     if ('problem' in parsed) {
-      throw new LabopsError(
-        'CONFIG',
-        `downloads.allowed_networks: ${JSON.stringify(text)} ${parsed.problem}.`,
-      );
+      throw new LabopsError('CONFIG', describeCidrProblem('downloads.allowed_networks', text, parsed));
     }
     return parsed;
   });
@@ -223,7 +256,7 @@ function normaliseHost(host: string): string {
 
 /** The refusal every fenced connection gets: one message, whatever the address is. */
 export function createRefusal(): LabopsError {
-  return new LabopsError('FORBIDDEN', REFUSED_MESSAGE, { hint: REFUSED_HINT });
+  return new LabopsError('FORBIDDEN', msg('ssh.fence.refused'), { hint: msg('ssh.fence.refusedHint') });
 }
 
 /** True for the fence's refusal (also when a connection library wrapped it). */

@@ -1,4 +1,6 @@
+import { posix } from 'node:path';
 import { LabopsError } from '../errors.js';
+import { msg, type Text, verbatim } from '../i18n/text.js';
 import type { ApplyResult, HostKeyState, RunbookStep } from './types.js';
 
 /**
@@ -17,18 +19,38 @@ export function decideBeforeApply(
     if (unplanned.length > 0) {
       throw new LabopsError(
         'CONFLICT',
-        `${step.path} on ${machine} holds entries the plan did not show: ${unplanned.join(', ')}. Nothing was removed.`,
-        { hint: 'Plan the clean again so that approvers see every path it removes.' },
+        msg('ssh.driver.unplannedEntries', {
+          path: step.path,
+          machine,
+          entries: verbatim(unplanned.join(', ')),
+        }),
+        { hint: msg('ssh.driver.unplannedEntriesHint') },
       );
     }
   }
-  if (before.satisfied) return { status: 'ok', detail: before.evidence.join('; ') };
+  if (before.satisfied) return { status: 'ok', detail: verbatim(before.evidence.join('; ')) };
   if (step.type === 'check-mount') {
-    throw new LabopsError('CONFLICT', `${machine}: ${before.evidence.join('; ')}.`, {
-      hint: 'Mount the export’s disk first (lab-guide.md, storage server step 5: /etc/fstab and mount -a).',
-    });
+    throw new LabopsError(
+      'CONFLICT',
+      msg('ssh.driver.machineSaid', { machine, evidence: verbatim(before.evidence.join('; ')) }),
+      { hint: msg('ssh.driver.notMountedHint') },
+    );
   }
   return undefined;
+}
+
+/** What a step that changed the lab says: the entries a clean removed, else what its check printed after. */
+export function describeChange(step: RunbookStep, evidence: readonly string[]): Text {
+  return step.type === 'empty-dir'
+    ? msg('ssh.driver.removed', {
+        paths: verbatim(step.entries.map((entry) => posix.join(step.path, entry)).join(', ')),
+      })
+    : verbatim(evidence.join('; '));
+}
+
+/** How a remote command ended: `exit 2`, `signal KILL`. */
+export function describeEnd(result: { exitCode: number | null; signal?: string | null | undefined }): Text {
+  return verbatim(result.signal ? `signal ${result.signal}` : `exit ${result.exitCode}`);
 }
 
 /**
@@ -45,10 +67,8 @@ export async function trustApprovedKey(
   if (state.presented !== fingerprint) {
     throw new LabopsError(
       'SSH_FAILED',
-      `${machine} now presents ${state.presented}, not the approved ${fingerprint}.`,
-      {
-        hint: 'The key changed after the approval: run /host trust again and compare the new fingerprint on the host.',
-      },
+      msg('ssh.driver.keyChanged', { machine, presented: state.presented, approved: fingerprint }),
+      { hint: msg('ssh.driver.keyChangedHint') },
     );
   }
   if (state.pinned === fingerprint) return 'ok';

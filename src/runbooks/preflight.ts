@@ -1,4 +1,6 @@
 import { LabopsError, toLabopsError } from '../errors.js';
+import { type Displayable, toParam } from '../i18n/render.js';
+import { list, msg, type Text, verbatim } from '../i18n/text.js';
 import type { RunbookLab } from './runbooks.js';
 import type { CheckResult, MachineDriver, RunbookCheck } from './types.js';
 
@@ -30,7 +32,7 @@ export interface PreflightProbe {
   machine: string;
   check: RunbookCheck;
   /** What holds when it passes: "/export/data is a mounted filesystem". */
-  title: string;
+  title: Text;
   /** Only whether the machine answers counts, not the check's verdict. */
   reachOnly: boolean;
 }
@@ -40,7 +42,7 @@ export interface PreflightOutcome {
   probe: PreflightProbe;
   status: 'ok' | 'failed' | 'not-checked';
   /** The evidence of a failed probe, or why it was not checked. */
-  reason?: string | undefined;
+  reason?: Text | undefined;
   /** The check's answer, when there was one. */
   result?: CheckResult | undefined;
 }
@@ -48,9 +50,9 @@ export interface PreflightOutcome {
 export interface PreflightReport {
   ok: boolean;
   /** Machines whose every probe went unanswered, with the first reason: nothing there was checked. */
-  unreachable: { machine: string; reason: string }[];
+  unreachable: { machine: string; reason: Text }[];
   /** What blocks, one line each: an unreachable machine, a failed check, a probe that got no answer. */
-  problems: string[];
+  problems: Text[];
   outcomes: PreflightOutcome[];
 }
 
@@ -74,7 +76,7 @@ export function listPreflightProbes(lab: RunbookLab, spec: PreflightSpec): Prefl
       (path): PreflightProbe => ({
         machine: server,
         check: { type: 'mounted', path, minFreeBytes: 0 },
-        title: `${path} is a mounted filesystem`,
+        title: msg('ssh.runbook.mounted', { path }),
         reachOnly: false,
       }),
     ),
@@ -82,7 +84,7 @@ export function listPreflightProbes(lab: RunbookLab, spec: PreflightSpec): Prefl
       (path): PreflightProbe => ({
         machine: server,
         check: { type: 'export-active', path },
-        title: `${path} is exported`,
+        title: msg('ssh.preflight.exported', { path }),
         reachOnly: false,
       }),
     ),
@@ -92,7 +94,7 @@ export function listPreflightProbes(lab: RunbookLab, spec: PreflightSpec): Prefl
     probes.push({
       machine,
       check: { type: 'service-active', service: 'sshd' },
-      title: `${machine} answers over SSH`,
+      title: msg('ssh.preflight.answers', { machine }),
       reachOnly: true,
     });
   }
@@ -112,17 +114,18 @@ export async function runPreflight(
   for (const machine of new Set(probes.map((p) => p.machine))) {
     const mine = outcomes.filter((o) => o.probe.machine === machine);
     if (mine.every((o) => o.status === 'not-checked')) {
-      unreachable.push({ machine, reason: mine[0]?.reason ?? 'no answer' });
+      unreachable.push({ machine, reason: mine[0]?.reason ?? msg('ssh.preflight.noAnswer') });
     }
   }
   const cut = new Set(unreachable.map((u) => u.machine));
-  const problems = [
-    ...unreachable.map((u) => `${u.machine} cannot be reached over SSH: ${u.reason}`),
-    ...outcomes.flatMap((o) => {
+  const problems: Text[] = [
+    ...unreachable.map((u) => msg('ssh.preflight.unreachable', { machine: u.machine, reason: u.reason })),
+    ...outcomes.flatMap((o): Text[] => {
       if (cut.has(o.probe.machine) || o.status === 'ok') return [];
+      const reason = o.reason ?? msg('ssh.preflight.noAnswer');
       return o.status === 'failed'
-        ? [`${o.probe.machine}: ${o.reason} (wanted: ${o.probe.title})`]
-        : [`${o.probe.machine}: could not check that ${o.probe.title}: ${o.reason}`];
+        ? [msg('ssh.preflight.failedProbe', { machine: o.probe.machine, reason, wanted: o.probe.title })]
+        : [msg('ssh.preflight.notChecked', { machine: o.probe.machine, what: o.probe.title, reason })];
     }),
   ];
   return { ok: problems.length === 0, unreachable, problems, outcomes };
@@ -143,7 +146,7 @@ export async function runProbe(
   const signal = parent ? AbortSignal.any([parent, timeout]) : timeout;
   const timedOut = new LabopsError(
     'TIMEOUT',
-    `${probe.machine} did not answer within ${formatSeconds(timeoutMs)}.`,
+    msg('ssh.preflight.timedOut', { machine: probe.machine, seconds: formatSeconds(timeoutMs) }),
   );
   let onAbort: (() => void) | undefined;
   // A driver that ignores the signal must not hold the pre-flight past its bound either.
@@ -159,9 +162,11 @@ export async function runProbe(
       aborted,
     ]);
     if (probe.reachOnly || result.ok) return { probe, status: 'ok', result };
-    return { probe, status: 'failed', reason: result.evidence.join('; ') || 'the check failed', result };
+    const evidence = result.evidence.join('; ');
+    const reason = evidence === '' ? msg('ssh.preflight.checkFailed') : verbatim(evidence);
+    return { probe, status: 'failed', reason, result };
   } catch (error) {
-    const reason = timeout.aborted ? timedOut.message : toLabopsError(error).message;
+    const reason = toParam(timeout.aborted ? timedOut.text : toLabopsError(error).text) as Text;
     return { probe, status: 'not-checked', reason };
   } finally {
     if (onAbort) signal.removeEventListener('abort', onAbort);
@@ -169,16 +174,23 @@ export async function runProbe(
 }
 
 /** The error a failed pre-flight raises: SSH_FAILED when a machine is out of reach, else CONFLICT. */
-export function toPreflightError(report: PreflightReport, before: string): LabopsError {
+export function toPreflightError(report: PreflightReport, before: Displayable): LabopsError {
   const reach = report.unreachable.length > 0;
-  const machines = report.unreachable.map((u) => u.machine).join(', ');
-  return new LabopsError(reach ? 'SSH_FAILED' : 'CONFLICT', `${before}: ${report.problems.join('; ')}`, {
-    hint: reach
-      ? `Make ${machines} reachable over SSH from labops (sshd running, the address and port in lab.yml), then ask again.`
-      : '/lab doctor shows the evidence and the fix of each export problem.',
-  });
+  const machines = list(report.unreachable.map((u) => u.machine));
+  return new LabopsError(
+    reach ? 'SSH_FAILED' : 'CONFLICT',
+    msg('ssh.preflight.failed', { before: toParam(before), problems: joinProblems(report.problems) }),
+    { hint: reach ? msg('ssh.preflight.unreachableHint', { machines }) : msg('ssh.preflight.exportsHint') },
+  );
+}
+
+/** Problems one after another, `; ` between them, as the pre-flight has always listed them. */
+function joinProblems(problems: readonly Text[]): Text {
+  const [first, ...rest] = problems;
+  if (first === undefined) return verbatim('');
+  return rest.reduce<Text>((all, next) => msg('ssh.preflight.andThen', { all, next }), first);
 }
 
 function formatSeconds(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
+  return ms % 1000 === 0 ? String(ms / 1000) : (ms / 1000).toFixed(1);
 }

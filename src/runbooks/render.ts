@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { posix } from 'node:path';
 import { LabopsError } from '../errors.js';
+import { msg } from '../i18n/text.js';
 import {
   parsePublicKey,
   quoteArg,
@@ -116,81 +117,78 @@ export function getDownloadTempPath(path: string): string {
 export function validateStep(step: RunbookStep): void {
   switch (step.type) {
     case 'ensure-dir':
-      validateAbsolutePath('The directory', step.path);
-      validateId('The owner', step.owner);
-      validateId('The group', step.group);
-      validateMode('The mode', step.mode);
+      validateAbsolutePath(msg('ssh.what.directory'), step.path);
+      validateId(msg('ssh.what.owner'), step.owner);
+      validateId(msg('ssh.what.group'), step.group);
+      validateMode(msg('ssh.what.mode'), step.mode);
       return;
     case 'ensure-owner-recursive':
-      validateAbsolutePath('The directory', step.path);
-      validateId('The owner', step.owner);
-      validateId('The group', step.group);
-      if (step.path === '/') throw new LabopsError('USAGE', 'Refusing to change the owner of / recursively.');
+      validateAbsolutePath(msg('ssh.what.directory'), step.path);
+      validateId(msg('ssh.what.owner'), step.owner);
+      validateId(msg('ssh.what.group'), step.group);
+      if (step.path === '/') throw new LabopsError('USAGE', msg('ssh.step.rootOwner'));
       return;
     case 'empty-dir':
-      validateAbsolutePath('The directory to empty', step.path);
+      validateAbsolutePath(msg('ssh.what.dirToEmpty'), step.path);
       if (step.path.split('/').length < 3) {
-        throw new LabopsError('USAGE', `Refusing to empty ${step.path}: it is not an export below a root.`);
+        throw new LabopsError('USAGE', msg('ssh.step.notAnExport', { path: step.path }));
       }
-      for (const entry of step.entries) validateFileName('An entry to remove', entry);
+      for (const entry of step.entries) validateFileName(msg('ssh.what.entryToRemove'), entry);
       return;
     case 'ensure-line':
-      validateAbsolutePath('The file', step.path);
-      validateLine('The line', step.line);
+      validateAbsolutePath(msg('ssh.what.file'), step.path);
+      validateLine(msg('ssh.what.line'), step.line);
       return;
     case 'reload-exports':
-      validateAbsolutePath('The exports file', step.exportsFile);
+      validateAbsolutePath(msg('ssh.what.exportsFile'), step.exportsFile);
       return;
     case 'ensure-service':
     case 'stop-service':
     case 'allow-firewall-service':
-      validateServiceName('The service', step.service);
+      validateServiceName(msg('ssh.what.service'), step.service);
       return;
     case 'selinux-permissive':
       return;
     case 'install-key':
-      validateAbsolutePath('The authorized_keys file', step.path);
-      parsePublicKey('The public key', step.key);
+      validateAbsolutePath(msg('ssh.what.authorizedKeys'), step.path);
+      parsePublicKey(msg('ssh.what.publicKey'), step.key);
       return;
     case 'download': {
-      const url = new URL(validateUrl('The URL', step.url));
-      validateIp('The address', step.address);
+      const url = new URL(validateUrl(msg('ssh.what.url'), step.url));
+      validateIp(msg('ssh.what.address'), step.address);
       const host = hostOfUrl(url);
       if (isIP(host) !== 0 && host !== step.address) {
-        throw new LabopsError(
-          'USAGE',
-          `The address ${step.address} is not the address of the URL (${host}).`,
-        );
+        throw new LabopsError('USAGE', msg('ssh.step.addressNotOfUrl', { address: step.address, host }));
       }
-      if (isIP(host) === 0) validateHostName('The host of the URL', host);
+      if (isIP(host) === 0) validateHostName(msg('ssh.what.urlHost'), host);
       if (!Number.isSafeInteger(step.sizeBytes) || step.sizeBytes <= 0) {
-        throw new LabopsError('USAGE', `The size ${step.sizeBytes} is not a number of bytes.`);
+        throw new LabopsError('USAGE', msg('ssh.step.badSize', { size: step.sizeBytes }));
       }
       if (!Number.isSafeInteger(step.maxSeconds) || step.maxSeconds <= 0) {
-        throw new LabopsError('USAGE', `The time limit ${step.maxSeconds} is not a number of seconds.`);
+        throw new LabopsError('USAGE', msg('ssh.step.badTimeLimit', { seconds: step.maxSeconds }));
       }
-      validateAbsolutePath('The download path', step.path);
-      const name = validateFileName('The file name', posix.basename(step.path));
+      validateAbsolutePath(msg('ssh.what.downloadPath'), step.path);
+      const name = validateFileName(msg('ssh.what.fileName'), posix.basename(step.path));
       if (name.startsWith('.'))
-        throw new LabopsError('USAGE', `The file name ${name} must not start with a dot.`);
-      if (step.sha256 !== undefined) validateSha256('The checksum', step.sha256);
-      if (step.owner !== undefined) validateId('The owner', step.owner);
-      if (step.group !== undefined) validateId('The group', step.group);
-      if (step.mode !== undefined) validateMode('The mode', step.mode);
+        throw new LabopsError('USAGE', msg('ssh.step.dotName', { what: msg('ssh.what.fileName'), name }));
+      if (step.sha256 !== undefined) validateSha256(msg('ssh.what.checksum'), step.sha256);
+      if (step.owner !== undefined) validateId(msg('ssh.what.owner'), step.owner);
+      if (step.group !== undefined) validateId(msg('ssh.what.group'), step.group);
+      if (step.mode !== undefined) validateMode(msg('ssh.what.mode'), step.mode);
       return;
     }
     case 'remove-file': {
-      validateAbsolutePath('The file to remove', step.path);
-      validateFileName('The file name', posix.basename(step.path));
+      validateAbsolutePath(msg('ssh.what.fileToRemove'), step.path);
+      validateFileName(msg('ssh.what.fileName'), posix.basename(step.path));
       if (step.path.split('/').length < 4) {
-        throw new LabopsError('USAGE', `Refusing to remove ${step.path}: it is not a file below an export.`);
+        throw new LabopsError('USAGE', msg('ssh.step.notBelowExport', { path: step.path }));
       }
       return;
     }
     case 'check-mount':
-      validateAbsolutePath('The mount point', step.path);
+      validateAbsolutePath(msg('ssh.what.mountPoint'), step.path);
       if (!Number.isSafeInteger(step.minFreeBytes) || step.minFreeBytes < 0) {
-        throw new LabopsError('USAGE', `The free space ${step.minFreeBytes} is not a number of bytes.`);
+        throw new LabopsError('USAGE', msg('ssh.step.badFreeSpace', { size: step.minFreeBytes }));
       }
       return;
   }
@@ -203,33 +201,33 @@ export function validateCheck(check: RunbookCheck): void {
     case 'export-active':
     case 'no-misnamed-keys-file':
     case 'no-sh-rsa-line':
-      validateAbsolutePath('The path', check.path);
+      validateAbsolutePath(msg('ssh.what.path'), check.path);
       return;
     case 'owner-mode':
-      validateAbsolutePath('The path', check.path);
-      validateId('The owner', check.owner);
-      validateId('The group', check.group);
-      if (check.mode !== undefined) validateMode('The mode', check.mode);
+      validateAbsolutePath(msg('ssh.what.path'), check.path);
+      validateId(msg('ssh.what.owner'), check.owner);
+      validateId(msg('ssh.what.group'), check.group);
+      if (check.mode !== undefined) validateMode(msg('ssh.what.mode'), check.mode);
       return;
     case 'mounted':
-      validateAbsolutePath('The mount point', check.path);
+      validateAbsolutePath(msg('ssh.what.mountPoint'), check.path);
       return;
     case 'service-active':
     case 'firewall-allows':
-      validateServiceName('The service', check.service);
+      validateServiceName(msg('ssh.what.service'), check.service);
       return;
     case 'hosts-entry':
-      validateAbsolutePath('The hosts file', check.path);
-      validateAddress('The address', check.address);
-      for (const name of check.names) validateHostName('The host name', name);
+      validateAbsolutePath(msg('ssh.what.hostsFile'), check.path);
+      validateAddress(msg('ssh.what.address'), check.address);
+      for (const name of check.names) validateHostName(msg('ssh.what.hostName'), name);
       return;
     case 'key-present':
-      validateAbsolutePath('The authorized_keys file', check.path);
-      parsePublicKey('The public key', check.key);
+      validateAbsolutePath(msg('ssh.what.authorizedKeys'), check.path);
+      parsePublicKey(msg('ssh.what.publicKey'), check.key);
       return;
     case 'resolves':
-      validateHostName('The name', check.name);
-      if (check.address !== undefined) validateAddress('The address', check.address);
+      validateHostName(msg('ssh.what.name'), check.name);
+      if (check.address !== undefined) validateAddress(msg('ssh.what.address'), check.address);
       return;
   }
 }
@@ -274,7 +272,7 @@ export function renderStep(step: RunbookStep): string[] {
     case 'selinux-permissive':
       return ['setenforce 0'];
     case 'install-key': {
-      const key = parsePublicKey('The public key', step.key);
+      const key = parsePublicKey(msg('ssh.what.publicKey'), step.key);
       const dir = posix.dirname(step.path);
       return [
         `# stdin ($LABOPS_DATA): ${key.line}`,
@@ -374,7 +372,7 @@ export function renderStepCheck(step: RunbookStep): RemoteScript {
         ].join('\n'),
       };
     case 'install-key': {
-      const key = parsePublicKey('The public key', step.key);
+      const key = parsePublicKey(msg('ssh.what.publicKey'), step.key);
       const dir = posix.dirname(step.path);
       return {
         script: [
@@ -461,7 +459,7 @@ export function renderCheck(check: RunbookCheck): RemoteScript {
         ].join('\n'),
       };
     case 'key-present': {
-      const key = parsePublicKey('The public key', check.key);
+      const key = parsePublicKey(msg('ssh.what.publicKey'), check.key);
       return {
         script: [
           `if ${keyPresentAwk(check.path)}; then`,

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { posix } from 'node:path';
 import { LabopsError } from '../errors.js';
+import { bytes, list, type Message, msg, type Quantity, verbatim } from '../i18n/text.js';
 import {
   parsePublicKey,
   validateFileName,
@@ -11,7 +12,6 @@ import {
   validateSha256,
   validateUrl,
 } from '../ssh/quote.js';
-import { formatBytes } from '../view.js';
 import type { DoctorCheck, RunbookItem } from './types.js';
 
 /**
@@ -34,8 +34,7 @@ export const NFS_FIREWALL_SERVICES = ['nfs', 'rpc-bind', 'mountd'] as const;
 export const NFS_SERVICE = 'nfs-server';
 
 /** The warning of the guide's insecure shortcut, shown with the plan. */
-export const INSECURE_WARNING =
-  'This weakens the host: firewalld is stopped and SELinux becomes permissive (lab-guide.md, hypervisor step 4). Use it only in a lab, when the engine cannot install the host otherwise.';
+export const INSECURE_WARNING = msg('ssh.runbook.insecureWarning');
 
 /** The part of the lab configuration runbooks read (lab.yml, `LabConfig`). */
 export interface RunbookLab {
@@ -76,9 +75,11 @@ export function getLabHostsEntries(
   return machines.map((machine) => {
     const address = addresses[machine.name] ?? (isIP(machine.address) !== 0 ? machine.address : undefined);
     if (address === undefined) {
-      throw new LabopsError('USAGE', `The IP address of ${machine.name} (${machine.address}) is not known.`, {
-        hint: `Give ${machine.name} an IP address in lab.yml, or pass its address to the runbook.`,
-      });
+      throw new LabopsError(
+        'USAGE',
+        msg('ssh.runbook.addressUnknown', { machine: machine.name, address: machine.address }),
+        { hint: msg('ssh.runbook.addressUnknownHint', { machine: machine.name }) },
+      );
     }
     const names: string[] = [];
     for (const name of isIP(machine.address) === 0
@@ -87,28 +88,34 @@ export function getLabHostsEntries(
       if (name !== '' && !names.includes(name)) names.push(name);
     }
     if (!names.includes(machine.name)) names.push(machine.name);
-    return { address: validateIp(`The address of ${machine.name}`, address), names };
+    return { address: validateIp(msg('ssh.what.addressOf', { machine: machine.name }), address), names };
   });
 }
 
 function findExport(lab: RunbookLab, nameOrPath: string): { name: string; path: string } {
   const found = lab.storage.exports.find((e) => e.name === nameOrPath || e.path === nameOrPath);
   if (!found) {
-    throw new LabopsError('NOT_FOUND', `There is no export ${JSON.stringify(nameOrPath)} in lab.yml.`, {
-      hint: `Exports: ${lab.storage.exports.map((e) => `${e.name} (${e.path})`).join(', ')}.`,
-    });
+    throw new LabopsError(
+      'NOT_FOUND',
+      msg('ssh.runbook.noExport', { export: verbatim(JSON.stringify(nameOrPath)) }),
+      {
+        hint: msg('ssh.runbook.noExportHint', {
+          exports: verbatim(lab.storage.exports.map((e) => `${e.name} (${e.path})`).join(', ')),
+        }),
+      },
+    );
   }
-  validatePathUnder('The export', found.path, lab.storage.export_roots);
+  validatePathUnder(msg('ssh.what.export'), found.path, lab.storage.export_roots);
   return found;
 }
 
 /** The lab network of the exports: given, or the /24 of the storage server's IPv4 address. */
 function getExportNetwork(lab: RunbookLab, network: string | undefined): string {
-  if (network !== undefined) return validateNetwork('The lab network', network);
+  if (network !== undefined) return validateNetwork(msg('ssh.what.labNetwork'), network);
   const address = lab.storage.server.address;
   if (isIP(address) !== 4) {
-    throw new LabopsError('USAGE', 'The lab network of the NFS exports is not known.', {
-      hint: 'Name it (e.g. 192.168.122.0/24), or give the storage server an IPv4 address in lab.yml.',
+    throw new LabopsError('USAGE', msg('ssh.runbook.networkUnknown'), {
+      hint: msg('ssh.runbook.networkUnknownHint'),
     });
   }
   return `${address.split('.').slice(0, 3).join('.')}.0/24`;
@@ -136,7 +143,7 @@ export function planStoragePrepare(
     items.push({
       machine,
       step: { type: 'ensure-dir', path: root, owner: VDSM_UID, group: KVM_GID, mode: 0o755, setgid: true },
-      title: `Directory ${root} owned 36:36 with setgid`,
+      title: msg('ssh.runbook.dirOwned', { path: root }),
     });
   }
   for (const exp of lab.storage.exports) {
@@ -145,17 +152,17 @@ export function planStoragePrepare(
       {
         machine,
         step: { type: 'ensure-dir', path, owner: VDSM_UID, group: KVM_GID, mode: 0o755, setgid: true },
-        title: `Directory ${path} owned 36:36 with setgid`,
+        title: msg('ssh.runbook.dirOwned', { path }),
       },
       {
         machine,
         step: { type: 'check-mount', path, minFreeBytes },
-        title: `${path} is a mounted filesystem with ${formatMinFree(minFreeBytes)} free`,
+        title: msg('ssh.runbook.mountedWithFree', { path, free: describeMinFree(minFreeBytes) }),
       },
       {
         machine,
         step: { type: 'ensure-owner-recursive', path, owner: VDSM_UID, group: KVM_GID, setgidDirs: true },
-        title: `Everything in ${path} owned 36:36, directories setgid`,
+        title: msg('ssh.runbook.treeOwned', { path }),
       },
     );
   }
@@ -163,25 +170,25 @@ export function planStoragePrepare(
     items.push({
       machine,
       step: { type: 'ensure-line', path: lab.paths.exports_file, line: renderExportLine(exp.path, network) },
-      title: `${lab.paths.exports_file} exports ${exp.path} to ${network}`,
+      title: msg('ssh.runbook.exportLine', { file: lab.paths.exports_file, path: exp.path, network }),
     });
   }
   items.push(
     {
       machine,
       step: { type: 'reload-exports', exportsFile: lab.paths.exports_file },
-      title: 'Exports active (exportfs -arv)',
+      title: msg('ssh.runbook.exportsActive'),
     },
     {
       machine,
       step: { type: 'ensure-service', service: NFS_SERVICE },
-      title: `${NFS_SERVICE} enabled and running`,
+      title: msg('ssh.runbook.serviceRunning', { service: NFS_SERVICE }),
     },
     ...NFS_FIREWALL_SERVICES.map(
       (service): RunbookItem => ({
         machine,
         step: { type: 'allow-firewall-service', service },
-        title: `firewalld allows ${service} permanently`,
+        title: msg('ssh.runbook.firewallAllows', { service }),
       }),
     ),
   );
@@ -204,14 +211,12 @@ export function planStorageClean(
   if (inUse.length > 0) {
     throw new LabopsError(
       'CONFLICT',
-      `The engine still lists a storage domain on ${exp.path} (${inUse.join(', ')}): cleaning it would destroy the domain.`,
-      {
-        hint: 'Detach and remove the domain first (/storage detach, /storage remove), then clean the export.',
-      },
+      msg('ssh.runbook.domainOnExport', { path: exp.path, domains: verbatim(inUse.join(', ')) }),
+      { hint: msg('ssh.runbook.domainOnExportHint') },
     );
   }
   const entries = [...options.entries].sort();
-  for (const entry of entries) validateFileName('An entry of the export', entry);
+  for (const entry of entries) validateFileName(msg('ssh.what.exportEntry'), entry);
   const paths = entries.map((entry) => posix.join(exp.path, entry));
   return [
     {
@@ -219,8 +224,12 @@ export function planStorageClean(
       step: { type: 'empty-dir', path: exp.path, entries },
       title:
         entries.length === 0
-          ? `${exp.path} is already empty`
-          : `Remove ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'} from ${exp.path}: ${paths.join(', ')}`,
+          ? msg('ssh.runbook.alreadyEmpty', { path: exp.path })
+          : msg('ssh.runbook.removeEntries', {
+              count: entries.length,
+              path: exp.path,
+              paths: verbatim(paths.join(', ')),
+            }),
     },
   ];
 }
@@ -236,7 +245,7 @@ export function planStorageFixPermissions(
     {
       machine,
       step: { type: 'check-mount', path: exp.path, minFreeBytes: 0 },
-      title: `${exp.path} is a mounted filesystem`,
+      title: msg('ssh.runbook.mounted', { path: exp.path }),
     },
     {
       machine,
@@ -247,7 +256,7 @@ export function planStorageFixPermissions(
         group: KVM_GID,
         setgidDirs: true,
       },
-      title: `Everything in ${exp.path} owned 36:36, directories setgid`,
+      title: msg('ssh.runbook.treeOwned', { path: exp.path }),
     },
   ]);
 }
@@ -267,38 +276,46 @@ export function planHostPrepare(
 ): RunbookItem[] {
   const host = lab.hosts.find((h) => h.name === options.host);
   if (!host) {
-    throw new LabopsError('NOT_FOUND', `There is no host ${JSON.stringify(options.host)} in lab.yml.`, {
-      hint: `Hosts: ${lab.hosts.map((h) => h.name).join(', ')}.`,
-    });
+    throw new LabopsError(
+      'NOT_FOUND',
+      msg('ssh.runbook.noHost', { host: verbatim(JSON.stringify(options.host)) }),
+      {
+        hint: msg('ssh.runbook.noHostHint', { hosts: list(lab.hosts.map((h) => h.name)) }),
+      },
+    );
   }
   const machine = host.name;
-  const key = parsePublicKey("The engine's public key", options.engineKey);
+  const key = parsePublicKey(msg('ssh.what.engineKey'), options.engineKey);
   const items: RunbookItem[] = options.hostsEntries.map((entry) => {
-    validateIp('A hosts entry address', entry.address);
-    for (const name of entry.names) validateHostName('A hosts entry name', name);
+    validateIp(msg('ssh.what.hostsEntryAddress'), entry.address);
+    for (const name of entry.names) validateHostName(msg('ssh.what.hostsEntryName'), name);
     return {
       machine,
       step: { type: 'ensure-line', path: lab.paths.hosts_file, line: renderHostsLine(entry) },
-      title: `${lab.paths.hosts_file} maps ${entry.names.join(', ')} to ${entry.address}`,
+      title: msg('ssh.runbook.hostsLine', {
+        file: lab.paths.hosts_file,
+        names: verbatim(entry.names.join(', ')),
+        address: entry.address,
+      }),
     };
   });
   items.push({
     machine,
     step: { type: 'install-key', path: lab.paths.authorized_keys, key: key.line },
-    title: `The engine's SSH key in ${lab.paths.authorized_keys}`,
+    title: msg('ssh.runbook.engineKey', { file: lab.paths.authorized_keys }),
   });
   if (options.insecure) {
     items.push(
       {
         machine,
         step: { type: 'stop-service', service: 'firewalld' },
-        title: 'firewalld stopped (insecure lab shortcut)',
+        title: msg('ssh.runbook.firewallStopped'),
         warning: INSECURE_WARNING,
       },
       {
         machine,
         step: { type: 'selinux-permissive' },
-        title: 'SELinux permissive (insecure lab shortcut)',
+        title: msg('ssh.runbook.selinuxPermissive'),
         warning: INSECURE_WARNING,
       },
     );
@@ -328,20 +345,22 @@ export function planIsoIntoIsoDomain(
   },
 ): RunbookItem[] {
   const exp = findExport(lab, options.export);
-  validateFileName('The storage domain id', options.domainId);
+  validateFileName(msg('ssh.what.domainId'), options.domainId);
   if (!/^[0-9a-f-]{36}$/.test(options.domainId)) {
     throw new LabopsError(
       'USAGE',
-      `The storage domain id ${JSON.stringify(options.domainId)} is not a UUID.`,
+      msg('ssh.runbook.notUuid', { id: verbatim(JSON.stringify(options.domainId)) }),
     );
   }
-  const name = validateFileName('The ISO name', options.name);
-  if (name.startsWith('.')) throw new LabopsError('USAGE', `The ISO name ${name} must not start with a dot.`);
-  validateUrl('The URL', options.url);
-  validateIp('The address', options.address);
-  if (options.sha256 !== undefined) validateSha256('The checksum', options.sha256);
+  const name = validateFileName(msg('ssh.what.isoName'), options.name);
+  if (name.startsWith('.')) {
+    throw new LabopsError('USAGE', msg('ssh.step.dotName', { what: msg('ssh.what.isoName'), name }));
+  }
+  validateUrl(msg('ssh.what.url'), options.url);
+  validateIp(msg('ssh.what.address'), options.address);
+  if (options.sha256 !== undefined) validateSha256(msg('ssh.what.checksum'), options.sha256);
   const path = posix.join(exp.path, options.domainId, 'images', ISO_IMAGE_DIR, name);
-  validatePathUnder('The ISO path', path, lab.storage.export_roots);
+  validatePathUnder(msg('ssh.what.isoPath'), path, lab.storage.export_roots);
   return [
     {
       machine: lab.storage.server.name,
@@ -358,7 +377,7 @@ export function planIsoIntoIsoDomain(
         group: KVM_GID,
         mode: 0o640,
       },
-      title: `Download ${name} into the ISO domain ${options.domainId}`,
+      title: msg('ssh.runbook.downloadIso', { name, domain: options.domainId }),
     },
   ];
 }
@@ -385,18 +404,20 @@ export function planIsoRemovalFromIsoDomain(
   if (!/^[0-9a-f-]{36}$/.test(options.domainId)) {
     throw new LabopsError(
       'USAGE',
-      `The storage domain id ${JSON.stringify(options.domainId)} is not a UUID.`,
+      msg('ssh.runbook.notUuid', { id: verbatim(JSON.stringify(options.domainId)) }),
     );
   }
-  const name = validateFileName('The ISO name', options.name);
-  if (name.startsWith('.')) throw new LabopsError('USAGE', `The ISO name ${name} must not start with a dot.`);
+  const name = validateFileName(msg('ssh.what.isoName'), options.name);
+  if (name.startsWith('.')) {
+    throw new LabopsError('USAGE', msg('ssh.step.dotName', { what: msg('ssh.what.isoName'), name }));
+  }
   const path = posix.join(exp.path, options.domainId, 'images', ISO_IMAGE_DIR, name);
-  validatePathUnder('The ISO path', path, lab.storage.export_roots);
+  validatePathUnder(msg('ssh.what.isoPath'), path, lab.storage.export_roots);
   return [
     {
       machine: lab.storage.server.name,
       step: { type: 'remove-file', path },
-      title: `Remove ${name} from the ISO domain ${options.domainId}`,
+      title: msg('ssh.runbook.removeIso', { name, domain: options.domainId }),
     },
   ];
 }
@@ -421,30 +442,30 @@ export function listDoctorChecks(
   for (const exp of lab.storage.exports) {
     const path = findExport(lab, exp.path).path;
     checks.push(
-      { machine: server, check: { type: 'dir-empty', path }, title: `${path} holds no stale files (FAQ 1)` },
+      { machine: server, check: { type: 'dir-empty', path }, title: msg('ssh.check.noStaleFiles', { path }) },
       {
         machine: server,
         check: { type: 'owner-mode', path, owner: VDSM_UID, group: KVM_GID, setgid: true, recursive: true },
-        title: `${path} owned 36:36 with setgid (FAQ 3)`,
+        title: msg('ssh.check.owned', { path }),
       },
       {
         machine: server,
         check: { type: 'mounted', path, minFreeBytes },
-        title: `${path} mounted with ${formatMinFree(minFreeBytes)} free (FAQ 0)`,
+        title: msg('ssh.check.mounted', { path, free: describeMinFree(minFreeBytes) }),
       },
-      { machine: server, check: { type: 'export-active', path }, title: `${path} exported` },
+      { machine: server, check: { type: 'export-active', path }, title: msg('ssh.check.exported', { path }) },
     );
   }
   checks.push({
     machine: server,
     check: { type: 'service-active', service: NFS_SERVICE },
-    title: `${NFS_SERVICE} enabled and running`,
+    title: msg('ssh.runbook.serviceRunning', { service: NFS_SERVICE }),
   });
   for (const service of NFS_FIREWALL_SERVICES) {
     checks.push({
       machine: server,
       check: { type: 'firewall-allows', service },
-      title: `firewalld lets ${service} through`,
+      title: msg('ssh.check.firewallLets', { service }),
     });
   }
   const serverName = isIP(lab.storage.server.address) === 0 ? lab.storage.server.address : undefined;
@@ -458,33 +479,37 @@ export function listDoctorChecks(
           address: entry.address,
           names: entry.names,
         },
-        title: `${host.name}: ${lab.paths.hosts_file} maps ${entry.names.join(', ')}`,
+        title: msg('ssh.check.hostsEntry', {
+          host: host.name,
+          file: lab.paths.hosts_file,
+          names: verbatim(entry.names.join(', ')),
+        }),
       });
     }
     if (serverName !== undefined) {
       checks.push({
         machine: host.name,
         check: { type: 'resolves', name: serverName },
-        title: `${host.name} resolves ${serverName} (FAQ 2)`,
+        title: msg('ssh.check.resolves', { host: host.name, name: serverName }),
       });
     }
     if (options.engineKey !== undefined) {
       checks.push({
         machine: host.name,
         check: { type: 'key-present', path: lab.paths.authorized_keys, key: options.engineKey },
-        title: `${host.name}: the engine's key in ${lab.paths.authorized_keys}`,
+        title: msg('ssh.check.engineKey', { host: host.name, file: lab.paths.authorized_keys }),
       });
     }
     checks.push(
       {
         machine: host.name,
         check: { type: 'no-misnamed-keys-file', path: lab.paths.authorized_keys },
-        title: `${host.name}: no authorized.keys (the guide's typo)`,
+        title: msg('ssh.check.noMisnamedKeys', { host: host.name }),
       },
       {
         machine: host.name,
         check: { type: 'no-sh-rsa-line', path: lab.paths.authorized_keys },
-        title: `${host.name}: no key line starting sh-rsa (the guide's typo)`,
+        title: msg('ssh.check.noShRsa', { host: host.name }),
       },
     );
   }
@@ -492,6 +517,6 @@ export function listDoctorChecks(
 }
 
 /** A free-space threshold as written in lab.yml: `1 GiB`, or `any space` for none. */
-function formatMinFree(bytes: number): string {
-  return bytes === 0 ? 'any space' : formatBytes(bytes, { exact: true });
+function describeMinFree(size: number): Message | Quantity {
+  return size === 0 ? msg('ssh.runbook.anySpace') : bytes(size, { exact: true });
 }

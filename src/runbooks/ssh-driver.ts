@@ -1,8 +1,8 @@
-import { posix } from 'node:path';
 import { LabopsError } from '../errors.js';
+import { msg, verbatim } from '../i18n/text.js';
 import type { ExecResult } from '../ssh/exec.js';
 import type { SshRunner } from '../ssh/runner.js';
-import { decideBeforeApply, trustApprovedKey } from './driver-rules.js';
+import { decideBeforeApply, describeChange, describeEnd, trustApprovedKey } from './driver-rules.js';
 import {
   CHECK_BLOCKED,
   CHECK_NOT_SATISFIED,
@@ -82,23 +82,17 @@ export function createSshDriver(runner: SshRunner, pins?: HostKeyPins): MachineD
     );
     for (const line of result.tail) io.output(line);
     if (result.exitCode !== 0) {
-      throw new LabopsError(
-        'SSH_FAILED',
-        `The step failed on ${machine} (${result.signal ? `signal ${result.signal}` : `exit ${result.exitCode}`}).`,
-        { details: result.tail.slice(-10) },
-      );
+      throw new LabopsError('SSH_FAILED', msg('ssh.step.failedOn', { machine, end: describeEnd(result) }), {
+        details: result.tail.slice(-10).map(verbatim),
+      });
     }
     const after = await checkStep(machine, step, io);
     if (!after.satisfied) {
-      throw new LabopsError('SSH_FAILED', `The step ran on ${machine}, but its check still fails.`, {
-        details: after.evidence,
+      throw new LabopsError('SSH_FAILED', msg('ssh.step.stillFails', { machine }), {
+        details: after.evidence.map(verbatim),
       });
     }
-    const detail =
-      step.type === 'empty-dir'
-        ? `removed ${step.entries.map((entry) => posix.join(step.path, entry)).join(', ')}`
-        : after.evidence.join('; ');
-    return { status: 'changed', detail };
+    return { status: 'changed', detail: describeChange(step, after.evidence) };
   };
 
   const inspect = async (machine: string, check: RunbookCheck, io: MachineIO): Promise<CheckResult> => {
@@ -136,7 +130,7 @@ export function createSshDriver(runner: SshRunner, pins?: HostKeyPins): MachineD
       fingerprint,
       () => readHostKey(machine),
       () => {
-        if (!pins) throw new LabopsError('INTERNAL', 'This SSH driver has nowhere to pin host keys.');
+        if (!pins) throw new LabopsError('INTERNAL', msg('ssh.driver.noPins'));
         return pins.pin(machine, fingerprint, by);
       },
     );
@@ -153,9 +147,12 @@ function readEvidence(result: ExecResult): string[] {
 
 function readEntries(machine: string, path: string, result: ExecResult): CheckState {
   if (result.exitCode !== 0) {
+    const evidence = readEvidence(result).join('; ');
     throw new LabopsError(
       'CONFLICT',
-      `${machine}: ${readEvidence(result).join('; ') || `cannot list ${path}`}.`,
+      evidence === ''
+        ? msg('ssh.driver.cannotList', { machine, path })
+        : msg('ssh.driver.machineSaid', { machine, evidence: verbatim(evidence) }),
     );
   }
   const found = result.stdout.split('\0').filter((name) => name !== '');
@@ -173,13 +170,17 @@ function checkFailure(machine: string, what: string, result: ExecResult, evidenc
   if (result.exitCode === CHECK_BLOCKED) {
     return new LabopsError(
       'CONFLICT',
-      `${machine}: ${evidence.join('; ') || `the ${what} check cannot run`}.`,
+      evidence.length === 0
+        ? msg('ssh.driver.checkCannotRun', { machine, check: what })
+        : msg('ssh.driver.machineSaid', { machine, evidence: verbatim(evidence.join('; ')) }),
     );
   }
   return new LabopsError(
     'SSH_FAILED',
-    `The ${what} check failed on ${machine} (${result.signal ? `signal ${result.signal}` : `exit ${result.exitCode}`}).`,
-    { details: result.tail.slice(-10) },
+    msg('ssh.driver.checkFailed', { machine, check: what, end: describeEnd(result) }),
+    {
+      details: result.tail.slice(-10).map(verbatim),
+    },
   );
 }
 

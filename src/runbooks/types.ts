@@ -1,3 +1,6 @@
+import { type Displayable, toParam } from '../i18n/render.js';
+import { msg, type Text } from '../i18n/text.js';
+
 /**
  * The contract between jobs and the machines (design.md "Runbooks"): a typed, idempotent runbook
  * step is applied on a named machine by a driver — over SSH in a real lab (`ssh-driver.ts`), on
@@ -176,7 +179,10 @@ export type RunbookCheckType = RunbookCheck['type'];
 
 export interface CheckResult {
   ok: boolean;
-  /** What was seen, in words: the evidence of a finding. */
+  /**
+   * What was seen: the lines the check printed on the machine (the simulated driver prints the
+   * same), shown as they are in every language.
+   */
   evidence: string[];
   /** Items the check found, when it lists some (the entries of a directory that should be empty). */
   found?: string[] | undefined;
@@ -191,7 +197,7 @@ export interface MachineIO {
 
 export interface ApplyResult {
   status: 'ok' | 'changed';
-  detail?: string;
+  detail?: Text;
 }
 
 export interface MachineDriver {
@@ -225,23 +231,23 @@ export interface HostKeyPins {
 export interface RunbookItem {
   machine: string;
   step: RunbookStep;
-  title: string;
+  title: Text;
   /** Said with the plan when the step weakens a machine (the guide's insecure shortcut). */
-  warning?: string | undefined;
+  warning?: Text | undefined;
 }
 
 /** One check of `/lab doctor`. */
 export interface DoctorCheck {
   machine: string;
   check: RunbookCheck;
-  title: string;
+  title: Text;
 }
 
 /** A driver for a lab whose machines labops cannot reach: every use says so. */
-export function createUnreachableMachines(reason: string): MachineDriver {
+export function createUnreachableMachines(reason: Displayable): MachineDriver {
   const refuse = async (): Promise<never> => {
     const { LabopsError } = await import('../errors.js');
-    throw new LabopsError('SSH_FAILED', `The lab's machines are not reachable: ${reason}`);
+    throw new LabopsError('SSH_FAILED', msg('ssh.machines.unreachable', { reason: toParam(reason) }));
   };
   return {
     apply: refuse,

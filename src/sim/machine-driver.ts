@@ -3,7 +3,8 @@ import { isIP } from 'node:net';
 import { posix } from 'node:path';
 import { Agent, request as undiciRequest } from 'undici';
 import { LabopsError } from '../errors.js';
-import { decideBeforeApply, trustApprovedKey } from '../runbooks/driver-rules.js';
+import { msg, verbatim } from '../i18n/text.js';
+import { decideBeforeApply, describeChange, trustApprovedKey } from '../runbooks/driver-rules.js';
 import { type DownloadedBytes, judgeDownload, validateCheck, validateStep } from '../runbooks/render.js';
 import type {
   ApplyResult,
@@ -70,12 +71,17 @@ export function createSimDriver(
 
   const findMachine = (name: string): SimMachine => {
     const found = sim.machines.get(name) ?? [...sim.machines.values()].find((m) => m.address === name);
-    if (!found) throw new LabopsError('NOT_FOUND', `The simulated lab has no machine named ${name}.`);
+    if (!found) throw new LabopsError('NOT_FOUND', msg('ssh.sim.noMachine', { machine: name }));
     // sshd stopped (knobs.stopService(machine, 'sshd')): the connection is refused, as the SSH runner says it.
     if (found.services.get('sshd')?.active === false) {
-      throw new LabopsError('SSH_FAILED', `Cannot reach ${found.name} (${found.address}:22): ECONNREFUSED.`, {
-        hint: 'Check the address and port in lab.yml, and that sshd runs on the machine.',
-      });
+      throw new LabopsError(
+        'SSH_FAILED',
+        msg('ssh.connect.unreachable', {
+          target: `${found.name} (${found.address}:22)`,
+          code: 'ECONNREFUSED',
+        }),
+        { hint: msg('ssh.connect.unreachableHint') },
+      );
     }
     return found;
   };
@@ -168,7 +174,7 @@ export function createSimDriver(
       case 'install-key': {
         const dir = m.files.get(posix.dirname(step.path));
         const file = m.files.get(step.path);
-        const key = parsePublicKey('The public key', step.key);
+        const key = parsePublicKey(msg('ssh.what.publicKey'), step.key);
         return {
           satisfied:
             ((dir?.mode ?? 0) & 0o7777) === 0o700 &&
@@ -269,7 +275,7 @@ export function createSimDriver(
           m.files.set(step.path, { kind: 'file', uid: 0, gid: 0, mode: 0o600, content: '' });
         const file = m.files.get(step.path)!;
         file.mode = 0o600;
-        const key = parsePublicKey('The public key', step.key);
+        const key = parsePublicKey(msg('ssh.what.publicKey'), step.key);
         if (!hasKey(m, step.path, key)) appendLine(m, step.path, key.line);
         return;
       }
@@ -287,9 +293,13 @@ export function createSimDriver(
         const failure = judgeDownload(step, fetched);
         if (failure) {
           for (const line of [...lines, failure]) io.output(line);
-          throw new LabopsError('SSH_FAILED', `The step failed on ${m.name} (exit 1).`, {
-            details: [...lines, failure],
-          });
+          throw new LabopsError(
+            'SSH_FAILED',
+            msg('ssh.step.failedOn', { machine: m.name, end: verbatim('exit 1') }),
+            {
+              details: [...lines, failure].map(verbatim),
+            },
+          );
         }
         for (const line of [...lines, `sha256 ${fetched.sha256}`]) io.output(line);
         m.files.set(step.path, {
@@ -321,11 +331,7 @@ export function createSimDriver(
     for (const line of before.evidence) io.output(line);
     await change(m, step, io, before.found ?? []);
     const after = check(m, step);
-    const detail =
-      step.type === 'empty-dir'
-        ? `removed ${step.entries.map((entry) => posix.join(step.path, entry)).join(', ')}`
-        : after.evidence.join('; ');
-    return { status: 'changed', detail };
+    return { status: 'changed', detail: describeChange(step, after.evidence) };
   };
 
   const inspect = async (machine: string, query: RunbookCheck, io: MachineIO): Promise<CheckResult> => {
@@ -419,7 +425,7 @@ export function createSimDriver(
         };
       }
       case 'key-present': {
-        const key = parsePublicKey('The public key', query.key);
+        const key = parsePublicKey(msg('ssh.what.publicKey'), query.key);
         const ok = hasKey(m, query.path, key);
         return {
           ok,
@@ -490,7 +496,7 @@ export function createSimDriver(
 
 function toAbortError(signal: AbortSignal): LabopsError {
   const reason: unknown = signal.reason;
-  return reason instanceof LabopsError ? reason : new LabopsError('CANCELLED', 'The step was cancelled.');
+  return reason instanceof LabopsError ? reason : new LabopsError('CANCELLED', msg('ssh.sim.cancelled'));
 }
 
 function yesNo(value: boolean): string {

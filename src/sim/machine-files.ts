@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import { LabopsError } from '../errors.js';
+import { msg, verbatim } from '../i18n/text.js';
 import type { SimFile, SimMachine } from './types.js';
 
 /*
@@ -12,7 +13,11 @@ const ROOT_DIR = { uid: 0, gid: 0, mode: 0o755 };
 
 /** A step that cannot run on the machine as it is (a missing directory, firewalld stopped). */
 export function blocked(m: SimMachine, why: string): LabopsError {
-  return new LabopsError('CONFLICT', `${m.name}: ${why}.`);
+  // As the SSH driver says a blocked check: the machine's own line, shown as it is.
+  return new LabopsError(
+    'CONFLICT',
+    msg('ssh.driver.machineSaid', { machine: m.name, evidence: verbatim(why) }),
+  );
 }
 
 /** `2775`, or `missing`: the permission bits as `stat -c %a` prints them. */

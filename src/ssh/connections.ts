@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import ssh2, { type AnyAuthMethod } from 'ssh2';
 import { LabopsError } from '../errors.js';
+import { msg, verbatim } from '../i18n/text.js';
 import type { Logger } from '../log.js';
 import { fingerprintOf } from './host-key.js';
 
@@ -81,10 +82,11 @@ export function createSshConnections(options: SshConnectionOptions): SshConnecti
         if (options.password !== undefined) return undefined;
         throw new LabopsError(
           'SSH_FAILED',
-          `labops cannot read its SSH private key ${options.privateKeyFile} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`,
-          {
-            hint: 'Create it with `ssh-keygen -t ed25519 -N "" -f ~/.ssh/id_ed25519`, or set LABOPS_SSH_KEY_FILE to the key labops should use.',
-          },
+          msg('ssh.key.unreadable', {
+            file: options.privateKeyFile ?? '',
+            code: (error as NodeJS.ErrnoException).code ?? 'error',
+          }),
+          { hint: msg('ssh.key.unreadableHint') },
         );
       }
     })();
@@ -118,13 +120,9 @@ export function createSshConnections(options: SshConnectionOptions): SshConnecti
       if (options.password !== undefined)
         methods.push({ type: 'password', username, password: options.password });
       if (methods.length === 0) {
-        throw new LabopsError(
-          'SSH_FAILED',
-          `labops has no SSH key or password to log in to ${target.machine}.`,
-          {
-            hint: 'Set LABOPS_SSH_KEY_FILE to the bot’s private key.',
-          },
-        );
+        throw new LabopsError('SSH_FAILED', msg('ssh.key.none', { machine: target.machine }), {
+          hint: msg('ssh.key.noneHint'),
+        });
       }
       await new Promise<void>((resolve, reject) => {
         let settled = false;
@@ -149,7 +147,12 @@ export function createSshConnections(options: SshConnectionOptions): SshConnecti
           if (connections.get(target.machine) === connection) connections.delete(target.machine);
           const lost = new LabopsError(
             'SSH_FAILED',
-            `The SSH connection to ${describeTarget(target)} was lost${lastError ? ` (${lastError.message})` : ''}.`,
+            lastError
+              ? msg('ssh.connect.lostSaid', {
+                  target: describeTarget(target),
+                  error: verbatim(lastError.message),
+                })
+              : msg('ssh.connect.lost', { target: describeTarget(target) }),
           );
           fail(lost);
           for (const listener of [...onLost]) listener(lost);
@@ -172,7 +175,9 @@ export function createSshConnections(options: SshConnectionOptions): SshConnecti
           client.setNoDelay(true);
         } catch (error) {
           fail(
-            new LabopsError('SSH_FAILED', `Cannot connect to ${describeTarget(target)}.`, { cause: error }),
+            new LabopsError('SSH_FAILED', msg('ssh.connect.cannot', { target: describeTarget(target) }), {
+              cause: error,
+            }),
           );
         }
       });
@@ -254,13 +259,7 @@ function parsePrivateKey(key: Buffer | string): Buffer | string {
   const parsed = utils.parseKey(key);
   const first = Array.isArray(parsed) ? parsed[0] : parsed;
   if (first === undefined || first instanceof Error || !first.isPrivateKey()) {
-    throw new LabopsError(
-      'SSH_FAILED',
-      'labops cannot use its SSH private key: it is not an unencrypted private key.',
-      {
-        hint: 'Point LABOPS_SSH_KEY_FILE at an OpenSSH private key without a passphrase.',
-      },
-    );
+    throw new LabopsError('SSH_FAILED', msg('ssh.key.unusable'), { hint: msg('ssh.key.unusableHint') });
   }
   return key;
 }
@@ -274,37 +273,49 @@ function translateConnectError(
 ): LabopsError {
   const where = describeTarget(target);
   if (offered !== undefined && offered !== pinned && /verif/i.test(error.message)) {
-    const hint = `If the machine was reinstalled, compare the key on its console (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub), then run \`/host trust ${target.machine}\` to pin it.`;
+    const hint = msg('ssh.hostKey.hint', { command: verbatim(`/host trust ${target.machine}`) });
     if (pinned === undefined) {
-      return new LabopsError(
-        'SSH_FAILED',
-        `The SSH host key of ${where} is not pinned: it offered ${offered} (pinned: none). labops refused it before logging in.`,
-        { hint, cause: error },
-      );
+      return new LabopsError('SSH_FAILED', msg('ssh.hostKey.notPinned', { target: where, offered }), {
+        hint,
+        cause: error,
+      });
     }
-    return new LabopsError(
-      'SSH_FAILED',
-      `The SSH host key of ${where} does not match its pin: pinned ${pinned}, offered ${offered}. labops refused it before logging in; someone may be intercepting the connection.`,
-      { hint, cause: error },
-    );
-  }
-  if (error.level === 'client-authentication') {
-    return new LabopsError('SSH_FAILED', `${where} refused labops's login as ${target.user}.`, {
-      hint: "Install the bot's public key in the machine's authorized_keys (a first login may use LABOPS_SSH_PASSWORD).",
+    return new LabopsError('SSH_FAILED', msg('ssh.hostKey.mismatch', { target: where, pinned, offered }), {
+      hint,
       cause: error,
     });
   }
+  if (error.level === 'client-authentication') {
+    return new LabopsError(
+      'SSH_FAILED',
+      msg('ssh.connect.loginRefused', { target: where, user: target.user }),
+      {
+        hint: msg('ssh.connect.loginRefusedHint'),
+        cause: error,
+      },
+    );
+  }
   if (error.level === 'client-timeout' || /timed out/i.test(error.message)) {
-    return new LabopsError('TIMEOUT', `${where} did not complete the SSH handshake in time.`, {
-      hint: 'Check that sshd runs there and that nothing filters the port.',
+    return new LabopsError('TIMEOUT', msg('ssh.connect.handshakeTimeout', { target: where }), {
+      hint: msg('ssh.connect.handshakeTimeoutHint'),
       cause: error,
     });
   }
   if (error.code !== undefined) {
-    return new LabopsError('SSH_FAILED', `Cannot reach ${where}: ${error.code}.`, {
-      hint: 'Check the address and port in lab.yml, and that sshd runs on the machine.',
-      cause: error,
-    });
+    return new LabopsError(
+      'SSH_FAILED',
+      msg('ssh.connect.unreachable', { target: where, code: error.code }),
+      {
+        hint: msg('ssh.connect.unreachableHint'),
+        cause: error,
+      },
+    );
   }
-  return new LabopsError('SSH_FAILED', `SSH to ${where} failed: ${error.message}.`, { cause: error });
+  return new LabopsError(
+    'SSH_FAILED',
+    msg('ssh.connect.failed', { target: where, error: verbatim(error.message) }),
+    {
+      cause: error,
+    },
+  );
 }

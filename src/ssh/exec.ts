@@ -1,6 +1,8 @@
 import { StringDecoder } from 'node:string_decoder';
 import type { ClientChannel } from 'ssh2';
 import { LabopsError } from '../errors.js';
+import { toParam } from '../i18n/render.js';
+import { msg, verbatim } from '../i18n/text.js';
 import type { Logger } from '../log.js';
 import { BoundedTail, TAIL_BYTES, TAIL_LINES } from '../tail.js';
 import type { Connection, SshTarget } from './connections.js';
@@ -118,16 +120,20 @@ export function openChannel(connection: Connection, command: string): Promise<Cl
         });
         if (error) {
           reject(
-            new LabopsError('SSH_FAILED', `The machine refused a command channel: ${error.message}.`, {
-              cause: error,
-            }),
+            new LabopsError(
+              'SSH_FAILED',
+              msg('ssh.exec.channelRefused', { error: verbatim(error.message) }),
+              {
+                cause: error,
+              },
+            ),
           );
         } else resolve(stream);
       });
     } catch (error) {
       // ssh-harness.md: `client.exec()` throws synchronously once disconnected.
       connection.closed = true;
-      reject(new LabopsError('SSH_FAILED', 'The SSH connection is closed.', { cause: error }));
+      reject(new LabopsError('SSH_FAILED', msg('ssh.exec.closed'), { cause: error }));
     }
   });
 }
@@ -216,7 +222,11 @@ export function runChannel(input: RunChannelInput): Promise<ExecResult> {
         fail(
           new LabopsError(
             'OUTCOME_UNKNOWN',
-            `${reason.message} The command on ${input.describe} did not stop within ${Math.round(input.stopGraceMs / 1000)} s after TERM; it may still be running.`,
+            msg('ssh.exec.didNotStop', {
+              reason: toParam(reason.text),
+              target: input.describe,
+              seconds: Math.round(input.stopGraceMs / 1000),
+            }),
             { cause: reason },
           ),
         );
@@ -225,11 +235,10 @@ export function runChannel(input: RunChannelInput): Promise<ExecResult> {
     const onAbort = (): void => stop(toAbortError(signal));
     const onLost = (error: LabopsError): void => {
       fail(
-        new LabopsError(
-          'OUTCOME_UNKNOWN',
-          `${error.message} The command may still be running there: its outcome is unknown.`,
-          { hint: 'Check the machine, then run the job again: its steps are safe to repeat.', cause: error },
-        ),
+        new LabopsError('OUTCOME_UNKNOWN', msg('ssh.exec.outcomeUnknown', { reason: toParam(error.text) }), {
+          hint: msg('ssh.exec.outcomeUnknownHint'),
+          cause: error,
+        }),
       );
     };
     const localTimer = setTimeout(
@@ -237,7 +246,7 @@ export function runChannel(input: RunChannelInput): Promise<ExecResult> {
         stop(
           new LabopsError(
             'TIMEOUT',
-            `The command on ${input.describe} did not finish within ${Math.round(timeoutMs / 1000)} s.`,
+            msg('ssh.exec.timeout', { target: input.describe, seconds: Math.round(timeoutMs / 1000) }),
           ),
         ),
       timeoutMs + (REMOTE_KILL_AFTER_S + 2) * 1000,
@@ -274,12 +283,7 @@ export function runChannel(input: RunChannelInput): Promise<ExecResult> {
         // The connection is suspect (its `close` may not have arrived yet): the next exec reconnects.
         connection.closed = true;
         connection.client.end();
-        onLost(
-          new LabopsError(
-            'SSH_FAILED',
-            `The SSH channel to ${input.describe} closed without an exit status.`,
-          ),
-        );
+        onLost(new LabopsError('SSH_FAILED', msg('ssh.exec.noExitStatus', { target: input.describe })));
         return;
       }
       if (
@@ -290,7 +294,7 @@ export function runChannel(input: RunChannelInput): Promise<ExecResult> {
         fail(
           new LabopsError(
             'TIMEOUT',
-            `The command on ${input.describe} did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped there.`,
+            msg('ssh.exec.stoppedThere', { target: input.describe, seconds: Math.round(timeoutMs / 1000) }),
           ),
         );
         return;
@@ -313,11 +317,11 @@ export function toAbortError(signal: AbortSignal | undefined): LabopsError {
   const reason: unknown = signal?.reason;
   if (reason instanceof LabopsError) return reason;
   if (reason instanceof Error && reason.name === 'TimeoutError') {
-    return new LabopsError('TIMEOUT', 'The step ran out of time; its command was stopped.', {
+    return new LabopsError('TIMEOUT', msg('ssh.exec.stepTimeout'), {
       cause: reason,
     });
   }
-  return new LabopsError('CANCELLED', 'The command was cancelled.', { cause: reason });
+  return new LabopsError('CANCELLED', msg('ssh.exec.cancelled'), { cause: reason });
 }
 
 /** Splits a byte stream into lines; a line longer than TAIL_BYTES keeps only its end. */

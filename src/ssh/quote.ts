@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { posix } from 'node:path';
 import { LabopsError } from '../errors.js';
+import { type Message, msg, type Text, type Verbatim, verbatim } from '../i18n/text.js';
 
 /**
  * The one way labops builds remote command lines (ssh-harness.md, "Building remote command
@@ -19,8 +20,13 @@ const KEY_TYPE =
 const KEY_BODY = /^[A-Za-z0-9+/]+={0,3}$/;
 const MAX_PATH = 1024;
 
-function refuse(what: string, value: string, why: string): never {
-  throw new LabopsError('USAGE', `${what} ${describeValue(value)} ${why}.`);
+function refuse(message: Message): never {
+  throw new LabopsError('USAGE', message);
+}
+
+/** A refused value as a message shows it (see describeValue): as it is in every language. */
+function shown(value: string): Verbatim {
+  return verbatim(describeValue(value));
 }
 
 /** A value as shown in a message: JSON-escaped, so control characters are visible, and shortened. */
@@ -35,10 +41,7 @@ export function describeValue(value: string): string {
  */
 export function quoteArg(value: string): string {
   if (value.includes('\0')) {
-    throw new LabopsError(
-      'USAGE',
-      'A value contains a NUL byte, which cannot be passed to a remote command.',
-    );
+    throw new LabopsError('USAGE', msg('ssh.value.nul'));
   }
   return `'${value.replaceAll("'", `'\\''`)}'`;
 }
@@ -62,7 +65,8 @@ export function sh(strings: TemplateStringsArray, ...values: ShellValue[]): stri
 
 function renderValue(value: ShellValue): string {
   if (typeof value === 'number') {
-    if (!Number.isSafeInteger(value)) throw new LabopsError('INTERNAL', `Not an integer: ${value}.`);
+    if (!Number.isSafeInteger(value))
+      throw new LabopsError('INTERNAL', msg('ssh.value.notInteger', { value }));
     return String(value);
   }
   if (typeof value === 'string') return quoteArg(value);
@@ -70,137 +74,142 @@ function renderValue(value: ShellValue): string {
 }
 
 /** Refuses control characters (including newline, CR, ESC, U+2028 and bidi overrides). */
-export function validateNoControl(what: string, value: string): string {
-  if (CONTROL.test(value)) refuse(what, value, 'contains a control character (newline, tab, escape …)');
+export function validateNoControl(what: Text, value: string): string {
+  if (CONTROL.test(value)) refuse(msg('ssh.value.control', { what, value: shown(value) }));
   return value;
 }
 
 /** A DNS host name (RFC 1123). */
-export function validateHostName(what: string, value: string): string {
-  if (value.length === 0) refuse(what, value, 'is empty');
-  if (value.length > 253) refuse(what, value, 'is longer than 253 characters');
+export function validateHostName(what: Text, value: string): string {
+  if (value.length === 0) refuse(msg('ssh.value.empty', { what, value: shown(value) }));
+  if (value.length > 253) refuse(msg('ssh.value.tooLong', { what, value: shown(value), max: 253 }));
   if (!value.split('.').every((label) => HOST_LABEL.test(label))) {
-    refuse(what, value, 'is not a host name (letters, digits and - between dots, e.g. hyper1.abc.local)');
+    refuse(msg('ssh.value.notHostName', { what, value: shown(value) }));
   }
   return value;
 }
 
 /** An IPv4 or IPv6 address. */
-export function validateIp(what: string, value: string): string {
-  if (isIP(value) === 0) refuse(what, value, 'is not an IPv4 or IPv6 address');
+export function validateIp(what: Text, value: string): string {
+  if (isIP(value) === 0) refuse(msg('ssh.value.notIp', { what, value: shown(value) }));
   return value;
 }
 
 /** A host name or an IP address. */
-export function validateAddress(what: string, value: string): string {
+export function validateAddress(what: Text, value: string): string {
   if (isIP(value) !== 0) return value;
   return validateHostName(what, value);
 }
 
 /** A network in CIDR notation, e.g. 192.168.122.0/24. */
-export function validateNetwork(what: string, value: string): string {
+export function validateNetwork(what: Text, value: string): string {
   const [ip = '', bits = '', extra] = value.split('/');
   const max = isIP(ip) === 4 ? 32 : isIP(ip) === 6 ? 128 : 0;
   if (extra !== undefined || max === 0 || !/^\d{1,3}$/.test(bits) || Number(bits) > max) {
-    refuse(what, value, 'is not a network in CIDR notation (e.g. 192.168.122.0/24)');
+    refuse(msg('ssh.value.notNetwork', { what, value: shown(value) }));
   }
   return value;
 }
 
 /** An absolute, normalised path without `..`, control characters or a trailing slash. */
-export function validateAbsolutePath(what: string, value: string): string {
-  if (value.length === 0) refuse(what, value, 'is empty');
-  if (value.length > MAX_PATH) refuse(what, value, `is longer than ${MAX_PATH} characters`);
+export function validateAbsolutePath(what: Text, value: string): string {
+  if (value.length === 0) refuse(msg('ssh.value.empty', { what, value: shown(value) }));
+  if (value.length > MAX_PATH) refuse(msg('ssh.value.tooLong', { what, value: shown(value), max: MAX_PATH }));
   validateNoControl(what, value);
-  if (!value.startsWith('/')) refuse(what, value, 'is not an absolute path (it must start with /)');
-  if (value.split('/').includes('..')) refuse(what, value, "contains '..'");
+  if (!value.startsWith('/')) refuse(msg('ssh.value.notAbsolute', { what, value: shown(value) }));
+  if (value.split('/').includes('..')) refuse(msg('ssh.value.dotDot', { what, value: shown(value) }));
   if (posix.normalize(value) !== value || (value !== '/' && value.endsWith('/'))) {
-    refuse(what, value, 'is not normalised (no //, /./ or trailing /)');
+    refuse(msg('ssh.value.notNormalised', { what, value: shown(value) }));
   }
   return value;
 }
 
 /** An absolute path strictly below one of `roots` (the configured export roots). */
-export function validatePathUnder(what: string, value: string, roots: readonly string[]): string {
+export function validatePathUnder(what: Text, value: string, roots: readonly string[]): string {
   validateAbsolutePath(what, value);
   const inside = roots.some((root) => (root === '/' ? value !== '/' : value.startsWith(`${root}/`)));
-  if (!inside) refuse(what, value, `is not below the configured export roots (${roots.join(', ')})`);
+  if (!inside)
+    refuse(msg('ssh.value.notUnderRoots', { what, value: shown(value), roots: verbatim(roots.join(', ')) }));
   return value;
 }
 
 /** One name inside a directory: no `/`, not `.` or `..`, no control characters. */
-export function validateFileName(what: string, value: string): string {
-  if (value.length === 0) refuse(what, value, 'is empty');
-  if (value.length > 255) refuse(what, value, 'is longer than 255 characters');
+export function validateFileName(what: Text, value: string): string {
+  if (value.length === 0) refuse(msg('ssh.value.empty', { what, value: shown(value) }));
+  if (value.length > 255) refuse(msg('ssh.value.tooLong', { what, value: shown(value), max: 255 }));
   validateNoControl(what, value);
-  if (value.includes('/')) refuse(what, value, "contains '/'");
-  if (value === '.' || value === '..') refuse(what, value, 'is not a file name');
-  if (value.includes('\uFFFD')) refuse(what, value, 'is not valid UTF-8');
+  if (value.includes('/')) refuse(msg('ssh.value.slash', { what, value: shown(value) }));
+  if (value === '.' || value === '..') refuse(msg('ssh.value.notFileName', { what, value: shown(value) }));
+  if (value.includes('\uFFFD')) refuse(msg('ssh.value.notUtf8', { what, value: shown(value) }));
   return value;
 }
 
 /** A systemd unit or firewalld service name. */
-export function validateServiceName(what: string, value: string): string {
+export function validateServiceName(what: Text, value: string): string {
   if (!SERVICE.test(value)) {
-    refuse(what, value, 'is not a service name (letters, digits, @ . _ : -; not starting with -)');
+    refuse(msg('ssh.value.notService', { what, value: shown(value) }));
   }
   return value;
 }
 
 /** A numeric user or group id. */
-export function validateId(what: string, value: number): number {
+export function validateId(what: Text, value: number): number {
   if (!Number.isInteger(value) || value < 0 || value > 0xfffffffe) {
-    throw new LabopsError('USAGE', `${what} ${value} is not a numeric user or group id.`);
+    throw new LabopsError('USAGE', msg('ssh.value.notId', { what, value }));
   }
   return value;
 }
 
 /** Permission bits, 0 to 07777. */
-export function validateMode(what: string, value: number): number {
+export function validateMode(what: Text, value: number): number {
   if (!Number.isInteger(value) || value < 0 || value > 0o7777) {
-    throw new LabopsError('USAGE', `${what} ${value} is not a file mode (0 to 07777).`);
+    throw new LabopsError('USAGE', msg('ssh.value.notMode', { what, value }));
   }
   return value;
 }
 
 /** A line of text for a file: no control characters except tab; not empty. */
-export function validateLine(what: string, value: string): string {
-  if (value.trim() === '') refuse(what, value, 'is empty');
-  if (value.length > 4096) refuse(what, value, 'is longer than 4096 characters');
+export function validateLine(what: Text, value: string): string {
+  if (value.trim() === '') refuse(msg('ssh.value.empty', { what, value: shown(value) }));
+  if (value.length > 4096) refuse(msg('ssh.value.tooLong', { what, value: shown(value), max: 4096 }));
   validateNoControl(what, value.replaceAll('\t', ' '));
   return value;
 }
 
 /** An http(s) URL without credentials, whitespace or control characters. */
-export function validateUrl(what: string, value: string): string {
+export function validateUrl(what: Text, value: string): string {
   validateNoControl(what, value);
-  if (/\s/.test(value)) refuse(what, value, 'contains whitespace');
+  if (/\s/.test(value)) refuse(msg('ssh.value.whitespace', { what, value: shown(value) }));
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    refuse(what, value, 'is not a URL');
+    refuse(msg('ssh.value.notUrl', { what, value: shown(value) }));
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') refuse(what, value, 'is not an http(s) URL');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    refuse(msg('ssh.value.notHttp', { what, value: shown(value) }));
   if (url.username !== '' || url.password !== '') {
-    refuse(what, value, 'carries credentials; give a URL without user:password@');
+    refuse(msg('ssh.value.credentials', { what, value: shown(value) }));
   }
-  if (!value.toLowerCase().startsWith(`${url.protocol}//`)) refuse(what, value, 'is not a plain URL');
+  if (!value.toLowerCase().startsWith(`${url.protocol}//`))
+    refuse(msg('ssh.value.notPlainUrl', { what, value: shown(value) }));
   return value;
 }
 
 /** A SHA-256 checksum in lower-case hex. */
-export function validateSha256(what: string, value: string): string {
-  if (!SHA256_HEX.test(value)) refuse(what, value, 'is not a SHA-256 checksum (64 lower-case hex digits)');
+export function validateSha256(what: Text, value: string): string {
+  if (!SHA256_HEX.test(value)) refuse(msg('ssh.value.notSha256', { what, value: shown(value) }));
   return value;
 }
 
 /** An OpenSSH public key line: `TYPE BASE64 [comment]`. Answers its type and base64 body. */
-export function parsePublicKey(what: string, value: string): { type: string; body: string; line: string } {
+export function parsePublicKey(what: Text, value: string): { type: string; body: string; line: string } {
   const line = validateLine(what, value.trim());
   const [type = '', body = ''] = line.split(/\s+/);
   if (!KEY_TYPE.test(type))
-    refuse(what, value, `does not start with a known key type (found ${describeValue(type)})`);
-  if (!KEY_BODY.test(body)) refuse(what, value, 'has no base64 key after its type');
+    refuse(
+      msg('ssh.value.unknownKeyType', { what, value: shown(value), found: verbatim(describeValue(type)) }),
+    );
+  if (!KEY_BODY.test(body)) refuse(msg('ssh.value.noKeyBody', { what, value: shown(value) }));
   return { type, body, line };
 }

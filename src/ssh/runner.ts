@@ -1,5 +1,6 @@
 import type { ClientChannel } from 'ssh2';
 import { LabopsError } from '../errors.js';
+import { list, msg } from '../i18n/text.js';
 import {
   createSshConnections,
   describeTarget,
@@ -57,8 +58,8 @@ export function createSshRunner(options: SshRunnerOptions): SshRunner {
   const findTarget = (machine: string): SshTarget => {
     const target = targets.get(machine);
     if (!target) {
-      throw new LabopsError('NOT_FOUND', `There is no machine named ${machine} in the lab configuration.`, {
-        hint: `Known machines: ${[...targets.keys()].join(', ')}.`,
+      throw new LabopsError('NOT_FOUND', msg('ssh.runner.noMachine', { machine }), {
+        hint: msg('ssh.runner.noMachineHint', { machines: list([...targets.keys()]) }),
       });
     }
     return target;

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import type { LabopsError } from '../../src/errors.js';
+import { renderText } from '../../src/i18n/render.js';
 import {
   type AddressClass,
   classifyAddress,
   createAddressFence,
+  createRefusal,
   parseCidr,
 } from '../../src/net/address-fence.js';
 
@@ -159,14 +162,24 @@ describe('the fence of lab.yml downloads', () => {
   it('parses CIDRs, saying what is wrong with one', () => {
     expect(parseCidr('10.0.0.0/8')).toMatchObject({ family: 4, bits: 8 });
     expect(parseCidr('fd00:1::/64')).toMatchObject({ family: 6, bits: 64 });
-    expect(parseCidr('10.1.2.3/8')).toEqual({
+    expect(parseCidr('10.1.2.3/8')).toMatchObject({
       problem: 'has host bits set — write the network as 10.0.0.0/8',
     });
     expect(parseCidr('10.0.0.0')).toMatchObject({
       problem: expect.stringMatching(/^is not a network in CIDR/),
     });
-    expect(parseCidr('10.0.0.0/33')).toEqual({ problem: 'has a prefix longer than 32 bits' });
+    expect(parseCidr('10.0.0.0/33')).toMatchObject({ problem: 'has a prefix longer than 32 bits' });
     expect(parseCidr('mirror/24')).toMatchObject({ problem: expect.stringMatching(/^is not a network/) });
-    expect(() => createAddressFence({ allowedNetworks: ['10.1.2.3/8'] })).toThrow(/allowed_networks/);
+    expect(() => createAddressFence({ allowedNetworks: ['10.1.2.3/8'] })).toThrow(
+      'downloads.allowed_networks: "10.1.2.3/8" has host bits set — write the network as 10.0.0.0/8.',
+    );
+    try {
+      createAddressFence({ allowedNetworks: ['10.1.2.3/8'] });
+    } catch (error) {
+      expect(renderText('ko', (error as LabopsError).text)).toBe(
+        'downloads.allowed_networks: "10.1.2.3/8"에 호스트 비트가 있습니다. 네트워크는 10.0.0.0/8로 쓰세요.',
+      );
+    }
+    expect(renderText('ko', createRefusal().text)).toBe('labops는 그 주소에서 다운로드하지 않습니다.');
   });
 });

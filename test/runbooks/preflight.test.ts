@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { LabopsError } from '../../src/errors.js';
+import { renderText } from '../../src/i18n/render.js';
 import {
   listPreflightProbes,
   type PreflightProbe,
+  type PreflightReport,
   runPreflight,
   toPreflightError,
 } from '../../src/runbooks/preflight.js';
@@ -75,7 +77,8 @@ describe('listPreflightProbes', () => {
       ['hyper1', 'service-active', true],
     ]);
     expect(probes[0]?.check).toEqual({ type: 'mounted', path: '/export/data', minFreeBytes: 0 });
-    expect(probes[0]?.title).toBe('/export/data is a mounted filesystem');
+    expect(renderText('en', probes[0]?.title ?? '')).toBe('/export/data is a mounted filesystem');
+    expect(renderText('ko', probes[0]?.title ?? '')).toBe('/export/data: 마운트된 파일 시스템');
   });
 });
 
@@ -97,10 +100,10 @@ describe('runPreflight', () => {
     const { driver } = createFakeDriver({ storage: refused, hyper1: ok });
     const report = await runPreflight(driver, probes);
     expect(report.ok).toBe(false);
-    expect(report.unreachable).toEqual([
+    expect(inEnglish(report).unreachable).toEqual([
       { machine: 'storage', reason: 'Cannot reach storage (192.168.122.10:22): ECONNREFUSED.' },
     ]);
-    expect(report.problems).toEqual([
+    expect(inEnglish(report).problems).toEqual([
       'storage cannot be reached over SSH: Cannot reach storage (192.168.122.10:22): ECONNREFUSED.',
     ]);
     expect(report.outcomes.find((o) => o.probe.machine === 'hyper1')?.status).toBe('ok');
@@ -120,8 +123,8 @@ describe('runPreflight', () => {
       },
     });
     const report = await runPreflight(driver, probes);
-    expect(report.unreachable).toEqual([]);
-    expect(report.problems).toEqual([
+    expect(inEnglish(report).unreachable).toEqual([]);
+    expect(inEnglish(report).problems).toEqual([
       'storage: /export/iso is not a mounted filesystem (it lies on /) (wanted: /export/iso is a mounted filesystem)',
       'storage: could not check that /export/data is exported: The check failed (exit 2).',
     ]);
@@ -157,7 +160,7 @@ describe('runPreflight', () => {
     expect(timeouts.map((t) => t.ms)).toEqual([3000, 3000, 3000, 3000]);
     for (const t of timeouts) t.controller.abort(new DOMException('timed out', 'TimeoutError'));
     const report = await pending;
-    expect(report.unreachable).toEqual([
+    expect(inEnglish(report).unreachable).toEqual([
       { machine: 'storage', reason: 'storage did not answer within 3 s.' },
     ]);
     expect(report.outcomes.find((o) => o.probe.machine === 'hyper1')?.status).toBe('ok');
@@ -197,7 +200,7 @@ describe('the simulated driver with sshd stopped', () => {
 
     machine.services.get('sshd')!.active = false;
     const report = await runPreflight(driver, probe);
-    expect(report.problems).toEqual([
+    expect(inEnglish(report).problems).toEqual([
       'storage cannot be reached over SSH: Cannot reach storage (ovirt.abc.local:22): ECONNREFUSED.',
     ]);
     await expect(
@@ -211,3 +214,11 @@ describe('the simulated driver with sshd stopped', () => {
     await expect(driver.readHostKey('storage')).rejects.toMatchObject({ code: 'SSH_FAILED' });
   });
 });
+
+/** A report's reasons and problems as the English reader sees them. */
+function inEnglish(report: PreflightReport) {
+  return {
+    unreachable: report.unreachable.map((u) => ({ machine: u.machine, reason: renderText('en', u.reason) })),
+    problems: report.problems.map((p) => renderText('en', p)),
+  };
+}

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLabopsError, type LabopsError } from '../../src/errors.js';
+import { renderText } from '../../src/i18n/render.js';
+import { msg } from '../../src/i18n/text.js';
 import { RunbookApplyParamsSchema } from '../../src/jobs/runbook-steps.js';
 import { renderStep, validateStep } from '../../src/runbooks/render.js';
 import { ISO_IMAGE_DIR, planIsoRemovalFromIsoDomain } from '../../src/runbooks/runbooks.js';
@@ -45,9 +47,10 @@ describe('removing one ISO of an ISO domain', () => {
       {
         machine: 'storage',
         step: { type: 'remove-file', path },
-        title: `Remove CentOS-7.iso from the ISO domain ${DOMAIN_ID}`,
+        title: msg('ssh.runbook.removeIso', { name: 'CentOS-7.iso', domain: DOMAIN_ID }),
       },
     ]);
+    expect(renderText('ko', items[0]!.title)).toBe(`ISO 도메인 ${DOMAIN_ID}에서 CentOS-7.iso 제거`);
     expect(renderStep(items[0]!.step)).toEqual([`rm -f -- '${path}'`]);
     expect(RunbookApplyParamsSchema.parse({ machine: 'storage', step: items[0]!.step }).step).toEqual(
       items[0]!.step,

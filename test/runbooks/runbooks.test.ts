@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLabopsError, type LabopsError } from '../../src/errors.js';
+import { renderText } from '../../src/i18n/render.js';
 import { renderStep } from '../../src/runbooks/render.js';
 import {
   getLabHostsEntries,
@@ -82,7 +83,10 @@ afterAll(async () => {
 describe('storage prepare', () => {
   it('names the free space a mount needs as written: whole units, or any space', () => {
     const titleOf = (minFreeBytes: number) =>
-      planStoragePrepare(config, { minFreeBytes }).find((i) => i.step.type === 'check-mount')?.title;
+      renderText(
+        'en',
+        planStoragePrepare(config, { minFreeBytes }).find((i) => i.step.type === 'check-mount')?.title ?? '',
+      );
     expect(titleOf(1024 ** 3)).toMatch(/ is a mounted filesystem with 1 GiB free$/);
     expect(titleOf(1536 * MIB)).toMatch(/ with 1536 MiB free$/);
     expect(titleOf(0)).toMatch(/ with any space free$/);
@@ -179,7 +183,7 @@ describe('storage clean and fix-permissions', () => {
       entries: found.found ?? [],
       domainPaths: ['/export/iso'],
     });
-    for (const name of stale) expect(items[0]!.title).toContain(`/export/data/${name}`);
+    for (const name of stale) expect(renderText('en', items[0]!.title)).toContain(`/export/data/${name}`);
     const lines = renderStep(items[0]!.step);
     expect(lines).toEqual([
       `rm -rf -- '/export/data/.__DIRECT_IO_TEST__' '/export/data/${stale[0]}' '/export/data/odd name'\\''; rm -rf ~'`,

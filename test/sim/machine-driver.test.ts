@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isLabopsError } from '../../src/errors.js';
+import { renderText } from '../../src/i18n/render.js';
+import { msg } from '../../src/i18n/text.js';
 import { RunbookApplyParamsSchema, runbookApplyStep, toStepSpecs } from '../../src/jobs/runbook-steps.js';
 import { renderStep } from '../../src/runbooks/render.js';
 import {
@@ -92,7 +94,8 @@ describe('the simulator driver on the seed lab', () => {
     sim.knobs.closeFirewall('storage', 'mountd');
     const checks = listDoctorChecks(LAB, { engineKey: sim.engineSshPublicKey });
     const failing: string[] = [];
-    for (const c of checks) if (!(await driver.inspect(c.machine, c.check, io())).ok) failing.push(c.title);
+    for (const c of checks)
+      if (!(await driver.inspect(c.machine, c.check, io())).ok) failing.push(renderText('en', c.title));
     // The seed's exports hold their domains (not stale: /lab doctor weighs that against the engine).
     expect(
       failing.filter((t) => !/^\/export\/(data|iso) (holds no stale files|owned 36:36)/.test(t)),
@@ -115,9 +118,11 @@ describe('the simulator driver on the seed lab', () => {
 describe('runbook job steps', () => {
   it('carry each step with the exact lines approvers see, prefixed by the machine', () => {
     const specs = toStepSpecs(planStoragePrepare(LAB).slice(0, 1), { timeoutMs: 60_000 });
+    expect(renderText('en', specs[0]?.title ?? '')).toBe('Directory /export owned 36:36 with setgid');
+    expect(renderText('ko', specs[0]?.title ?? '')).toBe('디렉터리 /export: 소유자 36:36, setgid');
     expect(specs[0]).toEqual({
       kind: 'runbook.apply',
-      title: 'Directory /export owned 36:36 with setgid',
+      title: msg('ssh.runbook.dirOwned', { path: '/export' }),
       params: {
         machine: 'storage',
         step: { type: 'ensure-dir', path: '/export', owner: 36, group: 36, mode: 0o755, setgid: true },

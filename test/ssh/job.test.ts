@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DownloadPort } from '../../src/downloads.js';
 import type { EngineClient } from '../../src/engine/engine-client.js';
+import { verbatim } from '../../src/i18n/text.js';
 import { EventBus } from '../../src/jobs/events.js';
 import { JobExecutor } from '../../src/jobs/executor.js';
 import { runbookSteps, toStepSpecs } from '../../src/jobs/runbook-steps.js';
@@ -105,12 +106,12 @@ async function queueJob(id: string, token: string): Promise<void> {
         maxSeconds: 600,
         path: `/tmp/${token}.iso`,
       },
-      title: 'Download a big file',
+      title: verbatim('Download a big file'),
     },
     {
       machine: 'storage',
       step: { type: 'ensure-line', path: `/tmp/${token}.txt`, line: 'after' },
-      title: 'A later step',
+      title: verbatim('A later step'),
     },
   ];
   await queueTestJob(store, {

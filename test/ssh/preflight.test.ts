@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DownloadPort } from '../../src/downloads.js';
 import type { EngineClient } from '../../src/engine/engine-client.js';
+import { renderText } from '../../src/i18n/render.js';
+import { verbatim } from '../../src/i18n/text.js';
 import { EventBus } from '../../src/jobs/events.js';
 import { JobExecutor } from '../../src/jobs/executor.js';
 import { preflightStep, runbookSteps, toStepSpecs } from '../../src/jobs/runbook-steps.js';
@@ -84,12 +86,15 @@ describe('the pre-flight over SSH', () => {
     });
     const report = await runPreflight(machines, probes);
     expect(report.ok).toBe(false);
-    expect(report.unreachable).toEqual([
+    expect(report.unreachable.map((u) => ({ ...u, reason: renderText('en', u.reason) }))).toEqual([
       {
         machine: 'storage',
         reason: expect.stringMatching(/^Cannot reach storage \(127\.0\.0\.1:\d+\): ECONNREFUSED\.$/),
       },
     ]);
+    expect(renderText('ko', report.problems[0] ?? '')).toMatch(
+      /^storage에 SSH로 연결할 수 없습니다: storage \(127\.0\.0\.1:\d+\)에 연결할 수 없습니다: ECONNREFUSED\.$/,
+    );
     expect(report.outcomes.find((o) => o.probe.machine === 'hyper1')?.status).toBe('ok');
 
     // The same probes through the storage server's own sshd: its export is a mounted tmpfs.
@@ -115,7 +120,7 @@ describe('the pre-flight over SSH', () => {
         {
           machine: 'storage',
           step: { type: 'ensure-line', path: `/tmp/${token}.txt`, line: 'changed' },
-          title: 'A change on storage',
+          title: verbatim('A change on storage'),
         },
       ]),
     ];

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLabopsError, type LabopsError } from '../../src/errors.js';
+import { verbatim } from '../../src/i18n/text.js';
 import {
   parsePublicKey,
   quoteArg,
@@ -88,13 +89,13 @@ function caught(fn: () => unknown): LabopsError | undefined {
 
 /** Each validator with the field name its message must start with. */
 const VALIDATORS: [string, (value: string) => unknown][] = [
-  ['The path', (v) => validateAbsolutePath('The path', v)],
-  ['The export', (v) => validatePathUnder('The export', `/export/${v}`, ['/export'])],
-  ['The file name', (v) => validateFileName('The file name', v)],
-  ['The host', (v) => validateHostName('The host', v)],
-  ['The line', (v) => validateLine('The line', v)],
-  ['The service', (v) => validateServiceName('The service', v)],
-  ['The URL', (v) => validateUrl('The URL', `http://mirror.abc.local/${v}`)],
+  ['The path', (v) => validateAbsolutePath(verbatim('The path'), v)],
+  ['The export', (v) => validatePathUnder(verbatim('The export'), `/export/${v}`, ['/export'])],
+  ['The file name', (v) => validateFileName(verbatim('The file name'), v)],
+  ['The host', (v) => validateHostName(verbatim('The host'), v)],
+  ['The line', (v) => validateLine(verbatim('The line'), v)],
+  ['The service', (v) => validateServiceName(verbatim('The service'), v)],
+  ['The URL', (v) => validateUrl(verbatim('The URL'), `http://mirror.abc.local/${v}`)],
 ];
 
 describe('quoting', () => {
@@ -132,11 +133,13 @@ describe('quoting', () => {
 
   it('parses public keys and refuses the guide’s sh-rsa typo', () => {
     const line = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIH8s2vjHf0mVfN0Fq3u7qS7H0v6v2gC4n9z8m1wYd7o0 engine';
-    expect(parsePublicKey('The key', line)).toMatchObject({ type: 'ssh-ed25519' });
-    expect(caught(() => parsePublicKey('The key', line.replace('ssh-ed25519', 'sh-rsa')))?.message).toMatch(
-      /known key type/,
+    expect(parsePublicKey(verbatim('The key'), line)).toMatchObject({ type: 'ssh-ed25519' });
+    expect(
+      caught(() => parsePublicKey(verbatim('The key'), line.replace('ssh-ed25519', 'sh-rsa')))?.message,
+    ).toMatch(/known key type/);
+    expect(caught(() => parsePublicKey(verbatim('The key'), `${line}\nssh-rsa AAAA`))?.message).toMatch(
+      /control/,
     );
-    expect(caught(() => parsePublicKey('The key', `${line}\nssh-rsa AAAA`))?.message).toMatch(/control/);
   });
 });
 
