@@ -1,6 +1,9 @@
 import { type CommandContext, defineArgs, defineRead } from '../../src/command.js';
 import type { DataCenter, Host, StorageDomain, Vm } from '../../src/engine/types.js';
 import { type LabopsError, toLabopsError } from '../../src/errors.js';
+import type { MessageKey } from '../../src/i18n/catalog/index.js';
+import { type Displayable, toParam } from '../../src/i18n/render.js';
+import { bytes, list, type Message, msg, type Text, verbatim } from '../../src/i18n/text.js';
 import {
   DEFAULT_MIN_FREE_BYTES,
   getLabHostsEntries,
@@ -8,7 +11,7 @@ import {
   listDoctorChecks,
 } from '../../src/runbooks/runbooks.js';
 import type { CheckResult, DoctorCheck, RunbookCheck } from '../../src/runbooks/types.js';
-import { formatBytes, type View, type ViewAction, type ViewSection } from '../../src/view.js';
+import type { View, ViewAction, ViewSection } from '../../src/view.js';
 import { findDataCenterId } from '../lab-state.js';
 
 /** Evidence is often paths and command output: lines this short read on a phone without wrapping. */
@@ -18,13 +21,30 @@ const MAX_ENTRIES = 5;
 /** A machine check that hangs (a half-open SSH connection) must not hold the answer forever. */
 const CHECK_TIMEOUT_MS = 20_000;
 
+/** The lab guide's FAQ entries (lab-guide.md, "10.0 기술지원 FAQ"). */
+type Faq = 0 | 1 | 2 | 3 | 4;
+
+/** Each FAQ entry with its title: the guide's own in Korean, a faithful one in English. */
+const FAQ_TITLES: Record<Faq, MessageKey> = {
+  0: 'doctor.faq.0',
+  1: 'doctor.faq.1',
+  2: 'doctor.faq.2',
+  3: 'doctor.faq.3',
+  4: 'doctor.faq.4',
+};
+
 /** One problem `/lab doctor` found: what it is, what was seen, and how to fix it. */
 interface DoctorFinding {
-  title: string;
-  /** What was seen: paths, owners and modes, the export table, `getent` output, the offending line. */
-  evidence: string[];
+  title: Text;
+  /** The guide's entry for this problem, named in the finding in the reader's language. */
+  faq?: Faq | undefined;
+  /**
+   * What was seen: paths, owners and modes, the export table, `getent` output, the offending line
+   * (the machines' own output, shown as it is), and what the engine says.
+   */
+  evidence: Displayable[];
   /** The fix in words (instructions when no command can do it); the first line is shown as `Fix: …`. */
-  fix: string[];
+  fix: Displayable[];
   /** The command that fixes it, offered as a button. */
   action?: ViewAction | undefined;
 }
@@ -133,8 +153,18 @@ function createLookup(outcomes: readonly CheckOutcome[]): CheckLookup {
   };
 }
 
-function evidenceOf(results: readonly (CheckResult | undefined)[]): string[] {
-  return results.flatMap((r) => (r ? r.evidence.flatMap((line) => wrapEvidence(line)) : []));
+/** Machine output, wrapped to the phone's width and shown as it is in every language. */
+function wrapVerbatim(line: string): Text[] {
+  return wrapEvidence(line).map(verbatim);
+}
+
+function evidenceOf(results: readonly (CheckResult | undefined)[]): Text[] {
+  return results.flatMap((r) => (r ? r.evidence.flatMap(wrapVerbatim) : []));
+}
+
+/** A command to type, quoted as it is in the words around it. */
+function command(line: string): Text {
+  return verbatim(line);
 }
 
 /** Checks that threw (a machine unreachable): one finding per reason, naming the machines. */
@@ -148,9 +178,9 @@ function findUnrunChecks(outcomes: readonly CheckOutcome[]): DoctorFinding[] {
     byReason.set(o.error.message, entry);
   }
   return [...byReason.values()].map(({ error, machines, count }) => ({
-    title: `Could not check ${[...machines].join(', ')}`,
-    evidence: [...wrapEvidence(error.message), `${count} check${count === 1 ? '' : 's'} did not run`],
-    fix: [error.hint ?? 'Make the machines reachable over SSH from labops, then run /lab doctor again.'],
+    title: msg('doctor.unrun.title', { machines: list([...machines]) }),
+    evidence: [error.text, msg('doctor.unrun.count', { count })],
+    fix: [error.hintText ?? msg('doctor.unrun.fix')],
   }));
 }
 
@@ -158,26 +188,38 @@ function findUnrunChecks(outcomes: readonly CheckOutcome[]): DoctorFinding[] {
  * FAQ 0 has no command: the disk has to come from the libvirt host. The guide's way, as lines to
  * type — the export's disk is vdb for the first export, vdc for the second (lab-guide.md step 1).
  */
-function describeDiskInstructions(name: string, path: string, index: number): string[] {
+function describeDiskInstructions(name: string, path: string, index: number): Text[] {
   const device = `vd${String.fromCharCode('b'.charCodeAt(0) + Math.min(index, 20))}`;
   return [
-    'no command can add a disk (FAQ 0); by hand:',
-    'If the disk is there, add this to /etc/fstab, mount -a:',
-    `  /dev/${device}1 ${path} ext4 defaults 0 0`,
-    'Else, on the libvirt host, give the engine VM a disk:',
-    `  qemu-img create -f raw ${name}.img 50G`,
-    `  qemu-img convert -O qcow2 ${name}.img ${name}.qcow2`,
-    `  virsh attach-disk ENGINE_VM "$PWD/${name}.qcow2" ${device} \\`,
-    '    --subdriver qcow2 --persistent',
-    `Then on the storage server: one partition on ${device},`,
-    `  mkfs.ext4 /dev/${device}1, the fstab line above, mount -a.`,
+    msg('doctor.mount.noCommand'),
+    msg('doctor.mount.ifPresent'),
+    verbatim(`  /dev/${device}1 ${path} ext4 defaults 0 0`),
+    msg('doctor.mount.else'),
+    verbatim(`  qemu-img create -f raw ${name}.img 50G`),
+    verbatim(`  qemu-img convert -O qcow2 ${name}.img ${name}.qcow2`),
+    verbatim(`  virsh attach-disk ENGINE_VM "$PWD/${name}.qcow2" ${device} \\`),
+    verbatim('    --subdriver qcow2 --persistent'),
+    msg('doctor.mount.then', { device: verbatim(device) }),
+    msg('doctor.mount.thenFormat', { mkfs: command(`mkfs.ext4 /dev/${device}1`) }),
   ];
 }
 
-const prepareStorage: ViewAction = { label: 'Prepare storage', command: '/storage', text: 'prepare' };
+const prepareStorage: ViewAction = {
+  label: msg('doctor.action.prepareStorage'),
+  command: '/storage',
+  text: 'prepare',
+};
 
 function prepareHost(host: string): ViewAction {
-  return { label: `Prepare ${host}`, command: '/host', text: `prepare ${host}` };
+  return { label: msg('doctor.action.prepareHost', { host }), command: '/host', text: `prepare ${host}` };
+}
+
+function fixPermissions(name: string): ViewAction {
+  return {
+    label: msg('doctor.action.fixPermissions', { name }),
+    command: '/storage',
+    text: `fix-permissions ${name}`,
+  };
 }
 
 /** The storage server: its exports (FAQ 0, 1, 3), the export table, the NFS service, the firewall. */
@@ -185,7 +227,7 @@ function findStorageProblems(
   ctx: CommandContext,
   lookup: CheckLookup,
   engine: EngineState,
-  notes: string[],
+  notes: Displayable[],
   handledDomains: Set<string>,
 ): DoctorFinding[] {
   const findings: DoctorFinding[] = [];
@@ -199,9 +241,9 @@ function findStorageProblems(
     const missing = stale !== undefined && !stale.ok && stale.found === undefined;
     if (missing) {
       findings.push({
-        title: `${path} does not exist`,
+        title: msg('doctor.export.missing', { path }),
         evidence: evidenceOf([stale]),
-        fix: [`/storage prepare creates it, owned 36:36 with setgid, and exports it.`],
+        fix: [msg('doctor.export.missing.fix')],
         action: prepareStorage,
       });
     }
@@ -209,24 +251,27 @@ function findStorageProblems(
     const owner = lookup.one(server, 'owner-mode', path);
     let ownerWrong = !missing && owner !== undefined && !owner.ok;
     if (entries.length && engine.error) {
-      notes.push(`${path} holds ${entries.length} entries; whether they are stale needs the engine.`);
+      notes.push(msg('doctor.export.unjudged', { path, count: entries.length }));
     } else if (entries.length && domainsOn(path).length === 0) {
       // FAQ 1: files of a domain removed earlier make adding a new domain there fail. Their owners
       // are part of the same problem: cleaning removes them.
       findings.push({
-        title: `${path} holds files of an earlier domain (FAQ 1)`,
+        title: msg('doctor.stale.title', { path }),
+        faq: 1,
         evidence: [
-          `${path} holds ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}:`,
-          ...entries.slice(0, MAX_ENTRIES).flatMap((e) => wrapEvidence(`  ${e}`)),
-          ...(entries.length > MAX_ENTRIES ? [`  … ${entries.length - MAX_ENTRIES} more`] : []),
-          'no storage domain of the engine is stored there',
+          msg('doctor.stale.count', { path, count: entries.length }),
+          ...entries.slice(0, MAX_ENTRIES).flatMap((e) => wrapVerbatim(`  ${e}`)),
+          ...(entries.length > MAX_ENTRIES
+            ? [msg('doctor.stale.more', { count: entries.length - MAX_ENTRIES })]
+            : []),
+          msg('doctor.stale.noDomain'),
           ...(ownerWrong ? evidenceOf([owner]) : []),
         ],
         fix: [
-          `/storage clean ${name} removes every entry (destructive: an approver decides).`,
-          ...(ownerWrong ? ['Owners still wrong after that: doctor offers fix-permissions.'] : []),
+          msg('doctor.stale.fix', { command: command(`/storage clean ${name}`) }),
+          ...(ownerWrong ? [msg('doctor.stale.fixOwners')] : []),
         ],
-        action: { label: `Clean ${name}`, command: '/storage', text: `clean ${name}` },
+        action: { label: msg('doctor.action.clean', { name }), command: '/storage', text: `clean ${name}` },
       });
       ownerWrong = false;
     }
@@ -237,26 +282,31 @@ function findStorageProblems(
         (d) => normalizePath(d.storage.path) === path && d.status !== undefined && isDown(d.status),
       );
       for (const d of inactive) handledDomains.add(d.name);
+      const fix = command(`/storage fix-permissions ${name}`);
       findings.push({
-        title: `${path} is not owned by vdsm (FAQ 3)`,
+        title: msg('doctor.owner.title', { path }),
+        faq: 3,
         evidence: [
           ...evidenceOf([owner]),
-          ...inactive.map((d) => `engine: ${d.name} is ${d.status}`),
-          'vdsm needs 36:36 and setgid on everything below',
+          ...inactive.map((d) =>
+            msg('doctor.engine.saysDomain', { domain: d.name, status: verbatim(d.status ?? '?') }),
+          ),
+          msg('doctor.owner.needs'),
         ],
         fix: [
-          `/storage fix-permissions ${name}: chown -R 36:36, chmod -R g+s${
-            inactive.length ? `, then re-activates ${inactive.map((d) => d.name).join(', ')}` : ''
-          }.`,
+          inactive.length
+            ? msg('doctor.owner.fixReactivate', { command: fix, domains: list(inactive.map((d) => d.name)) })
+            : msg('doctor.owner.fix', { command: fix }),
         ],
-        action: { label: `Fix permissions of ${name}`, command: '/storage', text: `fix-permissions ${name}` },
+        action: fixPermissions(name),
       });
     }
 
     const mounted = lookup.one(server, 'mounted', path);
     if (mounted && !mounted.ok) {
       findings.push({
-        title: `${path} lacks a mounted disk with space (FAQ 0)`,
+        title: msg('doctor.mount.title', { path }),
+        faq: 0,
         evidence: evidenceOf([mounted]),
         fix: describeDiskInstructions(name, path, index),
       });
@@ -265,9 +315,9 @@ function findStorageProblems(
     const exported = lookup.one(server, 'export-active', path);
     if (!missing && exported && !exported.ok) {
       findings.push({
-        title: `${path} is not exported`,
+        title: msg('doctor.exported.title', { path }),
         evidence: evidenceOf([exported]),
-        fix: [`/storage prepare writes ${ctx.lab.runbook.paths.exports_file} and runs exportfs -arv.`],
+        fix: [msg('doctor.exported.fix', { file: ctx.lab.runbook.paths.exports_file })],
         action: prepareStorage,
       });
     }
@@ -276,18 +326,18 @@ function findStorageProblems(
   const service = lookup.failed(server, 'service-active');
   if (service.length) {
     findings.push({
-      title: `The NFS service is not running on ${server}`,
+      title: msg('doctor.nfs.title', { server }),
       evidence: evidenceOf(service),
-      fix: ['/storage prepare enables and starts it.'],
+      fix: [msg('doctor.nfs.fix')],
       action: prepareStorage,
     });
   }
   const firewall = lookup.failed(server, 'firewall-allows');
   if (firewall.length) {
     findings.push({
-      title: `firewalld on ${server} blocks NFS`,
+      title: msg('doctor.firewall.title', { server }),
       evidence: evidenceOf(firewall),
-      fix: ['/storage prepare allows nfs, rpc-bind and mountd permanently and reloads.'],
+      fix: [msg('doctor.firewall.fix', { services: list(['nfs', 'rpc-bind', 'mountd'].map(verbatim)) })],
       action: prepareStorage,
     });
   }
@@ -299,7 +349,7 @@ function findHostMachineProblems(
   ctx: CommandContext,
   host: string,
   lookup: CheckLookup,
-  notes: string[],
+  notes: Displayable[],
 ): DoctorFinding[] {
   const findings: DoctorFinding[] = [];
   const { paths } = ctx.lab.runbook;
@@ -309,19 +359,25 @@ function findHostMachineProblems(
   if (resolves.length) {
     const example = ctx.lab.storage.exports[0]?.path ?? '/export/data';
     findings.push({
-      title: `${host} cannot resolve ${ctx.lab.storage.address} (FAQ 2)`,
-      evidence: [...evidenceOf(resolves).map((l) => `getent hosts: ${l}`), ...evidenceOf(entries)],
+      title: msg('doctor.resolve.title', { host, name: ctx.lab.storage.address }),
+      faq: 2,
+      evidence: [
+        ...resolves.flatMap((r) => r.evidence.flatMap((l) => wrapVerbatim(`getent hosts: ${l}`))),
+        ...evidenceOf(entries),
+      ],
       fix: [
-        `/host prepare ${host} writes the lab's lines into ${paths.hosts_file}.`,
-        ...(storageIp ? [`Or put the address in the path: ${storageIp}:${example}`] : []),
+        msg('doctor.resolve.fix', { command: command(`/host prepare ${host}`), file: paths.hosts_file }),
+        ...(storageIp
+          ? [msg('doctor.resolve.orAddress', { example: verbatim(`${storageIp}:${example}`) })]
+          : []),
       ],
       action: prepareHost(host),
     });
   } else if (entries.length) {
     findings.push({
-      title: `${host}: ${paths.hosts_file} lacks the lab's names`,
+      title: msg('doctor.hostsFile.title', { host, file: paths.hosts_file }),
       evidence: evidenceOf(entries),
-      fix: [`/host prepare ${host} writes the missing lines.`],
+      fix: [msg('doctor.hostsFile.fix', { command: command(`/host prepare ${host}`) })],
       action: prepareHost(host),
     });
   }
@@ -331,20 +387,22 @@ function findHostMachineProblems(
   const shRsa = lookup.failed(host, 'no-sh-rsa-line');
   if ((key && !key.ok) || (!key && (misnamed.length || shRsa.length))) {
     const title = misnamed.length
-      ? `${host}: the engine's key went to authorized.keys (typo)`
+      ? msg('doctor.key.misnamed', { host })
       : shRsa.length
-        ? `${host}: a key line starts sh-rsa (the guide's typo)`
-        : `${host}: the engine's key is missing`;
+        ? msg('doctor.key.shRsa', { host })
+        : msg('doctor.key.missing', { host });
     findings.push({
       title,
       evidence: evidenceOf([key, ...misnamed, ...shRsa]),
-      fix: [`/host prepare ${host} installs the engine's key in ${paths.authorized_keys}.`],
+      fix: [
+        msg('doctor.key.fix', { command: command(`/host prepare ${host}`), file: paths.authorized_keys }),
+      ],
       action: prepareHost(host),
     });
   } else {
     // With the right key in place, sshd skips these: leftovers, not problems.
     for (const r of [...misnamed, ...shRsa]) {
-      notes.push(`${host}: ${r.evidence.at(-1) ?? ''} — harmless now that the engine's key is in place.`);
+      notes.push(msg('doctor.key.harmless', { host, evidence: verbatim(r.evidence.at(-1) ?? '') }));
     }
   }
   return findings;
@@ -363,69 +421,76 @@ function findEngineProblems(
   if (engine.error || !engine.dc) {
     return [
       {
-        title: 'Could not read the engine',
-        evidence: wrapEvidence(engine.error?.message ?? 'no answer'),
-        fix: [engine.error?.hint ?? 'Check that the engine is up, then run /lab doctor again.'],
+        title: msg('doctor.engine.unread'),
+        evidence: [engine.error?.text ?? msg('doctor.engine.noAnswer')],
+        fix: [engine.error?.hintText ?? msg('doctor.engine.unreadFix')],
       },
     ];
   }
   const findings: DoctorFinding[] = [];
   const { dc, hosts, vms, domains } = engine;
   if (dc.status !== 'up') {
+    const params = { dc: dc.name, status: verbatim(dc.status) };
     findings.push({
-      title: `Data center ${dc.name} is ${dc.status}`,
-      evidence: [`engine: data center ${dc.name}: ${dc.status}`],
-      fix: ['It comes up once a host is up and the master domain is active.'],
+      title: msg('doctor.dc.title', params),
+      evidence: [msg('doctor.dc.evidence', params)],
+      fix: [msg('doctor.dc.fix')],
     });
   }
   for (const name of ctx.lab.hosts) {
     if (hosts.some((h) => h.name === name)) continue;
     const address = ctx.lab.runbook.hosts.find((h) => h.name === name)?.address ?? name;
     findings.push({
-      title: `${name} is not in the engine`,
-      evidence: [`engine: no host named ${name}`],
-      fix: [`/host add ${name} ${address} adds it with the engine's key.`],
-      action: { label: `Add ${name}`, command: '/host', text: `add ${name} ${address}` },
+      title: msg('doctor.host.absent', { host: name }),
+      evidence: [msg('doctor.host.absentEvidence', { host: name })],
+      fix: [msg('doctor.host.absentFix', { command: command(`/host add ${name} ${address}`) })],
+      action: {
+        label: msg('doctor.action.addHost', { host: name }),
+        command: '/host',
+        text: `add ${name} ${address}`,
+      },
     });
   }
   for (const host of [...hosts].sort((a, b) => a.name.localeCompare(b.name))) {
     if (host.status === 'up') continue;
     const activate: ViewAction = {
-      label: `Activate ${host.name}`,
+      label: msg('doctor.action.activateHost', { host: host.name }),
       command: '/host',
       text: `activate ${host.name}`,
     };
+    const says = msg('doctor.engine.says', { name: host.name, status: verbatim(host.status) });
     if (host.status === 'preparing_for_maintenance') {
       const resident = vms.filter((vm) => vm.hostId === host.id && vm.status !== 'down');
       const stuck = resident.filter((vm) => vm.affinity !== 'migratable');
       findings.push({
         title: stuck.length
-          ? `${host.name} is stuck going into maintenance`
-          : `${host.name} is going into maintenance`,
+          ? msg('doctor.host.stuck', { host: host.name })
+          : msg('doctor.host.going', { host: host.name }),
         evidence: [
-          `engine: ${host.name}: preparing_for_maintenance`,
-          ...stuck.map((vm) => `${vm.name} is ${vm.affinity.replace('_', ' ')}: it cannot migrate`),
+          says,
+          ...stuck.map(describeUnmovable),
           ...resident
             .filter((vm) => vm.affinity === 'migratable')
-            .map((vm) => `${vm.name} is still on it (${vm.status})`),
+            .map((vm) => msg('doctor.host.stillOn', { vm: vm.name, status: verbatim(vm.status) })),
         ],
         fix: stuck.length
           ? [
-              `/host activate ${host.name} cancels the maintenance; the VMs stay.`,
-              `Or stop or unpin ${stuck.map((vm) => vm.name).join(', ')}, and it finishes.`,
+              msg('doctor.host.stuckFix', { command: command(`/host activate ${host.name}`) }),
+              msg('doctor.host.stuckOr', { vms: list(stuck.map((vm) => vm.name)) }),
             ]
-          : ['Its VMs are migrating: run /lab doctor again in a minute.'],
+          : [msg('doctor.host.goingFix')],
         ...(stuck.length ? { action: activate } : {}),
       });
       continue;
     }
     const canActivate = host.status === 'maintenance' || host.status === 'non_operational';
     findings.push({
-      title: `${host.name} is ${host.status.replace(/_/g, ' ')}`,
-      evidence: [`engine: ${host.name}: ${host.status}`],
+      // The engine's word for the state (`non_operational`), as the evidence shows it.
+      title: msg('doctor.host.status', { host: host.name, status: verbatim(host.status) }),
+      evidence: [says],
       fix: canActivate
-        ? [`/host activate ${host.name} brings it back up.`]
-        : ["The engine's events say why: /host status shows them."],
+        ? [msg('doctor.host.activateFix', { command: command(`/host activate ${host.name}`) })]
+        : [msg('doctor.host.eventsFix')],
       ...(canActivate ? { action: activate } : {}),
     });
   }
@@ -434,67 +499,89 @@ function findEngineProblems(
     .sort((a, b) => a.name.localeCompare(b.name));
   for (const d of attached) {
     if (handledDomains.has(d.name)) continue;
-    const where = `${d.storage.address ?? '?'}:${d.storage.path ?? '?'}`;
+    const where = wrapVerbatim(`${d.storage.address ?? '?'}:${d.storage.path ?? '?'}`);
+    const status = verbatim(d.status ?? '?');
+    const says = msg('doctor.engine.says', { name: d.name, status });
     if (d.status === 'preparing_for_maintenance' || d.status === 'locked') {
       // FAQ 4: a host still uses the domain, so it cannot leave.
       findings.push({
-        title: `${d.name} is stuck ${d.status.replace(/_/g, ' ')} (FAQ 4)`,
-        evidence: [`engine: ${d.name}: ${d.status}`, ...wrapEvidence(where)],
-        fix: ['A host still uses it: put that host into maintenance first (/host maintenance HOST).'],
+        title: msg('doctor.domain.stuck', { domain: d.name, status }),
+        faq: 4,
+        evidence: [says, ...where],
+        fix: [msg('doctor.domain.stuckFix', { command: command('/host maintenance HOST') })],
       });
       continue;
     }
     const exp = ctx.lab.storage.exports.find((e) => e.path === normalizePath(d.storage.path));
     findings.push({
-      title: `${d.name} is ${d.status} (FAQ 3)`,
-      evidence: [`engine: ${d.name}: ${d.status}`, ...wrapEvidence(where)],
+      title: msg('doctor.domain.status', { domain: d.name, status }),
+      faq: 3,
+      evidence: [says, ...where],
       fix: exp
-        ? [`/storage fix-permissions ${exp.name} checks 36:36 and setgid, then re-activates ${d.name}.`]
-        : [`Activate ${d.name} in the engine once its export is reachable.`],
-      ...(exp
-        ? {
-            action: {
-              label: `Fix permissions of ${exp.name}`,
-              command: '/storage',
-              text: `fix-permissions ${exp.name}`,
-            },
-          }
-        : {}),
+        ? [
+            msg('doctor.domain.fixPermissions', {
+              command: command(`/storage fix-permissions ${exp.name}`),
+              domain: d.name,
+            }),
+          ]
+        : [msg('doctor.domain.activate', { domain: d.name })],
+      ...(exp ? { action: fixPermissions(exp.name) } : {}),
     });
   }
   return findings;
 }
 
+/** `web1 is pinned: it cannot migrate`: why a VM keeps its host from entering maintenance. */
+function describeUnmovable(vm: Vm): Message {
+  if (vm.affinity === 'pinned') return msg('doctor.host.pinned', { vm: vm.name });
+  if (vm.affinity === 'user_migratable') return msg('doctor.host.manualOnly', { vm: vm.name });
+  return msg('doctor.host.unmovable', { vm: vm.name, affinity: verbatim(vm.affinity) });
+}
+
 /** What was checked, in words, for the footer. */
-function describeChecked(ctx: CommandContext, checks: readonly DoctorCheck[], minFreeBytes: number): string {
+function describeChecked(ctx: CommandContext, checks: readonly DoctorCheck[], minFreeBytes: number): Message {
   const { lab } = ctx;
   const has = (type: RunbookCheck['type']) => checks.some((c) => c.check.type === type);
   const hostParts = [
-    has('hosts-entry') ? 'hosts entries' : undefined,
-    has('resolves') ? `${lab.storage.address} resolves (FAQ 2)` : undefined,
-    has('key-present') ? "the engine's key" : undefined,
-    "the guide's typos authorized.keys and sh-rsa",
+    has('hosts-entry') ? msg('doctor.checked.hostsEntries') : undefined,
+    has('resolves') ? msg('doctor.checked.resolves', { name: lab.storage.address }) : undefined,
+    has('key-present') ? msg('doctor.checked.engineKey') : undefined,
+    msg('doctor.checked.typos'),
   ].filter((p) => p !== undefined);
-  return [
-    `Checked (${checks.length} on the machines, plus the engine):`,
-    `${lab.storage.machine} — ${lab.storage.exports.map((e) => e.path).join(', ')}: stale files (FAQ 1), 36:36 and setgid (FAQ 3), mounted with ${formatBytes(minFreeBytes, { exact: true })} free (FAQ 0), exported; nfs-server; firewalld.`,
-    `${lab.runbook.hosts.map((h) => h.name).join(', ')} — ${hostParts.join(', ')}.`,
-    'Engine — data center, hosts up, domains active (FAQ 3), none stuck (FAQ 4 shows up only when removing a domain).',
-  ].join(' ');
+  return msg('doctor.checked.footer', {
+    count: checks.length,
+    storage: msg('doctor.checked.storage', {
+      server: lab.storage.machine,
+      paths: list(lab.storage.exports.map((e) => e.path)),
+      free: bytes(minFreeBytes, { exact: true }),
+      services: verbatim('nfs-server; firewalld'),
+    }),
+    hosts: msg('doctor.checked.hosts', {
+      hosts: list(lab.runbook.hosts.map((h) => h.name)),
+      parts: list(hostParts),
+    }),
+    engine: msg('doctor.checked.engine'),
+  });
 }
 
 /** Findings as a phone-sized view: the count first, a section per finding, a button per fix. */
 function renderDoctorView(
   ctx: CommandContext,
   findings: readonly DoctorFinding[],
-  notes: readonly string[],
-  checked: string,
+  notes: readonly Displayable[],
+  checked: Text,
 ): View {
+  // Evidence, the fix, then the guide's entry in the reader's language (its Korean title as the
+  // guide writes it).
   const sections: ViewSection[] = findings.map((f, i) => ({
-    heading: `${i + 1}. ${f.title}`,
-    lines: [...f.evidence, ...f.fix.map((line, n) => (n === 0 ? `Fix: ${line}` : line))],
+    heading: msg('doctor.finding.heading', { n: i + 1, title: f.title }),
+    lines: [
+      ...f.evidence,
+      ...f.fix.map((line, n) => (n === 0 ? msg('doctor.finding.fix', { fix: toParam(line) }) : line)),
+      ...(f.faq === undefined ? [] : [msg('doctor.finding.guide', { faq: { key: FAQ_TITLES[f.faq] } })]),
+    ],
   }));
-  if (notes.length) sections.push({ heading: 'Notes', lines: [...notes] });
+  if (notes.length) sections.push({ heading: msg('doctor.notes.heading'), lines: [...notes] });
   const actions: ViewAction[] = [];
   for (const f of findings) {
     const a = f.action;
@@ -502,10 +589,10 @@ function renderDoctorView(
   }
   const count = findings.length;
   return {
-    title: `Lab doctor${ctx.lab.simulated ? ' — SIMULATED LAB' : ''}`,
+    title: ctx.lab.simulated ? msg('doctor.titleSimulated') : msg('doctor.title'),
     state: count
-      ? { text: `${count} problem${count === 1 ? '' : 's'}`, tone: 'bad' }
-      : { text: 'all clear', tone: 'ok' },
+      ? { text: msg('doctor.state.problems', { count }), tone: 'bad' }
+      : { text: msg('doctor.state.allClear'), tone: 'ok' },
     sections,
     ...(actions.length ? { actions } : {}),
     footer: checked,
@@ -519,19 +606,19 @@ function renderDoctorView(
  */
 export const doctor = defineRead({
   name: 'doctor',
-  summary: "Check the lab guide's known problems, with evidence and a fix for each",
+  summary: msg('doctor.about'),
   usage: 'doctor',
   examples: ['/lab doctor'],
   args: defineArgs({}),
   risk: 'read',
   async run(ctx): Promise<View> {
-    const notes: string[] = [];
+    const notes: Displayable[] = [];
     const [engine, engineKey] = await Promise.all([
       readEngineState(ctx),
       ctx.engine.getEngineSshPublicKey().then(
         (key) => key,
         (error: unknown) => {
-          notes.push(`The engine's key was not checked: ${toLabopsError(error).message}`);
+          notes.push(msg('doctor.note.engineKey', { reason: toParam(toLabopsError(error).text) }));
           return undefined;
         },
       ),
@@ -541,7 +628,11 @@ export const doctor = defineRead({
       hostsEntries = getLabHostsEntries(ctx.lab.runbook, ctx.lab.addresses);
     } catch (error) {
       const e = toLabopsError(error);
-      notes.push(`Hosts entries were not checked: ${e.message}${e.hint ? ` ${e.hint}` : ''}`);
+      notes.push(
+        e.hintText === undefined
+          ? msg('doctor.note.hostsEntries', { reason: toParam(e.text) })
+          : msg('doctor.note.hostsEntriesHint', { reason: toParam(e.text), hint: toParam(e.hintText) }),
+      );
     }
     const minFreeBytes = DEFAULT_MIN_FREE_BYTES;
     const checks = listDoctorChecks(ctx.lab.runbook, { engineKey, hostsEntries, minFreeBytes });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { schemaMessage } from '../../src/args.js';
 import {
   type CommandContext,
   defineArgs,
@@ -10,9 +11,12 @@ import {
 } from '../../src/command.js';
 import type { DataCenter, StorageDomain } from '../../src/engine/types.js';
 import { type ApiLevel, formatEngineVersion } from '../../src/engine/versions.js';
-import type { JobRecord } from '../../src/store/types.js';
+import type { MessageKey } from '../../src/i18n/catalog/index.js';
+import { toParam } from '../../src/i18n/render.js';
+import { bytes, instant, list, msg, type Param, type Text, verbatim } from '../../src/i18n/text.js';
+import type { JobRecord, JobStatus } from '../../src/store/types.js';
 import { textArg } from '../../src/text.js';
-import { formatBytes, type View } from '../../src/view.js';
+import type { View } from '../../src/view.js';
 import { findDataCenterId } from '../lab-state.js';
 import { doctor } from './doctor.js';
 import { reset } from './reset.js';
@@ -26,37 +30,72 @@ async function readDomains(ctx: CommandContext): Promise<{ dc: DataCenter; domai
   return { dc, domains };
 }
 
-function describeJob(job: JobRecord, now: number): string {
-  const age = Math.max(0, Math.round((now - (job.startedAt ?? job.createdAt)) / 60_000));
-  return `${job.id}  /${job.command.split(' ')[0]} ${job.text} — ${job.status.replace('_', ' ')}, ${job.requester}${age ? `, ${age} min ago` : ''}${describeReview(job)}`;
+/** A job's status in words (the glossary's: 승인 대기, 실행 중, …). */
+const JOB_STATUS: Record<JobStatus, MessageKey> = {
+  awaiting_approval: 'lab.job.status.awaitingApproval',
+  queued: 'lab.job.status.queued',
+  running: 'lab.job.status.running',
+  succeeded: 'lab.job.status.succeeded',
+  failed: 'lab.job.status.failed',
+  cancelled: 'lab.job.status.cancelled',
+  interrupted: 'lab.job.status.interrupted',
+  denied: 'lab.job.status.denied',
+  expired: 'lab.job.status.expired',
+  void: 'lab.job.status.void',
+};
+
+function describeJob(job: JobRecord, now: number): Text {
+  const minutes = Math.max(0, Math.round((now - (job.startedAt ?? job.createdAt)) / 60_000));
+  const status: Text = { key: JOB_STATUS[job.status] };
+  const state = minutes
+    ? msg('lab.job.stateAge', { status, requester: job.requester, minutes })
+    : msg('lab.job.state', { status, requester: job.requester });
+  const line = {
+    id: job.id,
+    command: verbatim(job.command.split(' ')[0] ?? ''),
+    text: verbatim(job.text),
+    state,
+  };
+  const review = describeReview(job);
+  return review ? msg('lab.job.lineReview', { ...line, review }) : msg('lab.job.line', line);
+}
+
+/** At most three items, then how many more: a line stays readable on a phone. */
+function shorten(items: string[]): Param {
+  const shown = list(items.slice(0, 3).map(verbatim));
+  return items.length <= 3 ? shown : msg('lab.job.review.more', { items: shown, count: items.length - 3 });
 }
 
 /** What a failed, cancelled or interrupted job did to its targets, re-read after it stopped. */
-function describeReview(job: JobRecord): string {
+function describeReview(job: JobRecord): Text | undefined {
   const changes = job.review?.changes;
-  if (!changes) return '';
-  const shorten = (items: string[]) =>
-    items.length <= 3 ? items.join(', ') : `${items.slice(0, 3).join(', ')} and ${items.length - 3} more`;
+  if (!changes) return undefined;
+  // Targets and states are the store's words (`host hyper1`, `up`): shown as they are.
   const changed = changes
     .filter((c) => c.outcome === 'changed')
     .map((c) => (c.from !== undefined ? `${c.target} ${c.from} → ${c.to}` : c.target));
   const unknown = changes.filter((c) => c.outcome === 'unknown').map((c) => c.target);
-  const parts = [
-    ...(changed.length ? [`changed: ${shorten(changed)}`] : []),
-    ...(unknown.length ? [`unknown: ${shorten(unknown)}`] : []),
-  ];
-  if (parts.length) return ` · ${parts.join(' · ')}`;
-  return job.review?.wroteAt !== undefined ? ' · changes sent, targets read as before' : ' · nothing changed';
+  if (changed.length && unknown.length) {
+    return msg('lab.job.review.changedUnknown', { changed: shorten(changed), unknown: shorten(unknown) });
+  }
+  if (changed.length) return msg('lab.job.review.changed', { items: shorten(changed) });
+  if (unknown.length) return msg('lab.job.review.unknown', { items: shorten(unknown) });
+  return job.review?.wroteAt !== undefined
+    ? msg('lab.job.review.sentUnchanged')
+    : msg('lab.job.review.nothingChanged');
 }
 
 /** `oVirt 4.3.11.4 (API model 4.3.31)`: what the engine runs and which request table labops uses. */
-function describeEngine(level: ApiLevel): string {
-  return `oVirt ${formatEngineVersion(level.version)} (API model ${level.model.model})`;
+function describeEngine(level: ApiLevel): Text {
+  return msg('lab.status.engine.version', {
+    version: verbatim(formatEngineVersion(level.version)),
+    model: verbatim(level.model.model),
+  });
 }
 
 const status = defineRead({
   name: 'status',
-  summary: 'The whole lab in one answer: data center, hosts, storage, jobs, approvals',
+  summary: msg('lab.status.about'),
   usage: 'status',
   examples: ['/lab status'],
   args: defineArgs({}),
@@ -73,39 +112,69 @@ const status = defineRead({
     const up = hosts.filter((h) => h.status === 'up').length;
     const active = domains.filter((d) => d.status === 'active').length;
     const healthy = dc.status === 'up' && up === hosts.length && active === domains.length && !level.warning;
+    // Names, engine states and types are the engine's words, shown as they are in both languages.
     const hostLines = hosts
       .sort((a, b) => a.name.localeCompare(b.name))
       .map((h) => {
         const count = vms.filter((vm) => vm.hostId === h.id && vm.status !== 'down').length;
-        return `${h.name}  ${h.status}  ${count} VM${count === 1 ? '' : 's'}${h.isSpm ? '  SPM' : ''}`;
+        const params = { host: h.name, status: verbatim(h.status), count };
+        return h.isSpm ? msg('lab.status.hosts.lineSpm', params) : msg('lab.status.hosts.line', params);
       });
     const domainLines = domains
       .sort((a, b) => a.name.localeCompare(b.name))
-      .map(
-        (d) =>
-          `${d.name}  ${d.status ?? '?'}  ${d.type}${d.isMaster ? ' master' : ''}  ${formatBytes(d.availableBytes)} free`,
-      );
+      .map((d) => {
+        const params = {
+          domain: d.name,
+          status: verbatim(d.status ?? '?'),
+          type: verbatim(d.type),
+          free: d.availableBytes === undefined ? verbatim('?') : bytes(d.availableBytes),
+        };
+        return d.isMaster
+          ? msg('lab.status.storage.lineMaster', params)
+          : msg('lab.status.storage.line', params);
+      });
     const running = await ctx.jobs.list({ active: true, limit: 3 });
     const pending = (await ctx.jobs.pendingApprovals()).slice(0, 2);
     const now = ctx.clock();
     const activity = [
       ...running.map((j) => describeJob(j, now)),
-      ...pending.map((p) => `${p.id} awaits approval: /${p.command} (${p.requester})`),
+      ...pending.map((p) =>
+        msg('lab.status.jobs.pending', { id: p.id, command: verbatim(p.command), requester: p.requester }),
+      ),
     ];
     return {
-      title: `Lab status${ctx.lab.simulated ? ' — SIMULATED LAB' : ''}`,
+      title: ctx.lab.simulated ? msg('lab.status.titleSimulated') : msg('lab.status.title'),
       state: {
-        text: `${dc.name} ${dc.status} · hosts ${up}/${hosts.length} up · storage ${active}/${domains.length} active`,
+        text: msg('lab.status.state', {
+          dc: dc.name,
+          status: verbatim(dc.status),
+          up,
+          hosts: hosts.length,
+          active,
+          domains: domains.length,
+        }),
         tone: healthy ? 'ok' : 'warn',
       },
       sections: [
         {
-          heading: 'Engine',
-          lines: [describeEngine(level), ...(level.warning ? [`⚠ ${level.warning}`] : [])],
+          heading: msg('lab.status.engine.heading'),
+          lines: [
+            describeEngine(level),
+            ...(level.warning ? [msg('lab.status.engine.warning', { warning: toParam(level.warning) })] : []),
+          ],
         },
-        { heading: 'Hosts', lines: hostLines.length ? hostLines : ['none'] },
-        { heading: 'Storage', lines: domainLines.length ? domainLines : ['no domain attached'] },
-        { heading: 'Jobs', lines: activity.length ? activity : ['nothing running, nothing waiting'] },
+        {
+          heading: msg('lab.status.hosts.heading'),
+          lines: hostLines.length ? hostLines : [msg('lab.list.none')],
+        },
+        {
+          heading: msg('lab.status.storage.heading'),
+          lines: domainLines.length ? domainLines : [msg('lab.status.storage.none')],
+        },
+        {
+          heading: msg('lab.status.jobs.heading'),
+          lines: activity.length ? activity : [msg('lab.status.jobs.none')],
+        },
       ],
     };
   },
@@ -113,10 +182,10 @@ const status = defineRead({
 
 const jobs = defineRead({
   name: 'jobs',
-  summary: 'Running and recent jobs',
+  summary: msg('lab.jobs.about'),
   usage: 'jobs [--all]',
   examples: ['/lab jobs', '/lab jobs --all'],
-  args: defineArgs({ all: flag(z.boolean().optional(), 'the last 50 jobs, not just 10') }),
+  args: defineArgs({ all: flag(z.boolean().optional(), msg('lab.jobs.allFlag')) }),
   risk: 'read',
   async run(ctx, args): Promise<View> {
     const now = ctx.clock();
@@ -125,14 +194,17 @@ const jobs = defineRead({
       (j) => !active.some((a) => a.id === j.id),
     );
     return {
-      title: 'Jobs',
-      state: { text: `${active.length} running or waiting`, tone: 'info' },
+      title: msg('lab.jobs.title'),
+      state: { text: msg('lab.jobs.state', { count: active.length }), tone: 'info' },
       sections: [
         {
-          heading: 'Running and waiting',
-          lines: active.length ? active.map((j) => describeJob(j, now)) : ['none'],
+          heading: msg('lab.jobs.active.heading'),
+          lines: active.length ? active.map((j) => describeJob(j, now)) : [msg('lab.list.none')],
         },
-        { heading: 'Recent', lines: recent.length ? recent.map((j) => describeJob(j, now)) : ['none'] },
+        {
+          heading: msg('lab.jobs.recent.heading'),
+          lines: recent.length ? recent.map((j) => describeJob(j, now)) : [msg('lab.list.none')],
+        },
       ],
     };
   },
@@ -140,52 +212,58 @@ const jobs = defineRead({
 
 const cancel = defineDirect({
   name: 'cancel',
-  summary: 'Stop a job between steps (a running remote command is signalled)',
+  summary: msg('lab.cancel.about'),
   usage: 'cancel JOB',
   examples: ['/lab cancel job-7k2m'],
   args: defineArgs({
     job: positional(
-      textArg().regex(/^[a-z0-9-]{3,40}$/, 'must be a job id such as job-7k2m'),
-      'the job id from /lab jobs',
+      textArg().regex(/^[a-z0-9-]{3,40}$/, schemaMessage(msg('lab.cancel.jobForm'))),
+      msg('lab.cancel.jobArg'),
     ),
   }),
   risk: 'change',
   async direct(ctx, args): Promise<View> {
     const message = await ctx.jobs.cancel(args.job, ctx.caller.principal, ctx.caller.groups);
-    return { title: `Cancel ${args.job}`, state: { text: message, tone: 'info' }, sections: [] };
+    return {
+      title: msg('lab.cancel.title', { job: args.job }),
+      state: { text: message, tone: 'info' },
+      sections: [],
+    };
   },
 });
 
 const audit = defineRead({
   name: 'audit',
-  summary: 'The audit trail: requests, approvals, denials, expiries, steps and results',
+  summary: msg('lab.audit.about'),
   usage: 'audit [N]',
   examples: ['/lab audit', '/lab audit 50'],
   args: defineArgs({
-    n: positional(
-      z.coerce.number().int().min(1).max(200).optional(),
-      'how many events (default 10, at most 200)',
-    ),
+    n: positional(z.coerce.number().int().min(1).max(200).optional(), msg('lab.audit.countArg')),
   }),
   risk: 'read',
   async run(ctx, args): Promise<View> {
     const events = await ctx.jobs.audit(args.n ?? 10);
+    // The time of day in the lab's time zone (the adapter's); the rest is the audit's own English.
     const lines = events.map((e) => {
-      const time = new Date(e.at).toISOString().slice(11, 19);
-      return `${time} ${e.type} ${e.actor}${e.jobId ? ` ${e.jobId}` : ''}${e.summary ? ` — ${e.summary}` : ''}`;
+      const line = { time: instant(e.at), type: verbatim(e.type), actor: e.actor };
+      const summary = e.summary ? verbatim(e.summary) : undefined;
+      if (e.jobId && summary) return msg('lab.audit.lineJobSummary', { ...line, job: e.jobId, summary });
+      if (e.jobId) return msg('lab.audit.lineJob', { ...line, job: e.jobId });
+      if (summary) return msg('lab.audit.lineSummary', { ...line, summary });
+      return msg('lab.audit.line', line);
     });
     return {
-      title: 'Audit trail',
-      state: { text: `the last ${events.length} events, newest first`, tone: 'info' },
+      title: msg('lab.audit.title'),
+      state: { text: msg('lab.audit.state', { count: events.length }), tone: 'info' },
       // Not a code block: lines wrap on a phone, and in Slack the actors show as mentions.
-      sections: [{ lines: lines.length ? lines : ['nothing yet'] }],
-      footer: 'The full trail exports as JSON lines: npm start -- --export-audit',
+      sections: [{ lines: lines.length ? lines : [msg('lab.audit.none')] }],
+      footer: msg('lab.audit.footer', { command: verbatim('npm start -- --export-audit') }),
     };
   },
 });
 
 export const labCommand = defineCommand({
   name: 'lab',
-  summary: 'The whole lab: status, doctor, reset, jobs, cancel, audit',
+  summary: msg('lab.about', { subcommands: verbatim('status, doctor, reset, jobs, cancel, audit') }),
   subcommands: [status, doctor, reset, jobs, cancel, audit],
 });

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { type CommandContext, defineArgs, defineChange, flag, type Plan } from '../../src/command.js';
 import type { Host, StorageDomain, Vm } from '../../src/engine/types.js';
 import { LabopsError } from '../../src/errors.js';
-import { renderText } from '../../src/i18n/render.js';
+import { type Displayable, toParam } from '../../src/i18n/render.js';
+import { isMessage, isVerbatim, list, type Message, msg, type Text, verbatim } from '../../src/i18n/text.js';
 import { preflightStep, toStepSpecs } from '../../src/jobs/runbook-steps.js';
 import { defineStep } from '../../src/jobs/steps.js';
 import {
@@ -58,9 +59,34 @@ function specifyResetPreflight(ctx: CommandContext): PreflightSpec {
   };
 }
 
-/** `not checked: storage cannot be reached over SSH (…)`, for the steps on a machine out of reach. */
-function describeNotChecked(machine: string, reason: string): string {
-  return `not checked: ${machine} cannot be reached over SSH (${reason.replace(/\.$/, '')})`;
+/** Why a machine was not checked, without a full stop of its own where it can be seen (it goes in parentheses). */
+function toReason(reason: Displayable): Displayable {
+  if (typeof reason === 'string') return reason.replace(/\.$/, '');
+  return isVerbatim(reason) ? verbatim(reason.verbatim.replace(/\.$/, '')) : reason;
+}
+
+/** `<step> — not checked: storage cannot be reached over SSH (…)`, for a step on a machine out of reach. */
+function markNotChecked(step: Displayable, machine: string, reason: Displayable): Message {
+  return msg('lab.reset.step.notChecked', {
+    step: toParam(step),
+    machine,
+    reason: toParam(toReason(reason)),
+  });
+}
+
+function isMarkedNotChecked(title: Displayable): boolean {
+  return isMessage(title) && title.key === 'lab.reset.step.notChecked';
+}
+
+/** `Check before any change: storage answers over SSH, …`, and why it fails now when it does. */
+function describePreflight(machines: readonly string[], problems: readonly Displayable[]): Message {
+  const check =
+    machines.length === 1
+      ? msg('lab.reset.step.preflight', { machine: machines[0] ?? '' })
+      : msg('lab.reset.step.preflightMany', { machines: list([...machines]) });
+  return problems.length
+    ? msg('lab.reset.step.preflightFails', { step: check, problems: list(problems.map(toParam)) })
+    : check;
 }
 
 export interface ResetOptions {
@@ -105,7 +131,7 @@ export async function planReset(ctx: CommandContext, options: ResetOptions): Pro
               setgid: true,
               recursive: true,
             },
-            title: `everything in ${exp.path} owned 36:36, directories setgid`,
+            title: msg('lab.reset.probe.owners', { path: exp.path }),
             reachOnly: false,
           },
           { signal: ctx.signal },
@@ -113,19 +139,19 @@ export async function planReset(ctx: CommandContext, options: ResetOptions): Pro
       })),
     ),
   ]);
-  if (!preflight.ok && !dryRun) throw toPreflightError(preflight, 'The reset is refused before any change');
+  if (!preflight.ok && !dryRun) throw toPreflightError(preflight, msg('lab.reset.refused'));
   const unreachable = new Map(preflight.unreachable.map((u) => [u.machine, u.reason]));
   const storageDown = unreachable.get(storage.machine);
   const steps: StepSpec[] = [];
-  const impact: string[] = [];
-  const warnings: string[] = [];
+  const impact: Text[] = [];
+  const warnings: Text[] = [];
   const dependsOn: Record<string, string> = {};
   /** Impact lines of what could not be checked: the plan never claims these will report ok. */
-  const unchecked: string[] = [];
+  const unchecked: Message[] = [];
 
   steps.push({
     kind: preflightStep.kind,
-    title: `Check before any change: ${spec.machines.join(', ')} answer${spec.machines.length === 1 ? 's' : ''} over SSH, the exports are mounted and exported${preflight.ok ? '' : ` — fails now: ${preflight.problems.join('; ')}`}`,
+    title: describePreflight(spec.machines, preflight.ok ? [] : preflight.problems),
     params: { ...spec },
     shows: probes.map((p) => `${p.machine}: ${p.title} (read-only)`),
     timeoutMs: PREFLIGHT_STEP_TIMEOUT_MS,
@@ -136,13 +162,15 @@ export async function planReset(ctx: CommandContext, options: ResetOptions): Pro
     const host = state.hosts.find((h) => h.name === name);
     dependsOn[`host ${name}`] = host?.status ?? 'absent';
     if (!host) {
-      warnings.push(`Baseline host ${name} is not in the engine; /host add ${name} ADDRESS brings it back.`);
+      warnings.push(msg('lab.reset.warning.hostMissing', { host: name }));
       continue;
     }
-    if (host.status !== 'up') impact.push(`${name}: ${host.status} → up`);
+    if (host.status !== 'up') {
+      impact.push(msg('lab.reset.impact.toState', { name, from: verbatim(host.status), to: verbatim('up') }));
+    }
     steps.push({
       kind: 'host.activate',
-      title: `Make sure ${name} is up`,
+      title: msg('lab.reset.step.hostUp', { host: name }),
       params: { hostName: name },
       shows: [`POST /hosts/{${name}}/activate (when not up)`],
     });
@@ -157,15 +185,21 @@ export async function planReset(ctx: CommandContext, options: ResetOptions): Pro
     const disks = state.vmDisks.get(vm.name) ?? [];
     if (keepVms) {
       if (vm.status === 'down') continue;
-      impact.push(`${vm.name}: stopped (kept, --keep-vms)`);
+      impact.push(msg('lab.reset.impact.vmStopped', { vm: vm.name }));
     } else {
-      impact.push(`${vm.name}: removed with its disks${disks.length ? ` ${disks.join(', ')}` : ' (none)'}`);
+      impact.push(
+        disks.length
+          ? msg('lab.reset.impact.vmRemoved', { vm: vm.name, disks: list(disks) })
+          : msg('lab.reset.impact.vmRemovedNoDisks', { vm: vm.name }),
+      );
     }
     steps.push({
       kind: 'vm.remove',
       title: keepVms
-        ? `Stop ${vm.name}`
-        : `Remove ${vm.name}${disks.length ? ` and its disks ${disks.join(', ')}` : ''}`,
+        ? msg('lab.reset.step.stopVm', { vm: vm.name })
+        : disks.length
+          ? msg('lab.reset.step.removeVmDisks', { vm: vm.name, disks: list(disks) })
+          : msg('lab.reset.step.removeVm', { vm: vm.name }),
       params: { vm: vm.name, keep: keepVms },
       shows: [`POST /vms/{${vm.name}}/stop`, ...(keepVms ? [] : [`DELETE /vms/{${vm.name}} (disks too)`])],
     });
@@ -185,15 +219,10 @@ export async function planReset(ctx: CommandContext, options: ResetOptions): Pro
     dependsOn[`domain ${domain.name}`] = `${domain.status ?? 'attached'}${domain.isMaster ? ', master' : ''}`;
     if (domain.isMaster && !baselineDataActive) {
       if (baseline.storageDomains.some((d) => d.type === 'data')) deferred.push(domain);
-      else
-        warnings.push(
-          `${domain.name} is the master and the baseline has no data domain to take its place: it stays.`,
-        );
+      else warnings.push(msg('lab.reset.warning.masterStays', { domain: domain.name }));
       continue;
     }
-    impact.push(
-      `${domain.name}: removed with its files (${domain.type}${domain.isMaster ? ', master — the role moves to a baseline domain' : ''})`,
-    );
+    impact.push(describeRemoval(domain.name, domain.type, domain.isMaster));
     steps.push(...removalSteps(domain));
   }
 
@@ -210,25 +239,33 @@ export async function planReset(ctx: CommandContext, options: ResetOptions): Pro
             {
               machine: storage.machine,
               check: { type: 'dir-empty', path: exp.path },
-              title: `${exp.path} holds no leftovers`,
+              title: msg('lab.reset.probe.leftovers', { path: exp.path }),
               reachOnly: false,
             },
             { signal: ctx.signal },
           )
         : undefined;
     if (listed === undefined || listed.status === 'not-checked') {
-      const reason = listed?.reason ?? storageDown ?? 'no answer';
+      const reason: Displayable = listed?.reason ?? storageDown ?? msg('lab.reset.noAnswer');
       if (!dryRun) {
         throw new LabopsError(
           'SSH_FAILED',
-          `The reset is refused before any change: the entries of ${exp.path} could not be listed on ${storage.machine}: ${reason}`,
-          { hint: `Make ${storage.machine} reachable over SSH from labops, then ask again.` },
+          msg('lab.reset.refusedUnlisted', {
+            path: exp.path,
+            machine: storage.machine,
+            reason: toParam(reason),
+          }),
+          { hint: msg('lab.reset.refusedUnlisted.hint', { machine: storage.machine }) },
         );
       }
-      unchecked.push(`${exp.path}: leftovers of an earlier domain not listed`);
+      unchecked.push(msg('lab.reset.unchecked.leftovers', { path: exp.path }));
       steps.push({
         kind: 'runbook.apply',
-        title: `Remove the leftovers of an earlier domain from ${exp.path}, if any — ${describeNotChecked(storage.machine, reason)}`,
+        title: markNotChecked(
+          msg('lab.reset.step.removeLeftovers', { path: exp.path }),
+          storage.machine,
+          reason,
+        ),
         params: { machine: storage.machine, step: { type: 'empty-dir', path: exp.path, entries: [] } },
         shows: [],
       });
@@ -237,7 +274,7 @@ export async function planReset(ctx: CommandContext, options: ResetOptions): Pro
     const found = listed.result?.found ?? [];
     if (found.length === 0) continue;
     impact.push(
-      `${exp.path}: ${found.length} leftover entr${found.length === 1 ? 'y' : 'ies'} removed before ${wanted.name} is added`,
+      msg('lab.reset.impact.leftovers', { path: exp.path, count: found.length, domain: wanted.name }),
     );
     steps.push(
       ...toStepSpecs(
@@ -248,9 +285,14 @@ export async function planReset(ctx: CommandContext, options: ResetOptions): Pro
   }
   for (const { path, outcome } of ownership) {
     if (outcome.status === 'failed')
-      impact.push(`${path}: owner set to 36:36, directories setgid (${outcome.reason})`);
+      impact.push(msg('lab.reset.impact.owners', { path, reason: toParam(outcome.reason ?? '?') }));
     else if (outcome.status === 'not-checked' && storageDown === undefined)
-      unchecked.push(`${path}: owners not checked (${outcome.reason})`);
+      unchecked.push(
+        msg('lab.reset.unchecked.owners', {
+          path,
+          reason: toParam(outcome.reason ?? msg('lab.reset.noAnswer')),
+        }),
+      );
   }
   steps.push(
     ...toStepSpecs(planStorageFixPermissions(ctx.lab.runbook), { timeoutMs: RUNBOOK_STEP_TIMEOUT_MS }),
@@ -263,12 +305,26 @@ export async function planReset(ctx: CommandContext, options: ResetOptions): Pro
   for (const wanted of wantedDomains) {
     const domain = state.domains.find((d) => d.name === wanted.name);
     dependsOn[`domain ${wanted.name}`] = domain ? (domain.status ?? 'attached') : 'absent';
-    if (!domain)
-      impact.push(`${wanted.name}: added on ${storage.address}:${wanted.exportPath}, attached and activated`);
-    else if (domain.status !== 'active') impact.push(`${wanted.name}: ${domain.status ?? '?'} → active`);
+    if (!domain) {
+      impact.push(
+        msg('lab.reset.impact.domainAdded', {
+          domain: wanted.name,
+          address: storage.address,
+          path: wanted.exportPath,
+        }),
+      );
+    } else if (domain.status !== 'active') {
+      impact.push(
+        msg('lab.reset.impact.toState', {
+          name: wanted.name,
+          from: verbatim(domain.status ?? '?'),
+          to: verbatim('active'),
+        }),
+      );
+    }
     steps.push({
       kind: 'storage.ensure-active',
-      title: `Make sure ${wanted.name} is attached and active`,
+      title: msg('lab.reset.step.domainActive', { domain: wanted.name }),
       params: { domain: wanted.name, type: wanted.type, address: storage.address, path: wanted.exportPath },
       shows: [
         `POST /storagedomains (${wanted.name}, nfs ${storage.address}:${wanted.exportPath}) when missing`,
@@ -279,9 +335,7 @@ export async function planReset(ctx: CommandContext, options: ResetOptions): Pro
 
   // 6. The extra master last: a baseline data domain is active now to take the role.
   for (const domain of deferred) {
-    impact.push(
-      `${domain.name}: removed with its files (data, master — the role moves to a baseline domain)`,
-    );
+    impact.push(describeRemoval(domain.name, 'data', true));
     steps.push(...removalSteps(domain));
   }
 
@@ -291,36 +345,25 @@ export async function planReset(ctx: CommandContext, options: ResetOptions): Pro
     const machine = machineOf(step);
     if (machine === undefined) return step;
     if (!spec.machines.includes(machine)) {
-      throw new LabopsError(
-        'INTERNAL',
-        `The reset's pre-flight does not check ${machine}, where a step runs.`,
-      );
+      throw new LabopsError('INTERNAL', msg('lab.reset.internal.unchecked', { machine }));
     }
     const reason = unreachable.get(machine);
-    if (reason === undefined || renderText('en', step.title).includes(' — not checked: ')) return step;
-    return { ...step, title: `${step.title} — ${describeNotChecked(machine, reason)}` };
+    if (reason === undefined || isMarkedNotChecked(step.title)) return step;
+    return { ...step, title: markNotChecked(step.title, machine, reason) };
   });
   for (const [machine, reason] of unreachable) {
-    impact.push(
-      `Not checked: ${machine} cannot be reached over SSH (${reason.replace(/\.$/, '')}); its steps below are marked so.`,
-    );
+    impact.push(msg('lab.reset.impact.unreachable', { machine, reason: toParam(toReason(reason)) }));
   }
-  if (dryRun) impact.push(...unchecked.map((line) => `Not checked: ${line}.`));
-  else warnings.push(...unchecked.map((line) => `Not checked: ${line}; its step checks again when it runs.`));
-  if (!preflight.ok) {
-    warnings.unshift('A /lab reset now is refused before any change: its pre-flight fails (see Blocks).');
-  }
+  if (dryRun) impact.push(...unchecked.map((what) => msg('lab.reset.impact.notChecked', { what })));
+  else warnings.push(...unchecked.map((what) => msg('lab.reset.warning.notChecked', { what })));
+  if (!preflight.ok) warnings.unshift(msg('lab.reset.warning.refusedNow'));
   if (impact.length === 0) {
-    impact.push(
-      preflight.ok
-        ? 'The lab already matches its baseline; every step will report ok.'
-        : 'The engine matches the baseline, but the pre-flight fails now (see Blocks).',
-    );
+    impact.push(preflight.ok ? msg('lab.reset.impact.atBaseline') : msg('lab.reset.impact.preflightFails'));
   }
   return {
-    summary: `Reset the lab to its baseline${keepVms ? ' (keeping extra VMs, stopped)' : ''}`,
+    summary: keepVms ? msg('lab.reset.summaryKeepVms') : msg('lab.reset.summary'),
     risk: 'critical',
-    riskReasons: ['A reset removes VMs and storage domains.'],
+    riskReasons: [msg('lab.reset.riskReason')],
     impact,
     warnings,
     blockers: preflight.ok ? [] : preflight.problems,
@@ -328,6 +371,14 @@ export async function planReset(ctx: CommandContext, options: ResetOptions): Pro
     dependsOn,
     steps: marked,
   };
+}
+
+/** `spare: removed with its files (data, master — the role moves to a baseline domain)`. */
+function describeRemoval(domain: string, type: string, isMaster: boolean): Message {
+  const params = { domain, type: verbatim(type) };
+  return isMaster
+    ? msg('lab.reset.impact.masterRemoved', params)
+    : msg('lab.reset.impact.domainRemoved', params);
 }
 
 /** The machine a runbook step runs on. */
@@ -344,21 +395,21 @@ function removalSteps(domain: StorageDomain): StepSpec[] {
     if (domain.status !== 'maintenance') {
       steps.push({
         kind: 'storage.deactivate',
-        title: `Put ${domain.name} into maintenance`,
+        title: msg('lab.reset.step.deactivateDomain', { domain: domain.name }),
         params: { domain: domain.name },
         shows: [`POST /datacenters/{dc}/storagedomains/{${domain.name}}/deactivate`],
       });
     }
     steps.push({
       kind: 'storage.detach',
-      title: `Detach ${domain.name}`,
+      title: msg('lab.reset.step.detachDomain', { domain: domain.name }),
       params: { domain: domain.name },
       shows: [`DELETE /datacenters/{dc}/storagedomains/{${domain.name}}`],
     });
   }
   steps.push({
     kind: 'storage.remove',
-    title: `Remove ${domain.name} (format)`,
+    title: msg('lab.reset.step.removeDomain', { domain: domain.name }),
     params: { domain: domain.name, format: true },
     shows: [`DELETE /storagedomains/{${domain.name}}?host={an up host}&format=true`],
   });
@@ -367,15 +418,12 @@ function removalSteps(domain: StorageDomain): StepSpec[] {
 
 export const reset = defineChange({
   name: 'reset',
-  summary: 'Return the lab to the baseline of lab.yml: hosts up, baseline domains active, extras removed',
+  summary: msg('lab.reset.about'),
   usage: 'reset [--dry-run] [--keep-vms]',
   examples: ['/lab reset --dry-run', '/lab reset', '/lab reset --keep-vms'],
   args: defineArgs({
-    'dry-run': flag(z.boolean().optional(), 'show the plan only; nothing is asked or run'),
-    'keep-vms': flag(
-      z.boolean().optional(),
-      'stop the VMs the baseline does not list instead of removing them',
-    ),
+    'dry-run': flag(z.boolean().optional(), msg('lab.reset.dryRunFlag')),
+    'keep-vms': flag(z.boolean().optional(), msg('lab.reset.keepVmsFlag')),
   }),
   risk: 'critical',
   async plan(ctx, args): Promise<Plan> {
@@ -406,7 +454,8 @@ export const resetSteps = [
       if (!domain) {
         const hosts = await ctx.engine.listHosts();
         const host = hosts.find((h) => (params.host ? h.name === params.host : h.status === 'up'));
-        if (!host) throw new LabopsError('CONFLICT', `No host is up to create ${params.domain} with.`);
+        if (!host)
+          throw new LabopsError('CONFLICT', msg('lab.reset.ensure.noHost', { domain: params.domain }));
         const added = await ctx.engine.addNfsStorageDomain({
           name: params.domain,
           type: params.type,
@@ -435,10 +484,18 @@ export const resetSteps = [
     async verify(ctx, params) {
       const { domains } = await readDomains(ctx);
       const domain = domains.find((d) => d.name === params.domain);
-      if (domain?.status !== 'active') {
-        throw new LabopsError('CONFLICT', `${params.domain} is ${domain?.status ?? 'missing'}, not active.`);
+      if (domain?.status === undefined) {
+        throw new LabopsError('CONFLICT', msg('lab.reset.ensure.missing', { domain: params.domain }));
       }
-      return `${params.domain} is active${domain.isMaster ? ' (master)' : ''}`;
+      if (domain.status !== 'active') {
+        throw new LabopsError(
+          'CONFLICT',
+          msg('lab.reset.ensure.notActive', { domain: params.domain, status: verbatim(domain.status) }),
+        );
+      }
+      return domain.isMaster
+        ? msg('lab.reset.ensure.activeMaster', { domain: params.domain })
+        : msg('lab.reset.ensure.active', { domain: params.domain });
     },
   }),
   defineStep({
@@ -446,7 +503,7 @@ export const resetSteps = [
     params: z.object({ vm: z.string(), keep: z.boolean() }),
     async run(ctx, params) {
       const vm = (await ctx.engine.listVms()).find((v) => v.name === params.vm);
-      if (!vm) return { status: 'ok', detail: `${params.vm} was already removed` };
+      if (!vm) return { status: 'ok', detail: msg('lab.reset.vm.alreadyRemoved', { vm: params.vm }) };
       let changed = false;
       if (vm.status !== 'down') {
         await ctx.engine.stopVm(vm.id);
@@ -462,12 +519,16 @@ export const resetSteps = [
     async verify(ctx, params) {
       const vm = (await ctx.engine.listVms()).find((v) => v.name === params.vm);
       if (params.keep) {
-        if (vm && vm.status !== 'down')
-          throw new LabopsError('CONFLICT', `${params.vm} is ${vm.status}, not down.`);
-        return `${params.vm} is down`;
+        if (vm && vm.status !== 'down') {
+          throw new LabopsError(
+            'CONFLICT',
+            msg('lab.reset.vm.notDown', { vm: params.vm, status: verbatim(vm.status) }),
+          );
+        }
+        return msg('lab.reset.vm.down', { vm: params.vm });
       }
-      if (vm) throw new LabopsError('CONFLICT', `${params.vm} is still in the engine.`);
-      return `${params.vm} is gone`;
+      if (vm) throw new LabopsError('CONFLICT', msg('lab.reset.vm.stillThere', { vm: params.vm }));
+      return msg('lab.reset.vm.gone', { vm: params.vm });
     },
   }),
 ];

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SimRequestRecord } from '../../src/sim/types.js';
 import { localizeView } from '../../src/view.js';
 import { type CoreHarness, EXPORTS_WITH_SPARE, shellCaller, startCore } from '../support/core.js';
-import { expectCard, expectError, viewText } from '../support/dispatch.js';
+import { expectCard, expectError, expectView, viewText } from '../support/dispatch.js';
 
 /**
  * issue 9 §6: `/lab reset` runs its read-only pre-flight before its first destructive step — at
@@ -129,6 +129,27 @@ describe('/lab reset with the storage server unreachable over SSH', () => {
     ]);
     expect(await core.store.listJobs()).toEqual([]);
     expect(listWritesSince(mark)).toEqual([]);
+
+    // In Korean: the marks on the steps and the impact's lines, the reason as the SSH layer gave it.
+    const ko = result.kind === 'view' ? localizeView(result.view, 'ko') : undefined;
+    const koLines = ko?.sections.flatMap((s) => s.lines) ?? [];
+    const koMark =
+      '점검 못 함: SSH로 storage에 접속할 수 없음(storage (ovirt.abc.local:22)에 연결할 수 없습니다';
+    expect(koLines.filter((l) => /\/export\//.test(l) && l.includes(koMark)).length).toBeGreaterThanOrEqual(
+      7,
+    );
+    expect(
+      koLines.some((l) => l.includes(`/export/iso에서 이전 도메인의 남은 파일 제거(있으면) — ${koMark}`)),
+    ).toBe(true);
+    expect(koLines).toContain('scratch1: 제거(디스크 scratch1_Disk1 포함)');
+    expect(koLines).toContain('점검 못 함: /export/iso: 이전 도메인의 남은 파일 목록을 읽지 못함.');
+    expect(
+      koLines.some((l) =>
+        /^점검 못 함: SSH로 storage에 접속할 수 없습니다\(.*\)\. 아래 해당 단계에 그렇게 표시했습니다\.$/.test(
+          l,
+        ),
+      ),
+    ).toBe(true);
   });
 
   it('fails the job at its pre-flight step, with nothing changed, when storage goes away after approval', async () => {
@@ -213,7 +234,7 @@ describe('/lab reset pre-flight of the exports', () => {
     expect(await listVmStates()).toEqual(before);
 
     const preview = await lab('reset --dry-run');
-    const view = preview.kind === 'view' ? preview.view : undefined;
+    const view = preview.kind === 'view' ? localizeView(preview.view, 'en') : undefined;
     expect(view?.sections.find((s) => s.heading === 'Blocks')?.lines).toEqual([
       expect.stringMatching(reason),
     ]);
@@ -232,8 +253,7 @@ describe('/lab reset --dry-run on a lab at its baseline', () => {
 
     core.lab.sim.knobs.breakOwnership('/export/spare');
     const broken = await lab('reset --dry-run --keep-vms');
-    const impact =
-      (broken.kind === 'view' ? broken.view.sections.find((s) => s.heading === 'Impact')?.lines : []) ?? [];
+    const impact = expectView(broken).sections.find((s) => s.heading === 'Impact')?.lines ?? [];
     expect(impact).toEqual([
       expect.stringMatching(/^\/export\/spare: owner set to 36:36, directories setgid \(/),
     ]);

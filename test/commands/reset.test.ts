@@ -1,7 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { renderText } from '../../src/i18n/render.js';
+import { isMessage } from '../../src/i18n/text.js';
+import { localizePlan } from '../../src/plan.js';
 import { type CoreHarness, EXPORTS_WITH_SPARE, shellCaller, startCore } from '../support/core.js';
-import { expectCard as card } from '../support/dispatch.js';
+import { expectCard as card, viewText } from '../support/dispatch.js';
+import { findLeaks } from '../support/i18n-leaks.js';
 
 let core: CoreHarness;
 beforeEach(async () => {
@@ -77,7 +80,7 @@ describe('/lab reset', () => {
       caller: shellCaller('operator'),
     });
     expect(result.kind).toBe('view');
-    const text = result.kind === 'view' ? JSON.stringify(result.view) : '';
+    const text = viewText(result);
     expect(text).toContain('hyper2: maintenance → up');
     expect(text).toContain('nfs-iso: maintenance → active');
     expect(text).toContain('scratch1: removed with its disks');
@@ -177,5 +180,59 @@ describe('/lab reset', () => {
       caller: shellCaller('dave'),
     });
     expect(refused.kind === 'error' && refused.error.message).toContain(`locked by ${planned.job.id}`);
+  });
+
+  it('shows its card in Korean: summary, risk, impact and its own steps, with the engine’s words as they are', async () => {
+    await disturbTheLab();
+    const result = await core.labops.dispatch({
+      command: '/lab',
+      text: 'reset',
+      caller: shellCaller('operator'),
+    });
+    if (result.kind !== 'card') throw new Error(`expected a card, got ${result.kind}`);
+    const { plan } = result.card;
+    const ko = localizePlan(plan, 'ko');
+    expect(ko.summary).toBe('실습 환경을 기준 상태로 초기화');
+    expect(ko.riskReasons).toEqual(['초기화는 VM과 스토리지 도메인을 제거합니다.']);
+    expect(ko.impact).toEqual([
+      'hyper2: maintenance → up',
+      'scratch1: 제거(디스크 scratch1_Disk1 포함)',
+      'spare: 파일과 함께 제거(data)',
+      'nfs-iso: maintenance → active',
+    ]);
+    const titles = ko.steps.map((s) => s.title);
+    expect(titles.slice(0, 7)).toEqual([
+      '변경 전 점검: storage SSH 응답, export 디렉터리 마운트·export 여부',
+      'hyper1 up 상태 확인',
+      'hyper2 up 상태 확인',
+      'scratch1 및 디스크 scratch1_Disk1 제거',
+      'spare 도메인을 유지보수 모드로 전환',
+      'spare 분리',
+      'spare 제거(포맷)',
+    ]);
+    expect(titles.slice(-2)).toEqual([
+      'nfs-data 연결 및 active 상태 확인',
+      'nfs-iso 연결 및 active 상태 확인',
+    ]);
+    // The reset's own texts are all in the catalog (the runbook steps' titles are the storage area's).
+    const own = [
+      plan.summary,
+      ...plan.riskReasons,
+      ...plan.impact,
+      ...plan.steps.map((s) => s.title).filter((t) => isMessage(t) && t.key.startsWith('lab.')),
+    ];
+    expect(own.length).toBeGreaterThan(12);
+    expect(own.flatMap(findLeaks)).toEqual([]);
+
+    // Its steps' end states too, once it ran.
+    await core.labops.click(result.card.approval.id, shellCaller('alice'), 'approve');
+    await core.labops.click(result.card.approval.id, shellCaller('bob'), 'approve');
+    const job = await core.labops.executor.whenFinished(result.card.job.id);
+    expect(job?.status, job?.error).toBe('succeeded');
+    const steps = await core.store.listSteps(result.card.job.id);
+    const ends = steps.map((s) => (s.endStateText === undefined ? '' : renderText('ko', s.endStateText)));
+    expect(ends).toContain('scratch1 VM 제거됨');
+    expect(ends).toContain('nfs-iso 도메인 active');
+    expect(ends.some((e) => /^nfs-data 도메인 active(\(master\))?$/.test(e))).toBe(true);
   });
 });

@@ -4,6 +4,7 @@ import type { LabEvent } from '../../src/jobs/events.js';
 import { defineStep } from '../../src/jobs/steps.js';
 import type { StepSpec } from '../../src/plan.js';
 import { type CoreHarness, shellCaller, startCore } from '../support/core.js';
+import { viewText } from '../support/dispatch.js';
 import { proposeTestJob, queueTestJob } from '../support/jobs.js';
 
 let core: CoreHarness | undefined;
@@ -223,6 +224,6 @@ describe('an interrupted job', () => {
     expect(events).toContainEqual(expect.objectContaining({ type: 'job:reviewed' }));
     const jobs = await labops.dispatch({ command: '/lab', text: 'jobs', caller: shellCaller('operator') });
     expect(jobs.kind).toBe('view');
-    expect(JSON.stringify(jobs)).toContain('changed: host hyper2 up → maintenance');
+    expect(viewText(jobs)).toContain('changed: host hyper2 up → maintenance');
   });
 });

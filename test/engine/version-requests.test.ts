@@ -10,6 +10,7 @@ import {
 import { loadApiModel } from '../../src/sim/model/api-model.js';
 import type { SimEngineVersion } from '../../src/sim/types.js';
 import { type CoreHarness, shellCaller, startCore } from '../support/core.js';
+import { expectView } from '../support/dispatch.js';
 import { type SimLab, startSimLab } from '../support/engine.js';
 
 const VERSIONS: SimEngineVersion[] = ['4.3.11', '4.4.10'];
@@ -82,8 +83,7 @@ describe.each(VERSIONS)('against an engine %s', (version) => {
       text: 'status',
       caller: shellCaller('operator'),
     });
-    if (result.kind !== 'view') throw new Error(`expected a view, got ${result.kind}`);
-    const engine = result.view.sections.find((s) => s.heading === 'Engine');
+    const engine = expectView(result).sections.find((s) => s.heading === 'Engine');
     const model = KNOWN_MODELS.find((k) => k.engine === version)?.model;
     expect(engine?.lines).toEqual([
       expect.stringMatching(

@@ -1,2 +1,143 @@
 /** The lab area's messages in English: the source of the catalog (issue 16). */
-export const lab = {} as const;
+export const lab = {
+  // Help: what each sub-command does, and its arguments.
+  'lab.about': 'The whole lab: {subcommands}',
+  'lab.status.about': 'The whole lab in one answer: data center, hosts, storage, jobs, approvals',
+  'lab.jobs.about': 'Running and recent jobs',
+  'lab.jobs.allFlag': 'the last 50 jobs, not just 10',
+  'lab.cancel.about': 'Stop a job between steps (a running remote command is signalled)',
+  'lab.cancel.jobArg': 'the job id from /lab jobs',
+  'lab.cancel.jobForm': 'must be a job id such as job-7k2m',
+  'lab.audit.about': 'The audit trail: requests, approvals, denials, expiries, steps and results',
+  'lab.audit.countArg': 'how many events (default 10, at most 200)',
+  'lab.reset.about':
+    'Return the lab to the baseline of lab.yml: hosts up, baseline domains active, extras removed',
+  'lab.reset.dryRunFlag': 'show the plan only; nothing is asked or run',
+  'lab.reset.keepVmsFlag': 'stop the VMs the baseline does not list instead of removing them',
+
+  // /lab status: one phone-sized view of the whole lab.
+  'lab.status.title': 'Lab status',
+  'lab.status.titleSimulated': 'Lab status — SIMULATED LAB',
+  'lab.status.state': '{dc} {status} · hosts {up}/{hosts} up · storage {active}/{domains} active',
+  'lab.status.engine.heading': 'Engine',
+  'lab.status.engine.version': 'oVirt {version} (API model {model})',
+  'lab.status.engine.warning': '⚠ {warning}',
+  'lab.status.hosts.heading': 'Hosts',
+  'lab.status.hosts.line': '{host}  {status}  {count, plural, one {# VM} other {# VMs}}',
+  'lab.status.hosts.lineSpm': '{host}  {status}  {count, plural, one {# VM} other {# VMs}}  SPM',
+  'lab.status.storage.heading': 'Storage',
+  'lab.status.storage.line': '{domain}  {status}  {type}  {free} free',
+  'lab.status.storage.lineMaster': '{domain}  {status}  {type} master  {free} free',
+  'lab.status.storage.none': 'no domain attached',
+  'lab.status.jobs.heading': 'Jobs',
+  'lab.status.jobs.none': 'nothing running, nothing waiting',
+  'lab.status.jobs.pending': '{id} awaits approval: /{command} ({requester})',
+
+  // A job as /lab status and /lab jobs list it.
+  'lab.job.line': '{id}  /{command} {text} — {state}',
+  'lab.job.lineReview': '{id}  /{command} {text} — {state} · {review}',
+  'lab.job.state': '{status}, {requester}',
+  'lab.job.stateAge': '{status}, {requester}, {minutes} min ago',
+  'lab.job.status.awaitingApproval': 'awaiting approval',
+  'lab.job.status.queued': 'queued',
+  'lab.job.status.running': 'running',
+  'lab.job.status.succeeded': 'succeeded',
+  'lab.job.status.failed': 'failed',
+  'lab.job.status.cancelled': 'cancelled',
+  'lab.job.status.interrupted': 'interrupted',
+  'lab.job.status.denied': 'denied',
+  'lab.job.status.expired': 'expired',
+  'lab.job.status.void': 'void',
+  'lab.job.review.changed': 'changed: {items}',
+  'lab.job.review.unknown': 'unknown: {items}',
+  'lab.job.review.changedUnknown': 'changed: {changed} · unknown: {unknown}',
+  'lab.job.review.sentUnchanged': 'changes sent, targets read as before',
+  'lab.job.review.nothingChanged': 'nothing changed',
+  'lab.job.review.more': '{items} (+{count} more)',
+
+  // /lab jobs
+  'lab.jobs.title': 'Jobs',
+  'lab.jobs.state': '{count} running or waiting',
+  'lab.jobs.active.heading': 'Running and waiting',
+  'lab.jobs.recent.heading': 'Recent',
+  'lab.list.none': 'none',
+
+  // /lab cancel
+  'lab.cancel.title': 'Cancel {job}',
+
+  // /lab audit
+  'lab.audit.title': 'Audit trail',
+  'lab.audit.state': '{count, plural, one {the last event} other {the last # events, newest first}}',
+  'lab.audit.line': '{time} {type} {actor}',
+  'lab.audit.lineJob': '{time} {type} {actor} {job}',
+  'lab.audit.lineSummary': '{time} {type} {actor} — {summary}',
+  'lab.audit.lineJobSummary': '{time} {type} {actor} {job} — {summary}',
+  'lab.audit.none': 'nothing yet',
+  'lab.audit.footer': 'The full trail exports as JSON lines: {command}',
+
+  // /lab reset: its plan.
+  'lab.reset.summary': 'Reset the lab to its baseline',
+  'lab.reset.summaryKeepVms': 'Reset the lab to its baseline (keeping extra VMs, stopped)',
+  'lab.reset.riskReason': 'A reset removes VMs and storage domains.',
+  'lab.reset.refused': 'The reset is refused before any change',
+  'lab.reset.noAnswer': 'no answer',
+  'lab.reset.refusedUnlisted':
+    'The reset is refused before any change: the entries of {path} could not be listed on {machine}: {reason}',
+  'lab.reset.refusedUnlisted.hint': 'Make {machine} reachable over SSH from labops, then ask again.',
+  'lab.reset.probe.owners': 'everything in {path} owned 36:36, directories setgid',
+  'lab.reset.probe.leftovers': '{path} holds no leftovers',
+  'lab.reset.step.preflight':
+    'Check before any change: {machine} answers over SSH, the exports are mounted and exported',
+  'lab.reset.step.preflightMany':
+    'Check before any change: {machines} answer over SSH, the exports are mounted and exported',
+  'lab.reset.step.preflightFails': '{step} — fails now: {problems}',
+  'lab.reset.step.notChecked': '{step} — not checked: {machine} cannot be reached over SSH ({reason})',
+  'lab.reset.step.hostUp': 'Make sure {host} is up',
+  'lab.reset.step.stopVm': 'Stop {vm}',
+  'lab.reset.step.removeVm': 'Remove {vm}',
+  'lab.reset.step.removeVmDisks': 'Remove {vm} and its disks {disks}',
+  'lab.reset.step.removeLeftovers': 'Remove the leftovers of an earlier domain from {path}, if any',
+  'lab.reset.step.domainActive': 'Make sure {domain} is attached and active',
+  'lab.reset.step.deactivateDomain': 'Put {domain} into maintenance',
+  'lab.reset.step.detachDomain': 'Detach {domain}',
+  'lab.reset.step.removeDomain': 'Remove {domain} (format)',
+  'lab.reset.impact.toState': '{name}: {from} → {to}',
+  'lab.reset.impact.vmStopped': '{vm}: stopped (kept, --keep-vms)',
+  'lab.reset.impact.vmRemoved': '{vm}: removed with its disks {disks}',
+  'lab.reset.impact.vmRemovedNoDisks': '{vm}: removed with its disks (none)',
+  'lab.reset.impact.domainRemoved': '{domain}: removed with its files ({type})',
+  'lab.reset.impact.masterRemoved':
+    '{domain}: removed with its files ({type}, master — the role moves to a baseline domain)',
+  'lab.reset.impact.leftovers':
+    '{path}: {count, plural, one {# leftover entry} other {# leftover entries}} removed before {domain} is added',
+  'lab.reset.impact.owners': '{path}: owner set to 36:36, directories setgid ({reason})',
+  'lab.reset.impact.domainAdded': '{domain}: added on {address}:{path}, attached and activated',
+  'lab.reset.impact.unreachable':
+    'Not checked: {machine} cannot be reached over SSH ({reason}); its steps below are marked so.',
+  'lab.reset.impact.notChecked': 'Not checked: {what}.',
+  'lab.reset.impact.atBaseline': 'The lab already matches its baseline; every step will report ok.',
+  'lab.reset.impact.preflightFails':
+    'The engine matches the baseline, but the pre-flight fails now (see Blocks).',
+  'lab.reset.unchecked.leftovers': '{path}: leftovers of an earlier domain not listed',
+  'lab.reset.unchecked.owners': '{path}: owners not checked ({reason})',
+  'lab.reset.warning.notChecked': 'Not checked: {what}; its step checks again when it runs.',
+  'lab.reset.warning.hostMissing':
+    'Baseline host {host} is not in the engine; /host add {host} ADDRESS brings it back.',
+  'lab.reset.warning.masterStays':
+    '{domain} is the master and the baseline has no data domain to take its place: it stays.',
+  'lab.reset.warning.refusedNow':
+    'A /lab reset now is refused before any change: its pre-flight fails (see Blocks).',
+  'lab.reset.internal.unchecked': "The reset's pre-flight does not check {machine}, where a step runs.",
+
+  // /lab reset: its steps.
+  'lab.reset.ensure.noHost': 'No host is up to create {domain} with.',
+  'lab.reset.ensure.notActive': '{domain} is {status}, not active.',
+  'lab.reset.ensure.missing': '{domain} is missing, not active.',
+  'lab.reset.ensure.active': '{domain} is active',
+  'lab.reset.ensure.activeMaster': '{domain} is active (master)',
+  'lab.reset.vm.alreadyRemoved': '{vm} was already removed',
+  'lab.reset.vm.notDown': '{vm} is {status}, not down.',
+  'lab.reset.vm.down': '{vm} is down',
+  'lab.reset.vm.stillThere': '{vm} is still in the engine.',
+  'lab.reset.vm.gone': '{vm} is gone',
+} as const;
