@@ -8,11 +8,15 @@ import {
   formatUsageLine,
   parseArgs,
   positional,
+  schemaMessage,
   suggestNearest,
 } from '../src/args.js';
 import { isLabopsError, LabopsError } from '../src/errors.js';
+import { renderText } from '../src/i18n/render.js';
+import { msg } from '../src/i18n/text.js';
 import { textArg } from '../src/text.js';
 import { decodeSlackText, tokenize } from '../src/tokenize.js';
+import { findLeaks } from './support/i18n-leaks.js';
 
 const maintenance = defineArgs({
   host: positional(z.string().min(1).max(64), 'the host to put into maintenance'),
@@ -637,5 +641,78 @@ describe('fuzz', () => {
       Object.values(outcomes).every((n) => n > 0),
       JSON.stringify(outcomes),
     ).toBe(true);
+  });
+});
+
+describe('argument problems in Korean (issue 16)', () => {
+  function problemsInKorean(tokens: readonly string[], args: Args = maintenance): string[] {
+    const result = parseArgs(tokens, args);
+    if (result.ok) throw new Error(`expected problems for ${JSON.stringify(tokens)}`);
+    expect(result.problemTexts.flatMap((text) => findLeaks(text))).toEqual([]);
+    // The English beside them is the same problems, for logs.
+    expect(result.problemTexts.map((text) => renderText('en', text))).toEqual(result.problems);
+    return result.problemTexts.map((text) => renderText('ko', text));
+  }
+
+  it('says each problem of the flags in Korean, naming the flag and what was typed', () => {
+    expect(
+      problemsInKorean([
+        'hyper1',
+        '--resaon',
+        'x',
+        '--count',
+        'abc',
+        '--count',
+        '2',
+        '--dry-run=maybe',
+        '--zzz',
+      ]),
+    ).toEqual([
+      '알 수 없는 옵션 --resaon — --reason을(를) 입력하려던 것입니까?',
+      '--count에는 숫자가 필요합니다("abc"은(는) 숫자가 아닙니다)',
+      '--count이(가) 두 번 이상 주어졌습니다. 한 번만 쓰십시오',
+      '--dry-run은(는) 값을 받지 않는 스위치입니다(받은 값: "maybe"). --dry-run 또는 --dry-run=false로 쓰십시오',
+      '알 수 없는 옵션 --zzz — 이 명령의 옵션: --reason, --dry-run, --count',
+      // The value of an unknown flag is left as a word.
+      '예상하지 못한 단어 "x" — 이 명령은 HOST만 받습니다. 공백이 있는 값은 따옴표로 감싸십시오(예: --reason "kernel update")',
+    ]);
+    expect(problemsInKorean(['hyper1', '--reason'])).toEqual(['--reason에 값이 필요합니다: --reason TEXT']);
+    expect(problemsInKorean(['hyper1', 'kernel', 'update'])).toEqual([
+      '예상하지 못한 단어 "kernel", "update" — 이 명령은 HOST만 받습니다. 공백이 있는 값은 따옴표로 감싸십시오(예: --reason "kernel update")',
+    ]);
+  });
+
+  it('says what the schema wants in Korean: bounds, whole numbers, a closed set, the form', () => {
+    expect(problemsInKorean(['h'.repeat(65), '--count', '0'])).toEqual([
+      'HOST: 64자 이하여야 합니다',
+      '--count: 1 이상이어야 합니다',
+    ]);
+    expect(problemsInKorean(['hyper1', '--count', '1.5'])).toEqual(['--count: 정수여야 합니다']);
+    const typed = defineArgs({ type: flag(z.enum(['data', 'iso']), 'data or iso') });
+    expect(problemsInKorean(['--type', 'nfs'], typed)).toEqual(['--type: data, iso 중 하나여야 합니다']);
+    const path = defineArgs({ path: flag(z.string(), 'the export') });
+    expect(problemsInKorean([], path)).toEqual(['--path: 반드시 지정해야 합니다']);
+    const formed = defineArgs({
+      vmName: positional(z.string().regex(/^[a-z]+$/, schemaMessage(msg('pipeline.issue.form'))), 'the VM'),
+    });
+    expect(problemsInKorean(['VM1'], formed)).toEqual(['VM_NAME: 형식이 올바르지 않습니다']);
+  });
+
+  it('names a refused character and how to type the text again', () => {
+    const reason = defineArgs({ reason: flag(textArg().optional(), 'why') });
+    expect(problemsInKorean(['--reason', 'kernel\u202eupdate'], reason)).toEqual([
+      '--reason: 7번째 문자가 U+202E (오른쪽에서 왼쪽 강제)입니다. 인자에는 제어 문자, 방향 표시 문자, 줄 바꿈을 쓸 수 없습니다 — 그 문자를 빼고 다시 입력하십시오. 방향 표시 문자는 보이지 않으며 텍스트를 거꾸로 읽히게 할 수 있습니다',
+    ]);
+    expect(problemsInKorean(['--reason', 'a\nb'], reason)).toEqual([
+      '--reason: 2번째 문자가 U+000A (줄 바꿈)입니다. 인자에는 제어 문자, 방향 표시 문자, 줄 바꿈을 쓸 수 없습니다 — 줄을 바꾼 자리에 공백이나 "; "를 넣어 한 줄로 입력하십시오',
+    ]);
+  });
+
+  it('names an unterminated quote in Korean', () => {
+    const error = catchError(() => tokenize('--reason "kernel'));
+    expect(renderText('ko', error.text)).toBe('10번째 문자의 큰따옴표가 닫히지 않았습니다: "\\"kernel".');
+    expect(renderText('ko', error.hintText!)).toBe(
+      '따옴표를 닫으십시오(예: --reason "kernel update"). 큰따옴표 안에서 따옴표는 \\"로 씁니다.',
+    );
   });
 });

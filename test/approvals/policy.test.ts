@@ -13,6 +13,7 @@ import {
 } from '../../approvals/policy.js';
 import { renderText } from '../../src/i18n/render.js';
 import type { Risk } from '../../src/risk.js';
+import { findLeaks } from '../support/i18n-leaks.js';
 
 const ALICE = 'slack:U0ALICE01';
 const BOB = 'slack:U0BOB0002';
@@ -427,5 +428,40 @@ describe('risk order', () => {
   it.each(pairs)('riskAtLeast(%s, %s) is %s', (a, b, expected) => {
     expect(riskAtLeast(a, b)).toBe(expected);
     expect(maxRisk(a, b)).toBe(expected ? a : b);
+  });
+});
+
+describe('refusals in Korean (issue 16)', () => {
+  function refusalInKorean(policy: Policy, overrides: Partial<PolicyRequest>): string {
+    const decision = evaluatePolicy(policy, request(overrides));
+    if (decision.allowed) throw new Error('expected a refusal');
+    expect(findLeaks(decision.reason)).toEqual([]);
+    return renderText('ko', decision.reason);
+  }
+
+  it('names the channels, the shell among them, and where the request came from', () => {
+    expect(refusalInKorean(lab, { plannedRisk: 'read', channel: 'C0RANDOM99' })).toBe(
+      '/host maintenance은(는) C0LABOPS01 또는 셸에서만 실행할 수 있습니다(C0RANDOM99에서 요청함).',
+    );
+    expect(refusalInKorean(lab, { command: 'iso upload', plannedRisk: 'change' })).toBe(
+      '/iso upload은(는) lab.yml에서 어느 채널에서도 허용되지 않습니다(C0LABOPS01에서 요청함).',
+    );
+  });
+
+  it('names who may ask, joined as Korean joins alternatives', () => {
+    expect(refusalInKorean(lab, { plannedRisk: 'read', requester: 'slack:U0STRANGER' })).toBe(
+      'slack:U0STRANGER은(는) /host maintenance을(를) 실행할 수 없습니다. slack:S0LABUSERS, shell:operator, slack:U0ALICE01 또는 slack:U0BOB0002만 요청할 수 있습니다.',
+    );
+  });
+
+  it('says how many approvers the risk needs and how many lab.yml names', () => {
+    expect(
+      refusalInKorean(lab, { command: 'storage remove', plannedRisk: 'critical', requester: ALICE }),
+    ).toBe(
+      '/storage remove은(는) 위험도 중대 명령이라 요청자 외에 승인자 2명이 필요하지만, lab.yml의 정책에 요청자 외 승인자는 1명(slack:U0BOB0002)뿐입니다 — policy.commands["storage remove"].approvers에 승인자를 추가하십시오.',
+    );
+    expect(refusalInKorean(lab, { command: 'lab cancel', plannedRisk: 'destructive' })).toBe(
+      '/lab cancel은(는) 위험도 파괴적 명령이라 요청자 외에 승인자 1명이 필요하지만, lab.yml의 정책에 요청자 외 승인자는 없습니다 — policy.commands["lab cancel"].approvers에 승인자를 추가하십시오.',
+    );
   });
 });

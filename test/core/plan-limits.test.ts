@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { renderText } from '../../src/i18n/render.js';
 import type { DispatchResult } from '../../src/labops.js';
 import type { PlanTimers } from '../../src/plan-limits.js';
 import { type CoreHarness, shellCaller, startCore } from '../support/core.js';
@@ -68,6 +69,13 @@ describe('a plan', () => {
       /^The plan of \/iso upload did not finish within 20 s: it was waiting for the download source 127\.0\.0\.1:\d+\/stalled\.iso \(probe\)/,
     );
     expect(error.hint).toContain('Nothing was asked, locked or changed');
+    expect(renderText('ko', error.text)).toMatch(
+      // The calls it waited for, joined as Korean joins them.
+      /^\/iso upload의 계획이 20초 안에 끝나지 않았습니다: 다운로드 소스 127\.0\.0\.1:\d+\/stalled\.iso\(probe\)( 및 엔진\(\w+\))?의 응답을 기다리고 있었습니다\.$/,
+    );
+    expect(renderText('ko', error.hintText!)).toBe(
+      '요청, 잠금, 변경 모두 하지 않았습니다. 기다리던 대상이 응답하는지 확인한 뒤 다시 요청하십시오(제한 시간은 lab.yml의 limits.plan_seconds).',
+    );
     expect(await core.store.listJobs()).toEqual([]);
     expect(await core.store.listLocks()).toEqual([]);
   });
@@ -81,6 +89,9 @@ describe('a plan', () => {
     const third = errorOf(await upload('operator'));
     expect(third.code).toBe('BUSY');
     expect(third.message).toContain('at most 2 at once from one person');
+    expect(renderText('ko', third.text)).toBe(
+      '이미 준비 중인 계획이 2개 있습니다. labops는 한 사람당 한 번에 2개까지만 받습니다.',
+    );
     const other = upload('alice');
     await untilPlans(timers, 3);
     timers.expireAll();

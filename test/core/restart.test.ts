@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { renderText } from '../../src/i18n/render.js';
 import { openStore } from '../../src/store/sqlite-store.js';
 import { cleanEnv, MAIN, runToEnd, spawnTs, waitForLine } from '../support/processes.js';
 
@@ -79,7 +80,15 @@ describe('a restart after labops was killed in the middle of a job', () => {
 
     const store = openStore({ path: join(dir, 'labops.db') });
     try {
-      expect((await store.getJob('job-barr'))?.status).toBe('interrupted');
+      const interrupted = await store.getJob('job-barr');
+      expect(interrupted?.status).toBe('interrupted');
+      // Its error and the re-read after the restart, as a Korean reader sees them (issue 16).
+      expect(renderText('ko', interrupted!.errorText!)).toBe(
+        '이 작업이 실행되는 동안 labops가 멈췄습니다. 작업을 다시 이어 하지 않았습니다. 다시 시작한 뒤 다시 읽음: 바뀐 것은 없습니다.',
+      );
+      expect(interrupted?.error).toBe(
+        'labops stopped while this job was running; it was not resumed. Re-read after the restart: Nothing was changed.',
+      );
       expect((await store.listSteps('job-barr')).map((s) => s.status)).toEqual(['unknown', 'pending']);
       expect((await store.getJob(pendingJob))?.status).toBe('succeeded');
       const starts = (await store.listAudit(100)).filter((e) => e.type === 'job:started');

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { allSteps, createRegistry } from '../../commands/index.js';
 import { createHttpDownloads } from '../../src/downloads.js';
+import { renderText } from '../../src/i18n/render.js';
 import type { RecordRetryOptions } from '../../src/jobs/job-recorder.js';
 import { defineStep } from '../../src/jobs/steps.js';
 import { labInfoFromSimulator } from '../../src/lab-info.js';
@@ -166,6 +167,9 @@ describe('a store that fills up while a job runs', () => {
     expect(refused.message).toContain('the disk is full');
     expect(refused.message).toContain('refuses new requests');
     expect(refused.hint).toContain(`Free disk space under ${dirname(store.path)}`);
+    expect(renderText('ko', refused.text)).toBe(
+      `labops가 상태 저장소 ${store.path}에 쓸 수 없습니다: 디스크가 가득 찼습니다. 기록할 수 있을 때까지 labops는 새 요청을 받지 않습니다.`,
+    );
     await expect(labops.click(card.approval.id, shellCaller('alice'), 'approve')).rejects.toMatchObject({
       code: 'STORE_UNAVAILABLE',
     });
@@ -187,6 +191,9 @@ describe('a store that fills up while a job runs', () => {
     expect(job.error).toContain('labops stopped the job because it could not record its progress');
     expect(job.error).toContain('the disk is full');
     expect(job.error).toContain('Stopped before step 2 (Count)');
+    expect(renderText('ko', job.errorText!)).toMatch(
+      /^진행 상황을 기록할 수 없어 labops가 작업을 멈췄습니다: labops가 상태 저장소 .* 디스크가 가득 찼습니다\. 2단계\(Count\) 전에 멈췄습니다\. /,
+    );
     expect(counted).toBe(0);
     const steps = await store.listSteps('job-full');
     expect(steps.map((s) => s.status)).toEqual(['changed', 'skipped']);

@@ -3,6 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isLabopsError, type LabopsError } from '../../src/errors.js';
+import { renderText } from '../../src/i18n/render.js';
 import {
   type DataDirectoryLock,
   LOCK_FILE,
@@ -69,6 +70,12 @@ describe('one owner of a data directory', () => {
     );
     expect(error.hint).toContain(`kill ${process.pid}`);
     expect(error.hint).toContain('--export-audit');
+    expect(renderText('ko', error.text)).toBe(
+      `이 데이터 디렉터리로 labops가 이미 실행 중입니다(pid ${process.pid}): ${dir}.`,
+    );
+    expect(renderText('ko', error.hintText!)).toBe(
+      `데이터 디렉터리 하나는 labops 하나만 씁니다. 다른 labops를 멈추거나(kill ${process.pid}) LABOPS_DATA_DIR을 다른 디렉터리로 지정하십시오. 실행 중에도 감사 기록은 읽을 수 있습니다: npm start -- --export-audit.`,
+    );
   });
 
   it('holds a lock another process sees, also after a refused attempt here, and gives it up on release', async () => {

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { renderText } from '../../src/i18n/render.js';
 import { INTERRUPTED_JOB_ERROR, openStore, UNKNOWN_STEP_DETAIL } from '../../src/store/sqlite-store.js';
 import {
   MINUTE,
@@ -71,6 +72,13 @@ describe('recovery after a restart', () => {
       });
       expect((await after.listSteps('j-run')).map((s) => s.status)).toEqual(['ok', 'unknown']);
       expect((await after.listSteps('j-run'))[1]?.detail).toBe(UNKNOWN_STEP_DETAIL);
+      // Each reader sees them in their language (issue 16); the columns keep the English.
+      expect(renderText('ko', (await after.getJob('j-run'))!.errorText!)).toBe(
+        '이 작업이 실행되는 동안 labops가 멈췄습니다. 작업을 다시 이어 하지 않았습니다.',
+      );
+      expect(renderText('ko', (await after.listSteps('j-run'))[1]!.detailText!)).toBe(
+        '이 단계가 실행되는 동안 labops가 멈췄습니다. 결과를 알 수 없습니다.',
+      );
       expect((await after.getJob('j-queued'))?.status).toBe('interrupted');
 
       expect(report.pending.map((a) => a.id)).toEqual(['a-wait']);

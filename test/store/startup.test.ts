@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isLabopsError, type LabopsError } from '../../src/errors.js';
+import { renderText } from '../../src/i18n/render.js';
 import { applyMigrations, MIGRATIONS, type Migration, SCHEMA_VERSION } from '../../src/store/migrations.js';
 import { openStore } from '../../src/store/sqlite-store.js';
+import { findLeaks } from '../support/i18n-leaks.js';
 import { makeTempDir, propose, startStoreChild, T0 } from './store-fixtures.js';
 
 let dir: string;
@@ -170,6 +172,14 @@ describe('start-up refusals', () => {
     expect(error.message).toContain(path);
     expect(error.message).toContain('not a SQLite database');
     expect(error.hint).toContain('mv');
+    // In Korean, with the command to type as it is (issue 16).
+    expect(renderText('ko', error.text)).toBe(
+      `상태 저장소 파일 ${path}은(는) SQLite 데이터베이스가 아닙니다(잘렸거나 다른 파일일 수 있습니다). labops는 파일을 건드리지 않았습니다.`,
+    );
+    expect(renderText('ko', error.hintText!)).toBe(
+      `파일을 옮겨 두면(mv '${path}' '${path}.broken') labops가 그 자리에 빈 저장소를 만듭니다. 백업에서 복원하거나 LABOPS_DATA_DIR을 다른 디렉터리로 지정해도 됩니다.`,
+    );
+    expect([error.text, error.hintText!].flatMap((text) => findLeaks(text))).toEqual([]);
     expect((await readFile(path)).equals(garbage)).toBe(true);
     expect(await readdir(dir)).toEqual(['labops.db']);
   });
