@@ -1,20 +1,25 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { defineArgs, defineCommand, defineRead } from '../../src/command.js';
 import { LabopsError } from '../../src/errors.js';
+import { verbatim } from '../../src/i18n/text.js';
 import { parseViewRunValue } from '../../src/slack/listeners/view-run.js';
 import { ACTION } from '../../src/slack/render-card.js';
 import { encodeViewAction, renderErrorMessage, renderView } from '../../src/slack/render-view.js';
 import type { View, ViewAction } from '../../src/view.js';
-import { localizeView } from '../../src/view.js';
 import { CHANNEL, SLACK_POLICY, type SlackHarness, startSlackHarness, U } from '../support/slack-harness.js';
 import { readAll } from './read-blocks.js';
 
+// A test's own words: shown as they are in every language.
 const OFFERS: ViewAction[] = [
-  { label: 'Lab status', command: '/lab', text: 'status' },
-  { label: 'Maintenance hyper1', command: '/host', text: 'maintenance hyper1' },
+  { label: verbatim('Lab status'), command: '/lab', text: 'status' },
+  { label: verbatim('Maintenance hyper1'), command: '/host', text: 'maintenance hyper1' },
 ];
 
-const OFFER_VIEW: View = { title: 'Offers', sections: [{ lines: ['two things to run'] }], actions: OFFERS };
+const OFFER_VIEW: View = {
+  title: verbatim('Offers'),
+  sections: [{ lines: [verbatim('two things to run')] }],
+  actions: OFFERS,
+};
 
 /** A read command whose answer offers commands, as `/lab doctor` offers its fixes. */
 const offerCommand = defineCommand({
@@ -53,15 +58,15 @@ describe('a view’s actions in Slack', () => {
   });
 
   it('show an action too long for a button (2000 characters) as the line to type', () => {
-    const long: ViewAction<string> = { label: 'Long', command: '/lab', text: `audit ${'9'.repeat(2100)}` };
-    const { blocks } = renderView({ ...localizeView(OFFER_VIEW, 'en'), actions: [long] }, { locale: 'en' });
+    const long: ViewAction = { label: verbatim('Long'), command: '/lab', text: `audit ${'9'.repeat(2100)}` };
+    const { blocks } = renderView({ ...OFFER_VIEW, actions: [long] }, { locale: 'en' });
     expect(buttonsOf(blocks)).toEqual([]);
     expect(readAll(blocks)).toContain('Type: Long: /lab audit 999');
   });
 
   it('offer the fixes a refusal names as the same buttons', () => {
-    const error = new LabopsError('CONFLICT', '/export/data holds files of an earlier domain.', {
-      actions: [{ label: 'Clean data', command: '/storage', text: 'clean data' }],
+    const error = new LabopsError('CONFLICT', verbatim('/export/data holds files of an earlier domain.'), {
+      actions: [{ label: verbatim('Clean data'), command: '/storage', text: 'clean data' }],
     });
     const buttons = buttonsOf(renderErrorMessage(error, { locale: 'en' }).blocks);
     expect(buttons.map((b) => [b.action_id, b.value])).toEqual([

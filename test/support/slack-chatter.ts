@@ -9,6 +9,7 @@ import {
   flag,
   positional,
 } from '../../src/command.js';
+import { verbatim } from '../../src/i18n/text.js';
 import { defineStep, type StepDefinition } from '../../src/jobs/steps.js';
 
 /**
@@ -38,13 +39,14 @@ export const chatterCommand: CommandSpec = defineCommand({
         const perStep = Math.floor((args.lines ?? 30) / steps);
         const msPerStep = Math.floor((args.ms ?? 30) / steps);
         return createPlan({
-          summary: `Chatter ${args.name}: ${steps} steps`,
+          // A test's own words: shown as they are in every language.
+          summary: verbatim(`Chatter ${args.name}: ${steps} steps`),
           risk: 'change',
-          impact: [`prints ${perStep * steps} lines`],
+          impact: [verbatim(`prints ${perStep * steps} lines`)],
           locks: [`chatter:${args.name}`],
           steps: Array.from({ length: steps }, (_, i) => ({
             kind: 'chatter.print',
-            title: `Print ${perStep} lines (${i + 1})`,
+            title: verbatim(`Print ${perStep} lines (${i + 1})`),
             params: { lines: perStep, ms: msPerStep, fail: args.fail === i + 1, upload: i === 0 },
             shows: [`print ${perStep} lines`],
           })),
