@@ -321,6 +321,35 @@ function leaksOf(render: () => void): string[] {
 describe('Block Kit renderers in Korean (issue 16)', () => {
   const seoul = { locale: 'ko', timeZone: 'Asia/Seoul' } as const;
 
+  it('fits hostile cards, steps and App Home into Slack’s limits in Korean as in English', () => {
+    for (const status of ['awaiting_approval', 'running', 'failed', 'void'] as const) {
+      const card = renderCard({
+        ...seoul,
+        job: job({ status, startedAt: NOW, finishedAt: NOW + 1000, errorText: verbatim(HOSTILE) }),
+        approval: approval({
+          status: status === 'void' ? 'void' : status === 'awaiting_approval' ? 'pending' : 'approved',
+        }),
+        now: NOW,
+        simulated: true,
+        changes: [verbatim(HOSTILE)],
+      });
+      expectSafe(card.blocks);
+    }
+    expectSafe(renderPlanMessage(job(), seoul).blocks);
+    const home = renderHome({
+      ...seoul,
+      status: { error: verbatim(HOSTILE) },
+      running: [job({ status: 'running' })],
+      pending: Array.from({ length: 30 }, (_, i) => ({
+        approval: approval({ id: `a${i}` }),
+        job: job({ id: `job-${i}` }),
+      })),
+      simulated: true,
+      now: NOW,
+    });
+    expectSafe(home.blocks, 100);
+  });
+
   it('writes a card’s every line of labops’s own in Korean, times in the lab’s zone, no longer than in English', () => {
     let card = renderCard({
       ...seoul,
