@@ -10,7 +10,6 @@ import {
   positional,
 } from '../../src/command.js';
 import { LabopsError } from '../../src/errors.js';
-import { renderText } from '../../src/i18n/render.js';
 import { msg, verbatim } from '../../src/i18n/text.js';
 import { toStepSpecs } from '../../src/jobs/runbook-steps.js';
 import { defineStep } from '../../src/jobs/steps.js';
@@ -32,11 +31,13 @@ async function planEngineKey(ctx: CommandContext, machine: string): Promise<Step
   }
   const key = await ctx.engine.getEngineSshPublicKey();
   const path = ctx.lab.runbook.paths.authorized_keys;
-  const title = msg('host.add.keyStepTitle', { path, machine });
-  // A runbook item's title is plain text; the plan's step carries the message.
   return toStepSpecs([
-    { machine, step: { type: 'install-key', path, key }, title: renderText('en', title) },
-  ]).map((spec) => ({ ...spec, title }));
+    {
+      machine,
+      step: { type: 'install-key', path, key },
+      title: msg('host.add.keyStepTitle', { path, machine }),
+    },
+  ]);
 }
 
 export const add = defineChange({
