@@ -9,6 +9,7 @@ import { defineStep } from '../../src/jobs/steps.js';
 import {
   listPreflightProbes,
   PREFLIGHT_STEP_TIMEOUT_MS,
+  type PreflightProbe,
   type PreflightSpec,
   runPreflight,
   runProbe,
@@ -153,7 +154,7 @@ export async function planReset(ctx: CommandContext, options: ResetOptions): Pro
     kind: preflightStep.kind,
     title: describePreflight(spec.machines, preflight.ok ? [] : preflight.problems),
     params: { ...spec },
-    shows: probes.map((p) => `${p.machine}: ${p.title} (read-only)`),
+    shows: probes.map(describeProbe),
     timeoutMs: PREFLIGHT_STEP_TIMEOUT_MS,
   });
 
@@ -379,6 +380,13 @@ function describeRemoval(domain: string, type: string, isMaster: boolean): Messa
   return isMaster
     ? msg('lab.reset.impact.masterRemoved', params)
     : msg('lab.reset.impact.domainRemoved', params);
+}
+
+/** `storage: mounted /export/data (read-only)`: a probe as approvers see it among the step's calls. */
+function describeProbe(probe: PreflightProbe): string {
+  const { check } = probe;
+  const what = 'path' in check ? check.path : 'service' in check ? check.service : check.name;
+  return `${probe.machine}: ${check.type} ${what} (read-only)`;
 }
 
 /** The machine a runbook step runs on. */

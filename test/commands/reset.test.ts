@@ -214,6 +214,13 @@ describe('/lab reset', () => {
       'nfs-data 연결 및 active 상태 확인',
       'nfs-iso 연결 및 active 상태 확인',
     ]);
+    // What the pre-flight reads, as approvers see it among the calls: machine text, the same in both.
+    expect(plan.steps[0]?.shows).toEqual(
+      expect.arrayContaining([
+        'storage: mounted /export/data (read-only)',
+        'storage: export-active /export/iso (read-only)',
+      ]),
+    );
     // The reset's own texts are all in the catalog (the runbook steps' titles are the storage area's).
     const own = [
       plan.summary,
