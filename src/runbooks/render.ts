@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { posix } from 'node:path';
 import { LabopsError } from '../errors.js';
-import { msg } from '../i18n/text.js';
+import { msg, type Text, verbatim } from '../i18n/text.js';
 import {
   parsePublicKey,
   quoteArg,
@@ -62,6 +62,38 @@ export const DOWNLOAD_WRONG_SHA256 = 'its sha256 is %s, not the %s given';
 export function formatDownloadFailure(format: string, ...values: (string | number)[]): string {
   let next = 0;
   return `${DOWNLOAD_FAILED}${format.replace(/%s/g, () => String(values[next++] ?? ''))}`;
+}
+
+/**
+ * Why a download failed, read back from the line its script (or the simulated driver) printed:
+ * the script prints English on the machine; the reader gets the catalog's sentence. A line of
+ * another shape is shown as it is.
+ */
+export function describeDownloadFailure(line: string): Text {
+  const said = line.startsWith(DOWNLOAD_FAILED) ? line.slice(DOWNLOAD_FAILED.length) : line;
+  const read = (format: string): string[] | undefined => {
+    const pattern = format
+      .split('%s')
+      .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('(\\S+)');
+    return new RegExp(`^${pattern}$`).exec(said)?.slice(1);
+  };
+  if (said === DOWNLOAD_STOPPED) return msg('ssh.download.failure.stopped');
+  if (said === DOWNLOAD_NOT_WRITTEN) return msg('ssh.download.failure.notWritten');
+  if (said === DOWNLOAD_NOT_ISO) return msg('ssh.download.failure.notIso');
+  const tooBig = read(DOWNLOAD_TOO_BIG);
+  if (tooBig) return msg('ssh.download.failure.tooBig', { size: tooBig[0] ?? '' });
+  const wrongSize = read(DOWNLOAD_WRONG_SIZE);
+  if (wrongSize)
+    return msg('ssh.download.failure.wrongSize', { sent: wrongSize[0] ?? '', size: wrongSize[1] ?? '' });
+  const wrongSum = read(DOWNLOAD_WRONG_SHA256);
+  if (wrongSum) {
+    return msg('ssh.download.failure.wrongSha256', {
+      actual: verbatim(wrongSum[0] ?? ''),
+      expected: verbatim(wrongSum[1] ?? ''),
+    });
+  }
+  return verbatim(said);
 }
 
 /** What a download's curl wrote (at most one byte more than the plan's size), as its checks see it. */

@@ -5,6 +5,13 @@ import { renderText } from '../../src/i18n/render.js';
 import { msg, verbatim } from '../../src/i18n/text.js';
 import { toPreflightError } from '../../src/runbooks/preflight.js';
 import {
+  DOWNLOAD_NOT_ISO,
+  DOWNLOAD_WRONG_SHA256,
+  DOWNLOAD_WRONG_SIZE,
+  describeDownloadFailure,
+  formatDownloadFailure,
+} from '../../src/runbooks/render.js';
+import {
   listDoctorChecks,
   planHostPrepare,
   planStorageClean,
@@ -139,6 +146,22 @@ describe('pre-flight and download refusals in Korean', () => {
         '사용자 이름이나 비밀번호가 들어 있는 URL은 채팅에 비밀을 남기게 됩니다.',
         '도움말: 자격 증명이 필요 없는 URL을 쓰세요.',
       ].join('\n'),
+    );
+  });
+
+  it('reads a download script’s failure line back as the catalog’s sentence, the same in English', () => {
+    for (const line of [
+      formatDownloadFailure(DOWNLOAD_WRONG_SIZE, 1000, 2048),
+      formatDownloadFailure(DOWNLOAD_NOT_ISO),
+      formatDownloadFailure(DOWNLOAD_WRONG_SHA256, 'ab'.repeat(32), 'cd'.repeat(32)),
+    ]) {
+      expect(`labops: download failed: ${renderText('en', describeDownloadFailure(line))}`).toBe(line);
+    }
+    expect(
+      renderText('ko', describeDownloadFailure(formatDownloadFailure(DOWNLOAD_WRONG_SIZE, 1000, 2048))),
+    ).toBe('원본이 보낸 크기는 계획에서 확인한 2048바이트가 아니라 1000바이트입니다');
+    expect(renderText('ko', describeDownloadFailure('curl: (7) Failed to connect'))).toBe(
+      'curl: (7) Failed to connect',
     );
   });
 });

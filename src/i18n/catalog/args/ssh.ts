@@ -201,4 +201,10 @@ export interface SshArgs {
   'ssh.download.notIso': undefined;
   'ssh.download.wrongSha256': { actual: 'text'; expected: 'text' };
   'ssh.download.wrongSha256Hint': undefined;
+  'ssh.download.failure.stopped': undefined;
+  'ssh.download.failure.notWritten': undefined;
+  'ssh.download.failure.notIso': undefined;
+  'ssh.download.failure.tooBig': { size: 'text' };
+  'ssh.download.failure.wrongSize': { sent: 'text'; size: 'text' };
+  'ssh.download.failure.wrongSha256': { actual: 'text'; expected: 'text' };
 }

@@ -225,4 +225,10 @@ export const ssh = {
   'ssh.download.wrongSha256':
     "The source's sha256 is {actual}, not the {expected} given with --sha256; its last bytes were not sent.",
   'ssh.download.wrongSha256Hint': 'Check the checksum the mirror publishes, and the URL.',
+  'ssh.download.failure.stopped': 'it was stopped before it ended',
+  'ssh.download.failure.notWritten': 'the file could not be written',
+  'ssh.download.failure.notIso': 'it is not an ISO 9660 image (no CD001 at byte 32769)',
+  'ssh.download.failure.tooBig': 'the source sent more than the {size} bytes the plan checked',
+  'ssh.download.failure.wrongSize': 'the source sent {sent} bytes, not the {size} the plan checked',
+  'ssh.download.failure.wrongSha256': 'its sha256 is {actual}, not the {expected} given',
 } as const;

@@ -226,4 +226,11 @@ export const ssh: Translation<typeof en> = {
   'ssh.download.wrongSha256':
     '원본의 sha256이 --sha256으로 준 {expected}이(가) 아니라 {actual}입니다. 마지막 바이트는 보내지 않았습니다.',
   'ssh.download.wrongSha256Hint': '미러가 공개한 체크섬과 URL을 확인하세요.',
+  'ssh.download.failure.stopped': '끝나기 전에 중지되었습니다',
+  'ssh.download.failure.notWritten': '파일을 쓸 수 없었습니다',
+  'ssh.download.failure.notIso': 'ISO 9660 이미지가 아닙니다 (32769번째 바이트에 CD001이 없음)',
+  'ssh.download.failure.tooBig': '원본이 계획에서 확인한 {size}바이트보다 많이 보냈습니다',
+  'ssh.download.failure.wrongSize':
+    '원본이 보낸 크기는 계획에서 확인한 {size}바이트가 아니라 {sent}바이트입니다',
+  'ssh.download.failure.wrongSha256': 'sha256이 주어진 {expected}이(가) 아니라 {actual}입니다',
 };
