@@ -119,7 +119,7 @@ function describeNonJson(answer: FailedAnswer): LabopsError {
     return new LabopsError(
       'ENGINE_UNAVAILABLE',
       said
-        ? msg('engine.fault.notJsonFailingSaid', { status, said: verbatim(said), request, kind, type })
+        ? msg('engine.fault.pageSaid', { status, said: verbatim(said), request, kind, type })
         : msg('engine.fault.notJsonFailing', { status, request, kind, type }),
       { status, hint: msg('engine.fault.notJsonFailingHint') },
     );
@@ -130,7 +130,7 @@ function describeNonJson(answer: FailedAnswer): LabopsError {
   return new LabopsError(
     status === 401 ? 'ENGINE_AUTH' : 'ENGINE_UNAVAILABLE',
     title
-      ? msg('engine.fault.notJsonTitled', { request, kind, type, title: verbatim(title), status })
+      ? msg('engine.fault.pageTitled', { request, kind, type, title: verbatim(title), status })
       : msg('engine.fault.notJson', { request, kind, type, status }),
     {
       status,

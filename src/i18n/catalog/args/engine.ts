@@ -10,10 +10,10 @@ export interface EngineArgs {
   'engine.fault.serverErrorHint': undefined;
   'engine.fault.refusedSaid': { detail: 'text'; request: 'text' };
   'engine.fault.refused': { request: 'text'; status: 'text' };
-  'engine.fault.notJsonFailingSaid': { kind: 'text'; request: 'text'; said: 'text'; status: 'text'; type: 'text' };
+  'engine.fault.pageSaid': { kind: 'text'; request: 'text'; said: 'text'; status: 'text'; type: 'text' };
   'engine.fault.notJsonFailing': { kind: 'text'; request: 'text'; status: 'text'; type: 'text' };
   'engine.fault.notJsonFailingHint': undefined;
-  'engine.fault.notJsonTitled': { kind: 'text'; request: 'text'; status: 'text'; title: 'text'; type: 'text' };
+  'engine.fault.pageTitled': { kind: 'text'; request: 'text'; status: 'text'; title: 'text'; type: 'text' };
   'engine.fault.notJson': { kind: 'text'; request: 'text'; status: 'text'; type: 'text' };
   'engine.fault.proxyAnsweredHint': undefined;
   'engine.fault.notEngineHint': undefined;

@@ -10,13 +10,13 @@ export const engine = {
   'engine.fault.serverErrorHint': 'The engine may be starting or overloaded; try again in a minute.',
   'engine.fault.refusedSaid': 'The engine refused {request}: {detail}',
   'engine.fault.refused': 'The engine refused {request} with {status}.',
-  'engine.fault.notJsonFailingSaid':
+  'engine.fault.pageSaid':
     "The engine answered {status} ({said}) to {request}, {kind, select, html {an HTML page} typed {a {type} answer} other {a non-JSON answer}} instead of the API's JSON.",
   'engine.fault.notJsonFailing':
     "The engine answered {status} to {request}, {kind, select, html {an HTML page} typed {a {type} answer} other {a non-JSON answer}} instead of the API's JSON.",
   'engine.fault.notJsonFailingHint':
     'The engine or the proxy in front of it is failing, starting or overloaded: check systemctl status ovirt-engine on the engine machine, then try again in a minute.',
-  'engine.fault.notJsonTitled':
+  'engine.fault.pageTitled':
     'The engine answered {request} with {kind, select, html {an HTML page} typed {a non-JSON answer ({type})} other {a non-JSON answer (no content type)}} titled "{title}", status {status}.',
   'engine.fault.notJson':
     'The engine answered {request} with {kind, select, html {an HTML page} typed {a non-JSON answer ({type})} other {a non-JSON answer (no content type)}}, status {status}.',

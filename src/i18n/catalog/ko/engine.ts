@@ -12,13 +12,13 @@ export const engine: Translation<typeof en> = {
   'engine.fault.serverErrorHint': '엔진이 시작 중이거나 과부하 상태일 수 있습니다. 1분 후에 다시 시도하세요.',
   'engine.fault.refusedSaid': '엔진이 {request} 요청을 거부했습니다: {detail}',
   'engine.fault.refused': '엔진이 {request} 요청을 거부했습니다 (상태 {status}).',
-  'engine.fault.notJsonFailingSaid':
+  'engine.fault.pageSaid':
     '엔진이 {request} 요청에 상태 {status}({said})로 응답했고, API의 JSON이 아니라 {kind, select, html {HTML 페이지} typed {{type} 응답} other {JSON이 아닌 응답}}였습니다.',
   'engine.fault.notJsonFailing':
     '엔진이 {request} 요청에 상태 {status}로 응답했고, API의 JSON이 아니라 {kind, select, html {HTML 페이지} typed {{type} 응답} other {JSON이 아닌 응답}}였습니다.',
   'engine.fault.notJsonFailingHint':
     '엔진 또는 그 앞의 프록시가 실패했거나 시작 중이거나 과부하 상태입니다. 엔진 머신에서 systemctl status ovirt-engine을 확인한 뒤 1분 후에 다시 시도하세요.',
-  'engine.fault.notJsonTitled':
+  'engine.fault.pageTitled':
     '엔진이 {request} 요청에 {kind, select, html {HTML 페이지} typed {JSON이 아닌 응답({type})} other {JSON이 아닌 응답(content type 없음)}}로 응답했습니다 (제목 "{title}", 상태 {status}).',
   'engine.fault.notJson':
     '엔진이 {request} 요청에 {kind, select, html {HTML 페이지} typed {JSON이 아닌 응답({type})} other {JSON이 아닌 응답(content type 없음)}}로 응답했습니다 (상태 {status}).',
