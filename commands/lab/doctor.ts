@@ -2,6 +2,7 @@ import { type CommandContext, defineArgs, defineRead } from '../../src/command.j
 import type { DataCenter, Host, StorageDomain, Vm } from '../../src/engine/types.js';
 import { type LabopsError, toLabopsError } from '../../src/errors.js';
 import type { MessageKey } from '../../src/i18n/catalog/index.js';
+import { describeFaq, type Faq } from '../../src/i18n/faq.js';
 import { type Displayable, toParam } from '../../src/i18n/render.js';
 import { bytes, list, type Message, msg, type Text, verbatim } from '../../src/i18n/text.js';
 import {
@@ -20,18 +21,6 @@ const LINE_WIDTH = 60;
 const MAX_ENTRIES = 5;
 /** A machine check that hangs (a half-open SSH connection) must not hold the answer forever. */
 const CHECK_TIMEOUT_MS = 20_000;
-
-/** The lab guide's FAQ entries (lab-guide.md, "10.0 기술지원 FAQ"). */
-type Faq = 0 | 1 | 2 | 3 | 4;
-
-/** Each FAQ entry with its title: the guide's own in Korean, a faithful one in English. */
-const FAQ_TITLES: Record<Faq, MessageKey> = {
-  0: 'doctor.faq.0',
-  1: 'doctor.faq.1',
-  2: 'doctor.faq.2',
-  3: 'doctor.faq.3',
-  4: 'doctor.faq.4',
-};
 
 /** One problem `/lab doctor` found: what it is, what was seen, and how to fix it. */
 interface DoctorFinding {
@@ -578,7 +567,7 @@ function renderDoctorView(
     lines: [
       ...f.evidence,
       ...f.fix.map((line, n) => (n === 0 ? msg('doctor.finding.fix', { fix: toParam(line) }) : line)),
-      ...(f.faq === undefined ? [] : [msg('doctor.finding.guide', { faq: { key: FAQ_TITLES[f.faq] } })]),
+      ...(f.faq === undefined ? [] : [msg('doctor.finding.guide', { faq: describeFaq(f.faq) })]),
     ],
   }));
   if (notes.length) sections.push({ heading: msg('doctor.notes.heading'), lines: [...notes] });

@@ -11,6 +11,7 @@ import {
   positional,
 } from '../../src/command.js';
 import { LabopsError } from '../../src/errors.js';
+import { describeFaq, type Faq } from '../../src/i18n/faq.js';
 import { type Message, msg, type Text, verbatim } from '../../src/i18n/text.js';
 import { KVM_GID, VDSM_UID } from '../../src/runbooks/runbooks.js';
 import type { CheckResult } from '../../src/runbooks/types.js';
@@ -28,7 +29,7 @@ interface PreCheck {
   result: CheckResult;
   fix: Message;
   /** The lab guide's FAQ about this problem, named in full when the check fails. */
-  faq?: number | undefined;
+  faq?: Faq | undefined;
   action?: ViewAction | undefined;
 }
 
@@ -120,9 +121,7 @@ function describeFailure(check: PreCheck): Text[] {
     msg('storage.attach.checkFailed', { check: check.title }),
     ...check.result.evidence.slice(0, 4).map((e) => verbatim(`  ${e}`)),
     msg('storage.attach.checkFix', { fix: check.fix }),
-    ...(check.faq === undefined
-      ? []
-      : [msg('storage.attach.checkGuide', { faq: msg('storage.guide.faq', { faq: check.faq }) })]),
+    ...(check.faq === undefined ? [] : [msg('storage.attach.checkGuide', { faq: describeFaq(check.faq) })]),
   ];
 }
 

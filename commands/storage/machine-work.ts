@@ -10,6 +10,7 @@ import {
   positional,
 } from '../../src/command.js';
 import { LabopsError } from '../../src/errors.js';
+import { describeFaq } from '../../src/i18n/faq.js';
 import { list, msg, verbatim } from '../../src/i18n/text.js';
 import { toStepSpecs } from '../../src/jobs/runbook-steps.js';
 import {
@@ -157,7 +158,7 @@ export const fixPermissions = defineChange({
           details: mounts.flatMap((m, i) =>
             m?.ok ? [] : (m?.evidence ?? []).map((l) => verbatim(`${chosen[i]?.path}: ${l}`)),
           ),
-          hint: msg('storage.fixPermissions.notMountedHint', { faq: msg('storage.guide.faq', { faq: 0 }) }),
+          hint: msg('storage.fixPermissions.notMountedHint', { faq: describeFaq(0) }),
         },
       );
     }

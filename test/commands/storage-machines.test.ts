@@ -141,7 +141,7 @@ describe('/storage attach and the storage server in Korean', () => {
     expect(refused.actions.map((a) => korean(a.label))).toEqual(['spare 비우기']);
     // The English reader gets the FAQ's title too.
     expect(refused.details.at(-1)).toBe(
-      '  lab guide: FAQ 1 (adding storage fails: files of a storage removed earlier are left)',
+      '  lab guide: FAQ 1 (adding storage fails: files left by a domain removed earlier)',
     );
   });
 

@@ -8,4 +8,9 @@ export interface CommonArgs {
   'common.duration.hoursMinutes': { h: 'text'; min: 'text' };
   'common.error.hint': { hint: 'text' };
   'common.error.unexpected': { message: 'text' };
+  'common.faq.0': undefined;
+  'common.faq.1': undefined;
+  'common.faq.2': undefined;
+  'common.faq.3': undefined;
+  'common.faq.4': undefined;
 }

@@ -2,11 +2,6 @@
 
 export interface DoctorArgs {
   'doctor.about': undefined;
-  'doctor.faq.0': undefined;
-  'doctor.faq.1': undefined;
-  'doctor.faq.2': undefined;
-  'doctor.faq.3': undefined;
-  'doctor.faq.4': undefined;
   'doctor.title': undefined;
   'doctor.titleSimulated': undefined;
   'doctor.state.problems': { count: 'number' };

@@ -136,8 +136,8 @@ export interface JobsArgs {
   'jobs.owner.pidUnwritableHint': { dir: 'text' };
   'jobs.owner.running': { dir: 'text'; pid: 'text' };
   'jobs.owner.runningUnknown': { dir: 'text' };
-  'jobs.owner.runningHint': { kill: 'text' };
-  'jobs.owner.runningUnknownHint': undefined;
+  'jobs.owner.runningHint': { export: 'text'; kill: 'text' };
+  'jobs.owner.runningUnknownHint': { export: 'text' };
   'jobs.owner.lockFile': { path: 'text'; reason: 'text' };
   'jobs.owner.lockFileHint': { path: 'text' };
 }

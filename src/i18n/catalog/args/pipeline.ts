@@ -61,7 +61,7 @@ export interface PipelineArgs {
   'pipeline.issue.multipleOf': { divisor: 'text' };
   'pipeline.bug.args': { problems: 'text'; where: 'text' };
   'pipeline.bug.subcommandArgs': { problems: 'text' };
-  'pipeline.bug.argsHint': undefined;
+  'pipeline.bug.argsHint': { file: 'text'; helpers: 'text' };
   'pipeline.bug.twice': { command: 'text'; name: 'text' };
   'pipeline.bug.usage': { command: 'text'; read: 'text'; usage: 'text' };
   'pipeline.bug.usageHint': undefined;

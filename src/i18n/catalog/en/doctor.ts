@@ -3,11 +3,6 @@ export const doctor = {
   'doctor.about': "Check the lab guide's known problems, with evidence and a fix for each",
 
   // The lab guide's FAQ entries (lab-guide.md), named with a faithful English title.
-  'doctor.faq.0': 'FAQ 0 (adding a filesystem fails for lack of space)',
-  'doctor.faq.1': 'FAQ 1 (adding storage fails: files left by a domain removed earlier)',
-  'doctor.faq.2': 'FAQ 2 (adding storage fails: the name ovirt.abc.local is not recognized)',
-  'doctor.faq.3': 'FAQ 3 (after a reboot, storage is inactive and does not connect)',
-  'doctor.faq.4': 'FAQ 4 (to remove a storage domain, first put the host that manages it into maintenance)',
 
   // The view.
   'doctor.title': 'Lab doctor',

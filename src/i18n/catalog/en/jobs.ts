@@ -170,9 +170,9 @@ export const jobs = {
   'jobs.owner.running': 'labops is already running with this data directory (pid {pid}): {dir}.',
   'jobs.owner.runningUnknown': 'labops is already running with this data directory (pid unknown): {dir}.',
   'jobs.owner.runningHint':
-    'One labops owns a data directory at a time. Stop the other one ({kill}), or set LABOPS_DATA_DIR to another directory. Reading its audit trail works while it runs: npm start -- --export-audit.',
+    'One labops owns a data directory at a time. Stop the other one ({kill}), or set LABOPS_DATA_DIR to another directory. Reading its audit trail works while it runs: {export}.',
   'jobs.owner.runningUnknownHint':
-    'One labops owns a data directory at a time. Stop the other one, or set LABOPS_DATA_DIR to another directory. Reading its audit trail works while it runs: npm start -- --export-audit.',
+    'One labops owns a data directory at a time. Stop the other one, or set LABOPS_DATA_DIR to another directory. Reading its audit trail works while it runs: {export}.',
   'jobs.owner.lockFile': 'labops cannot lock its data directory with {path}: {reason}.',
   'jobs.owner.lockFileHint':
     '{path} is labops’ own, empty lock file: remove it if it holds anything, and keep the data directory on a local file system (not NFS or SMB).',

@@ -70,7 +70,7 @@ export const pipeline = {
   // A command declared wrong: a bug its developer reads at start-up.
   'pipeline.bug.args': 'The arguments of {where} do not work: {problems}.',
   'pipeline.bug.subcommandArgs': 'The arguments of a sub-command do not work: {problems}.',
-  'pipeline.bug.argsHint': 'Declare each argument once, with defineArgs, positional and flag (src/args.ts).',
+  'pipeline.bug.argsHint': 'Declare each argument once, with {helpers} ({file}).',
   'pipeline.bug.twice': '{command} declares {name} twice.',
   'pipeline.bug.usage': 'The usage of {command} says "{usage}", its arguments read "{read}".',
   'pipeline.bug.usageHint': 'Write usage as the arguments read (formatUsageLine, src/args.ts).',

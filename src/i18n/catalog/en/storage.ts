@@ -1,8 +1,5 @@
 /** The storage area's messages in English: the source of the catalog (issue 16). */
 export const storage = {
-  // The lab guide's FAQ, named with its title (lab-guide.md, "The guide's own words").
-  'storage.guide.faq':
-    '{faq, select, 0 {FAQ 0 (not enough space when adding a filesystem)} 1 {FAQ 1 (adding storage fails: files of a storage removed earlier are left)} 2 {FAQ 2 (adding storage: the domain ovirt.abc.local is not recognized)} 3 {FAQ 3 (at boot, storage is inactive and does not connect)} 4 {FAQ 4 (to remove a storage, put the host that manages it into maintenance)} other {FAQ {faq}}}',
   'storage.hint.activateHost': '{command} first.',
 
   // Help: the command, its sub-commands and their arguments (the Slack manifest shows the English).

@@ -5,12 +5,6 @@ export const doctor: Translation<typeof en> = {
   'doctor.about': '실습 가이드의 알려진 문제를 점검하고, 문제마다 근거와 해결 방법을 보여 줌',
 
   // The guide's own titles (lab-guide.md, "The guide's own words (Korean)").
-  'doctor.faq.0': 'FAQ 0 (파일 시스템 추가시 용량이 부족한 경우)',
-  'doctor.faq.1': 'FAQ 1 (storage 추가 작업시, 이전에 삭제했던 storage 파일이 남아있어서 진행이 안될 경우)',
-  'doctor.faq.2': 'FAQ 2 (storage 추가 작업시, ovirt.abc.local 의 도메인을 인식하지 못하는 경우)',
-  'doctor.faq.3': 'FAQ 3 (부팅 시, storage가 비활성화되어 연결이 되지 않는 경우)',
-  'doctor.faq.4':
-    'FAQ 4 (storage 목록을 지우려면 해당 storage를 관리하는 호스트를 management 상태로 변경해야 함)',
 
   'doctor.title': '실습 환경 점검',
   'doctor.titleSimulated': '실습 환경 점검 — 시뮬레이션',

@@ -93,8 +93,7 @@ export const jobs: Translation<typeof en> = {
   'jobs.store.noApproval': '승인 {id}이(가) 없습니다.',
   'jobs.store.badFingerprint': '{fingerprint}은(는) SSH 키 지문(SHA256:…)이 아닙니다.',
   'jobs.store.notSqlite': 'SQLite 저장소가 아닙니다.',
-  'jobs.store.noWal':
-    '상태 저장소 {path}에서 WAL(write-ahead logging)을 쓸 수 없습니다(SQLite journal mode: "{mode}").',
+  'jobs.store.noWal': '상태 저장소 {path}에서 WAL 모드를 쓸 수 없습니다(SQLite가 답한 저널 모드: "{mode}").',
   'jobs.store.noWalHint':
     '데이터 디렉터리를 로컬 파일 시스템(NFS나 SMB가 아닌 곳)에 두고 LABOPS_DATA_DIR을 설정하십시오.',
   'jobs.store.memoryReadOnly': '메모리 저장소는 읽기 전용으로 열 수 없습니다.',
@@ -167,9 +166,9 @@ export const jobs: Translation<typeof en> = {
   'jobs.owner.running': '이 데이터 디렉터리로 labops가 이미 실행 중입니다(pid {pid}): {dir}.',
   'jobs.owner.runningUnknown': '이 데이터 디렉터리로 labops가 이미 실행 중입니다(pid 알 수 없음): {dir}.',
   'jobs.owner.runningHint':
-    '데이터 디렉터리 하나는 labops 하나만 씁니다. 다른 labops를 멈추거나({kill}) LABOPS_DATA_DIR을 다른 디렉터리로 지정하십시오. 실행 중에도 감사 기록은 읽을 수 있습니다: npm start -- --export-audit.',
+    '데이터 디렉터리 하나는 labops 하나만 씁니다. 다른 labops를 멈추거나({kill}) LABOPS_DATA_DIR을 다른 디렉터리로 지정하십시오. 실행 중에도 감사 기록은 읽을 수 있습니다: {export}.',
   'jobs.owner.runningUnknownHint':
-    '데이터 디렉터리 하나는 labops 하나만 씁니다. 다른 labops를 멈추거나 LABOPS_DATA_DIR을 다른 디렉터리로 지정하십시오. 실행 중에도 감사 기록은 읽을 수 있습니다: npm start -- --export-audit.',
+    '데이터 디렉터리 하나는 labops 하나만 씁니다. 다른 labops를 멈추거나 LABOPS_DATA_DIR을 다른 디렉터리로 지정하십시오. 실행 중에도 감사 기록은 읽을 수 있습니다: {export}.',
   'jobs.owner.lockFile': 'labops가 {path}로 데이터 디렉터리를 잠글 수 없습니다: {reason}.',
   'jobs.owner.lockFileHint':
     '{path}은(는) labops 전용의 빈 잠금 파일입니다. 내용이 있으면 지우고, 데이터 디렉터리는 로컬 파일 시스템(NFS나 SMB가 아닌 곳)에 두십시오.',

@@ -71,7 +71,7 @@ export const pipeline: Translation<typeof en> = {
   'pipeline.issue.multipleOf': '{divisor}의 배수여야 합니다',
   'pipeline.bug.args': '{where}의 인자 선언이 맞지 않습니다: {problems}.',
   'pipeline.bug.subcommandArgs': '하위 명령의 인자 선언이 맞지 않습니다: {problems}.',
-  'pipeline.bug.argsHint': '인자마다 defineArgs, positional, flag로 한 번씩 선언하십시오(src/args.ts).',
+  'pipeline.bug.argsHint': '인자마다 {helpers}로 한 번씩 선언하십시오({file}).',
   'pipeline.bug.twice': '{command}에 {name}이(가) 두 번 선언되어 있습니다.',
   'pipeline.bug.usage': '{command}의 usage는 "{usage}"인데 인자 선언은 "{read}"입니다.',
   'pipeline.bug.usageHint': 'usage를 인자 선언과 같게 쓰십시오(formatUsageLine, src/args.ts).',

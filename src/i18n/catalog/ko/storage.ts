@@ -3,8 +3,6 @@ import type { Translation } from '../translation.js';
 
 export const storage: Translation<typeof en> = {
   // FAQ 제목은 실습 가이드의 문구 그대로 (lab-guide.md).
-  'storage.guide.faq':
-    '{faq, select, 0 {FAQ 0 (파일 시스템 추가시 용량이 부족한 경우)} 1 {FAQ 1 (storage 추가 작업시, 이전에 삭제했던 storage 파일이 남아있어서 진행이 안될 경우)} 2 {FAQ 2 (storage 추가 작업시, ovirt.abc.local 의 도메인을 인식하지 못하는 경우)} 3 {FAQ 3 (부팅 시, storage가 비활성화되어 연결이 되지 않는 경우)} 4 {FAQ 4 (storage 목록을 지우려면 해당 storage를 관리하는 호스트를 management 상태로 변경해야 함)} other {FAQ {faq}}}',
   'storage.hint.activateHost': '먼저 {command}를 실행하십시오.',
 
   'storage.help.command': '스토리지: 도메인과 NFS 서버 — {subcommands}',
