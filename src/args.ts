@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { LabopsError } from './errors.js';
 import { type Displayable, renderText } from './i18n/render.js';
-import { isText, type Message, msg, type Text, verbatim } from './i18n/text.js';
+import { isText, list, type Message, msg, type Text, verbatim } from './i18n/text.js';
 import { getEditDistance, quoteUserText } from './text.js';
 
 /*
@@ -275,7 +275,12 @@ export function checkArgs(args: Args, where?: string): void {
       where === undefined
         ? msg('pipeline.bug.subcommandArgs', { problems: detail })
         : msg('pipeline.bug.args', { where: verbatim(where), problems: detail }),
-      { hint: msg('pipeline.bug.argsHint') },
+      {
+        hint: msg('pipeline.bug.argsHint', {
+          helpers: list([verbatim('defineArgs'), verbatim('positional'), verbatim('flag')]),
+          file: verbatim('src/args.ts'),
+        }),
+      },
     );
   }
   checked.add(args);

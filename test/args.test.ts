@@ -13,16 +13,16 @@ import {
 } from '../src/args.js';
 import { isLabopsError, LabopsError } from '../src/errors.js';
 import { renderText } from '../src/i18n/render.js';
-import { msg } from '../src/i18n/text.js';
+import { msg, verbatim } from '../src/i18n/text.js';
 import { textArg } from '../src/text.js';
 import { decodeSlackText, tokenize } from '../src/tokenize.js';
 import { findLeaks } from './support/i18n-leaks.js';
 
 const maintenance = defineArgs({
-  host: positional(z.string().min(1).max(64), 'the host to put into maintenance'),
-  reason: flag(z.string().optional(), 'why, for the audit trail', { alias: 'r' }),
-  'dry-run': flag(z.boolean().default(false), 'show the plan, change nothing'),
-  count: flag(z.number().int().min(1).optional(), 'how many times'),
+  host: positional(z.string().min(1).max(64), verbatim('the host to put into maintenance')),
+  reason: flag(z.string().optional(), verbatim('why, for the audit trail'), { alias: 'r' }),
+  'dry-run': flag(z.boolean().default(false), verbatim('show the plan, change nothing')),
+  count: flag(z.number().int().min(1).optional(), verbatim('how many times')),
 });
 
 function parse(text: string) {
@@ -244,7 +244,10 @@ describe('parseArgs', () => {
 
   it('keeps a message the schema sets itself', () => {
     const lower = defineArgs({
-      vmName: positional(z.string().regex(/^[a-z]+$/, { error: 'must be lower-case letters' }), 'the VM'),
+      vmName: positional(
+        z.string().regex(/^[a-z]+$/, { error: 'must be lower-case letters' }),
+        verbatim('the VM'),
+      ),
     });
     expect(parseArgs(['VM1'], lower)).toMatchObject({
       ok: false,
@@ -253,7 +256,7 @@ describe('parseArgs', () => {
     const shouting = defineArgs({
       vmName: positional(
         z.string().refine((v) => v !== 'x', { error: 'X is taken.' }),
-        'the VM',
+        verbatim('the VM'),
       ),
     });
     expect(parseArgs(['x'], shouting)).toMatchObject({ ok: false, problems: ['VM_NAME: X is taken.'] });
@@ -261,8 +264,8 @@ describe('parseArgs', () => {
 
   it('reports object-level refinements without a name', () => {
     const either = defineArgs({
-      type: flag(z.enum(['data', 'iso']).optional(), 'data or iso'),
-      path: flag(z.string().optional(), 'export'),
+      type: flag(z.enum(['data', 'iso']).optional(), verbatim('data or iso')),
+      path: flag(z.string().optional(), verbatim('export')),
     });
     // A refinement of the whole object keeps its keys, so the pair still checks.
     const refined = {
@@ -307,7 +310,7 @@ describe('parseArgs', () => {
   });
 
   it('accepts an optional positional', () => {
-    const args = defineArgs({ n: positional(z.coerce.number().int().default(20), 'how many') });
+    const args = defineArgs({ n: positional(z.coerce.number().int().default(20), verbatim('how many')) });
     expect(parseArgs([], args)).toEqual({ ok: true, help: false, value: { n: 20 } });
     expect(parseArgs(['5'], args)).toEqual({ ok: true, help: false, value: { n: 5 } });
     expect(parseArgs(['-5'], args)).toEqual({ ok: true, help: false, value: { n: -5 } });
@@ -334,11 +337,22 @@ describe('parseArgs', () => {
 describe('defineArgs', () => {
   it('makes the parser’s spec and the schema from one declaration', () => {
     expect(maintenance.spec).toEqual({
-      positionals: [{ name: 'host', required: true, description: 'the host to put into maintenance' }],
+      positionals: [
+        { name: 'host', required: true, description: verbatim('the host to put into maintenance') },
+      ],
       flags: {
-        reason: { type: 'string', required: false, description: 'why, for the audit trail', alias: 'r' },
-        'dry-run': { type: 'boolean', required: false, description: 'show the plan, change nothing' },
-        count: { type: 'number', required: false, description: 'how many times' },
+        reason: {
+          type: 'string',
+          required: false,
+          description: verbatim('why, for the audit trail'),
+          alias: 'r',
+        },
+        'dry-run': {
+          type: 'boolean',
+          required: false,
+          description: verbatim('show the plan, change nothing'),
+        },
+        count: { type: 'number', required: false, description: verbatim('how many times') },
       },
     });
     expect(Object.keys(maintenance.schema.shape)).toEqual(['host', 'reason', 'dryRun', 'count']);
@@ -352,18 +366,18 @@ describe('defineArgs', () => {
 
   it('tells what a flag takes and whether a word may be left out from the schema', () => {
     const args = defineArgs({
-      first: positional(z.string(), 'required'),
-      second: positional(z.coerce.number().default(3), 'a default makes it optional'),
-      third: positional(textArg().optional(), 'optional'),
+      first: positional(z.string(), verbatim('required')),
+      second: positional(z.coerce.number().default(3), verbatim('a default makes it optional')),
+      third: positional(textArg().optional(), verbatim('optional')),
       sum: flag(
         textArg()
           .transform((v) => v.toLowerCase())
           .optional(),
-        'text through a transform',
+        verbatim('text through a transform'),
       ),
-      kind: flag(z.enum(['data', 'iso']), 'an enum is text', { valueName: 'data|iso' }),
-      'max-count': flag(z.coerce.number().optional(), 'a number'),
-      on: flag(z.boolean().default(false), 'a switch'),
+      kind: flag(z.enum(['data', 'iso']), verbatim('an enum is text'), { valueName: 'data|iso' }),
+      'max-count': flag(z.coerce.number().optional(), verbatim('a number')),
+      on: flag(z.boolean().default(false), verbatim('a switch')),
     });
     expect(args.spec.positionals.map((p) => [p.name, p.required])).toEqual([
       ['first', true],
@@ -389,33 +403,45 @@ describe('defineArgs', () => {
   it.each([
     [
       'a bad positional name',
-      () => defineArgs({ Host: positional(z.string(), '') }),
+      () => defineArgs({ Host: positional(z.string(), verbatim('')) }),
       '"Host" is not camelCase',
     ],
-    ['a reserved flag', () => defineArgs({ help: flag(z.boolean(), '') }), 'or is reserved (help, h)'],
+    [
+      'a reserved flag',
+      () => defineArgs({ help: flag(z.boolean(), verbatim('')) }),
+      'or is reserved (help, h)',
+    ],
     [
       'a reserved alias',
-      () => defineArgs({ hosts: flag(z.boolean(), '', { alias: 'h' }) }),
+      () => defineArgs({ hosts: flag(z.boolean(), verbatim(''), { alias: 'h' }) }),
       'the alias "h" of --hosts is taken, reserved',
     ],
     [
       'a kebab flag name in camelCase',
-      () => defineArgs({ dryRun: flag(z.boolean(), '') }),
+      () => defineArgs({ dryRun: flag(z.boolean(), verbatim('')) }),
       '"dryRun" is not kebab-case',
     ],
     [
       'a flag clashing with a positional',
-      () => defineArgs({ dryRun: positional(z.string(), ''), 'dry-run': flag(z.boolean(), '') }),
+      () =>
+        defineArgs({
+          dryRun: positional(z.string(), verbatim('')),
+          'dry-run': flag(z.boolean(), verbatim('')),
+        }),
       '--dry-run collides with the positional "dryRun"',
     ],
     [
       'a required positional after an optional one',
-      () => defineArgs({ a: positional(z.string().optional(), ''), b: positional(z.string(), '') }),
+      () =>
+        defineArgs({
+          a: positional(z.string().optional(), verbatim('')),
+          b: positional(z.string(), verbatim('')),
+        }),
       'the required positional "b" follows an optional one',
     ],
     [
       'a flag that is neither text, a number nor a switch',
-      () => defineArgs({ when: flag(z.date(), '') }),
+      () => defineArgs({ when: flag(z.date(), verbatim('')) }),
       "--when's schema is neither a boolean, a number nor text",
     ],
   ])('refuses %s as a bug', (_, define, problem) => {
@@ -688,18 +714,21 @@ describe('argument problems in Korean (issue 16)', () => {
       '--count: 1 이상이어야 합니다',
     ]);
     expect(problemsInKorean(['hyper1', '--count', '1.5'])).toEqual(['--count: 정수여야 합니다']);
-    const typed = defineArgs({ type: flag(z.enum(['data', 'iso']), 'data or iso') });
+    const typed = defineArgs({ type: flag(z.enum(['data', 'iso']), verbatim('data or iso')) });
     expect(problemsInKorean(['--type', 'nfs'], typed)).toEqual(['--type: data, iso 중 하나여야 합니다']);
-    const path = defineArgs({ path: flag(z.string(), 'the export') });
+    const path = defineArgs({ path: flag(z.string(), verbatim('the export')) });
     expect(problemsInKorean([], path)).toEqual(['--path: 반드시 지정해야 합니다']);
     const formed = defineArgs({
-      vmName: positional(z.string().regex(/^[a-z]+$/, schemaMessage(msg('pipeline.issue.form'))), 'the VM'),
+      vmName: positional(
+        z.string().regex(/^[a-z]+$/, schemaMessage(msg('pipeline.issue.form'))),
+        verbatim('the VM'),
+      ),
     });
     expect(problemsInKorean(['VM1'], formed)).toEqual(['VM_NAME: 형식이 올바르지 않습니다']);
   });
 
   it('names a refused character and how to type the text again', () => {
-    const reason = defineArgs({ reason: flag(textArg().optional(), 'why') });
+    const reason = defineArgs({ reason: flag(textArg().optional(), verbatim('why')) });
     expect(problemsInKorean(['--reason', 'kernel\u202eupdate'], reason)).toEqual([
       '--reason: 7번째 문자가 U+202E (오른쪽에서 왼쪽 강제)입니다. 인자에는 제어 문자, 방향 표시 문자, 줄 바꿈을 쓸 수 없습니다 — 그 문자를 빼고 다시 입력하십시오. 방향 표시 문자는 보이지 않으며 텍스트를 거꾸로 읽히게 할 수 있습니다',
     ]);

@@ -11,20 +11,20 @@ import { findLeaks } from './support/i18n-leaks.js';
 
 const vmCommand = defineCommand({
   name: 'vm',
-  summary: 'VMs (tests)',
+  summary: verbatim('VMs (tests)'),
   subcommands: [
     defineRead({
       name: 'boot',
-      summary: 'Boots a VM',
+      summary: verbatim('Boots a VM'),
       usage: 'boot VM_NAME [ISO] [--reason TEXT] --path SERVER:/EXPORT [--dry-run] [--count N]',
       examples: ['/vm boot web1 --path nfs:/iso'],
       args: defineArgs({
-        vmName: positional(z.string(), 'the VM'),
-        iso: positional(z.string().optional(), 'an ISO to boot from'),
-        reason: flag(z.string().optional(), 'why', { alias: 'r' }),
-        path: flag(z.string(), 'the export', { valueName: 'SERVER:/EXPORT' }),
-        'dry-run': flag(z.boolean().optional(), 'show the plan only'),
-        count: flag(z.number().optional(), 'how many times'),
+        vmName: positional(z.string(), verbatim('the VM')),
+        iso: positional(z.string().optional(), verbatim('an ISO to boot from')),
+        reason: flag(z.string().optional(), verbatim('why'), { alias: 'r' }),
+        path: flag(z.string(), verbatim('the export'), { valueName: 'SERVER:/EXPORT' }),
+        'dry-run': flag(z.boolean().optional(), verbatim('show the plan only')),
+        count: flag(z.number().optional(), verbatim('how many times')),
       }),
       risk: 'read',
       run: async () => ({ title: 'booted', sections: [] }),

@@ -205,7 +205,7 @@ export function applyMigrations(
         throw new LabopsError(
           'CONFIG',
           msg('jobs.store.upgradeFailed', {
-            path: options.path,
+            path: verbatim(options.path),
             version: migration.version,
             name: verbatim(migration.name),
             // SQLite's own words.
@@ -225,7 +225,7 @@ export function applyMigrations(
 /** Refuses a schema written by a newer labops: reading it could misread, writing it could break it. */
 export function assertKnownVersion(version: number, latest: number, path: string): void {
   if (version <= latest) return;
-  throw new LabopsError('CONFIG', msg('jobs.store.newerSchema', { path, version, latest }), {
+  throw new LabopsError('CONFIG', msg('jobs.store.newerSchema', { path: verbatim(path), version, latest }), {
     hint: msg('jobs.store.newerSchemaHint'),
   });
 }

@@ -70,8 +70,11 @@ export function lockDataDirectory(dir: string): DataDirectoryLock {
     db.close();
     throw new LabopsError(
       'CONFIG',
-      msg('jobs.owner.pidUnwritable', { path: pidPath, reason: verbatim((error as Error).message) }),
-      { cause: error, hint: msg('jobs.owner.pidUnwritableHint', { dir: path }) },
+      msg('jobs.owner.pidUnwritable', {
+        path: verbatim(pidPath),
+        reason: verbatim((error as Error).message),
+      }),
+      { cause: error, hint: msg('jobs.owner.pidUnwritableHint', { dir: verbatim(path) }) },
     );
   }
   held.add(db);
@@ -122,21 +125,24 @@ function readOwnerPid(pidPath: string): number | undefined {
   }
 }
 
+/** How to read the audit trail of a running labops. */
+const EXPORT_AUDIT = verbatim('npm start -- --export-audit');
+
 function alreadyRunning(dir: string, pid: number | undefined): LabopsError {
   return pid === undefined
-    ? new LabopsError('CONFIG', msg('jobs.owner.runningUnknown', { dir }), {
-        hint: msg('jobs.owner.runningUnknownHint'),
+    ? new LabopsError('CONFIG', msg('jobs.owner.runningUnknown', { dir: verbatim(dir) }), {
+        hint: msg('jobs.owner.runningUnknownHint', { export: EXPORT_AUDIT }),
       })
-    : new LabopsError('CONFIG', msg('jobs.owner.running', { pid, dir }), {
-        hint: msg('jobs.owner.runningHint', { kill: verbatim(`kill ${pid}`) }),
+    : new LabopsError('CONFIG', msg('jobs.owner.running', { pid, dir: verbatim(dir) }), {
+        hint: msg('jobs.owner.runningHint', { kill: verbatim(`kill ${pid}`), export: EXPORT_AUDIT }),
       });
 }
 
 function lockFileError(lockPath: string, error: unknown): LabopsError {
   // The system's own words.
   const reason = verbatim(error instanceof Error ? error.message : String(error));
-  return new LabopsError('CONFIG', msg('jobs.owner.lockFile', { path: lockPath, reason }), {
+  return new LabopsError('CONFIG', msg('jobs.owner.lockFile', { path: verbatim(lockPath), reason }), {
     cause: error,
-    hint: msg('jobs.owner.lockFileHint', { path: lockPath }),
+    hint: msg('jobs.owner.lockFileHint', { path: verbatim(lockPath) }),
   });
 }

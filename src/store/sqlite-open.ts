@@ -37,9 +37,13 @@ export function openDatabase(path: string, busyTimeoutMs: number): Db {
     assertKnownVersion(readSchemaVersion(db), SCHEMA_VERSION, path);
     const mode = db.pragma('journal_mode = WAL', { simple: true });
     if (mode !== 'wal') {
-      throw new LabopsError('CONFIG', msg('jobs.store.noWal', { path, mode: verbatim(String(mode)) }), {
-        hint: msg('jobs.store.noWalHint'),
-      });
+      throw new LabopsError(
+        'CONFIG',
+        msg('jobs.store.noWal', { path: verbatim(path), mode: verbatim(String(mode)) }),
+        {
+          hint: msg('jobs.store.noWalHint'),
+        },
+      );
     }
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
@@ -55,7 +59,7 @@ export function openDatabase(path: string, busyTimeoutMs: number): Db {
 export function openDatabaseToRead(path: string, busyTimeoutMs: number): Db {
   if (path === ':memory:') throw new LabopsError('INTERNAL', msg('jobs.store.memoryReadOnly'));
   if (!statSync(path, { throwIfNoEntry: false })) {
-    throw new LabopsError('CONFIG', msg('jobs.store.missing', { path }), {
+    throw new LabopsError('CONFIG', msg('jobs.store.missing', { path: verbatim(path) }), {
       hint: msg('jobs.store.missingHint'),
     });
   }
@@ -74,7 +78,7 @@ export function openDatabaseToRead(path: string, busyTimeoutMs: number): Db {
       // Reading cannot upgrade it, and this labops' queries need the current schema.
       throw new LabopsError(
         'CONFIG',
-        msg('jobs.store.oldSchema', { path, version, current: SCHEMA_VERSION }),
+        msg('jobs.store.oldSchema', { path: verbatim(path), version, current: SCHEMA_VERSION }),
         { hint: msg('jobs.store.oldSchemaHint') },
       );
     }
@@ -98,10 +102,14 @@ function ensureDirectory(path: string): void {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (error) {
-    throw new LabopsError('CONFIG', msg('jobs.store.dirCreate', { dir, reason: describeFsError(error) }), {
-      cause: error,
-      hint: msg('jobs.store.dirCreateHint', { dir }),
-    });
+    throw new LabopsError(
+      'CONFIG',
+      msg('jobs.store.dirCreate', { dir: verbatim(dir), reason: describeFsError(error) }),
+      {
+        cause: error,
+        hint: msg('jobs.store.dirCreateHint', { dir: verbatim(dir) }),
+      },
+    );
   }
   try {
     // Write access to the directory matters even for an existing file: SQLite keeps its -wal and
@@ -110,10 +118,10 @@ function ensureDirectory(path: string): void {
   } catch (error) {
     throw new LabopsError(
       'CONFIG',
-      msg('jobs.store.dirNotWritable', { dir, reason: describeFsError(error) }),
+      msg('jobs.store.dirNotWritable', { dir: verbatim(dir), reason: describeFsError(error) }),
       {
         cause: error,
-        hint: msg('jobs.store.dirNotWritableHint', { dir }),
+        hint: msg('jobs.store.dirNotWritableHint', { dir: verbatim(dir) }),
       },
     );
   }
@@ -125,7 +133,7 @@ function checkExistingFile(path: string, access = constants.R_OK | constants.W_O
     const stat = statSync(path, { throwIfNoEntry: false });
     if (stat === undefined) return;
     if (!stat.isFile()) {
-      throw new LabopsError('CONFIG', msg('jobs.store.notFile', { path }), {
+      throw new LabopsError('CONFIG', msg('jobs.store.notFile', { path: verbatim(path) }), {
         hint: msg('jobs.store.notFileHint'),
       });
     }
@@ -133,10 +141,14 @@ function checkExistingFile(path: string, access = constants.R_OK | constants.W_O
     accessSync(path, access);
   } catch (error) {
     if (error instanceof LabopsError) throw error;
-    throw new LabopsError('CONFIG', msg('jobs.store.fileAccess', { path, reason: describeFsError(error) }), {
-      cause: error,
-      hint: msg('jobs.store.fileAccessHint', { path }),
-    });
+    throw new LabopsError(
+      'CONFIG',
+      msg('jobs.store.fileAccess', { path: verbatim(path), reason: describeFsError(error) }),
+      {
+        cause: error,
+        hint: msg('jobs.store.fileAccessHint', { path: verbatim(path) }),
+      },
+    );
   }
   // SQLite makes a new database of an empty file; there is nothing in it to lose.
   if (size === 0) return;
@@ -160,14 +172,14 @@ function checkIntegrity(db: Db, path: string): void {
 }
 
 function notADatabase(path: string, cause?: unknown): LabopsError {
-  return new LabopsError('CONFIG', msg('jobs.store.notDatabase', { path }), {
+  return new LabopsError('CONFIG', msg('jobs.store.notDatabase', { path: verbatim(path) }), {
     cause,
     hint: msg('jobs.store.notDatabaseHint', { command: verbatim(`mv '${path}' '${path}.broken'`) }),
   });
 }
 
 function corruptDatabase(path: string, problems: readonly string[], cause?: unknown): LabopsError {
-  return new LabopsError('CONFIG', msg('jobs.store.corrupt', { path }), {
+  return new LabopsError('CONFIG', msg('jobs.store.corrupt', { path: verbatim(path) }), {
     cause,
     // SQLite's own words.
     details: problems.slice(0, 10).map((problem) => verbatim(problem)),
@@ -188,26 +200,26 @@ function translateStartupError(path: string, error: unknown): LabopsError {
   if (code === 'SQLITE_NOTADB') return notADatabase(path, error);
   if (code.startsWith('SQLITE_CORRUPT')) return corruptDatabase(path, [message], error);
   if (code.startsWith('SQLITE_READONLY')) {
-    return new LabopsError('CONFIG', msg('jobs.store.readOnly', { path, reason }), {
+    return new LabopsError('CONFIG', msg('jobs.store.readOnly', { path: verbatim(path), reason }), {
       cause: error,
-      hint: msg('jobs.store.readOnlyHint', { path, dir }),
+      hint: msg('jobs.store.readOnlyHint', { path: verbatim(path), dir: verbatim(dir) }),
     });
   }
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
-    return new LabopsError('CONFIG', msg('jobs.store.locked', { path }), {
+    return new LabopsError('CONFIG', msg('jobs.store.locked', { path: verbatim(path) }), {
       cause: error,
       hint: msg('jobs.store.lockedHint'),
     });
   }
   if (code === 'SQLITE_FULL') {
-    return new LabopsError('CONFIG', msg('jobs.store.full', { path }), {
+    return new LabopsError('CONFIG', msg('jobs.store.full', { path: verbatim(path) }), {
       cause: error,
-      hint: msg('jobs.store.fullHint', { dir }),
+      hint: msg('jobs.store.fullHint', { dir: verbatim(dir) }),
     });
   }
-  return new LabopsError('CONFIG', msg('jobs.store.cannotOpen', { path, reason }), {
+  return new LabopsError('CONFIG', msg('jobs.store.cannotOpen', { path: verbatim(path), reason }), {
     cause: error,
-    hint: msg('jobs.store.cannotOpenHint', { path, dir }),
+    hint: msg('jobs.store.cannotOpenHint', { path: verbatim(path), dir: verbatim(dir) }),
   });
 }
 
@@ -239,7 +251,7 @@ function describeFsError(error: unknown): Text {
 // Errors at run time
 
 export function readOnlyStore(path: string): LabopsError {
-  return new LabopsError('INTERNAL', msg('jobs.store.openedReadOnly', { path }));
+  return new LabopsError('INTERNAL', msg('jobs.store.openedReadOnly', { path: verbatim(path) }));
 }
 
 /** Why SQLite could not write, in words, for the codes that mean the disk or the file system. */
@@ -258,13 +270,17 @@ export function translateRuntimeError(path: string, error: unknown): LabopsError
   const reason = verbatim(error instanceof Error ? error.message : String(error));
   const storage = describeStorageFailure(code);
   if (storage !== undefined) {
-    return new LabopsError('STORE_UNAVAILABLE', msg('jobs.store.unwritable', { path, reason: storage }), {
-      cause: error,
-      hint: msg('jobs.store.unwritableHint', { dir: dirname(path) }),
-    });
+    return new LabopsError(
+      'STORE_UNAVAILABLE',
+      msg('jobs.store.unwritable', { path: verbatim(path), reason: storage }),
+      {
+        cause: error,
+        hint: msg('jobs.store.unwritableHint', { dir: verbatim(dirname(path)) }),
+      },
+    );
   }
   if (code.startsWith('SQLITE_BUSY')) {
-    return new LabopsError('TIMEOUT', msg('jobs.store.stayedLocked', { path }), {
+    return new LabopsError('TIMEOUT', msg('jobs.store.stayedLocked', { path: verbatim(path) }), {
       cause: error,
       hint: msg('jobs.store.stayedLockedHint'),
     });
@@ -273,7 +289,7 @@ export function translateRuntimeError(path: string, error: unknown): LabopsError
     return new LabopsError('CONFLICT', msg('jobs.store.refusedWrite', { reason }), { cause: error });
   }
   if (code !== '') {
-    return new LabopsError('INTERNAL', msg('jobs.store.failed', { path, reason }), {
+    return new LabopsError('INTERNAL', msg('jobs.store.failed', { path: verbatim(path), reason }), {
       cause: error,
       hint: msg('jobs.store.failedHint'),
     });

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { verbatim } from '../../src/i18n/text.js';
 import type { LabEvent } from '../../src/jobs/events.js';
 import { defineStep } from '../../src/jobs/steps.js';
 import type { StepSpec } from '../../src/plan.js';
@@ -67,7 +68,7 @@ describe('a failed job reports what it changed', () => {
       [
         {
           kind: 'test.deactivate-then-fail',
-          title: 'Put hyper2 into maintenance',
+          title: verbatim('Put hyper2 into maintenance'),
           params: { host: 'hyper2' },
         },
       ],
@@ -88,7 +89,7 @@ describe('a failed job reports what it changed', () => {
     const job = await runJob(
       core,
       ['lab'],
-      [{ kind: 'test.stop-vm-then-fail', title: 'Remove web1', params: { vm: 'web1' } }],
+      [{ kind: 'test.stop-vm-then-fail', title: verbatim('Remove web1'), params: { vm: 'web1' } }],
     );
     expect(job.status).toBe('failed');
     expect(job.error).toMatch(/Changed: vm web1 up on hyper\d → down/);
@@ -99,7 +100,9 @@ describe('a failed job reports what it changed', () => {
     core = await startCore({ extraSteps: testSteps });
     const { knobs } = core.lab.sim;
     const job = await (async () => {
-      const steps = [{ kind: 'test.deactivate-then-fail', title: 'Maintenance', params: { host: 'hyper2' } }];
+      const steps = [
+        { kind: 'test.deactivate-then-fail', title: verbatim('Maintenance'), params: { host: 'hyper2' } },
+      ];
       const started = runJob(core!, ['host:hyper2'], steps);
       // Once the write is out, every read of hosts fails until the job has reported.
       const wait = setInterval(() => {
@@ -141,7 +144,7 @@ describe('a failed job reports what it changed', () => {
       [
         {
           kind: 'test.hot-cd-then-fail',
-          title: 'Insert into web1',
+          title: verbatim('Insert into web1'),
           params: { vm: 'web1', file: 'CentOS-7.iso' },
         },
       ],
@@ -163,7 +166,7 @@ describe('a failed job reports what it changed', () => {
     const job = await runJob(
       core,
       ['host:hyper2'],
-      [{ kind: 'test.deactivate-then-fail', title: 'Maintenance', params: { host: 'hyper2' } }],
+      [{ kind: 'test.deactivate-then-fail', title: verbatim('Maintenance'), params: { host: 'hyper2' } }],
     );
     expect(job.status).toBe('failed');
     expect(job.error).not.toContain('Nothing was changed');
@@ -175,7 +178,7 @@ describe('a failed job reports what it changed', () => {
     const job = await runJob(
       core,
       ['host:hyper1'],
-      [{ kind: 'test.read-then-fail', title: 'Look', params: {} }],
+      [{ kind: 'test.read-then-fail', title: verbatim('Look'), params: {} }],
     );
     expect(job.status).toBe('failed');
     expect(job.error).toContain('Nothing was changed.');
@@ -191,7 +194,11 @@ describe('an interrupted job', () => {
     core = await startCore({ extraSteps: testSteps });
     const { store, labops } = core;
     const maintenanceSteps = [
-      { kind: 'host.maintenance', title: 'Put hyper2 into maintenance', params: { hostName: 'hyper2' } },
+      {
+        kind: 'host.maintenance',
+        title: verbatim('Put hyper2 into maintenance'),
+        params: { hostName: 'hyper2' },
+      },
     ];
     const { approval } = await proposeTestJob(store, {
       id: 'job-intr',

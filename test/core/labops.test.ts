@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { renderText } from '../../src/i18n/render.js';
+import { verbatim } from '../../src/i18n/text.js';
 import { defineStep } from '../../src/jobs/steps.js';
 import type { Store } from '../../src/store/types.js';
 import { type CoreHarness, SIM_POLICY, shellCaller, startCore } from '../support/core.js';
@@ -572,7 +573,7 @@ describe('jobs', () => {
           kind: 'test.change',
           params: z.object({}),
           run: async () => ({ status: 'changed' }),
-          verify: async () => 'the change holds',
+          verify: async () => verbatim('the change holds'),
         }),
         defineStep({
           kind: 'test.fail',
@@ -586,9 +587,9 @@ describe('jobs', () => {
     });
     const { store, labops } = core;
     const planned = [
-      { kind: 'test.change', title: 'Change one thing', params: {} },
-      { kind: 'test.fail', title: 'Break', params: {} },
-      { kind: 'test.change', title: 'Never reached', params: {} },
+      { kind: 'test.change', title: verbatim('Change one thing'), params: {} },
+      { kind: 'test.fail', title: verbatim('Break'), params: {} },
+      { kind: 'test.change', title: verbatim('Never reached'), params: {} },
     ];
     await queueTestJob(store, { id: 'job-test', steps: planned, createdAt: core.clock.now });
     const job = await labops.executor.run('job-test');

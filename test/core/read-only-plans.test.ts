@@ -74,7 +74,11 @@ const rogue = defineCommand({
       args: defineArgs({}),
       risk: 'change',
       plan: async (ctx) =>
-        createPlan({ summary: 'Try every write', risk: 'change', impact: await tryWrites(ctx) }),
+        createPlan({
+          summary: verbatim('Try every write'),
+          risk: 'change',
+          impact: (await tryWrites(ctx)).map((line) => verbatim(line)),
+        }),
     }),
     defineRead({
       name: 'read',
@@ -83,7 +87,10 @@ const rogue = defineCommand({
       examples: ['/rogue read'],
       args: defineArgs({}),
       risk: 'read',
-      run: async (ctx) => ({ title: 'tried', sections: [{ lines: await tryWrites(ctx) }] }),
+      run: async (ctx) => ({
+        title: verbatim('tried'),
+        sections: [{ lines: (await tryWrites(ctx)).map((line) => verbatim(line)) }],
+      }),
     }),
   ],
 });
@@ -184,8 +191,8 @@ const patient = defineCommand({
       args: defineArgs({}),
       risk: 'read',
       run: async (ctx) => ({
-        title: 'hosts',
-        sections: [{ lines: (await ctx.engine.listHosts()).map((h) => h.name) }],
+        title: verbatim('hosts'),
+        sections: [{ lines: (await ctx.engine.listHosts()).map((h) => verbatim(h.name)) }],
       }),
     }),
   ],

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { allSteps, createRegistry } from '../../commands/index.js';
 import { createHttpDownloads } from '../../src/downloads.js';
 import { renderText } from '../../src/i18n/render.js';
+import { verbatim } from '../../src/i18n/text.js';
 import type { RecordRetryOptions } from '../../src/jobs/job-recorder.js';
 import { defineStep } from '../../src/jobs/steps.js';
 import { labInfoFromSimulator } from '../../src/lab-info.js';
@@ -101,8 +102,8 @@ const countStep = defineStep({
 /** A queued job holding host:hyper1, proposed and confirmed through the store's lifecycle. */
 async function createHeldJob(store: Store, id: string, now: number) {
   const steps = [
-    { kind: 'test.hold', title: 'Hold', params: {} },
-    { kind: 'test.count', title: 'Count', params: {} },
+    { kind: 'test.hold', title: verbatim('Hold'), params: {} },
+    { kind: 'test.count', title: verbatim('Count'), params: {} },
   ];
   await queueTestJob(store, { id, steps, locks: ['host:hyper1'], createdAt: now });
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isLabopsError, type LabopsError } from '../../src/errors.js';
 import { renderText } from '../../src/i18n/render.js';
+import { verbatim } from '../../src/i18n/text.js';
 import {
   type DataDirectoryLock,
   LOCK_FILE,
@@ -136,7 +137,7 @@ describe('a store opened read-only', () => {
         expect(types).toEqual(['approval:requested', 'approval:granted', 'job:started']);
         expect((await reader.getJob('j-run'))?.status).toBe('running');
         await expect(reader.recover(T0 + 1)).rejects.toThrow(/read-only/);
-        await expect(reader.interruptJob('j-run', 'stopped', T0 + 1)).rejects.toThrow(/read-only/);
+        await expect(reader.interruptJob('j-run', verbatim('stopped'), T0 + 1)).rejects.toThrow(/read-only/);
         await expect(reader.endJob('j-run', { from: ['running'], to: 'failed', at: T0 + 1 })).rejects.toThrow(
           /read-only/,
         );

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isLabopsError } from '../../src/errors.js';
+import { verbatim } from '../../src/i18n/text.js';
 import { createPlan } from '../../src/plan.js';
 import { openStore, STEP_TAIL_MAX_BYTES } from '../../src/store/sqlite-store.js';
 import type { DecisionResult, Store } from '../../src/store/types.js';
@@ -89,7 +90,10 @@ describe('proposing a job', () => {
     const plan = (await store.getJob('j1'))?.plan;
     expect(plan).toEqual(proposal.job.plan);
     expect(plan?.locks).toEqual(['host:hyper1']);
-    expect(plan?.steps.map((s) => s.title)).toEqual(['Deactivate hyper1', 'Note the reason']);
+    expect(plan?.steps.map((s) => s.title)).toEqual([
+      verbatim('Deactivate hyper1'),
+      verbatim('Note the reason'),
+    ]);
   });
 
   it('reads a plan stored without some of its fields with those fields empty', async () => {
@@ -110,7 +114,7 @@ describe('proposing a job', () => {
         index: 0,
         kind: 'engine.deactivate',
         title: 'Deactivate hyper1',
-        titleText: 'Deactivate hyper1',
+        titleText: verbatim('Deactivate hyper1'),
         status: 'pending',
         startedAt: undefined,
         finishedAt: undefined,
@@ -185,7 +189,9 @@ describe('proposing a job', () => {
   });
 
   it('records nothing when a step cannot be stored', async () => {
-    const steps = [{ kind: 'k', title: 't', params: { n: 1n } as unknown as Record<string, unknown> }];
+    const steps = [
+      { kind: 'k', title: verbatim('t'), params: { n: 1n } as unknown as Record<string, unknown> },
+    ];
     await expect(store.proposeJob(newProposal({ job: { steps } }))).rejects.toThrow();
     expect(await snapshotStore(store)).toEqual({ jobs: [], approvals: [], locks: [], audit: [] });
   });
@@ -229,8 +235,8 @@ describe('steps and references', () => {
       status: 'changed',
       finishedAt: T0 + 9,
       durationMs: 8,
-      detail: 'hyper1 deactivated',
-      endState: 'host hyper1 is in maintenance',
+      detail: verbatim('hyper1 deactivated'),
+      endState: verbatim('host hyper1 is in maintenance'),
     });
     expect((await store.listSteps('j1'))[0]).toMatchObject({
       status: 'changed',
@@ -281,7 +287,7 @@ describe('steps and references', () => {
     const review = {
       changes: [{ target: 'host hyper1', outcome: 'changed' as const, from: 'up', to: 'down' }],
     };
-    const job = await store.setJobReview('j1', review, { error: 'it broke', auditAt: T0 + 7 });
+    const job = await store.setJobReview('j1', review, { error: verbatim('it broke'), auditAt: T0 + 7 });
     expect(job).toMatchObject({ id: 'j1', review, error: 'it broke' });
     expect(await lastAudit()).toMatchObject({
       at: T0 + 7,
@@ -321,7 +327,7 @@ describe('starting and ending a job', () => {
     const ended = await store.endJob('j1', {
       from: ['running'],
       to: 'failed',
-      error: 'engine said no',
+      error: verbatim('engine said no'),
       at: T0 + 9,
     });
     expect(ended).toMatchObject({
@@ -364,7 +370,12 @@ describe('starting and ending a job', () => {
   it('releases the locks of a job that ends and records job:<status> with its error', async () => {
     await proposeRunning(store, { locks: ['host:hyper1', 'domain:nfs-data'] });
     expect(await store.listLocks()).toHaveLength(2);
-    await store.endJob('j1', { from: ['running'], to: 'failed', error: 'engine said no', at: T0 + 9 });
+    await store.endJob('j1', {
+      from: ['running'],
+      to: 'failed',
+      error: verbatim('engine said no'),
+      at: T0 + 9,
+    });
     expect(await store.listLocks()).toEqual([]);
     expect(await lastAudit()).toMatchObject({
       at: T0 + 9,
@@ -385,7 +396,7 @@ describe('starting and ending a job', () => {
     const ended = await store.endJob('j1', {
       from: ['queued', 'running'],
       to: 'cancelled',
-      error: 'the plan no longer holds',
+      error: verbatim('the plan no longer holds'),
       at: T0 + 3,
     });
     expect(ended).toMatchObject({ status: 'cancelled', startedAt: undefined, finishedAt: T0 + 3 });
@@ -413,7 +424,7 @@ describe('approvals', () => {
   it('lists approvals newest first, filtered by status', async () => {
     await propose(store, { job: { id: 'j1', createdAt: T0 } });
     await propose(store, { job: { id: 'j2', createdAt: T0 + 1 }, locks: ['host:hyper2'] });
-    await store.voidApproval('a1', { reason: 'changed', changes: [], actor: 'labops', at: T0 + 2 });
+    await store.voidApproval('a1', { reason: verbatim('changed'), changes: [], actor: 'labops', at: T0 + 2 });
     expect((await store.listApprovals()).map((a) => a.id)).toEqual(['a2', 'a1']);
     expect((await store.listApprovals({ statuses: ['pending'] })).map((a) => a.id)).toEqual(['a2']);
     expect((await store.listApprovals({ limit: 1 })).map((a) => a.id)).toEqual(['a2']);
@@ -556,7 +567,7 @@ describe('approvals', () => {
     await propose(store, { job: { id: 'j3' }, locks: [] });
     await store.decideApproval('a1', 'U_ADA', 'deny', T0);
     expect(
-      await store.voidApproval('a2', { reason: 'changed', changes: [], actor: 'labops', at: T0 }),
+      await store.voidApproval('a2', { reason: verbatim('changed'), changes: [], actor: 'labops', at: T0 }),
     ).toBeDefined();
     expect(await store.expireApproval('a2', T0 + 15 * MINUTE)).toBeUndefined();
     expect(await store.expireApproval('a3', T0 + 15 * MINUTE)).toBeDefined();
@@ -622,13 +633,23 @@ describe('approvals', () => {
 });
 
 describe('voiding an approval', () => {
-  const VOID = { reason: 'hyper1 went down after the card was posted.', actor: 'labops', at: T0 + 5 };
+  const VOID = {
+    reason: verbatim('hyper1 went down after the card was posted.'),
+    actor: 'labops',
+    at: T0 + 5,
+  };
 
   it('voids the card and its waiting job, keeping the reason on the job, releasing its locks', async () => {
     await propose(store, { locks: ['host:hyper1', 'domain:nfs-data'] });
-    const result = await store.voidApproval('a1', { ...VOID, changes: ['host hyper1: up → down'] });
+    const result = await store.voidApproval('a1', { ...VOID, changes: [verbatim('host hyper1: up → down')] });
     expect(result?.approval).toMatchObject({ id: 'a1', status: 'void' });
-    expect(result?.job).toMatchObject({ id: 'j1', status: 'void', error: VOID.reason, finishedAt: T0 + 5 });
+    expect(result?.job).toMatchObject({
+      id: 'j1',
+      status: 'void',
+      error: VOID.reason.verbatim,
+      errorText: VOID.reason,
+      finishedAt: T0 + 5,
+    });
     expect(await store.getApproval('a1')).toEqual(result?.approval);
     expect(await store.getJob('j1')).toEqual(result?.job);
     expect(await store.listLocks()).toEqual([]);
@@ -657,7 +678,7 @@ describe('voiding an approval', () => {
       ).toBeUndefined();
     }
     expect(await snapshotStore(store)).toEqual(before);
-    expect((await store.getJob('j2'))?.error).toBe(VOID.reason);
+    expect((await store.getJob('j2'))?.error).toBe(VOID.reason.verbatim);
   });
 });
 
@@ -796,7 +817,8 @@ describe('locks and the lab-lock rule', () => {
       ['denied', async () => store.decideApproval('a1', 'U_ADA', 'deny', T0 + 1)],
       [
         'void',
-        async () => store.voidApproval('a2', { reason: 'r', changes: [], actor: 'labops', at: T0 + 1 }),
+        async () =>
+          store.voidApproval('a2', { reason: verbatim('r'), changes: [], actor: 'labops', at: T0 + 1 }),
       ],
       ['expired', async () => store.expireApproval('a3', T0 + 15 * MINUTE)],
       ['cancelled', async (id) => store.cancelWaitingJob(id, 'U_REQ', T0 + 1)],
@@ -836,7 +858,7 @@ describe('the audit row of each lifecycle operation', () => {
         ['propose 3', () => propose(store, { job: { id: 'j3' }, locks: [] }), { type: 'approval:requested' }],
         [
           'void',
-          () => store.voidApproval('a3', { reason: 'r', changes: [], actor: 'labops', at: T0 + 5 }),
+          () => store.voidApproval('a3', { reason: verbatim('r'), changes: [], actor: 'labops', at: T0 + 5 }),
           { type: 'approval:voided', jobId: 'j3' },
         ],
         ['propose 4', () => propose(store, { job: { id: 'j4' }, locks: [] }), { type: 'approval:requested' }],
@@ -859,7 +881,7 @@ describe('the audit row of each lifecycle operation', () => {
         ['start 6', () => store.startJob('j6', T0 + 7), { type: 'job:started', jobId: 'j6' }],
         [
           'interrupt',
-          () => store.interruptJob('j6', 'stopped', T0 + 8),
+          () => store.interruptJob('j6', verbatim('stopped'), T0 + 8),
           { type: 'job:interrupted', jobId: 'j6', actor: 'labops' },
         ],
         ['propose 7', () => proposeRunning(store, { job: { id: 'j7' }, locks: [] }), { type: 'job:started' }],

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { verbatim } from '../../src/i18n/text.js';
 import { createPlan } from '../../src/plan.js';
 import type { JobAndApproval, JobRecord, Proposal, StepSpec, Store } from '../../src/store/types.js';
 
@@ -29,13 +30,13 @@ export function newProposal(overrides: ProposalOverrides = {}): Proposal {
   const steps: StepSpec[] = [
     {
       kind: 'engine.deactivate',
-      title: 'Deactivate hyper1',
+      title: verbatim('Deactivate hyper1'),
       params: { hostId: 'h-1' },
       timeoutMs: 600_000,
     },
     {
       kind: 'ssh.ensure-line',
-      title: 'Note the reason',
+      title: verbatim('Note the reason'),
       params: { path: '/etc/motd' },
       shows: ['echo x >> /etc/motd'],
     },
@@ -49,9 +50,9 @@ export function newProposal(overrides: ProposalOverrides = {}): Proposal {
     channel: 'C_LAB',
     risk: 'destructive',
     plan: createPlan({
-      summary: 'Put hyper1 into maintenance',
+      summary: verbatim('Put hyper1 into maintenance'),
       risk: 'destructive',
-      impact: ['2 VMs migrate'],
+      impact: [verbatim('2 VMs migrate')],
       locks: ['host:hyper1'],
       steps,
     }),

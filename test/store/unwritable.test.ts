@@ -5,6 +5,7 @@ import { createPlan } from '../../src/plan.js';
 import {
   openStore,
   STRANDED_JOB_ERROR,
+  STRANDED_JOB_TEXT,
   setStoreSizeLimit,
   UNKNOWN_STEP_DETAIL,
 } from '../../src/store/sqlite-store.js';
@@ -145,7 +146,7 @@ describe('interrupting a job nothing runs', () => {
     await propose(store, { job: { id: 'j-other' }, locks: ['host:hyper2'] });
     await store.updateStep('j-run', 0, { status: 'running', startedAt: T0 });
 
-    const job = await store.interruptJob('j-run', STRANDED_JOB_ERROR, T0 + 5);
+    const job = await store.interruptJob('j-run', STRANDED_JOB_TEXT, T0 + 5);
     expect(job).toMatchObject({ status: 'interrupted', error: STRANDED_JOB_ERROR, finishedAt: T0 + 5 });
     expect((await store.listSteps('j-run')).map((s) => [s.status, s.detail])).toEqual([
       ['unknown', UNKNOWN_STEP_DETAIL],
@@ -160,8 +161,8 @@ describe('interrupting a job nothing runs', () => {
       detail: { error: STRANDED_JOB_ERROR },
     });
     // Only a running job is interrupted.
-    expect(await store.interruptJob('j-run', STRANDED_JOB_ERROR, T0 + 6)).toBeUndefined();
-    expect(await store.interruptJob('j-other', STRANDED_JOB_ERROR, T0 + 6)).toBeUndefined();
+    expect(await store.interruptJob('j-run', STRANDED_JOB_TEXT, T0 + 6)).toBeUndefined();
+    expect(await store.interruptJob('j-other', STRANDED_JOB_TEXT, T0 + 6)).toBeUndefined();
     expect((await store.getJob('j-other'))?.status).toBe('awaiting_approval');
   });
 });
