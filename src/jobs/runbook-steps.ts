@@ -8,7 +8,7 @@ import {
   runPreflight,
   toPreflightError,
 } from '../runbooks/preflight.js';
-import { DOWNLOAD_FAILED, renderStep } from '../runbooks/render.js';
+import { DOWNLOAD_FAILED, describeDownloadFailure, renderStep } from '../runbooks/render.js';
 import type { RunbookItem, RunbookStep } from '../runbooks/types.js';
 import type { StepSpec } from '../store/types.js';
 import { defineStep, type StepDefinition } from './steps.js';
@@ -90,8 +90,8 @@ function explainDownloadFailure(machine: string, error: unknown): unknown {
   if (line === undefined) return error;
   return new LabopsError(
     'CONFLICT',
-    // The script's own words on the storage server.
-    msg('jobs.download.failed', { machine, reason: verbatim(line.slice(DOWNLOAD_FAILED.length)) }),
+    // The line the script printed on the machine, read back as the catalog's sentence.
+    msg('jobs.download.failed', { machine, reason: describeDownloadFailure(line) }),
     {
       cause: error,
       details: error.detailTexts,
