@@ -1,3 +1,4 @@
+import type { Displayable } from '../i18n/render.js';
 import type { Text } from '../i18n/text.js';
 import type { ApprovalRecord, JobRecord, StepRecord } from '../store/types.js';
 
@@ -5,7 +6,7 @@ import type { ApprovalRecord, JobRecord, StepRecord } from '../store/types.js';
  * Progress as a stream of events (design.md "Jobs, plans and progress"). The executor and the
  * approval flow emit them; each adapter renders them its own way (terminal lines, Slack thread).
  * A text a reader sees comes in English (`changes`, `summary`: logs, tools) and in the catalog
- * (`changeTexts`, `summaryText`), which the adapter renders in its reader's language (issue 16).
+ * (`changeTexts`, `summaryText`, `progressText`), which the adapter renders in its reader's language (issue 16).
  */
 export type LabEvent =
   | { type: 'approval:requested'; approval: ApprovalRecord; job: JobRecord }
@@ -28,7 +29,15 @@ export type LabEvent =
   | { type: 'job:started'; job: JobRecord; steps: StepRecord[] }
   | { type: 'step:started'; job: JobRecord; step: StepRecord }
   | { type: 'step:output'; jobId: string; index: number; line: string }
-  | { type: 'step:progress'; jobId: string; index: number; fraction: number; text: string }
+  | {
+      type: 'step:progress';
+      jobId: string;
+      index: number;
+      fraction: number;
+      /** A short text (`1.2 GiB of 3.0 GiB`): in English, and as a reader sees it. */
+      text: string;
+      progressText: Displayable;
+    }
   | { type: 'step:finished'; job: JobRecord; step: StepRecord }
   | { type: 'job:finished'; job: JobRecord; steps: StepRecord[] }
   /** A job interrupted by a stop, its targets re-read at the next start (issue 9 §5). */

@@ -409,7 +409,14 @@ export class JobExecutor {
         bus.emit({ type: 'step:output', jobId: job.id, index: step.index, line });
       },
       progress: (fraction, text) =>
-        bus.emit({ type: 'step:progress', jobId: job.id, index: step.index, fraction, text }),
+        bus.emit({
+          type: 'step:progress',
+          jobId: job.id,
+          index: step.index,
+          fraction,
+          text: renderText('en', text),
+          progressText: text,
+        }),
     };
 
     let status: StepStatus;

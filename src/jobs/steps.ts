@@ -22,8 +22,8 @@ export interface StepContext {
   signal: AbortSignal;
   /** A line of output for the step's tail (remote output, engine events). */
   output(line: string): void;
-  /** Progress of a long step (an upload): 0..1 and a short text. */
-  progress(fraction: number, text: string): void;
+  /** Progress of a long step (an upload): 0..1 and a short text, in the catalog (issue 16). */
+  progress(fraction: number, text: Displayable): void;
 }
 
 /** `ok`: nothing needed doing; `changed`: the step changed the lab (Ansible's convention). */
