@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { LabopsError } from './errors.js';
+import { msg } from './i18n/text.js';
 
 /** Waits `ms`, or rejects with CANCELLED when the signal aborts. Injected wherever labops waits. */
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -22,5 +23,5 @@ export const realSleep: Sleep = async (ms, signal) => {
 export function cancelledBy(signal: AbortSignal): LabopsError {
   const reason: unknown = signal.reason;
   if (reason instanceof LabopsError) return reason;
-  return new LabopsError('CANCELLED', 'The operation was cancelled.', { cause: reason });
+  return new LabopsError('CANCELLED', msg('common.cancelled'), { cause: reason });
 }

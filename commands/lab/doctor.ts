@@ -1,7 +1,6 @@
 import { type CommandContext, defineArgs, defineRead } from '../../src/command.js';
 import type { DataCenter, Host, StorageDomain, Vm } from '../../src/engine/types.js';
 import { type LabopsError, toLabopsError } from '../../src/errors.js';
-import type { MessageKey } from '../../src/i18n/catalog/index.js';
 import { describeFaq, type Faq } from '../../src/i18n/faq.js';
 import { type Displayable, toParam } from '../../src/i18n/render.js';
 import { bytes, list, type Message, msg, type Text, verbatim } from '../../src/i18n/text.js';

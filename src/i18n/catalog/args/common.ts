@@ -7,6 +7,7 @@ export interface CommonArgs {
   'common.duration.minutesSeconds': { min: 'text'; s: 'text' };
   'common.duration.hoursMinutes': { h: 'text'; min: 'text' };
   'common.error.hint': { hint: 'text' };
+  'common.cancelled': undefined;
   'common.error.unexpected': { message: 'text' };
   'common.faq.0': undefined;
   'common.faq.1': undefined;

@@ -6,6 +6,7 @@ export const common = {
   'common.duration.minutesSeconds': '{min} min {s} s',
   'common.duration.hoursMinutes': '{h} h {min} min',
   'common.error.hint': 'Hint: {hint}',
+  'common.cancelled': 'The operation was cancelled.',
   'common.error.unexpected': 'Unexpected failure: {message}',
   // The lab guide's FAQ entries (lab-guide.md), with a faithful English title.
   'common.faq.0': 'FAQ 0 (adding a filesystem fails for lack of space)',

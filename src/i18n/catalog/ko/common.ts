@@ -8,6 +8,7 @@ export const common: Translation<typeof en> = {
   'common.duration.minutesSeconds': '{min}분 {s}초',
   'common.duration.hoursMinutes': '{h}시간 {min}분',
   'common.error.hint': '도움말: {hint}',
+  'common.cancelled': '작업이 취소되었습니다.',
   'common.error.unexpected': '예상하지 못한 오류: {message}',
   // The lab guide's FAQ entries with the guide's own titles (lab-guide.md, "10.0 기술지원 FAQ").
   'common.faq.0': 'FAQ 0 (파일 시스템 추가시 용량이 부족한 경우)',
