@@ -74,7 +74,9 @@ describe('what main prints before any lab is chosen (issue 16 §2)', () => {
       const first = await start([], data, '/host maintenance hyper1\n');
       expect(first.code).toBe(0);
       expect(first.stdout).toContain('approve a1');
-      const [korean, english] = await Promise.all([start(['--lang', 'ko'], data), start([], data)]);
+      // One after the other: one labops owns a data directory at a time (the second would be refused).
+      const korean = await start(['--lang', 'ko'], data);
+      const english = await start([], data);
       expect(korean.stdout.split('\n').slice(0, 2)).toEqual([
         '시뮬레이션 실습 환경 — 내장 시뮬레이터가 엔진과 호스트를 대신합니다.',
         '승인 대기: a1(아직 유효합니다).',
