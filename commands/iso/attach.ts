@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { schemaMessage } from '../../src/args.js';
 import { createPlan, defineArgs, defineChange, flag, type Plan, positional } from '../../src/command.js';
 import { LabopsError } from '../../src/errors.js';
 import { msg } from '../../src/i18n/text.js';
@@ -9,7 +10,7 @@ import { isoName, isValidCdFileId, listIsos } from './isos.js';
 const vmName = textArg()
   .min(1)
   .max(64)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a VM name');
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, schemaMessage(msg('iso.arg.vmForm')));
 
 /**
  * When a CD change shows: `now` until the VM stops, `always` (now and at every boot), or at the
@@ -63,7 +64,7 @@ const CD_CHANGE = {
 
 export const attach = defineChange({
   name: 'attach',
-  summary: "Put an ISO in a VM's CD drive, or boot it once from the ISO (--run-once)",
+  summary: msg('iso.help.attach'),
   usage: 'attach VM ISO [--persist] [--run-once]',
   examples: [
     '/iso attach web1 CentOS-7-x86_64-Minimal-2003.iso',
@@ -71,13 +72,10 @@ export const attach = defineChange({
     '/iso attach app1 alma9.iso --run-once',
   ],
   args: defineArgs({
-    vm: positional(vmName, 'the VM'),
-    iso: positional(isoName, 'an ISO from /iso list'),
-    persist: flag(
-      z.boolean().optional(),
-      'a running VM keeps the ISO at every boot too (by default only until it stops)',
-    ),
-    'run-once': flag(z.boolean().optional(), 'start the VM once booting from the CD (the VM must be down)'),
+    vm: positional(vmName, msg('iso.help.attachVm')),
+    iso: positional(isoName, msg('iso.help.isoFromList')),
+    persist: flag(z.boolean().optional(), msg('iso.help.attachPersist')),
+    'run-once': flag(z.boolean().optional(), msg('iso.help.attachRunOnce')),
   }),
   risk: 'change',
   async plan(ctx, args): Promise<Plan> {

@@ -1,4 +1,5 @@
 import { defineCommand } from '../../src/command.js';
+import { msg } from '../../src/i18n/text.js';
 import { attach, changeCdStep, runOnceCdStep } from './attach.js';
 import { refreshFilesStep } from './iso-domain.js';
 import { list } from './list.js';
@@ -7,7 +8,7 @@ import { upload, uploadStep } from './upload.js';
 
 export const isoCommand = defineCommand({
   name: 'iso',
-  summary: 'ISO images: list, upload, attach to a VM, remove',
+  summary: msg('iso.help.summary'),
   subcommands: [list, upload, attach, remove],
 });
 

@@ -1,3 +1,4 @@
+import { schemaMessage } from '../../src/args.js';
 import type { CommandContext } from '../../src/command.js';
 import type { SourceProbe } from '../../src/downloads.js';
 import { classifyDisk, type DiskOrigin, parseDiskMark } from '../../src/engine/disk-mark.js';
@@ -9,10 +10,7 @@ import { textArg } from '../../src/text.js';
 import { findDataCenterId } from '../lab-state.js';
 
 export const ISO_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,200}$/;
-export const isoName = textArg().regex(
-  ISO_NAME,
-  'must be a file name of letters, digits, ".", "_", "+" and "-"',
-);
+export const isoName = textArg().regex(ISO_NAME, schemaMessage(msg('iso.arg.isoForm')));
 
 /** A GUID as the engine matches it (ValidationUtils.GUID). */
 const GUID = /^[a-fA-F0-9]{8}-[a-fA-F0-9]{4}-[a-fA-F0-9]{4}-[a-fA-F0-9]{4}-[a-fA-F0-9]{12}$/;

@@ -31,7 +31,7 @@ function describeIso(entry: IsoEntry): Message {
 
 export const list = defineRead({
   name: 'list',
-  summary: 'ISO images in the ISO domain and in data domains, with sizes',
+  summary: msg('iso.help.list'),
   usage: 'list',
   examples: ['/iso list'],
   args: defineArgs({}),

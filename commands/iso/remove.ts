@@ -11,12 +11,12 @@ import { findCdHolders, isoName, listIsos, refuseWhileHeld } from './isos.js';
 
 export const remove = defineChange({
   name: 'remove',
-  summary: 'Remove an ISO: a disk of a data domain, or a file of the ISO domain',
+  summary: msg('iso.help.remove'),
   usage: 'remove ISO [--domain DOMAIN]',
   examples: ['/iso remove alma9.iso', '/iso remove CentOS-7.iso --domain nfs-iso'],
   args: defineArgs({
-    iso: positional(isoName, 'an ISO from /iso list'),
-    domain: flag(textArg().max(64).optional(), 'the storage domain, when the name is in more than one', {
+    iso: positional(isoName, msg('iso.help.isoFromList')),
+    domain: flag(textArg().max(64).optional(), msg('iso.help.removeDomain'), {
       valueName: 'DOMAIN',
     }),
   }),

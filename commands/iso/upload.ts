@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { schemaMessage } from '../../src/args.js';
 import { createPlan, defineArgs, defineChange, flag, type Plan, positional } from '../../src/command.js';
 import { requireIso9660, requireSha256 } from '../../src/downloads.js';
 import { isSameUpload, parseDiskMark } from '../../src/engine/disk-mark.js';
@@ -46,8 +47,7 @@ function chooseUploadDomain(domains: StorageDomain[], named: string | undefined)
 
 export const upload = defineChange({
   name: 'upload',
-  summary:
-    'Upload an ISO from a URL into a data domain (streamed) or a 4.3 ISO domain (on the storage server)',
+  summary: msg('iso.help.upload'),
   usage: 'upload URL [--name NAME] [--domain DOMAIN] [--sha256 HEX]',
   examples: [
     '/iso upload https://mirror.example/AlmaLinux-9-latest-x86_64-minimal.iso',
@@ -55,19 +55,19 @@ export const upload = defineChange({
     '/iso upload https://mirror.example/alma9.iso --sha256 HEX (the 64 hex digits the mirror publishes)',
   ],
   args: defineArgs({
-    url: positional(textArg().max(2000), 'http(s) URL of the ISO image'),
-    name: flag(isoName.optional(), 'the name in the lab (default: the file name of the URL)', {
+    url: positional(textArg().max(2000), msg('iso.help.uploadUrl')),
+    name: flag(isoName.optional(), msg('iso.help.uploadName'), {
       valueName: 'NAME',
     }),
-    domain: flag(textArg().max(64).optional(), 'the storage domain (default: the master data domain)', {
+    domain: flag(textArg().max(64).optional(), msg('iso.help.uploadDomain'), {
       valueName: 'DOMAIN',
     }),
     sha256: flag(
       textArg()
-        .regex(/^[0-9a-fA-F]{64}$/, 'must be a SHA-256 checksum: 64 hex digits')
+        .regex(/^[0-9a-fA-F]{64}$/, schemaMessage(msg('iso.arg.sha256Form')))
         .transform((hex) => hex.toLowerCase())
         .optional(),
-      'the checksum the mirror publishes: the upload fails unless what is stored has it',
+      msg('iso.help.uploadSha256'),
       { valueName: 'HEX' },
     ),
   }),

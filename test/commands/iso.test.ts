@@ -17,6 +17,7 @@ import { localizeView } from '../../src/view.js';
 import { approveAndRun, type CoreHarness, shellCaller, startCore } from '../support/core.js';
 import { expectCard as card, expectError as error, viewText } from '../support/dispatch.js';
 import { type HttpSource, LOOPBACK_SOURCES, startHttpSource } from '../support/http-source.js';
+import { findLeaks } from '../support/i18n-leaks.js';
 
 const MiB = 1024 * 1024;
 const ISO_DIR = '11111111-1111-1111-1111-111111111111';
@@ -825,5 +826,53 @@ describe('/iso in Korean (issue 16)', () => {
     expect(expectKorean(e.hintText!)).toBe(
       'up 또는 down 상태가 될 때까지 기다린 뒤 명령을 다시 실행하십시오.',
     );
+  });
+  it('explains /iso and its arguments in Korean: help and a --sha256 that is not a checksum', async () => {
+    await start();
+    const help = await run('help');
+    if (help.kind !== 'view') throw new Error(`expected a view, got ${help.kind}`);
+    const { view } = help;
+    const texts = [
+      view.title,
+      ...view.sections.flatMap((s) => [...(s.heading ? [s.heading] : []), ...s.lines]),
+    ];
+    expect(texts.flatMap((t) => findLeaks(t))).toEqual([]);
+    const lines = localizeView(view, 'ko').sections.flatMap((s) => s.lines);
+    expect(
+      lines.some(
+        (l) => l.includes('/iso list') && l.includes('ISO 도메인과 데이터 도메인의 ISO 이미지와 크기'),
+      ),
+    ).toBe(true);
+    expect(lines.some((l) => l.includes('ISO 삭제: 데이터 도메인의 디스크 또는 ISO 도메인의 파일'))).toBe(
+      true,
+    );
+
+    const attachHelp = await run('attach help');
+    if (attachHelp.kind !== 'view') throw new Error(`expected a view, got ${attachHelp.kind}`);
+    const shown = JSON.stringify(localizeView(attachHelp.view, 'ko'));
+    expect(shown).toContain('VM의 CD 드라이브에 ISO 넣기, 또는 그 ISO로 한 번 부팅 (--run-once)');
+    expect(shown).toContain('/iso list에 나오는 ISO');
+    expect(shown).toContain('CD로 부팅해 VM을 한 번 시작 (VM이 down 상태여야 함)');
+    const attachTexts = attachHelp.view.sections.flatMap((s) => [
+      ...(s.heading ? [s.heading] : []),
+      ...s.lines,
+    ]);
+    expect(attachTexts.flatMap((t) => findLeaks(t))).toEqual([]);
+
+    const bad = error(await run(`upload ${source.url('/alma9.iso')} --sha256 xyz`));
+    expect(bad.code).toBe('USAGE');
+    expect(bad.details.join('\n')).toContain('must be a SHA-256 checksum: 64 hex digits');
+    const problems = bad.detailTexts.map((t) => renderText('ko', t)).join('\n');
+    expect(problems).toContain('SHA-256 체크섬(16진수 64자리)이어야 합니다');
+    expect([bad.text, ...bad.detailTexts].flatMap((t) => findLeaks(t))).toEqual([]);
+    expect(renderText('ko', bad.text)).toBe('/iso upload: 인자에 문제가 1개 있습니다.');
+
+    const badVm = error(await run('attach web_1/x alma9.iso'));
+    expect(badVm.detailTexts.map((t) => renderText('ko', t)).join('\n')).toContain('VM 이름이어야 합니다');
+    const badName = error(await run(`upload ${source.url('/alma9.iso')} --name ../x.iso`));
+    expect(renderText('ko', badName.detailTexts[0]!)).toBe(
+      '--name: 영문자, 숫자, ".", "_", "+", "-"로 된 파일 이름이어야 합니다',
+    );
+    expect([...badVm.detailTexts, ...badName.detailTexts].flatMap((t) => findLeaks(t))).toEqual([]);
   });
 });

@@ -130,4 +130,21 @@ export interface IsoArgs {
   'iso.remove.staysHint': undefined;
   'iso.remove.stillThere': { disk: 'text'; iso: 'text'; status: 'text' };
   'iso.remove.gone': { disk: 'text'; domain: 'text'; iso: 'text' };
+  'iso.help.summary': undefined;
+  'iso.help.list': undefined;
+  'iso.help.upload': undefined;
+  'iso.help.uploadUrl': undefined;
+  'iso.help.uploadName': undefined;
+  'iso.help.uploadDomain': undefined;
+  'iso.help.uploadSha256': undefined;
+  'iso.help.attach': undefined;
+  'iso.help.attachVm': undefined;
+  'iso.help.isoFromList': undefined;
+  'iso.help.attachPersist': undefined;
+  'iso.help.attachRunOnce': undefined;
+  'iso.help.remove': undefined;
+  'iso.help.removeDomain': undefined;
+  'iso.arg.vmForm': undefined;
+  'iso.arg.isoForm': undefined;
+  'iso.arg.sha256Form': undefined;
 }

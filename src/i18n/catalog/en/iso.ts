@@ -180,4 +180,23 @@ export const iso = {
   'iso.remove.staysHint': 'Run /iso remove again once the engine lets go of it (its events say why).',
   'iso.remove.stillThere': 'The disk {iso} ({disk}) is still there ({status}).',
   'iso.remove.gone': '{iso} ({disk}) is gone from {domain}',
+  // /iso help: the command, its sub-commands and their arguments.
+  'iso.help.summary': 'ISO images: list, upload, attach to a VM, remove',
+  'iso.help.list': 'ISO images in the ISO domain and in data domains, with sizes',
+  'iso.help.upload':
+    'Upload an ISO from a URL into a data domain (streamed) or a 4.3 ISO domain (on the storage server)',
+  'iso.help.uploadUrl': 'http(s) URL of the ISO image',
+  'iso.help.uploadName': 'the name in the lab (default: the file name of the URL)',
+  'iso.help.uploadDomain': 'the storage domain (default: the master data domain)',
+  'iso.help.uploadSha256': 'the checksum the mirror publishes: the upload fails unless what is stored has it',
+  'iso.help.attach': "Put an ISO in a VM's CD drive, or boot it once from the ISO (--run-once)",
+  'iso.help.attachVm': 'the VM',
+  'iso.help.isoFromList': 'an ISO from /iso list',
+  'iso.help.attachPersist': 'a running VM keeps the ISO at every boot too (by default only until it stops)',
+  'iso.help.attachRunOnce': 'start the VM once booting from the CD (the VM must be down)',
+  'iso.help.remove': 'Remove an ISO: a disk of a data domain, or a file of the ISO domain',
+  'iso.help.removeDomain': 'the storage domain, when the name is in more than one',
+  'iso.arg.vmForm': 'must be a VM name',
+  'iso.arg.isoForm': 'must be a file name of letters, digits, ".", "_", "+" and "-"',
+  'iso.arg.sha256Form': 'must be a SHA-256 checksum: 64 hex digits',
 } as const;
