@@ -3,7 +3,7 @@
  * plans, errors, in either language — is rendered again in Korean and checked for text outside
  * the catalog (test/support/i18n-leaks.ts). A test that shows a reader such text fails, naming it.
  */
-import { afterEach, beforeEach, expect } from 'vitest';
+import { afterEach, beforeEach } from 'vitest';
 import { watchRendering } from '../../src/i18n/render.js';
 import { findLeaks } from './i18n-leaks.js';
 
@@ -18,5 +18,9 @@ beforeEach(() => {
 
 afterEach(() => {
   watchRendering(undefined);
-  expect(leaks, 'text outside the message catalog reached a reader').toEqual([]);
+  if (leaks.length) {
+    throw new Error(
+      `text outside the message catalog reached a reader:\n${leaks.map((l) => `  ${l}`).join('\n')}`,
+    );
+  }
 });
