@@ -1,5 +1,5 @@
 import { LabopsError } from '../src/errors.js';
-import { renderText } from '../src/i18n/render.js';
+import { renderEnglish } from '../src/i18n/render.js';
 import { list, type Message, msg, type Text, verbatim } from '../src/i18n/text.js';
 import type { EventBus } from '../src/jobs/events.js';
 import { joinItems } from '../src/jobs/texts.js';
@@ -49,7 +49,7 @@ export type ClickResult = Answer &
   );
 
 function answer(text: Text): Answer {
-  return { message: renderText('en', text), text };
+  return { message: renderEnglish(text), text };
 }
 
 /**
@@ -212,7 +212,7 @@ export class ApprovalFlow {
       type: 'approval:voided',
       approval: closed.approval,
       job: closed.job,
-      changes: changes.map((change) => renderText('en', change)),
+      changes: changes.map((change) => renderEnglish(change)),
       changeTexts: changes,
     });
     return {
@@ -220,7 +220,7 @@ export class ApprovalFlow {
       ...answer(msg('approvals.void.answer', { id: approval.id, changes: joinItems(changes) })),
       approval: closed.approval,
       job: closed.job,
-      changes: changes.map((change) => renderText('en', change)),
+      changes: changes.map((change) => renderEnglish(change)),
       changeTexts: changes,
     };
   }

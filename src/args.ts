@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LabopsError } from './errors.js';
-import { type Displayable, renderText } from './i18n/render.js';
+import { type Displayable, renderEnglish } from './i18n/render.js';
 import { isText, list, type Message, msg, type Text, verbatim } from './i18n/text.js';
 import { getEditDistance, quoteUserText } from './text.js';
 
@@ -394,7 +394,7 @@ const schemaMessages = new Map<string, Message>();
  * schema is declared (once, at start-up), not per parse.
  */
 export function schemaMessage(message: Message): string {
-  const english = renderText('en', message);
+  const english = renderEnglish(message);
   schemaMessages.set(english, message);
   return english;
 }
@@ -584,7 +584,7 @@ export function parseArgs<S extends z.ZodType>(
   const describeDefault = (issue: z.core.$ZodRawIssue): string | undefined => {
     const text = describeIssue(issue);
     if (text === undefined) return undefined;
-    const english = renderText('en', text);
+    const english = renderEnglish(text);
     defaults.set(english, text);
     return english;
   };
@@ -607,7 +607,7 @@ export function parseArgs<S extends z.ZodType>(
 
   if (problems.length > 0 || !result.success) {
     const texts = problems.length > 0 ? problems : [msg('pipeline.args.invalid')];
-    return { ok: false, problems: texts.map((text) => renderText('en', text)), problemTexts: texts };
+    return { ok: false, problems: texts.map((text) => renderEnglish(text)), problemTexts: texts };
   }
   return { ok: true, help: false, value: result.data };
 }

@@ -1,5 +1,5 @@
 import type { Locale } from './i18n/locale.js';
-import { type Displayable, renderText, toParam } from './i18n/render.js';
+import { type Displayable, renderEnglish, renderText, toParam } from './i18n/render.js';
 import { msg, verbatim } from './i18n/text.js';
 
 /**
@@ -78,7 +78,7 @@ export class LabopsError extends Error {
   readonly actions: readonly ErrorAction[];
 
   constructor(code: ErrorCode, message: Displayable, options: LabopsErrorOptions = {}) {
-    super(renderText('en', message), options.cause === undefined ? undefined : { cause: options.cause });
+    super(renderEnglish(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.text = message;
     this.hintText = options.hint;
@@ -89,12 +89,12 @@ export class LabopsError extends Error {
 
   /** The hint in English. */
   get hint(): string | undefined {
-    return this.hintText === undefined ? undefined : renderText('en', this.hintText);
+    return this.hintText === undefined ? undefined : renderEnglish(this.hintText);
   }
 
   /** The details in English. */
   get details(): readonly string[] {
-    return this.detailTexts.map((detail) => renderText('en', detail));
+    return this.detailTexts.map((detail) => renderEnglish(detail));
   }
 
   /** Errors the user was told about, as opposed to bugs. */

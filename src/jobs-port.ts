@@ -1,7 +1,7 @@
 import { getApprovers, isApprover, type Policy } from '../approvals/policy.js';
 import type { JobsPort } from './command.js';
 import { LabopsError } from './errors.js';
-import { renderText } from './i18n/render.js';
+import { renderEnglish } from './i18n/render.js';
 import { type Message, msg, type Text, verbatim } from './i18n/text.js';
 import type { EventBus } from './jobs/events.js';
 import type { JobExecutor } from './jobs/executor.js';
@@ -134,7 +134,7 @@ async function cancelJob(
         type: 'approval:voided',
         approval: cancelled.approval,
         job: cancelled.job,
-        changes: [renderText('en', change)],
+        changes: [renderEnglish(change)],
         changeTexts: [change],
       });
     }

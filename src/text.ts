@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { renderText } from './i18n/render.js';
+import { renderEnglish } from './i18n/render.js';
 import { type Message, msg, type Text, verbatim } from './i18n/text.js';
 
 /*
@@ -135,7 +135,7 @@ export function textArg(): z.ZodString {
     if (!found) return;
     // The English for zod's own readers; parseArgs shows the message in the reader's language.
     const text = describeUnsafeCharacter(found);
-    ctx.addIssue({ code: 'custom', message: renderText('en', text), params: { text }, continue: false });
+    ctx.addIssue({ code: 'custom', message: renderEnglish(text), params: { text }, continue: false });
   });
 }
 

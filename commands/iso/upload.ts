@@ -7,10 +7,9 @@ import { createUploadMeter, diskReadyTiming, removeDiskWhenUnlocked } from '../.
 import type { Disk, StorageDomain } from '../../src/engine/types.js';
 import { LabopsError } from '../../src/errors.js';
 import { toParam } from '../../src/i18n/render.js';
-import { bytes, list, msg, verbatim } from '../../src/i18n/text.js';
+import { bytes, duration, list, msg, verbatim } from '../../src/i18n/text.js';
 import { defineStep } from '../../src/jobs/steps.js';
 import { textArg } from '../../src/text.js';
-import { formatBytes, formatDuration } from '../../src/view.js';
 import { planIsoDomainUpload } from './iso-domain.js';
 import {
   describeSource,
@@ -306,11 +305,20 @@ export const uploadStep = defineStep({
           const percent = Math.floor((sentBytes / totalBytes) * 100);
           if (percent === lastShown) return;
           lastShown = percent;
-          const rate = bytesPerSecond === undefined ? '' : ` · ${formatBytes(bytesPerSecond)}/s`;
-          const left = leftMs === undefined ? '' : ` · ${formatDuration(leftMs)} left`;
+          const sent = bytes(sentBytes);
+          const total = bytes(totalBytes);
           ctx.progress(
             sentBytes / totalBytes,
-            `${formatBytes(sentBytes)} of ${formatBytes(totalBytes)}${rate}${left}`,
+            bytesPerSecond === undefined
+              ? msg('iso.upload.progress', { sent, total })
+              : leftMs === undefined
+                ? msg('iso.upload.progressRate', { sent, total, rate: bytes(bytesPerSecond) })
+                : msg('iso.upload.progressRateLeft', {
+                    sent,
+                    total,
+                    rate: bytes(bytesPerSecond),
+                    left: duration(leftMs),
+                  }),
           );
         },
       });

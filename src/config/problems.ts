@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { type Displayable, renderText } from '../i18n/render.js';
+import { type Displayable, renderEnglish } from '../i18n/render.js';
 import { isText, type Message, msg, type Text, verbatim } from '../i18n/text.js';
 import { getEditDistance, quoteUserText } from '../text.js';
 
@@ -18,7 +18,7 @@ export interface ConfigProblem {
 
 /** A problem at `path`. */
 export function createProblem(path: string, text: Text): ConfigProblem {
-  return { path, message: renderText('en', text), text };
+  return { path, message: renderEnglish(text), text };
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { LabopsError } from '../errors.js';
-import { renderText } from '../i18n/render.js';
+import { renderEnglish } from '../i18n/render.js';
 import { list, msg, type Text, type TextList, verbatim } from '../i18n/text.js';
 import type { Clock, Sleep } from '../time.js';
 import type { EngineTransport, WriteListener } from './transport.js';
@@ -113,7 +113,7 @@ export function runWait<T>(
       ? {
           onPoll: (seen: Text) => {
             options.onPollText?.(seen);
-            options.onPoll?.(renderText('en', seen));
+            options.onPoll?.(renderEnglish(seen));
           },
         }
       : {}),

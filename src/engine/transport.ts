@@ -2,7 +2,7 @@ import Bottleneck from 'bottleneck';
 import { Pool } from 'undici';
 import type { z } from 'zod';
 import { LabopsError } from '../errors.js';
-import { renderText } from '../i18n/render.js';
+import { renderEnglish } from '../i18n/render.js';
 import { msg, verbatim } from '../i18n/text.js';
 import { createSilentLogger, type Logger } from '../log.js';
 import { cancelledBy, realSleep, type Sleep } from '../time.js';
@@ -414,7 +414,7 @@ export class EngineTransport {
       );
     }
     const level = resolveApiLevel(version);
-    const warning = level.warning === undefined ? undefined : renderText('en', level.warning);
+    const warning = level.warning === undefined ? undefined : renderEnglish(level.warning);
     if (warning && this.warnedVersion !== warning) {
       this.warnedVersion = warning;
       this.logger.warn({ engineVersion: version.full }, warning);

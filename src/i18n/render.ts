@@ -47,6 +47,20 @@ export function watchRendering(watch: ((text: Displayable) => void) | undefined)
   watcher = watch;
 }
 
+/**
+ * The English of a text for what no reader sees here: logs, the audit trail, the store's English
+ * columns, an error's `message`. Not watched.
+ */
+export function renderEnglish(text: Displayable): string {
+  const watching = watcher;
+  watcher = undefined;
+  try {
+    return renderText('en', text);
+  } finally {
+    watcher = watching;
+  }
+}
+
 /** `text` in `locale`. */
 export function renderText(locale: Locale, text: Displayable, options: RenderOptions = {}): string {
   if (watcher && !options.mark) watcher(text);

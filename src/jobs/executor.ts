@@ -2,7 +2,7 @@ import type { LabInfo } from '../command.js';
 import type { DownloadPort } from '../downloads.js';
 import type { EngineClient } from '../engine/engine-client.js';
 import { LabopsError, toLabopsError } from '../errors.js';
-import { type Displayable, renderText } from '../i18n/render.js';
+import { type Displayable, renderEnglish } from '../i18n/render.js';
 import { list, msg, type Text } from '../i18n/text.js';
 import type { Logger } from '../log.js';
 import type { MachineDriver, MachineDriver as Machines } from '../runbooks/types.js';
@@ -414,7 +414,7 @@ export class JobExecutor {
           jobId: job.id,
           index: step.index,
           fraction,
-          text: renderText('en', text),
+          text: renderEnglish(text),
           progressText: text,
         }),
     };
@@ -460,9 +460,9 @@ export class JobExecutor {
       ...step,
       ...patch,
       startedAt,
-      detail: detail === undefined ? undefined : renderText('en', detail),
+      detail: detail === undefined ? undefined : renderEnglish(detail),
       detailText: detail,
-      endState: endState === undefined ? undefined : renderText('en', endState),
+      endState: endState === undefined ? undefined : renderEnglish(endState),
       endStateText: endState,
     };
     return error ? { record, error } : { record };

@@ -1,4 +1,4 @@
-import { renderText } from '../i18n/render.js';
+import { renderEnglish } from '../i18n/render.js';
 import { msg } from '../i18n/text.js';
 import type { Logger } from '../log.js';
 import {
@@ -61,7 +61,7 @@ async function reviewInterrupted(options: RecoverJobsOptions, jobs: readonly Job
     bus.emit({
       type: 'job:reviewed',
       job: updated,
-      summary: renderText('en', summary),
+      summary: renderEnglish(summary),
       summaryText: summary,
     });
   }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LabopsError } from '../errors.js';
-import { renderText } from '../i18n/render.js';
+import { renderEnglish } from '../i18n/render.js';
 import { msg, verbatim } from '../i18n/text.js';
 import {
   listPreflightProbes,
@@ -123,8 +123,8 @@ export const preflightStep = defineStep({
     });
     // The step's output, kept with its tail as machine output is: in English.
     for (const o of report.outcomes) {
-      const title = renderText('en', o.probe.title);
-      const reason = o.reason === undefined ? '' : ` — ${renderText('en', o.reason)}`;
+      const title = renderEnglish(o.probe.title);
+      const reason = o.reason === undefined ? '' : ` — ${renderEnglish(o.reason)}`;
       ctx.output(
         `${o.status === 'ok' ? 'ok' : o.status === 'failed' ? 'FAILED' : 'not checked'}: ${o.probe.machine}: ${title}${reason}`,
       );

@@ -1,7 +1,7 @@
 import type { LabInfo } from '../command.js';
 import type { EngineClient } from '../engine/engine-client.js';
 import { toLabopsError } from '../errors.js';
-import { type Displayable, renderText } from '../i18n/render.js';
+import { type Displayable, renderEnglish } from '../i18n/render.js';
 import { type Message, msg, type Text, verbatim } from '../i18n/text.js';
 import type { TargetChange } from '../store/types.js';
 import { joinItems, joinSentences } from './texts.js';
@@ -258,7 +258,7 @@ export function compareTargets(input: {
 
 /** A change's note: English for the store and the audit trail, the text for its readers. */
 function note(text: Displayable): Pick<TargetChange, 'note' | 'noteText'> {
-  return { note: renderText('en', text), noteText: text };
+  return { note: renderEnglish(text), noteText: text };
 }
 
 const SHOWN = 12;

@@ -95,7 +95,7 @@ export async function runShell(options: ShellOptions): Promise<number> {
   const onEvent = (event: LabEvent) => {
     if (event.type === 'step:progress') {
       if (interactive) {
-        output.write(`\r\x1b[K      ${renderProgressBar(event.fraction, say(event.text))}`);
+        output.write(`\r\x1b[K      ${renderProgressBar(event.fraction, say(event.progressText))}`);
         barShown = true;
         promptShown = false;
       } else {
@@ -104,7 +104,7 @@ export async function runShell(options: ShellOptions): Promise<number> {
         const quarter = Math.floor(event.fraction * 4);
         if (quarter > (lastPipeProgress.get(key) ?? -1)) {
           lastPipeProgress.set(key, quarter);
-          write(`      ${Math.round(event.fraction * 100)}% ${say(event.text)}`);
+          write(`      ${Math.round(event.fraction * 100)}% ${say(event.progressText)}`);
         }
       }
       return;

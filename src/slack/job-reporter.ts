@@ -294,7 +294,7 @@ export class JobReporter {
       case 'step:progress': {
         const step = this.jobs.get(event.jobId)?.steps.get(event.index);
         if (!step) return;
-        step.progress = { fraction: event.fraction, text: event.text };
+        step.progress = { fraction: event.fraction, text: event.progressText };
         this.showRunningStep(event.jobId, event.index);
         return;
       }

@@ -1,5 +1,5 @@
 import type { CommandRegistry } from '../command.js';
-import { renderText } from '../i18n/render.js';
+import { renderEnglish } from '../i18n/render.js';
 
 /** The bot scopes labops needs: each for a Web API method it calls (slack-platform.md §7). */
 export const BOT_SCOPES = [
@@ -53,7 +53,7 @@ export function buildManifest(
       slash_commands: registry.commands.map((command) => ({
         command: `/${command.name}`,
         // One description per app: in English (issue 16 §2).
-        description: renderText('en', command.summary).slice(0, 2000),
+        description: renderEnglish(command.summary).slice(0, 2000),
         usage_hint: command.subcommands
           .map((s) => s.name)
           .join(' | ')

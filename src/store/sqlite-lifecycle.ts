@@ -1,5 +1,5 @@
 import { LabopsError } from '../errors.js';
-import { type Displayable, renderText } from '../i18n/render.js';
+import { type Displayable, renderEnglish } from '../i18n/render.js';
 import { msg } from '../i18n/text.js';
 import { toApprovalRecord, toJobRecord, toLockRecord, toTextColumns } from './sqlite-rows.js';
 import type { Statements } from './sqlite-statements.js';
@@ -22,7 +22,7 @@ import {
 
 /** The detail of a step that `recover` or an interruption found running, as a reader sees it and in English. */
 export const UNKNOWN_STEP_TEXT = msg('jobs.error.unknownStep');
-export const UNKNOWN_STEP_DETAIL = renderText('en', UNKNOWN_STEP_TEXT);
+export const UNKNOWN_STEP_DETAIL = renderEnglish(UNKNOWN_STEP_TEXT);
 const UNKNOWN_STEP_JSON = JSON.stringify(UNKNOWN_STEP_TEXT);
 
 /**
@@ -117,7 +117,7 @@ export class LifecycleTx {
     this.moveJob(approval.jobId, ['awaiting_approval'], 'void', void_.at, void_.reason);
     // The audit trail stays English.
     this.audit(void_.at, 'approval:voided', void_.actor, approval.jobId, id, {
-      changes: void_.changes.map((change) => renderText('en', change)),
+      changes: void_.changes.map((change) => renderEnglish(change)),
     });
     return { approval: this.mustReadApproval(id), job: this.mustReadJob(approval.jobId) };
   }

@@ -1,4 +1,4 @@
-import { type Displayable, renderText } from '../i18n/render.js';
+import { type Displayable, renderEnglish } from '../i18n/render.js';
 import { isText } from '../i18n/text.js';
 import { createPlan, type Plan } from '../plan.js';
 import type { Risk } from '../risk.js';
@@ -113,7 +113,7 @@ export function toTextColumns(text: Displayable | undefined): {
   json: string | null;
 } {
   if (text === undefined) return { english: null, json: null };
-  return { english: renderText('en', text), json: typeof text === 'string' ? null : JSON.stringify(text) };
+  return { english: renderEnglish(text), json: typeof text === 'string' ? null : JSON.stringify(text) };
 }
 
 /** The text a reader sees: the catalog message when one was kept, else the English. */

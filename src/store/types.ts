@@ -8,7 +8,7 @@
  */
 
 import { LabopsError } from '../errors.js';
-import { type Displayable, renderText } from '../i18n/render.js';
+import { type Displayable, renderEnglish } from '../i18n/render.js';
 import { msg } from '../i18n/text.js';
 import type { Plan, StepSpec } from '../plan.js';
 import type { Risk } from '../risk.js';
@@ -18,7 +18,7 @@ export type { StepSpec };
 
 /** The error of a job that `recover` found running or queued, as a reader sees it and in English. */
 export const INTERRUPTED_JOB_TEXT = msg('jobs.error.interrupted');
-export const INTERRUPTED_JOB_ERROR = renderText('en', INTERRUPTED_JOB_TEXT);
+export const INTERRUPTED_JOB_ERROR = renderEnglish(INTERRUPTED_JOB_TEXT);
 
 /** Whether `error` says the state store cannot be written now (disk full, I/O error, read-only). */
 export function isStoreUnavailable(error: unknown): error is LabopsError {
@@ -30,7 +30,7 @@ export function isStoreUnavailable(error: unknown): error is LabopsError {
  * the end (a store failure it could not outlast), and this process owns the store.
  */
 export const STRANDED_JOB_TEXT = msg('jobs.error.stranded');
-export const STRANDED_JOB_ERROR = renderText('en', STRANDED_JOB_TEXT);
+export const STRANDED_JOB_ERROR = renderEnglish(STRANDED_JOB_TEXT);
 
 /** A job's life: a card waits for approval, then the job queues, runs and ends one way. */
 export type JobStatus =

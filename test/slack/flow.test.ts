@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { verbatim } from '../../src/i18n/text.js';
 import type { StepContext, StepDefinition } from '../../src/jobs/steps.js';
 import { ACTION } from '../../src/slack/render-card.js';
 import { SCOPES_BY_METHOD } from '../support/slack-api.js';
@@ -221,7 +222,8 @@ describe('jobs with a lot of output', () => {
     };
     h = await startSlackHarness({ mode: 'http', extraCommands: [chatterCommand], extraSteps: [step] });
     h.labops.bus.subscribe((event) => {
-      if (event.type === 'step:finished' && event.step.index === 0) firstStep?.progress(1, 'a late part');
+      if (event.type === 'step:finished' && event.step.index === 0)
+        firstStep?.progress(1, verbatim('a late part'));
     });
     await h.command(U.operator, '/chatter', 'run late --steps 2 --lines 4 --ms 100');
     await h.adapter.idle();

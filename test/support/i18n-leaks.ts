@@ -6,8 +6,16 @@
  */
 import { type Displayable, renderText } from '../../src/i18n/render.js';
 
-/** Three English words in a row: prose, not a name, a state or a path. */
-const ENGLISH_PROSE = /[A-Za-z]{2,}[a-z]*(?:[ ,;:'’()-]+[A-Za-z]{2,}){2,}/;
+/** Three English words in a row: prose, not a name, a state or a path… */
+const ENGLISH_WORDS = /[A-Za-z]{2,}[a-z]*(?:[ ,;:'’()-]+[A-Za-z]{2,}){2,}/;
+/** …with a word only a sentence has: a command line, a path or a file name has none. */
+const FUNCTION_WORD =
+  /\b(?:the|an?|is|are|was|be|to|of|and|or|in|on|at|for|with|not|no|it|its|this|that|from|by|into|has|have|will|cannot|when|then|only)\b/i;
+
+function isEnglishProse(text: string): boolean {
+  const words = ENGLISH_WORDS.exec(text);
+  return words !== null && FUNCTION_WORD.test(words[0]);
+}
 
 /** Text inside backticks or quotes is a command or a name as typed. */
 function stripCode(text: string): string {
@@ -30,8 +38,8 @@ export function findLeaks(text: Displayable): string[] {
     runs.set(kind, '');
     const plain = stripCode(run);
     if (kind === 'raw' && /\p{L}/u.test(plain)) leaks.push(`plain text: ${run.trim()}`);
-    if (kind === 'value' && ENGLISH_PROSE.test(plain)) leaks.push(`English value: ${run.trim()}`);
-    if (kind === 'catalog' && ENGLISH_PROSE.test(plain)) leaks.push(`English in Korean: ${run.trim()}`);
+    if (kind === 'value' && isEnglishProse(plain)) leaks.push(`English value: ${run.trim()}`);
+    if (kind === 'catalog' && isEnglishProse(plain)) leaks.push(`English in Korean: ${run.trim()}`);
   };
   const kindOf = () => {
     const top = stack[stack.length - 1];

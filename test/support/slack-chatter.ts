@@ -68,7 +68,7 @@ export const chatterSteps: StepDefinition[] = [
         for (let i = from; i < to; i++) {
           ctx.output(`line ${i + 1} of ${params.lines}: <!channel> & <@U0> ${'x'.repeat(i % 90)}`);
         }
-        if (params.upload) ctx.progress((b + 1) / batches, `${b + 1}/${batches} parts`);
+        if (params.upload) ctx.progress((b + 1) / batches, verbatim(`${b + 1}/${batches} parts`));
         await delay(params.ms / batches, undefined, { signal: ctx.signal });
       }
       if (params.fail) throw new Error('the chatter step was told to fail');

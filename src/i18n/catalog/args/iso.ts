@@ -61,6 +61,9 @@ export interface IsoArgs {
   'iso.upload.sha256Required': { sha256: 'text' };
   'iso.upload.sha256Shown': undefined;
   'iso.upload.step': { domain: 'text'; iso: 'text' };
+  'iso.upload.progress': { sent: 'text'; total: 'text' };
+  'iso.upload.progressRate': { rate: 'text'; sent: 'text'; total: 'text' };
+  'iso.upload.progressRateLeft': { left: 'text'; rate: 'text'; sent: 'text'; total: 'text' };
   'iso.upload.alreadyThere': { bytes: 'text'; iso: 'text' };
   'iso.upload.appeared': { disk: 'text'; iso: 'text'; status: 'text' };
   'iso.upload.appearedHint': { iso: 'text' };

@@ -81,6 +81,9 @@ export const iso = {
   'iso.upload.sha256Shown':
     'The report shows the sha256 of the bytes stored (no --sha256 was given to check).',
   'iso.upload.step': 'Upload {iso} into {domain}',
+  'iso.upload.progress': '{sent} of {total}',
+  'iso.upload.progressRate': '{sent} of {total} · {rate}/s',
+  'iso.upload.progressRateLeft': '{sent} of {total} · {rate}/s · {left} left',
 
   // /iso upload: the step.
   'iso.upload.alreadyThere': '{iso} is already there (a complete upload of {bytes} bytes)',

@@ -85,6 +85,9 @@ export const iso: Translation<typeof en> = {
   'iso.upload.sha256Shown':
     '보고서에 저장된 데이터의 sha256 값이 표시됩니다(--sha256을 주지 않아 확인하지 않음).',
   'iso.upload.step': '{domain}에 {iso} 업로드',
+  'iso.upload.progress': '{total} 중 {sent}',
+  'iso.upload.progressRate': '{total} 중 {sent} · {rate}/s',
+  'iso.upload.progressRateLeft': '{total} 중 {sent} · {rate}/s · {left} 남음',
 
   'iso.upload.alreadyThere': '{iso} 이미지가 이미 있습니다({bytes}바이트, 완료된 업로드)',
   'iso.upload.appeared':
