@@ -1,11 +1,5 @@
 import type { Locale } from './i18n/locale.js';
-import {
-  type Displayable,
-  formatBytesIn,
-  formatDurationIn,
-  type RenderOptions,
-  renderText,
-} from './i18n/render.js';
+import { type Displayable, type RenderOptions, renderText } from './i18n/render.js';
 
 /**
  * What a command shows, independent of where: the shell renders it as terminal text, the Slack
@@ -61,17 +55,4 @@ export function localizeView(view: View, locale: Locale, options: RenderOptions 
 
 export function section(lines: Displayable[], heading?: Displayable): ViewSection {
   return heading === undefined ? { lines } : { heading, lines };
-}
-
-/**
- * `3.2 GiB`, `512 MiB`, in English (logs, and text not yet in the catalog). With `exact`, the size
- * as written, in the largest unit it is a whole number of (`1 GiB`, `1536 MiB`).
- */
-export function formatBytes(bytes: number | undefined, options: { exact?: boolean } = {}): string {
-  return bytes === undefined ? '?' : formatBytesIn('en', bytes, options.exact);
-}
-
-/** `1.4 s`, `2 min 5 s`, in English. */
-export function formatDuration(ms: number | undefined): string {
-  return ms === undefined ? '' : formatDurationIn('en', ms);
 }

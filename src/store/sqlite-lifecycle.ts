@@ -214,12 +214,13 @@ export class LifecycleTx {
       createdAt: job.createdAt,
     });
     job.steps.forEach((step, index) => {
+      const title = toTextColumns(step.title);
       this.sql.insertStep.run({
         jobId: job.id,
         index,
         kind: step.kind,
-        title: toTextColumns(step.title).english ?? '',
-        titleText: toTextColumns(step.title).json,
+        title: title.english ?? '',
+        titleText: title.json,
         params: JSON.stringify(step.params),
         shows: step.shows === undefined ? null : JSON.stringify(step.shows),
         timeoutMs: step.timeoutMs ?? null,
