@@ -1,0 +1,21 @@
+// What the built JavaScript is made from, for `npm start`'s check that dist/ is not stale.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The folders and files whose change calls for a new build. */
+export const SOURCES = ['src', 'commands', 'approvals', 'package.json'];
+
+/**
+ * The newest modification time among the sources, folders included: a file added, changed or
+ * deleted moves it. 0 when there are no sources (an installed package holds only dist/).
+ */
+export function newestSource(root) {
+  let newest = 0;
+  const visit = (path) => {
+    const stat = statSync(path);
+    newest = Math.max(newest, stat.mtimeMs);
+    if (stat.isDirectory()) for (const name of readdirSync(path)) visit(join(path, name));
+  };
+  for (const source of SOURCES) if (existsSync(join(root, source))) visit(join(root, source));
+  return Math.floor(newest);
+}
