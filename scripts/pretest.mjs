@@ -11,6 +11,8 @@ const NEEDS = [
   { pkg: 'iproute2', paths: ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'] },
   { pkg: 'openssl', paths: ['/usr/bin/openssl'] },
   { pkg: 'curl', paths: ['/usr/bin/curl'] },
+  // systemd-analyze verify checks deploy/labops.service (test/deploy/service.test.ts).
+  { pkg: 'systemd', paths: ['/usr/bin/systemd-analyze'] },
 ];
 
 const missing = NEEDS.filter((n) => !n.paths.some((p) => existsSync(p))).map((n) => n.pkg);
