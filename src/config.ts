@@ -9,6 +9,7 @@ import { type ConfigProblem, createProblem, describeProblem, flattenIssues } fro
 import { formatError, LabopsError, toLabopsError } from './errors.js';
 import { DEFAULT_LOCALE, LOCALES, type Locale, parseLocale } from './i18n/locale.js';
 import { list, msg, type Param, verbatim } from './i18n/text.js';
+import type { LogFormat } from './log.js';
 
 export { type Env, EnvSchema, LOG_LEVELS, type LogLevel } from './config/env-schema.js';
 export {
@@ -28,12 +29,29 @@ export {
   type Storage,
 } from './config/lab-schema.js';
 export type { ConfigProblem } from './config/problems.js';
+export { LOG_FORMATS, type LogFormat } from './log.js';
 
 /** `main` exits with this code when the configuration is wrong (design.md, Runtime modes). */
 export const CONFIG_EXIT_CODE = 2;
 
 /** How labops talks to people: Slack over Socket Mode, Slack over HTTP, or the terminal. */
 export type Mode = 'socket' | 'http' | 'shell';
+
+/**
+ * The port of /healthz, /readyz and /metrics in the Slack modes when HEALTH_PORT is unset. The
+ * shell serves them only when HEALTH_PORT is set: a conversation at a terminal is no service, and
+ * two shells on one machine would fight over one port.
+ */
+export const DEFAULT_HEALTH_PORT = 9470;
+/** Loopback: health and metrics stay on this machine unless HEALTH_HOST widens them. */
+export const DEFAULT_HEALTH_HOST = '127.0.0.1';
+
+/** Where /healthz, /readyz and /metrics are served (src/service/). */
+export interface HealthSettings {
+  readonly host: string;
+  /** 0: the system picks a free port (tests). */
+  readonly port: number;
+}
 
 /**
  * Slack settings of the chosen mode. The tokens and the signing secret are non-enumerable
@@ -80,6 +98,10 @@ export interface LoadedConfig {
   /** `LABOPS_APPROVERS` as principals (`slack:U…`), added to the simulated lab's approvers. */
   readonly extraApprovers: readonly string[];
   readonly logLevel: LogLevel;
+  /** LOG_FORMAT: JSON lines (default) or lines for a terminal. */
+  readonly logFormat: LogFormat;
+  /** HEALTH_PORT and HEALTH_HOST; undefined when they are not served (HEALTH_PORT=off, or the shell by default). */
+  readonly health: HealthSettings | undefined;
   /**
    * How labops logs in to the lab's machines: its private key file (LABOPS_SSH_KEY_FILE, default
    * ~/.ssh/id_ed25519) and, non-enumerable, the first-login password (LABOPS_SSH_PASSWORD).
@@ -209,6 +231,12 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
       'SLACK_APP_TOKEN/SLACK_SIGNING_SECRET are ignored without SLACK_BOT_TOKEN: starting the shell.',
     );
   }
+  // Both on one port: Bolt's receiver would face the public, and /metrics must never (issue 12 §4).
+  if (vars && mode === 'http' && (vars.HEALTH_PORT ?? DEFAULT_HEALTH_PORT) === vars.PORT && vars.PORT !== 0) {
+    problems.push(
+      createProblem('HEALTH_PORT', msg('config.env.healthPortClash', { port: verbatim(String(vars.PORT)) })),
+    );
+  }
   if (problems.length > 0) sources.push('environment');
 
   let lab: LabSource = { kind: 'simulated' };
@@ -295,6 +323,13 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     { password: vars.LABOPS_SSH_PASSWORD } as Record<string, string>,
   ) as { keyFile: string; password: string | undefined };
 
+  const health = readHealthSettings(vars.HEALTH_PORT, vars.HEALTH_HOST, mode);
+  if (health && !isLoopback(health.host)) {
+    warnings.push(
+      `HEALTH_HOST is ${health.host}: /metrics and /readyz are served beyond this machine — keep the port behind a firewall`,
+    );
+  }
+
   return deepFreeze({
     mode,
     slack,
@@ -302,9 +337,25 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     dataDir,
     extraApprovers: vars.LABOPS_APPROVERS,
     logLevel: vars.LOG_LEVEL,
+    logFormat: vars.LOG_FORMAT,
+    health,
     ssh,
     warnings,
   });
+}
+
+/** HEALTH_PORT as given, else on in the Slack modes and off in the shell (DEFAULT_HEALTH_PORT). */
+function readHealthSettings(
+  port: number | 'off' | undefined,
+  host: string | undefined,
+  mode: Mode,
+): HealthSettings | undefined {
+  if (port === 'off' || (port === undefined && mode === 'shell')) return undefined;
+  return { host: host ?? DEFAULT_HEALTH_HOST, port: port ?? DEFAULT_HEALTH_PORT };
+}
+
+function isLoopback(host: string): boolean {
+  return host === '::1' || /^127\./.test(host) || /^::ffff:127\./i.test(host);
 }
 
 /**

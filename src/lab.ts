@@ -22,6 +22,7 @@ import { createUnreachableMachines, type MachineDriver } from './runbooks/types.
 import { startSimulator } from './sim/index.js';
 import { createSimDriver } from './sim/machine-driver.js';
 import type { Simulator, SimulatorOptions } from './sim/types.js';
+import type { SshObserver } from './ssh/connections.js';
 import { createSshRunner } from './ssh/runner.js';
 import { getSshTargets } from './ssh/targets.js';
 import { openOwnedStore } from './store/owner.js';
@@ -79,8 +80,10 @@ export interface CreateLabOptions {
   readonly logger?: Logger | undefined;
   /** Where downloads may come from; default the lab file's `downloads`, public addresses for the simulated lab. */
   readonly downloads?: HttpDownloadsOptions | undefined;
-  /** Overrides of the engine client's options (tests' waits and retries). */
+  /** Overrides of the engine client's options (tests' waits and retries, a metrics observer). */
   readonly engine?: Partial<EngineClientOptions> | undefined;
+  /** Told of the SSH connections to a lab file's machines (metrics, issue 12 §4). */
+  readonly sshObserver?: SshObserver | undefined;
   /** Default: the lab file's policy, or the simulated lab's built-in one. */
   readonly policy?: Policy | undefined;
   /** Default: the lab file's `limits`; the simulated lab takes labops's defaults. */
@@ -314,6 +317,7 @@ function openFileLab(
     password: spec.ssh.password,
     getPinnedHostKey: async (machine) => (await store.getPinnedHostKey(machine))?.fingerprint,
     logger,
+    observe: options.sshObserver,
   });
   const configured = new Map(targets.map((t) => [t.machine, t.hostKey]));
   const machines = createSshDriver(runner, {

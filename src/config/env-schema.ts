@@ -1,5 +1,7 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { msg, verbatim } from '../i18n/text.js';
+import { LOG_FORMATS } from '../log.js';
 import { toIssueText } from './problems.js';
 
 /** Log levels of pino, the logger. */
@@ -85,5 +87,30 @@ export const EnvSchema = z.object({
     )
     .transform((level) => level ?? 'info')
     .describe('Log level, default info.'),
+  LOG_FORMAT: z
+    .preprocess(
+      unsetIfBlank,
+      z.enum(LOG_FORMATS, { error: toIssueText(msg('config.env.logFormat')) }).optional(),
+    )
+    .transform((format) => format ?? 'json')
+    .describe('json (default): one JSON object a line, for tools; pretty: lines for people at a terminal.'),
+  HEALTH_PORT: optionalVar(
+    z
+      .string()
+      .trim()
+      .regex(/^(\d{1,5}|off)$/i, { error: toIssueText(msg('config.env.healthPort')) })
+      .transform((value): number | 'off' => (value.toLowerCase() === 'off' ? 'off' : Number(value)))
+      .refine((port) => port === 'off' || port <= 65535, {
+        error: toIssueText(msg('config.number.atMost', { max: 65535 })),
+      }),
+  ).describe(
+    'Port of /healthz, /readyz and /metrics; default 9470 in the Slack modes, off in the shell; 0 lets the system choose; off turns them off.',
+  ),
+  HEALTH_HOST: optionalVar(
+    z
+      .string()
+      .trim()
+      .refine((host) => isIP(host) !== 0, { error: toIssueText(msg('config.env.healthHost')) }),
+  ).describe('Address the health port listens on, default 127.0.0.1 (this machine only).'),
 });
 export type Env = z.infer<typeof EnvSchema>;

@@ -50,8 +50,24 @@ export interface EngineTransportOptions {
   maxConcurrency?: number | undefined;
   retry?: Partial<RetryOptions> | undefined;
   sleep?: Sleep | undefined;
+  /** One info line per exchange with the engine, and warnings. */
   logger?: Logger | undefined;
+  /** Told of every HTTP exchange with the engine once it ended (metrics, issue 12 §4). */
+  observe?: EngineObserver | undefined;
 }
+
+/** One HTTP exchange with the engine, as an observer hears of it. */
+export interface EngineExchange {
+  method: string;
+  /** The path without its query: `/ovirt-engine/api/hosts/123/deactivate`. */
+  path: string;
+  /** The answer's HTTP status, or why there was none. */
+  status: number | 'timeout' | 'cancelled' | 'network';
+  durationMs: number;
+  correlationId: string | undefined;
+}
+
+export type EngineObserver = (exchange: EngineExchange) => void;
 
 export interface RequestSpec<S extends z.ZodType | undefined> {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -445,6 +461,8 @@ export class EngineTransport {
     const deadline = AbortSignal.timeout(this.timeoutMs);
     const signal = init.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
     const shownPath = path.split('?')[0] ?? path;
+    const startedAt = performance.now();
+    let status: EngineExchange['status'] = 'network';
     try {
       const res = await this.pool.request({
         method: method as 'GET',
@@ -454,8 +472,11 @@ export class EngineTransport {
         signal,
       });
       const text = await res.body.text();
+      status = res.statusCode;
       return { statusCode: res.statusCode, headers: res.headers, text };
     } catch (error) {
+      if (init.signal?.aborted) status = 'cancelled';
+      else if (deadline.aborted) status = 'timeout';
       if (init.signal?.aborted) throw cancelledBy(init.signal);
       if (deadline.aborted) {
         throw new LabopsError(
@@ -468,6 +489,36 @@ export class EngineTransport {
         );
       }
       throw translateNetworkError(error, method, shownPath, this.origin);
+    } finally {
+      this.report(method, shownPath, status, performance.now() - startedAt, init.headers);
+    }
+  }
+
+  /**
+   * One JSON line per exchange (issue 12 §5): a job's requests carry its id as their correlation
+   * id (executor.ts), so the line names the job. Never a header or a body: they hold the token.
+   */
+  private report(
+    method: string,
+    path: string,
+    status: EngineExchange['status'],
+    durationMs: number,
+    headers: Record<string, string> | undefined,
+  ): void {
+    const correlationId = headers?.['correlation-id'];
+    const ms = Math.round(durationMs);
+    const line = {
+      method,
+      path,
+      status,
+      ms,
+      ...(correlationId ? { jobId: correlationId, correlationId } : {}),
+    };
+    this.logger.info(line, 'engine request');
+    try {
+      this.options.observe?.({ method, path, status, durationMs, correlationId });
+    } catch (error) {
+      this.logger.warn({ err: (error as Error).message }, 'an engine request observer failed');
     }
   }
 }

@@ -92,6 +92,13 @@ export interface SlackAdapterOptions {
   port?: number | undefined;
 }
 
+/** Whether Slack reaches labops now, for readiness (issue 12 §3). */
+export interface SlackConnection {
+  connected: boolean;
+  /** Socket Mode: the client's last state (`connected`, `reconnecting`, …); HTTP: `listening` or not. */
+  state: string;
+}
+
 export interface SlackAdapter {
   /** Members of a user group (`slack:S…`) for `LabopsOptions.resolveGroup`; [] when the lookup fails. */
   resolveGroup(group: string): Promise<string[]>;
@@ -103,6 +110,8 @@ export interface SlackAdapter {
   start(labops: Labops): Promise<{ port: number | undefined }>;
   /** Resolves when all work after acks and every message waiting to be sent are done. */
   idle(): Promise<void>;
+  /** Socket Mode connected, or the HTTP receiver listening. */
+  getConnection(): SlackConnection;
   /** Stops labops (`Labops.stop`), then the reporting, the receiver and the outbox, within `stopMs`. */
   stop(): Promise<void>;
   readonly outbox: Outbox;
@@ -154,6 +163,8 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   const pending = new Set<Promise<void>>();
   let app: App | undefined;
   let reporter: JobReporter | undefined;
+  let socketState = 'not started';
+  let server: { readonly listening: boolean } | undefined;
 
   // Work after acks runs a few at a time: a burst of commands must not starve the event loop that
   // acknowledges the next ones within Slack's 3 seconds (slack-platform.md §1). Each lane has its
@@ -189,6 +200,13 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     outbox,
     client,
     idle,
+    getConnection() {
+      if (settings.mode === 'http') {
+        const listening = server?.listening ?? false;
+        return { connected: listening, state: listening ? 'listening' : server ? 'closed' : 'not started' };
+      }
+      return { connected: socketState === 'connected', state: socketState };
+    },
     async start(labops) {
       labopsRef = labops;
       const identity = options.identity ?? (await readIdentity(client));
@@ -249,7 +267,9 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
           );
         },
       };
-      app = createApp(options, timing, identity, logger);
+      app = createApp(options, timing, identity, logger, (state) => {
+        socketState = state;
+      });
       app.error(async (error) => {
         logger.error({ err: error, code: (error as { code?: string }).code }, 'Slack listener failed');
       });
@@ -267,10 +287,12 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       for (const approval of recovered.expired) void reporter.refreshCard(approval.jobId);
 
       if (settings.mode === 'http') {
-        const server = (await app.start(options.port ?? settings.port)) as {
+        const listener = (await app.start(options.port ?? settings.port)) as {
           address(): AddressInfo | string | null;
+          readonly listening: boolean;
         };
-        const address = server.address();
+        server = listener;
+        const address = listener.address();
         const port = typeof address === 'object' && address ? address.port : undefined;
         logger.info({ port }, 'Slack HTTP receiver listening on /slack/events');
         return { port };
@@ -327,6 +349,7 @@ function createApp(
   timing: SlackTiming,
   identity: BotIdentity,
   logger: Logger,
+  onSocketState: (state: string) => void,
 ): App {
   const { settings } = options;
   const boltLogger = createBoltLogger(logger);
@@ -362,6 +385,13 @@ function createApp(
     serverPingTimeout: timing.serverPingTimeoutMs,
     autoReconnectEnabled: true,
     installerOptions: { clientOptions: { ...clientOptions } },
+  });
+  for (const state of ['connecting', 'connected', 'reconnecting', 'disconnecting', 'disconnected']) {
+    receiver.client.on(state, () => onSocketState(state));
+  }
+  // A dropped WebSocket is told at once; `reconnecting` only follows after a client ping timeout.
+  receiver.client.on('close', () => {
+    if (!receiver.client.websocket?.isActive()) onSocketState('disconnected');
   });
   return new App({ socketMode: true, receiver, authorize, logger: boltLogger, clientOptions });
 }

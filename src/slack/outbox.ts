@@ -42,6 +42,13 @@ export interface MessageInit {
   parent?: LiveMessage | undefined;
 }
 
+/** One Web API call the outbox made, as an observer hears of it (metrics, issue 12 §4). */
+export interface OutboxCall {
+  method: string;
+  /** `rate_limited`: Slack answered 429 (the call is tried again after Retry-After). */
+  outcome: 'ok' | 'error' | 'rate_limited';
+}
+
 interface Desired {
   content: MessageContent;
   version: number;
@@ -120,6 +127,7 @@ export class Outbox {
   private closed = false;
   /** 429s seen (they should not happen; logged and counted for the benchmark). */
   rateLimited = 0;
+  private readonly callObservers = new Set<(call: OutboxCall) => void>();
 
   constructor(options: OutboxOptions) {
     this.options = options;
@@ -186,6 +194,29 @@ export class Outbox {
   /** Any other Web API call, with 429s waited out. */
   call<T = Record<string, unknown>>(method: string, args: Record<string, unknown>): Promise<T> {
     return this.track(this.other.schedule(() => this.send<T>(method, args)));
+  }
+
+  /** Hears of every Web API call sent from here, each attempt once; answers the unsubscribe. */
+  observeCalls(listener: (call: OutboxCall) => void): () => void {
+    this.callObservers.add(listener);
+    return () => this.callObservers.delete(listener);
+  }
+
+  /** Calls waiting for their limiter's budget or being sent now: the queue's depth. */
+  getDepth(): number {
+    const limiters = [
+      this.cardUpdates,
+      this.progressUpdates,
+      this.publishes,
+      this.other,
+      ...this.posts.limiters().map((l) => l.limiter),
+    ];
+    let depth = 0;
+    for (const limiter of limiters) {
+      const counts = limiter.counts();
+      depth += counts.RECEIVED + counts.QUEUED + counts.RUNNING + counts.EXECUTING;
+    }
+    return depth;
   }
 
   /** Resolves when nothing waits to be sent (tests, shutdown). */
@@ -323,14 +354,27 @@ export class Outbox {
     const retries = this.options.maxRateLimitRetries ?? 5;
     for (let attempt = 0; ; attempt++) {
       try {
-        return (await this.options.client.apiCall(method, args)) as T;
+        const answer = (await this.options.client.apiCall(method, args)) as T;
+        this.tell({ method, outcome: 'ok' });
+        return answer;
       } catch (error) {
         const retryAfter = getRetryAfter(error);
+        this.tell({ method, outcome: retryAfter === undefined ? 'error' : 'rate_limited' });
         if (retryAfter === undefined || attempt >= retries) throw error;
         this.rateLimited++;
         this.options.logger.warn({ method, retryAfter }, 'Slack rate-limited a call; waiting as asked');
         // Waiting inside the limiter's slot pauses this lane only (maxConcurrent 1).
         await this.sleep(Math.max(1, retryAfter) * 1000);
+      }
+    }
+  }
+
+  private tell(call: OutboxCall): void {
+    for (const listener of this.callObservers) {
+      try {
+        listener(call);
+      } catch (error) {
+        this.options.logger.warn({ err: String(error) }, 'an outbox observer failed');
       }
     }
   }

@@ -35,7 +35,11 @@ export interface SshConnectionOptions {
   keepaliveIntervalMs?: number | undefined;
   keepaliveCountMax?: number | undefined;
   logger?: Logger | undefined;
+  /** Told when a machine's connection opened (logged in), closed after that, or failed to open (metrics). */
+  observe?: SshObserver | undefined;
 }
+
+export type SshObserver = (event: { machine: string; type: 'opened' | 'closed' | 'failed' }) => void;
 
 /** One connection to a machine, shared by the commands run there. */
 export interface Connection {
@@ -70,6 +74,13 @@ export function createSshConnections(options: SshConnectionOptions): SshConnecti
   const keepaliveInterval = options.keepaliveIntervalMs ?? 10_000;
   const keepaliveCountMax = options.keepaliveCountMax ?? 3;
   const logger = options.logger;
+  const observe = (machine: string, type: 'opened' | 'closed' | 'failed'): void => {
+    try {
+      options.observe?.({ machine, type });
+    } catch (error) {
+      logger?.warn({ err: (error as Error).message }, 'an SSH connection observer failed');
+    }
+  };
   let keyPromise: Promise<Buffer | string | undefined> | undefined;
 
   const loadKey = (): Promise<Buffer | string | undefined> => {
@@ -103,6 +114,7 @@ export function createSshConnections(options: SshConnectionOptions): SshConnecti
     let pinned: string | undefined;
     let offered: string | undefined;
     let lastError: Error | undefined;
+    let opened = false;
     const connection: Connection = {
       client,
       ready: Promise.resolve(),
@@ -140,9 +152,12 @@ export function createSshConnections(options: SshConnectionOptions): SshConnecti
         });
         client.on('ready', () => {
           settled = true;
+          opened = true;
+          observe(target.machine, 'opened');
           resolve();
         });
         client.on('close', () => {
+          if (opened) observe(target.machine, 'closed');
           connection.closed = true;
           if (connections.get(target.machine) === connection) connections.delete(target.machine);
           const lost = new LabopsError(
@@ -184,6 +199,7 @@ export function createSshConnections(options: SshConnectionOptions): SshConnecti
       logger?.debug({ machine: target.machine }, 'ssh connected');
     })();
     connection.ready.catch(() => {
+      if (!opened) observe(target.machine, 'failed');
       connection.closed = true;
       if (connections.get(target.machine) === connection) connections.delete(target.machine);
       client.end();

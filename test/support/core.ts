@@ -5,6 +5,7 @@ import { expect } from 'vitest';
 import type { Policy } from '../../approvals/policy.js';
 import type { Caller, LabInfo } from '../../src/command.js';
 import type { HttpDownloadsOptions } from '../../src/downloads.js';
+import type { EngineClientOptions } from '../../src/engine/engine-client.js';
 import type { StepDefinition } from '../../src/jobs/steps.js';
 import { createLab, type Lab } from '../../src/lab.js';
 import { createSimulatedPolicy } from '../../src/lab-info.js';
@@ -58,6 +59,8 @@ export async function startCore(
     plans?: Pick<LabopsOptions, 'limits' | 'planTimers'>;
     /** Where downloads may come from; default the loopback sources of http-source.ts. */
     downloads?: HttpDownloadsOptions;
+    /** Overrides of the engine client's options (a metrics observer, a logger). */
+    engine?: Partial<EngineClientOptions>;
   } = {},
 ): Promise<CoreHarness> {
   const lab = await startSimLab(options.sim);
@@ -67,7 +70,7 @@ export async function startCore(
   const composed = await createLab({
     lab: { kind: 'simulated', simulator: lab.sim },
     store: { path: dbPath },
-    engine: getTestEngineOptions(lab.sim),
+    engine: { ...getTestEngineOptions(lab.sim), ...options.engine },
     clock: options.realClock ? () => Date.now() : () => clock.now,
     downloads: options.downloads ?? LOOPBACK_SOURCES,
     policy: options.policy ?? SIM_POLICY,

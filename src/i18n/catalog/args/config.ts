@@ -20,6 +20,10 @@ export interface ConfigArgs {
   'config.env.apiUrl': undefined;
   'config.env.approvers': undefined;
   'config.env.logLevel': { levels: 'text' };
+  'config.env.logFormat': undefined;
+  'config.env.healthPort': undefined;
+  'config.env.healthHost': undefined;
+  'config.env.healthPortClash': { port: 'text' };
   'config.file.unreadable': { code: 'text' };
   'config.yaml.tooLarge': { size: 'text' };
   'config.yaml.syntax': { error: 'text' };
@@ -150,6 +154,8 @@ export interface ConfigArgs {
   'config.ca.notTrusted': undefined;
   'config.ca.needsYes': undefined;
   'config.ca.wrote': { file: 'text' };
+  'config.health.cannotListen': { address: 'text'; code: 'text' };
+  'config.health.cannotListenHint': undefined;
   'config.ca.unreadable': { code: 'text'; path: 'text' };
   'config.ca.unreadableHint': undefined;
 }

@@ -33,6 +33,14 @@ export const config = {
   'config.env.apiUrl': 'must be an http(s) URL such as https://slack.com/api/',
   'config.env.approvers': 'must list Slack ids (U…, W… or S…) separated by commas, e.g. U0123ABCD,S0456EFGH',
   'config.env.logLevel': 'must be one of {levels}',
+  'config.env.logFormat':
+    'must be json (one JSON object a line, for tools) or pretty (lines for people at a terminal)',
+  'config.env.healthPort':
+    'must be a port number for /healthz, /readyz and /metrics (0 lets the system choose), or off to serve none',
+  'config.env.healthHost':
+    'must be an IP address to listen on: 127.0.0.1 (this machine only, the default) or e.g. 0.0.0.0 (every interface)',
+  'config.env.healthPortClash':
+    "is the port Slack's requests arrive on (PORT {port}) — /metrics must stay off the public receiver: choose another HEALTH_PORT",
 
   // Reading lab.yml (src/config/lab-yaml.ts).
   'config.file.unreadable': 'cannot be read ({code}) — check its permissions',
@@ -204,6 +212,9 @@ export const config = {
   'config.ca.notTrusted': 'Not trusted; nothing written.',
   'config.ca.needsYes': 'Not written: add --yes to trust it without a prompt.',
   'config.ca.wrote': 'Wrote {file}.',
+  'config.health.cannotListen': 'Cannot serve health and metrics on {address}: {code}.',
+  'config.health.cannotListenHint':
+    'Another program holds the port (or it needs privileges): set HEALTH_PORT to a free port, or HEALTH_PORT=off to serve none.',
   'config.ca.unreadable': 'Cannot read the engine CA file {path}: {code}.',
   'config.ca.unreadableHint':
     'Download it from https://ENGINE/ovirt-engine/services/pki-resource?resource=ca-certificate&format=X509-PEM-CA and point engine.ca_file at it.',

@@ -28,6 +28,14 @@ export const config: Translation<typeof en> = {
   'config.env.apiUrl': 'https://slack.com/api/ 같은 http(s) URL이어야 합니다',
   'config.env.approvers': '쉼표로 구분한 Slack ID(U…, W…, S…) 목록이어야 합니다. 예: U0123ABCD,S0456EFGH',
   'config.env.logLevel': '{levels} 중 하나여야 합니다',
+  'config.env.logFormat':
+    'json(도구용, 한 줄에 JSON 객체 하나) 또는 pretty(터미널에서 사람이 읽는 줄)여야 합니다',
+  'config.env.healthPort':
+    '/healthz, /readyz, /metrics를 제공할 포트 번호(0이면 시스템이 고릅니다)이거나, 아무것도 제공하지 않으려면 off여야 합니다',
+  'config.env.healthHost':
+    '수신할 IP 주소여야 합니다: 127.0.0.1(이 컴퓨터만, 기본값) 또는 예를 들어 0.0.0.0(모든 인터페이스)',
+  'config.env.healthPortClash':
+    'Slack 요청이 들어오는 포트(PORT {port})와 같습니다 — /metrics는 공개 수신기에 있으면 안 되므로 다른 HEALTH_PORT를 고르십시오',
 
   'config.file.unreadable': '읽을 수 없습니다({code}) — 파일 권한을 확인하십시오',
   'config.yaml.tooLarge':
@@ -195,6 +203,9 @@ export const config: Translation<typeof en> = {
   'config.ca.notTrusted': '신뢰하지 않았으므로 아무것도 저장하지 않았습니다.',
   'config.ca.needsYes': '저장하지 않았습니다: 묻지 않고 신뢰하려면 --yes를 붙이십시오.',
   'config.ca.wrote': '{file}에 저장했습니다.',
+  'config.health.cannotListen': '{address}에서 상태 확인과 지표를 제공할 수 없습니다: {code}.',
+  'config.health.cannotListenHint':
+    '다른 프로그램이 그 포트를 쓰고 있거나 권한이 필요합니다: HEALTH_PORT를 비어 있는 포트로 바꾸거나, 아무것도 제공하지 않으려면 HEALTH_PORT=off로 설정하십시오.',
   'config.ca.unreadable': '엔진 CA 파일을 읽을 수 없습니다: {path} ({code}).',
   'config.ca.unreadableHint':
     'https://ENGINE/ovirt-engine/services/pki-resource?resource=ca-certificate&format=X509-PEM-CA 에서 내려받은 뒤 engine.ca_file이 그 파일을 가리키게 하십시오.',
