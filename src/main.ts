@@ -16,6 +16,8 @@ import { list, type Message, msg, verbatim } from './i18n/text.js';
 import { describeJobCommand } from './jobs-port.js';
 import { type CreateLabOptions, createLab, type Lab } from './lab.js';
 import { createLogger } from './log.js';
+import type { HealthService } from './service/index.js';
+import { subscribeJobLogs } from './service/job-logs.js';
 import { runFetchEngineCa } from './setup.js';
 import { runShell } from './shell/shell.js';
 import { STORE_FILE } from './store/owner.js';
@@ -46,7 +48,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const locale = shellLocale ?? (config.lab.kind === 'file' ? config.lab.config.locale : DEFAULT_LOCALE);
   // The shell's stdout is the conversation; its logs stay quiet unless LOG_LEVEL asks otherwise.
   const quiet = config.mode === 'shell' && !process.env.LOG_LEVEL;
-  const logger = createLogger({ level: quiet ? 'warn' : config.logLevel });
+  const logger = createLogger({ level: quiet ? 'warn' : config.logLevel, format: config.logFormat });
   for (const warning of config.warnings) logger.warn(warning);
 
   const dataDir = config.dataDir ?? mkdtempSync(join(tmpdir(), 'labops-'));
@@ -76,6 +78,18 @@ async function main(argv: readonly string[]): Promise<number> {
         locale,
       });
     }
+    // The health port first: a supervisor sees the process alive, and not ready until it is.
+    let health: HealthService | undefined;
+    if (config.health) {
+      const { startHealthService } = await import('./service/index.js');
+      health = await startHealthService({
+        settings: config.health,
+        logger,
+        clock: systemClock,
+        engineTimeoutMs: config.lab.kind === 'file' ? config.lab.config.engine.timeout_ms : undefined,
+      });
+      cleanups.unshift(() => health?.close());
+    }
     // A bot owns its data directory: createLab locks it first, so a second bot stops there and no
     // recovery runs on a store another live labops owns (issue 10 §4).
     const labOptions: CreateLabOptions = {
@@ -92,6 +106,13 @@ async function main(argv: readonly string[]): Promise<number> {
       logger,
       downloads: getDownloadRules(config),
       stopMs: JOB_STOP_MS,
+      ...(health
+        ? { engine: { observe: health.metrics.observeEngine }, sshObserver: health.metrics.observeSsh }
+        : {}),
+    };
+    const watchLab = (lab: Lab): void => {
+      subscribeJobLogs(lab.labops.bus, logger);
+      health?.watchLab(lab);
     };
     if (config.slack.mode !== 'shell') {
       // Bolt loads only when Slack is used, so the shell starts without it.
@@ -99,10 +120,13 @@ async function main(argv: readonly string[]): Promise<number> {
       const adapter = createSlackAdapter({ settings: config.slack, logger });
       const lab = await createLab({ ...labOptions, resolveGroup: adapter.resolveGroup });
       cleanups.unshift(() => lab.close());
+      watchLab(lab);
+      health?.watchSlack(adapter);
       return await runSlackAdapter({ adapter, labops: lab.labops, logger });
     }
     const lab = await createLab(labOptions);
     cleanups.unshift(() => lab.close());
+    watchLab(lab);
     return await runShellAdapter(lab, shellLocale);
   } catch (error) {
     const failure = toLabopsError(error);

@@ -9,7 +9,7 @@ const TSX = import.meta.resolve('tsx');
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (/^(SLACK_|LAB_CONFIG|LABOPS_|LOG_LEVEL)/.test(key)) continue;
+    if (/^(SLACK_|LAB_CONFIG|LABOPS_|LOG_LEVEL|LOG_FORMAT|HEALTH_)/.test(key)) continue;
     env[key] = value;
   }
   return { ...env, ...extra };
