@@ -4,10 +4,23 @@
 // code loads only in the Slack modes), with source maps so that stack traces name .ts lines.
 // Packages stay in node_modules (better-sqlite3, ssh2 and cpu-features are native). Type errors
 // are `npm run typecheck`'s: esbuild only strips types.
-import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { newestSource } from './sources.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+if (!existsSync(join(root, 'src', 'main.ts'))) {
+  // An unpacked `npm pack` (README, "Run it as a service"): its dist/ is the build; keep it.
+  const built = existsSync(join(dist, 'main.js'));
+  console.error(
+    built
+      ? 'labops: no sources here (src/main.ts); the packaged dist/ is used as it is.'
+      : 'labops: neither sources (src/main.ts) nor a build (dist/main.js) here; install labops again.',
+  );
+  process.exit(built ? 0 : 2);
+}
 
 // esbuild is a dev tool: an install without it (npm ci --omit=dev in a checkout) builds nothing,
 // and `npm start` then says what to run. Installs from `npm pack` already hold dist/.
@@ -22,8 +35,6 @@ try {
   process.exit(process.env.npm_lifecycle_event === 'prepare' ? 0 : 2);
 }
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const dist = join(root, 'dist');
 const started = Date.now();
 const sourcesAt = newestSource(root);
 

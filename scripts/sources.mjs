@@ -10,6 +10,9 @@ export const SOURCES = ['src', 'commands', 'approvals', 'package.json'];
  * deleted moves it. 0 when there are no sources (an installed package holds only dist/).
  */
 export function newestSource(root) {
+  // An installed package (npm pack) ships dist/ without src/: nothing to compare with. Its
+  // package.json must not count: npm install gives each unpacked file the time of the install.
+  if (!existsSync(join(root, 'src'))) return 0;
   let newest = 0;
   const visit = (path) => {
     const stat = statSync(path);
