@@ -453,8 +453,8 @@ describe('defineArgs', () => {
 
 describe('checkArgs, for a spec and schema paired by hand', () => {
   const spec = {
-    positionals: [{ name: 'host', required: true, description: 'the host' }],
-    flags: { reason: { type: 'string', required: false, description: 'why' } },
+    positionals: [{ name: 'host', required: true, description: verbatim('the host') }],
+    flags: { reason: { type: 'string', required: false, description: verbatim('why') } },
   } as const;
 
   it.each([

@@ -13,6 +13,7 @@ import {
   type Subcommand,
 } from '../src/command.js';
 import { LabopsError } from '../src/errors.js';
+import { verbatim } from '../src/i18n/text.js';
 
 function catchError(run: () => unknown): LabopsError {
   try {
@@ -27,38 +28,42 @@ function catchError(run: () => unknown): LabopsError {
 function showWith<S extends z.ZodType>(args: Args<S>, usage = 'show HOST [--reason TEXT]'): Subcommand {
   return defineRead({
     name: 'show',
-    summary: 'Shows a host',
+    summary: verbatim('Shows a host'),
     usage,
     examples: ['/probe show hyper1'],
     args,
     risk: 'read',
-    run: async () => ({ title: 'shown', sections: [] }),
+    run: async () => ({ title: verbatim('shown'), sections: [] }),
   });
 }
 
 const declared = defineArgs({
-  host: positional(z.string(), 'the host'),
-  reason: flag(z.string().optional(), 'why'),
+  host: positional(z.string(), verbatim('the host')),
+  reason: flag(z.string().optional(), verbatim('why')),
 });
 
 /** As a command written before defineArgs would pair them: the schema forgot --reason. */
 const forgotReason: Args = {
   spec: {
-    positionals: [{ name: 'host', required: true, description: 'the host' }],
-    flags: { reason: { type: 'string', required: false, description: 'why' } },
+    positionals: [{ name: 'host', required: true, description: verbatim('the host') }],
+    flags: { reason: { type: 'string', required: false, description: verbatim('why') } },
   },
   schema: z.object({ host: z.string() }),
 };
 
 describe('registering a command', () => {
   it('accepts arguments declared once', () => {
-    const command = defineCommand({ name: 'probe', summary: 'tests', subcommands: [showWith(declared)] });
+    const command = defineCommand({
+      name: 'probe',
+      summary: verbatim('tests'),
+      subcommands: [showWith(declared)],
+    });
     expect(new CommandRegistry([command]).keys()).toEqual(['probe show']);
   });
 
   it('fails at start-up, naming the sub-command, when a flag has no key in the schema', () => {
     const error = catchError(() =>
-      defineCommand({ name: 'probe', summary: 'tests', subcommands: [showWith(forgotReason)] }),
+      defineCommand({ name: 'probe', summary: verbatim('tests'), subcommands: [showWith(forgotReason)] }),
     );
     expect(error.code).toBe('INTERNAL');
     expect(error.message).toBe(
@@ -67,7 +72,11 @@ describe('registering a command', () => {
   });
 
   it('fails in the registry too, for a command not made by defineCommand', () => {
-    const command: CommandSpec = { name: 'probe', summary: 'tests', subcommands: [showWith(forgotReason)] };
+    const command: CommandSpec = {
+      name: 'probe',
+      summary: verbatim('tests'),
+      subcommands: [showWith(forgotReason)],
+    };
     const error = catchError(() => new CommandRegistry([command]));
     expect(error.code).toBe('INTERNAL');
     expect(error.message).toContain('/probe show');
@@ -77,7 +86,7 @@ describe('registering a command', () => {
     const error = catchError(() =>
       defineCommand({
         name: 'probe',
-        summary: 'tests',
+        summary: verbatim('tests'),
         subcommands: [showWith(declared, 'show HOST [--why TEXT]')],
       }),
     );
@@ -91,7 +100,7 @@ describe('registering a command', () => {
     const error = catchError(() =>
       defineCommand({
         name: 'probe',
-        summary: 'tests',
+        summary: verbatim('tests'),
         subcommands: [showWith(declared), showWith(declared)],
       }),
     );

@@ -27,7 +27,7 @@ const vmCommand = defineCommand({
         count: flag(z.number().optional(), verbatim('how many times')),
       }),
       risk: 'read',
-      run: async () => ({ title: 'booted', sections: [] }),
+      run: async () => ({ title: verbatim('booted'), sections: [] }),
     }),
   ],
 });

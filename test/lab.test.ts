@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { loadConfig } from '../src/config.js';
 import { formatError, isLabopsError } from '../src/errors.js';
+import { verbatim } from '../src/i18n/text.js';
 import { defineStep } from '../src/jobs/steps.js';
 import { createLab, type Lab } from '../src/lab.js';
 import type { PlanTimers } from '../src/plan-limits.js';
@@ -69,7 +70,7 @@ const stuckStep = defineStep({
 
 /** A queued job, proposed and confirmed through the store's lifecycle. */
 async function createTestJob(lab: Lab, id: string, kind: string) {
-  await queueTestJob(lab.store, { id, steps: [{ kind, title: `A ${kind} step`, params: {} }] });
+  await queueTestJob(lab.store, { id, steps: [{ kind, title: verbatim(`A ${kind} step`), params: {} }] });
 }
 
 describe('a simulated lab built by createLab', () => {
@@ -225,7 +226,7 @@ policy:
       ].join('\n'),
     );
     expect(findLeaks(refused.text)).toEqual([]);
-    expect(findLeaks(refused.hintText ?? '')).toEqual([]);
+    expect(findLeaks(refused.hintText ?? verbatim(''))).toEqual([]);
   });
 });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { verbatim } from '../../src/i18n/text.js';
 import type { JobRecord, LockRecord, StepRecord } from '../../src/store/types.js';
 import { checkLocks, checkSteps } from './invariants.js';
 import { describeOperation, generateOperations, type Operation, SHORT_RUN_MIX } from './operations.js';
@@ -233,7 +234,7 @@ describe('chaos invariants', () => {
     index,
     kind: 'host.deactivate',
     title: `step ${index}`,
-    titleText: `step ${index}`,
+    titleText: verbatim(`step ${index}`),
     status,
     startedAt: undefined,
     finishedAt: undefined,

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { doctor } from '../../commands/lab/doctor.js';
 import type { CommandContext } from '../../src/command.js';
+import { verbatim } from '../../src/i18n/text.js';
 import { labInfoFromSimulator } from '../../src/lab-info.js';
 import { createUnreachableMachines } from '../../src/runbooks/types.js';
 import { plainStyle, renderView } from '../../src/shell/render.js';
@@ -61,7 +62,7 @@ function findingsOf(view: View<string>) {
 }
 
 /** Runs a fix as the operator and approves it as the policy wants: the requester for a change, alice beyond. */
-async function runFix(action: ViewAction) {
+async function runFix(action: ViewAction<string>) {
   const c = expectCard(
     await core.labops.dispatch({
       command: action.command,
@@ -317,7 +318,7 @@ describe('/lab doctor', () => {
       lab: { ...lab, addresses: {} },
       engine: core.lab.client,
       downloads: undefined as unknown as CommandContext['downloads'],
-      machines: createUnreachableMachines('no route to the lab network'),
+      machines: createUnreachableMachines(verbatim('no route to the lab network')),
       jobs: core.labops.jobs,
       clock: () => core.clock.now,
     };

@@ -5,7 +5,8 @@ import { isoSteps } from '../../commands/iso/index.js';
 import { createHttpDownloads, type HttpDownloadsOptions } from '../../src/downloads.js';
 import { parseDiskMark, renderDiskMark } from '../../src/engine/disk-mark.js';
 import type { LabopsError } from '../../src/errors.js';
-import { type Displayable, renderText } from '../../src/i18n/render.js';
+import { renderText } from '../../src/i18n/render.js';
+import type { Text } from '../../src/i18n/text.js';
 import type { StepContext } from '../../src/jobs/steps.js';
 import { labInfoFromSimulator } from '../../src/lab-info.js';
 import type { DispatchResult } from '../../src/labops.js';
@@ -112,7 +113,7 @@ describe('/iso upload into a data domain', () => {
     core.labops.bus.subscribe((e) => {
       if (e.type === 'step:progress') progress.push(e.fraction);
     });
-    const job = await confirm({ kind: 'card', card: planned });
+    const job = await confirm(planned.result);
     expect(job?.status, job?.error).toBe('succeeded');
     expect(progress.at(-1)).toBe(1);
     const expected = await sourceSha256('/alma9.iso');
@@ -148,7 +149,7 @@ describe('/iso upload into a data domain', () => {
       path: /^\/imagetransfers\/[^/]+$/,
       count: 3,
     });
-    const job = await confirm({ kind: 'card', card: planned });
+    const job = await confirm(planned.result);
     expect(job?.status, job?.error).toBe('succeeded');
     expect(core.lab.sim.requests.filter((r) => r.status === 503)).toHaveLength(5);
     const [disk] = (await core.lab.client.listIsoDisks()).filter((d) => d.name === 'alma9.iso');
@@ -208,7 +209,7 @@ describe('/iso upload into a data domain', () => {
     expect(planned.plan.steps[0]?.shows?.[0]).toBe(`DELETE /disks/${leftover.id} (the incomplete upload)`);
     // By the run the leftover is ok, of the right size and name: still not the upload.
     await core.lab.client.waitForDiskStatus(leftover.id, ['ok']);
-    const job = await confirm({ kind: 'card', card: planned });
+    const job = await confirm(planned.result);
     expect(job?.status, job?.error).toBe('succeeded');
     expect((await core.store.listSteps(planned.job.id))[0]?.status).toBe('changed');
     expect(await core.lab.client.getDisk(leftover.id)).toBeUndefined();
@@ -227,7 +228,7 @@ describe('/iso upload into a data domain', () => {
     expect(planned.plan.riskReasons).toEqual([
       `The job named by alma9.iso (${leftover.id}) is unknown to labops: on a 4.3 engine, whose disk marks stay "incomplete", it may be a complete upload.`,
     ]);
-    await approveAndRun(core, { kind: 'card', card: planned });
+    await approveAndRun(core, planned.result);
     expect(await core.lab.client.getDisk(leftover.id)).toBeUndefined();
   });
 
@@ -254,7 +255,7 @@ describe('/iso upload into a data domain', () => {
     expect(removal.plan.impact).toEqual([
       `The disk alma9.iso (${leftover.id}, 6.0 MiB, ok, an incomplete upload) is removed from nfs-data.`,
     ]);
-    const { steps } = await approveAndRun(core, { kind: 'card', card: removal });
+    const { steps } = await approveAndRun(core, removal.result);
     expect(steps[0]?.endState).toBe(`alma9.iso (${leftover.id}) is gone from nfs-data`);
     expect(await core.lab.client.getDisk(leftover.id)).toBeUndefined();
   });
@@ -283,7 +284,7 @@ describe('/iso upload into the 4.3 ISO domain, and /iso remove of its file', () 
     );
     expect(planned.plan.steps.map((s) => s.kind)).toEqual(['runbook.apply', 'iso.refresh-files']);
     expect(planned.plan.steps[0]?.shows?.join(' ')).toContain('.CentOS-7.iso');
-    const job = await confirm({ kind: 'card', card: planned });
+    const job = await confirm(planned.result);
     expect(job?.status, job?.error).toBe('succeeded');
     expect((await core.store.listSteps(planned.job.id)).at(-1)?.endState).toBe(
       'CentOS-7.iso is listed in nfs-iso',
@@ -306,7 +307,7 @@ describe('/iso upload into the 4.3 ISO domain, and /iso remove of its file', () 
     expect(removal.approval.risk).toBe('destructive');
     expect(removal.plan.steps.map((s) => s.kind)).toEqual(['runbook.apply', 'iso.refresh-files']);
     expect(removal.plan.steps[0]?.shows).toEqual([`storage# rm -f -- '${path}'`]);
-    const { steps } = await approveAndRun(core, { kind: 'card', card: removal });
+    const { steps } = await approveAndRun(core, removal.result);
     expect(steps.at(-1)?.endState).toBe('CentOS-7.iso is no longer listed in nfs-iso');
     expect(storage.files.has(path)).toBe(false);
     expect(storage.files.has(`/export/iso/${iso.id}/images/${ISO_DIR}/other.iso`)).toBe(true);
@@ -337,7 +338,7 @@ describe('/iso upload from a fenced source (issue 10 §2)', () => {
     expect(planned.plan.steps[0]?.shows).toContain(
       `GET ${source.url('/alma9.iso')} (connecting to 127.0.0.1) → PUT transfer_url (sha256 on the way)`,
     );
-    const job = await confirm({ kind: 'card', card: planned });
+    const job = await confirm(planned.result);
     expect(job?.status, job?.error).toBe('succeeded');
   });
 });
@@ -365,7 +366,7 @@ describe('/iso upload checks what it stored (issue 10 §3)', () => {
       `--max-time ${300 + 7} --url '${source.url('/html.iso')}' | head -c ${6 * MiB + 124} >"$t"`,
     );
     expect(shown).not.toMatch(/ -L /);
-    const iso = await confirm({ kind: 'card', card: planned });
+    const iso = await confirm(planned.result);
     expect(iso?.status).toBe('failed');
     expect(iso?.error).toContain(
       `The download on storage failed: the source sent 4980 bytes, not the ${6 * MiB + 123} the plan checked. The partial file was removed.`,
@@ -394,13 +395,13 @@ describe('/iso upload checks what it stored (issue 10 §3)', () => {
     expect(failed.plan.impact).toContain(
       `Its sha256 must be ${wrong}: otherwise the upload fails and nothing is kept.`,
     );
-    const job = await confirm({ kind: 'card', card: failed });
+    const job = await confirm(failed.result);
     expect(job?.status).toBe('failed');
     expect(job?.error).toContain(`The source's sha256 is ${expected}, not the ${wrong} given with --sha256`);
     expect((await core.lab.client.listIsoDisks()).map((d) => d.name)).not.toContain('alma9.iso');
 
     const good = card(await run(`upload ${source.url('/alma9.iso')} --sha256 ${expected.toUpperCase()}`));
-    expect((await confirm({ kind: 'card', card: good }))?.status).toBe('succeeded');
+    expect((await confirm(good.result))?.status).toBe('succeeded');
     expect((await core.store.listSteps(good.job.id))[0]?.detail).toBe(
       `sha256 ${expected} (as --sha256 said)`,
     );
@@ -422,7 +423,7 @@ describe('/iso upload checks what it stored (issue 10 §3)', () => {
     expect(await entries()).toEqual([]);
 
     const plain = card(await run(`upload ${source.url('/alma9.iso')} --domain nfs-iso`));
-    expect((await confirm({ kind: 'card', card: plain }))?.status).toBe('succeeded');
+    expect((await confirm(plain.result))?.status).toBe('succeeded');
     expect((await core.store.listSteps(plain.job.id))[0]?.detail).toBe(
       `${await isoDir()}/alma9.iso: 36:36:640, ${6 * MiB + 123} bytes, sha256 ${expected}`,
     );
@@ -437,7 +438,7 @@ describe('/iso remove', () => {
     const removal = card(await run('remove alma9.iso'));
     expect(removal.plan.summary).toBe('Remove the ISO alma9.iso from nfs-data');
     expect(removal.plan.locks).toEqual(['domain:nfs-data']);
-    await approveAndRun(core, { kind: 'card', card: removal });
+    await approveAndRun(core, removal.result);
     expect(await core.lab.client.getDisk(disk.id)).toBeUndefined();
     expect(error(await run('remove alma9.iso')).message).toBe('There is no ISO "alma9.iso" in the lab.');
   });
@@ -491,8 +492,10 @@ describe('/iso attach', () => {
     const ctx: StepContext = {
       ...stepContext('job-run-once'),
       output: (line) => {
-        lines.push(line);
-        if (line === 'app1: powering_up') stopped ??= other.stopVm(app1.id);
+        // The wait's lines are catalog texts: read as the English log keeps them.
+        const text = typeof line === 'string' ? line : renderText('en', line);
+        lines.push(text);
+        if (text === 'app1: powering_up') stopped ??= other.stopVm(app1.id);
       },
     };
     const since = await client.getLastEventIndex();
@@ -553,7 +556,7 @@ describe('/iso attach', () => {
     expect(planned.plan.steps[0]?.shows).toEqual([
       `PUT /vms/{web1}/cdroms/{cdrom}?current=true (file ${disk.id})`,
     ]);
-    const first = await confirm({ kind: 'card', card: planned });
+    const first = await confirm(planned.result);
     expect((await core.store.listSteps(first!.id))[0]).toMatchObject({
       status: 'changed',
       endState: "web1's CD drive holds alma9.iso now (until it stops)",
@@ -571,7 +574,7 @@ describe('/iso attach', () => {
     const disk = await uploadAlma();
     const persisted = card(await run('attach web1 alma9.iso --persist'));
     expect(persisted.plan.summary).toBe("Put alma9.iso in web1's CD drive now and at every boot");
-    const job = await confirm({ kind: 'card', card: persisted });
+    const job = await confirm(persisted.result);
     expect((await core.store.listSteps(job!.id))[0]?.endState).toBe(
       "web1's CD drive holds alma9.iso now and in its saved configuration",
     );
@@ -587,7 +590,7 @@ describe('/iso attach', () => {
     expect(down.plan.impact).toEqual([
       'app1 is down: its saved configuration gets alma9.iso, which shows at its next boot.',
     ]);
-    const saved = await confirm({ kind: 'card', card: down });
+    const saved = await confirm(down.result);
     expect((await core.store.listSteps(saved!.id))[0]?.endState).toBe(
       "app1's CD drive holds alma9.iso in its saved configuration (from its next boot)",
     );
@@ -662,7 +665,7 @@ describe('/iso attach', () => {
  * English word left once the names and values given to it («…», ‹…›) and the commands to type
  * are taken out — only the engine's state words and labops's own name stay as they are.
  */
-function expectKorean(text: Displayable): string {
+function expectKorean(text: Text): string {
   // Engine states, the disk mark's word, names and units the Korean keeps as they are.
   const KEPT_AS_IS = new Set(['active', 'down', 'incomplete', 'labops', 'ISO', 'URL', 'GiB', 'MiB']);
   const marked = renderText('ko', text, { mark: true });
@@ -703,7 +706,7 @@ describe('/iso in Korean (issue 16)', () => {
     await start();
     // The step's detail and end state, as the store keeps them.
     const plain = card(await run(`upload ${source.url('/alma9.iso')} --name alma9-b.iso`));
-    expect((await confirm({ kind: 'card', card: plain }))?.status).toBe('succeeded');
+    expect((await confirm(plain.result))?.status).toBe('succeeded');
     const [step] = await core.store.listSteps(plain.job.id);
     expect(renderText('ko', step!.endStateText!)).toBe(
       'alma9-b.iso 이미지가 nfs-data에 있습니다: 상태 ok, 6.0 MiB',

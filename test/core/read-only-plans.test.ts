@@ -64,11 +64,11 @@ async function tryWrites(ctx: CommandContext): Promise<string[]> {
 
 const rogue = defineCommand({
   name: 'rogue',
-  summary: 'Tries to write from where only reads belong.',
+  summary: verbatim('Tries to write from where only reads belong.'),
   subcommands: [
     defineChange({
       name: 'plan',
-      summary: 'A plan that tries every write.',
+      summary: verbatim('A plan that tries every write.'),
       usage: 'plan',
       examples: ['/rogue plan'],
       args: defineArgs({}),
@@ -82,7 +82,7 @@ const rogue = defineCommand({
     }),
     defineRead({
       name: 'read',
-      summary: 'A read that tries every write.',
+      summary: verbatim('A read that tries every write.'),
       usage: 'read',
       examples: ['/rogue read'],
       args: defineArgs({}),
@@ -165,11 +165,11 @@ const ended: unknown[] = [];
 
 const patient = defineCommand({
   name: 'patient',
-  summary: 'Reads the engine until its signal says stop, passing no signal itself.',
+  summary: verbatim('Reads the engine until its signal says stop, passing no signal itself.'),
   subcommands: [
     defineChange({
       name: 'plan',
-      summary: 'A plan that reads until it is stopped.',
+      summary: verbatim('A plan that reads until it is stopped.'),
       usage: 'plan',
       examples: ['/patient plan'],
       args: defineArgs({}),
@@ -185,7 +185,7 @@ const patient = defineCommand({
     }),
     defineRead({
       name: 'read',
-      summary: 'A read of the hosts.',
+      summary: verbatim('A read of the hosts.'),
       usage: 'read',
       examples: ['/patient read'],
       args: defineArgs({}),

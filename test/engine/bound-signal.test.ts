@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LabopsError } from '../../src/errors.js';
+import { verbatim } from '../../src/i18n/text.js';
 import { type SimLab, startSimLab } from '../support/engine.js';
 
 async function caught(fn: () => Promise<unknown>): Promise<LabopsError> {
@@ -22,7 +23,7 @@ async function* chunksOf(buffer: Buffer, size = 64 * 1024): AsyncIterable<Uint8A
   for (let i = 0; i < buffer.length; i += size) yield buffer.subarray(i, i + size);
 }
 
-const cancelled = () => new LabopsError('CANCELLED', 'The test cancelled it.');
+const cancelled = () => new LabopsError('CANCELLED', verbatim('The test cancelled it.'));
 
 describe('an engine client bound to a signal (withSignal)', () => {
   let lab: SimLab;

@@ -182,10 +182,10 @@ describe('a disk that stays locked past the disk-ready wait', () => {
     expect(ko).toContain(
       `디스크 stuck.iso(id ${left?.id}, ok)이(가) 남아 있습니다: 엔진이 제거를 거부했습니다: `,
     );
-    expect(renderText('ko', error.hintText ?? '')).toBe(
+    expect(renderText('ko', error.hintText ?? verbatim(''))).toBe(
       '/iso remove stuck.iso로 제거한 뒤 다시 업로드하세요.',
     );
-    expect(renderText('ko', error.actions[0]?.label ?? '')).toBe('stuck.iso 제거');
+    expect(renderText('ko', error.actions[0]?.label ?? verbatim(''))).toBe('stuck.iso 제거');
     // The leftover carries the incomplete mark: it is never taken as the upload.
     expect(parseDiskMark(left?.description)).toMatchObject({ state: 'incomplete', jobId: 'job-f00d' });
   });
@@ -248,7 +248,9 @@ describe('the outcome of a finalize', () => {
           if (status === undefined) return undefined;
           body = { id: 'd-1', name: 'short.iso', status };
         } else {
-          throw new LabopsError('NOT_FOUND', `no ${spec.path} in this scripted engine`, { status: 404 });
+          throw new LabopsError('NOT_FOUND', verbatim(`no ${spec.path} in this scripted engine`), {
+            status: 404,
+          });
         }
         return spec.schema ? spec.schema.parse(body) : body;
       },

@@ -4,7 +4,7 @@ import { parseEngineOrigin } from '../../src/engine/transport.js';
 import { formatEngineEvents, type WaitTiming, waitFor } from '../../src/engine/wait.js';
 import { formatError, LabopsError } from '../../src/errors.js';
 import { renderText } from '../../src/i18n/render.js';
-import { msg } from '../../src/i18n/text.js';
+import { msg, verbatim } from '../../src/i18n/text.js';
 import { cancelledBy, type Sleep } from '../../src/time.js';
 
 /*
@@ -82,7 +82,7 @@ describe('engine failures in Korean', () => {
     expect(renderText('ko', error.text)).toBe(
       '엔진이 GET /hosts 요청에 상태 502(502 Proxy Error)로 응답했고, API의 JSON이 아니라 HTML 페이지였습니다.',
     );
-    expectNoEnglishSentence(renderText('ko', error.hintText ?? ''));
+    expectNoEnglishSentence(renderText('ko', error.hintText ?? verbatim('')));
   });
 
   it('says an unreachable engine and a bad engine URL in Korean', () => {
@@ -125,7 +125,7 @@ describe('waits in Korean', () => {
         description: msg('engine.wait.hostStatus', { host: 'hyper2', states: 'maintenance' }),
         read: async () => {
           reads++;
-          if (reads > 1) throw new LabopsError('ENGINE_UNAVAILABLE', 'down', { status: 503 });
+          if (reads > 1) throw new LabopsError('ENGINE_UNAVAILABLE', verbatim('down'), { status: 503 });
           return 'preparing_for_maintenance';
         },
         isDone: (s) => s === 'maintenance',

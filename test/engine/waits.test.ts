@@ -11,6 +11,7 @@ import { EngineTransport, type RequestSpec } from '../../src/engine/transport.js
 import { formatEngineEvents, type WaitTiming, waitFor } from '../../src/engine/wait.js';
 import { LabopsError } from '../../src/errors.js';
 import { renderText } from '../../src/i18n/render.js';
+import { verbatim } from '../../src/i18n/text.js';
 import { createCertificates, type SimCertificates } from '../../src/sim/ca.js';
 import { cancelledBy, type Sleep } from '../../src/time.js';
 import { type SimLab, startSimLab } from '../support/engine.js';
@@ -40,7 +41,9 @@ function fakeTime() {
 const TIMING: WaitTiming = { intervalMs: 3000, backoff: 1, maxIntervalMs: 3000, deadlineMs: 30_000 };
 
 const unavailable = (status?: number) =>
-  new LabopsError('ENGINE_UNAVAILABLE', `The engine failed with ${status ?? 'nothing'}.`, { status });
+  new LabopsError('ENGINE_UNAVAILABLE', verbatim(`The engine failed with ${status ?? 'nothing'}.`), {
+    status,
+  });
 
 /** A read that plays `script` in order: an Error is thrown, anything else answered; the last repeats. */
 function scripted<T>(script: (T | Error)[]) {
@@ -66,7 +69,7 @@ describe('waitFor polls through blips of the engine (issue 9 §4)', () => {
       'maintenance',
     ]);
     const value = await waitFor(
-      { description: 'host hyper2 to reach maintenance', read, isDone: (s) => s === 'maintenance' },
+      { description: verbatim('host hyper2 to reach maintenance'), read, isDone: (s) => s === 'maintenance' },
       { timing: TIMING, sleep, now, onPoll: (seen) => polls.push(renderText('en', seen)) },
     );
     expect(value).toBe('maintenance');
@@ -85,13 +88,16 @@ describe('waitFor polls through blips of the engine (issue 9 §4)', () => {
     const { sleep, now } = fakeTime();
     const polls: string[] = [];
     const { read } = scripted<string>([
-      new LabopsError('TIMEOUT', 'The engine did not answer GET /hosts/1 within 30 s.'),
-      new LabopsError('ENGINE_UNAVAILABLE', 'The connection to the engine dropped during GET /hosts/1.'),
+      new LabopsError('TIMEOUT', verbatim('The engine did not answer GET /hosts/1 within 30 s.')),
+      new LabopsError(
+        'ENGINE_UNAVAILABLE',
+        verbatim('The connection to the engine dropped during GET /hosts/1.'),
+      ),
       'up',
     ]);
     await expect(
       waitFor(
-        { description: 'x', read, isDone: (s) => s === 'up' },
+        { description: verbatim('x'), read, isDone: (s) => s === 'up' },
         { timing: TIMING, sleep, now, onPoll: (s) => polls.push(renderText('en', s)) },
       ),
     ).resolves.toBe('up');
@@ -104,19 +110,25 @@ describe('waitFor polls through blips of the engine (issue 9 §4)', () => {
   it.each([
     [
       'a 4xx refusal',
-      new LabopsError('ENGINE_REJECTED', 'The engine refused GET /hosts/1.', { status: 400 }),
+      new LabopsError('ENGINE_REJECTED', verbatim('The engine refused GET /hosts/1.'), { status: 400 }),
     ],
-    ['a 404 the wait did not expect', new LabopsError('NOT_FOUND', 'No such host.', { status: 404 })],
+    [
+      'a 404 the wait did not expect',
+      new LabopsError('NOT_FOUND', verbatim('No such host.'), { status: 404 }),
+    ],
     [
       'refused credentials',
-      new LabopsError('ENGINE_AUTH', 'The engine refused the credentials.', { status: 401 }),
+      new LabopsError('ENGINE_AUTH', verbatim('The engine refused the credentials.'), { status: 401 }),
     ],
     ['a 200 that is not the API (a portal page)', unavailableWith200()],
   ])('ends at once on %s', async (_name, failure) => {
     const { time, sleep, now } = fakeTime();
     const { read, calls } = scripted<string>([failure, 'up']);
     const error = await caught(() =>
-      waitFor({ description: 'x', read, isDone: (s) => s === 'up' }, { timing: TIMING, sleep, now }),
+      waitFor(
+        { description: verbatim('x'), read, isDone: (s) => s === 'up' },
+        { timing: TIMING, sleep, now },
+      ),
     );
     expect(error).toBe(failure);
     expect(calls()).toBe(1);
@@ -128,7 +140,11 @@ describe('waitFor polls through blips of the engine (issue 9 §4)', () => {
     const { read, calls } = scripted<string>(['preparing_for_maintenance', unavailable(503)]);
     const error = await caught(() =>
       waitFor(
-        { description: 'host hyper2 to reach maintenance', read, isDone: (s) => s === 'maintenance' },
+        {
+          description: verbatim('host hyper2 to reach maintenance'),
+          read,
+          isDone: (s) => s === 'maintenance',
+        },
         { timing: TIMING, sleep, now },
       ),
     );
@@ -153,7 +169,7 @@ describe('waitFor polls through blips of the engine (issue 9 §4)', () => {
     };
     const error = await caught(() =>
       waitFor(
-        { description: 'x', read, isDone: () => false },
+        { description: verbatim('x'), read, isDone: () => false },
         { timing: TIMING, sleep, now, signal: controller.signal },
       ),
     );
@@ -167,7 +183,7 @@ describe('waitFor polls through blips of the engine (issue 9 §4)', () => {
     const error = await caught(() =>
       waitFor(
         {
-          description: 'host hyper1 to reach maintenance',
+          description: verbatim('host hyper1 to reach maintenance'),
           read: async () => 'preparing_for_maintenance',
           isDone: () => false,
           failureEvents: async () => {
@@ -200,7 +216,7 @@ describe('waitFor polls through blips of the engine (issue 9 §4)', () => {
     const error = await caught(() =>
       waitFor(
         {
-          description: 'host hyper1 to reach maintenance',
+          description: verbatim('host hyper1 to reach maintenance'),
           read: async () => 'preparing_for_maintenance',
           isDone: () => false,
           failureEvents: async () => {
@@ -228,7 +244,7 @@ describe('waitFor polls through blips of the engine (issue 9 §4)', () => {
     const error = await caught(() =>
       waitFor(
         {
-          description: 'x',
+          description: verbatim('x'),
           read: async () => 'preparing_for_maintenance',
           isDone: () => false,
           failureEvents: async () => {
@@ -255,9 +271,13 @@ describe('waitFor polls through blips of the engine (issue 9 §4)', () => {
 });
 
 function unavailableWith200(): LabopsError {
-  return new LabopsError('ENGINE_UNAVAILABLE', 'The engine answered with an HTML page, status 200.', {
-    status: 200,
-  });
+  return new LabopsError(
+    'ENGINE_UNAVAILABLE',
+    verbatim('The engine answered with an HTML page, status 200.'),
+    {
+      status: 200,
+    },
+  );
 }
 
 describe('waits over the simulator survive injected faults', () => {
@@ -356,7 +376,9 @@ describe('VM waits fail early when a start fails (issue 9 §4)', () => {
           const from = Number(spec.query?.from ?? 0);
           body = { event: events().filter((e) => (e as { index: number }).index > from) };
         } else {
-          throw new LabopsError('NOT_FOUND', `no ${spec.path} in this scripted engine`, { status: 404 });
+          throw new LabopsError('NOT_FOUND', verbatim(`no ${spec.path} in this scripted engine`), {
+            status: 404,
+          });
         }
         return spec.schema ? spec.schema.parse(body) : body;
       },
@@ -673,7 +695,7 @@ describe('permanent failures end a wait at once: they are not blips (issue 9 §4
       const error = await caught(() =>
         waitFor(
           {
-            description: 'the engine version',
+            description: verbatim('the engine version'),
             read: (signal) => transport.getApiLevel(signal),
             isDone: () => true,
           },
@@ -702,7 +724,7 @@ describe('permanent failures end a wait at once: they are not blips (issue 9 §4
     expect(
       await caught(() =>
         waitFor(
-          { description: 'x', read: first.read, isDone: (s) => s === 'up' },
+          { description: verbatim('x'), read: first.read, isDone: (s) => s === 'up' },
           { timing: TIMING, sleep, now },
         ),
       ),
@@ -720,7 +742,7 @@ describe('permanent failures end a wait at once: they are not blips (issue 9 §4
     const second = scripted<string>([refused, 'up']);
     await expect(
       waitFor(
-        { description: 'x', read: second.read, isDone: (s) => s === 'up' },
+        { description: verbatim('x'), read: second.read, isDone: (s) => s === 'up' },
         { timing: TIMING, sleep, now },
       ),
     ).resolves.toBe('up');

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { msg, verbatim } from '../../src/i18n/text.js';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { msg, type Text, verbatim } from '../../src/i18n/text.js';
 import { findLeaks } from '../support/i18n-leaks.js';
 
 describe('the check for text outside the catalog', () => {
@@ -15,8 +15,17 @@ describe('the check for text outside the catalog', () => {
     expect(findLeaks(verbatim('qemu-img create -f raw data.img 50G'))).toEqual([]);
   });
 
-  it('reports a plain string that reached a reader', () => {
-    expect(findLeaks('The host is in maintenance.')).toEqual(['plain text: The host is in maintenance.']);
+  it('reports an English sentence reaching a reader as a plain value, and passes it only marked verbatim', () => {
+    // A plain string is no longer a text: it reaches a reader only as a message's value.
+    expectTypeOf<string>().not.toExtend<Text>();
+    expect(findLeaks(msg('common.error.hint', { hint: 'The host is in maintenance.' }))).toEqual([
+      'English value: The host is in maintenance.',
+    ]);
+    // Verbatim is the code saying "shown as is in every language" (machine output, what a person typed).
+    expect(findLeaks(verbatim('The host is in maintenance.'))).toEqual([]);
+    expect(findLeaks(msg('common.error.hint', { hint: verbatim('The host is in maintenance.') }))).toEqual(
+      [],
+    );
   });
 
   it('reports English prose passed to a message as a value', () => {

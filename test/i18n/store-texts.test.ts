@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { msg } from '../../src/i18n/text.js';
+import { msg, verbatim } from '../../src/i18n/text.js';
 import { openStore } from '../../src/store/sqlite-store.js';
 import type { Store } from '../../src/store/types.js';
 import { queueTestJob } from '../support/jobs.js';
@@ -22,12 +22,12 @@ describe('texts the store keeps (issue 16)', () => {
     expect((await store.getJob('job-t1'))?.steps[0]?.title).toEqual(title);
 
     const detail = msg('common.error.unexpected', { message: 'boom' });
-    await store.updateStep('job-t1', 0, { status: 'failed', detail, endState: 'plain words' });
+    await store.updateStep('job-t1', 0, { status: 'failed', detail, endState: verbatim('plain words') });
     const [updated] = await store.listSteps('job-t1');
     expect(updated?.detail).toBe('Unexpected failure: boom');
     expect(updated?.detailText).toEqual(detail);
     expect(updated?.endState).toBe('plain words');
-    expect(updated?.endStateText).toBe('plain words');
+    expect(updated?.endStateText).toEqual(verbatim('plain words'));
 
     await store.startJob('job-t1', 1);
     const ended = await store.endJob('job-t1', { from: ['running'], to: 'failed', error: detail, at: 2 });
@@ -38,13 +38,14 @@ describe('texts the store keeps (issue 16)', () => {
     expect(last?.detail).toEqual({ error: 'Unexpected failure: boom' });
   });
 
-  it('replaces the message when the English text is replaced by a plain one', async () => {
-    await queueTestJob(store, { id: 'job-t2', steps: [{ kind: 'k', title: 't', params: {} }] });
+  it('replaces the message when the text is replaced by a verbatim one', async () => {
+    await queueTestJob(store, { id: 'job-t2', steps: [{ kind: 'k', title: verbatim('t'), params: {} }] });
     await store.updateStep('job-t2', 0, { detail: msg('common.error.hint', { hint: 'x' }) });
-    await store.updateStep('job-t2', 0, { detail: 'plain' });
+    await store.updateStep('job-t2', 0, { detail: verbatim('plain') });
     const [step] = await store.listSteps('job-t2');
-    expect(step?.detailText).toBe('plain');
+    expect(step?.detail).toBe('plain');
+    expect(step?.detailText).toEqual(verbatim('plain'));
     await store.updateStep('job-t2', 0, { status: 'ok' });
-    expect((await store.listSteps('job-t2'))[0]?.detailText).toBe('plain');
+    expect((await store.listSteps('job-t2'))[0]?.detailText).toEqual(verbatim('plain'));
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LabopsError } from '../../src/errors.js';
 import { renderText } from '../../src/i18n/render.js';
+import { verbatim } from '../../src/i18n/text.js';
 import {
   listPreflightProbes,
   type PreflightProbe,
@@ -58,7 +59,7 @@ function createFakeDriver(answers: Record<string, Answer>) {
 
 const ok: Answer = async () => ({ ok: true, evidence: ['fine'] });
 const refused: Answer = async () => {
-  throw new LabopsError('SSH_FAILED', 'Cannot reach storage (192.168.122.10:22): ECONNREFUSED.');
+  throw new LabopsError('SSH_FAILED', verbatim('Cannot reach storage (192.168.122.10:22): ECONNREFUSED.'));
 };
 /** Never answers and ignores its signal: a half-open connection. */
 const hangs: Answer = () => new Promise<never>(() => undefined);
@@ -77,8 +78,8 @@ describe('listPreflightProbes', () => {
       ['hyper1', 'service-active', true],
     ]);
     expect(probes[0]?.check).toEqual({ type: 'mounted', path: '/export/data', minFreeBytes: 0 });
-    expect(renderText('en', probes[0]?.title ?? '')).toBe('/export/data is a mounted filesystem');
-    expect(renderText('ko', probes[0]?.title ?? '')).toBe('/export/data: 마운트된 파일 시스템');
+    expect(renderText('en', probes[0]?.title ?? verbatim(''))).toBe('/export/data is a mounted filesystem');
+    expect(renderText('ko', probes[0]?.title ?? verbatim(''))).toBe('/export/data: 마운트된 파일 시스템');
   });
 });
 
@@ -107,7 +108,7 @@ describe('runPreflight', () => {
       'storage cannot be reached over SSH: Cannot reach storage (192.168.122.10:22): ECONNREFUSED.',
     ]);
     expect(report.outcomes.find((o) => o.probe.machine === 'hyper1')?.status).toBe('ok');
-    const error = toPreflightError(report, 'Refused');
+    const error = toPreflightError(report, verbatim('Refused'));
     expect(error.code).toBe('SSH_FAILED');
     expect(error.hint).toContain('Make storage reachable over SSH');
   });
@@ -116,7 +117,8 @@ describe('runPreflight', () => {
     const { driver } = createFakeDriver({
       hyper1: ok,
       storage: async (check) => {
-        if (check.type === 'export-active') throw new LabopsError('SSH_FAILED', 'The check failed (exit 2).');
+        if (check.type === 'export-active')
+          throw new LabopsError('SSH_FAILED', verbatim('The check failed (exit 2).'));
         if (check.type === 'mounted' && check.path === '/export/iso')
           return { ok: false, evidence: ['/export/iso is not a mounted filesystem (it lies on /)'] };
         return { ok: true, evidence: [] };
@@ -128,7 +130,7 @@ describe('runPreflight', () => {
       'storage: /export/iso is not a mounted filesystem (it lies on /) (wanted: /export/iso is a mounted filesystem)',
       'storage: could not check that /export/data is exported: The check failed (exit 2).',
     ]);
-    expect(toPreflightError(report, 'Refused').code).toBe('CONFLICT');
+    expect(toPreflightError(report, verbatim('Refused')).code).toBe('CONFLICT');
   });
 
   it('a reach-only probe passes on any verdict: it proves the machine answered', async () => {
@@ -173,7 +175,7 @@ describe('runPreflight', () => {
       signal: controller.signal,
       createTimeout: () => new AbortController().signal,
     });
-    controller.abort(new LabopsError('CANCELLED', 'Cancelled by shell:bob.'));
+    controller.abort(new LabopsError('CANCELLED', verbatim('Cancelled by shell:bob.')));
     await expect(pending).rejects.toThrow('Cancelled by shell:bob.');
   });
 });

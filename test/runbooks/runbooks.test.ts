@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLabopsError, type LabopsError } from '../../src/errors.js';
 import { renderText } from '../../src/i18n/render.js';
+import { verbatim } from '../../src/i18n/text.js';
 import { renderStep } from '../../src/runbooks/render.js';
 import {
   getLabHostsEntries,
@@ -85,7 +86,8 @@ describe('storage prepare', () => {
     const titleOf = (minFreeBytes: number) =>
       renderText(
         'en',
-        planStoragePrepare(config, { minFreeBytes }).find((i) => i.step.type === 'check-mount')?.title ?? '',
+        planStoragePrepare(config, { minFreeBytes }).find((i) => i.step.type === 'check-mount')?.title ??
+          verbatim(''),
       );
     expect(titleOf(1024 ** 3)).toMatch(/ is a mounted filesystem with 1 GiB free$/);
     expect(titleOf(1536 * MIB)).toMatch(/ with 1536 MiB free$/);

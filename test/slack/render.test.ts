@@ -22,7 +22,7 @@ function job(overrides: Partial<JobRecord> = {}): JobRecord {
     kind: 'k',
     title: verbatim(`${HOSTILE} step ${i} ${'t'.repeat(300)}`),
     params: {},
-    shows: [`${HOSTILE} ${'c'.repeat(200)}`],
+    shows: [verbatim(`${HOSTILE} ${'c'.repeat(200)}`)],
   }));
   return {
     id: 'job-1a2b',
@@ -275,7 +275,12 @@ const COMMAND = '/host maintenance hyper1';
 /** A plan in the lab's own names only (what the commands' catalog says is theirs to test). */
 function koreanJob(overrides: Partial<JobRecord> = {}): JobRecord {
   const steps = [
-    { kind: 'k', title: verbatim('hyper1'), params: {}, shows: ['POST /hosts/{hyper1}/deactivate'] },
+    {
+      kind: 'k',
+      title: verbatim('hyper1'),
+      params: {},
+      shows: [verbatim('POST /hosts/{hyper1}/deactivate')],
+    },
     { kind: 'k', title: verbatim('Default'), params: {} },
   ];
   return job({

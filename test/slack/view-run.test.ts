@@ -24,11 +24,11 @@ const OFFER_VIEW: View = {
 /** A read command whose answer offers commands, as `/lab doctor` offers its fixes. */
 const offerCommand = defineCommand({
   name: 'offer',
-  summary: 'A view with actions (tests)',
+  summary: verbatim('A view with actions (tests)'),
   subcommands: [
     defineRead({
       name: 'fixes',
-      summary: 'Offers two commands',
+      summary: verbatim('Offers two commands'),
       usage: 'fixes',
       examples: ['/offer fixes'],
       args: defineArgs({}),

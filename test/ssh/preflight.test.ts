@@ -92,7 +92,7 @@ describe('the pre-flight over SSH', () => {
         reason: expect.stringMatching(/^Cannot reach storage \(127\.0\.0\.1:\d+\): ECONNREFUSED\.$/),
       },
     ]);
-    expect(renderText('ko', report.problems[0] ?? '')).toMatch(
+    expect(renderText('ko', report.problems[0] ?? verbatim(''))).toMatch(
       /^storage에 SSH로 연결할 수 없습니다: storage \(127\.0\.0\.1:\d+\)에 연결할 수 없습니다: ECONNREFUSED\.$/,
     );
     expect(report.outcomes.find((o) => o.probe.machine === 'hyper1')?.status).toBe('ok');
@@ -111,7 +111,7 @@ describe('the pre-flight over SSH', () => {
     const planned = [
       {
         kind: preflightStep.kind,
-        title: 'Check before any change',
+        title: verbatim('Check before any change'),
         params: { machines: ['storage', 'hyper1'], mounted: ['/export/data'], exported: [] },
         shows: [],
         timeoutMs: PREFLIGHT_STEP_TIMEOUT_MS,

@@ -96,13 +96,19 @@ describe('proposing a job', () => {
     ]);
   });
 
-  it('reads a plan stored without some of its fields with those fields empty', async () => {
+  it('reads a plan stored without some of its fields with those fields empty, its plain English shown as is', async () => {
     const { job } = await propose(store);
     const db = new Database(join(dir, 'labops.db'));
     db.prepare('UPDATE jobs SET plan = ? WHERE id = ?').run(JSON.stringify({ impact: ['one'] }), 'j1');
     db.close();
+    // Written before texts were kept: the summary is the command, the plain English comes back verbatim.
     expect((await store.getJob('j1'))?.plan).toEqual(
-      createPlan({ summary: 'host maintenance', risk: 'destructive', impact: ['one'], steps: job.steps }),
+      createPlan({
+        summary: verbatim('host maintenance'),
+        risk: 'destructive',
+        impact: [verbatim('one')],
+        steps: job.steps,
+      }),
     );
   });
 
@@ -674,7 +680,12 @@ describe('voiding an approval', () => {
     const before = await snapshotStore(store);
     for (const id of ['a1', 'a2', 'a404']) {
       expect(
-        await store.voidApproval(id, { ...VOID, reason: 'again', changes: ['x'], at: T0 + 6 }),
+        await store.voidApproval(id, {
+          ...VOID,
+          reason: verbatim('again'),
+          changes: [verbatim('x')],
+          at: T0 + 6,
+        }),
       ).toBeUndefined();
     }
     expect(await snapshotStore(store)).toEqual(before);

@@ -38,7 +38,7 @@ export function newProposal(overrides: ProposalOverrides = {}): Proposal {
       kind: 'ssh.ensure-line',
       title: verbatim('Note the reason'),
       params: { path: '/etc/motd' },
-      shows: ['echo x >> /etc/motd'],
+      shows: [verbatim('echo x >> /etc/motd')],
     },
   ];
   const job: Proposal['job'] = {

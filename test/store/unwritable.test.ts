@@ -1,6 +1,7 @@
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isLabopsError, type LabopsError } from '../../src/errors.js';
+import { verbatim } from '../../src/i18n/text.js';
 import { createPlan } from '../../src/plan.js';
 import {
   openStore,
@@ -46,7 +47,10 @@ async function thrown(promise: Promise<unknown>): Promise<LabopsError> {
 
 /** A job whose plan needs more than a page of its own. */
 function bigJob(id: string): ProposalOverrides {
-  return { job: { id, plan: createPlan({ summary: 'x'.repeat(10_000), risk: 'destructive' }) }, locks: [] };
+  return {
+    job: { id, plan: createPlan({ summary: verbatim('x'.repeat(10_000)), risk: 'destructive' }) },
+    locks: [],
+  };
 }
 
 /**
@@ -89,7 +93,7 @@ describe('a store that fills up', () => {
     setStoreSizeLimit(store, undefined);
     expect(await store.checkWritable()).toBeUndefined();
     await propose(store, bigJob('j-big'));
-    expect((await store.getJob('j-big'))?.plan.summary).toBe('x'.repeat(10_000));
+    expect((await store.getJob('j-big'))?.plan.summary).toEqual(verbatim('x'.repeat(10_000)));
   });
 
   it('checks nothing while no write has failed', async () => {

@@ -5,6 +5,7 @@
  * test kills it there with SIGKILL — no clean shutdown of any kind.
  */
 import { z } from 'zod';
+import { verbatim } from '../../src/i18n/text.js';
 import { defineStep } from '../../src/jobs/steps.js';
 import { lockDataDirectory } from '../../src/store/owner.js';
 import { shellCaller, startCore } from './core.js';
@@ -36,8 +37,8 @@ const card = await core.labops.dispatch({
 if (card.kind !== 'card') throw new Error('expected a card');
 process.stdout.write(`pending ${card.card.approval.id} ${card.card.job.id}\n`);
 const barrierSteps = [
-  { kind: 'test.barrier', title: 'Wait at the barrier', params: {} },
-  { kind: 'test.barrier', title: 'Never reached', params: {} },
+  { kind: 'test.barrier', title: verbatim('Wait at the barrier'), params: {} },
+  { kind: 'test.barrier', title: verbatim('Never reached'), params: {} },
 ];
 await queueTestJob(core.store, { id: 'job-barr', steps: barrierSteps, locks: ['host:hyper1'] });
 await core.labops.executor.run('job-barr');

@@ -3,6 +3,7 @@
  * card and their locks, then — for a queued job — confirmed by their requester, as a change is.
  * No test writes a job's state by hand.
  */
+import { verbatim } from '../../src/i18n/text.js';
 import { createPlan } from '../../src/plan.js';
 import type { Risk } from '../../src/risk.js';
 import type { ApprovalRecord, JobRecord, StepSpec, Store } from '../../src/store/types.js';
@@ -43,7 +44,12 @@ export async function proposeTestJob(
       requester,
       channel: spec.channel ?? 'shell',
       risk,
-      plan: createPlan({ summary: `the test job ${spec.id}`, risk, locks: [...locks], steps: spec.steps }),
+      plan: createPlan({
+        summary: verbatim(`the test job ${spec.id}`),
+        risk,
+        locks: [...locks],
+        steps: spec.steps,
+      }),
       steps: spec.steps,
       createdAt,
     },

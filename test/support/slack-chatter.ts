@@ -19,19 +19,25 @@ import { defineStep, type StepDefinition } from '../../src/jobs/steps.js';
  */
 export const chatterCommand: CommandSpec = defineCommand({
   name: 'chatter',
-  summary: 'A job that prints a lot (tests and benchmarks)',
+  summary: verbatim('A job that prints a lot (tests and benchmarks)'),
   subcommands: [
     defineChange({
       name: 'run',
-      summary: 'Run N steps printing L lines in all over T ms',
+      summary: verbatim('Run N steps printing L lines in all over T ms'),
       usage: 'run NAME [--steps N] [--lines L] [--ms T] [--fail K]',
       examples: ['/chatter run a --steps 20 --lines 10000 --ms 60000'],
       args: defineArgs({
-        name: positional(z.string().regex(/^[a-z0-9-]+$/), 'the job name (its lock)'),
-        steps: flag(z.number().int().min(1).max(40).optional(), 'steps'),
-        lines: flag(z.number().int().min(0).max(100_000).optional(), 'lines in all', { valueName: 'L' }),
-        ms: flag(z.number().int().min(0).max(600_000).optional(), 'duration in all', { valueName: 'T' }),
-        fail: flag(z.number().int().min(1).optional(), 'the step (1-based) that fails', { valueName: 'K' }),
+        name: positional(z.string().regex(/^[a-z0-9-]+$/), verbatim('the job name (its lock)')),
+        steps: flag(z.number().int().min(1).max(40).optional(), verbatim('steps')),
+        lines: flag(z.number().int().min(0).max(100_000).optional(), verbatim('lines in all'), {
+          valueName: 'L',
+        }),
+        ms: flag(z.number().int().min(0).max(600_000).optional(), verbatim('duration in all'), {
+          valueName: 'T',
+        }),
+        fail: flag(z.number().int().min(1).optional(), verbatim('the step (1-based) that fails'), {
+          valueName: 'K',
+        }),
       }),
       risk: 'change',
       async plan(_ctx, args) {
@@ -48,7 +54,7 @@ export const chatterCommand: CommandSpec = defineCommand({
             kind: 'chatter.print',
             title: verbatim(`Print ${perStep} lines (${i + 1})`),
             params: { lines: perStep, ms: msPerStep, fail: args.fail === i + 1, upload: i === 0 },
-            shows: [`print ${perStep} lines`],
+            shows: [verbatim(`print ${perStep} lines`)],
           })),
         });
       },
