@@ -11,9 +11,27 @@ export function fingerprintOf(dependsOn: Readonly<Record<string, string>>): stri
   return createHash('sha256').update(JSON.stringify(entries)).digest('hex').slice(0, 16);
 }
 
+/** The kinds of object a plan's `dependsOn` names, as its keys spell them (`host key hyper1`). */
+const OBJECT_KINDS = [
+  ['host key ', 'hostKey'],
+  ['host ', 'host'],
+  ['domain ', 'domain'],
+  ['vm ', 'vm'],
+  ['iso ', 'iso'],
+  ['export ', 'export'],
+] as const;
+
+/** `host hyper1` in the reader's words; a key of another form is shown as it is. */
+function describeObject(key: string): Text {
+  for (const [prefix, kind] of OBJECT_KINDS) {
+    if (key.startsWith(prefix)) return msg('approvals.object', { kind, name: key.slice(prefix.length) });
+  }
+  return verbatim(key);
+}
+
 /**
- * What changed between the state a card was planned on and the state now, one line each. The
- * objects and states are the plan's own words (`host hyper1`, `up`), shown as they are.
+ * What changed between the state a card was planned on and the state now, one line each: the
+ * object in the reader's words, its states as the plan recorded them (`up`, `maintenance`).
  */
 export function describeChanges(
   before: Readonly<Record<string, string>>,
@@ -25,7 +43,7 @@ export function describeChanges(
     const was = before[key];
     const now = after[key];
     if (was === now) continue;
-    const object = verbatim(key);
+    const object = describeObject(key);
     if (was === undefined) lines.push(msg('approvals.change.added', { object, now: verbatim(now!) }));
     else if (now === undefined) lines.push(msg('approvals.change.gone', { object, was: verbatim(was) }));
     else lines.push(msg('approvals.change.changed', { object, was: verbatim(was), now: verbatim(now) }));

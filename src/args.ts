@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LabopsError } from './errors.js';
-import { type Displayable, renderEnglish } from './i18n/render.js';
+import { renderEnglish } from './i18n/render.js';
 import { isText, list, type Message, msg, type Text, verbatim } from './i18n/text.js';
 import { getEditDistance, quoteUserText } from './text.js';
 
@@ -28,25 +28,25 @@ export interface PositionalArg<T extends z.ZodType = z.ZodType> {
   /** Validates the word; an optional schema (`.optional()`, `.default()`) makes the word optional. */
   readonly schema: T;
   /** Shown in usage and in a "missing" problem, in the reader's language. */
-  readonly description: Displayable;
+  readonly description: Text;
 }
 
 /** A `--flag`, as `flag` declares it: a switch, a number or text, as its schema is. */
 export interface FlagArg<T extends z.ZodType = z.ZodType> extends FlagOptions {
   readonly kind: 'flag';
   readonly schema: T;
-  readonly description: Displayable;
+  readonly description: Text;
 }
 
 export type ArgDeclaration = PositionalArg | FlagArg;
 
-export function positional<T extends z.ZodType>(schema: T, description: Displayable): PositionalArg<T> {
+export function positional<T extends z.ZodType>(schema: T, description: Text): PositionalArg<T> {
   return { kind: 'positional', schema, description };
 }
 
 export function flag<T extends z.ZodType>(
   schema: T,
-  description: Displayable,
+  description: Text,
   options: FlagOptions = {},
 ): FlagArg<T> {
   return { ...options, kind: 'flag', schema, description };
@@ -67,7 +67,7 @@ export interface PositionalSpec {
   readonly name: string;
   /** Missing required positionals are reported before the schema runs. Optional ones come last. */
   readonly required: boolean;
-  readonly description: Displayable;
+  readonly description: Text;
 }
 
 /** The parser's view of a `--flag`. Its key in the parsed object is the camelCased name (`dry-run` → `dryRun`). */
@@ -79,7 +79,7 @@ export interface FlagSpec extends FlagOptions {
   readonly type: 'string' | 'boolean' | 'number';
   /** Shown without brackets in usage (`--type data|iso`); the schema reports it when missing. */
   readonly required: boolean;
-  readonly description: Displayable;
+  readonly description: Text;
 }
 
 /** What the parser reads. Flag names are kebab-case (`dry-run`); `help` and `h` are reserved. */

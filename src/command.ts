@@ -4,7 +4,6 @@ import type { DownloadPort } from './downloads.js';
 import type { EngineClient } from './engine/engine-client.js';
 import { LabopsError } from './errors.js';
 import type { Locale } from './i18n/locale.js';
-import type { Displayable } from './i18n/render.js';
 import { msg, type Text, verbatim } from './i18n/text.js';
 import { createPlan, type Plan, type PlanSpec, type StepSpec } from './plan.js';
 import type { Risk } from './risk.js';
@@ -174,7 +173,7 @@ export interface DirectContext extends Omit<CommandContext, 'jobs'> {
 interface SubcommandBase<S extends z.ZodType> {
   name: string;
   /** One line for help, in the reader's language (the Slack manifest shows the English). */
-  summary: Displayable;
+  summary: Text;
   /**
    * `maintenance HOST [--reason TEXT]` (without the command): must read as the arguments do
    * (formatUsageLine), which the registry checks at start-up.
@@ -216,7 +215,7 @@ export interface CommandSpec {
   /** Without the slash: `host`. */
   name: string;
   /** One line for help, in the reader's language; the Slack manifest shows its English. */
-  summary: Displayable;
+  summary: Text;
   subcommands: Subcommand[];
 }
 

@@ -1,6 +1,6 @@
 import type { Locale } from './i18n/locale.js';
-import { type Displayable, renderEnglish, renderText, toParam } from './i18n/render.js';
-import { msg, verbatim } from './i18n/text.js';
+import { renderEnglish, renderText } from './i18n/render.js';
+import { msg, type Text, verbatim } from './i18n/text.js';
 
 /**
  * The one error type of labops. Adapters (engine, SSH, Slack, store, config) translate their own
@@ -46,19 +46,19 @@ export type ErrorCode =
   | 'INTERNAL';
 
 export interface LabopsErrorOptions {
-  hint?: Displayable | undefined;
+  hint?: Text | undefined;
   cause?: unknown;
   /** HTTP status when the error came from an HTTP answer. */
   status?: number | undefined;
   /** Extra user-safe detail (the engine's fault detail, a list of problems). */
-  details?: readonly Displayable[] | undefined;
+  details?: readonly Text[] | undefined;
   /** Commands that fix the problem, offered as buttons (Slack) or lines to type (shell). */
   actions?: readonly ErrorAction[] | undefined;
 }
 
 /** A command that fixes the problem: its label is text, the command is typed as is. */
 export interface ErrorAction {
-  label: Displayable;
+  label: Text;
   command: string;
   text: string;
 }
@@ -71,13 +71,13 @@ export interface ErrorAction {
 export class LabopsError extends Error {
   override readonly name = 'LabopsError';
   readonly code: ErrorCode;
-  readonly text: Displayable;
-  readonly hintText: Displayable | undefined;
-  readonly detailTexts: readonly Displayable[];
+  readonly text: Text;
+  readonly hintText: Text | undefined;
+  readonly detailTexts: readonly Text[];
   readonly status: number | undefined;
   readonly actions: readonly ErrorAction[];
 
-  constructor(code: ErrorCode, message: Displayable, options: LabopsErrorOptions = {}) {
+  constructor(code: ErrorCode, message: Text, options: LabopsErrorOptions = {}) {
     super(renderEnglish(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.text = message;
@@ -123,7 +123,7 @@ export function formatError(error: LabopsError, locale: Locale = 'en'): string {
     ...error.detailTexts.map((d) => `  - ${renderText(locale, d)}`),
   ];
   if (error.hintText !== undefined) {
-    lines.push(renderText(locale, msg('common.error.hint', { hint: toParam(error.hintText) })));
+    lines.push(renderText(locale, msg('common.error.hint', { hint: error.hintText })));
   }
   return lines.join('\n');
 }

@@ -230,7 +230,7 @@ async function openParts(
     // Reached as the benches measure an engine: the client's default waits and retries.
     const engine = EngineClient.create({ ...getEngineLogin(spec.remote), logger, ...options.engine });
     closers.push(() => engine.close());
-    const machines = createUnreachableMachines('the simulator runs in another process.');
+    const machines = createUnreachableMachines(msg('ssh.machines.simulatorApart'));
     return {
       engine,
       machines,

@@ -11,7 +11,7 @@ import {
 import { getDownloadRules } from './downloads.js';
 import { formatError, LabopsError, toLabopsError } from './errors.js';
 import { DEFAULT_LOCALE, type Locale } from './i18n/locale.js';
-import { renderText, toParam } from './i18n/render.js';
+import { renderText } from './i18n/render.js';
 import { list, type Message, msg, verbatim } from './i18n/text.js';
 import { describeJobCommand } from './jobs-port.js';
 import { type CreateLabOptions, createLab, type Lab } from './lab.js';
@@ -155,7 +155,7 @@ async function runShellAdapter(lab: Lab, locale: Locale | undefined): Promise<nu
       msg('config.main.interrupted', {
         job: verbatim(job.id),
         command: verbatim(`/${describeJobCommand(job)}`),
-        error: job.errorText === undefined ? msg('config.main.interruptedUnknown') : toParam(job.errorText),
+        error: job.errorText === undefined ? msg('config.main.interruptedUnknown') : job.errorText,
       }),
     );
   }

@@ -1,5 +1,6 @@
 import type { Locale } from './i18n/locale.js';
-import { type Displayable, type RenderOptions, renderText } from './i18n/render.js';
+import { type RenderOptions, renderText } from './i18n/render.js';
+import type { Text } from './i18n/text.js';
 import type { Risk } from './risk.js';
 
 /**
@@ -8,18 +9,21 @@ import type { Risk } from './risk.js';
  */
 
 /** A step of a plan: its kind names the implementation, `params` its JSON arguments. */
-export interface StepSpec<T = Displayable> {
+export interface StepSpec<T = Text> {
   kind: string;
   title: T;
   params: Record<string, unknown>;
-  /** The exact command lines (runbook steps) or API calls approvers see in the plan. */
-  shows?: string[] | undefined;
+  /**
+   * The exact command lines (runbook steps) or API calls approvers see in the plan: verbatim, with
+   * a catalog message where a line says what happens around the call ("wait until hyper1 is up").
+   */
+  shows?: T[] | undefined;
   /** Per-step timeout in ms; the executor's default applies when absent. */
   timeoutMs?: number | undefined;
 }
 
 /** What a plan shows approvers and what the job will run. Built without side effects. */
-export interface Plan<T = Displayable> {
+export interface Plan<T = Text> {
   /** One line: "Put hyper1 into maintenance". */
   summary: T;
   /** The sub-command's risk, raised from the target's state where needed. */
@@ -63,7 +67,7 @@ export function createPlan(spec: PlanSpec): Plan {
 
 /** A plan with every text rendered in `locale`, for an adapter to lay out. */
 export function localizePlan(plan: Plan, locale: Locale, options: RenderOptions = {}): Plan<string> {
-  const say = (text: Displayable) => renderText(locale, text, options);
+  const say = (text: Text) => renderText(locale, text, options);
   return {
     ...plan,
     summary: say(plan.summary),
@@ -71,6 +75,12 @@ export function localizePlan(plan: Plan, locale: Locale, options: RenderOptions 
     impact: plan.impact.map(say),
     warnings: plan.warnings.map(say),
     blockers: plan.blockers.map(say),
-    steps: plan.steps.map((step) => ({ ...step, title: say(step.title) })),
+    steps: plan.steps.map(
+      ({ shows, ...step }): StepSpec<string> => ({
+        ...step,
+        title: say(step.title),
+        ...(shows ? { shows: shows.map(say) } : {}),
+      }),
+    ),
   };
 }

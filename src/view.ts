@@ -1,5 +1,6 @@
 import type { Locale } from './i18n/locale.js';
-import { type Displayable, type RenderOptions, renderText } from './i18n/render.js';
+import { type RenderOptions, renderText } from './i18n/render.js';
+import type { Text } from './i18n/text.js';
 
 /**
  * What a command shows, independent of where: the shell renders it as terminal text, the Slack
@@ -7,7 +8,7 @@ import { type Displayable, type RenderOptions, renderText } from './i18n/render.
  */
 export type Tone = 'ok' | 'warn' | 'bad' | 'info';
 
-export interface ViewSection<T = Displayable> {
+export interface ViewSection<T = Text> {
   heading?: T | undefined;
   lines: T[];
   /** Lines are machine output (commands, logs): shown verbatim in a code block. */
@@ -19,7 +20,7 @@ export interface ViewSection<T = Displayable> {
  * that runs it as the clicker — through policy and approval like any typed command — in the shell
  * the line to type.
  */
-export interface ViewAction<T = Displayable> {
+export interface ViewAction<T = Text> {
   label: T;
   /** `/storage` */
   command: string;
@@ -28,7 +29,7 @@ export interface ViewAction<T = Displayable> {
 }
 
 /** Every text of a view is in the catalog (issue 16): the adapter renders it in its reader's language. */
-export interface View<T = Displayable> {
+export interface View<T = Text> {
   title: T;
   /** A one-line state shown first (phones show the top of a message). */
   state?: { text: T; tone: Tone } | undefined;
@@ -39,7 +40,7 @@ export interface View<T = Displayable> {
 
 /** A view with every text rendered in `locale`, for an adapter to lay out. */
 export function localizeView(view: View, locale: Locale, options: RenderOptions = {}): View<string> {
-  const say = (text: Displayable) => renderText(locale, text, options);
+  const say = (text: Text) => renderText(locale, text, options);
   return {
     title: say(view.title),
     ...(view.state ? { state: { text: say(view.state.text), tone: view.state.tone } } : {}),
@@ -53,6 +54,6 @@ export function localizeView(view: View, locale: Locale, options: RenderOptions 
   };
 }
 
-export function section(lines: Displayable[], heading?: Displayable): ViewSection {
+export function section(lines: Text[], heading?: Text): ViewSection {
   return heading === undefined ? { lines } : { heading, lines };
 }

@@ -1,6 +1,6 @@
 import { createPlan, defineArgs, defineChange, type Plan, positional } from '../../src/command.js';
 import { LabopsError } from '../../src/errors.js';
-import { msg } from '../../src/i18n/text.js';
+import { msg, verbatim } from '../../src/i18n/text.js';
 import { defineStep } from '../../src/jobs/steps.js';
 import { findHostOrExplain, HostStepParams, hostArg, verifyHostUp } from './hosts.js';
 
@@ -38,7 +38,10 @@ export const activate = defineChange({
           kind: 'host.activate',
           title: msg('host.activate.title', { host: host.name }),
           params: { hostName: host.name },
-          shows: [`POST /hosts/{${host.name}}/activate`, `wait until ${host.name} is up`],
+          shows: [
+            verbatim(`POST /hosts/{${host.name}}/activate`),
+            msg('pipeline.shows.waitFor', { target: host.name, state: 'up' }),
+          ],
         },
       ],
     });
@@ -55,7 +58,7 @@ export const activateStep = defineStep({
     }
     await ctx.engine.activateHost(host.id);
     await ctx.engine.waitForHostStatus(host.id, ['up'], {
-      onPoll: (seen) => ctx.output(`${params.hostName}: ${seen}`),
+      onPollText: (seen) => ctx.output(msg('engine.wait.seen', { object: params.hostName, state: seen })),
     });
     return { status: 'changed' };
   },

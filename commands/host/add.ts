@@ -80,8 +80,8 @@ export const add = defineChange({
           title: msg('host.add.stepTitle', { host: args.name }),
           params: { hostName: args.name, address: args.address, cluster: ctx.lab.cluster },
           shows: [
-            `POST /hosts (${args.name}, ${args.address}, ssh publickey)`,
-            `wait until ${args.name} is up`,
+            verbatim(`POST /hosts (${args.name}, ${args.address}, ssh publickey)`),
+            msg('pipeline.shows.waitFor', { target: args.name, state: 'up' }),
           ],
           timeoutMs: 45 * 60_000,
         },
@@ -109,7 +109,7 @@ export const addStep = defineStep({
       }));
     try {
       await ctx.engine.waitForHostStatus(host.id, ['up'], {
-        onPoll: (seen) => ctx.output(`${params.hostName}: ${seen}`),
+        onPollText: (seen) => ctx.output(msg('engine.wait.seen', { object: params.hostName, state: seen })),
       });
     } catch (error) {
       // The engine's events say why an install failed (§3.6: ansible lists them the same way).

@@ -81,7 +81,7 @@ export const trust = defineChange({
           kind: 'host.trust-key',
           title: msg('host.trust.stepTitle', { machine, fingerprint: key.presented }),
           params: { machine, fingerprint: key.presented, by: ctx.caller.principal },
-          shows: [`pin ${key.presented} for ${machine}`],
+          shows: [msg('host.shows.pinKey', { fingerprint: key.presented, machine })],
         },
       ],
     });

@@ -12,8 +12,7 @@ import { MAINTENANCE_FAILURE_CODES } from '../../src/engine/engine-client.js';
 import type { Host, Vm } from '../../src/engine/types.js';
 import { formatEngineEvents } from '../../src/engine/wait.js';
 import { LabopsError } from '../../src/errors.js';
-import { type Displayable, toParam } from '../../src/i18n/render.js';
-import { list, type Message, msg, verbatim } from '../../src/i18n/text.js';
+import { list, type Message, msg, type Text, verbatim } from '../../src/i18n/text.js';
 import { defineStep, type StepContext } from '../../src/jobs/steps.js';
 import { textArg } from '../../src/text.js';
 import { findHostOrExplain, HostStepParams, hostArg, isRunning } from './hosts.js';
@@ -94,7 +93,10 @@ export async function planMaintenance(
       kind: 'host.deactivate',
       title: msg('host.maintenance.title', { host: host.name }),
       params: { hostName: host.name, ...(reason ? { reason } : {}) },
-      shows: [`POST /hosts/{${host.name}}/deactivate`, `wait until ${host.name} is in maintenance`],
+      shows: [
+        verbatim(`POST /hosts/{${host.name}}/deactivate`),
+        msg('pipeline.shows.waitFor', { target: host.name, state: 'maintenance' }),
+      ],
     },
   ];
   if (host.isSpm && targets.length) {
@@ -102,7 +104,9 @@ export async function planMaintenance(
       kind: 'datacenter.wait-up',
       title: msg('host.maintenance.waitDataCenter', { dataCenter: ctx.lab.dataCenter }),
       params: { dataCenter: ctx.lab.dataCenter },
-      shows: [`GET /datacenters (until ${ctx.lab.dataCenter} is up)`],
+      shows: [
+        msg('pipeline.shows.untilUp', { call: verbatim('GET /datacenters'), target: ctx.lab.dataCenter }),
+      ],
     });
   }
   return createPlan({
@@ -151,10 +155,10 @@ async function explainMaintenanceFailure(
   if (events.length === 0) return error;
   const descriptions = [...new Set(events.map((e) => e.description))];
   for (const text of descriptions) ctx.output(`engine: ${text}`);
-  const reported: Displayable = formatEngineEvents(descriptions);
+  const reported: Text = formatEngineEvents(descriptions);
   return new LabopsError(
     'ENGINE_REJECTED',
-    msg('host.maintenance.failed', { host: host.name, events: toParam(reported) }),
+    msg('host.maintenance.failed', { host: host.name, events: reported }),
     {
       // The engine's own words, as it wrote them.
       details: descriptions.map(verbatim),
@@ -177,9 +181,10 @@ export const deactivateStep = defineStep({
     try {
       await ctx.engine.waitForHostStatus(host.id, ['maintenance'], {
         sinceEventIndex: since,
-        onPoll: (seen) => {
-          if (seen !== last) ctx.output(`${params.hostName}: ${seen}`);
-          last = seen;
+        onPollText: (seen) => {
+          const said = JSON.stringify(seen);
+          if (said !== last) ctx.output(msg('engine.wait.seen', { object: params.hostName, state: seen }));
+          last = said;
         },
       });
     } catch (error) {
@@ -217,7 +222,7 @@ export const waitDataCenterUpStep = defineStep({
   async run(ctx, params) {
     const dc = await ctx.engine.findDataCenter(params.dataCenter);
     await ctx.engine.waitForDataCenterUp(dc.id, {
-      onPoll: (s) => ctx.output(`data center: ${s}`),
+      onPollText: (s) => ctx.output(msg('engine.wait.seen', { object: params.dataCenter, state: s })),
     });
     return { status: 'ok' };
   },

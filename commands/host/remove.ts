@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { createPlan, defineArgs, defineChange, type Plan, positional } from '../../src/command.js';
 import { LabopsError } from '../../src/errors.js';
-import { msg } from '../../src/i18n/text.js';
+import { msg, verbatim } from '../../src/i18n/text.js';
 import { defineStep } from '../../src/jobs/steps.js';
 import { findHostOrExplain, hostArg } from './hosts.js';
 import { planMaintenance } from './maintenance.js';
@@ -19,7 +19,7 @@ export const remove = defineChange({
       kind: 'host.remove',
       title: msg('host.remove.stepTitle', { host: host.name }),
       params: { hostName: host.name },
-      shows: [`DELETE /hosts/{${host.name}}`],
+      shows: [verbatim(`DELETE /hosts/{${host.name}}`)],
     };
     if (host.status === 'maintenance') {
       return createPlan({

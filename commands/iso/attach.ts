@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { schemaMessage } from '../../src/args.js';
 import { createPlan, defineArgs, defineChange, flag, type Plan, positional } from '../../src/command.js';
 import { LabopsError } from '../../src/errors.js';
-import { msg } from '../../src/i18n/text.js';
+import { msg, verbatim } from '../../src/i18n/text.js';
 import { defineStep } from '../../src/jobs/steps.js';
 import { textArg } from '../../src/text.js';
 import { isoName, isValidCdFileId, listIsos } from './isos.js';
@@ -137,7 +137,7 @@ export const attach = defineChange({
             kind: 'vm.run-once-cd',
             title: msg('iso.attach.runOnceStep', { vm: vm.name, iso: iso.name }),
             params: { vm: vm.name, fileId: iso.fileId, iso: iso.name },
-            shows: [`POST /vms/{${vm.name}}/start (boot cdrom, file ${iso.fileId})`],
+            shows: [verbatim(`POST /vms/{${vm.name}}/start (boot cdrom, file ${iso.fileId})`)],
           },
         ],
       });
@@ -155,9 +155,10 @@ export const attach = defineChange({
           kind: 'vm.change-cd',
           title: msg(CD_CHANGE[when].step, words),
           params: { vm: vm.name, fileId: iso.fileId, iso: iso.name, views },
-          shows: views.map(
-            (v) =>
+          shows: views.map((v) =>
+            verbatim(
               `PUT /vms/{${vm.name}}/cdroms/{cdrom}${v === 'current' ? '?current=true' : ''} (file ${iso.fileId})`,
+            ),
           ),
         },
       ],
@@ -238,7 +239,7 @@ export const runOnceCdStep = defineStep({
     await ctx.engine.startVm(vm.id, { bootIso: params.fileId });
     await ctx.engine.waitForVmStatus(vm.id, ['up'], {
       sinceEventIndex,
-      onPoll: (s) => ctx.output(`${params.vm}: ${s}`),
+      onPollText: (s) => ctx.output(msg('engine.wait.seen', { object: params.vm, state: s })),
     });
     return { status: 'changed' };
   },

@@ -84,7 +84,7 @@ export function planIsoDomainUpload(
         kind: 'iso.refresh-files',
         title: msg('iso.isoDomain.refreshStep', { domain: domain.name }),
         params: { domain: domain.name, name },
-        shows: [`GET /storagedomains/{${domain.name}}/files?refresh=true`],
+        shows: [verbatim(`GET /storagedomains/{${domain.name}}/files?refresh=true`)],
       },
     ],
   );
@@ -120,7 +120,7 @@ export function planIsoFileRemoval(ctx: CommandContext, domain: StorageDomain, n
         kind: 'iso.refresh-files',
         title: msg('iso.isoDomain.refreshStep', { domain: domain.name }),
         params: { domain: domain.name, name, expect: 'absent' },
-        shows: [`GET /storagedomains/{${domain.name}}/files?refresh=true`],
+        shows: [verbatim(`GET /storagedomains/{${domain.name}}/files?refresh=true`)],
       },
     ],
   );

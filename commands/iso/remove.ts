@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { createPlan, defineArgs, defineChange, flag, type Plan, positional } from '../../src/command.js';
 import { diskReadyTiming, removeDiskWhenUnlocked } from '../../src/engine/image-upload.js';
 import { LabopsError } from '../../src/errors.js';
-import { toParam } from '../../src/i18n/render.js';
 import { bytes, list, msg, verbatim } from '../../src/i18n/text.js';
 import { defineStep } from '../../src/jobs/steps.js';
 import { textArg } from '../../src/text.js';
@@ -74,7 +73,10 @@ export const remove = defineChange({
         kind: 'iso.remove-disk',
         title: msg('iso.remove.step', { iso: args.iso, disk: disk.id, where }),
         params: { diskId: disk.id, name: args.iso, domain: where },
-        shows: [`DELETE /disks/${disk.id}`, `GET /disks/${disk.id} until it is gone`],
+        shows: [
+          verbatim(`DELETE /disks/${disk.id}`),
+          msg('pipeline.shows.waitUntilGone', { call: verbatim(`GET /disks/${disk.id}`) }),
+        ],
       })),
     });
   },
@@ -105,7 +107,7 @@ export const removeDiskStep = defineStep({
           iso: params.name,
           disk: params.diskId,
           status: result.status,
-          reason: toParam(result.reason),
+          reason: result.reason,
         }),
         { hint: msg('iso.remove.staysHint') },
       );

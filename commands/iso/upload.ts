@@ -6,7 +6,6 @@ import { isSameUpload, parseDiskMark } from '../../src/engine/disk-mark.js';
 import { createUploadMeter, diskReadyTiming, removeDiskWhenUnlocked } from '../../src/engine/image-upload.js';
 import type { Disk, StorageDomain } from '../../src/engine/types.js';
 import { LabopsError } from '../../src/errors.js';
-import { toParam } from '../../src/i18n/render.js';
 import { bytes, duration, list, msg, verbatim } from '../../src/i18n/text.js';
 import { defineStep } from '../../src/jobs/steps.js';
 import { textArg } from '../../src/text.js';
@@ -51,7 +50,7 @@ export const upload = defineChange({
   examples: [
     '/iso upload https://mirror.example/AlmaLinux-9-latest-x86_64-minimal.iso',
     '/iso upload http://mirror.abc.local/centos7.iso --name CentOS-7.iso --domain nfs-data',
-    '/iso upload https://mirror.example/alma9.iso --sha256 HEX (the 64 hex digits the mirror publishes)',
+    '/iso upload https://mirror.example/alma9.iso --sha256 HEX',
   ],
   args: defineArgs({
     url: positional(textArg().max(2000), msg('iso.help.uploadUrl')),
@@ -199,12 +198,27 @@ export const upload = defineChange({
             ...(replaced.length ? { replaces: replaced.map((d) => d.id) } : {}),
           },
           shows: [
-            ...replaced.map((d) => `DELETE /disks/${d.id} (the incomplete upload)`),
-            `POST /disks (${name}, iso, raw, ${probe.sizeBytes} bytes, marked "labops upload: incomplete")`,
-            'POST /imagetransfers (upload)',
-            `GET ${probe.url} (connecting to ${probe.address}) → PUT transfer_url (sha256 on the way${args.sha256 ? `, must be ${args.sha256}` : ''})`,
-            'POST /imagetransfers/{id}/finalize',
-            'PUT /disks/{id} (marked "labops upload: complete" with the size and sha256; engines from 4.4)',
+            ...replaced.map((d) =>
+              msg('iso.upload.shows.deleteIncomplete', { call: verbatim(`DELETE /disks/${d.id}`) }),
+            ),
+            msg('iso.upload.shows.createDisk', {
+              name,
+              size: bytes(probe.sizeBytes, { exact: true }),
+              mark: verbatim('labops upload: incomplete'),
+            }),
+            verbatim('POST /imagetransfers (upload)'),
+            args.sha256
+              ? msg('iso.upload.shows.copyChecked', {
+                  url: verbatim(probe.url),
+                  address: probe.address,
+                  sha256: verbatim(args.sha256),
+                })
+              : msg('iso.upload.shows.copy', { url: verbatim(probe.url), address: probe.address }),
+            verbatim('POST /imagetransfers/{id}/finalize'),
+            msg('iso.upload.shows.markComplete', {
+              call: verbatim('PUT /disks/{id}'),
+              mark: verbatim('labops upload: complete'),
+            }),
           ],
           timeoutMs: 4 * 60 * 60_000,
         },
@@ -257,7 +271,8 @@ export const uploadStep = defineStep({
     if (!domain) throw new LabopsError('NOT_FOUND', msg('iso.domain.gone', { domain: params.domain }));
     const short = ctx.engine.waitTimings.short;
     for (const old of found) {
-      ctx.output(`removing the incomplete upload ${old.id} (${old.status ?? '?'})`);
+      // The step's tail is its log: the calls and the engine's words (the plan named this one).
+      ctx.output(`DELETE /disks/${old.id} (${old.status ?? '?'})`);
       const result = await removeDiskWhenUnlocked(
         ctx.engine,
         old.id,
@@ -271,7 +286,7 @@ export const uploadStep = defineStep({
             iso: params.name,
             disk: old.id,
             status: result.status,
-            reason: toParam(result.reason),
+            reason: result.reason,
           }),
           { hint: msg('iso.upload.leftoverStaysHint', { iso: params.name }) },
         );
@@ -323,16 +338,16 @@ export const uploadStep = defineStep({
         },
       });
       ctx.output(`sha256 ${uploaded.sha256}`);
-      if (!uploaded.markedComplete) {
-        ctx.output(
-          'The engine cannot change a floating disk’s description before 4.4: the disk keeps its "incomplete" mark, and this job’s record says it completed.',
-        );
-      }
+      const { sha256 } = uploaded;
       return {
         status: 'changed',
-        detail: params.sha256
-          ? msg('iso.upload.detailChecked', { sha256: uploaded.sha256 })
-          : msg('iso.upload.detail', { sha256: uploaded.sha256 }),
+        detail: uploaded.markedComplete
+          ? params.sha256
+            ? msg('iso.upload.detailChecked', { sha256 })
+            : msg('iso.upload.detail', { sha256 })
+          : params.sha256
+            ? msg('iso.upload.detailCheckedUnmarked', { sha256 })
+            : msg('iso.upload.detailUnmarked', { sha256 }),
       };
     } finally {
       (source.chunks as { destroy?: () => void }).destroy?.();

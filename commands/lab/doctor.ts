@@ -2,7 +2,6 @@ import { type CommandContext, defineArgs, defineRead } from '../../src/command.j
 import type { DataCenter, Host, StorageDomain, Vm } from '../../src/engine/types.js';
 import { type LabopsError, toLabopsError } from '../../src/errors.js';
 import { describeFaq, type Faq } from '../../src/i18n/faq.js';
-import { type Displayable, toParam } from '../../src/i18n/render.js';
 import { bytes, list, type Message, msg, type Text, verbatim } from '../../src/i18n/text.js';
 import {
   DEFAULT_MIN_FREE_BYTES,
@@ -30,9 +29,9 @@ interface DoctorFinding {
    * What was seen: paths, owners and modes, the export table, `getent` output, the offending line
    * (the machines' own output, shown as it is), and what the engine says.
    */
-  evidence: Displayable[];
+  evidence: Text[];
   /** The fix in words (instructions when no command can do it); the first line is shown as `Fix: …`. */
-  fix: Displayable[];
+  fix: Text[];
   /** The command that fixes it, offered as a button. */
   action?: ViewAction | undefined;
 }
@@ -215,7 +214,7 @@ function findStorageProblems(
   ctx: CommandContext,
   lookup: CheckLookup,
   engine: EngineState,
-  notes: Displayable[],
+  notes: Text[],
   handledDomains: Set<string>,
 ): DoctorFinding[] {
   const findings: DoctorFinding[] = [];
@@ -337,7 +336,7 @@ function findHostMachineProblems(
   ctx: CommandContext,
   host: string,
   lookup: CheckLookup,
-  notes: Displayable[],
+  notes: Text[],
 ): DoctorFinding[] {
   const findings: DoctorFinding[] = [];
   const { paths } = ctx.lab.runbook;
@@ -556,7 +555,7 @@ function describeChecked(ctx: CommandContext, checks: readonly DoctorCheck[], mi
 function renderDoctorView(
   ctx: CommandContext,
   findings: readonly DoctorFinding[],
-  notes: readonly Displayable[],
+  notes: readonly Text[],
   checked: Text,
 ): View {
   // Evidence, the fix, then the guide's entry in the reader's language (its Korean title as the
@@ -565,7 +564,7 @@ function renderDoctorView(
     heading: msg('doctor.finding.heading', { n: i + 1, title: f.title }),
     lines: [
       ...f.evidence,
-      ...f.fix.map((line, n) => (n === 0 ? msg('doctor.finding.fix', { fix: toParam(line) }) : line)),
+      ...f.fix.map((line, n) => (n === 0 ? msg('doctor.finding.fix', { fix: line }) : line)),
       ...(f.faq === undefined ? [] : [msg('doctor.finding.guide', { faq: describeFaq(f.faq) })]),
     ],
   }));
@@ -600,13 +599,13 @@ export const doctor = defineRead({
   args: defineArgs({}),
   risk: 'read',
   async run(ctx): Promise<View> {
-    const notes: Displayable[] = [];
+    const notes: Text[] = [];
     const [engine, engineKey] = await Promise.all([
       readEngineState(ctx),
       ctx.engine.getEngineSshPublicKey().then(
         (key) => key,
         (error: unknown) => {
-          notes.push(msg('doctor.note.engineKey', { reason: toParam(toLabopsError(error).text) }));
+          notes.push(msg('doctor.note.engineKey', { reason: toLabopsError(error).text }));
           return undefined;
         },
       ),
@@ -618,8 +617,8 @@ export const doctor = defineRead({
       const e = toLabopsError(error);
       notes.push(
         e.hintText === undefined
-          ? msg('doctor.note.hostsEntries', { reason: toParam(e.text) })
-          : msg('doctor.note.hostsEntriesHint', { reason: toParam(e.text), hint: toParam(e.hintText) }),
+          ? msg('doctor.note.hostsEntries', { reason: e.text })
+          : msg('doctor.note.hostsEntriesHint', { reason: e.text, hint: e.hintText }),
       );
     }
     const minFreeBytes = DEFAULT_MIN_FREE_BYTES;

@@ -12,7 +12,6 @@ import {
 import type { DataCenter, StorageDomain } from '../../src/engine/types.js';
 import { type ApiLevel, formatEngineVersion } from '../../src/engine/versions.js';
 import type { MessageKey } from '../../src/i18n/catalog/index.js';
-import { toParam } from '../../src/i18n/render.js';
 import { bytes, instant, list, msg, type Param, type Text, verbatim } from '../../src/i18n/text.js';
 import type { JobRecord, JobStatus } from '../../src/store/types.js';
 import { textArg } from '../../src/text.js';
@@ -160,7 +159,7 @@ const status = defineRead({
           heading: msg('lab.status.engine.heading'),
           lines: [
             describeEngine(level),
-            ...(level.warning ? [msg('lab.status.engine.warning', { warning: toParam(level.warning) })] : []),
+            ...(level.warning ? [msg('lab.status.engine.warning', { warning: level.warning })] : []),
           ],
         },
         {

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { type CommandContext, defineArgs, defineChange, flag, type Plan } from '../../src/command.js';
 import type { Host, StorageDomain, Vm } from '../../src/engine/types.js';
 import { LabopsError } from '../../src/errors.js';
-import { type Displayable, toParam } from '../../src/i18n/render.js';
 import { isMessage, isVerbatim, list, type Message, msg, type Text, verbatim } from '../../src/i18n/text.js';
 import { preflightStep, toStepSpecs } from '../../src/jobs/runbook-steps.js';
 import { defineStep } from '../../src/jobs/steps.js';
@@ -61,32 +60,31 @@ function specifyResetPreflight(ctx: CommandContext): PreflightSpec {
 }
 
 /** Why a machine was not checked, without a full stop of its own where it can be seen (it goes in parentheses). */
-function toReason(reason: Displayable): Displayable {
-  if (typeof reason === 'string') return reason.replace(/\.$/, '');
+function toReason(reason: Text): Text {
   return isVerbatim(reason) ? verbatim(reason.verbatim.replace(/\.$/, '')) : reason;
 }
 
 /** `<step> — not checked: storage cannot be reached over SSH (…)`, for a step on a machine out of reach. */
-function markNotChecked(step: Displayable, machine: string, reason: Displayable): Message {
+function markNotChecked(step: Text, machine: string, reason: Text): Message {
   return msg('lab.reset.step.notChecked', {
-    step: toParam(step),
+    step: step,
     machine,
-    reason: toParam(toReason(reason)),
+    reason: toReason(reason),
   });
 }
 
-function isMarkedNotChecked(title: Displayable): boolean {
+function isMarkedNotChecked(title: Text): boolean {
   return isMessage(title) && title.key === 'lab.reset.step.notChecked';
 }
 
 /** `Check before any change: storage answers over SSH, …`, and why it fails now when it does. */
-function describePreflight(machines: readonly string[], problems: readonly Displayable[]): Message {
+function describePreflight(machines: readonly string[], problems: readonly Text[]): Message {
   const check =
     machines.length === 1
       ? msg('lab.reset.step.preflight', { machine: machines[0] ?? '' })
       : msg('lab.reset.step.preflightMany', { machines: list([...machines]) });
   return problems.length
-    ? msg('lab.reset.step.preflightFails', { step: check, problems: list(problems.map(toParam)) })
+    ? msg('lab.reset.step.preflightFails', { step: check, problems: list([...problems]) })
     : check;
 }
 
@@ -173,7 +171,9 @@ export async function planReset(ctx: CommandContext, options: ResetOptions): Pro
       kind: 'host.activate',
       title: msg('lab.reset.step.hostUp', { host: name }),
       params: { hostName: name },
-      shows: [`POST /hosts/{${name}}/activate (when not up)`],
+      shows: [
+        msg('pipeline.shows.whenNot', { call: verbatim(`POST /hosts/{${name}}/activate`), state: 'up' }),
+      ],
     });
   }
 
@@ -202,7 +202,10 @@ export async function planReset(ctx: CommandContext, options: ResetOptions): Pro
           ? msg('lab.reset.step.removeVmDisks', { vm: vm.name, disks: list(disks) })
           : msg('lab.reset.step.removeVm', { vm: vm.name }),
       params: { vm: vm.name, keep: keepVms },
-      shows: [`POST /vms/{${vm.name}}/stop`, ...(keepVms ? [] : [`DELETE /vms/{${vm.name}} (disks too)`])],
+      shows: [
+        verbatim(`POST /vms/{${vm.name}}/stop`),
+        ...(keepVms ? [] : [msg('lab.reset.shows.deleteVm', { call: verbatim(`DELETE /vms/{${vm.name}}`) })]),
+      ],
     });
   }
 
@@ -247,14 +250,14 @@ export async function planReset(ctx: CommandContext, options: ResetOptions): Pro
           )
         : undefined;
     if (listed === undefined || listed.status === 'not-checked') {
-      const reason: Displayable = listed?.reason ?? storageDown ?? msg('lab.reset.noAnswer');
+      const reason: Text = listed?.reason ?? storageDown ?? msg('lab.reset.noAnswer');
       if (!dryRun) {
         throw new LabopsError(
           'SSH_FAILED',
           msg('lab.reset.refusedUnlisted', {
             path: exp.path,
             machine: storage.machine,
-            reason: toParam(reason),
+            reason: reason,
           }),
           { hint: msg('lab.reset.refusedUnlisted.hint', { machine: storage.machine }) },
         );
@@ -286,12 +289,12 @@ export async function planReset(ctx: CommandContext, options: ResetOptions): Pro
   }
   for (const { path, outcome } of ownership) {
     if (outcome.status === 'failed')
-      impact.push(msg('lab.reset.impact.owners', { path, reason: toParam(outcome.reason ?? '?') }));
+      impact.push(msg('lab.reset.impact.owners', { path, reason: outcome.reason ?? '?' }));
     else if (outcome.status === 'not-checked' && storageDown === undefined)
       unchecked.push(
         msg('lab.reset.unchecked.owners', {
           path,
-          reason: toParam(outcome.reason ?? msg('lab.reset.noAnswer')),
+          reason: outcome.reason ?? msg('lab.reset.noAnswer'),
         }),
       );
   }
@@ -328,8 +331,15 @@ export async function planReset(ctx: CommandContext, options: ResetOptions): Pro
       title: msg('lab.reset.step.domainActive', { domain: wanted.name }),
       params: { domain: wanted.name, type: wanted.type, address: storage.address, path: wanted.exportPath },
       shows: [
-        `POST /storagedomains (${wanted.name}, nfs ${storage.address}:${wanted.exportPath}) when missing`,
-        `POST /datacenters/{dc}/storagedomains when unattached; …/activate when inactive`,
+        msg('lab.reset.shows.createWhenMissing', {
+          call: verbatim(
+            `POST /storagedomains (${wanted.name}, nfs ${storage.address}:${wanted.exportPath})`,
+          ),
+        }),
+        msg('lab.reset.shows.attachActivate', {
+          attach: verbatim('POST /datacenters/{dc}/storagedomains'),
+          activate: verbatim('…/activate'),
+        }),
       ],
     });
   }
@@ -353,7 +363,7 @@ export async function planReset(ctx: CommandContext, options: ResetOptions): Pro
     return { ...step, title: markNotChecked(step.title, machine, reason) };
   });
   for (const [machine, reason] of unreachable) {
-    impact.push(msg('lab.reset.impact.unreachable', { machine, reason: toParam(toReason(reason)) }));
+    impact.push(msg('lab.reset.impact.unreachable', { machine, reason: toReason(reason) }));
   }
   if (dryRun) impact.push(...unchecked.map((what) => msg('lab.reset.impact.notChecked', { what })));
   else warnings.push(...unchecked.map((what) => msg('lab.reset.warning.notChecked', { what })));
@@ -383,10 +393,14 @@ function describeRemoval(domain: string, type: string, isMaster: boolean): Messa
 }
 
 /** `storage: mounted /export/data (read-only)`: a probe as approvers see it among the step's calls. */
-function describeProbe(probe: PreflightProbe): string {
+function describeProbe(probe: PreflightProbe): Message {
   const { check } = probe;
   const what = 'path' in check ? check.path : 'service' in check ? check.service : check.name;
-  return `${probe.machine}: ${check.type} ${what} (read-only)`;
+  return msg('lab.reset.shows.probe', {
+    machine: probe.machine,
+    check: verbatim(check.type),
+    what: verbatim(what),
+  });
 }
 
 /** The machine a runbook step runs on. */
@@ -405,21 +419,21 @@ function removalSteps(domain: StorageDomain): StepSpec[] {
         kind: 'storage.deactivate',
         title: msg('lab.reset.step.deactivateDomain', { domain: domain.name }),
         params: { domain: domain.name },
-        shows: [`POST /datacenters/{dc}/storagedomains/{${domain.name}}/deactivate`],
+        shows: [verbatim(`POST /datacenters/{dc}/storagedomains/{${domain.name}}/deactivate`)],
       });
     }
     steps.push({
       kind: 'storage.detach',
       title: msg('lab.reset.step.detachDomain', { domain: domain.name }),
       params: { domain: domain.name },
-      shows: [`DELETE /datacenters/{dc}/storagedomains/{${domain.name}}`],
+      shows: [verbatim(`DELETE /datacenters/{dc}/storagedomains/{${domain.name}}`)],
     });
   }
   steps.push({
     kind: 'storage.remove',
     title: msg('lab.reset.step.removeDomain', { domain: domain.name }),
     params: { domain: domain.name, format: true },
-    shows: [`DELETE /storagedomains/{${domain.name}}?host={an up host}&format=true`],
+    shows: [verbatim(`DELETE /storagedomains/{${domain.name}}?host={up host}&format=true`)],
   });
   return steps;
 }
@@ -484,7 +498,7 @@ export const resetSteps = [
       }
       if (changed) {
         await ctx.engine.waitForStorageDomainStatus(dcId, domain.id, ['active'], {
-          onPoll: (s) => ctx.output(`${params.domain}: ${s}`),
+          onPollText: (s) => ctx.output(msg('engine.wait.seen', { object: params.domain, state: s })),
         });
       }
       return { status: changed ? 'changed' : 'ok' };

@@ -209,9 +209,11 @@ export const attach = defineChange({
           title: msg('storage.attach.step', { name: args.name }),
           params: { domain: args.name, type: args.type, address: server, path: exp.path, host: host.name },
           shows: [
-            `POST /storagedomains (${args.name}, ${args.type}, nfs ${args.path}, host ${host.name})`,
-            `POST /datacenters/{dc}/storagedomains {id}`,
-            'wait until active',
+            verbatim(
+              `POST /storagedomains (${args.name}, ${args.type}, nfs ${args.path}, host ${host.name})`,
+            ),
+            verbatim('POST /datacenters/{dc}/storagedomains {id}'),
+            msg('pipeline.shows.waitFor', { target: args.name, state: 'active' }),
           ],
         },
       ],

@@ -182,7 +182,7 @@ export const fixPermissions = defineChange({
         address: d.storage.address ?? '',
         path: d.storage.path ?? '',
       },
-      shows: [`POST /datacenters/{dc}/storagedomains/{${d.name}}/activate`],
+      shows: [verbatim(`POST /datacenters/{dc}/storagedomains/{${d.name}}/activate`)],
     }));
     return planFromRunbook(
       items,

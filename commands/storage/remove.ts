@@ -54,7 +54,9 @@ export const remove = defineChange({
             : msg('storage.remove.step', { domain: domain.name }),
           params: { domain: domain.name, format: args.format ?? false },
           shows: [
-            `DELETE /storagedomains/{${domain.name}}?host={an up host}${args.format ? '&format=true' : ''}`,
+            verbatim(
+              `DELETE /storagedomains/{${domain.name}}?host={up host}${args.format ? '&format=true' : ''}`,
+            ),
           ],
         },
       ],

@@ -48,14 +48,20 @@ export function planTakeOut(
       kind: 'storage.deactivate',
       title: msg('storage.takeOut.deactivateStep', { domain: domain.name }),
       params: { domain: domain.name },
-      shows: [`POST /datacenters/{dc}/storagedomains/{${domain.name}}/deactivate`, 'wait for maintenance'],
+      shows: [
+        verbatim(`POST /datacenters/{dc}/storagedomains/{${domain.name}}/deactivate`),
+        msg('pipeline.shows.waitFor', { target: domain.name, state: 'maintenance' }),
+      ],
     });
   }
   steps.push({
     kind: 'storage.detach',
     title: msg('storage.takeOut.detachStep', { domain: domain.name }),
     params: { domain: domain.name },
-    shows: [`DELETE /datacenters/{dc}/storagedomains/{${domain.name}}`, 'wait until unattached'],
+    shows: [
+      verbatim(`DELETE /datacenters/{dc}/storagedomains/{${domain.name}}`),
+      msg('pipeline.shows.waitFor', { target: domain.name, state: 'unattached' }),
+    ],
   });
   return { steps, impact, blockers, warnings };
 }
@@ -81,7 +87,7 @@ export const deactivateStep = defineStep({
     if (domain.status === 'maintenance') return { status: 'ok' };
     await ctx.engine.deactivateStorageDomain(dcId, domain.id, false);
     await ctx.engine.waitForStorageDomainStatus(dcId, domain.id, ['maintenance'], {
-      onPoll: (s) => ctx.output(`${params.domain}: ${s}`),
+      onPollText: (s) => ctx.output(msg('engine.wait.seen', { object: params.domain, state: s })),
     });
     return { status: 'changed' };
   },
@@ -108,7 +114,7 @@ export const detachStep = defineStep({
     if (!isAttached(domain)) return { status: 'ok' };
     await ctx.engine.detachStorageDomain(dcId, domain.id);
     await ctx.engine.waitForStorageDomainStatus(dcId, domain.id, ['unattached'], {
-      onPoll: (s) => ctx.output(`${params.domain}: ${s}`),
+      onPollText: (s) => ctx.output(msg('engine.wait.seen', { object: params.domain, state: s })),
     });
     return { status: 'changed' };
   },

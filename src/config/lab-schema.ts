@@ -3,9 +3,9 @@ import { posix } from 'node:path';
 import { z } from 'zod';
 import { LOCALES } from '../i18n/locale.js';
 import { msg } from '../i18n/text.js';
-import { parseCidr } from '../net/address-fence.js';
+import { describeCidrIssue, parseCidr } from '../net/address-fence.js';
 import { RISKS } from '../risk.js';
-import { toIssueText, toProblemText } from './problems.js';
+import { toIssueText } from './problems.js';
 
 /** The slash commands a policy override may name, as `"<command> <sub-command>"` (design.md, Commands). */
 export const COMMAND_KEYS = [
@@ -384,7 +384,7 @@ const allowedNetworkSchema = z
   .superRefine((value, ctx) => {
     const parsed = parseCidr(value);
     if ('problem' in parsed)
-      ctx.addIssue({ code: 'custom', message: toIssueText(toProblemText(parsed.problem)) });
+      ctx.addIssue({ code: 'custom', message: toIssueText(describeCidrIssue(parsed)) });
   });
 
 /** Where `/iso upload` may download from (issue 10 §2); public addresses always. */

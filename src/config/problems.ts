@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { type Displayable, renderEnglish } from '../i18n/render.js';
+import { renderEnglish } from '../i18n/render.js';
 import { isText, type Message, msg, type Text, verbatim } from '../i18n/text.js';
 import { getEditDistance, quoteUserText } from '../text.js';
 
@@ -36,11 +36,6 @@ function readIssueText(message: string): Text | undefined {
   if (!message.startsWith(ISSUE_TEXT)) return undefined;
   const text = JSON.parse(message.slice(ISSUE_TEXT.length)) as unknown;
   return isText(text) ? text : undefined;
-}
-
-/** Text a lower layer gave as a message or, until it moves to the catalog, as plain words. */
-export function toProblemText(text: Displayable): Text {
-  return typeof text === 'string' ? verbatim(text) : text;
 }
 
 /** One step of a path into the document: a key or a list index. */

@@ -1,6 +1,5 @@
 import { LabopsError } from '../errors.js';
-import type { Displayable } from '../i18n/render.js';
-import { msg, verbatim } from '../i18n/text.js';
+import { msg, type Text, verbatim } from '../i18n/text.js';
 import {
   type CallOptions,
   type EngineContext,
@@ -142,7 +141,7 @@ export async function updateDiskDescription(
 export async function waitForDisk(
   context: EngineContext,
   id: string,
-  description: Displayable,
+  description: Text,
   isDone: (disk: Disk | undefined) => boolean,
   options: WaitCallOptions = {},
 ): Promise<Disk | undefined> {

@@ -1,4 +1,3 @@
-import type { Displayable } from '../i18n/render.js';
 import { type Clock, type Sleep, systemClock } from '../time.js';
 import * as dataCenters from './data-centers.js';
 import type { CreateDiskSpec } from './disks.js';
@@ -44,6 +43,8 @@ export {
   VM_START_ATTEMPT_CODES,
   VM_START_FAILURE_CODES,
 } from './vms.js';
+
+import type { Text } from '../i18n/text.js';
 
 export interface EngineClientOptions extends EngineTransportOptions {
   waits?: Partial<EngineWaits> | undefined;
@@ -371,7 +372,7 @@ export class EngineClient {
 
   waitForDisk(
     id: string,
-    description: Displayable,
+    description: Text,
     isDone: (disk: Disk | undefined) => boolean,
     options: WaitCallOptions = {},
   ): Promise<Disk | undefined> {

@@ -2,7 +2,6 @@ import { createHash, type Hash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
 import { LabopsError } from '../errors.js';
-import { toParam } from '../i18n/render.js';
 import { isText, msg, type Text, verbatim } from '../i18n/text.js';
 import { type Clock, cancelledBy } from '../time.js';
 import { renderDiskMark } from './disk-mark.js';
@@ -370,7 +369,7 @@ export async function removeDiskWhenUnlocked(
   } catch (error) {
     const gone = await client.getDisk(diskId).catch(() => unlocked);
     if (gone === undefined) return { state: 'removed-by-engine' };
-    const why = error instanceof LabopsError ? toParam(error.text) : verbatim(String(error));
+    const why = error instanceof LabopsError ? error.text : verbatim(String(error));
     return {
       state: 'left',
       status: unlocked.status ?? 'unknown',
@@ -410,7 +409,7 @@ async function waitQuietly(
     const last = await client.getDisk(diskId).catch(() => null);
     if (last === undefined) return 'gone';
     if (last && error instanceof LabopsError && error.code === 'TIMEOUT') return last;
-    return error instanceof LabopsError ? (toParam(error.text) as Text) : verbatim(String(error));
+    return error instanceof LabopsError ? (error.text as Text) : verbatim(String(error));
   }
 }
 
@@ -429,23 +428,19 @@ function reportCleanup(error: unknown, name: string, diskId: string, cleanup: Cl
             reason: cleanup.reason,
           });
   const Kind = error.constructor as typeof LabopsError;
-  return new Kind(
-    error.code,
-    msg('engine.upload.failureThen', { failure: toParam(error.text), cleanup: said }),
-    {
-      cause: error,
-      status: error.status,
-      details: error.detailTexts,
-      hint:
-        cleanup.state === 'left'
-          ? cleanup.status === 'locked'
-            ? msg('engine.upload.removeOnceUnlockedHint', { command: verbatim(`/iso remove ${name}`) })
-            : msg('engine.upload.removeHint', { command: verbatim(`/iso remove ${name}`) })
-          : error.hintText,
-      actions:
-        cleanup.state === 'left'
-          ? [{ label: msg('engine.upload.removeAction', { name }), command: '/iso', text: `remove ${name}` }]
-          : error.actions,
-    },
-  );
+  return new Kind(error.code, msg('engine.upload.failureThen', { failure: error.text, cleanup: said }), {
+    cause: error,
+    status: error.status,
+    details: error.detailTexts,
+    hint:
+      cleanup.state === 'left'
+        ? cleanup.status === 'locked'
+          ? msg('engine.upload.removeOnceUnlockedHint', { command: verbatim(`/iso remove ${name}`) })
+          : msg('engine.upload.removeHint', { command: verbatim(`/iso remove ${name}`) })
+        : error.hintText,
+    actions:
+      cleanup.state === 'left'
+        ? [{ label: msg('engine.upload.removeAction', { name }), command: '/iso', text: `remove ${name}` }]
+        : error.actions,
+  });
 }

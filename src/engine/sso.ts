@@ -1,5 +1,4 @@
 import { LabopsError } from '../errors.js';
-import { toParam } from '../i18n/render.js';
 import { msg } from '../i18n/text.js';
 import { headerOf, parseEngineFailure } from './faults.js';
 import { SsoTokenSchema } from './schemas.js';
@@ -57,7 +56,7 @@ export async function requestSsoToken(
     if (failure.code === 'ENGINE_REJECTED' || failure.code === 'ENGINE_AUTH') {
       throw new LabopsError(
         'ENGINE_AUTH',
-        msg('engine.sso.refused', { user: credentials.user, reason: toParam(failure.text) }),
+        msg('engine.sso.refused', { user: credentials.user, reason: failure.text }),
         { status: statusCode, hint: msg('engine.sso.refusedHint') },
       );
     }

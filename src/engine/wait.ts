@@ -1,5 +1,4 @@
 import { LabopsError } from '../errors.js';
-import { type Displayable, toParam } from '../i18n/render.js';
 import { msg, type Text, verbatim } from '../i18n/text.js';
 import { type Clock, cancelledBy, realSleep, type Sleep, systemClock } from '../time.js';
 import { isTransientFailure } from './faults.js';
@@ -27,11 +26,11 @@ export const DEFAULT_LONG_WAIT: WaitTiming = { ...DEFAULT_WAIT, deadlineMs: 600_
 
 export interface WaitSpec<T> {
   /** What is awaited, for messages: "host hyper1 to reach maintenance" (a function: read when needed). */
-  description: Displayable | (() => Displayable);
+  description: Text | (() => Text);
   read: (signal: AbortSignal | undefined) => Promise<T>;
   isDone: (value: T) => boolean;
   /** A state the target will not leave by itself: the wait fails at once with this text. */
-  failure?: (value: T) => Displayable | undefined;
+  failure?: (value: T) => Text | undefined;
   /**
    * The failure events the engine emitted since the wait began (§6.5), as their descriptions,
    * oldest first; any one fails the wait, and the message lists them all (read again one poll
@@ -39,7 +38,7 @@ export interface WaitSpec<T> {
    */
   failureEvents?: (signal: AbortSignal | undefined) => Promise<string | readonly string[] | undefined>;
   /** How the last seen value reads in a timeout message (an engine state, shown as is, or a message). */
-  show?: (value: T) => Displayable;
+  show?: (value: T) => Text;
 }
 
 export interface WaitRuntime {
@@ -107,14 +106,14 @@ export async function waitFor<T>(spec: WaitSpec<T>, runtime: WaitRuntime): Promi
     if (read) {
       const { value } = read;
       lastBlip = undefined;
-      lastState = toParam(spec.show ? spec.show(value) : String(value)) as Text;
+      lastState = spec.show ? spec.show(value) : verbatim(String(value));
       runtime.onPoll?.(lastState);
       if (spec.isDone(value)) return value;
       const failed = spec.failure?.(value);
       if (failed) {
         throw new LabopsError(
           'ENGINE_REJECTED',
-          msg('engine.wait.stopped', { what: toParam(describe()), reason: toParam(failed) }),
+          msg('engine.wait.stopped', { what: describe(), reason: failed }),
         );
       }
     }
@@ -128,7 +127,7 @@ export async function waitFor<T>(spec: WaitSpec<T>, runtime: WaitRuntime): Promi
       const all = await readEventsOnceMore(events);
       throw new LabopsError(
         'ENGINE_REJECTED',
-        msg('engine.wait.stoppedByEvents', { what: toParam(describe()), events: formatEngineEvents(all) }),
+        msg('engine.wait.stoppedByEvents', { what: describe(), events: formatEngineEvents(all) }),
         { hint: msg('engine.wait.lastSeen', { seen: lastSeen() }), details: all.map(verbatim) },
       );
     }
@@ -138,7 +137,7 @@ export async function waitFor<T>(spec: WaitSpec<T>, runtime: WaitRuntime): Promi
         'TIMEOUT',
         msg('engine.wait.timedOut', {
           seconds: formatSeconds(elapsed),
-          what: toParam(describe()),
+          what: describe(),
           seen: lastSeen(),
         }),
         {
@@ -178,7 +177,7 @@ function toList(found: string | readonly string[] | undefined): readonly string[
 function describeBlip(error: LabopsError): Text {
   if (error.status !== undefined) return msg('engine.wait.blipStatus', { status: error.status });
   if (error.code === 'TIMEOUT') return msg('engine.wait.blipTimeout');
-  return msg('engine.wait.blipUnreachable', { reason: toParam(error.text) });
+  return msg('engine.wait.blipUnreachable', { reason: error.text });
 }
 
 function formatSeconds(ms: number): string {

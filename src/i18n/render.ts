@@ -8,16 +8,7 @@ import { type MessageFormatElement, TYPE } from '@formatjs/icu-messageformat-par
 import { IntlMessageFormat } from 'intl-messageformat';
 import { CATALOGS } from './catalog/index.js';
 import type { Locale } from './locale.js';
-import {
-  isMessage,
-  isVerbatim,
-  type Message,
-  msg,
-  type Param,
-  type Quantity,
-  type Text,
-  verbatim,
-} from './text.js';
+import { isMessage, isVerbatim, type Message, msg, type Param, type Quantity, type Text } from './text.js';
 
 export interface RenderOptions {
   /** The lab's time zone for times of day (lab.yml `timezone`); UTC when unset. */
@@ -29,21 +20,13 @@ export interface RenderOptions {
   mark?: boolean | undefined;
 }
 
-/** Text during the move to the catalog: a plain string is shown as it is. */
-export type Displayable = Text | string;
-
-/** A Displayable as a message argument: a plain string is shown as it is. */
-export function toParam(text: Displayable): Param {
-  return typeof text === 'string' ? verbatim(text) : text;
-}
-
 const formatters = new Map<string, IntlMessageFormat>();
 
 /** Told of every text rendered for a reader (the tests' check for text outside the catalog). */
-let watcher: ((text: Displayable) => void) | undefined;
+let watcher: ((text: Text) => void) | undefined;
 
 /** Watches every text rendered for a reader; `undefined` stops. For tests only. */
-export function watchRendering(watch: ((text: Displayable) => void) | undefined): void {
+export function watchRendering(watch: ((text: Text) => void) | undefined): void {
   watcher = watch;
 }
 
@@ -51,7 +34,7 @@ export function watchRendering(watch: ((text: Displayable) => void) | undefined)
  * The English of a text for what no reader sees here: logs, the audit trail, the store's English
  * columns, an error's `message`. Not watched.
  */
-export function renderEnglish(text: Displayable): string {
+export function renderEnglish(text: Text): string {
   const watching = watcher;
   watcher = undefined;
   try {
@@ -62,9 +45,8 @@ export function renderEnglish(text: Displayable): string {
 }
 
 /** `text` in `locale`. */
-export function renderText(locale: Locale, text: Displayable, options: RenderOptions = {}): string {
+export function renderText(locale: Locale, text: Text, options: RenderOptions = {}): string {
   if (watcher && !options.mark) watcher(text);
-  if (typeof text === 'string') return text;
   if (isVerbatim(text)) return options.mark ? `‹${text.verbatim}›` : text.verbatim;
   const rendered = renderMessage(locale, text, options);
   return options.mark ? `⟦${rendered}⟧` : rendered;

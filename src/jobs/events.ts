@@ -1,4 +1,3 @@
-import type { Displayable } from '../i18n/render.js';
 import type { Text } from '../i18n/text.js';
 import type { ApprovalRecord, JobRecord, StepRecord } from '../store/types.js';
 
@@ -28,7 +27,15 @@ export type LabEvent =
     }
   | { type: 'job:started'; job: JobRecord; steps: StepRecord[] }
   | { type: 'step:started'; job: JobRecord; step: StepRecord }
-  | { type: 'step:output'; jobId: string; index: number; line: string }
+  | {
+      type: 'step:output';
+      jobId: string;
+      index: number;
+      /** The line as the step's log keeps it (English for what labops writes). */
+      line: string;
+      /** What labops wrote, for a reader in their language; absent for remote output. */
+      text?: Text | undefined;
+    }
   | {
       type: 'step:progress';
       jobId: string;
@@ -36,7 +43,7 @@ export type LabEvent =
       fraction: number;
       /** A short text (`1.2 GiB of 3.0 GiB`): in English, and as a reader sees it. */
       text: string;
-      progressText: Displayable;
+      progressText: Text;
     }
   | { type: 'step:finished'; job: JobRecord; step: StepRecord }
   | { type: 'job:finished'; job: JobRecord; steps: StepRecord[] }

@@ -2,8 +2,8 @@ import type { LabInfo } from '../command.js';
 import type { DownloadPort } from '../downloads.js';
 import type { EngineClient } from '../engine/engine-client.js';
 import { LabopsError, toLabopsError } from '../errors.js';
-import { type Displayable, renderEnglish } from '../i18n/render.js';
-import { list, msg, type Text } from '../i18n/text.js';
+import { renderEnglish } from '../i18n/render.js';
+import { list, msg, type Text, verbatim } from '../i18n/text.js';
 import type { Logger } from '../log.js';
 import type { MachineDriver, MachineDriver as Machines } from '../runbooks/types.js';
 import {
@@ -247,7 +247,7 @@ export class JobExecutor {
     };
     bus.emit({ type: 'job:started', job, steps });
 
-    const changed: Displayable[] = [];
+    const changed: Text[] = [];
     let failure: { step: StepRecord; error: LabopsError; status: StepStatus } | undefined;
     for (const step of steps) {
       if (controller.signal.aborted) {
@@ -294,7 +294,7 @@ export class JobExecutor {
       if (result.error) failure = { step: result.record, error: result.error, status: result.record.status };
     }
 
-    const outcome: Displayable[] = [];
+    const outcome: Text[] = [];
     if (failure) {
       // Re-read what the job touched before saying what changed (a report never claims less).
       const changes = await this.reviewTargets(job, review, writes);
@@ -349,7 +349,8 @@ export class JobExecutor {
       job.plan.locks,
       AbortSignal.timeout(this.options.targetReadTimeoutMs ?? 15_000),
     );
-    const unreadable = review.beforeUnreadableText ?? review.beforeUnreadable?.map((reason) => reason);
+    const unreadable =
+      review.beforeUnreadableText ?? review.beforeUnreadable?.map((reason) => verbatim(reason));
     return compareTargets({
       keys: job.plan.locks,
       lab: this.options.lab,
@@ -404,9 +405,16 @@ export class JobExecutor {
       lab,
       clock,
       signal,
-      output: (line) => {
+      output: (written) => {
+        const line = typeof written === 'string' ? written : renderEnglish(written);
         tail.push(line);
-        bus.emit({ type: 'step:output', jobId: job.id, index: step.index, line });
+        bus.emit({
+          type: 'step:output',
+          jobId: job.id,
+          index: step.index,
+          line,
+          ...(typeof written === 'string' ? {} : { text: written }),
+        });
       },
       progress: (fraction, text) =>
         bus.emit({
@@ -420,8 +428,8 @@ export class JobExecutor {
     };
 
     let status: StepStatus;
-    let detail: Displayable | undefined;
-    let endState: Displayable | undefined;
+    let detail: Text | undefined;
+    let endState: Text | undefined;
     let error: LabopsError | undefined;
     try {
       const definition = steps.get(step.kind);
@@ -472,8 +480,8 @@ export class JobExecutor {
 /** The status and error a job ends with: its sentences, then what it changed (`outcome`). */
 function describeEnd(
   failure: { step: StepRecord; error: LabopsError; status: StepStatus } | undefined,
-  outcome: readonly Displayable[],
-): { status: 'succeeded' | 'failed' | 'cancelled'; error?: Displayable } {
+  outcome: readonly Text[],
+): { status: 'succeeded' | 'failed' | 'cancelled'; error?: Text } {
   if (!failure) return { status: 'succeeded' };
   const n = failure.step.index + 1;
   const title = failure.step.titleText;
@@ -506,7 +514,7 @@ function storeStoppedJob(failure: LabopsError): LabopsError {
 }
 
 /** `Already changed: "Put hyper1 into maintenance".` */
-function describeSteps(changed: readonly Displayable[]): Text {
+function describeSteps(changed: readonly Text[]): Text {
   return msg('jobs.end.alreadyChanged', {
     steps: list(changed.map((title) => msg('jobs.end.quotedStep', { title: title }))),
   });
@@ -516,12 +524,7 @@ function describeSteps(changed: readonly Displayable[]): Text {
  * The machines as a step sees them, noting every runbook command that can change one: `apply`
  * checks first, so `ok` changed nothing; a throw leaves its outcome unknown.
  */
-function recordingWrites(
-  machines: Machines,
-  writes: WriteLog,
-  onWrite: () => void,
-  title: Displayable,
-): Machines {
+function recordingWrites(machines: Machines, writes: WriteLog, onWrite: () => void, title: Text): Machines {
   const logOf = (machine: string): MachineWrites => {
     let log = writes.machines.get(machine);
     if (!log) {

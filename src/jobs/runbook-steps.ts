@@ -150,7 +150,7 @@ export function toStepSpecs(items: readonly RunbookItem[], options: { timeoutMs?
       step: item.step,
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     },
-    shows: renderStep(item.step).map((line) => `${item.machine}# ${line}`),
+    shows: renderStep(item.step).map((line) => verbatim(`${item.machine}# ${line}`)),
     timeoutMs: options.timeoutMs,
   }));
 }

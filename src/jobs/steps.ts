@@ -3,8 +3,7 @@ import type { LabInfo } from '../command.js';
 import type { DownloadPort } from '../downloads.js';
 import type { EngineClient } from '../engine/engine-client.js';
 import { LabopsError } from '../errors.js';
-import type { Displayable } from '../i18n/render.js';
-import { msg, verbatim } from '../i18n/text.js';
+import { msg, type Text, verbatim } from '../i18n/text.js';
 import type { MachineDriver } from '../runbooks/types.js';
 import type { Clock } from '../time.js';
 
@@ -20,16 +19,20 @@ export interface StepContext {
   clock: Clock;
   /** Aborts on cancel and on the step's timeout. */
   signal: AbortSignal;
-  /** A line of output for the step's tail (remote output, engine events). */
-  output(line: string): void;
+  /**
+   * A line of the step's tail: remote output and the engine's words as they are (a string), or a
+   * line labops writes (`hyper1: preparing_for_maintenance, 1 VM(s) migrating`) as a catalog text,
+   * shown in each reader's language and kept in English in the step's log.
+   */
+  output(line: string | Text): void;
   /** Progress of a long step (an upload): 0..1 and a short text, in the catalog (issue 16). */
-  progress(fraction: number, text: Displayable): void;
+  progress(fraction: number, text: Text): void;
 }
 
 /** `ok`: nothing needed doing; `changed`: the step changed the lab (Ansible's convention). */
 export interface StepOutcome {
   status: 'ok' | 'changed';
-  detail?: Displayable | undefined;
+  detail?: Text | undefined;
 }
 
 /** A kind of step: its parameters, how it runs, and how its end state is checked afterwards. */
@@ -38,7 +41,7 @@ export interface StepDefinition<S extends z.ZodType = z.ZodType> {
   params: S;
   run(ctx: StepContext, params: z.output<S>): Promise<StepOutcome>;
   /** Checks the intended end state after `run` and answers it in words; throws when it does not hold. */
-  verify?(ctx: StepContext, params: z.output<S>): Promise<Displayable>;
+  verify?(ctx: StepContext, params: z.output<S>): Promise<Text>;
 }
 
 export function defineStep<S extends z.ZodType>(definition: StepDefinition<S>): StepDefinition {

@@ -1,7 +1,7 @@
 import type { LabInfo } from '../command.js';
 import type { EngineClient } from '../engine/engine-client.js';
 import { toLabopsError } from '../errors.js';
-import { type Displayable, renderEnglish } from '../i18n/render.js';
+import { renderEnglish } from '../i18n/render.js';
 import { type Message, msg, type Text, verbatim } from '../i18n/text.js';
 import type { TargetChange } from '../store/types.js';
 import { joinItems, joinSentences } from './texts.js';
@@ -20,15 +20,15 @@ export interface TargetRead {
   states: TargetStates;
   /** Why the engine could not be read, when it could not: in English, and as a reader sees it. */
   unreadable: string | undefined;
-  unreadableText?: Displayable | undefined;
+  unreadableText?: Text | undefined;
 }
 
 /** What the job's runbook commands did on one machine. */
 export interface MachineWrites {
   /** Titles of runbook steps that reported changed. */
-  changed: Displayable[];
+  changed: Text[];
   /** A command was sent and its outcome is not known (it failed or its connection dropped). */
-  uncertain: Displayable[];
+  uncertain: Text[];
 }
 
 /**
@@ -184,7 +184,7 @@ export function compareTargets(input: {
   lab: LabInfo;
   before: TargetStates | undefined;
   /** Why the targets could not be read before the job, as a reader sees it. */
-  beforeUnreadable: Displayable | undefined;
+  beforeUnreadable: Text | undefined;
   after: TargetRead;
   wrote: boolean;
   machines: ReadonlyMap<string, MachineWrites>;
@@ -257,7 +257,7 @@ export function compareTargets(input: {
 }
 
 /** A change's note: English for the store and the audit trail, the text for its readers. */
-function note(text: Displayable): Pick<TargetChange, 'note' | 'noteText'> {
+function note(text: Text): Pick<TargetChange, 'note' | 'noteText'> {
   return { note: renderEnglish(text), noteText: text };
 }
 
@@ -267,12 +267,12 @@ const SHOWN = 12;
  * The report's sentences about the targets. They never say "Nothing was changed" once a write
  * went out: then they list what changed, what is unknown, and what reads as before.
  */
-export function describeTargets(changes: readonly TargetChange[], wrote: boolean): Displayable {
+export function describeTargets(changes: readonly TargetChange[], wrote: boolean): Text {
   const changed = changes.filter((c) => c.outcome === 'changed');
   const unknown = changes.filter((c) => c.outcome === 'unknown');
   const unchanged = changes.filter((c) => c.outcome === 'unchanged');
   if (!wrote && changed.length === 0 && unknown.length === 0) return msg('jobs.report.nothingChanged');
-  const sentences: Displayable[] = [];
+  const sentences: Text[] = [];
   if (changed.length)
     sentences.push(msg('jobs.report.changed', { items: shorten(changed.map(describeChange)) }));
   if (unknown.length) {
@@ -307,11 +307,11 @@ export function describeChange(change: TargetChange): Text {
 }
 
 /** The note as a reader sees it; a note stored before notes had texts is shown as written. */
-function noteOf(change: TargetChange): Displayable | undefined {
-  return change.noteText ?? change.note;
+function noteOf(change: TargetChange): Text | undefined {
+  return change.noteText ?? (change.note === undefined ? undefined : verbatim(change.note));
 }
 
-function shorten(items: readonly Displayable[]): Displayable {
+function shorten(items: readonly Text[]): Text {
   return items.length <= SHOWN
     ? joinItems(items)
     : joinItems([...items.slice(0, SHOWN), msg('jobs.report.more', { count: items.length - SHOWN })]);

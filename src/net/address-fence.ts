@@ -114,9 +114,10 @@ function formatIpv4(value: bigint): string {
   return [24n, 16n, 8n, 0n].map((shift) => Number((value >> shift) & 0xffn)).join('.');
 }
 
-/** Why a network is not one: a sentence fragment for config messages, and what the catalog's sentence needs. */
+/** Why a network is not one: what the catalog's sentences need (describeCidrProblem, describeCidrIssue). */
 export interface CidrProblem {
-  problem: string;
+  /** Set on a problem, never on a network (the two are told apart by it). */
+  problem: CidrProblem['kind'];
   kind: 'notCidr' | 'prefix' | 'hostBits';
   /** The longest prefix (`prefix`). */
   max?: number | undefined;
@@ -141,27 +142,37 @@ export function describeCidrProblem(setting: string, text: string, problem: Cidr
   }
 }
 
-/** Parses `ADDRESS/BITS`; answers why not as a sentence fragment, for config messages. */
+/** Parses `ADDRESS/BITS`; answers why not when it is not a network. */
+/** The problem as lab.yml reports it, after the setting's path. */
+export function describeCidrIssue(problem: CidrProblem): Message {
+  switch (problem.kind) {
+    case 'notCidr':
+      return msg('ssh.fence.issue.notCidr');
+    case 'prefix':
+      return msg('ssh.fence.issue.prefixTooLong', { max: problem.max ?? 0 });
+    case 'hostBits':
+      return problem.network === undefined
+        ? msg('ssh.fence.issue.hostBitsV6', { prefix: problem.prefix ?? 0 })
+        : msg('ssh.fence.issue.hostBits', { network: verbatim(problem.network) });
+  }
+}
+
 export function parseCidr(text: string): Cidr | CidrProblem {
   const [ip = '', bits, extra] = text.split('/');
   const address = parseAddress(ip);
   if (address === undefined || extra !== undefined || bits === undefined || !/^\d{1,3}$/.test(bits)) {
-    return {
-      problem: 'is not a network in CIDR notation, e.g. 192.168.122.0/24 or fd00:1::/64',
-      kind: 'notCidr',
-    };
+    return { problem: 'notCidr', kind: 'notCidr' };
   }
   const max = address.family === 4 ? 32 : 128;
   const prefix = Number(bits);
-  if (prefix > max) return { problem: `has a prefix longer than ${max} bits`, kind: 'prefix', max };
+  if (prefix > max) return { problem: 'prefix', kind: 'prefix', max };
   const hostBits = BigInt(max - prefix);
   if ((address.value & ((1n << hostBits) - 1n)) !== 0n) {
     const base = (address.value >> hostBits) << hostBits;
-    const shown = address.family === 4 ? formatIpv4(base) : 'the network address';
     return {
-      problem: `has host bits set — write the network as ${shown}/${prefix}`,
+      problem: 'hostBits',
       kind: 'hostBits',
-      ...(address.family === 4 ? { network: `${shown}/${prefix}` } : { prefix }),
+      ...(address.family === 4 ? { network: `${formatIpv4(base)}/${prefix}` } : { prefix }),
     };
   }
   return { family: address.family, base: address.value, bits: prefix, text };

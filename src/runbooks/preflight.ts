@@ -1,5 +1,4 @@
 import { LabopsError, toLabopsError } from '../errors.js';
-import { type Displayable, toParam } from '../i18n/render.js';
 import { list, msg, type Text, verbatim } from '../i18n/text.js';
 import type { RunbookLab } from './runbooks.js';
 import type { CheckResult, MachineDriver, RunbookCheck } from './types.js';
@@ -166,7 +165,7 @@ export async function runProbe(
     const reason = evidence === '' ? msg('ssh.preflight.checkFailed') : verbatim(evidence);
     return { probe, status: 'failed', reason, result };
   } catch (error) {
-    const reason = toParam(timeout.aborted ? timedOut.text : toLabopsError(error).text) as Text;
+    const reason = timeout.aborted ? timedOut.text : (toLabopsError(error).text as Text);
     return { probe, status: 'not-checked', reason };
   } finally {
     if (onAbort) signal.removeEventListener('abort', onAbort);
@@ -174,12 +173,12 @@ export async function runProbe(
 }
 
 /** The error a failed pre-flight raises: SSH_FAILED when a machine is out of reach, else CONFLICT. */
-export function toPreflightError(report: PreflightReport, before: Displayable): LabopsError {
+export function toPreflightError(report: PreflightReport, before: Text): LabopsError {
   const reach = report.unreachable.length > 0;
   const machines = list(report.unreachable.map((u) => u.machine));
   return new LabopsError(
     reach ? 'SSH_FAILED' : 'CONFLICT',
-    msg('ssh.preflight.failed', { before: toParam(before), problems: joinProblems(report.problems) }),
+    msg('ssh.preflight.failed', { before: before, problems: joinProblems(report.problems) }),
     { hint: reach ? msg('ssh.preflight.unreachableHint', { machines }) : msg('ssh.preflight.exportsHint') },
   );
 }

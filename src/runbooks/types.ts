@@ -1,4 +1,3 @@
-import { type Displayable, toParam } from '../i18n/render.js';
 import { msg, type Text } from '../i18n/text.js';
 
 /**
@@ -244,10 +243,10 @@ export interface DoctorCheck {
 }
 
 /** A driver for a lab whose machines labops cannot reach: every use says so. */
-export function createUnreachableMachines(reason: Displayable): MachineDriver {
+export function createUnreachableMachines(reason: Text): MachineDriver {
   const refuse = async (): Promise<never> => {
     const { LabopsError } = await import('../errors.js');
-    throw new LabopsError('SSH_FAILED', msg('ssh.machines.unreachable', { reason: toParam(reason) }));
+    throw new LabopsError('SSH_FAILED', msg('ssh.machines.unreachable', { reason: reason }));
   };
   return {
     apply: refuse,

@@ -2,8 +2,8 @@ import { approvalCandidates, type ClickResult } from '../../approvals/flow.js';
 import { formatError, type LabopsError } from '../errors.js';
 import type { MessageKey } from '../i18n/catalog/index.js';
 import type { Locale } from '../i18n/locale.js';
-import { type Displayable, formatDurationIn, renderText, toParam } from '../i18n/render.js';
-import { duration, msg, verbatim } from '../i18n/text.js';
+import { formatDurationIn, renderText } from '../i18n/render.js';
+import { duration, msg, type Text, verbatim } from '../i18n/text.js';
 import type { LabEvent } from '../jobs/events.js';
 import type { Card } from '../labops.js';
 import { localizePlan } from '../plan.js';
@@ -39,7 +39,7 @@ export interface Voice {
 
 const ENGLISH: Voice = { locale: 'en' };
 
-function speaker(voice: Voice): (text: Displayable) => string {
+function speaker(voice: Voice): (text: Text) => string {
   return (text) => renderText(voice.locale, text, { timeZone: voice.timeZone });
 }
 
@@ -212,7 +212,7 @@ const JOB_END: Record<
 /** One event as terminal lines; `undefined` for events this adapter shows otherwise (progress bars). */
 export function renderEvent(event: LabEvent, style: Style, voice: Voice = ENGLISH): string | undefined {
   const say = speaker(voice);
-  const line = (text: Displayable) => sanitizeForTerminal(say(text));
+  const line = (text: Text) => sanitizeForTerminal(say(text));
   switch (event.type) {
     case 'approval:requested':
       return undefined;
@@ -254,7 +254,7 @@ export function renderEvent(event: LabEvent, style: Style, voice: Voice = ENGLIS
     case 'step:started':
       return `  [${event.step.index + 1}/${event.job.steps.length}] ${line(event.step.titleText)} …`;
     case 'step:output':
-      return style.dim(`      ${sanitizeForTerminal(event.line)}`);
+      return style.dim(`      ${event.text ? line(event.text) : sanitizeForTerminal(event.line)}`);
     case 'step:progress':
       return undefined;
     case 'step:finished': {
@@ -278,7 +278,7 @@ export function renderEvent(event: LabEvent, style: Style, voice: Voice = ENGLIS
         job.status === 'failed' || job.status === 'cancelled' || job.status === 'interrupted'
           ? msg(JOB_END[job.status])
           : verbatim(job.status);
-      const error = job.errorText === undefined ? verbatim('') : toParam(job.errorText);
+      const error = job.errorText === undefined ? verbatim('') : job.errorText;
       const text =
         took === undefined
           ? msg('shell.event.ended', { job: job.id, status, error })

@@ -4,8 +4,8 @@ import type { Caller } from '../command.js';
 import { LabopsError } from '../errors.js';
 import type { MessageKey } from '../i18n/catalog/index.js';
 import type { Locale } from '../i18n/locale.js';
-import { type Displayable, renderText } from '../i18n/render.js';
-import { msg, verbatim } from '../i18n/text.js';
+import { renderText } from '../i18n/render.js';
+import { msg, type Text, verbatim } from '../i18n/text.js';
 import type { LabEvent } from '../jobs/events.js';
 import type { Labops } from '../labops.js';
 import type { Clock } from '../time.js';
@@ -51,7 +51,7 @@ const SHELL_HELP: readonly [string, Extract<MessageKey, `shell.help.${string}`>]
 
 /** The shell's help, in its language: the commands stay as typed. */
 export function renderShellHelp(voice: Voice): string {
-  const say = (text: Displayable) => renderText(voice.locale, text, { timeZone: voice.timeZone });
+  const say = (text: Text) => renderText(voice.locale, text, { timeZone: voice.timeZone });
   return [
     say(msg('shell.help.title')),
     ...SHELL_HELP.map(([typed, key]) => `  ${typed.padEnd(20)}${say(msg(key))}`),
@@ -70,7 +70,7 @@ export async function runShell(options: ShellOptions): Promise<number> {
   const { labops, output, interactive, clock } = options;
   // Every line in one language: --lang, else LANG, else the lab's (issue 16 §2); times in the lab's zone.
   const voice: Voice = { locale: options.locale ?? labops.lab.locale, timeZone: labops.lab.timeZone };
-  const say = (text: Displayable) => renderText(voice.locale, text, { timeZone: voice.timeZone });
+  const say = (text: Text) => renderText(voice.locale, text, { timeZone: voice.timeZone });
   const style: Style = interactive ? colourStyle : plainStyle;
   let user = options.user ?? 'operator';
   let failures = 0;

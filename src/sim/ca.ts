@@ -3,6 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { LabopsError } from '../errors.js';
+import { msg } from '../i18n/text.js';
 
 const run = promisify(execFile);
 
@@ -78,8 +79,8 @@ export async function createCertificates(dir: string): Promise<SimCertificates> 
       serverCert,
     ]);
   } catch (error) {
-    throw new LabopsError('INTERNAL', 'The lab simulator could not make its certificates with openssl.', {
-      hint: 'Install the openssl command line tool.',
+    throw new LabopsError('INTERNAL', msg('shell.simulator.noOpenssl'), {
+      hint: msg('shell.simulator.noOpensslHint'),
       cause: error,
     });
   }

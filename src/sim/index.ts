@@ -10,6 +10,7 @@ import { createKnobs } from './knobs.js';
 import { createEngineProfile, DEFAULT_ENGINE_VERSION } from './model/api-model.js';
 import { Scheduler } from './scheduler.js';
 import { createLab, resolveSeed } from './seed.js';
+import { simText } from './sim-text.js';
 import { createEngineSshPublicKey } from './ssh-key.js';
 import { deriveTiming } from './timing.js';
 import type { Simulator, SimulatorOptions } from './types.js';
@@ -30,13 +31,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   if (!(timeScale > 0) || !Number.isFinite(timeScale)) {
     throw new LabopsError(
       'CONFIG',
-      `The simulator's time scale must be a positive number, not ${timeScale}.`,
+      simText(`The simulator's time scale must be a positive number, not ${timeScale}.`),
     );
   }
   const host = options.host ?? '127.0.0.1';
   if (!LOOPBACK.test(host)) {
-    throw new LabopsError('CONFIG', `The simulator listens on loopback only, not on ${host}.`, {
-      hint: 'Use 127.0.0.1 (the default).',
+    throw new LabopsError('CONFIG', simText(`The simulator listens on loopback only, not on ${host}.`), {
+      hint: simText('Use 127.0.0.1 (the default).'),
     });
   }
   const engineProfile = createEngineProfile(options.engineVersion ?? DEFAULT_ENGINE_VERSION);

@@ -2,6 +2,7 @@ import { LabopsError } from '../errors.js';
 import type { EngineModel } from './engine-model.js';
 import type { EngineServer } from './engine-server.js';
 import type { SimMachineState } from './machines.js';
+import { simText } from './sim-text.js';
 import { markInaccessibleDomains, normalizeExportPath } from './storage.js';
 import type { SimKnobs } from './types.js';
 
@@ -16,7 +17,8 @@ export function createKnobs(
 ): SimKnobs {
   const machine = (name: string): SimMachineState => {
     const found = machines.get(name) ?? [...machines.values()].find((m) => m.address === name);
-    if (!found) throw new LabopsError('NOT_FOUND', `The simulated lab has no machine named ${name}.`);
+    if (!found)
+      throw new LabopsError('NOT_FOUND', simText(`The simulated lab has no machine named ${name}.`));
     return found;
   };
   /** The storage server that holds an export. */
@@ -25,7 +27,7 @@ export function createKnobs(
     const found = [...machines.values()].find(
       (m) => m.files.get(normal)?.kind === 'dir' && m.files.has('/etc/exports'),
     );
-    if (!found) throw new LabopsError('NOT_FOUND', `The simulated lab has no export ${path}.`);
+    if (!found) throw new LabopsError('NOT_FOUND', simText(`The simulated lab has no export ${path}.`));
     return found;
   };
   // What vdsm leaves in a setgid export: 36:36, and directories inherit the setgid bit.
@@ -88,7 +90,10 @@ export function createKnobs(
       const d = model.findDomain(domain);
       const h = model.findHost(host);
       if (!d || !h)
-        throw new LabopsError('NOT_FOUND', `The simulated lab has no domain ${domain} or host ${host}.`);
+        throw new LabopsError(
+          'NOT_FOUND',
+          simText(`The simulated lab has no domain ${domain} or host ${host}.`),
+        );
       model.holds.set(d.id, h.id);
     },
 
@@ -111,7 +116,7 @@ export function createKnobs(
 
     pinVm(vmName) {
       const vm = model.findVm(vmName);
-      if (!vm) throw new LabopsError('NOT_FOUND', `The simulated lab has no VM named ${vmName}.`);
+      if (!vm) throw new LabopsError('NOT_FOUND', simText(`The simulated lab has no VM named ${vmName}.`));
       vm.affinity = 'pinned';
       vm.pinnedHostIds = vm.hostId === undefined ? [] : [vm.hostId];
     },

@@ -1,6 +1,7 @@
 import { formatError, LabopsError, toLabopsError } from '../errors.js';
 import { startSimulator } from './index.js';
 import { DEFAULT_ENGINE_VERSION, ENGINE_BUILDS } from './model/api-model.js';
+import { simText } from './sim-text.js';
 import type { SimEngineVersion } from './types.js';
 
 const USAGE = `usage: npm run sim [-- --engine-version ${Object.keys(ENGINE_BUILDS).join('|')}]
@@ -17,11 +18,13 @@ function readEngineVersion(args: string[]): SimEngineVersion {
     else if (arg === '--help' || arg === '-h') {
       process.stdout.write(`${USAGE}\n`);
       process.exit(0);
-    } else throw new LabopsError('USAGE', `Unknown argument ${arg}.`, { hint: USAGE });
+    } else throw new LabopsError('USAGE', simText(`Unknown argument ${arg}.`), { hint: simText(USAGE) });
   }
   if (value === undefined || value === '') return DEFAULT_ENGINE_VERSION;
   if (!Object.hasOwn(ENGINE_BUILDS, value)) {
-    throw new LabopsError('USAGE', `The simulator cannot play engine ${value}.`, { hint: USAGE });
+    throw new LabopsError('USAGE', simText(`The simulator cannot play engine ${value}.`), {
+      hint: simText(USAGE),
+    });
   }
   return value as SimEngineVersion;
 }

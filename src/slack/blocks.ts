@@ -1,8 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import type { types } from '@slack/bolt';
 import type { Locale } from '../i18n/locale.js';
-import { type Displayable, renderText } from '../i18n/render.js';
-import { instant, list as listOf, msg, type TextList, type Verbatim, verbatim } from '../i18n/text.js';
+import { renderText } from '../i18n/render.js';
+import {
+  instant,
+  list as listOf,
+  msg,
+  type Text,
+  type TextList,
+  type Verbatim,
+  verbatim,
+} from '../i18n/text.js';
 import { revealUnsafeCharacters } from '../text.js';
 import { escapeText, fitCodeLines, mentionPrincipal, truncate, truncateMrkdwn } from './mrkdwn.js';
 
@@ -45,7 +53,7 @@ export interface Voice {
 }
 
 /** Renders texts for one reader (issue 16 §2): in their language, times in the lab's zone. */
-export function speaker(voice: Voice): (text: Displayable) => string {
+export function speaker(voice: Voice): (text: Text) => string {
   return (text) => renderText(voice.locale, text, { timeZone: voice.timeZone });
 }
 

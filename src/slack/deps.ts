@@ -1,5 +1,5 @@
 import type { Caller, CommandRegistry } from '../command.js';
-import type { Displayable } from '../i18n/render.js';
+import type { Text } from '../i18n/text.js';
 import type { Labops } from '../labops.js';
 import type { Logger } from '../log.js';
 import type { Clock } from '../time.js';
@@ -33,7 +33,7 @@ export interface SlackDeps {
    */
   track(work: () => Promise<void>, lane?: WorkLane): void;
   /** Publishes the Home tab for a user, with an optional note (the answer to a click there). */
-  publishHome(userId: string, notice?: Displayable): Promise<void>;
+  publishHome(userId: string, notice?: Text): Promise<void>;
 }
 
 /**

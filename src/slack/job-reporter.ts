@@ -1,8 +1,7 @@
 import { approvalCandidates } from '../../approvals/flow.js';
 import { type Locale, parseLocale } from '../i18n/locale.js';
-import type { Displayable } from '../i18n/render.js';
 import { renderText } from '../i18n/render.js';
-import { msg } from '../i18n/text.js';
+import { msg, type Text } from '../i18n/text.js';
 import type { LabEvent } from '../jobs/events.js';
 import type { Card, Labops } from '../labops.js';
 import type { Logger } from '../log.js';
@@ -45,7 +44,7 @@ interface StepState {
   /** The step as it started. */
   record: StepRecord;
   tail: string[];
-  progress?: { fraction: number; text: Displayable } | undefined;
+  progress?: { fraction: number; text: Text } | undefined;
   startedAt: number;
 }
 
@@ -159,7 +158,7 @@ export class JobReporter {
    * Refreshes of one job run one after the other, each reading the store when its turn comes, so
    * the last edit shows the newest state. Never rejects: a failure is logged.
    */
-  refreshCard(jobId: string, extra: { changes?: readonly Displayable[] } = {}): Promise<void> {
+  refreshCard(jobId: string, extra: { changes?: readonly Text[] } = {}): Promise<void> {
     const previous = this.refreshing.get(jobId) ?? Promise.resolve();
     const next = previous
       .then(() => this.renderCardNow(jobId, extra))
@@ -174,7 +173,7 @@ export class JobReporter {
     return next;
   }
 
-  private async renderCardNow(jobId: string, extra: { changes?: readonly Displayable[] }): Promise<void> {
+  private async renderCardNow(jobId: string, extra: { changes?: readonly Text[] }): Promise<void> {
     const job = await this.options.labops.store.getJob(jobId);
     if (!job) return;
     const cardInput = await this.cardInput(job);
@@ -279,7 +278,8 @@ export class JobReporter {
         const state = this.jobs.get(event.jobId);
         const step = state?.steps.get(event.index);
         if (!state || !step) return;
-        step.tail.push(event.line);
+        // A line labops wrote is in the card's language (the lab's, in its channel).
+        step.tail.push(event.text ? renderText(this.parentVoice(state.job).locale, event.text) : event.line);
         if (step.tail.length > TAIL_SHOWN) step.tail.shift();
         state.logLines++;
         const line = `[${event.index + 1}] ${event.line}\n`;

@@ -1,8 +1,7 @@
 import { approvalCandidates } from '../../approvals/flow.js';
 import type { MessageKey } from '../i18n/catalog/index.js';
 import type { Locale } from '../i18n/locale.js';
-import { type Displayable, toParam } from '../i18n/render.js';
-import { duration, list as listOf, type Message, msg, verbatim } from '../i18n/text.js';
+import { duration, list as listOf, type Message, msg, type Text, verbatim } from '../i18n/text.js';
 import { localizePlan } from '../plan.js';
 import type { Risk } from '../risk.js';
 import type { ApprovalRecord, JobRecord, JobStatus, StepRecord, StepStatus } from '../store/types.js';
@@ -58,7 +57,7 @@ export interface CardInput {
   /** The job's steps once it ran: the summary counts them and names the failed one. */
   steps?: readonly StepRecord[] | undefined;
   /** What changed when the card went void. */
-  changes?: readonly Displayable[] | undefined;
+  changes?: readonly Text[] | undefined;
   /**
    * A copy sent by direct message to an approver not in the channel: no Cancel button, and once
    * decided it points to where the job reports.
@@ -183,7 +182,7 @@ function summaryOf(
   const tally = steps?.length
     ? [plain(` — ${say(msg('slack.card.stepCounts', { count: steps.length, counts: listOf(counts) }))}`)]
     : [];
-  const errorText = job.status === 'succeeded' ? undefined : (job.errorText ?? job.error);
+  const errorText = job.status === 'succeeded' ? undefined : errorOf(job);
   const error = errorText !== undefined ? [lineBreak(), ...textWithMentions(say(errorText))] : [];
   return richText([paragraph(strong(say(title)), ...tally, ...error)]);
 }
@@ -274,9 +273,9 @@ export function renderCard(input: CardInput): MessageContent {
         ]),
       );
     if (status === 'void') {
-      const changes: readonly Displayable[] = input.changes?.length
+      const changes: readonly Text[] = input.changes?.length
         ? input.changes
-        : [job.errorText ?? job.error ?? msg('slack.card.voidNoLonger')];
+        : [errorOf(job) ?? msg('slack.card.voidNoLonger')];
       blocks.push(
         richText([
           paragraph(strong(say(msg('slack.card.void')))),
@@ -339,7 +338,7 @@ export function renderCard(input: CardInput): MessageContent {
                 title: say(msg('slack.card.confirmDialog.title', { risk: approval.risk })),
                 text: say(
                   msg('slack.card.confirmDialog.text', {
-                    summary: toParam(job.plan.summary),
+                    summary: job.plan.summary,
                     count: plan.impact.length,
                   }),
                 ),
@@ -386,7 +385,7 @@ export function renderCard(input: CardInput): MessageContent {
       say(
         msg('slack.card.fallback', {
           state: msg(state.label),
-          summary: toParam(job.plan.summary),
+          summary: job.plan.summary,
           job: job.id,
           requester: job.requester,
         }),
@@ -394,4 +393,9 @@ export function renderCard(input: CardInput): MessageContent {
     ),
     blocks: fitBlocks(blocks, input.locale),
   };
+}
+
+/** A job's error as its readers see it; one recorded before errors had texts is shown as written. */
+function errorOf(job: JobRecord): Text | undefined {
+  return job.errorText ?? (job.error === undefined ? undefined : verbatim(job.error));
 }

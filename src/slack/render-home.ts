@@ -1,6 +1,5 @@
 import type { Locale } from '../i18n/locale.js';
-import type { Displayable } from '../i18n/render.js';
-import { msg } from '../i18n/text.js';
+import { msg, type Text } from '../i18n/text.js';
 import type { ApprovalRecord, JobRecord } from '../store/types.js';
 import type { View } from '../view.js';
 import {
@@ -35,13 +34,13 @@ export interface HomeInput {
   /** The lab's time zone for times of day. */
   timeZone?: string | undefined;
   /** `/lab status` as the user would see it, or why it could not be read. */
-  status: View | { error: Displayable };
+  status: View | { error: Text };
   running: readonly JobRecord[];
   pending: readonly { approval: ApprovalRecord; job: JobRecord }[];
   simulated: boolean;
   now: number;
   /** The answer to this user's last click here (Home has no ephemeral replies). */
-  notice?: Displayable | undefined;
+  notice?: Text | undefined;
 }
 
 export interface HomeView {

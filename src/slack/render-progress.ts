@@ -1,7 +1,7 @@
 import type { MessageKey } from '../i18n/catalog/index.js';
 import type { Locale } from '../i18n/locale.js';
-import { type Displayable, formatDurationIn, toParam } from '../i18n/render.js';
-import { duration, msg } from '../i18n/text.js';
+import { formatDurationIn } from '../i18n/render.js';
+import { duration, msg, type Text } from '../i18n/text.js';
 import { localizePlan } from '../plan.js';
 import type { JobRecord, StepRecord, StepStatus } from '../store/types.js';
 import {
@@ -75,16 +75,16 @@ export function renderPlanMessage(job: JobRecord, voice: Voice): MessageContent 
     ]),
   ];
   return {
-    text: fallback(say(msg('slack.plan.fallback', { job: job.id, summary: toParam(job.plan.summary) }))),
+    text: fallback(say(msg('slack.plan.fallback', { job: job.id, summary: job.plan.summary }))),
     blocks,
   };
 }
 
 /** After a restart: what an interrupted job's targets read now (issue 9 §5). */
-export function renderReviewMessage(job: JobRecord, summary: Displayable, voice: Voice): MessageContent {
+export function renderReviewMessage(job: JobRecord, summary: Text, voice: Voice): MessageContent {
   const say = speaker(voice);
   return {
-    text: fallback(say(msg('slack.review.fallback', { job: job.id, summary: toParam(summary) }))),
+    text: fallback(say(msg('slack.review.fallback', { job: job.id, summary: summary }))),
     blocks: [
       richText([
         paragraph(
@@ -111,7 +111,7 @@ export interface StepView {
   /** The newest lines of remote output. */
   tail: readonly string[];
   /** An upload's progress. */
-  progress?: { fraction: number; text: Displayable } | undefined;
+  progress?: { fraction: number; text: Text } | undefined;
   /** How long it has been running, for a running step. */
   elapsedMs?: number | undefined;
 }
@@ -157,7 +157,7 @@ export function renderStepMessage(view: StepView): MessageContent {
           index: step.index + 1,
           total: view.total,
           state: msg(state.label),
-          title: toParam(step.titleText),
+          title: step.titleText,
         }),
       ),
     ),

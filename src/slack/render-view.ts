@@ -1,6 +1,5 @@
 import type { LabopsError } from '../errors.js';
-import type { Displayable } from '../i18n/render.js';
-import { msg } from '../i18n/text.js';
+import { msg, type Text } from '../i18n/text.js';
 import { localizeView, type Tone, type View, type ViewAction } from '../view.js';
 import {
   actions,
@@ -39,7 +38,7 @@ export interface RenderViewOptions {
    */
   maxLines?: number | undefined;
   /** A line on top of the answer (who shared it, the "/invite @labops" hint): labops's own mrkdwn. */
-  note?: Displayable | undefined;
+  note?: Text | undefined;
 }
 
 /** The lines each section keeps so that the whole view fits `maxLines`. */
@@ -146,7 +145,7 @@ function renderViewActions(viewActions: readonly ViewAction<string>[], voice: Vo
 }
 
 /** A refused or failed command: what went wrong, every detail, and how to fix it. */
-export function renderErrorMessage(error: LabopsError, voice: Voice, note?: Displayable): MessageContent {
+export function renderErrorMessage(error: LabopsError, voice: Voice, note?: Text): MessageContent {
   const say = speaker(voice);
   const mark = error.code === 'USAGE' ? TONE_MARK.warn : TONE_MARK.bad;
   const blocks: Block[] = [];
@@ -168,7 +167,7 @@ export function renderErrorMessage(error: LabopsError, voice: Voice, note?: Disp
 }
 
 /** A one-line answer (a refused click, a cancel) in its reader's language: principals it names are mentions. */
-export function renderNotice(tone: Tone, text: Displayable, voice: Voice): MessageContent {
+export function renderNotice(tone: Tone, text: Text, voice: Voice): MessageContent {
   const said = speaker(voice)(text);
   return {
     text: fallback(said),

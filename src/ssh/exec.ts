@@ -1,7 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
 import type { ClientChannel } from 'ssh2';
 import { LabopsError } from '../errors.js';
-import { toParam } from '../i18n/render.js';
 import { msg, verbatim } from '../i18n/text.js';
 import type { Logger } from '../log.js';
 import { BoundedTail, TAIL_BYTES, TAIL_LINES } from '../tail.js';
@@ -223,7 +222,7 @@ export function runChannel(input: RunChannelInput): Promise<ExecResult> {
           new LabopsError(
             'OUTCOME_UNKNOWN',
             msg('ssh.exec.didNotStop', {
-              reason: toParam(reason.text),
+              reason: reason.text,
               target: input.describe,
               seconds: Math.round(input.stopGraceMs / 1000),
             }),
@@ -235,7 +234,7 @@ export function runChannel(input: RunChannelInput): Promise<ExecResult> {
     const onAbort = (): void => stop(toAbortError(signal));
     const onLost = (error: LabopsError): void => {
       fail(
-        new LabopsError('OUTCOME_UNKNOWN', msg('ssh.exec.outcomeUnknown', { reason: toParam(error.text) }), {
+        new LabopsError('OUTCOME_UNKNOWN', msg('ssh.exec.outcomeUnknown', { reason: error.text }), {
           hint: msg('ssh.exec.outcomeUnknownHint'),
           cause: error,
         }),

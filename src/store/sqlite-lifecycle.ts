@@ -1,6 +1,6 @@
 import { LabopsError } from '../errors.js';
-import { type Displayable, renderEnglish } from '../i18n/render.js';
-import { msg } from '../i18n/text.js';
+import { renderEnglish } from '../i18n/render.js';
+import { msg, type Text } from '../i18n/text.js';
 import { toApprovalRecord, toJobRecord, toLockRecord, toTextColumns } from './sqlite-rows.js';
 import type { Statements } from './sqlite-statements.js';
 import {
@@ -109,7 +109,7 @@ export class LifecycleTx {
 
   voidApproval(
     id: string,
-    void_: { reason: Displayable; changes: readonly Displayable[]; actor: string; at: number },
+    void_: { reason: Text; changes: readonly Text[]; actor: string; at: number },
   ): JobAndApproval | undefined {
     const approval = this.readApproval(id);
     if (approval === undefined || approval.status !== 'pending') return undefined;
@@ -132,7 +132,7 @@ export class LifecycleTx {
     id: string,
     by: string,
     at: number,
-    reason: Displayable = msg('jobs.cancel.by', { by }),
+    reason: Text = msg('jobs.cancel.by', { by }),
   ): { job: JobRecord; approval: ApprovalRecord | undefined } | undefined {
     if (!this.moveJob(id, ['awaiting_approval', 'queued'], 'cancelled', at, reason)) {
       return undefined;
@@ -156,7 +156,7 @@ export class LifecycleTx {
     return ended;
   }
 
-  interruptJob(id: string, reason: Displayable, at: number): JobRecord | undefined {
+  interruptJob(id: string, reason: Text, at: number): JobRecord | undefined {
     if (!this.moveJob(id, ['running'], 'interrupted', at, reason)) return undefined;
     this.markRunningStepsUnknown(id);
     const ended = this.mustReadJob(id);
@@ -298,13 +298,7 @@ export class LifecycleTx {
   }
 
   /** The compare-and-set behind every job move; call inside a transaction. A final move releases the locks. */
-  private moveJob(
-    id: string,
-    from: readonly JobStatus[],
-    to: JobStatus,
-    at: number,
-    error?: Displayable,
-  ): boolean {
+  private moveJob(id: string, from: readonly JobStatus[], to: JobStatus, at: number, error?: Text): boolean {
     const text = toTextColumns(error);
     const isFinal = FINAL_JOB_STATUSES.includes(to);
     const moved =

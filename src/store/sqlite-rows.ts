@@ -1,5 +1,5 @@
-import { type Displayable, renderEnglish } from '../i18n/render.js';
-import { isText } from '../i18n/text.js';
+import { renderEnglish } from '../i18n/render.js';
+import { isText, type Text, verbatim } from '../i18n/text.js';
 import { createPlan, type Plan } from '../plan.js';
 import type { Risk } from '../risk.js';
 import type {
@@ -106,25 +106,44 @@ function parseJson<T>(text: string): T {
 
 /**
  * A text as the store keeps it (issue 16): its English in one column for operators and tools,
- * and the catalog message (JSON) in its `_text` column, NULL when the English is all there is.
+ * and the catalog message (JSON) in its `_text` column (NULL in rows written before texts were kept).
  */
-export function toTextColumns(text: Displayable | undefined): {
+export function toTextColumns(text: Text | undefined): {
   english: string | null;
   json: string | null;
 } {
   if (text === undefined) return { english: null, json: null };
-  return { english: renderEnglish(text), json: typeof text === 'string' ? null : JSON.stringify(text) };
+  return { english: renderEnglish(text), json: JSON.stringify(text) };
 }
 
 /** The text a reader sees: the catalog message when one was kept, else the English. */
-function fromTextColumns(english: string, json: string | null): Displayable {
-  if (json === null) return english;
+function fromTextColumns(english: string, json: string | null): Text {
+  if (json === null) return verbatim(english);
   const parsed = parseJson<unknown>(json);
-  return isText(parsed) ? parsed : english;
+  return isText(parsed) ? parsed : verbatim(english);
 }
 
-function fromOptionalTextColumns(english: string | null, json: string | null): Displayable | undefined {
+function fromOptionalTextColumns(english: string | null, json: string | null): Text | undefined {
   return english === null ? undefined : fromTextColumns(english, json);
+}
+
+/** A text inside stored JSON (a plan): written before texts were kept, it is the English, shown as is. */
+function fromStoredText(value: unknown): Text {
+  return isText(value) ? value : verbatim(typeof value === 'string' ? value : '');
+}
+
+function fromStoredTexts(values: unknown): Text[] {
+  return Array.isArray(values) ? values.map(fromStoredText) : [];
+}
+
+/** A stored step's texts, whichever version wrote them. */
+function fromStoredStep(step: StepSpec<unknown>): StepSpec {
+  const { shows, ...rest } = step;
+  return {
+    ...rest,
+    title: fromStoredText(step.title),
+    ...(shows === undefined ? {} : { shows: fromStoredTexts(shows) }),
+  };
 }
 
 function toStepSpec(row: StepRow): StepSpec {
@@ -133,7 +152,7 @@ function toStepSpec(row: StepRow): StepSpec {
     title: fromTextColumns(row.title, row.title_text),
     params: parseJson(row.params),
   };
-  if (row.shows !== null) spec.shows = parseJson(row.shows);
+  if (row.shows !== null) spec.shows = fromStoredTexts(parseJson(row.shows));
   if (row.timeout_ms !== null) spec.timeoutMs = row.timeout_ms;
   return spec;
 }
@@ -162,12 +181,16 @@ export function toStepRecord(row: StepRow): StepRecord {
  * summary and risk from the job.
  */
 function toPlan(row: JobRow, steps: readonly StepSpec[]): Plan {
-  const stored = parseJson<Partial<Plan>>(row.plan);
+  const stored = parseJson<Partial<Plan<unknown>>>(row.plan);
   return createPlan({
     ...stored,
-    summary: typeof stored.summary === 'string' || isText(stored.summary) ? stored.summary : row.command,
+    summary: stored.summary === undefined ? verbatim(row.command) : fromStoredText(stored.summary),
     risk: stored.risk ?? (row.risk as Risk),
-    steps: stored.steps ?? [...steps],
+    riskReasons: fromStoredTexts(stored.riskReasons),
+    impact: fromStoredTexts(stored.impact),
+    warnings: fromStoredTexts(stored.warnings),
+    blockers: fromStoredTexts(stored.blockers),
+    steps: stored.steps?.map(fromStoredStep) ?? [...steps],
   });
 }
 

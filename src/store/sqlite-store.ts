@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
 import { LabopsError, toLabopsError } from '../errors.js';
-import type { Displayable } from '../i18n/render.js';
-import { msg, verbatim } from '../i18n/text.js';
+import { msg, type Text, verbatim } from '../i18n/text.js';
 import { boundTail, TAIL_BYTES } from '../tail.js';
 import { LifecycleTx, statusList, UNKNOWN_STEP_DETAIL, UNKNOWN_STEP_TEXT } from './sqlite-lifecycle.js';
 import {
@@ -164,7 +163,7 @@ class SqliteStore implements Store {
 
   async voidApproval(
     id: string,
-    void_: { reason: Displayable; changes: readonly Displayable[]; actor: string; at: number },
+    void_: { reason: Text; changes: readonly Text[]; actor: string; at: number },
   ): Promise<JobAndApproval | undefined> {
     return this.write(() => this.tx.voidApproval(id, void_));
   }
@@ -181,7 +180,7 @@ class SqliteStore implements Store {
     id: string,
     by: string,
     at: number,
-    reason?: Displayable,
+    reason?: Text,
   ): Promise<{ job: JobRecord; approval: ApprovalRecord | undefined } | undefined> {
     return this.write(() => this.tx.cancelWaitingJob(id, by, at, reason));
   }
@@ -194,7 +193,7 @@ class SqliteStore implements Store {
     return this.write(() => this.tx.endJob(id, end));
   }
 
-  async interruptJob(id: string, reason: Displayable, at: number): Promise<JobRecord | undefined> {
+  async interruptJob(id: string, reason: Text, at: number): Promise<JobRecord | undefined> {
     return this.write(() => this.tx.interruptJob(id, reason, at));
   }
 
@@ -226,7 +225,7 @@ class SqliteStore implements Store {
   async setJobReview(
     id: string,
     review: JobReview,
-    options: { error?: Displayable | undefined; auditAt?: number | undefined } = {},
+    options: { error?: Text | undefined; auditAt?: number | undefined } = {},
   ): Promise<JobRecord> {
     const error = toTextColumns(options.error);
     return this.write(() => {

@@ -8,8 +8,8 @@
  */
 
 import { LabopsError } from '../errors.js';
-import { type Displayable, renderEnglish } from '../i18n/render.js';
-import { msg } from '../i18n/text.js';
+import { renderEnglish } from '../i18n/render.js';
+import { msg, type Text } from '../i18n/text.js';
 import type { Plan, StepSpec } from '../plan.js';
 import type { Risk } from '../risk.js';
 
@@ -91,7 +91,7 @@ export interface JobRecord extends Omit<NewJob, 'status'> {
   /** Why it failed, was cancelled or interrupted, in English (logs, audit, tools). */
   error: string | undefined;
   /** The same as a reader sees it, in their language (issue 16). */
-  errorText: Displayable | undefined;
+  errorText: Text | undefined;
   /** Where the adapter shows this job (Slack channel + ts), JSON; opaque to the store. */
   messageRef: Record<string, unknown> | undefined;
   /** What the job did to its targets, as far as labops can tell (never less than happened). */
@@ -108,7 +108,7 @@ export interface TargetChange {
   /** Why the outcome is unknown, or what changed a target whose state cannot be read (English). */
   note?: string | undefined;
   /** The note as a reader sees it (issue 16); kept in the review, left out of the audit trail. */
-  noteText?: Displayable | undefined;
+  noteText?: Text | undefined;
 }
 
 export interface JobReview {
@@ -118,7 +118,7 @@ export interface JobReview {
   before?: Record<string, string> | undefined;
   /** Why labops could not read the targets when the job started (English), and as a reader sees it. */
   beforeUnreadable?: string[] | undefined;
-  beforeUnreadableText?: Displayable[] | undefined;
+  beforeUnreadableText?: Text[] | undefined;
   /** After a failed, cancelled or interrupted job: each target compared with `before`. */
   changes?: TargetChange[] | undefined;
   reviewedAt?: number | undefined;
@@ -130,7 +130,7 @@ export interface StepRecord {
   kind: string;
   /** In English; `titleText` as a reader sees it (issue 16). Likewise `detail` and `endState`. */
   title: string;
-  titleText: Displayable;
+  titleText: Text;
   status: StepStatus;
   startedAt: number | undefined;
   finishedAt: number | undefined;
@@ -139,10 +139,10 @@ export interface StepRecord {
   tail: string;
   /** Why it failed, or what it changed. */
   detail: string | undefined;
-  detailText: Displayable | undefined;
+  detailText: Text | undefined;
   /** The checked end state after the step ("host hyper1 is in maintenance"). */
   endState: string | undefined;
-  endStateText: Displayable | undefined;
+  endStateText: Text | undefined;
 }
 
 /** What a step's progress changes: fields left out keep their value. */
@@ -152,8 +152,8 @@ export interface StepPatch {
   finishedAt?: number | undefined;
   durationMs?: number | undefined;
   tail?: string | undefined;
-  detail?: Displayable | undefined;
-  endState?: Displayable | undefined;
+  detail?: Text | undefined;
+  endState?: Text | undefined;
 }
 
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'void';
@@ -258,7 +258,7 @@ export interface JobEnd {
   /** The statuses it may end from: `running`, or `queued` for a job whose start was refused. */
   from: readonly JobStatus[];
   to: 'succeeded' | 'failed' | 'cancelled';
-  error?: Displayable | undefined;
+  error?: Text | undefined;
   at: number;
 }
 
@@ -330,7 +330,7 @@ export interface Store {
    */
   voidApproval(
     id: string,
-    void_: { reason: Displayable; changes: readonly Displayable[]; actor: string; at: number },
+    void_: { reason: Text; changes: readonly Text[]; actor: string; at: number },
   ): Promise<JobAndApproval | undefined>;
   /**
    * A pending approval past its time (`at >= expiresAt`): it and its waiting job become `expired`,
@@ -352,7 +352,7 @@ export interface Store {
     id: string,
     by: string,
     at: number,
-    reason?: Displayable,
+    reason?: Text,
   ): Promise<{ job: JobRecord; approval: ApprovalRecord | undefined } | undefined>;
   /**
    * Moves a queued job to running and records `job:started`; only one caller can win, so a job
@@ -368,7 +368,7 @@ export interface Store {
    * Moves a running job to interrupted with `reason`, its running steps to unknown, its locks
    * released and `job:interrupted` recorded; undefined when it was not running.
    */
-  interruptJob(id: string, reason: Displayable, at: number): Promise<JobRecord | undefined>;
+  interruptJob(id: string, reason: Text, at: number): Promise<JobRecord | undefined>;
   /**
    * After a restart, in one transaction: running/queued jobs become interrupted, approvals past
    * their time expire (with their jobs), locks of jobs that are final (or missing) are released,
@@ -389,7 +389,7 @@ export interface Store {
   setJobReview(
     id: string,
     review: JobReview,
-    options?: { error?: Displayable | undefined; auditAt?: number | undefined },
+    options?: { error?: Text | undefined; auditAt?: number | undefined },
   ): Promise<JobRecord>;
   listSteps(jobId: string): Promise<StepRecord[]>;
   updateStep(jobId: string, index: number, patch: StepPatch): Promise<void>;

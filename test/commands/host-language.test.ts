@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LabopsError } from '../../src/errors.js';
-import { type Displayable, renderText } from '../../src/i18n/render.js';
-import { list, msg } from '../../src/i18n/text.js';
+import { renderText } from '../../src/i18n/render.js';
+import { list, msg, type Text } from '../../src/i18n/text.js';
 import type { DispatchResult } from '../../src/labops.js';
 import type { Plan } from '../../src/plan.js';
 import { localizePlan } from '../../src/plan.js';
@@ -22,15 +22,15 @@ afterEach(async () => {
 
 const operator = shellCaller('operator');
 const host = (text: string) => core.labops.dispatch({ command: '/host', text, caller: operator });
-const ko = (text: Displayable) => renderText('ko', text);
+const ko = (text: Text) => renderText('ko', text);
 
 /** Every text of `texts` is the catalog's, with names and engine words as values: no English left. */
-function expectAllInCatalog(texts: readonly (Displayable | undefined)[]): void {
+function expectAllInCatalog(texts: readonly (Text | undefined)[]): void {
   const leaks = texts.flatMap((text) => (text === undefined ? [] : findLeaks(text)));
   expect(leaks).toEqual([]);
 }
 
-function planTexts(plan: Plan): Displayable[] {
+function planTexts(plan: Plan): Text[] {
   return [
     plan.summary,
     ...plan.riskReasons,
@@ -41,7 +41,7 @@ function planTexts(plan: Plan): Displayable[] {
   ];
 }
 
-function viewTexts(view: View): Displayable[] {
+function viewTexts(view: View): Text[] {
   return [
     view.title,
     ...(view.state ? [view.state.text] : []),

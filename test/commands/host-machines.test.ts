@@ -50,7 +50,7 @@ describe('/host prepare', () => {
     expect(card.plan.warnings.join(' ')).toContain('This weakens the host');
     const machine = core.lab.sim.machines.get('hyper1')!;
     expect(machine.firewall.running).toBe(true);
-    await approve({ kind: 'card', card });
+    await approve(card.result);
     expect(machine.firewall.running).toBe(false);
     expect(machine.selinux).toBe('permissive');
   });

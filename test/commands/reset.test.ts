@@ -214,13 +214,23 @@ describe('/lab reset', () => {
       'nfs-data 연결 및 active 상태 확인',
       'nfs-iso 연결 및 active 상태 확인',
     ]);
-    // What the pre-flight reads, as approvers see it among the calls: machine text, the same in both.
-    expect(plan.steps[0]?.shows).toEqual(
+    // What the pre-flight reads, as approvers see it among the calls: the checks as they are, in
+    // each language's words around them.
+    const shows = (locale: 'en' | 'ko') => (plan.steps[0]?.shows ?? []).map((t) => renderText(locale, t));
+    expect(shows('en')).toEqual(
       expect.arrayContaining([
         'storage: mounted /export/data (read-only)',
         'storage: export-active /export/iso (read-only)',
       ]),
     );
+    expect(shows('ko')).toEqual(
+      expect.arrayContaining([
+        'storage: mounted /export/data (읽기만 함)',
+        'storage: export-active /export/iso (읽기만 함)',
+      ]),
+    );
+    // Every step's calls: the calls verbatim, the words around them in Korean.
+    expect(plan.steps.flatMap((s) => s.shows ?? []).flatMap(findLeaks)).toEqual([]);
     // The reset's own texts are all in the catalog (the runbook steps' titles are the storage area's).
     const own = [
       plan.summary,

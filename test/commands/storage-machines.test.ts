@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Displayable, renderText } from '../../src/i18n/render.js';
+import { renderText } from '../../src/i18n/render.js';
+import type { Text } from '../../src/i18n/text.js';
 import type { DispatchResult } from '../../src/labops.js';
 import { localizePlan, type Plan } from '../../src/plan.js';
 import {
@@ -111,7 +112,7 @@ describe('the storage server runbooks on the simulated machines', () => {
 });
 
 /** `text` as a Korean reader sees it, after checking that none of it is English outside the catalog. */
-function korean(text: Displayable): string {
+function korean(text: Text): string {
   expect(findLeaks(text), renderText('en', text)).toEqual([]);
   return renderText('ko', text);
 }

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Displayable, renderText } from '../../src/i18n/render.js';
+import { renderText } from '../../src/i18n/render.js';
+import type { Text } from '../../src/i18n/text.js';
 import type { DispatchResult } from '../../src/labops.js';
 import { localizePlan, type Plan } from '../../src/plan.js';
 import { localizeView, type View } from '../../src/view.js';
@@ -78,7 +79,7 @@ describe('/storage', () => {
 });
 
 /** `text` as a Korean reader sees it, after checking that none of it is English outside the catalog. */
-function korean(text: Displayable): string {
+function korean(text: Text): string {
   expect(findLeaks(text), renderText('en', text)).toEqual([]);
   return renderText('ko', text);
 }
@@ -95,7 +96,7 @@ function rawPlan(result: DispatchResult): Plan {
 }
 
 /** Every text of a plan (its runbook-free parts: /storage detach and remove have none). */
-function planTexts(plan: Plan): Displayable[] {
+function planTexts(plan: Plan): Text[] {
   return [
     plan.summary,
     ...plan.riskReasons,
@@ -224,7 +225,7 @@ describe('/host add and remove', () => {
     const removal = card(await host('remove hyper2'));
     expect(removal.plan.steps.map((s) => s.kind)).toEqual(['host.deactivate', 'host.remove']);
     expect(removal.plan.impact).toContain('app1 → hyper1 (live migration)');
-    expect((await approveAndRun({ kind: 'card', card: removal }))?.status).toBe('succeeded');
+    expect((await approveAndRun(removal.result))?.status).toBe('succeeded');
     expect((await core.lab.client.listHosts()).map((h) => h.name)).toEqual(['hyper1']);
 
     const address = core.lab.sim.machines.get('hyper2')!.address;
@@ -239,7 +240,7 @@ describe('/host add and remove', () => {
 
   it("shows the engine's events when an install fails (the key missing: the guide's authorized.keys typo)", async () => {
     const removal = card(await host('remove hyper2'));
-    expect((await approveAndRun({ kind: 'card', card: removal }))?.status).toBe('succeeded');
+    expect((await approveAndRun(removal.result))?.status).toBe('succeeded');
     core.lab.sim.knobs.typoAuthorizedKeys('hyper2');
     const adding = card(await host(`add hyper2 ${core.lab.sim.machines.get('hyper2')!.address}`));
     await core.labops.click(adding.approval.id, shellCaller('operator'), 'approve');
@@ -251,7 +252,7 @@ describe('/host add and remove', () => {
 
   it("installs the engine's key first when asked, so the same add succeeds", async () => {
     const removal = card(await host('remove hyper2'));
-    expect((await approveAndRun({ kind: 'card', card: removal }))?.status).toBe('succeeded');
+    expect((await approveAndRun(removal.result))?.status).toBe('succeeded');
     core.lab.sim.knobs.typoAuthorizedKeys('hyper2');
     const address = core.lab.sim.machines.get('hyper2')!.address;
     const adding = card(await host(`add hyper2 ${address} --install-key`));

@@ -388,13 +388,13 @@ describe('approvals', () => {
     const click = await core.labops.click(card.approval.id, shellCaller('alice'), 'approve');
     expect(click.outcome).toBe('void');
     if (click.outcome !== 'void') return;
-    expect(click.changes.join('\n')).toContain('vm app1: up on hyper2, migratable → up on hyper2, pinned');
+    expect(click.changes.join('\n')).toContain('VM app1: up on hyper2, migratable → up on hyper2, pinned');
     const job = await core.store.getJob(card.job.id);
     expect(job?.status).toBe('void');
     // The reason is kept on the job (issue 11 §1: it was lost, the job already being void).
     expect(job?.error?.startsWith('The lab changed after the plan was made')).toBe(true);
     expect(job?.error).toContain(
-      'The lab changed after the plan was made: vm app1: up on hyper2, migratable → up on hyper2, pinned',
+      'The lab changed after the plan was made: VM app1: up on hyper2, migratable → up on hyper2, pinned',
     );
     expect((await core.store.getApproval(card.approval.id))?.status).toBe('void');
     expect(await core.store.listLocks()).toEqual([]);

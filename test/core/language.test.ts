@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { LabopsError } from '../../src/errors.js';
-import { type Displayable, renderText } from '../../src/i18n/render.js';
-import { msg } from '../../src/i18n/text.js';
+import { renderText } from '../../src/i18n/render.js';
+import { msg, type Text } from '../../src/i18n/text.js';
 import { defineStep } from '../../src/jobs/steps.js';
 import type { DispatchResult } from '../../src/labops.js';
 import { localizeView, type View } from '../../src/view.js';
@@ -18,11 +18,11 @@ import { queueTestJob } from '../support/jobs.js';
  * engine's own words.
  */
 
-const ko = (text: Displayable) => renderText('ko', text);
+const ko = (text: Text) => renderText('ko', text);
 const operator = shellCaller('operator');
 
 /** Each of `texts` comes from the catalog whole: nothing a Korean reader would read in English. */
-function expectAllInCatalog(texts: readonly (Displayable | undefined)[]): void {
+function expectAllInCatalog(texts: readonly (Text | undefined)[]): void {
   expect(texts.flatMap((text) => (text === undefined ? [] : findLeaks(text)))).toEqual([]);
 }
 
@@ -172,7 +172,7 @@ describe('approvals in Korean', () => {
     core.lab.sim.knobs.pinVm('web1');
     const click = await core.labops.click(card.approval.id, shellCaller('alice'), 'approve');
     if (click.outcome !== 'void') throw new Error(`expected a void card, got ${click.outcome}`);
-    const change = 'vm web1: up on hyper1, migratable → up on hyper1, pinned';
+    const change = 'VM web1: up on hyper1, migratable → up on hyper1, pinned';
     expect(click.changeTexts.map(ko)).toEqual([change]);
     expect(ko(click.text)).toBe(
       `${card.approval.id}은(는) 무효입니다. 계획을 세운 뒤 실습 환경이 바뀌었습니다(${change}). 새 계획을 받으려면 명령을 다시 실행하십시오.`,
@@ -190,7 +190,7 @@ describe('jobs in Korean', () => {
   it('cancels a waiting job and says what there is left to cancel', async () => {
     core = await startCore();
     const card = rawCard(await dispatch('/host', 'maintenance hyper2'));
-    const voided: Displayable[] = [];
+    const voided: Text[] = [];
     core.labops.bus.subscribe((event) => {
       if (event.type === 'approval:voided') voided.push(...event.changeTexts);
     });

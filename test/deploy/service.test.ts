@@ -237,6 +237,8 @@ beforeAll(async () => {
       `SLACK_APP_TOKEN="${APP_TOKEN}"`,
       `LABOPS_ENGINE_PASSWORD=${ENGINE_PASSWORD}`,
       `SLACK_API_URL=${api.apiUrl}`,
+      // Health on a port of the system's choosing: 9470 may be a real labops's on this machine.
+      'HEALTH_PORT=0',
       '',
     ].join('\n'),
     { mode: 0o600 },

@@ -8,6 +8,7 @@ import {
   takesBodyMember,
 } from '../../src/engine/versions.js';
 import { renderText } from '../../src/i18n/render.js';
+import { verbatim } from '../../src/i18n/text.js';
 
 const level = (full: string) => {
   const version = parseEngineVersion({ full_version: full });
@@ -41,13 +42,13 @@ describe('the engine version', () => {
   it('warns once for a version older or newer than the table, using the nearest model', () => {
     const old = level('4.2.8.2-1.el7');
     expect(old.model.model).toBe('4.3.31');
-    expect(renderText('en', old.warning ?? '')).toMatch(/4\.2\.8\.2.*older.*built for 4\.3/);
-    expect(renderText('ko', old.warning ?? '')).toBe(
+    expect(renderText('en', old.warning ?? verbatim(''))).toMatch(/4\.2\.8\.2.*older.*built for 4\.3/);
+    expect(renderText('ko', old.warning ?? verbatim(''))).toBe(
       '엔진이 oVirt 4.2.8.2-1.el7을(를) 실행 중이며, labops가 아는 버전(4.3, 4.4)보다 오래되었습니다. 요청은 4.3 기준으로 만들어지므로 일부는 실패할 수 있습니다. 엔진을 4.3.11 이상으로 업그레이드하세요.',
     );
     const newer = level('4.5.4-1.el8');
     expect(newer.model.model).toBe('4.4.35');
-    expect(renderText('en', newer.warning ?? '')).toMatch(/4\.5\.4.*newer.*4\.4\.10/);
+    expect(renderText('en', newer.warning ?? verbatim(''))).toMatch(/4\.5\.4.*newer.*4\.4\.10/);
     expect(hasMember(newer, 'ImageTransfer', 'timeout_policy')).toBe(true);
   });
 });

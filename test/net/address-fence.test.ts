@@ -6,6 +6,7 @@ import {
   classifyAddress,
   createAddressFence,
   createRefusal,
+  describeCidrIssue,
   parseCidr,
 } from '../../src/net/address-fence.js';
 
@@ -162,14 +163,18 @@ describe('the fence of lab.yml downloads', () => {
   it('parses CIDRs, saying what is wrong with one', () => {
     expect(parseCidr('10.0.0.0/8')).toMatchObject({ family: 4, bits: 8 });
     expect(parseCidr('fd00:1::/64')).toMatchObject({ family: 6, bits: 64 });
-    expect(parseCidr('10.1.2.3/8')).toMatchObject({
-      problem: 'has host bits set — write the network as 10.0.0.0/8',
-    });
-    expect(parseCidr('10.0.0.0')).toMatchObject({
-      problem: expect.stringMatching(/^is not a network in CIDR/),
-    });
-    expect(parseCidr('10.0.0.0/33')).toMatchObject({ problem: 'has a prefix longer than 32 bits' });
-    expect(parseCidr('mirror/24')).toMatchObject({ problem: expect.stringMatching(/^is not a network/) });
+    const issue = (text: string, locale: 'en' | 'ko' = 'en') => {
+      const parsed = parseCidr(text);
+      if (!('problem' in parsed)) throw new Error(`${text} parsed as a network`);
+      return renderText(locale, describeCidrIssue(parsed));
+    };
+    expect(parseCidr('10.1.2.3/8')).toMatchObject({ problem: 'hostBits', network: '10.0.0.0/8' });
+    expect(issue('10.1.2.3/8')).toBe('has host bits set — write the network as 10.0.0.0/8');
+    expect(issue('10.1.2.3/8', 'ko')).toBe('호스트 비트가 있습니다 — 네트워크는 10.0.0.0/8로 쓰세요');
+    expect(issue('10.0.0.0')).toMatch(/^is not a network in CIDR/);
+    expect(issue('10.0.0.0/33')).toBe('has a prefix longer than 32 bits');
+    expect(issue('fd00:1::5/64')).toBe('has host bits set — write the network as the network address/64');
+    expect(issue('mirror/24')).toMatch(/^is not a network/);
     expect(() => createAddressFence({ allowedNetworks: ['10.1.2.3/8'] })).toThrow(
       'downloads.allowed_networks: "10.1.2.3/8" has host bits set — write the network as 10.0.0.0/8.',
     );

@@ -231,6 +231,17 @@ describe('terminal rendering in Korean (issue 16)', () => {
     expect(say({ type: 'step:started', job, step: shellStep({ status: 'running' }) })).toBe(
       '  [1/1] hyper1 …',
     );
+    // A tail line labops wrote is in the reader's language; remote output is shown as it came.
+    const seen = msg('engine.wait.seen', {
+      object: 'hyper1',
+      state: msg('engine.wait.hostMigrating', { status: verbatim('preparing_for_maintenance'), count: 1 }),
+    });
+    expect(
+      say({ type: 'step:output', jobId: job.id, index: 0, line: 'hyper1: … 1 VM(s) migrating', text: seen }),
+    ).toBe('      hyper1: preparing_for_maintenance, VM 1개 마이그레이션 중');
+    expect(say({ type: 'step:output', jobId: job.id, index: 0, line: 'exportfs: /export/data ok' })).toBe(
+      '      exportfs: /export/data ok',
+    );
     expect(say({ type: 'step:finished', job, step: shellStep() })).toBe(
       '  [1/1] 변경됨  hyper1 (132ms) — hyper1: maintenance',
     );

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isLabopsError } from '../../src/errors.js';
 import { renderText } from '../../src/i18n/render.js';
-import { msg } from '../../src/i18n/text.js';
+import { msg, verbatim } from '../../src/i18n/text.js';
 import { RunbookApplyParamsSchema, runbookApplyStep, toStepSpecs } from '../../src/jobs/runbook-steps.js';
 import { renderStep } from '../../src/runbooks/render.js';
 import {
@@ -118,8 +118,10 @@ describe('the simulator driver on the seed lab', () => {
 describe('runbook job steps', () => {
   it('carry each step with the exact lines approvers see, prefixed by the machine', () => {
     const specs = toStepSpecs(planStoragePrepare(LAB).slice(0, 1), { timeoutMs: 60_000 });
-    expect(renderText('en', specs[0]?.title ?? '')).toBe('Directory /export owned 36:36 with setgid');
-    expect(renderText('ko', specs[0]?.title ?? '')).toBe('디렉터리 /export: 소유자 36:36, setgid');
+    expect(renderText('en', specs[0]?.title ?? verbatim(''))).toBe(
+      'Directory /export owned 36:36 with setgid',
+    );
+    expect(renderText('ko', specs[0]?.title ?? verbatim(''))).toBe('디렉터리 /export: 소유자 36:36, setgid');
     expect(specs[0]).toEqual({
       kind: 'runbook.apply',
       title: msg('ssh.runbook.dirOwned', { path: '/export' }),
@@ -129,9 +131,9 @@ describe('runbook job steps', () => {
         timeoutMs: 60_000,
       },
       shows: [
-        "storage# mkdir -p -- '/export'",
-        "storage# chown 36:36 -- '/export'",
-        "storage# chmod 02755 -- '/export'",
+        verbatim("storage# mkdir -p -- '/export'"),
+        verbatim("storage# chown 36:36 -- '/export'"),
+        verbatim("storage# chmod 02755 -- '/export'"),
       ],
       timeoutMs: 60_000,
     });

@@ -89,15 +89,17 @@ describe('runbook titles in Korean', () => {
 
   it('counts the entries a clean removes, and warns of the insecure shortcut in Korean', () => {
     const [clean] = planStorageClean(LAB, { export: 'data', entries: ['a', '.b'], domainPaths: [] });
-    expect(renderText('en', clean?.title ?? '')).toBe(
+    expect(renderText('en', clean?.title ?? verbatim(''))).toBe(
       'Remove 2 entries from /export/data: /export/data/.b, /export/data/a',
     );
-    expect(renderText('ko', clean?.title ?? '')).toBe(
+    expect(renderText('ko', clean?.title ?? verbatim(''))).toBe(
       '/export/data에서 항목 2개 제거: /export/data/.b, /export/data/a',
     );
     const items = planHostPrepare(LAB, { host: 'hyper1', hostsEntries: [], engineKey: KEY, insecure: true });
     const warning = items.find((i) => i.warning)?.warning;
-    expect(renderText('ko', warning ?? '')).toMatch(/^호스트의 보안이 약해집니다: firewalld가 중지되고/);
+    expect(renderText('ko', warning ?? verbatim(''))).toMatch(
+      /^호스트의 보안이 약해집니다: firewalld가 중지되고/,
+    );
   });
 
   it('titles the doctor checks with the guide’s FAQ numbers', () => {

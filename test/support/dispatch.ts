@@ -9,8 +9,9 @@ export function expectCard(result: DispatchResult) {
       `expected a card, got ${result.kind}: ${result.kind === 'error' ? result.error.message : ''}`,
     );
   }
-  // Tests read the card as its English reader would (issue 16): the plan's texts rendered.
-  return { ...result.card, plan: localizePlan(result.card.plan, 'en') };
+  // Tests read the card as its English reader would (issue 16): the plan's texts rendered; the
+  // dispatch result itself stays at hand, to approve and run it.
+  return { ...result.card, plan: localizePlan(result.card.plan, 'en'), result };
 }
 
 /** The error of a dispatch result; fails the test with what came instead. */

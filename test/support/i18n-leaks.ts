@@ -4,7 +4,8 @@
  * Korean catalog text, a verbatim piece or a short name is reported: a plain string that reached a
  * reader, English prose passed to a message as a value, or English left in a Korean message.
  */
-import { type Displayable, renderText } from '../../src/i18n/render.js';
+import { renderText } from '../../src/i18n/render.js';
+import type { Text } from '../../src/i18n/text.js';
 
 /** Three English words in a row: prose, not a name, a state or a path… */
 const ENGLISH_WORDS = /[A-Za-z]{2,}[a-z]*(?:[ ,;:'’()-]+[A-Za-z]{2,}){2,}/;
@@ -23,7 +24,7 @@ function stripCode(text: string): string {
 }
 
 /** What in `text`, shown in Korean, is not from the catalog. Empty when it is all in order. */
-export function findLeaks(text: Displayable): string[] {
+export function findLeaks(text: Text): string[] {
   const marked = renderText('ko', text, { mark: true });
   const leaks: string[] = [];
   // Walk the marks: ⟦catalog⟧ ‹verbatim› «value»; each character belongs to the innermost.

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { LabopsError } from '../../errors.js';
+import { simText } from '../sim-text.js';
 import type { SimEngineVersion } from '../types.js';
 
 /**
@@ -245,13 +246,16 @@ export function loadApiModel(version: SimEngineVersion): ApiModel {
   if (!build) {
     throw new LabopsError(
       'CONFIG',
-      `The simulator plays engine ${Object.keys(ENGINE_BUILDS).join(' or ')}, not ${String(version)}.`,
-      { hint: `Choose one of ${Object.keys(ENGINE_BUILDS).join(', ')}.` },
+      simText(
+        `The simulator plays engine ${Object.keys(ENGINE_BUILDS).join(' or ')}, not ${String(version)}.`,
+      ),
+      { hint: simText(`Choose one of ${Object.keys(ENGINE_BUILDS).join(', ')}.`) },
     );
   }
   table ??= JSON.parse(readFileSync(new URL('./ovirt-model.json', import.meta.url), 'utf8')) as RawTable;
   const raw = table.versions[build.line];
-  if (!raw) throw new LabopsError('INTERNAL', `ovirt-model.json has no model for engine ${build.line}.`);
+  if (!raw)
+    throw new LabopsError('INTERNAL', simText(`ovirt-model.json has no model for engine ${build.line}.`));
   const model = new ApiModel(raw);
   models.set(version, model);
   return model;

@@ -33,6 +33,7 @@ export interface ApprovalsArgs {
   'approvals.click.notEligible': { candidates: 'text'; id: 'text'; principal: 'text'; required: 'number' };
   'approvals.click.notEligibleNobody': { id: 'text'; principal: 'text'; required: 'number' };
   'approvals.bug.noJob': { id: 'text'; job: 'text' };
+  'approvals.object': { kind: 'text'; name: 'text' };
   'approvals.change.added': { now: 'text'; object: 'text' };
   'approvals.change.gone': { object: 'text'; was: 'text' };
   'approvals.change.changed': { now: 'text'; object: 'text'; was: 'text' };

@@ -76,6 +76,7 @@ export interface EngineArgs {
   'engine.wait.blipUnreachable': { reason: 'text' };
   'engine.wait.hostStatus': { host: 'text'; states: 'text' };
   'engine.wait.hostIs': { host: 'text'; status: 'text' };
+  'engine.wait.seen': { object: 'text'; state: 'text' };
   'engine.wait.hostMigrating': { count: 'text'; status: 'text' };
   'engine.wait.vmStatus': { states: 'text'; vm: 'text' };
   'engine.wait.vmStartFailed': { left: 'text'; polls: 'text'; vm: 'text' };

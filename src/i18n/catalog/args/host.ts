@@ -109,4 +109,5 @@ export interface HostArgs {
   'host.arg.hostForm': undefined;
   'host.arg.machineForm': undefined;
   'host.arg.addressForm': undefined;
+  'host.shows.pinKey': { fingerprint: 'text'; machine: 'text' };
 }

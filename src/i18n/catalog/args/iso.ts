@@ -72,6 +72,8 @@ export interface IsoArgs {
   'iso.upload.sourceChanged': { now: 'text'; planned: 'text' };
   'iso.upload.detail': { sha256: 'text' };
   'iso.upload.detailChecked': { sha256: 'text' };
+  'iso.upload.detailUnmarked': { sha256: 'text' };
+  'iso.upload.detailCheckedUnmarked': { sha256: 'text' };
   'iso.upload.noMarkedDisk': { found: 'text'; iso: 'text' };
   'iso.upload.missing': { bytes: 'text'; iso: 'text' };
   'iso.upload.wrongState': { bytes: 'text'; expected: 'text'; iso: 'text'; status: 'text' };
@@ -150,4 +152,9 @@ export interface IsoArgs {
   'iso.arg.vmForm': undefined;
   'iso.arg.isoForm': undefined;
   'iso.arg.sha256Form': undefined;
+  'iso.upload.shows.deleteIncomplete': { call: 'text' };
+  'iso.upload.shows.createDisk': { mark: 'text'; name: 'text'; size: 'text' };
+  'iso.upload.shows.copy': { address: 'text'; url: 'text' };
+  'iso.upload.shows.copyChecked': { address: 'text'; sha256: 'text'; url: 'text' };
+  'iso.upload.shows.markComplete': { call: 'text'; mark: 'text' };
 }

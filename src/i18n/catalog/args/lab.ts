@@ -115,4 +115,8 @@ export interface LabArgs {
   'lab.reset.vm.down': { vm: 'text' };
   'lab.reset.vm.stillThere': { vm: 'text' };
   'lab.reset.vm.gone': { vm: 'text' };
+  'lab.reset.shows.probe': { check: 'text'; machine: 'text'; what: 'text' };
+  'lab.reset.shows.deleteVm': { call: 'text' };
+  'lab.reset.shows.createWhenMissing': { call: 'text' };
+  'lab.reset.shows.attachActivate': { activate: 'text'; attach: 'text' };
 }

@@ -116,4 +116,8 @@ export interface PipelineArgs {
   'pipeline.plan.stopping': undefined;
   'pipeline.plan.stopped': { command: 'text' };
   'pipeline.plan.stoppedHint': undefined;
+  'pipeline.shows.waitFor': { state: 'text'; target: 'text' };
+  'pipeline.shows.waitUntilGone': { call: 'text' };
+  'pipeline.shows.untilUp': { call: 'text'; target: 'text' };
+  'pipeline.shows.whenNot': { call: 'text'; state: 'text' };
 }

@@ -48,4 +48,6 @@ export interface ShellArgs {
   'shell.event.ended': { error: 'text'; job: 'text'; status: 'text' };
   'shell.event.endedIn': { error: 'text'; job: 'text'; status: 'text'; took: 'text' };
   'shell.event.reviewed': { job: 'text'; summary: 'text' };
+  'shell.simulator.noOpenssl': undefined;
+  'shell.simulator.noOpensslHint': undefined;
 }

@@ -171,6 +171,10 @@ export interface SshArgs {
   'ssh.fence.prefixTooLong': { max: 'text'; setting: 'text'; value: 'text' };
   'ssh.fence.hostBits': { network: 'text'; setting: 'text'; value: 'text' };
   'ssh.fence.hostBitsV6': { prefix: 'text'; setting: 'text'; value: 'text' };
+  'ssh.fence.issue.notCidr': undefined;
+  'ssh.fence.issue.prefixTooLong': { max: 'text' };
+  'ssh.fence.issue.hostBits': { network: 'text' };
+  'ssh.fence.issue.hostBitsV6': { prefix: 'text' };
   'ssh.fence.notIp': { value: 'text' };
   'ssh.fence.refused': undefined;
   'ssh.fence.refusedHint': undefined;
@@ -207,4 +211,5 @@ export interface SshArgs {
   'ssh.download.failure.tooBig': { size: 'text' };
   'ssh.download.failure.wrongSize': { sent: 'text'; size: 'text' };
   'ssh.download.failure.wrongSha256': { actual: 'text'; expected: 'text' };
+  'ssh.machines.simulatorApart': undefined;
 }

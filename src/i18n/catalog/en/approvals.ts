@@ -42,6 +42,9 @@ export const approvals = {
     '{principal} is not an approver of {id}; it needs {required, plural, =2 {two} other {one}} of: nobody configured.',
   'approvals.bug.noJob': 'Approval {id} has no job {job}.',
   // A card whose plan no longer holds (approvals/fingerprint.ts, flow.ts).
+  // An object a plan depends on (`host hyper1`), by its kind.
+  'approvals.object':
+    '{kind, select, host {host {name}} domain {domain {name}} vm {VM {name}} iso {ISO {name}} hostKey {host key {name}} export {export {name}} other {{name}}}',
   'approvals.change.added': '{object}: now {now}',
   'approvals.change.gone': '{object}: gone (was {was})',
   'approvals.change.changed': '{object}: {was} → {now}',

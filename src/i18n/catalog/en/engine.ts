@@ -96,6 +96,8 @@ export const engine = {
   'engine.wait.blipUnreachable': 'the engine could not be reached ({reason})',
   'engine.wait.hostStatus': 'host {host} to reach {states}',
   'engine.wait.hostIs': 'host {host} is {status}',
+  // A step's tail line while it waits: what the engine shows now.
+  'engine.wait.seen': '{object}: {state}',
   'engine.wait.hostMigrating': '{status}, {count} VM(s) migrating',
   'engine.wait.vmStatus': 'VM {vm} to reach {states}',
   'engine.wait.vmStartFailed':

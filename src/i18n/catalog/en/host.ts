@@ -141,4 +141,6 @@ export const host = {
   'host.arg.hostForm': 'must be a host name such as hyper1',
   'host.arg.machineForm': 'must be a machine name such as hyper1',
   'host.arg.addressForm': 'must be a host name or an IP address such as hyper3.abc.local',
+
+  'host.shows.pinKey': 'pin {fingerprint} for {machine}',
 } as const;

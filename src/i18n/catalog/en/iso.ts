@@ -98,6 +98,11 @@ export const iso = {
     'The source is now {now} bytes; the plan said {planned}. Run /iso upload again.',
   'iso.upload.detail': 'sha256 {sha256}',
   'iso.upload.detailChecked': 'sha256 {sha256} (as --sha256 said)',
+  // Engines before 4.4 cannot change a floating disk's description (ovirt-api.md §5.2).
+  'iso.upload.detailUnmarked':
+    'sha256 {sha256}. The engine cannot change a floating disk’s description before 4.4: the disk keeps its "incomplete" mark, and this job’s record says it completed.',
+  'iso.upload.detailCheckedUnmarked':
+    'sha256 {sha256} (as --sha256 said). The engine cannot change a floating disk’s description before 4.4: the disk keeps its "incomplete" mark, and this job’s record says it completed.',
   'iso.upload.noMarkedDisk': "No disk named {iso} carries this job's mark or a complete one ({found}).",
   'iso.upload.missing': '{iso} is missing; expected ok with {bytes} bytes.',
   'iso.upload.wrongState': '{iso} is {status} with {bytes} bytes; expected ok with {expected}.',
@@ -202,4 +207,12 @@ export const iso = {
   'iso.arg.vmForm': 'must be a VM name',
   'iso.arg.isoForm': 'must be a file name of letters, digits, ".", "_", "+" and "-"',
   'iso.arg.sha256Form': 'must be a SHA-256 checksum: 64 hex digits',
+
+  // /iso upload's exact calls, as approvers see them.
+  'iso.upload.shows.deleteIncomplete': '{call} (the incomplete upload)',
+  'iso.upload.shows.createDisk': 'POST /disks ({name}, iso, raw, {size}, marked "{mark}")',
+  'iso.upload.shows.copy': 'GET {url} (connecting to {address}) → PUT transfer_url (sha256 on the way)',
+  'iso.upload.shows.copyChecked':
+    'GET {url} (connecting to {address}) → PUT transfer_url (sha256 on the way, must be {sha256})',
+  'iso.upload.shows.markComplete': '{call} (marked "{mark}" with the size and sha256; engines from 4.4)',
 } as const;

@@ -140,4 +140,10 @@ export const lab = {
   'lab.reset.vm.down': '{vm} is down',
   'lab.reset.vm.stillThere': '{vm} is still in the engine.',
   'lab.reset.vm.gone': '{vm} is gone',
+
+  // /lab reset's exact calls around the API call itself.
+  'lab.reset.shows.probe': '{machine}: {check} {what} (read-only)',
+  'lab.reset.shows.deleteVm': '{call} (disks too)',
+  'lab.reset.shows.createWhenMissing': '{call} when missing',
+  'lab.reset.shows.attachActivate': '{attach} when unattached; {activate} when inactive',
 } as const;

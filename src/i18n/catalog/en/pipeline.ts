@@ -136,4 +136,11 @@ export const pipeline = {
   'pipeline.plan.stopping': 'labops is stopping.',
   'pipeline.plan.stopped': 'labops is stopping: the plan of {command} was cancelled.',
   'pipeline.plan.stoppedHint': 'Nothing was asked, locked or changed. Ask again once labops is back.',
+
+  // A plan's exact calls (StepSpec.shows): the call as is, and what happens around it.
+  'pipeline.shows.waitFor':
+    'wait until {target} is {state, select, maintenance {in maintenance} unattached {unattached} other {{state}}}',
+  'pipeline.shows.waitUntilGone': '{call} until it is gone',
+  'pipeline.shows.untilUp': '{call} (until {target} is up)',
+  'pipeline.shows.whenNot': '{call} (when not {state})',
 } as const;

@@ -51,4 +51,8 @@ export const shell = {
   'shell.event.ended': '✘ {job} {status}: {error}',
   'shell.event.endedIn': '✘ {job} {status} in {took}: {error}',
   'shell.event.reviewed': '⚠ {job} was interrupted. {summary}',
+
+  // The built-in simulated lab, as `npm start` brings it up.
+  'shell.simulator.noOpenssl': 'The lab simulator could not make its certificates with openssl.',
+  'shell.simulator.noOpensslHint': 'Install the openssl command line tool.',
 } as const;

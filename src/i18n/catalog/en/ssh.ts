@@ -189,6 +189,11 @@ export const ssh = {
   'ssh.fence.hostBits': '{setting}: {value} has host bits set — write the network as {network}.',
   'ssh.fence.hostBitsV6':
     '{setting}: {value} has host bits set — write the network as the network address/{prefix}.',
+  // The same problems as lab.yml reports them, after the setting's path.
+  'ssh.fence.issue.notCidr': 'is not a network in CIDR notation, e.g. 192.168.122.0/24 or fd00:1::/64',
+  'ssh.fence.issue.prefixTooLong': 'has a prefix longer than {max} bits',
+  'ssh.fence.issue.hostBits': 'has host bits set — write the network as {network}',
+  'ssh.fence.issue.hostBitsV6': 'has host bits set — write the network as the network address/{prefix}',
   'ssh.fence.notIp': '{value} is not an IP address.',
   'ssh.fence.refused': 'labops does not download from that address.',
   'ssh.fence.refusedHint':
@@ -231,4 +236,6 @@ export const ssh = {
   'ssh.download.failure.tooBig': 'the source sent more than the {size} bytes the plan checked',
   'ssh.download.failure.wrongSize': 'the source sent {sent} bytes, not the {size} the plan checked',
   'ssh.download.failure.wrongSha256': 'its sha256 is {actual}, not the {expected} given',
+
+  'ssh.machines.simulatorApart': 'the simulator runs in another process.',
 } as const;

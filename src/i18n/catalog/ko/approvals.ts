@@ -43,6 +43,8 @@ export const approvals: Translation<typeof en> = {
   'approvals.click.notEligibleNobody':
     '{principal}은(는) {id}의 승인자가 아닙니다. {required, plural, =2 {두 명} other {한 명}}의 승인이 필요하지만 설정된 승인자가 없습니다.',
   'approvals.bug.noJob': '승인 {id}에 해당하는 작업 {job}이(가) 없습니다.',
+  'approvals.object':
+    '{kind, select, host {호스트 {name}} domain {스토리지 도메인 {name}} vm {VM {name}} iso {ISO {name}} hostKey {{name} 호스트 키} export {export 디렉터리 {name}} other {{name}}}',
   'approvals.change.added': '{object}: 새로 {now}',
   'approvals.change.gone': '{object}: 없어짐(이전 {was})',
   'approvals.change.changed': '{object}: {was} → {now}',

@@ -99,6 +99,7 @@ export const engine: Translation<typeof en> = {
   'engine.wait.blipUnreachable': '엔진에 연결할 수 없음 ({reason})',
   'engine.wait.hostStatus': '{host} 호스트가 {states} 상태가 되기',
   'engine.wait.hostIs': '{host} 호스트가 {status} 상태입니다',
+  'engine.wait.seen': '{object}: {state}',
   'engine.wait.hostMigrating': '{status}, VM {count}개 마이그레이션 중',
   'engine.wait.vmStatus': '{vm} VM이 {states} 상태가 되기',
   'engine.wait.vmStartFailed':

@@ -137,4 +137,6 @@ export const host: Translation<typeof en> = {
   'host.arg.hostForm': 'hyper1 같은 호스트 이름이어야 합니다',
   'host.arg.machineForm': 'hyper1 같은 머신 이름이어야 합니다',
   'host.arg.addressForm': 'hyper3.abc.local 같은 호스트 이름이나 IP 주소여야 합니다',
+
+  'host.shows.pinKey': '{machine}의 호스트 키를 {fingerprint}로 고정',
 };

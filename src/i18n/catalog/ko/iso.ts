@@ -102,6 +102,10 @@ export const iso: Translation<typeof en> = {
     '소스 크기가 지금 {now}바이트로, 계획의 {planned}바이트와 다릅니다. /iso upload를 다시 실행하십시오.',
   'iso.upload.detail': 'sha256 {sha256}',
   'iso.upload.detailChecked': 'sha256 {sha256} (--sha256 값과 일치)',
+  'iso.upload.detailUnmarked':
+    'sha256 {sha256}. 4.4 이전 엔진은 floating 디스크의 설명을 바꿀 수 없습니다. 디스크에는 "incomplete" 표시가 남지만, 이 작업의 기록에는 완료로 남습니다.',
+  'iso.upload.detailCheckedUnmarked':
+    'sha256 {sha256} (--sha256 값과 일치). 4.4 이전 엔진은 floating 디스크의 설명을 바꿀 수 없습니다. 디스크에는 "incomplete" 표시가 남지만, 이 작업의 기록에는 완료로 남습니다.',
   'iso.upload.noMarkedDisk': '{iso} 디스크 중 이 작업의 표시나 완료 표시가 있는 디스크가 없습니다({found}).',
   'iso.upload.missing': '{iso} 디스크가 없습니다. ok 상태에 {bytes}바이트여야 합니다.',
   'iso.upload.wrongState':
@@ -208,4 +212,11 @@ export const iso: Translation<typeof en> = {
   'iso.arg.vmForm': 'VM 이름이어야 합니다',
   'iso.arg.isoForm': '영문자, 숫자, ".", "_", "+", "-"로 된 파일 이름이어야 합니다',
   'iso.arg.sha256Form': 'SHA-256 체크섬(16진수 64자리)이어야 합니다',
+
+  'iso.upload.shows.deleteIncomplete': '{call} (완료되지 않은 업로드)',
+  'iso.upload.shows.createDisk': 'POST /disks ({name}, iso, raw, {size}, "{mark}" 표시)',
+  'iso.upload.shows.copy': 'GET {url} ({address}에 연결) → PUT transfer_url (보내면서 sha256 계산)',
+  'iso.upload.shows.copyChecked':
+    'GET {url} ({address}에 연결) → PUT transfer_url (보내면서 sha256 계산, {sha256}이어야 함)',
+  'iso.upload.shows.markComplete': '{call} (크기와 sha256과 함께 "{mark}" 표시, 엔진 4.4부터)',
 };

@@ -130,4 +130,9 @@ export const lab: Translation<typeof en> = {
   'lab.reset.vm.down': '{vm} VM down',
   'lab.reset.vm.stillThere': '{vm} VM이 아직 엔진에 있습니다.',
   'lab.reset.vm.gone': '{vm} VM 제거됨',
+
+  'lab.reset.shows.probe': '{machine}: {check} {what} (읽기만 함)',
+  'lab.reset.shows.deleteVm': '{call} (디스크 포함)',
+  'lab.reset.shows.createWhenMissing': '없으면 {call}',
+  'lab.reset.shows.attachActivate': '연결되지 않았으면 {attach}, 비활성이면 {activate}',
 };

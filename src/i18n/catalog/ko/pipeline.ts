@@ -133,4 +133,10 @@ export const pipeline: Translation<typeof en> = {
   'pipeline.plan.stopping': 'labops가 멈추는 중입니다.',
   'pipeline.plan.stopped': 'labops가 멈추는 중이라 {command}의 계획을 취소했습니다.',
   'pipeline.plan.stoppedHint': '요청, 잠금, 변경 모두 하지 않았습니다. labops가 다시 시작되면 요청하십시오.',
+
+  'pipeline.shows.waitFor':
+    '{target}이(가) {state, select, maintenance {maintenance} unattached {unattached} other {{state}}} 상태가 될 때까지 대기',
+  'pipeline.shows.waitUntilGone': '{call} — 없어질 때까지 확인',
+  'pipeline.shows.untilUp': '{call} ({target}이(가) up이 될 때까지)',
+  'pipeline.shows.whenNot': '{call} ({state} 상태가 아닐 때)',
 };

@@ -50,4 +50,7 @@ export const shell: Translation<typeof en> = {
   'shell.event.ended': '✘ {job} {status}: {error}',
   'shell.event.endedIn': '✘ {job} {status} ({took} 소요): {error}',
   'shell.event.reviewed': '⚠ {job} 작업이 중단되었습니다. {summary}',
+
+  'shell.simulator.noOpenssl': '시뮬레이션 실습 환경이 openssl로 인증서를 만들지 못했습니다.',
+  'shell.simulator.noOpensslHint': 'openssl 명령줄 도구를 설치하십시오.',
 };

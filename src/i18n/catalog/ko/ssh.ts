@@ -191,6 +191,10 @@ export const ssh: Translation<typeof en> = {
   'ssh.fence.hostBits': '{setting}: {value}에 호스트 비트가 있습니다. 네트워크는 {network}로 쓰세요.',
   'ssh.fence.hostBitsV6':
     '{setting}: {value}에 호스트 비트가 있습니다. 네트워크는 네트워크 주소/{prefix}로 쓰세요.',
+  'ssh.fence.issue.notCidr': 'CIDR 표기의 네트워크가 아닙니다 (예: 192.168.122.0/24, fd00:1::/64)',
+  'ssh.fence.issue.prefixTooLong': '프리픽스가 {max}비트보다 깁니다',
+  'ssh.fence.issue.hostBits': '호스트 비트가 있습니다 — 네트워크는 {network}로 쓰세요',
+  'ssh.fence.issue.hostBitsV6': '호스트 비트가 있습니다 — 네트워크는 네트워크 주소/{prefix}로 쓰세요',
   'ssh.fence.notIp': '{value}은(는) IP 주소가 아닙니다.',
   'ssh.fence.refused': 'labops는 그 주소에서 다운로드하지 않습니다.',
   'ssh.fence.refusedHint':
@@ -233,4 +237,6 @@ export const ssh: Translation<typeof en> = {
   'ssh.download.failure.wrongSize':
     '원본이 보낸 크기는 계획에서 확인한 {size}바이트가 아니라 {sent}바이트입니다',
   'ssh.download.failure.wrongSha256': 'sha256이 주어진 {expected}이(가) 아니라 {actual}입니다',
+
+  'ssh.machines.simulatorApart': '시뮬레이터가 다른 프로세스에서 실행 중입니다.',
 };
