@@ -231,6 +231,21 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
       'SLACK_APP_TOKEN/SLACK_SIGNING_SECRET are ignored without SLACK_BOT_TOKEN: starting the shell.',
     );
   }
+  // A required mode (a service's LABOPS_MODE=socket): missing tokens stop the bot with exit 2
+  // instead of starting a shell that ends at once and leaves the service looking stopped.
+  const required = vars?.LABOPS_MODE;
+  if (required !== undefined && required !== mode && !problems.some((p) => p.path === 'SLACK_BOT_TOKEN')) {
+    problems.push(
+      createProblem(
+        'LABOPS_MODE',
+        required === 'socket'
+          ? msg('config.env.modeSocket', { mode: verbatim(mode) })
+          : required === 'http'
+            ? msg('config.env.modeHttp', { mode: verbatim(mode) })
+            : msg('config.env.modeShell', { mode: verbatim(mode) }),
+      ),
+    );
+  }
   // Both on one port: Bolt's receiver would face the public, and /metrics must never (issue 12 §4).
   if (vars && mode === 'http' && (vars.HEALTH_PORT ?? DEFAULT_HEALTH_PORT) === vars.PORT && vars.PORT !== 0) {
     problems.push(

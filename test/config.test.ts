@@ -411,6 +411,31 @@ describe('environment', () => {
     expect(config.slack.mode).toBe(mode);
   });
 
+  it('starts only in the mode LABOPS_MODE requires: a service with blank tokens stops with exit 2', async () => {
+    const blankTokens = await loadError({ LABOPS_MODE: 'socket', SLACK_BOT_TOKEN: '', SLACK_APP_TOKEN: '' });
+    expect(pathsOf(blankTokens)).toEqual(['LABOPS_MODE']);
+    expect(blankTokens.detailTexts.map((t) => renderText('en', t))).toEqual([
+      'LABOPS_MODE: is socket, but the Slack variables choose shell — set SLACK_BOT_TOKEN (xoxb-…) and SLACK_APP_TOKEN (xapp-…), in the service’s EnvironmentFile for a service',
+    ]);
+    expect(renderText('ko', blankTokens.detailTexts[0]!)).toContain(
+      'socket이지만 Slack 변수로는 shell 모드가 됩니다',
+    );
+    const httpAsked = await loadError({ LABOPS_MODE: 'http', SLACK_BOT_TOKEN: BOT, SLACK_APP_TOKEN: APP });
+    expect(httpAsked.detailTexts.map((t) => renderText('en', t))[0]).toMatch(
+      /^LABOPS_MODE: is http, but .* socket/,
+    );
+    expect(pathsOf(await loadError({ LABOPS_MODE: 'sockets' }))).toEqual(['LABOPS_MODE']);
+    // The mode it names is the mode it gets; a lone bot token stays that token's problem.
+    const socket = await loadConfig({
+      env: { LABOPS_MODE: 'socket', SLACK_BOT_TOKEN: BOT, SLACK_APP_TOKEN: APP },
+      cwd: emptyDir,
+    });
+    expect(socket.mode).toBe('socket');
+    expect(pathsOf(await loadError({ LABOPS_MODE: 'socket', SLACK_BOT_TOKEN: BOT }))).toEqual([
+      'SLACK_BOT_TOKEN',
+    ]);
+  });
+
   it('gives the HTTP receiver its port and secrets, but keeps secrets out of JSON and warnings', async () => {
     const config = await loadConfig({
       env: { SLACK_BOT_TOKEN: BOT, SLACK_SIGNING_SECRET: SIGNING, SLACK_APP_TOKEN: '', PORT: '8080' },

@@ -20,6 +20,9 @@ const optionalVar = <T extends z.ZodType>(schema: T) => z.preprocess(unsetIfBlan
  * The environment labops reads. Unknown variables are ignored; values are never echoed in
  * problems, since several are secrets.
  */
+/** The modes LABOPS_MODE may require (src/config.ts `Mode`). */
+const MODES = ['socket', 'http', 'shell'] as const;
+
 export const EnvSchema = z.object({
   SLACK_BOT_TOKEN: optionalVar(
     z.string().startsWith('xoxb-', { error: toIssueText(msg('config.env.botToken')) }),
@@ -67,6 +70,11 @@ export const EnvSchema = z.object({
     )
     .transform((ids) => (ids ?? []).map((id) => `slack:${id}`))
     .describe('Extra approvers of the simulated lab, as Slack ids separated by commas.'),
+  LABOPS_MODE: z
+    .preprocess(unsetIfBlank, z.enum(MODES, { error: toIssueText(msg('config.env.modeWord')) }).optional())
+    .describe(
+      'The mode the bot must start in (socket, http or shell); unset, the Slack variables choose. A service sets it, so that missing tokens stop it instead of starting a shell.',
+    ),
   LABOPS_DATA_DIR: optionalVar(z.string()).describe(
     'Directory of the state database; default ./data, or a fresh temporary one for the simulated lab.',
   ),

@@ -383,4 +383,14 @@ describe('deploy/labops.service (issue 12 §2)', () => {
     },
     START_MS,
   );
+
+  it(
+    'exits with that code, not into a shell, when the EnvironmentFile leaves the Slack tokens blank',
+    async () => {
+      const bot = watch(startService(unit, root, { SLACK_BOT_TOKEN: '', SLACK_APP_TOKEN: '' }));
+      expect(await bot.exited).toBe(CONFIG_EXIT_CODE);
+      expect(bot.stderr()).toContain('LABOPS_MODE: is socket, but the Slack variables choose shell');
+    },
+    START_MS,
+  );
 });

@@ -12,6 +12,10 @@ export interface ConfigArgs {
   'config.lang.missing': undefined;
   'config.lang.hint': { choices: 'text' };
   'config.env.botTokenAlone': undefined;
+  'config.env.modeWord': undefined;
+  'config.env.modeSocket': { mode: 'text' };
+  'config.env.modeHttp': { mode: 'text' };
+  'config.env.modeShell': { mode: 'text' };
   'config.env.labConfigMissing': { path: 'text' };
   'config.env.labConfigNotFile': { path: 'text' };
   'config.env.botToken': undefined;

@@ -22,6 +22,12 @@ export const config = {
   // The environment.
   'config.env.botTokenAlone':
     'is set without SLACK_APP_TOKEN or SLACK_SIGNING_SECRET — set SLACK_APP_TOKEN for Socket Mode or SLACK_SIGNING_SECRET for HTTP, or unset SLACK_BOT_TOKEN for the shell',
+  'config.env.modeWord': 'must be socket, http or shell',
+  'config.env.modeSocket':
+    'is socket, but the Slack variables choose {mode} — set SLACK_BOT_TOKEN (xoxb-…) and SLACK_APP_TOKEN (xapp-…), in the service’s EnvironmentFile for a service',
+  'config.env.modeHttp':
+    'is http, but the Slack variables choose {mode} — set SLACK_BOT_TOKEN (xoxb-…) and SLACK_SIGNING_SECRET, and no SLACK_APP_TOKEN',
+  'config.env.modeShell': 'is shell, but the Slack variables choose {mode} — unset SLACK_BOT_TOKEN, or LABOPS_MODE',
   'config.env.labConfigMissing':
     'names a file that does not exist: {path} — fix the path, or unset LAB_CONFIG to use ./lab.yml or the simulated lab',
   'config.env.labConfigNotFile':

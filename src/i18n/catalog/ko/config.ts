@@ -17,6 +17,12 @@ export const config: Translation<typeof en> = {
 
   'config.env.botTokenAlone':
     'SLACK_APP_TOKEN이나 SLACK_SIGNING_SECRET 없이 설정되어 있습니다 — Socket Mode를 쓰려면 SLACK_APP_TOKEN을, HTTP를 쓰려면 SLACK_SIGNING_SECRET을 설정하고, 셸을 쓰려면 SLACK_BOT_TOKEN을 해제하십시오',
+  'config.env.modeWord': 'socket, http, shell 중 하나여야 합니다',
+  'config.env.modeSocket':
+    'socket이지만 Slack 변수로는 {mode} 모드가 됩니다 — SLACK_BOT_TOKEN(xoxb-…)과 SLACK_APP_TOKEN(xapp-…)을 설정하십시오. 서비스라면 서비스의 EnvironmentFile에 설정합니다',
+  'config.env.modeHttp':
+    'http이지만 Slack 변수로는 {mode} 모드가 됩니다 — SLACK_BOT_TOKEN(xoxb-…)과 SLACK_SIGNING_SECRET을 설정하고, SLACK_APP_TOKEN은 해제하십시오',
+  'config.env.modeShell': 'shell이지만 Slack 변수로는 {mode} 모드가 됩니다 — SLACK_BOT_TOKEN이나 LABOPS_MODE를 해제하십시오',
   'config.env.labConfigMissing':
     '없는 파일을 가리킵니다: {path} — 경로를 고치거나, LAB_CONFIG를 해제하여 ./lab.yml 또는 시뮬레이션 실습 환경을 쓰십시오',
   'config.env.labConfigNotFile':
