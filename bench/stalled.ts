@@ -6,19 +6,19 @@
  * - `stalled_sigterm_exit_ms`: from SIGTERM to the bot's exit with those plans still stuck;
  * - `stalled_plans_answered_at_stop`: how many of the six uploads got an answer (their cancel)
  *   before the bot exited.
- * The bot runs as `npm start` runs it: src/main.ts in Slack HTTP mode with a lab file, against the
- * Web API stand-in. The simulator, the stand-in, the download source and the bot are processes
+ * The bot runs as the service runs it (bench/bot.ts: the built dist/main.js) in Slack HTTP mode
+ * with a lab file, against the Web API stand-in. The simulator, the stand-in, the download source and the bot are processes
  * apart; response_urls point at a loopback server of this process, which times the answers.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_SLACK_TIMING } from '../src/slack/adapter.js';
-import { cleanEnv, MAIN, spawnTs } from '../test/support/processes.js';
 import { commandBody, postSigned } from '../test/support/slack-harness.js';
+import { buildBot, cleanBotEnv, spawnBot, writeSimLabFile } from './bot.js';
 import { percentile, round, type SimInfo, startProcess } from './support.js';
 
 const SECRET = 'bench-signing-secret';
@@ -99,65 +99,24 @@ async function startAnswers(): Promise<Answers> {
   };
 }
 
-/** A lab file for the simulator's default seed, the source's loopback opened (issue 10 §2). */
-function writeLabFile(dir: string, sim: SimInfo): string {
-  const path = join(dir, 'lab.yml');
-  writeFileSync(
-    path,
-    `engine:
-  url: ${sim.baseUrl}
-  user: ${sim.user}
-  password_env: LABOPS_ENGINE_PASSWORD
-  ca_file: ${sim.caFile}
-hosts:
-  - name: hyper1
-    address: hyper1.abc.local
-  - name: hyper2
-    address: hyper2.abc.local
-storage:
-  server:
-    name: storage
-    address: ovirt.abc.local
-  export_roots: [/export]
-  exports:
-    - name: data
-      path: /export/data
-    - name: iso
-      path: /export/iso
-baseline:
-  storage_domains:
-    - name: nfs-data
-      type: data
-      export: data
-    - name: nfs-iso
-      type: iso
-      export: iso
-  hosts: [hyper1, hyper2]
-policy:
-  approvers: [slack:UAPPROVER]
-downloads:
-  allowed_networks: [127.0.0.0/8]
-limits:
-  plan_seconds: ${PLAN_SECONDS}
-`,
-  );
-  return path;
-}
-
-/** `npm start`'s entry in Slack HTTP mode; resolves once its receiver listens, with its port. */
+/** The built bot in Slack HTTP mode; resolves once its receiver listens, with its port. */
 async function startBot(
   dir: string,
   sim: SimInfo,
   apiUrl: string,
 ): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
-  const child = spawnTs(MAIN, [], {
+  const child = spawnBot([], {
     cwd: dir,
-    env: cleanEnv({
+    env: cleanBotEnv({
       SLACK_BOT_TOKEN: BOT_TOKEN,
       SLACK_SIGNING_SECRET: SECRET,
       SLACK_API_URL: apiUrl,
       PORT: '0',
-      LAB_CONFIG: writeLabFile(dir, sim),
+      HEALTH_PORT: '0',
+      LAB_CONFIG: writeSimLabFile(dir, sim, {
+        approvers: ['slack:UAPPROVER'],
+        extra: `limits:\n  plan_seconds: ${PLAN_SECONDS}\n`,
+      }),
       LABOPS_DATA_DIR: join(dir, 'data'),
       LABOPS_ENGINE_PASSWORD: sim.password,
       LOG_LEVEL: 'info',
@@ -193,6 +152,7 @@ function textOf(body: Record<string, unknown> | undefined): string {
 }
 
 export async function runStalledBench(): Promise<Record<string, number>> {
+  await buildBot();
   const sim = await startProcess<SimInfo>('./sim-process.ts', ['--time-scale', '0.01']);
   const source = await startProcess<{ base: string }>('./source-process.ts', ['--trickle-ms', '10000']);
   const standIn = await startProcess<{ apiUrl: string; base: string }>(

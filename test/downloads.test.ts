@@ -312,3 +312,94 @@ describe('the probe of a source that trickles', () => {
     }
   });
 });
+
+describe('the download of a job streams (issue 12 §6)', () => {
+  const BODY = Buffer.alloc(4 * 1024 * 1024);
+  for (let i = 0; i < BODY.length; i++) BODY[i] = i % 251;
+
+  /** Sends BODY in 64 KiB writes, or `cutAt` bytes of it before dropping the connection. */
+  async function startBulkSource(cutAt?: number) {
+    const closed: string[] = [];
+    const server = createServer((req, res) => {
+      res.once('close', () => closed.push(req.url ?? ''));
+      res.writeHead(200, { 'content-length': BODY.length });
+      let sent = 0;
+      const pump = () => {
+        while (sent < (cutAt ?? BODY.length)) {
+          const part = BODY.subarray(sent, Math.min(sent + 65_536, cutAt ?? BODY.length));
+          sent += part.length;
+          if (!res.write(part)) return void res.once('drain', pump);
+        }
+        if (cutAt === undefined) res.end();
+        else res.destroy();
+      };
+      pump();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    return {
+      url: (path: string) => `http://127.0.0.1:${port}${path}`,
+      closed,
+      close: () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    };
+  }
+
+  const turns = (n: number) => Promise.all(Array.from({ length: n }, () => new Promise(setImmediate)));
+
+  it('hands over each chunk as it arrived, never several joined into a new buffer, for a slow consumer too', async () => {
+    const source = await startBulkSource();
+    try {
+      const opened = await downloads({ allowedNetworks: ['127.0.0.0/8'] }).open(source.url('/bulk.iso'));
+      const hash = createHash('sha256');
+      let largest = 0;
+      let total = 0;
+      for await (const chunk of opened.chunks) {
+        hash.update(chunk);
+        total += chunk.byteLength;
+        largest = Math.max(largest, chunk.byteLength);
+        // A consumer slower than the socket: the chunks wait, and must not be joined while they do.
+        await turns(20);
+      }
+      expect(total).toBe(BODY.length);
+      expect(hash.digest('hex')).toBe(createHash('sha256').update(BODY).digest('hex'));
+      // One socket read is at most 64 KiB; a Readable's own iterator joins what waits into more.
+      expect(largest).toBeLessThanOrEqual(65_536);
+    } finally {
+      await source.close();
+    }
+  });
+
+  it('closes the connection when the consumer stops early, or destroys the source unread', async () => {
+    const source = await startBulkSource();
+    try {
+      const fenced = downloads({ allowedNetworks: ['127.0.0.0/8'] });
+      const first = await fenced.open(source.url('/stopped.iso'));
+      for await (const _chunk of first.chunks) break;
+      const second = await fenced.open(source.url('/unread.iso'));
+      (second.chunks as unknown as { destroy(): void }).destroy();
+      for (let i = 0; i < 200 && source.closed.length < 2; i++) await turns(5);
+      expect(source.closed.sort()).toEqual(['/stopped.iso', '/unread.iso']);
+    } finally {
+      await source.close();
+    }
+  });
+
+  it('fails when the source drops the connection before its end', async () => {
+    const source = await startBulkSource(1024 * 1024);
+    try {
+      const opened = await downloads({ allowedNetworks: ['127.0.0.0/8'] }).open(source.url('/cut.iso'));
+      let received = 0;
+      const read = async () => {
+        for await (const chunk of opened.chunks) received += chunk.byteLength;
+      };
+      await expect(read()).rejects.toThrow();
+      expect(received).toBeLessThanOrEqual(1024 * 1024);
+    } finally {
+      await source.close();
+    }
+  });
+});

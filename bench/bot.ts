@@ -1,0 +1,247 @@
+/**
+ * The bot as the service runs it (issue 12 §1, §6): `node <ExecStart's node flags> dist/main.js`,
+ * built by `npm run build` once per bench run — never tsx. The flags are read from
+ * deploy/labops.service, so that a flag the service gets is a flag the bench measures.
+ * Also: a lab file for the simulator's default seed (the simulator runs as a process apart), the
+ * shell driven line by line, and the RSS of one process from /proc.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { SimInfo } from './support.js';
+
+export const ROOT = fileURLToPath(new URL('../', import.meta.url));
+export const BOT_MAIN = join(ROOT, 'dist', 'main.js');
+const UNIT = join(ROOT, 'deploy', 'labops.service');
+/** The service's flags when the unit cannot be read (issue 12 §1). */
+const DEFAULT_FLAGS = ['--enable-source-maps'];
+
+let built: Promise<void> | undefined;
+
+/** `npm run build`, once per bench run. */
+export function buildBot(): Promise<void> {
+  built ??= new Promise<void>((resolve, reject) => {
+    const child = spawn('npm', ['run', '--silent', 'build'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`npm run build exited with ${code}`)),
+    );
+  });
+  return built;
+}
+
+/**
+ * The node flags of deploy/labops.service's ExecStart: the words between node and …/dist/main.js.
+ * BENCH_NODE_FLAGS replaces them, to measure a flag before the service takes it.
+ */
+export function readServiceNodeFlags(): string[] {
+  const trial = process.env.BENCH_NODE_FLAGS;
+  if (trial !== undefined) return trial.split(/\s+/).filter(Boolean);
+  if (!existsSync(UNIT)) return DEFAULT_FLAGS;
+  const line = /^ExecStart=(.*)$/m.exec(readFileSync(UNIT, 'utf8'))?.[1]?.trim();
+  const words = line?.split(/\s+/) ?? [];
+  const main = words.findIndex((w) => w.endsWith('/dist/main.js'));
+  if (!words[0]?.endsWith('node') || main < 1) return DEFAULT_FLAGS;
+  return words.slice(1, main);
+}
+
+/** The bot's command line, as the bench output names it. */
+export function describeBotCommand(): string {
+  const from = process.env.BENCH_NODE_FLAGS !== undefined ? 'BENCH_NODE_FLAGS' : 'deploy/labops.service';
+  return `${['node', ...readServiceNodeFlags(), 'dist/main.js'].join(' ')} (flags from ${from})`;
+}
+
+/** The environment of a newcomer's shell (no Slack tokens, lab file or data dir), plus `extra`. */
+export function cleanBotEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (/^(SLACK_|LAB_CONFIG|LABOPS_|LOG_LEVEL|LOG_FORMAT|HEALTH_|NODE_OPTIONS$)/.test(key)) continue;
+    env[key] = value;
+  }
+  return { ...env, ...extra };
+}
+
+/** The built bot with pipes for stdin, stdout and stderr. */
+export function spawnBot(args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): ChildProcess {
+  return spawn(process.execPath, [...readServiceNodeFlags(), BOT_MAIN, ...args], {
+    cwd: options.cwd,
+    env: options.env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+}
+
+/**
+ * The built bot at a terminal: util-linux's `script` gives it a pseudo-terminal, as a person
+ * running `npm start` has. Its stdout carries what the terminal shows (stderr included).
+ */
+export function spawnBotInTerminal(
+  args: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv },
+): ChildProcess {
+  const command = [process.execPath, ...readServiceNodeFlags(), BOT_MAIN, ...args]
+    .map(quoteForShell)
+    .join(' ');
+  return spawn('script', ['--quiet', '--flush', '--return', '--command', command, '/dev/null'], {
+    cwd: options.cwd,
+    env: options.env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+}
+
+function quoteForShell(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
+}
+
+export interface LabFileOptions {
+  approvers: string[];
+  /** More top-level YAML, e.g. `limits:`. */
+  extra?: string;
+}
+
+/** A lab file for the simulator's default seed, its loopback download sources allowed (issue 10 §2). */
+export function writeSimLabFile(dir: string, sim: SimInfo, options: LabFileOptions): string {
+  const path = join(dir, 'lab.yml');
+  writeFileSync(
+    path,
+    `engine:
+  url: ${sim.baseUrl}
+  user: ${sim.user}
+  password_env: LABOPS_ENGINE_PASSWORD
+  ca_file: ${sim.caFile}
+hosts:
+  - name: hyper1
+    address: hyper1.abc.local
+  - name: hyper2
+    address: hyper2.abc.local
+storage:
+  server:
+    name: storage
+    address: ovirt.abc.local
+  export_roots: [/export]
+  exports:
+    - name: data
+      path: /export/data
+    - name: iso
+      path: /export/iso
+baseline:
+  storage_domains:
+    - name: nfs-data
+      type: data
+      export: data
+    - name: nfs-iso
+      type: iso
+      export: iso
+  hosts: [hyper1, hyper2]
+policy:
+  approvers: [${options.approvers.join(', ')}]
+downloads:
+  allowed_networks: [127.0.0.0/8]
+${options.extra ?? ''}`,
+  );
+  return path;
+}
+
+/** The built bot's shell in a pipe, its lab the simulator in another process, in English. */
+export interface ShellBot {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  /** Everything printed on stdout since the last `clearOutput`. */
+  output(): string;
+  clearOutput(): void;
+  send(line: string): void;
+  /** Resolves with performance.now() once the output since the last clear matches. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<number>;
+  /** quit, then the exit (killed after 30 s). */
+  stop(): Promise<void>;
+}
+
+export function startShellBot(dir: string, sim: SimInfo): ShellBot {
+  const child = spawnBot(['--lang', 'en'], {
+    cwd: dir,
+    env: cleanBotEnv({
+      LAB_CONFIG: join(dir, 'lab.yml'),
+      LABOPS_DATA_DIR: join(dir, 'data'),
+      LABOPS_ENGINE_PASSWORD: sim.password,
+    }),
+  });
+  if (child.pid === undefined) throw new Error('the bot did not start');
+  let out = '';
+  let err = '';
+  const listeners = new Set<() => void>();
+  child.stdout?.on('data', (d: Buffer) => {
+    out += d.toString();
+    for (const listener of listeners) listener();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    child,
+    pid: child.pid,
+    output: () => out,
+    clearOutput: () => {
+      out = '';
+    },
+    send: (line) => {
+      child.stdin?.write(`${line}\n`);
+    },
+    waitFor: (pattern, timeoutMs = 600_000) =>
+      new Promise<number>((resolve, reject) => {
+        const check = () => {
+          if (!pattern.test(out)) return;
+          done();
+          resolve(performance.now());
+        };
+        const timer = setTimeout(() => {
+          done();
+          reject(new Error(`the bot did not print ${pattern} in ${timeoutMs} ms: ${out.slice(-500)}${err}`));
+        }, timeoutMs);
+        const gone = () => {
+          done();
+          reject(
+            new Error(
+              `the bot exited (${child.exitCode}) before printing ${pattern}: ${out.slice(-500)}${err}`,
+            ),
+          );
+        };
+        const done = () => {
+          clearTimeout(timer);
+          listeners.delete(check);
+          child.off('exit', gone);
+        };
+        listeners.add(check);
+        child.once('exit', gone);
+        check();
+      }),
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.stdin?.end('quit\n');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+        await exited;
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+/** Memory of one process from /proc/<pid>/status, in MiB: VmRSS, VmHWM (its peak) and RssAnon. */
+export function readMemory(pid: number): { rssMb: number; peakMb: number; anonMb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]) / 1024;
+  return { rssMb: field('VmRSS'), peakMb: field('VmHWM'), anonMb: field('RssAnon') };
+}
+
+/** Sets a process's VmHWM back to its current RSS (Linux ≥ 4.0); false where that is refused. */
+export function resetPeakMemory(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
