@@ -1,56 +1,56 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildBot, readMemory, startShellBot, writeSimLabFile } from './bot.js';
+import { buildBot, readMemory, type ShellBot, startShellBot, writeSimLabFile } from './bot.js';
 import { median, round, type SimInfo, startProcess } from './support.js';
 
-const BOTS = 3;
+const BOTS = 5;
 /** Quiet time after the answer before RSS is read: V8's memory reducer acts within it, mostly. */
-const IDLE_MS = 10_000;
+const IDLE_MS = 15_000;
 
 /**
  * `idle_rss_mb` (issue 12 §6): VmRSS of the bot's process alone — the built bot in the shell,
- * the simulator in another process — IDLE_MS after it answered `/lab status`; the median of
- * three bots. Also, for reading it: `idle_rss_anon_mb` (RssAnon, the process's private part;
- * the rest is mostly the node binary's pages, shared and reclaimable) and `idle_peak_rss_mb`
- * (VmHWM: the peak from the start to then).
+ * the simulator in another process — IDLE_MS after it answered `/lab status`; the median of five
+ * bots, started together (each its own data directory). Whether V8 has shrunk its heap by then
+ * varies from bot to bot by ~10 MB, hence five. Also, for reading it: `idle_rss_anon_mb` (RssAnon,
+ * the private part; the rest is mostly the node binary's pages, shared and reclaimable) and
+ * `idle_peak_rss_mb` (VmHWM: the peak from the start to then).
  */
 export async function runIdleBench(): Promise<Record<string, number>> {
   await buildBot();
   const sim = await startProcess<SimInfo>('./sim-process.ts');
-  const dir = mkdtempSync(join(tmpdir(), 'labops-bench-idle-'));
-  const rss: number[] = [];
-  const anon: number[] = [];
-  const peak: number[] = [];
+  const root = mkdtempSync(join(tmpdir(), 'labops-bench-idle-'));
+  const bots: ShellBot[] = [];
   try {
-    writeSimLabFile(dir, sim.info, { approvers: ['shell:alice'] });
     for (let i = 0; i < BOTS; i++) {
-      const bot = startShellBot(dir, sim.info);
-      try {
+      const dir = join(root, `bot-${i}`);
+      mkdirSync(dir);
+      writeSimLabFile(dir, sim.info, { approvers: ['shell:alice'] });
+      bots.push(startShellBot(dir, sim.info));
+    }
+    await Promise.all(
+      bots.map(async (bot) => {
         bot.send('/lab status');
         // Lines run one after the other: the second answer comes once the status is shown.
         bot.send('as operator');
         await bot.waitFor(/now acting as shell:operator/, 60_000);
         if (!/^Lab status/m.test(bot.output())) throw new Error(`/lab status answered: ${bot.output()}`);
-        await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
-        const memory = readMemory(bot.pid);
-        rss.push(memory.rssMb);
-        anon.push(memory.anonMb);
-        peak.push(memory.peakMb);
-      } finally {
-        await bot.stop();
-      }
-    }
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
+    const memory = bots.map((bot) => readMemory(bot.pid));
+    const shown = (values: number[]) => values.map((v) => v.toFixed(1)).join(', ');
     process.stdout.write(
-      `  idle RSS of ${BOTS} bots: ${rss.map((r) => r.toFixed(1)).join(', ')} MB (anon ${anon.map((r) => r.toFixed(1)).join(', ')})\n`,
+      `  idle RSS of ${BOTS} bots: ${shown(memory.map((m) => m.rssMb))} MB (anon ${shown(memory.map((m) => m.anonMb))})\n`,
     );
     return {
-      idle_rss_mb: round(median(rss), 1),
-      idle_rss_anon_mb: round(median(anon), 1),
-      idle_peak_rss_mb: round(median(peak), 1),
+      idle_rss_mb: round(median(memory.map((m) => m.rssMb)), 1),
+      idle_rss_anon_mb: round(median(memory.map((m) => m.anonMb)), 1),
+      idle_peak_rss_mb: round(median(memory.map((m) => m.peakMb)), 1),
     };
   } finally {
+    await Promise.all(bots.map((bot) => bot.stop()));
     await sim.stop();
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(root, { recursive: true, force: true });
   }
 }

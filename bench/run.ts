@@ -30,7 +30,6 @@ const GOALS: Record<string, [Comparison, number | string]> = {
   upload_throughput_ratio: ['>=', 0.9],
   upload_peak_rss_mb_256mib: ['<=', 100],
   upload_peak_rss_mb_1gib: ['<=', 100],
-  upload_peak_rss_mb: ['<=', 100],
   upload_peak_rss_spread: ['<=', 0.1],
   idle_rss_mb: ['<=', 70],
   status_latency_ratio: ['<=', 3],
