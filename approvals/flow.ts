@@ -10,6 +10,8 @@ import { describeRisk } from './policy.js';
 
 export interface ApprovalFlowOptions {
   store: Store;
+  /** The lab whose approvals this flow sees (a bare `approve`, the expiry sweep, refused clicks). */
+  lab: string;
   bus: EventBus;
   clock: Clock;
   /** Starts an approved (queued) job; the flow never waits for it. */
@@ -67,7 +69,8 @@ export class ApprovalFlow {
 
   /** The pending approval a bare `approve`/`deny` means: the most recent one. */
   async latestPending(): Promise<ApprovalRecord | undefined> {
-    return (await this.options.store.listApprovals({ statuses: ['pending'], limit: 1 }))[0];
+    const { store, lab } = this.options;
+    return (await store.listApprovals({ lab, statuses: ['pending'], limit: 1 }))[0];
   }
 
   async decide(
@@ -172,7 +175,7 @@ export class ApprovalFlow {
     const expired: ApprovalRecord[] = [];
     let pending: ApprovalRecord[];
     try {
-      pending = await store.listApprovals({ statuses: ['pending'] });
+      pending = await store.listApprovals({ lab: this.options.lab, statuses: ['pending'] });
     } catch (error) {
       this.options.onError?.(error);
       return expired;
@@ -236,6 +239,8 @@ export class ApprovalFlow {
       at: this.options.clock(),
       type: 'click:refused',
       actor: principal,
+      // With a card, its job's lab (the store takes it); without one, this flow's.
+      lab: approval ? undefined : this.options.lab,
       jobId: approval?.jobId,
       approvalId: approval?.id,
       detail: { reason: refused.message },

@@ -39,6 +39,8 @@ export interface Caller {
 
 /** The lab as commands need to name it: configuration, not engine state. */
 export interface LabInfo {
+  /** The lab's name (`[a-z][a-z0-9-]{0,31}`): the store keys its jobs, locks, pins and audit by it. */
+  name: string;
   /** The lab's language (lab.yml `locale`): channel messages, and people whose own is unknown. */
   locale: Locale;
   /** The lab's time zone (lab.yml `timezone`) for times of day; UTC when unset. */

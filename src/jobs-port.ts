@@ -17,6 +17,8 @@ import type { Clock } from './time.js';
 
 export interface JobsPortOptions {
   store: Store;
+  /** The lab whose jobs, approvals and audit trail the commands see. */
+  lab: string;
   executor: JobExecutor;
   bus: EventBus;
   policy: Policy;
@@ -35,6 +37,7 @@ export function createJobsPort(options: JobsPortOptions): JobsPort {
     list: async ({ active, limit }) => {
       await interruptStrandedJobs(options, undefined);
       return store.listJobs({
+        lab: options.lab,
         ...(active ? { statuses: ['awaiting_approval', 'queued', 'running'] as const } : {}),
         limit: limit ?? 10,
       });
@@ -42,7 +45,7 @@ export function createJobsPort(options: JobsPortOptions): JobsPort {
     get: (id) => store.getJob(id),
     cancel: (id, by, groups = []) => cancelJob(options, id, by, groups),
     audit: async (limit) =>
-      (await store.listAudit(limit)).map((e) => ({
+      (await store.listAudit(limit, { lab: options.lab })).map((e) => ({
         at: e.at,
         type: e.type,
         actor: e.actor,
@@ -50,7 +53,7 @@ export function createJobsPort(options: JobsPortOptions): JobsPort {
         summary: summarizeAudit(e.detail),
       })),
     pendingApprovals: async () => {
-      const pending = await store.listApprovals({ statuses: ['pending'] });
+      const pending = await store.listApprovals({ lab: options.lab, statuses: ['pending'] });
       return Promise.all(
         pending.map(async (a) => ({
           id: a.id,
@@ -77,7 +80,8 @@ async function interruptStrandedJobs(
 ): Promise<JobRecord[]> {
   const { store, clock, logger, executor, bus } = options;
   const interrupted: JobRecord[] = [];
-  const stranded = (await store.listJobs({ statuses: ['running'] })).filter(
+  // This lab's only: another lab's jobs are run by another lab's executor.
+  const stranded = (await store.listJobs({ lab: options.lab, statuses: ['running'] })).filter(
     (job) => (only === undefined || job.id === only) && !executor.isRunning(job.id),
   );
   for (const job of stranded) {

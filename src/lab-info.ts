@@ -6,6 +6,12 @@ import { DEFAULT_LOCALE } from './i18n/locale.js';
 import { resolveSeed } from './sim/seed.js';
 import type { SimSeed, Simulator } from './sim/types.js';
 
+/**
+ * The name of the one lab of a lab file without a name, of the simulated lab, and of the store's
+ * rows from before labs had names (store migration 6).
+ */
+export const DEFAULT_LAB_NAME = 'default';
+
 /** The paths runbooks edit, as on the real machines (lab.yml's defaults). */
 const DEFAULT_PATHS = {
   hosts_file: '/etc/hosts',
@@ -29,7 +35,7 @@ export function createSimulatedPolicy(extraApprovers: readonly string[] = []): P
 }
 
 /** The simulated lab as commands see it: its seed is its baseline. */
-export function labInfoFromSimulator(sim: Simulator): LabInfo {
+export function labInfoFromSimulator(sim: Simulator, name: string = DEFAULT_LAB_NAME): LabInfo {
   const storageMachine = sim.machines.get(sim.seed.storageServer.name);
   // The simulated lab has no DNS: its machines know each other from their hosts files.
   const addresses = Object.fromEntries(
@@ -38,16 +44,18 @@ export function labInfoFromSimulator(sim: Simulator): LabInfo {
       return ip ? [[m.name, ip]] : [];
     }),
   );
-  return labInfoFromSeed(sim.seed, addresses);
+  return labInfoFromSeed(sim.seed, addresses, name);
 }
 
 /** A seed as commands see it (the default seed when none is given), for a simulator in another process. */
 export function labInfoFromSeed(
   seed: SimSeed = resolveSeed(),
   addresses: Readonly<Record<string, string>> = {},
+  name: string = DEFAULT_LAB_NAME,
 ): LabInfo {
   const exports = seed.exports.map((e) => ({ name: e.path.split('/').pop() ?? e.path, path: e.path }));
   return {
+    name,
     locale: DEFAULT_LOCALE,
     dataCenter: seed.dataCenter,
     cluster: seed.cluster,
@@ -80,10 +88,11 @@ export function labInfoFromSeed(
 type FileLab = Extract<LabSource, { kind: 'file' }>['config'];
 
 /** A lab described by lab.yml. */
-export function labInfoFromConfig(lab: FileLab): LabInfo {
+export function labInfoFromConfig(lab: FileLab, name: string = DEFAULT_LAB_NAME): LabInfo {
   const exports = lab.storage.exports.map((e) => ({ name: e.name, path: e.path }));
   const exportPath = (ref: string) => exports.find((e) => e.name === ref || e.path === ref)?.path ?? ref;
   return {
+    name,
     locale: lab.locale,
     timeZone: lab.timezone,
     dataCenter: lab.data_center,

@@ -310,20 +310,23 @@ function openFileLab(
     },
   );
   closers.push(() => downloads.close());
+  const info = labInfoFromConfig(lab);
   const targets = getSshTargets(lab);
+  // Pins are the lab's: hyper1 of one lab is not hyper1 of another.
   const runner = createSshRunner({
     targets,
     privateKeyFile: spec.ssh.keyFile,
     password: spec.ssh.password,
-    getPinnedHostKey: async (machine) => (await store.getPinnedHostKey(machine))?.fingerprint,
+    getPinnedHostKey: async (machine) => (await store.getPinnedHostKey(info.name, machine))?.fingerprint,
     logger,
     observe: options.sshObserver,
   });
   const configured = new Map(targets.map((t) => [t.machine, t.hostKey]));
   const machines = createSshDriver(runner, {
-    get: async (machine) => configured.get(machine) ?? (await store.getPinnedHostKey(machine))?.fingerprint,
+    get: async (machine) =>
+      configured.get(machine) ?? (await store.getPinnedHostKey(info.name, machine))?.fingerprint,
     isConfigured: (machine) => configured.get(machine) !== undefined,
-    pin: (machine, fingerprint, by) => store.pinHostKey(machine, fingerprint, by, clock()),
+    pin: (machine, fingerprint, by) => store.pinHostKey(info.name, machine, fingerprint, by, clock()),
   });
   closers.push(() => machines.close());
   return {
@@ -331,7 +334,7 @@ function openFileLab(
     machines,
     downloads,
     simulator: undefined,
-    info: labInfoFromConfig(lab),
+    info,
     policy: mapLabPolicy(lab.policy),
     limits: mapLabLimits(lab.limits),
   };

@@ -131,6 +131,7 @@ export class Labops {
     });
     this.flow = new ApprovalFlow({
       store: options.store,
+      lab: options.lab.name,
       bus: this.bus,
       clock: options.clock,
       onError: (error) => options.logger.error({ err: error }, 'the expiry sweep could not record an expiry'),
@@ -143,6 +144,7 @@ export class Labops {
     });
     this.jobs = createJobsPort({
       store: options.store,
+      lab: options.lab.name,
       executor: this.executor,
       bus: this.bus,
       policy: options.policy,
@@ -212,6 +214,7 @@ export class Labops {
         at: this.options.clock(),
         type: 'plans:cancelled',
         actor: 'labops',
+        lab: this.options.lab.name,
         jobId: undefined,
         approvalId: undefined,
         detail: { count: plans, reason: 'labops stopped' },
@@ -386,6 +389,7 @@ export class Labops {
         at: this.options.clock(),
         type: 'command:ran',
         actor: input.caller.principal,
+        lab: this.options.lab.name,
         jobId: undefined,
         approvalId: undefined,
         detail: { command: key, text: input.text.slice(0, 200) },
@@ -440,6 +444,7 @@ export class Labops {
     const proposed = await store.proposeJob({
       job: {
         id: await this.newJobId(),
+        lab: this.options.lab.name,
         command: key,
         text: input.text.trim(),
         args: {},

@@ -279,6 +279,7 @@ export class JobExecutor {
           at: finishedAt,
           type: 'step:finished',
           actor: 'labops',
+          lab: job.lab,
           jobId,
           approvalId: undefined,
           detail: {

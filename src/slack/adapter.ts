@@ -240,10 +240,12 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
             (j) => j.status !== 'awaiting_approval',
           );
           const pending = await Promise.all(
-            (await store.listApprovals({ statuses: ['pending'] })).map(async (approval) => ({
-              approval,
-              job: await store.getJob(approval.jobId),
-            })),
+            (await store.listApprovals({ lab: labops.lab.name, statuses: ['pending'] })).map(
+              async (approval) => ({
+                approval,
+                job: await store.getJob(approval.jobId),
+              }),
+            ),
           );
           // The Home tab is one person's: in their language, times in the lab's zone (issue 16 §2).
           outbox.publishHome(

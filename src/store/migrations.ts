@@ -163,6 +163,57 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 6,
+    name: 'every key includes its lab',
+    up: (db) => {
+      // One bot serves several labs (issue 13 §2): jobs, audit rows, locks and pinned host keys
+      // name their lab. Rows from before are the one lab's, named 'default' (config's
+      // DEFAULT_LAB_NAME; written out here, since a released migration never changes). An audit
+      // row's lab stays NULL only for an event of the whole bot, written from now on.
+      // Locks and pins are keyed by (lab, …): their tables are made again with the new keys. The
+      // rows wait in TEMP tables (outside the file) while the old tables are dropped, so the new
+      // ones take the freed pages again and a new store has no free page (a capped store then
+      // fails as a full disk does; test/store/unwritable.test.ts).
+      db.exec(`
+        ALTER TABLE jobs ADD COLUMN lab TEXT NOT NULL DEFAULT 'default';
+        CREATE INDEX jobs_by_lab ON jobs (lab, created_at);
+
+        ALTER TABLE audit ADD COLUMN lab TEXT;
+        UPDATE audit SET lab = 'default';
+        CREATE INDEX audit_by_lab ON audit (lab, seq);
+
+        CREATE TEMP TABLE locks_v5 AS SELECT * FROM locks;
+        DROP TABLE locks;
+        CREATE TABLE locks (
+          lab      TEXT NOT NULL,
+          key      TEXT NOT NULL,
+          job_id   TEXT NOT NULL,
+          holder   TEXT NOT NULL,
+          taken_at INTEGER NOT NULL,
+          PRIMARY KEY (lab, key)
+        );
+        CREATE INDEX locks_by_job ON locks (job_id);
+        INSERT INTO locks (lab, key, job_id, holder, taken_at)
+          SELECT 'default', key, job_id, holder, taken_at FROM temp.locks_v5;
+        DROP TABLE temp.locks_v5;
+
+        CREATE TEMP TABLE host_keys_v5 AS SELECT * FROM host_keys;
+        DROP TABLE host_keys;
+        CREATE TABLE host_keys (
+          lab         TEXT NOT NULL,
+          machine     TEXT NOT NULL,
+          fingerprint TEXT NOT NULL,
+          pinned_by   TEXT NOT NULL,
+          pinned_at   INTEGER NOT NULL,
+          PRIMARY KEY (lab, machine)
+        );
+        INSERT INTO host_keys (lab, machine, fingerprint, pinned_by, pinned_at)
+          SELECT 'default', machine, fingerprint, pinned_by, pinned_at FROM temp.host_keys_v5;
+        DROP TABLE temp.host_keys_v5;
+      `);
+    },
+  },
 ];
 
 /** The schema version this labops writes. */

@@ -36,14 +36,14 @@ export class LifecycleTx {
 
   proposeJob(proposal: Proposal): ProposeResult {
     const { job, approval } = proposal;
-    const held = this.findConflictingLock(proposal.locks, job.id);
+    const held = this.findConflictingLock(job.lab, proposal.locks, job.id);
     if (held) return { ok: false, heldBy: held };
     if (this.sql.getJob.get(job.id)) {
       throw new LabopsError('CONFLICT', msg('jobs.store.jobExists', { job: job.id }));
     }
     this.insertJob(job);
     for (const key of new Set(proposal.locks)) {
-      this.sql.insertLock.run({ key, jobId: job.id, holder: job.requester, at: job.createdAt });
+      this.sql.insertLock.run({ lab: job.lab, key, jobId: job.id, holder: job.requester, at: job.createdAt });
     }
     const approvalId = approval.id ?? this.nextApprovalId();
     if (this.sql.getApproval.get(approvalId)) {
@@ -61,7 +61,15 @@ export class LifecycleTx {
       fingerprint: approval.fingerprint,
       fingerprintState: JSON.stringify(approval.fingerprintState),
     });
-    this.audit(job.createdAt, 'approval:requested', job.requester, job.id, approvalId, proposal.audit);
+    this.audit(
+      job.createdAt,
+      'approval:requested',
+      job.requester,
+      job.id,
+      approvalId,
+      proposal.audit,
+      job.lab,
+    );
     return { ok: true, job: this.mustReadJob(job.id), approval: this.mustReadApproval(approvalId) };
   }
 
@@ -167,7 +175,11 @@ export class LifecycleTx {
   /** Also releases locks whose job does not exist: nothing can still be creating it after a restart. */
 
   recover(now: number): RecoveryReport {
-    const stale = this.sql.listJobs.all({ statuses: statusList(['running', 'queued']), limit: -1 });
+    const stale = this.sql.listJobs.all({
+      lab: null,
+      statuses: statusList(['running', 'queued']),
+      limit: -1,
+    });
     const interrupted: JobRecord[] = [];
     for (const job of stale) {
       this.moveJob(job.id, ['running', 'queued'], 'interrupted', now, INTERRUPTED_JOB_TEXT);
@@ -178,7 +190,7 @@ export class LifecycleTx {
     }
     const pending: ApprovalRecord[] = [];
     const expired: ApprovalRecord[] = [];
-    const open = this.sql.listApprovals.all({ statuses: statusList(['pending']), limit: -1 });
+    const open = this.sql.listApprovals.all({ lab: null, statuses: statusList(['pending']), limit: -1 });
     for (const row of open.reverse()) {
       const approval = toApprovalRecord(row, this.sql.listDecisions.all(row.id));
       if (now >= approval.expiresAt) {
@@ -203,6 +215,7 @@ export class LifecycleTx {
   private insertJob(job: Omit<NewJob, 'status'>): void {
     this.sql.insertJob.run({
       id: job.id,
+      lab: job.lab,
       command: job.command,
       text: job.text,
       args: JSON.stringify(job.args),
@@ -229,13 +242,14 @@ export class LifecycleTx {
   }
 
   /**
-   * The lock that keeps `jobId` from taking `keys`: a key held by another job, any lock when the
-   * job wants the whole lab, or the lab lock itself (design.md, Locks).
+   * The lock of `lab` that keeps `jobId` from taking `keys` there: a key held by another job, any
+   * lock of the lab when the job wants the whole lab, or the lab's lab lock itself (design.md,
+   * Locks). Another lab's locks never conflict.
    */
-  private findConflictingLock(keys: readonly string[], jobId: string): LockRecord | undefined {
+  private findConflictingLock(lab: string, keys: readonly string[], jobId: string): LockRecord | undefined {
     const wantsLab = keys.includes('lab');
     const row = this.sql.listLocks
-      .all()
+      .all({ lab })
       .find((l) => l.job_id !== jobId && (keys.includes(l.key) || l.key === 'lab' || wantsLab));
     return row && toLockRecord(row);
   }
@@ -255,6 +269,10 @@ export class LifecycleTx {
     return { approval: this.mustReadApproval(approval.id), job: this.mustReadJob(approval.jobId) };
   }
 
+  /**
+   * Appends an audit row; its lab is `lab`, else the lab of `jobId`'s job (every lifecycle event
+   * is its job's lab's), else none (an event of the whole bot). Answers its seq and lab.
+   */
   audit(
     at: number,
     type: string,
@@ -262,16 +280,19 @@ export class LifecycleTx {
     jobId: string | undefined,
     approvalId: string | undefined,
     detail: Record<string, unknown> | undefined,
-  ): number {
-    const result = this.sql.insertAudit.run({
+    lab?: string | undefined,
+  ): { seq: number; lab: string | undefined } {
+    // INSERT … RETURNING answers the row it wrote.
+    const row = this.sql.insertAudit.get({
       at,
+      lab: lab ?? null,
       type,
       actor,
       jobId: jobId ?? null,
       approvalId: approvalId ?? null,
       detail: JSON.stringify(detail ?? {}),
-    });
-    return Number(result.lastInsertRowid);
+    })!;
+    return { seq: row.seq, lab: row.lab ?? undefined };
   }
 
   readJob(id: string): JobRecord | undefined {

@@ -21,6 +21,7 @@ import type {
 
 export interface JobRow {
   id: string;
+  lab: string;
   command: string;
   text: string;
   args: string;
@@ -82,6 +83,7 @@ export interface DecisionRow {
 export interface AuditRow {
   seq: number;
   at: number;
+  lab: string | null;
   type: string;
   actor: string;
   job_id: string | null;
@@ -90,6 +92,7 @@ export interface AuditRow {
 }
 
 export interface LockRow {
+  lab: string;
   key: string;
   job_id: string;
   holder: string;
@@ -198,6 +201,7 @@ export function toJobRecord(row: JobRow, stepRows: readonly StepRow[]): JobRecor
   const steps = stepRows.map(toStepSpec);
   return {
     id: row.id,
+    lab: row.lab,
     command: row.command,
     text: row.text,
     args: parseJson(row.args),
@@ -245,6 +249,7 @@ export function toAuditEvent(row: AuditRow): AuditEvent {
   return {
     seq: row.seq,
     at: row.at,
+    lab: optional(row.lab),
     type: row.type,
     actor: row.actor,
     jobId: optional(row.job_id),
@@ -254,6 +259,7 @@ export function toAuditEvent(row: AuditRow): AuditEvent {
 }
 
 export interface HostKeyRow {
+  lab: string;
   machine: string;
   fingerprint: string;
   pinned_by: string;
@@ -261,9 +267,15 @@ export interface HostKeyRow {
 }
 
 export function toPinnedHostKey(row: HostKeyRow): PinnedHostKey {
-  return { machine: row.machine, fingerprint: row.fingerprint, by: row.pinned_by, at: row.pinned_at };
+  return {
+    lab: row.lab,
+    machine: row.machine,
+    fingerprint: row.fingerprint,
+    by: row.pinned_by,
+    at: row.pinned_at,
+  };
 }
 
 export function toLockRecord(row: LockRow): LockRecord {
-  return { key: row.key, jobId: row.job_id, holder: row.holder, takenAt: row.taken_at };
+  return { lab: row.lab, key: row.key, jobId: row.job_id, holder: row.holder, takenAt: row.taken_at };
 }

@@ -16,17 +16,18 @@ import type {
 export function prepareStatements(db: Db) {
   return {
     insertJob: db.prepare(
-      `INSERT INTO jobs (id, command, text, args, requester, channel, risk, plan, status, created_at)
-       VALUES (@id, @command, @text, @args, @requester, @channel, @risk, @plan, @status, @createdAt)`,
+      `INSERT INTO jobs (id, lab, command, text, args, requester, channel, risk, plan, status, created_at)
+       VALUES (@id, @lab, @command, @text, @args, @requester, @channel, @risk, @plan, @status, @createdAt)`,
     ),
     insertStep: db.prepare(
       `INSERT INTO steps (job_id, idx, kind, title, title_text, params, shows, timeout_ms)
        VALUES (@jobId, @index, @kind, @title, @titleText, @params, @shows, @timeoutMs)`,
     ),
     getJob: db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE id = ?'),
-    listJobs: db.prepare<{ statuses: string | null; limit: number }, JobRow>(
+    listJobs: db.prepare<{ lab: string | null; statuses: string | null; limit: number }, JobRow>(
       `SELECT * FROM jobs
-       WHERE @statuses IS NULL OR status IN (SELECT value FROM json_each(@statuses))
+       WHERE (@lab IS NULL OR lab = @lab)
+         AND (@statuses IS NULL OR status IN (SELECT value FROM json_each(@statuses)))
        ORDER BY created_at DESC, rowid DESC LIMIT @limit`,
     ),
     moveJob: db.prepare<{
@@ -96,10 +97,12 @@ export function prepareStatements(db: Db) {
     getApprovalForJob: db.prepare<[string], ApprovalRow>(
       'SELECT * FROM approvals WHERE job_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1',
     ),
-    listApprovals: db.prepare<{ statuses: string | null; limit: number }, ApprovalRow>(
-      `SELECT * FROM approvals
-       WHERE @statuses IS NULL OR status IN (SELECT value FROM json_each(@statuses))
-       ORDER BY created_at DESC, rowid DESC LIMIT @limit`,
+    // An approval's lab is its job's.
+    listApprovals: db.prepare<{ lab: string | null; statuses: string | null; limit: number }, ApprovalRow>(
+      `SELECT a.* FROM approvals a
+       WHERE (@lab IS NULL OR a.job_id IN (SELECT id FROM jobs WHERE lab = @lab))
+         AND (@statuses IS NULL OR a.status IN (SELECT value FROM json_each(@statuses)))
+       ORDER BY a.created_at DESC, a.rowid DESC LIMIT @limit`,
     ),
     closeApproval: db.prepare<{ id: string; to: string; at: number }>(
       `UPDATE approvals SET status = @to, closed_at = @at WHERE id = @id AND status = 'pending'`,
@@ -122,36 +125,49 @@ export function prepareStatements(db: Db) {
     nextApprovalNumber: db
       .prepare<[], number>(`UPDATE counters SET value = value + 1 WHERE name = 'approval' RETURNING value`)
       .pluck(),
-    insertAudit: db.prepare<{
-      at: number;
-      type: string;
-      actor: string;
-      jobId: string | null;
-      approvalId: string | null;
-      detail: string;
-    }>(
-      `INSERT INTO audit (at, type, actor, job_id, approval_id, detail)
-       VALUES (@at, @type, @actor, @jobId, @approvalId, @detail)`,
+    // Without a lab, an event of a job is its job's lab's.
+    insertAudit: db.prepare<
+      {
+        at: number;
+        lab: string | null;
+        type: string;
+        actor: string;
+        jobId: string | null;
+        approvalId: string | null;
+        detail: string;
+      },
+      { seq: number; lab: string | null }
+    >(
+      `INSERT INTO audit (at, lab, type, actor, job_id, approval_id, detail)
+       VALUES (@at, COALESCE(@lab, (SELECT lab FROM jobs WHERE id = @jobId)), @type, @actor, @jobId,
+         @approvalId, @detail)
+       RETURNING seq, lab`,
     ),
-    listAudit: db.prepare<[number], AuditRow>('SELECT * FROM audit ORDER BY seq DESC LIMIT ?'),
+    listAudit: db.prepare<{ lab: string | null; limit: number }, AuditRow>(
+      `SELECT * FROM audit WHERE @lab IS NULL OR lab = @lab ORDER BY seq DESC LIMIT @limit`,
+    ),
     exportAuditPage: db.prepare<{ after: number; limit: number }, AuditRow>(
       'SELECT * FROM audit WHERE seq > @after ORDER BY seq LIMIT @limit',
     ),
-    getLock: db.prepare<[string], LockRow>('SELECT * FROM locks WHERE key = ?'),
-    insertLock: db.prepare<{ key: string; jobId: string; holder: string; at: number }>(
-      `INSERT INTO locks (key, job_id, holder, taken_at) VALUES (@key, @jobId, @holder, @at)
-       ON CONFLICT (key) DO NOTHING`,
+    insertLock: db.prepare<{ lab: string; key: string; jobId: string; holder: string; at: number }>(
+      `INSERT INTO locks (lab, key, job_id, holder, taken_at) VALUES (@lab, @key, @jobId, @holder, @at)
+       ON CONFLICT (lab, key) DO NOTHING`,
     ),
     releaseLocks: db.prepare<[string]>('DELETE FROM locks WHERE job_id = ?'),
     releaseStaleLocks: db.prepare<{ final: string }>(
       `DELETE FROM locks WHERE job_id NOT IN (
          SELECT id FROM jobs WHERE status NOT IN (SELECT value FROM json_each(@final)))`,
     ),
-    listLocks: db.prepare<[], LockRow>('SELECT * FROM locks ORDER BY taken_at, key'),
-    getHostKey: db.prepare<[string], HostKeyRow>('SELECT * FROM host_keys WHERE machine = ?'),
-    pinHostKey: db.prepare<{ machine: string; fingerprint: string; by: string; at: number }>(
-      `INSERT INTO host_keys (machine, fingerprint, pinned_by, pinned_at) VALUES (@machine, @fingerprint, @by, @at)
-       ON CONFLICT (machine) DO UPDATE SET fingerprint = @fingerprint, pinned_by = @by, pinned_at = @at`,
+    listLocks: db.prepare<{ lab: string | null }, LockRow>(
+      'SELECT * FROM locks WHERE @lab IS NULL OR lab = @lab ORDER BY taken_at, lab, key',
+    ),
+    getHostKey: db.prepare<{ lab: string; machine: string }, HostKeyRow>(
+      'SELECT * FROM host_keys WHERE lab = @lab AND machine = @machine',
+    ),
+    pinHostKey: db.prepare<{ lab: string; machine: string; fingerprint: string; by: string; at: number }>(
+      `INSERT INTO host_keys (lab, machine, fingerprint, pinned_by, pinned_at)
+       VALUES (@lab, @machine, @fingerprint, @by, @at)
+       ON CONFLICT (lab, machine) DO UPDATE SET fingerprint = @fingerprint, pinned_by = @by, pinned_at = @at`,
     ),
   };
 }

@@ -23,7 +23,6 @@ import {
 import { prepareStatements, type Statements } from './sqlite-statements.js';
 import {
   type ApprovalRecord,
-  type ApprovalStatus,
   type AuditEvent,
   type DecisionResult,
   INTERRUPTED_JOB_ERROR,
@@ -33,7 +32,8 @@ import {
   type JobEnd,
   type JobRecord,
   type JobReview,
-  type JobStatus,
+  type ListApprovalsFilter,
+  type ListJobsFilter,
   type LockRecord,
   type NewAuditEvent,
   type PinnedHostKey,
@@ -208,10 +208,10 @@ class SqliteStore implements Store {
     return this.read(() => this.tx.readJob(id));
   }
 
-  async listJobs(filter: { statuses?: readonly JobStatus[]; limit?: number } = {}): Promise<JobRecord[]> {
+  async listJobs(filter: ListJobsFilter = {}): Promise<JobRecord[]> {
     return this.read(() =>
       this.sql.listJobs
-        .all({ statuses: statusList(filter.statuses), limit: filter.limit ?? -1 })
+        .all({ lab: filter.lab ?? null, statuses: statusList(filter.statuses), limit: filter.limit ?? -1 })
         .map((row) => toJobRecord(row, this.sql.listSteps.all(row.id))),
     );
   }
@@ -287,12 +287,10 @@ class SqliteStore implements Store {
     });
   }
 
-  async listApprovals(
-    filter: { statuses?: readonly ApprovalStatus[]; limit?: number } = {},
-  ): Promise<ApprovalRecord[]> {
+  async listApprovals(filter: ListApprovalsFilter = {}): Promise<ApprovalRecord[]> {
     return this.read(() =>
       this.sql.listApprovals
-        .all({ statuses: statusList(filter.statuses), limit: filter.limit ?? -1 })
+        .all({ lab: filter.lab ?? null, statuses: statusList(filter.statuses), limit: filter.limit ?? -1 })
         .map((row) => toApprovalRecord(row, this.sql.listDecisions.all(row.id))),
     );
   }
@@ -309,20 +307,21 @@ class SqliteStore implements Store {
 
   async appendAudit(event: NewAuditEvent): Promise<AuditEvent> {
     return this.write(() => {
-      const seq = this.tx.audit(
+      const { seq, lab } = this.tx.audit(
         event.at,
         event.type,
         event.actor,
         event.jobId,
         event.approvalId,
         event.detail,
+        event.lab,
       );
-      return { ...event, seq };
+      return { ...event, seq, lab };
     });
   }
 
-  async listAudit(limit: number): Promise<AuditEvent[]> {
-    return this.read(() => this.sql.listAudit.all(limit).map(toAuditEvent));
+  async listAudit(limit: number, filter: { lab?: string | undefined } = {}): Promise<AuditEvent[]> {
+    return this.read(() => this.sql.listAudit.all({ lab: filter.lab ?? null, limit }).map(toAuditEvent));
   }
 
   /**
@@ -333,24 +332,31 @@ class SqliteStore implements Store {
     let after = 0;
     for (;;) {
       const rows = this.read(() => this.sql.exportAuditPage.all({ after, limit: EXPORT_PAGE_ROWS }));
-      for (const row of rows) yield JSON.stringify(toAuditEvent(row));
+      // `lab` is on every line: null for an event of the whole bot.
+      for (const row of rows) yield JSON.stringify({ ...toAuditEvent(row), lab: row.lab });
       if (rows.length < EXPORT_PAGE_ROWS) return;
       after = rows[rows.length - 1]!.seq;
     }
   }
 
-  async listLocks(): Promise<LockRecord[]> {
-    return this.read(() => this.sql.listLocks.all().map(toLockRecord));
+  async listLocks(filter: { lab?: string | undefined } = {}): Promise<LockRecord[]> {
+    return this.read(() => this.sql.listLocks.all({ lab: filter.lab ?? null }).map(toLockRecord));
   }
 
-  async getPinnedHostKey(machine: string): Promise<PinnedHostKey | undefined> {
+  async getPinnedHostKey(lab: string, machine: string): Promise<PinnedHostKey | undefined> {
     return this.read(() => {
-      const row = this.sql.getHostKey.get(machine);
+      const row = this.sql.getHostKey.get({ lab, machine });
       return row && toPinnedHostKey(row);
     });
   }
 
-  async pinHostKey(machine: string, fingerprint: string, by: string, at: number): Promise<PinnedHostKey> {
+  async pinHostKey(
+    lab: string,
+    machine: string,
+    fingerprint: string,
+    by: string,
+    at: number,
+  ): Promise<PinnedHostKey> {
     if (!/^SHA256:[A-Za-z0-9+/]{43}$/.test(fingerprint)) {
       throw new LabopsError(
         'USAGE',
@@ -358,8 +364,8 @@ class SqliteStore implements Store {
       );
     }
     return this.write(() => {
-      this.sql.pinHostKey.run({ machine, fingerprint, by, at });
-      return { machine, fingerprint, by, at };
+      this.sql.pinHostKey.run({ lab, machine, fingerprint, by, at });
+      return { lab, machine, fingerprint, by, at };
     });
   }
 

@@ -69,6 +69,8 @@ export type StepStatus =
 
 export interface NewJob {
   id: string;
+  /** The lab it acts on (config's lab name); its locks and audit rows are that lab's. */
+  lab: string;
   /** `host maintenance` */
   command: string;
   /** The text the user typed after the slash command. */
@@ -197,6 +199,11 @@ export interface ApprovalRecord extends NewApproval {
 export interface AuditEvent {
   seq: number;
   at: number;
+  /**
+   * The lab it happened in; undefined for an event of the whole bot. Appended with a job and no
+   * lab, it is the job's lab.
+   */
+  lab?: string | undefined;
   type: string;
   actor: string;
   jobId: string | undefined;
@@ -207,7 +214,9 @@ export interface AuditEvent {
 export type NewAuditEvent = Omit<AuditEvent, 'seq'>;
 
 export interface LockRecord {
-  /** `host:hyper1`, `domain:nfs-data`, `lab` */
+  /** The lab whose key it is: a lock of one lab never blocks another. */
+  lab: string;
+  /** `host:hyper1`, `domain:nfs-data`, `lab` (every key of its lab) */
   key: string;
   jobId: string;
   holder: string;
@@ -236,7 +245,10 @@ export interface Proposal {
   approval: Omit<NewApproval, 'id' | 'jobId' | 'requester' | 'risk' | 'createdAt'> & {
     id?: string | undefined;
   };
-  /** What the job locks (its plan's locks); `lab` excludes every other key, and every other key excludes it. */
+  /**
+   * What the job locks (its plan's locks), in the job's lab: `lab` excludes every other key of that
+   * lab, and every other key of that lab excludes it. Other labs' locks never conflict.
+   */
   locks: readonly string[];
   /** The `approval:requested` audit event's detail. */
   audit: Record<string, unknown>;
@@ -271,8 +283,24 @@ export interface RecoveryReport {
   expired: ApprovalRecord[];
 }
 
+/** What `listJobs` keeps; every field left out keeps everything. */
+export interface ListJobsFilter {
+  lab?: string | undefined;
+  statuses?: readonly JobStatus[] | undefined;
+  limit?: number | undefined;
+}
+
+/** What `listApprovals` keeps; `lab` is the lab of the approval's job. */
+export interface ListApprovalsFilter {
+  lab?: string | undefined;
+  statuses?: readonly ApprovalStatus[] | undefined;
+  limit?: number | undefined;
+}
+
 /** An SSH host key fingerprint pinned by `/host trust`. */
 export interface PinnedHostKey {
+  /** The lab whose machine it is: hyper1 of lab1 is not hyper1 of lab2. */
+  lab: string;
   machine: string;
   /** `SHA256:…`, as `ssh-keygen -lf` prints it. */
   fingerprint: string;
@@ -304,9 +332,9 @@ export interface Store {
 
   /**
    * Records a job awaiting approval with its approval card and its locks, and the
-   * `approval:requested` event. Refuses, recording nothing, when a key is held by another job,
-   * when the job wants `lab` and any lock is held, or when `lab` is held. CONFLICT when the job id
-   * (or a given approval id) exists.
+   * `approval:requested` event. Refuses, recording nothing, when a key is held by another job of
+   * the job's lab, when the job wants `lab` and any lock of its lab is held, or when its lab's `lab`
+   * is held. CONFLICT when the job id (or a given approval id) exists.
    */
   proposeJob(proposal: Proposal): Promise<ProposeResult>;
   /**
@@ -370,7 +398,7 @@ export interface Store {
    */
   interruptJob(id: string, reason: Text, at: number): Promise<JobRecord | undefined>;
   /**
-   * After a restart, in one transaction: running/queued jobs become interrupted, approvals past
+   * After a restart, in one transaction, across every lab: running/queued jobs become interrupted, approvals past
    * their time expire (with their jobs), locks of jobs that are final (or missing) are released,
    * and each end is audited. Pending approvals keep their locks.
    */
@@ -379,8 +407,8 @@ export interface Store {
   // --- Jobs and steps ------------------------------------------------------------------------
 
   getJob(id: string): Promise<JobRecord | undefined>;
-  /** Newest first. */
-  listJobs(filter?: { statuses?: readonly JobStatus[]; limit?: number }): Promise<JobRecord[]>;
+  /** Newest first; `lab` keeps that lab's jobs only (every lab's when omitted). */
+  listJobs(filter?: ListJobsFilter): Promise<JobRecord[]>;
   setJobMessageRef(id: string, ref: Record<string, unknown>): Promise<void>;
   /**
    * Replaces the job's review and answers the job; `error`, when given, replaces its error text
@@ -398,22 +426,32 @@ export interface Store {
 
   getApproval(id: string): Promise<ApprovalRecord | undefined>;
   getApprovalForJob(jobId: string): Promise<ApprovalRecord | undefined>;
-  /** Newest first. */
-  listApprovals(filter?: { statuses?: readonly ApprovalStatus[]; limit?: number }): Promise<ApprovalRecord[]>;
+  /** Newest first; `lab` keeps the approvals of that lab's jobs only (every lab's when omitted). */
+  listApprovals(filter?: ListApprovalsFilter): Promise<ApprovalRecord[]>;
   addApprovalCardRef(id: string, ref: Record<string, unknown>): Promise<void>;
 
   // --- Audit, locks, host keys ---------------------------------------------------------------
 
   appendAudit(event: NewAuditEvent): Promise<AuditEvent>;
-  /** The newest `limit` events, newest first. */
-  listAudit(limit: number): Promise<AuditEvent[]>;
-  /** Every event, oldest first, as JSON lines without their newline. */
+  /**
+   * The newest `limit` events, newest first; `lab` keeps that lab's only (the whole bot's events,
+   * which have no lab, are left out then).
+   */
+  listAudit(limit: number, filter?: { lab?: string | undefined }): Promise<AuditEvent[]>;
+  /** Every event of every lab, oldest first, as JSON lines without their newline; each says its `lab` (null: the bot's). */
   exportAudit(): AsyncIterable<string>;
-  listLocks(): Promise<LockRecord[]>;
-  /** The host key pinned by `/host trust` for a machine (lab.yml's `ssh.host_key` wins over it). */
-  getPinnedHostKey(machine: string): Promise<PinnedHostKey | undefined>;
-  /** Pins (or re-pins) a machine's host key fingerprint. */
-  pinHostKey(machine: string, fingerprint: string, by: string, at: number): Promise<PinnedHostKey>;
+  /** Oldest first; `lab` keeps that lab's only (every lab's when omitted). */
+  listLocks(filter?: { lab?: string | undefined }): Promise<LockRecord[]>;
+  /** The host key pinned by `/host trust` for a lab's machine (lab.yml's `ssh.host_key` wins over it). */
+  getPinnedHostKey(lab: string, machine: string): Promise<PinnedHostKey | undefined>;
+  /** Pins (or re-pins) a lab's machine's host key fingerprint. */
+  pinHostKey(
+    lab: string,
+    machine: string,
+    fingerprint: string,
+    by: string,
+    at: number,
+  ): Promise<PinnedHostKey>;
 
   close(): Promise<void>;
 }

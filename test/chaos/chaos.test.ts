@@ -212,6 +212,7 @@ describe('chaos: random operations against the simulated lab', () => {
 describe('chaos invariants', () => {
   const job = (over: Partial<JobRecord>): JobRecord => ({
     id: 'job-aaaa',
+    lab: 'default',
     command: 'host maintenance',
     text: 'maintenance hyper1',
     args: {},
@@ -246,6 +247,7 @@ describe('chaos invariants', () => {
     endStateText: undefined,
   });
   const lock = (key: string, jobId: string): LockRecord => ({
+    lab: 'default',
     key,
     jobId,
     holder: 'shell:operator',

@@ -124,6 +124,7 @@ const SEOUL = { locale: 'ko', timeZone: 'Asia/Seoul' } as const;
 function shellJob(overrides: Partial<JobRecord> = {}): JobRecord {
   return {
     id: 'job-1a2b',
+    lab: 'default',
     command: 'host maintenance',
     text: 'maintenance hyper1',
     args: {},

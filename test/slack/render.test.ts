@@ -26,6 +26,7 @@ function job(overrides: Partial<JobRecord> = {}): JobRecord {
   }));
   return {
     id: 'job-1a2b',
+    lab: 'default',
     command: 'host maintenance',
     text: `maintenance hyper1 ${HOSTILE} ${'x'.repeat(400)}`,
     args: {},

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLabopsError, type LabopsError } from '../../src/errors.js';
+import { DEFAULT_LAB_NAME } from '../../src/lab-info.js';
 import { createSshDriver } from '../../src/runbooks/ssh-driver.js';
 import { createSshRunner, type SshRunner } from '../../src/ssh/runner.js';
 import { openStore } from '../../src/store/sqlite-store.js';
@@ -79,12 +80,13 @@ describe('host keys', () => {
     const before = await countLogins('storage');
     const trusting = await createLabRunner(lab(), {
       targets: [{ machine: 'storage', host: storage.address, port: storage.port, user: 'root' }],
-      getPinnedHostKey: async (machine) => (await store.getPinnedHostKey(machine))?.fingerprint,
+      getPinnedHostKey: async (machine) =>
+        (await store.getPinnedHostKey(DEFAULT_LAB_NAME, machine))?.fingerprint,
     });
     const { fingerprint } = await trusting.fetchHostKey('storage');
     expect(fingerprint).toBe(storage.fingerprint);
     expect(await countLogins('storage')).toBe(before);
-    await store.pinHostKey('storage', fingerprint, 'shell:alice', Date.now());
+    await store.pinHostKey(DEFAULT_LAB_NAME, 'storage', fingerprint, 'shell:alice', Date.now());
     expect((await trusting.exec('storage', 'hostname')).stdout).toBe('storage\n');
     await trusting.close();
     await store.close();

@@ -9,6 +9,7 @@ import { makeTempDir, T0 } from './store-fixtures.js';
 
 const KEY_A = 'SHA256:ypeBEsobvcr6wjGzmiPcTaeG7/gUfE5yuYB3ha/uSLs';
 const KEY_B = 'SHA256:hOGirLkK4A5xsS224enSbnqiDq0E37REdz2U8RLh3kA';
+const LAB = 'default';
 
 let dir: string;
 let remove: () => Promise<void>;
@@ -26,11 +27,12 @@ afterEach(async () => {
 
 describe('pinned host keys', () => {
   it('has no pin for a machine nobody trusted', async () => {
-    expect(await store.getPinnedHostKey('hyper1')).toBeUndefined();
+    expect(await store.getPinnedHostKey(LAB, 'hyper1')).toBeUndefined();
   });
 
   it('keeps a pin with who approved it and when, across a reopen', async () => {
-    expect(await store.pinHostKey('hyper1', KEY_A, 'slack:U0ALICE01', T0)).toEqual({
+    expect(await store.pinHostKey(LAB, 'hyper1', KEY_A, 'slack:U0ALICE01', T0)).toEqual({
+      lab: LAB,
       machine: 'hyper1',
       fingerprint: KEY_A,
       by: 'slack:U0ALICE01',
@@ -38,14 +40,15 @@ describe('pinned host keys', () => {
     });
     await store.close();
     store = openStore({ path: join(dir, 'labops.db') });
-    expect((await store.getPinnedHostKey('hyper1'))?.fingerprint).toBe(KEY_A);
-    expect(await store.getPinnedHostKey('hyper2')).toBeUndefined();
+    expect((await store.getPinnedHostKey(LAB, 'hyper1'))?.fingerprint).toBe(KEY_A);
+    expect(await store.getPinnedHostKey(LAB, 'hyper2')).toBeUndefined();
   });
 
   it('replaces the pin when the host is trusted again', async () => {
-    await store.pinHostKey('hyper1', KEY_A, 'shell:alice', T0);
-    await store.pinHostKey('hyper1', KEY_B, 'shell:bob', T0 + 1000);
-    expect(await store.getPinnedHostKey('hyper1')).toEqual({
+    await store.pinHostKey(LAB, 'hyper1', KEY_A, 'shell:alice', T0);
+    await store.pinHostKey(LAB, 'hyper1', KEY_B, 'shell:bob', T0 + 1000);
+    expect(await store.getPinnedHostKey(LAB, 'hyper1')).toEqual({
+      lab: LAB,
       machine: 'hyper1',
       fingerprint: KEY_B,
       by: 'shell:bob',
@@ -57,13 +60,13 @@ describe('pinned host keys', () => {
     for (const bad of ['', 'SHA256:short', `MD5:${KEY_A.slice(7)}`, `${KEY_A}\n`]) {
       let error: unknown;
       try {
-        await store.pinHostKey('hyper1', bad, 'shell:alice', T0);
+        await store.pinHostKey(LAB, 'hyper1', bad, 'shell:alice', T0);
       } catch (thrown) {
         error = thrown;
       }
       expect(isLabopsError(error) && error.code === 'USAGE').toBe(true);
     }
-    expect(await store.getPinnedHostKey('hyper1')).toBeUndefined();
+    expect(await store.getPinnedHostKey(LAB, 'hyper1')).toBeUndefined();
   });
 
   it('upgrades a version 1 store, keeping its jobs, and adds the pins table', async () => {
@@ -78,7 +81,50 @@ describe('pinned host keys', () => {
     db.close();
     store = openStore({ path });
     expect((await store.getJob('j1'))?.status).toBe('succeeded');
-    await store.pinHostKey('storage', KEY_A, 'shell:alice', T0);
-    expect((await store.getPinnedHostKey('storage'))?.by).toBe('shell:alice');
+    await store.pinHostKey(LAB, 'storage', KEY_A, 'shell:alice', T0);
+    expect((await store.getPinnedHostKey(LAB, 'storage'))?.by).toBe('shell:alice');
+  });
+});
+
+describe('pinned host keys of several labs', () => {
+  it('keeps hyper1 of lab1 apart from hyper1 of lab2', async () => {
+    await store.pinHostKey('lab1', 'hyper1', KEY_A, 'shell:alice', T0);
+    expect(await store.getPinnedHostKey('lab2', 'hyper1')).toBeUndefined();
+    await store.pinHostKey('lab2', 'hyper1', KEY_B, 'shell:bob', T0 + 1000);
+    expect(await store.getPinnedHostKey('lab1', 'hyper1')).toEqual({
+      lab: 'lab1',
+      machine: 'hyper1',
+      fingerprint: KEY_A,
+      by: 'shell:alice',
+      at: T0,
+    });
+    expect((await store.getPinnedHostKey('lab2', 'hyper1'))?.fingerprint).toBe(KEY_B);
+    // Trusting lab2's hyper1 again leaves lab1's pin as it was.
+    await store.pinHostKey('lab2', 'hyper1', KEY_A, 'shell:bob', T0 + 2000);
+    expect((await store.getPinnedHostKey('lab1', 'hyper1'))?.at).toBe(T0);
+    expect(await store.getPinnedHostKey(LAB, 'hyper1')).toBeUndefined();
+  });
+
+  it("keeps a pin from before labs (schema 5) as the default lab's", async () => {
+    await store.close();
+    const path = join(dir, 'v5.db');
+    const db = new Database(path);
+    applyMigrations(db, { path, migrations: MIGRATIONS.slice(0, 5) });
+    db.prepare('INSERT INTO host_keys (machine, fingerprint, pinned_by, pinned_at) VALUES (?, ?, ?, ?)').run(
+      'hyper1',
+      KEY_A,
+      'shell:alice',
+      T0,
+    );
+    db.close();
+    store = openStore({ path });
+    expect(await store.getPinnedHostKey(LAB, 'hyper1')).toEqual({
+      lab: LAB,
+      machine: 'hyper1',
+      fingerprint: KEY_A,
+      by: 'shell:alice',
+      at: T0,
+    });
+    expect(await store.getPinnedHostKey('lab1', 'hyper1')).toBeUndefined();
   });
 });

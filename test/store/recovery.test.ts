@@ -52,7 +52,9 @@ describe('recovery after a restart', () => {
     // Locks no operation leaves (a store written by an older labops, or by hand): one of a job
     // that had already ended, and one whose job was never created.
     const raw = new Database(path);
-    const insertLock = raw.prepare('INSERT INTO locks (key, job_id, holder, taken_at) VALUES (?, ?, ?, ?)');
+    const insertLock = raw.prepare(
+      "INSERT INTO locks (lab, key, job_id, holder, taken_at) VALUES ('default', ?, ?, ?, ?)",
+    );
     insertLock.run('domain:iso', 'j-done', 'U_REQ', T0 + 2);
     insertLock.run('lab', 'j-never', 'U_REQ', T0 + 2);
     raw.close();
@@ -88,7 +90,7 @@ describe('recovery after a restart', () => {
       expect((await after.getJob('j-done'))?.status).toBe('succeeded');
 
       expect(await after.listLocks()).toEqual([
-        { key: 'host:hyper2', jobId: 'j-wait', holder: 'U_REQ', takenAt: T0 },
+        { lab: 'default', key: 'host:hyper2', jobId: 'j-wait', holder: 'U_REQ', takenAt: T0 },
       ]);
 
       // Each end is audited: two interruptions and an expiry noting that labops was down.

@@ -156,12 +156,13 @@ describe('proposing a job', () => {
     expect(await store.getApproval('a1')).toEqual(expected);
     expect(await store.getApprovalForJob('j1')).toEqual(expected);
     expect(await store.listLocks()).toEqual([
-      { key: 'host:hyper1', jobId: 'j1', holder: 'U_REQ', takenAt: T0 },
+      { lab: 'default', key: 'host:hyper1', jobId: 'j1', holder: 'U_REQ', takenAt: T0 },
     ]);
     expect(await store.listAudit(10)).toEqual([
       {
         seq: 1,
         at: T0,
+        lab: 'default',
         type: 'approval:requested',
         actor: 'U_REQ',
         jobId: 'j1',
@@ -663,6 +664,7 @@ describe('voiding an approval', () => {
       {
         seq: 2,
         at: T0 + 5,
+        lab: 'default',
         type: 'approval:voided',
         actor: 'labops',
         jobId: 'j1',
@@ -707,6 +709,7 @@ describe('expiring an approval', () => {
     expect(await lastAudit()).toEqual({
       seq: 2,
       at: T0 + 15 * MINUTE,
+      lab: 'default',
       type: 'approval:expired',
       actor: 'labops',
       jobId: 'j1',
@@ -739,6 +742,7 @@ describe('cancelling a waiting job', () => {
     expect(await lastAudit()).toEqual({
       seq: 2,
       at: T0 + 3,
+      lab: 'default',
       type: 'job:cancelled',
       actor: 'U_ADA',
       jobId: 'j1',
@@ -781,7 +785,7 @@ describe('locks and the lab-lock rule', () => {
     const result = await proposeWith('j2', ['host:hyper2', 'domain:nfs-data', 'host:hyper1'], 'U_BOB');
     expect(result).toEqual({
       ok: false,
-      heldBy: { key: 'domain:nfs-data', jobId: 'j1', holder: 'U_ADA', takenAt: T0 },
+      heldBy: { lab: 'default', key: 'domain:nfs-data', jobId: 'j1', holder: 'U_ADA', takenAt: T0 },
     });
     expect(await snapshotStore(store)).toEqual(before);
     expect(await store.getJob('j2')).toBeUndefined();
@@ -798,7 +802,7 @@ describe('locks and the lab-lock rule', () => {
     ] as const) {
       expect(await proposeWith(id, locks)).toEqual({
         ok: false,
-        heldBy: { key: 'lab', jobId: 'j-lab', holder: 'U_ADA', takenAt: T0 },
+        heldBy: { lab: 'default', key: 'lab', jobId: 'j-lab', holder: 'U_ADA', takenAt: T0 },
       });
     }
     expect(await snapshotStore(store)).toEqual(before);
@@ -809,7 +813,7 @@ describe('locks and the lab-lock rule', () => {
     const before = await snapshotStore(store);
     expect(await proposeWith('j-lab', ['lab', 'host:hyper9'])).toEqual({
       ok: false,
-      heldBy: { key: 'domain:iso', jobId: 'j1', holder: 'U_ADA', takenAt: T0 },
+      heldBy: { lab: 'default', key: 'domain:iso', jobId: 'j1', holder: 'U_ADA', takenAt: T0 },
     });
     expect(await snapshotStore(store)).toEqual(before);
   });
@@ -818,8 +822,8 @@ describe('locks and the lab-lock rule', () => {
     expect((await proposeWith('j1', ['host:hyper1', 'host:hyper1'], 'U_ADA')).ok).toBe(true);
     expect((await proposeWith('j2', ['host:hyper2'], 'U_BOB', { job: { createdAt: T0 + 5 } })).ok).toBe(true);
     expect(await store.listLocks()).toEqual([
-      { key: 'host:hyper1', jobId: 'j1', holder: 'U_ADA', takenAt: T0 },
-      { key: 'host:hyper2', jobId: 'j2', holder: 'U_BOB', takenAt: T0 + 5 },
+      { lab: 'default', key: 'host:hyper1', jobId: 'j1', holder: 'U_ADA', takenAt: T0 },
+      { lab: 'default', key: 'host:hyper2', jobId: 'j2', holder: 'U_BOB', takenAt: T0 + 5 },
     ]);
   });
 
@@ -943,17 +947,26 @@ describe('audit', () => {
     expect(lines).toHaveLength(3);
     expect(lines.every((line) => !line.includes('\n'))).toBe(true);
     expect(lines.map((line) => JSON.parse(line))).toEqual([
-      { seq: 1, at: T0, type: 'job:requested', actor: 'U_REQ', jobId: 'j1', detail: first.detail },
+      // No job j1 in the store, no lab given: the whole bot's (null).
+      { seq: 1, at: T0, lab: null, type: 'job:requested', actor: 'U_REQ', jobId: 'j1', detail: first.detail },
       {
         seq: 2,
         at: T0 + 1,
+        lab: null,
         type: 'approval:granted',
         actor: 'U_ADA',
         jobId: 'j1',
         approvalId: 'a1',
         detail: {},
       },
-      { seq: 3, at: T0 + 2, type: 'lab:reset', actor: 'system', detail: { note: 'ünïcode ✓\nline two' } },
+      {
+        seq: 3,
+        at: T0 + 2,
+        lab: null,
+        type: 'lab:reset',
+        actor: 'system',
+        detail: { note: 'ünïcode ✓\nline two' },
+      },
     ]);
   });
 

@@ -43,6 +43,7 @@ export function newProposal(overrides: ProposalOverrides = {}): Proposal {
   ];
   const job: Proposal['job'] = {
     id: 'j1',
+    lab: 'default',
     command: 'host maintenance',
     text: 'maintenance hyper1 --reason "kernel update"',
     args: { host: 'hyper1', reason: 'kernel update', force: false },

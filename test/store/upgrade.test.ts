@@ -1,8 +1,8 @@
 /**
  * Upgrades keep state (issue 12 §7): test/fixtures/upgrade-v4/labops.db was written by the release
  * before migration 5 (scripts/make-upgrade-fixture.ts, run against commit 0bb9135). This labops
- * opens a copy of it — never the committed file — upgrades it, keeps its history and lets its
- * pending card be decided.
+ * opens a copy of it — never the committed file — upgrades it (migrations 5 and 6: its rows become
+ * the 'default' lab's, issue 13 §2), keeps its history and lets its pending card be decided.
  */
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -22,6 +22,8 @@ import { cleanEnv, MAIN, runToEnd, spawnTs } from '../support/processes.js';
 const FIXTURE = fileURLToPath(new URL('../fixtures/upgrade-v4/labops.db', import.meta.url));
 /** When the fixture's last row was written (its injected clock): its pending card is still due then. */
 const FIXTURE_LAST_AT = Date.parse('2026-11-28T10:02:00Z');
+/** The schema version that wrote the fixture. */
+const FIXTURE_VERSION = 4;
 
 function hashFixture(): string {
   return createHash('sha256').update(readFileSync(FIXTURE)).digest('hex');
@@ -62,9 +64,9 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('a store written by the previous schema version', () => {
-  it('is the previous version, and reading it without upgrading says how to upgrade', async () => {
-    expect(readUserVersion(dbPath)).toBe(SCHEMA_VERSION - 1);
+describe('a store written by an older schema version', () => {
+  it('is that version, and reading it without upgrading says how to upgrade', async () => {
+    expect(readUserVersion(dbPath)).toBe(FIXTURE_VERSION);
     let error: unknown;
     try {
       await openStore({ path: dbPath, readOnly: true }).close();
@@ -73,10 +75,10 @@ describe('a store written by the previous schema version', () => {
     }
     expect(isLabopsError(error) && error.code).toBe('CONFIG');
     expect((error as Error).message).toBe(
-      `The state store ${dbPath} has schema version ${SCHEMA_VERSION - 1}; this labops reads version ${SCHEMA_VERSION}.`,
+      `The state store ${dbPath} has schema version ${FIXTURE_VERSION}; this labops reads version ${SCHEMA_VERSION}.`,
     );
     expect(isLabopsError(error) && error.hint).toContain('Start labops once on this data directory');
-    expect(readUserVersion(dbPath)).toBe(SCHEMA_VERSION - 1);
+    expect(readUserVersion(dbPath)).toBe(FIXTURE_VERSION);
   });
 
   it('opens upgraded with its jobs, steps, approvals and audit, and its pending card still decides', async () => {
@@ -92,6 +94,9 @@ describe('a store written by the previous schema version', () => {
       ['maintenance hyper1', 'awaiting_approval'],
     ]);
     const [failed, succeeded, waiting] = jobs as [(typeof jobs)[0], (typeof jobs)[0], (typeof jobs)[0]];
+    // Before labs had names, every row was the one lab's: 'default' (migration 6).
+    expect(jobs.map((j) => j.lab)).toEqual(['default', 'default', 'default']);
+    expect(await store.listJobs({ lab: 'lab1' })).toEqual([]);
     expect(failed.error).toMatch(
       /^Step 1 \(Activate hyper2\) failed: The engine failed with 500 on POST \/hosts\/[^/]+\/activate: .*Unchanged: host hyper2\.$/,
     );
@@ -114,7 +119,9 @@ describe('a store written by the previous schema version', () => {
     const card = await store.getApprovalForJob(waiting.id);
     expect(card?.status).toBe('pending');
     expect(card?.eligible).toEqual(['shell:alice', 'shell:bob', 'shell:carol']);
-    expect((await store.listLocks()).map((l) => [l.key, l.jobId])).toEqual([['host:hyper1', waiting.id]]);
+    expect((await store.listLocks()).map((l) => [l.lab, l.key, l.jobId])).toEqual([
+      ['default', 'host:hyper1', waiting.id],
+    ]);
     // `/lab jobs` shows them to a reader.
     const listed = viewText(
       await labops.dispatch({ command: '/lab', text: 'jobs', caller: shellCaller('operator') }),
@@ -137,9 +144,11 @@ describe('a store written by the previous schema version', () => {
     expect(await store.listLocks()).toEqual([]);
 
     // The audit trail: the old rows first, unchanged in order, the new ones after them.
-    const audit: { seq: number; type: string; jobId?: string }[] = [];
+    const audit: { seq: number; type: string; jobId?: string; lab: string | null }[] = [];
     for await (const line of store.exportAudit()) audit.push(JSON.parse(line));
     expect(audit.map((e) => e.seq)).toEqual(audit.map((_, i) => i + 1));
+    // The old rows and the new ones alike are the default lab's.
+    expect(new Set(audit.map((e) => e.lab))).toEqual(new Set(['default']));
     expect(audit.slice(0, 11).map((e) => [e.type, e.jobId])).toEqual([
       ['approval:requested', waiting.id],
       ['approval:requested', succeeded.id],

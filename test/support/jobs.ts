@@ -4,6 +4,7 @@
  * No test writes a job's state by hand.
  */
 import { verbatim } from '../../src/i18n/text.js';
+import { DEFAULT_LAB_NAME } from '../../src/lab-info.js';
 import { createPlan } from '../../src/plan.js';
 import type { Risk } from '../../src/risk.js';
 import type { ApprovalRecord, JobRecord, StepSpec, Store } from '../../src/store/types.js';
@@ -24,6 +25,8 @@ export interface TestJobSpec {
   required?: number | undefined;
   createdAt?: number | undefined;
   expiresInMs?: number | undefined;
+  /** Default: the one lab's name. */
+  lab?: string | undefined;
 }
 
 /** A job awaiting approval, with its card and locks. */
@@ -38,6 +41,7 @@ export async function proposeTestJob(
   const proposed = await store.proposeJob({
     job: {
       id: spec.id,
+      lab: spec.lab ?? DEFAULT_LAB_NAME,
       command: spec.command ?? 'lab test',
       text: spec.text ?? 'test',
       args: {},
