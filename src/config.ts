@@ -1,10 +1,22 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { EnvSchema, type LogLevel } from './config/env-schema.js';
-import { getPasswordEnvName, sanitizeLabData, validateLabRules } from './config/lab-rules.js';
-import { type DeepReadonly, type LabConfig, LabConfigSchema } from './config/lab-schema.js';
-import { parseLabYaml } from './config/lab-yaml.js';
+import {
+  type LabParseResult,
+  parseLabFileText,
+  type ReadLabsResult,
+  readLabDirectory,
+  readLabFile,
+} from './config/lab-files.js';
+import { DEFAULT_SSH_PASSWORD_ENV } from './config/lab-rules.js';
+import {
+  BotConfigSchema,
+  type DeepReadonly,
+  type DownloadsConfig,
+  type LabConfig,
+  type LimitsConfig,
+} from './config/lab-schema.js';
 import { type ConfigProblem, createProblem, describeProblem, flattenIssues } from './config/problems.js';
 import { formatError, LabopsError, toLabopsError } from './errors.js';
 import { DEFAULT_LOCALE, LOCALES, type Locale, parseLocale } from './i18n/locale.js';
@@ -12,17 +24,28 @@ import { list, msg, type Param, verbatim } from './i18n/text.js';
 import type { LogFormat } from './log.js';
 
 export { type Env, EnvSchema, LOG_LEVELS, type LogLevel } from './config/env-schema.js';
+export type { LabParseResult, ParsedLab } from './config/lab-files.js';
 export {
   type Baseline,
   type BaselineDomain,
+  type BotConfig,
+  BotConfigSchema,
   COMMAND_KEYS,
   type CommandKey,
   type CommandPolicy,
+  DEFAULT_LAB_NAME,
+  type DownloadsConfig,
   type Engine,
   type Export,
+  LAB_NAME_PATTERN,
   type LabConfig,
   LabConfigSchema,
+  type LabFile,
+  LabFileSchema,
+  type LimitsConfig,
   type Machine,
+  type MultiLabFile,
+  MultiLabFileSchema,
   type Paths,
   type Policy,
   type Ssh,
@@ -75,27 +98,44 @@ export type SlackSettings =
     }
   | { readonly mode: 'shell' };
 
-/** The lab labops manages: one described by a file, or the built-in simulator. */
+/** A lab labops manages: one described by a lab file, or a built-in simulator. */
 export type LabSource =
   | {
       readonly kind: 'file';
-      /** Absolute path of the lab file. */
+      /** The lab's name: its key under `labs:`, its file's name in a directory, else `name:` or `default`. */
+      readonly name: string;
+      /** Absolute path of the file that describes it. */
       readonly path: string;
-      /** The validated file with defaults applied; `engine.ca_file` is made absolute. */
+      /** The lab's validated settings with defaults applied; `engine.ca_file` is made absolute. */
       readonly config: DeepReadonly<LabConfig>;
       /** From the variable named by `engine.password_env`; non-enumerable, never logged. */
       readonly enginePassword: string;
+      /**
+       * The first SSH login's password to the lab's machines, from the variable named by
+       * `ssh_password_env` (the only lab: LABOPS_SSH_PASSWORD when unset); non-enumerable.
+       */
+      readonly sshPassword: string | undefined;
     }
-  | { readonly kind: 'simulated' };
+  | { readonly kind: 'simulated'; readonly name: string };
 
 /** Everything start-up needs, validated once and frozen. */
 export interface LoadedConfig {
   readonly mode: Mode;
   readonly slack: SlackSettings;
-  readonly lab: LabSource;
-  /** Directory of the state database; undefined means a fresh temporary one (simulated lab only). */
+  /** The labs, at least one, their names unique, in the order the configuration gives them. */
+  readonly labs: readonly LabSource[];
+  /**
+   * Who may act on and approve in every lab (`slack:U…`, `slack:S…`, `shell:NAME`): the lab
+   * file's `instructors`; for the simulated labs shell:alice, shell:bob and LABOPS_APPROVERS.
+   */
+  readonly instructors: readonly string[];
+  /** Where `/iso upload` may download from: the bot's, for every lab. */
+  readonly downloads: DeepReadonly<DownloadsConfig>;
+  /** The bot's limits: on plans, and on labs worked on at once (`labs_in_parallel`). */
+  readonly limits: DeepReadonly<LimitsConfig>;
+  /** Directory of the state database; undefined means a fresh temporary one (simulated labs only). */
   readonly dataDir: string | undefined;
-  /** `LABOPS_APPROVERS` as principals (`slack:U…`), added to the simulated lab's approvers. */
+  /** `LABOPS_APPROVERS` as principals (`slack:U…`), added to the simulated labs' approvers. */
   readonly extraApprovers: readonly string[];
   readonly logLevel: LogLevel;
   /** LOG_FORMAT: JSON lines (default) or lines for a terminal. */
@@ -103,10 +143,10 @@ export interface LoadedConfig {
   /** HEALTH_PORT and HEALTH_HOST; undefined when they are not served (HEALTH_PORT=off, or the shell by default). */
   readonly health: HealthSettings | undefined;
   /**
-   * How labops logs in to the lab's machines: its private key file (LABOPS_SSH_KEY_FILE, default
-   * ~/.ssh/id_ed25519) and, non-enumerable, the first-login password (LABOPS_SSH_PASSWORD).
+   * The bot's private key for the labs' machines (LABOPS_SSH_KEY_FILE, default ~/.ssh/id_ed25519).
+   * A first login's password is each lab's own (`LabSource.sshPassword`).
    */
-  readonly ssh: { readonly keyFile: string; readonly password: string | undefined };
+  readonly ssh: { readonly keyFile: string };
   /** Things to log at start-up (an insecure engine connection, ignored variables); never secrets. */
   readonly warnings: readonly string[];
 }
@@ -118,47 +158,23 @@ export interface LoadConfigOptions {
   readonly cwd: string;
 }
 
-/** The outcome of checking one lab file's text. */
-export interface LabParseResult {
-  readonly config: LabConfig | undefined;
-  readonly problems: readonly ConfigProblem[];
-  readonly warnings: readonly string[];
-}
-
 /**
- * Validates the text of a lab file in stages — YAML, hostile keys and secrets, schema (with
- * defaults), then the named cross-field rules — collecting every problem. `label` names the file
- * in syntax error positions; `env` is only used to check that the password variable is set.
+ * Validates the text of a lab file — one lab, or several under `labs:` — collecting every problem
+ * (src/config/lab-files.ts). `label` names the file in syntax error positions; `env` is only used
+ * to check that the secrets' variables are set.
  */
 export function parseLabConfig(
   text: string,
   options: { readonly label: string; readonly env: Readonly<Record<string, string | undefined>> },
 ): LabParseResult {
-  const yaml = parseLabYaml(text, options.label);
-  if (!yaml.data) return { config: undefined, problems: yaml.problems, warnings: yaml.warnings };
-  const sanitized = sanitizeLabData(yaml.data);
-  const parsed = LabConfigSchema.safeParse(sanitized.data, { reportInput: true });
-  const schemaProblems = parsed.success
-    ? []
-    : flattenIssues(LabConfigSchema, parsed.error.issues).filter((p) => !sanitized.secretPaths.has(p.path));
-  const problems = [
-    ...yaml.problems,
-    ...sanitized.problems,
-    ...schemaProblems,
-    ...validateLabRules(sanitized.data, options.env),
-  ];
-  const warnings = [...yaml.warnings];
-  if (parsed.success && parsed.data.engine.insecure) {
-    warnings.push(
-      "engine.insecure is true: the engine's TLS certificate is not verified — set engine.ca_file to the engine's CA outside a lab",
-    );
-  }
-  return { config: problems.length === 0 && parsed.success ? parsed.data : undefined, problems, warnings };
+  const { labs, bot, problems, warnings } = parseLabFileText(text, options);
+  return { labs, bot, problems, warnings };
 }
 
-async function findFile(path: string): Promise<'file' | 'missing' | 'other'> {
+async function findFile(path: string): Promise<'file' | 'dir' | 'missing' | 'other'> {
   try {
-    return (await stat(path)).isFile() ? 'file' : 'other';
+    const found = await stat(path);
+    return found.isFile() ? 'file' : found.isDirectory() ? 'dir' : 'other';
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
     throw error;
@@ -174,7 +190,10 @@ function deepFreeze<T>(value: T): T {
 }
 
 /** Adds properties that JSON.stringify, pino and util.inspect leave out. */
-function withSecrets<T extends object, S extends Record<string, string>>(target: T, secrets: S): T & S {
+function withSecrets<T extends object, S extends Record<string, string | undefined>>(
+  target: T,
+  secrets: S,
+): T & S {
   for (const [key, value] of Object.entries(secrets)) {
     Object.defineProperty(target, key, { value, enumerable: false });
   }
@@ -254,11 +273,12 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
   }
   if (problems.length > 0) sources.push('environment');
 
-  let lab: LabSource = { kind: 'simulated' };
+  let labs: LabSource[] = [];
+  let bot = BotConfigSchema.parse({});
   const labConfigVar = blank('LAB_CONFIG');
   const labPath = resolve(cwd, labConfigVar ?? 'lab.yml');
   const found = await findFile(labPath);
-  if (labConfigVar !== undefined && found !== 'file') {
+  if (labConfigVar !== undefined && found !== 'file' && found !== 'dir') {
     const path = verbatim(labPath);
     problems.push(
       createProblem(
@@ -269,33 +289,45 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
       ),
     );
     if (!sources.includes('environment')) sources.push('environment');
-  } else if (found === 'file') {
-    const label = basename(labPath);
-    let text: string | undefined;
-    try {
-      text = await readFile(labPath, 'utf8');
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? 'error';
-      problems.push(createProblem(label, msg('config.file.unreadable', { code: verbatim(code) })));
+  } else if (found === 'file' || (found === 'dir' && labConfigVar !== undefined)) {
+    const result: ReadLabsResult =
+      found === 'file'
+        ? await readLabFile(labPath, basename(labPath), env)
+        : await readLabDirectory(labPath, env);
+    problems.push(...result.problems);
+    warnings.push(...result.warnings);
+    if (result.problems.length > 0) sources.push({ file: labPath });
+    if (result.labs && result.bot) {
+      bot = result.bot;
+      labs = result.labs.map((lab) => {
+        const { config } = lab;
+        if (config.engine.ca_file !== undefined)
+          config.engine.ca_file = resolve(dirname(lab.path), config.engine.ca_file);
+        // Secrets per lab (issue 13 §1): the only lab falls back to LABOPS_SSH_PASSWORD.
+        const sshEnv =
+          config.ssh_password_env ?? (result.labs?.length === 1 ? DEFAULT_SSH_PASSWORD_ENV : undefined);
+        return withSecrets(
+          { kind: 'file' as const, name: lab.name, path: lab.path, config },
+          {
+            enginePassword: blank(config.engine.password_env) ?? '',
+            sshPassword: sshEnv === undefined ? undefined : blank(sshEnv),
+          },
+        );
+      });
+      if (labs.length > 1 && blank(DEFAULT_SSH_PASSWORD_ENV) !== undefined) {
+        warnings.push(
+          'LABOPS_SSH_PASSWORD is ignored with more than one lab: name each lab’s own variable in its ssh_password_env.',
+        );
+      }
+      if (blank('LABOPS_SIM_LABS') !== undefined)
+        warnings.push('LABOPS_SIM_LABS is ignored: the labs come from the lab file.');
     }
-    const result = text === undefined ? undefined : parseLabConfig(text, { label, env });
-    if (result) {
-      problems.push(...result.problems);
-      warnings.push(...result.warnings);
-    }
-    if (text === undefined || (result && result.problems.length > 0)) sources.push({ file: labPath });
-    if (result?.config) {
-      const config = result.config;
-      if (config.engine.ca_file !== undefined)
-        config.engine.ca_file = resolve(dirname(labPath), config.engine.ca_file);
-      const passwordEnv = getPasswordEnvName(config as unknown as Record<string, unknown>);
-      lab = withSecrets(
-        { kind: 'file' as const, path: labPath, config },
-        {
-          enginePassword: (passwordEnv && blank(passwordEnv)) ?? '',
-        },
-      );
-    }
+  } else if (vars) {
+    // No lab file: LABOPS_SIM_LABS simulated labs, lab1…labN (issue 13 §4).
+    labs = Array.from({ length: vars.LABOPS_SIM_LABS }, (_, i) => ({
+      kind: 'simulated' as const,
+      name: `lab${i + 1}`,
+    }));
   }
 
   if (problems.length > 0 || !vars) {
@@ -320,23 +352,25 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
           )
         : { mode };
 
+  const simulated = labs.every((lab) => lab.kind === 'simulated');
   const dataDir =
     vars.LABOPS_DATA_DIR !== undefined
       ? resolve(cwd, vars.LABOPS_DATA_DIR)
-      : lab.kind === 'file'
-        ? resolve(cwd, 'data')
-        : undefined;
+      : simulated
+        ? undefined
+        : resolve(cwd, 'data');
 
   const home = blank('HOME') ?? homedir();
-  const ssh = withSecrets(
-    {
-      keyFile:
-        vars.LABOPS_SSH_KEY_FILE !== undefined
-          ? resolve(cwd, vars.LABOPS_SSH_KEY_FILE.replace(/^~(?=\/|$)/, home))
-          : join(home, '.ssh', 'id_ed25519'),
-    },
-    { password: vars.LABOPS_SSH_PASSWORD } as Record<string, string>,
-  ) as { keyFile: string; password: string | undefined };
+  const ssh = {
+    keyFile:
+      vars.LABOPS_SSH_KEY_FILE !== undefined
+        ? resolve(cwd, vars.LABOPS_SSH_KEY_FILE.replace(/^~(?=\/|$)/, home))
+        : join(home, '.ssh', 'id_ed25519'),
+  };
+  // The simulated labs' built-in approvers act in every one of them (src/lab-info.ts).
+  const instructors = simulated
+    ? ['shell:alice', 'shell:bob', ...vars.LABOPS_APPROVERS]
+    : [...bot.instructors];
 
   const health = readHealthSettings(vars.HEALTH_PORT, vars.HEALTH_HOST, mode);
   if (health && !isLoopback(health.host)) {
@@ -348,7 +382,10 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
   return deepFreeze({
     mode,
     slack,
-    lab,
+    labs,
+    instructors,
+    downloads: bot.downloads,
+    limits: bot.limits,
     dataDir,
     extraApprovers: vars.LABOPS_APPROVERS,
     logLevel: vars.LOG_LEVEL,

@@ -62,13 +62,13 @@ export interface HttpDownloadsOptions extends FenceRules {
 const LOOPBACK = ['127.0.0.0/8', '::1/128'];
 
 /**
- * Where `/iso upload` may download from (issue 10 §2): the lab file's `downloads`; the simulated
- * lab allows loopback in the shell only (a try-out serves ISOs with python3 -m http.server), and
- * in Slack follows the default: public addresses only.
+ * Where `/iso upload` may download from (issue 10 §2): the lab file's `downloads` (the bot's, for
+ * every lab); the simulated labs allow loopback in the shell only (a try-out serves ISOs with
+ * python3 -m http.server), and in Slack follow the default: public addresses only.
  */
-export function getDownloadRules(config: Pick<LoadedConfig, 'mode' | 'lab'>): FenceRules {
-  if (config.lab.kind === 'file') {
-    const { allowed_networks, allowed_hosts } = config.lab.config.downloads;
+export function getDownloadRules(config: Pick<LoadedConfig, 'mode' | 'labs' | 'downloads'>): FenceRules {
+  if (config.labs.some((lab) => lab.kind === 'file')) {
+    const { allowed_networks, allowed_hosts } = config.downloads;
     return { allowedNetworks: allowed_networks, allowedHosts: allowed_hosts };
   }
   return config.mode === 'shell' ? { allowedNetworks: LOOPBACK } : {};

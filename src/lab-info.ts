@@ -1,16 +1,17 @@
 import { isIP } from 'node:net';
 import type { Policy } from '../approvals/policy.js';
 import type { LabInfo } from './command.js';
+import { DEFAULT_LAB_NAME } from './config/lab-schema.js';
 import type { LabSource } from './config.js';
 import { DEFAULT_LOCALE } from './i18n/locale.js';
 import { resolveSeed } from './sim/seed.js';
 import type { SimSeed, Simulator } from './sim/types.js';
 
 /**
- * The name of the one lab of a lab file without a name, of the simulated lab, and of the store's
- * rows from before labs had names (store migration 6).
+ * The name of the one lab of a lab file without a name, and of the store's rows from before labs
+ * had names (store migration 6); src/config.ts exports it too.
  */
-export const DEFAULT_LAB_NAME = 'default';
+export { DEFAULT_LAB_NAME };
 
 /** The paths runbooks edit, as on the real machines (lab.yml's defaults). */
 const DEFAULT_PATHS = {

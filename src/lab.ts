@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Policy } from '../approvals/policy.js';
 import { allSteps, createRegistry } from '../commands/index.js';
 import { CommandRegistry, type CommandSpec, type LabInfo } from './command.js';
-import { mapLabLimits, mapLabPolicy } from './config/lab-policy.js';
+import { mapLabPolicy } from './config/lab-policy.js';
 import type { LabSource } from './config.js';
 import { createHttpDownloads, type DownloadPort, type HttpDownloadsOptions } from './downloads.js';
 import { EngineClient, type EngineClientOptions } from './engine/engine-client.js';
@@ -30,10 +30,9 @@ import { openStore } from './store/sqlite-store.js';
 import type { Store } from './store/types.js';
 import { type Clock, systemClock } from './time.js';
 
-/** How labops logs in to a lab file's machines (LoadedConfig's `ssh`; the password is non-enumerable there). */
+/** The bot's key for a lab file's machines (LoadedConfig's `ssh`); a first login's password is the lab's own. */
 export interface SshLogin {
   readonly keyFile: string;
-  readonly password: string | undefined;
 }
 
 /** A lab described by lab.yml, reached over the network: its engine and, over SSH, its machines. */
@@ -78,7 +77,7 @@ export interface CreateLabOptions {
   readonly clock?: Clock | undefined;
   /** Default: silent. */
   readonly logger?: Logger | undefined;
-  /** Where downloads may come from; default the lab file's `downloads`, public addresses for the simulated lab. */
+  /** Where downloads may come from (the bot's `downloads`); default public addresses only. */
   readonly downloads?: HttpDownloadsOptions | undefined;
   /** Overrides of the engine client's options (tests' waits and retries, a metrics observer). */
   readonly engine?: Partial<EngineClientOptions> | undefined;
@@ -86,7 +85,7 @@ export interface CreateLabOptions {
   readonly sshObserver?: SshObserver | undefined;
   /** Default: the lab file's policy, or the simulated lab's built-in one. */
   readonly policy?: Policy | undefined;
-  /** Default: the lab file's `limits`; the simulated lab takes labops's defaults. */
+  /** The bot's `limits` (mapLabLimits); default labops's own. */
   readonly limits?: LabopsOptions['limits'];
   /** Overrides of the lab as commands see it (a baseline that differs from the simulator's seed). */
   readonly info?: Partial<LabInfo> | undefined;
@@ -303,20 +302,15 @@ function openFileLab(
     ...options.engine,
   });
   closers.push(() => engine.close());
-  const downloads = createHttpDownloads(
-    options.downloads ?? {
-      allowedNetworks: lab.downloads.allowed_networks,
-      allowedHosts: lab.downloads.allowed_hosts,
-    },
-  );
+  const downloads = createHttpDownloads(options.downloads ?? {});
   closers.push(() => downloads.close());
-  const info = labInfoFromConfig(lab);
+  const info = labInfoFromConfig(lab, spec.source.name);
   const targets = getSshTargets(lab);
   // Pins are the lab's: hyper1 of one lab is not hyper1 of another.
   const runner = createSshRunner({
     targets,
     privateKeyFile: spec.ssh.keyFile,
-    password: spec.ssh.password,
+    password: spec.source.sshPassword,
     getPinnedHostKey: async (machine) => (await store.getPinnedHostKey(info.name, machine))?.fingerprint,
     logger,
     observe: options.sshObserver,
@@ -336,7 +330,7 @@ function openFileLab(
     simulator: undefined,
     info,
     policy: mapLabPolicy(lab.policy),
-    limits: mapLabLimits(lab.limits),
+    limits: undefined,
   };
 }
 

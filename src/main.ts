@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { mapLabLimits } from './config/lab-policy.js';
 import {
   CONFIG_EXIT_CODE,
   formatConfigProblems,
@@ -44,8 +45,9 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`${formatConfigProblems(error, shellLocale ?? DEFAULT_LOCALE)}\n`);
     return CONFIG_EXIT_CODE;
   }
-  // What main itself prints from here on: the shell's language, else the lab file's.
-  const locale = shellLocale ?? (config.lab.kind === 'file' ? config.lab.config.locale : DEFAULT_LOCALE);
+  const first = config.labs[0]!;
+  // What main itself prints from here on: the shell's language, else the (first) lab's.
+  const locale = shellLocale ?? (first.kind === 'file' ? first.config.locale : DEFAULT_LOCALE);
   // The shell's stdout is the conversation; its logs stay quiet unless LOG_LEVEL asks otherwise.
   const quiet = config.mode === 'shell' && !process.env.LOG_LEVEL;
   const logger = createLogger({ level: quiet ? 'warn' : config.logLevel, format: config.logFormat });
@@ -62,15 +64,16 @@ async function main(argv: readonly string[]): Promise<number> {
       for await (const line of store.exportAudit()) process.stdout.write(`${line}\n`);
       return 0;
     }
+    const source = getOnlyLab(config);
     if (argv.includes('--fetch-engine-ca')) {
-      if (config.lab.kind !== 'file' || !config.lab.config.engine.ca_file) {
+      if (source.kind !== 'file' || !source.config.engine.ca_file) {
         throw new LabopsError('CONFIG', msg('config.main.fetchCaNeedsFile'), {
           hint: msg('config.main.fetchCaNeedsFileHint'),
         });
       }
       return await runFetchEngineCa({
-        engineUrl: config.lab.config.engine.url,
-        caFile: config.lab.config.engine.ca_file,
+        engineUrl: source.config.engine.url,
+        caFile: source.config.engine.ca_file,
         yes: argv.includes('--yes'),
         input: process.stdin,
         output: process.stdout,
@@ -86,7 +89,7 @@ async function main(argv: readonly string[]): Promise<number> {
         settings: config.health,
         logger,
         clock: systemClock,
-        engineTimeoutMs: config.lab.kind === 'file' ? config.lab.config.engine.timeout_ms : undefined,
+        engineTimeoutMs: source.kind === 'file' ? source.config.engine.timeout_ms : undefined,
       });
       cleanups.unshift(() => health?.close());
     }
@@ -94,8 +97,8 @@ async function main(argv: readonly string[]): Promise<number> {
     // recovery runs on a store another live labops owns (issue 10 §4).
     const labOptions: CreateLabOptions = {
       lab:
-        config.lab.kind === 'file'
-          ? { kind: 'file', source: config.lab, ssh: config.ssh }
+        source.kind === 'file'
+          ? { kind: 'file', source, ssh: config.ssh }
           : {
               kind: 'simulated',
               simulatorOptions: { timeScale: SHELL_SIM_TIME_SCALE },
@@ -105,6 +108,7 @@ async function main(argv: readonly string[]): Promise<number> {
       clock: systemClock,
       logger,
       downloads: getDownloadRules(config),
+      limits: mapLabLimits(config.limits),
       stopMs: JOB_STOP_MS,
       ...(health
         ? { engine: { observe: health.metrics.observeEngine }, sshObserver: health.metrics.observeSsh }
@@ -142,6 +146,22 @@ async function main(argv: readonly string[]): Promise<number> {
       }
     }
   }
+}
+
+// issue 13: one lab until the core serves many
+function getOnlyLab(config: LoadedConfig): LoadedConfig['labs'][number] {
+  const [only, ...more] = config.labs;
+  if (!only || more.length > 0) {
+    throw new LabopsError(
+      'CONFIG',
+      msg('config.main.oneLabOnly', {
+        count: config.labs.length,
+        labs: list(config.labs.map((lab) => verbatim(lab.name))),
+      }),
+      { hint: msg('config.main.oneLabOnlyHint') },
+    );
+  }
+  return only;
 }
 
 /** The shell: labops started (recovery, the expiry sweep) for one conversation, then stopped. */

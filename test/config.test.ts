@@ -6,12 +6,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { type ConfigProblem, createProblem, describeProblem, formatPath } from '../src/config/problems.js';
 import {
+  BotConfigSchema,
   CONFIG_EXIT_CODE,
+  DEFAULT_LAB_NAME,
   EnvSchema,
   formatConfigProblems,
   type LabConfig,
   LabConfigSchema,
+  LabFileSchema,
   type LoadedConfig,
+  MultiLabFileSchema,
   loadConfig,
   parseLabConfig,
   readShellLocale,
@@ -68,10 +72,20 @@ describe('valid lab files', () => {
     expect(config.mode).toBe('shell');
     expect(config.warnings).toEqual([]);
     expect(config.dataDir).toBe(join(emptyDir, 'data'));
-    if (config.lab.kind !== 'file') throw new Error('expected a file lab');
-    expect(config.lab.path).toBe(fixture('basic'));
-    expect(config.lab.enginePassword).toBe(PASSWORD);
-    const lab = config.lab.config;
+    const [source] = config.labs;
+    if (source?.kind !== 'file') throw new Error('expected a file lab');
+    expect(config.labs).toHaveLength(1);
+    expect(source.name).toBe(DEFAULT_LAB_NAME);
+    expect(source.path).toBe(fixture('basic'));
+    expect(source.enginePassword).toBe(PASSWORD);
+    expect(source.sshPassword).toBeUndefined();
+    expect(config.instructors).toEqual([]);
+    expect(config.downloads).toEqual({ allowed_networks: [], allowed_hosts: [] });
+    expect(config.limits).toEqual({ plan_seconds: 20, plans_per_requester: 2, labs_in_parallel: 10 });
+    const lab = source.config;
+    // The bot's settings are the bot's: a lab's own config holds none of them.
+    expect(Object.keys(lab)).not.toContain('downloads');
+    expect(Object.keys(lab)).not.toContain('limits');
     expect(lab.engine.ca_file).toBe(join(fixtures, 'ovirt-ca.pem'));
     expect(lab.hosts.map((h) => h.name)).toEqual(['hyper1', 'hyper2']);
     expect(lab.hosts[1]?.ssh).toEqual({ user: 'root', port: 22 });
@@ -88,8 +102,9 @@ describe('valid lab files', () => {
       env: { LAB_CONFIG: 'lab.example.yml', LABOPS_ENGINE_PASSWORD: PASSWORD },
       cwd: repoRoot,
     });
-    if (config.lab.kind !== 'file') throw new Error('expected a file lab');
-    const lab = config.lab.config;
+    const [source] = config.labs;
+    if (source?.kind !== 'file') throw new Error('expected a file lab');
+    const lab = source.config;
     expect(lab.engine.url).toBe('https://ovirt.abc.local/ovirt-engine');
     expect(lab.engine.user).toBe('admin@internal');
     expect(lab.hosts.map((h) => h.address)).toEqual(['hyper1.abc.local', 'hyper2.abc.local']);
@@ -106,11 +121,13 @@ describe('valid lab files', () => {
 
   it('returns a deeply frozen value', async () => {
     const config = await loadFile('basic');
-    if (config.lab.kind !== 'file') throw new Error('expected a file lab');
+    const [source] = config.labs;
+    if (source?.kind !== 'file') throw new Error('expected a file lab');
     expect(Object.isFrozen(config)).toBe(true);
-    expect(Object.isFrozen(config.lab.config.hosts[0]?.ssh)).toBe(true);
+    expect(Object.isFrozen(config.labs)).toBe(true);
+    expect(Object.isFrozen(source.config.hosts[0]?.ssh)).toBe(true);
     expect(() => {
-      (config.lab as { path: string }).path = '/elsewhere';
+      (source as { path: string }).path = '/elsewhere';
     }).toThrow(TypeError);
   });
 
@@ -360,6 +377,9 @@ describe('cross-field rules', () => {
       }
     };
     walk(LabConfigSchema, '');
+    walk(LabFileSchema, 'file');
+    walk(MultiLabFileSchema, 'multi');
+    walk(BotConfigSchema, 'bot');
     expect(undescribed).toEqual([]);
     expect(Object.values(EnvSchema.shape).every((s) => s.description !== undefined)).toBe(true);
   });
@@ -521,14 +541,18 @@ describe('lab selection', () => {
     ]);
   });
 
-  it('reports LAB_CONFIG naming a directory', async () => {
-    const error = await loadError({ LAB_CONFIG: fixtures });
-    expect(error.details).toEqual([expect.stringMatching(/^LAB_CONFIG: does not name a regular file/)]);
+  it('reports LAB_CONFIG naming neither a file nor a directory', async () => {
+    const error = await loadError({ LAB_CONFIG: '/dev/null' });
+    expect(error.details).toEqual([
+      expect.stringMatching(
+        /^LAB_CONFIG: names neither a lab file nor a directory of lab files: \/dev\/null/,
+      ),
+    ]);
   });
 
   it('uses the simulated lab and a fresh temporary store when there is no lab file', async () => {
     const config = await loadConfig({ env: { LAB_CONFIG: '' }, cwd: emptyDir });
-    expect(config.lab).toEqual({ kind: 'simulated' });
+    expect(config.labs).toEqual([{ kind: 'simulated', name: 'lab1' }]);
     expect(config.dataDir).toBeUndefined();
   });
 
@@ -542,7 +566,7 @@ describe('lab selection', () => {
     await mkdir(cwd);
     await writeFile(join(cwd, 'lab.yml'), await readFile(fixture('basic')));
     const config = await loadConfig({ env: { LABOPS_ENGINE_PASSWORD: PASSWORD }, cwd });
-    expect(config.lab.kind).toBe('file');
+    expect(config.labs.map((lab) => lab.kind)).toEqual(['file']);
     expect(config.dataDir).toBe(join(cwd, 'data'));
   });
 });

@@ -34,7 +34,7 @@ function problemsWith(downloads: unknown): string[] {
 describe('downloads in lab.yml (issue 10 §2)', () => {
   it('defaults to no opening: public addresses only', () => {
     const parsed = parseLabConfig(stringify(basic), { label: 'lab.yml', env });
-    expect(parsed.config?.downloads).toEqual({ allowed_networks: [], allowed_hosts: [] });
+    expect(parsed.bot?.downloads).toEqual({ allowed_networks: [], allowed_hosts: [] });
   });
 
   it('takes networks and host names', () => {
@@ -44,7 +44,7 @@ describe('downloads in lab.yml (issue 10 §2)', () => {
     };
     const parsed = parseLabConfig(stringify(lab), { label: 'lab.yml', env });
     expect(parsed.problems).toEqual([]);
-    expect(parsed.config?.downloads).toEqual({
+    expect(parsed.bot?.downloads).toEqual({
       allowed_networks: ['10.0.0.0/8', 'fd00:1::/64'],
       allowed_hosts: ['mirror.abc.local'],
     });
@@ -87,8 +87,8 @@ describe('downloads in lab.yml (issue 10 §2)', () => {
 
   it('lab.example.yml shows a lab mirror opened', async () => {
     const config = await loadConfig({ env: { ...env, LAB_CONFIG: 'lab.example.yml' }, cwd: repoRoot });
-    if (config.lab.kind !== 'file') throw new Error('expected a file lab');
-    expect(config.lab.config.downloads).toEqual({
+    expect(config.labs.map((lab) => lab.kind)).toEqual(['file']);
+    expect(config.downloads).toEqual({
       allowed_networks: ['192.168.122.0/24'],
       allowed_hosts: ['mirror.abc.local'],
     });
@@ -101,7 +101,7 @@ describe('downloads in lab.yml (issue 10 §2)', () => {
       env: { SLACK_BOT_TOKEN: 'xoxb-1-2-x', SLACK_APP_TOKEN: 'xapp-1-A-x' },
       cwd: dir,
     });
-    expect([shell.mode, shell.lab.kind, slack.mode, slack.lab.kind]).toEqual([
+    expect([shell.mode, shell.labs[0]?.kind, slack.mode, slack.labs[0]?.kind]).toEqual([
       'shell',
       'simulated',
       'socket',

@@ -141,19 +141,22 @@ policy:
       expiry_minutes: 5
 limits:
   plan_seconds: 7
+name: team1
 `,
     );
     const config = await loadConfig({
       env: { LAB_CONFIG: 'lab.yml', LABOPS_ENGINE_PASSWORD: sim.sim.password },
       cwd: dir,
     });
-    if (config.lab.kind !== 'file') throw new Error('expected a lab file');
+    const [source] = config.labs;
+    if (source?.kind !== 'file') throw new Error('expected a lab file');
     const lab = await createLab({
-      lab: { kind: 'file', source: config.lab, ssh: config.ssh },
+      lab: { kind: 'file', source, ssh: config.ssh },
       store: { dir: join(dir, 'data') },
     });
     labs.push(lab);
     expect(lab.info.simulated).toBe(false);
+    expect(lab.info.name).toBe('team1');
     expect(lab.policy).toEqual({
       askers: 'anyone',
       channels: 'anywhere',
@@ -176,11 +179,11 @@ limits:
     await expect(lab.store.listJobs()).rejects.toThrow();
     // The data directory is free again: another lab may own it now.
     const again = await createLab({
-      lab: { kind: 'file', source: config.lab, ssh: config.ssh },
+      lab: { kind: 'file', source, ssh: config.ssh },
       store: { dir: join(dir, 'data') },
     });
     labs.push(again);
-    expect((await again.store.listJobs()).map((j) => j.id)).toEqual([card.job.id]);
+    expect((await again.store.listJobs()).map((j) => [j.id, j.lab])).toEqual([[card.job.id, 'team1']]);
   });
 });
 
@@ -210,9 +213,10 @@ policy:
       env: { LAB_CONFIG: 'lab.yml', LABOPS_ENGINE_PASSWORD: 'pw' },
       cwd: dir,
     });
-    if (config.lab.kind !== 'file') throw new Error('expected a lab file');
+    const [source] = config.labs;
+    if (source?.kind !== 'file') throw new Error('expected a lab file');
     const refused = await createLab({
-      lab: { kind: 'file', source: config.lab, ssh: config.ssh },
+      lab: { kind: 'file', source, ssh: config.ssh },
       store: { dir: join(dir, 'data') },
     }).catch((error: unknown) => error);
     if (!isLabopsError(refused)) throw new Error('expected a refusal');

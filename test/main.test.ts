@@ -90,6 +90,30 @@ describe('what main prints before any lab is chosen (issue 16 §2)', () => {
   );
 
   it(
+    'stops with exit 2 when the configuration holds more than one lab (issue 13, until the core serves many)',
+    async () => {
+      const [english, korean] = await Promise.all([
+        start([], { LABOPS_SIM_LABS: '2' }),
+        start(['--lang', 'ko'], { LABOPS_SIM_LABS: '3' }),
+      ]);
+      expect(english.code).toBe(2);
+      expect(english.stdout).toBe('');
+      expect(english.stderr).toBe(
+        [
+          'This labops serves one lab yet: the configuration holds 2 labs (lab1 and lab2).',
+          'Hint: Run one bot per lab for now: give each its own lab file (LAB_CONFIG) and data directory (LABOPS_DATA_DIR).',
+          '',
+        ].join('\n'),
+      );
+      expect(korean.code).toBe(2);
+      expect(korean.stderr.split('\n')[0]).toBe(
+        '이 labops는 아직 실습 환경 하나만 다룹니다: 설정에 실습 환경이 3개 있습니다(lab1, lab2 및 lab3).',
+      );
+    },
+    SPAWN_TIMEOUT_MS,
+  );
+
+  it(
     'greets the shell in Korean with --lang ko, and says --fetch-engine-ca needs a lab file',
     async () => {
       const [shell, fetch] = await Promise.all([start(['--lang', 'ko']), start(['--fetch-engine-ca'], KO)]);

@@ -20,6 +20,9 @@ const optionalVar = <T extends z.ZodType>(schema: T) => z.preprocess(unsetIfBlan
  * The environment labops reads. Unknown variables are ignored; values are never echoed in
  * problems, since several are secrets.
  */
+/** The most simulated labs LABOPS_SIM_LABS may ask for (issue 13 §4). */
+export const MAX_SIM_LABS = 50;
+
 /** The modes LABOPS_MODE may require (src/config.ts `Mode`). */
 const MODES = ['socket', 'http', 'shell'] as const;
 
@@ -46,8 +49,23 @@ export const EnvSchema = z.object({
     .transform((port) => port ?? 3000)
     .describe('Port of the HTTP receiver (HTTP mode), default 3000.'),
   LAB_CONFIG: optionalVar(z.string()).describe(
-    'Path of the lab file; unset: ./lab.yml when it exists, else the simulated lab.',
+    'Path of the lab file (one lab or several), or of a directory of lab files; unset: ./lab.yml when it exists, else the simulated labs.',
   ),
+  LABOPS_SIM_LABS: z
+    .preprocess(
+      unsetIfBlank,
+      z
+        .string()
+        .trim()
+        .regex(/^\d{1,3}$/, { error: toIssueText(msg('config.env.simLabs', { max: MAX_SIM_LABS })) })
+        .transform(Number)
+        .refine((count) => count >= 1 && count <= MAX_SIM_LABS, {
+          error: toIssueText(msg('config.env.simLabs', { max: MAX_SIM_LABS })),
+        })
+        .optional(),
+    )
+    .transform((count) => count ?? 1)
+    .describe('How many simulated labs start when there is no lab file (lab1…labN), 1 to 50; default 1.'),
   SLACK_API_URL: optionalVar(
     z.url({ protocol: /^https?$/, error: toIssueText(msg('config.env.apiUrl')) }),
   ).describe('Base URL of the Slack Web API (tests, GovSlack); a trailing / is added.'),
@@ -82,7 +100,7 @@ export const EnvSchema = z.object({
     "The bot's SSH private key (unencrypted); default ~/.ssh/id_ed25519. Its public half goes in each machine's authorized_keys.",
   ),
   LABOPS_SSH_PASSWORD: optionalVar(z.string()).describe(
-    "Password for a first SSH login to a machine that lacks the bot's key; used only in the SSH password exchange, never logged.",
+    "Password for a first SSH login to a machine that lacks the bot's key, when there is one lab (several labs each name theirs in ssh_password_env); used only in the SSH password exchange, never logged.",
   ),
   LOG_LEVEL: z
     .preprocess(

@@ -27,7 +27,9 @@ function isSecretKey(key: string): boolean {
 
 /** Where a secret found in the file goes instead: the engine's password has its own variable. */
 function describeSecretFix(path: readonly PathSegment[], found: 'value' | 'key'): Message {
-  if (path[0] === 'engine') {
+  // A lab of a multi-lab file: `labs.NAME.engine.password`.
+  const inLab = path[0] === 'labs' ? path.slice(2) : path;
+  if (inLab[0] === 'engine') {
     return found === 'value' ? msg('config.rule.secretValueEngine') : msg('config.rule.secretKeyEngine');
   }
   return found === 'value' ? msg('config.rule.secretValue') : msg('config.rule.secretKey');
@@ -61,7 +63,9 @@ export function sanitizeLabData(root: Record<string, unknown>): SanitizeResult {
         problems.push(createProblem(formatPath([...path, key]), msg('config.rule.forbiddenKey')));
         continue;
       }
-      if (isSecretKey(key)) {
+      // The keys of `labs:` are labs' names (a lab may be called token-lab), never settings.
+      const isLabName = path.length === 1 && path[0] === 'labs';
+      if (isSecretKey(key) && !isLabName) {
         secretPaths.add(formatPath([...path, key]));
         problems.push(createProblem(formatPath([...path, key]), describeSecretFix([...path, key], 'key')));
         continue;
@@ -94,6 +98,8 @@ function asString(value: unknown): string | undefined {
 interface RuleContext {
   readonly data: Record<string, unknown>;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** More than one lab: each names its own secrets, with no shared default (issue 13 §1). */
+  readonly many: boolean;
 }
 
 /** A named cross-field rule. */
@@ -355,20 +361,46 @@ const baselineRule: LabRule = {
   },
 };
 
-/** The name of the variable holding the engine password, when the file names a usable one. */
-export function getPasswordEnvName(data: Record<string, unknown>): string | undefined {
-  const engine = asRecord(data.engine);
-  const name = engine?.password_env;
-  if (name === undefined) return DEFAULT_PASSWORD_ENV;
-  return typeof name === 'string' && /^[A-Z_][A-Z0-9_]*$/.test(name) ? name : undefined;
+/** The variable holding the first SSH login's password when a lab names none and it is the only lab. */
+export const DEFAULT_SSH_PASSWORD_ENV = 'LABOPS_SSH_PASSWORD';
+
+function readEnvName(value: unknown): string | undefined {
+  return typeof value === 'string' && /^[A-Z_][A-Z0-9_]*$/.test(value) ? value : undefined;
+}
+
+/**
+ * The name of the variable holding a lab's engine password, when its settings name a usable one;
+ * LABOPS_ENGINE_PASSWORD when they name none and it is the only lab (`many` false).
+ */
+export function getPasswordEnvName(data: Record<string, unknown>, many = false): string | undefined {
+  const name = asRecord(data.engine)?.password_env;
+  if (name === undefined) return many ? undefined : DEFAULT_PASSWORD_ENV;
+  return readEnvName(name);
+}
+
+/** The variable a lab's `ssh_password_env` names, if any (the only lab falls back to LABOPS_SSH_PASSWORD). */
+export function getSshPasswordEnvName(data: Record<string, unknown>): string | undefined {
+  return readEnvName(data.ssh_password_env);
 }
 
 const enginePasswordRule: LabRule = {
   name: 'engine-password',
-  check({ data, env }) {
-    const name = getPasswordEnvName(data);
+  check({ data, env, many }) {
+    if (many && asRecord(data.engine) && asRecord(data.engine)?.password_env === undefined) {
+      return [createProblem('engine.password_env', msg('config.rule.passwordEnvRequired'))];
+    }
+    const name = getPasswordEnvName(data, many);
     if (name === undefined || asString(env[name]?.trim()) !== undefined) return [];
     return [createProblem('engine.password_env', msg('config.rule.passwordMissing', { name }))];
+  },
+};
+
+const sshPasswordRule: LabRule = {
+  name: 'ssh-password',
+  check({ data, env }) {
+    const name = getSshPasswordEnvName(data);
+    if (name === undefined || asString(env[name]?.trim()) !== undefined) return [];
+    return [createProblem('ssh_password_env', msg('config.rule.passwordMissing', { name }))];
   },
 };
 
@@ -379,12 +411,74 @@ export const LAB_RULES: readonly LabRule[] = [
   exportsRule,
   baselineRule,
   enginePasswordRule,
+  sshPasswordRule,
 ];
 
-/** Runs every cross-field rule on the sanitized document. */
+/** Runs every cross-field rule on one lab's sanitized settings. */
 export function validateLabRules(
   data: Record<string, unknown>,
   env: Readonly<Record<string, string | undefined>>,
+  options: { readonly many?: boolean } = {},
 ): ConfigProblem[] {
-  return LAB_RULES.flatMap((rule) => rule.check({ data, env }));
+  return LAB_RULES.flatMap((rule) => rule.check({ data, env, many: options.many ?? false }));
+}
+
+/** Where a lab's settings are: its path prefix in the problems, and its sanitized settings. */
+export interface LabData {
+  /** `labs.team2` in a multi-lab file, `team2.yml` in a directory, empty for a single-lab file. */
+  readonly prefix: string;
+  readonly data: Record<string, unknown>;
+}
+
+/** `https://[::1]:8443/x` → `::1`; `Hyper1.ABC.local.` → `hyper1.abc.local`. */
+function normaliseAddress(address: string): string {
+  return address
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.$/, '');
+}
+
+function getEngineHost(data: Record<string, unknown>): string | undefined {
+  const url = asString(asRecord(data.engine)?.url);
+  if (url === undefined) return undefined;
+  try {
+    return asString(new URL(url).hostname);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Two labs cannot share an address (issue 13): one bot could not tell their engines or machines
+ * apart. The lab guide's labs each sit behind their own machine's NAT with the same addresses;
+ * those need one bot per lab machine. Within a lab the engine machine may also be its NFS server.
+ */
+export function checkDistinctAddresses(
+  labs: readonly LabData[],
+  joinPath: (prefix: string, path: string) => string,
+): ConfigProblem[] {
+  const owners = new Map<string, { readonly lab: number; readonly path: string }>();
+  const problems: ConfigProblem[] = [];
+  labs.forEach((lab, index) => {
+    const entries: { path: string; value: string | undefined }[] = [
+      { path: 'engine.url', value: getEngineHost(lab.data) },
+      ...listMachines(lab.data).map((m) => ({ path: formatPath([...m.path, 'address']), value: m.address })),
+    ];
+    for (const { path, value } of entries) {
+      if (value === undefined) continue;
+      const key = normaliseAddress(value);
+      const owner = owners.get(key);
+      const at = joinPath(lab.prefix, path);
+      if (!owner) owners.set(key, { lab: index, path: at });
+      else if (owner.lab !== index) {
+        problems.push(
+          createProblem(
+            at,
+            msg('config.labs.sameAddress', { value: quoteUserText(value), first: verbatim(owner.path) }),
+          ),
+        );
+      }
+    }
+  });
+  return problems;
 }

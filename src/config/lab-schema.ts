@@ -118,6 +118,26 @@ const channelsSchema = z.array(
   { error: toIssueText(msg('config.channel.list')) },
 );
 
+/** The NAME of an environment variable: secrets never go in the file, only their variables' names. */
+const envNameSchema = z
+  .string({ error: toIssueText(msg('config.envName.type')) })
+  .max(64, { abort: true, error: toIssueText(msg('config.envName.tooLong')) })
+  .regex(ENV_NAME_PATTERN, {
+    error: toIssueText(msg('config.envName.format')),
+  });
+
+/** The name of the lab of a single-lab file without `name:`, and of state kept before labs had names. */
+export const DEFAULT_LAB_NAME = 'default';
+
+/** A lab's name (issue 13): short, lower case, as `--lab NAME` and store keys take it. */
+export const LAB_NAME_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
+
+/** A lab's name: a key of `labs:`, a single-lab file's `name:`, or a lab file's name in a directory. */
+export const labNameSchema = z
+  .string({ error: toIssueText(msg('config.labName.type')) })
+  .max(32, { abort: true, error: toIssueText(msg('config.labName.format')) })
+  .regex(LAB_NAME_PATTERN, { error: toIssueText(msg('config.labName.format')) });
+
 const expirySchema = z
   .number({ error: toIssueText(msg('config.expiry.type')) })
   .int({ error: toIssueText(msg('config.expiry.whole')) })
@@ -189,15 +209,10 @@ export const EngineSchema = z
       .regex(/^[^\s@]+@[^\s@]+$/, { error: toIssueText(msg('config.user.engine')) })
       .default('admin@internal')
       .describe('Engine user, USER@PROFILE.'),
-    password_env: z
-      .string({ error: toIssueText(msg('config.envName.type')) })
-      .max(64, { abort: true, error: toIssueText(msg('config.envName.tooLong')) })
-      .regex(ENV_NAME_PATTERN, {
-        error: toIssueText(msg('config.envName.format')),
-      })
+    password_env: envNameSchema
       .default('LABOPS_ENGINE_PASSWORD')
       .describe(
-        'Name of the environment variable that holds the engine password; the password never goes in this file.',
+        'Name of the environment variable that holds the engine password; the password never goes in this file. Required when the file holds more than one lab.',
       ),
     ca_file: z
       .string({ error: toIssueText(msg('config.path.fileType')) })
@@ -373,8 +388,15 @@ export const LimitsSchema = z
       .max(20, { error: toIssueText(msg('config.number.atMost', { max: 20 })) })
       .default(2)
       .describe('Plans one person may have in flight at once; more are refused.'),
+    labs_in_parallel: z
+      .number({ error: toIssueText(msg('config.number.example', { example: 10 })) })
+      .int({ error: toIssueText(msg('config.number.whole')) })
+      .min(1, { error: toIssueText(msg('config.number.atLeast', { min: 1 })) })
+      .max(100, { error: toIssueText(msg('config.number.atMost', { max: 100 })) })
+      .default(10)
+      .describe('Labs an operation across labs (/lab reset --all) works on at once.'),
   })
-  .describe('Limits on plans.');
+  .describe('Limits on plans, and on operations across labs.');
 export type Limits = z.infer<typeof LimitsSchema>;
 
 /** A CIDR of `downloads.allowed_networks`, checked as the fence reads it. */
@@ -412,40 +434,89 @@ export const DownloadsSchema = z
   .describe('Where ISO sources may be downloaded from.');
 export type Downloads = z.infer<typeof DownloadsSchema>;
 
-/** The `lab.yml` file. Keys are snake_case throughout. Cross-field rules live in rules.ts. */
-export const LabConfigSchema = z
-  .strictObject({
-    engine: EngineSchema,
-    data_center: nameSchema('dataCenter').default('Default').describe('Data center of the lab.'),
-    cluster: nameSchema('cluster').default('Default').describe('Cluster the hosts belong to.'),
-    hosts: z
-      .array(MachineSchema, { error: toIssueText(msg('config.hosts.list')) })
-      .min(1, { error: toIssueText(msg('config.hosts.empty')) })
-      .describe('The hypervisors.'),
-    storage: StorageSchema,
-    paths: PathsSchema.prefault({}).describe(
-      'Paths of system files on the machines (the real ones by default).',
+/** The settings of one lab (issue 13 §1): in a single-lab file, under `labs.NAME`, or a directory's `NAME.yml`. */
+const labShape = {
+  engine: EngineSchema,
+  data_center: nameSchema('dataCenter').default('Default').describe('Data center of the lab.'),
+  cluster: nameSchema('cluster').default('Default').describe('Cluster the hosts belong to.'),
+  hosts: z
+    .array(MachineSchema, { error: toIssueText(msg('config.hosts.list')) })
+    .min(1, { error: toIssueText(msg('config.hosts.empty')) })
+    .describe('The hypervisors.'),
+  storage: StorageSchema,
+  paths: PathsSchema.prefault({}).describe(
+    'Paths of system files on the machines (the real ones by default).',
+  ),
+  baseline: BaselineSchema.prefault({}).describe('What `/lab reset` returns the lab to.'),
+  policy: PolicySchema,
+  locale: z
+    .enum(LOCALES, { error: toIssueText(msg('config.locale')) })
+    .default('en')
+    .describe(
+      "The lab's language: cards and progress in its channels, and answers to people whose Slack language labops does not speak.",
     ),
-    baseline: BaselineSchema.prefault({}).describe('What `/lab reset` returns the lab to.'),
-    policy: PolicySchema,
-    downloads: DownloadsSchema.prefault({}).describe(
-      'Where ISO sources may be downloaded from (default: public addresses only).',
+  timezone: z
+    .string()
+    .refine(isTimeZone, { error: toIssueText(msg('config.timezone')) })
+    .optional()
+    .describe('The time zone times of day are shown in (default UTC).'),
+  ssh_password_env: envNameSchema
+    .optional()
+    .describe(
+      "Name of the environment variable holding the root password for a first SSH login to this lab's machines; with one lab, LABOPS_SSH_PASSWORD when unset.",
     ),
-    limits: LimitsSchema.prefault({}).describe('Limits on plans (defaults: 20 s, 2 per person).'),
-    locale: z
-      .enum(LOCALES, { error: toIssueText(msg('config.locale')) })
-      .default('en')
-      .describe(
-        "The lab's language: cards and progress in its channels, and answers to people whose Slack language labops does not speak.",
-      ),
-    timezone: z
-      .string()
-      .refine(isTimeZone, { error: toIssueText(msg('config.timezone')) })
-      .optional()
-      .describe('The time zone times of day are shown in (default UTC).'),
-  })
-  .describe('A lab labops manages (lab.yml).');
+};
+
+/** Settings of the whole bot (issue 13 §1): at the top of a lab file, or in a directory's labops.yml. */
+const botShape = {
+  instructors: principalsSchema
+    .default([])
+    .describe('Users and groups who may act on and approve in every lab (slack:U…, slack:S…, shell:NAME).'),
+  downloads: DownloadsSchema.prefault({}).describe(
+    'Where ISO sources may be downloaded from (default: public addresses only).',
+  ),
+  limits: LimitsSchema.prefault({}).describe(
+    'Limits on plans (defaults: 20 s, 2 per person, 10 labs at once).',
+  ),
+};
+
+/** One lab as labops passes it down: what `LabSource.config` holds. */
+export const LabConfigSchema = z.strictObject(labShape).describe('One lab labops manages.');
 export type LabConfig = z.infer<typeof LabConfigSchema>;
+
+/** The bot's own settings: a directory's `labops.yml`. */
+export const BotConfigSchema = z
+  .strictObject(botShape)
+  .describe('The settings of the whole bot (labops.yml).');
+export type BotConfig = z.infer<typeof BotConfigSchema>;
+export type DownloadsConfig = BotConfig['downloads'];
+export type LimitsConfig = BotConfig['limits'];
+
+/** A lab file of one lab (`lab.yml`, as before issue 13), whose `downloads` and `limits` are the bot's. */
+export const LabFileSchema = z
+  .strictObject({
+    ...labShape,
+    ...botShape,
+    name: labNameSchema.optional().describe("The lab's name (default: default)."),
+  })
+  .describe('A lab file of one lab (lab.yml).');
+export type LabFile = z.infer<typeof LabFileSchema>;
+
+/** A lab file of several labs: the bot's settings at the top, each lab under `labs.NAME`. */
+export const MultiLabFileSchema = z
+  .strictObject({
+    ...botShape,
+    labs: z
+      .record(labNameSchema, LabConfigSchema, { error: toIssueText(msg('config.labs.map')) })
+      .refine((labs) => Object.keys(labs).length > 0, { error: toIssueText(msg('config.labs.empty')) })
+      .describe("The labs, by name: each one's engine, hosts, storage, baseline and policy."),
+  })
+  .describe('A lab file of several labs.');
+export type MultiLabFile = z.infer<typeof MultiLabFileSchema>;
+
+/** The keys of one lab's settings, and of the bot's (to say where a misplaced key belongs). */
+export const LAB_KEYS: readonly string[] = Object.keys(labShape);
+export const BOT_KEYS: readonly string[] = Object.keys(botShape);
 
 /** A validated value as labops passes it down: read-only all the way (style.md, Configuration). */
 export type DeepReadonly<T> = T extends (infer U)[]

@@ -55,6 +55,23 @@ export function formatPath(path: readonly PathSegment[]): string {
   return out === '' ? TOP_LEVEL : out;
 }
 
+/**
+ * A path inside one lab, placed in its file (issue 13): `labs.team2` + `hosts[0].address` →
+ * `labs.team2.hosts[0].address`; a directory's lab file `team2.yml` + `hosts[0].address` →
+ * `team2.yml: hosts[0].address`. An empty prefix (a single-lab file) leaves the path as it is.
+ */
+export function joinPath(prefix: string, path: string): string {
+  if (prefix === '') return path;
+  if (path === TOP_LEVEL) return prefix;
+  if (/\.ya?ml$/.test(prefix)) return `${prefix}: ${path}`;
+  return path.startsWith('[') ? `${prefix}${path}` : `${prefix}.${path}`;
+}
+
+/** The same problem, its path placed in its lab (`joinPath`). */
+export function prefixProblem(prefix: string, problem: ConfigProblem): ConfigProblem {
+  return { ...problem, path: joinPath(prefix, problem.path) };
+}
+
 /** A problem as one line, `path: problem`, in whichever language it is shown. */
 export function describeProblem(problem: ConfigProblem): Message {
   const path = problem.path === TOP_LEVEL ? msg('config.problem.topLevel') : verbatim(problem.path);

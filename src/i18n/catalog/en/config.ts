@@ -27,11 +27,12 @@ export const config = {
     'is socket, but the Slack variables choose {mode} — set SLACK_BOT_TOKEN (xoxb-…) and SLACK_APP_TOKEN (xapp-…), in the service’s EnvironmentFile for a service',
   'config.env.modeHttp':
     'is http, but the Slack variables choose {mode} — set SLACK_BOT_TOKEN (xoxb-…) and SLACK_SIGNING_SECRET, and no SLACK_APP_TOKEN',
-  'config.env.modeShell': 'is shell, but the Slack variables choose {mode} — unset SLACK_BOT_TOKEN, or LABOPS_MODE',
+  'config.env.modeShell':
+    'is shell, but the Slack variables choose {mode} — unset SLACK_BOT_TOKEN, or LABOPS_MODE',
   'config.env.labConfigMissing':
     'names a file that does not exist: {path} — fix the path, or unset LAB_CONFIG to use ./lab.yml or the simulated lab',
   'config.env.labConfigNotFile':
-    'does not name a regular file: {path} — fix the path, or unset LAB_CONFIG to use ./lab.yml or the simulated lab',
+    'names neither a lab file nor a directory of lab files: {path} — fix the path, or unset LAB_CONFIG to use ./lab.yml or the simulated lab',
   'config.env.botToken': 'must be a bot token (xoxb-…) — copy it from OAuth & Permissions',
   'config.env.appToken':
     'must be an app-level token (xapp-…) with connections:write — create it under Basic Information',
@@ -194,12 +195,38 @@ export const config = {
   'config.rule.unknownNone':
     'unknown {what, select, host {host} other {export}} {value} — use one of: ({what, select, host {no hosts configured} other {no exports configured}})',
   'config.rule.passwordMissing': 'missing secret: set {name} in the environment',
+  'config.rule.passwordEnvRequired':
+    'is required with more than one lab — name this lab’s own variable, e.g. TEAM1_ENGINE_PASSWORD',
+
+  // Several labs (issue 13 §1): a file's labs:, or a directory of lab files (src/config/lab-files.ts).
+  'config.labName.type': 'must be a lab’s name (text)',
+  'config.labName.format':
+    'must be a lab’s name: lower-case letters, digits and -, starting with a letter, at most 32 characters, e.g. team1',
+  'config.labs.map': 'must be a map from each lab’s name to its settings (team1:, team2:, …)',
+  'config.labs.empty': 'needs at least one lab, e.g. team1: with its engine, hosts, storage and policy',
+  'config.labs.labKeyAtTop': 'is a lab’s setting — with labs:, it goes under each lab (labs.NAME)',
+  'config.labs.botKeyInLab': 'is the bot’s setting, for every lab — move it to the top of the file',
+  'config.labs.nameInLab': 'is not needed — the key under labs: is the lab’s name',
+  'config.labs.botKeyInDir': 'is the bot’s setting, for every lab — move it to labops.yml in this directory',
+  'config.labs.nameInDir': 'is not needed — the file’s name is the lab’s name; rename the file to change it',
+  'config.labs.fileName':
+    '{name} is not a lab’s name — rename the file: lower-case letters, digits and -, starting with a letter, e.g. team1.yml',
+  'config.labs.sameName': 'describes the same lab as {first} — keep one file per lab',
+  'config.labs.twoBotFiles': 'repeats {first} — keep one of them',
+  'config.labs.sameAddress':
+    '{value} is also {first} — two labs cannot share an address, one bot could not tell them apart (labs behind identical NAT: one bot per lab machine)',
+  'config.env.labConfigNoLabs':
+    'names a directory with no lab file in it: {path} — put one NAME.yml per lab there (see lab.multi.example.yml), or name a lab file',
+  'config.env.simLabs': 'must be a number of simulated labs from 1 to {max}',
 
   // What main prints (src/main.ts) and the engine's CA at set-up (src/setup.ts, src/lab.ts).
   'config.main.fetchCaNeedsFile':
     '--fetch-engine-ca needs a lab file whose engine.ca_file says where to write the CA.',
   'config.main.fetchCaNeedsFileHint':
     'Set LAB_CONFIG (or create ./lab.yml) with engine.url and engine.ca_file.',
+  'config.main.oneLabOnly': 'This labops serves one lab yet: the configuration holds {count} labs ({labs}).',
+  'config.main.oneLabOnlyHint':
+    'Run one bot per lab for now: give each its own lab file (LAB_CONFIG) and data directory (LABOPS_DATA_DIR).',
   'config.main.simulatedBanner':
     'SIMULATED LAB — a built-in simulator stands in for the engine and the hosts.',
   'config.main.interrupted': '{job} {command} was interrupted: {error}',

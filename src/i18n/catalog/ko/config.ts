@@ -22,11 +22,12 @@ export const config: Translation<typeof en> = {
     'socket이지만 Slack 변수로는 {mode} 모드가 됩니다 — SLACK_BOT_TOKEN(xoxb-…)과 SLACK_APP_TOKEN(xapp-…)을 설정하십시오. 서비스라면 서비스의 EnvironmentFile에 설정합니다',
   'config.env.modeHttp':
     'http이지만 Slack 변수로는 {mode} 모드가 됩니다 — SLACK_BOT_TOKEN(xoxb-…)과 SLACK_SIGNING_SECRET을 설정하고, SLACK_APP_TOKEN은 해제하십시오',
-  'config.env.modeShell': 'shell이지만 Slack 변수로는 {mode} 모드가 됩니다 — SLACK_BOT_TOKEN이나 LABOPS_MODE를 해제하십시오',
+  'config.env.modeShell':
+    'shell이지만 Slack 변수로는 {mode} 모드가 됩니다 — SLACK_BOT_TOKEN이나 LABOPS_MODE를 해제하십시오',
   'config.env.labConfigMissing':
     '없는 파일을 가리킵니다: {path} — 경로를 고치거나, LAB_CONFIG를 해제하여 ./lab.yml 또는 시뮬레이션 실습 환경을 쓰십시오',
   'config.env.labConfigNotFile':
-    '일반 파일을 가리키지 않습니다: {path} — 경로를 고치거나, LAB_CONFIG를 해제하여 ./lab.yml 또는 시뮬레이션 실습 환경을 쓰십시오',
+    '실습 환경 파일도, 실습 환경 파일의 디렉터리도 아닌 것을 가리킵니다: {path} — 경로를 고치거나, LAB_CONFIG를 해제하여 ./lab.yml 또는 시뮬레이션 실습 환경을 쓰십시오',
   'config.env.botToken': '봇 토큰(xoxb-…)이어야 합니다 — OAuth & Permissions에서 복사하십시오',
   'config.env.appToken':
     'connections:write 권한이 있는 앱 수준 토큰(xapp-…)이어야 합니다 — Basic Information에서 만드십시오',
@@ -187,11 +188,41 @@ export const config: Translation<typeof en> = {
   'config.rule.unknownNone':
     '알 수 없는 {what, select, host {호스트} other {export}}입니다: {value} — 설정된 {what, select, host {호스트가} other {export 디렉터리가}} 없습니다',
   'config.rule.passwordMissing': '비밀 값이 없습니다: 환경 변수 {name}에 값을 설정하십시오',
+  'config.rule.passwordEnvRequired':
+    '실습 환경이 둘 이상이면 필수입니다 — 이 실습 환경의 변수 이름을 적으십시오. 예: TEAM1_ENGINE_PASSWORD',
+
+  'config.labName.type': '실습 환경 이름(텍스트)이어야 합니다',
+  'config.labName.format':
+    '실습 환경 이름이어야 합니다: 영문 소문자로 시작하고 영문 소문자, 숫자, -만 써서 최대 32자입니다. 예: team1',
+  'config.labs.map': '실습 환경 이름마다 그 설정을 적은 매핑이어야 합니다(team1:, team2:, …)',
+  'config.labs.empty':
+    '실습 환경이 하나 이상 있어야 합니다. 예: engine, hosts, storage, policy를 적은 team1:',
+  'config.labs.labKeyAtTop':
+    '실습 환경별 설정입니다 — labs:를 쓰면 각 실습 환경 아래(labs.NAME)에 적으십시오',
+  'config.labs.botKeyInLab': '모든 실습 환경에 적용되는 봇 설정입니다 — 파일의 최상위로 옮기십시오',
+  'config.labs.nameInLab': '필요 없습니다 — labs: 아래의 키가 실습 환경 이름입니다',
+  'config.labs.botKeyInDir':
+    '모든 실습 환경에 적용되는 봇 설정입니다 — 이 디렉터리의 labops.yml로 옮기십시오',
+  'config.labs.nameInDir':
+    '필요 없습니다 — 파일 이름이 실습 환경 이름입니다. 이름을 바꾸려면 파일 이름을 바꾸십시오',
+  'config.labs.fileName':
+    '파일 이름 {name}: 실습 환경 이름으로 쓸 수 없습니다 — 영문 소문자로 시작하고 영문 소문자, 숫자, -만 쓰도록 파일 이름을 바꾸십시오. 예: team1.yml',
+  'config.labs.sameName': '{first} 파일과 같은 실습 환경을 설명합니다 — 실습 환경마다 파일을 하나만 두십시오',
+  'config.labs.twoBotFiles': '{first} 파일과 같은 설정 파일입니다 — 하나만 두십시오',
+  'config.labs.sameAddress':
+    '{value} 값이 {first}에도 있습니다 — 두 실습 환경이 주소를 공유하면 봇 하나로는 구별할 수 없습니다(같은 NAT 뒤의 실습 환경: 실습 머신마다 봇 하나)',
+  'config.env.labConfigNoLabs':
+    '실습 환경 파일이 없는 디렉터리를 가리킵니다: {path} — 실습 환경마다 NAME.yml 파일을 두거나(lab.multi.example.yml 참고), 실습 환경 파일을 지정하십시오',
+  'config.env.simLabs': '1에서 {max} 사이의 시뮬레이션 실습 환경 수여야 합니다',
 
   'config.main.fetchCaNeedsFile':
     '--fetch-engine-ca를 쓰려면 CA를 저장할 위치를 engine.ca_file로 지정한 실습 환경 파일이 필요합니다.',
   'config.main.fetchCaNeedsFileHint':
     'LAB_CONFIG를 설정하거나 ./lab.yml을 만들고, 그 파일에 engine.url과 engine.ca_file을 적으십시오.',
+  'config.main.oneLabOnly':
+    '이 labops는 아직 실습 환경 하나만 다룹니다: 설정에 실습 환경이 {count}개 있습니다({labs}).',
+  'config.main.oneLabOnlyHint':
+    '지금은 실습 환경마다 봇을 하나씩 실행하십시오: 각 봇에 자기 실습 환경 파일(LAB_CONFIG)과 데이터 디렉터리(LABOPS_DATA_DIR)를 주십시오.',
   'config.main.simulatedBanner': '시뮬레이션 실습 환경 — 내장 시뮬레이터가 엔진과 호스트를 대신합니다.',
   'config.main.interrupted': '{job} {command} 작업이 중단되었습니다: {error}',
   'config.main.interruptedUnknown': '작업이 실행되는 중에 labops가 멈췄습니다',
