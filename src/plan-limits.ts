@@ -51,6 +51,12 @@ class PendingCalls {
 }
 
 const currentPlan = new AsyncLocalStorage<PendingCalls>();
+/**
+ * Plans running in this process, of every PlanLimits. While AsyncLocalStorage is enabled, Node 20
+ * runs a hook for every promise the process makes; jobs make many (an upload several per chunk),
+ * so it is disabled whenever no plan runs, and a plan's `run` enables it again.
+ */
+let plansRunning = 0;
 
 /**
  * `target` as plans and reads see it: only the members named in `reads` (issue 11 §4: no write is
@@ -158,8 +164,12 @@ export class PlanLimits {
         return;
       }
       aborted.addEventListener('abort', onAbort, { once: true });
+      plansRunning++;
       currentPlan
-        .run(calls, () => plan(aborted))
+        .run(calls, async () => plan(aborted))
+        .finally(() => {
+          if (--plansRunning === 0) currentPlan.disable();
+        })
         .then(
           (value) => {
             aborted.removeEventListener('abort', onAbort);

@@ -80,6 +80,27 @@ describe('a plan', () => {
     expect(await core.store.listLocks()).toEqual([]);
   });
 
+  it('after every other plan has ended still says what it was waiting for', async () => {
+    // With no plan running, the plans' AsyncLocalStorage is disabled (src/plan-limits.ts): the
+    // next plan must enable it again, or its calls go unnoted.
+    const timers = manualTimers();
+    core = await startCore({ plans: { planTimers: timers } });
+    const missing = errorOf(
+      await core.labops.dispatch({
+        command: '/iso',
+        text: `upload ${source.url('/missing.iso')}`,
+        caller: as('operator'),
+      }),
+    );
+    expect(missing.code).toBe('CONFLICT');
+    const pending = upload('operator');
+    await untilPlans(timers, 2);
+    timers.expireAll();
+    const error = errorOf(await pending);
+    expect(error.code).toBe('TIMEOUT');
+    expect(error.message).toMatch(/it was waiting for the download source 127\.0\.0\.1:\d+\/stalled\.iso/);
+  });
+
   it('is refused as a third one in flight from the same person; others may still ask', async () => {
     const timers = manualTimers();
     core = await startCore({ plans: { planTimers: timers } });
