@@ -253,3 +253,40 @@ export function canAsk(
     isAskerAllowed(rule?.askers ?? policy.askers, requester, requesterGroups)
   );
 }
+
+/**
+ * A lab's policy when one bot serves many labs (issue 13 §2): `instructors` (people or groups) may
+ * ask and approve everything in every lab, whatever the lab's own lists and rules say; and the
+ * lab's `channels` bind it to those channels instead of restricting where it may be asked for —
+ * a `--lab` from another channel goes as far as the lab's askers let it. A command's own
+ * `channels` rule still holds.
+ */
+export function createLabPolicy(policy: Policy, instructors: readonly string[]): Policy {
+  const widen = (list: readonly string[]) => [...new Set([...list, ...instructors])];
+  const askers = (list: readonly string[] | 'anyone') => (list === 'anyone' ? list : widen(list));
+  return {
+    ...policy,
+    askers: askers(policy.askers),
+    approvers: widen(policy.approvers),
+    channels: 'anywhere',
+    commands: Object.fromEntries(
+      Object.entries(policy.commands).map(([key, rule]) => [
+        key,
+        {
+          ...rule,
+          ...(rule.askers ? { askers: widen(rule.askers) } : {}),
+          ...(rule.approvers ? { approvers: widen(rule.approvers) } : {}),
+        },
+      ]),
+    ),
+  };
+}
+
+/** Whether a principal, or one of its groups, is one of the bot's instructors (issue 13 §2). */
+export function isInstructor(
+  instructors: readonly string[],
+  principal: string,
+  groups: readonly string[],
+): boolean {
+  return isApprover(instructors, principal, groups);
+}

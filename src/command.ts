@@ -153,9 +153,31 @@ export type ReadOnlyDownloads = Pick<DownloadPort, (typeof DOWNLOAD_READS)[numbe
  * changes are the steps' (src/jobs/steps.ts, StepContext). Commands never import Bolt, undici or
  * ssh2, so one command runs unchanged in Slack, in the shell and in tests.
  */
+/** One lab as `/lab list` shows it (issue 13 §2): a phone-sized line of facts. */
+export type LabSummary =
+  | {
+      name: string;
+      engine: 'up';
+      hostsUp: number;
+      hosts: number;
+      domainsActive: number;
+      domains: number;
+      jobsRunning: number;
+      simulated: boolean;
+    }
+  | { name: string; engine: 'down'; reason: Text; jobsRunning: number; simulated: boolean };
+
+/** The bot's labs, as a command sees them (src/labs.ts). */
+export interface LabsPort {
+  /** The labs `caller` may act on, each read now (an engine that does not answer is down). */
+  list(caller: Caller, signal?: AbortSignal): Promise<LabSummary[]>;
+}
+
 export interface CommandContext {
   caller: Caller;
   lab: LabInfo;
+  /** Every lab of the bot; a bot of one lab lists that one. */
+  labs: LabsPort;
   /** Bound to `signal`: a call passes no signal (`EngineClient.withSignal`). */
   engine: ReadOnlyEngine;
   /** Probes ISO sources (the job streams them). */

@@ -21,6 +21,7 @@ import {
   isRead,
   type JobsPort,
   type LabInfo,
+  type LabsPort,
   MACHINE_READS,
   type Plan,
 } from './command.js';
@@ -36,6 +37,7 @@ import { recoverJobs } from './jobs/recovery.js';
 import { type StepDefinition, StepRegistry } from './jobs/steps.js';
 import { describeLockKey } from './jobs/targets.js';
 import { createJobsPort } from './jobs-port.js';
+import { Labs } from './labs.js';
 import type { Logger } from './log.js';
 import { createReadOnlyView, PlanLimits, type PlanTimers } from './plan-limits.js';
 import type { MachineDriver } from './runbooks/types.js';
@@ -68,6 +70,10 @@ export interface LabopsOptions {
   planTimers?: PlanTimers | undefined;
   /** How often `start`'s sweep expires pending approvals (default 5 s). */
   expiryCheckMs?: number | undefined;
+  /** Where events go: one bus for every lab of a bot that serves many (src/labs.ts). Default: its own. */
+  bus?: EventBus | undefined;
+  /** The bot's labs, for `/lab list` (src/labs.ts). Default: this lab alone. */
+  labs?: LabsPort | undefined;
 }
 
 /** A card: a planned job waiting for its approvals. */
@@ -103,6 +109,7 @@ export class Labops {
   readonly jobs: JobsPort;
   private readonly options: LabopsOptions;
   private reviewing: Promise<void> = Promise.resolve();
+  private ownLabs: LabsPort | undefined;
   private state: 'new' | 'started' | 'stopped' = 'new';
   private sweep: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
@@ -115,7 +122,9 @@ export class Labops {
 
   constructor(options: LabopsOptions) {
     this.options = options;
-    this.bus = new EventBus((error) => options.logger.error({ err: error }, 'an event listener failed'));
+    this.bus =
+      options.bus ??
+      new EventBus((error) => options.logger.error({ err: error }, 'an event listener failed'));
     this.executor = new JobExecutor({
       store: options.store,
       steps: new StepRegistry(options.steps),
@@ -179,14 +188,15 @@ export class Labops {
   /**
    * Starts what labops does on its own: recovery after a restart (`recover`), then the sweep that
    * expires pending approvals every `expiryCheckMs`. Answers what recovery found, for the adapter
-   * to report. Once per labops; `stop` ends it.
+   * to report. Once per labops; `stop` ends it. `recovered`: this lab's part of a recovery the
+   * bot already ran for all its labs (src/labs.ts).
    */
-  async start(): Promise<RecoveryReport> {
+  async start(recovered?: RecoveryReport): Promise<RecoveryReport> {
     if (this.state !== 'new') {
       throw new LabopsError('INTERNAL', msg('pipeline.start.twice', { state: verbatim(this.state) }));
     }
     this.state = 'started';
-    const report = await this.recover();
+    const report = await this.recover(recovered);
     this.sweep = setInterval(
       () => void this.flow.expireDue(),
       this.options.expiryCheckMs ?? DEFAULT_EXPIRY_CHECK_MS,
@@ -245,8 +255,9 @@ export class Labops {
    * After a restart: interrupted jobs, approvals still pending, approvals that expired meanwhile
    * (src/jobs/recovery.ts). `start` runs it; a test may run it again on a started labops.
    */
-  async recover(): Promise<RecoveryReport> {
+  async recover(recovered?: RecoveryReport): Promise<RecoveryReport> {
     const { report, reviewed } = await recoverJobs({
+      report: recovered,
       store: this.options.store,
       executor: this.executor,
       bus: this.bus,
@@ -512,9 +523,26 @@ export class Labops {
         msg('pipeline.plan.callEngine', { method: verbatim(method) }),
       ),
       ...this.planView,
+      labs: this.labsPort,
       clock: this.options.clock,
       signal,
     };
+  }
+
+  /** The bot's labs as commands see them; alone, this lab (created when first asked). */
+  private get labsPort(): LabsPort {
+    this.ownLabs ??=
+      this.options.labs ??
+      new Labs({
+        labs: [{ name: this.options.lab.name, labops: this, engine: this.options.engine }],
+        instructors: [],
+        bindings: new Map(),
+        store: this.options.store,
+        bus: this.bus,
+        clock: this.options.clock,
+        logger: this.options.logger,
+      });
+    return this.ownLabs;
   }
 
   private async expandPrincipals(principals: readonly string[]): Promise<string[]> {

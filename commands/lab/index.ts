@@ -18,6 +18,7 @@ import { textArg } from '../../src/text.js';
 import type { View } from '../../src/view.js';
 import { findDataCenterId } from '../lab-state.js';
 import { doctor } from './doctor.js';
+import { listLabs } from './list.js';
 import { reset } from './reset.js';
 
 async function readDomains(ctx: CommandContext): Promise<{ dc: DataCenter; domains: StorageDomain[] }> {
@@ -263,6 +264,6 @@ const audit = defineRead({
 
 export const labCommand = defineCommand({
   name: 'lab',
-  summary: msg('lab.about', { subcommands: verbatim('status, doctor, reset, jobs, cancel, audit') }),
-  subcommands: [status, doctor, reset, jobs, cancel, audit],
+  summary: msg('lab.about', { subcommands: verbatim('status, list, doctor, reset, jobs, cancel, audit') }),
+  subcommands: [status, listLabs, doctor, reset, jobs, cancel, audit],
 });

@@ -20,6 +20,11 @@ export interface RecoverJobsOptions {
   bus: EventBus;
   clock: Clock;
   logger: Logger;
+  /**
+   * What the store's recovery already found, when one recovery serves several labs (src/labs.ts):
+   * these jobs are reviewed, and the store is not asked again.
+   */
+  report?: RecoveryReport | undefined;
 }
 
 /**
@@ -34,7 +39,7 @@ export async function recoverJobs(options: RecoverJobsOptions): Promise<{
   const { store, clock, logger } = options;
   // Interrupted jobs and cards that expired while labops was down, each end audited, in one
   // store operation.
-  const report = await store.recover(clock());
+  const report = options.report ?? (await store.recover(clock()));
   const reviewed = reviewInterrupted(options, report.interrupted).catch((error: unknown) => {
     logger.error({ err: error }, 'could not review the interrupted jobs');
   });

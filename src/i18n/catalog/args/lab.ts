@@ -119,4 +119,12 @@ export interface LabArgs {
   'lab.reset.shows.deleteVm': { call: 'text' };
   'lab.reset.shows.createWhenMissing': { call: 'text' };
   'lab.reset.shows.attachActivate': { activate: 'text'; attach: 'text' };
+  'lab.list.about': undefined;
+  'lab.list.title': undefined;
+  'lab.list.titleSimulated': undefined;
+  'lab.list.state': { count: 'number'; down: 'text'; healthy: 'text' };
+  'lab.list.noLab': undefined;
+  'lab.list.line': { domains: 'text'; domainsActive: 'text'; hosts: 'text'; hostsUp: 'text'; jobs: 'number'; lab: 'text' };
+  'lab.list.lineDown': { jobs: 'number'; lab: 'text'; reason: 'text' };
+  'lab.list.footer': undefined;
 }

@@ -120,4 +120,10 @@ export interface PipelineArgs {
   'pipeline.shows.waitUntilGone': { call: 'text' };
   'pipeline.shows.untilUp': { call: 'text'; target: 'text' };
   'pipeline.shows.whenNot': { call: 'text'; state: 'text' };
+  'pipeline.lab.choose': undefined;
+  'pipeline.lab.chooseHint': { example: 'text'; labs: 'text' };
+  'pipeline.lab.flagValue': undefined;
+  'pipeline.lab.flagTwice': { labs: 'text' };
+  'pipeline.lab.unknown': { lab: 'text' };
+  'pipeline.lab.unknownNearest': { lab: 'text'; nearest: 'text' };
 }

@@ -146,4 +146,16 @@ export const lab = {
   'lab.reset.shows.deleteVm': '{call} (disks too)',
   'lab.reset.shows.createWhenMissing': '{call} when missing',
   'lab.reset.shows.attachActivate': '{attach} when unattached; {activate} when inactive',
+
+  // /lab list: the bot's labs, one line each (issue 13 §2).
+  'lab.list.about': 'Every lab you may act on, one line each',
+  'lab.list.title': 'Labs',
+  'lab.list.titleSimulated': 'Labs — SIMULATED',
+  'lab.list.state': '{count, plural, one {# lab} other {# labs}}: {healthy} healthy, {down} down',
+  'lab.list.noLab': 'You may act on no lab here.',
+  'lab.list.line':
+    '{lab} · engine up · hosts {hostsUp}/{hosts} up · domains {domainsActive}/{domains} active · {jobs, plural, =0 {no job running} one {# job running} other {# jobs running}}',
+  'lab.list.lineDown':
+    '{lab} · engine DOWN ({reason}) · {jobs, plural, =0 {no job running} one {# job running} other {# jobs running}}',
+  'lab.list.footer': 'Add --lab NAME to any command to act on one of them.',
 } as const;

@@ -143,4 +143,12 @@ export const pipeline = {
   'pipeline.shows.waitUntilGone': '{call} until it is gone',
   'pipeline.shows.untilUp': '{call} (until {target} is up)',
   'pipeline.shows.whenNot': '{call} (when not {state})',
+
+  // Which lab a command is for (issue 13 §2).
+  'pipeline.lab.choose': 'This channel belongs to no lab: say which one with --lab.',
+  'pipeline.lab.chooseHint': 'Labs: {labs}. For example: {example}',
+  'pipeline.lab.flagValue': '--lab needs a lab’s name.',
+  'pipeline.lab.flagTwice': 'One command acts on one lab, not {labs}.',
+  'pipeline.lab.unknown': 'There is no lab named {lab}.',
+  'pipeline.lab.unknownNearest': 'There is no lab named {lab}. Did you mean {nearest}?',
 } as const;

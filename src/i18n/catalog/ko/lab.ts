@@ -135,4 +135,15 @@ export const lab: Translation<typeof en> = {
   'lab.reset.shows.deleteVm': '{call} (디스크 포함)',
   'lab.reset.shows.createWhenMissing': '없으면 {call}',
   'lab.reset.shows.attachActivate': '연결되지 않았으면 {attach}, 비활성이면 {activate}',
+
+  'lab.list.about': '내가 다룰 수 있는 실습 환경 목록 (한 줄씩)',
+  'lab.list.title': '실습 환경',
+  'lab.list.titleSimulated': '실습 환경 — 시뮬레이션',
+  'lab.list.state': '{count, plural, other {실습 환경 #개}}: 정상 {healthy}개, 중단 {down}개',
+  'lab.list.noLab': '여기서 다룰 수 있는 실습 환경이 없습니다.',
+  'lab.list.line':
+    '{lab} · 엔진 up · 호스트 {hostsUp}/{hosts} up · 도메인 {domainsActive}/{domains} active · {jobs, plural, =0 {실행 중인 작업 없음} other {작업 #개 실행 중}}',
+  'lab.list.lineDown':
+    '{lab} · 엔진 중단 ({reason}) · {jobs, plural, =0 {실행 중인 작업 없음} other {작업 #개 실행 중}}',
+  'lab.list.footer': '명령에 --lab 이름을 붙이면 그 실습 환경에서 실행합니다.',
 };

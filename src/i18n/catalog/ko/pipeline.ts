@@ -139,4 +139,11 @@ export const pipeline: Translation<typeof en> = {
   'pipeline.shows.waitUntilGone': '{call} — 없어질 때까지 확인',
   'pipeline.shows.untilUp': '{call} ({target}이(가) up이 될 때까지)',
   'pipeline.shows.whenNot': '{call} ({state} 상태가 아닐 때)',
+
+  'pipeline.lab.choose': '이 채널에 연결된 실습 환경이 없습니다. --lab으로 실습 환경을 지정하십시오.',
+  'pipeline.lab.chooseHint': '실습 환경: {labs}. 예: {example}',
+  'pipeline.lab.flagValue': '--lab 뒤에 실습 환경 이름을 쓰십시오.',
+  'pipeline.lab.flagTwice': '명령 하나는 실습 환경 하나에서만 실행합니다({labs}).',
+  'pipeline.lab.unknown': '{lab} 실습 환경이 없습니다.',
+  'pipeline.lab.unknownNearest': '{lab} 실습 환경이 없습니다. {nearest}을(를) 말씀하신 건가요?',
 };

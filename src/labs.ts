@@ -1,0 +1,283 @@
+import type { ClickResult } from '../approvals/flow.js';
+import { canAsk, isInstructor } from '../approvals/policy.js';
+import { suggestNearest } from './args.js';
+import type { Caller, LabSummary, LabsPort } from './command.js';
+import type { EngineClient } from './engine/engine-client.js';
+import { LabopsError, toLabopsError } from './errors.js';
+import { list, msg, verbatim } from './i18n/text.js';
+import type { EventBus } from './jobs/events.js';
+import type { DispatchInput, DispatchResult, Labops } from './labops.js';
+import type { Logger } from './log.js';
+import type { JobRecord, RecoveryReport, Store } from './store/types.js';
+import type { Clock } from './time.js';
+
+/** One lab of the bot: its labops and the engine `/lab list` reads. */
+export interface LabEntry {
+  readonly name: string;
+  readonly labops: Labops;
+  readonly engine: EngineClient;
+}
+
+export interface LabsOptions {
+  /** Every lab, in the order of the lab file; they share `store` and `bus`. */
+  readonly labs: readonly LabEntry[];
+  /** The bot's instructors (people or groups): they act and approve in every lab (issue 13 §2). */
+  readonly instructors: readonly string[];
+  /** The channel each lab is bound to (its policy's `channels`); a channel has one lab at most. */
+  readonly bindings: ReadonlyMap<string, string>;
+  readonly store: Store;
+  readonly bus: EventBus;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** How long `/lab list` waits for one lab's engine before it shows it as down (default 5 s). */
+  readonly listTimeoutMs?: number | undefined;
+}
+
+/** A command for one lab: what `dispatch` takes, and the lab a shell chose with `use`. */
+export interface LabDispatchInput extends DispatchInput {
+  /** The lab to use when the text names none (the shell's `use NAME`). */
+  lab?: string | undefined;
+}
+
+/** `--lab NAME` or `--lab=NAME` anywhere in a command's text. */
+const LAB_FLAG = /(^|\s)--lab(?:=|\s+)(\S*)(?=\s|$)/g;
+const LAB_FLAG_ALONE = /(^|\s)--lab(?=\s*$)/;
+
+/**
+ * The labs of one bot (issue 13): each lab is a labops of its own (engine, machines, policy,
+ * executor), and they share the store and the event bus. Commands find their lab — `--lab NAME`,
+ * else the shell's `use`, else the lab bound to the channel, else the only one — and clicks and
+ * jobs find theirs through the store. One lab is the bot of before, unchanged.
+ */
+export class Labs implements LabsPort {
+  private readonly byName: ReadonlyMap<string, LabEntry>;
+
+  constructor(private readonly options: LabsOptions) {
+    if (options.labs.length === 0) throw new Error('a bot serves at least one lab');
+    this.byName = new Map(options.labs.map((entry) => [entry.name, entry]));
+  }
+
+  get names(): string[] {
+    return this.options.labs.map((entry) => entry.name);
+  }
+
+  get bus(): EventBus {
+    return this.options.bus;
+  }
+
+  get store(): Store {
+    return this.options.store;
+  }
+
+  /** The first lab: the registry, the commands' help (every lab has the same commands). */
+  get first(): Labops {
+    return this.options.labs[0]!.labops;
+  }
+
+  /** Whether the bot serves more than one lab: commands then name theirs. */
+  get many(): boolean {
+    return this.options.labs.length > 1;
+  }
+
+  get(name: string): Labops | undefined {
+    return this.byName.get(name)?.labops;
+  }
+
+  /** The lab a channel is bound to, or the only lab. */
+  forChannel(channel: string | undefined): Labops | undefined {
+    if (!this.many) return this.first;
+    const name = channel === undefined ? undefined : this.options.bindings.get(channel);
+    return name === undefined ? undefined : this.get(name);
+  }
+
+  /** The labs a caller may act on: those whose policy lets them ask, every lab for an instructor. */
+  mayActOn(caller: Caller): Labops[] {
+    if (isInstructor(this.options.instructors, caller.principal, caller.groups)) {
+      return this.options.labs.map((e) => e.labops);
+    }
+    return this.options.labs
+      .map((e) => e.labops)
+      .filter((labops) =>
+        canAsk(labops.policy, 'lab status', caller.principal, caller.groups, caller.channel),
+      );
+  }
+
+  /** Runs one command in its lab. Never throws, as Labops.dispatch. */
+  async dispatch(input: LabDispatchInput): Promise<DispatchResult> {
+    try {
+      const { labops, text } = this.resolve(input);
+      return await labops.dispatch({
+        command: input.command,
+        text,
+        caller: input.caller,
+        signal: input.signal,
+      });
+    } catch (thrown) {
+      return { kind: 'error', error: toLabopsError(thrown) };
+    }
+  }
+
+  /** Whether the command would be planned (adapters queue plans apart). */
+  isPlan(command: string, text: string): boolean {
+    return this.first.isPlan(command, text.replace(LAB_FLAG, '$1'));
+  }
+
+  /** A click: the card's lab decides it. A bare `approve` (the shell's) means the newest card of `lab`, else of any lab. */
+  async click(
+    approvalId: string | undefined,
+    caller: Caller,
+    decision: 'approve' | 'deny',
+    lab?: string | undefined,
+  ): Promise<ClickResult> {
+    const labops = await this.labOfApproval(approvalId, lab);
+    return labops.click(approvalId, caller, decision);
+  }
+
+  /** Settles when the job ends, with its record (as JobExecutor.whenFinished). */
+  async whenFinished(jobId: string): Promise<JobRecord | undefined> {
+    const job = await this.options.store.getJob(jobId);
+    const labops = job ? this.get(job.lab) : undefined;
+    return labops ? labops.executor.whenFinished(jobId) : job;
+  }
+
+  /**
+   * Recovery once for the whole store, then each lab starts with its own part of it: its
+   * interrupted jobs are re-read on its own engine. Answers the whole report.
+   */
+  async start(): Promise<RecoveryReport> {
+    if (!this.many) return this.first.start();
+    const report = await this.options.store.recover(this.options.clock());
+    const known = new Set(this.names);
+    for (const job of report.interrupted.filter((j) => !known.has(j.lab))) {
+      this.options.logger.warn(
+        { jobId: job.id, lab: job.lab },
+        'an interrupted job of a lab this bot no longer serves',
+      );
+    }
+    // An approval's lab is its job's.
+    const labOf = new Map<string, string>();
+    for (const approval of [...report.pending, ...report.expired]) {
+      const job = await this.options.store.getJob(approval.jobId);
+      if (job) labOf.set(approval.id, job.lab);
+    }
+    await Promise.all(
+      this.options.labs.map((entry) =>
+        entry.labops.start({
+          interrupted: report.interrupted.filter((j) => j.lab === entry.name),
+          pending: report.pending.filter((a) => labOf.get(a.id) === entry.name),
+          expired: report.expired.filter((a) => labOf.get(a.id) === entry.name),
+        }),
+      ),
+    );
+    return report;
+  }
+
+  async stop(timeoutMs: number): Promise<void> {
+    await Promise.all(this.options.labs.map((entry) => entry.labops.stop(timeoutMs)));
+  }
+
+  async whenReviewed(): Promise<void> {
+    await Promise.all(this.options.labs.map((entry) => entry.labops.whenReviewed()));
+  }
+
+  /** `/lab list`: one line of facts per lab the caller may act on (issue 13 §2). */
+  async list(caller: Caller, signal?: AbortSignal): Promise<LabSummary[]> {
+    const timeoutMs = this.options.listTimeoutMs ?? 5000;
+    return Promise.all(
+      this.mayActOn(caller).map(async (labops): Promise<LabSummary> => {
+        const name = labops.lab.name;
+        const entry = this.byName.get(name)!;
+        const jobs = await this.options.store.listJobs({ lab: name, statuses: ['running', 'queued'] });
+        const bound = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(signal ? [signal] : [])]);
+        const engine = entry.engine.withSignal(bound);
+        try {
+          const [hosts, domains] = await Promise.all([engine.listHosts(), engine.listStorageDomains()]);
+          return {
+            name,
+            engine: 'up',
+            hostsUp: hosts.filter((h) => h.status === 'up').length,
+            hosts: hosts.length,
+            domainsActive: domains.filter((d) => d.status === 'active').length,
+            domains: domains.length,
+            jobsRunning: jobs.length,
+            simulated: labops.lab.simulated,
+          };
+        } catch (error) {
+          return {
+            name,
+            engine: 'down',
+            reason: toLabopsError(error).text,
+            jobsRunning: jobs.length,
+            simulated: labops.lab.simulated,
+          };
+        }
+      }),
+    );
+  }
+
+  /** The lab a command is for, and its text without `--lab`. */
+  private resolve(input: LabDispatchInput): { labops: Labops; text: string } {
+    const named: string[] = [];
+    const text = input.text.replace(LAB_FLAG, (_all, space: string, name: string) => {
+      named.push(name);
+      return space;
+    });
+    if (LAB_FLAG_ALONE.test(text) || named.some((n) => n === '')) {
+      throw new LabopsError('USAGE', msg('pipeline.lab.flagValue'), { hint: this.chooseHint() });
+    }
+    if (new Set(named).size > 1) {
+      throw new LabopsError(
+        'USAGE',
+        msg('pipeline.lab.flagTwice', { labs: list(named.map((n) => verbatim(n))) }),
+      );
+    }
+    const name = named[0] ?? input.lab;
+    if (name !== undefined) {
+      const labops = this.get(name);
+      if (!labops) {
+        const nearest = suggestNearest(name, this.names);
+        throw new LabopsError(
+          'USAGE',
+          nearest
+            ? msg('pipeline.lab.unknownNearest', { lab: verbatim(name), nearest: verbatim(nearest) })
+            : msg('pipeline.lab.unknown', { lab: verbatim(name) }),
+          { hint: this.chooseHint() },
+        );
+      }
+      return { labops, text };
+    }
+    const bound = this.forChannel(input.caller.channel);
+    if (bound) return { labops: bound, text };
+    // `/lab list` and help need no lab: any lab's answers them alike.
+    const [first] = text.trim().split(/\s+/);
+    if (
+      input.command.replace(/^\//, '') === 'lab' &&
+      (first === 'list' || first === '' || first === 'help')
+    ) {
+      return { labops: this.first, text };
+    }
+    throw new LabopsError('USAGE', msg('pipeline.lab.choose'), { hint: this.chooseHint() });
+  }
+
+  private chooseHint() {
+    return msg('pipeline.lab.chooseHint', {
+      labs: list(this.names.map((n) => verbatim(n))),
+      example: verbatim(`--lab ${this.names[0]}`),
+    });
+  }
+
+  private async labOfApproval(approvalId: string | undefined, lab: string | undefined): Promise<Labops> {
+    if (!this.many) return this.first;
+    const { store } = this.options;
+    const ownerOf = async (id: string | undefined) => {
+      const approval = id === undefined ? undefined : await store.getApproval(id);
+      const job = approval ? await store.getJob(approval.jobId) : undefined;
+      return job ? this.get(job.lab) : undefined;
+    };
+    // An id no lab knows: any lab's flow says so, as it always has.
+    if (approvalId !== undefined) return (await ownerOf(approvalId)) ?? this.first;
+    if (lab !== undefined && this.get(lab)) return this.get(lab)!;
+    const [newest] = await store.listApprovals({ statuses: ['pending'], limit: 1 });
+    return (await ownerOf(newest?.id)) ?? this.first;
+  }
+}
