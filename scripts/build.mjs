@@ -5,20 +5,13 @@
 // one mapping per generated line (thinLineMaps), which is all a stack frame's .ts line needs.
 // Packages stay in node_modules (better-sqlite3, ssh2 and cpu-features are native). Type errors
 // are `npm run typecheck`'s: esbuild only strips types.
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { newestSource } from './sources.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const MODEL_READER = 'src/sim/model/api-model.ts';
 /** Source maps' VLQ digits (thinLineMaps). */
 const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const dist = join(root, 'dist');
@@ -50,7 +43,7 @@ const started = Date.now();
 const sourcesAt = newestSource(root);
 
 rmSync(dist, { recursive: true, force: true });
-await build({
+const { metafile } = await build({
   absWorkingDir: root,
   entryPoints: { main: 'src/main.ts' },
   outdir: dist,
@@ -64,11 +57,14 @@ await build({
   sourcesContent: false,
   chunkNames: 'chunks/[name]-[hash]',
   logLevel: 'warning',
+  metafile: true,
 });
 thinLineMaps(dist);
-// The simulator's table of the engine's API model, read beside the module that uses it.
-mkdirSync(dist, { recursive: true });
-copyFileSync(join(root, 'src/sim/model/ovirt-model.json'), join(dist, 'ovirt-model.json'));
+// The simulator's table of the engine's API model, read beside the module that uses it: the
+// simulator's chunk, loaded only for a simulated lab.
+const [reader] = Object.entries(metafile.outputs).find(([, out]) => MODEL_READER in out.inputs) ?? [];
+if (!reader) throw new Error(`labops: the build holds no ${MODEL_READER}`);
+copyFileSync(join(root, 'src/sim/model/ovirt-model.json'), join(root, dirname(reader), 'ovirt-model.json'));
 // What the build was made from: `npm start` compares it with the sources (scripts/start.mjs).
 writeFileSync(join(dist, 'BUILT_FROM'), `${sourcesAt}\n`);
 console.error(`labops: built dist/ in ${Date.now() - started} ms`);

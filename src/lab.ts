@@ -19,8 +19,6 @@ import { Labops, type LabopsOptions } from './labops.js';
 import { createSilentLogger, type Logger } from './log.js';
 import { createSshDriver } from './runbooks/ssh-driver.js';
 import { createUnreachableMachines, type MachineDriver } from './runbooks/types.js';
-import { startSimulator } from './sim/index.js';
-import { createSimDriver } from './sim/machine-driver.js';
 import type { Simulator, SimulatorOptions } from './sim/types.js';
 import type { SshObserver } from './ssh/connections.js';
 import { createSshRunner } from './ssh/runner.js';
@@ -240,6 +238,11 @@ async function openParts(
       limits: undefined,
     };
   }
+  // The simulator's code loads only for a simulated lab in this process (issue 12 §6: idle memory).
+  const [{ startSimulator }, { createSimDriver }] = await Promise.all([
+    import('./sim/index.js'),
+    import('./sim/machine-driver.js'),
+  ]);
   let simulator = spec.simulator;
   if (!simulator) {
     const started = await startSimulator(spec.simulatorOptions);
