@@ -15,8 +15,8 @@ import {
   LabConfigSchema,
   LabFileSchema,
   type LoadedConfig,
-  MultiLabFileSchema,
   loadConfig,
+  MultiLabFileSchema,
   parseLabConfig,
   readShellLocale,
 } from '../src/config.js';
