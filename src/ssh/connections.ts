@@ -1,13 +1,22 @@
 import { readFile } from 'node:fs/promises';
-import ssh2, { type AnyAuthMethod } from 'ssh2';
+import type { AnyAuthMethod, Client as SshClient } from 'ssh2';
 import { LabopsError } from '../errors.js';
 import { msg, verbatim } from '../i18n/text.js';
 import type { Logger } from '../log.js';
 import { fingerprintOf } from './host-key.js';
 
-// ssh2 is CommonJS: under Node's ESM loader only its default export is reliable.
-const { Client, utils } = ssh2;
-type SshClient = InstanceType<typeof Client>;
+type Ssh2 = typeof import('ssh2');
+let ssh2: Promise<Ssh2> | undefined;
+
+/**
+ * ssh2, loaded by the first connection: at import it compiles a WebAssembly module with 16 MB of
+ * memory, which a bot that runs no runbook does not need (issue 12 §6, idle memory).
+ */
+function loadSsh2(): Promise<Ssh2> {
+  // ssh2 is CommonJS: under Node's ESM loader only its default export is reliable.
+  ssh2 ??= import('ssh2').then((module) => module.default);
+  return ssh2;
+}
 
 /** Where a machine's sshd listens and who labops logs in as. */
 export interface SshTarget {
@@ -108,7 +117,7 @@ export function createSshConnections(options: SshConnectionOptions): SshConnecti
     target.hostKey ?? (await options.getPinnedHostKey?.(target.machine));
 
   /** Opens a connection; the host key is checked in the handshake, before any authentication. */
-  const connect = (target: SshTarget): Connection => {
+  const connect = ({ Client, utils }: Ssh2, target: SshTarget): Connection => {
     const client = new Client();
     const onLost = new Set<(error: LabopsError) => void>();
     let pinned: string | undefined;
@@ -128,7 +137,7 @@ export function createSshConnections(options: SshConnectionOptions): SshConnecti
       const key = await loadKey();
       const username = target.user;
       const methods: AnyAuthMethod[] = [];
-      if (key !== undefined) methods.push({ type: 'publickey', username, key: parsePrivateKey(key) });
+      if (key !== undefined) methods.push({ type: 'publickey', username, key: parsePrivateKey(utils, key) });
       if (options.password !== undefined)
         methods.push({ type: 'password', username, password: options.password });
       if (methods.length === 0) {
@@ -208,9 +217,11 @@ export function createSshConnections(options: SshConnectionOptions): SshConnecti
   };
 
   const getConnection = async (target: SshTarget): Promise<Connection> => {
+    // Loaded first: from here to the map's update nothing awaits, so one connection per machine.
+    const lib = await loadSsh2();
     let connection = connections.get(target.machine);
     if (!connection || connection.closed) {
-      connection = connect(target);
+      connection = connect(lib, target);
       connections.set(target.machine, connection);
     }
     await connection.ready;
@@ -218,6 +229,7 @@ export function createSshConnections(options: SshConnectionOptions): SshConnecti
   };
 
   const fetchHostKey = async (target: SshTarget): Promise<{ fingerprint: string }> => {
+    const { Client } = await loadSsh2();
     const client = new Client();
     return new Promise((resolve, reject) => {
       let offered: string | undefined;
@@ -271,7 +283,7 @@ export function createSshConnections(options: SshConnectionOptions): SshConnecti
 }
 
 /** ssh2 skips a key it cannot parse without saying so; labops says so. */
-function parsePrivateKey(key: Buffer | string): Buffer | string {
+function parsePrivateKey(utils: Ssh2['utils'], key: Buffer | string): Buffer | string {
   const parsed = utils.parseKey(key);
   const first = Array.isArray(parsed) ? parsed[0] : parsed;
   if (first === undefined || first instanceof Error || !first.isPrivateKey()) {
