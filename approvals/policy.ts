@@ -257,18 +257,23 @@ export function canAsk(
 /**
  * A lab's policy when one bot serves many labs (issue 13 §2): `instructors` (people or groups) may
  * ask and approve everything in every lab, whatever the lab's own lists and rules say; and the
- * lab's `channels` bind it to those channels instead of restricting where it may be asked for —
+ * lab's `channels` (when the bot serves several) bind it to those channels instead of restricting where it may be asked for —
  * a `--lab` from another channel goes as far as the lab's askers let it. A command's own
  * `channels` rule still holds.
  */
-export function createLabPolicy(policy: Policy, instructors: readonly string[]): Policy {
+export function createLabPolicy(
+  policy: Policy,
+  instructors: readonly string[],
+  options: { bindChannels: boolean } = { bindChannels: true },
+): Policy {
   const widen = (list: readonly string[]) => [...new Set([...list, ...instructors])];
   const askers = (list: readonly string[] | 'anyone') => (list === 'anyone' ? list : widen(list));
   return {
     ...policy,
     askers: askers(policy.askers),
     approvers: widen(policy.approvers),
-    channels: 'anywhere',
+    // One lab alone keeps its channels as the places it may be asked from, as before.
+    channels: options.bindChannels ? 'anywhere' : policy.channels,
     commands: Object.fromEntries(
       Object.entries(policy.commands).map(([key, rule]) => [
         key,

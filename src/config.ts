@@ -12,6 +12,7 @@ import {
 import { DEFAULT_SSH_PASSWORD_ENV } from './config/lab-rules.js';
 import {
   BotConfigSchema,
+  DEFAULT_LAB_NAME,
   type DeepReadonly,
   type DownloadsConfig,
   type LabConfig,
@@ -323,10 +324,12 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
         warnings.push('LABOPS_SIM_LABS is ignored: the labs come from the lab file.');
     }
   } else if (vars) {
-    // No lab file: LABOPS_SIM_LABS simulated labs, lab1…labN (issue 13 §4).
-    labs = Array.from({ length: vars.LABOPS_SIM_LABS }, (_, i) => ({
+    // No lab file: LABOPS_SIM_LABS simulated labs, lab1…labN (issue 13 §4). One alone is the
+    // lab of before, `default`, as the store names the rows written before labs had names.
+    const count = vars.LABOPS_SIM_LABS;
+    labs = Array.from({ length: count }, (_, i) => ({
       kind: 'simulated' as const,
-      name: `lab${i + 1}`,
+      name: count === 1 ? DEFAULT_LAB_NAME : `lab${i + 1}`,
     }));
   }
 

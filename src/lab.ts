@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
-import type { Policy } from '../approvals/policy.js';
+import { createLabPolicy, type Policy } from '../approvals/policy.js';
 import { allSteps, createRegistry } from '../commands/index.js';
-import { CommandRegistry, type CommandSpec, type LabInfo } from './command.js';
+import { CommandRegistry, type CommandSpec, type LabInfo, type LabsPort } from './command.js';
 import { mapLabPolicy } from './config/lab-policy.js';
 import type { LabSource } from './config.js';
 import { createHttpDownloads, type DownloadPort, type HttpDownloadsOptions } from './downloads.js';
 import { EngineClient, type EngineClientOptions } from './engine/engine-client.js';
 import { LabopsError } from './errors.js';
 import { msg, verbatim } from './i18n/text.js';
+import { EventBus } from './jobs/events.js';
 import type { StepDefinition } from './jobs/steps.js';
 import {
   createSimulatedPolicy,
@@ -16,6 +17,7 @@ import {
   labInfoFromSimulator,
 } from './lab-info.js';
 import { Labops, type LabopsOptions } from './labops.js';
+import { Labs } from './labs.js';
 import { createSilentLogger, type Logger } from './log.js';
 import { createSshDriver } from './runbooks/ssh-driver.js';
 import { createUnreachableMachines, type MachineDriver } from './runbooks/types.js';
@@ -57,6 +59,8 @@ export interface SimulatedLabSpec {
   readonly remote?: SimulatorEndpoint | undefined;
   /** LABOPS_APPROVERS: approvers besides shell:alice and shell:bob. */
   readonly extraApprovers?: readonly string[] | undefined;
+  /** Its name among the bot's labs (LABOPS_SIM_LABS: lab1…labN); default `default`. */
+  readonly name?: string | undefined;
 }
 
 /** Where a lab keeps its state. */
@@ -97,6 +101,17 @@ export interface CreateLabOptions {
   readonly expiryCheckMs?: number | undefined;
   /** How long `close` waits for stopped jobs to record their end (default 15 s). */
   readonly stopMs?: number | undefined;
+  /** The bus of the bot's labs (createLabs); default the lab's own. */
+  readonly bus?: EventBus | undefined;
+  /** The bot's labs, for `/lab list` (createLabs); default this lab alone. */
+  readonly labsPort?: LabsPort | undefined;
+  /**
+   * The bot's instructors (issue 13 §2), who ask and approve in this lab whatever its policy says;
+   * `bindChannels`: the lab is one of several, and its `channels` bind it rather than restrict it.
+   */
+  readonly instructors?:
+    | { readonly principals: readonly string[]; readonly bindChannels: boolean }
+    | undefined;
 }
 
 /** One lab and the labops over it. */
@@ -144,7 +159,12 @@ export async function createLab(options: CreateLabOptions): Promise<Lab> {
     // The store first: a data directory another labops owns stops everything here.
     const store = openLabStore(options.store, closers);
     const parts = await openParts(options, store, logger, closers);
-    const policy = options.policy ?? parts.policy;
+    const own = options.policy ?? parts.policy;
+    const policy = options.instructors
+      ? createLabPolicy(own, options.instructors.principals, {
+          bindChannels: options.instructors.bindChannels,
+        })
+      : own;
     const info: LabInfo = { ...parts.info, ...options.info };
     const registry = new CommandRegistry([...createRegistry().commands, ...(options.commands ?? [])]);
     const labops = new Labops({
@@ -164,6 +184,8 @@ export async function createLab(options: CreateLabOptions): Promise<Lab> {
       recordRetry: options.recordRetry,
       planTimers: options.planTimers,
       expiryCheckMs: options.expiryCheckMs,
+      bus: options.bus,
+      labs: options.labsPort,
     });
     // Running jobs stop first (their remote commands signalled, their ends recorded), then the rest.
     closers.push(() => labops.stop(options.stopMs ?? DEFAULT_STOP_MS));
@@ -187,6 +209,105 @@ export async function createLab(options: CreateLabOptions): Promise<Lab> {
     await closeAll();
     throw error;
   }
+}
+
+/** Every lab of one bot (issue 13): what createLabs answers. */
+export interface LabSet {
+  /** The labs as the adapters use them: commands find their lab, clicks and jobs theirs. */
+  readonly labs: Labs;
+  /** Each lab, in the order given. */
+  readonly entries: readonly Lab[];
+  readonly store: Store;
+  /** Closes every lab (their jobs stopped first), then the store if it was opened here. */
+  close(): Promise<void>;
+}
+
+export interface CreateLabsOptions extends Omit<CreateLabOptions, 'lab' | 'store' | 'bus' | 'labsPort'> {
+  readonly labs: readonly (FileLabSpec | SimulatedLabSpec)[];
+  readonly store?: LabStoreSpec | undefined;
+  /** The bot's instructors (lab file `instructors`): they act and approve in every lab. */
+  readonly instructorPrincipals?: readonly string[] | undefined;
+}
+
+/**
+ * The labs of one bot (issue 13): one store (opened first, so a data directory another bot owns
+ * stops everything here) and one event bus, and each lab its own engine, machines and policy —
+ * createLab once per lab. A lab's `channels` bind it when there are several.
+ */
+export async function createLabs(options: CreateLabsOptions): Promise<LabSet> {
+  const logger = options.logger ?? createSilentLogger();
+  const clock = options.clock ?? systemClock;
+  const storeClosers: (() => Promise<void> | void)[] = [];
+  const store = openLabStore(options.store, storeClosers);
+  const bus = new EventBus((error) => logger.error({ err: error }, 'an event listener failed'));
+  const many = options.labs.length > 1;
+  const principals = options.instructorPrincipals ?? [];
+  let labs: Labs | undefined;
+  const labsPort: LabsPort = { list: (caller, signal) => labs!.list(caller, signal) };
+  const entries: Lab[] = [];
+  const closeAll = async () => {
+    for (const entry of [...entries].reverse()) await entry.close();
+    for (const close of storeClosers.reverse()) await close();
+  };
+  try {
+    for (const spec of options.labs) {
+      entries.push(
+        await createLab({
+          ...options,
+          lab: spec,
+          store: { store },
+          bus,
+          labsPort,
+          instructors: principals.length || many ? { principals, bindChannels: many } : undefined,
+        }),
+      );
+    }
+    labs = new Labs({
+      labs: entries.map((entry) => ({ name: entry.info.name, labops: entry.labops, engine: entry.engine })),
+      instructors: principals,
+      bindings: bindChannels(options.labs, entries),
+      store,
+      bus,
+      clock,
+      logger,
+    });
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    labs,
+    entries,
+    store,
+    close() {
+      closing ??= closeAll();
+      return closing;
+    },
+  };
+}
+
+/** Each lab file's `policy.channels`: the channels that lab answers in. */
+function bindChannels(
+  specs: readonly (FileLabSpec | SimulatedLabSpec)[],
+  entries: readonly Lab[],
+): Map<string, string> {
+  const bindings = new Map<string, string>();
+  specs.forEach((spec, index) => {
+    if (spec.kind !== 'file') return;
+    const name = entries[index]!.info.name;
+    for (const channel of spec.source.config.policy.channels) {
+      const other = bindings.get(channel);
+      if (other !== undefined && other !== name) {
+        throw new LabopsError(
+          'CONFIG',
+          msg('config.labs.channelTwice', { channel: verbatim(channel), first: other, second: name }),
+        );
+      }
+      bindings.set(channel, name);
+    }
+  });
+  return bindings;
 }
 
 function openLabStore(spec: LabStoreSpec | undefined, closers: (() => Promise<void> | void)[]): Store {
@@ -259,7 +380,7 @@ async function openParts(
     downloads,
     policy,
     simulator,
-    info: labInfoFromSimulator(simulator),
+    info: labInfoFromSimulator(simulator, spec.name),
     limits: undefined,
   };
 }

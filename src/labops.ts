@@ -37,7 +37,7 @@ import { recoverJobs } from './jobs/recovery.js';
 import { type StepDefinition, StepRegistry } from './jobs/steps.js';
 import { describeLockKey } from './jobs/targets.js';
 import { createJobsPort } from './jobs-port.js';
-import { Labs } from './labs.js';
+import { summarizeLab } from './lab-summary.js';
 import type { Logger } from './log.js';
 import { createReadOnlyView, PlanLimits, type PlanTimers } from './plan-limits.js';
 import type { MachineDriver } from './runbooks/types.js';
@@ -109,7 +109,6 @@ export class Labops {
   readonly jobs: JobsPort;
   private readonly options: LabopsOptions;
   private reviewing: Promise<void> = Promise.resolve();
-  private ownLabs: LabsPort | undefined;
   private state: 'new' | 'started' | 'stopped' = 'new';
   private sweep: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
@@ -529,20 +528,19 @@ export class Labops {
     };
   }
 
-  /** The bot's labs as commands see them; alone, this lab (created when first asked). */
+  /** The bot's labs as commands see them; alone, this lab. */
   private get labsPort(): LabsPort {
-    this.ownLabs ??=
-      this.options.labs ??
-      new Labs({
-        labs: [{ name: this.options.lab.name, labops: this, engine: this.options.engine }],
-        instructors: [],
-        bindings: new Map(),
-        store: this.options.store,
-        bus: this.bus,
-        clock: this.options.clock,
-        logger: this.options.logger,
-      });
-    return this.ownLabs;
+    const { lab, engine, store } = this.options;
+    return (
+      this.options.labs ?? {
+        list: async (_caller, signal) => [
+          await summarizeLab(
+            { name: lab.name, dataCenter: lab.dataCenter, simulated: lab.simulated, engine, store },
+            { signal },
+          ),
+        ],
+      }
+    );
   }
 
   private async expandPrincipals(principals: readonly string[]): Promise<string[]> {

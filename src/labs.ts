@@ -6,6 +6,7 @@ import type { EngineClient } from './engine/engine-client.js';
 import { LabopsError, toLabopsError } from './errors.js';
 import { list, msg, verbatim } from './i18n/text.js';
 import type { EventBus } from './jobs/events.js';
+import { summarizeLab } from './lab-summary.js';
 import type { DispatchInput, DispatchResult, Labops } from './labops.js';
 import type { Logger } from './log.js';
 import type { JobRecord, RecoveryReport, Store } from './store/types.js';
@@ -181,37 +182,20 @@ export class Labs implements LabsPort {
   }
 
   /** `/lab list`: one line of facts per lab the caller may act on (issue 13 §2). */
-  async list(caller: Caller, signal?: AbortSignal): Promise<LabSummary[]> {
-    const timeoutMs = this.options.listTimeoutMs ?? 5000;
+  list(caller: Caller, signal?: AbortSignal): Promise<LabSummary[]> {
     return Promise.all(
-      this.mayActOn(caller).map(async (labops): Promise<LabSummary> => {
-        const name = labops.lab.name;
-        const entry = this.byName.get(name)!;
-        const jobs = await this.options.store.listJobs({ lab: name, statuses: ['running', 'queued'] });
-        const bound = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(signal ? [signal] : [])]);
-        const engine = entry.engine.withSignal(bound);
-        try {
-          const [hosts, domains] = await Promise.all([engine.listHosts(), engine.listStorageDomains()]);
-          return {
-            name,
-            engine: 'up',
-            hostsUp: hosts.filter((h) => h.status === 'up').length,
-            hosts: hosts.length,
-            domainsActive: domains.filter((d) => d.status === 'active').length,
-            domains: domains.length,
-            jobsRunning: jobs.length,
+      this.mayActOn(caller).map((labops) =>
+        summarizeLab(
+          {
+            name: labops.lab.name,
+            dataCenter: labops.lab.dataCenter,
             simulated: labops.lab.simulated,
-          };
-        } catch (error) {
-          return {
-            name,
-            engine: 'down',
-            reason: toLabopsError(error).text,
-            jobsRunning: jobs.length,
-            simulated: labops.lab.simulated,
-          };
-        }
-      }),
+            engine: this.byName.get(labops.lab.name)!.engine,
+            store: this.options.store,
+          },
+          { timeoutMs: this.options.listTimeoutMs, signal },
+        ),
+      ),
     );
   }
 

@@ -15,7 +15,8 @@ import { DEFAULT_LOCALE, type Locale } from './i18n/locale.js';
 import { renderText } from './i18n/render.js';
 import { list, type Message, msg, verbatim } from './i18n/text.js';
 import { describeJobCommand } from './jobs-port.js';
-import { type CreateLabOptions, createLab, type Lab } from './lab.js';
+import { type CreateLabsOptions, createLabs, type LabSet } from './lab.js';
+import type { Labs } from './labs.js';
 import { createLogger } from './log.js';
 import type { HealthService } from './service/index.js';
 import { subscribeJobLogs } from './service/job-logs.js';
@@ -64,8 +65,8 @@ async function main(argv: readonly string[]): Promise<number> {
       for await (const line of store.exportAudit()) process.stdout.write(`${line}\n`);
       return 0;
     }
-    const source = getOnlyLab(config);
     if (argv.includes('--fetch-engine-ca')) {
+      const source = getOnlyLab(config);
       if (source.kind !== 'file' || !source.config.engine.ca_file) {
         throw new LabopsError('CONFIG', msg('config.main.fetchCaNeedsFile'), {
           hint: msg('config.main.fetchCaNeedsFileHint'),
@@ -81,6 +82,7 @@ async function main(argv: readonly string[]): Promise<number> {
         locale,
       });
     }
+    const [first] = config.labs;
     // The health port first: a supervisor sees the process alive, and not ready until it is.
     let health: HealthService | undefined;
     if (config.health) {
@@ -89,21 +91,24 @@ async function main(argv: readonly string[]): Promise<number> {
         settings: config.health,
         logger,
         clock: systemClock,
-        engineTimeoutMs: source.kind === 'file' ? source.config.engine.timeout_ms : undefined,
+        engineTimeoutMs: first?.kind === 'file' ? first.config.engine.timeout_ms : undefined,
       });
       cleanups.unshift(() => health?.close());
     }
-    // A bot owns its data directory: createLab locks it first, so a second bot stops there and no
+    // A bot owns its data directory: createLabs locks it first, so a second bot stops there and no
     // recovery runs on a store another live labops owns (issue 10 §4).
-    const labOptions: CreateLabOptions = {
-      lab:
+    const labOptions: CreateLabsOptions = {
+      labs: config.labs.map((source) =>
         source.kind === 'file'
           ? { kind: 'file', source, ssh: config.ssh }
           : {
               kind: 'simulated',
+              name: source.name,
               simulatorOptions: { timeScale: SHELL_SIM_TIME_SCALE },
               extraApprovers: config.extraApprovers,
             },
+      ),
+      instructorPrincipals: config.instructors,
       store: { dir: dataDir },
       clock: systemClock,
       logger,
@@ -114,24 +119,30 @@ async function main(argv: readonly string[]): Promise<number> {
         ? { engine: { observe: health.metrics.observeEngine }, sshObserver: health.metrics.observeSsh }
         : {}),
     };
-    const watchLab = (lab: Lab): void => {
-      subscribeJobLogs(lab.labops.bus, logger);
-      health?.watchLab(lab);
+    const watchLabs = (set: LabSet): void => {
+      subscribeJobLogs(set.labs.bus, logger);
+      set.entries.forEach((lab, index) => {
+        // One bus for every lab: its events are counted once.
+        if (index === 0) health?.watchLab(lab, lab.info.name);
+        else health?.readiness.addLab({ name: lab.info.name, store: lab.store, engine: lab.engine });
+      });
     };
     if (config.slack.mode !== 'shell') {
       // Bolt loads only when Slack is used, so the shell starts without it.
       const { createSlackAdapter, runSlackAdapter } = await import('./slack/run.js');
+      // issue 13: Slack serves one lab until its adapter routes channels to labs.
+      getOnlyLab(config);
       const adapter = createSlackAdapter({ settings: config.slack, logger });
-      const lab = await createLab({ ...labOptions, resolveGroup: adapter.resolveGroup });
-      cleanups.unshift(() => lab.close());
-      watchLab(lab);
+      const set = await createLabs({ ...labOptions, resolveGroup: adapter.resolveGroup });
+      cleanups.unshift(() => set.close());
+      watchLabs(set);
       health?.watchSlack(adapter);
-      return await runSlackAdapter({ adapter, labops: lab.labops, logger });
+      return await runSlackAdapter({ adapter, labops: set.labs.first, logger });
     }
-    const lab = await createLab(labOptions);
-    cleanups.unshift(() => lab.close());
-    watchLab(lab);
-    return await runShellAdapter(lab, shellLocale);
+    const set = await createLabs(labOptions);
+    cleanups.unshift(() => set.close());
+    watchLabs(set);
+    return await runShellAdapter(set.labs, shellLocale);
   } catch (error) {
     const failure = toLabopsError(error);
     if (failure.code === 'INTERNAL') logger.error({ err: error }, 'labops stopped on an unexpected error');
@@ -148,7 +159,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-// issue 13: one lab until the core serves many
+/** The one lab a command of the process itself is for (`--fetch-engine-ca`; Slack, until it routes). */
 function getOnlyLab(config: LoadedConfig): LoadedConfig['labs'][number] {
   const [only, ...more] = config.labs;
   if (!only || more.length > 0) {
@@ -164,12 +175,17 @@ function getOnlyLab(config: LoadedConfig): LoadedConfig['labs'][number] {
   return only;
 }
 
-/** The shell: labops started (recovery, the expiry sweep) for one conversation, then stopped. */
-async function runShellAdapter(lab: Lab, locale: Locale | undefined): Promise<number> {
-  const { labops } = lab;
-  const recovered = await labops.start();
+/** The shell: the labs started (recovery, the expiry sweeps) for one conversation, then stopped. */
+async function runShellAdapter(labs: Labs, locale: Locale | undefined): Promise<number> {
+  const recovered = await labs.start();
   const notes: Message[] = [];
-  if (labops.lab.simulated) notes.push(msg('config.main.simulatedBanner'));
+  if (labs.first.lab.simulated) {
+    notes.push(
+      labs.many
+        ? msg('config.main.simulatedBannerMany', { labs: list(labs.names.map((n) => verbatim(n))) })
+        : msg('config.main.simulatedBanner'),
+    );
+  }
   for (const job of recovered.interrupted) {
     notes.push(
       msg('config.main.interrupted', {
@@ -183,7 +199,7 @@ async function runShellAdapter(lab: Lab, locale: Locale | undefined): Promise<nu
     notes.push(msg('config.main.pending', { ids: list(recovered.pending.map((a) => verbatim(a.id))) }));
   }
   // The banner is shown in the language the shell speaks (runShell's own choice of locale).
-  const shown = locale ?? labops.lab.locale;
+  const shown = locale ?? labs.first.lab.locale;
   const banner = notes.map((note) => renderText(shown, note)).join('\n');
   // SIGTERM or Ctrl-C: running jobs stop and record how they ended before the conversation closes,
   // so none is left "running" for the next start to find (found by the chaos run).
@@ -192,13 +208,13 @@ async function runShellAdapter(lab: Lab, locale: Locale | undefined): Promise<nu
     if (signalled) return;
     signalled = signal;
     // Then the input ends as if the person typed quit: the shell returns and the lab closes.
-    void labops.stop(JOB_STOP_MS).finally(() => process.stdin.push(null));
+    void labs.stop(JOB_STOP_MS).finally(() => process.stdin.push(null));
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   try {
     const code = await runShell({
-      labops,
+      labs,
       input: process.stdin,
       output: process.stdout,
       interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
@@ -210,8 +226,8 @@ async function runShellAdapter(lab: Lab, locale: Locale | undefined): Promise<nu
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
-    // Running jobs stop first (their remote commands signalled, their ends recorded), then the lab.
-    await labops.stop(JOB_STOP_MS);
+    // Running jobs stop first (their remote commands signalled, their ends recorded), then the labs.
+    await labs.stop(JOB_STOP_MS);
   }
 }
 

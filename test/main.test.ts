@@ -90,25 +90,41 @@ describe('what main prints before any lab is chosen (issue 16 §2)', () => {
   );
 
   it(
-    'stops with exit 2 when the configuration holds more than one lab (issue 13, until the core serves many)',
+    'serves three simulated labs in one shell (issue 13, done when): a maintenance approved in lab2 leaves lab1 alone',
     async () => {
-      const [english, korean] = await Promise.all([
-        start([], { LABOPS_SIM_LABS: '2' }),
-        start(['--lang', 'ko'], { LABOPS_SIM_LABS: '3' }),
-      ]);
-      expect(english.code).toBe(2);
-      expect(english.stdout).toBe('');
-      expect(english.stderr).toBe(
-        [
-          'This labops serves one lab yet: the configuration holds 2 labs (lab1 and lab2).',
-          'Hint: Run one bot per lab for now: give each its own lab file (LAB_CONFIG) and data directory (LABOPS_DATA_DIR).',
-          '',
-        ].join('\n'),
+      const script = [
+        '/host status hyper1',
+        'use lab2',
+        '/host maintenance hyper1',
+        'as bob',
+        'approve',
+        '/lab list',
+        '/host status hyper1 --lab lab1',
+        '/host status hyper1',
+        'use lab9',
+        'quit',
+      ].join('\n');
+      const run = await start([], { LABOPS_SIM_LABS: '3' }, `${script}\n`);
+      const out = run.stdout.split('\n');
+      expect(out[0]).toBe(
+        'SIMULATED LABS — lab1, lab2, and lab3: built-in simulators stand in for each lab’s engine and hosts. Choose one with: use NAME',
       );
-      expect(korean.code).toBe(2);
-      expect(korean.stderr.split('\n')[0]).toBe(
-        '이 labops는 아직 실습 환경 하나만 다룹니다: 설정에 실습 환경이 3개 있습니다(lab1, lab2 및 lab3).',
-      );
+      // A command before `use`, from no channel bound to a lab: which lab?
+      expect(out).toContain('✘ This channel belongs to no lab: say which one with --lab.');
+      expect(out).toContain('Commands now go to lab2.');
+      expect(run.stdout).toMatch(/✔ job-\w+ succeeded/);
+      // /lab list: every lab in one line each; lab2's hyper1 is the one in maintenance.
+      expect(out).toContain('  lab1 · engine up · hosts 2/2 up · domains 2/2 active · no job running');
+      expect(out).toContain('  lab2 · engine up · hosts 1/2 up · domains 2/2 active · no job running');
+      expect(out).toContain('  lab3 · engine up · hosts 2/2 up · domains 2/2 active · no job running');
+      // hyper1 of lab1 is not hyper1 of lab2: lab1's (--lab) is up, lab2's (use) in maintenance.
+      const status = out.filter((line) => /^ {2}hyper1 {2}/.test(line));
+      expect(status).toHaveLength(2);
+      expect(status[0]).toMatch(/^ {2}hyper1 {2}up/);
+      expect(status[1]).toMatch(/^ {2}hyper1 {2}maintenance/);
+      expect(out).toContain('✘ There is no lab named lab9.');
+      // The unknown lab and the command before `use` are the script's two failures.
+      expect(run.code).toBe(1);
     },
     SPAWN_TIMEOUT_MS,
   );

@@ -5,9 +5,9 @@ import { LabopsError } from '../errors.js';
 import type { MessageKey } from '../i18n/catalog/index.js';
 import type { Locale } from '../i18n/locale.js';
 import { renderText } from '../i18n/render.js';
-import { msg, type Text, verbatim } from '../i18n/text.js';
+import { list, msg, type Text, verbatim } from '../i18n/text.js';
 import type { LabEvent } from '../jobs/events.js';
-import type { Labops } from '../labops.js';
+import type { Labs } from '../labs.js';
 import type { Clock } from '../time.js';
 import { localizeView } from '../view.js';
 import {
@@ -24,7 +24,8 @@ import {
 } from './render.js';
 
 export interface ShellOptions {
-  labops: Labops;
+  /** The bot's labs; with several, `use NAME` chooses the one commands go to (issue 13 §2). */
+  labs: Labs;
   input: Readable;
   output: Writable;
   /** A terminal: prompt, colours and live progress bars. Otherwise the lines run as a script. */
@@ -42,6 +43,7 @@ export interface ShellOptions {
 const SHELL_HELP: readonly [string, Extract<MessageKey, `shell.help.${string}`>][] = [
   ['/lab …, /host …', 'shell.help.slash'],
   ['as NAME', 'shell.help.as'],
+  ['use LAB', 'shell.help.use'],
   ['approve [ID]', 'shell.help.approve'],
   ['deny [ID]', 'shell.help.deny'],
   ['jobs', 'shell.help.jobs'],
@@ -67,9 +69,12 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
  * understood — so a transcript is a test and a demo. Answers the exit status.
  */
 export async function runShell(options: ShellOptions): Promise<number> {
-  const { labops, output, interactive, clock } = options;
+  const { labs, output, interactive, clock } = options;
+  /** The lab commands go to when they name none: the only one, else the one chosen with `use`. */
+  let current: string | undefined = labs.many ? undefined : labs.first.lab.name;
+  const home = labs.first.lab;
   // Every line in one language: --lang, else LANG, else the lab's (issue 16 §2); times in the lab's zone.
-  const voice: Voice = { locale: options.locale ?? labops.lab.locale, timeZone: labops.lab.timeZone };
+  const voice: Voice = { locale: options.locale ?? home.locale, timeZone: home.timeZone };
   const say = (text: Text) => renderText(voice.locale, text, { timeZone: voice.timeZone });
   const style: Style = interactive ? colourStyle : plainStyle;
   let user = options.user ?? 'operator';
@@ -114,27 +119,28 @@ export async function runShell(options: ShellOptions): Promise<number> {
     // A job that ends while the person waits at the prompt gives the prompt back.
     if (event.type === 'job:finished' && !handling && !promptShown) showPrompt();
   };
-  const unsubscribe = labops.bus.subscribe(onEvent);
+  const unsubscribe = labs.bus.subscribe(onEvent);
   const caller = (): Caller => ({
     principal: `shell:${user}`,
     channel: 'shell',
     groups: [],
     locale: voice.locale,
   });
-  const prompt = () => (interactive ? `${style.dim(`shell:${user}`)}> ` : '');
+  const prompt = () =>
+    interactive ? `${style.dim(`shell:${user}${labs.many && current ? `@${current}` : ''}`)}> ` : '';
 
   if (options.banner) write(options.banner);
   if (interactive) write(say(msg('shell.start.hint')));
   // A script reads what jobs interrupted by the last stop changed before its first line.
-  else await labops.whenReviewed();
+  else await labs.whenReviewed();
 
   const waitForJob = async (jobId: string) => {
-    const outcome = await labops.executor.whenFinished(jobId);
+    const outcome = await labs.whenFinished(jobId);
     if (outcome && outcome.status !== 'succeeded') failures++;
   };
 
   const dispatch = async (command: string, text: string) => {
-    const result = await labops.dispatch({ command, text, caller: caller() });
+    const result = await labs.dispatch({ command, text, caller: caller(), lab: current });
     if (result.kind === 'view')
       write(renderView(localizeView(result.view, voice.locale, { timeZone: voice.timeZone }), style));
     else if (result.kind === 'card') write(renderCard(result.card, clock(), style, voice));
@@ -169,6 +175,35 @@ export async function runShell(options: ShellOptions): Promise<number> {
           write(style.dim(say(msg('shell.as.now', { principal: `shell:${user}` }))));
         }
         return undefined;
+      case 'use': {
+        if (argument === '') {
+          write(
+            say(
+              msg('shell.use.labs', {
+                current: current ?? '—',
+                labs: list(labs.names.map((n) => verbatim(n))),
+              }),
+            ),
+          );
+          return undefined;
+        }
+        if (!labs.get(argument)) {
+          write(
+            renderError(
+              new LabopsError('USAGE', msg('pipeline.lab.unknown', { lab: verbatim(argument) }), {
+                hint: msg('shell.use.hint', { labs: list(labs.names.map((n) => verbatim(n))) }),
+              }),
+              style,
+              voice,
+            ),
+          );
+          failures++;
+          return undefined;
+        }
+        current = argument;
+        write(style.dim(say(msg('shell.use.now', { lab: argument }))));
+        return undefined;
+      }
       case 'approve':
       case 'deny': {
         if (rest.length > 1) {
@@ -177,10 +212,11 @@ export async function runShell(options: ShellOptions): Promise<number> {
           failures++;
           return undefined;
         }
-        const result = await labops.click(
+        const result = await labs.click(
           rest[0],
           caller(),
           word.toLowerCase() === 'approve' ? 'approve' : 'deny',
+          current,
         );
         write(renderClick(result, style, voice));
         if (result.outcome === 'approved') {

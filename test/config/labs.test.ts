@@ -342,8 +342,8 @@ describe('a directory of lab files', () => {
 });
 
 describe('simulated labs (LABOPS_SIM_LABS, issue 13 §4)', () => {
-  it('starts one named lab1 by default, and N named lab1…labN', async () => {
-    expect((await loadConfig({ env: {}, cwd: work })).labs).toEqual([{ kind: 'simulated', name: 'lab1' }]);
+  it('starts one lab by default (named default, as the rows of before), and N named lab1…labN', async () => {
+    expect((await loadConfig({ env: {}, cwd: work })).labs).toEqual([{ kind: 'simulated', name: 'default' }]);
     const config = await loadConfig({
       env: { LABOPS_SIM_LABS: '3', LABOPS_APPROVERS: 'U0CAROL01' },
       cwd: work,

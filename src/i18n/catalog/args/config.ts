@@ -143,6 +143,7 @@ export interface ConfigArgs {
   'config.rule.passwordEnvRequired': undefined;
   'config.labName.type': undefined;
   'config.labName.format': undefined;
+  'config.labs.channelTwice': { channel: 'text'; first: 'text'; second: 'text' };
   'config.labs.map': undefined;
   'config.labs.empty': undefined;
   'config.labs.labKeyAtTop': undefined;
@@ -160,6 +161,7 @@ export interface ConfigArgs {
   'config.main.fetchCaNeedsFileHint': undefined;
   'config.main.oneLabOnly': { count: 'text'; labs: 'text' };
   'config.main.oneLabOnlyHint': undefined;
+  'config.main.simulatedBannerMany': { labs: 'text' };
   'config.main.simulatedBanner': undefined;
   'config.main.interrupted': { command: 'text'; error: 'text'; job: 'text' };
   'config.main.interruptedUnknown': undefined;

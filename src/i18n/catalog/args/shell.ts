@@ -50,4 +50,8 @@ export interface ShellArgs {
   'shell.event.reviewed': { job: 'text'; summary: 'text' };
   'shell.simulator.noOpenssl': undefined;
   'shell.simulator.noOpensslHint': undefined;
+  'shell.help.use': undefined;
+  'shell.use.now': { lab: 'text' };
+  'shell.use.labs': { current: 'text'; labs: 'text' };
+  'shell.use.hint': { labs: 'text' };
 }

@@ -202,6 +202,8 @@ export const config = {
   'config.labName.type': 'must be a lab’s name (text)',
   'config.labName.format':
     'must be a lab’s name: lower-case letters, digits and -, starting with a letter, at most 32 characters, e.g. team1',
+  'config.labs.channelTwice':
+    'Channel {channel} is in the policy.channels of both {first} and {second}: a channel answers for one lab — keep it in one of them.',
   'config.labs.map': 'must be a map from each lab’s name to its settings (team1:, team2:, …)',
   'config.labs.empty': 'needs at least one lab, e.g. team1: with its engine, hosts, storage and policy',
   'config.labs.labKeyAtTop': 'is a lab’s setting — with labs:, it goes under each lab (labs.NAME)',
@@ -227,6 +229,8 @@ export const config = {
   'config.main.oneLabOnly': 'This labops serves one lab yet: the configuration holds {count} labs ({labs}).',
   'config.main.oneLabOnlyHint':
     'Run one bot per lab for now: give each its own lab file (LAB_CONFIG) and data directory (LABOPS_DATA_DIR).',
+  'config.main.simulatedBannerMany':
+    'SIMULATED LABS — {labs}: built-in simulators stand in for each lab’s engine and hosts. Choose one with: use NAME',
   'config.main.simulatedBanner':
     'SIMULATED LAB — a built-in simulator stands in for the engine and the hosts.',
   'config.main.interrupted': '{job} {command} was interrupted: {error}',

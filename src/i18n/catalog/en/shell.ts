@@ -55,4 +55,10 @@ export const shell = {
   // The built-in simulated lab, as `npm start` brings it up.
   'shell.simulator.noOpenssl': 'The lab simulator could not make its certificates with openssl.',
   'shell.simulator.noOpensslHint': 'Install the openssl command line tool.',
+
+  // use: the lab commands go to when the bot serves several (issue 13 §2).
+  'shell.help.use': 'send commands to that lab (use alone lists the labs)',
+  'shell.use.now': 'Commands now go to {lab}.',
+  'shell.use.labs': 'Lab: {current}. Labs: {labs}.',
+  'shell.use.hint': 'Labs: {labs}.',
 } as const;

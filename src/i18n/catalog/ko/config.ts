@@ -194,6 +194,8 @@ export const config: Translation<typeof en> = {
   'config.labName.type': '실습 환경 이름(텍스트)이어야 합니다',
   'config.labName.format':
     '실습 환경 이름이어야 합니다: 영문 소문자로 시작하고 영문 소문자, 숫자, -만 써서 최대 32자입니다. 예: team1',
+  'config.labs.channelTwice':
+    '{channel} 채널이 {first}와(과) {second} 두 실습 환경의 policy.channels에 모두 있습니다. 채널 하나는 실습 환경 하나만 맡습니다 — 한쪽에서 빼십시오.',
   'config.labs.map': '실습 환경 이름마다 그 설정을 적은 매핑이어야 합니다(team1:, team2:, …)',
   'config.labs.empty':
     '실습 환경이 하나 이상 있어야 합니다. 예: engine, hosts, storage, policy를 적은 team1:',
@@ -223,6 +225,8 @@ export const config: Translation<typeof en> = {
     '이 labops는 아직 실습 환경 하나만 다룹니다: 설정에 실습 환경이 {count}개 있습니다({labs}).',
   'config.main.oneLabOnlyHint':
     '지금은 실습 환경마다 봇을 하나씩 실행하십시오: 각 봇에 자기 실습 환경 파일(LAB_CONFIG)과 데이터 디렉터리(LABOPS_DATA_DIR)를 주십시오.',
+  'config.main.simulatedBannerMany':
+    '시뮬레이션 실습 환경 — {labs}: 내장 시뮬레이터가 각 실습 환경의 엔진과 호스트를 대신합니다. use 이름으로 실습 환경을 고르십시오.',
   'config.main.simulatedBanner': '시뮬레이션 실습 환경 — 내장 시뮬레이터가 엔진과 호스트를 대신합니다.',
   'config.main.interrupted': '{job} {command} 작업이 중단되었습니다: {error}',
   'config.main.interruptedUnknown': '작업이 실행되는 중에 labops가 멈췄습니다',

@@ -53,4 +53,9 @@ export const shell: Translation<typeof en> = {
 
   'shell.simulator.noOpenssl': '시뮬레이션 실습 환경이 openssl로 인증서를 만들지 못했습니다.',
   'shell.simulator.noOpensslHint': 'openssl 명령줄 도구를 설치하십시오.',
+
+  'shell.help.use': '명령을 그 실습 환경으로 보냄 (use만 쓰면 실습 환경 목록)',
+  'shell.use.now': '이제 명령은 {lab} 실습 환경으로 갑니다.',
+  'shell.use.labs': '현재 실습 환경: {current}. 실습 환경: {labs}.',
+  'shell.use.hint': '실습 환경: {labs}.',
 };
