@@ -53,6 +53,10 @@ const { metafile } = await build({
   platform: 'node',
   target: 'node20',
   packages: 'external',
+  // Whitespace and comments go (identifiers stay, for stack traces' function names): V8 keeps each
+  // module's source whole, at one byte a character only if none is past U+00FF, and esbuild keeps
+  // comments, some with dashes and Korean. dist/main.js 1.05 MB in the heap → 0.42 MB.
+  minifyWhitespace: true,
   sourcemap: 'linked',
   sourcesContent: false,
   chunkNames: 'chunks/[name]-[hash]',

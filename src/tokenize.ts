@@ -59,10 +59,13 @@ export function decodeSlackText(text: string): string {
     last = match.index + match[0].length;
   }
   out += decodeEntities(text.slice(last));
-  return out
-    .replace(/[“”„‟]/g, '"')
-    .replace(/[‘’‚‛]/g, "'")
-    .replace(/[\u00A0\u2007\u202F]/g, ' ');
+  return (
+    out
+      // “”„‟ and ‘’‚‛, escaped as src/setup.ts's YES says why.
+      .replace(/[\u201C\u201D\u201E\u201F]/g, '"')
+      .replace(/[\u2018\u2019\u201A\u201B]/g, "'")
+      .replace(/[\u00A0\u2007\u202F]/g, ' ')
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -109,7 +109,7 @@ describe('npm run build', () => {
     // toLabopsError wraps an unexpected failure the way main.ts does before logging it.
     const chunks = readdirSync(join(root, 'dist/chunks')).filter((name) => name.endsWith('.js'));
     const chunk = chunks.find((name) =>
-      /export \{[^}]*\btoLabopsError\b[^}]*\}/.test(readFileSync(join(root, 'dist/chunks', name), 'utf8')),
+      /export ?\{[^}]*\btoLabopsError\b[^}]*\}/.test(readFileSync(join(root, 'dist/chunks', name), 'utf8')),
     );
     expect(chunk, `no chunk of ${chunks.join(', ')} exports toLabopsError`).toBeDefined();
     const url = pathToFileURL(join(root, 'dist/chunks', chunk!)).href;
@@ -136,6 +136,20 @@ console.log(toLabopsError(new Error('boom')).stack);`;
     expect(bare.stdout).toMatch(
       /at (?:Module\.)?toLabopsError \(file:\/\/.+\/dist\/chunks\/[^/]+\.js:\d+:\d+\)/,
     );
+  });
+
+  it('keeps the modules loaded at start one byte a character in memory', () => {
+    // V8 keeps a module's source whole, two bytes a character if any is past U+00FF (issue 12 §6).
+    // Tagged templates keep their text as written (the runbooks' small chunk).
+    const modules = ['main.js', ...readdirSync(join(root, 'dist/chunks')).map((name) => `chunks/${name}`)];
+    const large = modules.filter(
+      (name) => name.endsWith('.js') && statSync(join(root, 'dist', name)).size > 100_000,
+    );
+    expect(large.length).toBeGreaterThanOrEqual(2);
+    for (const name of large) {
+      const wide = readFileSync(join(root, 'dist', name), 'utf8').match(/.{0,40}[\u0100-\u{10ffff}]/u);
+      expect(wide?.[0], `dist/${name}`).toBeUndefined();
+    }
   });
 
   // Before the next test edits a source.
