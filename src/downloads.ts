@@ -2,12 +2,12 @@ import { createHash } from 'node:crypto';
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP, type LookupFunction, type Socket } from 'node:net';
 import { finished, type Readable } from 'node:stream';
-import { Agent, buildConnector, request } from 'undici';
 import type { LoadedConfig } from './config.js';
 import type { ImageSource } from './engine/image-upload.js';
 import { LabopsError } from './errors.js';
 import { msg, verbatim } from './i18n/text.js';
 import { createAddressFence, createRefusal, type FenceRules, isRefusal } from './net/address-fence.js';
+import { Agent, buildConnector, request } from './net/undici.js';
 import { cancelledBy } from './time.js';
 
 /** ISO 9660: the volume descriptor's identifier `CD001` starts at byte 32769. */

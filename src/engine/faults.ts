@@ -1,6 +1,6 @@
-import { errors as undiciErrors } from 'undici';
 import { LabopsError } from '../errors.js';
 import { msg, verbatim } from '../i18n/text.js';
+import { errors as undiciErrors } from '../net/undici.js';
 
 /** What the transport saw of an answer that was not a success. */
 export interface FailedAnswer {

@@ -1,8 +1,8 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { Agent, request } from 'undici';
 import { LabopsError } from '../errors.js';
 import { isText, msg, type Text, verbatim } from '../i18n/text.js';
+import { Agent, request } from '../net/undici.js';
 import { type Clock, cancelledBy } from '../time.js';
 import { renderDiskMark } from './disk-mark.js';
 import type { CreateDiskSpec } from './disks.js';

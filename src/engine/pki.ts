@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
-import { Agent, request } from 'undici';
 import { LabopsError } from '../errors.js';
 import { msg, verbatim } from '../i18n/text.js';
+import { Agent, request } from '../net/undici.js';
 import { parseEngineOrigin } from './transport.js';
 
 /** The engine CA as fetched at set-up, with what a person compares before trusting it. */

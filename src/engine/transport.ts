@@ -1,10 +1,10 @@
 import Bottleneck from 'bottleneck';
-import { Pool } from 'undici';
 import type { z } from 'zod';
 import { LabopsError } from '../errors.js';
 import { renderEnglish } from '../i18n/render.js';
 import { msg, verbatim } from '../i18n/text.js';
 import { createSilentLogger, type Logger } from '../log.js';
+import { Pool } from '../net/undici.js';
 import { cancelledBy, realSleep, type Sleep } from '../time.js';
 import {
   headerOf,

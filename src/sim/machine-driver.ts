@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { posix } from 'node:path';
-import { Agent, request as undiciRequest } from 'undici';
 import { LabopsError } from '../errors.js';
 import { msg, verbatim } from '../i18n/text.js';
+import { Agent, request as undiciRequest } from '../net/undici.js';
 import { decideBeforeApply, describeChange, trustApprovedKey } from '../runbooks/driver-rules.js';
 import { type DownloadedBytes, judgeDownload, validateCheck, validateStep } from '../runbooks/render.js';
 import type {
