@@ -42,7 +42,11 @@ export function createJobsPort(options: JobsPortOptions): JobsPort {
         limit: limit ?? 10,
       });
     },
-    get: (id) => store.getJob(id),
+    // Another lab's job is no job here (issue 13 §2): its id means nothing in this lab.
+    get: async (id) => {
+      const job = await store.getJob(id);
+      return job?.lab === options.lab ? job : undefined;
+    },
     cancel: (id, by, groups = []) => cancelJob(options, id, by, groups),
     audit: async (limit) =>
       (await store.listAudit(limit, { lab: options.lab })).map((e) => ({
@@ -107,7 +111,8 @@ async function cancelJob(
 ): Promise<Text> {
   const { store, clock, executor, bus } = options;
   const job = await store.getJob(id);
-  if (!job) {
+  // Another lab's job is not found here, as an id never given: a team cannot stop another's work.
+  if (!job || job.lab !== options.lab) {
     throw new LabopsError('NOT_FOUND', msg('jobs.error.noJob', { job: id }), {
       hint: msg('jobs.error.noJobHint', { command: verbatim('/lab jobs') }),
     });

@@ -4,6 +4,7 @@ import { suggestNearest } from './args.js';
 import type { Caller, LabSummary, LabsPort } from './command.js';
 import type { EngineClient } from './engine/engine-client.js';
 import { LabopsError, toLabopsError } from './errors.js';
+import { isHelpWord } from './help.js';
 import { list, msg, verbatim } from './i18n/text.js';
 import type { EventBus } from './jobs/events.js';
 import { summarizeLab } from './lab-summary.js';
@@ -40,9 +41,11 @@ export interface LabDispatchInput extends DispatchInput {
   lab?: string | undefined;
 }
 
-/** `--lab NAME` or `--lab=NAME` anywhere in a command's text. */
-const LAB_FLAG = /(^|\s)--lab(?:=|\s+)(\S*)(?=\s|$)/g;
-const LAB_FLAG_ALONE = /(^|\s)--lab(?=\s*$)/;
+/**
+ * `--lab NAME` or `--lab=NAME` anywhere in a command's text; `--lab` with no name (at the end, or
+ * before another option: `--lab --all`) matches with an empty name.
+ */
+const LAB_FLAG = /(^|\s)--lab(?:=(\S*)|\s+(?!-)(\S+))?(?=\s|$)/g;
 
 /**
  * The labs of one bot (issue 13): each lab is a labops of its own (engine, machines, policy,
@@ -115,6 +118,18 @@ export class Labs implements LabsPort {
       });
     } catch (thrown) {
       return { kind: 'error', error: toLabopsError(thrown) };
+    }
+  }
+
+  /**
+   * The lab a command would run in (an adapter's voice: the lab's time zone and channel language),
+   * or undefined when it finds none — `dispatch` then says why.
+   */
+  labFor(input: LabDispatchInput): Labops | undefined {
+    try {
+      return this.resolve(input).labops;
+    } catch {
+      return undefined;
     }
   }
 
@@ -202,11 +217,14 @@ export class Labs implements LabsPort {
   /** The lab a command is for, and its text without `--lab`. */
   private resolve(input: LabDispatchInput): { labops: Labops; text: string } {
     const named: string[] = [];
-    const text = input.text.replace(LAB_FLAG, (_all, space: string, name: string) => {
-      named.push(name);
-      return space;
-    });
-    if (LAB_FLAG_ALONE.test(text) || named.some((n) => n === '')) {
+    const text = input.text.replace(
+      LAB_FLAG,
+      (_all, space: string, joined: string | undefined, apart: string | undefined) => {
+        named.push(joined ?? apart ?? '');
+        return space;
+      },
+    );
+    if (named.some((n) => n === '')) {
       throw new LabopsError('USAGE', msg('pipeline.lab.flagValue'), { hint: this.chooseHint() });
     }
     if (new Set(named).size > 1) {
@@ -231,15 +249,19 @@ export class Labs implements LabsPort {
       return { labops, text };
     }
     const bound = this.forChannel(input.caller.channel);
-    if (bound) return { labops: bound, text };
-    // `/lab list` and help need no lab: any lab's answers them alike.
-    const [first] = text.trim().split(/\s+/);
-    if (
-      input.command.replace(/^\//, '') === 'lab' &&
-      (first === 'list' || first === '' || first === 'help')
-    ) {
-      return { labops: this.first, text };
+    // `/lab list` and help need no lab, and are the bot's rather than the channel's lab's: a lab
+    // the caller may act on answers them (the bound one first), so its policy lets them ask.
+    const tokens = text
+      .trim()
+      .split(/\s+/)
+      .filter((t) => t !== '');
+    const listing = input.command.replace(/^\//, '') === 'lab' && tokens[0] === 'list';
+    if (listing || tokens.length === 0 || tokens.some(isHelpWord)) {
+      const mine = this.mayActOn(input.caller);
+      const labops = bound && mine.includes(bound) ? bound : (mine[0] ?? bound ?? this.first);
+      return { labops, text };
     }
+    if (bound) return { labops: bound, text };
     throw new LabopsError('USAGE', msg('pipeline.lab.choose'), { hint: this.chooseHint() });
   }
 
