@@ -112,6 +112,11 @@ describe('each lab sees only its own (issue 13 §2)', () => {
     expect(viewText(await course.run('/lab status', operator, 'lab1'))).not.toContain(card.approval.id);
     expect(viewText(await course.run('/lab status', operator, 'lab2'))).toContain(card.approval.id);
 
+    // A bare `approve` in the shell means the newest card of the lab it uses: lab1 has none.
+    const bare = await course.set.labs.click(undefined, alice, 'approve', 'lab1');
+    expect(bare.outcome).toBe('refused');
+    expect((await course.set.store.getApproval(card.approval.id))?.status).toBe('pending');
+
     // The click names lab2's card while the shell uses lab1: the job runs in lab2.
     const click = await course.set.labs.click(card.approval.id, alice, 'approve', 'lab1');
     expect(click.outcome, click.message).toBe('approved');
