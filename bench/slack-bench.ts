@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, HTTPReceiver } from '@slack/bolt';
-import { createLab } from '../src/lab.js';
+import { createLabs } from '../src/lab.js';
 import { createSimulatedPolicy } from '../src/lab-info.js';
 import { createSilentLogger } from '../src/log.js';
 import { createSlackAdapter } from '../src/slack/adapter.js';
@@ -117,8 +117,8 @@ export async function runSlackBench(options: { acksOnly?: boolean } = {}): Promi
     port: 0,
   });
   // The simulator runs in another process: the lab is its default seed, its machines out of reach.
-  const lab = await createLab({
-    lab: { kind: 'simulated', remote: sim.info },
+  const lab = await createLabs({
+    labs: [{ kind: 'simulated', remote: sim.info }],
     store: { path: join(dir, 'labops.db') },
     logger,
     // The bench's sources are on loopback (source-process.ts): it opts in (issue 10 §2).
@@ -129,11 +129,11 @@ export async function runSlackBench(options: { acksOnly?: boolean } = {}): Promi
     steps: chatterSteps,
     resolveGroup: adapter.resolveGroup,
   });
-  const { labops, store } = lab;
+  const { labs, store } = lab;
   const bare = await startBareBolt();
   const responseUrl = () => `${standIn.info.base}respond/bench`;
   try {
-    const { port } = await adapter.start(labops);
+    const { port } = await adapter.start(labs);
     const botUrl = `http://127.0.0.1:${port}/slack/events`;
 
     // --- acks: warm both, then measure both in the same run ---------------------------------
@@ -200,7 +200,7 @@ export async function runSlackBench(options: { acksOnly?: boolean } = {}): Promi
     );
     await adapter.idle();
     const jobs = approvals.map((a) => a.jobId);
-    const finished = await Promise.all(jobs.map((id) => labops.executor.whenFinished(id)));
+    const finished = await Promise.all(jobs.map((id) => labs.whenFinished(id)));
     await adapter.idle();
     const recorded = await fetchCalls(standIn.info.base);
     const calls = recorded.calls.slice(before);

@@ -61,6 +61,12 @@ export interface SimulatedLabSpec {
   readonly extraApprovers?: readonly string[] | undefined;
   /** Its name among the bot's labs (LABOPS_SIM_LABS: lab1…labN); default `default`. */
   readonly name?: string | undefined;
+  /** Its own policy, as a lab file's `policy` (tests of many labs); default the built-in one. */
+  readonly policy?: Policy | undefined;
+  /** The channels it is bound to among several labs, as a lab file's `policy.channels`. */
+  readonly channels?: readonly string[] | undefined;
+  /** Its language and time zone, as a lab file's `locale` and `timezone` (default English, UTC). */
+  readonly info?: Partial<Pick<LabInfo, 'locale' | 'timeZone'>> | undefined;
 }
 
 /** Where a lab keeps its state. */
@@ -159,7 +165,9 @@ export async function createLab(options: CreateLabOptions): Promise<Lab> {
     // The store first: a data directory another labops owns stops everything here.
     const store = openLabStore(options.store, closers);
     const parts = await openParts(options, store, logger, closers);
-    const own = options.policy ?? parts.policy;
+    // A simulated lab's own policy before the bot's shared one (createLabs passes one to every lab).
+    const own =
+      (options.lab.kind === 'simulated' ? options.lab.policy : undefined) ?? options.policy ?? parts.policy;
     const policy = options.instructors
       ? createLabPolicy(own, options.instructors.principals, {
           bindChannels: options.instructors.bindChannels,
@@ -287,16 +295,16 @@ export async function createLabs(options: CreateLabsOptions): Promise<LabSet> {
   };
 }
 
-/** Each lab file's `policy.channels`: the channels that lab answers in. */
+/** Each lab file's `policy.channels` (a simulated lab's `channels`): the channels that lab answers in. */
 function bindChannels(
   specs: readonly (FileLabSpec | SimulatedLabSpec)[],
   entries: readonly Lab[],
 ): Map<string, string> {
   const bindings = new Map<string, string>();
   specs.forEach((spec, index) => {
-    if (spec.kind !== 'file') return;
     const name = entries[index]!.info.name;
-    for (const channel of spec.source.config.policy.channels) {
+    const channels = spec.kind === 'file' ? spec.source.config.policy.channels : (spec.channels ?? []);
+    for (const channel of channels) {
       const other = bindings.get(channel);
       if (other !== undefined && other !== name) {
         throw new LabopsError(
@@ -355,7 +363,7 @@ async function openParts(
       downloads,
       policy,
       simulator: undefined,
-      info: labInfoFromSeed(),
+      info: { ...labInfoFromSeed(undefined, {}, spec.name), ...spec.info },
       limits: undefined,
     };
   }
@@ -380,7 +388,7 @@ async function openParts(
     downloads,
     policy,
     simulator,
-    info: labInfoFromSimulator(simulator, spec.name),
+    info: { ...labInfoFromSimulator(simulator, spec.name), ...spec.info },
     limits: undefined,
   };
 }

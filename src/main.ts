@@ -130,14 +130,13 @@ async function main(argv: readonly string[]): Promise<number> {
     if (config.slack.mode !== 'shell') {
       // Bolt loads only when Slack is used, so the shell starts without it.
       const { createSlackAdapter, runSlackAdapter } = await import('./slack/run.js');
-      // issue 13: Slack serves one lab until its adapter routes channels to labs.
-      getOnlyLab(config);
       const adapter = createSlackAdapter({ settings: config.slack, logger });
       const set = await createLabs({ ...labOptions, resolveGroup: adapter.resolveGroup });
       cleanups.unshift(() => set.close());
       watchLabs(set);
       health?.watchSlack(adapter);
-      return await runSlackAdapter({ adapter, labops: set.labs.first, logger });
+      // Every lab: each channel's own, or the one `--lab` names (issue 13 §2).
+      return await runSlackAdapter({ adapter, labs: set.labs, logger });
     }
     const set = await createLabs(labOptions);
     cleanups.unshift(() => set.close());
@@ -159,7 +158,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-/** The one lab a command of the process itself is for (`--fetch-engine-ca`; Slack, until it routes). */
+/** The one lab a command of the process itself is for (`--fetch-engine-ca`). */
 function getOnlyLab(config: LoadedConfig): LoadedConfig['labs'][number] {
   const [only, ...more] = config.labs;
   if (!only || more.length > 0) {

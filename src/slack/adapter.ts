@@ -4,12 +4,13 @@ import Bottleneck from 'bottleneck';
 import type { SlackSettings } from '../config.js';
 import { LabopsError } from '../errors.js';
 import { msg } from '../i18n/text.js';
-import type { Labops } from '../labops.js';
+import type { Labs } from '../labs.js';
 import type { Logger } from '../log.js';
 import { type Clock, systemClock } from '../time.js';
 import { Dedupe } from './dedupe.js';
-import { createCaller, type SlackDeps, type WorkLane } from './deps.js';
+import type { SlackDeps, WorkLane } from './deps.js';
 import { GroupDirectory, groupsInPolicy } from './groups.js';
+import { publishHome } from './home.js';
 import { JobReporter } from './job-reporter.js';
 import { SLACK_LIMITS, type SlackLimits } from './limits.js';
 import { registerAppHomeOpened } from './listeners/app-home-opened.js';
@@ -21,7 +22,6 @@ import { registerUnknownActions } from './listeners/unknown-action.js';
 import { registerViewRun } from './listeners/view-run.js';
 import { LocaleDirectory } from './locales.js';
 import { Outbox } from './outbox.js';
-import { renderHome } from './render-home.js';
 import { createBoltLogger, createWebClient, toSlackError, type WebClient } from './web.js';
 
 /** Every interval of the adapter, injectable so that tests never wait on Slack's real pace. */
@@ -103,16 +103,16 @@ export interface SlackAdapter {
   /** Members of a user group (`slack:S…`) for `LabopsOptions.resolveGroup`; [] when the lookup fails. */
   resolveGroup(group: string): Promise<string[]>;
   /**
-   * Starts labops (`Labops.start`: recovery, the expiry sweep) with its job reporting, updates
+   * Starts the labs (`Labs.start`: recovery, the expiry sweeps) with their job reporting, updates
    * the cards recovery changed, registers labops's commands, then connects (Socket Mode) or
-   * listens (HTTP); answers the HTTP port.
+   * listens (HTTP); answers the HTTP port. Every lab of the bot is served (issue 13 §2).
    */
-  start(labops: Labops): Promise<{ port: number | undefined }>;
+  start(labs: Labs): Promise<{ port: number | undefined }>;
   /** Resolves when all work after acks and every message waiting to be sent are done. */
   idle(): Promise<void>;
   /** Socket Mode connected, or the HTTP receiver listening. */
   getConnection(): SlackConnection;
-  /** Stops labops (`Labops.stop`), then the reporting, the receiver and the outbox, within `stopMs`. */
+  /** Stops the labs (`Labs.stop`), then the reporting, the receiver and the outbox, within `stopMs`. */
   stop(): Promise<void>;
   readonly outbox: Outbox;
   readonly client: WebClient;
@@ -174,7 +174,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     plans: new Bottleneck({ maxConcurrent: timing.planConcurrency }),
     reporting: new Bottleneck({ maxConcurrent: timing.workConcurrency }),
   };
-  let labopsRef: Labops | undefined;
+  let labsRef: Labs | undefined;
   const track = (job: () => Promise<void>, lane: WorkLane = 'interactive'): void => {
     const run = lanes[lane]
       .schedule(async () => {
@@ -207,11 +207,11 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       }
       return { connected: socketState === 'connected', state: socketState };
     },
-    async start(labops) {
-      labopsRef = labops;
+    async start(labs) {
+      labsRef = labs;
       const identity = options.identity ?? (await readIdentity(client));
       reporter = new JobReporter({
-        labops,
+        labs,
         outbox,
         logger,
         clock,
@@ -221,53 +221,19 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
         localeOf: locales.localeOf,
       });
       const deps: SlackDeps = {
-        labops,
-        registry: labops.registry,
+        labs,
+        // Every lab has the same commands.
+        registry: labs.first.registry,
         outbox,
         reporter,
         groups,
         locales,
-        policyGroups: groupsInPolicy(labops.policy),
+        policyGroups: [...new Set(labs.names.flatMap((name) => groupsInPolicy(labs.get(name)!.policy)))],
         dedupe: new Dedupe(timing.dedupeTtlMs, clock),
         logger,
         clock,
         track,
-        async publishHome(userId, notice) {
-          const caller = await createCaller(deps, userId, 'app_home');
-          const status = await labops.dispatch({ command: '/lab', text: 'status', caller });
-          const { store } = labops;
-          const running = (await labops.jobs.list({ active: true, limit: 10 })).filter(
-            (j) => j.status !== 'awaiting_approval',
-          );
-          const pending = await Promise.all(
-            (await store.listApprovals({ lab: labops.lab.name, statuses: ['pending'] })).map(
-              async (approval) => ({
-                approval,
-                job: await store.getJob(approval.jobId),
-              }),
-            ),
-          );
-          // The Home tab is one person's: in their language, times in the lab's zone (issue 16 §2).
-          outbox.publishHome(
-            userId,
-            renderHome({
-              locale: caller.locale ?? labops.lab.locale,
-              timeZone: labops.lab.timeZone,
-              status:
-                status.kind === 'view'
-                  ? status.view
-                  : {
-                      error:
-                        status.kind === 'error' ? status.error.text : msg('slack.home.statusUnavailable'),
-                    },
-              running,
-              pending: pending.flatMap(({ approval, job }) => (job ? [{ approval, job }] : [])),
-              simulated: labops.lab.simulated,
-              now: clock(),
-              notice,
-            }),
-          );
-        },
+        publishHome: (userId, notice) => publishHome(deps, userId, notice),
       };
       app = createApp(options, timing, identity, logger, (state) => {
         socketState = state;
@@ -284,7 +250,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       registerUnknownActions(app, deps);
       reporter.start();
       // Recovery after the reporter listens: the re-reads of interrupted jobs reach their threads.
-      const recovered = await labops.start();
+      const recovered = await labs.start();
       for (const job of recovered.interrupted) void reporter.refreshCard(job.id);
       for (const approval of recovered.expired) void reporter.refreshCard(approval.jobId);
 
@@ -316,7 +282,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       const deadline = new Promise<'late'>((resolve) =>
         setTimeout(() => resolve('late'), timing.stopMs).unref(),
       );
-      await labopsRef?.stop(timing.stopMs);
+      await labsRef?.stop(timing.stopMs);
       reporter?.stop();
       if ((await Promise.race([idle().then(() => 'done' as const), deadline])) === 'late') {
         logger.warn({ pending: pending.size }, 'stopping with Slack work still pending');

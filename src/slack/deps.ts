@@ -1,6 +1,7 @@
 import type { Caller, CommandRegistry } from '../command.js';
 import type { Text } from '../i18n/text.js';
 import type { Labops } from '../labops.js';
+import type { Labs } from '../labs.js';
 import type { Logger } from '../log.js';
 import type { Clock } from '../time.js';
 import type { Voice } from './blocks.js';
@@ -15,14 +16,15 @@ export type WorkLane = 'interactive' | 'plans' | 'reporting';
 
 /** What every listener may use; built once by the adapter. */
 export interface SlackDeps {
-  labops: Labops;
+  /** Every lab of the bot: a command finds its lab (issue 13 §2), a click and a job theirs. */
+  labs: Labs;
   registry: CommandRegistry;
   outbox: Outbox;
   reporter: JobReporter;
   groups: GroupDirectory;
   /** Each person's language (issue 16 §2). */
   locales: LocaleDirectory;
-  /** The user groups the policy names: a caller's groups are looked up among these. */
+  /** The user groups the labs' policies name: a caller's groups are looked up among these. */
   policyGroups: readonly string[];
   dedupe: Dedupe;
   logger: Logger;
@@ -37,30 +39,57 @@ export interface SlackDeps {
 }
 
 /**
- * The Caller for a Slack user in a conversation: the policy's groups they belong to, and their
- * language — their own Slack locale, else the lab's (issue 16 §2).
+ * The lab whose voice a person hears in a channel: the lab bound to it (the only lab of a bot of
+ * one), else the first.
  */
-/** Whom an answer to one person speaks to: their language, times in the lab's zone. */
-export function voiceOf(deps: SlackDeps, caller: Caller): Voice {
-  return { locale: caller.locale ?? deps.labops.lab.locale, timeZone: deps.labops.lab.timeZone };
+export function labOfChannel(deps: SlackDeps, channel: string | undefined): Labops {
+  return deps.labs.forChannel(channel) ?? deps.labs.first;
+}
+
+/** The lab of a job the store knows, else the first (an id no lab knows is refused by its flow). */
+export async function labOfJob(deps: SlackDeps, jobId: string | undefined): Promise<Labops> {
+  if (!deps.labs.many || !jobId) return deps.labs.first;
+  const job = await deps.labs.store.getJob(jobId);
+  return (job && deps.labs.get(job.lab)) ?? deps.labs.first;
+}
+
+/** The lab of an approval's job, else the first. */
+export async function labOfApproval(deps: SlackDeps, approvalId: string | undefined): Promise<Labops> {
+  if (!deps.labs.many || !approvalId) return deps.labs.first;
+  const approval = await deps.labs.store.getApproval(approvalId);
+  return labOfJob(deps, approval?.jobId);
+}
+
+/**
+ * Whom an answer to one person speaks to: their language, times in the zone of the lab it is
+ * about (`lab`; default the channel's).
+ */
+export function voiceOf(deps: SlackDeps, caller: Caller, lab?: Labops): Voice {
+  const { locale, timeZone } = (lab ?? labOfChannel(deps, caller.channel)).lab;
+  return { locale: caller.locale ?? locale, timeZone };
 }
 
 /** One person's voice from their user id alone (no groups needed): their Slack locale, else the lab's. */
-export async function personVoice(deps: SlackDeps, userId: string): Promise<Voice> {
+export async function personVoice(deps: SlackDeps, userId: string, lab?: Labops): Promise<Voice> {
   const locale = await deps.locales.localeOf(userId);
-  return { locale: locale ?? deps.labops.lab.locale, timeZone: deps.labops.lab.timeZone };
+  const own = (lab ?? deps.labs.first).lab;
+  return { locale: locale ?? own.locale, timeZone: own.timeZone };
 }
 
-/** The channel's voice: the lab's language (cards, progress, shared answers; issue 16 §2). */
-export function labVoice(deps: SlackDeps): Voice {
-  return { locale: deps.labops.lab.locale, timeZone: deps.labops.lab.timeZone };
+/** A channel's voice: its lab's language (cards, progress, shared answers; issue 16 §2). */
+export function labVoice(lab: Labops): Voice {
+  return { locale: lab.lab.locale, timeZone: lab.lab.timeZone };
 }
 
+/**
+ * The Caller for a Slack user in a conversation: the policy's groups they belong to, and their
+ * language — their own Slack locale, else the channel's lab's (issue 16 §2).
+ */
 export async function createCaller(deps: SlackDeps, userId: string, channel: string): Promise<Caller> {
   const principal = `slack:${userId}`;
   const [groups, locale] = await Promise.all([
     deps.groups.groupsOf(principal, deps.policyGroups),
     deps.locales.localeOf(userId),
   ]);
-  return { principal, channel, groups, locale: locale ?? deps.labops.lab.locale };
+  return { principal, channel, groups, locale: locale ?? labOfChannel(deps, channel).lab.locale };
 }

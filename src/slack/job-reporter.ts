@@ -4,6 +4,7 @@ import { renderText } from '../i18n/render.js';
 import { msg, type Text } from '../i18n/text.js';
 import type { LabEvent } from '../jobs/events.js';
 import type { Card, Labops } from '../labops.js';
+import type { Labs } from '../labs.js';
 import type { Logger } from '../log.js';
 import type { ApprovalRecord, JobRecord, StepRecord } from '../store/types.js';
 import type { Clock } from '../time.js';
@@ -14,7 +15,8 @@ import { renderPlanMessage, renderReviewMessage, renderStepMessage, TAIL_SHOWN }
 import { isNotInChannel } from './web.js';
 
 export interface JobReporterOptions {
-  labops: Labops;
+  /** Every lab of the bot: one subscription to their bus; each job is written in its lab's voice. */
+  labs: Labs;
   outbox: Outbox;
   logger: Logger;
   clock: Clock;
@@ -87,7 +89,7 @@ export class JobReporter {
   }
 
   start(): void {
-    this.unsubscribe = this.options.labops.bus.subscribe((event) => this.onEvent(event));
+    this.unsubscribe = this.options.labs.bus.subscribe((event) => this.onEvent(event));
   }
 
   stop(): void {
@@ -100,10 +102,11 @@ export class JobReporter {
    * goes to the requester by DM, in the requester's language (issue 16 §2).
    */
   async postCard(card: Card, requesterUserId: string): Promise<CardPlacement> {
-    const { outbox, labops } = this.options;
+    const { outbox } = this.options;
+    const { store } = this.options.labs;
     const { job, approval } = card;
     const input = await this.cardInput(job);
-    let voice = this.labVoice();
+    let voice = this.labVoice(job);
     let movedToDm = false;
     let parent = outbox.message(parentKey(job.id), { channel: job.channel, lane: 'card', priority: 0 });
     parent.set(renderCard({ ...input, ...voice }), { final: true });
@@ -114,15 +117,15 @@ export class JobReporter {
       if (!isNotInChannel(error)) throw error;
       outbox.forget(parentKey(job.id));
       movedToDm = true;
-      voice = await this.personVoice(requesterUserId);
+      voice = await this.personVoice(job, requesterUserId);
       const dm = await this.openDm(requesterUserId);
       parent = outbox.message(parentKey(job.id), { channel: dm, lane: 'card', priority: 0 });
       parent.set(renderCard({ ...input, ...voice }), { final: true });
       ref = await parent.posted();
     }
     this.parentVoices.set(job.id, voice);
-    await labops.store.setJobMessageRef(job.id, { ...ref, locale: voice.locale });
-    await labops.store.addApprovalCardRef(approval.id, { ...ref });
+    await store.setJobMessageRef(job.id, { ...ref, locale: voice.locale });
+    await store.addApprovalCardRef(approval.id, { ...ref });
 
     const members = movedToDm ? new Set<string>() : await this.membersOf(ref.channel);
     const dmApprovers: string[] = [];
@@ -132,12 +135,12 @@ export class JobReporter {
       try {
         const dm = await this.openDm(user);
         const copy = outbox.message(copyKey(job.id, user), { channel: dm, lane: 'progress', priority: 1 });
-        const own = await this.personVoice(user);
+        const own = await this.personVoice(job, user);
         copy.set(renderCard({ ...input, ...own, copyOf: { channel: ref.channel } }), {
           final: true,
         });
         const copyRef = await copy.posted();
-        await labops.store.addApprovalCardRef(approval.id, { ...copyRef, user });
+        await store.addApprovalCardRef(approval.id, { ...copyRef, user });
         dmApprovers.push(principal);
       } catch (error) {
         this.options.logger.warn(
@@ -148,7 +151,7 @@ export class JobReporter {
     }
     // A decision made while the copies went out refreshed only the copies stored by then: draw
     // every copy again when the card changed since it was drawn, so none keeps live buttons.
-    const now = await labops.store.getApprovalForJob(job.id);
+    const now = await store.getApprovalForJob(job.id);
     if (describeCardState(now) !== describeCardState(input.approval)) await this.refreshCard(job.id);
     return { ref, movedToDm, dmApprovers };
   }
@@ -174,7 +177,7 @@ export class JobReporter {
   }
 
   private async renderCardNow(jobId: string, extra: { changes?: readonly Text[] }): Promise<void> {
-    const job = await this.options.labops.store.getJob(jobId);
+    const job = await this.options.labs.store.getJob(jobId);
     if (!job) return;
     const cardInput = await this.cardInput(job);
     const input = { ...cardInput, ...(extra.changes ? { changes: extra.changes } : {}) };
@@ -189,21 +192,26 @@ export class JobReporter {
         ref: { channel: ref.channel, ts: ref.ts },
       });
       // An approver's copy is in their own language.
-      const own = await this.personVoice(ref.user);
+      const own = await this.personVoice(job, ref.user);
       copy.set(renderCard({ ...input, ...own, copyOf: { channel: job.channel } }), { final: true });
     }
   }
 
-  /** The lab's language and time zone: the channel's messages (issue 16 §2). */
-  private labVoice(): Voice {
-    const { lab } = this.options.labops;
+  /** The job's lab (issue 13 §2); a lab this bot no longer serves: the first. */
+  private labOf(job: JobRecord): Labops {
+    return this.options.labs.get(job.lab) ?? this.options.labs.first;
+  }
+
+  /** The job's lab's language and time zone: its channel's messages (issue 16 §2). */
+  private labVoice(job: JobRecord): Voice {
+    const { lab } = this.labOf(job);
     return { locale: lab.locale, timeZone: lab.timeZone };
   }
 
-  /** One person's language (their Slack locale, else the lab's), times in the lab's zone. */
-  private async personVoice(userId: string): Promise<Voice> {
+  /** One person's language (their Slack locale, else the lab's), times in the job's lab's zone. */
+  private async personVoice(job: JobRecord, userId: string): Promise<Voice> {
     const locale = await this.options.localeOf?.(userId).catch(() => undefined);
-    return { ...this.labVoice(), ...(locale ? { locale } : {}) };
+    return { ...this.labVoice(job), ...(locale ? { locale } : {}) };
   }
 
   /** The language of a job's card and thread: the lab's, or the requester's when it went to their DM. */
@@ -211,17 +219,17 @@ export class JobReporter {
     const known = this.parentVoices.get(job.id);
     if (known) return known;
     const stored = parseLocale((job.messageRef as Partial<ParentRef> | undefined)?.locale);
-    return { ...this.labVoice(), ...(stored ? { locale: stored } : {}) };
+    return { ...this.labVoice(job), ...(stored ? { locale: stored } : {}) };
   }
 
   private async cardInput(job: JobRecord): Promise<Omit<CardInput, 'locale'>> {
-    const { store } = this.options.labops;
+    const { store } = this.options.labs;
     const final = ['succeeded', 'failed', 'cancelled', 'interrupted'].includes(job.status);
     return {
       job,
       approval: await store.getApprovalForJob(job.id),
       now: this.options.clock(),
-      simulated: this.options.labops.lab.simulated,
+      simulated: this.labOf(job).lab.simulated,
       ...(final ? { steps: await store.listSteps(job.id) } : {}),
     };
   }

@@ -1,3 +1,4 @@
+import type { LabSummary } from '../command.js';
 import type { Locale } from '../i18n/locale.js';
 import { msg, type Text } from '../i18n/text.js';
 import type { ApprovalRecord, JobRecord } from '../store/types.js';
@@ -21,6 +22,7 @@ import {
   section,
   slot,
   speaker,
+  strong,
   textWithMentions,
   type Voice,
 } from './blocks.js';
@@ -73,23 +75,7 @@ export function renderHome(input: HomeInput): HomeView {
   }
   blocks.push(divider(), header(say(msg('slack.home.running', { count: input.running.length }))));
   if (!input.running.length) blocks.push(context([say(msg('slack.home.nothingRunning'))]));
-  for (const job of input.running.slice(0, 10)) {
-    const line = msg('slack.home.jobLine', { status: msg(JOB_STATUS_WORD[job.status]), requester: slot(0) });
-    blocks.push(
-      richText([
-        paragraph(
-          plain('▶️ '),
-          code(job.id),
-          plain(' '),
-          code(commandLine(job)),
-          plain(' — '),
-          inlines(say(line), [mention(job.requester)]),
-          lineBreak(),
-          plain(truncate(say(job.plan.summary), 200)),
-        ),
-      ]),
-    );
-  }
+  for (const job of input.running.slice(0, 10)) blocks.push(renderRunningJob(job, say));
   blocks.push(divider(), header(say(msg('slack.home.waiting', { count: input.pending.length }))));
   if (!input.pending.length) blocks.push(context([say(msg('slack.home.nothingWaiting'))]));
   const room = LIMITS.homeBlocks - blocks.length - 2;
@@ -104,4 +90,111 @@ export function renderHome(input: HomeInput): HomeView {
     used += card.length + 1;
   }
   return { type: 'home', blocks: fitBlocks(blocks, input.locale, LIMITS.homeBlocks) };
+}
+
+/** A running job on App Home: its id, command, state and requester, and its plan's summary. */
+function renderRunningJob(job: JobRecord, say: (text: Text) => string): Block {
+  const line = msg('slack.home.jobLine', { status: msg(JOB_STATUS_WORD[job.status]), requester: slot(0) });
+  return richText([
+    paragraph(
+      plain('▶️ '),
+      code(job.id),
+      plain(' '),
+      code(commandLine(job)),
+      plain(' — '),
+      inlines(say(line), [mention(job.requester)]),
+      lineBreak(),
+      plain(truncate(say(job.plan.summary), 200)),
+    ),
+  ]);
+}
+
+/** One lab's part of App Home when the bot serves several (issue 13 §2). */
+export interface LabHomeSection {
+  /** `/lab list`'s line of facts for the lab. */
+  summary: LabSummary;
+  /** The lab's time zone for times of day. */
+  timeZone?: string | undefined;
+  running: readonly JobRecord[];
+  pending: readonly { approval: ApprovalRecord; job: JobRecord }[];
+}
+
+export interface LabsHomeInput {
+  /** The language of the person whose Home it is. */
+  locale: Locale;
+  /** Every lab the person may act on, in the lab file's order. */
+  labs: readonly LabHomeSection[];
+  /** Whether any of them is simulated. */
+  simulated: boolean;
+  now: number;
+  notice?: Text | undefined;
+}
+
+/** Running jobs shown per lab; `/lab jobs --lab NAME` lists the rest. */
+const RUNNING_PER_LAB = 5;
+
+/**
+ * App Home of a bot with several labs (issue 13 §2): every lab the person may act on — an
+ * instructor sees all — each with its line of facts (as `/lab list`), its running jobs and its
+ * pending cards with their buttons. Cards fill the room left once every lab has its lines, in
+ * order; a lab whose cards do not fit says how many more wait. Times are in each lab's zone.
+ */
+export function renderLabsHome(input: LabsHomeInput): HomeView {
+  const voice: Voice = { locale: input.locale };
+  const say = speaker(voice);
+  const blocks: Block[] = [];
+  if (input.simulated) blocks.push(section(say(msg('slack.home.simulated'))));
+  if (input.notice !== undefined) blocks.push(...renderNotice('info', input.notice, voice).blocks);
+  blocks.push(
+    actions([button({ actionId: ACTION.refreshHome, text: say(msg('slack.home.refresh')), value: 'home' })]),
+  );
+  if (!input.labs.length) blocks.push(context([say(msg('slack.home.noLab'))]));
+  const parts = input.labs.map((lab) => {
+    const labSay = speaker({ locale: input.locale, timeZone: lab.timeZone });
+    const head: Block[] = [divider(), richText([paragraph(strong(say(describeLabLine(lab.summary))))])];
+    if (lab.running.length) {
+      head.push(context([say(msg('slack.home.running', { count: lab.running.length }))]));
+      for (const job of lab.running.slice(0, RUNNING_PER_LAB)) head.push(renderRunningJob(job, labSay));
+    }
+    if (lab.pending.length)
+      head.push(context([say(msg('slack.home.waiting', { count: lab.pending.length }))]));
+    return { lab, head };
+  });
+  // Room for cards once every lab has its lines (and a "more cards" line each).
+  let room = LIMITS.homeBlocks - blocks.length - parts.reduce((n, p) => n + p.head.length + 1, 0);
+  for (const { lab, head } of parts) {
+    blocks.push(...head);
+    for (const [index, { approval, job }] of lab.pending.entries()) {
+      const card = renderCard({
+        locale: input.locale,
+        timeZone: lab.timeZone,
+        job,
+        approval,
+        now: input.now,
+        simulated: false,
+      }).blocks;
+      if (card.length > room) {
+        blocks.push(context([say(msg('slack.home.moreCards', { count: lab.pending.length - index }))]));
+        break;
+      }
+      blocks.push(...card);
+      room -= card.length;
+    }
+  }
+  return { type: 'home', blocks: fitBlocks(blocks, input.locale, LIMITS.homeBlocks) };
+}
+
+/** A lab's line of facts, as `/lab list` shows it. */
+function describeLabLine(lab: LabSummary): Text {
+  if (lab.engine === 'down') {
+    return msg('lab.list.lineDown', { lab: lab.name, jobs: lab.jobsRunning, reason: lab.reason });
+  }
+  return msg('lab.list.line', {
+    lab: lab.name,
+    hostsUp: lab.hostsUp,
+    hosts: lab.hosts,
+    domainsActive: lab.domainsActive,
+    domains: lab.domains,
+    jobs: lab.jobsRunning,
+  });
 }

@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import type { Policy } from '../../approvals/policy.js';
 import type { CommandSpec, LabInfo } from '../../src/command.js';
 import type { StepDefinition } from '../../src/jobs/steps.js';
-import { createLab } from '../../src/lab.js';
+import { createLabs, type SimulatedLabSpec } from '../../src/lab.js';
 import type { Labops, LabopsOptions } from '../../src/labops.js';
+import type { Labs } from '../../src/labs.js';
 import { createSilentLogger } from '../../src/log.js';
 import { createSlackAdapter, type SlackAdapter, type SlackTiming } from '../../src/slack/adapter.js';
 import { SLACK_LIMITS, scaleLimits } from '../../src/slack/limits.js';
@@ -55,6 +56,21 @@ export interface SlackHarnessOptions {
   plans?: Pick<LabopsOptions, 'limits' | 'planTimers'>;
   /** The lab's language and time zone, as lab.yml's `locale` and `timezone` set them (default English, UTC). */
   lab?: Partial<Pick<LabInfo, 'locale' | 'timeZone'>>;
+  /**
+   * Several simulated labs in one bot (issue 13), named lab1, lab2, … in this order, each with its
+   * own simulator, policy (default `policy`/SLACK_POLICY), bound channels and language. Each
+   * channel is added to the Slack stand-in with the bot and the test users as members.
+   * `instructors`: the bot's instructors (lab file `instructors`).
+   */
+  labs?: readonly HarnessLab[];
+  instructors?: readonly string[];
+}
+
+/** One simulated lab of a harness with several (`SlackHarnessOptions.labs`). */
+export interface HarnessLab {
+  policy?: Policy;
+  channels?: readonly string[];
+  lab?: Partial<Pick<LabInfo, 'locale' | 'timeZone'>>;
 }
 
 export interface SlackHarness {
@@ -62,9 +78,15 @@ export interface SlackHarness {
   api: SlackApiStandIn;
   socket: SocketModeStandIn | undefined;
   adapter: SlackAdapter;
+  /** The (first) lab's labops. */
   labops: Labops;
+  /** Every lab of the bot. */
+  labs: Labs;
   store: Store;
+  /** The (first) lab's simulator. */
   lab: SimLab;
+  /** Each lab's simulator, in the order of `labs` (one without it). */
+  sims: SimLab[];
   /** `http://127.0.0.1:PORT/slack/events` in HTTP mode. */
   eventsUrl: string | undefined;
   command(user: string, command: string, text: string, options?: RequestOptions): Promise<Answer>;
@@ -208,7 +230,10 @@ export async function startSlackHarness(options: SlackHarnessOptions): Promise<S
   const socket = options.mode === 'socket' ? await SocketModeStandIn.start() : undefined;
   if (socket) api.setSocketUrl(() => socket.url());
 
-  const lab = await startSimLab();
+  const many = options.labs !== undefined;
+  const specs = options.labs ?? [{}];
+  const sims = await Promise.all(specs.map(() => startSimLab()));
+  const lab = sims[0]!;
   const dir = mkdtempSync(join(tmpdir(), 'labops-slack-'));
   const logger = createSilentLogger();
   const adapter = createSlackAdapter({
@@ -221,15 +246,32 @@ export async function startSlackHarness(options: SlackHarnessOptions): Promise<S
     timing: { liveUpdateMs: 40, webRetries: 0, groupTtlMs: 60_000, ...options.timing },
     port: 0,
   });
-  const composed = await createLab({
-    lab: { kind: 'simulated', simulator: lab.sim },
+  for (const channel of specs.flatMap((spec) => spec.channels ?? [])) {
+    api.addChannel(channel, [U.operator, U.alice, U.mallory]);
+  }
+  const labSpecs: SimulatedLabSpec[] = specs.map((spec, index) => ({
+    kind: 'simulated',
+    simulator: sims[index]!.sim,
+    ...(many
+      ? {
+          name: `lab${index + 1}`,
+          policy: spec.policy ?? options.policy ?? SLACK_POLICY,
+          channels: spec.channels,
+          info: spec.lab,
+        }
+      : {}),
+  }));
+  const composed = await createLabs({
+    labs: labSpecs,
     store: { path: join(dir, 'labops.db') },
-    engine: getTestEngineOptions(lab.sim),
+    // One lab: the tests' engine client; several: each simulator's own waits.
+    ...(many ? {} : { engine: getTestEngineOptions(lab.sim) }),
     clock: () => Date.now(),
     logger,
     // The harness's ISO sources are on loopback (http-source.ts): it opts in to them (issue 10 §2).
     downloads: LOOPBACK_SOURCES,
-    policy: options.policy ?? SLACK_POLICY,
+    ...(many ? {} : { policy: options.policy ?? SLACK_POLICY }),
+    instructorPrincipals: options.instructors,
     commands: options.extraCommands,
     steps: options.extraSteps,
     resolveGroup: adapter.resolveGroup,
@@ -239,8 +281,9 @@ export async function startSlackHarness(options: SlackHarnessOptions): Promise<S
     planTimers: options.plans?.planTimers,
     ...(options.lab ? { info: options.lab } : {}),
   });
-  const { labops, store } = composed;
-  const { port } = await adapter.start(labops);
+  const { labs, store } = composed;
+  const labops = labs.first;
+  const { port } = await adapter.start(labs);
   const eventsUrl = port ? `http://127.0.0.1:${port}/slack/events` : undefined;
   if (socket) await socket.connected();
 
@@ -259,8 +302,10 @@ export async function startSlackHarness(options: SlackHarnessOptions): Promise<S
     socket,
     adapter,
     labops,
+    labs,
     store,
     lab,
+    sims,
     eventsUrl,
     async command(user, command, text, requestOptions = {}) {
       const body = commandBody(user, command, text, api.responseUrl(), requestOptions);
@@ -321,7 +366,7 @@ export async function startSlackHarness(options: SlackHarnessOptions): Promise<S
           await adapter.idle();
           return;
         }
-        await Promise.all(running.map((j) => labops.executor.whenFinished(j.id)));
+        await Promise.all(running.map((j) => labs.whenFinished(j.id)));
       }
     },
     async close() {
@@ -329,7 +374,7 @@ export async function startSlackHarness(options: SlackHarnessOptions): Promise<S
       await composed.close();
       await socket?.close();
       await api.close();
-      await lab.close();
+      await Promise.all(sims.map((sim) => sim.close()));
       rmSync(dir, { recursive: true, force: true });
     },
   };

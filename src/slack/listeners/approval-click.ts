@@ -1,5 +1,5 @@
 import type { App, BlockAction, ButtonAction, Middleware, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { createCaller, type SlackDeps, voiceOf } from '../deps.js';
+import { createCaller, labOfApproval, type SlackDeps, voiceOf } from '../deps.js';
 import { ACTION } from '../render-card.js';
 import { renderNotice } from '../render-view.js';
 
@@ -24,7 +24,8 @@ export function registerApprovalClicks(app: App, deps: SlackDeps): void {
       const decision = action.action_id === ACTION.approve ? 'approve' : 'deny';
       const channel = body.channel?.id ?? body.container?.channel_id ?? 'app_home';
       const caller = await createCaller(deps, body.user.id, channel);
-      const result = await deps.labops.click(action.value ?? '', caller, decision);
+      // The card's lab decides the click, wherever it is clicked (issue 13 §2).
+      const result = await deps.labs.click(action.value ?? '', caller, decision);
       if (body.container?.type === 'view') {
         // App Home has no ephemeral replies: the answer is a note on the user's Home.
         await deps.publishHome(body.user.id, result.text);
@@ -35,7 +36,7 @@ export function registerApprovalClicks(app: App, deps: SlackDeps): void {
       const content = renderNotice(
         result.outcome === 'refused' ? 'warn' : 'bad',
         result.text,
-        voiceOf(deps, caller),
+        voiceOf(deps, caller, await labOfApproval(deps, action.value)),
       );
       try {
         await respond({ response_type: 'ephemeral', replace_original: false, ...content });

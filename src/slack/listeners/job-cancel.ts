@@ -1,5 +1,5 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
-import { createCaller, type SlackDeps, voiceOf } from '../deps.js';
+import { createCaller, labOfJob, type SlackDeps, voiceOf } from '../deps.js';
 import { ACTION } from '../render-card.js';
 import { renderErrorMessage, renderView } from '../render-view.js';
 
@@ -18,13 +18,16 @@ export function registerJobCancel(app: App, deps: SlackDeps): void {
         await acked;
         const channel = body.channel?.id ?? body.container?.channel_id ?? 'app_home';
         const caller = await createCaller(deps, body.user.id, channel);
-        const result = await deps.labops.dispatch({
+        // The job's lab, wherever its card is (a DM copy, another channel).
+        const lab = await labOfJob(deps, action.value);
+        const result = await deps.labs.dispatch({
           command: '/lab',
           text: `cancel ${action.value ?? ''}`,
           caller,
+          lab: lab.lab.name,
         });
         // /lab cancel answers a view or an error; it never proposes a card.
-        const voice = voiceOf(deps, caller);
+        const voice = voiceOf(deps, caller, lab);
         const content =
           result.kind === 'view'
             ? renderView(result.view, voice)

@@ -1,8 +1,9 @@
 import type { App, RespondFn } from '@slack/bolt';
 import { LabopsError } from '../../errors.js';
 import { msg, verbatim } from '../../i18n/text.js';
+import type { View } from '../../view.js';
 import type { MessageContent } from '../blocks.js';
-import { createCaller, labVoice, type SlackDeps, voiceOf } from '../deps.js';
+import { createCaller, labOfChannel, labVoice, type SlackDeps, voiceOf } from '../deps.js';
 import { renderErrorMessage, renderView } from '../render-view.js';
 import { isNotInChannel } from '../web.js';
 
@@ -40,10 +41,27 @@ export function registerSlashCommands(app: App, deps: SlackDeps): void {
           };
           await answerCommand(deps, request, respond);
         },
-        deps.labops.isPlan(body.command, stripShare(body.text ?? '').text) ? 'plans' : 'interactive',
+        deps.labs.isPlan(body.command, stripShare(body.text ?? '').text) ? 'plans' : 'interactive',
       );
     });
   }
+}
+
+/** `--lab NAME` in a command's text, as its own word. */
+const LAB_FLAG = /(^|\s)--lab(?:=|\s)/;
+
+/**
+ * A view's commands (a doctor's fix) run in the view's lab whatever channel they are clicked in:
+ * with several labs, each names its lab.
+ */
+function pinActionsToLab(view: View, lab: string): View {
+  if (!view.actions?.length) return view;
+  return {
+    ...view,
+    actions: view.actions.map((action) =>
+      LAB_FLAG.test(action.text) ? action : { ...action, text: `${action.text} --lab ${lab}`.trim() },
+    ),
+  };
 }
 
 async function reply(deps: SlackDeps, respond: RespondFn, content: MessageContent): Promise<void> {
@@ -80,9 +98,16 @@ export async function answerCommand(
 ): Promise<void> {
   const { text, share } = stripShare(request.text);
   const caller = await createCaller(deps, request.userId, request.channelId);
+  // The channel's lab, or the one `--lab` names (issue 13 §2); none found: dispatch says why.
+  const input = { command: request.command, text, caller };
+  const lab = deps.labs.labFor(input) ?? labOfChannel(deps, request.channelId);
   // What only the caller sees is in their language; what the channel sees, in the lab's (issue 16 §2).
-  const own = voiceOf(deps, caller);
-  const result = await deps.labops.dispatch({ command: request.command, text, caller });
+  const own = voiceOf(deps, caller, lab);
+  const dispatched = await deps.labs.dispatch(input);
+  const result =
+    dispatched.kind === 'view' && deps.labs.many
+      ? { ...dispatched, view: pinActionsToLab(dispatched.view, lab.lab.name) }
+      : dispatched;
   if (result.kind === 'error') {
     await reply(deps, respond, renderErrorMessage(result.error, own));
     return;
@@ -102,7 +127,7 @@ export async function answerCommand(
     });
     // Shared in the channel: the lab's language (issue 16 §2).
     message.set(
-      renderView(result.view, labVoice(deps), {
+      renderView(result.view, labVoice(lab), {
         ...options,
         note: msg('slack.share.sharedBy', { user: verbatim(`<@${request.userId}>`) }),
       }),

@@ -37,7 +37,7 @@ export function registerViewRun(app: App, deps: SlackDeps): void {
       if (!deps.dedupe.first(`action:${identity}`)) return;
       const request = parseViewRunValue(action.value);
       // A fix's button starts a plan: it queues with the plans, not ahead of approval clicks.
-      const lane = request && deps.labops.isPlan(request.command, request.text) ? 'plans' : 'interactive';
+      const lane = request && deps.labs.isPlan(request.command, request.text) ? 'plans' : 'interactive';
       deps.track(async () => {
         await acked;
         const channel = body.channel?.id ?? body.container?.channel_id;

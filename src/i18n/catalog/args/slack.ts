@@ -112,6 +112,7 @@ export interface SlackArgs {
   'slack.home.jobLine': { requester: 'text'; status: 'text' };
   'slack.home.waiting': { count: 'text' };
   'slack.home.nothingWaiting': undefined;
+  'slack.home.noLab': undefined;
   'slack.home.moreCards': { count: 'number' };
   'slack.web.checkingToken': undefined;
   'slack.web.tokenRefused': { code: 'text'; what: 'text' };

@@ -131,6 +131,7 @@ export const slack = {
   'slack.home.jobLine': '{status}, asked by {requester}',
   'slack.home.waiting': 'Waiting for approval ({count})',
   'slack.home.nothingWaiting': 'No card waits for a decision.',
+  'slack.home.noLab': 'There is no lab you may act on. An instructor can add you to a lab’s policy.',
   'slack.home.moreCards':
     '… {count, plural, one {# more card waits} other {# more cards wait}}: /lab status lists them.',
   // Slack's failures (web.ts), and start-up (adapter.ts).

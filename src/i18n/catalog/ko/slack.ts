@@ -127,6 +127,8 @@ export const slack: Translation<typeof en> = {
   'slack.home.jobLine': '{status}, 요청자 {requester}',
   'slack.home.waiting': '승인 대기 ({count})',
   'slack.home.nothingWaiting': '결정을 기다리는 승인 카드가 없습니다.',
+  'slack.home.noLab':
+    '작업할 수 있는 실습 환경이 없습니다. 강사에게 실습 환경의 정책에 추가해 달라고 요청하세요.',
   'slack.home.moreCards':
     '… 승인 카드 {count, plural, other {#}}개가 더 기다립니다. /lab status 로 볼 수 있습니다.',
   'slack.web.checkingToken': '시작 시 봇 토큰 확인',
