@@ -91,6 +91,10 @@ export class ApprovalFlow {
     if (!job) {
       throw new LabopsError('INTERNAL', msg('approvals.bug.noJob', { id: approval.id, job: approval.jobId }));
     }
+    // Another lab's card is not this lab's to decide: its plan and job need that lab's engine.
+    if (job.lab !== this.options.lab) {
+      return this.refuse(msg('approvals.click.noApproval', { id: approval.id }), undefined, principal);
+    }
 
     // The last approval needed lets the job run: check first that the plan still holds.
     if (decision === 'approve' && this.wouldComplete(approval, principal)) {

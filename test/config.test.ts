@@ -552,7 +552,7 @@ describe('lab selection', () => {
 
   it('uses the simulated lab and a fresh temporary store when there is no lab file', async () => {
     const config = await loadConfig({ env: { LAB_CONFIG: '' }, cwd: emptyDir });
-    expect(config.labs).toEqual([{ kind: 'simulated', name: 'lab1' }]);
+    expect(config.labs).toEqual([{ kind: 'simulated', name: 'default' }]);
     expect(config.dataDir).toBeUndefined();
   });
 

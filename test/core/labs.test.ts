@@ -117,6 +117,12 @@ describe('each lab sees only its own (issue 13 §2)', () => {
     expect(bare.outcome).toBe('refused');
     expect((await course.set.store.getApproval(card.approval.id))?.status).toBe('pending');
 
+    // lab1's own flow does not decide lab2's card (its plan needs lab2's engine): not found there.
+    const wrongLab = await course.set.labs.get('lab1')!.click(card.approval.id, alice, 'approve');
+    expect(wrongLab.outcome).toBe('refused');
+    expect(wrongLab.message).toBe(`There is no approval ${card.approval.id}.`);
+    expect((await course.set.store.getApproval(card.approval.id))?.status).toBe('pending');
+
     // The click names lab2's card while the shell uses lab1: the job runs in lab2.
     const click = await course.set.labs.click(card.approval.id, alice, 'approve', 'lab1');
     expect(click.outcome, click.message).toBe('approved');
