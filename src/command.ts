@@ -167,10 +167,27 @@ export type LabSummary =
     }
   | { name: string; engine: 'down'; reason: Text; jobsRunning: number; simulated: boolean };
 
+/** One lab's answer to a read across labs (`/lab status --all`): its view, or why it has none. */
+export type LabReading = { lab: string; view: View } | { lab: string; error: LabopsError };
+
 /** The bot's labs, as a command sees them (src/labs.ts). */
 export interface LabsPort {
   /** The labs `caller` may act on, each read now (an engine that does not answer is down). */
   list(caller: Caller, signal?: AbortSignal): Promise<LabSummary[]>;
+  /**
+   * A read command (`/lab status`) run in each lab `which` names — `all`: every lab the caller may
+   * act on; a list: those labs, each known and one the caller may act on — a few labs at once
+   * (`limits.labs_in_parallel`), each through its own policy. Answers in the order of the lab
+   * file; a lab that fails answers its error, and the others still answer (issue 13 §3).
+   *
+   * @throws LabopsError `USAGE` for an unknown lab, `FORBIDDEN` for a lab the caller may not act on.
+   */
+  readEach(
+    caller: Caller,
+    which: 'all' | readonly string[],
+    request: { command: string; text: string },
+    signal?: AbortSignal,
+  ): Promise<LabReading[]>;
 }
 
 export interface CommandContext {
@@ -210,6 +227,11 @@ interface SubcommandBase<S extends z.ZodType> {
    * and the schema whose output `run`/`plan` receive.
    */
   args: Args<S>;
+  /**
+   * With `--all` or `--lab a,b` the command works on several labs (issue 13 §3): it needs no lab of
+   * its own, and its `--lab` list reaches it (src/labs.ts).
+   */
+  acrossLabs?: boolean | undefined;
 }
 
 /** A read-only sub-command: runs at once and answers a view. */

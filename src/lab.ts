@@ -235,6 +235,8 @@ export interface CreateLabsOptions extends Omit<CreateLabOptions, 'lab' | 'store
   readonly store?: LabStoreSpec | undefined;
   /** The bot's instructors (lab file `instructors`): they act and approve in every lab. */
   readonly instructorPrincipals?: readonly string[] | undefined;
+  /** Labs a read across labs works on at once (the bot's `limits.labs_in_parallel`; default 10). */
+  readonly labsInParallel?: number | undefined;
 }
 
 /**
@@ -251,7 +253,10 @@ export async function createLabs(options: CreateLabsOptions): Promise<LabSet> {
   const many = options.labs.length > 1;
   const principals = options.instructorPrincipals ?? [];
   let labs: Labs | undefined;
-  const labsPort: LabsPort = { list: (caller, signal) => labs!.list(caller, signal) };
+  const labsPort: LabsPort = {
+    list: (caller, signal) => labs!.list(caller, signal),
+    readEach: (caller, which, request, signal) => labs!.readEach(caller, which, request, signal),
+  };
   const entries: Lab[] = [];
   const closeAll = async () => {
     for (const entry of [...entries].reverse()) await entry.close();
@@ -274,6 +279,7 @@ export async function createLabs(options: CreateLabsOptions): Promise<LabSet> {
       labs: entries.map((entry) => ({ name: entry.info.name, labops: entry.labops, engine: entry.engine })),
       instructors: principals,
       bindings: bindChannels(options.labs, entries),
+      labsInParallel: options.labsInParallel,
       store,
       bus,
       clock,

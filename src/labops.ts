@@ -539,6 +539,20 @@ export class Labops {
             { signal },
           ),
         ],
+        // Alone, this lab is every lab: `--all` reads it, and a list may name only it.
+        readEach: async (caller, which, request, signal) => {
+          const other = which === 'all' ? undefined : which.find((name) => name !== lab.name);
+          if (other !== undefined) {
+            throw new LabopsError('USAGE', msg('pipeline.lab.unknown', { lab: verbatim(other) }));
+          }
+          const result = await this.dispatch({ ...request, caller, signal });
+          if (result.kind === 'view') return [{ lab: lab.name, view: result.view }];
+          if (result.kind === 'error') return [{ lab: lab.name, error: result.error }];
+          const command = verbatim(`${request.command} ${request.text}`);
+          return [
+            { lab: lab.name, error: new LabopsError('INTERNAL', msg('lab.across.notRead', { command })) },
+          ];
+        },
       }
     );
   }

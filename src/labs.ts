@@ -1,7 +1,7 @@
 import type { ClickResult } from '../approvals/flow.js';
 import { canAsk, isInstructor } from '../approvals/policy.js';
 import { suggestNearest } from './args.js';
-import type { Caller, LabSummary, LabsPort } from './command.js';
+import type { Caller, LabReading, LabSummary, LabsPort } from './command.js';
 import type { EngineClient } from './engine/engine-client.js';
 import { LabopsError, toLabopsError } from './errors.js';
 import { isHelpWord } from './help.js';
@@ -33,7 +33,11 @@ export interface LabsOptions {
   readonly logger: Logger;
   /** How long `/lab list` waits for one lab's engine before it shows it as down (default 5 s). */
   readonly listTimeoutMs?: number | undefined;
+  /** How many labs a read across labs works on at once (`limits.labs_in_parallel`, default 10). */
+  readonly labsInParallel?: number | undefined;
 }
+
+const DEFAULT_LABS_IN_PARALLEL = 10;
 
 /** A command for one lab: what `dispatch` takes, and the lab a shell chose with `use`. */
 export interface LabDispatchInput extends DispatchInput {
@@ -94,16 +98,17 @@ export class Labs implements LabsPort {
     return name === undefined ? undefined : this.get(name);
   }
 
-  /** The labs a caller may act on: those whose policy lets them ask, every lab for an instructor. */
-  mayActOn(caller: Caller): Labops[] {
+  /**
+   * The labs a caller may act on: those whose policy lets them ask (`key`, default `lab status`),
+   * every lab for an instructor.
+   */
+  mayActOn(caller: Caller, key = 'lab status'): Labops[] {
     if (isInstructor(this.options.instructors, caller.principal, caller.groups)) {
       return this.options.labs.map((e) => e.labops);
     }
     return this.options.labs
       .map((e) => e.labops)
-      .filter((labops) =>
-        canAsk(labops.policy, 'lab status', caller.principal, caller.groups, caller.channel),
-      );
+      .filter((labops) => canAsk(labops.policy, key, caller.principal, caller.groups, caller.channel));
   }
 
   /** Runs one command in its lab. Never throws, as Labops.dispatch. */
@@ -214,6 +219,46 @@ export class Labs implements LabsPort {
     );
   }
 
+  async readEach(
+    caller: Caller,
+    which: 'all' | readonly string[],
+    request: { command: string; text: string },
+    signal?: AbortSignal,
+  ): Promise<LabReading[]> {
+    const key = `${request.command.replace(/^\//, '')} ${request.text.trim().split(/\s+/)[0] ?? ''}`;
+    const mine = this.mayActOn(caller, key);
+    let chosen: Labops[];
+    if (which === 'all') {
+      chosen = mine;
+    } else {
+      // Each name known (the nearest suggested), each lab one the caller may act on: a student
+      // names no other team's lab (issue 13 §2).
+      chosen = [...new Set(which)].map((name) => this.get(name) ?? this.throwUnknown(name));
+      const refused = chosen.filter((labops) => !mine.includes(labops));
+      if (refused.length) {
+        throw new LabopsError(
+          'FORBIDDEN',
+          msg('lab.across.forbidden', {
+            principal: caller.principal,
+            labs: list(refused.map((l) => verbatim(l.lab.name))),
+          }),
+        );
+      }
+      chosen = this.options.labs.map((e) => e.labops).filter((labops) => chosen.includes(labops));
+    }
+    return mapBounded(chosen, this.options.labsInParallel ?? DEFAULT_LABS_IN_PARALLEL, async (labops) => {
+      const name = labops.lab.name;
+      const result = await labops.dispatch({ ...request, caller, signal });
+      if (result.kind === 'view') return { lab: name, view: result.view };
+      if (result.kind === 'error') return { lab: name, error: result.error };
+      // A read never makes a card; were one made, it would wait unseen.
+      return {
+        lab: name,
+        error: new LabopsError('INTERNAL', msg('lab.across.notRead', { command: verbatim(key) })),
+      };
+    });
+  }
+
   /** The lab a command is for, and its text without `--lab`. */
   private resolve(input: LabDispatchInput): { labops: Labops; text: string } {
     const named: string[] = [];
@@ -233,28 +278,25 @@ export class Labs implements LabsPort {
         msg('pipeline.lab.flagTwice', { labs: list(named.map((n) => verbatim(n))) }),
       );
     }
-    const name = named[0] ?? input.lab;
-    if (name !== undefined) {
-      const labops = this.get(name);
-      if (!labops) {
-        const nearest = suggestNearest(name, this.names);
-        throw new LabopsError(
-          'USAGE',
-          nearest
-            ? msg('pipeline.lab.unknownNearest', { lab: verbatim(name), nearest: verbatim(nearest) })
-            : msg('pipeline.lab.unknown', { lab: verbatim(name) }),
-          { hint: this.chooseHint() },
-        );
-      }
-      return { labops, text };
-    }
-    const bound = this.forChannel(input.caller.channel);
-    // `/lab list` and help need no lab, and are the bot's rather than the channel's lab's: a lab
-    // the caller may act on answers them (the bound one first), so its policy lets them ask.
     const tokens = text
       .trim()
       .split(/\s+/)
       .filter((t) => t !== '');
+    // `--all` or `--lab a,b` of a command across labs (`/lab status --all`): the command reads its
+    // `--lab` list itself, and any lab the caller may act on takes it (issue 13 §3).
+    const across =
+      this.isAcrossLabs(input.command, tokens[0]) &&
+      (tokens.includes('--all') || named.some((n) => n.includes(',')));
+    const name = across ? undefined : (named[0] ?? input.lab);
+    if (name !== undefined) return { labops: this.get(name) ?? this.throwUnknown(name), text };
+    const bound = this.forChannel(input.caller.channel);
+    if (across) {
+      const mine = this.mayActOn(input.caller);
+      const labops = bound && mine.includes(bound) ? bound : (mine[0] ?? bound ?? this.first);
+      return { labops, text: named.length ? `${text.trim()} --lab ${named[0]}` : text };
+    }
+    // `/lab list` and help need no lab, and are the bot's rather than the channel's lab's: a lab
+    // the caller may act on answers them (the bound one first), so its policy lets them ask.
     const listing = input.command.replace(/^\//, '') === 'lab' && tokens[0] === 'list';
     if (listing || tokens.length === 0 || tokens.some(isHelpWord)) {
       const mine = this.mayActOn(input.caller);
@@ -263,6 +305,23 @@ export class Labs implements LabsPort {
     }
     if (bound) return { labops: bound, text };
     throw new LabopsError('USAGE', msg('pipeline.lab.choose'), { hint: this.chooseHint() });
+  }
+
+  /** Whether `command sub` works across labs with `--all` or a `--lab` list (Subcommand.acrossLabs). */
+  private isAcrossLabs(command: string, sub: string | undefined): boolean {
+    const found = this.first.registry.find(command);
+    return found?.subcommands.find((s) => s.name === sub?.toLowerCase())?.acrossLabs === true;
+  }
+
+  private throwUnknown(name: string): never {
+    const nearest = suggestNearest(name, this.names);
+    throw new LabopsError(
+      'USAGE',
+      nearest
+        ? msg('pipeline.lab.unknownNearest', { lab: verbatim(name), nearest: verbatim(nearest) })
+        : msg('pipeline.lab.unknown', { lab: verbatim(name) }),
+      { hint: this.chooseHint() },
+    );
   }
 
   private chooseHint() {
@@ -286,4 +345,22 @@ export class Labs implements LabsPort {
     const [newest] = await store.listApprovals({ statuses: ['pending'], limit: 1 });
     return (await ownerOf(newest?.id)) ?? this.first;
   }
+}
+
+/** `fn` over `items`, at most `limit` at once; the answers in the order of `items`. */
+async function mapBounded<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const work = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      out[index] = await fn(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, work));
+  return out;
 }

@@ -114,6 +114,7 @@ async function main(argv: readonly string[]): Promise<number> {
       logger,
       downloads: getDownloadRules(config),
       limits: mapLabLimits(config.limits),
+      labsInParallel: config.limits.labs_in_parallel,
       stopMs: JOB_STOP_MS,
       ...(health
         ? { engine: { observe: health.metrics.observeEngine }, sshObserver: health.metrics.observeSsh }

@@ -12,6 +12,7 @@ import {
 import type { CheckResult, DoctorCheck, RunbookCheck } from '../../src/runbooks/types.js';
 import type { View, ViewAction, ViewSection } from '../../src/view.js';
 import { findDataCenterId } from '../lab-state.js';
+import { acrossArgs, chooseLabs, readAcrossLabs } from './across.js';
 
 /** Evidence is often paths and command output: lines this short read on a phone without wrapping. */
 const LINE_WIDTH = 60;
@@ -594,11 +595,14 @@ function renderDoctorView(
 export const doctor = defineRead({
   name: 'doctor',
   summary: msg('doctor.about'),
-  usage: 'doctor',
-  examples: ['/lab doctor'],
-  args: defineArgs({}),
+  usage: 'doctor [--all] [--lab LAB,LAB]',
+  examples: ['/lab doctor', '/lab doctor --all', '/lab doctor --lab lab1,lab2'],
+  args: defineArgs(acrossArgs),
   risk: 'read',
-  async run(ctx): Promise<View> {
+  acrossLabs: true,
+  async run(ctx, args): Promise<View> {
+    const which = chooseLabs(args);
+    if (which) return readAcrossLabs(ctx, which, 'doctor');
     const notes: Text[] = [];
     const [engine, engineKey] = await Promise.all([
       readEngineState(ctx),

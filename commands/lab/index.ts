@@ -17,6 +17,7 @@ import type { JobRecord, JobStatus } from '../../src/store/types.js';
 import { textArg } from '../../src/text.js';
 import type { View } from '../../src/view.js';
 import { findDataCenterId } from '../lab-state.js';
+import { acrossArgs, chooseLabs, readAcrossLabs } from './across.js';
 import { doctor } from './doctor.js';
 import { listLabs } from './list.js';
 import { reset } from './reset.js';
@@ -96,11 +97,14 @@ function describeEngine(level: ApiLevel): Text {
 const status = defineRead({
   name: 'status',
   summary: msg('lab.status.about'),
-  usage: 'status',
-  examples: ['/lab status'],
-  args: defineArgs({}),
+  usage: 'status [--all] [--lab LAB,LAB]',
+  examples: ['/lab status', '/lab status --all', '/lab status --lab lab1,lab2'],
+  args: defineArgs(acrossArgs),
   risk: 'read',
-  async run(ctx): Promise<View> {
+  acrossLabs: true,
+  async run(ctx, args): Promise<View> {
+    const which = chooseLabs(args);
+    if (which) return readAcrossLabs(ctx, which, 'status');
     // Independent reads at once: the answer costs about one engine round trip (design.md benchmark).
     const [{ dc, domains }, hosts, vms, level] = await Promise.all([
       readDomains(ctx),

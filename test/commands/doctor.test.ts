@@ -320,7 +320,7 @@ describe('/lab doctor', () => {
       downloads: undefined as unknown as CommandContext['downloads'],
       machines: createUnreachableMachines(verbatim('no route to the lab network')),
       jobs: core.labops.jobs,
-      labs: { list: async () => [] },
+      labs: { list: async () => [], readEach: async () => [] },
       clock: () => core.clock.now,
     };
     const view = localizeView(await doctor.run(ctx, {}), 'en');

@@ -127,4 +127,22 @@ export interface LabArgs {
   'lab.list.line': { domains: 'text'; domainsActive: 'text'; hosts: 'text'; hostsUp: 'text'; jobs: 'number'; lab: 'text' };
   'lab.list.lineDown': { jobs: 'number'; lab: 'text'; reason: 'text' };
   'lab.list.footer': undefined;
+  'lab.across.allFlag': undefined;
+  'lab.across.labFlag': undefined;
+  'lab.across.statusTitle': undefined;
+  'lab.across.doctorTitle': undefined;
+  'lab.across.statusTitleSimulated': undefined;
+  'lab.across.doctorTitleSimulated': undefined;
+  'lab.across.state': { count: 'number'; healthy: 'text'; problems: 'text' };
+  'lab.across.stateFailed': { count: 'number'; failed: 'text'; healthy: 'text'; problems: 'text' };
+  'lab.across.heading': { lab: 'text'; state: 'text' };
+  'lab.across.headingFailed': { lab: 'text' };
+  'lab.across.part': { heading: 'text' };
+  'lab.across.action': { lab: 'text'; label: 'text' };
+  'lab.across.allAndList': undefined;
+  'lab.across.allAndListHint': { all: 'text'; list: 'text' };
+  'lab.across.emptyName': { labs: 'text' };
+  'lab.across.emptyNameHint': { example: 'text' };
+  'lab.across.forbidden': { labs: 'text'; principal: 'text' };
+  'lab.across.notRead': { command: 'text' };
 }

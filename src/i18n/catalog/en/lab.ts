@@ -158,4 +158,26 @@ export const lab = {
   'lab.list.lineDown':
     '{lab} · engine DOWN ({reason}) · {jobs, plural, =0 {no job running} one {# job running} other {# jobs running}}',
   'lab.list.footer': 'Add --lab NAME to any command to act on one of them.',
+
+  // /lab status --all, /lab doctor --all: a read in each lab, a section each (issue 13 §3).
+  'lab.across.allFlag': 'every lab you may act on, each in its own section',
+  'lab.across.labFlag': 'these labs, each in its own section (a list: lab1,lab2)',
+  'lab.across.statusTitle': 'Labs — status',
+  'lab.across.doctorTitle': 'Labs — doctor',
+  'lab.across.statusTitleSimulated': 'Labs — status — SIMULATED',
+  'lab.across.doctorTitleSimulated': 'Labs — doctor — SIMULATED',
+  'lab.across.state':
+    '{count, plural, one {# lab} other {# labs}}: {healthy} healthy, {problems} with problems',
+  'lab.across.stateFailed':
+    '{count, plural, one {# lab} other {# labs}}: {healthy} healthy, {problems} with problems, {failed} not answering',
+  'lab.across.heading': '{lab} · {state}',
+  'lab.across.headingFailed': '{lab} · not answering',
+  'lab.across.part': '{heading}:',
+  'lab.across.action': '{lab}: {label}',
+  'lab.across.allAndList': 'Use --all or a list of labs with --lab, not both.',
+  'lab.across.allAndListHint': 'For example: {all} or {list}',
+  'lab.across.emptyName': 'The list of labs {labs} has an empty name.',
+  'lab.across.emptyNameHint': 'Separate the labs with commas only: {example}',
+  'lab.across.forbidden': 'You ({principal}) may not act on {labs}: that lab’s policy does not let you ask.',
+  'lab.across.notRead': '{command} made a card instead of an answer: it cannot be read across labs.',
 } as const;

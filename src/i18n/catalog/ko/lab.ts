@@ -146,4 +146,27 @@ export const lab: Translation<typeof en> = {
   'lab.list.lineDown':
     '{lab} · 엔진 중단 ({reason}) · {jobs, plural, =0 {실행 중인 작업 없음} other {작업 #개 실행 중}}',
   'lab.list.footer': '명령에 --lab 이름을 붙이면 그 실습 환경에서 실행합니다.',
+
+  // /lab status --all, /lab doctor --all: 실습 환경마다 한 부분 (issue 13 §3).
+  'lab.across.allFlag': '내가 다룰 수 있는 모든 실습 환경 (실습 환경마다 한 부분)',
+  'lab.across.labFlag': '지정한 실습 환경들 (쉼표로 구분: lab1,lab2)',
+  'lab.across.statusTitle': '실습 환경 — 상태',
+  'lab.across.doctorTitle': '실습 환경 — 점검',
+  'lab.across.statusTitleSimulated': '실습 환경 — 상태 — 시뮬레이션',
+  'lab.across.doctorTitleSimulated': '실습 환경 — 점검 — 시뮬레이션',
+  'lab.across.state': '{count, plural, other {실습 환경 #개}}: 정상 {healthy}개, 문제 있음 {problems}개',
+  'lab.across.stateFailed':
+    '{count, plural, other {실습 환경 #개}}: 정상 {healthy}개, 문제 있음 {problems}개, 응답 없음 {failed}개',
+  'lab.across.heading': '{lab} · {state}',
+  'lab.across.headingFailed': '{lab} · 응답 없음',
+  'lab.across.part': '{heading}:',
+  'lab.across.action': '{lab}: {label}',
+  'lab.across.allAndList': '--all과 --lab 목록 중 하나만 사용하십시오.',
+  'lab.across.allAndListHint': '예: {all} 또는 {list}',
+  'lab.across.emptyName': '실습 환경 목록 {labs}에 빈 이름이 있습니다.',
+  'lab.across.emptyNameHint': '실습 환경은 쉼표로만 구분하십시오: {example}',
+  'lab.across.forbidden':
+    '{principal}은(는) {labs}을(를) 다룰 수 없습니다. 그 실습 환경의 정책이 요청을 허용하지 않습니다.',
+  'lab.across.notRead':
+    '{command}이(가) 응답 대신 승인 카드를 만들었습니다. 여러 실습 환경에서 읽을 수 없습니다.',
 };
