@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { LabopsError } from '../errors.js';
 import { isText, msg, type Text, verbatim } from '../i18n/text.js';
 import { Agent, request } from '../net/undici.js';
@@ -98,7 +98,10 @@ export async function putImageData(
           method: 'PUT',
           dispatcher: agent,
           headers: { 'content-length': String(source.sizeBytes), 'content-type': 'application/octet-stream' },
-          body: Readable.from(counted(), { objectMode: false }),
+          // The chunks as an iterable body, written by undici as they come: no stream between
+          // them and the socket (bot CPU per GiB uploaded 2.57 → 2.47 s, issue 12 §6). undici's
+          // docs list AsyncIterable among `body`'s types; its type declarations do not.
+          body: counted() as AsyncIterable<Uint8Array> as unknown as Readable,
           signal: options.signal,
         });
         const text = await res.body.text();
