@@ -229,11 +229,26 @@ export function startShellBot(dir: string, sim: SimInfo): ShellBot {
   };
 }
 
-/** Memory of one process from /proc/<pid>/status, in MiB: VmRSS, VmHWM (its peak) and RssAnon. */
-export function readMemory(pid: number): { rssMb: number; peakMb: number; anonMb: number } {
+/**
+ * Memory of one process from /proc/<pid>/status, in MiB: VmRSS, VmHWM (its peak), RssAnon (its
+ * private memory: V8's heap, malloc's) and RssFile (pages of files it maps: mostly the node
+ * binary's code and data, ICU's included, shared with every node process and reclaimable).
+ */
+export function readMemory(pid: number): { rssMb: number; peakMb: number; anonMb: number; fileMb: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]) / 1024;
-  return { rssMb: field('VmRSS'), peakMb: field('VmHWM'), anonMb: field('RssAnon') };
+  return {
+    rssMb: field('VmRSS'),
+    peakMb: field('VmHWM'),
+    anonMb: field('RssAnon'),
+    fileMb: field('RssFile'),
+  };
+}
+
+/** CPU seconds one process has used, user and system (/proc/<pid>/stat, in clock ticks of 1/100 s). */
+export function readCpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** Sets a process's VmHWM back to its current RSS (Linux ≥ 4.0); false where that is refused. */

@@ -13,7 +13,8 @@ const IDLE_MS = 15_000;
  * the simulator in another process — IDLE_MS after it answered `/lab status`; the median of five
  * bots, started together (each its own data directory). Whether V8 has shrunk its heap by then
  * varies from bot to bot by ~10 MB, hence five. Also, for reading it: `idle_rss_anon_mb` (RssAnon,
- * the private part; the rest is mostly the node binary's pages, shared and reclaimable) and
+ * the private part: V8's heap and malloc's), `idle_rss_file_mb` (RssFile: mostly the node binary's
+ * pages, ICU's data among them, shared and reclaimable; a bare `node -e` has 34 MB of them) and
  * `idle_peak_rss_mb` (VmHWM: the peak from the start to then).
  */
 export async function runIdleBench(): Promise<Record<string, number>> {
@@ -41,11 +42,12 @@ export async function runIdleBench(): Promise<Record<string, number>> {
     const memory = bots.map((bot) => readMemory(bot.pid));
     const shown = (values: number[]) => values.map((v) => v.toFixed(1)).join(', ');
     process.stdout.write(
-      `  idle RSS of ${BOTS} bots: ${shown(memory.map((m) => m.rssMb))} MB (anon ${shown(memory.map((m) => m.anonMb))})\n`,
+      `  idle RSS of ${BOTS} bots: ${shown(memory.map((m) => m.rssMb))} MB (anon ${shown(memory.map((m) => m.anonMb))}; file ${shown(memory.map((m) => m.fileMb))})\n`,
     );
     return {
       idle_rss_mb: round(median(memory.map((m) => m.rssMb)), 1),
       idle_rss_anon_mb: round(median(memory.map((m) => m.anonMb)), 1),
+      idle_rss_file_mb: round(median(memory.map((m) => m.fileMb)), 1),
       idle_peak_rss_mb: round(median(memory.map((m) => m.peakMb)), 1),
     };
   } finally {

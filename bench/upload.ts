@@ -3,7 +3,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EngineClient } from '../src/engine/engine-client.js';
-import { buildBot, readMemory, resetPeakMemory, startShellBot, writeSimLabFile } from './bot.js';
+import {
+  buildBot,
+  readCpuSeconds,
+  readMemory,
+  resetPeakMemory,
+  startShellBot,
+  writeSimLabFile,
+} from './bot.js';
 import { median, round, type SimInfo, startProcess } from './support.js';
 
 const MiB = 1024 * 1024;
@@ -24,14 +31,18 @@ function run(cmd: string, args: string[]): Promise<{ code: number | null; stdout
   });
 }
 
-/** curl's time to move SOURCE into a fresh transfer: `curl -s SRC | curl -T - --cacert CA URL` (design.md). */
+/**
+ * curl's time to move SOURCE into a fresh transfer: `curl -s SRC | curl -T - --cacert CA URL`
+ * (design.md), and the CPU seconds of the two curls and of the simulator meanwhile.
+ */
 async function timeCurl(
   client: EngineClient,
   sim: SimInfo,
   url: string,
   size: number,
   name: string,
-): Promise<number> {
+  simCpu: () => number,
+): Promise<{ ms: number; cpuS: number; simCpuS: number }> {
   const dc = (await client.listDataCenters())[0]!;
   const domain = (await client.listAttachedStorageDomains(dc.id)).find(
     (d) => d.type === 'data' && d.isMaster,
@@ -47,13 +58,18 @@ async function timeCurl(
   const ready = await client.waitForTransferReady(transfer.id);
   // imageio requires Content-Length (ovirt-api.md §5.3); curl reading stdin sends chunked unless told not to.
   const pipeline = `curl -sS --fail ${url} | curl -sS --fail -T - -H 'Content-Length: ${size}' -H 'Transfer-Encoding:' --cacert ${sim.caFile} ${ready.transferUrl}`;
+  // bash's `time` of the pipeline: its processes' user and system seconds, on stderr's last line.
+  const timed = `TIMEFORMAT='%U %S'; time { ${pipeline}; }`;
+  const simBefore = simCpu();
   const started = performance.now();
-  const result = await run('bash', ['-o', 'pipefail', '-c', pipeline]);
+  const result = await run('bash', ['-o', 'pipefail', '-c', timed]);
   const elapsed = performance.now() - started;
+  const simCpuS = simCpu() - simBefore;
   if (result.code !== 0) throw new Error(`curl baseline failed: ${result.stderr}`);
+  const [user, system] = result.stderr.trim().split('\n').at(-1)?.split(' ').map(Number) ?? [];
   await client.finalizeImageTransfer(transfer.id);
   await client.waitForTransferOutcome(transfer.id, disk.id);
-  return elapsed;
+  return { ms: elapsed, cpuS: (user ?? Number.NaN) + (system ?? Number.NaN), simCpuS };
 }
 
 /** Polls VmRSS while the peak counter cannot be reset (a kernel before 4.0, or refused). */
@@ -78,14 +94,16 @@ function sampleRss(pid: number): { stop(): number } {
  * One `/iso upload` by a fresh built bot in the shell, as a person types it: the plan (the
  * source probed), the requester's approval, the job. Answers the time from the step's
  * `upload: sending` to its `upload: finalizing` lines, the bot's peak RSS during the upload
- * (VmHWM, reset just before), and its RSS just before.
+ * (VmHWM, reset just before), its RSS just before, and the CPU seconds the bot and the simulator
+ * used while it sent.
  */
 async function uploadWithBot(
   dir: string,
   sim: SimInfo,
   url: string,
   name: string,
-): Promise<{ sendMs: number; peakMb: number; beforeMb: number }> {
+  simCpu: () => number,
+): Promise<{ sendMs: number; peakMb: number; beforeMb: number; cpuS: number; simCpuS: number }> {
   const bot = startShellBot(dir, sim);
   try {
     // Logged in and every engine read's code run once before the upload, as in a bot that has served.
@@ -99,11 +117,13 @@ async function uploadWithBot(
     bot.send(`/iso upload ${url} --name ${name}`);
     bot.send('approve');
     const sending = await bot.waitFor(/upload: sending/);
+    const [botBefore, simBefore] = [readCpuSeconds(bot.pid), simCpu()];
     const finalizing = await bot.waitFor(/upload: finalizing/);
+    const [cpuS, simCpuS] = [readCpuSeconds(bot.pid) - botBefore, simCpu() - simBefore];
     await bot.waitFor(/job-\S+ (succeeded|failed)/);
     const peakMb = Math.max(readMemory(bot.pid).peakMb, sampler?.stop() ?? 0);
     if (!/job-\S+ succeeded/.test(bot.output())) throw new Error(`the bot's upload failed: ${bot.output()}`);
-    return { sendMs: finalizing - sending, peakMb, beforeMb };
+    return { sendMs: finalizing - sending, peakMb, beforeMb, cpuS, simCpuS };
   } finally {
     await bot.stop();
   }
@@ -114,7 +134,10 @@ async function uploadWithBot(
  * issue 12 §6): the built bot's `/iso upload` against curl, three rounds taking turns, each bot
  * fresh. The peak is the highest of the rounds; `upload_peak_rss_spread` is how far the 1 GiB
  * peak is from the 256 MiB one, as a fraction of it; `upload_rss_growth_mb_*` what the upload
- * added to the bot's RSS just before it.
+ * added to the bot's RSS just before it. The CPU seconds per GiB moved (medians), which bound
+ * the ratio on a machine of few cores: `upload_bot_cpu_s_per_gib_*` (the bot: download, sha256,
+ * TLS), `upload_curl_cpu_s_per_gib_*` (both curls, no hashing) and `upload_sim_cpu_s_per_gib_*`
+ * (the simulator's imageio receiving, while the bot sent).
  */
 export async function runUploadBench(): Promise<Record<string, number>> {
   await buildBot();
@@ -144,23 +167,32 @@ export async function runUploadBench(): Promise<Record<string, number>> {
       const growths: number[] = [];
       const botRates: number[] = [];
       const curlRates: number[] = [];
+      const cpu = { bot: [] as number[], curl: [] as number[], sim: [] as number[] };
+      const gib = size / (1024 * MiB);
+      const simCpu = () => (sim.child.pid === undefined ? Number.NaN : readCpuSeconds(sim.child.pid));
       for (let round = 0; round < ROUNDS; round++) {
-        const curlMs = await timeCurl(client, sim.info, url, size, `curl-${label}-${round}.iso`);
-        const bot = await uploadWithBot(dir, sim.info, url, `bot-${label}-${round}.iso`);
-        ratios.push(curlMs / bot.sendMs);
+        const curl = await timeCurl(client, sim.info, url, size, `curl-${label}-${round}.iso`, simCpu);
+        const bot = await uploadWithBot(dir, sim.info, url, `bot-${label}-${round}.iso`, simCpu);
+        ratios.push(curl.ms / bot.sendMs);
         peaks.push(bot.peakMb);
         growths.push(bot.peakMb - bot.beforeMb);
         botRates.push(size / MiB / (bot.sendMs / 1000));
-        curlRates.push(size / MiB / (curlMs / 1000));
+        curlRates.push(size / MiB / (curl.ms / 1000));
+        cpu.bot.push(bot.cpuS / gib);
+        cpu.curl.push(curl.cpuS / gib);
+        cpu.sim.push(bot.simCpuS / gib);
       }
       process.stdout.write(
-        `  upload ${label}: peak RSS ${peaks.map((p) => p.toFixed(1)).join(', ')} MB; bot ${botRates.map((r) => r.toFixed(0)).join(', ')} MiB/s, curl ${curlRates.map((r) => r.toFixed(0)).join(', ')} MiB/s\n`,
+        `  upload ${label}: peak RSS ${peaks.map((p) => p.toFixed(1)).join(', ')} MB; bot ${botRates.map((r) => r.toFixed(0)).join(', ')} MiB/s, curl ${curlRates.map((r) => r.toFixed(0)).join(', ')} MiB/s; CPU s/GiB bot ${cpu.bot.map((c) => c.toFixed(2)).join(', ')}, curl ${cpu.curl.map((c) => c.toFixed(2)).join(', ')}, simulator ${cpu.sim.map((c) => c.toFixed(2)).join(', ')}\n`,
       );
       figures[`upload_throughput_ratio_${label}`] = round(median(ratios));
       figures[`upload_peak_rss_mb_${label}`] = round(Math.max(...peaks), 1);
       figures[`upload_rss_growth_mb_${label}`] = round(median(growths), 1);
       figures[`upload_bot_mib_per_s_${label}`] = round(median(botRates), 1);
       figures[`upload_curl_mib_per_s_${label}`] = round(median(curlRates), 1);
+      figures[`upload_bot_cpu_s_per_gib_${label}`] = round(median(cpu.bot));
+      figures[`upload_curl_cpu_s_per_gib_${label}`] = round(median(cpu.curl));
+      figures[`upload_sim_cpu_s_per_gib_${label}`] = round(median(cpu.sim));
     }
   } finally {
     await client.close();
