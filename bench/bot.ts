@@ -1,7 +1,8 @@
 /**
  * The bot as the service runs it (issue 12 §1, §6): `node <ExecStart's node flags> dist/main.js`,
- * built by `npm run build` once per bench run — never tsx. The flags are read from
- * deploy/labops.service, so that a flag the service gets is a flag the bench measures.
+ * built by `npm run build` once per bench run — never tsx. The flags, and the settings of glibc's
+ * malloc among the unit's Environment= lines, are read from deploy/labops.service, so that what
+ * the service gets is what the bench measures.
  * Also: a lab file for the simulator's default seed (the simulator runs as a process apart), the
  * shell driven line by line, and the RSS of one process from /proc.
  */
@@ -49,20 +50,41 @@ export function readServiceNodeFlags(): string[] {
   return words.slice(1, main);
 }
 
+/**
+ * The settings of glibc's malloc the unit gives node (its `Environment=MALLOC_…` lines), as
+ * variables. BENCH_MALLOC_ENV (`NAME=VALUE …`, or empty for none) replaces them.
+ */
+export function readServiceAllocatorEnv(): Record<string, string> {
+  const trial = process.env.BENCH_MALLOC_ENV;
+  const words =
+    trial !== undefined
+      ? trial.split(/\s+/).filter(Boolean)
+      : existsSync(UNIT)
+        ? [...readFileSync(UNIT, 'utf8').matchAll(/^Environment=(MALLOC_\w+=\S+)$/gm)].map((m) => m[1]!)
+        : [];
+  return Object.fromEntries(
+    words.map((word) => [word.slice(0, word.indexOf('=')), word.slice(word.indexOf('=') + 1)]),
+  );
+}
+
 /** The bot's command line, as the bench output names it. */
 export function describeBotCommand(): string {
   const from = process.env.BENCH_NODE_FLAGS !== undefined ? 'BENCH_NODE_FLAGS' : 'deploy/labops.service';
-  return `${['node', ...readServiceNodeFlags(), 'dist/main.js'].join(' ')} (flags from ${from})`;
+  const env = Object.entries(readServiceAllocatorEnv()).map(([name, value]) => `${name}=${value}`);
+  return `${[...env, 'node', ...readServiceNodeFlags(), 'dist/main.js'].join(' ')} (flags from ${from})`;
 }
 
-/** The environment of a newcomer's shell (no Slack tokens, lab file or data dir), plus `extra`. */
+/**
+ * The environment of a newcomer's shell (no Slack tokens, lab file or data dir), with the unit's
+ * malloc settings in place of any of the caller's, plus `extra`.
+ */
 export function cleanBotEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (/^(SLACK_|LAB_CONFIG|LABOPS_|LOG_LEVEL|LOG_FORMAT|HEALTH_|NODE_OPTIONS$)/.test(key)) continue;
+    if (/^(SLACK_|LAB_CONFIG|LABOPS_|LOG_LEVEL|LOG_FORMAT|HEALTH_|MALLOC_|NODE_OPTIONS$)/.test(key)) continue;
     env[key] = value;
   }
-  return { ...env, ...extra };
+  return { ...env, ...readServiceAllocatorEnv(), ...extra };
 }
 
 /** The built bot with pipes for stdin, stdout and stderr. */

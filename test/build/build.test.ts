@@ -71,19 +71,23 @@ function runNode(cwd: string, args: string[], env = childEnv()): SpawnSyncReturn
   return spawnSync(process.execPath, args, { cwd, env, encoding: 'utf8' });
 }
 
-/** package.json's start script: node, its V8 flags (issue 12 §6), scripts/start.mjs. */
-function readStartScript(root: string): string[] {
+/** package.json's start script: malloc's settings, node, its V8 flags (issue 12 §6), scripts/start.mjs. */
+function readStartScript(root: string): { env: Record<string, string>; args: string[] } {
   const start = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start as string;
-  expect(start).toMatch(/^node (--\S+ )*scripts\/start\.mjs$/);
-  return start.split(' ').slice(1);
+  expect(start).toMatch(/^(MALLOC_\w+=\S+ )*node (--\S+ )*scripts\/start\.mjs$/);
+  const words = start.split(' ');
+  const node = words.indexOf('node');
+  const env = Object.fromEntries(words.slice(0, node).map((word) => word.split('=') as [string, string]));
+  return { env, args: words.slice(node + 1) };
 }
 
 /** `npm start` as package.json runs it, in the shell, typing `quit`. */
 async function startShell(root: string) {
   const data = makeTemp('labops-build-data-');
-  const child = spawn(process.execPath, readStartScript(root), {
+  const { env, args } = readStartScript(root);
+  const child = spawn(process.execPath, args, {
     cwd: root,
-    env: childEnv({ LABOPS_DATA_DIR: data }),
+    env: childEnv({ ...env, LABOPS_DATA_DIR: data }),
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   return runToEnd(child, 'quit\n');
@@ -105,7 +109,7 @@ describe('npm run build', () => {
   it('is what npm start runs', () => {
     const scripts = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts;
     expect(scripts.build).toBe('node scripts/build.mjs');
-    expect(readStartScript(root).at(-1)).toBe('scripts/start.mjs');
+    expect(readStartScript(root).args.at(-1)).toBe('scripts/start.mjs');
   });
 
   it('maps a thrown error back to the .ts file and line, as the service and npm start run it', () => {

@@ -293,10 +293,14 @@ describe('deploy/labops.service (issue 12 §2)', () => {
     );
     // The V8 flags the bench measured (issue 12 §6), the same as npm start's.
     const start = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')).scripts.start as string;
-    expect(start).toMatch(/^node (--\S+ )*scripts\/start\.mjs$/);
+    expect(start).toMatch(/^(MALLOC_\w+=\S+ )*node (--\S+ )*scripts\/start\.mjs$/);
     const flagsOf = (words: string) => words.split(' ').filter((word) => word.startsWith('--'));
     expect(flagsOf(execStart).filter((flag) => flag !== '--enable-source-maps')).toEqual(flagsOf(start));
     expect(flagsOf(start)).toContain('--max-semi-space-size=1');
+    // And the same settings of glibc's malloc.
+    const mallocOf = (words: string[]) => words.filter((word) => word.startsWith('MALLOC_')).sort();
+    expect(mallocOf(service.get('Environment') ?? [])).toEqual(mallocOf(start.split(' ')));
+    expect(mallocOf(start.split(' '))).toEqual(['MALLOC_TRIM_THRESHOLD_=131072']);
     expect(service.get('Environment')).toEqual(
       expect.arrayContaining([
         'LAB_CONFIG=/etc/labops/lab.yml',
