@@ -3,7 +3,7 @@ import { msg, type Text } from '../../src/i18n/text.js';
 import type { View } from '../../src/view.js';
 
 /** One lab in one line a phone shows whole: `lab2 · engine up · hosts 2/2 up · domains 2/2 active · 1 job running`. */
-function describeLab(lab: LabSummary): Text {
+export function describeLab(lab: LabSummary): Text {
   if (lab.engine === 'down') {
     return msg('lab.list.lineDown', { lab: lab.name, jobs: lab.jobsRunning, reason: lab.reason });
   }

@@ -1,3 +1,4 @@
+import { describeLab } from '../../commands/lab/list.js';
 import type { LabSummary } from '../command.js';
 import type { Locale } from '../i18n/locale.js';
 import { msg, type Text } from '../i18n/text.js';
@@ -151,7 +152,7 @@ export function renderLabsHome(input: LabsHomeInput): HomeView {
   if (!input.labs.length) blocks.push(context([say(msg('slack.home.noLab'))]));
   const parts = input.labs.map((lab) => {
     const labSay = speaker({ locale: input.locale, timeZone: lab.timeZone });
-    const head: Block[] = [divider(), richText([paragraph(strong(say(describeLabLine(lab.summary))))])];
+    const head: Block[] = [divider(), richText([paragraph(strong(say(describeLab(lab.summary))))])];
     if (lab.running.length) {
       head.push(context([say(msg('slack.home.running', { count: lab.running.length }))]));
       for (const job of lab.running.slice(0, RUNNING_PER_LAB)) head.push(renderRunningJob(job, labSay));
@@ -182,19 +183,4 @@ export function renderLabsHome(input: LabsHomeInput): HomeView {
     }
   }
   return { type: 'home', blocks: fitBlocks(blocks, input.locale, LIMITS.homeBlocks) };
-}
-
-/** A lab's line of facts, as `/lab list` shows it. */
-function describeLabLine(lab: LabSummary): Text {
-  if (lab.engine === 'down') {
-    return msg('lab.list.lineDown', { lab: lab.name, jobs: lab.jobsRunning, reason: lab.reason });
-  }
-  return msg('lab.list.line', {
-    lab: lab.name,
-    hostsUp: lab.hostsUp,
-    hosts: lab.hosts,
-    domainsActive: lab.domainsActive,
-    domains: lab.domains,
-    jobs: lab.jobsRunning,
-  });
 }
