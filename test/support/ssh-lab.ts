@@ -406,7 +406,7 @@ export async function sweepStaleLabs(): Promise<string[]> {
   for (const line of nsList.split('\n')) {
     const ns = line.split(' ')[0] ?? '';
     const prefix = ns.split('-')[0] ?? '';
-    if (PREFIX_PATTERN.test(prefix) && !live.has(prefix)) {
+    if (PREFIX_PATTERN.test(prefix) && !live.has(prefix) && !(await isOwnedByLiveRun(prefix))) {
       await teardown({
         prefix,
         ownerPid: 0,
@@ -421,10 +421,23 @@ export async function sweepStaleLabs(): Promise<string[]> {
   }
   const { stdout: links } = await run('ip', ['-o', 'link', 'show']).catch(() => ({ stdout: '' }));
   for (const match of links.matchAll(/^\d+: (lops[0-9a-z]{3})-([^:@\s]+)/gm)) {
-    if (!live.has(match[1]!))
+    if (!live.has(match[1]!) && !(await isOwnedByLiveRun(match[1]!)))
       await run('ip', ['link', 'del', `${match[1]}-${match[2]}`]).catch(() => undefined);
   }
   return swept;
+}
+
+/**
+ * Whether a lab's state file, read now, names a live owner: a lab another test file started after
+ * the sweep read the state directory has its namespaces, links and files, and is not stale.
+ */
+async function isOwnedByLiveRun(prefix: string): Promise<boolean> {
+  try {
+    const state = JSON.parse(await readFile(join(STATE_DIR, `${prefix}.json`), 'utf8')) as LabState;
+    return (await readStartTime(state.ownerPid)) === state.ownerStart;
+  } catch {
+    return false;
+  }
 }
 
 async function saveState(state: LabState): Promise<void> {
