@@ -8,8 +8,9 @@ import { createHttpDownloads, type DownloadPort, type HttpDownloadsOptions } fro
 import { EngineClient, type EngineClientOptions } from './engine/engine-client.js';
 import { LabopsError } from './errors.js';
 import { msg, verbatim } from './i18n/text.js';
+import { acrossSteps } from './jobs/across.js';
 import { EventBus } from './jobs/events.js';
-import type { StepDefinition } from './jobs/steps.js';
+import type { AcrossPort, StepDefinition } from './jobs/steps.js';
 import {
   createSimulatedPolicy,
   labInfoFromConfig,
@@ -111,6 +112,8 @@ export interface CreateLabOptions {
   readonly bus?: EventBus | undefined;
   /** The bot's labs, for `/lab list` (createLabs); default this lab alone. */
   readonly labsPort?: LabsPort | undefined;
+  /** The bot's labs, for the steps of a change across labs (src/labs-across.ts). */
+  readonly acrossPort?: AcrossPort | undefined;
   /**
    * The bot's instructors (issue 13 §2), who ask and approve in this lab whatever its policy says;
    * `bindChannels`: the lab is one of several, and its `channels` bind it rather than restrict it.
@@ -177,7 +180,7 @@ export async function createLab(options: CreateLabOptions): Promise<Lab> {
     const registry = new CommandRegistry([...createRegistry().commands, ...(options.commands ?? [])]);
     const labops = new Labops({
       registry,
-      steps: [...allSteps, ...(options.steps ?? [])],
+      steps: [...allSteps, ...acrossSteps, ...(options.steps ?? [])],
       store,
       engine: parts.engine,
       machines: parts.machines,
@@ -194,6 +197,7 @@ export async function createLab(options: CreateLabOptions): Promise<Lab> {
       expiryCheckMs: options.expiryCheckMs,
       bus: options.bus,
       labs: options.labsPort,
+      across: options.acrossPort,
     });
     // Running jobs stop first (their remote commands signalled, their ends recorded), then the rest.
     closers.push(() => labops.stop(options.stopMs ?? DEFAULT_STOP_MS));
@@ -230,7 +234,8 @@ export interface LabSet {
   close(): Promise<void>;
 }
 
-export interface CreateLabsOptions extends Omit<CreateLabOptions, 'lab' | 'store' | 'bus' | 'labsPort'> {
+export interface CreateLabsOptions
+  extends Omit<CreateLabOptions, 'lab' | 'store' | 'bus' | 'labsPort' | 'acrossPort'> {
   readonly labs: readonly (FileLabSpec | SimulatedLabSpec)[];
   readonly store?: LabStoreSpec | undefined;
   /** The bot's instructors (lab file `instructors`): they act and approve in every lab. */
@@ -257,6 +262,10 @@ export async function createLabs(options: CreateLabsOptions): Promise<LabSet> {
     list: (caller, signal) => labs!.list(caller, signal),
     readEach: (caller, which, request, signal) => labs!.readEach(caller, which, request, signal),
   };
+  const acrossPort: AcrossPort = {
+    claim: (jobId, parts, io) => labs!.across.claim(jobId, parts, io),
+    run: (jobId, lab, io) => labs!.across.run(jobId, lab, io),
+  };
   const entries: Lab[] = [];
   const closeAll = async () => {
     for (const entry of [...entries].reverse()) await entry.close();
@@ -271,6 +280,7 @@ export async function createLabs(options: CreateLabsOptions): Promise<LabSet> {
           store: { store },
           bus,
           labsPort,
+          acrossPort,
           instructors: principals.length || many ? { principals, bindChannels: many } : undefined,
         }),
       );

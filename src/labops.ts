@@ -34,6 +34,7 @@ import { EventBus } from './jobs/events.js';
 import { JobExecutor } from './jobs/executor.js';
 import type { RecordRetryOptions } from './jobs/job-recorder.js';
 import { recoverJobs } from './jobs/recovery.js';
+import type { AcrossPort } from './jobs/steps.js';
 import { type StepDefinition, StepRegistry } from './jobs/steps.js';
 import { describeLockKey } from './jobs/targets.js';
 import { createJobsPort } from './jobs-port.js';
@@ -74,6 +75,8 @@ export interface LabopsOptions {
   bus?: EventBus | undefined;
   /** The bot's labs, for `/lab list` (src/labs.ts). Default: this lab alone. */
   labs?: LabsPort | undefined;
+  /** The bot's other labs, for the steps of a plan across labs (src/labs-across.ts). */
+  across?: AcrossPort | undefined;
 }
 
 /** A card: a planned job waiting for its approvals. */
@@ -136,6 +139,7 @@ export class Labops {
       logger: options.logger,
       defaultStepTimeoutMs: options.defaultStepTimeoutMs ?? 30 * 60_000,
       recordRetry: options.recordRetry,
+      across: options.across,
     });
     this.flow = new ApprovalFlow({
       store: options.store,
@@ -323,7 +327,63 @@ export class Labops {
     });
   }
 
-  private async dispatchOrThrow(input: DispatchInput): Promise<DispatchResult> {
+  /**
+   * A change command's plan in this lab, with no card, lock or job: a lab's part of a plan across
+   * labs (src/labs-across.ts). `approved`: the part of a card already approved, planned again —
+   * its requester is not asked about again. Throws as `dispatch` answers its errors.
+   */
+  async planOnly(input: DispatchInput, options: { approved?: boolean } = {}): Promise<Plan> {
+    const planned = await this.dispatchOrThrow(input, options.approved ? 'replan' : 'plan');
+    if (planned.kind !== 'plan') {
+      throw new LabopsError('INTERNAL', msg('lab.across.notPlanned', { command: verbatim(input.command) }));
+    }
+    return planned.plan;
+  }
+
+  /**
+   * A lab's part of a card approved elsewhere (a reset across labs): recorded as a queued job of
+   * this lab, its locks taken now (issue 13 §3). Answers the job, or the LOCKED error of a lock
+   * another job holds.
+   */
+  async queuePart(part: {
+    parent: JobRecord;
+    approvalId: string;
+    command: string;
+    text: string;
+    plan: Plan;
+  }): Promise<JobRecord> {
+    const { parent, plan } = part;
+    const queued = await this.options.store.queueJob({
+      job: {
+        id: await this.newJobId(),
+        lab: this.options.lab.name,
+        command: part.command,
+        text: part.text,
+        args: { parent: parent.id, approval: part.approvalId },
+        requester: parent.requester,
+        channel: parent.channel,
+        risk: plan.risk,
+        plan,
+        steps: plan.steps,
+        createdAt: this.options.clock(),
+      },
+      approvalId: part.approvalId,
+      locks: plan.locks,
+      audit: { command: part.command, text: part.text, parent: parent.id },
+    });
+    if (!queued.ok) throw lockedError(queued.heldBy.key, queued.heldBy.jobId, queued.heldBy.holder);
+    return queued.job;
+  }
+
+  private async dispatchOrThrow(input: DispatchInput): Promise<DispatchResult>;
+  private async dispatchOrThrow(
+    input: DispatchInput,
+    mode: 'plan' | 'replan',
+  ): Promise<DispatchResult | { kind: 'plan'; plan: Plan }>;
+  private async dispatchOrThrow(
+    input: DispatchInput,
+    mode: 'dispatch' | 'plan' | 'replan' = 'dispatch',
+  ): Promise<DispatchResult | { kind: 'plan'; plan: Plan }> {
     const { registry } = this.options;
     const command = registry.find(input.command);
     if (!command) {
@@ -408,7 +468,10 @@ export class Labops {
     }
 
     // Ask first whether the caller may ask at all, so a refused request costs no engine reads.
-    if (!canAsk(policy, key, input.caller.principal, input.caller.groups, input.caller.channel)) {
+    if (
+      mode !== 'replan' &&
+      !canAsk(policy, key, input.caller.principal, input.caller.groups, input.caller.channel)
+    ) {
       const decision = evaluatePolicy(policy, createPolicyRequest(key, sub.risk, input.caller));
       throw new LabopsError(
         'FORBIDDEN',
@@ -422,9 +485,12 @@ export class Labops {
     }
     const unwritable = await this.findStoreFailure();
     if (unwritable) throw unwritable;
-    const plan = await this.plans.run(`/${key}`, input.caller.principal, input.signal, (signal) =>
+    // A part planned again once approved is no new request of its requester's: not counted.
+    const requester = mode === 'replan' ? undefined : input.caller.principal;
+    const plan = await this.plans.run(`/${key}`, requester, input.signal, (signal) =>
       sub.plan(this.context(input.caller, signal), parsed.value),
     );
+    if (mode !== 'dispatch') return { kind: 'plan', plan };
     const decision = evaluatePolicy(policy, createPolicyRequest(key, plan.risk, input.caller));
     if (!decision.allowed) throw new LabopsError('FORBIDDEN', decision.reason);
     if (plan.preview) return { kind: 'view', view: renderPlanPreview(plan, decision.risk) };
@@ -488,6 +554,9 @@ export class Labops {
 
   /** Plans a waiting job again from the current state (the fingerprint check before it runs). */
   private async replan(job: JobRecord): Promise<Replanned> {
+    // A plan across labs is planned again lab by lab when its card is approved: a lab whose plan
+    // changed is left out, and the others go ahead (src/labs-across.ts, issue 13 §3).
+    if (job.plan.across) return { dependsOn: job.plan.dependsOn };
     const [name, subName] = job.command.split(' ');
     const sub = this.options.registry.find(name ?? '')?.subcommands.find((s) => s.name === subName);
     if (!sub || isRead(sub) || isDirect(sub))
@@ -557,7 +626,7 @@ export class Labops {
     );
   }
 
-  private async expandPrincipals(principals: readonly string[]): Promise<string[]> {
+  async expandPrincipals(principals: readonly string[]): Promise<string[]> {
     const out = new Set<string>();
     for (const p of principals) {
       if (p.startsWith('slack:S')) {

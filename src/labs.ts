@@ -1,7 +1,7 @@
 import type { ClickResult } from '../approvals/flow.js';
 import { canAsk, isInstructor } from '../approvals/policy.js';
 import { suggestNearest } from './args.js';
-import type { Caller, LabReading, LabSummary, LabsPort } from './command.js';
+import { type Caller, isDirect, isRead, type LabReading, type LabSummary, type LabsPort } from './command.js';
 import type { EngineClient } from './engine/engine-client.js';
 import { LabopsError, toLabopsError } from './errors.js';
 import { isHelpWord } from './help.js';
@@ -9,9 +9,11 @@ import { list, msg, verbatim } from './i18n/text.js';
 import type { EventBus } from './jobs/events.js';
 import { summarizeLab } from './lab-summary.js';
 import type { DispatchInput, DispatchResult, Labops } from './labops.js';
+import { AcrossLabs, type AcrossRequest } from './labs-across.js';
 import type { Logger } from './log.js';
 import type { JobRecord, RecoveryReport, Store } from './store/types.js';
 import type { Clock } from './time.js';
+import { decodeSlackText, tokenize } from './tokenize.js';
 
 /** One lab of the bot: its labops and the engine `/lab list` reads. */
 export interface LabEntry {
@@ -60,9 +62,25 @@ const LAB_FLAG = /(^|\s)--lab(?:=(\S*)|\s+(?!-)(\S+))?(?=\s|$)/g;
 export class Labs implements LabsPort {
   private readonly byName: ReadonlyMap<string, LabEntry>;
 
+  /** The instructor's changes across labs (`/lab reset --all`): its steps reach the labs through it. */
+  readonly across: AcrossLabs;
+
   constructor(private readonly options: LabsOptions) {
     if (options.labs.length === 0) throw new Error('a bot serves at least one lab');
     this.byName = new Map(options.labs.map((entry) => [entry.name, entry]));
+    const hub = this;
+    this.across = new AcrossLabs({
+      get names() {
+        return hub.names;
+      },
+      get: (name) => this.get(name),
+      instructors: options.instructors,
+      store: options.store,
+      bus: options.bus,
+      clock: options.clock,
+      logger: options.logger,
+      labsInParallel: options.labsInParallel ?? DEFAULT_LABS_IN_PARALLEL,
+    });
   }
 
   get names(): string[] {
@@ -114,6 +132,8 @@ export class Labs implements LabsPort {
   /** Runs one command in its lab. Never throws, as Labops.dispatch. */
   async dispatch(input: LabDispatchInput): Promise<DispatchResult> {
     try {
+      const across = this.findAcrossChange(input);
+      if (across) return await this.across.propose(across);
       const { labops, text } = this.resolve(input);
       return await labops.dispatch({
         command: input.command,
@@ -259,16 +279,57 @@ export class Labs implements LabsPort {
     });
   }
 
+  /**
+   * A change asked of several labs at once (`/lab reset --all`, `--lab a,b`): the labs, and the
+   * text each lab plans. Undefined for anything else, which runs in one lab.
+   */
+  private findAcrossChange(input: LabDispatchInput): AcrossRequest | undefined {
+    const { named, text } = takeLabFlags(input.text);
+    const tokens = tokenize(decodeSlackText(text));
+    const found = this.first.registry.find(input.command);
+    const sub = found?.subcommands.find((s) => s.name === tokens[0]?.toLowerCase());
+    if (!found || !sub?.acrossLabs || isRead(sub) || isDirect(sub) || tokens.some(isHelpWord))
+      return undefined;
+    const all = tokens.includes('--all');
+    if (!all && !named.some((n) => n.includes(','))) return undefined;
+    if (all && named.length) {
+      throw new LabopsError('USAGE', msg('lab.across.allAndList'), {
+        hint: msg('lab.across.allAndListHint', {
+          all: verbatim(`/${found.name} ${sub.name} --all`),
+          list: verbatim(`/${found.name} ${sub.name} --lab ${this.names.slice(0, 2).join(',')}`),
+        }),
+      });
+    }
+    if (new Set(named).size > 1) {
+      throw new LabopsError(
+        'USAGE',
+        msg('pipeline.lab.flagTwice', { labs: list(named.map((n) => verbatim(n))) }),
+      );
+    }
+    const listed = all ? this.names : named[0]!.split(',').map((n) => n.trim());
+    if (listed.some((n) => n === '')) {
+      throw new LabopsError('USAGE', msg('lab.across.emptyName', { labs: verbatim(named[0] ?? '') }), {
+        hint: msg('lab.across.emptyNameHint', { example: verbatim('--lab lab1,lab2') }),
+      });
+    }
+    for (const name of listed) if (!this.byName.has(name)) this.throwUnknown(name);
+    const chosen = this.names.filter((name) => listed.includes(name));
+    const bound = this.forChannel(input.caller.channel);
+    return {
+      command: found.name,
+      sub: sub.name,
+      labs: chosen,
+      text: text.replace(ALL_FLAG, '$1').replace(/\s+/g, ' ').trim(),
+      typed: input.text,
+      caller: input.caller,
+      home: bound ?? this.first,
+      signal: input.signal,
+    };
+  }
+
   /** The lab a command is for, and its text without `--lab`. */
   private resolve(input: LabDispatchInput): { labops: Labops; text: string } {
-    const named: string[] = [];
-    const text = input.text.replace(
-      LAB_FLAG,
-      (_all, space: string, joined: string | undefined, apart: string | undefined) => {
-        named.push(joined ?? apart ?? '');
-        return space;
-      },
-    );
+    const { named, text } = takeLabFlags(input.text);
     if (named.some((n) => n === '')) {
       throw new LabopsError('USAGE', msg('pipeline.lab.flagValue'), { hint: this.chooseHint() });
     }
@@ -345,6 +406,22 @@ export class Labs implements LabsPort {
     const [newest] = await store.listApprovals({ statuses: ['pending'], limit: 1 });
     return (await ownerOf(newest?.id)) ?? this.first;
   }
+}
+
+/** `--all` as a word of a command's text. */
+const ALL_FLAG = /(^|\s)--all(?=\s|$)/g;
+
+/** The names given with `--lab` in a command's text, and the text without them. */
+function takeLabFlags(typed: string): { named: string[]; text: string } {
+  const named: string[] = [];
+  const text = typed.replace(
+    LAB_FLAG,
+    (_all, space: string, joined: string | undefined, apart: string | undefined) => {
+      named.push(joined ?? apart ?? '');
+      return space;
+    },
+  );
+  return { named, text };
 }
 
 /** `fn` over `items`, at most `limit` at once; the answers in the order of `items`. */

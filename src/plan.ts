@@ -20,6 +20,11 @@ export interface StepSpec<T = Text> {
   shows?: T[] | undefined;
   /** Per-step timeout in ms; the executor's default applies when absent. */
   timeoutMs?: number | undefined;
+  /**
+   * Runs beside the parallel steps next to it, a few at once (`Plan.across.concurrency`), and a
+   * failure of one stops none of the others: each is a lab of its own (issue 13 §3).
+   */
+  parallel?: boolean | undefined;
 }
 
 /** What a plan shows approvers and what the job will run. Built without side effects. */
@@ -44,6 +49,12 @@ export interface Plan<T = Text> {
    */
   dependsOn: Record<string, string>;
   steps: StepSpec<T>[];
+  /**
+   * A plan across labs (`/lab reset --all`, issue 13 §3): the labs it was made for, and how many
+   * of them run at once. Its job locks nothing while the card waits; each lab's part takes that
+   * lab's locks when the card is approved.
+   */
+  across?: { labs: string[]; concurrency: number } | undefined;
   /** Only show the plan (`--dry-run`): no card, no lock, nothing runs. */
   preview?: boolean | undefined;
 }

@@ -24,6 +24,7 @@ import type { StepSpec } from '../../src/store/types.js';
 import { findDataCenterId } from '../lab-state.js';
 import { isAttached, readDomains } from '../storage/domains.js';
 import { RUNBOOK_STEP_TIMEOUT_MS } from '../storage/machine-work.js';
+import { acrossArgs, chooseLabs } from './across.js';
 
 interface LabState {
   hosts: Host[];
@@ -441,14 +442,23 @@ function removalSteps(domain: StorageDomain): StepSpec[] {
 export const reset = defineChange({
   name: 'reset',
   summary: msg('lab.reset.about'),
-  usage: 'reset [--dry-run] [--keep-vms]',
-  examples: ['/lab reset --dry-run', '/lab reset', '/lab reset --keep-vms'],
+  usage: 'reset [--dry-run] [--keep-vms] [--all] [--lab LAB,LAB]',
+  examples: ['/lab reset --dry-run', '/lab reset', '/lab reset --keep-vms', '/lab reset --all --dry-run'],
   args: defineArgs({
     'dry-run': flag(z.boolean().optional(), msg('lab.reset.dryRunFlag')),
     'keep-vms': flag(z.boolean().optional(), msg('lab.reset.keepVmsFlag')),
+    ...acrossArgs,
   }),
   risk: 'critical',
+  // `--all` and `--lab a,b` never reach the plan: the labs plan each their own part, and one card
+  // holds them (src/labs-across.ts).
+  acrossLabs: true,
   async plan(ctx, args): Promise<Plan> {
+    if (chooseLabs(args) !== undefined) {
+      throw new LabopsError('USAGE', msg('lab.acrossChange.oneLab', { lab: ctx.lab.name }), {
+        hint: msg('lab.acrossChange.oneLabHint', { example: verbatim('/lab reset') }),
+      });
+    }
     const plan = await planReset(ctx, { keepVms: args.keepVms ?? false, dryRun: args.dryRun ?? false });
     return args.dryRun ? { ...plan, preview: true } : plan;
   },

@@ -17,9 +17,10 @@ import {
 } from '../store/types.js';
 import { BoundedTail, boundTail, TAIL_LINES } from '../tail.js';
 import type { Clock } from '../time.js';
+import { describeAcrossEnd, describeAcrossOutcome, groupSteps, runBounded } from './across.js';
 import type { EventBus } from './events.js';
 import { JobRecorder, type RecordRetryOptions } from './job-recorder.js';
-import type { StepContext, StepRegistry } from './steps.js';
+import type { AcrossPort, StepContext, StepRegistry } from './steps.js';
 import { compareTargets, describeTargets, type MachineWrites, readTargets } from './targets.js';
 import { joinItems, joinSentences } from './texts.js';
 
@@ -39,6 +40,8 @@ export interface ExecutorOptions {
   targetReadTimeoutMs?: number | undefined;
   /** How a job's records are retried while the store cannot be written (issue 10 §5). */
   recordRetry?: RecordRetryOptions | undefined;
+  /** The bot's other labs, for the steps of a plan across labs (src/labs-across.ts). */
+  across?: AcrossPort | undefined;
 }
 
 /** What one running job sent that can change the lab (issue 9 §5). */
@@ -249,29 +252,35 @@ export class JobExecutor {
 
     const changed: Text[] = [];
     let failure: { step: StepRecord; error: LabopsError; status: StepStatus } | undefined;
-    for (const step of steps) {
+    const finishedSteps: StepRecord[] = [];
+    /** One step, or its record as cancelled or skipped when the job stopped before it. */
+    const runOne = async (step: StepRecord, inGroup: boolean): Promise<void> => {
       if (controller.signal.aborted) {
         failure ??= { step, error: toLabopsError(controller.signal.reason), status: 'cancelled' };
         await recorder.record(`step ${step.index + 1}`, () =>
           store.updateStep(jobId, step.index, { status: 'cancelled' }),
         );
-        continue;
+        finishedSteps.push({ ...step, status: 'cancelled' });
+        return;
       }
       // No step starts unless what came before it is recorded: a job never changes the lab
       // while its progress cannot be written down.
-      if (!failure && recorder.failure && !(await recorder.flush())) {
-        failure = { step, error: storeStoppedJob(recorder.failure), status: 'skipped' };
+      if ((inGroup || !failure) && recorder.failure && !(await recorder.flush())) {
+        failure ??= { step, error: storeStoppedJob(recorder.failure), status: 'skipped' };
       }
-      if (failure) {
+      // A failure stops the steps after it; beside it, the parallel steps of its group go on.
+      if (failure && (!inGroup || failure.status === 'skipped')) {
         await recorder.record(`step ${step.index + 1}`, () =>
           store.updateStep(jobId, step.index, { status: 'skipped' }),
         );
-        continue;
+        finishedSteps.push({ ...step, status: 'skipped' });
+        return;
       }
       const result = await this.runStep(job, step, controller.signal, writes, onWrite, onCommand, recorder);
-      if (result.record.status === 'skipped') {
-        failure = { step: result.record, error: result.error!, status: 'skipped' };
-        continue;
+      if (result.record.status === 'skipped' && result.error) {
+        failure ??= { step: result.record, error: result.error, status: 'skipped' };
+        finishedSteps.push(result.record);
+        return;
       }
       const finishedAt = clock();
       await recorder.record(`step ${step.index + 1} in the audit trail`, () =>
@@ -291,12 +300,28 @@ export class JobExecutor {
         }),
       );
       bus.emit({ type: 'step:finished', job, step: result.record });
+      finishedSteps.push(result.record);
       if (result.record.status === 'changed') changed.push(step.titleText);
-      if (result.error) failure = { step: result.record, error: result.error, status: result.record.status };
+      if (result.error)
+        failure ??= { step: result.record, error: result.error, status: result.record.status };
+    };
+    for (const group of groupSteps(steps, job.plan.steps)) {
+      if (group.length === 1 && !job.plan.steps[group[0]!.index]?.parallel) {
+        await runOne(group[0]!, false);
+        continue;
+      }
+      // A group of parallel steps: each lab's part of a plan across labs (issue 13 §3).
+      const before = failure;
+      await runBounded(group, job.plan.across?.concurrency ?? 1, (step) =>
+        runOne(step, before === undefined),
+      );
     }
 
     const outcome: Text[] = [];
-    if (failure) {
+    if (failure && job.plan.across) {
+      // Each lab's part is a job of its lab that says what it changed: the labs' outcomes are this one's.
+      outcome.push(...describeAcrossOutcome(finishedSteps, job.steps));
+    } else if (failure) {
       // Re-read what the job touched before saying what changed (a report never claims less).
       const changes = await this.reviewTargets(job, review, writes);
       const reviewed = { ...review, changes, reviewedAt: clock() };
@@ -306,7 +331,10 @@ export class JobExecutor {
       outcome.push(describeTargets(changes, writes.wrote || changed.length > 0));
     }
     const at = clock();
-    const end = describeEnd(failure, outcome);
+    const end =
+      failure && job.plan.across && job.plan.steps[failure.step.index]?.parallel
+        ? describeAcrossEnd(failure.status, finishedSteps, job.steps)
+        : describeEnd(failure, outcome);
     // The end — its status, the release of its locks and its audit event, one store operation —
     // comes after every record before it: until all are written, the locks stay and the job
     // counts as running here. A stop (or a full disk) can leave no job ended without its event.
@@ -403,6 +431,7 @@ export class JobExecutor {
         .withSignal(signal),
       machines: recordingWrites(this.options.machines, writes, onCommand, step.titleText),
       downloads: this.options.downloads,
+      across: this.options.across,
       lab,
       clock,
       signal,

@@ -1,5 +1,5 @@
 import { renderEnglish } from '../i18n/render.js';
-import { msg } from '../i18n/text.js';
+import { list, msg } from '../i18n/text.js';
 import type { Logger } from '../log.js';
 import {
   INTERRUPTED_JOB_TEXT,
@@ -52,6 +52,10 @@ async function reviewInterrupted(options: RecoverJobsOptions, jobs: readonly Job
     // A job that never started (queued) touched nothing: its report already says so.
     if (job.startedAt === undefined && job.review === undefined) continue;
     const review = job.review ?? {};
+    if (job.plan.across) {
+      await reviewAcross(options, job);
+      continue;
+    }
     const wrote = review.wroteAt !== undefined;
     const changes = await executor.reviewTargets(job, review, {
       wrote,
@@ -70,6 +74,26 @@ async function reviewInterrupted(options: RecoverJobsOptions, jobs: readonly Job
       summaryText: summary,
     });
   }
+}
+
+/**
+ * An interrupted job across labs changed nothing itself: each lab's part is a job of its lab,
+ * interrupted and re-read there. Its report names them (issue 13 §3).
+ */
+async function reviewAcross(options: RecoverJobsOptions, job: JobRecord): Promise<void> {
+  const { store, clock, bus } = options;
+  const parts = (await store.listJobs({ limit: 1000 })).filter((j) => j.args.parent === job.id);
+  const summary = parts.length
+    ? msg('jobs.recovery.across', {
+        jobs: list(parts.reverse().map((p) => msg('jobs.recovery.acrossPart', { job: p.id, lab: p.lab }))),
+      })
+    : msg('jobs.across.noneRan');
+  const updated = await store.setJobReview(
+    job.id,
+    { ...(job.review ?? {}), changes: [], reviewedAt: clock() },
+    { error: joinSentences([INTERRUPTED_JOB_TEXT, summary]), auditAt: clock() },
+  );
+  bus.emit({ type: 'job:reviewed', job: updated, summary: renderEnglish(summary), summaryText: summary });
 }
 
 /**

@@ -27,12 +27,52 @@ export interface StepContext {
   output(line: string | Text): void;
   /** Progress of a long step (an upload): 0..1 and a short text, in the catalog (issue 16). */
   progress(fraction: number, text: Text): void;
+  /** The other labs of the bot, for the steps of a plan across labs (src/jobs/across.ts). */
+  across?: AcrossPort | undefined;
 }
 
-/** `ok`: nothing needed doing; `changed`: the step changed the lab (Ansible's convention). */
+/**
+ * `ok`: nothing needed doing; `changed`: the step changed the lab (Ansible's convention);
+ * `skipped`: the step left its work out and changed nothing (a lab whose plan changed before a
+ * reset across labs ran, issue 13 §3) — `detail` says why.
+ */
 export interface StepOutcome {
-  status: 'ok' | 'changed';
+  status: 'ok' | 'changed' | 'skipped';
   detail?: Text | undefined;
+}
+
+/** One lab's part of a plan across labs, as its card showed it. */
+export interface AcrossPart {
+  lab: string;
+  /** The command's text in that lab (`reset --keep-vms`). */
+  text: string;
+  /** The fingerprint of that lab's plan on the card. */
+  fingerprint: string;
+  /** That plan's state in words, to show what changed. */
+  dependsOn: Record<string, string>;
+}
+
+/**
+ * What the steps of a plan across labs reach (src/labs-across.ts): each lab's part is a job of
+ * that lab, approved through this job's card, run by that lab's executor.
+ */
+export interface AcrossPort {
+  /**
+   * Plans each lab again and takes the locks of those whose plan held, all at once: their parts
+   * are queued jobs of their labs. Answers each lab's fate in words (`output`); throws when no lab
+   * is left to run.
+   */
+  claim(
+    jobId: string,
+    parts: readonly AcrossPart[],
+    io: Pick<StepContext, 'signal' | 'output'>,
+  ): Promise<StepOutcome>;
+  /** Runs one lab's claimed part to its end, its steps as this step's progress. */
+  run(
+    jobId: string,
+    lab: string,
+    io: Pick<StepContext, 'signal' | 'output' | 'progress'>,
+  ): Promise<StepOutcome>;
 }
 
 /** A kind of step: its parameters, how it runs, and how its end state is checked afterwards. */

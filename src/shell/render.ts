@@ -4,6 +4,7 @@ import type { MessageKey } from '../i18n/catalog/index.js';
 import type { Locale } from '../i18n/locale.js';
 import { formatDurationIn, renderText } from '../i18n/render.js';
 import { duration, msg, type Text, verbatim } from '../i18n/text.js';
+import { summarizeAcross } from '../jobs/across.js';
 import type { LabEvent } from '../jobs/events.js';
 import type { Card } from '../labops.js';
 import { localizePlan } from '../plan.js';
@@ -267,12 +268,17 @@ export function renderEvent(event: LabEvent, style: Style, voice: Voice = ENGLIS
     case 'job:finished': {
       const { job } = event;
       const took = job.finishedAt && job.startedAt ? job.finishedAt - job.startedAt : undefined;
+      // A job across labs ends with its table: a line per lab (issue 13 §3).
+      const rows = summarizeAcross(job, event.steps);
+      const table = rows
+        ? `\n  ${line(msg('jobs.across.summaryHeading', { count: rows.length }))}${rows.map((r) => `\n    ${line(r)}`).join('')}`
+        : '';
       if (job.status === 'succeeded') {
         const text =
           took === undefined
             ? msg('shell.event.succeeded', { job: job.id })
             : msg('shell.event.succeededIn', { job: job.id, took: duration(took) });
-        return style.tone('ok', line(text));
+        return style.tone('ok', line(text)) + table;
       }
       const status =
         job.status === 'failed' || job.status === 'cancelled' || job.status === 'interrupted'
@@ -283,7 +289,7 @@ export function renderEvent(event: LabEvent, style: Style, voice: Voice = ENGLIS
         took === undefined
           ? msg('shell.event.ended', { job: job.id, status, error })
           : msg('shell.event.endedIn', { job: job.id, status, took: duration(took), error });
-      return style.tone('bad', line(text));
+      return style.tone('bad', line(text)) + table;
     }
     case 'job:reviewed':
       return style.tone(

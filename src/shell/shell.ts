@@ -97,7 +97,19 @@ export async function runShell(options: ShellOptions): Promise<number> {
     output.write(prompt());
     promptShown = true;
   };
+  /** Each lab's part of a job across labs: its progress is shown as a line of that job's. */
+  const parts = new Set<string>();
+  const isPart = (event: LabEvent): boolean => {
+    if (event.type === 'job:started' && event.job.args.parent !== undefined) parts.add(event.job.id);
+    const jobId = 'jobId' in event ? event.jobId : event.job.id;
+    if (event.type === 'job:finished' && parts.has(jobId)) {
+      parts.delete(jobId);
+      return true;
+    }
+    return parts.has(jobId);
+  };
   const onEvent = (event: LabEvent) => {
+    if (isPart(event)) return;
     if (event.type === 'step:progress') {
       if (interactive) {
         output.write(`\r\x1b[K      ${renderProgressBar(event.fraction, say(event.progressText))}`);

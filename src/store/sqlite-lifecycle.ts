@@ -17,6 +17,7 @@ import {
   type NewJob,
   type Proposal,
   type ProposeResult,
+  type QueuedJob,
   type RecoveryReport,
 } from './types.js';
 
@@ -71,6 +72,21 @@ export class LifecycleTx {
       job.lab,
     );
     return { ok: true, job: this.mustReadJob(job.id), approval: this.mustReadApproval(approvalId) };
+  }
+
+  queueJob(queued: QueuedJob): ProposeResult {
+    const { job } = queued;
+    const held = this.findConflictingLock(job.lab, queued.locks, job.id);
+    if (held) return { ok: false, heldBy: held };
+    if (this.sql.getJob.get(job.id)) {
+      throw new LabopsError('CONFLICT', msg('jobs.store.jobExists', { job: job.id }));
+    }
+    this.insertJob(job, 'queued');
+    for (const key of new Set(queued.locks)) {
+      this.sql.insertLock.run({ lab: job.lab, key, jobId: job.id, holder: job.requester, at: job.createdAt });
+    }
+    this.audit(job.createdAt, 'job:queued', job.requester, job.id, queued.approvalId, queued.audit, job.lab);
+    return { ok: true, job: this.mustReadJob(job.id), approval: this.mustReadApproval(queued.approvalId) };
   }
 
   decideApproval(id: string, principal: string, decision: 'approve' | 'deny', now: number): DecisionResult {
@@ -212,7 +228,7 @@ export class LifecycleTx {
     });
   }
 
-  private insertJob(job: Omit<NewJob, 'status'>): void {
+  private insertJob(job: Omit<NewJob, 'status'>, status: NewJob['status'] = 'awaiting_approval'): void {
     this.sql.insertJob.run({
       id: job.id,
       lab: job.lab,
@@ -223,7 +239,7 @@ export class LifecycleTx {
       channel: job.channel,
       risk: job.risk,
       plan: JSON.stringify(job.plan),
-      status: 'awaiting_approval',
+      status,
       createdAt: job.createdAt,
     });
     job.steps.forEach((step, index) => {

@@ -39,6 +39,7 @@ import {
   type PinnedHostKey,
   type Proposal,
   type ProposeResult,
+  type QueuedJob,
   type RecoveryReport,
   STRANDED_JOB_ERROR,
   STRANDED_JOB_TEXT,
@@ -150,6 +151,10 @@ class SqliteStore implements Store {
 
   async proposeJob(proposal: Proposal): Promise<ProposeResult> {
     return this.write(() => this.tx.proposeJob(proposal));
+  }
+
+  async queueJob(queued: QueuedJob): Promise<ProposeResult> {
+    return this.write(() => this.tx.queueJob(queued));
   }
 
   async decideApproval(

@@ -254,6 +254,19 @@ export interface Proposal {
   audit: Record<string, unknown>;
 }
 
+/**
+ * A job approved through another job's card (a lab's part of `/lab reset --all`, issue 13 §3): it
+ * is recorded queued, with its locks, and no card of its own.
+ */
+export interface QueuedJob {
+  job: Omit<NewJob, 'status'>;
+  /** The approval that lets it run: the card of the job it is part of. */
+  approvalId: string;
+  locks: readonly string[];
+  /** The `job:queued` audit event's detail. */
+  audit: Record<string, unknown>;
+}
+
 export type ProposeResult =
   | { ok: true; job: JobRecord; approval: ApprovalRecord }
   /** A key the job needs is held (or the lab lock rules it out): nothing was recorded. */
@@ -337,6 +350,12 @@ export interface Store {
    * is held. CONFLICT when the job id (or a given approval id) exists.
    */
   proposeJob(proposal: Proposal): Promise<ProposeResult>;
+  /**
+   * Records a job already approved (QueuedJob) as queued, with its locks and the `job:queued`
+   * event; answers it with the approval that let it run. Refuses, recording nothing, as
+   * `proposeJob` does when a key it needs is held.
+   */
+  queueJob(queued: QueuedJob): Promise<ProposeResult>;
   /**
    * Records a click with its audit event (`approval:granted` / `approval:denied`): refuses,
    * changing nothing, a click on a missing, final or expired approval (`now >= expiresAt` expires

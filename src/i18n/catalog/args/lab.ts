@@ -145,4 +145,21 @@ export interface LabArgs {
   'lab.across.emptyNameHint': { example: 'text' };
   'lab.across.forbidden': { labs: 'text'; principal: 'text' };
   'lab.across.notRead': { command: 'text' };
+  'lab.across.notPlanned': { command: 'text' };
+  'lab.acrossChange.instructorsOnly': { command: 'text'; principal: 'text' };
+  'lab.acrossChange.instructorsOnlyHint': { example: 'text' };
+  'lab.acrossChange.nonePlanned': { labs: 'text' };
+  'lab.acrossChange.labReason': { lab: 'text'; reason: 'text' };
+  'lab.acrossChange.tooFewInstructors': { count: 'number'; required: 'text' };
+  'lab.acrossChange.tooFewInstructorsHint': { key: 'text' };
+  'lab.acrossChange.lockedWithoutLocks': undefined;
+  'lab.acrossChange.labLine': { lab: 'text'; line: 'text' };
+  'lab.acrossChange.claimStep': { count: 'number' };
+  'lab.acrossChange.labStep': { count: 'number'; lab: 'text'; summary: 'text' };
+  'lab.acrossChange.summary': { command: 'text'; count: 'number'; labs: 'text' };
+  'lab.acrossChange.riskReason': { count: 'number' };
+  'lab.acrossChange.noImpact': { count: 'number'; lab: 'text' };
+  'lab.acrossChange.notPlanned': { lab: 'text'; reason: 'text' };
+  'lab.acrossChange.oneLab': { lab: 'text' };
+  'lab.acrossChange.oneLabHint': { example: 'text' };
 }

@@ -180,4 +180,27 @@ export const lab = {
   'lab.across.emptyNameHint': 'Separate the labs with commas only: {example}',
   'lab.across.forbidden': 'You ({principal}) may not act on {labs}: that lab’s policy does not let you ask.',
   'lab.across.notRead': '{command} made a card instead of an answer: it cannot be read across labs.',
+  'lab.across.notPlanned': '{command} answered instead of making a plan.',
+  'lab.acrossChange.instructorsOnly':
+    'Only instructors may run {command} on several labs at once, and {principal} is not one.',
+  'lab.acrossChange.instructorsOnlyHint': 'Ask for your own lab alone: {example}',
+  'lab.acrossChange.nonePlanned': 'No lab could be planned: {labs}.',
+  'lab.acrossChange.labReason': '{lab} ({reason})',
+  'lab.acrossChange.tooFewInstructors':
+    'This needs {required} instructors’ approvals besides yours, and lab.yml names {count, plural, =0 {none} one {only #} other {only #}}.',
+  'lab.acrossChange.tooFewInstructorsHint': 'Add instructors to {key} in lab.yml, or ask in each lab.',
+  'lab.acrossChange.lockedWithoutLocks': 'A card across labs was refused a lock it does not take.',
+  'lab.acrossChange.labLine': '{lab} · {line}',
+  'lab.acrossChange.claimStep':
+    'Plan each lab again and lock it ({count, plural, one {# lab} other {# labs}})',
+  'lab.acrossChange.labStep': '{lab}: {summary} ({count, plural, one {# step} other {# steps}})',
+  'lab.acrossChange.summary': '{command} in {count, plural, one {# lab} other {# labs}}: {labs}',
+  'lab.acrossChange.riskReason':
+    'It changes {count, plural, one {# lab} other {# labs}} at once: two instructors approve it.',
+  'lab.acrossChange.noImpact':
+    '{lab} · {count, plural, one {# step} other {# steps}}, each checked before it changes anything',
+  'lab.acrossChange.notPlanned': '{lab} cannot be planned now and is left out: {reason}',
+  'lab.acrossChange.oneLab':
+    'This lab ({lab}) is the only lab here: --all and a list of labs are for a bot that serves several.',
+  'lab.acrossChange.oneLabHint': 'Reset this lab with {example}.',
 } as const;
