@@ -127,7 +127,8 @@ export interface LoadedConfig {
   readonly labs: readonly LabSource[];
   /**
    * Who may act on and approve in every lab (`slack:U…`, `slack:S…`, `shell:NAME`): the lab
-   * file's `instructors`; for the simulated labs shell:alice, shell:bob and LABOPS_APPROVERS.
+   * file's `instructors`; for the simulated labs shell:alice, shell:bob (and shell:carol when
+   * there are several) and LABOPS_APPROVERS.
    */
   readonly instructors: readonly string[];
   /** Where `/iso upload` may download from: the bot's, for every lab. */
@@ -370,9 +371,11 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
         ? resolve(cwd, vars.LABOPS_SSH_KEY_FILE.replace(/^~(?=\/|$)/, home))
         : join(home, '.ssh', 'id_ed25519'),
   };
-  // The simulated labs' built-in approvers act in every one of them (src/lab-info.ts).
+  // The simulated labs' built-in approvers act in every one of them (src/lab-info.ts). Several
+  // have a third, carol, so the try-out can ask for a reset of every lab (two instructors
+  // approve it besides the one who asks, issue 13 §3).
   const instructors = simulated
-    ? ['shell:alice', 'shell:bob', ...vars.LABOPS_APPROVERS]
+    ? ['shell:alice', 'shell:bob', ...(labs.length > 1 ? ['shell:carol'] : []), ...vars.LABOPS_APPROVERS]
     : [...bot.instructors];
 
   const health = readHealthSettings(vars.HEALTH_PORT, vars.HEALTH_HOST, mode);

@@ -5,7 +5,7 @@ import type { Caller, Plan, StepSpec } from './command.js';
 import { LabopsError, toLabopsError } from './errors.js';
 import { renderPlanPreview } from './help.js';
 import { list, msg, type Text, verbatim } from './i18n/text.js';
-import { runBounded } from './jobs/across.js';
+import { describePartStatus, runBounded } from './jobs/across.js';
 import type { EventBus } from './jobs/events.js';
 import type { AcrossPart, AcrossPort, StepContext, StepOutcome } from './jobs/steps.js';
 import { joinItems } from './jobs/texts.js';
@@ -312,10 +312,11 @@ export class AcrossLabs implements AcrossPort {
         done++;
         io.output(
           msg('jobs.across.stepDone', {
+            lab,
             n: event.step.index + 1,
             count: total,
             title: event.step.titleText,
-            status: verbatim(event.step.status),
+            status: describePartStatus(event.step.status),
           }),
         );
         io.progress(

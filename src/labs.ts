@@ -322,7 +322,7 @@ export class Labs implements LabsPort {
       text: text.replace(ALL_FLAG, '$1').replace(/\s+/g, ' ').trim(),
       typed: input.text,
       caller: input.caller,
-      home: bound ?? this.first,
+      home: (input.lab === undefined ? undefined : this.get(input.lab)) ?? bound ?? this.first,
       signal: input.signal,
     };
   }

@@ -130,6 +130,48 @@ describe('what main prints before any lab is chosen (issue 16 §2)', () => {
   );
 
   it(
+    'resets every simulated lab from one card in the shell: carol asks, alice and bob approve, a line per lab, the table',
+    async () => {
+      const script = [
+        'use lab2',
+        '/host maintenance hyper1',
+        'as bob',
+        'approve',
+        'as carol',
+        '/lab reset --all',
+        'as alice',
+        'approve',
+        'as bob',
+        'approve',
+        '/lab list',
+        'quit',
+      ].join('\n');
+      const run = await start([], { LABOPS_SIM_LABS: '3' }, `${script}\n`);
+      expect(run.stderr).toBe('');
+      const out = run.stdout.split('\n');
+      expect(out).toContain('│ /lab reset in 3 labs: lab1, lab2, and lab3');
+      expect(out.some((l) => /^│ {3}lab2 · .*hyper1/.test(l))).toBe(true);
+      expect(run.stdout).toMatch(/a\d+ approved by shell:alice and shell:bob; job job-\w+ runs\./);
+      expect(run.stdout).toMatch(
+        /\[1\/4\] ok +Plan each lab again and lock it \(3 labs\) \(\d+ ms\) — 3 of 3 labs locked and ready\./,
+      );
+      // Each lab's progress, named by its lab.
+      expect(run.stdout).toMatch(/ {6}lab2 \[2\/\d+\] changed Make sure hyper1 is up/);
+      expect(run.stdout).toMatch(/ {6}lab2: plan unchanged, locked; runs as job-\w+ \(\d+ steps\)\./);
+      expect(out).toContain('  Summary, 3 labs:');
+      for (const lab of ['lab1', 'lab2', 'lab3']) {
+        expect(run.stdout).toMatch(
+          new RegExp(` {4}${lab} · (ok|changed) · .+ — job-\\w+: \\d+ steps, \\d+ changed\\.`),
+        );
+      }
+      // lab2's hyper1 is back up; every lab is at its baseline.
+      expect(out).toContain('  lab2 · engine up · hosts 2/2 up · domains 2/2 active · no job running');
+      expect(run.code).toBe(0);
+    },
+    SPAWN_TIMEOUT_MS,
+  );
+
+  it(
     'greets the shell in Korean with --lang ko, and says --fetch-engine-ca needs a lab file',
     async () => {
       const [shell, fetch] = await Promise.all([start(['--lang', 'ko']), start(['--fetch-engine-ca'], KO)]);

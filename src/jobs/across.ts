@@ -129,6 +129,11 @@ const SUMMARY_STATUS: Record<StepStatus, Text> = {
   skipped: msg('jobs.across.status.skipped'),
 };
 
+/** A step's outcome as a lab's line says it: `changed`, `left out`. */
+export function describePartStatus(status: StepStatus): Text {
+  return SUMMARY_STATUS[status];
+}
+
 /**
  * The summary table at the end of a job across labs: a line per lab — its outcome, how long it
  * took, and why when it did not finish (issue 13 §3). Undefined for any other job.

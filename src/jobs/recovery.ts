@@ -82,10 +82,13 @@ async function reviewInterrupted(options: RecoverJobsOptions, jobs: readonly Job
  */
 async function reviewAcross(options: RecoverJobsOptions, job: JobRecord): Promise<void> {
   const { store, clock, bus } = options;
-  const parts = (await store.listJobs({ limit: 1000 })).filter((j) => j.args.parent === job.id);
+  const order = job.plan.across?.labs ?? [];
+  const parts = (await store.listJobs({ limit: 1000 }))
+    .filter((j) => j.args.parent === job.id)
+    .sort((a, b) => order.indexOf(a.lab) - order.indexOf(b.lab));
   const summary = parts.length
     ? msg('jobs.recovery.across', {
-        jobs: list(parts.reverse().map((p) => msg('jobs.recovery.acrossPart', { job: p.id, lab: p.lab }))),
+        jobs: list(parts.map((p) => msg('jobs.recovery.acrossPart', { job: p.id, lab: p.lab }))),
       })
     : msg('jobs.across.noneRan');
   const updated = await store.setJobReview(

@@ -2,6 +2,7 @@ import { approvalCandidates } from '../../approvals/flow.js';
 import { type Locale, parseLocale } from '../i18n/locale.js';
 import { renderText } from '../i18n/render.js';
 import { msg, type Text } from '../i18n/text.js';
+import { summarizeAcross } from '../jobs/across.js';
 import type { LabEvent } from '../jobs/events.js';
 import type { Card, Labops } from '../labops.js';
 import type { Labs } from '../labs.js';
@@ -11,7 +12,13 @@ import type { Clock } from '../time.js';
 import type { Voice } from './blocks.js';
 import type { LiveMessage, MessageRef, Outbox } from './outbox.js';
 import { type CardInput, JOB_STATUS_WORD, renderCard } from './render-card.js';
-import { renderPlanMessage, renderReviewMessage, renderStepMessage, TAIL_SHOWN } from './render-progress.js';
+import {
+  renderAcrossSummary,
+  renderPlanMessage,
+  renderReviewMessage,
+  renderStepMessage,
+  TAIL_SHOWN,
+} from './render-progress.js';
 import { isNotInChannel } from './web.js';
 
 export interface JobReporterOptions {
@@ -314,12 +321,28 @@ export class JobReporter {
         this.showStep(event.job, event.step.index, event.step, true);
         return;
       }
-      case 'job:finished':
+      case 'job:finished': {
         void this.refreshCard(event.job.id);
+        // A job across labs ends with its table, a line per lab (issue 13 §3).
+        const rows = summarizeAcross(event.job, event.steps);
+        const parent = rows && this.parentOf(event.job);
+        if (rows && parent) {
+          // Posted after each lab's line, so it reads last in the thread.
+          const jobId = event.job.id;
+          const lines = event.steps.flatMap(
+            (s) => this.options.outbox.find(`thread:${jobId}:step-${s.index}`) ?? [],
+          );
+          const content = renderAcrossSummary(rows, this.parentVoice(event.job));
+          this.options.track(async () => {
+            await Promise.all(lines.map((line) => line.posted().catch(() => undefined)));
+            this.threadMessage(jobId, 'summary', parent, 5).set(content, { final: true });
+          });
+        }
         this.finishThread(event.job);
         // The ref kept in the store says the card's language from now on.
         this.parentVoices.delete(event.job.id);
         return;
+      }
       case 'job:reviewed': {
         void this.refreshCard(event.job.id);
         const parent = this.parentOf(event.job);

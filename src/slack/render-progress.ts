@@ -6,6 +6,7 @@ import { localizePlan } from '../plan.js';
 import type { JobRecord, StepRecord, StepStatus } from '../store/types.js';
 import {
   type Block,
+  list as bulletList,
   code,
   fallback,
   fitBlocks,
@@ -95,6 +96,19 @@ export function renderReviewMessage(job: JobRecord, summary: Text, voice: Voice)
         ),
       ]),
     ],
+  };
+}
+
+/**
+ * The summary table at the end of a job across labs (issue 13 §3): a line per lab, its outcome,
+ * time and why, under the count — one message, so a phone shows the whole course at a glance.
+ */
+export function renderAcrossSummary(rows: readonly Text[], voice: Voice): MessageContent {
+  const say = speaker(voice);
+  const heading = say(msg('jobs.across.summaryHeading', { count: rows.length }));
+  return {
+    text: fallback(`${heading} ${rows.map((r) => say(r)).join('; ')}`),
+    blocks: [richText([paragraph(strong(heading)), bulletList(rows.map((row) => [plain(say(row))]))])],
   };
 }
 

@@ -353,8 +353,10 @@ describe('simulated labs (LABOPS_SIM_LABS, issue 13 §4)', () => {
       { kind: 'simulated', name: 'lab2' },
       { kind: 'simulated', name: 'lab3' },
     ]);
-    // The simulated labs' built-in approvers are their instructors.
-    expect(config.instructors).toEqual(['shell:alice', 'shell:bob', 'slack:U0CAROL01']);
+    // The simulated labs' built-in approvers are their instructors, with carol when there are
+    // several, so that a reset of every lab can be asked and approved by two others.
+    expect(config.instructors).toEqual(['shell:alice', 'shell:bob', 'shell:carol', 'slack:U0CAROL01']);
+    expect((await loadConfig({ env: {}, cwd: work })).instructors).toEqual(['shell:alice', 'shell:bob']);
     expect(config.limits.labs_in_parallel).toBe(10);
     expect(config.dataDir).toBeUndefined();
     expect((await loadConfig({ env: { LABOPS_SIM_LABS: ' 50 ' }, cwd: work })).labs).toHaveLength(50);

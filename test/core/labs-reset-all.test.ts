@@ -115,7 +115,7 @@ describe('/lab reset --all (issue 13 §3)', () => {
     // In Korean too.
     if (card.result.kind !== 'card') throw new Error('a card');
     expect(renderText('ko', card.result.card.plan.summary)).toBe(
-      '실습실 3곳에서 /lab reset: lab1, lab2 및 lab3',
+      '실습 환경 3개에서 /lab reset: lab1, lab2 및 lab3',
     );
   });
 
@@ -245,5 +245,48 @@ describe('/lab reset --all (issue 13 §3)', () => {
       ['lab3', 'cancelled'],
     ]);
     expect(await set.store.listLocks()).toEqual([]);
+  });
+
+  it('after a crash mid-run, names each lab’s part, re-read in its own lab', async () => {
+    const { run, set, sims } = await startCourse();
+    const card = expectCard(await run('/lab reset --all', prof));
+    const started = new Set<string>();
+    const allStarted = new Promise<void>((resolve) => {
+      set.labs.bus.subscribe((e) => {
+        // Once the labs are locked, their engines slow down: their parts are running at the crash.
+        if (e.type === 'step:finished' && e.job.id === card.job.id && e.step.index === 0) {
+          for (const lab of sims) lab.sim.knobs.setLatency(1500);
+        }
+        if (e.type === 'job:started' && e.job.args.parent === card.job.id) started.add(e.job.id);
+        if (started.size === 3) resolve();
+      });
+    });
+    await set.labs.click(card.approval.id, slackCaller('UPROF2', 'C9'), 'approve');
+    await set.labs.click(card.approval.id, slackCaller('UPROF3', 'C9'), 'approve');
+    await allStarted;
+
+    // A second bot on the same store stands for the restart: it finds every one of them running.
+    const after = await createLabs({
+      labs: sims.map((lab, i) => ({
+        kind: 'simulated' as const,
+        simulator: lab.sim,
+        name: `lab${i + 1}`,
+        ...TEAMS[i],
+      })),
+      store: { store: set.store },
+      instructorPrincipals: INSTRUCTORS,
+    });
+    const report = await after.labs.start();
+    expect(report.interrupted.map((j) => j.id).sort()).toEqual([card.job.id, ...started].sort());
+    for (const lab of sims) lab.sim.knobs.setLatency(0);
+    await after.labs.whenReviewed();
+    const parent = await set.store.getJob(card.job.id);
+    expect(parent?.status).toBe('interrupted');
+    const parts = (await set.store.listJobs()).filter((j) => j.args.parent === card.job.id);
+    const named = parts.sort((a, b) => a.lab.localeCompare(b.lab)).map((p) => `${p.id} in ${p.lab}`);
+    expect(parent?.error).toBe(
+      `labops stopped while this job was running; it was not resumed. Each lab’s part is re-read in its own lab: ${named[0]}, ${named[1]}, and ${named[2]}.`,
+    );
+    await set.labs.stop(5000);
   });
 });

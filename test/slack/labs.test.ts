@@ -217,4 +217,55 @@ describe('one bot serving two labs in Slack (issue 13 §2)', () => {
     expect(answer).not.toContain('--lab');
     expect((await h.store.getJob(job!.id))?.status).toBe('cancelled');
   });
+
+  it('resets both labs from one card two instructors approve: a line per lab in the thread, then the table', async () => {
+    h = await startSlackHarness({
+      mode: 'http',
+      instructors: [`slack:${TEACHER}`, 'slack:UTEACH2', 'slack:UTEACH3'],
+      labs: [
+        { policy: teamPolicy([`slack:${STUDENT}`], [`slack:${U.alice}`]), channels: [CLAB1] },
+        { policy: teamPolicy([`slack:${KIM}`], [`slack:${U.bob}`]), channels: [CLAB2] },
+      ],
+    });
+    h.api.addChannel(CHALL, [U.operator]);
+    for (const sim of h.sims) {
+      const hyper2 = await sim.client.findHost('hyper2');
+      await sim.client.deactivateHost(hyper2.id);
+      await sim.client.waitForHostStatus(hyper2.id, ['maintenance']);
+    }
+    // A student may not; the instructor's card is posted where they asked.
+    const refused = await answerTo(h, () => h!.command(KIM, '/lab', 'reset --all', { channel: CLAB2 }));
+    expect(refused).toContain('Only instructors may run /lab reset on several labs at once');
+    await h.command(TEACHER, '/lab', 'reset --all', { channel: CHALL });
+    await h.adapter.idle();
+    const card = h.api.messages(CHALL)[0]!;
+    expect(readAll(card.blocks)).toMatch(/^⏳ AWAITING APPROVAL · \/lab reset --all/);
+    expect(readAll(card.blocks)).toContain('/lab reset in 2 labs: lab1 and lab2');
+    expect(readAll(card.blocks)).toContain('lab2 · ');
+    const [job] = await h.store.listJobs();
+    const approval = (await h.store.getApprovalForJob(job!.id))!;
+    await h.click('UTEACH2', ACTION.approve, approval.id, { channel: CHALL, ts: card.ts });
+    await h.click('UTEACH3', ACTION.approve, approval.id, { channel: CHALL, ts: card.ts });
+    await h.settle();
+    expect((await h.store.getJob(job!.id))?.status).toBe('succeeded');
+    for (const sim of h.sims) expect(await hostStatus(sim, 'hyper2')).toBe('up');
+
+    const thread = h.api.thread(CHALL, card.ts).map((m) => readAll(m.blocks));
+    expect(
+      thread.find((m) => m.includes('lab1: Reset the lab to its baseline') && !m.startsWith('Plan')),
+    ).toMatch(/✅ changed/);
+    expect(
+      thread.find((m) => m.includes('lab2: Reset the lab to its baseline') && !m.startsWith('Plan')),
+    ).toMatch(/✅ changed/);
+    // The table comes last, after each lab's line.
+    const table = thread.at(-1);
+    expect(table).toMatch(/^Summary, 2 labs:/);
+    expect(table).toMatch(/lab1 · changed · .+ — job-[0-9a-f]{4}: \d+ steps, \d+ changed\./);
+    expect(table).toMatch(/lab2 · changed · /);
+    // Each lab's part ran as its own lab's job, with no card or thread of its own.
+    const parts = (await h.store.listJobs()).filter((j) => j.args.parent === job!.id);
+    expect(parts.map((p) => p.lab).sort()).toEqual(['lab1', 'lab2']);
+    expect(h.api.messages(CLAB1)).toHaveLength(0);
+    expect(h.api.messages(CLAB2)).toHaveLength(0);
+  });
 });

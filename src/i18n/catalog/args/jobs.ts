@@ -169,7 +169,7 @@ export interface JobsArgs {
   'jobs.across.leftOut': { again: 'text'; changes: 'text' };
   'jobs.across.progress': { count: 'text'; lab: 'text'; n: 'text'; title: 'text' };
   'jobs.across.progressDone': { count: 'text'; lab: 'text'; n: 'text' };
-  'jobs.across.stepDone': { count: 'text'; n: 'text'; status: 'text'; title: 'text' };
+  'jobs.across.stepDone': { count: 'text'; lab: 'text'; n: 'text'; status: 'text'; title: 'text' };
   'jobs.across.partDone': { changed: 'text'; count: 'number'; job: 'text' };
   'jobs.across.partEnded': { error: 'text'; job: 'text'; status: 'text' };
   'jobs.across.notRun': { job: 'text' };

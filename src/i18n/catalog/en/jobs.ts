@@ -205,7 +205,7 @@ export const jobs = {
   'jobs.across.leftOut': 'Left out: its plan changed since the card ({changes}). Ask again with {again}.',
   'jobs.across.progress': '{lab}: step {n}/{count}, {title}',
   'jobs.across.progressDone': '{lab}: {n} of {count} steps done',
-  'jobs.across.stepDone': '[{n}/{count}] {status} {title}',
+  'jobs.across.stepDone': '{lab} [{n}/{count}] {status} {title}',
   'jobs.across.partDone': '{job}: {count, plural, one {# step} other {# steps}}, {changed} changed.',
   'jobs.across.partEnded': '{job} {status}: {error}',
   'jobs.across.notRun': 'Not run: job {job} ended before this lab’s turn.',

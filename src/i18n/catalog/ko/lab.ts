@@ -171,23 +171,23 @@ export const lab: Translation<typeof en> = {
     '{command}이(가) 응답 대신 승인 카드를 만들었습니다. 여러 실습 환경에서 읽을 수 없습니다.',
   'lab.across.notPlanned': '{command}이(가) 계획 대신 답을 돌려주었습니다.',
   'lab.acrossChange.instructorsOnly':
-    '{command}을(를) 여러 실습실에 한 번에 실행할 수 있는 사람은 강사뿐이며, {principal}은(는) 강사가 아닙니다.',
-  'lab.acrossChange.instructorsOnlyHint': '자기 실습실만 요청하세요: {example}',
-  'lab.acrossChange.nonePlanned': '계획할 수 있는 실습실이 없습니다: {labs}.',
+    '{command}을(를) 여러 실습 환경에 한 번에 실행할 수 있는 사람은 강사뿐이며, {principal}은(는) 강사가 아닙니다.',
+  'lab.acrossChange.instructorsOnlyHint': '자기 실습 환경만 요청하세요: {example}',
+  'lab.acrossChange.nonePlanned': '계획할 수 있는 실습 환경이 없습니다: {labs}.',
   'lab.acrossChange.labReason': '{lab}({reason})',
   'lab.acrossChange.tooFewInstructors':
     '요청자 외에 강사 {required}명의 승인이 필요한데 lab.yml에는 {count, plural, other {#}}명만 있습니다.',
-  'lab.acrossChange.tooFewInstructorsHint': 'lab.yml의 {key}에 강사를 추가하거나, 실습실마다 요청하세요.',
-  'lab.acrossChange.lockedWithoutLocks': '잠금을 잡지 않는 여러 실습실 카드가 잠금 때문에 거절되었습니다.',
+  'lab.acrossChange.tooFewInstructorsHint': 'lab.yml의 {key}에 강사를 추가하거나, 실습 환경마다 요청하세요.',
+  'lab.acrossChange.lockedWithoutLocks': '잠금을 잡지 않는 여러 실습 환경 카드가 잠금 때문에 거절되었습니다.',
   'lab.acrossChange.labLine': '{lab} · {line}',
-  'lab.acrossChange.claimStep': '실습실마다 다시 계획하고 잠금(실습실 {count, plural, other {#}}곳)',
+  'lab.acrossChange.claimStep': '실습 환경마다 다시 계획하고 잠금(실습 환경 {count, plural, other {#}}개)',
   'lab.acrossChange.labStep': '{lab}: {summary}({count, plural, other {#}}단계)',
-  'lab.acrossChange.summary': '실습실 {count, plural, other {#}}곳에서 {command}: {labs}',
+  'lab.acrossChange.summary': '실습 환경 {count, plural, other {#}}개에서 {command}: {labs}',
   'lab.acrossChange.riskReason':
-    '실습실 {count, plural, other {#}}곳을 한 번에 변경합니다. 강사 두 명이 승인합니다.',
+    '실습 환경 {count, plural, other {#}}개를 한 번에 변경합니다. 강사 두 명이 승인합니다.',
   'lab.acrossChange.noImpact': '{lab} · {count, plural, other {#}}단계, 각 단계는 변경 전에 확인합니다',
   'lab.acrossChange.notPlanned': '{lab}은(는) 지금 계획할 수 없어 제외합니다: {reason}',
   'lab.acrossChange.oneLab':
-    '이 봇의 실습실은 {lab} 하나뿐입니다. --all과 실습실 목록은 여러 실습실을 맡은 봇에서 씁니다.',
-  'lab.acrossChange.oneLabHint': '이 실습실은 {example}(으)로 초기화하세요.',
+    '이 봇의 실습 환경은 {lab} 하나뿐입니다. --all과 실습 환경 목록은 여러 실습 환경을 맡은 봇에서 씁니다.',
+  'lab.acrossChange.oneLabHint': '이 실습 환경은 {example}(으)로 초기화하세요.',
 };
