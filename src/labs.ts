@@ -13,7 +13,7 @@ import { AcrossLabs, type AcrossRequest } from './labs-across.js';
 import type { Logger } from './log.js';
 import type { JobRecord, RecoveryReport, Store } from './store/types.js';
 import type { Clock } from './time.js';
-import { decodeSlackText, tokenize } from './tokenize.js';
+import { decodeSlackText, scanWords, tokenize } from './tokenize.js';
 
 /** One lab of the bot: its labops and the engine `/lab list` reads. */
 export interface LabEntry {
@@ -46,12 +46,6 @@ export interface LabDispatchInput extends DispatchInput {
   /** The lab to use when the text names none (the shell's `use NAME`). */
   lab?: string | undefined;
 }
-
-/**
- * `--lab NAME` or `--lab=NAME` anywhere in a command's text; `--lab` with no name (at the end, or
- * before another option: `--lab --all`) matches with an empty name.
- */
-const LAB_FLAG = /(^|\s)--lab(?:=(\S*)|\s+(?!-)(\S+))?(?=\s|$)/g;
 
 /**
  * The labs of one bot (issue 13): each lab is a labops of its own (engine, machines, policy,
@@ -160,7 +154,7 @@ export class Labs implements LabsPort {
 
   /** Whether the command would be planned (adapters queue plans apart). */
   isPlan(command: string, text: string): boolean {
-    return this.first.isPlan(command, text.replace(LAB_FLAG, '$1'));
+    return this.first.isPlan(command, takeLabFlags(text).text);
   }
 
   /** A click: the card's lab decides it. A bare `approve` (the shell's) means the newest card of `lab`, else of any lab. */
@@ -319,7 +313,7 @@ export class Labs implements LabsPort {
       command: found.name,
       sub: sub.name,
       labs: chosen,
-      text: text.replace(ALL_FLAG, '$1').replace(/\s+/g, ' ').trim(),
+      text: dropAllFlag(text).trim(),
       typed: input.text,
       caller: input.caller,
       home: (input.lab === undefined ? undefined : this.get(input.lab)) ?? bound ?? this.first,
@@ -408,20 +402,58 @@ export class Labs implements LabsPort {
   }
 }
 
-/** `--all` as a word of a command's text. */
-const ALL_FLAG = /(^|\s)--all(?=\s|$)/g;
+/** `--lab` as typed: phones turn `--` into a dash. */
+const LAB_WORD = /^(?:--|[\u2014\u2013])lab$/;
+const LAB_JOINED = /^(?:--|[\u2014\u2013])lab=/;
+const ALL_WORD = /^(?:--|[\u2014\u2013])all$/;
 
-/** The names given with `--lab` in a command's text, and the text without them. */
+/**
+ * The names given with `--lab` in a command's text (`--lab NAME`, `--lab=NAME`; `--lab` with no
+ * name, at the end or before another option, gives an empty one), and the text without them as it
+ * was typed. Only unquoted words count: `--reason "move it to --lab lab2"` keeps its reason.
+ */
 function takeLabFlags(typed: string): { named: string[]; text: string } {
   const named: string[] = [];
-  const text = typed.replace(
-    LAB_FLAG,
-    (_all, space: string, joined: string | undefined, apart: string | undefined) => {
-      named.push(joined ?? apart ?? '');
-      return space;
-    },
+  const cuts: { start: number; end: number }[] = [];
+  const words = scanWords(typed);
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    if (word.quoted) continue;
+    if (LAB_JOINED.test(word.word)) {
+      named.push(word.word.replace(LAB_JOINED, ''));
+      cuts.push(word);
+    } else if (LAB_WORD.test(word.word)) {
+      const value = words[i + 1];
+      if (value && !(value.word.startsWith('-') && !value.quoted)) {
+        named.push(value.word);
+        cuts.push({ start: word.start, end: value.end });
+        i++;
+      } else {
+        named.push('');
+        cuts.push(word);
+      }
+    }
+  }
+  return { named, text: cutWords(typed, cuts) };
+}
+
+/** `text` without `--all` (unquoted), as it was typed. */
+function dropAllFlag(typed: string): string {
+  return cutWords(
+    typed,
+    scanWords(typed).filter((w) => !w.quoted && ALL_WORD.test(w.word)),
   );
-  return { named, text };
+}
+
+/** `text` without the spans `cuts`, each replaced by a space. */
+function cutWords(text: string, cuts: readonly { start: number; end: number }[]): string {
+  let out = '';
+  let last = 0;
+  for (const cut of cuts) {
+    out += `${text.slice(last, cut.start)} `;
+    last = cut.end;
+  }
+  return out + text.slice(last);
 }
 
 /** `fn` over `items`, at most `limit` at once; the answers in the order of `items`. */

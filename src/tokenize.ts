@@ -166,3 +166,66 @@ export function tokenize(text: string): string[] {
   if (inToken) tokens.push(current);
   return tokens;
 }
+
+/** A word of a command's text as it was typed: where it starts and ends, and whether quotes made it. */
+export interface TypedWord {
+  start: number;
+  end: number;
+  /** The word without its quotes. */
+  word: string;
+  quoted: boolean;
+}
+
+const DOUBLE_QUOTES = '"\u201C\u201D\u201E\u201F';
+const SINGLE_QUOTES = "'\u2018\u2019\u201A\u201B";
+
+/**
+ * The words of `text` as Slack sent it, before decoding, grouped by quotes as `tokenize` groups
+ * them (phones' curly quotes included): where one option is picked out of the text and the rest
+ * passed on as typed (`--lab NAME`, src/labs.ts), a `--lab` inside a quoted reason stays the
+ * reason's. Never throws: an unclosed quote runs to the end, and `tokenize` reports it later.
+ */
+export function scanWords(text: string): TypedWord[] {
+  const words: TypedWord[] = [];
+  let word: TypedWord | undefined;
+  let canOpenQuote = true;
+  let i = 0;
+  while (i < text.length) {
+    const ch = text[i]!;
+    if (WHITESPACE.test(ch)) {
+      if (word) words.push(word);
+      word = undefined;
+      canOpenQuote = true;
+      i++;
+      continue;
+    }
+    word ??= { start: i, end: i, word: '', quoted: false };
+    const family = DOUBLE_QUOTES.includes(ch)
+      ? DOUBLE_QUOTES
+      : SINGLE_QUOTES.includes(ch)
+        ? SINGLE_QUOTES
+        : '';
+    if (family && canOpenQuote) {
+      word.quoted = true;
+      i++;
+      while (i < text.length && !family.includes(text[i]!)) {
+        if (family === DOUBLE_QUOTES && text[i] === '\\' && i + 1 < text.length) {
+          word.word += text[i + 1];
+          i += 2;
+          continue;
+        }
+        word.word += text[i];
+        i++;
+      }
+      i = Math.min(text.length, i + 1);
+      word.end = i;
+      continue;
+    }
+    word.word += ch;
+    canOpenQuote = ch === '=';
+    i++;
+    word.end = i;
+  }
+  if (word) words.push(word);
+  return words;
+}

@@ -286,6 +286,24 @@ describe('which lab a command is for (issue 13 §2)', () => {
     expect(await statusOf('/host status hyper1 --lab=lab3', 'lab2')).not.toContain('maintenance');
     // The same lab twice is one lab.
     expect(await statusOf('/host status hyper1 --lab lab2 --lab=lab2')).toContain('maintenance');
+    // A phone's dash is --lab too.
+    expect(await statusOf('/host status hyper1 —lab lab2')).toContain('maintenance');
+
+    // Inside quotes, --lab is the reason's words, not an option: the card is lab3's, its reason whole.
+    const quoted = expectCard(
+      await course.run(
+        '/host maintenance hyper2 --reason "drain it, then --lab lab2 tests"',
+        operator,
+        'lab3',
+      ),
+    );
+    expect(quoted.job.lab).toBe('lab3');
+    expect(quoted.job.text).toBe('maintenance hyper2 --reason "drain it, then --lab lab2 tests"');
+    const curly = expectCard(
+      await course.run('/host maintenance hyper2 --reason “see --lab=lab1” --lab lab1', operator, 'lab3'),
+    );
+    expect(curly.job.lab).toBe('lab1');
+    expect(curly.job.text).toBe('maintenance hyper2 --reason “see --lab=lab1”');
   });
 
   it('says what is wrong with --lab: no value, two labs, an unknown lab with the nearest, no lab bound', async () => {
