@@ -112,6 +112,8 @@ describe('what main prints before any lab is chosen (issue 16 §2)', () => {
       // A command before `use`, from no channel bound to a lab: which lab?
       expect(out).toContain('✘ This channel belongs to no lab: say which one with --lab.');
       expect(out).toContain('Commands now go to lab2.');
+      // Among several labs, a card names its lab.
+      expect(out.some((l) => /^┌ a\d+ · lab2 · \/host maintenance hyper1$/.test(l))).toBe(true);
       expect(run.stdout).toMatch(/✔ job-\w+ succeeded/);
       // /lab list: every lab in one line each; lab2's hyper1 is the one in maintenance.
       expect(out).toContain('  lab1 · engine up · hosts 2/2 up · domains 2/2 active · no job running');

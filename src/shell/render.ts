@@ -99,7 +99,14 @@ const RISK_LABEL: Record<Risk, Extract<MessageKey, `shell.card.risk.${string}`>>
 };
 
 /** The approval card as text: what, who asked, the plan and its impact, who may approve, the expiry. */
-export function renderCard(card: Card, now: number, style: Style, voice: Voice = ENGLISH): string {
+export function renderCard(
+  card: Card,
+  now: number,
+  style: Style,
+  voice: Voice = ENGLISH,
+  /** The card's lab, named among several (issue 13). */
+  lab?: string,
+): string {
   const say = speaker(voice);
   const { approval, job } = card;
   const plan = localizePlan(card.plan, voice.locale, { timeZone: voice.timeZone });
@@ -107,7 +114,7 @@ export function renderCard(card: Card, now: number, style: Style, voice: Voice =
   const risk = style.tone(approval.risk === 'critical' ? 'bad' : 'warn', say(msg(RISK_LABEL[approval.risk])));
   const out = [
     style.bold(
-      `┌ ${approval.id} · /${job.command} ${sanitizeForTerminal(job.text.split(/\s+/).slice(1).join(' '))}`.trimEnd(),
+      `┌ ${approval.id} · ${lab === undefined ? '' : `${lab} · `}/${job.command} ${sanitizeForTerminal(job.text.split(/\s+/).slice(1).join(' '))}`.trimEnd(),
     ),
     `│ ${sanitizeForTerminal(plan.summary)}`,
     `│ ${risk} — ${say(msg('shell.card.needs', { risk: approval.risk }))}`,

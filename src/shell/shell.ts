@@ -155,8 +155,12 @@ export async function runShell(options: ShellOptions): Promise<number> {
     const result = await labs.dispatch({ command, text, caller: caller(), lab: current });
     if (result.kind === 'view')
       write(renderView(localizeView(result.view, voice.locale, { timeZone: voice.timeZone }), style));
-    else if (result.kind === 'card') write(renderCard(result.card, clock(), style, voice));
-    else {
+    else if (result.kind === 'card') {
+      const { card } = result;
+      write(
+        renderCard(card, clock(), style, voice, labs.many && !card.plan.across ? card.job.lab : undefined),
+      );
+    } else {
       write(renderError(result.error, style, voice));
       if (result.error.code === 'USAGE' || result.error.code === 'INTERNAL') failures++;
     }

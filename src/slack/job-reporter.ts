@@ -237,6 +237,8 @@ export class JobReporter {
       approval: await store.getApprovalForJob(job.id),
       now: this.options.clock(),
       simulated: this.labOf(job).lab.simulated,
+      // Among several labs a card names its own (a card across labs names them in its summary).
+      ...(this.options.labs.many && !job.plan.across ? { lab: job.lab } : {}),
       ...(final ? { steps: await store.listSteps(job.id) } : {}),
     };
   }

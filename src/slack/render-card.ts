@@ -63,6 +63,11 @@ export interface CardInput {
    * decided it points to where the job reports.
    */
   copyOf?: { channel: string } | undefined;
+  /**
+   * The job's lab, when the bot serves several (issue 13): a copy in a direct message, or a card in
+   * a channel bound to no lab, says which lab it acts on.
+   */
+  lab?: string | undefined;
 }
 
 type KeysOf<P extends string> = Extract<MessageKey, `${P}${string}`>;
@@ -217,6 +222,7 @@ export function renderCard(input: CardInput): MessageContent {
   const state = JOB_STATE[status];
   const stateLabel = say(msg(state.label));
   const blocks: Block[] = [header(`${state.mark} ${stateLabel} · ${commandLine(job)}`)];
+  if (input.lab !== undefined) blocks.push(context([say(msg('slack.card.lab', { lab: input.lab }))]));
   if (input.simulated) blocks.push(context([say(msg('slack.card.simulated'))]));
 
   // The plan's words carry names from people and the lab: rich_text, never mrkdwn (issue 10 §6).

@@ -108,6 +108,9 @@ describe('one bot serving two labs in Slack (issue 13 §2)', () => {
     await h.adapter.idle();
     const card1 = h.api.messages(CLAB1)[0]!;
     expect(readAll(card1.blocks)).toMatch(/^⏳ AWAITING APPROVAL · \/host maintenance hyper1/);
+    // Among several labs, a card names its lab (a copy in a DM too).
+    expect(readAll(card1.blocks)).toContain('Lab *lab1*');
+    expect(readAll(card2.blocks)).toContain('실습 환경 *lab2*');
     const [job1] = await h.store.listJobs({ lab: 'lab1' });
     const approval1 = (await h.store.getApprovalForJob(job1!.id))!;
     await h.click(TEACHER, ACTION.approve, approval1.id, { channel: CLAB1, ts: card1.ts });

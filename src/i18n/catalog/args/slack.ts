@@ -11,6 +11,7 @@ export interface SlackArgs {
   'slack.card.state.denied': undefined;
   'slack.card.state.expired': undefined;
   'slack.card.state.void': undefined;
+  'slack.card.lab': { lab: 'text' };
   'slack.card.simulated': undefined;
   'slack.card.askedBy': { job: 'text'; requester: 'text' };
   'slack.card.askedByApproval': { approval: 'text'; job: 'text'; requester: 'text' };

@@ -11,6 +11,7 @@ export const slack = {
   'slack.card.state.denied': 'DENIED',
   'slack.card.state.expired': 'EXPIRED',
   'slack.card.state.void': 'VOID',
+  'slack.card.lab': 'Lab *{lab}*',
   'slack.card.simulated': '*SIMULATED LAB* — a built-in simulator stands in for the lab.',
   'slack.card.askedBy': 'asked by {requester} · job {job}',
   'slack.card.askedByApproval': 'asked by {requester} · job {job} · approval {approval}',

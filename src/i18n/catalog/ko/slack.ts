@@ -12,6 +12,7 @@ export const slack: Translation<typeof en> = {
   'slack.card.state.denied': '거부됨',
   'slack.card.state.expired': '만료됨',
   'slack.card.state.void': '무효',
+  'slack.card.lab': '실습 환경 *{lab}*',
   'slack.card.simulated': '*시뮬레이션 실습 환경* — 내장 시뮬레이터가 실제 실습 환경을 대신합니다.',
   'slack.card.askedBy': '요청자 {requester} · 작업 {job}',
   'slack.card.askedByApproval': '요청자 {requester} · 작업 {job} · 승인 {approval}',
