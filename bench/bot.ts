@@ -167,6 +167,87 @@ ${options.extra ?? ''}`,
   return path;
 }
 
+/** One lab of a file of several labs: a simulator in another process and the loopback addresses it is known by. */
+export interface SimLabEntry {
+  /** The lab's name under `labs:` (lab1…labN). */
+  readonly name: string;
+  readonly sim: SimInfo;
+  /** The variable its engine password is read from (each lab its own, issue 13 §1). */
+  readonly passwordEnv: string;
+  /** Its machines' loopback addresses, none shared with another lab (issue 13 §1). */
+  readonly storageAddress: string;
+  readonly hosts: readonly { name: string; address: string }[];
+}
+
+export interface LabsFileOptions {
+  /** The bot's `instructors`: they act on every lab. */
+  instructors: string[];
+  /** Each lab's `policy.askers`, by lab name; a lab without any lets anyone ask (lab-schema.ts). */
+  askers?: Record<string, string[]>;
+  approvers: string[];
+  /** More top-level YAML, e.g. `limits:`. */
+  extra?: string;
+}
+
+/**
+ * A lab file of several labs (`labs:`, issue 13 §1), each the simulator's seed with the hosts it was
+ * started with. Each engine is named by the loopback address its simulator listens on, its machines
+ * by addresses of their own: one bot may serve two labs only at distinct addresses. The engines are
+ * reached with `insecure: true`, because the simulator's certificate names 127.0.0.1 and localhost
+ * only (src/sim/ca.ts), and a second engine cannot have either address. `/lab list` and
+ * `/lab status` read the engines only: nothing connects to the machines' addresses.
+ */
+export function writeSimLabsFile(
+  dir: string,
+  labs: readonly SimLabEntry[],
+  options: LabsFileOptions,
+): string {
+  const path = join(dir, 'lab.yml');
+  const list = (items: readonly string[]) => `[${items.join(', ')}]`;
+  const lab = (entry: SimLabEntry) => {
+    const askers = options.askers?.[entry.name];
+    return `  ${entry.name}:
+    engine:
+      url: ${entry.sim.baseUrl}
+      user: ${entry.sim.user}
+      password_env: ${entry.passwordEnv}
+      insecure: true
+    hosts:
+${entry.hosts.map((h) => `      - name: ${h.name}\n        address: ${h.address}`).join('\n')}
+    storage:
+      server:
+        name: storage
+        address: ${entry.storageAddress}
+      export_roots: [/export]
+      exports:
+        - name: data
+          path: /export/data
+        - name: iso
+          path: /export/iso
+    baseline:
+      storage_domains:
+        - name: nfs-data
+          type: data
+          export: data
+        - name: nfs-iso
+          type: iso
+          export: iso
+      hosts: ${list(entry.hosts.map((h) => h.name))}
+    policy:
+${askers ? `      askers: ${list(askers)}\n` : ''}      approvers: ${list(options.approvers)}
+`;
+  };
+  writeFileSync(
+    path,
+    `instructors: ${list(options.instructors)}
+downloads:
+  allowed_networks: [127.0.0.0/8]
+${options.extra ?? ''}labs:
+${labs.map(lab).join('')}`,
+  );
+  return path;
+}
+
 /** The built bot's shell in a pipe, its lab the simulator in another process, in English. */
 export interface ShellBot {
   readonly child: ChildProcess;
@@ -181,13 +262,15 @@ export interface ShellBot {
   stop(): Promise<void>;
 }
 
-export function startShellBot(dir: string, sim: SimInfo): ShellBot {
+/** `env`: more variables, e.g. each lab's password of a file writeSimLabsFile wrote. */
+export function startShellBot(dir: string, sim: SimInfo, env: Record<string, string> = {}): ShellBot {
   const child = spawnBot(['--lang', 'en'], {
     cwd: dir,
     env: cleanBotEnv({
       LAB_CONFIG: join(dir, 'lab.yml'),
       LABOPS_DATA_DIR: join(dir, 'data'),
       LABOPS_ENGINE_PASSWORD: sim.password,
+      ...env,
     }),
   });
   if (child.pid === undefined) throw new Error('the bot did not start');

@@ -8,6 +8,7 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { buildBot, describeBotCommand } from './bot.js';
 import { runIdleBench } from './idle.js';
+import { runLabsBench } from './labs.js';
 import { runStalledBench } from './stalled.js';
 import { runStartupBench } from './startup.js';
 import { runStatusBench } from './status.js';
@@ -38,12 +39,15 @@ const GOALS: Record<string, [Comparison, number | string]> = {
   stalled_status_p99_ms: ['<=', 3000],
   stalled_sigterm_exit_ms: ['<=', 15000],
   chaos_violations: ['<=', 0],
+  // Issue 13 §5: 30 labs, 50 users.
+  labs30_status_p99_ratio: ['<=', 3],
+  rss_per_lab_mb: ['<=', 5],
 };
 
 type Comparison = '<' | '<=' | '>=';
 
 /** Benches that run the built bot (bench/bot.ts): the build comes first. */
-const BOT_BENCHES = new Set(['startup', 'idle', 'upload', 'stalled']);
+const BOT_BENCHES = new Set(['startup', 'idle', 'upload', 'stalled', 'labs']);
 
 async function optional(file: string, exportName: string): Promise<Bench['run'] | undefined> {
   const path = fileURLToPath(new URL(file, import.meta.url));
@@ -58,6 +62,7 @@ const benches: Bench[] = [
   { name: 'status', run: runStatusBench },
   { name: 'upload', run: runUploadBench },
   { name: 'stalled', run: runStalledBench },
+  { name: 'labs', run: runLabsBench },
 ];
 const ssh = await optional('./ssh-exec.ts', 'runSshBench');
 if (ssh) benches.push({ name: 'ssh', run: ssh });
