@@ -10,8 +10,13 @@ export default defineConfig({
     pool: 'forks',
     // Every text a test renders for a reader is checked for text outside the message catalog (issue 16).
     setupFiles: ['test/support/i18n-watch.ts'],
-    // One lab of real sshd hosts serves the whole run (ssh-harness.md).
-    // Teardowns run in reverse: the SSH lab stops before the manifest's scope check can fail the run.
-    globalSetup: ['test/support/slack-methods-global-setup.ts', 'test/support/ssh-global-setup.ts'],
+    // One lab of real sshd hosts serves the whole run (ssh-harness.md), and one PostgreSQL server
+    // (test/support/postgres.ts). Teardowns run in reverse: the servers stop before the manifest's
+    // scope check can fail the run.
+    globalSetup: [
+      'test/support/slack-methods-global-setup.ts',
+      'test/support/ssh-global-setup.ts',
+      'test/support/postgres-global-setup.ts',
+    ],
   },
 });

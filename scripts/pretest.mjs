@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Installs what the test suite needs from Debian when it is missing (the SSH tests run real
-// OpenSSH servers in network namespaces; the simulator makes its certificates with openssl).
+// OpenSSH servers in network namespaces; the simulator makes its certificates with openssl; the
+// PostgreSQL store's tests run a real PostgreSQL 15).
 // Where it cannot install, it fails naming the exact command to run — never a silent skip.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -13,6 +14,8 @@ const NEEDS = [
   { pkg: 'curl', paths: ['/usr/bin/curl'] },
   // systemd-analyze verify checks deploy/labops.service (test/deploy/service.test.ts).
   { pkg: 'systemd', paths: ['/usr/bin/systemd-analyze'] },
+  // The PostgreSQL store's tests start their own server (test/support/postgres.ts).
+  { pkg: 'postgresql-15', paths: ['/usr/lib/postgresql/15/bin/postgres'] },
 ];
 
 const missing = NEEDS.filter((n) => !n.paths.some((p) => existsSync(p))).map((n) => n.pkg);

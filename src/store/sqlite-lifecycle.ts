@@ -1,8 +1,8 @@
 import { LabopsError } from '../errors.js';
 import { renderEnglish } from '../i18n/render.js';
 import { msg, type Text } from '../i18n/text.js';
-import { toApprovalRecord, toJobRecord, toLockRecord, toTextColumns } from './sqlite-rows.js';
 import type { Statements } from './sqlite-statements.js';
+import { toApprovalRecord, toJobRecord, toLockRecord, toTextColumns } from './store-rows.js';
 import {
   type ApprovalRecord,
   countApprovals,

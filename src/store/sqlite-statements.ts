@@ -7,7 +7,7 @@ import type {
   JobRow,
   LockRow,
   StepRow,
-} from './sqlite-rows.js';
+} from './store-rows.js';
 
 // The SQLite store's prepared statements; the SQL of every query it runs.
 

@@ -11,6 +11,7 @@ import {
   readOnlyStore,
   translateRuntimeError,
 } from './sqlite-open.js';
+import { prepareStatements, type Statements } from './sqlite-statements.js';
 import {
   toApprovalRecord,
   toAuditEvent,
@@ -19,8 +20,7 @@ import {
   toPinnedHostKey,
   toStepRecord,
   toTextColumns,
-} from './sqlite-rows.js';
-import { prepareStatements, type Statements } from './sqlite-statements.js';
+} from './store-rows.js';
 import {
   type ApprovalRecord,
   type AuditEvent,

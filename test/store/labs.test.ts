@@ -13,22 +13,12 @@ import { applyMigrations, MIGRATIONS, SCHEMA_VERSION } from '../../src/store/mig
 import { openStore } from '../../src/store/sqlite-store.js';
 import type { ProposeResult, Store } from '../../src/store/types.js';
 import { MINUTE, makeTempDir, newProposal, propose, proposeRunning, T0 } from './store-fixtures.js';
+import { type FreshStore, pgTarget, sqliteTarget } from './store-targets.js';
 
 const KEY_A = 'SHA256:ypeBEsobvcr6wjGzmiPcTaeG7/gUfE5yuYB3ha/uSLs';
 
-let dir: string;
-let remove: () => Promise<void>;
+/** The store of the test that runs: each describe below opens its own. */
 let store: Store;
-
-beforeEach(async () => {
-  ({ dir, remove } = await makeTempDir());
-  store = openStore({ path: join(dir, 'labops.db') });
-});
-
-afterEach(async () => {
-  await store.close();
-  await remove();
-});
 
 /** Proposes job `id` in `lab`, locking `locks`. */
 function proposeIn(
@@ -40,220 +30,261 @@ function proposeIn(
   return store.proposeJob(newProposal({ job: { id, lab, createdAt }, locks }));
 }
 
-describe('locks of several labs', () => {
-  it('a lock of lab1 does not block the same key in lab2, and still blocks it in lab1', async () => {
-    expect((await proposeIn('lab1', 'j1', ['host:hyper1'])).ok).toBe(true);
-    const lab2 = await proposeIn('lab2', 'j2', ['host:hyper1'], T0 + 1);
-    expect(lab2.ok && lab2.job.lab).toBe('lab2');
-    expect(await proposeIn('lab1', 'j3', ['host:hyper1'])).toEqual({
-      ok: false,
-      heldBy: { lab: 'lab1', key: 'host:hyper1', jobId: 'j1', holder: 'U_REQ', takenAt: T0 },
+// The contract's part about labs, on both stores (issue 14 §1).
+for (const target of [sqliteTarget(), pgTarget()]) {
+  describe(`labs in the store on ${target.name}`, () => {
+    let fresh: FreshStore;
+
+    beforeEach(async () => {
+      fresh = await target.openFresh();
+      store = fresh.store;
     });
-    expect(await store.listLocks()).toEqual([
-      { lab: 'lab1', key: 'host:hyper1', jobId: 'j1', holder: 'U_REQ', takenAt: T0 },
-      { lab: 'lab2', key: 'host:hyper1', jobId: 'j2', holder: 'U_REQ', takenAt: T0 + 1 },
-    ]);
-  });
 
-  it("the lab lock of lab1 blocks only lab1's keys", async () => {
-    expect((await proposeIn('lab1', 'j-lab1', ['lab'])).ok).toBe(true);
-    // lab2 goes on: a key, nothing at all, and its own lab lock.
-    expect((await proposeIn('lab2', 'j2', ['host:hyper1'])).ok).toBe(true);
-    expect((await proposeIn('lab2', 'j3', [])).ok).toBe(true);
-    await store.cancelWaitingJob('j2', 'U_REQ', T0 + 1);
-    expect((await proposeIn('lab2', 'j-lab2', ['lab'])).ok).toBe(true);
-    // lab1 is held whole.
-    for (const [id, locks] of [
-      ['j4', ['host:hyper2']],
-      ['j5', []],
-      ['j6', ['lab']],
-    ] as const) {
-      const refused = await proposeIn('lab1', id, locks);
-      expect(refused.ok || refused.heldBy).toMatchObject({ lab: 'lab1', key: 'lab', jobId: 'j-lab1' });
-    }
-    expect((await store.listLocks({ lab: 'lab1' })).map((l) => l.jobId)).toEqual(['j-lab1']);
-    expect((await store.listLocks({ lab: 'lab2' })).map((l) => l.jobId)).toEqual(['j-lab2']);
-  });
-
-  it("a job wanting lab1's lab lock waits for lab1's keys only", async () => {
-    expect((await proposeIn('lab2', 'j2', ['host:hyper1'])).ok).toBe(true);
-    expect((await proposeIn('lab1', 'j-lab1', ['lab'])).ok).toBe(true);
-    await store.cancelWaitingJob('j-lab1', 'U_REQ', T0 + 1);
-    expect((await proposeIn('lab1', 'j1', ['domain:iso'])).ok).toBe(true);
-    const refused = await proposeIn('lab1', 'j-lab1b', ['lab']);
-    expect(refused.ok || refused.heldBy).toMatchObject({ lab: 'lab1', key: 'domain:iso', jobId: 'j1' });
-  });
-
-  it("a job that ends releases its own lab's locks only", async () => {
-    await proposeIn('lab1', 'j1', ['host:hyper1']);
-    await proposeIn('lab2', 'j2', ['host:hyper1']);
-    await store.cancelWaitingJob('j1', 'U_REQ', T0 + 1);
-    expect((await store.listLocks()).map((l) => [l.lab, l.key, l.jobId])).toEqual([
-      ['lab2', 'host:hyper1', 'j2'],
-    ]);
-    expect((await proposeIn('lab1', 'j3', ['host:hyper1'])).ok).toBe(true);
-  });
-});
-
-describe('listings by lab', () => {
-  beforeEach(async () => {
-    await propose(store, { job: { id: 'j1', lab: 'lab1', createdAt: T0 }, locks: ['host:hyper1'] });
-    await propose(store, { job: { id: 'j2', lab: 'lab2', createdAt: T0 + 1 }, locks: ['host:hyper1'] });
-    await propose(store, { job: { id: 'j3', lab: 'lab1', createdAt: T0 + 2 }, locks: ['host:hyper2'] });
-  });
-
-  it('listJobs keeps one lab, with its statuses and limit', async () => {
-    expect((await store.listJobs({ lab: 'lab1' })).map((j) => j.id)).toEqual(['j3', 'j1']);
-    expect((await store.listJobs({ lab: 'lab2' })).map((j) => [j.id, j.lab])).toEqual([['j2', 'lab2']]);
-    expect((await store.listJobs({ lab: 'lab1', limit: 1 })).map((j) => j.id)).toEqual(['j3']);
-    await store.cancelWaitingJob('j3', 'U_REQ', T0 + 3);
-    expect((await store.listJobs({ lab: 'lab1', statuses: ['awaiting_approval'] })).map((j) => j.id)).toEqual(
-      ['j1'],
-    );
-    expect(await store.listJobs({ lab: 'lab3' })).toEqual([]);
-    // Without a lab: every lab's.
-    expect((await store.listJobs()).map((j) => j.id)).toEqual(['j3', 'j2', 'j1']);
-  });
-
-  it("listApprovals keeps the approvals of one lab's jobs", async () => {
-    expect((await store.listApprovals({ lab: 'lab1' })).map((a) => a.jobId)).toEqual(['j3', 'j1']);
-    expect((await store.listApprovals({ lab: 'lab2', statuses: ['pending'] })).map((a) => a.jobId)).toEqual([
-      'j2',
-    ]);
-    expect((await store.listApprovals({ lab: 'lab1', limit: 1 })).map((a) => a.jobId)).toEqual(['j3']);
-    expect(await store.listApprovals({ lab: 'lab2', statuses: ['approved'] })).toEqual([]);
-    expect(await store.listApprovals()).toHaveLength(3);
-  });
-
-  it('listLocks keeps one lab', async () => {
-    expect((await store.listLocks({ lab: 'lab1' })).map((l) => l.key)).toEqual([
-      'host:hyper1',
-      'host:hyper2',
-    ]);
-    expect((await store.listLocks({ lab: 'lab2' })).map((l) => [l.lab, l.key])).toEqual([
-      ['lab2', 'host:hyper1'],
-    ]);
-    expect(await store.listLocks({ lab: 'lab3' })).toEqual([]);
-    expect(await store.listLocks()).toHaveLength(3);
-  });
-
-  it("listAudit keeps one lab's events, leaving out the whole bot's", async () => {
-    await store.appendAudit({
-      at: T0 + 5,
-      type: 'bot:started',
-      actor: 'labops',
-      jobId: undefined,
-      approvalId: undefined,
-      detail: {},
+    afterEach(async () => {
+      await store.close();
+      await fresh.remove();
     });
-    expect((await store.listAudit(10, { lab: 'lab1' })).map((e) => [e.type, e.jobId])).toEqual([
-      ['approval:requested', 'j3'],
-      ['approval:requested', 'j1'],
-    ]);
-    expect((await store.listAudit(1, { lab: 'lab1' })).map((e) => e.jobId)).toEqual(['j3']);
-    expect((await store.listAudit(10, { lab: 'lab2' })).map((e) => e.jobId)).toEqual(['j2']);
-    expect((await store.listAudit(10)).map((e) => [e.type, e.lab])).toEqual([
-      ['bot:started', undefined],
-      ['approval:requested', 'lab1'],
-      ['approval:requested', 'lab2'],
-      ['approval:requested', 'lab1'],
-    ]);
-  });
-});
 
-describe('audit rows carry the lab', () => {
-  it("every lifecycle operation writes its job's lab", async () => {
-    const running = await proposeRunning(store, {
-      job: { id: 'j-run', lab: 'lab2' },
-      locks: ['host:hyper1'],
-    });
-    await store.updateStep(running.id, 0, { status: 'ok' });
-    await store.endJob(running.id, { from: ['running'], to: 'failed', error: verbatim('boom'), at: T0 + 5 });
-    await store.setJobReview(running.id, { changes: [] }, { auditAt: T0 + 6 });
-    await propose(store, { job: { id: 'j-void', lab: 'lab2' }, locks: [] });
-    await store.voidApproval('a2', { reason: verbatim('changed'), changes: [], actor: 'U_ADA', at: T0 + 7 });
-    await propose(store, { job: { id: 'j-old', lab: 'lab2' }, locks: [] });
-    await store.expireApproval('a3', T0 + 15 * MINUTE);
-    await propose(store, { job: { id: 'j-deny', lab: 'lab2' }, locks: [] });
-    await store.decideApproval('a4', 'U_ADA', 'deny', T0 + 1);
-    const types = (await store.listAudit(100)).map((e) => [e.type, e.lab]).reverse();
-    expect(types).toEqual([
-      ['approval:requested', 'lab2'],
-      ['approval:granted', 'lab2'],
-      ['job:started', 'lab2'],
-      ['job:failed', 'lab2'],
-      ['job:reviewed', 'lab2'],
-      ['approval:requested', 'lab2'],
-      ['approval:voided', 'lab2'],
-      ['approval:requested', 'lab2'],
-      ['approval:expired', 'lab2'],
-      ['approval:requested', 'lab2'],
-      ['approval:denied', 'lab2'],
-    ]);
-    expect(await store.listAudit(100, { lab: 'lab1' })).toEqual([]);
-  });
+    describe('locks of several labs', () => {
+      it('a lock of lab1 does not block the same key in lab2, and still blocks it in lab1', async () => {
+        expect((await proposeIn('lab1', 'j1', ['host:hyper1'])).ok).toBe(true);
+        const lab2 = await proposeIn('lab2', 'j2', ['host:hyper1'], T0 + 1);
+        expect(lab2.ok && lab2.job.lab).toBe('lab2');
+        expect(await proposeIn('lab1', 'j3', ['host:hyper1'])).toEqual({
+          ok: false,
+          heldBy: { lab: 'lab1', key: 'host:hyper1', jobId: 'j1', holder: 'U_REQ', takenAt: T0 },
+        });
+        expect(await store.listLocks()).toEqual([
+          { lab: 'lab1', key: 'host:hyper1', jobId: 'j1', holder: 'U_REQ', takenAt: T0 },
+          { lab: 'lab2', key: 'host:hyper1', jobId: 'j2', holder: 'U_REQ', takenAt: T0 + 1 },
+        ]);
+      });
 
-  it("an appended event is its job's lab's unless it names one, and the export says each", async () => {
-    await propose(store, { job: { id: 'j1', lab: 'lab1' }, locks: [] });
-    const ofJob = await store.appendAudit({
-      at: T0 + 1,
-      type: 'step:finished',
-      actor: 'labops',
-      jobId: 'j1',
-      approvalId: undefined,
-      detail: {},
-    });
-    expect(ofJob.lab).toBe('lab1');
-    const named = await store.appendAudit({
-      at: T0 + 2,
-      lab: 'lab2',
-      type: 'command:ran',
-      actor: 'U_ADA',
-      jobId: undefined,
-      approvalId: undefined,
-      detail: {},
-    });
-    expect(named).toMatchObject({ seq: 3, lab: 'lab2' });
-    const bot = await store.appendAudit({
-      at: T0 + 3,
-      type: 'plans:cancelled',
-      actor: 'labops',
-      jobId: undefined,
-      approvalId: undefined,
-      detail: {},
-    });
-    expect(bot.lab).toBeUndefined();
-    const lines: { seq: number; lab: string | null }[] = [];
-    for await (const line of store.exportAudit()) lines.push(JSON.parse(line));
-    expect(lines.map((e) => [e.seq, e.lab])).toEqual([
-      [1, 'lab1'],
-      [2, 'lab1'],
-      [3, 'lab2'],
-      [4, null],
-    ]);
-  });
-});
+      it("the lab lock of lab1 blocks only lab1's keys", async () => {
+        expect((await proposeIn('lab1', 'j-lab1', ['lab'])).ok).toBe(true);
+        // lab2 goes on: a key, nothing at all, and its own lab lock.
+        expect((await proposeIn('lab2', 'j2', ['host:hyper1'])).ok).toBe(true);
+        expect((await proposeIn('lab2', 'j3', [])).ok).toBe(true);
+        await store.cancelWaitingJob('j2', 'U_REQ', T0 + 1);
+        expect((await proposeIn('lab2', 'j-lab2', ['lab'])).ok).toBe(true);
+        // lab1 is held whole.
+        for (const [id, locks] of [
+          ['j4', ['host:hyper2']],
+          ['j5', []],
+          ['j6', ['lab']],
+        ] as const) {
+          const refused = await proposeIn('lab1', id, locks);
+          expect(refused.ok || refused.heldBy).toMatchObject({ lab: 'lab1', key: 'lab', jobId: 'j-lab1' });
+        }
+        expect((await store.listLocks({ lab: 'lab1' })).map((l) => l.jobId)).toEqual(['j-lab1']);
+        expect((await store.listLocks({ lab: 'lab2' })).map((l) => l.jobId)).toEqual(['j-lab2']);
+      });
 
-describe('recovery across labs', () => {
-  it("interrupts every lab's running jobs and keeps every lab's pending cards", async () => {
-    await proposeRunning(store, { job: { id: 'j-run1', lab: 'lab1' }, locks: ['host:hyper1'] });
-    await proposeRunning(store, { job: { id: 'j-run2', lab: 'lab2' }, locks: ['host:hyper1'] });
-    await propose(store, { job: { id: 'j-wait2', lab: 'lab2' }, locks: ['host:hyper2'] });
-    const report = await store.recover(T0 + MINUTE);
-    expect(report.interrupted.map((j) => [j.id, j.lab]).sort()).toEqual([
-      ['j-run1', 'lab1'],
-      ['j-run2', 'lab2'],
-    ]);
-    expect(report.pending.map((a) => a.jobId)).toEqual(['j-wait2']);
-    expect((await store.listLocks()).map((l) => [l.lab, l.key])).toEqual([['lab2', 'host:hyper2']]);
-    expect((await store.listAudit(10, { lab: 'lab1' }))[0]).toMatchObject({
-      type: 'job:interrupted',
-      jobId: 'j-run1',
+      it("a job wanting lab1's lab lock waits for lab1's keys only", async () => {
+        expect((await proposeIn('lab2', 'j2', ['host:hyper1'])).ok).toBe(true);
+        expect((await proposeIn('lab1', 'j-lab1', ['lab'])).ok).toBe(true);
+        await store.cancelWaitingJob('j-lab1', 'U_REQ', T0 + 1);
+        expect((await proposeIn('lab1', 'j1', ['domain:iso'])).ok).toBe(true);
+        const refused = await proposeIn('lab1', 'j-lab1b', ['lab']);
+        expect(refused.ok || refused.heldBy).toMatchObject({ lab: 'lab1', key: 'domain:iso', jobId: 'j1' });
+      });
+
+      it("a job that ends releases its own lab's locks only", async () => {
+        await proposeIn('lab1', 'j1', ['host:hyper1']);
+        await proposeIn('lab2', 'j2', ['host:hyper1']);
+        await store.cancelWaitingJob('j1', 'U_REQ', T0 + 1);
+        expect((await store.listLocks()).map((l) => [l.lab, l.key, l.jobId])).toEqual([
+          ['lab2', 'host:hyper1', 'j2'],
+        ]);
+        expect((await proposeIn('lab1', 'j3', ['host:hyper1'])).ok).toBe(true);
+      });
+    });
+
+    describe('listings by lab', () => {
+      beforeEach(async () => {
+        await propose(store, { job: { id: 'j1', lab: 'lab1', createdAt: T0 }, locks: ['host:hyper1'] });
+        await propose(store, { job: { id: 'j2', lab: 'lab2', createdAt: T0 + 1 }, locks: ['host:hyper1'] });
+        await propose(store, { job: { id: 'j3', lab: 'lab1', createdAt: T0 + 2 }, locks: ['host:hyper2'] });
+      });
+
+      it('listJobs keeps one lab, with its statuses and limit', async () => {
+        expect((await store.listJobs({ lab: 'lab1' })).map((j) => j.id)).toEqual(['j3', 'j1']);
+        expect((await store.listJobs({ lab: 'lab2' })).map((j) => [j.id, j.lab])).toEqual([['j2', 'lab2']]);
+        expect((await store.listJobs({ lab: 'lab1', limit: 1 })).map((j) => j.id)).toEqual(['j3']);
+        await store.cancelWaitingJob('j3', 'U_REQ', T0 + 3);
+        expect(
+          (await store.listJobs({ lab: 'lab1', statuses: ['awaiting_approval'] })).map((j) => j.id),
+        ).toEqual(['j1']);
+        expect(await store.listJobs({ lab: 'lab3' })).toEqual([]);
+        // Without a lab: every lab's.
+        expect((await store.listJobs()).map((j) => j.id)).toEqual(['j3', 'j2', 'j1']);
+      });
+
+      it("listApprovals keeps the approvals of one lab's jobs", async () => {
+        expect((await store.listApprovals({ lab: 'lab1' })).map((a) => a.jobId)).toEqual(['j3', 'j1']);
+        expect(
+          (await store.listApprovals({ lab: 'lab2', statuses: ['pending'] })).map((a) => a.jobId),
+        ).toEqual(['j2']);
+        expect((await store.listApprovals({ lab: 'lab1', limit: 1 })).map((a) => a.jobId)).toEqual(['j3']);
+        expect(await store.listApprovals({ lab: 'lab2', statuses: ['approved'] })).toEqual([]);
+        expect(await store.listApprovals()).toHaveLength(3);
+      });
+
+      it('listLocks keeps one lab', async () => {
+        expect((await store.listLocks({ lab: 'lab1' })).map((l) => l.key)).toEqual([
+          'host:hyper1',
+          'host:hyper2',
+        ]);
+        expect((await store.listLocks({ lab: 'lab2' })).map((l) => [l.lab, l.key])).toEqual([
+          ['lab2', 'host:hyper1'],
+        ]);
+        expect(await store.listLocks({ lab: 'lab3' })).toEqual([]);
+        expect(await store.listLocks()).toHaveLength(3);
+      });
+
+      it("listAudit keeps one lab's events, leaving out the whole bot's", async () => {
+        await store.appendAudit({
+          at: T0 + 5,
+          type: 'bot:started',
+          actor: 'labops',
+          jobId: undefined,
+          approvalId: undefined,
+          detail: {},
+        });
+        expect((await store.listAudit(10, { lab: 'lab1' })).map((e) => [e.type, e.jobId])).toEqual([
+          ['approval:requested', 'j3'],
+          ['approval:requested', 'j1'],
+        ]);
+        expect((await store.listAudit(1, { lab: 'lab1' })).map((e) => e.jobId)).toEqual(['j3']);
+        expect((await store.listAudit(10, { lab: 'lab2' })).map((e) => e.jobId)).toEqual(['j2']);
+        expect((await store.listAudit(10)).map((e) => [e.type, e.lab])).toEqual([
+          ['bot:started', undefined],
+          ['approval:requested', 'lab1'],
+          ['approval:requested', 'lab2'],
+          ['approval:requested', 'lab1'],
+        ]);
+      });
+    });
+
+    describe('audit rows carry the lab', () => {
+      it("every lifecycle operation writes its job's lab", async () => {
+        const running = await proposeRunning(store, {
+          job: { id: 'j-run', lab: 'lab2' },
+          locks: ['host:hyper1'],
+        });
+        await store.updateStep(running.id, 0, { status: 'ok' });
+        await store.endJob(running.id, {
+          from: ['running'],
+          to: 'failed',
+          error: verbatim('boom'),
+          at: T0 + 5,
+        });
+        await store.setJobReview(running.id, { changes: [] }, { auditAt: T0 + 6 });
+        await propose(store, { job: { id: 'j-void', lab: 'lab2' }, locks: [] });
+        await store.voidApproval('a2', {
+          reason: verbatim('changed'),
+          changes: [],
+          actor: 'U_ADA',
+          at: T0 + 7,
+        });
+        await propose(store, { job: { id: 'j-old', lab: 'lab2' }, locks: [] });
+        await store.expireApproval('a3', T0 + 15 * MINUTE);
+        await propose(store, { job: { id: 'j-deny', lab: 'lab2' }, locks: [] });
+        await store.decideApproval('a4', 'U_ADA', 'deny', T0 + 1);
+        const types = (await store.listAudit(100)).map((e) => [e.type, e.lab]).reverse();
+        expect(types).toEqual([
+          ['approval:requested', 'lab2'],
+          ['approval:granted', 'lab2'],
+          ['job:started', 'lab2'],
+          ['job:failed', 'lab2'],
+          ['job:reviewed', 'lab2'],
+          ['approval:requested', 'lab2'],
+          ['approval:voided', 'lab2'],
+          ['approval:requested', 'lab2'],
+          ['approval:expired', 'lab2'],
+          ['approval:requested', 'lab2'],
+          ['approval:denied', 'lab2'],
+        ]);
+        expect(await store.listAudit(100, { lab: 'lab1' })).toEqual([]);
+      });
+
+      it("an appended event is its job's lab's unless it names one, and the export says each", async () => {
+        await propose(store, { job: { id: 'j1', lab: 'lab1' }, locks: [] });
+        const ofJob = await store.appendAudit({
+          at: T0 + 1,
+          type: 'step:finished',
+          actor: 'labops',
+          jobId: 'j1',
+          approvalId: undefined,
+          detail: {},
+        });
+        expect(ofJob.lab).toBe('lab1');
+        const named = await store.appendAudit({
+          at: T0 + 2,
+          lab: 'lab2',
+          type: 'command:ran',
+          actor: 'U_ADA',
+          jobId: undefined,
+          approvalId: undefined,
+          detail: {},
+        });
+        expect(named).toMatchObject({ seq: 3, lab: 'lab2' });
+        const bot = await store.appendAudit({
+          at: T0 + 3,
+          type: 'plans:cancelled',
+          actor: 'labops',
+          jobId: undefined,
+          approvalId: undefined,
+          detail: {},
+        });
+        expect(bot.lab).toBeUndefined();
+        const lines: { seq: number; lab: string | null }[] = [];
+        for await (const line of store.exportAudit()) lines.push(JSON.parse(line));
+        expect(lines.map((e) => [e.seq, e.lab])).toEqual([
+          [1, 'lab1'],
+          [2, 'lab1'],
+          [3, 'lab2'],
+          [4, null],
+        ]);
+      });
+    });
+
+    describe('recovery across labs', () => {
+      it("interrupts every lab's running jobs and keeps every lab's pending cards", async () => {
+        await proposeRunning(store, { job: { id: 'j-run1', lab: 'lab1' }, locks: ['host:hyper1'] });
+        await proposeRunning(store, { job: { id: 'j-run2', lab: 'lab2' }, locks: ['host:hyper1'] });
+        await propose(store, { job: { id: 'j-wait2', lab: 'lab2' }, locks: ['host:hyper2'] });
+        const report = await store.recover(T0 + MINUTE);
+        expect(report.interrupted.map((j) => [j.id, j.lab]).sort()).toEqual([
+          ['j-run1', 'lab1'],
+          ['j-run2', 'lab2'],
+        ]);
+        expect(report.pending.map((a) => a.jobId)).toEqual(['j-wait2']);
+        expect((await store.listLocks()).map((l) => [l.lab, l.key])).toEqual([['lab2', 'host:hyper2']]);
+        expect((await store.listAudit(10, { lab: 'lab1' }))[0]).toMatchObject({
+          type: 'job:interrupted',
+          jobId: 'j-run1',
+        });
+      });
     });
   });
-});
+}
 
+// SQLite's own: its schema from before labs.
 describe('migration 6', () => {
+  let dir: string;
+  let remove: () => Promise<void>;
+
+  beforeEach(async () => {
+    ({ dir, remove } = await makeTempDir());
+    store = openStore({ path: join(dir, 'labops.db') });
+  });
+
+  afterEach(async () => {
+    await store.close();
+    await remove();
+  });
+
   /** A store at schema 5 (before labs), with a row in every table migration 6 changes. */
   async function makeVersion5Store(path: string): Promise<void> {
     const db = new Database(path);

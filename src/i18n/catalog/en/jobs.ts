@@ -156,6 +156,26 @@ export const jobs = {
   'jobs.store.failed': 'The state store {path} failed: {reason}.',
   'jobs.store.failedHint':
     'Check the disk holding the data directory (space, permissions, errors in the system log).',
+  // The PostgreSQL state store (src/store/pg-*.ts, issue 14): {path} is its URL without the password.
+  'jobs.pg.badUrl': 'The state store URL is not a PostgreSQL URL (postgres://user@host/database): {reason}.',
+  'jobs.pg.badUrlHint':
+    'Set DATABASE_URL to postgres://USER@HOST:PORT/DATABASE (the password in ~/.pgpass or the URL).',
+  'jobs.pg.cannotConnect': 'labops cannot connect to its state store {path}: {reason}.',
+  'jobs.pg.cannotConnectHint':
+    'Check that the PostgreSQL server is running and reachable, and that DATABASE_URL names it, a database that exists and a user that may log in to it.',
+  'jobs.pg.missingHint': 'Set DATABASE_URL to the database of the labops whose state you want to read.',
+  'jobs.pg.oldSchemaHint': 'Start labops once on this database (it upgrades the store), then read it again.',
+  'jobs.pg.newerSchemaHint':
+    'Run the newer labops again, or set DATABASE_URL to another database; labops never downgrades a store.',
+  'jobs.pg.upgradeFailedHint':
+    'Nothing was changed. Keep the database, and report this with its schema version; a backup (pg_dump) lets you retry.',
+  'jobs.pg.unreachable': 'the PostgreSQL server cannot be reached ({code})',
+  'jobs.pg.unwritableHint':
+    'Check that the PostgreSQL server of {path} is running, reachable and has free disk space. labops keeps trying to record the jobs it runs, and takes new requests once the store can be written.',
+  'jobs.pg.busy': 'The state store {path} stayed busy with other transactions.',
+  'jobs.pg.busyHint':
+    'Try again. If it lasts, look for a long transaction holding locks on the server (pg_stat_activity).',
+  'jobs.pg.failedHint': "Check the PostgreSQL server's log for this error.",
   'jobs.fs.notDirectory': 'a part of the path is a file, not a directory',
   'jobs.fs.exists': 'it exists and is not a directory',
   'jobs.fs.permission': 'permission denied',

@@ -152,6 +152,26 @@ export const jobs: Translation<typeof en> = {
   'jobs.store.refusedWrite': '상태 저장소가 쓰기를 거부했습니다: {reason}.',
   'jobs.store.failed': '상태 저장소 {path}에서 오류가 났습니다: {reason}.',
   'jobs.store.failedHint': '데이터 디렉터리가 있는 디스크를 확인하십시오(공간, 권한, 시스템 로그의 오류).',
+  'jobs.pg.badUrl': '상태 저장소 URL이 PostgreSQL URL(postgres://user@host/database)이 아닙니다: {reason}.',
+  'jobs.pg.badUrlHint':
+    'DATABASE_URL을 postgres://USER@HOST:PORT/DATABASE로 지정하십시오(비밀번호는 ~/.pgpass 또는 URL에).',
+  'jobs.pg.cannotConnect': 'labops가 상태 저장소 {path}에 연결할 수 없습니다: {reason}.',
+  'jobs.pg.cannotConnectHint':
+    'PostgreSQL 서버가 실행 중이고 연결할 수 있는지, DATABASE_URL이 그 서버와 존재하는 데이터베이스, 로그인할 수 있는 사용자를 가리키는지 확인하십시오.',
+  'jobs.pg.missingHint': '읽으려는 labops의 데이터베이스를 DATABASE_URL로 지정하십시오.',
+  'jobs.pg.oldSchemaHint':
+    '이 데이터베이스로 labops를 한 번 시작해 저장소를 업그레이드한 뒤 다시 읽으십시오.',
+  'jobs.pg.newerSchemaHint':
+    '새 버전의 labops를 다시 실행하거나 DATABASE_URL을 다른 데이터베이스로 지정하십시오. labops는 저장소를 다운그레이드하지 않습니다.',
+  'jobs.pg.upgradeFailedHint':
+    '바뀐 것은 없습니다. 데이터베이스를 보관하고 스키마 버전과 함께 알려 주십시오. 백업(pg_dump)이 있으면 다시 시도할 수 있습니다.',
+  'jobs.pg.unreachable': 'PostgreSQL 서버에 연결할 수 없습니다({code})',
+  'jobs.pg.unwritableHint':
+    '{path}의 PostgreSQL 서버가 실행 중이고 연결할 수 있으며 디스크 공간이 남아 있는지 확인하십시오. labops는 실행 중인 작업을 계속 기록하려고 시도하며, 저장소에 다시 쓸 수 있게 되면 새 요청을 받습니다.',
+  'jobs.pg.busy': '상태 저장소 {path}이(가) 다른 트랜잭션 때문에 계속 바빴습니다.',
+  'jobs.pg.busyHint':
+    '다시 시도하십시오. 계속되면 서버에서 잠금을 오래 잡고 있는 트랜잭션을 찾아보십시오(pg_stat_activity).',
+  'jobs.pg.failedHint': 'PostgreSQL 서버의 로그에서 이 오류를 확인하십시오.',
   'jobs.fs.notDirectory': '경로의 일부가 디렉터리가 아니라 파일입니다',
   'jobs.fs.exists': '이미 있으며 디렉터리가 아닙니다',
   'jobs.fs.permission': '권한이 없습니다',

@@ -17,7 +17,8 @@ import type {
   StepStatus,
 } from './types.js';
 
-// The SQLite store's rows as better-sqlite3 returns them, and their mapping to the store's records.
+// The store's rows as better-sqlite3 and node-postgres return them (the same columns in both; the
+// PostgreSQL store reads BIGINT as numbers), and their mapping to the store's records.
 
 export interface JobRow {
   id: string;

@@ -1,0 +1,396 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isLabopsError, type LabopsError } from '../../src/errors.js';
+import { PG_SCHEMA_VERSION, PG_VERSION_TABLE } from '../../src/store/pg-migrations.js';
+import { parsePgUrl, translatePgRuntimeError } from '../../src/store/pg-open.js';
+import { openPgStore } from '../../src/store/pg-store.js';
+import type { DecisionResult, Store } from '../../src/store/types.js';
+import { postgresUrl, resetPgDatabase, usePostgres } from '../support/postgres.js';
+import { describeStoreContract } from './contract.js';
+import { newProposal, propose, proposeQueued, snapshotStore, T0 } from './store-fixtures.js';
+import { pgTarget } from './store-targets.js';
+
+const target = pgTarget();
+describeStoreContract(target);
+
+const server = usePostgres();
+
+async function thrown(promise: Promise<unknown>): Promise<LabopsError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (isLabopsError(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a LabopsError');
+}
+
+/** Every text of an error a person or a log could see. */
+function shownTexts(error: LabopsError): string {
+  return [error.message, error.hint ?? '', String(error.cause ?? ''), JSON.stringify(error)].join('\n');
+}
+
+async function query<T extends pg.QueryResultRow>(url: string, sql: string, values: unknown[] = []) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+describe('the PostgreSQL store', () => {
+  let url: string;
+  const opened: Store[] = [];
+
+  /** A store on this test's database, closed after the test. */
+  async function open(options: { readOnly?: boolean } = {}): Promise<Store> {
+    const store = await openPgStore({ url, ...options });
+    opened.push(store);
+    return store;
+  }
+
+  beforeEach(async () => {
+    const fresh = await target.openFresh();
+    url = fresh.location;
+    await fresh.store.close();
+  });
+
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((store) => store.close()));
+  });
+
+  describe('its schema', () => {
+    it('records each migration in its version table, and migrates once when replicas start together', async () => {
+      await resetPgDatabase(url);
+      const stores = await Promise.all([open(), open(), open()]);
+      expect(await query(url, `SELECT version, name FROM ${PG_VERSION_TABLE} ORDER BY version`)).toEqual([
+        { version: 1, name: 'jobs, steps, approvals, audit, locks, host keys' },
+      ]);
+      expect(PG_SCHEMA_VERSION).toBe(1);
+      await propose(stores[0]!);
+      expect((await stores[2]!.getJob('j1'))?.status).toBe('awaiting_approval');
+    });
+
+    it('refuses a database whose schema is newer, leaving it untouched', async () => {
+      const store = await open();
+      await propose(store);
+      await store.close();
+      await query(url, `INSERT INTO ${PG_VERSION_TABLE} (version, name) VALUES ($1, 'from the future')`, [
+        PG_SCHEMA_VERSION + 1,
+      ]);
+      const before = await query(url, 'SELECT id, status FROM jobs');
+      for (const readOnly of [false, true]) {
+        const error = await thrown(openPgStore({ url, readOnly }));
+        expect(error.code).toBe('CONFIG');
+        expect(error.message).toContain(
+          `schema version ${PG_SCHEMA_VERSION + 1}, but this labops knows versions up to ${PG_SCHEMA_VERSION}: it was written by a newer labops`,
+        );
+        expect(error.message).toContain(parsePgUrl(url).shown);
+        expect(error.hint).toContain('DATABASE_URL');
+      }
+      expect(await query(url, 'SELECT id, status FROM jobs')).toEqual(before);
+      expect(await query(url, `SELECT max(version) AS v FROM ${PG_VERSION_TABLE}`)).toEqual([
+        { v: PG_SCHEMA_VERSION + 1 },
+      ]);
+    });
+
+    it('keeps epoch milliseconds past 2^31 as numbers', async () => {
+      const store = await open();
+      const at = 4_102_444_800_000; // 2100-01-01
+      await propose(store, { job: { createdAt: at }, approval: { expiresAt: at + 1 } });
+      const job = await store.getJob('j1');
+      expect(job?.createdAt).toBe(at);
+      expect((await store.getApproval('a1'))?.expiresAt).toBe(at + 1);
+      expect(typeof (await store.listAudit(1))[0]?.seq).toBe('number');
+    });
+  });
+
+  describe('opened to read', () => {
+    it('reads, and refuses every write as the SQLite store does', async () => {
+      const writer = await open();
+      await propose(writer);
+      const reader = await open({ readOnly: true });
+      expect(reader.readOnly).toBe(true);
+      expect((await reader.getJob('j1'))?.status).toBe('awaiting_approval');
+      const before = await snapshotStore(reader);
+      for (const write of [
+        () => reader.proposeJob(newProposal({ job: { id: 'j2' }, locks: [] })),
+        () => reader.decideApproval('a1', 'U_ADA', 'approve', T0 + 1),
+        () => reader.recover(T0 + 1),
+        () =>
+          reader.appendAudit({
+            at: T0,
+            type: 'x:y',
+            actor: 'a',
+            jobId: undefined,
+            approvalId: undefined,
+            detail: {},
+          }),
+      ]) {
+        const error = await thrown(write());
+        expect(error.code).toBe('INTERNAL');
+        expect(error.message).toBe(
+          `The state store ${reader.path} was opened read-only; labops does not write it.`,
+        );
+      }
+      expect((await reader.checkWritable())?.code).toBe('INTERNAL');
+      expect(await snapshotStore(writer)).toEqual(before);
+    });
+
+    it('refuses a database labops never wrote', async () => {
+      await resetPgDatabase(url);
+      const error = await thrown(openPgStore({ url, readOnly: true }));
+      expect(error.code).toBe('CONFIG');
+      expect(error.message).toBe(`There is no state store at ${parsePgUrl(url).shown}.`);
+      expect(await query(url, "SELECT to_regclass('jobs') AS t")).toEqual([{ t: null }]);
+    });
+  });
+
+  describe('two replicas on one database', () => {
+    it('decide five clicks spread over both once: final once, the job queued and started once', async () => {
+      const [a, b] = [await open(), await open()];
+      const approvers = ['U_A', 'U_B', 'U_C', 'U_D', 'U_E'];
+      for (let round = 0; round < 10; round++) {
+        const { approval } = await propose(a, {
+          job: { id: `j${round}` },
+          approval: { eligible: approvers },
+          locks: [`host:hyper${round}`],
+        });
+        const results = await Promise.all(
+          approvers.map((principal, i) =>
+            (i % 2 === 0 ? a : b).decideApproval(approval.id, principal, 'approve', T0 + 1),
+          ),
+        );
+        expect(results.filter((r) => r.outcome === 'recorded' && r.becameFinal)).toHaveLength(1);
+        expect(results.filter((r) => r.outcome === 'refused').map(refusal)).toEqual(
+          Array(4).fill('not-pending'),
+        );
+        expect((await b.getApproval(approval.id))?.decisions).toHaveLength(1);
+        const started = await Promise.all([a, b, a, b].map((s) => s.startJob(`j${round}`, T0 + 2)));
+        expect(started.filter(Boolean)).toHaveLength(1);
+      }
+      const audit = await a.listAudit(1000);
+      expect(audit.filter((e) => e.type === 'approval:granted')).toHaveLength(10);
+      expect(audit.filter((e) => e.type === 'job:started')).toHaveLength(10);
+    });
+
+    it('gather the two approvals a critical card needs from five clicks, and queue its job once', async () => {
+      const [a, b] = [await open(), await open()];
+      const approvers = ['U_A', 'U_B', 'U_C', 'U_D', 'U_E'];
+      for (let round = 0; round < 10; round++) {
+        const { approval } = await propose(b, {
+          job: { id: `j${round}`, risk: 'critical' },
+          approval: { eligible: approvers, required: 2 },
+          locks: [],
+        });
+        const results = await Promise.all(
+          approvers.map((principal, i) =>
+            (i % 2 === 1 ? a : b).decideApproval(approval.id, principal, 'approve', T0 + 1),
+          ),
+        );
+        const recorded = results.filter((r) => r.outcome === 'recorded');
+        expect(recorded).toHaveLength(2);
+        expect(recorded.filter((r) => r.becameFinal)).toHaveLength(1);
+        expect(results.filter((r) => r.outcome === 'refused').map(refusal)).toEqual(
+          Array(3).fill('not-pending'),
+        );
+        expect(await a.getApproval(approval.id)).toMatchObject({ status: 'approved' });
+        expect((await a.getApproval(approval.id))?.decisions).toHaveLength(2);
+        expect((await a.getJob(`j${round}`))?.status).toBe('queued');
+      }
+      const granted = (await b.listAudit(1000)).filter((e) => e.type === 'approval:granted');
+      expect(granted).toHaveLength(20);
+    });
+
+    it('let one of two starts of a queued job win', async () => {
+      const [a, b] = [await open(), await open()];
+      for (let round = 0; round < 10; round++) {
+        await proposeQueued(a, { job: { id: `j${round}` }, locks: [] });
+        const [fromA, fromB] = await Promise.all([
+          a.startJob(`j${round}`, T0 + 1),
+          b.startJob(`j${round}`, T0 + 1),
+        ]);
+        expect([fromA, fromB].filter(Boolean)).toHaveLength(1);
+        expect((fromA ?? fromB)?.status).toBe('running');
+      }
+      expect((await a.listAudit(1000)).filter((e) => e.type === 'job:started')).toHaveLength(10);
+    });
+
+    it("let one of two proposals take a lab's locks at once, whatever keys each wants", async () => {
+      const [a, b] = [await open(), await open()];
+      // The lab lock against another key: only the lab's advisory lock keeps both from checking
+      // before either has written its locks.
+      for (let round = 0; round < 20; round++) {
+        const lab = `lab${round}`;
+        const results = await Promise.all([
+          a.proposeJob(newProposal({ job: { id: `${lab}-whole`, lab }, locks: ['lab'] })),
+          b.proposeJob(newProposal({ job: { id: `${lab}-host`, lab }, locks: ['host:hyper1'] })),
+        ]);
+        expect(
+          results.filter((r) => r.ok),
+          lab,
+        ).toHaveLength(1);
+        expect(await a.listLocks({ lab })).toHaveLength(1);
+        expect(await a.listJobs({ lab })).toHaveLength(1);
+      }
+      // Both on the same key.
+      const same = await Promise.all([
+        a.proposeJob(newProposal({ job: { id: 'same-a', lab: 'shared' }, locks: ['host:hyper1'] })),
+        b.proposeJob(newProposal({ job: { id: 'same-b', lab: 'shared' }, locks: ['host:hyper1'] })),
+      ]);
+      expect(same.filter((r) => r.ok)).toHaveLength(1);
+      // Approval ids come from one counter: no two cards share one.
+      const ids = (await a.listApprovals()).map((approval) => approval.id);
+      expect(new Set(ids).size).toBe(ids.length);
+    });
+  });
+
+  describe('its URL and its secrets', () => {
+    it('never shows the password: not in path, not in an error', async () => {
+      const { socketDir } = server();
+      const database = url.slice(url.lastIndexOf('/') + 1, url.indexOf('?'));
+      const secret = 'Sup3r-s3cret';
+      // Trust on the socket lets any password in: the store opens, and its path has none.
+      const withPassword = `postgresql://postgres:${secret}@/${database}?host=${encodeURIComponent(socketDir)}`;
+      const store = await openPgStore({ url: withPassword });
+      opened.push(store);
+      expect(store.path).toBe(`postgresql://postgres@/${database}?host=${encodeURIComponent(socketDir)}`);
+      const inQuery = await openPgStore({
+        url: `postgresql://postgres@/${database}?password=${secret}&host=${encodeURIComponent(socketDir)}`,
+      });
+      opened.push(inQuery);
+      expect(inQuery.path).not.toContain(secret);
+      expect(inQuery.path).toContain('host=');
+
+      for (const bad of [
+        `postgresql://postgres:${secret}@/no_such_database?host=${encodeURIComponent(socketDir)}`,
+        `postgresql://nobody:${secret}@/${database}?host=${encodeURIComponent(socketDir)}`,
+        `postgresql://postgres:${secret}@/${database}?host=/nonexistent-socket-dir`,
+        `postgresql://postgres:${encodeURIComponent(`${secret}@/?`)}@/no_such_database?host=${encodeURIComponent(socketDir)}`,
+      ]) {
+        const error = await thrown(openPgStore({ url: bad, connectTimeoutMs: 2000 }));
+        expect(error.code).toBe('CONFIG');
+        expect(error.message).toContain('labops cannot connect to its state store postgresql://');
+        expect(shownTexts(error)).not.toContain(secret);
+      }
+      const notAUrl = await thrown(openPgStore({ url: `mysql://root:${secret}@db/x` }));
+      expect(notAUrl.code).toBe('CONFIG');
+      expect(shownTexts(notAUrl)).not.toContain(secret);
+    });
+
+    it('shows the rest of the URL as written', () => {
+      expect(parsePgUrl('postgres://labops:pw@db.lab:5433/labops?sslmode=require').shown).toBe(
+        'postgres://labops@db.lab:5433/labops?sslmode=require',
+      );
+      expect(parsePgUrl('postgres://db.lab/labops').shown).toBe('postgres://db.lab/labops');
+      expect(parsePgUrl('postgresql://u:p%40ss@h/d?password=x&application_name=a').secrets).toEqual([
+        'p%40ss',
+        'p@ss',
+        'x',
+      ]);
+    });
+  });
+
+  describe('when the server cannot be reached', () => {
+    /** A Unix socket that forwards to the server's, and can be cut like a failed network. */
+    async function startProxy(): Promise<{
+      url: string;
+      cut: () => Promise<void>;
+      mend: () => Promise<void>;
+      remove: () => Promise<void>;
+    }> {
+      const dir = await mkdtemp(join(tmpdir(), 'labops-pg-proxy-'));
+      const upstream = join(server().socketDir, '.s.PGSQL.5432');
+      const sockets = new Set<Socket>();
+      let listening: Server | undefined;
+      const listen = () =>
+        new Promise<void>((resolve) => {
+          listening = createServer((client) => {
+            const remote = createConnection(upstream);
+            for (const socket of [client, remote]) {
+              sockets.add(socket);
+              socket.on('close', () => sockets.delete(socket));
+              socket.on('error', () => {
+                client.destroy();
+                remote.destroy();
+              });
+            }
+            client.pipe(remote).pipe(client);
+          }).listen(join(dir, '.s.PGSQL.5432'), resolve);
+        });
+      const cut = async () => {
+        const closed = new Promise<void>((resolve) => listening?.close(() => resolve()));
+        for (const socket of sockets) socket.destroy();
+        await closed;
+      };
+      await listen();
+      const database = url.slice(url.lastIndexOf('/') + 1, url.indexOf('?'));
+      return {
+        url: postgresUrl({ socketDir: dir }, database),
+        cut,
+        mend: listen,
+        remove: async () => {
+          await cut();
+          await rm(dir, { recursive: true, force: true });
+        },
+      };
+    }
+
+    it('answers STORE_UNAVAILABLE, saying how to fix it, until the server is back', async () => {
+      const proxy = await startProxy();
+      try {
+        const store = await openPgStore({ url: proxy.url, connectTimeoutMs: 2000 });
+        opened.push(store);
+        await propose(store, { locks: [] });
+        expect(await store.checkWritable()).toBeUndefined();
+
+        await proxy.cut();
+        const failed = await thrown(store.proposeJob(newProposal({ job: { id: 'j2' }, locks: [] })));
+        expect(failed.code).toBe('STORE_UNAVAILABLE');
+        expect(failed.message).toMatch(
+          /^labops cannot write its state store postgresql:\/\/postgres@\/labops_\w+\?host=.*: the PostgreSQL server cannot be reached \(\w+\)\.$/,
+        );
+        expect(failed.hint).toContain('Check that the PostgreSQL server of');
+        expect((await thrown(store.getJob('j1'))).code).toBe('STORE_UNAVAILABLE');
+        expect((await store.checkWritable())?.code).toBe('STORE_UNAVAILABLE');
+
+        await proxy.mend();
+        expect(await store.checkWritable()).toBeUndefined();
+        expect((await store.proposeJob(newProposal({ job: { id: 'j2' }, locks: [] }))).ok).toBe(true);
+        expect((await store.listJobs()).map((job) => job.id)).toEqual(['j2', 'j1']);
+      } finally {
+        await proxy.remove();
+      }
+    });
+
+    it('takes a full disk for STORE_UNAVAILABLE too, and a broken constraint for CONFLICT', () => {
+      const parsed = parsePgUrl(url);
+      const full = Object.assign(new pg.DatabaseError('could not extend file', 0, 'error'), {
+        code: '53100',
+      });
+      const unavailable = translatePgRuntimeError(parsed, full);
+      expect(unavailable.code).toBe('STORE_UNAVAILABLE');
+      expect(unavailable.message).toBe(
+        `labops cannot write its state store ${parsed.shown}: the disk is full.`,
+      );
+      const duplicate = Object.assign(new pg.DatabaseError('duplicate key value', 0, 'error'), {
+        code: '23505',
+      });
+      expect(translatePgRuntimeError(parsed, duplicate).code).toBe('CONFLICT');
+      const deadlock = Object.assign(new pg.DatabaseError('deadlock detected', 0, 'error'), {
+        code: '40P01',
+      });
+      expect(translatePgRuntimeError(parsed, deadlock).code).toBe('TIMEOUT');
+    });
+  });
+});
+
+function refusal(result: DecisionResult): string | undefined {
+  return result.outcome === 'refused' ? result.reason : undefined;
+}
