@@ -219,6 +219,24 @@ export async function applyPgMigrations(
   }
 }
 
+/** A store opened to read must be one this labops can read as it is: present and current. */
+export async function checkReadablePgSchema(client: PoolClient, path: string): Promise<void> {
+  const version = await readPgSchemaVersion(client);
+  if (version === 0) {
+    throw new LabopsError('CONFIG', msg('jobs.store.missing', { path: verbatim(path) }), {
+      hint: msg('jobs.pg.missingHint'),
+    });
+  }
+  assertKnownPgVersion(version, PG_SCHEMA_VERSION, path);
+  if (version < PG_SCHEMA_VERSION) {
+    throw new LabopsError(
+      'CONFIG',
+      msg('jobs.store.oldSchema', { path: verbatim(path), version, current: PG_SCHEMA_VERSION }),
+      { hint: msg('jobs.pg.oldSchemaHint') },
+    );
+  }
+}
+
 /** Refuses a schema written by a newer labops: reading it could misread, writing it could break it. */
 export function assertKnownPgVersion(version: number, latest: number, path: string): void {
   if (version <= latest) return;

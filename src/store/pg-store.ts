@@ -3,12 +3,7 @@ import { LabopsError, toLabopsError } from '../errors.js';
 import { msg, type Text, verbatim } from '../i18n/text.js';
 import { boundTail, TAIL_BYTES } from '../tail.js';
 import { PgLifecycleTx } from './pg-lifecycle.js';
-import {
-  applyPgMigrations,
-  assertKnownPgVersion,
-  PG_SCHEMA_VERSION,
-  readPgSchemaVersion,
-} from './pg-migrations.js';
+import { applyPgMigrations, checkReadablePgSchema } from './pg-migrations.js';
 import {
   createPgPool,
   isConnectionFailure,
@@ -94,7 +89,7 @@ export async function openPgStore(options: PgStoreOptions): Promise<Store> {
     };
     client.on('error', onError);
     try {
-      if (readOnly) await checkReadableSchema(client, url.shown);
+      if (readOnly) await checkReadablePgSchema(client, url.shown);
       else await applyPgMigrations(client, { path: url.shown });
     } finally {
       client.off('error', onError);
@@ -105,24 +100,6 @@ export async function openPgStore(options: PgStoreOptions): Promise<Store> {
     throw translatePgStartupError(url, error);
   }
   return new PgStore(pool, url, readOnly);
-}
-
-/** A store opened to read must be one this labops can read as it is: present and current. */
-async function checkReadableSchema(client: pg.PoolClient, path: string): Promise<void> {
-  const version = await readPgSchemaVersion(client);
-  if (version === 0) {
-    throw new LabopsError('CONFIG', msg('jobs.store.missing', { path: verbatim(path) }), {
-      hint: msg('jobs.pg.missingHint'),
-    });
-  }
-  assertKnownPgVersion(version, PG_SCHEMA_VERSION, path);
-  if (version < PG_SCHEMA_VERSION) {
-    throw new LabopsError(
-      'CONFIG',
-      msg('jobs.store.oldSchema', { path: verbatim(path), version, current: PG_SCHEMA_VERSION }),
-      { hint: msg('jobs.pg.oldSchemaHint') },
-    );
-  }
 }
 
 class PgStore implements Store {
