@@ -12,7 +12,7 @@ import type { DispatchInput, DispatchResult, Labops } from './labops.js';
 import { AcrossLabs, type AcrossRequest } from './labs-across.js';
 import type { Logger } from './log.js';
 import type { JobRecord, RecoveryReport, Store } from './store/types.js';
-import type { Clock } from './time.js';
+import { type Clock, cancelledBy } from './time.js';
 import { decodeSlackText, scanWords, tokenize } from './tokenize.js';
 
 /** One lab of the bot: its labops and the engine `/lab list` reads. */
@@ -217,20 +217,42 @@ export class Labs implements LabsPort {
 
   /** `/lab list`: one line of facts per lab the caller may act on (issue 13 §2). */
   list(caller: Caller, signal?: AbortSignal): Promise<LabSummary[]> {
-    return Promise.all(
-      this.mayActOn(caller).map((labops) =>
-        summarizeLab(
-          {
-            name: labops.lab.name,
-            dataCenter: labops.lab.dataCenter,
-            simulated: labops.lab.simulated,
-            engine: this.byName.get(labops.lab.name)!.engine,
-            store: this.options.store,
-          },
-          { timeoutMs: this.options.listTimeoutMs, signal },
-        ),
-      ),
-    );
+    return Promise.all(this.mayActOn(caller).map((labops) => this.summarize(labops, signal)));
+  }
+
+  /** Each lab's line being read now, shared by the lists asked meanwhile. */
+  private readonly summaries = new Map<string, Promise<LabSummary>>();
+
+  /**
+   * One lab's line, read now: lists asked while it is being read share it (an instructor's list
+   * reads every lab; five of them at once need not read each lab five times — issue 13 §5). The
+   * read is bounded by `listTimeoutMs`, not by one asker's signal; each asker stops waiting on
+   * their own.
+   */
+  private summarize(labops: Labops, signal: AbortSignal | undefined): Promise<LabSummary> {
+    const name = labops.lab.name;
+    let reading = this.summaries.get(name);
+    if (!reading) {
+      reading = summarizeLab(
+        {
+          name,
+          dataCenter: labops.lab.dataCenter,
+          simulated: labops.lab.simulated,
+          engine: this.byName.get(name)!.engine,
+          store: this.options.store,
+        },
+        { timeoutMs: this.options.listTimeoutMs },
+      ).finally(() => this.summaries.delete(name));
+      this.summaries.set(name, reading);
+    }
+    if (!signal) return reading;
+    return Promise.race([
+      reading,
+      new Promise<never>((_resolve, reject) => {
+        if (signal.aborted) reject(cancelledBy(signal));
+        signal.addEventListener('abort', () => reject(cancelledBy(signal)), { once: true });
+      }),
+    ]);
   }
 
   async readEach(

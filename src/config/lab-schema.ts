@@ -238,7 +238,7 @@ export const EngineSchema = z
       .int({ error: toIssueText(msg('config.number.whole')) })
       .min(1, { error: toIssueText(msg('config.number.atLeast', { min: 1 })) })
       .max(64, { abort: true, error: toIssueText(msg('config.number.atMost', { max: 64 })) })
-      .default(4)
+      .default(8)
       .describe('Most engine requests in flight at once.'),
   })
   .describe('The oVirt engine.');

@@ -1,4 +1,3 @@
-import Bottleneck from 'bottleneck';
 import type { z } from 'zod';
 import { LabopsError } from '../errors.js';
 import { renderEnglish } from '../i18n/render.js';
@@ -15,6 +14,7 @@ import {
   parseEngineFailure,
   translateNetworkError,
 } from './faults.js';
+import { ConcurrencyGate } from './gate.js';
 import { ActionResultSchema, ApiRootSchema } from './schemas.js';
 import { type EngineAnswer, requestSsoToken, revokeSsoToken, type SendToEngine } from './sso.js';
 import {
@@ -105,7 +105,11 @@ export class EngineTransport {
   /** TLS settings for other engine endpoints (the imageio daemon and proxy). */
   readonly tls: { ca?: string; rejectUnauthorized: boolean };
   private readonly pool: Pool;
-  private readonly limiter: Bottleneck;
+  private readonly limiter: ConcurrencyGate;
+  /** Reads in flight that an identical read may join (sendOrShare), by token, path and query. */
+  private readonly sharedReads = new Map<string, { writes: number; answer: Promise<EngineAnswer> }>();
+  /** Writes this client has sent: a read joins no read that began before the last of them. */
+  private writes = 0;
   private readonly options: EngineTransportOptions;
   private readonly retry: RetryOptions;
   private readonly timeoutMs: number;
@@ -144,7 +148,7 @@ export class EngineTransport {
         ? { rejectUnauthorized: false }
         : { ca: options.ca, rejectUnauthorized: true };
     this.pool = new Pool(this.origin, { connections: maxConcurrent, connect: this.tls });
-    this.limiter = new Bottleneck({ maxConcurrent });
+    this.limiter = new ConcurrencyGate(maxConcurrent);
   }
 
   /** Sends one API request and parses the answer with `spec.schema`. */
@@ -259,7 +263,7 @@ export class EngineTransport {
         this.logger.warn({ err: (error as Error).message }, 'engine logout failed');
       }
     }
-    await this.limiter.stop({ dropWaitingJobs: true }).catch(() => undefined);
+    this.limiter.stop(new Error('the engine client is closed'));
     await this.pool.close();
   }
 
@@ -312,13 +316,16 @@ export class EngineTransport {
       checkRequest(level, spec);
     }
     const isWrite = spec.method !== 'GET';
-    if (isWrite) spec.onWrite?.({ method: spec.method, path: spec.path, phase: 'sent' });
-    let answer = await this.limiter.schedule(() => this.sendApi(spec, token));
+    if (isWrite) {
+      this.writes++;
+      spec.onWrite?.({ method: spec.method, path: spec.path, phase: 'sent' });
+    }
+    let answer = await this.sendOrShare(spec, token);
     if (answer.statusCode === 401) {
       // §1.2: no refresh token; log in again once and replay once.
       this.invalidate(token);
       token = await this.getToken(spec.signal);
-      answer = await this.limiter.schedule(() => this.sendApi(spec, token));
+      answer = await this.limiter.schedule(() => this.sendApi(spec, token), spec.signal);
     }
     const { statusCode, headers, text } = answer;
     const contentType = headerOf(headers, 'content-type');
@@ -363,6 +370,31 @@ export class EngineTransport {
       );
     }
     return parsed.data as Parsed<S>;
+  }
+
+  /**
+   * Sends the request, or shares the answer of the same read already in flight: a read of a plan
+   * or a command (no correlation id) joins an identical GET that started after this client's last
+   * write, so fifty people asking `/lab status` of one lab at once cost the engine one read each
+   * (issue 13 §5), and a read never joins one that began before a write it must see. The shared
+   * request runs to its own deadline; each asker stops waiting on its own signal.
+   */
+  private sendOrShare(spec: RequestSpec<z.ZodType | undefined>, token: string): Promise<EngineAnswer> {
+    if (spec.method !== 'GET' || spec.correlationId !== undefined || spec.body !== undefined) {
+      return this.limiter.schedule(() => this.sendApi(spec, token), spec.signal);
+    }
+    const key = `${token} ${spec.path} ${JSON.stringify(spec.query ?? {})}`;
+    let shared = this.sharedReads.get(key);
+    if (shared?.writes !== this.writes) {
+      const answer = this.limiter
+        .schedule(() => this.sendApi({ ...spec, signal: undefined }, token))
+        .finally(() => {
+          if (this.sharedReads.get(key)?.answer === answer) this.sharedReads.delete(key);
+        });
+      shared = { writes: this.writes, answer };
+      this.sharedReads.set(key, shared);
+    }
+    return spec.signal ? untilAborted(shared.answer, spec.signal) : shared.answer;
   }
 
   private async sendApi(spec: RequestSpec<z.ZodType | undefined>, token: string) {
@@ -444,7 +476,7 @@ export class EngineTransport {
 
   private async fetchToken(signal: AbortSignal | undefined): Promise<string> {
     const send: SendToEngine = (method, path, init) =>
-      this.limiter.schedule(() => this.send(method, path, init));
+      this.limiter.schedule(() => this.send(method, path, init), signal);
     this.token = await requestSsoToken(send, this.options, signal);
     // At each login (a new one may face an upgraded engine) the version is read again, in the
     // background: reads need not wait for it, writes and /lab status do.

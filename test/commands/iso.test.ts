@@ -725,6 +725,10 @@ describe('/iso in Korean (issue 16)', () => {
 
     // An upload that replaces a leftover whose job labops does not know, checked with --sha256.
     const leftover = await leaveIncompleteUpload('alma9.iso', 6 * MiB + 123, 'job-old');
+    // The engine unlocks a new disk a moment later: an ok disk is the one that may be complete.
+    await expect
+      .poll(async () => (await core.lab.client.getDisk(leftover.id))?.status, { timeout: 5000, interval: 20 })
+      .toBe('ok');
     const result = await run(`upload ${source.url('/alma9.iso')} --sha256 ${'ab'.repeat(32)}`);
     if (result.kind !== 'card') throw new Error(`expected a card, got ${result.kind}`);
     const { plan } = result.card;

@@ -267,6 +267,19 @@ describe('per-lab policy and the instructors (issue 13 §2)', () => {
       'lab3 · engine up · hosts 2/2 up · domains 2/2 active · no job running',
     ]);
     expect(all.state?.text).toBe('3 labs: 2 healthy, 1 down');
+
+    // Lists asked at the same moment share each lab's reads: lab2's engine is asked once.
+    const mark = sims[1]!.sim.requests.length;
+    const lists = await Promise.all(
+      ['UPROF', 'USTUDENT2', 'UPROF'].map((user) => course.run('/lab list', slackCaller(user, 'C9'))),
+    );
+    expect(lists.map((l) => expectView(l).sections.flatMap((s) => s.lines).at(-1))).toEqual([
+      'lab3 · engine up · hosts 2/2 up · domains 2/2 active · no job running',
+      'lab2 · engine up · hosts 2/2 up · domains 2/2 active · no job running',
+      'lab3 · engine up · hosts 2/2 up · domains 2/2 active · no job running',
+    ]);
+    const hostReads = sims[1]!.sim.requests.slice(mark).filter((r) => r.url?.endsWith('/hosts'));
+    expect(hostReads).toHaveLength(1);
   });
 });
 
