@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { buildBot, describeBotCommand } from './bot.js';
 import { runIdleBench } from './idle.js';
 import { runLabsBench } from './labs.js';
+import { runResetAllBench } from './labs-reset.js';
 import { runStalledBench } from './stalled.js';
 import { runStartupBench } from './startup.js';
 import { runStatusBench } from './status.js';
@@ -42,6 +43,7 @@ const GOALS: Record<string, [Comparison, number | string]> = {
   // Issue 13 §5: 30 labs, 50 users.
   labs30_status_p99_ratio: ['<=', 3],
   rss_per_lab_mb: ['<=', 5],
+  reset_all_ratio: ['<=', 4],
 };
 
 type Comparison = '<' | '<=' | '>=';
@@ -63,6 +65,7 @@ const benches: Bench[] = [
   { name: 'upload', run: runUploadBench },
   { name: 'stalled', run: runStalledBench },
   { name: 'labs', run: runLabsBench },
+  { name: 'reset-all', run: runResetAllBench },
 ];
 const ssh = await optional('./ssh-exec.ts', 'runSshBench');
 if (ssh) benches.push({ name: 'ssh', run: ssh });
