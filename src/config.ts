@@ -137,6 +137,11 @@ export interface LoadedConfig {
   readonly limits: DeepReadonly<LimitsConfig>;
   /** Directory of the state database; undefined means a fresh temporary one (simulated labs only). */
   readonly dataDir: string | undefined;
+  /**
+   * DATABASE_URL: the state in PostgreSQL, shared by every replica (issue 14); `dataDir` is then
+   * unset. It may hold a password: never shown or logged.
+   */
+  readonly databaseUrl: string | undefined;
   /** `LABOPS_APPROVERS` as principals (`slack:U…`), added to the simulated labs' approvers. */
   readonly extraApprovers: readonly string[];
   readonly logLevel: LogLevel;
@@ -385,6 +390,10 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     );
   }
 
+  if (vars.DATABASE_URL !== undefined && vars.LABOPS_DATA_DIR !== undefined) {
+    warnings.push('LABOPS_DATA_DIR is ignored: DATABASE_URL keeps the state in PostgreSQL');
+  }
+
   return deepFreeze({
     mode,
     slack,
@@ -392,7 +401,8 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     instructors,
     downloads: bot.downloads,
     limits: bot.limits,
-    dataDir,
+    dataDir: vars.DATABASE_URL === undefined ? dataDir : undefined,
+    databaseUrl: vars.DATABASE_URL,
     extraApprovers: vars.LABOPS_APPROVERS,
     logLevel: vars.LOG_LEVEL,
     logFormat: vars.LOG_FORMAT,

@@ -23,6 +23,7 @@ import { subscribeJobLogs } from './service/job-logs.js';
 import { runFetchEngineCa } from './setup.js';
 import { runShell } from './shell/shell.js';
 import { STORE_FILE } from './store/owner.js';
+import { openPgStore } from './store/pg-store.js';
 import { openStore } from './store/sqlite-store.js';
 import { systemClock } from './time.js';
 
@@ -59,8 +60,10 @@ async function main(argv: readonly string[]): Promise<number> {
   if (!config.dataDir) cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
   try {
     if (argv.includes('--export-audit')) {
-      // An audit export only reads, beside a bot that owns the directory.
-      const store = openStore({ path: join(dataDir, STORE_FILE), readOnly: true });
+      // An audit export only reads, beside a bot that owns the directory (or the replicas).
+      const store = config.databaseUrl
+        ? await openPgStore({ url: config.databaseUrl, readOnly: true })
+        : openStore({ path: join(dataDir, STORE_FILE), readOnly: true });
       cleanups.unshift(() => store.close());
       for await (const line of store.exportAudit()) process.stdout.write(`${line}\n`);
       return 0;
@@ -109,7 +112,9 @@ async function main(argv: readonly string[]): Promise<number> {
             },
       ),
       instructorPrincipals: config.instructors,
-      store: { dir: dataDir },
+      // PostgreSQL: every replica shares it, and no data directory is owned. SQLite: this bot owns
+      // its data directory (issue 10 §4).
+      store: config.databaseUrl ? { store: await openSharedStore(config.databaseUrl, cleanups) } : { dir: dataDir },
       clock: systemClock,
       logger,
       downloads: getDownloadRules(config),
@@ -157,6 +162,13 @@ async function main(argv: readonly string[]): Promise<number> {
       }
     }
   }
+}
+
+/** The replicas' PostgreSQL store, closed with the process. */
+async function openSharedStore(url: string, cleanups: (() => Promise<void> | void)[]) {
+  const store = await openPgStore({ url });
+  cleanups.push(() => store.close());
+  return store;
 }
 
 /** The one lab a command of the process itself is for (`--fetch-engine-ca`). */

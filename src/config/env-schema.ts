@@ -93,6 +93,11 @@ export const EnvSchema = z.object({
     .describe(
       'The mode the bot must start in (socket, http or shell); unset, the Slack variables choose. A service sets it, so that missing tokens stop it instead of starting a shell.',
     ),
+  DATABASE_URL: optionalVar(
+    z.string().regex(/^postgres(?:ql)?:\/\//, { error: toIssueText(msg('config.env.databaseUrl')) }),
+  ).describe(
+    'postgres://USER@HOST/DATABASE: the state lives in PostgreSQL, which any number of replicas share (issue 14); unset, in SQLite under LABOPS_DATA_DIR.',
+  ),
   LABOPS_DATA_DIR: optionalVar(z.string()).describe(
     'Directory of the state database; default ./data, or a fresh temporary one for the simulated lab.',
   ),
