@@ -38,6 +38,11 @@ export type ErrorCode =
   | 'SLACK_UNAVAILABLE'
   /** labops' own state store cannot be written (disk full, I/O error, read-only): nothing new starts. */
   | 'STORE_UNAVAILABLE'
+  /**
+   * This replica no longer holds the job it was running (issue 14 §2): its lease ran out and
+   * another replica marked the job interrupted. Nothing more of the job is recorded here.
+   */
+  | 'LEASE_LOST'
   | 'TIMEOUT'
   | 'CANCELLED'
   /** Configuration is invalid; start-up stops before contacting anything. */

@@ -8,6 +8,7 @@ import type { Logger } from '../log.js';
 import type { MachineDriver, MachineDriver as Machines } from '../runbooks/types.js';
 import {
   isStoreUnavailable,
+  type JobLease,
   type JobRecord,
   type JobReview,
   type StepRecord,
@@ -42,6 +43,12 @@ export interface ExecutorOptions {
   recordRetry?: RecordRetryOptions | undefined;
   /** The bot's other labs, for the steps of a plan across labs (src/labs-across.ts). */
   across?: AcrossPort | undefined;
+  /**
+   * This process among the replicas that share the store (issue 14 §2): each job it starts is
+   * claimed under a lease it renews every third of `leaseMs`; a job it no longer holds stops and
+   * records nothing more. Used only with a store replicas share (`Store.shared`).
+   */
+  replica?: { id: string; leaseMs: number } | undefined;
 }
 
 /** What one running job sent that can change the lab (issue 9 §5). */
@@ -63,6 +70,11 @@ export class JobExecutor {
   private readonly recorders = new Map<string, JobRecorder>();
   /** Aborted by `stopAll`: records still waiting for the store get one last attempt. */
   private readonly stopping = new AbortController();
+  /** The leases of the jobs this replica runs (issue 14 §2), renewed by `renewTimer`. */
+  private readonly leases = new Map<string, JobLease>();
+  private renewTimer: NodeJS.Timeout | undefined;
+  /** When a renewal last succeeded: past the lease without one, every job here stops. */
+  private renewedAt = 0;
 
   constructor(options: ExecutorOptions) {
     this.options = options;
@@ -85,8 +97,13 @@ export class JobExecutor {
   private async startThenRun(jobId: string, controller: AbortController): Promise<JobRecord> {
     const { store, clock } = this.options;
     let started: JobRecord | undefined;
+    const replica = this.options.replica && store.shared ? this.options.replica : undefined;
     try {
-      started = await store.startJob(jobId, clock());
+      started = await store.startJob(
+        jobId,
+        clock(),
+        replica ? { replica: replica.id, leaseMs: replica.leaseMs } : undefined,
+      );
     } catch (error) {
       if (!isStoreUnavailable(error)) throw error;
       return this.failToStart(jobId, error);
@@ -98,7 +115,60 @@ export class JobExecutor {
       if (!job) throw new LabopsError('NOT_FOUND', msg('jobs.error.noJob', { job: jobId }));
       return job;
     }
-    return this.runSteps(started, controller);
+    if (started.lease) this.holdLease(jobId, started.lease);
+    try {
+      return await this.runSteps(started, controller);
+    } finally {
+      this.leases.delete(jobId);
+    }
+  }
+
+  /** Keeps `lease` renewed while the job runs here (issue 14 §2). */
+  private holdLease(jobId: string, lease: JobLease): void {
+    this.leases.set(jobId, { replica: lease.replica, epoch: lease.epoch });
+    const replica = this.options.replica;
+    if (this.renewTimer || !replica) return;
+    this.renewedAt = this.options.clock();
+    this.renewTimer = setInterval(() => void this.renewLeases(), Math.max(50, replica.leaseMs / 3));
+    this.renewTimer.unref();
+  }
+
+  /**
+   * Renews the leases of the jobs running here. A job the store no longer runs under this replica
+   * stops at once, recording nothing more; when no renewal has succeeded for two thirds of the
+   * lease (the database is out of reach), every job here stops so: another replica will mark them
+   * interrupted once their leases run out.
+   */
+  private async renewLeases(): Promise<void> {
+    const replica = this.options.replica!;
+    const ids = [...this.leases.keys()];
+    if (ids.length === 0) {
+      clearInterval(this.renewTimer);
+      this.renewTimer = undefined;
+      return;
+    }
+    const now = this.options.clock();
+    try {
+      const held = new Set(await this.options.store.renewLeases(replica.id, ids, replica.leaseMs, now));
+      this.renewedAt = now;
+      for (const id of ids.filter((i) => !held.has(i))) this.loseJob(id);
+    } catch (error) {
+      this.options.logger.warn(
+        { err: error, replica: replica.id },
+        'could not renew the leases of the running jobs',
+      );
+      if (now - this.renewedAt > (replica.leaseMs * 2) / 3) for (const id of ids) this.loseJob(id);
+    }
+  }
+
+  private loseJob(jobId: string): void {
+    if (!this.leases.has(jobId)) return;
+    this.leases.delete(jobId);
+    const error = new LabopsError(
+      'LEASE_LOST',
+      msg('jobs.lease.lost', { job: jobId, replica: this.options.replica?.id ?? '' }),
+    );
+    this.recorderOf(jobId).lose(error);
   }
 
   /** Keeps a job's outcome for whoever asks, and forgets its runner once it has ended. */
@@ -167,7 +237,11 @@ export class JobExecutor {
   private recorderOf(jobId: string): JobRecorder {
     let recorder = this.recorders.get(jobId);
     if (!recorder) {
-      recorder = new JobRecorder(jobId, this.options.logger, this.options.recordRetry);
+      recorder = new JobRecorder(jobId, this.options.logger, this.options.recordRetry, (error) => {
+        // Lost to another replica: the job stops before its next step (a command gets TERM).
+        this.leases.delete(jobId);
+        this.running.get(jobId)?.abort(error);
+      });
       this.recorders.set(jobId, recorder);
     }
     return recorder;
@@ -196,6 +270,8 @@ export class JobExecutor {
     // Records still waiting for the store get one last try; left unrecorded, such a job is marked
     // interrupted at the next start.
     this.stopping.abort();
+    clearInterval(this.renewTimer);
+    this.renewTimer = undefined;
   }
 
   /** Aborts a running job: the current step's signal fires (a remote command gets TERM), later steps do not start. */
@@ -217,6 +293,8 @@ export class JobExecutor {
     // Every write of the job goes through its recorder: a store that cannot be written (disk
     // full) stops the job before its next step, and its end is recorded once it can (issue 10 §5).
     const recorder = this.recorderOf(jobId);
+    // Every write of the job's progress is made under its lease, when it has one (issue 14 §2).
+    const fence = leaseOf(job);
     // Let whoever started the job report that first (the click's answer), then show the job.
     await new Promise<void>((resolve) => setImmediate(resolve));
     const steps = await store.listSteps(jobId);
@@ -224,7 +302,7 @@ export class JobExecutor {
     const review = await this.readBefore(job, controller.signal);
     const recordReview = () => {
       const snapshot = { ...review };
-      return recorder.record('the job review', () => store.setJobReview(jobId, snapshot));
+      return recorder.record('the job review', () => store.setJobReview(jobId, snapshot, { fence }));
     };
     await recordReview();
     // Writes the engine has not refused (outstanding or done) and runbook commands sent. The
@@ -258,7 +336,7 @@ export class JobExecutor {
       if (controller.signal.aborted) {
         failure ??= { step, error: toLabopsError(controller.signal.reason), status: 'cancelled' };
         await recorder.record(`step ${step.index + 1}`, () =>
-          store.updateStep(jobId, step.index, { status: 'cancelled' }),
+          store.updateStep(jobId, step.index, { status: 'cancelled' }, fence),
         );
         finishedSteps.push({ ...step, status: 'cancelled' });
         return;
@@ -271,7 +349,7 @@ export class JobExecutor {
       // A failure stops the steps after it; beside it, the parallel steps of its group go on.
       if (failure && (!inGroup || failure.status === 'skipped')) {
         await recorder.record(`step ${step.index + 1}`, () =>
-          store.updateStep(jobId, step.index, { status: 'skipped' }),
+          store.updateStep(jobId, step.index, { status: 'skipped' }, fence),
         );
         finishedSteps.push({ ...step, status: 'skipped' });
         return;
@@ -325,7 +403,7 @@ export class JobExecutor {
       // Re-read what the job touched before saying what changed (a report never claims less).
       const changes = await this.reviewTargets(job, review, writes);
       const reviewed = { ...review, changes, reviewedAt: clock() };
-      await recorder.record('the job review', () => store.setJobReview(jobId, reviewed));
+      await recorder.record('the job review', () => store.setJobReview(jobId, reviewed, { fence }));
       // A step that reported changed changed something, whatever the targets read now.
       if (changed.length > 0) outcome.push(describeSteps(changed));
       outcome.push(describeTargets(changes, writes.wrote || changed.length > 0));
@@ -340,10 +418,15 @@ export class JobExecutor {
     // counts as running here. A stop (or a full disk) can leave no job ended without its event.
     let ended: JobRecord | undefined;
     await recorder.record('the job end', async () => {
-      ended = await store.endJob(jobId, { from: ['running'], to: end.status, error: end.error, at });
+      ended = await store.endJob(jobId, { from: ['running'], to: end.status, error: end.error, at, fence });
     });
     await recorder.flushUntilRecorded(this.stopping.signal);
     const final = ended ?? (await this.readJob(jobId));
+    if (recorder.lost) {
+      // Another replica owns the job's record now, and reports how it ended (issue 14 §2).
+      logger.warn({ jobId, status: final.status }, 'job stopped here: another replica took it over');
+      return final;
+    }
     logger.info({ jobId, status: final.status, command: final.command }, 'job finished');
     bus.emit({ type: 'job:finished', job: final, steps: await store.listSteps(jobId) });
     return final;
@@ -402,20 +485,25 @@ export class JobExecutor {
   ): Promise<{ record: StepRecord; error?: LabopsError }> {
     const { store, bus, clock, steps, lab } = this.options;
     const spec = job.steps[step.index];
+    const fence = leaseOf(job);
     const startedAt = clock();
     await recorder.record(`step ${step.index + 1}`, () =>
-      store.updateStep(job.id, step.index, { status: 'running', startedAt }),
+      store.updateStep(job.id, step.index, { status: 'running', startedAt }, fence),
     );
     if (recorder.failure) {
       // Its start could not be written down: the step does not run (issue 10 §5).
       const error = storeStoppedJob(recorder.failure);
       await recorder.record(`step ${step.index + 1}`, () =>
-        store.updateStep(job.id, step.index, { status: 'skipped', detail: error.text }),
+        store.updateStep(job.id, step.index, { status: 'skipped', detail: error.text }, fence),
       );
       return {
         record: { ...step, status: 'skipped', detail: error.message, detailText: error.text },
         error,
       };
+    }
+    if (recorder.lost) {
+      // Another replica took the job over: this step never starts here, and nothing is recorded.
+      return { record: { ...step, status: 'cancelled' }, error: recorder.lost };
     }
     bus.emit({ type: 'step:started', job, step: { ...step, status: 'running', startedAt } });
 
@@ -493,7 +581,7 @@ export class JobExecutor {
       detail,
       endState,
     };
-    await recorder.record(`step ${step.index + 1}`, () => store.updateStep(job.id, step.index, patch));
+    await recorder.record(`step ${step.index + 1}`, () => store.updateStep(job.id, step.index, patch, fence));
     const record: StepRecord = {
       ...step,
       ...patch,
@@ -505,6 +593,11 @@ export class JobExecutor {
     };
     return error ? { record, error } : { record };
   }
+}
+
+/** The lease a job's progress is written under, when a replica claimed it. */
+function leaseOf(job: JobRecord): JobLease | undefined {
+  return job.lease ? { replica: job.lease.replica, epoch: job.lease.epoch } : undefined;
 }
 
 /** The status and error a job ends with: its sentences, then what it changed (`outcome`). */

@@ -1,4 +1,4 @@
-import type { LabopsError } from '../errors.js';
+import { LabopsError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { isStoreUnavailable } from '../store/types.js';
 
@@ -24,6 +24,8 @@ const DEFAULT_MAX_DELAY_MS = 30_000;
 export class JobRecorder {
   private readonly pending: { what: string; write: () => Promise<unknown> }[] = [];
   private lastFailure: LabopsError | undefined;
+  /** This replica lost the job (LEASE_LOST, issue 14 §2): nothing more of it is recorded here. */
+  private lostTo: LabopsError | undefined;
   /** Ends the retry loop's current wait early. */
   private wakeUp: (() => void) | undefined;
   /** The attempt in flight, if any: the next one starts after it, so the writes stay in order. */
@@ -33,7 +35,28 @@ export class JobRecorder {
     private readonly jobId: string,
     private readonly logger: Logger,
     private readonly retry: RecordRetryOptions = {},
+    /** Told once when a write finds the job no longer this replica's: the job stops. */
+    private readonly onLost: (error: LabopsError) => void = () => undefined,
   ) {}
+
+  /** Why nothing more of the job is recorded here: another replica took it over. */
+  get lost(): LabopsError | undefined {
+    return this.lostTo;
+  }
+
+  /**
+   * The job is no longer this replica's (its lease ran out, or a renewal said so): every write
+   * waiting or to come is dropped — another replica marked it interrupted, and its record is that
+   * replica's now.
+   */
+  lose(error: LabopsError): void {
+    if (this.lostTo) return;
+    this.lostTo = error;
+    this.pending.length = 0;
+    this.lastFailure = undefined;
+    this.logger.warn({ jobId: this.jobId, err: error.message }, 'the job is no longer this replica’s');
+    this.onLost(error);
+  }
 
   /** The store's refusal while some of the job's writes wait to be recorded. */
   get failure(): LabopsError | undefined {
@@ -46,11 +69,13 @@ export class JobRecorder {
    */
   record(what: string, write: () => Promise<unknown>): Promise<void> {
     return this.serialize(async () => {
+      if (this.lostTo) return;
       if (this.pending.length === 0) {
         try {
           await write();
           return;
         } catch (error) {
+          if (isLeaseLost(error)) return this.lose(error);
           if (!isStoreUnavailable(error)) throw error;
           this.noteFailure(what, error);
         }
@@ -67,6 +92,10 @@ export class JobRecorder {
         try {
           await next.write();
         } catch (error) {
+          if (isLeaseLost(error)) {
+            this.lose(error);
+            return true;
+          }
           if (!isStoreUnavailable(error)) throw error;
           this.noteFailure(next.what, error);
           return false;
@@ -166,4 +195,8 @@ function waitUnlessStopped(ms: number, signal: AbortSignal): Promise<void> {
       resolve();
     }
   });
+}
+
+function isLeaseLost(error: unknown): error is LabopsError {
+  return error instanceof LabopsError && error.code === 'LEASE_LOST';
 }

@@ -214,6 +214,20 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 7,
+    name: 'a replica’s lease on the job it runs',
+    up: (db) => {
+      // Who runs a job, which claim of it this is and until when the claim holds (issue 14 §2).
+      // One process owns a SQLite store, so its leases only ever hold; the columns keep the
+      // contract the stores share.
+      db.exec(`
+        ALTER TABLE jobs ADD COLUMN lease_replica TEXT;
+        ALTER TABLE jobs ADD COLUMN lease_epoch INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE jobs ADD COLUMN lease_until INTEGER;
+      `);
+    },
+  },
 ];
 
 /** The schema version this labops writes. */

@@ -10,7 +10,9 @@ import {
   FINAL_JOB_STATUSES,
   INTERRUPTED_JOB_TEXT,
   type JobAndApproval,
+  type JobClaim,
   type JobEnd,
+  type JobLease,
   type JobRecord,
   type JobStatus,
   type LockRecord,
@@ -167,13 +169,30 @@ export class LifecycleTx {
     return { job: this.mustReadJob(id), approval: card && this.readApproval(card.id) };
   }
 
-  startJob(id: string, at: number): JobRecord | undefined {
+  startJob(id: string, at: number, claim?: JobClaim): JobRecord | undefined {
     if (!this.moveJob(id, ['queued'], 'running', at)) return undefined;
-    this.audit(at, 'job:started', 'labops', id, undefined, {});
+    if (claim) this.sql.claimJob.run({ id, replica: claim.replica, until: at + claim.leaseMs });
+    this.audit(at, 'job:started', 'labops', id, undefined, claim ? { replica: claim.replica } : {});
     return this.mustReadJob(id);
   }
 
+  /** Throws LEASE_LOST unless the job is running under `fence` (a write of its progress made under it). */
+  checkFence(id: string, fence: JobLease | undefined): void {
+    if (fence && !this.sql.holdsLease.get({ id, replica: fence.replica, epoch: fence.epoch })) {
+      throw leaseLost(id, fence.replica);
+    }
+  }
+
+  renewLeases(replica: string, ids: readonly string[], until: number): string[] {
+    return ids.filter((id) => this.sql.renewLease.run({ id, replica, until }).changes > 0);
+  }
+
+  interruptExpired(reason: Text, at: number): JobRecord[] {
+    return this.sql.expiredLeases.all({ at }).flatMap((row) => this.interruptJob(row.id, reason, at) ?? []);
+  }
+
   endJob(id: string, end: JobEnd): JobRecord | undefined {
+    this.checkFence(id, end.fence);
     if (!this.moveJob(id, end.from, end.to, end.at, end.error)) return undefined;
     const ended = this.mustReadJob(id);
     this.audit(end.at, `job:${end.to}`, 'labops', id, undefined, ended.error ? { error: ended.error } : {});
@@ -364,4 +383,9 @@ function refuse(
 /** A status list as the one JSON parameter the queries expand with json_each. */
 export function statusList(statuses: readonly string[] | undefined): string | null {
   return statuses === undefined ? null : JSON.stringify(statuses);
+}
+
+/** The refusal of a write made under a lease the job no longer runs under (issue 14 §2). */
+export function leaseLost(jobId: string, replica: string): LabopsError {
+  return new LabopsError('LEASE_LOST', msg('jobs.lease.lost', { job: jobId, replica }));
 }

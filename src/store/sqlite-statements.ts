@@ -24,6 +24,22 @@ export function prepareStatements(db: Db) {
        VALUES (@jobId, @index, @kind, @title, @titleText, @params, @shows, @timeoutMs)`,
     ),
     getJob: db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE id = ?'),
+    claimJob: db.prepare<{ id: string; replica: string; until: number }>(
+      `UPDATE jobs SET lease_replica = @replica, lease_epoch = lease_epoch + 1, lease_until = @until
+       WHERE id = @id`,
+    ),
+    renewLease: db.prepare<{ id: string; replica: string; until: number }>(
+      `UPDATE jobs SET lease_until = @until
+       WHERE id = @id AND lease_replica = @replica AND status = 'running'`,
+    ),
+    holdsLease: db.prepare<{ id: string; replica: string; epoch: number }, { id: string }>(
+      `SELECT id FROM jobs
+       WHERE id = @id AND lease_replica = @replica AND lease_epoch = @epoch AND status = 'running'`,
+    ),
+    expiredLeases: db.prepare<{ at: number }, { id: string }>(
+      `SELECT id FROM jobs WHERE status = 'running' AND lease_until IS NOT NULL AND lease_until < @at
+       ORDER BY created_at`,
+    ),
     listJobs: db.prepare<{ lab: string | null; statuses: string | null; limit: number }, JobRow>(
       `SELECT * FROM jobs
        WHERE (@lab IS NULL OR lab = @lab)

@@ -29,7 +29,9 @@ import {
   INTERRUPTED_JOB_TEXT,
   isStoreUnavailable,
   type JobAndApproval,
+  type JobClaim,
   type JobEnd,
+  type JobLease,
   type JobRecord,
   type JobReview,
   type ListApprovalsFilter,
@@ -100,6 +102,8 @@ export function setStoreSizeLimit(store: Store, limit: 'current' | undefined): v
 class SqliteStore implements Store {
   readonly path: string;
   readonly readOnly: boolean;
+  /** One process owns a SQLite store (its data directory's lock). */
+  readonly shared = false;
   private readonly db: Db;
   private readonly sql: Statements;
   /** The lifecycle's operations and row helpers, each run inside `write`. */
@@ -190,8 +194,22 @@ class SqliteStore implements Store {
     return this.write(() => this.tx.cancelWaitingJob(id, by, at, reason));
   }
 
-  async startJob(id: string, at: number): Promise<JobRecord | undefined> {
-    return this.write(() => this.tx.startJob(id, at));
+  async startJob(id: string, at: number, claim?: JobClaim): Promise<JobRecord | undefined> {
+    return this.write(() => this.tx.startJob(id, at, claim));
+  }
+
+  /** One process owns a SQLite store: its clock is the process's (`at`). */
+  async renewLeases(
+    replica: string,
+    jobIds: readonly string[],
+    leaseMs: number,
+    at: number,
+  ): Promise<string[]> {
+    return this.write(() => this.tx.renewLeases(replica, jobIds, at + leaseMs));
+  }
+
+  async interruptExpired(reason: Text, at: number): Promise<JobRecord[]> {
+    return this.write(() => this.tx.interruptExpired(reason, at));
   }
 
   async endJob(id: string, end: JobEnd): Promise<JobRecord | undefined> {
@@ -230,10 +248,11 @@ class SqliteStore implements Store {
   async setJobReview(
     id: string,
     review: JobReview,
-    options: { error?: Text | undefined; auditAt?: number | undefined } = {},
+    options: { error?: Text | undefined; auditAt?: number | undefined; fence?: JobLease | undefined } = {},
   ): Promise<JobRecord> {
     const error = toTextColumns(options.error);
     return this.write(() => {
+      this.tx.checkFence(id, options.fence);
       const changed = this.sql.setReview.run({
         id,
         review: JSON.stringify(review),
@@ -256,10 +275,11 @@ class SqliteStore implements Store {
   }
 
   /** Fields left out or `undefined` keep their value; `tail` is cut to its last STEP_TAIL_MAX_BYTES. */
-  async updateStep(jobId: string, index: number, patch: StepPatch): Promise<void> {
+  async updateStep(jobId: string, index: number, patch: StepPatch, fence?: JobLease): Promise<void> {
     const detail = toTextColumns(patch.detail);
     const endState = toTextColumns(patch.endState);
     this.write(() => {
+      this.tx.checkFence(jobId, fence);
       const result = this.sql.updateStep.run({
         jobId,
         index,

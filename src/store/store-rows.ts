@@ -38,6 +38,10 @@ export interface JobRow {
   error_text: string | null;
   message_ref: string | null;
   review: string | null;
+  /** The replica running the job, its claim's epoch (0: never claimed) and lease end (issue 14 §2). */
+  lease_replica: string | null;
+  lease_epoch: number;
+  lease_until: number | null;
 }
 
 export interface StepRow {
@@ -219,6 +223,9 @@ export function toJobRecord(row: JobRow, stepRows: readonly StepRow[]): JobRecor
     errorText: fromOptionalTextColumns(row.error, row.error_text),
     messageRef: row.message_ref === null ? undefined : parseJson(row.message_ref),
     review: row.review === null ? undefined : (parseJson(row.review) as JobReview),
+    ...(row.lease_replica === null || row.lease_until === null
+      ? {}
+      : { lease: { replica: row.lease_replica, epoch: row.lease_epoch, until: row.lease_until } }),
   };
 }
 

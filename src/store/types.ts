@@ -98,6 +98,24 @@ export interface JobRecord extends Omit<NewJob, 'status'> {
   messageRef: Record<string, unknown> | undefined;
   /** What the job did to its targets, as far as labops can tell (never less than happened). */
   review?: JobReview | undefined;
+  /** The replica running it and until when its lease holds, once a replica claimed it (issue 14 §2). */
+  lease?: (JobLease & { until: number }) | undefined;
+}
+
+/**
+ * A replica's claim on a running job (issue 14 §2): who runs it, and which claim of the job this
+ * is. Every write of the job's progress made under it names it (`fence`), and is refused with
+ * LEASE_LOST once the job is no longer running under that claim.
+ */
+export interface JobLease {
+  replica: string;
+  epoch: number;
+}
+
+/** A replica claiming a queued job as it starts it: the lease lasts `leaseMs` from the store's clock. */
+export interface JobClaim {
+  replica: string;
+  leaseMs: number;
 }
 
 /** One target of a job (a key its plan locks, or an object under it) after a failure or cancel. */
@@ -282,6 +300,8 @@ export interface JobAndApproval {
 export interface JobEnd {
   /** The statuses it may end from: `running`, or `queued` for a job whose start was refused. */
   from: readonly JobStatus[];
+  /** The lease it ran under: ended only while it holds (LEASE_LOST otherwise). */
+  fence?: JobLease | undefined;
   to: 'succeeded' | 'failed' | 'cancelled';
   error?: Text | undefined;
   at: number;
@@ -403,12 +423,25 @@ export interface Store {
   ): Promise<{ job: JobRecord; approval: ApprovalRecord | undefined } | undefined>;
   /**
    * Moves a queued job to running and records `job:started`; only one caller can win, so a job
-   * never runs twice. Undefined when the job was not queued.
+   * never runs twice. Undefined when the job was not queued. With `claim`, the job is the
+   * replica's: its lease (`JobRecord.lease`) lasts `claim.leaseMs` from the store's clock — the
+   * database's for a store replicas share, `at` otherwise — under a new epoch.
    */
-  startJob(id: string, at: number): Promise<JobRecord | undefined>;
+  startJob(id: string, at: number, claim?: JobClaim): Promise<JobRecord | undefined>;
+  /**
+   * The jobs of `jobIds` still running under `replica`, each lease renewed for `leaseMs` from the
+   * store's clock (see startJob); the others are no longer this replica's to run.
+   */
+  renewLeases(replica: string, jobIds: readonly string[], leaseMs: number, at: number): Promise<string[]>;
+  /**
+   * Running jobs whose lease ran out by the store's clock (their replica died or lost the
+   * database): each becomes interrupted as `interruptJob` does it, with `reason`. Answers them.
+   */
+  interruptExpired(reason: Text, at: number): Promise<JobRecord[]>;
   /**
    * Ends a job from one of `end.from`: its status, error and finish time, its locks released and
    * `job:<status>` recorded with the error. Undefined, changing nothing, when it was not in `from`.
+   * With `end.fence`, LEASE_LOST when the job is not running under that lease.
    */
   endJob(id: string, end: JobEnd): Promise<JobRecord | undefined>;
   /**
@@ -417,7 +450,14 @@ export interface Store {
    */
   interruptJob(id: string, reason: Text, at: number): Promise<JobRecord | undefined>;
   /**
-   * After a restart, in one transaction, across every lab: running/queued jobs become interrupted, approvals past
+   * Whether replicas share this store (PostgreSQL): another live process may be running jobs in
+   * it, so `recover` leaves their jobs alone while their leases hold.
+   */
+  readonly shared: boolean;
+  /**
+   * After a restart, in one transaction, across every lab: running/queued jobs become interrupted
+   * (in a `shared` store only those no live replica holds: running ones whose lease ran out or that
+   * have none, queued ones queued over a minute ago), approvals past
    * their time expire (with their jobs), locks of jobs that are final (or missing) are released,
    * and each end is audited. Pending approvals keep their locks.
    */
@@ -436,10 +476,11 @@ export interface Store {
   setJobReview(
     id: string,
     review: JobReview,
-    options?: { error?: Text | undefined; auditAt?: number | undefined },
+    options?: { error?: Text | undefined; auditAt?: number | undefined; fence?: JobLease | undefined },
   ): Promise<JobRecord>;
   listSteps(jobId: string): Promise<StepRecord[]>;
-  updateStep(jobId: string, index: number, patch: StepPatch): Promise<void>;
+  /** With `fence`, LEASE_LOST (changing nothing) when the job is not running under that lease. */
+  updateStep(jobId: string, index: number, patch: StepPatch, fence?: JobLease): Promise<void>;
 
   // --- Approvals -----------------------------------------------------------------------------
 

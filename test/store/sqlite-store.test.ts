@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/sqlite-store.js';
 import { describeStoreContract } from './contract.js';
+import { describeLeaseContract } from './contract-leases.js';
 import { propose } from './store-fixtures.js';
 import { sqliteTarget } from './store-targets.js';
 
 describeStoreContract(sqliteTarget());
+describeLeaseContract(sqliteTarget());
 
 // SQLite's own: its files are covered by upgrade, unwritable, startup and owner tests.
 

@@ -150,6 +150,8 @@ export const jobs: Translation<typeof en> = {
   'jobs.store.stayedLockedHint':
     '같은 데이터 디렉터리를 다른 labops가 쓰고 있습니까? 저장소 하나에는 labops 하나만 실행할 수 있습니다.',
   'jobs.store.refusedWrite': '상태 저장소가 쓰기를 거부했습니다: {reason}.',
+  'jobs.lease.lost':
+    '{job}은(는) 더 이상 이 복제본({replica})이 실행하지 않습니다. 임대가 만료되어 중단됨으로 표시되었으며, 여기서는 더 이상 기록하지 않습니다.',
   'jobs.store.failed': '상태 저장소 {path}에서 오류가 났습니다: {reason}.',
   'jobs.store.failedHint': '데이터 디렉터리가 있는 디스크를 확인하십시오(공간, 권한, 시스템 로그의 오류).',
   'jobs.pg.badUrl': '상태 저장소 URL이 PostgreSQL URL(postgres://user@host/database)이 아닙니다: {reason}.',
