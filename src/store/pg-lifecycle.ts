@@ -1,8 +1,9 @@
 import { LabopsError } from '../errors.js';
 import { renderEnglish } from '../i18n/render.js';
 import { msg, type Text } from '../i18n/text.js';
+import { QUEUED_GRACE_MS } from './pg-leases.js';
 import type { PgStatements } from './pg-statements.js';
-import { UNKNOWN_STEP_DETAIL, UNKNOWN_STEP_TEXT } from './sqlite-lifecycle.js';
+import { leaseLost, UNKNOWN_STEP_DETAIL, UNKNOWN_STEP_TEXT } from './sqlite-lifecycle.js';
 import {
   type ApprovalRow,
   toApprovalRecord,
@@ -17,7 +18,9 @@ import {
   FINAL_JOB_STATUSES,
   INTERRUPTED_JOB_TEXT,
   type JobAndApproval,
+  type JobClaim,
   type JobEnd,
+  type JobLease,
   type JobRecord,
   type JobStatus,
   type LockRecord,
@@ -37,7 +40,9 @@ const UNKNOWN_STEP_JSON = JSON.stringify(UNKNOWN_STEP_TEXT);
  * is taken here with locks, always in this order so that two transactions never wait on each
  * other: the lab's advisory lock (proposing), the approval's row (every click, void, expiry and
  * cancel), the job's row (each move is a conditional UPDATE), then the approval counter's row.
- * Whenever a job reaches a final status its locks are released in the same transaction.
+ * A fenced write locks its job's row first; the lease sweep and recovery lock the rows of the jobs
+ * they interrupt with SKIP LOCKED, so they never wait (a held row is alive). Whenever a job
+ * reaches a final status its locks are released in the same transaction.
  */
 export class PgLifecycleTx {
   constructor(private readonly sql: PgStatements) {}
@@ -188,14 +193,18 @@ export class PgLifecycleTx {
     return { job: await this.mustReadJob(id), approval: card && (await this.readApproval(card.id)) };
   }
 
-  /** One conditional UPDATE … WHERE status = 'queued': of two replicas starting a job, one wins. */
-  async startJob(id: string, at: number): Promise<JobRecord | undefined> {
-    if (!(await this.moveJob(id, ['queued'], 'running', at))) return undefined;
-    await this.audit(at, 'job:started', 'labops', id, undefined, {});
+  /**
+   * One conditional UPDATE … WHERE status = 'queued': of two replicas starting a job, one wins; with
+   * `claim`, the same UPDATE gives it its lease, under a new epoch, from the database's clock.
+   */
+  async startJob(id: string, at: number, claim?: JobClaim): Promise<JobRecord | undefined> {
+    if (!(await this.moveJob(id, ['queued'], 'running', at, undefined, claim))) return undefined;
+    await this.audit(at, 'job:started', 'labops', id, undefined, claim ? { replica: claim.replica } : {});
     return this.mustReadJob(id);
   }
 
   async endJob(id: string, end: JobEnd): Promise<JobRecord | undefined> {
+    if (end.fence) await this.holdLease(id, end.fence);
     if (!(await this.moveJob(id, end.from, end.to, end.at, end.error))) return undefined;
     const ended = await this.mustReadJob(id);
     await this.audit(
@@ -217,9 +226,31 @@ export class PgLifecycleTx {
     return ended;
   }
 
-  /** Also releases locks whose job does not exist: nothing can still be creating it after a restart. */
+  /**
+   * Running jobs whose lease ran out by the database's clock, each interrupted as `interruptJob`
+   * does it; a job another replica's sweep is interrupting at the same moment is left to it.
+   */
+  async interruptExpired(reason: Text, at: number): Promise<JobRecord[]> {
+    const interrupted: JobRecord[] = [];
+    for (const row of await this.sql.leases.lockExpired()) {
+      const ended = await this.interruptJob(row.id, reason, at);
+      if (ended) interrupted.push(ended);
+    }
+    return interrupted;
+  }
+
+  /** Locks the job's row while it runs under `fence` (until the transaction ends); LEASE_LOST otherwise. */
+  async holdLease(id: string, fence: JobLease): Promise<void> {
+    if (!(await this.sql.leases.lockHeld(id, fence))) throw leaseLost(id, fence.replica);
+  }
+
+  /**
+   * Replicas share the database: only the jobs no live replica holds are interrupted (see
+   * PgLeaseStatements.lockStranded). Also releases locks whose job does not exist: nothing can
+   * still be creating it, as a job and its locks are written in one transaction.
+   */
   async recover(now: number): Promise<RecoveryReport> {
-    const stale = await this.sql.listJobs({ lab: null, statuses: ['running', 'queued'], limit: null });
+    const stale = await this.sql.leases.lockStranded(now - QUEUED_GRACE_MS);
     const interrupted: JobRecord[] = [];
     for (const job of stale) {
       if (!(await this.moveJob(job.id, ['running', 'queued'], 'interrupted', now, INTERRUPTED_JOB_TEXT))) {
@@ -412,6 +443,7 @@ export class PgLifecycleTx {
     to: JobStatus,
     at: number,
     error?: Text,
+    claim?: JobClaim,
   ): Promise<boolean> {
     const text = toTextColumns(error);
     const isFinal = FINAL_JOB_STATUSES.includes(to);
@@ -424,6 +456,7 @@ export class PgLifecycleTx {
       isFinal,
       error: text.english,
       errorText: text.json,
+      claim,
     });
     if (moved && isFinal) await this.sql.releaseLocks(id);
     return moved;

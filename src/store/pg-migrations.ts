@@ -132,6 +132,19 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       'CREATE TABLE store_probe (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, pad TEXT NOT NULL)',
     ],
   },
+  {
+    version: 2,
+    name: 'job leases',
+    sql: [
+      // Issue 14 §2: the replica running a job, its claim's epoch and its lease's end (epoch ms of
+      // the database's clock). Every fenced write checks the first two; the sweep reads the last.
+      `ALTER TABLE jobs
+         ADD COLUMN lease_replica TEXT,
+         ADD COLUMN lease_epoch   INTEGER NOT NULL DEFAULT 0,
+         ADD COLUMN lease_until   BIGINT`,
+      "CREATE INDEX jobs_running_by_lease ON jobs (lease_until) WHERE status = 'running'",
+    ],
+  },
 ];
 
 /** The schema version this labops writes in PostgreSQL. */

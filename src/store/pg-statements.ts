@@ -1,4 +1,5 @@
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
+import { DB_NOW_MS, PgLeaseStatements } from './pg-leases.js';
 import { ADVISORY_LAB } from './pg-migrations.js';
 import type {
   ApprovalRow,
@@ -13,7 +14,7 @@ import type {
 // The PostgreSQL store's statements: the SQL of every query it runs, each behind a method that
 // names it. The columns are the SQLite store's (store-rows.ts maps both). Parameters are cast
 // where PostgreSQL cannot infer their type; status lists travel as one text[] parameter. A new
-// statement (leases, fencing, …) is one more method here.
+// statement is one more method here; those of job leases and fencing are in pg-leases.ts.
 
 /** A pool (a statement on its own) or a client inside a transaction. */
 export type Queryable = Pick<Pool | PoolClient, 'query'>;
@@ -27,6 +28,8 @@ export interface MoveJob {
   isFinal: boolean;
   error: string | null;
   errorText: string | null;
+  /** A replica claiming the job as it starts it: a new epoch, a lease of `leaseMs` from the database's clock. */
+  claim?: { replica: string; leaseMs: number } | undefined;
 }
 
 export interface StepUpdate {
@@ -44,7 +47,12 @@ export interface StepUpdate {
 }
 
 export class PgStatements {
-  constructor(private readonly db: Queryable) {}
+  /** The statements of job leases (pg-leases.ts), on the same connection. */
+  readonly leases: PgLeaseStatements;
+
+  constructor(private readonly db: Queryable) {
+    this.leases = new PgLeaseStatements(db);
+  }
 
   private async rows<T extends QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> {
     return (await this.db.query<T>(text, values)).rows;
@@ -152,10 +160,24 @@ export class PgStatements {
          started_at = CASE WHEN $5::boolean THEN $4::bigint ELSE started_at END,
          finished_at = CASE WHEN $6::boolean THEN $4::bigint ELSE finished_at END,
          error_text = CASE WHEN $7::text IS NULL THEN error_text ELSE $8::text END,
-         error = COALESCE($7::text, error)
+         error = COALESCE($7::text, error),
+         lease_replica = COALESCE($9::text, lease_replica),
+         lease_epoch = lease_epoch + CASE WHEN $9::text IS NULL THEN 0 ELSE 1 END,
+         lease_until = CASE WHEN $9::text IS NULL THEN lease_until ELSE ${DB_NOW_MS} + $10::bigint END
        WHERE id = $1 AND status = ANY ($2::text[])
        RETURNING id`,
-      [move.id, move.from, move.to, move.at, move.isRunning, move.isFinal, move.error, move.errorText],
+      [
+        move.id,
+        move.from,
+        move.to,
+        move.at,
+        move.isRunning,
+        move.isFinal,
+        move.error,
+        move.errorText,
+        move.claim?.replica ?? null,
+        move.claim?.leaseMs ?? null,
+      ],
     );
     return moved === 1;
   }

@@ -29,7 +29,9 @@ import {
   type DecisionResult,
   isStoreUnavailable,
   type JobAndApproval,
+  type JobClaim,
   type JobEnd,
+  type JobLease,
   type JobRecord,
   type JobReview,
   type ListApprovalsFilter,
@@ -105,6 +107,8 @@ export async function openPgStore(options: PgStoreOptions): Promise<Store> {
 class PgStore implements Store {
   readonly path: string;
   readonly readOnly: boolean;
+  /** Replicas share the database (issue 14 §2): leases on its clock say which jobs are alive. */
+  readonly shared = true;
   private readonly pool: pg.Pool;
   private readonly url: PgUrl;
   /** Statements on their own, each on whichever connection the pool gives. */
@@ -176,8 +180,17 @@ class PgStore implements Store {
     return this.write((sql) => new PgLifecycleTx(sql).cancelWaitingJob(id, by, at, reason));
   }
 
-  startJob(id: string, at: number): Promise<JobRecord | undefined> {
-    return this.write((sql) => new PgLifecycleTx(sql).startJob(id, at));
+  startJob(id: string, at: number, claim?: JobClaim): Promise<JobRecord | undefined> {
+    return this.write((sql) => new PgLifecycleTx(sql).startJob(id, at, claim));
+  }
+
+  /** One UPDATE; `_at` is unused: the lease runs on the database's clock. */
+  renewLeases(replica: string, jobIds: readonly string[], leaseMs: number, _at: number): Promise<string[]> {
+    return this.write((sql) => sql.leases.renew(replica, jobIds, leaseMs), false);
+  }
+
+  interruptExpired(reason: Text, at: number): Promise<JobRecord[]> {
+    return this.write((sql) => new PgLifecycleTx(sql).interruptExpired(reason, at));
   }
 
   endJob(id: string, end: JobEnd): Promise<JobRecord | undefined> {
@@ -218,11 +231,12 @@ class PgStore implements Store {
   setJobReview(
     id: string,
     review: JobReview,
-    options: { error?: Text | undefined; auditAt?: number | undefined } = {},
+    options: { error?: Text | undefined; auditAt?: number | undefined; fence?: JobLease | undefined } = {},
   ): Promise<JobRecord> {
     const error = toTextColumns(options.error);
     return this.write(async (sql) => {
       const tx = new PgLifecycleTx(sql);
+      if (options.fence) await tx.holdLease(id, options.fence);
       if ((await sql.setReview(id, JSON.stringify(review), error.english, error.json)) === 0) {
         throw jobNotFound(id);
       }
@@ -240,27 +254,26 @@ class PgStore implements Store {
     return this.read(async () => (await this.sql.listSteps(jobId)).map(toStepRecord));
   }
 
-  /** Fields left out or `undefined` keep their value; `tail` is cut to its last TAIL_BYTES. */
-  async updateStep(jobId: string, index: number, patch: StepPatch): Promise<void> {
+  /** Fields left out or `undefined` keep their value; `tail` is cut to TAIL_BYTES. Fenced: one transaction. */
+  async updateStep(jobId: string, index: number, patch: StepPatch, fence?: JobLease): Promise<void> {
     const detail = toTextColumns(patch.detail);
     const endState = toTextColumns(patch.endState);
-    const changed = await this.write(
-      (sql) =>
-        sql.updateStep({
-          jobId,
-          index,
-          status: patch.status ?? null,
-          startedAt: patch.startedAt ?? null,
-          finishedAt: patch.finishedAt ?? null,
-          durationMs: patch.durationMs ?? null,
-          tail: patch.tail === undefined ? null : boundTail(patch.tail, TAIL_BYTES),
-          detail: detail.english,
-          detailText: detail.json,
-          endState: endState.english,
-          endStateText: endState.json,
-        }),
-      false,
-    );
+    const changed = await this.write(async (sql) => {
+      if (fence) await new PgLifecycleTx(sql).holdLease(jobId, fence);
+      return sql.updateStep({
+        jobId,
+        index,
+        status: patch.status ?? null,
+        startedAt: patch.startedAt ?? null,
+        finishedAt: patch.finishedAt ?? null,
+        durationMs: patch.durationMs ?? null,
+        tail: patch.tail === undefined ? null : boundTail(patch.tail, TAIL_BYTES),
+        detail: detail.english,
+        detailText: detail.json,
+        endState: endState.english,
+        endStateText: endState.json,
+      });
+    }, fence !== undefined);
     if (changed === 0) throw new LabopsError('NOT_FOUND', msg('jobs.store.noStep', { job: jobId, index }));
   }
 

@@ -5,17 +5,25 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isLabopsError, type LabopsError } from '../../src/errors.js';
-import { PG_SCHEMA_VERSION, PG_VERSION_TABLE } from '../../src/store/pg-migrations.js';
+import { verbatim } from '../../src/i18n/text.js';
+import {
+  applyPgMigrations,
+  PG_MIGRATIONS,
+  PG_SCHEMA_VERSION,
+  PG_VERSION_TABLE,
+} from '../../src/store/pg-migrations.js';
 import { parsePgUrl, translatePgRuntimeError } from '../../src/store/pg-open.js';
 import { openPgStore } from '../../src/store/pg-store.js';
-import type { DecisionResult, Store } from '../../src/store/types.js';
+import type { DecisionResult, JobLease, JobRecord, Store } from '../../src/store/types.js';
 import { postgresUrl, resetPgDatabase, usePostgres } from '../support/postgres.js';
 import { describeStoreContract } from './contract.js';
-import { newProposal, propose, proposeQueued, snapshotStore, T0 } from './store-fixtures.js';
+import { describeLeaseContract } from './contract-leases.js';
+import { MINUTE, newProposal, propose, proposeQueued, snapshotStore, T0 } from './store-fixtures.js';
 import { pgTarget } from './store-targets.js';
 
 const target = pgTarget();
 describeStoreContract(target);
+describeLeaseContract(target);
 
 const server = usePostgres();
 
@@ -71,8 +79,9 @@ describe('the PostgreSQL store', () => {
       const stores = await Promise.all([open(), open(), open()]);
       expect(await query(url, `SELECT version, name FROM ${PG_VERSION_TABLE} ORDER BY version`)).toEqual([
         { version: 1, name: 'jobs, steps, approvals, audit, locks, host keys' },
+        { version: 2, name: 'job leases' },
       ]);
-      expect(PG_SCHEMA_VERSION).toBe(1);
+      expect(PG_SCHEMA_VERSION).toBe(2);
       await propose(stores[0]!);
       expect((await stores[2]!.getJob('j1'))?.status).toBe('awaiting_approval');
     });
@@ -248,6 +257,213 @@ describe('the PostgreSQL store', () => {
       // Approval ids come from one counter: no two cards share one.
       const ids = (await a.listApprovals()).map((approval) => approval.id);
       expect(new Set(ids).size).toBe(ids.length);
+    });
+  });
+
+  describe('job leases across replicas (issue 14 §2)', () => {
+    const LEASE_MS = 60_000;
+    const reason = verbatim('its replica stopped renewing its lease');
+
+    /** A queued job claimed by `replica` as it starts, on `store`. */
+    async function claim(store: Store, id: string, replica: string): Promise<JobLease> {
+      await proposeQueued(store, { job: { id }, locks: [`host:${id}`] });
+      const started = await store.startJob(id, T0 + 1, { replica, leaseMs: LEASE_MS });
+      if (!started?.lease) throw new Error(`${id} was not claimed`);
+      return { replica: started.lease.replica, epoch: started.lease.epoch };
+    }
+
+    /** The database's clock moving past `replica`'s leases: the replica stopped renewing them. */
+    async function expireLeases(replica: string): Promise<void> {
+      await query(url, 'UPDATE jobs SET lease_until = lease_until - $2::bigint WHERE lease_replica = $1', [
+        replica,
+        2 * LEASE_MS,
+      ]);
+    }
+
+    /** The job's ends in the audit trail. */
+    async function endsOf(store: Store, jobId: string): Promise<string[]> {
+      const ends = ['job:succeeded', 'job:interrupted'];
+      return (await store.listAudit(10_000))
+        .filter((e) => e.jobId === jobId && ends.includes(e.type))
+        .map((e) => e.type);
+    }
+
+    async function outcome<T>(promise: Promise<T>): Promise<T | 'lease-lost'> {
+      try {
+        return await promise;
+      } catch (error) {
+        if (isLabopsError(error) && error.code === 'LEASE_LOST') return 'lease-lost';
+        throw error;
+      }
+    }
+
+    it("time the lease by the database's clock, whatever the caller's `at`", async () => {
+      const store = await open();
+      const before = Date.now();
+      await claim(store, 'j1', 'r-a');
+      const job = await store.getJob('j1');
+      // `at` (T0, 2023) is the start's time; the lease is the database's now + LEASE_MS.
+      expect(job?.startedAt).toBe(T0 + 1);
+      expect((await store.listAudit(1))[0]).toMatchObject({
+        type: 'job:started',
+        detail: { replica: 'r-a' },
+      });
+      expect(job?.lease?.until).toBeGreaterThanOrEqual(before + LEASE_MS - 5000);
+      expect(job?.lease?.until).toBeLessThanOrEqual(Date.now() + LEASE_MS + 5000);
+      const [row] = await query<{ ahead: number }>(
+        url,
+        "SELECT lease_until - (extract(epoch from clock_timestamp()) * 1000)::bigint AS ahead FROM jobs WHERE id = 'j1'",
+      );
+      expect(Number(row?.ahead)).toBeGreaterThan(LEASE_MS - 5000);
+      expect(Number(row?.ahead)).toBeLessThanOrEqual(LEASE_MS);
+    });
+
+    it('interrupt each expired job once when both sweep at the same moment', async () => {
+      const [a, b, c] = [await open(), await open(), await open()];
+      for (let round = 0; round < 5; round++) {
+        const dead = Array.from({ length: 8 }, (_, i) => `r${round}-dead${i}`);
+        for (const id of dead) await claim(a, id, `r-dead${round}`);
+        await claim(b, `r${round}-live`, 'r-live');
+        await expireLeases(`r-dead${round}`);
+        const swept = await Promise.all([a, b, c].map((s) => s.interruptExpired(reason, T0 + 2)));
+        const ids = swept.flat().map((j) => j.id);
+        expect(ids.sort()).toEqual([...dead].sort());
+        for (const id of dead) {
+          expect(await endsOf(a, id), id).toEqual(['job:interrupted']);
+          expect((await b.getJob(id))?.status).toBe('interrupted');
+        }
+        expect((await c.getJob(`r${round}-live`))?.status).toBe('running');
+        expect((await a.listLocks()).map((l) => l.jobId)).toEqual(
+          Array.from({ length: round + 1 }, (_, i) => `r${i}-live`),
+        );
+      }
+    });
+
+    it('let exactly one of a fenced end and a sweep of its expired lease win', async () => {
+      const [runner, sweeper] = [await open(), await open()];
+      const winners = { end: 0, sweep: 0 };
+      for (let round = 0; round < 20; round++) {
+        const id = `j${round}`;
+        const fence = await claim(runner, id, 'r-slow');
+        await expireLeases('r-slow');
+        const [ended, swept] = await Promise.all([
+          outcome(runner.endJob(id, { from: ['running'], to: 'succeeded', at: T0 + 3, fence })),
+          sweeper.interruptExpired(reason, T0 + 3),
+        ]);
+        const status = (await sweeper.getJob(id))?.status;
+        if (ended === 'lease-lost') {
+          winners.sweep++;
+          expect(swept.map((j) => j.id)).toEqual([id]);
+          expect(status).toBe('interrupted');
+          expect(await endsOf(runner, id)).toEqual(['job:interrupted']);
+        } else {
+          winners.end++;
+          expect(ended?.status).toBe('succeeded');
+          expect(swept).toEqual([]);
+          expect(status).toBe('succeeded');
+          expect(await endsOf(runner, id)).toEqual(['job:succeeded']);
+        }
+        expect(await runner.listLocks({ lab: 'default' })).toEqual([]);
+      }
+      expect(winners.end + winners.sweep).toBe(20);
+    });
+
+    it('never land a fenced step or renewal after the sweep interrupted the job', async () => {
+      const [runner, sweeper] = [await open(), await open()];
+      for (let round = 0; round < 20; round++) {
+        const id = `j${round}`;
+        const fence = await claim(runner, id, 'r-slow');
+        await expireLeases('r-slow');
+        const [written, swept] = await Promise.all([
+          outcome(runner.updateStep(id, 0, { status: 'running', tail: 'deactivating…' }, fence)),
+          sweeper.interruptExpired(reason, T0 + 3),
+        ]);
+        const [step] = await sweeper.listSteps(id);
+        const job = await sweeper.getJob(id);
+        if (written === 'lease-lost') {
+          // The sweep came first: the write changed nothing.
+          expect(swept.map((j) => j.id)).toEqual([id]);
+          expect(step).toMatchObject({ status: 'pending', tail: '' });
+        } else if (swept.length === 1) {
+          // The write came first, the sweep after: it found the step running and made it unknown.
+          expect(step).toMatchObject({ status: 'unknown', tail: 'deactivating…' });
+        } else {
+          // The sweep skipped the row the write held: the job runs on until the next sweep.
+          expect(job?.status).toBe('running');
+          expect(step).toMatchObject({ status: 'running', tail: 'deactivating…' });
+          await sweeper.interruptExpired(reason, T0 + 4);
+        }
+        expect((await sweeper.getJob(id))?.status).toBe('interrupted');
+      }
+
+      for (let round = 0; round < 20; round++) {
+        const id = `k${round}`;
+        // A replica per round: a lease renewed in an earlier round must stay out of this one's.
+        await claim(runner, id, `r-late${round}`);
+        await expireLeases(`r-late${round}`);
+        const [renewed, swept] = await Promise.all([
+          runner.renewLeases(`r-late${round}`, [id], LEASE_MS, T0 + 5),
+          sweeper.interruptExpired(reason, T0 + 5),
+        ]);
+        // Renewed and running, or interrupted and no longer the replica's: never both.
+        expect([renewed, swept.map((j: JobRecord) => j.id)]).toContainEqual([id]);
+        expect(renewed.length + swept.length).toBe(1);
+        expect((await sweeper.getJob(id))?.status).toBe(renewed.length === 1 ? 'running' : 'interrupted');
+      }
+    });
+
+    it('leave to the live replicas the jobs queued under a minute ago when one recovers', async () => {
+      const store = await open();
+      const now = T0 + 10 * MINUTE;
+      await proposeQueued(store, { job: { id: 'j-fresh', createdAt: now - 30_000 }, locks: ['host:a'] });
+      await proposeQueued(store, { job: { id: 'j-old', createdAt: now - 2 * MINUTE }, locks: ['host:b'] });
+      // Queued through another job's card, with no card of its own: queued when it was created.
+      const part = (id: string, createdAt: number) =>
+        store.queueJob({
+          job: newProposal({ job: { id, createdAt } }).job,
+          approvalId: 'a1',
+          locks: [`host:${id}`],
+          audit: {},
+        });
+      await part('p-fresh', now - 10_000);
+      await part('p-old', now - 5 * MINUTE);
+      const report = await store.recover(now);
+      expect(report.interrupted.map((j) => j.id).sort()).toEqual(['j-old', 'p-old']);
+      expect((await store.getJob('j-fresh'))?.status).toBe('queued');
+      expect((await store.getJob('p-fresh'))?.status).toBe('queued');
+      expect((await store.listLocks()).map((l) => l.jobId).sort()).toEqual(['j-fresh', 'p-fresh']);
+    });
+
+    it('migrates a database of schema 1: its jobs have no lease, and recovery interrupts a running one', async () => {
+      await resetPgDatabase(url);
+      const pool = new pg.Pool({ connectionString: url });
+      try {
+        const client = await pool.connect();
+        try {
+          await applyPgMigrations(client, { path: 'test', migrations: PG_MIGRATIONS.slice(0, 1) });
+        } finally {
+          client.release();
+        }
+      } finally {
+        await pool.end();
+      }
+      await query(
+        url,
+        `INSERT INTO jobs (id, lab, command, text, args, requester, channel, risk, plan, status, created_at, started_at)
+         VALUES ('j-old', 'default', 'host maintenance', 'maintenance hyper1', '{}', 'U_REQ', 'C1', 'destructive',
+           '{}', 'running', $1, $1)`,
+        [T0],
+      );
+      const store = await open();
+      const job = await store.getJob('j-old');
+      expect(job?.status).toBe('running');
+      expect(job?.lease).toBeUndefined();
+      expect(await query(url, "SELECT lease_epoch FROM jobs WHERE id = 'j-old'")).toEqual([
+        { lease_epoch: 0 },
+      ]);
+      expect(await store.renewLeases('r-a', ['j-old'], LEASE_MS, T0)).toEqual([]);
+      expect(await store.interruptExpired(reason, T0 + 1)).toEqual([]);
+      expect((await store.recover(T0 + MINUTE)).interrupted.map((j) => j.id)).toEqual(['j-old']);
     });
   });
 

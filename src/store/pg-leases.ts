@@ -1,0 +1,84 @@
+import type { Queryable } from './pg-statements.js';
+import type { JobRow } from './store-rows.js';
+import type { JobLease } from './types.js';
+
+// The PostgreSQL store's job leases (issue 14 §2): a replica's claim on a running job, renewed
+// while it runs, fencing every write of the job's progress. Every lease time is the database's
+// clock, so replicas whose clocks differ agree on when a lease ran out.
+
+/**
+ * The database's clock in epoch milliseconds, as SQL: clock_timestamp(), the moment of the
+ * statement, and not now(), which is the transaction's start.
+ */
+export const DB_NOW_MS = '(extract(epoch from clock_timestamp()) * 1000)::bigint';
+
+/**
+ * How long a queued job may wait before a start-up's recovery takes it for stranded: a live
+ * replica starts a queued job within milliseconds of its approval.
+ */
+export const QUEUED_GRACE_MS = 60_000;
+
+export class PgLeaseStatements {
+  constructor(private readonly db: Queryable) {}
+
+  /**
+   * Locks the job's row until the transaction ends when it runs under `fence`; false when it does
+   * not (another claim, ended, or interrupted once its lease ran out). A sweep that would interrupt
+   * it waits for the lock, then finds what this transaction left.
+   */
+  async lockHeld(jobId: string, fence: JobLease): Promise<boolean> {
+    const result = await this.db.query(
+      `SELECT 1 FROM jobs
+       WHERE id = $1 AND status = 'running' AND lease_replica = $2 AND lease_epoch = $3
+       FOR UPDATE`,
+      [jobId, fence.replica, fence.epoch],
+    );
+    return result.rowCount === 1;
+  }
+
+  /** Renews the leases of `jobIds` still running under `replica`; answers those, in the order given. */
+  async renew(replica: string, jobIds: readonly string[], leaseMs: number): Promise<string[]> {
+    const ids = [...new Set(jobIds)];
+    if (ids.length === 0) return [];
+    const { rows } = await this.db.query<{ id: string }>(
+      `UPDATE jobs SET lease_until = ${DB_NOW_MS} + $3::bigint
+       WHERE lease_replica = $1 AND status = 'running' AND id = ANY ($2::text[])
+       RETURNING id`,
+      [replica, ids, leaseMs],
+    );
+    const held = new Set(rows.map((row) => row.id));
+    return ids.filter((id) => held.has(id));
+  }
+
+  /**
+   * Running jobs whose lease ran out, oldest first, locked until the transaction ends. A row
+   * another transaction holds is skipped: another sweep is interrupting it, or its replica is
+   * renewing it or writing under its lease (then it is looked at again by the next sweep).
+   */
+  lockExpired(): Promise<JobRow[]> {
+    return this.lockJobs(`status = 'running' AND lease_until < ${DB_NOW_MS}`, [], 'created_at, n');
+  }
+
+  /**
+   * `recover`'s jobs, newest first, locked as `lockExpired` locks them: running ones that no
+   * replica holds (never claimed, or whose lease ran out), and queued ones queued before
+   * `queuedBefore` (when their card closed; a job queued through another's card, when created).
+   */
+  lockStranded(queuedBefore: number): Promise<JobRow[]> {
+    return this.lockJobs(
+      `(status = 'running' AND (lease_replica IS NULL OR lease_until IS NULL OR lease_until < ${DB_NOW_MS}))
+       OR (status = 'queued' AND COALESCE(
+         (SELECT max(a.closed_at) FROM approvals a WHERE a.job_id = jobs.id), created_at) < $1::bigint)`,
+      [queuedBefore],
+      'created_at DESC, n DESC',
+    );
+  }
+
+  private async lockJobs(where: string, values: unknown[], order: string): Promise<JobRow[]> {
+    const { rows } = await this.db.query<JobRow>(
+      `SELECT * FROM jobs WHERE ${where} ORDER BY ${order} FOR UPDATE OF jobs SKIP LOCKED`,
+      values,
+    );
+    return rows;
+  }
+}
