@@ -56,6 +56,9 @@ export type { ConfigProblem } from './config/problems.js';
 export { LOG_FORMATS, type LogFormat } from './log.js';
 
 /** `main` exits with this code when the configuration is wrong (design.md, Runtime modes). */
+/** A replica's lease on a running job, unless renewed (issue 14 §2). */
+const DEFAULT_LEASE_MS = 30_000;
+
 export const CONFIG_EXIT_CODE = 2;
 
 /** How labops talks to people: Slack over Socket Mode, Slack over HTTP, or the terminal. */
@@ -142,6 +145,8 @@ export interface LoadedConfig {
    * unset. It may hold a password: never shown or logged.
    */
   readonly databaseUrl: string | undefined;
+  /** With `databaseUrl`: how long a replica's lease on a running job lasts (LABOPS_LEASE_MS). */
+  readonly leaseMs: number;
   /** `LABOPS_APPROVERS` as principals (`slack:U…`), added to the simulated labs' approvers. */
   readonly extraApprovers: readonly string[];
   readonly logLevel: LogLevel;
@@ -403,6 +408,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     limits: bot.limits,
     dataDir: vars.DATABASE_URL === undefined ? dataDir : undefined,
     databaseUrl: vars.DATABASE_URL,
+    leaseMs: vars.LABOPS_LEASE_MS ?? DEFAULT_LEASE_MS,
     extraApprovers: vars.LABOPS_APPROVERS,
     logLevel: vars.LOG_LEVEL,
     logFormat: vars.LOG_FORMAT,

@@ -104,6 +104,8 @@ export interface CreateLabOptions {
   readonly resolveGroup?: LabopsOptions['resolveGroup'];
   readonly planTimers?: LabopsOptions['planTimers'];
   readonly recordRetry?: LabopsOptions['recordRetry'];
+  /** This process among replicas sharing a PostgreSQL store (issue 14 §2). */
+  readonly replica?: LabopsOptions['replica'];
   readonly defaultStepTimeoutMs?: number | undefined;
   readonly expiryCheckMs?: number | undefined;
   /** How long `close` waits for stopped jobs to record their end (default 15 s). */
@@ -193,6 +195,7 @@ export async function createLab(options: CreateLabOptions): Promise<Lab> {
       resolveGroup: options.resolveGroup,
       defaultStepTimeoutMs: options.defaultStepTimeoutMs,
       recordRetry: options.recordRetry,
+      replica: options.replica,
       planTimers: options.planTimers,
       expiryCheckMs: options.expiryCheckMs,
       bus: options.bus,
@@ -290,6 +293,7 @@ export async function createLabs(options: CreateLabsOptions): Promise<LabSet> {
       instructors: principals,
       bindings: bindChannels(options.labs, entries),
       labsInParallel: options.labsInParallel,
+      replica: options.replica,
       store,
       bus,
       clock,

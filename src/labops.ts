@@ -67,6 +67,8 @@ export interface LabopsOptions {
   limits?: { planMs?: number | undefined; plansPerRequester?: number | undefined } | undefined;
   /** How a job's records are retried while the store cannot be written; tests inject the waits. */
   recordRetry?: RecordRetryOptions | undefined;
+  /** This process among replicas sharing the store (issue 14 §2): its jobs run under leases. */
+  replica?: { id: string; leaseMs: number } | undefined;
   /** The plans' deadlines; tests inject their own. */
   planTimers?: PlanTimers | undefined;
   /** How often `start`'s sweep expires pending approvals (default 5 s). */
@@ -139,6 +141,7 @@ export class Labops {
       logger: options.logger,
       defaultStepTimeoutMs: options.defaultStepTimeoutMs ?? 30 * 60_000,
       recordRetry: options.recordRetry,
+      replica: options.replica,
       across: options.across,
     });
     this.flow = new ApprovalFlow({

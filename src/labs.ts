@@ -37,6 +37,11 @@ export interface LabsOptions {
   readonly listTimeoutMs?: number | undefined;
   /** How many labs a read across labs works on at once (`limits.labs_in_parallel`, default 10). */
   readonly labsInParallel?: number | undefined;
+  /**
+   * This process among replicas sharing the store (issue 14 §2): it interrupts, and reviews in
+   * their labs, the jobs of replicas whose leases ran out.
+   */
+  readonly replica?: { id: string; leaseMs: number } | undefined;
 }
 
 const DEFAULT_LABS_IN_PARALLEL = 10;
@@ -180,6 +185,7 @@ export class Labs implements LabsPort {
    * interrupted jobs are re-read on its own engine. Answers the whole report.
    */
   async start(): Promise<RecoveryReport> {
+    this.startLeaseSweep();
     if (!this.many) return this.first.start();
     const report = await this.options.store.recover(this.options.clock());
     const known = new Set(this.names);
@@ -208,7 +214,45 @@ export class Labs implements LabsPort {
   }
 
   async stop(timeoutMs: number): Promise<void> {
+    clearInterval(this.leaseSweep);
     await Promise.all(this.options.labs.map((entry) => entry.labops.stop(timeoutMs)));
+  }
+
+  private leaseSweep: NodeJS.Timeout | undefined;
+
+  /** With replicas: every half lease, the jobs of replicas that stopped renewing (issue 14 §2). */
+  private startLeaseSweep(): void {
+    const { replica, store } = this.options;
+    if (!replica || !store.shared || this.leaseSweep) return;
+    this.leaseSweep = setInterval(() => void this.sweepLeases(), Math.max(50, replica.leaseMs / 2));
+    this.leaseSweep.unref();
+  }
+
+  /**
+   * Interrupts the running jobs whose lease ran out — their replica died or lost the database —
+   * and reviews each in its lab, as a restart does: its targets re-read, its card and thread told.
+   * Every replica may run it: the store interrupts each job once.
+   */
+  async sweepLeases(): Promise<JobRecord[]> {
+    const { store, clock, logger } = this.options;
+    let jobs: JobRecord[];
+    try {
+      jobs = await store.interruptExpired(msg('jobs.lease.expired'), clock());
+    } catch (error) {
+      logger.warn({ err: error }, 'could not look for jobs whose lease ran out');
+      return [];
+    }
+    for (const job of jobs) {
+      logger.warn(
+        { jobId: job.id, lab: job.lab, replica: job.lease?.replica },
+        'a job whose lease ran out was interrupted',
+      );
+      const labops = this.get(job.lab);
+      if (!labops) continue;
+      this.options.bus.emit({ type: 'job:finished', job, steps: await store.listSteps(job.id) });
+      await labops.recover({ interrupted: [job], pending: [], expired: [] });
+    }
+    return jobs;
   }
 
   async whenReviewed(): Promise<void> {

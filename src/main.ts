@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,6 +56,9 @@ async function main(argv: readonly string[]): Promise<number> {
   const logger = createLogger({ level: quiet ? 'warn' : config.logLevel, format: config.logFormat });
   for (const warning of config.warnings) logger.warn(warning);
 
+  // This process among the replicas that share a PostgreSQL store: named in its logs and leases.
+  const replicaId = `r-${randomBytes(4).toString('hex')}`;
+  if (config.databaseUrl) logger.info({ replica: replicaId }, 'replica started');
   const dataDir = config.dataDir ?? mkdtempSync(join(tmpdir(), 'labops-'));
   const cleanups: (() => Promise<void> | void)[] = [];
   if (!config.dataDir) cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -114,12 +118,16 @@ async function main(argv: readonly string[]): Promise<number> {
       instructorPrincipals: config.instructors,
       // PostgreSQL: every replica shares it, and no data directory is owned. SQLite: this bot owns
       // its data directory (issue 10 §4).
-      store: config.databaseUrl ? { store: await openSharedStore(config.databaseUrl, cleanups) } : { dir: dataDir },
+      store: config.databaseUrl
+        ? { store: await openSharedStore(config.databaseUrl, cleanups) }
+        : { dir: dataDir },
       clock: systemClock,
       logger,
       downloads: getDownloadRules(config),
       limits: mapLabLimits(config.limits),
       labsInParallel: config.limits.labs_in_parallel,
+      // Replicas share PostgreSQL: this one runs its jobs under leases (issue 14 §2).
+      ...(config.databaseUrl ? { replica: { id: replicaId, leaseMs: config.leaseMs } } : {}),
       stopMs: JOB_STOP_MS,
       ...(health
         ? { engine: { observe: health.metrics.observeEngine }, sshObserver: health.metrics.observeSsh }

@@ -98,6 +98,16 @@ export const EnvSchema = z.object({
   ).describe(
     'postgres://USER@HOST/DATABASE: the state lives in PostgreSQL, which any number of replicas share (issue 14); unset, in SQLite under LABOPS_DATA_DIR.',
   ),
+  LABOPS_LEASE_MS: optionalVar(
+    z
+      .string()
+      .trim()
+      .regex(/^\d{3,7}$/, { error: toIssueText(msg('config.env.leaseMs')) })
+      .transform(Number)
+      .refine((ms) => ms >= 500 && ms <= 600_000, { error: toIssueText(msg('config.env.leaseMs')) }),
+  ).describe(
+    'With DATABASE_URL: how long a replica’s claim on a running job lasts unless renewed, in ms (default 30000). A replica that dies has its jobs marked interrupted after it.',
+  ),
   LABOPS_DATA_DIR: optionalVar(z.string()).describe(
     'Directory of the state database; default ./data, or a fresh temporary one for the simulated lab.',
   ),

@@ -13,6 +13,7 @@ export interface ConfigArgs {
   'config.lang.hint': { choices: 'text' };
   'config.env.botTokenAlone': undefined;
   'config.env.databaseUrl': undefined;
+  'config.env.leaseMs': undefined;
   'config.env.modeWord': undefined;
   'config.env.modeSocket': { mode: 'text' };
   'config.env.modeHttp': { mode: 'text' };

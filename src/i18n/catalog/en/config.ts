@@ -23,6 +23,7 @@ export const config = {
   'config.env.botTokenAlone':
     'is set without SLACK_APP_TOKEN or SLACK_SIGNING_SECRET — set SLACK_APP_TOKEN for Socket Mode or SLACK_SIGNING_SECRET for HTTP, or unset SLACK_BOT_TOKEN for the shell',
   'config.env.databaseUrl': 'must be a PostgreSQL URL: postgres://USER@HOST/DATABASE',
+  'config.env.leaseMs': 'must be a number of milliseconds from 500 to 600000',
   'config.env.modeWord': 'must be socket, http or shell',
   'config.env.modeSocket':
     'is socket, but the Slack variables choose {mode} — set SLACK_BOT_TOKEN (xoxb-…) and SLACK_APP_TOKEN (xapp-…), in the service’s EnvironmentFile for a service',

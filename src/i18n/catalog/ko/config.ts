@@ -18,6 +18,7 @@ export const config: Translation<typeof en> = {
   'config.env.botTokenAlone':
     'SLACK_APP_TOKEN이나 SLACK_SIGNING_SECRET 없이 설정되어 있습니다 — Socket Mode를 쓰려면 SLACK_APP_TOKEN을, HTTP를 쓰려면 SLACK_SIGNING_SECRET을 설정하고, 셸을 쓰려면 SLACK_BOT_TOKEN을 해제하십시오',
   'config.env.databaseUrl': 'PostgreSQL URL이어야 합니다: postgres://USER@HOST/DATABASE',
+  'config.env.leaseMs': '500부터 600000까지의 밀리초 값이어야 합니다',
   'config.env.modeWord': 'socket, http, shell 중 하나여야 합니다',
   'config.env.modeSocket':
     'socket이지만 Slack 변수로는 {mode} 모드가 됩니다 — SLACK_BOT_TOKEN(xoxb-…)과 SLACK_APP_TOKEN(xapp-…)을 설정하십시오. 서비스라면 서비스의 EnvironmentFile에 설정합니다',
