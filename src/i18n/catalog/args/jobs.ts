@@ -122,6 +122,7 @@ export interface JobsArgs {
   'jobs.store.stayedLocked': { path: 'text' };
   'jobs.store.stayedLockedHint': undefined;
   'jobs.store.refusedWrite': { reason: 'text' };
+  'jobs.lease.expired': undefined;
   'jobs.lease.lost': { job: 'text'; replica: 'text' };
   'jobs.store.failed': { path: 'text'; reason: 'text' };
   'jobs.store.failedHint': undefined;

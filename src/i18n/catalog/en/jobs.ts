@@ -153,6 +153,8 @@ export const jobs = {
   'jobs.store.stayedLockedHint':
     'Is another labops using the same data directory? Only one may run per store.',
   'jobs.store.refusedWrite': 'The state store refused a write: {reason}.',
+  'jobs.lease.expired':
+    'The labops replica running this job stopped renewing its lease (it stopped, or lost the database); another replica marked it interrupted. It was not resumed.',
   'jobs.lease.lost':
     '{job} is no longer run by this replica ({replica}): its lease ran out and it was marked interrupted; nothing more of it is recorded here.',
   'jobs.store.failed': 'The state store {path} failed: {reason}.',

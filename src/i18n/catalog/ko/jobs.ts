@@ -150,6 +150,8 @@ export const jobs: Translation<typeof en> = {
   'jobs.store.stayedLockedHint':
     '같은 데이터 디렉터리를 다른 labops가 쓰고 있습니까? 저장소 하나에는 labops 하나만 실행할 수 있습니다.',
   'jobs.store.refusedWrite': '상태 저장소가 쓰기를 거부했습니다: {reason}.',
+  'jobs.lease.expired':
+    '이 작업을 실행하던 labops 복제본이 임대를 갱신하지 않아(중지되었거나 데이터베이스 연결이 끊김) 다른 복제본이 중단됨으로 표시했습니다. 다시 시작하지 않았습니다.',
   'jobs.lease.lost':
     '{job}은(는) 더 이상 이 복제본({replica})이 실행하지 않습니다. 임대가 만료되어 중단됨으로 표시되었으며, 여기서는 더 이상 기록하지 않습니다.',
   'jobs.store.failed': '상태 저장소 {path}에서 오류가 났습니다: {reason}.',
