@@ -1,6 +1,9 @@
-import type { Queryable } from './pg-statements.js';
+import type { Pool, PoolClient } from 'pg';
 import type { JobRow } from './store-rows.js';
 import type { JobLease } from './types.js';
+
+/** A pool or one of its clients (in a transaction): what runs a statement. */
+export type Queryable = Pick<Pool | PoolClient, 'query'>;
 
 // The PostgreSQL store's job leases (issue 14 §2): a replica's claim on a running job, renewed
 // while it runs, fencing every write of the job's progress. Every lease time is the database's

@@ -1,5 +1,5 @@
-import type { Pool, PoolClient, QueryResultRow } from 'pg';
-import { DB_NOW_MS, PgLeaseStatements } from './pg-leases.js';
+import type { QueryResultRow } from 'pg';
+import { DB_NOW_MS, PgLeaseStatements, type Queryable } from './pg-leases.js';
 import { ADVISORY_LAB } from './pg-migrations.js';
 import type {
   ApprovalRow,
@@ -17,7 +17,7 @@ import type {
 // statement is one more method here; those of job leases and fencing are in pg-leases.ts.
 
 /** A pool (a statement on its own) or a client inside a transaction. */
-export type Queryable = Pick<Pool | PoolClient, 'query'>;
+export type { Queryable };
 
 export interface MoveJob {
   id: string;
