@@ -228,6 +228,27 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 8,
+    name: 'the replicas’ leader and the requests they saw',
+    up: (db) => {
+      // Who leads the replicas for a duty, until when (issue 14 §2), and the keys of Slack's
+      // retries seen, until when they are forgotten. One process owns a SQLite store: it always
+      // leads, and sees what it saw; the tables keep the contract the stores share.
+      db.exec(`
+        CREATE TABLE leaders (
+          name    TEXT PRIMARY KEY,
+          replica TEXT NOT NULL,
+          until   INTEGER NOT NULL
+        );
+        CREATE TABLE seen (
+          key   TEXT PRIMARY KEY,
+          until INTEGER NOT NULL
+        );
+        CREATE INDEX seen_by_until ON seen (until);
+      `);
+    },
+  },
 ];
 
 /** The schema version this labops writes. */

@@ -84,4 +84,26 @@ export class PgLeaseStatements {
     );
     return rows;
   }
+
+  /** Takes or keeps the lead for `name`; true when `replica` holds it for `ttlMs` more. */
+  async lead(name: string, replica: string, ttlMs: number): Promise<boolean> {
+    const result = await this.db.query(
+      `INSERT INTO leaders (name, replica, until) VALUES ($1, $2, ${DB_NOW_MS} + $3::bigint)
+       ON CONFLICT (name) DO UPDATE SET replica = EXCLUDED.replica, until = EXCLUDED.until
+       WHERE leaders.replica = EXCLUDED.replica OR leaders.until <= ${DB_NOW_MS}`,
+      [name, replica, ttlMs],
+    );
+    return result.rowCount === 1;
+  }
+
+  /** True the first time `key` is seen within `ttlMs`; old keys are forgotten on the way. */
+  async firstSeen(key: string, ttlMs: number): Promise<boolean> {
+    await this.db.query(`DELETE FROM seen WHERE until <= ${DB_NOW_MS}`);
+    const result = await this.db.query(
+      `INSERT INTO seen (key, until) VALUES ($1, ${DB_NOW_MS} + $2::bigint)
+       ON CONFLICT (key) DO UPDATE SET until = EXCLUDED.until WHERE seen.until <= ${DB_NOW_MS}`,
+      [key, ttlMs],
+    );
+    return result.rowCount === 1;
+  }
 }

@@ -145,6 +145,24 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       "CREATE INDEX jobs_running_by_lease ON jobs (lease_until) WHERE status = 'running'",
     ],
   },
+  {
+    version: 3,
+    name: 'the replicas’ leader and the requests they saw',
+    sql: [
+      // Issue 14 §2: who leads the replicas for a duty and until when, and the keys of Slack's
+      // retries seen until they are forgotten; both on the database's clock (epoch ms).
+      `CREATE TABLE leaders (
+         name    TEXT PRIMARY KEY,
+         replica TEXT NOT NULL,
+         until   BIGINT NOT NULL
+       )`,
+      `CREATE TABLE seen (
+         key   TEXT PRIMARY KEY,
+         until BIGINT NOT NULL
+       )`,
+      'CREATE INDEX seen_by_until ON seen (until)',
+    ],
+  },
 ];
 
 /** The schema version this labops writes in PostgreSQL. */

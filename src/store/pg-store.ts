@@ -189,6 +189,15 @@ class PgStore implements Store {
     return this.write((sql) => sql.leases.renew(replica, jobIds, leaseMs), false);
   }
 
+  /** `_at` is unused: the lead runs on the database's clock. */
+  lead(name: string, replica: string, ttlMs: number, _at: number): Promise<boolean> {
+    return this.write((sql) => sql.leases.lead(name, replica, ttlMs), false);
+  }
+
+  firstSeen(key: string, ttlMs: number, _at: number): Promise<boolean> {
+    return this.write((sql) => sql.leases.firstSeen(key, ttlMs));
+  }
+
   interruptExpired(reason: Text, at: number): Promise<JobRecord[]> {
     return this.write((sql) => new PgLifecycleTx(sql).interruptExpired(reason, at));
   }

@@ -24,6 +24,16 @@ export function prepareStatements(db: Db) {
        VALUES (@jobId, @index, @kind, @title, @titleText, @params, @shows, @timeoutMs)`,
     ),
     getJob: db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE id = ?'),
+    lead: db.prepare<{ name: string; replica: string; at: number; until: number }>(
+      `INSERT INTO leaders (name, replica, until) VALUES (@name, @replica, @until)
+       ON CONFLICT (name) DO UPDATE SET replica = excluded.replica, until = excluded.until
+       WHERE leaders.replica = excluded.replica OR leaders.until <= @at`,
+    ),
+    forgetSeen: db.prepare<{ at: number }>('DELETE FROM seen WHERE until <= @at'),
+    see: db.prepare<{ key: string; at: number; until: number }>(
+      `INSERT INTO seen (key, until) VALUES (@key, @until)
+       ON CONFLICT (key) DO UPDATE SET until = excluded.until WHERE seen.until <= @at`,
+    ),
     claimJob: db.prepare<{ id: string; replica: string; until: number }>(
       `UPDATE jobs SET lease_replica = @replica, lease_epoch = lease_epoch + 1, lease_until = @until
        WHERE id = @id`,

@@ -208,6 +208,17 @@ class SqliteStore implements Store {
     return this.write(() => this.tx.renewLeases(replica, jobIds, at + leaseMs));
   }
 
+  async lead(name: string, replica: string, ttlMs: number, at: number): Promise<boolean> {
+    return this.write(() => this.sql.lead.run({ name, replica, at, until: at + ttlMs }).changes > 0);
+  }
+
+  async firstSeen(key: string, ttlMs: number, at: number): Promise<boolean> {
+    return this.write(() => {
+      this.sql.forgetSeen.run({ at });
+      return this.sql.see.run({ key, at, until: at + ttlMs }).changes > 0;
+    });
+  }
+
   async interruptExpired(reason: Text, at: number): Promise<JobRecord[]> {
     return this.write(() => this.tx.interruptExpired(reason, at));
   }

@@ -434,6 +434,17 @@ export interface Store {
    */
   renewLeases(replica: string, jobIds: readonly string[], leaseMs: number, at: number): Promise<string[]>;
   /**
+   * Whether `replica` leads the replicas for `name` now (issue 14 §2): it takes the lead when no
+   * one holds it or the holder's term ran out, and keeps it for `ttlMs` from the store's clock each
+   * time it asks again. One replica leads at a time; another takes over when it stops asking.
+   */
+  lead(name: string, replica: string, ttlMs: number, at: number): Promise<boolean>;
+  /**
+   * True the first time `key` is seen within `ttlMs` by any replica (a Slack retry, a double
+   * click): once a replica saw it, the others see false until it is forgotten.
+   */
+  firstSeen(key: string, ttlMs: number, at: number): Promise<boolean>;
+  /**
    * Running jobs whose lease ran out by the store's clock (their replica died or lost the
    * database): each becomes interrupted as `interruptJob` does it, with `reason`. Answers them.
    */

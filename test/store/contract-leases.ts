@@ -148,5 +148,28 @@ export function describeLeaseContract(target: StoreTarget): void {
         expect(statuses).toEqual({ j1: 'interrupted', j2: 'interrupted' });
       }
     });
+
+    it('lets one replica lead at a time, keeps the lead while it asks, and hands it over when it stops', async () => {
+      expect(await store.lead('sweeps', 'r-a', SHORT_MS, Date.now())).toBe(true);
+      expect(await store.lead('sweeps', 'r-b', SHORT_MS, Date.now())).toBe(false);
+      // Another duty is led apart.
+      expect(await store.lead('watch', 'r-b', SHORT_MS, Date.now())).toBe(true);
+      await pause(SHORT_MS / 2);
+      expect(await store.lead('sweeps', 'r-a', SHORT_MS, Date.now())).toBe(true);
+      await pause(SHORT_MS / 2);
+      // r-a renewed its term halfway: r-b still waits.
+      expect(await store.lead('sweeps', 'r-b', SHORT_MS, Date.now())).toBe(false);
+      await pause(SHORT_MS * 2);
+      expect(await store.lead('sweeps', 'r-b', SHORT_MS, Date.now())).toBe(true);
+      expect(await store.lead('sweeps', 'r-a', SHORT_MS, Date.now())).toBe(false);
+    });
+
+    it('sees a key once within its time, whoever asks, then forgets it', async () => {
+      expect(await store.firstSeen('action:trigger-1', SHORT_MS, Date.now())).toBe(true);
+      expect(await store.firstSeen('action:trigger-1', SHORT_MS, Date.now())).toBe(false);
+      expect(await store.firstSeen('action:trigger-2', SHORT_MS, Date.now())).toBe(true);
+      await pause(SHORT_MS * 2);
+      expect(await store.firstSeen('action:trigger-1', SHORT_MS, Date.now())).toBe(true);
+    });
   });
 }

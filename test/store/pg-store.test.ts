@@ -80,6 +80,7 @@ describe('the PostgreSQL store', () => {
       expect(await query(url, `SELECT version, name FROM ${PG_VERSION_TABLE} ORDER BY version`)).toEqual([
         { version: 1, name: 'jobs, steps, approvals, audit, locks, host keys' },
         { version: 2, name: 'job leases' },
+        { version: 3, name: 'the replicas’ leader and the requests they saw' },
       ]);
       expect(PG_SCHEMA_VERSION).toBe(2);
       await propose(stores[0]!);
