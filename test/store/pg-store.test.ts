@@ -82,7 +82,7 @@ describe('the PostgreSQL store', () => {
         { version: 2, name: 'job leases' },
         { version: 3, name: 'the replicas’ leader and the requests they saw' },
       ]);
-      expect(PG_SCHEMA_VERSION).toBe(2);
+      expect(PG_SCHEMA_VERSION).toBe(3);
       await propose(stores[0]!);
       expect((await stores[2]!.getJob('j1'))?.status).toBe('awaiting_approval');
     });
