@@ -106,6 +106,8 @@ export interface CreateLabOptions {
   readonly recordRetry?: LabopsOptions['recordRetry'];
   /** This process among replicas sharing a PostgreSQL store (issue 14 §2). */
   readonly replica?: LabopsOptions['replica'];
+  /** Whether this process leads the replicas now (src/labs.ts); default: it does. */
+  readonly leads?: LabopsOptions['leads'];
   readonly defaultStepTimeoutMs?: number | undefined;
   readonly expiryCheckMs?: number | undefined;
   /** How long `close` waits for stopped jobs to record their end (default 15 s). */
@@ -196,6 +198,7 @@ export async function createLab(options: CreateLabOptions): Promise<Lab> {
       defaultStepTimeoutMs: options.defaultStepTimeoutMs,
       recordRetry: options.recordRetry,
       replica: options.replica,
+      leads: options.leads,
       planTimers: options.planTimers,
       expiryCheckMs: options.expiryCheckMs,
       bus: options.bus,
@@ -238,7 +241,7 @@ export interface LabSet {
 }
 
 export interface CreateLabsOptions
-  extends Omit<CreateLabOptions, 'lab' | 'store' | 'bus' | 'labsPort' | 'acrossPort'> {
+  extends Omit<CreateLabOptions, 'lab' | 'store' | 'bus' | 'labsPort' | 'acrossPort' | 'leads'> {
   readonly labs: readonly (FileLabSpec | SimulatedLabSpec)[];
   readonly store?: LabStoreSpec | undefined;
   /** The bot's instructors (lab file `instructors`): they act and approve in every lab. */
@@ -284,6 +287,7 @@ export async function createLabs(options: CreateLabsOptions): Promise<LabSet> {
           bus,
           labsPort,
           acrossPort,
+          leads: () => labs?.leading ?? true,
           instructors: principals.length || many ? { principals, bindChannels: many } : undefined,
         }),
       );

@@ -67,6 +67,11 @@ export interface LabopsOptions {
   limits?: { planMs?: number | undefined; plansPerRequester?: number | undefined } | undefined;
   /** How a job's records are retried while the store cannot be written; tests inject the waits. */
   recordRetry?: RecordRetryOptions | undefined;
+  /**
+   * Whether this process leads the replicas now (issue 14 §2): only the leader sweeps expired
+   * approvals. Default: it does (one process alone).
+   */
+  leads?: (() => boolean) | undefined;
   /** This process among replicas sharing the store (issue 14 §2): its jobs run under leases. */
   replica?: { id: string; leaseMs: number } | undefined;
   /** The plans' deadlines; tests inject their own. */
@@ -203,10 +208,9 @@ export class Labops {
     }
     this.state = 'started';
     const report = await this.recover(recovered);
-    this.sweep = setInterval(
-      () => void this.flow.expireDue(),
-      this.options.expiryCheckMs ?? DEFAULT_EXPIRY_CHECK_MS,
-    );
+    this.sweep = setInterval(() => {
+      if (this.options.leads?.() !== false) void this.flow.expireDue();
+    }, this.options.expiryCheckMs ?? DEFAULT_EXPIRY_CHECK_MS);
     this.sweep.unref();
     return report;
   }

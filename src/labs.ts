@@ -215,17 +215,49 @@ export class Labs implements LabsPort {
 
   async stop(timeoutMs: number): Promise<void> {
     clearInterval(this.leaseSweep);
+    clearInterval(this.leadership);
     await Promise.all(this.options.labs.map((entry) => entry.labops.stop(timeoutMs)));
   }
 
   private leaseSweep: NodeJS.Timeout | undefined;
+  private leadership: NodeJS.Timeout | undefined;
+  private isLeading: boolean | undefined;
 
-  /** With replicas: every half lease, the jobs of replicas that stopped renewing (issue 14 §2). */
+  /**
+   * Whether this process leads the replicas now (issue 14 §2): the leader alone sweeps expired
+   * approvals; another takes the lead when it stops asking for it. One process alone leads.
+   */
+  get leading(): boolean {
+    const { replica, store } = this.options;
+    return !replica || !store.shared ? true : (this.isLeading ?? false);
+  }
+
+  /**
+   * With replicas: every half lease, the jobs of replicas that stopped renewing (issue 14 §2);
+   * every third of a lease, the lead asked for again.
+   */
   private startLeaseSweep(): void {
     const { replica, store } = this.options;
     if (!replica || !store.shared || this.leaseSweep) return;
     this.leaseSweep = setInterval(() => void this.sweepLeases(), Math.max(50, replica.leaseMs / 2));
     this.leaseSweep.unref();
+    void this.askToLead();
+    this.leadership = setInterval(() => void this.askToLead(), Math.max(50, replica.leaseMs / 3));
+    this.leadership.unref();
+  }
+
+  private async askToLead(): Promise<void> {
+    const { replica, store, clock, logger } = this.options;
+    try {
+      const leading = await store.lead('sweeps', replica!.id, replica!.leaseMs, clock());
+      if (leading !== this.isLeading)
+        logger.info({ replica: replica!.id, leading }, 'leadership of the replicas');
+      this.isLeading = leading;
+    } catch (error) {
+      // Out of touch with the database: another replica may lead meanwhile.
+      this.isLeading = false;
+      logger.warn({ err: error }, 'could not ask for the lead of the replicas');
+    }
   }
 
   /**

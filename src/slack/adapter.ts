@@ -229,7 +229,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
         groups,
         locales,
         policyGroups: [...new Set(labs.names.flatMap((name) => groupsInPolicy(labs.get(name)!.policy)))],
-        dedupe: new Dedupe(timing.dedupeTtlMs, clock),
+        dedupe: new Dedupe(timing.dedupeTtlMs, clock, labs.store, logger),
         logger,
         clock,
         track,

@@ -1,3 +1,5 @@
+import type { Logger } from '../log.js';
+import type { Store } from '../store/types.js';
 import type { Clock } from '../time.js';
 
 /**
@@ -8,14 +10,36 @@ export class Dedupe {
   private readonly seen = new Map<string, number>();
   private readonly ttlMs: number;
   private readonly clock: Clock;
+  private readonly shared: Store | undefined;
+  private readonly logger: Logger | undefined;
 
-  constructor(ttlMs: number, clock: Clock) {
+  /**
+   * `shared`: the store replicas share (issue 14 §2) — Slack sends a retry to any connection, so
+   * a retry of what another replica handled is known through it.
+   */
+  constructor(ttlMs: number, clock: Clock, shared?: Store, logger?: Logger) {
     this.ttlMs = ttlMs;
     this.clock = clock;
+    this.shared = shared?.shared ? shared : undefined;
+    this.logger = logger;
   }
 
-  /** True the first time `key` is seen within the TTL; false for a repeat. */
-  first(key: string): boolean {
+  /**
+   * True the first time `key` is seen within the TTL, by this process and — with replicas — by any
+   * of them; false for a repeat. A store that cannot answer leaves this process's own answer.
+   */
+  async first(key: string): Promise<boolean> {
+    if (!this.firstHere(key)) return false;
+    if (!this.shared) return true;
+    try {
+      return await this.shared.firstSeen(key, this.ttlMs, this.clock());
+    } catch (error) {
+      this.logger?.warn({ err: error, key }, 'could not ask the other replicas whether a request was seen');
+      return true;
+    }
+  }
+
+  private firstHere(key: string): boolean {
     const now = this.clock();
     if (this.seen.size > 5000) {
       for (const [k, at] of this.seen) if (now - at >= this.ttlMs) this.seen.delete(k);

@@ -9,7 +9,7 @@ export function registerAppHomeOpened(app: App, deps: SlackDeps): void {
   app.event('app_home_opened', async ({ event, body }) => {
     if (event.tab !== 'home') return;
     const id = (body as { event_id?: string }).event_id ?? `${event.user}:${event.event_ts}`;
-    if (!deps.dedupe.first(`event:${id}`)) return;
+    if (!(await deps.dedupe.first(`event:${id}`))) return;
     deps.track(() => deps.publishHome(event.user));
   });
 }

@@ -18,7 +18,7 @@ export function registerApprovalClicks(app: App, deps: SlackDeps): void {
   }) => {
     const acked = ack();
     const identity = body.trigger_id || `${body.user.id}:${action.action_id}:${action.action_ts}`;
-    if (!deps.dedupe.first(`action:${identity}`)) return;
+    if (!(await deps.dedupe.first(`action:${identity}`))) return;
     deps.track(async () => {
       await acked;
       const decision = action.action_id === ACTION.approve ? 'approve' : 'deny';

@@ -13,7 +13,7 @@ export function registerJobCancel(app: App, deps: SlackDeps): void {
     async ({ ack, body, action, respond }) => {
       const acked = ack();
       const identity = body.trigger_id || `${body.user.id}:${action.action_id}:${action.action_ts}`;
-      if (!deps.dedupe.first(`action:${identity}`)) return;
+      if (!(await deps.dedupe.first(`action:${identity}`))) return;
       deps.track(async () => {
         await acked;
         const channel = body.channel?.id ?? body.container?.channel_id ?? 'app_home';

@@ -27,7 +27,7 @@ export function registerSlashCommands(app: App, deps: SlackDeps): void {
     app.command(`/${command.name}`, async ({ command: body, ack, respond }) => {
       const acked = ack();
       const identity = body.trigger_id || `${body.user_id}:${body.channel_id}:${body.command}:${body.text}`;
-      if (!deps.dedupe.first(`command:${identity}`)) return;
+      if (!(await deps.dedupe.first(`command:${identity}`))) return;
       // Tracked before the ack is awaited, so the work is known to be pending from the first byte.
       deps.track(
         async () => {

@@ -34,7 +34,7 @@ export function registerViewRun(app: App, deps: SlackDeps): void {
     async ({ ack, body, action, respond }) => {
       const acked = ack();
       const identity = body.trigger_id || `${body.user.id}:${action.action_id}:${action.action_ts}`;
-      if (!deps.dedupe.first(`action:${identity}`)) return;
+      if (!(await deps.dedupe.first(`action:${identity}`))) return;
       const request = parseViewRunValue(action.value);
       // A fix's button starts a plan: it queues with the plans, not ahead of approval clicks.
       const lane = request && deps.labs.isPlan(request.command, request.text) ? 'plans' : 'interactive';
