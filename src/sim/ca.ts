@@ -16,10 +16,12 @@ export interface SimCertificates {
 }
 
 /**
- * Makes a throwaway CA and a server certificate for 127.0.0.1 and localhost with the `openssl`
- * command (Node alone cannot sign certificates). ECDSA P-256 keeps this fast.
+ * Makes a throwaway CA and a server certificate for 127.0.0.1, localhost and `host` (another
+ * loopback address the simulator listens on, so labs of one bot each have an address of their
+ * own, issue 13) with the `openssl` command (Node alone cannot sign certificates). ECDSA P-256
+ * keeps this fast.
  */
-export async function createCertificates(dir: string): Promise<SimCertificates> {
+export async function createCertificates(dir: string, host = '127.0.0.1'): Promise<SimCertificates> {
   const caKey = join(dir, 'ca.key');
   const caFile = join(dir, 'ca.pem');
   const serverKey = join(dir, 'server.key');
@@ -58,7 +60,7 @@ export async function createCertificates(dir: string): Promise<SimCertificates> 
     ]);
     await writeFile(
       extFile,
-      'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n',
+      `subjectAltName=IP:127.0.0.1,DNS:localhost${host === '127.0.0.1' ? '' : `,IP:${host}`}\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n`,
     );
     await run('openssl', [
       'x509',

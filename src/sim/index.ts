@@ -47,7 +47,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   let engine: EngineServer | undefined;
   const imageio = new ImageioDaemon();
   try {
-    const certs = await createCertificates(dir);
+    const certs = await createCertificates(dir, host);
     const user = options.user ?? 'admin@internal';
     const password = options.password ?? randomBytes(12).toString('base64url');
     const engineSshPublicKey = createEngineSshPublicKey();

@@ -31,6 +31,8 @@ class Connection {
     socket.setNoDelay(true);
     socket.on('data', (data: Buffer) => this.onData(data));
     socket.on('error', () => undefined);
+    // The HTTP server keeps upgraded sockets half-open: the app's end (a process killed) ends it.
+    socket.on('end', () => socket.end());
   }
 
   get open(): boolean {
@@ -142,7 +144,10 @@ export class SocketModeStandIn {
   /** How many connections were ever opened. */
   connections = 0;
   port = 0;
-  /** Re-send an unacknowledged envelope when a connection opens (Slack's re-delivery). */
+  /**
+   * Re-send an unacknowledged envelope when its connection goes: on another open connection, or
+   * on the next one to open (Slack's re-delivery).
+   */
   redeliver = true;
 
   private constructor() {
@@ -163,6 +168,9 @@ export class SocketModeStandIn {
       socket.on('close', () => {
         const index = this.open.indexOf(connection);
         if (index >= 0) this.open.splice(index, 1);
+        // What it never acknowledged goes to another connection, as Slack retries an event.
+        const other = this.open.find((c) => c.open);
+        if (this.redeliver && other) this.redeliverTo(other);
       });
       connection.sendJson({
         type: 'hello',
