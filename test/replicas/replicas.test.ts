@@ -393,14 +393,16 @@ describe('two replicas on one PostgreSQL, in HTTP mode (issue 14 §4)', () => {
         ),
       )}`;
       expect((await postSigned(url(portB), click)).status).toBe(200);
-      // Slack retries the click on the other replica: it was seen, and nothing more happens.
+      const done = await ended(job.id);
+      expect(done.status).toBe('succeeded');
+      expect(done.lease?.replica).toBe(b.id());
+      // Slack retries the click on the other replica (its ack was lost): it was seen, and nothing
+      // more happens — no second decision, not even a refused one.
       const retry = await postSigned(url(portA), click, {
         headers: { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' },
       });
       expect(retry.status).toBe(200);
-      const done = await ended(job.id);
-      expect(done.status).toBe('succeeded');
-      expect(done.lease?.replica).toBe(b.id());
+      await new Promise((resolve) => setTimeout(resolve, 500));
       expect(await startedCount(job.id)).toBe(1);
       const refused = (await store.listAudit(1000)).filter(
         (e) => e.type === 'click:refused' && e.jobId === job.id,
