@@ -5,6 +5,7 @@ import type { SlackSettings } from '../config.js';
 import { LabopsError } from '../errors.js';
 import { msg } from '../i18n/text.js';
 import type { Labs } from '../labs.js';
+import type { Store } from '../store/types.js';
 import type { Logger } from '../log.js';
 import { type Clock, systemClock } from '../time.js';
 import { Dedupe } from './dedupe.js';
@@ -138,7 +139,12 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     limits: options.limits ?? SLACK_LIMITS,
     logger,
     liveUpdateMs: timing.liveUpdateMs,
+    // Replicas keep to Slack's limits together (issue 14 §3): the store they share, once the labs
+    // are known (`start`).
+    budget: (bucket, capacity, intervalMs) =>
+      sharedStore ? sharedStore.takeSlackToken(bucket, capacity, intervalMs, clock()) : Promise.resolve(0),
   });
+  let sharedStore: Store | undefined;
   const groups = new GroupDirectory({
     ttlMs: timing.groupTtlMs,
     clock,
@@ -209,6 +215,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     },
     async start(labs) {
       labsRef = labs;
+      sharedStore = labs.store.shared ? labs.store : undefined;
       const identity = options.identity ?? (await readIdentity(client));
       reporter = new JobReporter({
         labs,

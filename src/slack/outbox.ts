@@ -26,6 +26,12 @@ export interface OutboxOptions {
   maxRateLimitRetries?: number | undefined;
   /** Waits; tests may inject a faster one. */
   sleep?: ((ms: number) => Promise<void>) | undefined;
+  /**
+   * The Slack budget replicas share (issue 14 §3, the store's `takeSlackToken`): one call taken
+   * from a bucket before each call, so that together the replicas stay within Slack's limits.
+   * Answers 0, or how long to wait before asking again. Alone, a process needs none.
+   */
+  budget?: ((bucket: string, capacity: number, intervalMs: number) => Promise<number>) | undefined;
 }
 
 export interface MessageInit {
@@ -350,9 +356,48 @@ export class Outbox {
     }
   }
 
+  /**
+   * Waits for a call of the budget the replicas share: Slack's limits, a little under, counted
+   * across every replica. A budget that cannot be asked (the database is out of reach) lets the
+   * call go: this process's own limiters still pace it.
+   */
+  private async takeShared(method: string, args: Record<string, unknown>): Promise<void> {
+    const { budget, limits } = this.options;
+    if (!budget) return;
+    const bucket =
+      method === 'chat.update'
+        ? { name: method, capacity: 5, intervalMs: limits.updateWindowMs / Math.max(1, limits.updatesPerWindow - 5) }
+        : method === 'chat.postMessage'
+          ? {
+              name: `${method}:${String(args.channel)}`,
+              capacity: Math.max(1, limits.postBurst - 1),
+              intervalMs: limits.postIntervalMs,
+            }
+          : method === 'views.publish'
+            ? {
+                name: method,
+                capacity: 5,
+                intervalMs: limits.publishWindowMs / Math.max(1, Math.floor(limits.publishesPerWindow * 0.9)),
+              }
+            : undefined;
+    if (!bucket) return;
+    for (;;) {
+      let wait: number;
+      try {
+        wait = await budget(bucket.name, bucket.capacity, bucket.intervalMs);
+      } catch (error) {
+        this.options.logger.warn({ err: String(error), method }, 'could not ask the shared Slack budget');
+        return;
+      }
+      if (wait <= 0) return;
+      await this.sleep(wait);
+    }
+  }
+
   private async send<T>(method: string, args: Record<string, unknown>): Promise<T> {
     const retries = this.options.maxRateLimitRetries ?? 5;
     for (let attempt = 0; ; attempt++) {
+      await this.takeShared(method, args);
       try {
         const answer = (await this.options.client.apiCall(method, args)) as T;
         this.tell({ method, outcome: 'ok' });

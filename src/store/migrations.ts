@@ -232,8 +232,8 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 8,
     name: 'the replicas’ leader and the requests they saw',
     up: (db) => {
-      // Who leads the replicas for a duty, until when (issue 14 §2), and the keys of Slack's
-      // retries seen, until when they are forgotten. One process owns a SQLite store: it always
+      // Who leads the replicas for a duty, until when (issue 14 §2), the keys of Slack's retries
+      // seen, until when they are forgotten, and the Slack budget they share (§3). One process owns a SQLite store: it always
       // leads, and sees what it saw; the tables keep the contract the stores share.
       db.exec(`
         CREATE TABLE leaders (
@@ -246,6 +246,11 @@ export const MIGRATIONS: readonly Migration[] = [
           until INTEGER NOT NULL
         );
         CREATE INDEX seen_by_until ON seen (until);
+        CREATE TABLE slack_budget (
+          bucket     TEXT PRIMARY KEY,
+          tokens     REAL NOT NULL,
+          updated_at INTEGER NOT NULL
+        );
       `);
     },
   },

@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { takeToken } from './budget.js';
 import type { JobRow } from './store-rows.js';
 import type { JobLease } from './types.js';
 
@@ -105,5 +106,34 @@ export class PgLeaseStatements {
       [key, ttlMs],
     );
     return result.rowCount === 1;
+  }
+
+  /** One call from the shared Slack budget `bucket`, on the database's clock: 0, or ms to wait. */
+  async takeSlackToken(bucket: string, capacity: number, intervalMs: number): Promise<number> {
+    await this.db.query(
+      `INSERT INTO slack_budget (bucket, tokens, updated_at) VALUES ($1, $2, ${DB_NOW_MS})
+       ON CONFLICT (bucket) DO NOTHING`,
+      [bucket, capacity],
+    );
+    const { rows } = await this.db.query<{ tokens: number; updated_at: number; now: number }>(
+      `SELECT tokens, updated_at, ${DB_NOW_MS} AS now FROM slack_budget WHERE bucket = $1 FOR UPDATE`,
+      [bucket],
+    );
+    const row = rows[0]!;
+    const now = Number(row.now);
+    const { tokens, wait } = takeToken(
+      { tokens: row.tokens, updated_at: Number(row.updated_at) },
+      capacity,
+      intervalMs,
+      now,
+    );
+    if (wait === 0) {
+      await this.db.query('UPDATE slack_budget SET tokens = $2, updated_at = $3 WHERE bucket = $1', [
+        bucket,
+        tokens,
+        now,
+      ]);
+    }
+    return wait;
   }
 }

@@ -161,6 +161,12 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
          until BIGINT NOT NULL
        )`,
       'CREATE INDEX seen_by_until ON seen (until)',
+      // Issue 14 §3: the Slack budget the replicas share, a token bucket per method (and channel).
+      `CREATE TABLE slack_budget (
+         bucket     TEXT PRIMARY KEY,
+         tokens     DOUBLE PRECISION NOT NULL,
+         updated_at BIGINT NOT NULL
+       )`,
     ],
   },
 ];

@@ -194,6 +194,10 @@ class PgStore implements Store {
     return this.write((sql) => sql.leases.lead(name, replica, ttlMs), false);
   }
 
+  takeSlackToken(bucket: string, capacity: number, intervalMs: number, _at: number): Promise<number> {
+    return this.write((sql) => sql.leases.takeSlackToken(bucket, capacity, intervalMs));
+  }
+
   firstSeen(key: string, ttlMs: number, _at: number): Promise<boolean> {
     return this.write((sql) => sql.leases.firstSeen(key, ttlMs));
   }

@@ -29,6 +29,13 @@ export function prepareStatements(db: Db) {
        ON CONFLICT (name) DO UPDATE SET replica = excluded.replica, until = excluded.until
        WHERE leaders.replica = excluded.replica OR leaders.until <= @at`,
     ),
+    readBudget: db.prepare<[string], { tokens: number; updated_at: number }>(
+      'SELECT tokens, updated_at FROM slack_budget WHERE bucket = ?',
+    ),
+    writeBudget: db.prepare<{ bucket: string; tokens: number; at: number }>(
+      `INSERT INTO slack_budget (bucket, tokens, updated_at) VALUES (@bucket, @tokens, @at)
+       ON CONFLICT (bucket) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at`,
+    ),
     forgetSeen: db.prepare<{ at: number }>('DELETE FROM seen WHERE until <= @at'),
     see: db.prepare<{ key: string; at: number; until: number }>(
       `INSERT INTO seen (key, until) VALUES (@key, @until)

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { LabopsError, toLabopsError } from '../errors.js';
 import { msg, type Text, verbatim } from '../i18n/text.js';
 import { boundTail, TAIL_BYTES } from '../tail.js';
+import { takeToken } from './budget.js';
 import { LifecycleTx, statusList, UNKNOWN_STEP_DETAIL, UNKNOWN_STEP_TEXT } from './sqlite-lifecycle.js';
 import {
   type Db,
@@ -210,6 +211,15 @@ class SqliteStore implements Store {
 
   async lead(name: string, replica: string, ttlMs: number, at: number): Promise<boolean> {
     return this.write(() => this.sql.lead.run({ name, replica, at, until: at + ttlMs }).changes > 0);
+  }
+
+  async takeSlackToken(bucket: string, capacity: number, intervalMs: number, at: number): Promise<number> {
+    return this.write(() => {
+      const row = this.sql.readBudget.get(bucket);
+      const { tokens, wait } = takeToken(row, capacity, intervalMs, at);
+      this.sql.writeBudget.run({ bucket, tokens, at: wait === 0 || !row ? at : row.updated_at });
+      return wait;
+    });
   }
 
   async firstSeen(key: string, ttlMs: number, at: number): Promise<boolean> {

@@ -440,6 +440,12 @@ export interface Store {
    */
   lead(name: string, replica: string, ttlMs: number, at: number): Promise<boolean>;
   /**
+   * Takes one call from the Slack budget `bucket` the replicas share (issue 14 §3): a bucket of
+   * `capacity` calls refilled one every `intervalMs` on the store's clock. Answers 0 when the call
+   * may go now, else how many ms until one may.
+   */
+  takeSlackToken(bucket: string, capacity: number, intervalMs: number, at: number): Promise<number>;
+  /**
    * True the first time `key` is seen within `ttlMs` by any replica (a Slack retry, a double
    * click): once a replica saw it, the others see false until it is forgotten.
    */

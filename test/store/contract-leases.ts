@@ -171,5 +171,19 @@ export function describeLeaseContract(target: StoreTarget): void {
       await pause(SHORT_MS * 2);
       expect(await store.firstSeen('action:trigger-1', SHORT_MS, Date.now())).toBe(true);
     });
+
+    it('shares a Slack budget: a bucket’s calls go at once, the next waits for its refill', async () => {
+      const take = () => store.takeSlackToken('chat.postMessage:C1', 2, SHORT_MS, Date.now());
+      expect(await take()).toBe(0);
+      expect(await take()).toBe(0);
+      const wait = await take();
+      expect(wait).toBeGreaterThan(0);
+      expect(wait).toBeLessThanOrEqual(SHORT_MS);
+      // Another bucket has its own calls.
+      expect(await store.takeSlackToken('chat.postMessage:C2', 2, SHORT_MS, Date.now())).toBe(0);
+      await pause(wait + 20);
+      expect(await take()).toBe(0);
+      expect(await take()).toBeGreaterThan(0);
+    });
   });
 }
