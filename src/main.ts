@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { mapLabLimits } from './config/lab-policy.js';
 import {
   CONFIG_EXIT_CODE,
@@ -23,6 +23,7 @@ import type { HealthService } from './service/index.js';
 import { subscribeJobLogs } from './service/job-logs.js';
 import { runFetchEngineCa } from './setup.js';
 import { runShell } from './shell/shell.js';
+import { runMigrateCommand } from './store/migrate.js';
 import { STORE_FILE } from './store/owner.js';
 import { openPgStore } from './store/pg-store.js';
 import { openStore } from './store/sqlite-store.js';
@@ -51,6 +52,18 @@ async function main(argv: readonly string[]): Promise<number> {
   const first = config.labs[0]!;
   // What main itself prints from here on: the shell's language, else the (first) lab's.
   const locale = shellLocale ?? (first.kind === 'file' ? first.config.locale : DEFAULT_LOCALE);
+  if (argv[0] === 'migrate') {
+    // The SQLite data directory to move (issue 14 §1): config names none beside DATABASE_URL or
+    // for the simulated labs, whose bot keeps no directory.
+    const dir = config.dataDir ?? resolve(process.env.LABOPS_DATA_DIR ?? 'data');
+    return runMigrateCommand({
+      args: argv.slice(1),
+      dir,
+      locale,
+      stdout: process.stdout,
+      stderr: process.stderr,
+    });
+  }
   // The shell's stdout is the conversation; its logs stay quiet unless LOG_LEVEL asks otherwise.
   const quiet = config.mode === 'shell' && !process.env.LOG_LEVEL;
   const logger = createLogger({ level: quiet ? 'warn' : config.logLevel, format: config.logFormat });

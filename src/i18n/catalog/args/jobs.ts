@@ -193,4 +193,24 @@ export interface JobsArgs {
   'jobs.across.claimRefused': { lab: 'text'; reason: 'text' };
   'jobs.recovery.acrossPart': { job: 'text'; lab: 'text' };
   'jobs.recovery.across': { jobs: 'text' };
+  'jobs.migrate.missingTo': { usage: 'text' };
+  'jobs.migrate.unknownArg': { arg: 'text'; usage: 'text' };
+  'jobs.migrate.usageHint': { createdb: 'text' };
+  'jobs.migrate.noStore': { path: 'text' };
+  'jobs.migrate.noStoreHint': undefined;
+  'jobs.migrate.unfinished': { count: 'number'; dir: 'text'; jobs: 'text' };
+  'jobs.migrate.unfinishedJob': { command: 'text'; job: 'text'; status: 'text' };
+  'jobs.migrate.unfinishedHint': undefined;
+  'jobs.migrate.liveReplica': { replicas: 'text'; url: 'text' };
+  'jobs.migrate.replicaLeads': { duty: 'text'; replica: 'text'; seconds: 'number' };
+  'jobs.migrate.replicaRuns': { job: 'text'; replica: 'text'; seconds: 'number' };
+  'jobs.migrate.liveReplicaHint': { createdb: 'text' };
+  'jobs.migrate.notEmpty': { contents: 'text'; url: 'text' };
+  'jobs.migrate.holdsSchema': { version: 'text' };
+  'jobs.migrate.holdsRows': { count: 'number'; table: 'text' };
+  'jobs.migrate.notEmptyHint': { createdb: 'text'; drop: 'text' };
+  'jobs.migrate.failed': { reason: 'text'; url: 'text' };
+  'jobs.migrate.failedHint': undefined;
+  'jobs.migrate.done': { approvals: 'number'; audit: 'number'; dir: 'text'; jobs: 'number'; keys: 'number'; pending: 'text'; url: 'text' };
+  'jobs.migrate.next': { dir: 'text'; url: 'text' };
 }

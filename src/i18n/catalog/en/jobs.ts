@@ -239,4 +239,36 @@ export const jobs = {
   'jobs.across.claimRefused': '{lab}: {reason}',
   'jobs.recovery.acrossPart': '{job} in {lab}',
   'jobs.recovery.across': 'Each lab’s part is re-read in its own lab: {jobs}.',
+  // labops migrate --to postgres://… (src/store/migrate.ts, issue 14 §1): {url} is without its password.
+  'jobs.migrate.missingTo': 'Say which PostgreSQL database to move the state into: {usage}.',
+  'jobs.migrate.unknownArg': 'labops migrate does not take {arg}: {usage}.',
+  'jobs.migrate.usageHint':
+    'The database must exist and be empty ({createdb}). The SQLite store is read from LABOPS_DATA_DIR (default ./data).',
+  'jobs.migrate.noStore': 'There is no SQLite store to move at {path}.',
+  'jobs.migrate.noStoreHint':
+    'Set LABOPS_DATA_DIR to the data directory the bot ran with (./data by default, /var/lib/labops under systemd).',
+  'jobs.migrate.unfinished':
+    'The SQLite store in {dir} has {count, plural, one {a job} other {# jobs}} that did not end: {jobs}.',
+  'jobs.migrate.unfinishedJob': '{job} ({status}, {command})',
+  'jobs.migrate.unfinishedHint':
+    'Only ended jobs move. If a bot runs on it, let them end and stop it; if none does (it stopped while they ran), start labops once on this data directory and stop it again: it marks them interrupted. Then move again.',
+  'jobs.migrate.liveReplica': 'labops is running on {url}: {replicas}.',
+  'jobs.migrate.replicaLeads':
+    'replica {replica} leads {duty} for {seconds, plural, one {# second} other {# seconds}} more',
+  'jobs.migrate.replicaRuns':
+    'replica {replica} runs {job} under a lease of {seconds, plural, one {# second} other {# seconds}} more',
+  'jobs.migrate.liveReplicaHint':
+    'A store moves only into a database no labops uses: stop every replica on it, or create a new, empty database ({createdb}) and move into that.',
+  'jobs.migrate.notEmpty': '{url} is not empty: it holds {contents}.',
+  'jobs.migrate.holdsSchema': 'the labops schema (version {version})',
+  'jobs.migrate.holdsRows': '{count, plural, one {# row} other {# rows}} in {table}',
+  'jobs.migrate.notEmptyHint':
+    'labops never merges two stores: move into a new, empty database ({createdb}, then --to with its name). Only if nothing in this one is needed, empty it ({drop}) and move again.',
+  'jobs.migrate.failed': 'Nothing was moved into {url}; the move was undone: {reason}',
+  'jobs.migrate.failedHint':
+    'The database is left as it was, and the SQLite store unchanged. Fix the cause, then run the same command again.',
+  'jobs.migrate.done':
+    'Copied {jobs, plural, one {# job} other {# jobs}}, {approvals, plural, one {# approval} other {# approvals}} ({pending} pending), {audit, plural, one {# audit event} other {# audit events}}, {keys, plural, one {# pinned key} other {# pinned keys}} from {dir} to {url}.',
+  'jobs.migrate.next':
+    'Next: start labops with DATABASE_URL={url} (and its password, if it has one). {dir} is left as it was: keep it as a backup, and start no bot on it again.',
 } as const;

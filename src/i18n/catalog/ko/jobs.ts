@@ -235,4 +235,35 @@ export const jobs: Translation<typeof en> = {
   'jobs.across.claimRefused': '{lab}: {reason}',
   'jobs.recovery.acrossPart': '{lab}의 {job}',
   'jobs.recovery.across': '각 실습 환경의 작업은 그 실습 환경에서 다시 읽습니다: {jobs}.',
+  'jobs.migrate.missingTo': '상태를 옮길 PostgreSQL 데이터베이스를 지정하십시오: {usage}.',
+  'jobs.migrate.unknownArg': 'labops migrate는 {arg}을(를) 받지 않습니다: {usage}.',
+  'jobs.migrate.usageHint':
+    '데이터베이스는 이미 있고 비어 있어야 합니다({createdb}). SQLite 저장소는 LABOPS_DATA_DIR(기본값 ./data)에서 읽습니다.',
+  'jobs.migrate.noStore': '{path}에 옮길 SQLite 저장소가 없습니다.',
+  'jobs.migrate.noStoreHint':
+    'LABOPS_DATA_DIR을 봇이 쓰던 데이터 디렉터리로 지정하십시오(기본값 ./data, systemd에서는 /var/lib/labops).',
+  'jobs.migrate.unfinished':
+    '{dir}의 SQLite 저장소에 끝나지 않은 작업이 {count, plural, other {#}}개 있습니다: {jobs}.',
+  'jobs.migrate.unfinishedJob': '{job}({status}, {command})',
+  'jobs.migrate.unfinishedHint':
+    '끝난 작업만 옮길 수 있습니다. 봇이 실행 중이면 작업이 끝나기를 기다린 뒤 봇을 멈추십시오. 실행 중인 봇이 없으면(작업 도중 멈춘 경우) 이 데이터 디렉터리로 labops를 한 번 시작했다가 멈추십시오. 그러면 그 작업들이 중단됨으로 표시됩니다. 그런 다음 다시 옮기십시오.',
+  'jobs.migrate.liveReplica': '{url}에서 labops가 실행 중입니다: {replicas}.',
+  'jobs.migrate.replicaLeads':
+    '복제본 {replica}이(가) {duty}을(를) {seconds, plural, other {#}}초 더 맡고 있음',
+  'jobs.migrate.replicaRuns':
+    '복제본 {replica}이(가) {job}을(를) 실행 중(임대 {seconds, plural, other {#}}초 남음)',
+  'jobs.migrate.liveReplicaHint':
+    '저장소는 어떤 labops도 쓰지 않는 데이터베이스로만 옮길 수 있습니다. 그 데이터베이스의 복제본을 모두 멈추거나, 비어 있는 새 데이터베이스를 만들어({createdb}) 그곳으로 옮기십시오.',
+  'jobs.migrate.notEmpty': '{url}이(가) 비어 있지 않습니다: {contents}.',
+  'jobs.migrate.holdsSchema': 'labops 스키마(버전 {version})',
+  'jobs.migrate.holdsRows': '{table}의 행 {count, plural, other {#}}개',
+  'jobs.migrate.notEmptyHint':
+    'labops는 두 저장소를 합치지 않습니다. 비어 있는 새 데이터베이스를 만들어({createdb}) --to에 그 이름을 지정하십시오. 이 데이터베이스의 내용이 전혀 필요 없을 때만 비우고({drop}) 다시 옮기십시오.',
+  'jobs.migrate.failed': '{url}(으)로 아무것도 옮기지 않았습니다. 옮기던 내용은 되돌렸습니다: {reason}',
+  'jobs.migrate.failedHint':
+    '데이터베이스는 이전 그대로이고 SQLite 저장소도 바뀌지 않았습니다. 원인을 고친 뒤 같은 명령을 다시 실행하십시오.',
+  'jobs.migrate.done':
+    '작업 {jobs, plural, other {#}}개, 승인 {approvals, plural, other {#}}개(대기 중 {pending}개), 감사 이벤트 {audit, plural, other {#}}개, 고정된 호스트 키 {keys, plural, other {#}}개를 {dir}에서 {url}(으)로 복사했습니다.',
+  'jobs.migrate.next':
+    '다음: DATABASE_URL={url}(비밀번호가 있으면 함께)로 labops를 시작하십시오. {dir}은(는) 그대로 두었습니다. 백업으로 보관하고, 다시 그 디렉터리로 봇을 시작하지 마십시오.',
 };
