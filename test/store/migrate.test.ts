@@ -453,6 +453,25 @@ describe('labops migrate --to postgres://…', () => {
       }),
     ).toBe(0);
     expect(ko.text()).toContain('작업 4개, 승인 4개(대기 중 1개)');
+
+    // A row PostgreSQL cannot take: the move is undone and exits 1, still without the password.
+    await resetPgDatabase(url);
+    const db = new Database(join(dir, STORE_FILE));
+    db.prepare('UPDATE audit SET detail = ? WHERE seq = 1').run('{"x":"a\u0000b"}');
+    db.close();
+    const failed = capture();
+    expect(
+      await runMigrateCommand({
+        args: ['--to', target],
+        dir,
+        locale: 'en',
+        stdout: out.stream,
+        stderr: failed.stream,
+      }),
+    ).toBe(1);
+    expect(failed.text()).toContain(`Nothing was moved into ${url}`);
+    expect(failed.text()).not.toContain(PASSWORD);
+    expect(await listPgTables()).toEqual([]);
   });
 
   it('runs as `npm start -- migrate --to URL`: the summary on stdout, exit 0, then 2 on a database no longer empty', async () => {
