@@ -86,6 +86,11 @@ export class Labs implements LabsPort {
     return this.options.labs.map((entry) => entry.name);
   }
 
+  /** This process among replicas sharing the store (issue 14), when it is one. */
+  get replica(): string | undefined {
+    return this.options.replica?.id;
+  }
+
   get bus(): EventBus {
     return this.options.bus;
   }

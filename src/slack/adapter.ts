@@ -5,8 +5,8 @@ import type { SlackSettings } from '../config.js';
 import { LabopsError } from '../errors.js';
 import { msg } from '../i18n/text.js';
 import type { Labs } from '../labs.js';
-import type { Store } from '../store/types.js';
 import type { Logger } from '../log.js';
+import type { Store } from '../store/types.js';
 import { type Clock, systemClock } from '../time.js';
 import { Dedupe } from './dedupe.js';
 import type { SlackDeps, WorkLane } from './deps.js';
@@ -143,8 +143,13 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     // are known (`start`).
     budget: (bucket, capacity, intervalMs) =>
       sharedStore ? sharedStore.takeSlackToken(bucket, capacity, intervalMs, clock()) : Promise.resolve(0),
+    editLock: (key) =>
+      sharedStore && replica
+        ? takeEditLock(sharedStore, replica, key, clock, logger)
+        : Promise.resolve(undefined),
   });
   let sharedStore: Store | undefined;
+  let replica: string | undefined;
   const groups = new GroupDirectory({
     ttlMs: timing.groupTtlMs,
     clock,
@@ -216,6 +221,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     async start(labs) {
       labsRef = labs;
       sharedStore = labs.store.shared ? labs.store : undefined;
+      replica = labs.replica;
       const identity = options.identity ?? (await readIdentity(client));
       reporter = new JobReporter({
         labs,
@@ -369,4 +375,41 @@ function createApp(
     if (!receiver.client.websocket?.isActive()) onSocketState('disconnected');
   });
   return new App({ socketMode: true, receiver, authorize, logger: boltLogger, clientOptions });
+}
+
+/** How long a replica may hold a message's edit lock (an edit's Slack call and its redraw). */
+const EDIT_LOCK_MS = 10_000;
+/** How long a replica waits for another's edit of the same message before sending its own anyway. */
+const EDIT_LOCK_WAIT_MS = 5_000;
+
+/**
+ * A message's edit lock across replicas (issue 14 §2), kept as a lead in the store they share:
+ * waits while another replica edits the message, then holds it until released (or EDIT_LOCK_MS).
+ * A store that cannot be asked, or a wait past EDIT_LOCK_WAIT_MS, lets the edit go unlocked.
+ */
+async function takeEditLock(
+  store: Store,
+  replica: string,
+  key: string,
+  clock: Clock,
+  logger: Logger,
+): Promise<(() => Promise<void>) | undefined> {
+  const name = `edit:${key}`;
+  const started = clock();
+  try {
+    while (!(await store.lead(name, replica, EDIT_LOCK_MS, clock()))) {
+      if (clock() - started > EDIT_LOCK_WAIT_MS) {
+        logger.warn({ key }, 'another replica held a message’s edit lock too long; editing anyway');
+        return undefined;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  } catch (error) {
+    logger.warn({ err: String(error), key }, 'could not take a message’s edit lock');
+    return undefined;
+  }
+  // Released by ending the term now: the next replica may take it at once.
+  return async () => {
+    await store.lead(name, replica, 0, clock()).catch(() => undefined);
+  };
 }

@@ -188,7 +188,26 @@ export class JobReporter {
     if (!job) return;
     const cardInput = await this.cardInput(job);
     const input = { ...cardInput, ...(extra.changes ? { changes: extra.changes } : {}) };
-    this.parentOf(job)?.set(renderCard({ ...input, ...this.parentVoice(job) }), { final: true });
+    // With replicas, each edit is drawn again from the store when it is sent, under the card's
+    // edit lock (Outbox editLock): another replica's newer edit is never followed by this older one.
+    const shared = this.options.labs.store.shared;
+    const parentVoice = this.parentVoice(job);
+    const redraw = (voice: Voice, copyOf?: { channel: string }) =>
+      shared
+        ? async () => {
+            const now = await this.options.labs.store.getJob(jobId);
+            if (!now) return undefined;
+            const fresh = {
+              ...(await this.cardInput(now)),
+              ...(extra.changes ? { changes: extra.changes } : {}),
+            };
+            return renderCard({ ...fresh, ...voice, ...(copyOf ? { copyOf } : {}) });
+          }
+        : undefined;
+    this.parentOf(job)?.set(renderCard({ ...input, ...parentVoice }), {
+      final: true,
+      render: redraw(parentVoice),
+    });
     for (const raw of cardInput.approval?.cardRefs ?? []) {
       const ref = raw as Partial<CardRef>;
       if (!ref.user || !ref.channel || !ref.ts) continue;
@@ -200,7 +219,10 @@ export class JobReporter {
       });
       // An approver's copy is in their own language.
       const own = await this.personVoice(job, ref.user);
-      copy.set(renderCard({ ...input, ...own, copyOf: { channel: job.channel } }), { final: true });
+      copy.set(renderCard({ ...input, ...own, copyOf: { channel: job.channel } }), {
+        final: true,
+        render: redraw(own, { channel: job.channel }),
+      });
     }
   }
 

@@ -32,6 +32,13 @@ export interface OutboxOptions {
    * Answers 0, or how long to wait before asking again. Alone, a process needs none.
    */
   budget?: ((bucket: string, capacity: number, intervalMs: number) => Promise<number>) | undefined;
+  /**
+   * Holds a message's edits across replicas (issue 14 §2): taken before an edit whose content can
+   * be drawn again (`set`'s `render`), which is drawn under it, and released once Slack answered —
+   * so an older edit never lands after a newer one, whichever replica sends it. Answers the
+   * release, or undefined when it could not be taken (the edit goes as drawn).
+   */
+  editLock?: ((key: string) => Promise<(() => Promise<void>) | undefined>) | undefined;
 }
 
 export interface MessageInit {
@@ -59,6 +66,8 @@ interface Desired {
   content: MessageContent;
   version: number;
   final: boolean;
+  /** Draws the content again from the store just before an edit is sent under `editLock`. */
+  render?: (() => Promise<MessageContent | undefined>) | undefined;
 }
 
 /**
@@ -86,10 +95,21 @@ export class LiveMessage {
     this.ref = init.ref;
   }
 
-  /** The content to show; `final` skips the live-edit pacing (a step's end, a job's end). */
-  set(content: MessageContent, options: { final?: boolean } = {}): void {
+  /**
+   * The content to show; `final` skips the live-edit pacing (a step's end, a job's end). `render`
+   * draws it again from the store when the edit is sent, for a message replicas share (a card).
+   */
+  set(
+    content: MessageContent,
+    options: { final?: boolean; render?: (() => Promise<MessageContent | undefined>) | undefined } = {},
+  ): void {
     if (this.failure !== undefined) return;
-    this.desired = { content, version: (this.desired?.version ?? 0) + 1, final: options.final ?? false };
+    this.desired = {
+      content,
+      version: (this.desired?.version ?? 0) + 1,
+      final: options.final ?? false,
+      render: options.render,
+    };
     this.outbox.schedule(this);
   }
 
@@ -330,14 +350,24 @@ export class Outbox {
         message.ref = { channel: answer.channel ?? message.init.channel, ts: String(answer.ts) };
         message.settle(message.ref);
       } else {
-        // The full blocks every time: chat.update keeps the old blocks when they are left out
-        // (slack-platform.md §2, "Updating the original message").
-        await this.send('chat.update', {
-          channel: message.ref.channel,
-          ts: message.ref.ts,
-          text: content.text,
-          blocks: content.blocks,
-        });
+        const ref = message.ref;
+        const release = desired.render
+          ? await this.options.editLock?.(`${ref.channel}:${ref.ts}`)
+          : undefined;
+        try {
+          // Under the lock, the content as the store has it now: no older state can follow it.
+          const fresh = release ? ((await desired.render?.()) ?? content) : content;
+          // The full blocks every time: chat.update keeps the old blocks when they are left out
+          // (slack-platform.md §2, "Updating the original message").
+          await this.send('chat.update', {
+            channel: ref.channel,
+            ts: ref.ts,
+            text: fresh.text,
+            blocks: fresh.blocks,
+          });
+        } finally {
+          await release?.();
+        }
       }
       message.delivered = desired.version;
       message.lastSentAt = Date.now();
@@ -366,7 +396,11 @@ export class Outbox {
     if (!budget) return;
     const bucket =
       method === 'chat.update'
-        ? { name: method, capacity: 5, intervalMs: limits.updateWindowMs / Math.max(1, limits.updatesPerWindow - 5) }
+        ? {
+            name: method,
+            capacity: 5,
+            intervalMs: limits.updateWindowMs / Math.max(1, limits.updatesPerWindow - 5),
+          }
         : method === 'chat.postMessage'
           ? {
               name: `${method}:${String(args.channel)}`,
