@@ -145,6 +145,11 @@ export interface LoadedConfig {
    * unset. It may hold a password: never shown or logged.
    */
   readonly databaseUrl: string | undefined;
+  /**
+   * The SQLite data directory LABOPS_DATA_DIR names (default ./data), whatever the store in use:
+   * what `migrate --to` moves into PostgreSQL (issue 14 §1).
+   */
+  readonly sqliteDir: string;
   /** With `databaseUrl`: how long a replica's lease on a running job lasts (LABOPS_LEASE_MS). */
   readonly leaseMs: number;
   /** `LABOPS_APPROVERS` as principals (`slack:U…`), added to the simulated labs' approvers. */
@@ -408,6 +413,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     limits: bot.limits,
     dataDir: vars.DATABASE_URL === undefined ? dataDir : undefined,
     databaseUrl: vars.DATABASE_URL,
+    sqliteDir: vars.LABOPS_DATA_DIR !== undefined ? resolve(cwd, vars.LABOPS_DATA_DIR) : resolve(cwd, 'data'),
     leaseMs: vars.LABOPS_LEASE_MS ?? DEFAULT_LEASE_MS,
     extraApprovers: vars.LABOPS_APPROVERS,
     logLevel: vars.LOG_LEVEL,

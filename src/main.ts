@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { mapLabLimits } from './config/lab-policy.js';
 import {
   CONFIG_EXIT_CODE,
@@ -53,12 +53,10 @@ async function main(argv: readonly string[]): Promise<number> {
   // What main itself prints from here on: the shell's language, else the (first) lab's.
   const locale = shellLocale ?? (first.kind === 'file' ? first.config.locale : DEFAULT_LOCALE);
   if (argv[0] === 'migrate') {
-    // The SQLite data directory to move (issue 14 §1): config names none beside DATABASE_URL or
-    // for the simulated labs, whose bot keeps no directory.
-    const dir = config.dataDir ?? resolve(process.env.LABOPS_DATA_DIR ?? 'data');
+    // The SQLite data directory to move (issue 14 §1), whatever store the bot itself would use.
     return runMigrateCommand({
       args: argv.slice(1),
-      dir,
+      dir: config.sqliteDir,
       locale,
       stdout: process.stdout,
       stderr: process.stderr,
