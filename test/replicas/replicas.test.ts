@@ -239,6 +239,12 @@ describe('two replicas on one PostgreSQL, in Socket Mode (issue 14 §4)', () => 
       await waitFor(() =>
         JSON.stringify(api.message(C1, card.ts)?.blocks).includes('SUCCEEDED') ? true : undefined,
       );
+      // B reported the job in the thread of the card A posted.
+      const thread = await waitFor(() => {
+        const replies = api.thread(C1, card.ts).map((m) => JSON.stringify(m.blocks));
+        return replies.some((r) => r.includes('Put hyper1 into maintenance')) ? replies : undefined;
+      });
+      expect(thread.join('\n')).toContain('changed');
 
       // Five approvers click the next card at the same moment, spread over both connections.
       await socket.send(
