@@ -273,7 +273,13 @@ describe('per-lab policy and the instructors (issue 13 §2)', () => {
     const lists = await Promise.all(
       ['UPROF', 'USTUDENT2', 'UPROF'].map((user) => course.run('/lab list', slackCaller(user, 'C9'))),
     );
-    expect(lists.map((l) => expectView(l).sections.flatMap((s) => s.lines).at(-1))).toEqual([
+    expect(
+      lists.map((l) =>
+        expectView(l)
+          .sections.flatMap((s) => s.lines)
+          .at(-1),
+      ),
+    ).toEqual([
       'lab3 · engine up · hosts 2/2 up · domains 2/2 active · no job running',
       'lab2 · engine up · hosts 2/2 up · domains 2/2 active · no job running',
       'lab3 · engine up · hosts 2/2 up · domains 2/2 active · no job running',
