@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ACTION } from '../../src/slack/render-card.js';
 import { openPgStore } from '../../src/store/pg-store.js';
 import type { JobRecord, Store } from '../../src/store/types.js';
@@ -52,11 +52,12 @@ let socket: SocketModeStandIn;
 let store: Store;
 const replicas: Replica[] = [];
 
-beforeEach(async () => {
+/** Two simulated labs, the Slack stand-ins and an empty database; each describe's own. */
+async function setUp(): Promise<void> {
   dir = mkdtempSync(join(tmpdir(), 'labops-replicas-'));
   sims = await Promise.all([
-    startSimLab({ timeScale: 0.01 }),
-    startSimLab({ timeScale: 0.01, host: '127.0.0.2' }),
+    startSimLab({ timeScale: 0.002 }),
+    startSimLab({ timeScale: 0.002, host: '127.0.0.2' }),
   ]);
   api = await SlackApiStandIn.start({ botToken: BOT_TOKEN });
   api.addChannel(C1, [OPERATOR, ...APPROVERS]);
@@ -66,12 +67,14 @@ beforeEach(async () => {
   await resetPgDatabase(database());
   store = await openPgStore({ url: database() });
   writeLabFile();
-});
+}
 
-afterEach(async () => {
+async function tearDown(): Promise<void> {
   for (const replica of replicas.splice(0)) {
     if (replica.child.exitCode === null && replica.child.signalCode === null) {
-      replica.child.kill('SIGTERM');
+      // Not a test of a graceful stop (test/service covers it): a stop would wait for the card
+      // lane's budget to deliver the last edits.
+      replica.child.kill('SIGKILL');
       await new Promise((resolve) => replica.child.once('exit', resolve));
     }
   }
@@ -80,7 +83,7 @@ afterEach(async () => {
   await api?.close();
   for (const sim of sims) await sim.close();
   rmSync(dir, { recursive: true, force: true });
-});
+}
 
 /** lab1 and lab2 on the two simulators, their machines named apart, every address loopback. */
 function writeLabFile(): void {
@@ -201,15 +204,22 @@ async function startedCount(jobId: string): Promise<number> {
 }
 
 describe('two replicas on one PostgreSQL, in Socket Mode (issue 14 §4)', () => {
+  // One pair of replicas for both tests: A connects first (connection 1), then B (connection 2).
+  let a: Replica;
+  let b: Replica;
+  beforeAll(async () => {
+    await setUp();
+    a = startReplica('socket');
+    await connected(1);
+    b = startReplica('socket');
+    await connected(2);
+    await waitFor(() => a.id() && b.id());
+  }, START_MS);
+  afterAll(tearDown, START_MS);
+
   it(
     'runs a card posted through one replica and approved through the other exactly once; five clicks over both run once',
     async () => {
-      // A connects first (connection 1), then B (connection 2).
-      const a = startReplica('socket');
-      await connected(1);
-      const b = startReplica('socket');
-      await connected(2);
-      await waitFor(() => a.id() && b.id());
       const [first, second] = [1, 2];
 
       // Asked on replica A's connection: A posts the card.
@@ -285,33 +295,39 @@ describe('two replicas on one PostgreSQL, in Socket Mode (issue 14 §4)', () => 
   it(
     'after kill -9 of the replica running a job, the other marks it interrupted once its lease ran out; a pending card still works',
     async () => {
-      const a = startReplica('socket');
-      await connected(1);
-      const b = startReplica('socket');
-      await connected(2);
-      await waitFor(() => a.id() && b.id());
+      // Both hyper1 are in maintenance since the test before: each team brings its own back up.
       // lab1's engine slows down: its job is still running when its replica dies.
       sims[0]!.sim.knobs.setLatency(700);
       await socket.send(
         'slash_commands',
-        commandBody(OPERATOR, '/host', 'maintenance hyper1', api.responseUrl(), { channel: C1 }),
+        commandBody(OPERATOR, '/host', 'activate hyper1', api.responseUrl(), { channel: C1 }),
         {},
         { connection: 1 },
       );
       await socket.send(
         'slash_commands',
-        commandBody(OPERATOR, '/host', 'maintenance hyper2', api.responseUrl(), { channel: C2 }),
+        commandBody(OPERATOR, '/host', 'activate hyper1', api.responseUrl(), { channel: C2 }),
         {},
         { connection: 2 },
       );
-      const slow = await waitFor(async () => (await store.listJobs({ lab: 'lab1' }))[0]);
-      const pending = await waitFor(async () => (await store.listJobs({ lab: 'lab2' }))[0]);
-      const card1 = await waitFor(() => api.messages(C1).find((m) => !m.threadTs));
+      const slow = await waitFor(
+        async () => (await store.listJobs({ lab: 'lab1', statuses: ['awaiting_approval'] }))[0],
+      );
+      const pending = await waitFor(
+        async () => (await store.listJobs({ lab: 'lab2', statuses: ['awaiting_approval'] }))[0],
+      );
+      const card1 = await waitFor(() =>
+        api
+          .messages(C1)
+          .filter((m) => !m.threadTs)
+          .at(-1),
+      );
       const slowApproval = (await store.getApprovalForJob(slow.id))!;
+      // A change: its requester confirms it, on replica A's connection.
       await socket.send(
         'interactive',
         clickPayload(
-          'U0ALICE',
+          OPERATOR,
           ACTION.approve,
           slowApproval.id,
           { channel: C1, ts: card1.ts },
@@ -336,12 +352,23 @@ describe('two replicas on one PostgreSQL, in Socket Mode (issue 14 §4)', () => 
       sims[0]!.sim.knobs.setLatency(0);
 
       // The card waiting in lab2 since before the kill is approved through replica B and runs.
-      const card2 = await waitFor(() => api.messages(C2).find((m) => !m.threadTs));
+      const card2 = await waitFor(() =>
+        api
+          .messages(C2)
+          .filter((m) => !m.threadTs)
+          .at(-1),
+      );
       const approval2 = (await store.getApprovalForJob(pending.id))!;
       expect(socket.openConnections).toBe(1);
       void socket.send(
         'interactive',
-        clickPayload('U0BOB', ACTION.approve, approval2.id, { channel: C2, ts: card2.ts }, api.responseUrl()),
+        clickPayload(
+          OPERATOR,
+          ACTION.approve,
+          approval2.id,
+          { channel: C2, ts: card2.ts },
+          api.responseUrl(),
+        ),
       );
       const done = await ended(pending.id);
       expect(done.status).toBe('succeeded');
@@ -361,6 +388,9 @@ async function freePort(): Promise<number> {
 }
 
 describe('two replicas on one PostgreSQL, in HTTP mode (issue 14 §4)', () => {
+  beforeAll(setUp, START_MS);
+  afterAll(tearDown, START_MS);
+
   it(
     'runs a card asked of one replica and approved through the other once; Slack’s retry to the first is dropped',
     async () => {
