@@ -10,6 +10,7 @@ import { buildBot, describeBotCommand } from './bot.js';
 import { runIdleBench } from './idle.js';
 import { runLabsBench } from './labs.js';
 import { runResetAllBench } from './labs-reset.js';
+import { runReplicasBench } from './replicas.js';
 import { runStalledBench } from './stalled.js';
 import { runStartupBench } from './startup.js';
 import { runStatusBench } from './status.js';
@@ -44,12 +45,15 @@ const GOALS: Record<string, [Comparison, number | string]> = {
   labs30_status_p99_ratio: ['<=', 3],
   rss_per_lab_mb: ['<=', 5],
   reset_all_ratio: ['<=', 4],
+  // Issue 14 §5: two replicas on one PostgreSQL (bench/replicas.ts).
+  replicas_slack_429s: ['<=', 0],
+  cross_replica_click_ratio: ['<=', 1.25],
 };
 
 type Comparison = '<' | '<=' | '>=';
 
 /** Benches that run the built bot (bench/bot.ts): the build comes first. */
-const BOT_BENCHES = new Set(['startup', 'idle', 'upload', 'stalled', 'labs']);
+const BOT_BENCHES = new Set(['startup', 'idle', 'upload', 'stalled', 'labs', 'replicas']);
 
 async function optional(file: string, exportName: string): Promise<Bench['run'] | undefined> {
   const path = fileURLToPath(new URL(file, import.meta.url));
@@ -66,6 +70,7 @@ const benches: Bench[] = [
   { name: 'stalled', run: runStalledBench },
   { name: 'labs', run: runLabsBench },
   { name: 'reset-all', run: runResetAllBench },
+  { name: 'replicas', run: runReplicasBench },
 ];
 const ssh = await optional('./ssh-exec.ts', 'runSshBench');
 if (ssh) benches.push({ name: 'ssh', run: ssh });
