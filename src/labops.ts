@@ -646,7 +646,8 @@ export class Labops {
     return [...out];
   }
 
-  private async newJobId(): Promise<string> {
+  /** A job id no job of the store has (`job-1a2b`). */
+  async newJobId(): Promise<string> {
     for (;;) {
       const id = `job-${randomBytes(3).toString('hex').slice(0, 4)}`;
       if (!(await this.options.store.getJob(id))) return id;

@@ -1,11 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { describeChanges, fingerprintOf } from '../approvals/fingerprint.js';
 import { createPolicyRequest, evaluatePolicy, isInstructor } from '../approvals/policy.js';
 import type { Caller, Plan, StepSpec } from './command.js';
 import { LabopsError, toLabopsError } from './errors.js';
 import { renderPlanPreview } from './help.js';
 import { list, msg, type Text, verbatim } from './i18n/text.js';
-import { describePartStatus, runBounded } from './jobs/across.js';
+import { describePartStatus, mapBounded, runBounded } from './jobs/across.js';
 import type { EventBus } from './jobs/events.js';
 import type { AcrossPart, AcrossPort, StepContext, StepOutcome } from './jobs/steps.js';
 import { joinItems } from './jobs/texts.js';
@@ -91,7 +90,7 @@ export class AcrossLabs implements AcrossPort {
         },
       );
     }
-    const planned = await mapLabs(request.labs, this.hub.labsInParallel, async (lab) => {
+    const planned = await mapBounded(request.labs, this.hub.labsInParallel, async (lab) => {
       const labops = this.hub.get(lab)!;
       try {
         return {
@@ -138,7 +137,7 @@ export class AcrossLabs implements AcrossPort {
     const now = clock();
     const proposed = await store.proposeJob({
       job: {
-        id: await newJobId(store),
+        id: await home.newJobId(),
         lab: home.lab.name,
         command: key,
         text: request.typed.trim(),
@@ -459,24 +458,3 @@ function combinePlans(
 const CLAIM_TIMEOUT_MS = 10 * 60_000;
 /** A lab's part: the sum of its steps' timeouts, this for a step with none of its own. */
 const PART_STEP_TIMEOUT_MS = 30 * 60_000;
-
-/** `fn` over `labs`, at most `limit` at once; the answers in the order of `labs`. */
-async function mapLabs<R>(
-  labs: readonly string[],
-  limit: number,
-  fn: (lab: string) => Promise<R>,
-): Promise<R[]> {
-  const out: R[] = new Array(labs.length);
-  const indexed = labs.map((lab, index) => ({ lab, index }));
-  await runBounded(indexed, limit, async ({ lab, index }) => {
-    out[index] = await fn(lab);
-  });
-  return out;
-}
-
-async function newJobId(store: Store): Promise<string> {
-  for (;;) {
-    const id = `job-${randomBytes(3).toString('hex').slice(0, 4)}`;
-    if (!(await store.getJob(id))) return id;
-  }
-}

@@ -6,6 +6,7 @@ import type { EngineClient } from './engine/engine-client.js';
 import { LabopsError, toLabopsError } from './errors.js';
 import { isHelpWord } from './help.js';
 import { list, msg, verbatim } from './i18n/text.js';
+import { mapBounded } from './jobs/across.js';
 import type { EventBus } from './jobs/events.js';
 import { summarizeLab } from './lab-summary.js';
 import type { DispatchInput, DispatchResult, Labops } from './labops.js';
@@ -557,22 +558,4 @@ function cutWords(text: string, cuts: readonly { start: number; end: number }[])
     last = cut.end;
   }
   return out + text.slice(last);
-}
-
-/** `fn` over `items`, at most `limit` at once; the answers in the order of `items`. */
-async function mapBounded<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const work = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      out[index] = await fn(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, work));
-  return out;
 }

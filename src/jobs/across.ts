@@ -71,6 +71,20 @@ export async function runBounded<T>(
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, work));
 }
 
+/** `fn` over `items`, at most `limit` at once; the answers in the order of `items`. */
+export async function mapBounded<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  const indexed = items.map((item, index) => ({ item, index }));
+  await runBounded(indexed, limit, async ({ item, index }) => {
+    out[index] = await fn(item);
+  });
+  return out;
+}
+
 const FAILED: readonly StepStatus[] = ['failed', 'unknown'];
 
 /** Each lab that did not finish, and why: the outcome of a job across labs that failed. */
