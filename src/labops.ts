@@ -313,6 +313,9 @@ export class Labops {
     caller: Caller,
     decision: 'approve' | 'deny',
   ): Promise<ClickResult> {
+    // An approval that completes the card re-checks the plan (two engine reads at once) after a
+    // few store reads: the engine's connections open meanwhile (issue 14 §5).
+    this.options.engine.preconnect(2);
     const unwritable = await this.findStoreFailure();
     if (unwritable) throw unwritable;
     return this.flow.decide(approvalId, caller.principal, decision);

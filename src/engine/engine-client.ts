@@ -129,6 +129,11 @@ export class EngineClient {
     return this.context.waits;
   }
 
+  /** Opens connections ahead of `count` reads about to come (EngineTransport.preconnect). */
+  preconnect(count: number): void {
+    this.context.transport.preconnect(count);
+  }
+
   close(): Promise<void> {
     return this.context.transport.close();
   }

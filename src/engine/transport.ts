@@ -16,6 +16,7 @@ import {
 } from './faults.js';
 import { ConcurrencyGate } from './gate.js';
 import { ActionResultSchema, ApiRootSchema } from './schemas.js';
+import { SpareConnections } from './spare-connections.js';
 import { type EngineAnswer, requestSsoToken, revokeSsoToken, type SendToEngine } from './sso.js';
 import {
   type ApiLevel,
@@ -105,6 +106,7 @@ export class EngineTransport {
   /** TLS settings for other engine endpoints (the imageio daemon and proxy). */
   readonly tls: { ca?: string; rejectUnauthorized: boolean };
   private readonly pool: Pool;
+  private readonly spares: SpareConnections;
   private readonly limiter: ConcurrencyGate;
   /** Reads in flight that an identical read may join (sendOrShare), by token, path and query. */
   private readonly sharedReads = new Map<string, { writes: number; answer: Promise<EngineAnswer> }>();
@@ -147,8 +149,20 @@ export class EngineTransport {
       options.insecure || !options.ca
         ? { rejectUnauthorized: false }
         : { ca: options.ca, rejectUnauthorized: true };
-    this.pool = new Pool(this.origin, { connections: maxConcurrent, connect: this.tls });
+    this.spares = new SpareConnections(this.origin, this.tls);
+    this.pool = new Pool(this.origin, { connections: maxConcurrent, connect: this.spares.connect });
     this.limiter = new ConcurrencyGate(maxConcurrent);
+  }
+
+  /**
+   * Opens connections for `count` requests about to come, beyond those already open and idle, so
+   * that the TLS handshakes run while the caller still reads its store (a click's re-check).
+   */
+  preconnect(count: number): void {
+    if (this.closed) return;
+    const missing =
+      Math.min(count, this.options.maxConcurrency ?? 8) - this.pool.stats.free - this.spares.count;
+    if (missing > 0) this.spares.open(missing);
   }
 
   /** Sends one API request and parses the answer with `spec.schema`. */
@@ -264,6 +278,7 @@ export class EngineTransport {
       }
     }
     this.limiter.stop(new Error('the engine client is closed'));
+    this.spares.close();
     await this.pool.close();
   }
 

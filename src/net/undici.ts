@@ -23,6 +23,7 @@ export type Pool = Undici.Pool;
 export declare namespace buildConnector {
   type BuildOptions = Undici.buildConnector.BuildOptions;
   type connector = Undici.buildConnector.connector;
+  type Options = Undici.buildConnector.Options;
 }
 
 export type RequestOptions = NonNullable<Parameters<typeof Undici.request>[1]> & {
