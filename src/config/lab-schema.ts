@@ -357,6 +357,15 @@ export const PolicySchema = z
       .default([])
       .describe('Channels where commands may be asked; empty means any channel.'),
     expiry_minutes: expirySchema.default(15).describe('Minutes before a pending approval expires.'),
+    remind_after_minutes: z
+      .number({ error: toIssueText(msg('config.number.example', { example: 10 })) })
+      .int({ error: toIssueText(msg('config.number.whole')) })
+      .min(1, { error: toIssueText(msg('config.number.atLeast', { min: 1 })) })
+      .max(1440, { error: toIssueText(msg('config.number.atMost', { max: 1440 })) })
+      .optional()
+      .describe(
+        'Minutes after which a card nobody decided reminds, by direct message, the approvers who have not decided; after as many again, it is named in the channel. Off when unset.',
+      ),
     commands: z
       .partialRecord(
         z.enum(COMMAND_KEYS, {
@@ -434,6 +443,57 @@ export const DownloadsSchema = z
   .describe('Where ISO sources may be downloaded from.');
 export type Downloads = z.infer<typeof DownloadsSchema>;
 
+/** What the watcher may post to a lab's channel (issue 15 §1): the lab team must act on each. */
+export const ALERT_KINDS = [
+  'host_down',
+  'storage_down',
+  'vm_paused',
+  'migration_failed',
+  'transfer_paused',
+] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+
+/** `HH:MM-HH:MM` in the lab's time zone; the end may be past midnight (`22:00-07:00`). */
+const QUIET_HOURS_PATTERN = /^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$/;
+
+/** The lab's events, watched on the engine and posted to its channel (issue 15 §1). */
+export const EventsSchema = z
+  .strictObject({
+    notify: z
+      .array(z.enum(ALERT_KINDS, { error: toIssueText(msg('config.events.kind')) }), {
+        error: toIssueText(msg('config.events.kinds')),
+      })
+      .default([...ALERT_KINDS])
+      .describe(
+        'What is posted: host_down (a host non-responsive or non-operational), storage_down (a storage domain inactive or in maintenance unexpectedly), vm_paused (a VM paused on a storage I/O error), migration_failed, transfer_paused. Empty posts nothing.',
+      ),
+    quiet_hours: z
+      .string({ error: toIssueText(msg('config.events.quietHours')) })
+      .regex(QUIET_HOURS_PATTERN, { error: toIssueText(msg('config.events.quietHours')) })
+      .refine((value) => value.slice(0, 5) !== value.slice(6), {
+        error: toIssueText(msg('config.events.quietHours')),
+      })
+      .optional()
+      .describe(
+        "Hours in the lab's time zone when nothing is posted, e.g. 22:00-07:00: what happens meanwhile is posted when they end, and reminders wait for them.",
+      ),
+    poll_seconds: z
+      .number({ error: toIssueText(msg('config.number.example', { example: 15 })) })
+      .int({ error: toIssueText(msg('config.number.whole')) })
+      .min(5, { error: toIssueText(msg('config.number.atLeast', { min: 5 })) })
+      .max(600, { error: toIssueText(msg('config.number.atMost', { max: 600 })) })
+      .default(15)
+      .describe("Seconds between two reads of the engine's events and statuses."),
+  })
+  .describe("The engine's events labops posts to the lab's channel.");
+export type EventsConfig = z.infer<typeof EventsSchema>;
+
+/** Minutes from midnight of a `quiet_hours` value: [start, end). */
+export function parseQuietHours(value: string): { start: number; end: number } {
+  const [, h1, m1, h2, m2] = QUIET_HOURS_PATTERN.exec(value) ?? [];
+  return { start: Number(h1) * 60 + Number(m1), end: Number(h2) * 60 + Number(m2) };
+}
+
 /** The settings of one lab (issue 13 §1): in a single-lab file, under `labs.NAME`, or a directory's `NAME.yml`. */
 const labShape = {
   engine: EngineSchema,
@@ -459,7 +519,12 @@ const labShape = {
     .string()
     .refine(isTimeZone, { error: toIssueText(msg('config.timezone')) })
     .optional()
-    .describe('The time zone times of day are shown in (default UTC).'),
+    .describe(
+      "The lab's IANA time zone: times of day are shown in it, and `--at` and quiet hours read in it (default: the machine's zone).",
+    ),
+  events: EventsSchema.prefault({}).describe(
+    "The engine's events posted to the lab's channel (default: every kind, every 15 s, no quiet hours).",
+  ),
   ssh_password_env: envNameSchema
     .optional()
     .describe(

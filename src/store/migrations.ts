@@ -254,6 +254,22 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 9,
+    name: 'the state of the bot’s own duties',
+    up: (db) => {
+      // Issue 15: what the watcher, reminders and schedules keep across restarts, by key, each
+      // entry versioned so two writers from one version cannot both win.
+      db.exec(`
+        CREATE TABLE duty_state (
+          key        TEXT PRIMARY KEY,
+          value      TEXT NOT NULL,
+          version    INTEGER NOT NULL,
+          updated_at INTEGER NOT NULL
+        );
+      `);
+    },
+  },
 ];
 
 /** The schema version this labops writes. */

@@ -169,6 +169,20 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
        )`,
     ],
   },
+  {
+    version: 4,
+    name: 'the state of the bot’s own duties',
+    sql: [
+      // Issue 15: what the watcher, reminders and schedules keep across restarts, by key, each
+      // entry versioned so two replicas writing from one version cannot both win.
+      `CREATE TABLE duty_state (
+         key        TEXT PRIMARY KEY,
+         value      JSONB NOT NULL,
+         version    INTEGER NOT NULL,
+         updated_at BIGINT NOT NULL
+       )`,
+    ],
+  },
 ];
 
 /** The schema version this labops writes in PostgreSQL. */

@@ -8,6 +8,7 @@ import type {
   HostKeyRow,
   JobRow,
   LockRow,
+  StateRow,
   StepRow,
 } from './store-rows.js';
 
@@ -423,6 +424,47 @@ export class PgStatements {
          SELECT id FROM jobs WHERE NOT (status = ANY ($1::text[])))`,
       [finalStatuses],
     );
+  }
+
+  readState(key: string): Promise<StateRow | undefined> {
+    return this.first<StateRow>(
+      'SELECT key, value::text AS value, version, updated_at FROM duty_state WHERE key = $1',
+      [key],
+    );
+  }
+
+  /** `prefix` is matched literally: left(), not LIKE, whose % and _ a key may hold. */
+  listState(prefix: string): Promise<StateRow[]> {
+    return this.rows<StateRow>(
+      `SELECT key, value::text AS value, version, updated_at FROM duty_state
+       WHERE left(key, length($1)) = $1 ORDER BY key COLLATE "C"`,
+      [prefix],
+    );
+  }
+
+  /** One statement: `expect` undefined writes whatever the entry holds, 0 only a new key. */
+  async writeState(key: string, value: string, at: number, expect: number | undefined): Promise<boolean> {
+    const sql =
+      expect === undefined
+        ? `INSERT INTO duty_state (key, value, version, updated_at) VALUES ($1, $2::jsonb, 1, $3)
+           ON CONFLICT (key) DO UPDATE SET value = excluded.value, version = duty_state.version + 1,
+             updated_at = excluded.updated_at`
+        : expect === 0
+          ? `INSERT INTO duty_state (key, value, version, updated_at) VALUES ($1, $2::jsonb, 1, $3)
+             ON CONFLICT (key) DO NOTHING`
+          : `UPDATE duty_state SET value = $2::jsonb, version = version + 1, updated_at = $3
+             WHERE key = $1 AND version = $4`;
+    const params = expect === undefined || expect === 0 ? [key, value, at] : [key, value, at, expect];
+    const result = await this.db.query(sql, params);
+    return result.rowCount === 1;
+  }
+
+  async deleteState(key: string, expect: number | undefined): Promise<boolean> {
+    const result = await this.db.query(
+      'DELETE FROM duty_state WHERE key = $1 AND ($2::integer IS NULL OR version = $2)',
+      [key, expect ?? null],
+    );
+    return result.rowCount === 1;
   }
 
   listLocks(lab: string | null): Promise<LockRow[]> {

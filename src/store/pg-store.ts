@@ -20,6 +20,7 @@ import {
   toJobRecord,
   toLockRecord,
   toPinnedHostKey,
+  toStateEntry,
   toStepRecord,
   toTextColumns,
 } from './store-rows.js';
@@ -43,6 +44,7 @@ import {
   type ProposeResult,
   type QueuedJob,
   type RecoveryReport,
+  type StateEntry,
   type StepPatch,
   type StepRecord,
   type Store,
@@ -200,6 +202,26 @@ class PgStore implements Store {
 
   firstSeen(key: string, ttlMs: number, _at: number): Promise<boolean> {
     return this.write((sql) => sql.leases.firstSeen(key, ttlMs));
+  }
+
+  readState(key: string): Promise<StateEntry | undefined> {
+    return this.read(async () => {
+      const row = await this.sql.readState(key);
+      return row ? toStateEntry(row) : undefined;
+    });
+  }
+
+  listState(prefix: string): Promise<StateEntry[]> {
+    return this.read(async () => (await this.sql.listState(prefix)).map(toStateEntry));
+  }
+
+  writeState(key: string, value: unknown, at: number, expect?: number): Promise<boolean> {
+    const json = JSON.stringify(value ?? null);
+    return this.write((sql) => sql.writeState(key, json, at, expect), false);
+  }
+
+  deleteState(key: string, expect?: number): Promise<boolean> {
+    return this.write((sql) => sql.deleteState(key, expect), false);
   }
 
   interruptExpired(reason: Text, at: number): Promise<JobRecord[]> {

@@ -6,6 +6,7 @@ import type {
   HostKeyRow,
   JobRow,
   LockRow,
+  StateRow,
   StepRow,
 } from './store-rows.js';
 
@@ -35,6 +36,27 @@ export function prepareStatements(db: Db) {
     writeBudget: db.prepare<{ bucket: string; tokens: number; at: number }>(
       `INSERT INTO slack_budget (bucket, tokens, updated_at) VALUES (@bucket, @tokens, @at)
        ON CONFLICT (bucket) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at`,
+    ),
+    readState: db.prepare<[string], StateRow>('SELECT * FROM duty_state WHERE key = ?'),
+    // `prefix` is matched literally: substr, not LIKE, whose % and _ a key may hold.
+    listState: db.prepare<{ prefix: string }, StateRow>(
+      'SELECT * FROM duty_state WHERE substr(key, 1, length(@prefix)) = @prefix ORDER BY key',
+    ),
+    putState: db.prepare<{ key: string; value: string; at: number }>(
+      `INSERT INTO duty_state (key, value, version, updated_at) VALUES (@key, @value, 1, @at)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value, version = duty_state.version + 1,
+         updated_at = excluded.updated_at`,
+    ),
+    insertState: db.prepare<{ key: string; value: string; at: number }>(
+      `INSERT INTO duty_state (key, value, version, updated_at) VALUES (@key, @value, 1, @at)
+       ON CONFLICT (key) DO NOTHING`,
+    ),
+    replaceState: db.prepare<{ key: string; value: string; at: number; expect: number }>(
+      `UPDATE duty_state SET value = @value, version = version + 1, updated_at = @at
+       WHERE key = @key AND version = @expect`,
+    ),
+    deleteState: db.prepare<{ key: string; expect: number | null }>(
+      'DELETE FROM duty_state WHERE key = @key AND (@expect IS NULL OR version = @expect)',
     ),
     forgetSeen: db.prepare<{ at: number }>('DELETE FROM seen WHERE until <= @at'),
     see: db.prepare<{ key: string; at: number; until: number }>(

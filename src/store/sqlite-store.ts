@@ -19,6 +19,7 @@ import {
   toJobRecord,
   toLockRecord,
   toPinnedHostKey,
+  toStateEntry,
   toStepRecord,
   toTextColumns,
 } from './store-rows.js';
@@ -46,6 +47,7 @@ import {
   type RecoveryReport,
   STRANDED_JOB_ERROR,
   STRANDED_JOB_TEXT,
+  type StateEntry,
   type StepPatch,
   type StepRecord,
   type Store,
@@ -227,6 +229,31 @@ class SqliteStore implements Store {
       this.sql.forgetSeen.run({ at });
       return this.sql.see.run({ key, at, until: at + ttlMs }).changes > 0;
     });
+  }
+
+  async readState(key: string): Promise<StateEntry | undefined> {
+    return this.read(() => {
+      const row = this.sql.readState.get(key);
+      return row ? toStateEntry(row) : undefined;
+    });
+  }
+
+  async listState(prefix: string): Promise<StateEntry[]> {
+    return this.read(() => this.sql.listState.all({ prefix }).map(toStateEntry));
+  }
+
+  async writeState(key: string, value: unknown, at: number, expect?: number): Promise<boolean> {
+    const json = JSON.stringify(value ?? null);
+    return this.write(() => {
+      const row = { key, value: json, at };
+      if (expect === undefined) return this.sql.putState.run(row).changes > 0;
+      if (expect === 0) return this.sql.insertState.run(row).changes > 0;
+      return this.sql.replaceState.run({ ...row, expect }).changes > 0;
+    });
+  }
+
+  async deleteState(key: string, expect?: number): Promise<boolean> {
+    return this.write(() => this.sql.deleteState.run({ key, expect: expect ?? null }).changes > 0);
   }
 
   async interruptExpired(reason: Text, at: number): Promise<JobRecord[]> {

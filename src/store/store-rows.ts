@@ -12,6 +12,7 @@ import type {
   JobStatus,
   LockRecord,
   PinnedHostKey,
+  StateEntry,
   StepRecord,
   StepSpec,
   StepStatus,
@@ -286,4 +287,16 @@ export function toPinnedHostKey(row: HostKeyRow): PinnedHostKey {
 
 export function toLockRecord(row: LockRow): LockRecord {
   return { lab: row.lab, key: row.key, jobId: row.job_id, holder: row.holder, takenAt: row.taken_at };
+}
+
+export interface StateRow {
+  key: string;
+  /** JSON text (the PostgreSQL store reads its JSONB column as text). */
+  value: string;
+  version: number;
+  updated_at: number;
+}
+
+export function toStateEntry(row: StateRow): StateEntry {
+  return { key: row.key, value: JSON.parse(row.value), version: row.version, updatedAt: row.updated_at };
 }

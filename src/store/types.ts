@@ -331,6 +331,16 @@ export interface ListApprovalsFilter {
 }
 
 /** An SSH host key fingerprint pinned by `/host trust`. */
+/** One entry of the duties' state (Store.readState). */
+export interface StateEntry {
+  key: string;
+  /** What was written, as JSON carries it. */
+  value: unknown;
+  /** 1 when first written, one more at each write: what `writeState`'s `expect` compares. */
+  version: number;
+  updatedAt: number;
+}
+
 export interface PinnedHostKey {
   /** The lab whose machine it is: hyper1 of lab1 is not hyper1 of lab2. */
   lab: string;
@@ -450,6 +460,21 @@ export interface Store {
    * click): once a replica saw it, the others see false until it is forgotten.
    */
   firstSeen(key: string, ttlMs: number, at: number): Promise<boolean>;
+  /**
+   * The small durable state of the bot's own duties (issue 15: an events watermark, reminders
+   * sent, schedules), by key. Undefined when the key was never written or was deleted.
+   */
+  readState(key: string): Promise<StateEntry | undefined>;
+  /** Every entry whose key starts with `prefix`, by key. */
+  listState(prefix: string): Promise<StateEntry[]>;
+  /**
+   * Writes `value` under `key` when the entry is still at version `expect` (0: the key must not
+   * exist); without `expect`, whatever it holds. True when written: its version is then one more.
+   * Two replicas writing from the same version: one of them writes.
+   */
+  writeState(key: string, value: unknown, at: number, expect?: number): Promise<boolean>;
+  /** Removes `key` (at version `expect`, when given); true when an entry was removed. */
+  deleteState(key: string, expect?: number): Promise<boolean>;
   /**
    * Running jobs whose lease ran out by the store's clock (their replica died or lost the
    * database): each becomes interrupted as `interruptJob` does it, with `reason`. Answers them.

@@ -172,6 +172,50 @@ export function describeLeaseContract(target: StoreTarget): void {
       expect(await store.firstSeen('action:trigger-1', SHORT_MS, Date.now())).toBe(true);
     });
 
+    it('keeps the duties’ state by key, versioned: of two writers from one version, one writes', async () => {
+      expect(await store.readState('watch:lab1')).toBeUndefined();
+      expect(await store.writeState('watch:lab1', { index: 41 }, 1000, 0)).toBe(true);
+      // The key exists now: a second "new key" write loses.
+      expect(await store.writeState('watch:lab1', { index: 99 }, 1001, 0)).toBe(false);
+      expect(await store.readState('watch:lab1')).toEqual({
+        key: 'watch:lab1',
+        value: { index: 41 },
+        version: 1,
+        updatedAt: 1000,
+      });
+      expect(await store.writeState('watch:lab1', { index: 42 }, 1002, 1)).toBe(true);
+      expect(await store.writeState('watch:lab1', { index: 43 }, 1003, 1)).toBe(false);
+      expect(await store.writeState('watch:lab1', { index: 44, note: 'ünïcode ✓' }, 1004)).toBe(true);
+      const entry = await store.readState('watch:lab1');
+      expect(entry?.value).toEqual({ index: 44, note: 'ünïcode ✓' });
+      expect(entry?.version).toBe(3);
+      // Prefixes are literal: % and _ in a key match themselves only.
+      await store.writeState('schedule:lab_1:a', ['x'], 1005);
+      await store.writeState('schedule:lab1:b', 'y', 1006);
+      await store.writeState('schedule:lab%:c', 7, 1007);
+      expect((await store.listState('schedule:lab_')).map((e) => e.key)).toEqual(['schedule:lab_1:a']);
+      expect((await store.listState('schedule:lab%')).map((e) => [e.key, e.value])).toEqual([['schedule:lab%:c', 7]]);
+      expect((await store.listState('schedule:')).map((e) => e.key)).toEqual([
+        'schedule:lab%:c',
+        'schedule:lab1:b',
+        'schedule:lab_1:a',
+      ]);
+      expect(await store.deleteState('schedule:lab1:b', 5)).toBe(false);
+      expect(await store.deleteState('schedule:lab1:b', 1)).toBe(true);
+      expect(await store.deleteState('schedule:lab1:b')).toBe(false);
+      expect(await store.deleteState('schedule:lab%:c')).toBe(true);
+      expect((await store.listState('schedule:')).map((e) => e.key)).toEqual(['schedule:lab_1:a']);
+    });
+
+    it('lets one of two concurrent writers from one version win, never both', async () => {
+      await store.writeState('remind:a1', { sent: [] }, 1, 0);
+      const results = await Promise.all(
+        ['r-a', 'r-b', 'r-c'].map((replica) => store.writeState('remind:a1', { sent: [replica] }, 2, 1)),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect((await store.readState('remind:a1'))?.version).toBe(2);
+    });
+
     it('shares a Slack budget: a bucket’s calls go at once, the next waits for its refill', async () => {
       const take = () => store.takeSlackToken('chat.postMessage:C1', 2, SHORT_MS, Date.now());
       expect(await take()).toBe(0);

@@ -81,8 +81,9 @@ describe('the PostgreSQL store', () => {
         { version: 1, name: 'jobs, steps, approvals, audit, locks, host keys' },
         { version: 2, name: 'job leases' },
         { version: 3, name: 'the replicas’ leader and the requests they saw' },
+        { version: 4, name: 'the state of the bot’s own duties' },
       ]);
-      expect(PG_SCHEMA_VERSION).toBe(3);
+      expect(PG_SCHEMA_VERSION).toBe(4);
       await propose(stores[0]!);
       expect((await stores[2]!.getJob('j1'))?.status).toBe('awaiting_approval');
     });

@@ -122,6 +122,9 @@ export interface ConfigArgs {
   'config.hosts.list': undefined;
   'config.hosts.empty': undefined;
   'config.locale': undefined;
+  'config.events.kind': undefined;
+  'config.events.kinds': undefined;
+  'config.events.quietHours': undefined;
   'config.timezone': undefined;
   'config.rule.tooDeep': { max: 'text' };
   'config.rule.secretValueEngine': undefined;
