@@ -223,6 +223,12 @@ export class Labs implements LabsPort {
     clearInterval(this.leaseSweep);
     clearInterval(this.leadership);
     await Promise.all(this.options.labs.map((entry) => entry.labops.stop(timeoutMs)));
+    // A replica that stops gives its lead up: another takes the duties at once, not a lease later.
+    const { replica, store, clock } = this.options;
+    if (replica && store.shared && this.isLeading) {
+      this.isLeading = false;
+      await store.lead('sweeps', replica.id, 0, clock()).catch(() => undefined);
+    }
   }
 
   private leaseSweep: NodeJS.Timeout | undefined;

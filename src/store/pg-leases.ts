@@ -86,8 +86,15 @@ export class PgLeaseStatements {
     return rows;
   }
 
-  /** Takes or keeps the lead for `name`; true when `replica` holds it for `ttlMs` more. */
+  /**
+   * Takes or keeps the lead for `name`; true when `replica` holds it for `ttlMs` more. A `ttlMs`
+   * of 0 gives it up: the row goes (a message's edit lock leaves nothing behind).
+   */
   async lead(name: string, replica: string, ttlMs: number): Promise<boolean> {
+    if (ttlMs <= 0) {
+      await this.db.query('DELETE FROM leaders WHERE name = $1 AND replica = $2', [name, replica]);
+      return false;
+    }
     const result = await this.db.query(
       `INSERT INTO leaders (name, replica, until) VALUES ($1, $2, ${DB_NOW_MS} + $3::bigint)
        ON CONFLICT (name) DO UPDATE SET replica = EXCLUDED.replica, until = EXCLUDED.until

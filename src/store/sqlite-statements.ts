@@ -30,6 +30,9 @@ export function prepareStatements(db: Db) {
        ON CONFLICT (name) DO UPDATE SET replica = excluded.replica, until = excluded.until
        WHERE leaders.replica = excluded.replica OR leaders.until <= @at`,
     ),
+    resign: db.prepare<{ name: string; replica: string }>(
+      'DELETE FROM leaders WHERE name = @name AND replica = @replica',
+    ),
     readBudget: db.prepare<[string], { tokens: number; updated_at: number }>(
       'SELECT tokens, updated_at FROM slack_budget WHERE bucket = ?',
     ),

@@ -447,6 +447,7 @@ export interface Store {
    * Whether `replica` leads the replicas for `name` now (issue 14 §2): it takes the lead when no
    * one holds it or the holder's term ran out, and keeps it for `ttlMs` from the store's clock each
    * time it asks again. One replica leads at a time; another takes over when it stops asking.
+   * A `ttlMs` of 0 gives the lead up at once, leaving no row behind (answers false).
    */
   lead(name: string, replica: string, ttlMs: number, at: number): Promise<boolean>;
   /**

@@ -162,6 +162,11 @@ export function describeLeaseContract(target: StoreTarget): void {
       await pause(SHORT_MS * 2);
       expect(await store.lead('sweeps', 'r-b', SHORT_MS, Date.now())).toBe(true);
       expect(await store.lead('sweeps', 'r-a', SHORT_MS, Date.now())).toBe(false);
+      // Given up with a term of 0: another takes it at once. Only its holder can give it up.
+      expect(await store.lead('sweeps', 'r-a', 0, Date.now())).toBe(false);
+      expect(await store.lead('sweeps', 'r-c', SHORT_MS, Date.now())).toBe(false);
+      expect(await store.lead('sweeps', 'r-b', 0, Date.now())).toBe(false);
+      expect(await store.lead('sweeps', 'r-c', SHORT_MS, Date.now())).toBe(true);
     });
 
     it('sees a key once within its time, whoever asks, then forgets it', async () => {
