@@ -14,6 +14,7 @@ import type { IsoArgs } from './args/iso.js';
 import type { JobsArgs } from './args/jobs.js';
 import type { LabArgs } from './args/lab.js';
 import type { PipelineArgs } from './args/pipeline.js';
+import type { ScheduleArgs } from './args/schedule.js';
 import type { ShellArgs } from './args/shell.js';
 import type { SlackArgs } from './args/slack.js';
 import type { SshArgs } from './args/ssh.js';
@@ -28,6 +29,7 @@ import { iso as enIso } from './en/iso.js';
 import { jobs as enJobs } from './en/jobs.js';
 import { lab as enLab } from './en/lab.js';
 import { pipeline as enPipeline } from './en/pipeline.js';
+import { schedule as enSchedule } from './en/schedule.js';
 import { shell as enShell } from './en/shell.js';
 import { slack as enSlack } from './en/slack.js';
 import { ssh as enSsh } from './en/ssh.js';
@@ -42,6 +44,7 @@ import { iso as koIso } from './ko/iso.js';
 import { jobs as koJobs } from './ko/jobs.js';
 import { lab as koLab } from './ko/lab.js';
 import { pipeline as koPipeline } from './ko/pipeline.js';
+import { schedule as koSchedule } from './ko/schedule.js';
 import { shell as koShell } from './ko/shell.js';
 import { slack as koSlack } from './ko/slack.js';
 import { ssh as koSsh } from './ko/ssh.js';
@@ -62,6 +65,7 @@ const en = {
   ...enConfig,
   ...enSlack,
   ...enShell,
+  ...enSchedule,
 };
 
 /** Every message's key: `area.what` (`host.maintenance.summary`). */
@@ -81,7 +85,8 @@ export type MessageArgs = CommonArgs &
   SshArgs &
   ConfigArgs &
   SlackArgs &
-  ShellArgs;
+  ShellArgs &
+  ScheduleArgs;
 
 export const CATALOGS: Readonly<Record<Locale, Readonly<Record<MessageKey, string>>>> = {
   en,
@@ -100,6 +105,7 @@ export const CATALOGS: Readonly<Record<Locale, Readonly<Record<MessageKey, strin
     ...koConfig,
     ...koSlack,
     ...koShell,
+    ...koSchedule,
   },
 };
 
@@ -119,4 +125,5 @@ export const CATALOG_AREAS = [
   'config',
   'slack',
   'shell',
+  'schedule',
 ] as const;
