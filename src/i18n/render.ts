@@ -11,13 +11,21 @@ import type { Locale } from './locale.js';
 import { isMessage, isVerbatim, type Message, msg, type Param, type Quantity, type Text } from './text.js';
 
 export interface RenderOptions {
-  /** The lab's time zone for times of day (lab.yml `timezone`); UTC when unset. */
+  /** The lab's time zone for times of day (lab.yml `timezone`); the machine's when unset. */
   timeZone?: string | undefined;
   /**
    * Marks where each piece came from, for the tests that look for text outside the catalog:
    * ⟦a catalog message⟧, ‹verbatim text›, «a name or value given to a message».
    */
   mark?: boolean | undefined;
+}
+
+/**
+ * The machine's time zone (`Asia/Seoul`): a lab's times of day are in it when lab.yml names no
+ * `timezone` (issue 15 §4).
+ */
+export function getMachineTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 }
 
 const formatters = new Map<string, IntlMessageFormat>();
@@ -107,7 +115,7 @@ function formatQuantity(locale: Locale, quantity: Quantity, options: RenderOptio
         minute: '2-digit',
         second: '2-digit',
         hourCycle: 'h23',
-        timeZone: options.timeZone ?? 'UTC',
+        timeZone: options.timeZone ?? getMachineTimeZone(),
       }).format(quantity.value);
   }
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { types } from '@slack/bolt';
 import type { Locale } from '../i18n/locale.js';
-import { renderText } from '../i18n/render.js';
+import { getMachineTimeZone, renderText } from '../i18n/render.js';
 import {
   instant,
   list as listOf,
@@ -48,7 +48,7 @@ export const LIMITS = {
 /** Whom a message speaks to: their language, and the lab's time zone for times of day. */
 export interface Voice {
   locale: Locale;
-  /** The lab's time zone (lab.yml `timezone`); UTC when unset. */
+  /** The lab's time zone (lab.yml `timezone`); the machine's when unset. */
   timeZone?: string | undefined;
 }
 
@@ -60,7 +60,7 @@ export function speaker(voice: Voice): (text: Text) => string {
 /** A time of day in the lab's zone, naming the zone: the fallback of a date token. */
 export function labTime(voice: Voice, ms: number): string {
   return speaker(voice)(
-    msg('slack.time.inZone', { time: instant(ms), zone: verbatim(voice.timeZone ?? 'UTC') }),
+    msg('slack.time.inZone', { time: instant(ms), zone: verbatim(voice.timeZone ?? getMachineTimeZone()) }),
   );
 }
 
