@@ -43,7 +43,7 @@ export interface LabInfo {
   name: string;
   /** The lab's language (lab.yml `locale`): channel messages, and people whose own is unknown. */
   locale: Locale;
-  /** The lab's time zone (lab.yml `timezone`) for times of day; UTC when unset. */
+  /** The lab's time zone (lab.yml `timezone`) for times of day; the machine's when unset. */
   timeZone?: string | undefined;
   dataCenter: string;
   cluster: string;
@@ -84,6 +84,23 @@ export interface JobsReader {
   >;
 }
 
+  /** The lab's scheduled work, the next to run first (issue 15 §4). */
+  schedules(): Promise<ScheduledWork[]>;
+}
+
+/** A schedule as `/lab jobs` lists it (src/schedules/). */
+export interface ScheduledWork {
+  /** `sch-1a2b`, which `/lab cancel` takes. */
+  id: string;
+  /** `/lab reset --keep-vms` */
+  command: string;
+  next: number;
+  everyMs: number | undefined;
+  /** The lab's time zone the schedule reads its times in. */
+  timeZone: string;
+  requester: string;
+  /** Who approved it; the requester alone when they confirmed it. */
+  approvers: string[];
 /** The jobs side of labops as a direct command (`/lab cancel`) sees it: reading, cancelling. */
 export interface JobsPort extends JobsReader {
   /**

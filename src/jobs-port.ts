@@ -6,6 +6,7 @@ import { type Message, msg, type Text, verbatim } from './i18n/text.js';
 import type { EventBus } from './jobs/events.js';
 import type { JobExecutor } from './jobs/executor.js';
 import type { Logger } from './log.js';
+import { cancelSchedule, listSchedules } from './schedules/manage.js';
 import {
   isStoreUnavailable,
   type JobRecord,
@@ -28,8 +29,8 @@ export interface JobsPortOptions {
 
 /**
  * The jobs side of labops as commands see it (`/lab jobs`, `/lab cancel`, `/lab audit`): reads of
- * the store, a cancel that stops a running job or closes a waiting one, and jobs recorded as
- * running that nothing runs marked interrupted on the way.
+ * the store, a cancel that stops a running job or closes a waiting one (or removes a schedule),
+ * and jobs recorded as running that nothing runs marked interrupted on the way.
  */
 export function createJobsPort(options: JobsPortOptions): JobsPort {
   const { store } = options;
@@ -47,7 +48,19 @@ export function createJobsPort(options: JobsPortOptions): JobsPort {
       const job = await store.getJob(id);
       return job?.lab === options.lab ? job : undefined;
     },
-    cancel: (id, by, groups = []) => cancelJob(options, id, by, groups),
+    // A schedule's id (`sch-…`) cancels the schedule; any other is a job's.
+    cancel: async (id, by, groups = []) =>
+      (await cancelSchedule(options, id, by, groups)) ?? cancelJob(options, id, by, groups),
+    schedules: async () =>
+      (await listSchedules(store, options.lab)).map((s) => ({
+        id: s.id,
+        command: `/${s.command.split(' ')[0]} ${s.text}`.trim(),
+        next: s.next,
+        everyMs: s.everyMs,
+        timeZone: s.timeZone,
+        requester: s.requester,
+        approvers: s.approvers,
+      })),
     audit: async (limit) =>
       (await store.listAudit(limit, { lab: options.lab })).map((e) => ({
         at: e.at,

@@ -24,11 +24,13 @@ import {
   type LabsPort,
   MACHINE_READS,
   type Plan,
+  type Subcommand,
 } from './command.js';
 import type { DownloadPort } from './downloads.js';
 import type { EngineClient } from './engine/engine-client.js';
 import { LabopsError, toLabopsError } from './errors.js';
 import { isHelpWord, renderHelp, renderPlanPreview, renderUsage, usageHint } from './help.js';
+import { getMachineTimeZone } from './i18n/render.js';
 import { list, msg, verbatim } from './i18n/text.js';
 import { EventBus } from './jobs/events.js';
 import { JobExecutor } from './jobs/executor.js';
@@ -43,6 +45,18 @@ import type { Logger } from './log.js';
 import { createReadOnlyView, PlanLimits, type PlanTimers } from './plan-limits.js';
 import type { MachineDriver } from './runbooks/types.js';
 import type { ApprovalRecord, JobRecord, RecoveryReport, Store } from './store/types.js';
+import {
+  createSchedulePlan,
+  createScheduleStep,
+  isScheduleJob,
+  newScheduleId,
+  readScheduleFlags,
+  resolveWhen,
+  type ScheduleFlags,
+  stripScheduleFlags,
+  withoutScheduleFlags,
+} from './schedules/schedule.js';
+import { Scheduler } from './schedules/scheduler.js';
 import type { Clock } from './time.js';
 import { decodeSlackText, tokenize } from './tokenize.js';
 import type { View } from './view.js';
@@ -85,6 +99,8 @@ export interface LabopsOptions {
   /** The bot's other labs, for the steps of a plan across labs (src/labs-across.ts). */
   across?: AcrossPort | undefined;
 }
+  /** How often scheduled work is looked for (default 15 s; src/schedules/scheduler.ts). */
+  scheduleTickMs?: number | undefined;
 
 /** A card: a planned job waiting for its approvals. */
 export interface Card {
@@ -120,6 +136,8 @@ export class Labops {
   private readonly options: LabopsOptions;
   private reviewing: Promise<void> = Promise.resolve();
   private state: 'new' | 'started' | 'stopped' = 'new';
+  /** The lab's scheduled work (`--at`, `--every`; issue 15 §4): tests call its `tick`. */
+  readonly schedules: Scheduler;
   private sweep: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
   private readonly plans: PlanLimits;
@@ -136,7 +154,7 @@ export class Labops {
       new EventBus((error) => options.logger.error({ err: error }, 'an event listener failed'));
     this.executor = new JobExecutor({
       store: options.store,
-      steps: new StepRegistry(options.steps),
+      steps: new StepRegistry([...options.steps, createScheduleStep(options)]),
       engine: options.engine,
       machines: options.machines,
       downloads: options.downloads,
@@ -174,6 +192,15 @@ export class Labops {
     this.plans = new PlanLimits({
       planMs: options.limits?.planMs ?? DEFAULT_PLAN_MS,
       perRequester: options.limits?.plansPerRequester ?? DEFAULT_PLANS_PER_REQUESTER,
+    this.schedules = new Scheduler({
+      labops: this,
+      store: options.store,
+      bus: this.bus,
+      clock: options.clock,
+      logger: options.logger,
+      leads: () => options.leads?.() !== false,
+      tickMs: options.scheduleTickMs,
+    });
       timers: options.planTimers,
     });
     const jobs = this.jobs;
@@ -195,6 +222,7 @@ export class Labops {
       },
     };
   }
+        schedules: () => jobs.schedules(),
 
   /**
    * Starts what labops does on its own: recovery after a restart (`recover`), then the sweep that
@@ -211,6 +239,8 @@ export class Labops {
     this.sweep = setInterval(() => {
       if (this.options.leads?.() !== false) void this.flow.expireDue();
     }, this.options.expiryCheckMs ?? DEFAULT_EXPIRY_CHECK_MS);
+    // After recovery: a run missed while the bot was down is looked at now.
+    this.schedules.start();
     this.sweep.unref();
     return report;
   }
@@ -231,6 +261,7 @@ export class Labops {
     const plans = this.plans.stop();
     if (plans > 0) {
       await this.options.store.appendAudit({
+    await this.schedules.stop();
         at: this.options.clock(),
         type: 'plans:cancelled',
         actor: 'labops',
@@ -450,6 +481,10 @@ export class Labops {
 
     if (isRead(sub) || isDirect(sub)) {
       const decision = evaluatePolicy(policy, createPolicyRequest(key, sub.risk, input.caller));
+    const scheduled = readScheduleFlags(parsed.value);
+    if (scheduled && mode === 'dispatch') {
+      return { kind: 'card', card: await this.proposeSchedule(key, sub, input, parsed.value, scheduled) };
+    }
       if (!decision.allowed) throw new LabopsError('FORBIDDEN', decision.reason);
       // These run at once, without a card: a policy that raises their risk cannot be honoured.
       if (decision.risk !== sub.risk) {
@@ -574,13 +609,70 @@ export class Labops {
     const tokens = tokenize(decodeSlackText(job.text)).slice(1);
     const parsed = parseArgs(tokens, sub.args);
     if (!parsed.ok || parsed.help) {
+  /**
+   * `--at` / `--every` (issue 15 §4): a card that schedules the work rather than running it. The
+   * work is planned now for the card to show (a read has no plan: its card is the requester's
+   * confirmation), approved now under the policy, and run when it is due (src/schedules/).
+   */
+  private async proposeSchedule(
+    key: string,
+    sub: Subcommand,
+    input: DispatchInput,
+    args: unknown,
+    flags: ScheduleFlags,
+  ): Promise<Card> {
+    const { policy, clock, store, lab } = this.options;
+    const { caller } = input;
+    if (!canAsk(policy, key, caller.principal, caller.groups, caller.channel)) {
+      const decision = evaluatePolicy(policy, createPolicyRequest(key, sub.risk, caller));
+      throw new LabopsError(
+        'FORBIDDEN',
+        decision.allowed
+          ? msg('pipeline.policy.mayNotRun', { principal: caller.principal, command: verbatim(`/${key}`) })
+          : decision.reason,
+      );
+    }
+    const rest = withoutScheduleFlags(args) as Record<string, unknown>;
+    if (rest.dryRun === true) {
+      throw new LabopsError('USAGE', msg('schedule.dryRun'), {
+        hint: msg('schedule.dryRunHint', { example: verbatim(`/${key} --at 18:00`) }),
+      });
+    }
+    const timeZone = lab.timeZone ?? getMachineTimeZone();
+    const { first, everyMs } = resolveWhen(flags, clock(), timeZone);
+    const unwritable = await this.findStoreFailure();
+    if (unwritable) throw unwritable;
+    const work =
+      isRead(sub) || isDirect(sub)
+        ? undefined
+        : await this.plans.run(`/${key}`, caller.principal, input.signal, (signal) =>
+            sub.plan(this.context(caller, signal), rest),
+          );
+    // Scheduling a read makes the bot speak on its own: the requester confirms it, as a change.
+    const decision = evaluatePolicy(policy, createPolicyRequest(key, work?.risk ?? 'change', caller));
+    if (!decision.allowed) throw new LabopsError('FORBIDDEN', decision.reason);
+    const plan = createSchedulePlan({
+      id: await newScheduleId(store, lab.name),
+      command: key,
+      text: stripScheduleFlags(input.text),
+      work,
+      first,
+      everyMs,
+      timeZone,
+    });
+    return this.propose(key, input, { ...plan, risk: decision.risk }, decision);
+  }
+
       throw new LabopsError('INTERNAL', msg('pipeline.replan.unparsable', { job: job.id }));
     }
     const caller = { principal: job.requester, channel: job.channel, groups: [] };
     try {
       const plan = await this.plans.run(`/${job.command}`, undefined, undefined, (signal) =>
-        sub.plan(this.context(caller, signal), parsed.value),
+        sub.plan(this.context(caller, signal), scheduled ? withoutScheduleFlags(parsed.value) : parsed.value),
       );
+    // A card that schedules a read has no plan of the lab to check: it reads the lab when it runs.
+    const scheduled = isScheduleJob(job);
+    if (scheduled && sub && (isRead(sub) || isDirect(sub))) return { dependsOn: job.plan.dependsOn };
       return { dependsOn: plan.dependsOn };
     } catch (error) {
       // A plan that no longer holds (the host is already in maintenance) is what changed; an

@@ -10,6 +10,7 @@ import {
   listDoctorChecks,
 } from '../../src/runbooks/runbooks.js';
 import type { CheckResult, DoctorCheck, RunbookCheck } from '../../src/runbooks/types.js';
+import { scheduleArgs } from '../../src/schedules/schedule.js';
 import type { View, ViewAction, ViewSection } from '../../src/view.js';
 import { findDataCenterId } from '../lab-state.js';
 import { acrossArgs, chooseLabs, readAcrossLabs } from './across.js';
@@ -595,9 +596,10 @@ function renderDoctorView(
 export const doctor = defineRead({
   name: 'doctor',
   summary: msg('doctor.about'),
-  usage: 'doctor [--all] [--lab LAB,LAB]',
-  examples: ['/lab doctor', '/lab doctor --all', '/lab doctor --lab lab1,lab2'],
-  args: defineArgs(acrossArgs),
+  usage: 'doctor [--all] [--lab LAB,LAB] [--at TIME] [--every INTERVAL]',
+  examples: ['/lab doctor', '/lab doctor --all', '/lab doctor --lab lab1,lab2', '/lab doctor --every 1h'],
+  // `--at` and `--every` are read by labops, which schedules the doctor (src/schedules/).
+  args: defineArgs({ ...acrossArgs, ...scheduleArgs }),
   risk: 'read',
   acrossLabs: true,
   async run(ctx, args): Promise<View> {

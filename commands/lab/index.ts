@@ -8,11 +8,13 @@ import {
   defineRead,
   flag,
   positional,
+  type ScheduledWork,
 } from '../../src/command.js';
 import type { DataCenter, StorageDomain } from '../../src/engine/types.js';
 import { type ApiLevel, formatEngineVersion } from '../../src/engine/versions.js';
 import type { MessageKey } from '../../src/i18n/catalog/index.js';
 import { bytes, instant, list, msg, type Param, type Text, verbatim } from '../../src/i18n/text.js';
+import { describeEvery, describeWhen } from '../../src/schedules/when.js';
 import type { JobRecord, JobStatus } from '../../src/store/types.js';
 import { textArg } from '../../src/text.js';
 import type { View } from '../../src/view.js';
@@ -59,6 +61,23 @@ function describeJob(job: JobRecord, now: number): Text {
   };
   const review = describeReview(job);
   return review ? msg('lab.job.lineReview', { ...line, review }) : msg('lab.job.line', line);
+}
+
+/** `sch-1a2b /lab reset — at 2026-12-05 18:00 Asia/Seoul · approved by alice and bob` (issue 15 §4). */
+function describeSchedule(s: ScheduledWork): Text {
+  const confirmed = s.approvers.length === 0 || s.approvers.every((p) => p === s.requester);
+  const who = list((confirmed ? [s.requester] : s.approvers).map((p) => verbatim(p)));
+  const line = {
+    id: s.id,
+    command: verbatim(s.command),
+    when: describeWhen(s.next, s.timeZone),
+    approved: confirmed
+      ? msg('schedule.list.confirmedBy', { who })
+      : msg('schedule.list.approvedBy', { who }),
+  };
+  return s.everyMs === undefined
+    ? msg('schedule.list.line', line)
+    : msg('schedule.list.lineEvery', { ...line, every: describeEvery(s.everyMs) });
 }
 
 /** At most three items, then how many more: a line stays readable on a phone. */
@@ -197,6 +216,7 @@ const jobs = defineRead({
     const recent = (await ctx.jobs.list({ limit: args.all ? 50 : 10 })).filter(
       (j) => !active.some((a) => a.id === j.id),
     );
+    const scheduled = await ctx.jobs.schedules();
     return {
       title: msg('lab.jobs.title'),
       state: { text: msg('lab.jobs.state', { count: active.length }), tone: 'info' },
@@ -209,6 +229,9 @@ const jobs = defineRead({
           heading: msg('lab.jobs.recent.heading'),
           lines: recent.length ? recent.map((j) => describeJob(j, now)) : [msg('lab.list.none')],
         },
+        ...(scheduled.length
+          ? [{ heading: msg('schedule.list.heading'), lines: scheduled.map(describeSchedule) }]
+          : []),
       ],
     };
   },
@@ -218,7 +241,7 @@ const cancel = defineDirect({
   name: 'cancel',
   summary: msg('lab.cancel.about'),
   usage: 'cancel JOB',
-  examples: ['/lab cancel job-7k2m'],
+  examples: ['/lab cancel job-7k2m', '/lab cancel sch-3f9a'],
   args: defineArgs({
     job: positional(
       textArg().regex(/^[a-z0-9-]{3,40}$/, schemaMessage(msg('lab.cancel.jobForm'))),

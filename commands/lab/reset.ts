@@ -20,6 +20,7 @@ import {
   planStorageFixPermissions,
   VDSM_UID,
 } from '../../src/runbooks/runbooks.js';
+import { scheduleArgs } from '../../src/schedules/schedule.js';
 import type { StepSpec } from '../../src/store/types.js';
 import { findDataCenterId } from '../lab-state.js';
 import { isAttached, readDomains } from '../storage/domains.js';
@@ -442,12 +443,20 @@ function removalSteps(domain: StorageDomain): StepSpec[] {
 export const reset = defineChange({
   name: 'reset',
   summary: msg('lab.reset.about'),
-  usage: 'reset [--dry-run] [--keep-vms] [--all] [--lab LAB,LAB]',
-  examples: ['/lab reset --dry-run', '/lab reset', '/lab reset --keep-vms', '/lab reset --all --dry-run'],
+  usage: 'reset [--dry-run] [--keep-vms] [--all] [--lab LAB,LAB] [--at TIME] [--every INTERVAL]',
+  examples: [
+    '/lab reset --dry-run',
+    '/lab reset',
+    '/lab reset --keep-vms',
+    '/lab reset --all --dry-run',
+    '/lab reset --at 18:00',
+  ],
   args: defineArgs({
     'dry-run': flag(z.boolean().optional(), msg('lab.reset.dryRunFlag')),
     'keep-vms': flag(z.boolean().optional(), msg('lab.reset.keepVmsFlag')),
     ...acrossArgs,
+    // Read by labops before the plan (src/schedules/): the plan is the reset as it would run now.
+    ...scheduleArgs,
   }),
   risk: 'critical',
   // `--all` and `--lab a,b` never reach the plan: the labs plan each their own part, and one card

@@ -1,4 +1,5 @@
 import type { Text } from '../i18n/text.js';
+import type { Plan } from '../plan.js';
 import type { ApprovalRecord, JobRecord, StepRecord } from '../store/types.js';
 
 /**
@@ -48,7 +49,23 @@ export type LabEvent =
   | { type: 'step:finished'; job: JobRecord; step: StepRecord }
   | { type: 'job:finished'; job: JobRecord; steps: StepRecord[] }
   /** A job interrupted by a stop, its targets re-read at the next start (issue 9 §5). */
-  | { type: 'job:reviewed'; job: JobRecord; summary: string; summaryText: Text };
+  | { type: 'job:reviewed'; job: JobRecord; summary: string; summaryText: Text }
+  /**
+   * Scheduled work speaking on its own (issue 15 §4), in the channel it was asked in: a run that
+   * starts, is skipped or asks again (`card`: the new card, for the adapter to post), or what a
+   * scheduled `/lab doctor` found changed (`lines`).
+   */
+  | {
+      type: 'schedule:notice';
+      lab: string;
+      channel: string;
+      scheduleId: string;
+      /** Who asked for the schedule: a new card goes to them when the channel cannot take it. */
+      requester: string;
+      text: Text;
+      lines: Text[];
+      card?: { job: JobRecord; approval: ApprovalRecord; plan: Plan } | undefined;
+    };
 
 export type LabEventListener = (event: LabEvent) => void;
 

@@ -312,3 +312,6 @@ export function renderProgressBar(fraction: number, text: string, width = 24): s
   const filled = Math.round(clamped * width);
   return `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${Math.round(clamped * 100)}%  ${sanitizeForTerminal(text)}`;
 }
+    case 'schedule:notice':
+      // With a card of its own when it asks again: the shell prints it (render-schedule.ts).
+      return undefined;

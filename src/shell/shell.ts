@@ -24,6 +24,7 @@ import {
 } from './render.js';
 
 export interface ShellOptions {
+import { renderScheduleNotice } from './render-schedule.js';
   /** The bot's labs; with several, `use NAME` chooses the one commands go to (issue 13 §2). */
   labs: Labs;
   input: Readable;
@@ -101,7 +102,8 @@ export async function runShell(options: ShellOptions): Promise<number> {
   const parts = new Set<string>();
   const isPart = (event: LabEvent): boolean => {
     if (event.type === 'job:started' && event.job.args.parent !== undefined) parts.add(event.job.id);
-    const jobId = 'jobId' in event ? event.jobId : event.job.id;
+    const jobId = 'jobId' in event ? event.jobId : 'job' in event ? event.job.id : undefined;
+    if (jobId === undefined) return false;
     if (event.type === 'job:finished' && parts.has(jobId)) {
       parts.delete(jobId);
       return true;
@@ -113,6 +115,10 @@ export async function runShell(options: ShellOptions): Promise<number> {
     if (event.type === 'step:progress') {
       if (interactive) {
         output.write(`\r\x1b[K      ${renderProgressBar(event.fraction, say(event.progressText))}`);
+    if (event.type === 'schedule:notice') {
+      write(renderScheduleNotice(event, clock(), style, voice, labs.many ? event.lab : undefined));
+      return;
+    }
         barShown = true;
         promptShown = false;
       } else {

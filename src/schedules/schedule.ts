@@ -1,0 +1,279 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { flag } from '../args.js';
+import { LabopsError } from '../errors.js';
+import { msg, type Text, verbatim } from '../i18n/text.js';
+import { defineStep, type StepDefinition } from '../jobs/steps.js';
+import type { Plan, StepSpec } from '../plan.js';
+import type { Risk } from '../risk.js';
+import type { Store } from '../store/types.js';
+import { textArg } from '../text.js';
+import type { Clock } from '../time.js';
+import { decodeSlackText, tokenize } from '../tokenize.js';
+import { describeScope, type Scope } from './scope.js';
+import { describeEvery, describeWhen, nextAfter, parseAt, parseEvery } from './when.js';
+
+/**
+ * Scheduled work as the store keeps it (issue 15 §4): one state entry per schedule, keyed
+ * `schedule:<lab>:<id>`, written by the card's job once approved and claimed with compare-and-set
+ * at each run, so two replicas never both run it.
+ */
+export interface ScheduleRecord {
+  /** `sch-1a2b`: what `/lab jobs` shows and `/lab cancel` takes. */
+  id: string;
+  lab: string;
+  /** `lab reset`: the policy's key. */
+  command: string;
+  /** What runs, as typed after the slash command, without `--at` and `--every`: `reset --keep-vms`. */
+  text: string;
+  requester: string;
+  channel: string;
+  /** The card that scheduled it: its job (whose message the runs report in) and its approval. */
+  jobId: string;
+  approvalId: string;
+  /** Who approved it — the requester alone for a confirmed read. */
+  approvers: string[];
+  /** A read (`/lab doctor`): it posts what changed; a change runs as a job. */
+  read: boolean;
+  risk: Risk;
+  /** The destructive scope approved, for a change (src/schedules/scope.ts). */
+  scope?: Scope | undefined;
+  /** The next run. */
+  next: number;
+  /** `--every`, in ms; a one-off without. */
+  everyMs?: number | undefined;
+  timeZone: string;
+  createdAt: number;
+  /** A read's findings at its last run, and when: the next run posts only what changed. */
+  findings?: Finding[] | undefined;
+  findingsAt?: number | undefined;
+}
+
+/** One doctor finding as a scheduled run remembers it: compared by `key` (its English title). */
+export interface Finding {
+  key: string;
+  /** The lab it was found in, for a read across labs. */
+  lab?: string | undefined;
+  title: Text;
+}
+
+/** A run up to this late (the bot was down) still runs at start-up; later ones are skipped with a message. */
+export const LATE_MS = 15 * 60_000;
+
+/** The kind of the one step of a card that schedules work. */
+export const SCHEDULE_STEP = 'schedule.arm';
+
+export function scheduleKey(lab: string, id: string): string {
+  return `schedule:${lab}:${id}`;
+}
+
+export function schedulePrefix(lab: string): string {
+  return `schedule:${lab}:`;
+}
+
+/** Whether a job is a card that schedules work (its one step arms the schedule). */
+export function isScheduleJob(job: { plan: Pick<Plan, 'steps'> }): boolean {
+  return job.plan.steps.length === 1 && job.plan.steps[0]?.kind === SCHEDULE_STEP;
+}
+
+/** `--at` and `--every` as parsed (`at`, `every`), when the command was given either. */
+export interface ScheduleFlags {
+  at?: string | undefined;
+  every?: string | undefined;
+}
+
+/** The schedule flags of a command's parsed arguments, or undefined when it runs now. */
+export function readScheduleFlags(args: unknown): ScheduleFlags | undefined {
+  const value = (args ?? {}) as Record<string, unknown>;
+  const at = typeof value.at === 'string' ? value.at : undefined;
+  const every = typeof value.every === 'string' ? value.every : undefined;
+  return at === undefined && every === undefined ? undefined : { at, every };
+}
+
+/** The arguments without `--at` and `--every`: what the run plans with. */
+export function withoutScheduleFlags<T>(args: T): T {
+  const { at: _at, every: _every, ...rest } = args as Record<string, unknown>;
+  return rest as T;
+}
+
+const SCHEDULE_WORD = /^(?:--|[\u2014\u2013])(at|every)(=.*)?$/;
+
+/**
+ * The command's text without `--at X` and `--every Y`: what each run dispatches (`reset
+ * --keep-vms`). Words with spaces are quoted again.
+ */
+export function stripScheduleFlags(text: string): string {
+  const words = tokenize(decodeSlackText(text));
+  const kept: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const found = SCHEDULE_WORD.exec(words[i]!);
+    if (found) {
+      if (found[2] === undefined) i++;
+      continue;
+    }
+    kept.push(words[i]!);
+  }
+  return kept.map((w) => (/[\s"']/.test(w) ? `"${w.replace(/"/g, '')}"` : w)).join(' ');
+}
+
+/** When the schedule runs first, and how often: `--at` or one interval from now; `--every`. */
+export function resolveWhen(
+  flags: ScheduleFlags,
+  now: number,
+  timeZone: string,
+): { first: number; everyMs: number | undefined } {
+  const everyMs = flags.every === undefined ? undefined : parseEvery(flags.every);
+  const first = flags.at !== undefined ? parseAt(flags.at, now, timeZone) : now + (everyMs ?? 0);
+  return { first, everyMs };
+}
+
+/** A new schedule id no schedule of the lab has (`sch-1a2b`). */
+export async function newScheduleId(store: Store, lab: string): Promise<string> {
+  for (;;) {
+    const id = `sch-${randomBytes(3).toString('hex').slice(0, 4)}`;
+    if (!(await store.readState(scheduleKey(lab, id)))) return id;
+  }
+}
+
+/** The arm step's parameters: what the schedule will be once its card is approved. */
+const ArmParams = z.object({
+  id: z.string(),
+  command: z.string(),
+  text: z.string(),
+  read: z.boolean(),
+  scope: z.unknown().optional(),
+  first: z.number(),
+  everyMs: z.number().optional(),
+  timeZone: z.string(),
+});
+type ArmParams = z.infer<typeof ArmParams>;
+
+export interface SchedulePlanInput {
+  id: string;
+  /** `lab reset` */
+  command: string;
+  /** `reset --keep-vms`: the text each run dispatches. */
+  text: string;
+  /** The plan of the work as it would run now; undefined for a read. */
+  work: Plan | undefined;
+  first: number;
+  everyMs: number | undefined;
+  timeZone: string;
+}
+
+/**
+ * The card that schedules work: it shows the work's plan as made now (its impact, warnings, and
+ * its steps under the one step that arms the schedule), when it runs, and that it is planned again
+ * then. It locks nothing: the run takes the locks.
+ */
+export function createSchedulePlan(input: SchedulePlanInput): Plan {
+  const { work, everyMs, timeZone } = input;
+  const command = verbatim(`/${input.command.split(' ')[0]} ${input.text}`);
+  const when = describeWhen(input.first, timeZone);
+  const every = everyMs === undefined ? undefined : describeEvery(everyMs);
+  const params: ArmParams = {
+    id: input.id,
+    command: input.command,
+    text: input.text,
+    read: work === undefined,
+    ...(work ? { scope: describeScope(work) } : {}),
+    first: input.first,
+    ...(everyMs === undefined ? {} : { everyMs }),
+    timeZone,
+  };
+  const step: StepSpec = {
+    kind: SCHEDULE_STEP,
+    title: every
+      ? msg('schedule.step.armEvery', { command, every, when })
+      : msg('schedule.step.arm', { command, when }),
+    params,
+    shows: work ? work.steps.map((s) => s.title) : [],
+  };
+  return {
+    summary: every
+      ? msg('schedule.plan.summaryEvery', { command: work?.summary ?? command, every, when })
+      : msg('schedule.plan.summary', { command: work?.summary ?? command, when }),
+    risk: work?.risk ?? 'change',
+    riskReasons: work?.riskReasons ?? [],
+    impact: [
+      every ? msg('schedule.plan.whenEvery', { every, when }) : msg('schedule.plan.when', { when }),
+      ...(work?.impact ?? []),
+    ],
+    warnings: [
+      work ? msg('schedule.plan.replanned') : msg('schedule.plan.readsOnly'),
+      ...(work?.warnings ?? []),
+      // What would stop the work now may be gone by then: shown, but it does not stop the card.
+      ...(work?.blockers ?? []).map((blocker) => msg('schedule.plan.blockerNow', { blocker })),
+    ],
+    blockers: [],
+    locks: [],
+    dependsOn: work?.dependsOn ?? {},
+    steps: [step],
+  };
+}
+
+/**
+ * The step of a card that schedules work: once the card is approved it writes the schedule (its
+ * approvers from the card) for the scheduler to run. A one-off whose time passed more than
+ * `LATE_MS` before the approval is refused; a run less late is run by the next tick.
+ */
+export function createScheduleStep(options: { store: Store; clock: Clock }): StepDefinition {
+  const { store, clock } = options;
+  return defineStep({
+    kind: SCHEDULE_STEP,
+    params: ArmParams,
+    async run(ctx, params) {
+      const now = clock();
+      const when = describeWhen(params.first, params.timeZone);
+      if (params.everyMs === undefined && params.first < now - LATE_MS) {
+        throw new LabopsError(
+          'CONFLICT',
+          msg('schedule.step.passed', { when, minutes: Math.round(LATE_MS / 60_000) }),
+          { hint: msg('schedule.step.passedHint') },
+        );
+      }
+      const [job, approval] = await Promise.all([
+        store.getJob(ctx.jobId),
+        store.getApprovalForJob(ctx.jobId),
+      ]);
+      if (!job || !approval) {
+        throw new LabopsError('INTERNAL', msg('approvals.bug.noJob', { id: ctx.jobId, job: ctx.jobId }));
+      }
+      const next =
+        params.everyMs === undefined || params.first >= now - LATE_MS
+          ? params.first
+          : nextAfter(params.first, params.everyMs, now);
+      const record: ScheduleRecord = {
+        id: params.id,
+        lab: job.lab,
+        command: params.command,
+        text: params.text,
+        requester: job.requester,
+        channel: job.channel,
+        jobId: job.id,
+        approvalId: approval.id,
+        approvers: approval.decisions.filter((d) => d.decision === 'approve').map((d) => d.principal),
+        read: params.read,
+        risk: job.risk,
+        ...(params.scope === undefined ? {} : { scope: params.scope as Scope }),
+        next,
+        ...(params.everyMs === undefined ? {} : { everyMs: params.everyMs }),
+        timeZone: params.timeZone,
+        createdAt: now,
+      };
+      // Written once: a step run again (it never is, but a store retry may be) finds it there.
+      const written = await store.writeState(scheduleKey(job.lab, params.id), record, now, 0);
+      const detail = msg('schedule.step.armed', {
+        id: params.id,
+        when: describeWhen(next, params.timeZone),
+      });
+      return { status: written ? 'changed' : 'ok', detail };
+    },
+  });
+}
+
+/** `--at TIME` and `--every INTERVAL`, for the commands that may be scheduled (`/lab reset`, `/lab doctor`). */
+export const scheduleArgs = {
+  at: flag(textArg().optional(), msg('schedule.atFlag'), { valueName: 'TIME' }),
+  every: flag(textArg().optional(), msg('schedule.everyFlag'), { valueName: 'INTERVAL' }),
+};
