@@ -8,6 +8,9 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Each file gets its own process: simulators, databases and sshd labs never leak between files.
     pool: 'forks',
+    // Two files at once on this 2-core machine (vitest's default leaves one core idle): the suite's
+    // time goes mostly to waiting on simulators, sshd and PostgreSQL, not to the CPU.
+    maxWorkers: 2,
     // Every text a test renders for a reader is checked for text outside the message catalog (issue 16).
     setupFiles: ['test/support/i18n-watch.ts'],
     // One lab of real sshd hosts serves the whole run (ssh-harness.md), and one PostgreSQL server

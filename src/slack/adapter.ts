@@ -374,7 +374,77 @@ function createApp(
   receiver.client.on('close', () => {
     if (!receiver.client.websocket?.isActive()) onSocketState('disconnected');
   });
+  reconnectPromptly(receiver.client, logger);
+  // The SDK reconnects after any `disconnect` and logs why only at debug (slack-platform.md §6).
+  receiver.client.on('ws_message', (data: unknown, isBinary: boolean) => {
+    const reason = readDisconnectReason(data, isBinary);
+    if (reason) logDisconnect(logger, reason);
+  });
   return new App({ socketMode: true, receiver, authorize, logger: boltLogger, clientOptions });
+}
+
+/** The parts of the Socket Mode client (@slack/socket-mode 3.1) its reconnection delay is made of. */
+interface ReconnectingClient {
+  delayReconnectAttempt?: (this: ReconnectingClient, start: () => Promise<unknown>) => Promise<void>;
+  numOfConsecutiveReconnectionFailures?: number;
+  clientPingTimeoutMS?: number;
+}
+
+/**
+ * The SDK waits `clientPingTimeout` × the failures so far before it reconnects, the first time
+ * too: every routine `refresh_requested` (Slack sends one every few hours) cost 5 s without events,
+ * their delivery held back until then. The first attempt after a connection that worked now goes
+ * at once; attempts that keep failing still back off as the SDK does. The SDK's private method is
+ * wrapped, not replaced; test/slack/socket-drops.test.ts fails if a release changes it.
+ */
+function reconnectPromptly(client: unknown, logger: Logger): void {
+  const target = client as ReconnectingClient;
+  const original = target.delayReconnectAttempt;
+  if (typeof original !== 'function' || typeof target.clientPingTimeoutMS !== 'number') {
+    logger.warn('the Socket Mode client changed: reconnections wait for its own delay');
+    return;
+  }
+  target.delayReconnectAttempt = function (start) {
+    const pingMs = this.clientPingTimeoutMS ?? 0;
+    // The delay is computed at once from these two fields (failures are 0 after a connection that worked).
+    if (this.numOfConsecutiveReconnectionFailures === 0) this.clientPingTimeoutMS = 0;
+    try {
+      return original.call(this, start);
+    } finally {
+      this.clientPingTimeoutMS = pingMs;
+    }
+  };
+}
+
+/** The reason of a Socket Mode `disconnect` message, undefined for any other message. */
+function readDisconnectReason(data: unknown, isBinary: boolean): string | undefined {
+  if (isBinary) return undefined;
+  const text =
+    typeof data === 'string' ? data : data instanceof ArrayBuffer ? new TextDecoder().decode(data) : '';
+  if (!text.includes('"disconnect"')) return undefined;
+  try {
+    const message = JSON.parse(text) as { type?: unknown; reason?: unknown };
+    return message.type === 'disconnect' ? String(message.reason ?? 'unknown') : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Slack closes a Socket Mode connection after saying why (slack-platform.md §6): `refresh_requested`
+ * and `warning` are routine (the SDK reconnects at once, and an envelope not yet acknowledged is
+ * sent again on the new connection); `link_disabled` means the app's Socket Mode was turned off, and
+ * no reconnection can succeed until someone turns it on again.
+ */
+function logDisconnect(logger: Logger, reason: string): void {
+  if (reason === 'link_disabled') {
+    logger.error(
+      { reason },
+      'Slack turned Socket Mode off for this app (link_disabled): no event reaches labops until it is on again. Fix: in the app’s settings (api.slack.com/apps → your app → Socket Mode) turn "Enable Socket Mode" on, or run labops in HTTP mode (SLACK_SIGNING_SECRET and a public URL); labops keeps trying to reconnect meanwhile.',
+    );
+    return;
+  }
+  logger.info({ reason }, 'Slack closes this Socket Mode connection; reconnecting');
 }
 
 /** How long a replica may hold a message's edit lock (an edit's Slack call and its redraw). */

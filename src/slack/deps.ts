@@ -93,3 +93,42 @@ export async function createCaller(deps: SlackDeps, userId: string, channel: str
   ]);
   return { principal, channel, groups, locale: locale ?? labOfChannel(deps, channel).lab.locale };
 }
+
+/**
+ * Sends a request's acknowledgement at once. Its outcome is awaited by `settleAck` when the work
+ * goes on, and by nobody when the request is a repeat: a failure then is no unhandled rejection.
+ */
+export function acknowledge(ack: () => Promise<void>): Promise<void> {
+  const acked = ack();
+  acked.catch(() => undefined);
+  return acked;
+}
+
+/**
+ * Waits for a request's acknowledgement before its work goes on, whether or not it reached Slack.
+ * An ack lost with its connection (a Socket Mode drop, issue 17 §4) does not undo the request:
+ * this process has it and does it once; Slack sends it again on the next connection, and the
+ * dedupe knows that one for a repeat.
+ */
+export async function settleAck(acked: Promise<unknown>, deps: Pick<SlackDeps, 'logger'>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  // On a connection that died unnoticed, the SDK's send never calls back: the ack never settles.
+  const stalled = new Promise<'stalled'>((resolve) => {
+    timer = setTimeout(() => resolve('stalled'), ACK_WAIT_MS);
+  });
+  try {
+    if ((await Promise.race([acked, stalled])) === 'stalled') {
+      deps.logger.info('an acknowledgement is still unsent; the request is handled here meanwhile');
+    }
+  } catch (error) {
+    deps.logger.info(
+      { err: String(error) },
+      'an acknowledgement did not reach Slack; the request is handled here, its re-delivery will be a repeat',
+    );
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** How long a request's work waits for its acknowledgement to go out (Slack wants it within 3 s). */
+const ACK_WAIT_MS = 1000;

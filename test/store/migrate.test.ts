@@ -328,8 +328,9 @@ describe('labops migrate --to postgres://…', () => {
     );
     expect(error.hint).toContain('stop every replica');
 
-    // Its term over (renewed with none left), it is no replica any more; the database is still not empty.
-    expect(await replica.lead('sweep', 'r-1a2b3c4d', 0, Date.now())).toBe(true);
+    // Its term over (renewed for 1 ms, then run out), it is no replica any more; the database is still not empty.
+    expect(await replica.lead('sweep', 'r-1a2b3c4d', 1, Date.now())).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 20));
     const stale = await thrown(migrateToPostgres({ dir, to: url }));
     expect(stale.message).toContain('is not empty');
     expect(stale.message).not.toContain('r-1a2b3c4d');

@@ -8,7 +8,7 @@ import type { StepDefinition } from '../../src/jobs/steps.js';
 import { createLabs, type SimulatedLabSpec } from '../../src/lab.js';
 import type { Labops, LabopsOptions } from '../../src/labops.js';
 import type { Labs } from '../../src/labs.js';
-import { createSilentLogger } from '../../src/log.js';
+import { createSilentLogger, type Logger } from '../../src/log.js';
 import { createSlackAdapter, type SlackAdapter, type SlackTiming } from '../../src/slack/adapter.js';
 import { SLACK_LIMITS, scaleLimits } from '../../src/slack/limits.js';
 import type { Store } from '../../src/store/types.js';
@@ -64,6 +64,8 @@ export interface SlackHarnessOptions {
    */
   labs?: readonly HarnessLab[];
   instructors?: readonly string[];
+  /** The bot's logger (silent by default). */
+  logger?: Logger;
 }
 
 /** One simulated lab of a harness with several (`SlackHarnessOptions.labs`). */
@@ -235,7 +237,7 @@ export async function startSlackHarness(options: SlackHarnessOptions): Promise<S
   const sims = await Promise.all(specs.map(() => startSimLab()));
   const lab = sims[0]!;
   const dir = mkdtempSync(join(tmpdir(), 'labops-slack-'));
-  const logger = createSilentLogger();
+  const logger = options.logger ?? createSilentLogger();
   const adapter = createSlackAdapter({
     settings:
       options.mode === 'http'

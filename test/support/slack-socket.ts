@@ -11,8 +11,8 @@ interface Pending {
   payload: unknown;
   extra: Record<string, unknown>;
   attempt: number;
-  /** The connection it was last sent on. */
-  connection: Connection;
+  /** The connection it was last sent on; none while no connection was open (Slack holds it). */
+  connection: Connection | undefined;
   resolve: (payload: unknown) => void;
 }
 
@@ -219,10 +219,14 @@ export class SocketModeStandIn {
   ): Promise<unknown> {
     const envelope_id = randomUUID();
     return new Promise<unknown>((resolve) => {
-      const connection = this.pick(options.connection);
+      // With no connection open, Slack holds the event for the next one (sent as a retry).
+      const connection =
+        options.connection === undefined && !this.open.some((c) => c.open)
+          ? undefined
+          : this.pick(options.connection);
       const pending: Pending = { envelope_id, type, payload, extra, attempt: 0, connection, resolve };
       this.pending.set(envelope_id, pending);
-      this.deliver(pending, connection);
+      if (connection) this.deliver(pending, connection);
     });
   }
 
@@ -286,7 +290,7 @@ export class SocketModeStandIn {
   /** Every unacknowledged envelope whose connection is gone, sent again on `connection`. */
   private redeliverTo(connection: Connection): void {
     for (const pending of this.pending.values()) {
-      if (pending.connection.open) continue;
+      if (pending.connection?.open) continue;
       pending.attempt++;
       this.deliver(pending, connection);
     }

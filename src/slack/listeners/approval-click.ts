@@ -1,5 +1,5 @@
 import type { App, BlockAction, ButtonAction, Middleware, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { createCaller, labOfApproval, type SlackDeps, voiceOf } from '../deps.js';
+import { acknowledge, createCaller, labOfApproval, type SlackDeps, settleAck, voiceOf } from '../deps.js';
 import { ACTION } from '../render-card.js';
 import { renderNotice } from '../render-view.js';
 
@@ -16,11 +16,11 @@ export function registerApprovalClicks(app: App, deps: SlackDeps): void {
     action,
     respond,
   }) => {
-    const acked = ack();
+    const acked = acknowledge(ack);
     const identity = body.trigger_id || `${body.user.id}:${action.action_id}:${action.action_ts}`;
     if (!(await deps.dedupe.first(`action:${identity}`))) return;
     deps.track(async () => {
-      await acked;
+      await settleAck(acked, deps);
       const decision = action.action_id === ACTION.approve ? 'approve' : 'deny';
       const channel = body.channel?.id ?? body.container?.channel_id ?? 'app_home';
       const caller = await createCaller(deps, body.user.id, channel);

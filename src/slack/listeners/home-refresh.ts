@@ -1,5 +1,5 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
-import type { SlackDeps } from '../deps.js';
+import { acknowledge, type SlackDeps, settleAck } from '../deps.js';
 import { ACTION } from '../render-card.js';
 
 /** The Refresh button on App Home: reads the lab again and publishes the user's Home. */
@@ -7,9 +7,9 @@ export function registerHomeRefresh(app: App, deps: SlackDeps): void {
   app.action<BlockAction<ButtonAction>>(
     { type: 'block_actions', action_id: ACTION.refreshHome },
     async ({ ack, body }) => {
-      const acked = ack();
+      const acked = acknowledge(ack);
       deps.track(async () => {
-        await acked;
+        await settleAck(acked, deps);
         await deps.publishHome(body.user.id);
       });
     },

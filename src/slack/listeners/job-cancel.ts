@@ -1,5 +1,5 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
-import { createCaller, labOfJob, type SlackDeps, voiceOf } from '../deps.js';
+import { acknowledge, createCaller, labOfJob, type SlackDeps, settleAck, voiceOf } from '../deps.js';
 import { ACTION } from '../render-card.js';
 import { renderErrorMessage, renderView } from '../render-view.js';
 
@@ -11,11 +11,11 @@ export function registerJobCancel(app: App, deps: SlackDeps): void {
   app.action<BlockAction<ButtonAction>>(
     { type: 'block_actions', action_id: ACTION.cancel },
     async ({ ack, body, action, respond }) => {
-      const acked = ack();
+      const acked = acknowledge(ack);
       const identity = body.trigger_id || `${body.user.id}:${action.action_id}:${action.action_ts}`;
       if (!(await deps.dedupe.first(`action:${identity}`))) return;
       deps.track(async () => {
-        await acked;
+        await settleAck(acked, deps);
         const channel = body.channel?.id ?? body.container?.channel_id ?? 'app_home';
         const caller = await createCaller(deps, body.user.id, channel);
         // The job's lab, wherever its card is (a DM copy, another channel).

@@ -3,7 +3,15 @@ import { LabopsError } from '../../errors.js';
 import { msg, verbatim } from '../../i18n/text.js';
 import type { View } from '../../view.js';
 import type { MessageContent } from '../blocks.js';
-import { createCaller, labOfChannel, labVoice, type SlackDeps, voiceOf } from '../deps.js';
+import {
+  acknowledge,
+  createCaller,
+  labOfChannel,
+  labVoice,
+  type SlackDeps,
+  settleAck,
+  voiceOf,
+} from '../deps.js';
 import { renderErrorMessage, renderView } from '../render-view.js';
 import { isNotInChannel } from '../web.js';
 
@@ -25,13 +33,13 @@ export function stripShare(text: string): { text: string; share: boolean } {
 export function registerSlashCommands(app: App, deps: SlackDeps): void {
   for (const command of deps.registry.commands) {
     app.command(`/${command.name}`, async ({ command: body, ack, respond }) => {
-      const acked = ack();
+      const acked = acknowledge(ack);
       const identity = body.trigger_id || `${body.user_id}:${body.channel_id}:${body.command}:${body.text}`;
       if (!(await deps.dedupe.first(`command:${identity}`))) return;
       // Tracked before the ack is awaited, so the work is known to be pending from the first byte.
       deps.track(
         async () => {
-          await acked;
+          await settleAck(acked, deps);
           const request = {
             command: body.command,
             text: body.text ?? '',

@@ -1,6 +1,6 @@
 import type { App, BlockAction } from '@slack/bolt';
 import { msg } from '../../i18n/text.js';
-import { personVoice, type SlackDeps } from '../deps.js';
+import { acknowledge, personVoice, type SlackDeps, settleAck } from '../deps.js';
 import { ACTION } from '../render-card.js';
 import { renderNotice } from '../render-view.js';
 
@@ -26,7 +26,7 @@ export function registerUnknownActions(app: App, deps: SlackDeps): void {
   app.action<BlockAction>(
     { type: 'block_actions', action_id: UNKNOWN_ACTION_ID },
     async ({ ack, body, respond }) => {
-      const acked = ack();
+      const acked = acknowledge(ack);
       deps.logger.info(
         { user: body.user.id, actionId: body.actions[0]?.action_id?.slice(0, 255) },
         'a click on an action id labops never rendered',
@@ -34,7 +34,7 @@ export function registerUnknownActions(app: App, deps: SlackDeps): void {
       // App Home has no response_url: the ack is the whole answer there.
       if (body.container?.type === 'view' || !body.response_url) return;
       deps.track(async () => {
-        await acked;
+        await settleAck(acked, deps);
         try {
           const voice = await personVoice(deps, body.user.id);
           await respond({

@@ -1,7 +1,7 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { z } from 'zod';
 import { msg, verbatim } from '../../i18n/text.js';
-import { personVoice, type SlackDeps } from '../deps.js';
+import { acknowledge, personVoice, type SlackDeps, settleAck } from '../deps.js';
 import { ACTION } from '../render-card.js';
 import { renderNotice } from '../render-view.js';
 import { answerCommand } from './slash-command.js';
@@ -32,14 +32,14 @@ export function registerViewRun(app: App, deps: SlackDeps): void {
   app.action<BlockAction<ButtonAction>>(
     { type: 'block_actions', action_id: ACTION.runView },
     async ({ ack, body, action, respond }) => {
-      const acked = ack();
+      const acked = acknowledge(ack);
       const identity = body.trigger_id || `${body.user.id}:${action.action_id}:${action.action_ts}`;
       if (!(await deps.dedupe.first(`action:${identity}`))) return;
       const request = parseViewRunValue(action.value);
       // A fix's button starts a plan: it queues with the plans, not ahead of approval clicks.
       const lane = request && deps.labs.isPlan(request.command, request.text) ? 'plans' : 'interactive';
       deps.track(async () => {
-        await acked;
+        await settleAck(acked, deps);
         const channel = body.channel?.id ?? body.container?.channel_id;
         if (body.container?.type === 'view' || channel === undefined) {
           // App Home has no channel for a card or an ephemeral answer: say where to run it instead.
