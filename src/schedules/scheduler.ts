@@ -98,6 +98,8 @@ export class Scheduler {
       logger.warn({ err: error }, 'could not read the schedules');
       return;
     }
+    // The earliest first: a run missed longer ago is told before one missed less.
+    entries.sort((a, b) => (a.value as ScheduleRecord).next - (b.value as ScheduleRecord).next);
     for (const entry of entries) {
       const schedule = entry.value as ScheduleRecord;
       const now = clock();
