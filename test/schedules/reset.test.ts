@@ -33,7 +33,6 @@ const SEED = {
     { name: 'scratch1', host: 'hyper2', diskGiB: 8 },
   ],
 };
-const MINUTE = 60_000;
 
 let dir: string;
 let core: CoreHarness;
