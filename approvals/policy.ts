@@ -90,6 +90,28 @@ export function getApprovers(policy: Policy, command: string): readonly string[]
   return getRule(policy, command)?.approvers ?? policy.approvers;
 }
 
+/**
+ * How long a card waits for a decision before its approvers are reminded (issue 15 §2), and as long
+ * again before it is named in the channel: undefined when the policy reminds nobody (the default).
+ */
+export function getReminderDelayMs(policy: Policy): number | undefined {
+  const minutes = policy.remindAfterMinutes;
+  return minutes === undefined || minutes <= 0 ? undefined : minutes * 60_000;
+}
+
+/**
+ * Whom a reminder goes to: the approvers still able to decide the card — never its requester (who
+ * asked, or confirms their own change), never someone who already decided. `eligible` is the
+ * card's list, groups already expanded when it was posted.
+ */
+export function getApproversToRemind(card: {
+  eligible: readonly string[];
+  requester: string;
+  decisions: readonly { principal: string }[];
+}): string[] {
+  return card.eligible.filter((p) => p !== card.requester && !card.decisions.some((d) => d.principal === p));
+}
+
 /** Whether the principal, or one of its groups, is on the list of approvers. */
 export function isApprover(
   approvers: readonly string[],

@@ -45,6 +45,8 @@ export interface LabInfo {
   locale: Locale;
   /** The lab's time zone (lab.yml `timezone`) for times of day; the machine's when unset. */
   timeZone?: string | undefined;
+  /** lab.yml `events.quiet_hours` (`22:00-07:00`, in `timeZone`): reminders wait for their end. */
+  quietHours?: string | undefined;
   dataCenter: string;
   cluster: string;
   /** The hypervisors labops knows by name. */

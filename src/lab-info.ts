@@ -96,6 +96,7 @@ export function labInfoFromConfig(lab: FileLab, name: string = DEFAULT_LAB_NAME)
     name,
     locale: lab.locale,
     timeZone: lab.timezone,
+    quietHours: lab.events.quiet_hours,
     dataCenter: lab.data_center,
     cluster: lab.cluster,
     hosts: lab.hosts.map((h) => h.name),

@@ -43,6 +43,7 @@ import { createJobsPort } from './jobs-port.js';
 import { summarizeLab } from './lab-summary.js';
 import type { Logger } from './log.js';
 import { createReadOnlyView, PlanLimits, type PlanTimers } from './plan-limits.js';
+import type { RevertOf } from './revert.js';
 import type { MachineDriver } from './runbooks/types.js';
 import type { ApprovalRecord, JobRecord, RecoveryReport, Store } from './store/types.js';
 import {
@@ -121,6 +122,8 @@ export interface DispatchInput {
   text: string;
   caller: Caller;
   signal?: AbortSignal | undefined;
+  /** A Revert (issue 15 §3): the job this plan undoes, and the notes its card adds to the plan. */
+  revertOf?: RevertOf | undefined;
 }
 
 /**
@@ -546,11 +549,19 @@ export class Labops {
   private async propose(
     key: string,
     input: DispatchInput,
-    plan: Plan,
+    planned: Plan,
     decision: Extract<ReturnType<typeof evaluatePolicy>, { allowed: true }>,
   ): Promise<Card> {
     const { store, clock } = this.options;
     const now = clock();
+    const { revertOf } = input;
+    const plan: Plan = revertOf
+      ? {
+          ...planned,
+          impact: [...revertOf.impact, ...planned.impact],
+          warnings: [...planned.warnings, ...revertOf.warnings],
+        }
+      : planned;
     // The requester stays on the list when they are an approver, so a click of theirs is refused as
     // a self-approval (the store checks that first) rather than as "not an approver".
     const eligible = decision.requesterConfirms
@@ -568,7 +579,7 @@ export class Labops {
         lab: this.options.lab.name,
         command: key,
         text: input.text.trim(),
-        args: {},
+        args: revertOf ? { revertOf: revertOf.jobId } : {},
         requester: input.caller.principal,
         channel: input.caller.channel,
         risk: decision.risk,
@@ -589,6 +600,7 @@ export class Labops {
         text: input.text.slice(0, 200),
         risk: decision.risk,
         required: decision.required,
+        ...(revertOf ? { revertOf: revertOf.jobId } : {}),
       },
     });
     if (!proposed.ok) throw lockedError(proposed.heldBy.key, proposed.heldBy.jobId, proposed.heldBy.holder);

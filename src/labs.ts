@@ -2,6 +2,7 @@ import type { ClickResult } from '../approvals/flow.js';
 import { canAsk, isInstructor } from '../approvals/policy.js';
 import { suggestNearest } from './args.js';
 import { type Caller, isDirect, isRead, type LabReading, type LabSummary, type LabsPort } from './command.js';
+import { Reminders } from './duties/reminders.js';
 import type { EngineClient } from './engine/engine-client.js';
 import { LabopsError, toLabopsError } from './errors.js';
 import { isHelpWord } from './help.js';
@@ -65,6 +66,9 @@ export class Labs implements LabsPort {
   /** The instructor's changes across labs (`/lab reset --all`): its steps reach the labs through it. */
   readonly across: AcrossLabs;
 
+  /** Reminders to the approvers of cards nobody decided (issue 15 §2). */
+  readonly reminders: Reminders;
+
   constructor(private readonly options: LabsOptions) {
     if (options.labs.length === 0) throw new Error('a bot serves at least one lab');
     this.byName = new Map(options.labs.map((entry) => [entry.name, entry]));
@@ -80,6 +84,20 @@ export class Labs implements LabsPort {
       clock: options.clock,
       logger: options.logger,
       labsInParallel: options.labsInParallel ?? DEFAULT_LABS_IN_PARALLEL,
+    });
+    this.reminders = new Reminders({
+      store: options.store,
+      bus: options.bus,
+      clock: options.clock,
+      logger: options.logger,
+      labs: () =>
+        options.labs.map(({ name, labops }) => ({
+          name,
+          policy: labops.policy,
+          timeZone: labops.lab.timeZone,
+          quietHours: labops.lab.quietHours,
+        })),
+      leading: () => this.leading,
     });
   }
 
@@ -145,6 +163,7 @@ export class Labs implements LabsPort {
         text,
         caller: input.caller,
         signal: input.signal,
+        revertOf: input.revertOf,
       });
     } catch (thrown) {
       return { kind: 'error', error: toLabopsError(thrown) };
@@ -192,6 +211,7 @@ export class Labs implements LabsPort {
    */
   async start(): Promise<RecoveryReport> {
     this.startLeaseSweep();
+    this.reminders.start();
     if (!this.many) return this.first.start();
     const report = await this.options.store.recover(this.options.clock());
     const known = new Set(this.names);
@@ -222,6 +242,7 @@ export class Labs implements LabsPort {
   async stop(timeoutMs: number): Promise<void> {
     clearInterval(this.leaseSweep);
     clearInterval(this.leadership);
+    this.reminders.stop();
     await Promise.all(this.options.labs.map((entry) => entry.labops.stop(timeoutMs)));
     // A replica that stops gives its lead up: another takes the duties at once, not a lease later.
     const { replica, store, clock } = this.options;

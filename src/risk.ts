@@ -36,6 +36,11 @@ export interface Policy {
   channels: readonly string[] | 'anywhere';
   /** Minutes before a pending approval expires; 15 by default. */
   expiryMinutes: number;
+  /**
+   * Minutes after which a card nobody decided reminds its approvers, and as many again before it is
+   * named in the channel (issue 15 §2); no reminders when unset.
+   */
+  remindAfterMinutes?: number | undefined;
   /** Per-command rules, keyed like `"host maintenance"`. */
   commands: Readonly<Record<string, PolicyRule>>;
 }

@@ -144,6 +144,15 @@ export const attach = defineChange({
     }
     const { views, when } = chooseCdViews(vm.name, vm.status, args.persist === true);
     const words = { vm: vm.name, iso: iso.name };
+    // The ISO the CD holds now, kept with the step so a Revert can put it back (issue 15 §3). Not
+    // knowing it only means no Revert: the change itself does not depend on it.
+    const previousFile = await ctx.engine
+      .getCdromFile(vm.id, { current: views[0] === 'current' })
+      .catch(() => undefined);
+    const previousIso =
+      previousFile && previousFile !== iso.fileId
+        ? isos.find((i) => i.fileId === previousFile)?.name
+        : undefined;
     return createPlan({
       summary: msg(CD_CHANGE[when].summary, words),
       risk: 'change',
@@ -154,7 +163,13 @@ export const attach = defineChange({
         {
           kind: 'vm.change-cd',
           title: msg(CD_CHANGE[when].step, words),
-          params: { vm: vm.name, fileId: iso.fileId, iso: iso.name, views },
+          params: {
+            vm: vm.name,
+            fileId: iso.fileId,
+            iso: iso.name,
+            views,
+            ...(previousIso ? { previousIso } : {}),
+          },
           shows: views.map((v) =>
             verbatim(
               `PUT /vms/{${vm.name}}/cdroms/{cdrom}${v === 'current' ? '?current=true' : ''} (file ${iso.fileId})`,

@@ -472,6 +472,24 @@ function findEngineProblems(
       });
       continue;
     }
+    if (host.status === 'non_responsive') {
+      // The engine refuses to activate a host whose vdsm does not answer (VdsValidator, 4.3);
+      // maintenance keeps it from being used or fenced until someone sees to vdsm.
+      findings.push({
+        title: msg('doctor.host.status', { host: host.name, status: verbatim(host.status) }),
+        evidence: [says],
+        fix: [
+          msg('doctor.host.nonResponsiveFix', { command: command(`/host maintenance ${host.name}`) }),
+          msg('doctor.host.eventsFix'),
+        ],
+        action: {
+          label: msg('doctor.action.maintenanceHost', { host: host.name }),
+          command: '/host',
+          text: `maintenance ${host.name}`,
+        },
+      });
+      continue;
+    }
     const canActivate = host.status === 'maintenance' || host.status === 'non_operational';
     findings.push({
       // The engine's word for the state (`non_operational`), as the evidence shows it.

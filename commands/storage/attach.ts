@@ -146,12 +146,19 @@ export const attach = defineChange({
     ];
     const exp = findExport(ctx, exportPath);
     const [{ domains }, hosts] = await Promise.all([readDomains(ctx), ctx.engine.listHosts()]);
-    if (domains.some((d) => d.name === args.name)) {
+    const existing = domains.find((d) => d.name === args.name);
+    // A domain detached from the data center (a Revert of /storage detach, issue 15 §3) on this
+    // very export is attached again as it is: its export holds its files, so no pre-check applies.
+    const detached =
+      existing && !isAttached(existing) && existing.type === args.type && existing.storage.path === exp.path
+        ? existing
+        : undefined;
+    if (existing && !detached) {
       throw new LabopsError('CONFLICT', msg('storage.attach.exists', { name: args.name }), {
         hint: msg('storage.attach.existsHint'),
       });
     }
-    const onIt = domains.find((d) => d.storage.path === exp.path);
+    const onIt = detached ? undefined : domains.find((d) => d.storage.path === exp.path);
     if (onIt) {
       throw new LabopsError(
         'CONFLICT',
@@ -168,6 +175,33 @@ export const attach = defineChange({
       throw new LabopsError('CONFLICT', msg('storage.attach.noHostUp'), {
         hint: msg('storage.hint.activateHost', { command: verbatim('/host activate HOST') }),
       });
+    if (detached) {
+      const hasMaster = domains.some((d) => d.isMaster && d.status === 'active');
+      return createPlan({
+        summary: msg('storage.attach.reattachSummary', {
+          name: args.name,
+          type: verbatim(args.type),
+          path: args.path,
+          dataCenter: ctx.lab.dataCenter,
+        }),
+        risk: 'change',
+        impact: [msg('storage.attach.reattachImpact', { name: args.name, dataCenter: ctx.lab.dataCenter })],
+        blockers: args.type === 'iso' && !hasMaster ? [msg('storage.attach.isoNeedsMaster')] : [],
+        locks: [`domain:${args.name}`, `export:${exp.path}`],
+        dependsOn: { [`domain ${args.name}`]: 'unattached', [`host ${host.name}`]: host.status },
+        steps: [
+          {
+            kind: 'storage.ensure-active',
+            title: msg('storage.attach.reattachStep', { name: args.name }),
+            params: { domain: args.name, type: args.type, address: server, path: exp.path, host: host.name },
+            shows: [
+              verbatim(`POST /datacenters/{dc}/storagedomains {${args.name}}`),
+              msg('pipeline.shows.waitFor', { target: args.name, state: 'active' }),
+            ],
+          },
+        ],
+      });
+    }
     const checks = await runPreChecks(ctx, exp, server, host.name);
     const failed = checks.filter((c) => !c.result.ok);
     if (failed.length) {

@@ -27,7 +27,20 @@ export const detach = defineChange({
       blockers: out.blockers,
       locks: [`domain:${domain.name}`],
       dependsOn: dependsOnDomains([domain, ...all.filter((d) => d.isMaster)]),
-      steps: out.steps,
+      // What attaches it again (a Revert, issue 15 §3): its type and export, kept with the step.
+      steps: out.steps.map((step) =>
+        step.kind === 'storage.detach'
+          ? {
+              ...step,
+              params: {
+                ...step.params,
+                type: domain.type,
+                address: domain.storage.address,
+                path: domain.storage.path,
+              },
+            }
+          : step,
+      ),
     });
   },
 });

@@ -13,6 +13,7 @@ export function mapLabPolicy(policy: DeepReadonly<LabPolicy>): Policy {
     channels: policy.channels.length ? policy.channels : 'anywhere',
     approvers: policy.approvers,
     expiryMinutes: policy.expiry_minutes,
+    ...(policy.remind_after_minutes ? { remindAfterMinutes: policy.remind_after_minutes } : {}),
     commands: Object.fromEntries(
       Object.entries(policy.commands).flatMap(([key, rule]) => {
         if (!rule) return [];

@@ -18,6 +18,20 @@ export type LabEvent =
       decision: 'approve' | 'deny';
     }
   | { type: 'approval:expired'; approval: ApprovalRecord; job: JobRecord }
+  /**
+   * A card nobody decided for the policy's reminder delay (issue 15 §2): stage 1 reminds `approvers`
+   * (undecided, never the requester) by direct message; stage 2, as long again later, names the
+   * card in its channel. Each stage is emitted once across restarts and replicas.
+   */
+  | {
+      type: 'approval:reminded';
+      approval: ApprovalRecord;
+      job: JobRecord;
+      stage: 1 | 2;
+      approvers: string[];
+      /** How long the card has waited, in ms. */
+      waitedMs: number;
+    }
   | {
       type: 'approval:voided';
       approval: ApprovalRecord;

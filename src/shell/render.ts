@@ -3,13 +3,14 @@ import { formatError, type LabopsError } from '../errors.js';
 import type { MessageKey } from '../i18n/catalog/index.js';
 import type { Locale } from '../i18n/locale.js';
 import { formatDurationIn, renderText } from '../i18n/render.js';
-import { duration, msg, type Text, verbatim } from '../i18n/text.js';
+import { duration, instant, msg, type Text, verbatim } from '../i18n/text.js';
 import { summarizeAcross } from '../jobs/across.js';
 import type { LabEvent } from '../jobs/events.js';
 import type { Card } from '../labops.js';
 import { localizePlan } from '../plan.js';
+import { findRevertDeadline } from '../revert.js';
 import type { Risk } from '../risk.js';
-import type { StepRecord, StepStatus } from '../store/types.js';
+import type { JobRecord, StepRecord, StepStatus } from '../store/types.js';
 import { classifyCodePoint, formatCodePoint } from '../text.js';
 import type { Tone, View } from '../view.js';
 
@@ -226,6 +227,19 @@ export function renderEvent(event: LabEvent, style: Style, voice: Voice = ENGLIS
       return undefined;
     case 'approval:decided':
       return undefined;
+    case 'approval:reminded': {
+      // Principals as one types them; the DM goes to Slack's people, the shell names them all.
+      const words = {
+        approval: event.approval.id,
+        command: verbatim(`/${event.job.command}`),
+        waited: duration(event.waitedMs),
+        approvers: verbatim(event.approvers.join(', ')),
+      };
+      return style.tone(
+        'warn',
+        line(msg(event.stage === 1 ? 'remind.shell.dm' : 'remind.shell.channel', words)),
+      );
+    }
     case 'approval:expired':
       return style.tone(
         'warn',
@@ -285,7 +299,7 @@ export function renderEvent(event: LabEvent, style: Style, voice: Voice = ENGLIS
           took === undefined
             ? msg('shell.event.succeeded', { job: job.id })
             : msg('shell.event.succeededIn', { job: job.id, took: duration(took) });
-        return style.tone('ok', line(text)) + table;
+        return style.tone('ok', line(text)) + table + renderRevertOffer(job, style, line);
       }
       const status =
         job.status === 'failed' || job.status === 'cancelled' || job.status === 'interrupted'
@@ -304,6 +318,13 @@ export function renderEvent(event: LabEvent, style: Style, voice: Voice = ENGLIS
         line(msg('shell.event.reviewed', { job: event.job.id, summary: event.summaryText })),
       );
   }
+}
+
+/** A succeeded job whose steps have an inverse: the line that undoes it (issue 15 §3). */
+function renderRevertOffer(job: JobRecord, style: Style, line: (text: Text) => string): string {
+  const until = findRevertDeadline(job);
+  if (until === undefined) return '';
+  return `\n  ${style.dim(line(msg('revert.shell.offer', { job: job.id, time: instant(until) })))}`;
 }
 
 /** `[██████░░░░] 60%  1.2 GiB/2 GiB` for a TTY. */

@@ -7,7 +7,9 @@ import type { Locale } from '../i18n/locale.js';
 import { renderText } from '../i18n/render.js';
 import { list, msg, type Text, verbatim } from '../i18n/text.js';
 import type { LabEvent } from '../jobs/events.js';
+import type { DispatchResult } from '../labops.js';
 import type { Labs } from '../labs.js';
+import { requestRevert } from '../revert.js';
 import type { Clock } from '../time.js';
 import { localizeView } from '../view.js';
 import {
@@ -47,6 +49,7 @@ const SHELL_HELP: readonly [string, Extract<MessageKey, `shell.help.${string}`>]
   ['use LAB', 'shell.help.use'],
   ['approve [ID]', 'shell.help.approve'],
   ['deny [ID]', 'shell.help.deny'],
+  ['revert JOB', 'shell.help.revert'],
   ['jobs', 'shell.help.jobs'],
   ['help', 'shell.help.help'],
   ['quit', 'shell.help.quit'],
@@ -158,7 +161,11 @@ export async function runShell(options: ShellOptions): Promise<number> {
   };
 
   const dispatch = async (command: string, text: string) => {
-    const result = await labs.dispatch({ command, text, caller: caller(), lab: current });
+    show(await labs.dispatch({ command, text, caller: caller(), lab: current }));
+  };
+
+  /** A command's answer: a view, a card, or an error (a usage error or a bug counts as a failure). */
+  const show = (result: DispatchResult) => {
     if (result.kind === 'view')
       write(renderView(localizeView(result.view, voice.locale, { timeZone: voice.timeZone }), style));
     else if (result.kind === 'card') {
@@ -246,6 +253,17 @@ export async function runShell(options: ShellOptions): Promise<number> {
           const settled = waitForJob(result.job.id);
           if (!interactive) await settled;
         }
+        return undefined;
+      }
+      case 'revert': {
+        if (rest.length !== 1) {
+          write(renderError(new LabopsError('USAGE', msg('revert.shell.usage')), style, voice));
+          failures++;
+          return undefined;
+        }
+        // A new plan of the job's inverse command, asked as the current user (issue 15 §3).
+        const result = await requestRevert(labs, { jobId: rest[0]!, caller: caller(), now: clock() });
+        show(result);
         return undefined;
       }
       default:

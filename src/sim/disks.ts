@@ -274,7 +274,7 @@ export function finalizeTransfer(
       model.addEvent({
         code: EVENT.uploadFailed,
         severity: 'error',
-        description: `Transfer was stopped by system. Reason: failed to finalize the upload of ${disk?.name ?? 'the disk'}.`,
+        description: `Image Upload with disk ${disk?.name ?? ''} failed.`,
         correlationId: ctx.correlationId,
       });
       if (transfer.job) model.endJob(transfer.job, 'failed');
@@ -285,7 +285,7 @@ export function finalizeTransfer(
       model.addEvent({
         code: EVENT.uploadFinished,
         severity: 'normal',
-        description: `Image ${disk?.name ?? ''} was successfully uploaded.`,
+        description: `Image Upload with disk ${disk?.name ?? ''} succeeded.`,
         correlationId: ctx.correlationId,
       });
       if (transfer.job) model.endJob(transfer.job, 'finished');

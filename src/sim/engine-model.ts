@@ -18,7 +18,8 @@ export type HostStatus =
   | 'installing'
   | 'initializing'
   | 'install_failed'
-  | 'non_operational';
+  | 'non_operational'
+  | 'non_responsive';
 
 export type DataCenterStatus = 'uninitialized' | 'up' | 'contend' | 'maintenance' | 'not_operational';
 
@@ -31,7 +32,7 @@ export type StorageDomainStatus =
   | 'preparing_for_maintenance'
   | 'maintenance';
 
-export type VmStatus = 'up' | 'down' | 'migrating' | 'powering_up' | 'powering_down';
+export type VmStatus = 'up' | 'down' | 'migrating' | 'powering_up' | 'powering_down' | 'paused';
 
 export type TransferPhase =
   | 'initializing'
@@ -40,7 +41,8 @@ export type TransferPhase =
   | 'finalizing_failure'
   | 'finished_success'
   | 'finished_failure'
-  | 'cancelled_user';
+  | 'cancelled_user'
+  | 'paused_system';
 
 export interface DataCenter {
   id: string;
@@ -233,31 +235,67 @@ export const DELAYS = {
 } as const;
 
 /** Event codes of the engine's AuditLogType that the simulator emits (ovirt-api.md §6.5). */
+/**
+ * The codes the simulator logs, each the engine's own (AuditLogType.java, branch ovirt-engine-4.3;
+ * the name beside each). The descriptions follow AuditLogMessages.properties of the same branch.
+ */
 export const EVENT = {
+  /** VDS_FAILURE: "Host X is non responsive." */
+  hostNonResponsive: 12,
+  /** VDS_DETECTED: "Status of host X was set to Up." */
   hostUp: 13,
+  /** VDS_MAINTENANCE */
   hostMaintenance: 15,
+  /** VDS_ACTIVATE */
   hostActivate: 16,
+  /** VDS_MAINTENANCE_FAILED */
   hostMaintenanceFailed: 17,
+  /** USER_VDC_LOGIN */
   login: 30,
+  /** USER_VDC_LOGOUT */
   logout: 31,
+  /** USER_RUN_VM */
   vmStarted: 32,
+  /** USER_STOP_VM */
   vmStopped: 33,
+  /** VM_MIGRATION_START */
   migrationStarted: 62,
+  /** VM_MIGRATION_DONE */
   migrationDone: 63,
+  /** VM_MIGRATION_FAILED */
   migrationFailed: 65,
+  /** VM_PAUSED_EIO: "VM X has been paused due to storage I/O problem." */
+  vmPausedEio: 145,
+  /** VM_MIGRATION_NO_VDS_TO_MIGRATE_TO (a warning) */
   noHostForMigration: 166,
+  /** VM_RECOVERED_FROM_PAUSE_ERROR */
+  vmRecoveredFromPause: 196,
+  /** VDS_INSTALL_FAILED */
   hostInstallFailed: 505,
+  /** USER_VDS_MAINTENANCE */
   userHostMaintenance: 600,
+  /** USER_ADD_STORAGE_DOMAIN */
   domainAdded: 956,
+  /** USER_REMOVE_STORAGE_DOMAIN */
   domainRemoved: 960,
+  /** USER_ATTACH_STORAGE_DOMAIN_TO_POOL */
   domainAttached: 962,
+  /** USER_DETACH_STORAGE_DOMAIN_FROM_POOL */
   domainDetached: 964,
+  /** USER_ACTIVATED_STORAGE_DOMAIN */
   domainActivated: 966,
+  /** USER_DEACTIVATED_STORAGE_DOMAIN */
   domainDeactivated: 968,
+  /** SYSTEM_DEACTIVATED_STORAGE_DOMAIN */
   domainDeactivatedBySystem: 970,
+  /** USER_ADD_DISK */
   diskAdded: 2020,
-  uploadFinished: 1071,
-  uploadFailed: 1072,
+  /** TRANSFER_IMAGE_SUCCEEDED: "Image Upload with disk X succeeded." (1071 was wrong: a pause) */
+  uploadFinished: 1032,
+  /** TRANSFER_IMAGE_FAILED: "Image Upload with disk X failed." (1072 was wrong: a download's timeout) */
+  uploadFailed: 1034,
+  /** UPLOAD_IMAGE_PAUSED_BY_SYSTEM_TIMEOUT */
+  transferPausedBySystem: 1071,
 } as const;
 
 const MAX_EVENTS = 5000;

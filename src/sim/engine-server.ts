@@ -55,6 +55,8 @@ export class EngineServer {
   private readonly bodies = new WeakMap<IncomingMessage, unknown>();
   private readonly faults: ActiveFault[] = [];
   private latencyMs = 0;
+  /** Until then the engine is starting again (`restart`). */
+  private downUntil = 0;
   private server: Server | undefined;
   private readonly route: (req: ApiRequest) => ApiAnswer;
 
@@ -76,6 +78,13 @@ export class EngineServer {
 
   expireTokens(): void {
     this.tokens.clear();
+  }
+
+  /** A restart: tokens lost, connections dropped, and for `downMs` the proxy's 503 page (events stay in the model). */
+  restart(downMs: number): void {
+    this.tokens.clear();
+    this.downUntil = Date.now() + Math.max(0, downMs);
+    this.server?.closeAllConnections();
   }
 
   async listen(host: string): Promise<number> {
@@ -118,6 +127,7 @@ export class EngineServer {
     const body = await readBody(req);
     const fault = this.takeFault(method, apiMatch ? url.pathname.slice(apiMatch[0].length) : url.pathname);
     if (fault) return faultReply(fault);
+    if (Date.now() < this.downUntil) return faultReply({ spec: { kind: 'html', status: 503 }, remaining: 0 });
     if (url.pathname === '/ovirt-engine/sso/oauth/token' && method === 'POST')
       return this.issueToken(body, req);
     if (url.pathname === '/ovirt-engine/services/sso-logout' && method === 'POST')

@@ -99,7 +99,7 @@ function failMaintenance(model: EngineModel, host: Host, stuck: Vm[], job: Job, 
     });
     model.addEvent({
       code: EVENT.noHostForMigration,
-      severity: 'error',
+      severity: 'warning',
       description: `No available host was found to migrate VM ${vm.name} to.`,
       correlationId: ctx.correlationId,
       hostId: host.id,
@@ -233,6 +233,8 @@ function releaseHolds(model: EngineModel, host: Host): void {
 /** `POST /hosts/{id}/activate`: maintenance → unassigned → up. */
 export function activateHost(model: EngineModel, host: Host, ctx: RequestContext): Job {
   if (host.status === 'up') throw conflict('Cannot activate Host. Host in Up status.');
+  // VdsValidator.validateStatusForActivation (ovirt-engine-4.3): vdsm must answer first.
+  if (host.status === 'non_responsive') throw conflict('Cannot activate Host. Host is in non responsive state.');
   if (BUSY_HOST_STATES.has(host.status)) throw conflict(`Cannot activate Host. ${MESSAGES.locked}`);
   if (host.status === 'install_failed') {
     throw conflict('Cannot activate Host. Host is in Install Failed status. Please reinstall the Host.');
@@ -451,4 +453,75 @@ export function removeVm(model: EngineModel, vm: Vm, ctx: RequestContext, detach
     }
   }
   model.endJob(job, 'finished');
+}
+
+// ---- what the engine's monitoring sees (the knobs of issue 15 §1) ---------------------------------
+
+/** vdsm stopped answering: VDS_FAILURE (12). Its VMs keep their status, as the engine shows them until fenced. */
+export function loseHost(model: EngineModel, host: Host): void {
+  const vdsm = host.machine.services.get('vdsmd');
+  if (vdsm) vdsm.active = false;
+  if (host.status === 'non_responsive') return;
+  host.generation++;
+  host.status = 'non_responsive';
+  model.addEvent({
+    code: EVENT.hostNonResponsive,
+    severity: 'error',
+    description: `Host ${host.name} is non responsive.`,
+    correlationId: model.newId(),
+    hostId: host.id,
+  });
+}
+
+/** vdsm answers again: the host comes back up with VDS_DETECTED (13), and an SPM is elected if none is. */
+export function reconnectHost(model: EngineModel, host: Host): void {
+  const vdsm = host.machine.services.get('vdsmd');
+  if (vdsm) vdsm.active = true;
+  if (host.status !== 'non_responsive') return;
+  host.generation++;
+  bringHostUp(model, host, { correlationId: model.newId() });
+}
+
+/** VM_PAUSED_EIO (145): the guest's disk stopped answering, and qemu paused it. */
+export function pauseVmOnIoError(model: EngineModel, vm: Vm): void {
+  if (vm.status !== 'up') throw conflict(`VM ${vm.name} is not running (${vm.status}).`);
+  vm.generation++;
+  vm.status = 'paused';
+  model.addEvent({
+    code: EVENT.vmPausedEio,
+    severity: 'error',
+    description: `VM ${vm.name} has been paused due to storage I/O problem.`,
+    correlationId: model.newId(),
+    hostId: vm.hostId,
+    vmId: vm.id,
+  });
+}
+
+/** VM_RECOVERED_FROM_PAUSE_ERROR (196). */
+export function resumePausedVm(model: EngineModel, vm: Vm): void {
+  if (vm.status !== 'paused') return;
+  vm.generation++;
+  vm.status = 'up';
+  model.addEvent({
+    code: EVENT.vmRecoveredFromPause,
+    severity: 'normal',
+    description: `VM ${vm.name} has recovered from paused back to up.`,
+    correlationId: model.newId(),
+    hostId: vm.hostId,
+    vmId: vm.id,
+  });
+}
+
+/** VM_MIGRATION_FAILED (65) of a migration nobody in labops asked: the VM stays on its host. */
+export function failVmMigration(model: EngineModel, vm: Vm): void {
+  const source = vm.hostId === undefined ? undefined : model.hosts.find((h) => h.id === vm.hostId);
+  if (vm.status !== 'up' || !source) throw conflict(`VM ${vm.name} is not running.`);
+  model.addEvent({
+    code: EVENT.migrationFailed,
+    severity: 'error',
+    description: `Migration failed (VM: ${vm.name}, Source: ${source.name}).`,
+    correlationId: model.newId(),
+    hostId: source.id,
+    vmId: vm.id,
+  });
 }

@@ -1,8 +1,15 @@
 import { LabopsError } from '../errors.js';
-import type { EngineModel } from './engine-model.js';
+import { type EngineModel, EVENT, type Host, type Vm } from './engine-model.js';
 import type { EngineServer } from './engine-server.js';
 import type { SimMachineState } from './machines.js';
 import { simText } from './sim-text.js';
+import {
+  failVmMigration,
+  loseHost,
+  pauseVmOnIoError,
+  reconnectHost,
+  resumePausedVm,
+} from './hosts.js';
 import { markInaccessibleDomains, normalizeExportPath } from './storage.js';
 import type { SimKnobs } from './types.js';
 
@@ -28,6 +35,16 @@ export function createKnobs(
       (m) => m.files.get(normal)?.kind === 'dir' && m.files.has('/etc/exports'),
     );
     if (!found) throw new LabopsError('NOT_FOUND', simText(`The simulated lab has no export ${path}.`));
+    return found;
+  };
+  const host = (name: string): Host => {
+    const found = model.findHost(name);
+    if (!found) throw new LabopsError('NOT_FOUND', simText(`The simulated engine has no host named ${name}.`));
+    return found;
+  };
+  const vm = (name: string): Vm => {
+    const found = model.findVm(name);
+    if (!found) throw new LabopsError('NOT_FOUND', simText(`The simulated lab has no VM named ${name}.`));
     return found;
   };
   // What vdsm leaves in a setgid export: 36:36, and directories inherit the setgid bit.
@@ -138,5 +155,36 @@ export function createKnobs(
     unexport(exportPath) {
       exportOwner(exportPath).activeExports.delete(normalizeExportPath(exportPath));
     },
+
+    makeHostNonResponsive: (name) => loseHost(model, host(name)),
+    reconnectHost: (name) => reconnectHost(model, host(name)),
+    pauseVmOnIoError: (name) => pauseVmOnIoError(model, vm(name)),
+    resumeVm: (name) => resumePausedVm(model, vm(name)),
+    failMigration: (name) => failVmMigration(model, vm(name)),
+
+    pauseTransfer(transferId) {
+      const transfer =
+        transferId === undefined
+          ? model.transfers.find((t) => t.phase === 'transferring')
+          : model.findTransfer(transferId);
+      if (!transfer || transfer.phase !== 'transferring') {
+        throw new LabopsError(
+          'NOT_FOUND',
+          simText(`The simulated engine has no image transfer in phase transferring${transferId ? ` with id ${transferId}` : ''}.`),
+        );
+      }
+      transfer.phase = 'paused_system';
+      const disk = model.findDisk(transfer.diskId);
+      model.addEvent({
+        code: EVENT.transferPausedBySystem,
+        severity: 'error',
+        description: 'Upload was paused by system. Reason: timeout due to transfer inactivity.',
+        correlationId: model.newId(),
+        ...(disk ? { storageDomainId: disk.storageDomainId } : {}),
+      });
+      return transfer.id;
+    },
+
+    restartEngine: (downMs = 0) => server.restart(model.scheduler.scaled(downMs)),
   };
 }

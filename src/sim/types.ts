@@ -116,6 +116,30 @@ export interface SimKnobs {
   closeFirewall(machine: string, service: string): void;
   /** The export's line removed from the active export table (exportfs -u). */
   unexport(exportPath: string): void;
+  /**
+   * The engine loses a host's vdsm (vdsmd stops on the machine): the host goes non_responsive and
+   * the engine logs VDS_FAILURE (12), as its host monitoring does.
+   */
+  makeHostNonResponsive(host: string): void;
+  /** vdsm answers again (vdsmd running): the host goes up, and the engine logs VDS_DETECTED (13). */
+  reconnectHost(host: string): void;
+  /** A running VM paused on a storage I/O error: status paused, VM_PAUSED_EIO (145). */
+  pauseVmOnIoError(vm: string): void;
+  /** A VM paused on an error runs again: up, VM_RECOVERED_FROM_PAUSE_ERROR (196). */
+  resumeVm(vm: string): void;
+  /** A running VM's migration fails: it stays where it runs, VM_MIGRATION_FAILED (65). */
+  failMigration(vm: string): void;
+  /**
+   * An image transfer (this one, else the oldest in `transferring`) paused by the engine for
+   * inactivity: phase paused_system, UPLOAD_IMAGE_PAUSED_BY_SYSTEM_TIMEOUT (1071). Answers its id.
+   */
+  pauseTransfer(transferId?: string): string;
+  /**
+   * The engine restarts: every connection dropped, every SSO token lost, its event log kept. For
+   * `downMs` (lab-like, scaled by the time scale; default 0) every request meets the 503 page of
+   * the Apache proxy in front of it, as while the engine starts.
+   */
+  restartEngine(downMs?: number): void;
 }
 
 /** A file system entry on a simulated machine. */

@@ -18,11 +18,13 @@ import { registerAppHomeOpened } from './listeners/app-home-opened.js';
 import { registerApprovalClicks } from './listeners/approval-click.js';
 import { registerHomeRefresh } from './listeners/home-refresh.js';
 import { registerJobCancel } from './listeners/job-cancel.js';
+import { registerJobRevert } from './listeners/job-revert.js';
 import { registerSlashCommands } from './listeners/slash-command.js';
 import { registerUnknownActions } from './listeners/unknown-action.js';
 import { registerViewRun } from './listeners/view-run.js';
 import { LocaleDirectory } from './locales.js';
 import { Outbox } from './outbox.js';
+import { ReminderReporter } from './reminder-reporter.js';
 import { createBoltLogger, createWebClient, toSlackError, type WebClient } from './web.js';
 
 /** Every interval of the adapter, injectable so that tests never wait on Slack's real pace. */
@@ -174,6 +176,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   const pending = new Set<Promise<void>>();
   let app: App | undefined;
   let reporter: JobReporter | undefined;
+  let reminders: ReminderReporter | undefined;
   let socketState = 'not started';
   let server: { readonly listening: boolean } | undefined;
 
@@ -257,11 +260,20 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       registerSlashCommands(app, deps);
       registerApprovalClicks(app, deps);
       registerJobCancel(app, deps);
+      registerJobRevert(app, deps);
       registerViewRun(app, deps);
       registerHomeRefresh(app, deps);
       registerAppHomeOpened(app, deps);
       registerUnknownActions(app, deps);
       reporter.start();
+      reminders = new ReminderReporter({
+        labs,
+        outbox,
+        logger,
+        track: (work) => track(work, 'reporting'),
+        localeOf: locales.localeOf,
+      });
+      reminders.start();
       // Recovery after the reporter listens: the re-reads of interrupted jobs reach their threads.
       const recovered = await labs.start();
       for (const job of recovered.interrupted) void reporter.refreshCard(job.id);
@@ -297,6 +309,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       );
       await labsRef?.stop(timing.stopMs);
       reporter?.stop();
+      reminders?.stop();
       if ((await Promise.race([idle().then(() => 'done' as const), deadline])) === 'late') {
         logger.warn({ pending: pending.size }, 'stopping with Slack work still pending');
       }

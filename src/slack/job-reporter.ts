@@ -7,6 +7,7 @@ import type { LabEvent } from '../jobs/events.js';
 import type { Card, Labops } from '../labops.js';
 import type { Labs } from '../labs.js';
 import type { Logger } from '../log.js';
+import { findInverse, findRevertDeadline, findStandingRevert } from '../revert.js';
 import type { ApprovalRecord, JobRecord, StepRecord } from '../store/types.js';
 import type { Clock } from '../time.js';
 import type { Voice } from './blocks.js';
@@ -262,7 +263,19 @@ export class JobReporter {
       // Among several labs a card names its own (a card across labs names them in its summary).
       ...(this.options.labs.many && !job.plan.across ? { lab: job.lab } : {}),
       ...(final ? { steps: await store.listSteps(job.id) } : {}),
+      ...(await this.findRevertOffer(job)),
     };
+  }
+
+  /** A succeeded job's Revert (issue 15 §3), while it is offered and no revert of it stands. */
+  private async findRevertOffer(job: JobRecord): Promise<Pick<CardInput, 'revert'>> {
+    const until = findRevertDeadline(job);
+    const inverse = findInverse(job);
+    const now = this.options.clock();
+    if (until === undefined || !inverse || until <= now) return {};
+    const standing = await findStandingRevert(this.options.labs.store, job.id, now);
+    if ('revert' in standing) return {};
+    return { revert: { command: `${inverse.command} ${inverse.text}`, until } };
   }
 
   /** The job's parent message: in memory, or from the store after a restart. */

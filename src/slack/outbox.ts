@@ -53,6 +53,8 @@ export interface MessageInit {
   home?: boolean | undefined;
   /** The thread's parent: the reply waits until the parent is posted, then uses its `ts`. */
   parent?: LiveMessage | undefined;
+  /** A thread reply also shown in the channel (`reply_broadcast`): a card named there (issue 15 §2). */
+  broadcast?: boolean | undefined;
 }
 
 /** One Web API call the outbox made, as an observer hears of it (metrics, issue 12 §4). */
@@ -344,6 +346,7 @@ export class Outbox {
           text: content.text,
           blocks: content.blocks,
           ...(threadTs ? { thread_ts: threadTs } : {}),
+          ...(threadTs && message.init.broadcast ? { reply_broadcast: true } : {}),
           unfurl_links: false,
           unfurl_media: false,
         });

@@ -43,6 +43,8 @@ export const ACTION = {
   refreshHome: 'home:refresh',
   /** A command a view offers (a doctor's fix), run as the clicker: see listeners/view-run.ts. */
   runView: 'view:run',
+  /** Undo a job that succeeded with its inverse command (issue 15 §3): see listeners/job-revert.ts. */
+  revert: 'job:revert',
 } as const;
 
 export interface CardInput {
@@ -68,6 +70,11 @@ export interface CardInput {
    * a channel bound to no lab, says which lab it acts on.
    */
   lab?: string | undefined;
+  /**
+   * A job that succeeded and whose steps have an inverse (src/revert.ts): the command a Revert
+   * plans, and until when the button is offered.
+   */
+  revert?: { command: string; until: number } | undefined;
 }
 
 type KeysOf<P extends string> = Extract<MessageKey, `${P}${string}`>;
@@ -375,6 +382,34 @@ export function renderCard(input: CardInput): MessageContent {
             text: say(msg('slack.card.cancelDialog.text')),
             confirm: say(msg('slack.card.cancelDialog.confirm')),
             deny: say(msg('slack.card.cancelDialog.deny')),
+          },
+        }),
+      ]),
+    );
+  }
+  if (status === 'succeeded' && input.revert && input.revert.until > now && !input.copyOf) {
+    const { command, until } = input.revert;
+    blocks.push(
+      context([
+        say(
+          msg('revert.offer', {
+            command: verbatim(`\`${command}\``),
+            time: verbatim(slackTime(until, labTime(voice, until))),
+          }),
+        ),
+      ]),
+    );
+    blocks.push(
+      actions([
+        button({
+          actionId: ACTION.revert,
+          text: say(msg('revert.button')),
+          value: job.id,
+          confirm: {
+            title: say(msg('revert.dialog.title', { job: job.id })),
+            text: say(msg('revert.dialog.text', { command: verbatim(command) })),
+            confirm: say(msg('revert.dialog.confirm')),
+            deny: say(msg('revert.dialog.deny')),
           },
         }),
       ]),

@@ -224,10 +224,11 @@ describe('the outcome of a finalize', () => {
     expect(await client.getDisk(disk.id)).toBeUndefined();
     // The engine's log, not a poll that may come too late for finalizing_failure on a loaded machine.
     const events = await client.listEvents({ from: since });
-    expect(events.filter((e) => e.code === 1072).map((e) => e.description)).toEqual([
-      'Transfer was stopped by system. Reason: failed to finalize the upload of short.iso.',
+    // TRANSFER_IMAGE_FAILED (1034), never TRANSFER_IMAGE_SUCCEEDED (1032): AuditLogType, ovirt-engine-4.3.
+    expect(events.filter((e) => e.code === 1034).map((e) => e.description)).toEqual([
+      'Image Upload with disk short.iso failed.',
     ]);
-    expect(events.map((e) => e.code)).not.toContain(1071);
+    expect(events.map((e) => e.code)).not.toContain(1032);
   });
 
   // The step between, read in a fixed order: no timing decides whether finalizing_failure is seen.

@@ -14,6 +14,8 @@ import type { IsoArgs } from './args/iso.js';
 import type { JobsArgs } from './args/jobs.js';
 import type { LabArgs } from './args/lab.js';
 import type { PipelineArgs } from './args/pipeline.js';
+import type { RemindArgs } from './args/remind.js';
+import type { RevertArgs } from './args/revert.js';
 import type { ScheduleArgs } from './args/schedule.js';
 import type { ShellArgs } from './args/shell.js';
 import type { SlackArgs } from './args/slack.js';
@@ -29,6 +31,8 @@ import { iso as enIso } from './en/iso.js';
 import { jobs as enJobs } from './en/jobs.js';
 import { lab as enLab } from './en/lab.js';
 import { pipeline as enPipeline } from './en/pipeline.js';
+import { remind as enRemind } from './en/remind.js';
+import { revert as enRevert } from './en/revert.js';
 import { schedule as enSchedule } from './en/schedule.js';
 import { shell as enShell } from './en/shell.js';
 import { slack as enSlack } from './en/slack.js';
@@ -44,6 +48,8 @@ import { iso as koIso } from './ko/iso.js';
 import { jobs as koJobs } from './ko/jobs.js';
 import { lab as koLab } from './ko/lab.js';
 import { pipeline as koPipeline } from './ko/pipeline.js';
+import { remind as koRemind } from './ko/remind.js';
+import { revert as koRevert } from './ko/revert.js';
 import { schedule as koSchedule } from './ko/schedule.js';
 import { shell as koShell } from './ko/shell.js';
 import { slack as koSlack } from './ko/slack.js';
@@ -66,6 +72,8 @@ const en = {
   ...enSlack,
   ...enShell,
   ...enSchedule,
+  ...enRemind,
+  ...enRevert,
 };
 
 /** Every message's key: `area.what` (`host.maintenance.summary`). */
@@ -86,7 +94,9 @@ export type MessageArgs = CommonArgs &
   ConfigArgs &
   SlackArgs &
   ShellArgs &
-  ScheduleArgs;
+  ScheduleArgs &
+  RemindArgs &
+  RevertArgs;
 
 export const CATALOGS: Readonly<Record<Locale, Readonly<Record<MessageKey, string>>>> = {
   en,
@@ -106,6 +116,8 @@ export const CATALOGS: Readonly<Record<Locale, Readonly<Record<MessageKey, strin
     ...koSlack,
     ...koShell,
     ...koSchedule,
+    ...koRemind,
+    ...koRevert,
   },
 };
 
@@ -126,4 +138,6 @@ export const CATALOG_AREAS = [
   'slack',
   'shell',
   'schedule',
+  'remind',
+  'revert',
 ] as const;

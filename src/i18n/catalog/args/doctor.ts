@@ -24,6 +24,7 @@ export interface DoctorArgs {
   'doctor.action.fixPermissions': { name: 'text' };
   'doctor.action.addHost': { host: 'text' };
   'doctor.action.activateHost': { host: 'text' };
+  'doctor.action.maintenanceHost': { host: 'text' };
   'doctor.unrun.title': { machines: 'text' };
   'doctor.unrun.count': { count: 'number' };
   'doctor.unrun.fix': undefined;
@@ -85,6 +86,7 @@ export interface DoctorArgs {
   'doctor.host.status': { host: 'text'; status: 'text' };
   'doctor.host.activateFix': { command: 'text' };
   'doctor.host.eventsFix': undefined;
+  'doctor.host.nonResponsiveFix': { command: 'text' };
   'doctor.domain.stuck': { domain: 'text'; status: 'text' };
   'doctor.domain.stuckFix': { command: 'text' };
   'doctor.domain.status': { domain: 'text'; status: 'text' };

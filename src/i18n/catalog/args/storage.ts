@@ -67,6 +67,9 @@ export interface StorageArgs {
   'storage.attach.isoDeprecated': undefined;
   'storage.attach.isoNeedsMaster': undefined;
   'storage.attach.step': { name: 'text' };
+  'storage.attach.reattachSummary': { dataCenter: 'text'; name: 'text'; path: 'text'; type: 'text' };
+  'storage.attach.reattachImpact': { dataCenter: 'text'; name: 'text' };
+  'storage.attach.reattachStep': { name: 'text' };
   'storage.detach.notAttached': { domain: 'text' };
   'storage.detach.notAttachedHint': { domain: 'text' };
   'storage.detach.summary': { dataCenter: 'text'; domain: 'text' };

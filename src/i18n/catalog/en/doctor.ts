@@ -33,6 +33,7 @@ export const doctor = {
   'doctor.action.fixPermissions': 'Fix permissions of {name}',
   'doctor.action.addHost': 'Add {host}',
   'doctor.action.activateHost': 'Activate {host}',
+  'doctor.action.maintenanceHost': 'Maintenance for {host}',
 
   // Checks that could not run.
   'doctor.unrun.title': 'Could not check {machines}',
@@ -103,6 +104,8 @@ export const doctor = {
   'doctor.host.status': '{host} is {status}',
   'doctor.host.activateFix': '{command} brings it back up.',
   'doctor.host.eventsFix': "The engine's events say why: /host status shows them.",
+  'doctor.host.nonResponsiveFix':
+    'The engine cannot reach vdsm on it: see to vdsmd there (systemctl status vdsmd). {command} takes it out of use meanwhile; activate it once vdsm answers.',
   'doctor.domain.stuck': '{domain} is stuck {status}',
   'doctor.domain.stuckFix': 'A host still uses it: put that host into maintenance first ({command}).',
   'doctor.domain.status': '{domain} is {status}',

@@ -90,6 +90,10 @@ export const storage = {
   'storage.attach.isoDeprecated': 'ISO domains are deprecated since oVirt 4.3; data domains hold ISOs too.',
   'storage.attach.isoNeedsMaster': 'An ISO domain needs an active master data domain first.',
   'storage.attach.step': 'Add {name} and attach it',
+  'storage.attach.reattachSummary': 'Attach {name} ({type}, on {path}) to {dataCenter} again and activate it',
+  'storage.attach.reattachImpact':
+    '{name} is known to the engine but attached to no data center: it is attached to {dataCenter} as it is, with what it holds, and activated.',
+  'storage.attach.reattachStep': 'Attach {name} and activate it',
 
   // /storage detach
   'storage.detach.notAttached': '{domain} is not attached to a data center.',

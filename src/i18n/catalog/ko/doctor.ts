@@ -32,6 +32,7 @@ export const doctor: Translation<typeof en> = {
   'doctor.action.fixPermissions': '{name} 권한 수정',
   'doctor.action.addHost': '{host} 추가',
   'doctor.action.activateHost': '{host} 활성화',
+  'doctor.action.maintenanceHost': '{host} 유지 보수 전환',
 
   'doctor.unrun.title': '점검하지 못한 머신: {machines}',
   'doctor.unrun.count': '{count, plural, other {점검 #개를 실행하지 못함}}',
@@ -100,6 +101,8 @@ export const doctor: Translation<typeof en> = {
   'doctor.host.status': '{host} 상태: {status}',
   'doctor.host.activateFix': '{command} 명령이 호스트를 다시 up으로 올립니다.',
   'doctor.host.eventsFix': '원인은 엔진 이벤트에 있습니다. /host status로 볼 수 있습니다.',
+  'doctor.host.nonResponsiveFix':
+    '엔진이 이 호스트의 vdsm에 연결할 수 없습니다. 호스트에서 vdsmd를 확인하세요(systemctl status vdsmd). 그동안 {command} 명령으로 사용을 중단하고, vdsm이 응답하면 활성화하세요.',
   'doctor.domain.stuck': '{domain}: {status} 상태에서 멈춤',
   'doctor.domain.stuckFix':
     '아직 이 도메인을 쓰는 호스트가 있습니다. 먼저 그 호스트를 유지보수 모드로 전환하십시오({command}).',

@@ -87,6 +87,10 @@ export const storage: Translation<typeof en> = {
   'storage.attach.isoNeedsMaster':
     'ISO 도메인을 추가하려면 먼저 active 상태의 마스터 데이터 도메인이 있어야 합니다.',
   'storage.attach.step': '{name} 도메인 추가 및 연결',
+  'storage.attach.reattachSummary': '{name} 도메인({type}, {path})을 {dataCenter}에 다시 연결하고 활성화',
+  'storage.attach.reattachImpact':
+    '{name} 도메인은 엔진에 있지만 어느 데이터 센터에도 연결되어 있지 않습니다. 담긴 내용 그대로 {dataCenter}에 연결하고 활성화합니다.',
+  'storage.attach.reattachStep': '{name} 도메인 연결 및 활성화',
 
   'storage.detach.notAttached': '{domain} 도메인은 데이터 센터에 연결되어 있지 않습니다.',
   'storage.detach.notAttachedHint': '/storage remove {domain} 명령으로 엔진에서 제거할 수 있습니다.',
