@@ -3,6 +3,7 @@ import { createLabPolicy, type Policy } from '../approvals/policy.js';
 import { allSteps, createRegistry } from '../commands/index.js';
 import { CommandRegistry, type CommandSpec, type LabInfo, type LabsPort } from './command.js';
 import { mapLabPolicy } from './config/lab-policy.js';
+import { type EventsConfig, EventsSchema } from './config/lab-schema.js';
 import type { LabSource } from './config.js';
 import { createHttpDownloads, type DownloadPort, type HttpDownloadsOptions } from './downloads.js';
 import { EngineClient, type EngineClientOptions } from './engine/engine-client.js';
@@ -68,6 +69,8 @@ export interface SimulatedLabSpec {
   readonly channels?: readonly string[] | undefined;
   /** Its language and time zone, as a lab file's `locale` and `timezone` (default English, UTC). */
   readonly info?: Partial<Pick<LabInfo, 'locale' | 'timeZone'>> | undefined;
+  /** Its events watcher's settings, as a lab file's `events` (default: every kind, every 15 s). */
+  readonly events?: Partial<EventsConfig> | undefined;
 }
 
 /** Where a lab keeps its state. */
@@ -139,6 +142,8 @@ export interface Lab {
   readonly registry: CommandRegistry;
   /** The simulator in this process, if the lab is simulated. */
   readonly simulator: Simulator | undefined;
+  /** lab.yml `events`: what its events watcher posts, how often it polls, its quiet hours (issue 15 §1). */
+  readonly events: EventsConfig;
   /**
    * Stops labops (its plans and jobs, within `stopMs`), then closes the engine client, the
    * machines, the downloads, a simulator started here and a store opened here. Later calls wait
@@ -218,6 +223,10 @@ export async function createLab(options: CreateLabOptions): Promise<Lab> {
       policy,
       registry,
       simulator: parts.simulator,
+      events:
+        options.lab.kind === 'file'
+          ? { ...options.lab.source.config.events, notify: [...options.lab.source.config.events.notify] }
+          : EventsSchema.parse(options.lab.events ?? {}),
       close() {
         closing ??= closeAll();
         return closing;
@@ -293,7 +302,12 @@ export async function createLabs(options: CreateLabsOptions): Promise<LabSet> {
       );
     }
     labs = new Labs({
-      labs: entries.map((entry) => ({ name: entry.info.name, labops: entry.labops, engine: entry.engine })),
+      labs: entries.map((entry) => ({
+        name: entry.info.name,
+        labops: entry.labops,
+        engine: entry.engine,
+        events: entry.events,
+      })),
       instructors: principals,
       bindings: bindChannels(options.labs, entries),
       labsInParallel: options.labsInParallel,

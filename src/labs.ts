@@ -3,6 +3,7 @@ import { canAsk, isInstructor } from '../approvals/policy.js';
 import { suggestNearest } from './args.js';
 import { type Caller, isDirect, isRead, type LabReading, type LabSummary, type LabsPort } from './command.js';
 import { Reminders } from './duties/reminders.js';
+import { EventsSchema, type EventsConfig } from './config/lab-schema.js';
 import type { EngineClient } from './engine/engine-client.js';
 import { LabopsError, toLabopsError } from './errors.js';
 import { isHelpWord } from './help.js';
@@ -16,12 +17,15 @@ import type { Logger } from './log.js';
 import type { JobRecord, RecoveryReport, Store } from './store/types.js';
 import { type Clock, cancelledBy } from './time.js';
 import { decodeSlackText, scanWords, tokenize } from './tokenize.js';
+import { EventWatcher } from './watch/watcher.js';
 
 /** One lab of the bot: its labops and the engine `/lab list` reads. */
 export interface LabEntry {
   readonly name: string;
   readonly labops: Labops;
   readonly engine: EngineClient;
+  /** lab.yml `events` (issue 15 §1); default: every kind, every 15 s, no quiet hours. */
+  readonly events?: EventsConfig | undefined;
 }
 
 export interface LabsOptions {
@@ -69,6 +73,9 @@ export class Labs implements LabsPort {
   /** Reminders to the approvers of cards nobody decided (issue 15 §2). */
   readonly reminders: Reminders;
 
+  /** Each lab's events watcher, by lab (issue 15 §1): it polls while this process leads. */
+  readonly watchers: ReadonlyMap<string, EventWatcher>;
+
   constructor(private readonly options: LabsOptions) {
     if (options.labs.length === 0) throw new Error('a bot serves at least one lab');
     this.byName = new Map(options.labs.map((entry) => [entry.name, entry]));
@@ -99,6 +106,23 @@ export class Labs implements LabsPort {
         })),
       leading: () => this.leading,
     });
+    this.watchers = new Map(
+      options.labs.map((entry) => [
+        entry.name,
+        new EventWatcher({
+          lab: entry.name,
+          labops: entry.labops,
+          engine: entry.engine,
+          store: options.store,
+          bus: options.bus,
+          clock: options.clock,
+          logger: options.logger,
+          events: entry.events ?? EventsSchema.parse({}),
+          channel: [...options.bindings].find(([, lab]) => lab === entry.name)?.[0],
+          leading: () => this.leading,
+        }),
+      ]),
+    );
   }
 
   get names(): string[] {
@@ -212,6 +236,7 @@ export class Labs implements LabsPort {
   async start(): Promise<RecoveryReport> {
     this.startLeaseSweep();
     this.reminders.start();
+    for (const watcher of this.watchers.values()) watcher.start();
     if (!this.many) return this.first.start();
     const report = await this.options.store.recover(this.options.clock());
     const known = new Set(this.names);
@@ -243,6 +268,7 @@ export class Labs implements LabsPort {
     clearInterval(this.leaseSweep);
     clearInterval(this.leadership);
     this.reminders.stop();
+    await Promise.all([...this.watchers.values()].map((watcher) => watcher.stop()));
     await Promise.all(this.options.labs.map((entry) => entry.labops.stop(timeoutMs)));
     // A replica that stops gives its lead up: another takes the duties at once, not a lease later.
     const { replica, store, clock } = this.options;

@@ -1,6 +1,7 @@
 import type { Text } from '../i18n/text.js';
 import type { Plan } from '../plan.js';
 import type { ApprovalRecord, JobRecord, StepRecord } from '../store/types.js';
+import type { AlertDigest, LabAlert } from './alerts.js';
 
 /**
  * Progress as a stream of events (design.md "Jobs, plans and progress"). The executor and the
@@ -64,6 +65,20 @@ export type LabEvent =
   | { type: 'job:finished'; job: JobRecord; steps: StepRecord[] }
   /** A job interrupted by a stop, its targets re-read at the next start (issue 9 §5). */
   | { type: 'job:reviewed'; job: JobRecord; summary: string; summaryText: Text }
+  /**
+   * The lab's events for its channel (issue 15 §1): `digest` is the whole message as it stands now
+   * (new, or edited as a storm grows), `added` what this poll found. `channel`: the lab's first
+   * channel; none shows them on App Home only. Emitted once, by the replica that leads.
+   */
+  | {
+      type: 'watch:alerts';
+      lab: string;
+      channel: string | undefined;
+      digest: AlertDigest;
+      added: LabAlert[];
+    }
+  /** The lab's events that carry a labops job's correlation id: they go to that job's thread. */
+  | { type: 'watch:job-alerts'; lab: string; jobId: string; alerts: LabAlert[] }
   /**
    * Scheduled work speaking on its own (issue 15 §4), in the channel it was asked in: a run that
    * starts, is skipped or asks again (`card`: the new card, for the adapter to post), or what a

@@ -312,6 +312,13 @@ export function renderEvent(event: LabEvent, style: Style, voice: Voice = ENGLIS
           : msg('shell.event.endedIn', { job: job.id, status, took: duration(took), error });
       return style.tone('bad', line(text)) + table;
     }
+    case 'watch:alerts':
+    case 'watch:job-alerts':
+      // Printed as they come by the shell (render-alerts.ts).
+      return undefined;
+    case 'schedule:notice':
+      // With a card of its own when it asks again: the shell prints it (render-schedule.ts).
+      return undefined;
     case 'job:reviewed':
       return style.tone(
         'warn',
@@ -333,6 +340,3 @@ export function renderProgressBar(fraction: number, text: string, width = 24): s
   const filled = Math.round(clamped * width);
   return `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${Math.round(clamped * 100)}%  ${sanitizeForTerminal(text)}`;
 }
-    case 'schedule:notice':
-      // With a card of its own when it asks again: the shell prints it (render-schedule.ts).
-      return undefined;

@@ -24,9 +24,10 @@ import {
   type Style,
   type Voice,
 } from './render.js';
+import { renderAlerts } from './render-alerts.js';
+import { renderScheduleNotice } from './render-schedule.js';
 
 export interface ShellOptions {
-import { renderScheduleNotice } from './render-schedule.js';
   /** The bot's labs; with several, `use NAME` chooses the one commands go to (issue 13 §2). */
   labs: Labs;
   input: Readable;
@@ -115,13 +116,18 @@ export async function runShell(options: ShellOptions): Promise<number> {
   };
   const onEvent = (event: LabEvent) => {
     if (isPart(event)) return;
-    if (event.type === 'step:progress') {
-      if (interactive) {
-        output.write(`\r\x1b[K      ${renderProgressBar(event.fraction, say(event.progressText))}`);
+    if (event.type === 'watch:alerts' || event.type === 'watch:job-alerts') {
+      const text = renderAlerts(event, style, voice);
+      if (text) write(text);
+      return;
+    }
     if (event.type === 'schedule:notice') {
       write(renderScheduleNotice(event, clock(), style, voice, labs.many ? event.lab : undefined));
       return;
     }
+    if (event.type === 'step:progress') {
+      if (interactive) {
+        output.write(`\r\x1b[K      ${renderProgressBar(event.fraction, say(event.progressText))}`);
         barShown = true;
         promptShown = false;
       } else {

@@ -1,5 +1,6 @@
 import { msg, type Text } from '../i18n/text.js';
 import type { Labops } from '../labops.js';
+import { readHomeAlerts } from './alert-home.js';
 import { createCaller, type SlackDeps } from './deps.js';
 import { renderHome, renderLabsHome } from './render-home.js';
 
@@ -31,13 +32,18 @@ export async function publishHome(deps: SlackDeps, userId: string, notice?: Text
         simulated: labops.lab.simulated,
         now: clock(),
         notice,
+        alerts: await readHomeAlerts(labs, labops.lab.name),
       }),
     );
     return;
   }
   const mine = labs.mayActOn(caller);
   // `list` reads the same labs, in the same order, each engine bounded by its timeout.
-  const [summaries, work] = await Promise.all([labs.list(caller), Promise.all(mine.map(readLabWork))]);
+  const [summaries, work, alerts] = await Promise.all([
+    labs.list(caller),
+    Promise.all(mine.map(readLabWork)),
+    Promise.all(mine.map((labops) => readHomeAlerts(labs, labops.lab.name))),
+  ]);
   outbox.publishHome(
     userId,
     renderLabsHome({
@@ -46,6 +52,7 @@ export async function publishHome(deps: SlackDeps, userId: string, notice?: Text
         summary: summaries[index]!,
         timeZone: labops.lab.timeZone,
         ...work[index]!,
+        alerts: alerts[index],
       })),
       simulated: mine.some((labops) => labops.lab.simulated),
       now: clock(),

@@ -2,6 +2,7 @@ import { describeLab } from '../../commands/lab/list.js';
 import type { LabSummary } from '../command.js';
 import type { Locale } from '../i18n/locale.js';
 import { msg, type Text } from '../i18n/text.js';
+import type { LabAlert } from '../jobs/alerts.js';
 import type { ApprovalRecord, JobRecord } from '../store/types.js';
 import type { View } from '../view.js';
 import {
@@ -27,6 +28,7 @@ import {
   textWithMentions,
   type Voice,
 } from './blocks.js';
+import { renderHomeAlerts } from './alert-home.js';
 import { truncate } from './mrkdwn.js';
 import { ACTION, commandLine, JOB_STATUS_WORD, renderCard } from './render-card.js';
 import { renderNotice, renderView } from './render-view.js';
@@ -44,6 +46,8 @@ export interface HomeInput {
   now: number;
   /** The answer to this user's last click here (Home has no ephemeral replies). */
   notice?: Text | undefined;
+  /** The lab's newest events, when it has no channel to post them in (issue 15 §1). */
+  alerts?: readonly LabAlert[] | undefined;
 }
 
 export interface HomeView {
@@ -74,6 +78,7 @@ export function renderHome(input: HomeInput): HomeView {
   } else {
     blocks.push(...renderView(input.status, voice, { maxLines: 15 }).blocks);
   }
+  blocks.push(...renderHomeAlerts(input.alerts, voice));
   blocks.push(divider(), header(say(msg('slack.home.running', { count: input.running.length }))));
   if (!input.running.length) blocks.push(context([say(msg('slack.home.nothingRunning'))]));
   for (const job of input.running.slice(0, 10)) blocks.push(renderRunningJob(job, say));
@@ -118,6 +123,8 @@ export interface LabHomeSection {
   timeZone?: string | undefined;
   running: readonly JobRecord[];
   pending: readonly { approval: ApprovalRecord; job: JobRecord }[];
+  /** Its newest events, when it has no channel to post them in (issue 15 §1). */
+  alerts?: readonly LabAlert[] | undefined;
 }
 
 export interface LabsHomeInput {
@@ -159,6 +166,7 @@ export function renderLabsHome(input: LabsHomeInput): HomeView {
     }
     if (lab.pending.length)
       head.push(context([say(msg('slack.home.waiting', { count: lab.pending.length }))]));
+    head.push(...renderHomeAlerts(lab.alerts, { locale: input.locale, timeZone: lab.timeZone }));
     return { lab, head };
   });
   // Room for cards once every lab has its lines (and a "more cards" line each).

@@ -21,6 +21,7 @@ import type { ShellArgs } from './args/shell.js';
 import type { SlackArgs } from './args/slack.js';
 import type { SshArgs } from './args/ssh.js';
 import type { StorageArgs } from './args/storage.js';
+import type { WatchArgs } from './args/watch.js';
 import { approvals as enApprovals } from './en/approvals.js';
 import { common as enCommon } from './en/common.js';
 import { config as enConfig } from './en/config.js';
@@ -38,6 +39,7 @@ import { shell as enShell } from './en/shell.js';
 import { slack as enSlack } from './en/slack.js';
 import { ssh as enSsh } from './en/ssh.js';
 import { storage as enStorage } from './en/storage.js';
+import { watch as enWatch } from './en/watch.js';
 import { approvals as koApprovals } from './ko/approvals.js';
 import { common as koCommon } from './ko/common.js';
 import { config as koConfig } from './ko/config.js';
@@ -55,6 +57,7 @@ import { shell as koShell } from './ko/shell.js';
 import { slack as koSlack } from './ko/slack.js';
 import { ssh as koSsh } from './ko/ssh.js';
 import { storage as koStorage } from './ko/storage.js';
+import { watch as koWatch } from './ko/watch.js';
 
 const en = {
   ...enCommon,
@@ -74,6 +77,7 @@ const en = {
   ...enSchedule,
   ...enRemind,
   ...enRevert,
+  ...enWatch,
 };
 
 /** Every message's key: `area.what` (`host.maintenance.summary`). */
@@ -96,7 +100,8 @@ export type MessageArgs = CommonArgs &
   ShellArgs &
   ScheduleArgs &
   RemindArgs &
-  RevertArgs;
+  RevertArgs &
+  WatchArgs;
 
 export const CATALOGS: Readonly<Record<Locale, Readonly<Record<MessageKey, string>>>> = {
   en,
@@ -118,6 +123,7 @@ export const CATALOGS: Readonly<Record<Locale, Readonly<Record<MessageKey, strin
     ...koSchedule,
     ...koRemind,
     ...koRevert,
+    ...koWatch,
   },
 };
 
@@ -140,4 +146,5 @@ export const CATALOG_AREAS = [
   'schedule',
   'remind',
   'revert',
+  'watch',
 ] as const;
