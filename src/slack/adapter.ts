@@ -9,9 +9,10 @@ import type { Logger } from '../log.js';
 import type { Store } from '../store/types.js';
 import { type Clock, systemClock } from '../time.js';
 import { Dedupe } from './dedupe.js';
-import type { SlackDeps, WorkLane } from './deps.js';
+import { createCaller, type SlackDeps, type WorkLane } from './deps.js';
 import { GroupDirectory, groupsInPolicy } from './groups.js';
 import { publishHome } from './home.js';
+import { LiveHome } from './live-home.js';
 import { JobReporter } from './job-reporter.js';
 import { SLACK_LIMITS, type SlackLimits } from './limits.js';
 import { registerAppHomeOpened } from './listeners/app-home-opened.js';
@@ -57,6 +58,10 @@ export interface SlackTiming {
   /** Jobs with more output lines than this get the full log attached as a file. */
   logAttachLines: number;
   logMaxBytes: number;
+  /** A person's Home is published again at most once in this time when what it shows changes. */
+  homeDebounceMs: number;
+  /** Homes are kept live for people who opened theirs this recently. */
+  homeRecentMs: number;
 }
 
 export const DEFAULT_SLACK_TIMING: Readonly<SlackTiming> = {
@@ -74,6 +79,8 @@ export const DEFAULT_SLACK_TIMING: Readonly<SlackTiming> = {
   serverPingTimeoutMs: 30_000,
   logAttachLines: 30,
   logMaxBytes: 8 * 1024 * 1024,
+  homeDebounceMs: 5000,
+  homeRecentMs: 24 * 60 * 60_000,
 };
 
 /** The bot user, as `auth.test` tells it. */
@@ -141,6 +148,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     limits: options.limits ?? SLACK_LIMITS,
     logger,
     liveUpdateMs: timing.liveUpdateMs,
+    homeIntervalMs: timing.homeDebounceMs,
     // Replicas keep to Slack's limits together (issue 14 §3): the store they share, once the labs
     // are known (`start`).
     budget: (bucket, capacity, intervalMs) =>
@@ -176,6 +184,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   const pending = new Set<Promise<void>>();
   let app: App | undefined;
   let reporter: JobReporter | undefined;
+  let liveHome: LiveHome | undefined;
   let reminders: ReminderReporter | undefined;
   let socketState = 'not started';
   let server: { readonly listening: boolean } | undefined;
@@ -250,7 +259,18 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
         clock,
         track,
         publishHome: (userId, notice) => publishHome(deps, userId, notice),
+        homeOpened: (userId) => liveHome?.opened(userId) ?? Promise.resolve(),
       };
+      liveHome = new LiveHome({
+        labs,
+        logger,
+        clock,
+        callerOf: (userId) => createCaller(deps, userId, 'app_home'),
+        publish: (userId) => publishHome(deps, userId),
+        track: (work) => track(work, 'reporting'),
+        debounceMs: timing.homeDebounceMs,
+        recentMs: timing.homeRecentMs,
+      });
       app = createApp(options, timing, identity, logger, (state) => {
         socketState = state;
       });
@@ -266,6 +286,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       registerAppHomeOpened(app, deps);
       registerUnknownActions(app, deps);
       reporter.start();
+      liveHome.start();
       reminders = new ReminderReporter({
         labs,
         outbox,
@@ -309,6 +330,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       );
       await labsRef?.stop(timing.stopMs);
       reporter?.stop();
+      liveHome?.stop();
       reminders?.stop();
       if ((await Promise.race([idle().then(() => 'done' as const), deadline])) === 'late') {
         logger.warn({ pending: pending.size }, 'stopping with Slack work still pending');

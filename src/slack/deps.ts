@@ -36,6 +36,8 @@ export interface SlackDeps {
   track(work: () => Promise<void>, lane?: WorkLane): void;
   /** Publishes the Home tab for a user, with an optional note (the answer to a click there). */
   publishHome(userId: string, notice?: Text): Promise<void>;
+  /** The person opened (or refreshed) their Home: it is kept live for a day (issue 17 §3). */
+  homeOpened(userId: string): Promise<void>;
 }
 
 /**

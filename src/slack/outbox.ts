@@ -22,6 +22,8 @@ export interface OutboxOptions {
   logger: Logger;
   /** The least time between two in-progress edits of one message (a step's live tail). */
   liveUpdateMs: number;
+  /** The least time between two publishes of one person's Home (issue 17 §3: 5 s). Default 0. */
+  homeIntervalMs?: number | undefined;
   /** How often a call answered 429 is tried again before it is given up (logged). */
   maxRateLimitRetries?: number | undefined;
   /** Waits; tests may inject a faster one. */
@@ -279,8 +281,11 @@ export class Outbox {
     if (this.closed) return;
     if (message.scheduled) return;
     const now = Date.now();
-    const wait =
-      message.desired?.final || !message.ref ? 0 : message.lastSentAt + this.options.liveUpdateMs - now;
+    const wait = message.init.home
+      ? message.lastSentAt + (this.options.homeIntervalMs ?? 0) - now
+      : message.desired?.final || !message.ref
+        ? 0
+        : message.lastSentAt + this.options.liveUpdateMs - now;
     if (message.timer) {
       if (wait > 0) return;
       clearTimeout(message.timer);

@@ -245,7 +245,7 @@ export async function startSlackHarness(options: SlackHarnessOptions): Promise<S
         : { mode: 'socket', botToken: BOT_TOKEN, appToken: APP_TOKEN, apiUrl: api.apiUrl },
     logger,
     limits: scaleLimits(SLACK_LIMITS, timeScale),
-    timing: { liveUpdateMs: 40, webRetries: 0, groupTtlMs: 60_000, ...options.timing },
+    timing: { liveUpdateMs: 40, homeDebounceMs: 40, webRetries: 0, groupTtlMs: 60_000, ...options.timing },
     port: 0,
   });
   for (const channel of specs.flatMap((spec) => spec.channels ?? [])) {

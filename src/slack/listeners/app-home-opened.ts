@@ -10,6 +10,9 @@ export function registerAppHomeOpened(app: App, deps: SlackDeps): void {
     if (event.tab !== 'home') return;
     const id = (body as { event_id?: string }).event_id ?? `${event.user}:${event.event_ts}`;
     if (!(await deps.dedupe.first(`event:${id}`))) return;
-    deps.track(() => deps.publishHome(event.user));
+    // Kept live from now on for a day (issue 17 §3).
+    deps.track(async () => {
+      await Promise.all([deps.publishHome(event.user), deps.homeOpened(event.user)]);
+    });
   });
 }

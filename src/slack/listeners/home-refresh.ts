@@ -10,7 +10,7 @@ export function registerHomeRefresh(app: App, deps: SlackDeps): void {
       const acked = acknowledge(ack);
       deps.track(async () => {
         await settleAck(acked, deps);
-        await deps.publishHome(body.user.id);
+        await Promise.all([deps.publishHome(body.user.id), deps.homeOpened(body.user.id)]);
       });
     },
   );
