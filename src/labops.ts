@@ -31,7 +31,7 @@ import type { EngineClient } from './engine/engine-client.js';
 import { LabopsError, toLabopsError } from './errors.js';
 import { isHelpWord, renderHelp, renderPlanPreview, renderUsage, usageHint } from './help.js';
 import { getMachineTimeZone } from './i18n/render.js';
-import { list, msg, verbatim } from './i18n/text.js';
+import { list, msg, type Text, verbatim } from './i18n/text.js';
 import { EventBus } from './jobs/events.js';
 import { JobExecutor } from './jobs/executor.js';
 import type { RecordRetryOptions } from './jobs/job-recorder.js';
@@ -43,7 +43,6 @@ import { createJobsPort } from './jobs-port.js';
 import { summarizeLab } from './lab-summary.js';
 import type { Logger } from './log.js';
 import { createReadOnlyView, PlanLimits, type PlanTimers } from './plan-limits.js';
-import type { RevertOf } from './revert.js';
 import type { MachineDriver } from './runbooks/types.js';
 import type { ApprovalRecord, JobRecord, RecoveryReport, Store } from './store/types.js';
 import {
@@ -124,6 +123,13 @@ export interface DispatchInput {
   signal?: AbortSignal | undefined;
   /** A Revert (issue 15 §3): the job this plan undoes, and the notes its card adds to the plan. */
   revertOf?: RevertOf | undefined;
+}
+
+/** A Revert's plan (src/revert.ts): the job it undoes, and what its card adds to the plan. */
+export interface RevertOf {
+  jobId: string;
+  impact: Text[];
+  warnings: Text[];
 }
 
 /**

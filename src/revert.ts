@@ -18,13 +18,6 @@ export interface Inverse {
   notes: Text[];
 }
 
-/** What a revert's card carries (src/labops.ts): the job it reverts and its notes. */
-export interface RevertOf {
-  jobId: string;
-  impact: Text[];
-  warnings: Text[];
-}
-
 /** A name the inverse command can take as one word. */
 const WORD = /^[A-Za-z0-9][A-Za-z0-9._+:/@-]*$/;
 
