@@ -26,6 +26,7 @@ import { registerViewRun } from './listeners/view-run.js';
 import { LocaleDirectory } from './locales.js';
 import { Outbox } from './outbox.js';
 import { ReminderReporter } from './reminder-reporter.js';
+import { ScheduleReporter } from './schedule-reporter.js';
 import { createBoltLogger, createWebClient, toSlackError, type WebClient } from './web.js';
 
 /** Every interval of the adapter, injectable so that tests never wait on Slack's real pace. */
@@ -186,6 +187,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   let reporter: JobReporter | undefined;
   let liveHome: LiveHome | undefined;
   let reminders: ReminderReporter | undefined;
+  let schedules: ScheduleReporter | undefined;
   let socketState = 'not started';
   let server: { readonly listening: boolean } | undefined;
 
@@ -295,6 +297,14 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
         localeOf: locales.localeOf,
       });
       reminders.start();
+      schedules = new ScheduleReporter({
+        labs,
+        outbox,
+        reporter,
+        logger,
+        track: (work) => track(work, 'reporting'),
+      });
+      schedules.start();
       // Recovery after the reporter listens: the re-reads of interrupted jobs reach their threads.
       const recovered = await labs.start();
       for (const job of recovered.interrupted) void reporter.refreshCard(job.id);
@@ -332,6 +342,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       reporter?.stop();
       liveHome?.stop();
       reminders?.stop();
+      schedules?.stop();
       if ((await Promise.race([idle().then(() => 'done' as const), deadline])) === 'late') {
         logger.warn({ pending: pending.size }, 'stopping with Slack work still pending');
       }
