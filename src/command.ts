@@ -84,8 +84,6 @@ export interface JobsReader {
   pendingApprovals(): Promise<
     { id: string; jobId: string; command: string; requester: string; expiresAt: number }[]
   >;
-}
-
   /** The lab's scheduled work, the next to run first (issue 15 §4). */
   schedules(): Promise<ScheduledWork[]>;
 }
@@ -103,6 +101,8 @@ export interface ScheduledWork {
   requester: string;
   /** Who approved it; the requester alone when they confirmed it. */
   approvers: string[];
+}
+
 /** The jobs side of labops as a direct command (`/lab cancel`) sees it: reading, cancelling. */
 export interface JobsPort extends JobsReader {
   /**

@@ -44,7 +44,6 @@ import { summarizeLab } from './lab-summary.js';
 import type { Logger } from './log.js';
 import { createReadOnlyView, PlanLimits, type PlanTimers } from './plan-limits.js';
 import type { MachineDriver } from './runbooks/types.js';
-import type { ApprovalRecord, JobRecord, RecoveryReport, Store } from './store/types.js';
 import {
   createSchedulePlan,
   createScheduleStep,
@@ -57,6 +56,7 @@ import {
   withoutScheduleFlags,
 } from './schedules/schedule.js';
 import { Scheduler } from './schedules/scheduler.js';
+import type { ApprovalRecord, JobRecord, RecoveryReport, Store } from './store/types.js';
 import type { Clock } from './time.js';
 import { decodeSlackText, tokenize } from './tokenize.js';
 import type { View } from './view.js';
@@ -98,9 +98,9 @@ export interface LabopsOptions {
   labs?: LabsPort | undefined;
   /** The bot's other labs, for the steps of a plan across labs (src/labs-across.ts). */
   across?: AcrossPort | undefined;
-}
   /** How often scheduled work is looked for (default 15 s; src/schedules/scheduler.ts). */
   scheduleTickMs?: number | undefined;
+}
 
 /** A card: a planned job waiting for its approvals. */
 export interface Card {
@@ -142,11 +142,11 @@ export class Labops {
   readonly executor: JobExecutor;
   readonly flow: ApprovalFlow;
   readonly jobs: JobsPort;
+  /** The lab's scheduled work (`--at`, `--every`; issue 15 §4): tests call its `tick`. */
+  readonly schedules: Scheduler;
   private readonly options: LabopsOptions;
   private reviewing: Promise<void> = Promise.resolve();
   private state: 'new' | 'started' | 'stopped' = 'new';
-  /** The lab's scheduled work (`--at`, `--every`; issue 15 §4): tests call its `tick`. */
-  readonly schedules: Scheduler;
   private sweep: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
   private readonly plans: PlanLimits;
@@ -198,9 +198,6 @@ export class Labops {
       clock: options.clock,
       logger: options.logger,
     });
-    this.plans = new PlanLimits({
-      planMs: options.limits?.planMs ?? DEFAULT_PLAN_MS,
-      perRequester: options.limits?.plansPerRequester ?? DEFAULT_PLANS_PER_REQUESTER,
     this.schedules = new Scheduler({
       labops: this,
       store: options.store,
@@ -210,6 +207,9 @@ export class Labops {
       leads: () => options.leads?.() !== false,
       tickMs: options.scheduleTickMs,
     });
+    this.plans = new PlanLimits({
+      planMs: options.limits?.planMs ?? DEFAULT_PLAN_MS,
+      perRequester: options.limits?.plansPerRequester ?? DEFAULT_PLANS_PER_REQUESTER,
       timers: options.planTimers,
     });
     const jobs = this.jobs;
@@ -228,10 +228,10 @@ export class Labops {
         get: (id) => jobs.get(id),
         audit: (limit) => jobs.audit(limit),
         pendingApprovals: () => jobs.pendingApprovals(),
+        schedules: () => jobs.schedules(),
       },
     };
   }
-        schedules: () => jobs.schedules(),
 
   /**
    * Starts what labops does on its own: recovery after a restart (`recover`), then the sweep that
@@ -245,11 +245,11 @@ export class Labops {
     }
     this.state = 'started';
     const report = await this.recover(recovered);
+    // After recovery: a run missed while the bot was down is looked at now.
+    this.schedules.start();
     this.sweep = setInterval(() => {
       if (this.options.leads?.() !== false) void this.flow.expireDue();
     }, this.options.expiryCheckMs ?? DEFAULT_EXPIRY_CHECK_MS);
-    // After recovery: a run missed while the bot was down is looked at now.
-    this.schedules.start();
     this.sweep.unref();
     return report;
   }
@@ -267,10 +267,10 @@ export class Labops {
   private async stopOnce(timeoutMs: number): Promise<void> {
     this.state = 'stopped';
     clearInterval(this.sweep);
+    await this.schedules.stop();
     const plans = this.plans.stop();
     if (plans > 0) {
       await this.options.store.appendAudit({
-    await this.schedules.stop();
         at: this.options.clock(),
         type: 'plans:cancelled',
         actor: 'labops',
@@ -487,13 +487,13 @@ export class Labops {
     if (parsed.help) return { kind: 'view', view: renderUsage(command, sub) };
     const key = `${command.name} ${sub.name}`;
     const { policy } = this.options;
-
-    if (isRead(sub) || isDirect(sub)) {
-      const decision = evaluatePolicy(policy, createPolicyRequest(key, sub.risk, input.caller));
     const scheduled = readScheduleFlags(parsed.value);
     if (scheduled && mode === 'dispatch') {
       return { kind: 'card', card: await this.proposeSchedule(key, sub, input, parsed.value, scheduled) };
     }
+
+    if (isRead(sub) || isDirect(sub)) {
+      const decision = evaluatePolicy(policy, createPolicyRequest(key, sub.risk, input.caller));
       if (!decision.allowed) throw new LabopsError('FORBIDDEN', decision.reason);
       // These run at once, without a card: a policy that raises their risk cannot be honoured.
       if (decision.risk !== sub.risk) {
@@ -615,18 +615,6 @@ export class Labops {
     return { job, approval, plan };
   }
 
-  /** Plans a waiting job again from the current state (the fingerprint check before it runs). */
-  private async replan(job: JobRecord): Promise<Replanned> {
-    // A plan across labs is planned again lab by lab when its card is approved: a lab whose plan
-    // changed is left out, and the others go ahead (src/labs-across.ts, issue 13 §3).
-    if (job.plan.across) return { dependsOn: job.plan.dependsOn };
-    const [name, subName] = job.command.split(' ');
-    const sub = this.options.registry.find(name ?? '')?.subcommands.find((s) => s.name === subName);
-    if (!sub || isRead(sub) || isDirect(sub))
-      throw new LabopsError('INTERNAL', msg('pipeline.replan.noCommand', { command: verbatim(job.command) }));
-    const tokens = tokenize(decodeSlackText(job.text)).slice(1);
-    const parsed = parseArgs(tokens, sub.args);
-    if (!parsed.ok || parsed.help) {
   /**
    * `--at` / `--every` (issue 15 §4): a card that schedules the work rather than running it. The
    * work is planned now for the card to show (a read has no plan: its card is the requester's
@@ -681,6 +669,21 @@ export class Labops {
     return this.propose(key, input, { ...plan, risk: decision.risk }, decision);
   }
 
+  /** Plans a waiting job again from the current state (the fingerprint check before it runs). */
+  private async replan(job: JobRecord): Promise<Replanned> {
+    // A plan across labs is planned again lab by lab when its card is approved: a lab whose plan
+    // changed is left out, and the others go ahead (src/labs-across.ts, issue 13 §3).
+    if (job.plan.across) return { dependsOn: job.plan.dependsOn };
+    const [name, subName] = job.command.split(' ');
+    const sub = this.options.registry.find(name ?? '')?.subcommands.find((s) => s.name === subName);
+    // A card that schedules a read has no plan of the lab to check: it reads the lab when it runs.
+    const scheduled = isScheduleJob(job);
+    if (scheduled && sub && (isRead(sub) || isDirect(sub))) return { dependsOn: job.plan.dependsOn };
+    if (!sub || isRead(sub) || isDirect(sub))
+      throw new LabopsError('INTERNAL', msg('pipeline.replan.noCommand', { command: verbatim(job.command) }));
+    const tokens = tokenize(decodeSlackText(job.text)).slice(1);
+    const parsed = parseArgs(tokens, sub.args);
+    if (!parsed.ok || parsed.help) {
       throw new LabopsError('INTERNAL', msg('pipeline.replan.unparsable', { job: job.id }));
     }
     const caller = { principal: job.requester, channel: job.channel, groups: [] };
@@ -688,9 +691,6 @@ export class Labops {
       const plan = await this.plans.run(`/${job.command}`, undefined, undefined, (signal) =>
         sub.plan(this.context(caller, signal), scheduled ? withoutScheduleFlags(parsed.value) : parsed.value),
       );
-    // A card that schedules a read has no plan of the lab to check: it reads the lab when it runs.
-    const scheduled = isScheduleJob(job);
-    if (scheduled && sub && (isRead(sub) || isDirect(sub))) return { dependsOn: job.plan.dependsOn };
       return { dependsOn: plan.dependsOn };
     } catch (error) {
       // A plan that no longer holds (the host is already in maintenance) is what changed; an
