@@ -156,6 +156,10 @@ async function writeHistory(): Promise<{ pendingId: string }> {
     });
     // Slack's retries are keyed on the wall clock: the key stays known for ten minutes from now.
     expect(await store.firstSeen('slack:Ev-retry', 10 * MINUTE, Date.now())).toBe(true);
+    // The duties' state (issue 15): a schedule and a watcher's watermark, one written twice.
+    await store.writeState('schedule:default:s1', { every: '1h', text: 'doctor ✓' }, T0 + 4 * MINUTE, 0);
+    await store.writeState('watch:default', { index: 41 }, T0 + 4 * MINUTE);
+    await store.writeState('watch:default', { index: 42 }, T0 + 5 * MINUTE, 1);
     return { pendingId: approval.id };
   } finally {
     await owned.close();
@@ -241,7 +245,14 @@ describe('labops migrate --to postgres://…', () => {
       auditEvents: before.everything.audit.length,
       pinnedKeys: 1,
     });
-    expect(result.rows).toMatchObject({ steps: 8, approval_decisions: 4, locks: 1, counters: 1, seen: 1 });
+    expect(result.rows).toMatchObject({
+      steps: 8,
+      approval_decisions: 4,
+      locks: 1,
+      counters: 1,
+      seen: 1,
+      duty_state: 2,
+    });
     expect(result.rows).not.toHaveProperty('leaders');
     expect(result.rows).not.toHaveProperty('store_probe');
 
@@ -264,6 +275,17 @@ describe('labops migrate --to postgres://…', () => {
     expect(await query(`SELECT max(version) AS version FROM ${PG_VERSION_TABLE}`)).toEqual([
       { version: PG_SCHEMA_VERSION },
     ]);
+    // Schedules and watermarks move with their versions: a compare-and-set goes on from them.
+    expect(await store.listState('')).toEqual([
+      {
+        key: 'schedule:default:s1',
+        value: { every: '1h', text: 'doctor ✓' },
+        version: 1,
+        updatedAt: T0 + 4 * MINUTE,
+      },
+      { key: 'watch:default', value: { index: 42 }, version: 2, updatedAt: T0 + 5 * MINUTE },
+    ]);
+    expect(await store.writeState('watch:default', { index: 43 }, T0 + 6 * MINUTE, 2)).toBe(true);
     // The retry seen by the SQLite bot is still known to the replicas.
     expect(await store.firstSeen('slack:Ev-retry', 10 * MINUTE, Date.now())).toBe(false);
 
