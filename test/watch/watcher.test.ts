@@ -166,9 +166,9 @@ describe('the events watcher (issue 15 §1)', () => {
     const entry = (await core.store.readState(KEY))!;
     const state = readWatchState(entry.value)!;
     // As if the engine had been reinstalled: its log starts again far below the watermark.
-    expect(await core.store.writeState(KEY, { ...state, index: 10_000_000 }, core.clock.now, entry.version)).toBe(
-      true,
-    );
+    expect(
+      await core.store.writeState(KEY, { ...state, index: 10_000_000 }, core.clock.now, entry.version),
+    ).toBe(true);
     core.lab.sim.knobs.failMigration('db1');
     expect(await watcher.tick()).toBe('restarted');
     expect(readWatchState((await core.store.readState(KEY))?.value)?.index).toBe(
@@ -190,7 +190,9 @@ describe('the events watcher (issue 15 §1)', () => {
     core.clock.now += 5 * 60_000;
     core.lab.sim.knobs.failMigration('db1');
     expect(await watcher.tick()).toBe('polled');
-    expect(posts().map((p) => [p.digest.seq, p.digest.total, p.digest.latest.length, p.added.length])).toEqual([
+    expect(
+      posts().map((p) => [p.digest.seq, p.digest.total, p.digest.latest.length, p.added.length]),
+    ).toEqual([
       [1, 50, 10, 50],
       [1, 55, 10, 5],
       [2, 1, 1, 1],
@@ -203,7 +205,10 @@ describe('the events watcher (issue 15 §1)', () => {
 
   it('holds alerts during quiet hours, in the lab’s time zone, and posts them as one message when they end', async () => {
     const events = EventsSchema.parse({ quiet_hours: '22:00-07:00' });
-    const labops = { lab: { ...core.labops.lab, timeZone: 'Asia/Seoul' }, dispatch: core.labops.dispatch.bind(core.labops) };
+    const labops = {
+      lab: { ...core.labops.lab, timeZone: 'Asia/Seoul' },
+      dispatch: core.labops.dispatch.bind(core.labops),
+    };
     const { watcher, posts } = createWatcher({ events, labops });
     // 23:00 in Seoul.
     core.clock.now = Date.parse('2026-11-28T14:00:00Z');
@@ -242,7 +247,11 @@ describe('the events watcher (issue 15 §1)', () => {
     const { watcher, posts, events } = createWatcher();
     expect(await watcher.tick()).toBe('started');
     const card = expectCard(
-      await core.labops.dispatch({ command: '/host', text: 'maintenance hyper2', caller: shellCaller('operator') }),
+      await core.labops.dispatch({
+        command: '/host',
+        text: 'maintenance hyper2',
+        caller: shellCaller('operator'),
+      }),
     );
     const { client, sim } = core.lab;
     sim.knobs.pinVm('app1');
@@ -253,9 +262,9 @@ describe('the events watcher (issue 15 §1)', () => {
     try {
       expect(await watcher.tick()).toBe('polled');
       const forJob = events.flatMap((e) => (e.type === 'watch:job-alerts' ? [e] : []));
-      expect(forJob.map((e) => [e.jobId, e.alerts.map((a) => [a.kind, a.subject.name, a.engine?.code])])).toEqual([
-        [card.job.id, [['migration_failed', 'app1', 65]]],
-      ]);
+      expect(
+        forJob.map((e) => [e.jobId, e.alerts.map((a) => [a.kind, a.subject.name, a.engine?.code])]),
+      ).toEqual([[card.job.id, [['migration_failed', 'app1', 65]]]]);
       expect(posts()).toEqual([]);
     } finally {
       await client.activateHost(hyper2.id);
