@@ -84,7 +84,11 @@ describe.each<Mode>(['http', 'socket'])('the full flow over %s', (mode) => {
     ).toBe(true);
     expect(textOf(parent)).toContain('SUCCEEDED');
     expect(textOf(parent)).toContain(`Approved by <@${U.bob}>`);
-    expect(buttonsOf(parent), 'the final card has no buttons').toEqual([]);
+    // Only the Revert of the maintenance it ran (issue 15 §3) is left.
+    expect(
+      buttonsOf(parent).map((b) => b.action_id),
+      'the final card has no Approve, Deny or Cancel',
+    ).toEqual([ACTION.revert]);
     const thread = h.api.thread(CHANNEL, card!.ts);
     expect(textOf(thread[0])).toMatch(/^Plan · \d+ steps? · job-/);
     const steps = thread.slice(1);
@@ -161,7 +165,11 @@ describe('a decision while the DM copies are still going out', () => {
       expect(textOf(message), `${where}: the final state`).toContain('SUCCEEDED');
       expect(textOf(message), where).toContain(`Approved by <@${U.bob}>`);
       expect(textOf(message), where).not.toContain('AWAITING APPROVAL');
-      expect(buttonsOf(message), `${where}: no Approve/Deny left`).toEqual([]);
+      // The channel's card offers the maintenance's Revert (issue 15 §3); the copies, nothing.
+      expect(
+        buttonsOf(message).map((b) => b.action_id),
+        `${where}: no Approve/Deny left`,
+      ).toEqual(where === 'channel' ? [ACTION.revert] : []);
     }
   });
 });
