@@ -8,6 +8,7 @@ import type { Labs } from '../labs.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/types.js';
 import { type Clock, systemClock } from '../time.js';
+import { AlertReporter } from './alert-reporter.js';
 import { Dedupe } from './dedupe.js';
 import { createCaller, type SlackDeps, type WorkLane } from './deps.js';
 import { GroupDirectory, groupsInPolicy } from './groups.js';
@@ -186,6 +187,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   let app: App | undefined;
   let reporter: JobReporter | undefined;
   let liveHome: LiveHome | undefined;
+  let alerts: AlertReporter | undefined;
   let reminders: ReminderReporter | undefined;
   let schedules: ScheduleReporter | undefined;
   let socketState = 'not started';
@@ -289,6 +291,8 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       registerUnknownActions(app, deps);
       reporter.start();
       liveHome.start();
+      alerts = new AlertReporter({ labs, outbox, logger, clock, track: (work) => track(work, 'reporting') });
+      alerts.start();
       reminders = new ReminderReporter({
         labs,
         outbox,
@@ -341,6 +345,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       await labsRef?.stop(timing.stopMs);
       reporter?.stop();
       liveHome?.stop();
+      alerts?.stop();
       reminders?.stop();
       schedules?.stop();
       if ((await Promise.race([idle().then(() => 'done' as const), deadline])) === 'late') {
