@@ -119,7 +119,7 @@ describe('reminders', () => {
     }
   });
 
-  it('waits for the end of the quiet hours, in the lab’s time zone, then N minutes more for stage 2', async () => {
+  it('waits for the end of the quiet hours, in the lab’s time zone, then N minutes more for stage 2; is off by default', async () => {
     const bot = await startBot();
     try {
       // 21:55 in Seoul: due at 22:05, inside 22:00-07:00.
@@ -150,15 +150,7 @@ describe('reminders', () => {
       // Stage 2 is N minutes after stage 1 was sent, not at twice N from the card.
       expect(await quiet.tick(seven + 10 * MINUTE - 1)).toEqual([]);
       expect((await quiet.tick(seven + 10 * MINUTE)).map((r) => r.stage)).toEqual([2]);
-      await bot.core.labops.click(card.approval.id, shellCaller('alice'), 'deny');
-    } finally {
-      await bot.core.close();
-    }
-  });
-
-  it('is off by default', async () => {
-    const bot = await startBot();
-    try {
+      // Off by default: a policy without remind_after_minutes reminds nobody.
       const off = new Reminders({
         store: bot.core.store,
         bus: bot.core.labops.bus,
@@ -167,10 +159,11 @@ describe('reminders', () => {
         labs: () => [{ name: bot.core.labops.lab.name, policy: SIM_POLICY }],
         leading: () => true,
       });
-      const card = expectCard(
-        await bot.core.labops.dispatch({ command: '/host', text: 'maintenance hyper1', caller: operator }),
+      const other = expectCard(
+        await bot.core.labops.dispatch({ command: '/host', text: 'maintenance hyper2', caller: operator }),
       );
-      expect(await off.tick(card.approval.createdAt + 14 * MINUTE)).toEqual([]);
+      expect(await off.tick(other.approval.createdAt + 30 * MINUTE)).toEqual([]);
+      await bot.core.labops.click(other.approval.id, shellCaller('alice'), 'deny');
       await bot.core.labops.click(card.approval.id, shellCaller('alice'), 'deny');
     } finally {
       await bot.core.close();

@@ -1,9 +1,11 @@
+import { Readable, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderEnglish } from '../../src/i18n/render.js';
 import { Labs } from '../../src/labs.js';
 import { createSilentLogger } from '../../src/log.js';
 import { findInverse, REVERT_WINDOW_MS, requestRevert } from '../../src/revert.js';
 import { plainStyle, renderEvent } from '../../src/shell/render.js';
+import { runShell } from '../../src/shell/shell.js';
 import { ACTION, renderCard } from '../../src/slack/render-card.js';
 import { approveAndRun, type CoreHarness, SIM_POLICY, shellCaller, startCore } from '../support/core.js';
 import { expectCard, expectError } from '../support/dispatch.js';
@@ -130,6 +132,34 @@ describe('Revert', () => {
     await approveAndRun(core, card.result);
     const web1 = await client.findVm('web1');
     expect(await client.getCdromFile(web1.id, { current: true })).toBe('tools.iso');
+  });
+
+  it('is a line of the shell: revert JOB plans the inverse, approve runs it', async () => {
+    const maintenance = await approveAndRun(
+      core,
+      await core.labops.dispatch({ command: '/host', text: 'maintenance hyper2', caller: operator }),
+    );
+    let printed = '';
+    const output = new Writable({
+      write(chunk, _encoding, done) {
+        printed += String(chunk);
+        done();
+      },
+    });
+    const status = await runShell({
+      labs,
+      input: Readable.from([`revert ${maintenance.job.id}\n`, 'approve\n', 'revert\n']),
+      output,
+      interactive: false,
+      clock: () => core.clock.now,
+    });
+    expect(printed).toContain('/host activate hyper2');
+    expect(printed).toContain(`This reverts ${maintenance.job.id} (/host maintenance hyper2).`);
+    expect(printed).toMatch(/✔ job-[0-9a-f]{4} succeeded/);
+    expect(printed).toContain('revert takes one job id: revert job-1a2b.');
+    // The bare `revert` was not understood: the script fails.
+    expect(status).toBe(1);
+    expect((await core.lab.client.findHost('hyper2')).status).toBe('up');
   });
 
   it('is refused after 24 hours, and for a job that did not succeed, saying what to run instead', async () => {
