@@ -234,7 +234,8 @@ function releaseHolds(model: EngineModel, host: Host): void {
 export function activateHost(model: EngineModel, host: Host, ctx: RequestContext): Job {
   if (host.status === 'up') throw conflict('Cannot activate Host. Host in Up status.');
   // VdsValidator.validateStatusForActivation (ovirt-engine-4.3): vdsm must answer first.
-  if (host.status === 'non_responsive') throw conflict('Cannot activate Host. Host is in non responsive state.');
+  if (host.status === 'non_responsive')
+    throw conflict('Cannot activate Host. Host is in non responsive state.');
   if (BUSY_HOST_STATES.has(host.status)) throw conflict(`Cannot activate Host. ${MESSAGES.locked}`);
   if (host.status === 'install_failed') {
     throw conflict('Cannot activate Host. Host is in Install Failed status. Please reinstall the Host.');

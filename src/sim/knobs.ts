@@ -1,15 +1,9 @@
 import { LabopsError } from '../errors.js';
 import { type EngineModel, EVENT, type Host, type Vm } from './engine-model.js';
 import type { EngineServer } from './engine-server.js';
+import { failVmMigration, loseHost, pauseVmOnIoError, reconnectHost, resumePausedVm } from './hosts.js';
 import type { SimMachineState } from './machines.js';
 import { simText } from './sim-text.js';
-import {
-  failVmMigration,
-  loseHost,
-  pauseVmOnIoError,
-  reconnectHost,
-  resumePausedVm,
-} from './hosts.js';
 import { markInaccessibleDomains, normalizeExportPath } from './storage.js';
 import type { SimKnobs } from './types.js';
 
@@ -39,7 +33,8 @@ export function createKnobs(
   };
   const host = (name: string): Host => {
     const found = model.findHost(name);
-    if (!found) throw new LabopsError('NOT_FOUND', simText(`The simulated engine has no host named ${name}.`));
+    if (!found)
+      throw new LabopsError('NOT_FOUND', simText(`The simulated engine has no host named ${name}.`));
     return found;
   };
   const vm = (name: string): Vm => {
@@ -167,10 +162,12 @@ export function createKnobs(
         transferId === undefined
           ? model.transfers.find((t) => t.phase === 'transferring')
           : model.findTransfer(transferId);
-      if (!transfer || transfer.phase !== 'transferring') {
+      if (transfer?.phase !== 'transferring') {
         throw new LabopsError(
           'NOT_FOUND',
-          simText(`The simulated engine has no image transfer in phase transferring${transferId ? ` with id ${transferId}` : ''}.`),
+          simText(
+            `The simulated engine has no image transfer in phase transferring${transferId ? ` with id ${transferId}` : ''}.`,
+          ),
         );
       }
       transfer.phase = 'paused_system';

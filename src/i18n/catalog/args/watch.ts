@@ -18,7 +18,6 @@ export interface WatchArgs {
   'watch.alert.line': { at: 'text'; text: 'text' };
   'watch.alert.engine': { code: 'text'; description: 'text'; name: 'text' };
   'watch.alert.doctor': { title: 'text' };
-  'watch.digest.footer': { seconds: 'number' };
   'watch.job.heading': undefined;
   'watch.shell.line': { lab: 'text'; text: 'text' };
   'watch.home.heading': undefined;

@@ -20,8 +20,6 @@ export const watch = {
   'watch.alert.line': '{at} {text}',
   'watch.alert.engine': 'The engine: {description} (event {code}, {name})',
   'watch.alert.doctor': '/lab doctor: {title}',
-  'watch.digest.footer':
-    'labops reads the engine every {seconds, plural, one {# second} other {# seconds}}; lab.yml `events` chooses what is posted.',
 
   // A job's thread, the shell, App Home.
   'watch.job.heading': 'The engine reports, during this job:',

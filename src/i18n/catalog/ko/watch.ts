@@ -21,8 +21,6 @@ export const watch: Translation<typeof en> = {
   'watch.alert.line': '{at} {text}',
   'watch.alert.engine': '엔진: {description} (이벤트 {code}, {name})',
   'watch.alert.doctor': '/lab doctor: {title}',
-  'watch.digest.footer':
-    'labops는 엔진을 {seconds, plural, other {#}}초마다 읽음. 게시할 항목은 lab.yml의 `events`에서 정함.',
 
   'watch.job.heading': '이 작업 중 엔진이 보고한 내용:',
   'watch.shell.line': '실습 환경 이벤트 ({lab}): {text}',
