@@ -5,13 +5,16 @@ import type { View } from '../view.js';
 
 /**
  * `/lab doctor`'s finding about an alert's subject: the finding (a section of the doctor's view)
- * whose heading names it, and the fix among the view's buttons that the finding's lines name, or
- * that acts on the subject. Undefined when doctor found nothing about it.
+ * that names it, and the fix among the view's buttons that the finding's lines name, or that acts
+ * on the subject. Undefined when doctor found nothing about it.
  */
 export function findDoctorFinding(view: View, alert: LabAlert): AlertFinding | undefined {
   const name = alert.subject.name;
   const names = (text: Text) => containsWord(renderEnglish(text), name);
-  const section = view.sections.find((s) => s.heading !== undefined && names(s.heading));
+  // The finding whose heading names it, else one whose lines do (the domains an export's fix re-activates).
+  const section =
+    view.sections.find((s) => s.heading !== undefined && names(s.heading)) ??
+    view.sections.find((s) => s.heading !== undefined && s.lines.some(names));
   if (!section?.heading) return undefined;
   const lines = section.lines.map(renderEnglish);
   const action =

@@ -271,4 +271,22 @@ describe('the events watcher (issue 15 §1)', () => {
       await client.waitForHostStatus(hyper2.id, ['up']);
     }
   });
+
+  // Last: the lab's data export stays broken.
+  it('posts a storage domain the engine deactivated, with doctor’s permissions fix', async () => {
+    const { watcher, added } = createWatcher();
+    expect(await watcher.tick()).toBe('started');
+    core.lab.sim.knobs.breakOwnership('/export/data');
+    expect(await watcher.tick()).toBe('polled');
+    expect(await watcher.tick()).toBe('polled');
+    expect(added().map((a) => [a.kind, a.subject.name, a.engine?.name, describe1(a)])).toEqual([
+      [
+        'storage_down',
+        'nfs-data',
+        'SYSTEM_DEACTIVATED_STORAGE_DOMAIN',
+        'Storage domain nfs-data is inactive',
+      ],
+    ]);
+    expect(added()[0]!.doctor?.action).toMatchObject({ command: '/storage', text: 'fix-permissions data' });
+  });
 });
