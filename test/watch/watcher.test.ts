@@ -272,6 +272,46 @@ describe('the events watcher (issue 15 §1)', () => {
     }
   });
 
+  it('posts a domain taken into maintenance outside labops, and not one a labops job took', async () => {
+    const { watcher, added, events } = createWatcher();
+    expect(await watcher.tick()).toBe('started');
+    const { client } = core.lab;
+    const dc = await client.findDataCenterId('Default');
+    const iso = await client.findStorageDomain('nfs-iso');
+    const until = (status: string) =>
+      waitUntil(async () => (await client.getAttachedStorageDomain(dc, iso.id)).status === status);
+    // Someone in the engine's portal.
+    await client.deactivateStorageDomain(dc, iso.id);
+    await until('maintenance');
+    expect(await watcher.tick()).toBe('polled');
+    expect(added().map((a) => [a.subject.name, a.engine?.name, describe1(a)])).toEqual([
+      [
+        'nfs-iso',
+        'USER_DEACTIVATED_STORAGE_DOMAIN',
+        'Storage domain nfs-iso went into preparing_for_maintenance, and no labops job asked for it',
+      ],
+    ]);
+    await client.activateStorageDomain(dc, iso.id);
+    await until('active');
+    expect(await watcher.tick()).toBe('polled');
+
+    // A labops job's step: its requests carry the job's id.
+    const card = expectCard(
+      await core.labops.dispatch({
+        command: '/storage',
+        text: 'detach nfs-iso',
+        caller: shellCaller('operator'),
+      }),
+    );
+    await client.withCorrelationId(card.job.id).deactivateStorageDomain(dc, iso.id);
+    await until('maintenance');
+    expect(await watcher.tick()).toBe('polled');
+    expect(added()).toHaveLength(1);
+    expect(events.filter((e) => e.type === 'watch:job-alerts')).toEqual([]);
+    await client.activateStorageDomain(dc, iso.id);
+    await until('active');
+  });
+
   // Last: the lab's data export stays broken.
   it('posts a storage domain the engine deactivated, with doctor’s permissions fix', async () => {
     const { watcher, added } = createWatcher();
