@@ -279,7 +279,7 @@ describe('the events watcher (issue 15 §1)', () => {
     const dc = await client.findDataCenterId('Default');
     const iso = await client.findStorageDomain('nfs-iso');
     const until = (status: string) =>
-      waitUntil(async () => (await client.getAttachedStorageDomain(dc, iso.id)).status === status);
+      waitUntil(async () => (await client.getAttachedStorageDomain(dc, iso.id))?.status === status);
     // Someone in the engine's portal.
     await client.deactivateStorageDomain(dc, iso.id);
     await until('maintenance');
