@@ -27,6 +27,7 @@ import { registerViewRun } from './listeners/view-run.js';
 import { LocaleDirectory } from './locales.js';
 import { Outbox } from './outbox.js';
 import { ReminderReporter } from './reminder-reporter.js';
+import { RevertOffers } from './revert-offers.js';
 import { ScheduleReporter } from './schedule-reporter.js';
 import { createBoltLogger, createWebClient, toSlackError, type WebClient } from './web.js';
 
@@ -189,6 +190,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   let liveHome: LiveHome | undefined;
   let alerts: AlertReporter | undefined;
   let reminders: ReminderReporter | undefined;
+  let revertOffers: RevertOffers | undefined;
   let schedules: ScheduleReporter | undefined;
   let socketState = 'not started';
   let server: { readonly listening: boolean } | undefined;
@@ -301,6 +303,15 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
         localeOf: locales.localeOf,
       });
       reminders.start();
+      revertOffers = new RevertOffers({
+        store: labs.store,
+        bus: labs.bus,
+        clock,
+        logger,
+        leading: () => labs.leading,
+        refresh: (jobId) => reporter?.refreshCard(jobId) ?? Promise.resolve(),
+      });
+      await revertOffers.start();
       schedules = new ScheduleReporter({
         labs,
         outbox,
@@ -347,6 +358,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       liveHome?.stop();
       alerts?.stop();
       reminders?.stop();
+      revertOffers?.stop();
       schedules?.stop();
       if ((await Promise.race([idle().then(() => 'done' as const), deadline])) === 'late') {
         logger.warn({ pending: pending.size }, 'stopping with Slack work still pending');

@@ -7,6 +7,7 @@ import { findInverse, REVERT_WINDOW_MS, requestRevert } from '../../src/revert.j
 import { plainStyle, renderEvent } from '../../src/shell/render.js';
 import { runShell } from '../../src/shell/shell.js';
 import { ACTION, renderCard } from '../../src/slack/render-card.js';
+import { RevertOffers } from '../../src/slack/revert-offers.js';
 import { approveAndRun, type CoreHarness, SIM_POLICY, shellCaller, startCore } from '../support/core.js';
 import { expectCard, expectError } from '../support/dispatch.js';
 
@@ -167,6 +168,29 @@ describe('Revert', () => {
       core,
       await core.labops.dispatch({ command: '/host', text: 'maintenance hyper2', caller: operator }),
     );
+    // When its 24 hours are over, the card is drawn again (without the button); once.
+    const refreshed: string[] = [];
+    const offers = new RevertOffers({
+      store: core.store,
+      bus: core.labops.bus,
+      clock: () => core.clock.now,
+      logger: createSilentLogger(),
+      leading: () => true,
+      refresh: async (jobId) => {
+        refreshed.push(jobId);
+      },
+    });
+    await offers.start();
+    expect(await offers.tick(maintenance.job.finishedAt! + REVERT_WINDOW_MS - 1)).toEqual([]);
+    const due = await offers.tick(maintenance.job.finishedAt! + REVERT_WINDOW_MS);
+    expect(due).toContain(maintenance.job.id);
+    const activations = await core.store.listJobs({ statuses: ['succeeded'] });
+    for (const job of activations.filter((j) => j.command === 'host activate'))
+      expect(due).not.toContain(job.id);
+    expect(refreshed).toEqual(due);
+    expect(await offers.tick(maintenance.job.finishedAt! + 2 * REVERT_WINDOW_MS)).toEqual([]);
+    offers.stop();
+
     const started = core.clock.now;
     try {
       core.clock.now = maintenance.job.finishedAt! + REVERT_WINDOW_MS;
