@@ -312,6 +312,32 @@ describe('the events watcher (issue 15 §1)', () => {
     await until('active');
   });
 
+  it('posts an image transfer the engine paused', async () => {
+    const { watcher, added } = createWatcher();
+    expect(await watcher.tick()).toBe('started');
+    const { client, sim } = core.lab;
+    const data = await client.findStorageDomain('nfs-data');
+    const disk = await client.createDisk({
+      name: 'paused.iso',
+      sizeBytes: 1024 * 1024,
+      storageDomainId: data.id,
+      contentType: 'iso',
+    });
+    await client.waitForDiskStatus(disk.id, ['ok']);
+    const transfer = await client.createImageTransfer(disk.id);
+    await client.waitForTransferReady(transfer.id);
+    expect(sim.knobs.pauseTransfer()).toBe(transfer.id);
+    expect((await client.getImageTransfer(transfer.id))?.phase).toBe('paused_system');
+    expect(await watcher.tick()).toBe('polled');
+    expect(added().map((a) => [a.kind, a.engine?.name, describe1(a)])).toEqual([
+      [
+        'transfer_paused',
+        'UPLOAD_IMAGE_PAUSED_BY_SYSTEM_TIMEOUT',
+        'An image transfer to nfs-data was paused',
+      ],
+    ]);
+  });
+
   // Last: the lab's data export stays broken.
   it('posts a storage domain the engine deactivated, with doctor’s permissions fix', async () => {
     const { watcher, added } = createWatcher();
