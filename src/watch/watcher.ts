@@ -179,7 +179,7 @@ export class EventWatcher {
     });
     const state: WatchState = {
       index: events.reduce((max, e) => Math.max(max, e.index), previous.index),
-      seen: { ...previous.seen, ...seenOf(snapshot) },
+      seen: seenOf(snapshot),
       open: found.open,
       channel: channel.state,
     };
