@@ -201,7 +201,15 @@ describe('Revert', () => {
         'Run /host activate hyper2 instead: it is planned from the lab as it is now and approved like any other command.',
       );
       core.clock.now = maintenance.job.finishedAt! + REVERT_WINDOW_MS - 1;
-      expect(expectCard(await revert(maintenance.job.id)).job.text).toBe('activate hyper2');
+      // Two clicks at once: one card; the other is told a revert is being asked.
+      const [one, two] = await Promise.all([
+        revert(maintenance.job.id),
+        revert(maintenance.job.id, shellCaller('bob')),
+      ]);
+      const cards = [one, two].filter((r) => r.kind === 'card');
+      expect(cards.map((r) => expectCard(r).job.text)).toEqual(['activate hyper2']);
+      const other = expectError(one.kind === 'card' ? two : one);
+      expect(other.message).toMatch(/is (already being reverted by job-|asking to revert)/);
     } finally {
       core.clock.now = started;
     }
