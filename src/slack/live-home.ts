@@ -34,6 +34,9 @@ function labOfChange(event: LabEvent): string | undefined {
     case 'job:finished':
     case 'job:reviewed':
       return event.job.lab;
+    // A lab with no channel shows its events on App Home only (issue 15 §1).
+    case 'watch:alerts':
+      return event.channel === undefined ? event.lab : undefined;
     default:
       return undefined;
   }
