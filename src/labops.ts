@@ -676,9 +676,12 @@ export class Labops {
     if (job.plan.across) return { dependsOn: job.plan.dependsOn };
     const [name, subName] = job.command.split(' ');
     const sub = this.options.registry.find(name ?? '')?.subcommands.find((s) => s.name === subName);
-    // A card that schedules a read has no plan of the lab to check: it reads the lab when it runs.
+    // A card that schedules a read has no plan of the lab to check: it reads the lab when it runs;
+    // one that schedules several labs' reset has each lab's run check its own (src/schedules/across.ts).
     const scheduled = isScheduleJob(job);
-    if (scheduled && sub && (isRead(sub) || isDirect(sub))) return { dependsOn: job.plan.dependsOn };
+    if (scheduled && (job.args.labs !== undefined || (sub && (isRead(sub) || isDirect(sub))))) {
+      return { dependsOn: job.plan.dependsOn };
+    }
     if (!sub || isRead(sub) || isDirect(sub))
       throw new LabopsError('INTERNAL', msg('pipeline.replan.noCommand', { command: verbatim(job.command) }));
     const tokens = tokenize(decodeSlackText(job.text)).slice(1);

@@ -14,6 +14,7 @@ import { summarizeLab } from './lab-summary.js';
 import type { DispatchInput, DispatchResult, Labops } from './labops.js';
 import { AcrossLabs, type AcrossRequest } from './labs-across.js';
 import type { Logger } from './log.js';
+import { type AcrossScheduleHub, isScheduledAcross, proposeScheduleAcross } from './schedules/across.js';
 import type { JobRecord, RecoveryReport, Store } from './store/types.js';
 import { type Clock, cancelledBy } from './time.js';
 import { decodeSlackText, scanWords, tokenize } from './tokenize.js';
@@ -125,6 +126,19 @@ export class Labs implements LabsPort {
     );
   }
 
+  /** What scheduling a reset of several labs needs (`/lab reset --all --at 18:00`, src/schedules/across.ts). */
+  private get scheduleHub(): AcrossScheduleHub {
+    const { instructors, store, bus, clock, labsInParallel } = this.options;
+    return {
+      get: (name) => this.get(name),
+      instructors,
+      store,
+      bus,
+      clock,
+      labsInParallel: labsInParallel ?? DEFAULT_LABS_IN_PARALLEL,
+    };
+  }
+
   get names(): string[] {
     return this.options.labs.map((entry) => entry.name);
   }
@@ -180,6 +194,7 @@ export class Labs implements LabsPort {
   async dispatch(input: LabDispatchInput): Promise<DispatchResult> {
     try {
       const across = this.findAcrossChange(input);
+      if (across && isScheduledAcross(across)) return await proposeScheduleAcross(this.scheduleHub, across);
       if (across) return await this.across.propose(across);
       const { labops, text } = this.resolve(input);
       return await labops.dispatch({

@@ -10,7 +10,7 @@ import {
   listDoctorChecks,
 } from '../../src/runbooks/runbooks.js';
 import type { CheckResult, DoctorCheck, RunbookCheck } from '../../src/runbooks/types.js';
-import { scheduleArgs } from '../../src/schedules/schedule.js';
+import { scheduleArgs } from '../../src/schedules/when.js';
 import type { View, ViewAction, ViewSection } from '../../src/view.js';
 import { findDataCenterId } from '../lab-state.js';
 import { acrossArgs, chooseLabs, readAcrossLabs } from './across.js';

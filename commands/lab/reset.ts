@@ -20,7 +20,7 @@ import {
   planStorageFixPermissions,
   VDSM_UID,
 } from '../../src/runbooks/runbooks.js';
-import { scheduleArgs } from '../../src/schedules/schedule.js';
+import { scheduleArgs } from '../../src/schedules/when.js';
 import type { StepSpec } from '../../src/store/types.js';
 import { findDataCenterId } from '../lab-state.js';
 import { isAttached, readDomains } from '../storage/domains.js';

@@ -3,8 +3,7 @@ import { LabopsError } from '../errors.js';
 import { msg, type Text, verbatim } from '../i18n/text.js';
 import type { EventBus } from '../jobs/events.js';
 import type { Store } from '../store/types.js';
-import { type ScheduleRecord, scheduleKey, schedulePrefix } from './schedule.js';
-import { describeCommand } from './scheduler.js';
+import { describeCommand, type ScheduleRecord, scheduleKey, schedulePrefix } from './schedule.js';
 
 /** A lab's schedules, the next to run first (`/lab jobs`). */
 export async function listSchedules(store: Store, lab: string): Promise<ScheduleRecord[]> {

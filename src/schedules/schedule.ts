@@ -1,13 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { flag } from '../args.js';
 import { LabopsError } from '../errors.js';
 import { msg, type Text, verbatim } from '../i18n/text.js';
 import { defineStep, type StepDefinition } from '../jobs/steps.js';
 import type { Plan, StepSpec } from '../plan.js';
 import type { Risk } from '../risk.js';
 import type { Store } from '../store/types.js';
-import { textArg } from '../text.js';
 import type { Clock } from '../time.js';
 import { decodeSlackText, tokenize } from '../tokenize.js';
 import { describeScope, type Scope } from './scope.js';
@@ -47,6 +45,8 @@ export interface ScheduleRecord {
   /** A read's findings at its last run, and when: the next run posts only what changed. */
   findings?: Finding[] | undefined;
   findingsAt?: number | undefined;
+  /** One lab's part of a reset of several labs: its runs report in the channel, not the card's thread. */
+  across?: boolean | undefined;
 }
 
 /** One doctor finding as a scheduled run remembers it: compared by `key` (its English title). */
@@ -80,6 +80,19 @@ export function isScheduleJob(job: { plan: Pick<Plan, 'steps'> }): boolean {
 export interface ScheduleFlags {
   at?: string | undefined;
   every?: string | undefined;
+}
+
+/** The schedule flags in a command's text (`--at 18:00`, `--every=1h`), or undefined when it has none. */
+export function readScheduleWords(text: string): ScheduleFlags | undefined {
+  const words = tokenize(decodeSlackText(text));
+  const flags: ScheduleFlags = {};
+  for (let i = 0; i < words.length; i++) {
+    const found = SCHEDULE_WORD.exec(words[i]!);
+    if (!found) continue;
+    const value = found[2] === undefined ? words[++i] : found[2].slice(1);
+    flags[found[1] as 'at' | 'every'] = value ?? '';
+  }
+  return flags.at === undefined && flags.every === undefined ? undefined : flags;
 }
 
 /** The schedule flags of a command's parsed arguments, or undefined when it runs now. */
@@ -145,8 +158,14 @@ const ArmParams = z.object({
   first: z.number(),
   everyMs: z.number().optional(),
   timeZone: z.string(),
+  /** A reset of several labs (`--all`): a schedule per lab, each in its own time zone. */
+  parts: z
+    .array(z.object({ lab: z.string(), scope: z.unknown(), first: z.number(), timeZone: z.string() }))
+    .optional(),
 });
-type ArmParams = z.infer<typeof ArmParams>;
+/** What the arm step takes: built by createSchedulePlan, or for several labs by src/schedules/across.ts. */
+export type ArmParams = z.infer<typeof ArmParams>;
+export type ArmPart = NonNullable<ArmParams['parts']>[number];
 
 export interface SchedulePlanInput {
   id: string;
@@ -224,8 +243,12 @@ export function createScheduleStep(options: { store: Store; clock: Clock }): Ste
     params: ArmParams,
     async run(ctx, params) {
       const now = clock();
-      const when = describeWhen(params.first, params.timeZone);
-      if (params.everyMs === undefined && params.first < now - LATE_MS) {
+      const parts: ArmPart[] = params.parts ?? [
+        { lab: '', scope: params.scope, first: params.first, timeZone: params.timeZone },
+      ];
+      const earliest = parts.reduce((a, b) => (b.first < a.first ? b : a));
+      const when = describeWhen(earliest.first, earliest.timeZone);
+      if (params.everyMs === undefined && earliest.first < now - LATE_MS) {
         throw new LabopsError(
           'CONFLICT',
           msg('schedule.step.passed', { when, minutes: Math.round(LATE_MS / 60_000) }),
@@ -239,41 +262,47 @@ export function createScheduleStep(options: { store: Store; clock: Clock }): Ste
       if (!job || !approval) {
         throw new LabopsError('INTERNAL', msg('approvals.bug.noJob', { id: ctx.jobId, job: ctx.jobId }));
       }
-      const next =
-        params.everyMs === undefined || params.first >= now - LATE_MS
-          ? params.first
-          : nextAfter(params.first, params.everyMs, now);
-      const record: ScheduleRecord = {
-        id: params.id,
-        lab: job.lab,
-        command: params.command,
-        text: params.text,
-        requester: job.requester,
-        channel: job.channel,
-        jobId: job.id,
-        approvalId: approval.id,
-        approvers: approval.decisions.filter((d) => d.decision === 'approve').map((d) => d.principal),
-        read: params.read,
-        risk: job.risk,
-        ...(params.scope === undefined ? {} : { scope: params.scope as Scope }),
-        next,
-        ...(params.everyMs === undefined ? {} : { everyMs: params.everyMs }),
-        timeZone: params.timeZone,
-        createdAt: now,
-      };
-      // Written once: a step run again (it never is, but a store retry may be) finds it there.
-      const written = await store.writeState(scheduleKey(job.lab, params.id), record, now, 0);
-      const detail = msg('schedule.step.armed', {
-        id: params.id,
-        when: describeWhen(next, params.timeZone),
-      });
+      let written = false;
+      let soonest: { next: number; timeZone: string } | undefined;
+      for (const part of parts) {
+        const lab = part.lab || job.lab;
+        const next =
+          params.everyMs === undefined || part.first >= now - LATE_MS
+            ? part.first
+            : nextAfter(part.first, params.everyMs, now);
+        if (!soonest || next < soonest.next) soonest = { next, timeZone: part.timeZone };
+        const record: ScheduleRecord = {
+          id: params.id,
+          lab,
+          command: params.command,
+          text: params.text,
+          requester: job.requester,
+          channel: job.channel,
+          jobId: job.id,
+          approvalId: approval.id,
+          approvers: approval.decisions.filter((d) => d.decision === 'approve').map((d) => d.principal),
+          read: params.read,
+          risk: job.risk,
+          ...(part.scope === undefined ? {} : { scope: part.scope as Scope }),
+          next,
+          ...(params.everyMs === undefined ? {} : { everyMs: params.everyMs }),
+          timeZone: part.timeZone,
+          createdAt: now,
+          ...(params.parts ? { across: true } : {}),
+        };
+        // Written once: a step run again (it never is, but a store retry may be) finds it there.
+        if (await store.writeState(scheduleKey(lab, params.id), record, now, 0)) written = true;
+      }
+      const first = describeWhen(soonest!.next, soonest!.timeZone);
+      const detail = params.parts
+        ? msg('schedule.step.armedAcross', { id: params.id, count: parts.length, when: first })
+        : msg('schedule.step.armed', { id: params.id, when: first });
       return { status: written ? 'changed' : 'ok', detail };
     },
   });
 }
 
-/** `--at TIME` and `--every INTERVAL`, for the commands that may be scheduled (`/lab reset`, `/lab doctor`). */
-export const scheduleArgs = {
-  at: flag(textArg().optional(), msg('schedule.atFlag'), { valueName: 'TIME' }),
-  every: flag(textArg().optional(), msg('schedule.everyFlag'), { valueName: 'INTERVAL' }),
-};
+/** `/lab reset --keep-vms`: the scheduled command as typed, without its schedule. */
+export function describeCommand(schedule: Pick<ScheduleRecord, 'command' | 'text'>): Text {
+  return verbatim(`/${schedule.command.split(' ')[0]} ${schedule.text}`.trim());
+}

@@ -6,26 +6,53 @@ import {
   type Policy,
 } from '../../approvals/policy.js';
 import type { Caller, LabInfo, Plan } from '../command.js';
-import { toLabopsError } from '../errors.js';
+import { type LabopsError, toLabopsError } from '../errors.js';
 import { renderEnglish } from '../i18n/render.js';
 import { isMessage, list, msg, type Text, verbatim } from '../i18n/text.js';
 import type { EventBus } from '../jobs/events.js';
-import type { DispatchInput, DispatchResult } from '../labops.js';
 import type { Logger } from '../log.js';
-import type { StateEntry, Store } from '../store/types.js';
+import type { ApprovalRecord, JobRecord, StateEntry, Store } from '../store/types.js';
 import type { Clock } from '../time.js';
 import type { View } from '../view.js';
-import { type Finding, LATE_MS, type ScheduleRecord, scheduleKey, schedulePrefix } from './schedule.js';
+import {
+  describeCommand,
+  type Finding,
+  LATE_MS,
+  type ScheduleRecord,
+  scheduleKey,
+  schedulePrefix,
+} from './schedule.js';
 import { describeScope, findScopeGrowth, isScope } from './scope.js';
 import { describeWhen, nextAfter } from './when.js';
+
+/** A command a scheduled run dispatches, as its requester (Labops.dispatch's input). */
+export interface ScheduleInput {
+  command: string;
+  text: string;
+  caller: Caller;
+  signal?: AbortSignal | undefined;
+}
+
+/** A card a scheduled run makes when it asks again. */
+export interface ScheduleCard {
+  job: JobRecord;
+  approval: ApprovalRecord;
+  plan: Plan;
+}
+
+/** What a scheduled run's dispatch answers (Labops.dispatch's result). */
+export type ScheduleDispatch =
+  | { kind: 'view'; view: View }
+  | { kind: 'card'; card: ScheduleCard }
+  | { kind: 'error'; error: LabopsError };
 
 /** What the scheduler needs of its lab's labops (src/labops.ts). */
 export interface ScheduledLab {
   readonly lab: LabInfo;
   readonly policy: Policy;
   readonly executor: { run(jobId: string): Promise<unknown> };
-  dispatch(input: DispatchInput): Promise<DispatchResult>;
-  planOnly(input: DispatchInput, options: { approved?: boolean }): Promise<Plan>;
+  dispatch(input: ScheduleInput): Promise<ScheduleDispatch>;
+  planOnly(input: ScheduleInput, options: { approved?: boolean }): Promise<Plan>;
   newJobId(): Promise<string>;
   expandPrincipals(principals: readonly string[]): Promise<string[]>;
 }
@@ -212,7 +239,8 @@ export class Scheduler {
       return;
     }
     // The run reports where the card that scheduled it is: the card becomes its parent message.
-    const card = await store.getJob(schedule.jobId);
+    // One lab's part of several labs' reset does not: their runs would all edit the one card.
+    const card = schedule.across ? undefined : await store.getJob(schedule.jobId);
     if (card?.messageRef) await store.setJobMessageRef(queued.job.id, card.messageRef);
     this.notify(schedule, msg('schedule.notice.running', { id: schedule.id, command, job: queued.job.id }));
     labops.executor.run(queued.job.id).catch((error: unknown) => {
@@ -313,19 +341,12 @@ export class Scheduler {
   }
 }
 
-type ScheduleCard = Extract<DispatchResult, { kind: 'card' }>['card'];
-
-function toInput(schedule: ScheduleRecord): DispatchInput & { caller: Caller } {
+function toInput(schedule: ScheduleRecord): ScheduleInput {
   return {
     command: `/${schedule.command.split(' ')[0]}`,
     text: schedule.text,
     caller: { principal: schedule.requester, channel: schedule.channel, groups: [] },
   };
-}
-
-/** `/lab reset --keep-vms`: the scheduled command as typed, without its schedule. */
-export function describeCommand(schedule: Pick<ScheduleRecord, 'command' | 'text'>): Text {
-  return verbatim(`/${schedule.command.split(' ')[0]} ${schedule.text}`.trim());
 }
 
 function describeFinding(finding: Finding, how: 'added' | 'gone'): Text {

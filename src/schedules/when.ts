@@ -1,5 +1,7 @@
+import { flag } from '../args.js';
 import { LabopsError } from '../errors.js';
 import { msg, type Text, verbatim } from '../i18n/text.js';
+import { textArg } from '../text.js';
 
 /**
  * When scheduled work runs (issue 15 §4): `--at` and `--every` read in the lab's time zone (lab.yml
@@ -175,3 +177,9 @@ export function nextAfter(due: number, everyMs: number, now: number): number {
   if (due > now) return due;
   return due + (Math.floor((now - due) / everyMs) + 1) * everyMs;
 }
+
+/** `--at TIME` and `--every INTERVAL`, for the commands that may be scheduled (`/lab reset`, `/lab doctor`). */
+export const scheduleArgs = {
+  at: flag(textArg().optional(), msg('schedule.atFlag'), { valueName: 'TIME' }),
+  every: flag(textArg().optional(), msg('schedule.everyFlag'), { valueName: 'INTERVAL' }),
+};

@@ -26,6 +26,13 @@ export interface ScheduleArgs {
   'schedule.step.armed': { id: 'text'; when: 'text' };
   'schedule.step.passed': { minutes: 'number'; when: 'text' };
   'schedule.step.passedHint': undefined;
+  'schedule.across.summary': { at: 'text'; command: 'text'; count: 'number' };
+  'schedule.across.summaryEvery': { at: 'text'; command: 'text'; count: 'number'; every: 'text' };
+  'schedule.across.lab': { lab: 'text'; summary: 'text'; when: 'text' };
+  'schedule.across.labOut': { lab: 'text'; reason: 'text' };
+  'schedule.across.step': { command: 'text'; labs: 'text' };
+  'schedule.across.parts': undefined;
+  'schedule.step.armedAcross': { count: 'number'; id: 'text'; when: 'text' };
   'schedule.notice.running': { command: 'text'; id: 'text'; job: 'text' };
   'schedule.notice.askAgain': { command: 'text'; id: 'text'; reasons: 'text' };
   'schedule.notice.lateSkipped': { command: 'text'; id: 'text'; minutes: 'number'; when: 'text' };

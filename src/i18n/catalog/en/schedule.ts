@@ -32,6 +32,17 @@ export const schedule = {
   'schedule.step.passed':
     '{when} passed before the card was approved, more than {minutes, plural, one {# minute} other {# minutes}} ago: nothing was scheduled.',
   'schedule.step.passedHint': 'Schedule it again with a later time.',
+  // A reset of several labs scheduled at once (`--all`, `--lab a,b`).
+  'schedule.across.summary':
+    '{command} in {count, plural, one {# lab} other {# labs}} at {at}, in each lab’s time zone',
+  'schedule.across.summaryEvery':
+    '{command} in {count, plural, one {# lab} other {# labs}} every {every}, first at {at}, in each lab’s time zone',
+  'schedule.across.lab': '{lab}: {summary}, at {when}',
+  'schedule.across.labOut': '{lab} is left out: {reason}',
+  'schedule.across.step': 'Schedule {command} in {labs}',
+  'schedule.across.parts':
+    'Each lab’s run is its own: planned again, checked against what this card shows and that lab’s policy, and run, or asked again, on its own.',
+  'schedule.step.armedAcross': 'Scheduled as {id} in {count, plural, one {# lab} other {# labs}}: the first run at {when}.',
   // What happens when the time comes.
   'schedule.notice.running': 'Schedule {id}: {command} runs now as job {job}.',
   'schedule.notice.askAgain': 'Schedule {id}: {command} did not run, because {reasons}. A new card asks again.',

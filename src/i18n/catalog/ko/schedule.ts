@@ -31,6 +31,15 @@ export const schedule: Translation<typeof en> = {
   'schedule.step.passed':
     '카드가 승인되기 전에 {when}이(가) 지났고, {minutes, plural, other {#}}분 넘게 지났습니다: 아무것도 예약하지 않았습니다.',
   'schedule.step.passedHint': '더 늦은 시각으로 다시 예약하세요.',
+  'schedule.across.summary': '실습 환경 {count, plural, other {#}}곳에서 각 실습 환경 시간대로 {at}에 {command}',
+  'schedule.across.summaryEvery':
+    '실습 환경 {count, plural, other {#}}곳에서 각 실습 환경 시간대로 {every}마다 {command}, 처음은 {at}',
+  'schedule.across.lab': '{lab}: {summary}, {when}',
+  'schedule.across.labOut': '{lab}은(는) 빠집니다: {reason}',
+  'schedule.across.step': '{labs}에서 {command} 예약',
+  'schedule.across.parts':
+    '실습 환경마다 따로 실행합니다: 계획을 다시 세우고, 이 카드가 보여 준 것과 그 실습 환경의 정책에 비추어 확인한 뒤, 따로 실행하거나 다시 묻습니다.',
+  'schedule.step.armedAcross': '{id}(으)로 실습 환경 {count, plural, other {#}}곳에 예약했습니다: 첫 실행은 {when}.',
   'schedule.notice.running': '예약 {id}: {command}을(를) 지금 작업 {job}(으)로 실행합니다.',
   'schedule.notice.askAgain': '예약 {id}: {reasons} 때문에 {command}을(를) 실행하지 않았습니다. 새 카드로 다시 묻습니다.',
   'schedule.notice.lateSkipped':
