@@ -67,7 +67,7 @@ export interface SimulatedLabSpec {
   readonly policy?: Policy | undefined;
   /** The channels it is bound to among several labs, as a lab file's `policy.channels`. */
   readonly channels?: readonly string[] | undefined;
-  /** Its language and time zone, as a lab file's `locale` and `timezone` (default English, UTC). */
+  /** Its language and time zone, as a lab file's `locale` and `timezone` (default English, the machine's zone). */
   readonly info?: Partial<Pick<LabInfo, 'locale' | 'timeZone'>> | undefined;
   /** Its events watcher's settings, as a lab file's `events` (default: every kind, every 15 s). */
   readonly events?: Partial<EventsConfig> | undefined;

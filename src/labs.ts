@@ -99,11 +99,12 @@ export class Labs implements LabsPort {
       clock: options.clock,
       logger: options.logger,
       labs: () =>
-        options.labs.map(({ name, labops }) => ({
+        options.labs.map(({ name, labops, events }) => ({
           name,
           policy: labops.policy,
           timeZone: labops.lab.timeZone,
-          quietHours: labops.lab.quietHours,
+          // The lab's events settings (a simulated lab's own too), else what its lab file said.
+          quietHours: events?.quiet_hours ?? labops.lab.quietHours,
         })),
       leading: () => this.leading,
     });
