@@ -90,6 +90,10 @@ export class EventWatcher {
 
   constructor(private readonly options: WatcherOptions) {}
 
+  private get call(): { signal: AbortSignal } {
+    return { signal: this.stopping.signal };
+  }
+
   get key(): string {
     return `watch:${this.options.lab}`;
   }
@@ -106,8 +110,12 @@ export class EventWatcher {
     this.timer.unref();
   }
 
+  /** A stop ends the poll under way: its reads, and the doctor it runs. */
+  private readonly stopping = new AbortController();
+
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort();
     clearInterval(this.timer);
     this.timer = undefined;
     await this.running?.catch(() => undefined);
@@ -138,17 +146,19 @@ export class EventWatcher {
     try {
       snapshot = await this.readStatuses();
       if (previous) {
-        events = await engine.listEvents({ from: previous.index });
+        events = await engine.listEvents({ from: previous.index }, this.call);
         // Nothing new: is the engine's newest event behind the watermark (a reinstalled engine)?
-        if (!events.length) newest = await engine.getLastEventIndex();
+        if (!events.length) newest = await engine.getLastEventIndex(this.call);
       } else {
-        newest = await engine.getLastEventIndex();
+        newest = await engine.getLastEventIndex(this.call);
       }
       this.noteEngine(undefined);
     } catch (error) {
+      if (this.stopped) return 'stopped';
       this.noteEngine(error);
       return 'engine-down';
     }
+    if (this.stopped) return 'stopped';
     const now = clock();
     if (!previous || (newest !== undefined && newest < previous.index)) {
       // A first start, or an engine whose log starts again: from its newest event, posting no
@@ -201,11 +211,11 @@ export class EventWatcher {
 
   private async readStatuses(): Promise<Snapshot> {
     const { engine, labops } = this.options;
-    const dataCenterId = await engine.findDataCenterId(labops.lab.dataCenter);
+    const dataCenterId = await engine.findDataCenterId(labops.lab.dataCenter, this.call);
     const [hosts, domains, vms] = await Promise.all([
-      engine.listHosts(),
-      engine.listAttachedStorageDomains(dataCenterId),
-      engine.listVms(),
+      engine.listHosts(this.call),
+      engine.listAttachedStorageDomains(dataCenterId, this.call),
+      engine.listVms({}, this.call),
     ]);
     return {
       hosts: hosts.map((h) => ({ id: h.id, name: h.name, status: h.status })),
@@ -358,6 +368,7 @@ export class EventWatcher {
     const wanted = alerts.filter((a) => a.subject.type === 'host' || a.subject.type === 'storage_domain');
     if (!wanted.length) return;
     const result = await this.options.labops.dispatch({
+      signal: this.stopping.signal,
       command: '/lab',
       text: 'doctor',
       caller: { principal: WATCH_PRINCIPAL, channel: this.options.channel ?? 'shell', groups: [] },
