@@ -3,6 +3,7 @@ import { LabopsError } from '../errors.js';
 import { msg, type Text, verbatim } from '../i18n/text.js';
 import type { EventBus } from '../jobs/events.js';
 import type { Store } from '../store/types.js';
+import type { Clock } from '../time.js';
 import { describeCommand, type ScheduleRecord, scheduleKey, schedulePrefix } from './schedule.js';
 
 /** A lab's schedules, the next to run first (`/lab jobs`). */
@@ -19,7 +20,7 @@ export async function listSchedules(store: Store, lab: string): Promise<Schedule
  * @throws LabopsError `FORBIDDEN` for anyone else; `CONFLICT` when it ran or changed meanwhile.
  */
 export async function cancelSchedule(
-  options: { store: Store; lab: string; policy: Policy; bus: EventBus },
+  options: { store: Store; lab: string; policy: Policy; bus: EventBus; clock: Clock },
   id: string,
   by: string,
   groups: readonly string[],
@@ -47,6 +48,15 @@ export async function cancelSchedule(
     if (!now) return undefined;
     await store.deleteState(key, now.version);
   }
+  await store.appendAudit({
+    at: options.clock(),
+    type: 'schedule:cancelled',
+    actor: by,
+    lab,
+    jobId: undefined,
+    approvalId: schedule.approvalId,
+    detail: { schedule: id, command: schedule.command, text: schedule.text },
+  });
   bus.emit({
     type: 'schedule:notice',
     lab,

@@ -172,6 +172,15 @@ export class Scheduler {
     };
     if (late > LATE_MS) {
       logger.warn({ schedule: schedule.id, lateMs: late }, 'a scheduled run missed by too much was skipped');
+      await store.appendAudit({
+        at: now,
+        type: 'schedule:skipped',
+        actor: 'labops',
+        lab: schedule.lab,
+        jobId: undefined,
+        approvalId: schedule.approvalId,
+        detail: { schedule: schedule.id, command: schedule.command, text: schedule.text, lateMs: late },
+      });
       this.notify(schedule, msg('schedule.notice.lateSkipped', params), next);
       return;
     }
@@ -206,7 +215,7 @@ export class Scheduler {
         );
         return;
       }
-      const reason = result.kind === 'error' ? result.error.text : msg('schedule.plan.readsOnly');
+      const reason = result.kind === 'error' ? result.error.text : msg('lab.across.notPlanned', { command });
       this.notify(schedule, msg('schedule.notice.notStarted', { id: schedule.id, command, reason }));
       return;
     }

@@ -208,6 +208,7 @@ describe('a scheduled reset', () => {
       /was due at 2026-11-28 13:20 UTC while labops was down; it runs now, 10 minutes late\.$/,
     );
     expect(said[2]).toMatch(/\/lab doctor’s first run found/);
+    expect((await core.store.listAudit(10)).filter((e) => e.type === 'schedule:skipped')).toHaveLength(1);
     expect(await core.store.listState('schedule:')).toEqual([]);
   });
 });

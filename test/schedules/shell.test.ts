@@ -86,6 +86,10 @@ describe('scheduled work in the shell', () => {
       /Schedule (sch-\w+) cancelled: \/lab doctor will not run again/,
     );
     expect(cancelled[1]).toBe(id);
+    expect((await set.store.listAudit(5)).map((e) => [e.type, e.actor])).toContainEqual([
+      'schedule:cancelled',
+      'shell:operator',
+    ]);
     const after = await shell.send('/lab jobs', /Recent[\s\S]*$/);
     expect(after.input).not.toContain(id);
 
