@@ -10,12 +10,13 @@ import type { Logger } from '../log.js';
 import { findInverse, findRevertDeadline, findStandingRevert } from '../revert.js';
 import type { ApprovalRecord, JobRecord, StepRecord } from '../store/types.js';
 import type { Clock } from '../time.js';
-import type { Voice } from './blocks.js';
+import type { MessageContent, Voice } from './blocks.js';
 import type { LiveMessage, MessageRef, Outbox } from './outbox.js';
 import { type CardInput, JOB_STATUS_WORD, renderCard } from './render-card.js';
 import {
-  renderAcrossSummary,
-  renderPlanMessage,
+  type ProgressStep,
+  renderJobSummary,
+  renderProgressMessage,
   renderReviewMessage,
   renderStepMessage,
   TAIL_SHOWN,
@@ -61,6 +62,8 @@ interface StepState {
 interface JobState {
   /** The job as it started. */
   job: JobRecord;
+  /** Every step of the plan as it started (pending), each replaced as it starts and ends. */
+  records: StepRecord[];
   steps: Map<number, StepState>;
   log: string[];
   logBytes: number;
@@ -79,9 +82,12 @@ interface ParentRef extends MessageRef {
 
 /**
  * The job's life in Slack (design.md, "Jobs, plans and progress"): the approval card, its copies in
- * approvers' DMs, each decision edited in place, then the card as the job's parent with the plan
- * and one message per step in its thread, the full log attached when long, the summary on the
- * parent. Every message is a LiveMessage of the outbox, so edits are coalesced and paced.
+ * approvers' DMs — every copy edited together (issue 17 §2) — each decision edited in place, then
+ * the card as the job's parent, and in its thread one progress message edited in place as steps
+ * run (issue 17 §1). New posts only for what deserves a notification: a failed step's report, the
+ * final summary naming the requester, the full log when long. Every message is a LiveMessage of
+ * the outbox, so edits are coalesced and paced; the job's last progress edit goes in the card's
+ * lane, right after the card's, so the card and its thread end within a moment of each other.
  */
 export class JobReporter {
   private readonly options: JobReporterOptions;
@@ -116,7 +122,12 @@ export class JobReporter {
     const input = await this.cardInput(job);
     let voice = this.labVoice(job);
     let movedToDm = false;
-    let parent = outbox.message(parentKey(job.id), { channel: job.channel, lane: 'card', priority: 0 });
+    let parent = outbox.message(parentKey(job.id), {
+      channel: job.channel,
+      lane: 'card',
+      priority: 0,
+      group: parentKey(job.id),
+    });
     parent.set(renderCard({ ...input, ...voice }), { final: true });
     let ref: MessageRef;
     try {
@@ -127,7 +138,12 @@ export class JobReporter {
       movedToDm = true;
       voice = await this.personVoice(job, requesterUserId);
       const dm = await this.openDm(requesterUserId);
-      parent = outbox.message(parentKey(job.id), { channel: dm, lane: 'card', priority: 0 });
+      parent = outbox.message(parentKey(job.id), {
+        channel: dm,
+        lane: 'card',
+        priority: 0,
+        group: parentKey(job.id),
+      });
       parent.set(renderCard({ ...input, ...voice }), { final: true });
       ref = await parent.posted();
     }
@@ -142,7 +158,13 @@ export class JobReporter {
       if (!user || members.has(user) || user === requesterUserId) continue;
       try {
         const dm = await this.openDm(user);
-        const copy = outbox.message(copyKey(job.id, user), { channel: dm, lane: 'progress', priority: 1 });
+        // Every copy of the card in the card's lane, edited together with it (issue 17 §2).
+        const copy = outbox.message(copyKey(job.id, user), {
+          channel: dm,
+          lane: 'card',
+          priority: 0,
+          group: parentKey(job.id),
+        });
         const own = await this.personVoice(job, user);
         copy.set(renderCard({ ...input, ...own, copyOf: { channel: ref.channel } }), {
           final: true,
@@ -205,21 +227,28 @@ export class JobReporter {
             return renderCard({ ...fresh, ...voice, ...(copyOf ? { copyOf } : {}) });
           }
         : undefined;
+    // An approver's copy is in their own language: every language known first, then every copy
+    // set in one turn, so that the outbox sends them together (issue 17 §2).
+    const copies = await Promise.all(
+      (cardInput.approval?.cardRefs ?? []).flatMap((raw) => {
+        const ref = raw as Partial<CardRef>;
+        if (!ref.user || !ref.channel || !ref.ts) return [];
+        const { user, channel, ts } = ref;
+        return [this.personVoice(job, user).then((own) => ({ user, channel, ts, own }))];
+      }),
+    );
     this.parentOf(job)?.set(renderCard({ ...input, ...parentVoice }), {
       final: true,
       render: redraw(parentVoice),
     });
-    for (const raw of cardInput.approval?.cardRefs ?? []) {
-      const ref = raw as Partial<CardRef>;
-      if (!ref.user || !ref.channel || !ref.ts) continue;
-      const copy = this.options.outbox.message(copyKey(jobId, ref.user), {
-        channel: ref.channel,
-        lane: 'progress',
-        priority: 1,
-        ref: { channel: ref.channel, ts: ref.ts },
+    for (const { user, channel, ts, own } of copies) {
+      const copy = this.options.outbox.message(copyKey(jobId, user), {
+        channel,
+        lane: 'card',
+        priority: 0,
+        group: parentKey(jobId),
+        ref: { channel, ts },
       });
-      // An approver's copy is in their own language.
-      const own = await this.personVoice(job, ref.user);
       copy.set(renderCard({ ...input, ...own, copyOf: { channel: job.channel } }), {
         final: true,
         render: redraw(own, { channel: job.channel }),
@@ -288,6 +317,7 @@ export class JobReporter {
       channel: ref.channel,
       lane: 'card',
       priority: 0,
+      group: parentKey(job.id),
       ref: { channel: ref.channel, ts: ref.ts },
     });
   }
@@ -304,26 +334,29 @@ export class JobReporter {
         void this.refreshCard(event.job.id, { changes: event.changeTexts });
         return;
       case 'job:started': {
-        this.jobs.set(event.job.id, { job: event.job, steps: new Map(), log: [], logBytes: 0, logLines: 0 });
+        const records = [...event.steps].sort((a, b) => a.index - b.index);
+        this.jobs.set(event.job.id, {
+          job: event.job,
+          records,
+          steps: new Map(),
+          log: [],
+          logBytes: 0,
+          logLines: 0,
+        });
         void this.refreshCard(event.job.id);
-        const parent = this.parentOf(event.job);
-        if (!parent) return;
-        this.threadMessage(event.job.id, 'plan', parent, 4).set(
-          renderPlanMessage(event.job, this.parentVoice(event.job)),
-          {
-            final: true,
-          },
-        );
+        this.showProgress(event.job.id);
         return;
       }
       case 'step:started': {
         const state = this.jobs.get(event.job.id);
-        state?.steps.set(event.step.index, {
+        if (!state) return;
+        state.records[event.step.index] = event.step;
+        state.steps.set(event.step.index, {
           record: event.step,
           tail: [],
           startedAt: event.step.startedAt ?? this.options.clock(),
         });
-        this.showStep(event.job, event.step.index, { ...event.step }, false);
+        this.showProgress(event.job.id);
         return;
       }
       case 'step:output': {
@@ -340,42 +373,31 @@ export class JobReporter {
         while (state.logBytes > this.options.logMaxBytes && state.log.length > 1) {
           state.logBytes -= state.log.shift()?.length ?? 0;
         }
-        this.showRunningStep(event.jobId, event.index);
+        this.showProgress(event.jobId);
         return;
       }
       case 'step:progress': {
         const step = this.jobs.get(event.jobId)?.steps.get(event.index);
         if (!step) return;
         step.progress = { fraction: event.fraction, text: event.progressText };
-        this.showRunningStep(event.jobId, event.index);
+        this.showProgress(event.jobId);
         return;
       }
       case 'step:finished': {
         // The end replaces the record kept since the start: a report arriving later (an upload
         // chunk still in flight) does not show the step running again.
-        const step = this.jobs.get(event.job.id)?.steps.get(event.step.index);
+        const state = this.jobs.get(event.job.id);
+        if (!state) return;
+        state.records[event.step.index] = event.step;
+        const step = state.steps.get(event.step.index);
         if (step) step.record = event.step;
-        this.showStep(event.job, event.step.index, event.step, true);
+        this.showProgress(event.job.id);
+        if (event.step.status === 'failed' || event.step.status === 'unknown')
+          this.reportFailure(state, event.step);
         return;
       }
       case 'job:finished': {
-        void this.refreshCard(event.job.id);
-        // A job across labs ends with its table, a line per lab (issue 13 §3).
-        const rows = summarizeAcross(event.job, event.steps);
-        const parent = rows && this.parentOf(event.job);
-        if (rows && parent) {
-          // Posted after each lab's line, so it reads last in the thread.
-          const jobId = event.job.id;
-          const lines = event.steps.flatMap(
-            (s) => this.options.outbox.find(`thread:${jobId}:step-${s.index}`) ?? [],
-          );
-          const content = renderAcrossSummary(rows, this.parentVoice(event.job));
-          this.options.track(async () => {
-            await Promise.all(lines.map((line) => line.posted().catch(() => undefined)));
-            this.threadMessage(jobId, 'summary', parent, 5).set(content, { final: true });
-          });
-        }
-        this.finishThread(event.job);
+        this.finishThread(event.job, event.steps);
         // The ref kept in the store says the card's language from now on.
         this.parentVoices.delete(event.job.id);
         return;
@@ -404,47 +426,81 @@ export class JobReporter {
     });
   }
 
-  /** The running step's message again, with its new output or progress (kept in memory, not re-read). */
-  private showRunningStep(jobId: string, index: number): void {
-    const state = this.jobs.get(jobId);
-    const record = state?.steps.get(index)?.record;
-    if (!state || !record || record.status !== 'running') return;
-    this.showStep(state.job, index, record, false);
-  }
-
-  private showStep(
-    job: JobRecord,
-    index: number,
-    step: Parameters<typeof renderStepMessage>[0]['step'],
-    final: boolean,
-  ): void {
-    const jobId = job.id;
-    const total = job.steps.length;
-    const parent = this.parentOf(job);
-    if (!parent) return;
-    const state = this.jobs.get(jobId)?.steps.get(index);
-    const content = renderStepMessage({
-      ...this.parentVoice(job),
-      step,
-      total,
-      tail: state?.tail ?? (step as { tail?: string }).tail?.split('\n').filter(Boolean) ?? [],
-      progress: state?.progress,
-      elapsedMs: final ? undefined : this.options.clock() - (state?.startedAt ?? this.options.clock()),
+  /** The job's one progress message as the steps stand now (kept in memory, not re-read). */
+  private renderProgress(state: JobState, final?: { job: JobRecord; steps: StepRecord[] }): MessageContent {
+    const now = this.options.clock();
+    const records = final ? [...final.steps].sort((a, b) => a.index - b.index) : state.records;
+    const steps: ProgressStep[] = records.map((record) => {
+      const live = state.steps.get(record.index);
+      return record.status === 'running' && live
+        ? { record, tail: live.tail, progress: live.progress, elapsedMs: now - live.startedAt }
+        : { record };
     });
-    this.threadMessage(jobId, `step-${index}`, parent, final ? 5 : 6).set(content, { final });
+    return renderProgressMessage({
+      ...this.parentVoice(state.job),
+      job: final?.job ?? state.job,
+      steps,
+      final: final !== undefined,
+    });
   }
 
-  private finishThread(job: JobRecord): void {
+  /**
+   * The progress message again, with the newest state: its edits are paced (`liveUpdateMs`) and
+   * coalesced by the outbox, so a burst of output or of short steps is one edit.
+   */
+  private showProgress(jobId: string): void {
+    const state = this.jobs.get(jobId);
+    const parent = state && this.parentOf(state.job);
+    if (!state || !parent) return;
+    const message = this.threadMessage(jobId, 'progress', parent, 4);
+    // The first version is posted at once; after it, live edits.
+    message.set(this.renderProgress(state), { final: !message.ref && !message.desired });
+  }
+
+  /** A failed step's report: a new message, so that it notifies (issue 17 §1). */
+  private reportFailure(state: JobState, step: StepRecord): void {
+    const parent = this.parentOf(state.job);
+    if (!parent) return;
+    const live = state.steps.get(step.index);
+    const content = renderStepMessage({
+      ...this.parentVoice(state.job),
+      step,
+      total: state.records.length,
+      tail: live?.tail ?? step.tail.split('\n').filter(Boolean),
+    });
+    this.threadMessage(state.job.id, `failure-${step.index}`, parent, 4).set(content, { final: true });
+  }
+
+  /**
+   * The job's end: the card's final edit first, then the progress message's, in the card's lane
+   * right behind it (issue 17 §1: the card and its thread end within 2 s of each other); the
+   * final summary naming the requester; the full log when long, after the summary.
+   */
+  private finishThread(job: JobRecord, steps: StepRecord[]): void {
     const state = this.jobs.get(job.id);
     this.jobs.delete(job.id);
     const parent = this.parentOf(job);
-    if (!state || !parent || state.logLines <= this.options.logAttachLines) return;
-    const text = state.log.join('');
     const voice = this.parentVoice(job);
+    const card = this.refreshCard(job.id);
+    if (!parent) return;
+    if (state) {
+      const content = this.renderProgress(state, { job, steps });
+      const progress = this.threadMessage(job.id, 'progress', parent, 4);
+      void card.then(() => progress.set(content, { final: true, lane: 'card' }));
+    }
+    // A job across labs ends with its table, a line per lab (issue 13 §3).
+    const summary = this.threadMessage(job.id, 'summary', parent, 4);
+    summary.set(renderJobSummary(job, steps, voice, summarizeAcross(job, steps)), { final: true });
+    if (!state || state.logLines <= this.options.logAttachLines) return;
+    const text = state.log.join('');
     this.options.track(() =>
-      this.attachLog(job, parent, text, voice).catch((error: unknown) =>
-        this.options.logger.warn({ jobId: job.id, err: String(error) }, 'could not attach the full log'),
-      ),
+      summary
+        .posted()
+        .catch(() => undefined)
+        .then(() => this.attachLog(job, parent, text, voice))
+        .catch((error: unknown) =>
+          this.options.logger.warn({ jobId: job.id, err: String(error) }, 'could not attach the full log'),
+        ),
     );
   }
 

@@ -57,6 +57,11 @@ export interface MessageInit {
   parent?: LiveMessage | undefined;
   /** A thread reply also shown in the channel (`reply_broadcast`): a card named there (issue 15 §2). */
   broadcast?: boolean | undefined;
+  /**
+   * The copies of one card (the channel's, approvers' and the requester's DMs): their edits go
+   * together, in one turn of the card lane that takes a call of its budget for each (issue 17 §2).
+   */
+  group?: string | undefined;
 }
 
 /** One Web API call the outbox made, as an observer hears of it (metrics, issue 12 §4). */
@@ -72,6 +77,8 @@ interface Desired {
   final: boolean;
   /** Draws the content again from the store just before an edit is sent under `editLock`. */
   render?: (() => Promise<MessageContent | undefined>) | undefined;
+  /** The lane of this edit when it is not the message's own (a job's last progress edit). */
+  lane?: Lane | undefined;
 }
 
 /**
@@ -87,6 +94,10 @@ export class LiveMessage {
   delivered = 0;
   lastSentAt = 0;
   scheduled = false;
+  /** An edit sent in the card's lane while an older one still waits in the progress lane. */
+  expedited = false;
+  /** The delivery being sent: the next waits for it, so one message's calls never overlap. */
+  inFlight: Promise<void> | undefined;
   timer: NodeJS.Timeout | undefined;
   /** The Home view to publish, for a Home tab. */
   homeView: object | undefined;
@@ -100,12 +111,17 @@ export class LiveMessage {
   }
 
   /**
-   * The content to show; `final` skips the live-edit pacing (a step's end, a job's end). `render`
-   * draws it again from the store when the edit is sent, for a message replicas share (a card).
+   * The content to show; `final` skips the live-edit pacing (a job's end). `render` draws it
+   * again from the store when the edit is sent, for a message replicas share (a card). `lane` sends
+   * this edit in another lane: a job's last progress edit goes beside its card's (issue 17 §1).
    */
   set(
     content: MessageContent,
-    options: { final?: boolean; render?: (() => Promise<MessageContent | undefined>) | undefined } = {},
+    options: {
+      final?: boolean;
+      render?: (() => Promise<MessageContent | undefined>) | undefined;
+      lane?: Lane | undefined;
+    } = {},
   ): void {
     if (this.failure !== undefined) return;
     this.desired = {
@@ -113,6 +129,7 @@ export class LiveMessage {
       version: (this.desired?.version ?? 0) + 1,
       final: options.final ?? false,
       render: options.render,
+      lane: options.lane,
     };
     this.outbox.schedule(this);
   }
@@ -137,8 +154,10 @@ export class LiveMessage {
  * per method matching the stand-in's contract with a margin, per-message coalescing, priorities,
  * and `Retry-After` honoured per lane.
  *
- * - `chat.update`, card lane: a token bucket of 5 refilled every window/5 (≤ 10 per window);
- * - `chat.update`, progress lane: one per window/36 (≤ 36 per window) — together under 50;
+ * - `chat.update`, card lane: a token bucket of 10 refilled every window/15 (≤ 25 per window): the
+ *   cards, all their copies at once (a group takes a call for each), a job's last progress edit;
+ * - `chat.update`, progress lane: one per window/21 (≤ 21 per window) — together under 50. A job's
+ *   thread is one message edited in place (issue 17 §1), so the progress lane needs far fewer;
  * - `chat.postMessage`: per channel, a bucket one smaller than Slack's burst, refilled at its rate;
  * - `views.publish`: at 90 % of its rate, coalesced per user;
  * - everything else: four at a time.
@@ -146,6 +165,10 @@ export class LiveMessage {
 export class Outbox {
   private readonly options: OutboxOptions;
   private readonly messages = new Map<string, LiveMessage>();
+  /** The copies of each card (`MessageInit.group`). */
+  private readonly groups = new Map<string, Set<LiveMessage>>();
+  /** The card lane's bucket: the most calls one group may take at once. */
+  private readonly cardReserve: number;
   private readonly cardUpdates: Bottleneck;
   private readonly progressUpdates: Bottleneck;
   private readonly posts: Bottleneck.Group;
@@ -163,15 +186,18 @@ export class Outbox {
     this.options = options;
     const { limits } = options;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-    const reserve = 5;
+    const reserve = 10;
+    const refills = 15;
+    this.cardReserve = reserve;
+    // As many at once as the bucket holds: a group of copies is one job of that weight.
     this.cardUpdates = new Bottleneck({
-      maxConcurrent: 1,
+      maxConcurrent: reserve,
       reservoir: reserve,
-      reservoirIncreaseInterval: Math.ceil(limits.updateWindowMs / reserve),
+      reservoirIncreaseInterval: Math.ceil(limits.updateWindowMs / refills),
       reservoirIncreaseAmount: 1,
       reservoirIncreaseMaximum: reserve,
     });
-    const progressPerWindow = Math.max(1, limits.updatesPerWindow - 2 * reserve - 4);
+    const progressPerWindow = Math.max(1, limits.updatesPerWindow - reserve - refills - 4);
     this.progressUpdates = new Bottleneck({
       maxConcurrent: 1,
       minTime: Math.ceil(limits.updateWindowMs / progressPerWindow),
@@ -197,6 +223,11 @@ export class Outbox {
     if (!found) {
       found = new LiveMessage(this, init);
       this.messages.set(key, found);
+      if (init.group !== undefined) {
+        const members = this.groups.get(init.group) ?? new Set<LiveMessage>();
+        members.add(found);
+        this.groups.set(init.group, members);
+      }
     } else if (!found.ref && init.ref) {
       found.ref = init.ref;
     }
@@ -210,7 +241,12 @@ export class Outbox {
   /** Forgets a message whose final state was delivered (the job ended). */
   forget(key: string): void {
     const m = this.messages.get(key);
-    if (m && ((!m.scheduled && m.timer === undefined) || m.failure !== undefined)) this.messages.delete(key);
+    if (m && ((!m.scheduled && m.timer === undefined) || m.failure !== undefined)) {
+      this.messages.delete(key);
+      const group = m.init.group !== undefined ? this.groups.get(m.init.group) : undefined;
+      group?.delete(m);
+      if (group?.size === 0 && m.init.group !== undefined) this.groups.delete(m.init.group);
+    }
   }
 
   /** Publishes a Home tab for one user; a newer view replaces one still waiting. */
@@ -279,7 +315,13 @@ export class Outbox {
   /** Called by a message whose content changed. */
   schedule(message: LiveMessage): void {
     if (this.closed) return;
-    if (message.scheduled) return;
+    if (message.scheduled) {
+      // Waiting in the progress lane, now wanted beside its card: sent there too, at once; the
+      // delivery still waiting finds nothing newer to send.
+      if (message.desired?.lane === 'card' && message.init.lane !== 'card' && message.ref)
+        this.expedite(message);
+      return;
+    }
     const now = Date.now();
     const wait = message.init.home
       ? message.lastSentAt + (this.options.homeIntervalMs ?? 0) - now
@@ -306,13 +348,25 @@ export class Outbox {
 
   private enqueue(message: LiveMessage): void {
     if (message.scheduled || this.closed) return;
-    message.scheduled = true;
     const { init } = message;
+    const lane = message.desired?.lane ?? init.lane;
+    if (init.group !== undefined && message.ref && lane === 'card' && !init.home) {
+      // The copies set in this same turn go together: wait for the rest of the turn's sets.
+      message.scheduled = true;
+      this.busy++;
+      queueMicrotask(() => {
+        message.scheduled = false;
+        this.enqueueGroup(message);
+        this.done();
+      });
+      return;
+    }
+    message.scheduled = true;
     const limiter = init.home
       ? this.publishes
       : !message.ref
         ? this.posts.key(init.channel)
-        : init.lane === 'card'
+        : lane === 'card'
           ? this.cardUpdates
           : this.progressUpdates;
     void this.track(
@@ -334,7 +388,76 @@ export class Outbox {
     );
   }
 
+  private expedite(message: LiveMessage): void {
+    if (message.expedited) return;
+    message.expedited = true;
+    void this.track(
+      this.cardUpdates
+        .schedule({ priority: message.init.priority }, () => this.deliver(message))
+        .catch((error: unknown) =>
+          this.options.logger.warn({ err: String(error) }, 'a Slack message could not be delivered'),
+        )
+        .finally(() => {
+          message.expedited = false;
+        }),
+    );
+  }
+
+  /**
+   * Every copy of `message`'s card with an edit waiting, in one job of the card lane weighing a
+   * call for each (at most the bucket: a larger group goes in turns): they are sent at once, so
+   * the last copy lands within a round trip of the first (issue 17 §2).
+   */
+  private enqueueGroup(message: LiveMessage): void {
+    if (this.closed || message.scheduled) return;
+    const others = [...(this.groups.get(message.init.group ?? '') ?? [])].filter((m) => m !== message);
+    const due = [message, ...others]
+      .filter(
+        (m) =>
+          m.ref &&
+          !m.scheduled &&
+          m.failure === undefined &&
+          m.desired !== undefined &&
+          m.desired.version > m.delivered,
+      )
+      .slice(0, this.cardReserve);
+    if (!due.length) return;
+    for (const m of due) {
+      m.scheduled = true;
+      if (m.timer) {
+        clearTimeout(m.timer);
+        m.timer = undefined;
+        this.done();
+      }
+    }
+    const priority = Math.min(...due.map((m) => m.init.priority));
+    void this.track(
+      this.cardUpdates
+        .schedule({ priority, weight: due.length }, () => Promise.all(due.map((m) => this.deliver(m))))
+        .catch((error: unknown) =>
+          this.options.logger.warn({ err: String(error) }, 'a Slack message could not be delivered'),
+        )
+        .finally(() => {
+          for (const m of due) m.scheduled = false;
+          for (const m of due) {
+            if (m.desired && m.desired.version > m.delivered && m.failure === undefined) this.schedule(m);
+          }
+        }),
+    );
+  }
+
   private async deliver(message: LiveMessage): Promise<void> {
+    while (message.inFlight) await message.inFlight;
+    const sending = this.deliverNow(message);
+    message.inFlight = sending;
+    try {
+      await sending;
+    } finally {
+      if (message.inFlight === sending) message.inFlight = undefined;
+    }
+  }
+
+  private async deliverNow(message: LiveMessage): Promise<void> {
     const desired = message.desired;
     if (!desired || desired.version <= message.delivered) return;
     const { content } = desired;

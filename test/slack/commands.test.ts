@@ -47,7 +47,10 @@ async function run(step: Step): Promise<string> {
   expect(job.status, `${step.command} ${step.text}: ${job.error}`).toBe('succeeded');
   const parent = h.api.message(CHANNEL, card.ts)!;
   const thread = h.api.thread(CHANNEL, card.ts);
-  expect(thread.length, 'the plan and one message per step in the thread').toBe(job.steps.length + 1);
+  // One progress message (every step in it) and the summary naming the requester (issue 17 §1).
+  expect(thread.length, 'the progress message and the summary in the thread').toBe(2);
+  expect(readAll(thread[0]!.blocks)).toContain(`${job.steps.length}/${job.steps.length} ✅`);
+  expect(readAll(thread[1]!.blocks)).toMatch(/^<@U[A-Z]+> job-[0-9a-f]{4}: Succeeded in /);
   return JSON.stringify([parent.blocks, ...thread.map((m) => m.blocks)]);
 }
 

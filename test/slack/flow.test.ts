@@ -89,12 +89,15 @@ describe.each<Mode>(['http', 'socket'])('the full flow over %s', (mode) => {
       buttonsOf(parent).map((b) => b.action_id),
       'the final card has no Approve, Deny or Cancel',
     ).toEqual([ACTION.revert]);
+    // One progress message edited in place, then the summary naming the requester (issue 17 §1).
     const thread = h.api.thread(CHANNEL, card!.ts);
-    expect(textOf(thread[0])).toMatch(/^Plan · \d+ steps? · job-/);
-    const steps = thread.slice(1);
-    expect(steps.length).toBe(job.steps.length);
-    expect(textOf(steps[0])).toContain('changed');
-    expect(textOf(steps[0])).toContain('in maintenance');
+    expect(thread).toHaveLength(2);
+    const [progress, summary] = thread;
+    expect(textOf(progress)).toMatch(/^Plan · \d+ steps? · job-/);
+    expect(progress!.history.length, 'edited as the steps ran').toBeGreaterThan(1);
+    expect(textOf(progress)).toMatch(new RegExp(`1/${job.steps.length} ✅ changed`));
+    expect(textOf(progress)).toContain('in maintenance');
+    expect(textOf(summary)).toMatch(new RegExp(`^<@${U.alice}> ${job.id}: Succeeded in `));
     const bobCopy = h.api.message(`D${U.bob}`, dm.ts)!;
     expect(textOf(bobCopy)).toContain(`Approved by <@${U.bob}>`);
     expect(buttonsOf(bobCopy)).toEqual([]);
@@ -175,7 +178,7 @@ describe('a decision while the DM copies are still going out', () => {
 });
 
 describe('jobs with a lot of output', () => {
-  it('edits each step in place, shows upload progress, attaches the full log, and says what to do after a failure', async () => {
+  it('edits its one progress message in place, shows upload progress, attaches the full log, and says what to do after a failure', async () => {
     h = await startSlackHarness({ mode: 'http', extraCommands: [chatterCommand], extraSteps: chatterSteps });
     await h.command(U.operator, '/chatter', 'run big --steps 3 --lines 300 --ms 900 --fail 3');
     await h.adapter.idle();
@@ -186,13 +189,14 @@ describe('jobs with a lot of output', () => {
     await h.settle();
 
     const thread = h.api.thread(CHANNEL, card.ts);
-    const steps = thread.slice(1);
-    expect(steps).toHaveLength(3);
-    expect(steps[0]!.history.length, 'the first step was edited while it ran').toBeGreaterThan(1);
-    expect(steps[0]!.history.some((v) => JSON.stringify(v.blocks).includes('%'))).toBe(true);
-    expect(textOf(steps[2]), JSON.stringify(steps.map((m) => m.history.map((v) => v.text)))).toContain(
-      'FAILED',
-    );
+    // The progress message, the failed step's report, the summary.
+    expect(thread).toHaveLength(3);
+    const [progress, failure, summary] = thread;
+    expect(progress!.history.length, 'edited in place while the steps ran').toBeGreaterThan(1);
+    expect(progress!.history.some((v) => JSON.stringify(v.blocks).includes('%'))).toBe(true);
+    expect(textOf(progress)).toContain('3/3 ❌ FAILED');
+    expect(failure!.text).toMatch(/^Step 3\/3 FAILED/);
+    expect(textOf(summary)).toMatch(new RegExp(`^<@${U.operator}> job-[0-9a-f]{4}: Failed in `));
     for (const message of [card, ...thread]) {
       // Remote text is never mrkdwn, so it cannot ping: it is rich_text or plain_text, shown as written.
       for (const version of message.history) {
@@ -238,8 +242,11 @@ describe('jobs with a lot of output', () => {
     const card = h.api.messages(CHANNEL)[0]!;
     await h.click(U.operator, ACTION.approve, 'a1', { channel: CHANNEL, ts: card.ts });
     await h.settle();
-    const [, first] = h.api.thread(CHANNEL, card.ts);
-    expect(first!.text, JSON.stringify(first!.history.map((v) => v.text))).toMatch(/^Step 1\/2 changed/);
+    const [progress] = h.api.thread(CHANNEL, card.ts);
+    const versions = progress!.history.map((v) => readAll(v.blocks));
+    const ended = versions.findIndex((v) => v.includes('1/2 ✅ changed'));
+    expect(ended, JSON.stringify(versions)).toBeGreaterThanOrEqual(0);
+    for (const later of versions.slice(ended)) expect(later).not.toContain('1/2 ▶️');
   });
 });
 

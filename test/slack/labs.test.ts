@@ -253,16 +253,14 @@ describe('one bot serving two labs in Slack (issue 13 §2)', () => {
     expect((await h.store.getJob(job!.id))?.status).toBe('succeeded');
     for (const sim of h.sims) expect(await hostStatus(sim, 'hyper2')).toBe('up');
 
+    // One progress message for the job, a line per lab in it (issue 17 §1), then the summary
+    // naming the requester with the table, a line per lab.
     const thread = h.api.thread(CHALL, card.ts).map((m) => readAll(m.blocks));
-    expect(
-      thread.find((m) => m.includes('lab1: Reset the lab to its baseline') && !m.startsWith('Plan')),
-    ).toMatch(/✅ changed/);
-    expect(
-      thread.find((m) => m.includes('lab2: Reset the lab to its baseline') && !m.startsWith('Plan')),
-    ).toMatch(/✅ changed/);
-    // The table comes last, after each lab's line.
+    expect(thread).toHaveLength(2);
+    expect(thread[0]).toMatch(/\n2\/3 ✅ changed · lab1: Reset the lab to its baseline/);
+    expect(thread[0]).toMatch(/\n3\/3 ✅ changed · lab2: Reset the lab to its baseline/);
     const table = thread.at(-1);
-    expect(table).toMatch(/^Summary, 2 labs:/);
+    expect(table).toMatch(/^<@UTEACH> job-[0-9a-f]{4}: Succeeded in .+\nSummary, 2 labs:/);
     expect(table).toMatch(/lab1 · changed · .+ — job-[0-9a-f]{4}: \d+ steps, \d+ changed\./);
     expect(table).toMatch(/lab2 · changed · /);
     // Each lab's part ran as its own lab's job, with no card or thread of its own.

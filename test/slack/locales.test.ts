@@ -141,7 +141,8 @@ describe('two people of different languages in a Korean lab (issue 16 §2)', () 
     expect(finalCard).toMatch(/성공 \(.+ 소요\) — 단계 1개: 변경 1/);
     const thread = h.api.thread(CHANNEL, card.ts).map((m) => readAll(m.blocks));
     expect(thread[0]).toMatch(/^계획 · 단계 1개 · job-/);
-    expect(thread.some((t) => /^1\/1 ✅ 변경됨 · /.test(t))).toBe(true);
+    expect(thread[0]).toMatch(/\n1\/1 ✅ 변경됨 · /);
+    expect(thread.at(-1)).toMatch(/^<@U[A-Z]+> 님, job-[0-9a-f]{4}: 성공 /);
     // The thread holds no English sentence, the step's tail included (labops's lines in it are Korean).
     for (const t of thread) expect(t.replaceAll('/host maintenance hyper2', '')).not.toMatch(ENGLISH_PROSE);
     const bobFinal = readAll(h.api.message(`D${U.bob}`, h.api.messages(`D${U.bob}`)[0]!.ts)?.blocks);

@@ -5,7 +5,12 @@ import { msg, verbatim } from '../../src/i18n/text.js';
 import { escapeText, mentionPrincipal } from '../../src/slack/mrkdwn.js';
 import { ACTION, renderCard } from '../../src/slack/render-card.js';
 import { renderHome } from '../../src/slack/render-home.js';
-import { renderPlanMessage, renderStepMessage } from '../../src/slack/render-progress.js';
+import {
+  type ProgressStep,
+  renderJobSummary,
+  renderProgressMessage,
+  renderStepMessage,
+} from '../../src/slack/render-progress.js';
 import { renderErrorMessage, renderNotice, renderView } from '../../src/slack/render-view.js';
 import type { ApprovalRecord, JobRecord, StepRecord } from '../../src/store/types.js';
 import { findLeaks } from '../support/i18n-leaks.js';
@@ -77,6 +82,27 @@ function approval(overrides: Partial<ApprovalRecord> = {}): ApprovalRecord {
 
 /** What a reader sees, block by block (mentions as `<@U…>`). */
 const texts = readBlocks;
+
+/** The 80 hostile steps of `job()` as its progress message sees them: `done` finished, one running. */
+function progressSteps(done: number, withOutput = true): ProgressStep[] {
+  return job().plan.steps.map((s, index) => ({
+    record: {
+      index,
+      titleText: s.title,
+      status: index < done ? (index % 7 === 3 ? 'ok' : 'changed') : index === done ? 'running' : 'pending',
+      durationMs: index < done ? 1500 + index : undefined,
+      detailText: index === done ? verbatim(`${HOSTILE} waiting for vm${index}`) : undefined,
+      endStateText: index < done ? verbatim(`${HOSTILE} ${'e'.repeat(200)} end ${index}`) : undefined,
+    },
+    ...(index === done && withOutput
+      ? {
+          tail: Array.from({ length: 500 }, (_, i) => `out ${i} ${HOSTILE} ${'y'.repeat(i % 200)}`),
+          progress: { fraction: 0.42, text: verbatim('1.2 GiB / 3 GiB') },
+          elapsedMs: 1200,
+        }
+      : {}),
+  }));
+}
 
 function expectSafe(blocks: unknown, max = 50): void {
   expect(checkBlocks(blocks, max)).toBeUndefined();
@@ -213,7 +239,58 @@ describe('Block Kit renderers', () => {
     expectSafe(message.blocks);
     expect(texts(message.blocks)[0]).toMatch(/^1\/20 ▶️ running/);
     expect(JSON.stringify(message.blocks)).toContain('42%');
-    expectSafe(renderPlanMessage(job(), { locale: 'en' }).blocks);
+  });
+
+  it("keeps a long job's one progress message within Slack's limits, folding finished steps", () => {
+    for (const done of [0, 5, 40, 79]) {
+      const message = renderProgressMessage({
+        locale: 'en',
+        job: job({ status: 'running' }),
+        steps: progressSteps(done),
+      });
+      expectSafe(message.blocks);
+      const all = texts(message.blocks).join('\n');
+      expect(all).toMatch(/^Plan · 80 steps · job-1a2b/);
+      // The running step with its live detail: the bar, the newest output, what it waits for.
+      expect(all).toContain(`${done + 1}/80 ▶️ running`);
+      expect(all).toContain('42%');
+      expect(all).toContain(`out 499`);
+      expect(all).toContain(`waiting for vm${done}`);
+      if (done > 0) {
+        // The newest finished step keeps its own line and what was checked; older ones, when
+        // they do not fit, only their line.
+        expect(all).toContain(`${done}/80 ✅ changed`);
+        expect(all).toContain(`end ${done - 1}`);
+        expect(all).not.toContain('end 0 ');
+      }
+      // Forty finished steps do not fit even so: runs of done steps are folded.
+      if (done >= 40) expect(all).toMatch(/✅ Steps 1–\d+: \d+ changed and \d+ ok · /);
+      else expect(all).not.toMatch(/✅ Steps 1–/);
+      // Waiting steps past the first few are one line.
+      if (done < 60) expect(all).toMatch(new RegExp(`Steps ${done + 5}–80 waiting`));
+    }
+    const ended = renderProgressMessage({
+      locale: 'en',
+      job: job({ status: 'failed', startedAt: NOW, finishedAt: NOW + 65_000, error: `${HOSTILE} boom` }),
+      steps: progressSteps(80, false),
+      final: true,
+    });
+    expectSafe(ended.blocks);
+    const all = texts(ended.blocks).join('\n');
+    expect(all).not.toContain('running');
+    expect(all).toMatch(/Failed in 1 min 5 s — 80 steps: \d+ changed and \d+ ok\n.*boom/);
+  });
+
+  it('names the requester in the final summary, with the result and a lab table across labs', () => {
+    const done = job({ status: 'succeeded', startedAt: NOW, finishedAt: NOW + 4200 });
+    const statuses = [{ status: 'changed' as const }, { status: 'ok' as const }];
+    const summary = renderJobSummary(done, statuses, { locale: 'en' }, [verbatim('lab1 · changed · 2 s')]);
+    expectSafe(summary.blocks);
+    expect(JSON.stringify(summary.blocks)).toContain('{"type":"user","user_id":"UALICE"}');
+    expect(texts(summary.blocks).join('\n')).toBe(
+      '<@UALICE> job-1a2b: Succeeded in 4.2 s — 2 steps: 1 changed and 1 ok\nSummary, 1 lab:\n• lab1 · changed · 2 s',
+    );
+    expect(summary.text).toMatch(/^<@UALICE> job-1a2b: Succeeded in 4\.2 s/);
   });
 
   it('fits /lab status into 15 lines and cuts long sections with a count', () => {
@@ -341,7 +418,7 @@ describe('Block Kit renderers in Korean (issue 16)', () => {
       });
       expectSafe(card.blocks);
     }
-    expectSafe(renderPlanMessage(job(), seoul).blocks);
+    expectSafe(renderProgressMessage({ ...seoul, job: job(), steps: progressSteps(40) }).blocks);
     const home = renderHome({
       ...seoul,
       status: { error: verbatim(HOSTILE) },
@@ -513,8 +590,27 @@ describe('Block Kit renderers in Korean (issue 16)', () => {
   });
 
   it('writes the thread in Korean: the plan, each step’s state and duration', () => {
-    const plan = renderPlanMessage(koreanJob(), seoul);
-    expect(texts(plan.blocks)[0]).toMatch(/^계획 · 단계 2개 · job-1a2b\nhyper1\n1\. hyper1\n {3}POST/);
+    const steps = koreanJob().plan.steps.map((s, index) => ({
+      record: {
+        index,
+        titleText: s.title,
+        status: index === 0 ? ('changed' as const) : ('pending' as const),
+        durationMs: index === 0 ? 1500 : undefined,
+        detailText: undefined,
+        endStateText: index === 0 ? verbatim('hyper1: maintenance') : undefined,
+      },
+    }));
+    let plan = renderProgressMessage({ ...seoul, job: koreanJob(), steps });
+    expect(
+      leaksOf(() => {
+        plan = renderProgressMessage({ ...seoul, job: koreanJob(), steps });
+      }),
+    ).toEqual([]);
+    expect(texts(plan.blocks)).toEqual([
+      '계획 · 단계 2개 · job-1a2b\nhyper1',
+      '1/2 ✅ 변경됨 · hyper1 · 1.5초 — ✔︎ hyper1: maintenance',
+      '2/2 ⏸️ 대기 · Default',
+    ]);
     expect(plan.text).toBe('job-1a2b 계획: hyper1');
     const step = {
       index: 0,

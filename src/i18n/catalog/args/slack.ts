@@ -91,6 +91,9 @@ export interface SlackArgs {
   'slack.step.state.skipped': undefined;
   'slack.step.soFar': { took: 'text' };
   'slack.step.fallback': { index: 'text'; state: 'text'; title: 'text'; total: 'text' };
+  'slack.progress.doneRange': { counts: 'text'; from: 'text'; to: 'text' };
+  'slack.progress.waitingRange': { from: 'text'; to: 'text' };
+  'slack.summary.line': { job: 'text'; requester: 'text'; result: 'text' };
   'slack.log.title': { job: 'text'; status: 'text' };
   'slack.log.comment': { count: 'number'; job: 'text' };
   'slack.time.inZone': { time: 'text'; zone: 'text' };

@@ -106,6 +106,11 @@ export const slack = {
   'slack.step.state.skipped': 'skipped',
   'slack.step.soFar': '{took} so far',
   'slack.step.fallback': 'Step {index}/{total} {state}: {title}',
+  // The job's one progress message (issue 17 §1): finished or waiting steps folded when many.
+  'slack.progress.doneRange': 'Steps {from}–{to}: {counts}',
+  'slack.progress.waitingRange': 'Steps {from}–{to} waiting',
+  // The job's final summary in its thread, naming the requester (a notification).
+  'slack.summary.line': '{requester} {job}: {result}',
   'slack.log.title': '{job} full log ({status})',
   'slack.log.comment': 'Full log of {job}: {count, plural, one {# line} other {# lines}}.',
   'slack.time.inZone': '{time} {zone}',
