@@ -10,12 +10,14 @@ export const schedule = {
   'schedule.at.past': '{when} has already passed in {zone}: a scheduled time must be still to come.',
   'schedule.at.pastHint': 'Give a later time; for another day give the day too, e.g. {example}.',
   'schedule.every.form': '"{typed}" is not an interval labops reads.',
-  'schedule.every.formHint': 'Give a number and a unit — m (minutes), h (hours) or d (days) — e.g. {example}.',
+  'schedule.every.formHint':
+    'Give a number and a unit — m (minutes), h (hours) or d (days) — e.g. {example}.',
   'schedule.every.floor': 'Every {typed} is too often: scheduled work runs at most every {minimum}.',
   'schedule.every.ceiling': 'Every {typed} is too seldom: scheduled work runs at least every {maximum}.',
   'schedule.every.limitHint': 'Give an interval from {minimum} to {maximum}, e.g. {example}.',
   'schedule.dryRun': 'A dry run only shows the plan now: it cannot be scheduled.',
-  'schedule.dryRunHint': 'Leave out --dry-run to schedule it ({example}), or --at and --every to see the plan now.',
+  'schedule.dryRunHint':
+    'Leave out --dry-run to schedule it ({example}), or --at and --every to see the plan now.',
   // The card that schedules.
   'schedule.plan.summary': '{command} at {when}',
   'schedule.plan.summaryEvery': '{command} every {every}, first at {when}',
@@ -42,10 +44,12 @@ export const schedule = {
   'schedule.across.step': 'Schedule {command} in {labs}',
   'schedule.across.parts':
     'Each lab’s run is its own: planned again, checked against what this card shows and that lab’s policy, and run, or asked again, on its own.',
-  'schedule.step.armedAcross': 'Scheduled as {id} in {count, plural, one {# lab} other {# labs}}: the first run at {when}.',
+  'schedule.step.armedAcross':
+    'Scheduled as {id} in {count, plural, one {# lab} other {# labs}}: the first run at {when}.',
   // What happens when the time comes.
   'schedule.notice.running': 'Schedule {id}: {command} runs now as job {job}.',
-  'schedule.notice.askAgain': 'Schedule {id}: {command} did not run, because {reasons}. A new card asks again.',
+  'schedule.notice.askAgain':
+    'Schedule {id}: {command} did not run, because {reasons}. A new card asks again.',
   'schedule.notice.lateSkipped':
     'Schedule {id}: {command} was due at {when} while labops was down; {minutes, plural, one {# minute} other {# minutes}} late is too late, so that run was skipped.',
   'schedule.notice.lateRuns':

@@ -7,7 +7,8 @@ export const schedule: Translation<typeof en> = {
   'schedule.at.form': '"{typed}"은(는) labops가 읽을 수 있는 시각이 아닙니다.',
   'schedule.at.formHint':
     '실습 환경 시간대({zone})의 시각을 HH:MM으로(예: {example}), 또는 날짜와 시각을(예: {dayExample}) 주세요.',
-  'schedule.at.past': '{zone} 기준으로 {when}은(는) 이미 지났습니다: 예약 시각은 앞으로 올 시각이어야 합니다.',
+  'schedule.at.past':
+    '{zone} 기준으로 {when}은(는) 이미 지났습니다: 예약 시각은 앞으로 올 시각이어야 합니다.',
   'schedule.at.pastHint': '더 늦은 시각을 주세요. 다른 날이면 날짜도 함께 주세요(예: {example}).',
   'schedule.every.form': '"{typed}"은(는) labops가 읽을 수 있는 간격이 아닙니다.',
   'schedule.every.formHint': '숫자와 단위 — m(분), h(시간), d(일) — 를 주세요(예: {example}).',
@@ -15,7 +16,8 @@ export const schedule: Translation<typeof en> = {
   'schedule.every.ceiling': '{typed}마다는 너무 드뭅니다: 예약 작업은 최대 {maximum} 간격으로 실행됩니다.',
   'schedule.every.limitHint': '{minimum}부터 {maximum} 사이의 간격을 주세요(예: {example}).',
   'schedule.dryRun': '시험 실행은 지금의 계획만 보여 줄 뿐 예약할 수 없습니다.',
-  'schedule.dryRunHint': '예약하려면 --dry-run을 빼고({example}), 지금 계획을 보려면 --at과 --every를 빼세요.',
+  'schedule.dryRunHint':
+    '예약하려면 --dry-run을 빼고({example}), 지금 계획을 보려면 --at과 --every를 빼세요.',
   'schedule.plan.summary': '{when}에 {command}',
   'schedule.plan.summaryEvery': '{every}마다 {command}, 처음은 {when}',
   'schedule.plan.when': '{when}에 실행합니다: 실습 환경의 잠금은 기다리는 동안이 아니라 실행할 때 잡습니다.',
@@ -31,7 +33,8 @@ export const schedule: Translation<typeof en> = {
   'schedule.step.passed':
     '카드가 승인되기 전에 {when}이(가) 지났고, {minutes, plural, other {#}}분 넘게 지났습니다: 아무것도 예약하지 않았습니다.',
   'schedule.step.passedHint': '더 늦은 시각으로 다시 예약하세요.',
-  'schedule.across.summary': '실습 환경 {count, plural, other {#}}곳에서 각 실습 환경 시간대로 {at}에 {command}',
+  'schedule.across.summary':
+    '실습 환경 {count, plural, other {#}}곳에서 각 실습 환경 시간대로 {at}에 {command}',
   'schedule.across.summaryEvery':
     '실습 환경 {count, plural, other {#}}곳에서 각 실습 환경 시간대로 {every}마다 {command}, 처음은 {at}',
   'schedule.across.lab': '{lab}: {summary}, {when}',
@@ -39,9 +42,11 @@ export const schedule: Translation<typeof en> = {
   'schedule.across.step': '{labs}에서 {command} 예약',
   'schedule.across.parts':
     '실습 환경마다 따로 실행합니다: 계획을 다시 세우고, 이 카드가 보여 준 것과 그 실습 환경의 정책에 비추어 확인한 뒤, 따로 실행하거나 다시 묻습니다.',
-  'schedule.step.armedAcross': '{id}(으)로 실습 환경 {count, plural, other {#}}곳에 예약했습니다: 첫 실행은 {when}.',
+  'schedule.step.armedAcross':
+    '{id}(으)로 실습 환경 {count, plural, other {#}}곳에 예약했습니다: 첫 실행은 {when}.',
   'schedule.notice.running': '예약 {id}: {command}을(를) 지금 작업 {job}(으)로 실행합니다.',
-  'schedule.notice.askAgain': '예약 {id}: {reasons} 때문에 {command}을(를) 실행하지 않았습니다. 새 카드로 다시 묻습니다.',
+  'schedule.notice.askAgain':
+    '예약 {id}: {reasons} 때문에 {command}을(를) 실행하지 않았습니다. 새 카드로 다시 묻습니다.',
   'schedule.notice.lateSkipped':
     '예약 {id}: labops가 멈춰 있던 {when}에 {command}을(를) 실행할 차례였습니다. {minutes, plural, other {#}}분 늦은 것은 너무 늦어서 이번 실행은 건너뛰었습니다.',
   'schedule.notice.lateRuns':
