@@ -46,26 +46,6 @@ async function findSchedule(jobId: string): Promise<ScheduleRecord> {
 }
 
 describe('scheduled work in Slack', () => {
-  it('posts a scheduled doctor’s findings in the channel it was scheduled from', async () => {
-    await h.command(U.operator, '/lab', 'doctor --every 1h');
-    await h.adapter.idle();
-    const [card] = channelMessages();
-    expect(textOf(card)).toContain('/lab doctor every 1h, first at');
-    const scheduling = (await h.store.listJobs())[0]!;
-    const approval = (await h.store.getApprovalForJob(scheduling.id))!;
-    // The requester confirms it: the bot will speak on its own every hour.
-    await h.click(U.operator, ACTION.approve, approval.id, { channel: CHANNEL, ts: card!.ts });
-    await h.settle();
-    const schedule = await findSchedule(scheduling.id);
-
-    await makeDue(schedule.id);
-    await h.labops.schedules.tick();
-    await h.settle();
-    const [notice, ...more] = channelMessages().slice(1);
-    expect(more).toEqual([]);
-    expect(textOf(notice)).toContain(`Schedule ${schedule.id}: /lab doctor’s first run found no problem.`);
-  });
-
   it('posts the card that says when, and asks again with a new card when its approvals no longer hold', async () => {
     await h.command(U.operator, '/lab', `reset --at ${inMinutes(40)}`);
     await h.adapter.idle();
