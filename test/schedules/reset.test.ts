@@ -102,7 +102,9 @@ describe('a scheduled reset', () => {
 
   it('runs when the lab merely drifted: a host went into maintenance and its VMs moved', async () => {
     core.clock.now = at('10:00');
-    const { id } = await scheduleReset(core.labops, '10:30');
+    const { card, id } = await scheduleReset(core.labops, '10:30');
+    // Where an adapter posted the card (Slack's channel and ts): the run reports there.
+    await core.store.setJobMessageRef(card.job.id, { channel: 'CLAB', ts: '1700000000.000100' });
     const { client } = core.lab;
     const hyper2 = await client.findHost('hyper2');
     await client.deactivateHost(hyper2.id);
@@ -121,6 +123,7 @@ describe('a scheduled reset', () => {
     const job = await core.labops.executor.whenFinished(running![1]!);
     expect(job?.status, job?.error).toBe('succeeded');
     expect(job?.args).toMatchObject({ schedule: id });
+    expect(job?.messageRef).toEqual({ channel: 'CLAB', ts: '1700000000.000100' });
     expect((await client.findHost('hyper2')).status).toBe('up');
     expect((await client.listVms()).map((vm) => vm.name).sort()).toEqual(['app1', 'db1', 'web1']);
     // A one-off is gone once it ran.
