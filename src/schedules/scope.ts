@@ -34,7 +34,7 @@ const DESTRUCTIVE_KINDS: Readonly<Record<string, string>> = {
   'storage.remove': 'domain',
   'host.deactivate': 'hostName',
   'host.remove': 'hostName',
-  'iso.remove-disk': 'disk',
+  'iso.remove-disk': 'name',
 };
 
 /** Runbook steps that destroy or stop something on a machine. */
@@ -47,7 +47,7 @@ export function findDestructiveKey(step: StepSpec): string | undefined {
   if (target !== undefined) {
     // `vm.remove` with `keep` only stops the VM: still destructive, but not the same as removing it.
     const kind = step.kind === 'vm.remove' && params.keep === true ? 'vm.stop' : step.kind;
-    return `${kind} ${String(params[target] ?? params.host ?? params.name ?? '?')}`;
+    return `${kind} ${String(params[target] ?? '?')}`;
   }
   if (step.kind === 'runbook.apply') {
     const inner = (params.step ?? {}) as Record<string, unknown>;
