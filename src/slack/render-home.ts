@@ -5,6 +5,7 @@ import { msg, type Text } from '../i18n/text.js';
 import type { LabAlert } from '../jobs/alerts.js';
 import type { ApprovalRecord, JobRecord } from '../store/types.js';
 import type { View } from '../view.js';
+import { renderHomeAlerts } from './alert-home.js';
 import {
   actions,
   type Block,
@@ -28,7 +29,6 @@ import {
   textWithMentions,
   type Voice,
 } from './blocks.js';
-import { renderHomeAlerts } from './alert-home.js';
 import { truncate } from './mrkdwn.js';
 import { ACTION, commandLine, JOB_STATUS_WORD, renderCard } from './render-card.js';
 import { renderNotice, renderView } from './render-view.js';

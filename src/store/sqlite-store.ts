@@ -212,7 +212,10 @@ class SqliteStore implements Store {
   }
 
   async lead(name: string, replica: string, ttlMs: number, at: number): Promise<boolean> {
-    if (ttlMs <= 0) return this.write(() => (this.sql.resign.run({ name, replica }), false));
+    if (ttlMs <= 0) {
+      this.write(() => this.sql.resign.run({ name, replica }));
+      return false;
+    }
     return this.write(() => this.sql.lead.run({ name, replica, at, until: at + ttlMs }).changes > 0);
   }
 

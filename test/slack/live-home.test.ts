@@ -60,6 +60,8 @@ describe('a live App Home (issue 17 §3)', () => {
   });
 
   it('keeps a Home live across a restart of the replica: the opening is in the store', async () => {
-    expect((await h.store.readState(`home-opened:${U.alice}`))?.value).toMatchObject({ at: expect.any(Number) });
+    expect((await h.store.readState(`home-opened:${U.alice}`))?.value).toMatchObject({
+      at: expect.any(Number),
+    });
   });
 });

@@ -199,7 +199,9 @@ export function describeLeaseContract(target: StoreTarget): void {
       await store.writeState('schedule:lab1:b', 'y', 1006);
       await store.writeState('schedule:lab%:c', 7, 1007);
       expect((await store.listState('schedule:lab_')).map((e) => e.key)).toEqual(['schedule:lab_1:a']);
-      expect((await store.listState('schedule:lab%')).map((e) => [e.key, e.value])).toEqual([['schedule:lab%:c', 7]]);
+      expect((await store.listState('schedule:lab%')).map((e) => [e.key, e.value])).toEqual([
+        ['schedule:lab%:c', 7],
+      ]);
       expect((await store.listState('schedule:')).map((e) => e.key)).toEqual([
         'schedule:lab%:c',
         'schedule:lab1:b',

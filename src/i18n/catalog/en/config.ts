@@ -162,7 +162,8 @@ export const config = {
   'config.hosts.list': 'must be a list of hosts',
   'config.hosts.empty': "needs at least one host, e.g. '{ name: hyper1, address: hyper1.abc.local }'",
   'config.locale': 'must be ko or en',
-  'config.events.kind': 'is not an event kind — use host_down, storage_down, vm_paused, migration_failed or transfer_paused',
+  'config.events.kind':
+    'is not an event kind — use host_down, storage_down, vm_paused, migration_failed or transfer_paused',
   'config.events.kinds': 'must be a list of event kinds, e.g. [host_down, storage_down]',
   'config.events.quietHours': 'must be two times of day, start and end, e.g. 22:00-07:00',
   'config.timezone': 'must be an IANA time zone, e.g. Asia/Seoul',

@@ -154,7 +154,8 @@ export const config: Translation<typeof en> = {
   'config.hosts.empty':
     "호스트가 하나 이상 있어야 합니다. 예: `'{ name: hyper1, address: hyper1.abc.local }'`",
   'config.locale': 'ko 또는 en이어야 합니다',
-  'config.events.kind': '이벤트 종류가 아닙니다. host_down, storage_down, vm_paused, migration_failed, transfer_paused 중 하나를 쓰세요',
+  'config.events.kind':
+    '이벤트 종류가 아닙니다. host_down, storage_down, vm_paused, migration_failed, transfer_paused 중 하나를 쓰세요',
   'config.events.kinds': '이벤트 종류의 목록이어야 합니다. 예: [host_down, storage_down]',
   'config.events.quietHours': '시작과 끝 두 시각이어야 합니다. 예: 22:00-07:00',
   'config.timezone': 'IANA 시간대여야 합니다. 예: Asia/Seoul',
