@@ -448,9 +448,16 @@ function createApp(
 
 /** The parts of the Socket Mode client (@slack/socket-mode 3.1) its reconnection delay is made of. */
 interface ReconnectingClient {
-  delayReconnectAttempt?: (this: ReconnectingClient, start: () => Promise<unknown>) => Promise<void>;
+  delayReconnectAttempt?: (
+    this: ReconnectingClient,
+    start: (this: ReconnectingClient) => Promise<unknown>,
+  ) => Promise<void>;
+  start?: (this: ReconnectingClient) => Promise<unknown>;
   numOfConsecutiveReconnectionFailures?: number;
   clientPingTimeoutMS?: number;
+  shuttingDown?: boolean;
+  reconnectionTimer?: unknown;
+  websocket?: { isActive(): boolean } | undefined;
 }
 
 /**
@@ -459,6 +466,11 @@ interface ReconnectingClient {
  * their delivery held back until then. The first attempt after a connection that worked now goes
  * at once; attempts that keep failing still back off as the SDK does. The SDK's private method is
  * wrapped, not replaced; test/slack/socket-drops.test.ts fails if a release changes it.
+ *
+ * The SDK also leaves a failed attempt's promise unhandled (a stop during a reconnection, Slack
+ * unreachable when asked for a new URL): Node ends the process on an unhandled rejection. A failed
+ * attempt is logged, and another is scheduled unless the connection's close already did, or the
+ * client is stopping.
  */
 function reconnectPromptly(client: unknown, logger: Logger): void {
   const target = client as ReconnectingClient;
@@ -467,12 +479,25 @@ function reconnectPromptly(client: unknown, logger: Logger): void {
     logger.warn('the Socket Mode client changed: reconnections wait for its own delay');
     return;
   }
+  const attempt = function (this: ReconnectingClient, start: (this: ReconnectingClient) => Promise<unknown>) {
+    return start.call(this).catch((error: unknown) => {
+      if (this.shuttingDown) return;
+      logger.warn(
+        { err: error === undefined ? 'closed before Slack said hello' : String(error) },
+        'a Socket Mode reconnection failed; trying again',
+      );
+      if (this.reconnectionTimer || this.websocket?.isActive()) return;
+      void this.delayReconnectAttempt?.(start);
+    });
+  };
   target.delayReconnectAttempt = function (start) {
     const pingMs = this.clientPingTimeoutMS ?? 0;
     // The delay is computed at once from these two fields (failures are 0 after a connection that worked).
     if (this.numOfConsecutiveReconnectionFailures === 0) this.clientPingTimeoutMS = 0;
     try {
-      return original.call(this, start);
+      return original.call(this, function (this: ReconnectingClient) {
+        return attempt.call(this, start);
+      });
     } finally {
       this.clientPingTimeoutMS = pingMs;
     }
