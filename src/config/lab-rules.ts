@@ -404,6 +404,27 @@ const sshPasswordRule: LabRule = {
   },
 };
 
+/** A reminder after the card expired is never sent (issue 15 §2): the setting would do nothing. */
+const reminderRule: LabRule = {
+  name: 'reminder-before-expiry',
+  check({ data }) {
+    const policy = asRecord(data.policy);
+    const remind = policy?.remind_after_minutes;
+    const expiry = typeof policy?.expiry_minutes === 'number' ? policy.expiry_minutes : 15;
+    if (typeof remind !== 'number' || remind < expiry) return [];
+    return [
+      createProblem(
+        'policy.remind_after_minutes',
+        msg('config.rule.remindAfterExpiry', {
+          remind,
+          expiry,
+          example: Math.max(1, Math.floor(expiry / 3)),
+        }),
+      ),
+    ];
+  },
+};
+
 /** The cross-field rules, run in this order after the schema. */
 export const LAB_RULES: readonly LabRule[] = [
   engineTlsRule,
@@ -412,6 +433,7 @@ export const LAB_RULES: readonly LabRule[] = [
   baselineRule,
   enginePasswordRule,
   sshPasswordRule,
+  reminderRule,
 ];
 
 /** Runs every cross-field rule on one lab's sanitized settings. */

@@ -126,6 +126,7 @@ export interface ConfigArgs {
   'config.events.kinds': undefined;
   'config.events.quietHours': undefined;
   'config.timezone': undefined;
+  'config.rule.remindAfterExpiry': { example: 'number'; expiry: 'number'; remind: 'number' };
   'config.rule.tooDeep': { max: 'text' };
   'config.rule.secretValueEngine': undefined;
   'config.rule.secretValue': undefined;

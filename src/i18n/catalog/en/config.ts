@@ -169,6 +169,8 @@ export const config = {
   'config.timezone': 'must be an IANA time zone, e.g. Asia/Seoul',
 
   // The cross-field rules (src/config/lab-rules.ts).
+  'config.rule.remindAfterExpiry':
+    'is {remind, plural, one {# minute} other {# minutes}}, but a card expires after {expiry, plural, one {# minute} other {# minutes}} (expiry_minutes): no reminder would ever be sent — set it below, e.g. {example, plural, other {#}} (the second reminder comes twice as late)',
   'config.rule.tooDeep': 'is nested more than {max} levels deep — flatten it',
   'config.rule.secretValueEngine':
     'looks like a secret; secrets only come from the environment — remove it and set the password in the variable named by engine.password_env (LABOPS_ENGINE_PASSWORD by default)',

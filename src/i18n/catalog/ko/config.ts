@@ -160,6 +160,8 @@ export const config: Translation<typeof en> = {
   'config.events.quietHours': '시작과 끝 두 시각이어야 합니다. 예: 22:00-07:00',
   'config.timezone': 'IANA 시간대여야 합니다. 예: Asia/Seoul',
 
+  'config.rule.remindAfterExpiry':
+    '{remind, plural, other {#}}분이지만 카드는 {expiry, plural, other {#}}분 뒤에 만료됩니다(expiry_minutes). 알림이 한 번도 가지 않습니다. 그보다 작게 설정하세요. 예: {example, plural, other {#}} (두 번째 알림은 그 두 배 뒤에 갑니다)',
   'config.rule.tooDeep': '{max}단계보다 깊게 중첩되어 있습니다 — 구조를 평평하게 바꾸십시오',
   'config.rule.secretValueEngine':
     '비밀 값으로 보입니다. 비밀 값은 환경 변수로만 받습니다 — 이 값을 지우고, 비밀번호는 engine.password_env가 가리키는 변수(기본값 LABOPS_ENGINE_PASSWORD)에 설정하십시오',
