@@ -75,102 +75,25 @@ export class AcrossLabs implements AcrossPort {
   /** Plans the change in each lab, and proposes one card for them all (or shows it, `--dry-run`). */
   async propose(request: AcrossRequest): Promise<DispatchResult> {
     const { caller, home } = request;
-    const { instructors, store, clock } = this.hub;
-    if (!isInstructor(instructors, caller.principal, caller.groups)) {
-      throw new LabopsError(
-        'FORBIDDEN',
-        msg('lab.acrossChange.instructorsOnly', {
-          principal: caller.principal,
-          command: verbatim(`/${request.command} ${request.sub}`),
-        }),
-        {
-          hint: msg('lab.acrossChange.instructorsOnlyHint', {
-            example: verbatim(`/${request.command} ${request.sub} --lab ${request.labs[0] ?? 'lab1'}`),
-          }),
-        },
-      );
-    }
-    const planned = await mapBounded(request.labs, this.hub.labsInParallel, async (lab) => {
-      const labops = this.hub.get(lab)!;
-      try {
-        return {
-          lab,
-          plan: await labops.planOnly({
-            command: `/${request.command}`,
-            text: request.text,
-            caller,
-            signal: request.signal,
-          }),
-        };
-      } catch (error) {
-        return { lab, error: toLabopsError(error) };
-      }
-    });
-    const plans = planned.filter((p): p is { lab: string; plan: Plan } => 'plan' in p);
-    const failed = planned.filter((p): p is { lab: string; error: LabopsError } => 'error' in p);
-    if (plans.length === 0) {
-      throw new LabopsError(
-        failed.every((f) => f.error.code === 'FORBIDDEN') ? 'FORBIDDEN' : 'CONFLICT',
-        msg('lab.acrossChange.nonePlanned', {
-          labs: joinItems(
-            failed.map((f) => msg('lab.acrossChange.labReason', { lab: f.lab, reason: f.error.text })),
-          ),
-        }),
-      );
-    }
+    checkInstructor(
+      this.hub.instructors,
+      request,
+      `/${request.command} ${request.sub} --lab ${request.labs[0] ?? 'lab1'}`,
+    );
+    const { plans, failed } = await planEachLab(this.hub, request, request.text);
     const plan = combinePlans(request, plans, failed, this.hub.labsInParallel);
     if (plans.every((p) => p.plan.preview)) {
       return { kind: 'view', view: renderPlanPreview({ ...plan, preview: true }, 'critical') };
     }
-    const key = `${request.command} ${request.sub}`;
-    const eligible = await home.expandPrincipals(instructors);
-    const others = eligible.filter((p) => p !== caller.principal);
-    if (others.length < ACROSS_APPROVALS) {
-      throw new LabopsError(
-        'FORBIDDEN',
-        msg('lab.acrossChange.tooFewInstructors', { required: ACROSS_APPROVALS, count: others.length }),
-        { hint: msg('lab.acrossChange.tooFewInstructorsHint', { key: verbatim('instructors') }) },
-      );
-    }
-    const decision = evaluatePolicy(home.policy, createPolicyRequest(key, 'critical', caller));
-    const expiresInMs = decision.allowed ? decision.expiresInMs : DEFAULT_EXPIRY_MS;
-    const now = clock();
-    const proposed = await store.proposeJob({
-      job: {
-        id: await home.newJobId(),
-        lab: home.lab.name,
-        command: key,
-        text: request.typed.trim(),
-        args: { labs: plans.map((p) => p.lab) },
-        requester: caller.principal,
-        channel: caller.channel,
-        risk: 'critical',
-        plan,
-        steps: plan.steps,
-        createdAt: now,
-      },
-      approval: {
-        required: ACROSS_APPROVALS,
-        // The requester stays on the list, so their click is refused as a self-approval.
-        eligible: [...new Set([...eligible, caller.principal])],
-        expiresAt: now + expiresInMs,
-        fingerprint: fingerprintOf(plan.dependsOn),
-        fingerprintState: plan.dependsOn,
-      },
-      // Nothing while the card waits: each lab's lock is taken when it is approved.
-      locks: [],
-      audit: {
-        command: key,
-        text: request.typed.slice(0, 200),
-        risk: 'critical',
-        required: ACROSS_APPROVALS,
-        labs: plans.map((p) => p.lab),
-      },
-    });
-    if (!proposed.ok) throw new LabopsError('INTERNAL', msg('lab.acrossChange.lockedWithoutLocks'));
-    const { job, approval } = proposed;
-    this.hub.bus.emit({ type: 'approval:requested', approval, job });
-    return { kind: 'card', card: { job, approval, plan } };
+    const eligible = await readAcrossApprovers(home, this.hub.instructors, caller);
+    // Nothing while the card waits: each lab's lock is taken when it is approved.
+    return proposeAcrossCard(
+      this.hub,
+      request,
+      plan,
+      plans.map((p) => p.lab),
+      eligible,
+    );
   }
 
   async claim(
@@ -375,6 +298,127 @@ export class AcrossLabs implements AcrossPort {
 }
 
 const DEFAULT_EXPIRY_MS = 15 * 60_000;
+
+/** Refuses a change across labs asked by someone who is not an instructor; `example` is how to ask one lab. */
+export function checkInstructor(
+  instructors: readonly string[],
+  request: AcrossRequest,
+  example: string,
+): void {
+  const { caller } = request;
+  if (isInstructor(instructors, caller.principal, caller.groups)) return;
+  throw new LabopsError(
+    'FORBIDDEN',
+    msg('lab.acrossChange.instructorsOnly', {
+      principal: caller.principal,
+      command: verbatim(`/${request.command} ${request.sub}`),
+    }),
+    { hint: msg('lab.acrossChange.instructorsOnlyHint', { example: verbatim(example) }) },
+  );
+}
+
+/** Plans `text` in each chosen lab, a few at once; refuses when no lab could be planned. */
+export async function planEachLab(
+  hub: Pick<AcrossHub, 'get' | 'labsInParallel'>,
+  request: AcrossRequest,
+  text: string,
+): Promise<{ plans: { lab: string; plan: Plan }[]; failed: { lab: string; error: LabopsError }[] }> {
+  const planned = await mapBounded(request.labs, hub.labsInParallel, async (lab) => {
+    try {
+      const plan = await hub
+        .get(lab)!
+        .planOnly({ command: `/${request.command}`, text, caller: request.caller, signal: request.signal });
+      return { lab, plan };
+    } catch (error) {
+      return { lab, error: toLabopsError(error) };
+    }
+  });
+  const plans = planned.filter((p): p is { lab: string; plan: Plan } => 'plan' in p);
+  const failed = planned.filter((p): p is { lab: string; error: LabopsError } => 'error' in p);
+  if (plans.length === 0) {
+    throw new LabopsError(
+      failed.every((f) => f.error.code === 'FORBIDDEN') ? 'FORBIDDEN' : 'CONFLICT',
+      msg('lab.acrossChange.nonePlanned', {
+        labs: joinItems(
+          failed.map((f) => msg('lab.acrossChange.labReason', { lab: f.lab, reason: f.error.text })),
+        ),
+      }),
+    );
+  }
+  return { plans, failed };
+}
+
+/** Who approves a change across labs: the instructors, two of them besides the requester. */
+export async function readAcrossApprovers(
+  home: Labops,
+  instructors: readonly string[],
+  caller: Caller,
+): Promise<string[]> {
+  const eligible = await home.expandPrincipals(instructors);
+  const others = eligible.filter((p) => p !== caller.principal);
+  if (others.length < ACROSS_APPROVALS) {
+    throw new LabopsError(
+      'FORBIDDEN',
+      msg('lab.acrossChange.tooFewInstructors', { required: ACROSS_APPROVALS, count: others.length }),
+      { hint: msg('lab.acrossChange.tooFewInstructorsHint', { key: verbatim('instructors') }) },
+    );
+  }
+  return eligible;
+}
+
+/**
+ * Proposes the one card of a change across labs, in the home lab: critical, two instructors other
+ * than the requester, no lock while it waits (each lab's part takes its own), the labs in its audit.
+ */
+export async function proposeAcrossCard(
+  hub: Pick<AcrossHub, 'store' | 'bus' | 'clock'>,
+  request: AcrossRequest,
+  plan: Plan,
+  /** The labs the card is for: those that could be planned. */
+  labs: readonly string[],
+  eligible: readonly string[],
+): Promise<DispatchResult> {
+  const { caller, home } = request;
+  const key = `${request.command} ${request.sub}`;
+  const decision = evaluatePolicy(home.policy, createPolicyRequest(key, 'critical', caller));
+  const expiresInMs = decision.allowed ? decision.expiresInMs : DEFAULT_EXPIRY_MS;
+  const now = hub.clock();
+  const proposed = await hub.store.proposeJob({
+    job: {
+      id: await home.newJobId(),
+      lab: home.lab.name,
+      command: key,
+      text: request.typed.trim(),
+      args: { labs: [...labs] },
+      requester: caller.principal,
+      channel: caller.channel,
+      risk: 'critical',
+      plan,
+      steps: plan.steps,
+      createdAt: now,
+    },
+    approval: {
+      required: ACROSS_APPROVALS,
+      // The requester stays on the list, so their click is refused as a self-approval.
+      eligible: [...new Set([...eligible, caller.principal])],
+      expiresAt: now + expiresInMs,
+      fingerprint: fingerprintOf(plan.dependsOn),
+      fingerprintState: plan.dependsOn,
+    },
+    locks: [],
+    audit: {
+      command: key,
+      text: request.typed.slice(0, 200),
+      risk: 'critical',
+      required: ACROSS_APPROVALS,
+      labs: [...labs],
+    },
+  });
+  if (!proposed.ok) throw new LabopsError('INTERNAL', msg('lab.acrossChange.lockedWithoutLocks'));
+  const { job, approval } = proposed;
+  hub.bus.emit({ type: 'approval:requested', approval, job });
+  return { kind: 'card', card: { job, approval, plan } };
+}
 
 /** `lab2: …`, what a claim found, as step 1's line for that lab. */
 function describeClaim(lab: string, claim: Claim): Text {

@@ -1,14 +1,16 @@
-import { fingerprintOf } from '../../approvals/fingerprint.js';
-import { createPolicyRequest, evaluatePolicy, isInstructor } from '../../approvals/policy.js';
 import type { Plan } from '../command.js';
-import { LabopsError, toLabopsError } from '../errors.js';
+import { LabopsError } from '../errors.js';
 import { getMachineTimeZone, renderEnglish } from '../i18n/render.js';
 import { list, msg, type Text, verbatim } from '../i18n/text.js';
-import { mapBounded } from '../jobs/across.js';
 import type { EventBus } from '../jobs/events.js';
-import { joinItems } from '../jobs/texts.js';
 import type { DispatchResult, Labops } from '../labops.js';
-import type { AcrossRequest } from '../labs-across.js';
+import {
+  type AcrossRequest,
+  checkInstructor,
+  planEachLab,
+  proposeAcrossCard,
+  readAcrossApprovers,
+} from '../labs-across.js';
 import type { Store } from '../store/types.js';
 import type { Clock } from '../time.js';
 import {
@@ -32,8 +34,6 @@ export interface AcrossScheduleHub {
   readonly labsInParallel: number;
 }
 
-/** Approvals a change across labs needs: two instructors (issue 13 §3), as src/labs-across.ts. */
-const ACROSS_APPROVALS = 2;
 
 /** Whether a change across labs (`/lab reset --all …`) is to be scheduled rather than asked for now. */
 export function isScheduledAcross(request: AcrossRequest): boolean {
@@ -55,17 +55,7 @@ export async function proposeScheduleAcross(
   const { caller, home } = request;
   const { store, clock, instructors } = hub;
   const key = `${request.command} ${request.sub}`;
-  if (!isInstructor(instructors, caller.principal, caller.groups)) {
-    throw new LabopsError(
-      'FORBIDDEN',
-      msg('lab.acrossChange.instructorsOnly', { principal: caller.principal, command: verbatim(`/${key}`) }),
-      {
-        hint: msg('lab.acrossChange.instructorsOnlyHint', {
-          example: verbatim(`/${key} --lab ${request.labs[0] ?? 'lab1'} --at 18:00`),
-        }),
-      },
-    );
-  }
+  checkInstructor(instructors, request, `/${key} --lab ${request.labs[0] ?? 'lab1'} --at 18:00`);
   const flags = readScheduleWords(request.text)!;
   const text = stripScheduleFlags(request.text);
   if (/(^|\s)--dry-run(\s|$)/.test(text)) {
@@ -80,39 +70,8 @@ export async function proposeScheduleAcross(
     return { lab, timeZone, ...resolveWhen(flags, now, timeZone) };
   });
   const everyMs = times[0]?.everyMs;
-  const planned = await mapBounded(request.labs, hub.labsInParallel, async (lab) => {
-    try {
-      const plan = await hub
-        .get(lab)!
-        .planOnly({ command: `/${request.command}`, text, caller, signal: request.signal });
-      return { lab, plan };
-    } catch (error) {
-      return { lab, error: toLabopsError(error) };
-    }
-  });
-  const plans = planned.filter((p): p is { lab: string; plan: Plan } => 'plan' in p);
-  const failed = planned.filter((p): p is { lab: string; error: LabopsError } => 'error' in p);
-  if (plans.length === 0) {
-    throw new LabopsError(
-      failed.every((f) => f.error.code === 'FORBIDDEN') ? 'FORBIDDEN' : 'CONFLICT',
-      msg('lab.acrossChange.nonePlanned', {
-        labs: joinItems(
-          failed.map((f) => msg('lab.acrossChange.labReason', { lab: f.lab, reason: f.error.text })),
-        ),
-      }),
-    );
-  }
-  const eligible = await home.expandPrincipals(instructors);
-  if (eligible.filter((p) => p !== caller.principal).length < ACROSS_APPROVALS) {
-    throw new LabopsError(
-      'FORBIDDEN',
-      msg('lab.acrossChange.tooFewInstructors', {
-        required: ACROSS_APPROVALS,
-        count: eligible.filter((p) => p !== caller.principal).length,
-      }),
-      { hint: msg('lab.acrossChange.tooFewInstructorsHint', { key: verbatim('instructors') }) },
-    );
-  }
+  const { plans, failed } = await planEachLab(hub, request, text);
+  const eligible = await readAcrossApprovers(home, instructors, caller);
   const id = await newScheduleId(store, home.lab.name);
   const command = verbatim(`/${request.command} ${request.typed.trim()}`.replace(/\s+/g, ' '));
   const first = times.find((t) => t.lab === plans[0]!.lab)!;
@@ -178,36 +137,12 @@ export async function proposeScheduleAcross(
       },
     ],
   };
-  const decision = evaluatePolicy(home.policy, createPolicyRequest(key, 'critical', caller));
-  const expiresInMs = decision.allowed ? decision.expiresInMs : 15 * 60_000;
-  const proposed = await store.proposeJob({
-    job: {
-      id: await home.newJobId(),
-      lab: home.lab.name,
-      command: key,
-      text: request.typed.trim(),
-      args: { labs: plans.map((p) => p.lab) },
-      requester: caller.principal,
-      channel: caller.channel,
-      risk: 'critical',
-      plan,
-      steps: plan.steps,
-      createdAt: now,
-    },
-    approval: {
-      required: ACROSS_APPROVALS,
-      // The requester stays on the list, so their click is refused as a self-approval.
-      eligible: [...new Set([...eligible, caller.principal])],
-      expiresAt: now + expiresInMs,
-      fingerprint: fingerprintOf(plan.dependsOn),
-      fingerprintState: plan.dependsOn,
-    },
-    // Nothing while the card waits, nor once approved: each lab's run takes its locks.
-    locks: [],
-    audit: { command: key, text: request.typed.slice(0, 200), risk: 'critical', required: ACROSS_APPROVALS },
-  });
-  if (!proposed.ok) throw new LabopsError('INTERNAL', msg('lab.acrossChange.lockedWithoutLocks'));
-  const { job, approval } = proposed;
-  hub.bus.emit({ type: 'approval:requested', approval, job });
-  return { kind: 'card', card: { job, approval, plan } };
+  // Nothing while the card waits, nor once approved: each lab's run takes its locks.
+  return proposeAcrossCard(
+    hub,
+    request,
+    plan,
+    plans.map((p) => p.lab),
+    eligible,
+  );
 }
