@@ -10,6 +10,7 @@ import { buildBot, describeBotCommand } from './bot.js';
 import { runIdleBench } from './idle.js';
 import { runLabsBench } from './labs.js';
 import { runResetAllBench } from './labs-reset.js';
+import { runProgressBench } from './progress.js';
 import { runReplicasBench } from './replicas.js';
 import { runStalledBench } from './stalled.js';
 import { runStartupBench } from './startup.js';
@@ -48,6 +49,10 @@ const GOALS: Record<string, [Comparison, number | string]> = {
   // Issue 14 §5: two replicas on one PostgreSQL (bench/replicas.ts).
   replicas_slack_429s: ['<=', 0],
   cross_replica_click_ratio: ['<=', 1.25],
+  // Issue 17 §5: a job's thread ends with its card; every copy of a card in step (bench/progress.ts).
+  thread_lag_ms: ['<=', 2000],
+  copies_lag_ms: ['<=', 2000],
+  progress_slack_429s: ['<=', 0],
 };
 
 type Comparison = '<' | '<=' | '>=';
@@ -71,6 +76,7 @@ const benches: Bench[] = [
   { name: 'labs', run: runLabsBench },
   { name: 'reset-all', run: runResetAllBench },
   { name: 'replicas', run: runReplicasBench },
+  { name: 'progress', run: runProgressBench },
 ];
 const ssh = await optional('./ssh-exec.ts', 'runSshBench');
 if (ssh) benches.push({ name: 'ssh', run: ssh });

@@ -189,15 +189,27 @@ export class JobReporter {
   /**
    * Re-renders the card and its copies from the store (after a decision, an expiry, a restart).
    * Refreshes of one job run one after the other, each reading the store when its turn comes, so
-   * the last edit shows the newest state. Never rejects: a failure is logged.
+   * the last edit shows the newest state. Never rejects: a failure is logged. `alongside` runs
+   * right after the card's edits are set, in the same turn (the job's last progress edit goes
+   * with them, issue 17 §1) — or once the refresh gave up.
    */
-  refreshCard(jobId: string, extra: { changes?: readonly Text[] } = {}): Promise<void> {
+  refreshCard(
+    jobId: string,
+    extra: { changes?: readonly Text[]; alongside?: (() => void) | undefined } = {},
+  ): Promise<void> {
     const previous = this.refreshing.get(jobId) ?? Promise.resolve();
+    let pending = extra.alongside;
+    const alongside = () => {
+      const run = pending;
+      pending = undefined;
+      run?.();
+    };
     const next = previous
-      .then(() => this.renderCardNow(jobId, extra))
+      .then(() => this.renderCardNow(jobId, { ...extra, alongside }))
       .catch((error: unknown) => {
         this.options.logger.warn({ jobId, err: String(error) }, 'could not refresh the card');
-      });
+      })
+      .finally(alongside);
     this.refreshing.set(jobId, next);
     this.options.track(async () => {
       await next;
@@ -206,7 +218,10 @@ export class JobReporter {
     return next;
   }
 
-  private async renderCardNow(jobId: string, extra: { changes?: readonly Text[] }): Promise<void> {
+  private async renderCardNow(
+    jobId: string,
+    extra: { changes?: readonly Text[]; alongside?: (() => void) | undefined },
+  ): Promise<void> {
     const job = await this.options.labs.store.getJob(jobId);
     if (!job) return;
     const cardInput = await this.cardInput(job);
@@ -254,6 +269,7 @@ export class JobReporter {
         render: redraw(own, { channel: job.channel }),
       });
     }
+    extra.alongside?.();
   }
 
   /** The job's lab (issue 13 §2); a lab this bot no longer serves: the first. */
@@ -423,6 +439,8 @@ export class JobReporter {
       lane: 'progress',
       priority,
       parent,
+      // The progress message's last edit goes with the card's (Outbox.enqueueGroup).
+      ...(name === 'progress' ? { group: parentKey(jobId) } : {}),
     });
   }
 
@@ -472,36 +490,40 @@ export class JobReporter {
   }
 
   /**
-   * The job's end: the card's final edit first, then the progress message's, in the card's lane
-   * right behind it (issue 17 §1: the card and its thread end within 2 s of each other); the
-   * final summary naming the requester; the full log when long, after the summary.
+   * The job's end: the card's final edit first, then the progress message's, in one turn of the
+   * card's lane; the final summary naming the requester once the card shows the end, then the full
+   * log when long (issue 17 §1: the card and its thread end within 2 s of each other).
    */
   private finishThread(job: JobRecord, steps: StepRecord[]): void {
     const state = this.jobs.get(job.id);
     this.jobs.delete(job.id);
     const parent = this.parentOf(job);
     const voice = this.parentVoice(job);
-    const card = this.refreshCard(job.id);
-    if (!parent) return;
-    if (state) {
-      const content = this.renderProgress(state, { job, steps });
-      const progress = this.threadMessage(job.id, 'progress', parent, 4);
-      void card.then(() => progress.set(content, { final: true, lane: 'card' }));
+    if (!parent) {
+      void this.refreshCard(job.id);
+      return;
     }
+    const progress = state && this.threadMessage(job.id, 'progress', parent, 4);
+    const content = state && this.renderProgress(state, { job, steps });
+    // In the card's lane, in the same turn as the card's edits: one turn of its budget for both.
+    const card = this.refreshCard(job.id, {
+      alongside: progress && content ? () => progress.set(content, { final: true, lane: 'card' }) : undefined,
+    });
     // A job across labs ends with its table, a line per lab (issue 13 §3).
-    const summary = this.threadMessage(job.id, 'summary', parent, 4);
-    summary.set(renderJobSummary(job, steps, voice, summarizeAcross(job, steps)), { final: true });
-    if (!state || state.logLines <= this.options.logAttachLines) return;
-    const text = state.log.join('');
-    this.options.track(() =>
-      summary
-        .posted()
-        .catch(() => undefined)
-        .then(() => this.attachLog(job, parent, text, voice))
-        .catch((error: unknown) =>
-          this.options.logger.warn({ jobId: job.id, err: String(error) }, 'could not attach the full log'),
-        ),
-    );
+    const summary = renderJobSummary(job, steps, voice, summarizeAcross(job, steps));
+    const text = state && state.logLines > this.options.logAttachLines ? state.log.join('') : undefined;
+    this.options.track(async () => {
+      // The summary notifies: it comes once the card says the same (the card's lane may be spent).
+      await card;
+      await parent.whenDelivered();
+      const message = this.threadMessage(job.id, 'summary', parent, 4);
+      message.set(summary, { final: true });
+      if (text === undefined) return;
+      await message.posted().catch(() => undefined);
+      await this.attachLog(job, parent, text, voice).catch((error: unknown) =>
+        this.options.logger.warn({ jobId: job.id, err: String(error) }, 'could not attach the full log'),
+      );
+    });
   }
 
   /** The file upload Slack uses today: an upload URL, the bytes, then completion into the thread. */

@@ -58,8 +58,9 @@ export interface MessageInit {
   /** A thread reply also shown in the channel (`reply_broadcast`): a card named there (issue 15 §2). */
   broadcast?: boolean | undefined;
   /**
-   * The copies of one card (the channel's, approvers' and the requester's DMs): their edits go
-   * together, in one turn of the card lane that takes a call of its budget for each (issue 17 §2).
+   * The copies of one card (the channel's, approvers' and the requester's DMs), and its job's
+   * progress message: their card-lane edits set in one turn go together, in one turn of the card
+   * lane that takes a call of its budget for each (issue 17 §1, §2).
    */
   group?: string | undefined;
 }
@@ -102,6 +103,7 @@ export class LiveMessage {
   /** The Home view to publish, for a Home tab. */
   homeView: object | undefined;
   private readonly waiters: { resolve: (ref: MessageRef) => void; reject: (error: unknown) => void }[] = [];
+  private readonly deliveryWaiters: (() => void)[] = [];
   private readonly outbox: Outbox;
 
   constructor(outbox: Outbox, init: MessageInit) {
@@ -141,6 +143,24 @@ export class LiveMessage {
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
+  /**
+   * Resolves once the content set last was delivered, or given up (the message failed, the outbox
+   * closed): a post that must come after this message's state (a job's summary after its card).
+   */
+  whenDelivered(): Promise<void> {
+    if (this.isDelivered()) return Promise.resolve();
+    return new Promise((resolve) => this.deliveryWaiters.push(resolve));
+  }
+
+  /** Tells the waiters of `whenDelivered` when nothing is left to send (`always`: the outbox closed). */
+  checkDelivered(always = false): void {
+    if (always || this.isDelivered()) for (const w of this.deliveryWaiters.splice(0)) w();
+  }
+
+  private isDelivered(): boolean {
+    return this.failure !== undefined || !this.desired || this.desired.version <= this.delivered;
+  }
+
   settle(ref: MessageRef | undefined, error?: unknown): void {
     for (const w of this.waiters.splice(0)) {
       if (ref) w.resolve(ref);
@@ -167,6 +187,8 @@ export class Outbox {
   private readonly messages = new Map<string, LiveMessage>();
   /** The copies of each card (`MessageInit.group`). */
   private readonly groups = new Map<string, Set<LiveMessage>>();
+  /** Groups whose edits go at the end of this turn. */
+  private readonly pendingGroups = new Set<string>();
   /** The card lane's bucket: the most calls one group may take at once. */
   private readonly cardReserve: number;
   private readonly cardUpdates: Bottleneck;
@@ -303,6 +325,7 @@ export class Outbox {
     }
     await this.idle();
     this.closed = true;
+    for (const m of this.messages.values()) m.checkDelivered(true);
     await Promise.all([
       this.cardUpdates.stop({ dropWaitingJobs: true }),
       this.progressUpdates.stop({ dropWaitingJobs: true }),
@@ -351,14 +374,7 @@ export class Outbox {
     const { init } = message;
     const lane = message.desired?.lane ?? init.lane;
     if (init.group !== undefined && message.ref && lane === 'card' && !init.home) {
-      // The copies set in this same turn go together: wait for the rest of the turn's sets.
-      message.scheduled = true;
-      this.busy++;
-      queueMicrotask(() => {
-        message.scheduled = false;
-        this.enqueueGroup(message);
-        this.done();
-      });
+      this.requestGroup(init.group);
       return;
     }
     message.scheduled = true;
@@ -390,6 +406,10 @@ export class Outbox {
 
   private expedite(message: LiveMessage): void {
     if (message.expedited) return;
+    if (message.init.group !== undefined) {
+      this.requestGroup(message.init.group);
+      return;
+    }
     message.expedited = true;
     void this.track(
       this.cardUpdates
@@ -403,44 +423,72 @@ export class Outbox {
     );
   }
 
+  /** The group's edits go once every edit set in this same turn is known (a card and its copies). */
+  private requestGroup(group: string): void {
+    if (this.pendingGroups.has(group) || this.closed) return;
+    this.pendingGroups.add(group);
+    this.busy++;
+    queueMicrotask(() => {
+      this.pendingGroups.delete(group);
+      this.enqueueGroup(group);
+      this.done();
+    });
+  }
+
   /**
-   * Every copy of `message`'s card with an edit waiting, in one job of the card lane weighing a
-   * call for each (at most the bucket: a larger group goes in turns): they are sent at once, so
-   * the last copy lands within a round trip of the first (issue 17 §2).
+   * Every message of a group with an edit waiting for the card lane — the card's copies, and the
+   * job's last progress edit set with the card's (issue 17 §1) — in one job of the card lane
+   * weighing a call for each (at most the bucket: a larger group goes in turns). The copies are
+   * sent at once, the thread's message right after them: the last lands within a round trip or two
+   * of the first (issue 17 §2), whatever budget the lane had left.
    */
-  private enqueueGroup(message: LiveMessage): void {
-    if (this.closed || message.scheduled) return;
-    const others = [...(this.groups.get(message.init.group ?? '') ?? [])].filter((m) => m !== message);
-    const due = [message, ...others]
+  private enqueueGroup(group: string): void {
+    if (this.closed) return;
+    const due = [...(this.groups.get(group) ?? [])]
       .filter(
         (m) =>
-          m.ref &&
-          !m.scheduled &&
           m.failure === undefined &&
           m.desired !== undefined &&
-          m.desired.version > m.delivered,
+          m.desired.version > m.delivered &&
+          (m.desired.lane ?? m.init.lane) === 'card' &&
+          // A card's copy waits for its turn here; a thread's message may also wait in its own
+          // lane, or be still on its way (its post), which the edit then waits for.
+          (m.init.lane === 'card' ? m.ref !== undefined && !m.scheduled : !m.expedited),
       )
       .slice(0, this.cardReserve);
     if (!due.length) return;
     for (const m of due) {
-      m.scheduled = true;
+      if (m.init.lane === 'card') m.scheduled = true;
+      else m.expedited = true;
       if (m.timer) {
         clearTimeout(m.timer);
         m.timer = undefined;
         this.done();
       }
     }
+    const cards = due.filter((m) => m.init.lane === 'card');
+    const rest = due.filter((m) => m.init.lane !== 'card');
     const priority = Math.min(...due.map((m) => m.init.priority));
     void this.track(
       this.cardUpdates
-        .schedule({ priority, weight: due.length }, () => Promise.all(due.map((m) => this.deliver(m))))
+        .schedule({ priority, weight: due.length }, async () => {
+          await Promise.all(cards.map((m) => this.deliver(m)));
+          await Promise.all(
+            rest.map(async (m) => {
+              if (!m.ref && !(await m.posted().then(Boolean, () => false))) return;
+              await this.deliver(m);
+            }),
+          );
+        })
         .catch((error: unknown) =>
           this.options.logger.warn({ err: String(error) }, 'a Slack message could not be delivered'),
         )
         .finally(() => {
-          for (const m of due) m.scheduled = false;
+          for (const m of cards) m.scheduled = false;
+          for (const m of rest) m.expedited = false;
           for (const m of due) {
-            if (m.desired && m.desired.version > m.delivered && m.failure === undefined) this.schedule(m);
+            if (m.desired && m.desired.version > m.delivered && m.failure === undefined && !m.scheduled)
+              this.schedule(m);
           }
         }),
     );
@@ -454,6 +502,7 @@ export class Outbox {
       await sending;
     } finally {
       if (message.inFlight === sending) message.inFlight = undefined;
+      message.checkDelivered();
     }
   }
 

@@ -83,6 +83,9 @@ describe('a job in Slack at Slack’s real limits', () => {
         (c.method === 'files.completeUploadExternal' && c.args.thread_ts === card.ts),
     );
     expect(Math.abs(threadEnd - cardEnd), 'card and thread end within 2 s').toBeLessThanOrEqual(2000);
+    // The card first: the summary notifies once the card says the job ended.
+    const summaryAt = lastAt(calls, (c) => c.method === 'chat.postMessage' && c.args.thread_ts === card.ts);
+    expect(summaryAt).toBeGreaterThanOrEqual(cardEnd);
     expect(h.api.rateLimited).toBe(0);
   });
 
