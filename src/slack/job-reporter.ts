@@ -518,11 +518,16 @@ export class JobReporter {
       await parent.whenDelivered();
       const message = this.threadMessage(job.id, 'summary', parent, 4);
       message.set(summary, { final: true });
-      if (text === undefined) return;
       await message.posted().catch(() => undefined);
-      await this.attachLog(job, parent, text, voice).catch((error: unknown) =>
-        this.options.logger.warn({ jobId: job.id, err: String(error) }, 'could not attach the full log'),
-      );
+      if (text !== undefined) {
+        await this.attachLog(job, parent, text, voice).catch((error: unknown) =>
+          this.options.logger.warn({ jobId: job.id, err: String(error) }, 'could not attach the full log'),
+        );
+      }
+      // The thread is done: its messages leave the outbox (the card stays, for later edits).
+      await progress?.whenDelivered();
+      for (const name of ['progress', 'summary', ...steps.map((s) => `failure-${s.index}`)])
+        this.options.outbox.forget(`thread:${job.id}:${name}`);
     });
   }
 
