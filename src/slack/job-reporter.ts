@@ -470,9 +470,8 @@ export class JobReporter {
     const state = this.jobs.get(jobId);
     const parent = state && this.parentOf(state.job);
     if (!state || !parent) return;
-    const message = this.threadMessage(jobId, 'progress', parent, 4);
-    // The first version is posted at once; after it, live edits.
-    message.set(this.renderProgress(state), { final: !message.ref && !message.desired });
+    // Posted at once; after that, live edits at most one per `liveUpdateMs`.
+    this.threadMessage(jobId, 'progress', parent, 4).set(this.renderProgress(state));
   }
 
   /** A failed step's report: a new message, so that it notifies (issue 17 §1). */
