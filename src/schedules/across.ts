@@ -34,7 +34,6 @@ export interface AcrossScheduleHub {
   readonly labsInParallel: number;
 }
 
-
 /** Whether a change across labs (`/lab reset --all …`) is to be scheduled rather than asked for now. */
 export function isScheduledAcross(request: AcrossRequest): boolean {
   return readScheduleWords(request.text) !== undefined;
