@@ -330,7 +330,6 @@ export interface ListApprovalsFilter {
   limit?: number | undefined;
 }
 
-/** An SSH host key fingerprint pinned by `/host trust`. */
 /** One entry of the duties' state (Store.readState). */
 export interface StateEntry {
   key: string;
@@ -341,6 +340,7 @@ export interface StateEntry {
   updatedAt: number;
 }
 
+/** An SSH host key fingerprint pinned by `/host trust`. */
 export interface PinnedHostKey {
   /** The lab whose machine it is: hyper1 of lab1 is not hyper1 of lab2. */
   lab: string;
