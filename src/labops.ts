@@ -337,6 +337,39 @@ export class Labops {
   }
 
   /**
+   * `/lab doctor` of this lab, read by the bot for itself (the findings an alert carries, issue 15
+   * §1): no person asks, so the policy's askers and channels are not consulted — the read changes
+   * nothing, and a fix button it offers is a request like any other, checked and approved as such.
+   * Never for a person's request: those go through `dispatch`. Never throws.
+   */
+  async readDoctorForBot(
+    options: { signal?: AbortSignal | undefined } = {},
+  ): Promise<Extract<DispatchResult, { kind: 'view' | 'error' }>> {
+    try {
+      const sub = this.options.registry.find('/lab')?.subcommands.find((s) => s.name === 'doctor');
+      if (!sub || !isRead(sub)) {
+        throw new LabopsError(
+          'INTERNAL',
+          msg('pipeline.usage.noCommand', { command: verbatim('/lab doctor') }),
+        );
+      }
+      const parsed = parseArgs([], sub.args);
+      if (!parsed.ok || parsed.help) {
+        const problems = {
+          command: verbatim('/lab doctor'),
+          count: parsed.ok ? 0 : parsed.problemTexts.length,
+        };
+        throw new LabopsError('INTERNAL', msg('pipeline.usage.problems', problems), {
+          details: parsed.ok ? [] : parsed.problemTexts,
+        });
+      }
+      return { kind: 'view', view: await sub.run(this.context(BOT_CALLER, options.signal), parsed.value) };
+    } catch (thrown) {
+      return { kind: 'error', error: toLabopsError(thrown) };
+    }
+  }
+
+  /**
    * Whether the command would be planned (a card) rather than answered at once (a read, a direct
    * command, help or a usage error): adapters queue plans apart from everything else.
    */
@@ -770,6 +803,9 @@ export class Labops {
     }
   }
 }
+
+/** Who the bot's own reads run as (`readDoctorForBot`): no person, and no channel's request. */
+const BOT_CALLER: Caller = { principal: 'labops:bot', channel: 'shell', groups: [] };
 
 const DEFAULT_PLAN_MS = 20_000;
 const DEFAULT_PLANS_PER_REQUESTER = 2;
