@@ -26,8 +26,8 @@ export type WatchEngine = Pick<
 
 export interface WatcherOptions {
   lab: string;
-  /** The lab's labops: its time zone, and `/lab doctor` for the findings alerts carry. */
-  labops: Pick<Labops, 'lab' | 'dispatch'>;
+  /** The lab's labops: its time zone, and `/lab doctor` (read by the bot itself) for the findings alerts carry. */
+  labops: Pick<Labops, 'lab' | 'readDoctorForBot'>;
   engine: WatchEngine;
   store: Store;
   bus: EventBus;
@@ -69,9 +69,6 @@ interface Snapshot {
   domains: { id: string; name: string; status: string }[];
   vms: { id: string; name: string; status: string }[];
 }
-
-/** Posted through labops's own pipeline: a read any lab lets its bot make. */
-const WATCH_PRINCIPAL = 'labops:watch';
 
 /**
  * The events watcher of one lab (issue 15 §1). The engine pushes nothing, so every
@@ -141,17 +138,25 @@ export class EventWatcher {
     const entry = await store.readState(this.key);
     let snapshot: Snapshot;
     let events: EngineEvent[] = [];
+    let startOver = false;
     let newest: number | undefined;
     const previous = entry ? readWatchState(entry.value) : undefined;
     try {
-      snapshot = await this.readStatuses();
       if (previous) {
+        // The events first, then the statuses: a status is never older than the events read with
+        // it. The other way round, a host lost between the two reads was posted by its event, its
+        // report cleared by the older "up", and posted again at the next poll.
         events = await engine.listEvents({ from: previous.index }, this.call);
         // Nothing new: is the engine's newest event behind the watermark (a reinstalled engine)?
-        if (!events.length) newest = await engine.getLastEventIndex(this.call);
+        if (!events.length) startOver = (await engine.getLastEventIndex(this.call)) < previous.index;
+        snapshot = await this.readStatuses();
       } else {
-        newest = await engine.getLastEventIndex(this.call);
+        startOver = true;
+        snapshot = await this.readStatuses();
       }
+      // Starting over, the statuses come before the newest index: an object lost after they were
+      // read is reported by its status at the next poll, its event being history.
+      if (startOver) newest = await engine.getLastEventIndex(this.call);
       this.noteEngine(undefined);
     } catch (error) {
       if (this.stopped) return 'stopped';
@@ -160,7 +165,7 @@ export class EventWatcher {
     }
     if (this.stopped) return 'stopped';
     const now = clock();
-    if (!previous || (newest !== undefined && newest < previous.index)) {
+    if (!previous || startOver) {
       // A first start, or an engine whose log starts again: from its newest event, posting no
       // history; what is already down counts as reported.
       const state: WatchState = {
@@ -367,15 +372,12 @@ export class EventWatcher {
   private async attachDoctor(alerts: LabAlert[]): Promise<void> {
     const wanted = alerts.filter((a) => a.subject.type === 'host' || a.subject.type === 'storage_domain');
     if (!wanted.length) return;
-    const result = await this.options.labops.dispatch({
-      signal: this.stopping.signal,
-      command: '/lab',
-      text: 'doctor',
-      caller: { principal: WATCH_PRINCIPAL, channel: this.options.channel ?? 'shell', groups: [] },
-    });
+    // The bot's own read: a lab.yml whose askers or channels are lists (lab.example.yml) does not
+    // name the bot, and must not keep the findings from its alerts.
+    const result = await this.options.labops.readDoctorForBot({ signal: this.stopping.signal });
     if (result.kind !== 'view') {
       this.options.logger.warn(
-        { lab: this.options.lab, err: result.kind === 'error' ? result.error.message : result.kind },
+        { lab: this.options.lab, err: result.error.message },
         'lab events go without their /lab doctor findings: doctor could not run',
       );
       return;

@@ -7,7 +7,7 @@ import { EventBus, type LabEvent } from '../../src/jobs/events.js';
 import { createLogger, createSilentLogger } from '../../src/log.js';
 import { isQuietAt } from '../../src/watch/digest.js';
 import { EventWatcher, readWatchState, type WatcherOptions } from '../../src/watch/watcher.js';
-import { type CoreHarness, shellCaller, startCore } from '../support/core.js';
+import { type CoreHarness, SIM_POLICY, shellCaller, startCore } from '../support/core.js';
 import { expectCard } from '../support/dispatch.js';
 
 let core: CoreHarness;
@@ -160,6 +160,38 @@ describe('the events watcher (issue 15 §1)', () => {
     }
   });
 
+  it('posts a host lost between its reads of the events and of the statuses once', async () => {
+    const { knobs } = core.lab.sim;
+    const { client } = core.lab;
+    // The host is lost as soon as the first of the two reads answers, whichever it is.
+    let loseHost: (() => void) | undefined;
+    const afterRead = async <T>(read: Promise<T>): Promise<T> => {
+      const answer = await read;
+      loseHost?.();
+      loseHost = undefined;
+      return answer;
+    };
+    const engine: WatcherOptions['engine'] = {
+      listEvents: (query, options) => afterRead(client.listEvents(query, options)),
+      getLastEventIndex: (options) => client.getLastEventIndex(options),
+      listHosts: (options) => afterRead(client.listHosts(options)),
+      listVms: (query, options) => client.listVms(query, options),
+      findDataCenterId: (name, options) => client.findDataCenterId(name, options),
+      listAttachedStorageDomains: (id, options) => client.listAttachedStorageDomains(id, options),
+    };
+    const { watcher, added } = createWatcher({ engine });
+    expect(await watcher.tick()).toBe('started');
+    try {
+      loseHost = () => knobs.makeHostNonResponsive('hyper1');
+      expect(await watcher.tick()).toBe('polled');
+      expect(await watcher.tick()).toBe('polled');
+      expect(await watcher.tick()).toBe('polled');
+      expect(added().map((a) => [a.kind, a.subject.name])).toEqual([['host_down', 'hyper1']]);
+    } finally {
+      knobs.reconnectHost('hyper1');
+    }
+  });
+
   it('starts again from the newest event when the engine’s index goes backwards', async () => {
     const { watcher, added } = createWatcher();
     expect(await watcher.tick()).toBe('started');
@@ -207,7 +239,7 @@ describe('the events watcher (issue 15 §1)', () => {
     const events = EventsSchema.parse({ quiet_hours: '22:00-07:00' });
     const labops = {
       lab: { ...core.labops.lab, timeZone: 'Asia/Seoul' },
-      dispatch: core.labops.dispatch.bind(core.labops),
+      readDoctorForBot: core.labops.readDoctorForBot.bind(core.labops),
     };
     const { watcher, posts } = createWatcher({ events, labops });
     // 23:00 in Seoul.
@@ -354,5 +386,47 @@ describe('the events watcher (issue 15 §1)', () => {
       ],
     ]);
     expect(added()[0]!.doctor?.action).toMatchObject({ command: '/storage', text: 'fix-permissions data' });
+  });
+});
+
+describe('the events watcher under a policy whose askers and channels are lists, as lab.example.yml has', () => {
+  let strict: CoreHarness;
+  beforeAll(async () => {
+    strict = await startCore({
+      policy: { ...SIM_POLICY, askers: ['slack:S0LABUSERS', 'shell:operator'], channels: ['C0LABOPS01'] },
+    });
+  });
+  afterAll(async () => {
+    await strict?.close();
+  });
+
+  it('still gives its alerts doctor’s finding and fix: the bot reads doctor for itself', async () => {
+    const { knobs } = strict.lab.sim;
+    // People are still held to the policy: someone not among the askers may not run doctor.
+    const refused = await strict.labops.dispatch({
+      command: '/lab',
+      text: 'doctor',
+      caller: shellCaller('mallory', 'C0LABOPS01'),
+    });
+    expect(refused.kind).toBe('error');
+    const on = { labops: strict.labops, engine: strict.lab.client, store: strict.store };
+    // The lab's channel, then a lab with no channel (its alerts on App Home only).
+    const inChannel = createWatcher({ ...on, channel: 'C0LABOPS01' });
+    const homeOnly = createWatcher({ ...on, channel: undefined });
+    expect(await inChannel.watcher.tick()).toBe('started');
+    try {
+      for (const { watcher, added } of [inChannel, homeOnly]) {
+        knobs.makeHostNonResponsive('hyper1');
+        expect(await watcher.tick()).toBe('polled');
+        const [alert, ...more] = added();
+        expect(more).toEqual([]);
+        expect(alert?.doctor && renderEnglish(alert.doctor.title)).toBe('hyper1 is non_responsive');
+        expect(alert?.doctor?.action).toMatchObject({ command: '/host', text: 'maintenance hyper1' });
+        knobs.reconnectHost('hyper1');
+        expect(await watcher.tick()).toBe('polled');
+      }
+    } finally {
+      knobs.reconnectHost('hyper1');
+    }
   });
 });
