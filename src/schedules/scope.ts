@@ -17,7 +17,9 @@ import type { Risk } from '../risk.js';
  *
  * Everything else is drift and runs: a VM that moved, a host or domain whose status changed, steps
  * that only bring the lab back (activate a host, attach a baseline domain, fix ownership), more
- * leftover files in an export already to be emptied.
+ * leftover files in an export already to be emptied, and a step that only prepares a destructive
+ * step approved on the same target (`PREPARES`): a spare domain in maintenance when the card was
+ * approved (detach, remove) that is active again by then (deactivate, detach, remove).
  */
 export interface Scope {
   risk: Risk;
@@ -36,6 +38,28 @@ const DESTRUCTIVE_KINDS: Readonly<Record<string, string>> = {
   'host.remove': 'hostName',
   'iso.remove-disk': 'name',
 };
+
+/**
+ * Steps that are the engine's way to an approved destructive step on the same target, and so are
+ * covered by it: a domain is deactivated before it is detached, detached before it is removed
+ * (ovirt-api.md §4.5); a host is in maintenance before it is removed; a VM is stopped before it is
+ * removed.
+ */
+const PREPARES: Readonly<Record<string, readonly string[]>> = {
+  'storage.deactivate': ['storage.detach', 'storage.remove'],
+  'storage.detach': ['storage.remove'],
+  'host.deactivate': ['host.remove'],
+  'vm.stop': ['vm.remove'],
+};
+
+/** Whether `key` (`storage.deactivate spare`) is approved, itself or as the preparation of an approved step. */
+function isCovered(key: string, approved: ReadonlySet<string>): boolean {
+  if (approved.has(key)) return true;
+  const space = key.indexOf(' ');
+  const kind = key.slice(0, space);
+  const target = key.slice(space + 1);
+  return (PREPARES[kind] ?? []).some((by) => approved.has(`${by} ${target}`));
+}
 
 /** Runbook steps that destroy or stop something on a machine. */
 const DESTRUCTIVE_RUNBOOK_STEPS = new Set(['empty-dir', 'remove-file', 'stop-service', 'selinux-permissive']);
@@ -78,7 +102,7 @@ export function findScopeGrowth(approved: Scope, now: Scope): Text[] {
   }
   const known = new Set(approved.destructive.map((d) => d.key));
   for (const step of now.destructive) {
-    if (!known.has(step.key)) reasons.push(msg('schedule.reason.newStep', { step: step.title }));
+    if (!isCovered(step.key, known)) reasons.push(msg('schedule.reason.newStep', { step: step.title }));
   }
   const locked = new Set(approved.locks);
   for (const lock of now.locks) {
