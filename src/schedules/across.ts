@@ -71,7 +71,8 @@ export async function proposeScheduleAcross(
   const everyMs = times[0]?.everyMs;
   const { plans, failed } = await planEachLab(hub, request, text);
   const eligible = await readAcrossApprovers(home, instructors, caller);
-  const id = await newScheduleId(store, home.lab.name);
+  // One id for every lab's part: none of them may have it already.
+  const id = await newScheduleId(store, [...new Set([home.lab.name, ...request.labs])]);
   const command = verbatim(`/${request.command} ${request.typed.trim()}`.replace(/\s+/g, ' '));
   const first = times.find((t) => t.lab === plans[0]!.lab)!;
   const at = flags.at !== undefined ? verbatim(flags.at) : describeWhen(first.first, first.timeZone);

@@ -4,12 +4,23 @@ import { msg, type Text, verbatim } from '../i18n/text.js';
 import type { EventBus } from '../jobs/events.js';
 import type { Store } from '../store/types.js';
 import type { Clock } from '../time.js';
-import { describeCommand, type ScheduleRecord, scheduleKey, schedulePrefix } from './schedule.js';
+import {
+  describeCommand,
+  isRunning,
+  isScheduleRecord,
+  type ScheduleRecord,
+  scheduleKey,
+  schedulePrefix,
+} from './schedule.js';
 
 /** A lab's schedules, the next to run first (`/lab jobs`). */
 export async function listSchedules(store: Store, lab: string): Promise<ScheduleRecord[]> {
   const entries = await store.listState(schedulePrefix(lab));
-  return entries.map((e) => e.value as ScheduleRecord).sort((a, b) => a.next - b.next);
+  // A malformed entry (the scheduler logs it) is no schedule to list.
+  return entries
+    .map((e) => e.value)
+    .filter(isScheduleRecord)
+    .sort((a, b) => a.next - b.next);
 }
 
 /**
@@ -17,7 +28,7 @@ export async function listSchedules(store: Store, lab: string): Promise<Schedule
  * approver of its command may. Answers undefined when the lab has no schedule by that id (it may
  * be a job's).
  *
- * @throws LabopsError `FORBIDDEN` for anyone else; `CONFLICT` when it ran or changed meanwhile.
+ * @throws LabopsError `FORBIDDEN` for anyone else; `CONFLICT` when its one-off run is under way.
  */
 export async function cancelSchedule(
   options: { store: Store; lab: string; policy: Policy; bus: EventBus; clock: Clock },
@@ -27,9 +38,9 @@ export async function cancelSchedule(
 ): Promise<Text | undefined> {
   const { store, lab, policy, bus } = options;
   const key = scheduleKey(lab, id);
-  const entry = await store.readState(key);
-  if (!entry) return undefined;
-  const schedule = entry.value as ScheduleRecord;
+  let entry = await store.readState(key);
+  if (!entry || !isScheduleRecord(entry.value)) return undefined;
+  const schedule = entry.value;
   const command = describeCommand(schedule);
   if (schedule.requester !== by && !isApprover(getApprovers(policy, schedule.command), by, groups)) {
     throw new LabopsError(
@@ -42,11 +53,19 @@ export async function cancelSchedule(
       }),
     );
   }
-  // At the version read: a run claimed meanwhile (a one-off gone, a repeat moved on) is not undone.
-  if (!(await store.deleteState(key, entry.version))) {
-    const now = await store.readState(key);
-    if (!now) return undefined;
-    await store.deleteState(key, now.version);
+  // At the version read, again until it is gone: a repeat moved on by its run, or its findings
+  // kept, is read again and removed then. A one-off's run under way is not undone.
+  for (;;) {
+    if (isScheduleRecord(entry.value) && isRunning(entry.value, options.clock())) {
+      throw new LabopsError('CONFLICT', msg('schedule.cancel.running', { id, command }), {
+        hint: msg('schedule.cancel.runningHint'),
+      });
+    }
+    if (await store.deleteState(key, entry.version)) break;
+    const again = await store.readState(key);
+    // Its last run finished meanwhile: there is no schedule left by that id.
+    if (!again) return undefined;
+    entry = again;
   }
   await store.appendAudit({
     at: options.clock(),

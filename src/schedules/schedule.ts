@@ -47,6 +47,39 @@ export interface ScheduleRecord {
   findingsAt?: number | undefined;
   /** One lab's part of a reset of several labs: its runs report in the channel, not the card's thread. */
   across?: boolean | undefined;
+  /**
+   * A one-off's run under way: claimed at `at` by compare-and-set, its job to be `jobId`. The entry
+   * is removed once the run is done; a claim older than `CLAIM_STALE_MS` was lost with its process.
+   */
+  claim?: { at: number; jobId: string } | undefined;
+}
+
+/** A claimed one-off's run older than this was lost with its process (a crash while planning). */
+export const CLAIM_STALE_MS = 10 * 60_000;
+
+/** Whether a one-off's run is under way now (claimed, and not so long ago that it was lost). */
+export function isRunning(schedule: ScheduleRecord, now: number): boolean {
+  return schedule.claim !== undefined && now - schedule.claim.at < CLAIM_STALE_MS;
+}
+
+/**
+ * Whether a stored value is a schedule the scheduler can run: an entry written by hand, or by
+ * another version of labops, is skipped rather than crash the tick.
+ */
+export function isScheduleRecord(value: unknown): value is ScheduleRecord {
+  const v = value as Partial<ScheduleRecord> | null | undefined;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    ['id', 'lab', 'command', 'text', 'requester', 'channel', 'jobId', 'approvalId', 'timeZone'].every(
+      (field) => typeof (v as Record<string, unknown>)[field] === 'string',
+    ) &&
+    Number.isFinite(v.next) &&
+    Number.isFinite(v.createdAt) &&
+    typeof v.read === 'boolean' &&
+    Array.isArray(v.approvers) &&
+    (v.everyMs === undefined || (Number.isFinite(v.everyMs) && v.everyMs > 0))
+  );
 }
 
 /** One doctor finding as a scheduled run remembers it: compared by `key` (its English title). */
@@ -140,11 +173,13 @@ export function resolveWhen(
   return { first, everyMs };
 }
 
-/** A new schedule id no schedule of the lab has (`sch-1a2b`). */
-export async function newScheduleId(store: Store, lab: string): Promise<string> {
+/** A new schedule id no schedule of these labs has (`sch-1a2b`): one id names each lab's part. */
+export async function newScheduleId(store: Store, lab: string | readonly string[]): Promise<string> {
+  const labs = typeof lab === 'string' ? [lab] : lab;
   for (;;) {
     const id = `sch-${randomBytes(3).toString('hex').slice(0, 4)}`;
-    if (!(await store.readState(scheduleKey(lab, id)))) return id;
+    const taken = await Promise.all(labs.map((lab) => store.readState(scheduleKey(lab, id))));
+    if (taken.every((entry) => entry === undefined)) return id;
   }
 }
 
@@ -264,6 +299,7 @@ export function createScheduleStep(options: { store: Store; clock: Clock }): Ste
       }
       let written = false;
       let soonest: { next: number; timeZone: string } | undefined;
+      const armed: string[] = [];
       for (const part of parts) {
         const lab = part.lab || job.lab;
         const next =
@@ -290,8 +326,20 @@ export function createScheduleStep(options: { store: Store; clock: Clock }): Ste
           createdAt: now,
           ...(params.parts ? { across: true } : {}),
         };
-        // Written once: a step run again (it never is, but a store retry may be) finds it there.
-        if (await store.writeState(scheduleKey(lab, params.id), record, now, 0)) written = true;
+        const key = scheduleKey(lab, params.id);
+        if (await store.writeState(key, record, now, 0)) {
+          written = true;
+          armed.push(key);
+          continue;
+        }
+        // Written once: a step run again (a store retry) finds its own schedule there. Another's
+        // under the same id is not this card's to overwrite: nothing of this card stays armed.
+        const there = await store.readState(key);
+        if ((there?.value as Partial<ScheduleRecord> | undefined)?.jobId === job.id) continue;
+        for (const done of armed) await store.deleteState(done, 1);
+        throw new LabopsError('CONFLICT', msg('schedule.step.idTaken', { id: params.id, lab }), {
+          hint: msg('schedule.step.idTakenHint'),
+        });
       }
       const first = describeWhen(soonest!.next, soonest!.timeZone);
       const detail = params.parts

@@ -11,12 +11,15 @@ import { renderEnglish } from '../i18n/render.js';
 import { isMessage, list, msg, type Text, verbatim } from '../i18n/text.js';
 import type { EventBus } from '../jobs/events.js';
 import type { Logger } from '../log.js';
+import { groupsInPolicy } from '../slack/groups.js';
 import type { ApprovalRecord, JobRecord, StateEntry, Store } from '../store/types.js';
 import type { Clock } from '../time.js';
 import type { View } from '../view.js';
 import {
   describeCommand,
   type Finding,
+  isRunning,
+  isScheduleRecord,
   LATE_MS,
   type ScheduleRecord,
   scheduleKey,
@@ -77,7 +80,9 @@ const MISSED_AFTER_MS = 60_000;
  * Runs a lab's scheduled work when it is due (issue 15 §4). Each tick — every `tickMs`, and once at
  * start so that runs missed while the bot was down are looked at — reads the lab's schedules from
  * the store; only the leader acts, and it claims each due run with compare-and-set (a one-off is
- * removed, a repeated one moved to its next time), so no two replicas run the same run.
+ * marked running, and removed once its job is queued; a repeated one moved to its next time), so
+ * no two replicas run the same run. A one-off whose process died while it ran is claimed again
+ * once its claim is stale (`CLAIM_STALE_MS`), unless its job was queued already.
  *
  * A change is planned again and runs as a job of its own under the card's approval, its locks taken
  * now — unless its destructive scope grew or its approvals no longer hold under the current policy:
@@ -87,14 +92,21 @@ export class Scheduler {
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private stopped = false;
+  /** Malformed entries already logged: told once, not at every tick. */
+  private readonly malformed = new Set<string>();
 
   constructor(private readonly options: SchedulerOptions) {}
 
   /** Looks at once (missed runs), then every `tickMs`. */
   start(): void {
     if (this.timer || this.stopped) return;
-    void this.tick();
-    this.timer = setInterval(() => void this.tick(), this.options.tickMs ?? DEFAULT_TICK_MS);
+    const tick = () => {
+      this.tick().catch((error: unknown) =>
+        this.options.logger.error({ err: error }, 'a schedule tick failed'),
+      );
+    };
+    tick();
+    this.timer = setInterval(tick, this.options.tickMs ?? DEFAULT_TICK_MS);
     this.timer.unref();
   }
 
@@ -118,19 +130,30 @@ export class Scheduler {
 
   private async tickOnce(): Promise<void> {
     const { store, clock, logger, labops } = this.options;
-    let entries: StateEntry[];
+    const entries: { entry: StateEntry; schedule: ScheduleRecord }[] = [];
     try {
-      entries = await store.listState(schedulePrefix(labops.lab.name));
+      for (const entry of await store.listState(schedulePrefix(labops.lab.name))) {
+        if (isScheduleRecord(entry.value)) {
+          entries.push({ entry, schedule: entry.value });
+        } else if (!this.malformed.has(entry.key)) {
+          this.malformed.add(entry.key);
+          logger.warn(
+            { key: entry.key },
+            'a malformed schedule entry was skipped; /lab cancel cannot remove it',
+          );
+        }
+      }
+      // The earliest first: a run missed longer ago is told before one missed less.
+      entries.sort((a, b) => a.schedule.next - b.schedule.next);
     } catch (error) {
       logger.warn({ err: error }, 'could not read the schedules');
       return;
     }
-    // The earliest first: a run missed longer ago is told before one missed less.
-    entries.sort((a, b) => (a.value as ScheduleRecord).next - (b.value as ScheduleRecord).next);
-    for (const entry of entries) {
-      const schedule = entry.value as ScheduleRecord;
+    for (const { entry, schedule } of entries) {
+      // A stop (SIGTERM) lets the run under way finish, and starts no other.
+      if (this.stopped) break;
       const now = clock();
-      if (schedule.next > now) continue;
+      if (schedule.next > now || isRunning(schedule, now)) continue;
       try {
         await this.runDue(entry, schedule, now);
       } catch (error) {
@@ -148,18 +171,47 @@ export class Scheduler {
   }
 
   private async runDue(entry: StateEntry, schedule: ScheduleRecord, now: number): Promise<void> {
-    const { store, logger } = this.options;
+    const { store, logger, labops } = this.options;
     const key = scheduleKey(schedule.lab, schedule.id);
-    const following =
-      schedule.everyMs === undefined ? undefined : nextAfter(schedule.next, schedule.everyMs, now);
-    // The claim: whoever moves the entry from the version read runs this run; a replica that read
-    // the same version, or a cancel in between, makes it fail here.
-    const claimed =
-      following === undefined
-        ? await store.deleteState(key, entry.version)
-        : await store.writeState(key, { ...schedule, next: following }, now, entry.version);
-    if (!claimed) return;
-    const late = now - schedule.next;
+    if (schedule.everyMs !== undefined) {
+      const following = nextAfter(schedule.next, schedule.everyMs, now);
+      // The claim: whoever moves the entry from the version read runs this run; a replica that
+      // read the same version, or a cancel in between, makes it fail here.
+      if (!(await store.writeState(key, { ...schedule, next: following }, now, entry.version))) return;
+      // Missed several times (the bot was down): judged by the latest time missed, not the oldest.
+      await this.runClaimed(schedule, following - schedule.everyMs, following, entry.version + 1, now);
+      return;
+    }
+    // A one-off whose run was claimed by a process that died: its job queued already, it ran.
+    if (schedule.claim !== undefined && (await store.getJob(schedule.claim.jobId))) {
+      logger.warn({ schedule: schedule.id, jobId: schedule.claim.jobId }, 'a one-off ran before a crash');
+      await store.deleteState(key, entry.version);
+      return;
+    }
+    // A one-off stays, marked running, until its run is done: a crash meanwhile does not lose it.
+    const claim = { at: now, jobId: await labops.newJobId() };
+    if (!(await store.writeState(key, { ...schedule, claim }, now, entry.version))) return;
+    try {
+      await this.runClaimed(schedule, schedule.next, undefined, undefined, now, claim.jobId);
+    } finally {
+      await store.deleteState(key, entry.version + 1);
+    }
+  }
+
+  /**
+   * A run claimed: skipped when missed by too much, else run. `due`: the time it was due; `following`:
+   * a repeat's next run; `version`: a repeat's entry once claimed (a read's findings are kept there).
+   */
+  private async runClaimed(
+    schedule: ScheduleRecord,
+    due: number,
+    following: number | undefined,
+    version: number | undefined,
+    now: number,
+    jobId?: string,
+  ): Promise<void> {
+    const { store, logger } = this.options;
+    const late = now - due;
     const next =
       following === undefined
         ? []
@@ -167,7 +219,7 @@ export class Scheduler {
     const params = {
       id: schedule.id,
       command: describeCommand(schedule),
-      when: describeWhen(schedule.next, schedule.timeZone),
+      when: describeWhen(due, schedule.timeZone),
       minutes: Math.round(late / 60_000),
     };
     if (late > LATE_MS) {
@@ -185,20 +237,41 @@ export class Scheduler {
       return;
     }
     if (late > MISSED_AFTER_MS) this.notify(schedule, msg('schedule.notice.lateRuns', params));
-    if (schedule.read)
-      await this.runRead(schedule, following === undefined ? undefined : entry.version + 1, now);
-    else await this.runChange(schedule, now);
+    const input = await this.toInput(schedule);
+    if (schedule.read) await this.runRead(schedule, input, version, now);
+    else await this.runChange(schedule, input, now, jobId ?? (await this.options.labops.newJobId()));
   }
 
-  /** A change: planned again, checked against what was approved, then run as a job of its own. */
-  private async runChange(schedule: ScheduleRecord, now: number): Promise<void> {
+  /**
+   * What the run dispatches, as its requester — with the groups they belong to now among those
+   * the policy names, so that one who may ask through a group (`askers: [slack:S…]`) still may.
+   */
+  private async toInput(schedule: ScheduleRecord): Promise<ScheduleInput> {
+    const { labops } = this.options;
+    const groups: string[] = [];
+    for (const group of groupsInPolicy(labops.policy)) {
+      if ((await labops.expandPrincipals([group])).includes(schedule.requester)) groups.push(group);
+    }
+    return {
+      command: `/${schedule.command.split(' ')[0]}`,
+      text: schedule.text,
+      caller: { principal: schedule.requester, channel: schedule.channel, groups },
+    };
+  }
+
+  /** A change: planned again, checked against what was approved, then run as job `jobId`. */
+  private async runChange(
+    schedule: ScheduleRecord,
+    input: ScheduleInput,
+    now: number,
+    jobId: string,
+  ): Promise<void> {
     const { labops, store, logger } = this.options;
-    const input = toInput(schedule);
     const command = describeCommand(schedule);
     const plan = await labops.planOnly(input, { approved: true });
     const reasons = [
       ...(isScope(schedule.scope) ? findScopeGrowth(schedule.scope, describeScope(plan)) : []),
-      ...(await this.checkApprovals(schedule, plan)),
+      ...(await this.checkApprovals(schedule, input, plan)),
     ];
     if (reasons.length > 0) {
       logger.info(
@@ -221,7 +294,7 @@ export class Scheduler {
     }
     const queued = await store.queueJob({
       job: {
-        id: await labops.newJobId(),
+        id: jobId,
         lab: schedule.lab,
         command: schedule.command,
         text: schedule.text,
@@ -262,12 +335,12 @@ export class Scheduler {
    * not: the requester may no longer ask, or too few of its approvers still approve this command
    * (an approver removed from lab.yml no longer counts).
    */
-  private async checkApprovals(schedule: ScheduleRecord, plan: Plan): Promise<Text[]> {
+  private async checkApprovals(schedule: ScheduleRecord, input: ScheduleInput, plan: Plan): Promise<Text[]> {
     const { labops } = this.options;
     const command = verbatim(`/${schedule.command}`);
     const decision = evaluatePolicy(
       labops.policy,
-      createPolicyRequest(schedule.command, plan.risk, toInput(schedule).caller),
+      createPolicyRequest(schedule.command, plan.risk, input.caller),
     );
     if (!decision.allowed) {
       return [msg('schedule.reason.requesterGone', { requester: schedule.requester, command })];
@@ -287,9 +360,14 @@ export class Scheduler {
   }
 
   /** A read: run as its requester; what changed since the last run is posted, nothing when nothing did. */
-  private async runRead(schedule: ScheduleRecord, version: number | undefined, now: number): Promise<void> {
+  private async runRead(
+    schedule: ScheduleRecord,
+    input: ScheduleInput,
+    version: number | undefined,
+    now: number,
+  ): Promise<void> {
     const { labops, store, logger } = this.options;
-    const result = await labops.dispatch(toInput(schedule));
+    const result = await labops.dispatch(input);
     if (result.kind !== 'view') {
       const reason = result.kind === 'error' ? result.error.text : verbatim(result.card.job.id);
       const command = describeCommand(schedule);
@@ -348,14 +426,6 @@ export class Scheduler {
       ...(card ? { card } : {}),
     });
   }
-}
-
-function toInput(schedule: ScheduleRecord): ScheduleInput {
-  return {
-    command: `/${schedule.command.split(' ')[0]}`,
-    text: schedule.text,
-    caller: { principal: schedule.requester, channel: schedule.channel, groups: [] },
-  };
 }
 
 function describeFinding(finding: Finding, how: 'added' | 'gone'): Text {

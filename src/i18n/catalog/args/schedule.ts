@@ -26,6 +26,8 @@ export interface ScheduleArgs {
   'schedule.step.armed': { id: 'text'; when: 'text' };
   'schedule.step.passed': { minutes: 'number'; when: 'text' };
   'schedule.step.passedHint': undefined;
+  'schedule.step.idTaken': { id: 'text'; lab: 'text' };
+  'schedule.step.idTakenHint': undefined;
   'schedule.across.summary': { at: 'text'; command: 'text'; count: 'number' };
   'schedule.across.summaryEvery': { at: 'text'; command: 'text'; count: 'number'; every: 'text' };
   'schedule.across.lab': { lab: 'text'; summary: 'text'; when: 'text' };
@@ -56,5 +58,7 @@ export interface ScheduleArgs {
   'schedule.list.approvedBy': { who: 'text' };
   'schedule.list.confirmedBy': { who: 'text' };
   'schedule.cancel.done': { command: 'text'; id: 'text' };
+  'schedule.cancel.running': { command: 'text'; id: 'text' };
+  'schedule.cancel.runningHint': undefined;
   'schedule.cancel.forbidden': { by: 'text'; command: 'text'; id: 'text'; requester: 'text' };
 }

@@ -34,6 +34,8 @@ export const schedule = {
   'schedule.step.passed':
     '{when} passed before the card was approved, more than {minutes, plural, one {# minute} other {# minutes}} ago: nothing was scheduled.',
   'schedule.step.passedHint': 'Schedule it again with a later time.',
+  'schedule.step.idTaken': 'Another schedule of {lab} is already {id}: nothing was scheduled.',
+  'schedule.step.idTakenHint': 'Ask again: the new card gets a new schedule id.',
   // A reset of several labs scheduled at once (`--all`, `--lab a,b`).
   'schedule.across.summary':
     '{command} in {count, plural, one {# lab} other {# labs}} at {at}, in each lab’s time zone',
@@ -78,6 +80,9 @@ export const schedule = {
   'schedule.list.approvedBy': 'approved by {who}',
   'schedule.list.confirmedBy': 'confirmed by {who}',
   'schedule.cancel.done': 'Schedule {id} cancelled: {command} will not run again.',
+  'schedule.cancel.running': 'Schedule {id} ({command}) is running now: it can no longer be cancelled.',
+  'schedule.cancel.runningHint':
+    'Once its job is queued, /lab jobs lists it, and /lab cancel with that job’s id stops it.',
   'schedule.cancel.forbidden':
     '{by} may not cancel schedule {id}: only its requester ({requester}) or an approver of {command} may.',
 } as const;

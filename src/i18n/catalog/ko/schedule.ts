@@ -33,6 +33,8 @@ export const schedule: Translation<typeof en> = {
   'schedule.step.passed':
     '카드가 승인되기 전에 {when}이(가) 지났고, {minutes, plural, other {#}}분 넘게 지났습니다: 아무것도 예약하지 않았습니다.',
   'schedule.step.passedHint': '더 늦은 시각으로 다시 예약하세요.',
+  'schedule.step.idTaken': '{lab}의 다른 예약이 이미 {id}입니다: 아무것도 예약하지 않았습니다.',
+  'schedule.step.idTakenHint': '다시 요청하세요: 새 카드는 새 예약 ID를 받습니다.',
   'schedule.across.summary':
     '실습 환경 {count, plural, other {#}}곳에서 각 실습 환경 시간대로 {at}에 {command}',
   'schedule.across.summaryEvery':
@@ -73,6 +75,9 @@ export const schedule: Translation<typeof en> = {
   'schedule.list.approvedBy': '승인: {who}',
   'schedule.list.confirmedBy': '확인: {who}',
   'schedule.cancel.done': '예약 {id}을(를) 취소했습니다: {command}은(는) 다시 실행되지 않습니다.',
+  'schedule.cancel.running': '예약 {id}({command})은(는) 지금 실행 중이라 더 이상 취소할 수 없습니다.',
+  'schedule.cancel.runningHint':
+    '작업이 대기열에 들어가면 /lab jobs에 나오며, 그 작업 ID로 /lab cancel을 실행하면 멈춥니다.',
   'schedule.cancel.forbidden':
     '{by}은(는) 예약 {id}을(를) 취소할 수 없습니다: 요청자({requester})나 {command}의 승인자만 취소할 수 있습니다.',
 };
