@@ -1,6 +1,7 @@
 import { Readable, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderEnglish } from '../../src/i18n/render.js';
+import { EventBus } from '../../src/jobs/events.js';
 import { Labs } from '../../src/labs.js';
 import { createSilentLogger } from '../../src/log.js';
 import { findInverse, REVERT_WINDOW_MS, requestRevert } from '../../src/revert.js';
@@ -227,5 +228,50 @@ describe('Revert', () => {
       '/storage attach nfs-iso --type iso',
     );
     expect(expectError(await revert('job-none')).code).toBe('NOT_FOUND');
+  });
+});
+
+describe('the Revert offers of two replicas', () => {
+  it('are read from the store at each of the leader’s ticks: a job that ended on the other replica loses its button too', async () => {
+    const refreshed: string[] = [];
+    // The leading replica, started before the job ends: the job ends on the other replica's bus
+    // (core.labops.bus), never on its own.
+    const leader = new RevertOffers({
+      store: core.store,
+      bus: new EventBus(),
+      clock: () => core.clock.now,
+      logger: createSilentLogger(),
+      leading: () => true,
+      refresh: async (jobId) => {
+        refreshed.push(jobId);
+      },
+    });
+    await leader.start();
+    const { client, sim } = core.lab;
+    const isoDomain = await client.findStorageDomain('nfs-iso');
+    for (const name of ['tools.iso', 'rescue.iso']) {
+      sim.machines.get('storage')!.files.set(`/export/iso/${isoDomain.id}/images/${ISO_DIR}/${name}`, {
+        kind: 'file',
+        uid: 36,
+        gid: 36,
+        mode: 0o640,
+        size: 1,
+      });
+    }
+    const web1 = await client.findVm('web1');
+    const cd = (iso: string) =>
+      core.labops.dispatch({ command: '/iso', text: `attach web1 ${iso}`, caller: operator });
+    if ((await client.getCdromFile(web1.id, { current: true })) !== 'tools.iso') {
+      await approveAndRun(core, await cd('tools.iso'));
+    }
+    // A CD change puts back the ISO the CD held: Revert is offered.
+    const { job } = await approveAndRun(core, await cd('rescue.iso'));
+    expect(findInverse(job)).toBeDefined();
+    const ends = job.finishedAt! + REVERT_WINDOW_MS;
+    expect(await leader.tick(ends - 1)).not.toContain(job.id);
+    expect(await leader.tick(ends)).toContain(job.id);
+    expect(refreshed).toContain(job.id);
+    expect(await leader.tick(ends + 60_000)).not.toContain(job.id);
+    leader.stop();
   });
 });
