@@ -85,6 +85,16 @@ export function maxRisk(a: Risk, b: Risk): Risk {
   return riskAtLeast(a, b) ? a : b;
 }
 
+/** Every user group (`slack:S…`) a policy names, as askers or approvers, anywhere. */
+export function groupsInPolicy(policy: Policy): string[] {
+  const all = [
+    ...(policy.askers === 'anyone' ? [] : policy.askers),
+    ...policy.approvers,
+    ...Object.values(policy.commands).flatMap((r) => [...(r.askers ?? []), ...(r.approvers ?? [])]),
+  ];
+  return [...new Set(all.filter((p) => p.startsWith('slack:S')))];
+}
+
 /** Who may approve `command` under the policy: its rule's approvers, else the policy's. Groups stay groups. */
 export function getApprovers(policy: Policy, command: string): readonly string[] {
   return getRule(policy, command)?.approvers ?? policy.approvers;

@@ -2,6 +2,7 @@ import {
   createPolicyRequest,
   evaluatePolicy,
   getApprovers,
+  groupsInPolicy,
   isApprover,
   type Policy,
 } from '../../approvals/policy.js';
@@ -11,7 +12,6 @@ import { renderEnglish } from '../i18n/render.js';
 import { isMessage, list, msg, type Text, verbatim } from '../i18n/text.js';
 import type { EventBus } from '../jobs/events.js';
 import type { Logger } from '../log.js';
-import { groupsInPolicy } from '../slack/groups.js';
 import type { ApprovalRecord, JobRecord, StateEntry, Store } from '../store/types.js';
 import type { Clock } from '../time.js';
 import type { View } from '../view.js';

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import Bottleneck from 'bottleneck';
+import { groupsInPolicy } from '../../approvals/policy.js';
 import type { SlackSettings } from '../config.js';
 import { LabopsError } from '../errors.js';
 import { msg } from '../i18n/text.js';
@@ -11,7 +12,7 @@ import { type Clock, systemClock } from '../time.js';
 import { AlertReporter } from './alert-reporter.js';
 import { Dedupe } from './dedupe.js';
 import { createCaller, type SlackDeps, type WorkLane } from './deps.js';
-import { GroupDirectory, groupsInPolicy } from './groups.js';
+import { GroupDirectory } from './groups.js';
 import { publishHome } from './home.js';
 import { JobReporter } from './job-reporter.js';
 import { SLACK_LIMITS, type SlackLimits } from './limits.js';

@@ -1,4 +1,3 @@
-import type { Policy } from '../../approvals/policy.js';
 import type { Logger } from '../log.js';
 import type { Clock } from '../time.js';
 
@@ -9,16 +8,6 @@ export interface GroupDirectoryOptions {
   ttlMs: number;
   clock: Clock;
   logger: Logger;
-}
-
-/** Every user group (`slack:S…`) a policy names, as askers or approvers, anywhere. */
-export function groupsInPolicy(policy: Policy): string[] {
-  const all = [
-    ...(policy.askers === 'anyone' ? [] : policy.askers),
-    ...policy.approvers,
-    ...Object.values(policy.commands).flatMap((r) => [...(r.askers ?? []), ...(r.approvers ?? [])]),
-  ];
-  return [...new Set(all.filter((p) => p.startsWith('slack:S')))];
 }
 
 /**
