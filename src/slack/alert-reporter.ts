@@ -17,9 +17,15 @@ export interface AlertReporterOptions {
   track: (work: () => Promise<void>) => void;
 }
 
-/** Where a lab's current alert message is (`alert:<lab>` in the store), so an edit after a restart finds it. */
+/**
+ * Where a lab's current alert message is, and how much of it Slack has (`alert:<lab>` in the
+ * store): an edit after a restart finds the message, and a digest announced again is shown only
+ * when Slack does not have it all yet.
+ */
 interface StoredDigestRef extends MessageRef {
   seq: number;
+  /** The digest's `total` when Slack last had the message as drawn; grows with each edit. */
+  shown?: number | undefined;
 }
 
 /**
@@ -27,6 +33,12 @@ interface StoredDigestRef extends MessageRef {
  * posted, then edited in place as a storm grows (the outbox coalesces the edits); the message's
  * place is kept in the store so that an edit after a restart or a leader change finds it. Events
  * of a labops job go to that job's thread. A lab with no channel shows its alerts on App Home only.
+ *
+ * Across a crash of the bot: the watcher commits a digest before it is shown, and announces its
+ * lab's digest again when it starts to lead (`added` empty); it is shown unless `shown` says Slack
+ * has it all. So a digest is shown at least once: a crash between Slack's answer to the post and
+ * the store's write of its place posts it a second time. A job's thread alerts are not announced
+ * again: at most once.
  */
 export class AlertReporter {
   private unsubscribe: (() => void) | undefined;
@@ -72,22 +84,26 @@ export class AlertReporter {
     const { outbox, labs, clock } = this.options;
     const { lab, digest } = event;
     const key = `alert:${lab}:${digest.seq}`;
+    const stored = (await labs.store.readState(`alert:${lab}`))?.value as
+      | Partial<StoredDigestRef>
+      | undefined;
+    const current = stored?.seq === digest.seq;
+    // Announced again after a restart, and Slack has it all: nothing to show.
+    if (current && (stored.shown ?? -1) >= digest.total) return;
     const view = describeDigest(digest, { lab: labs.many ? lab : undefined });
     let message: LiveMessage | undefined = outbox.find(key);
     if (!message) {
-      const stored = (await labs.store.readState(`alert:${lab}`))?.value as
-        | Partial<StoredDigestRef>
-        | undefined;
       const ref =
-        stored?.seq === digest.seq && stored.channel && stored.ts
-          ? { channel: stored.channel, ts: stored.ts }
-          : undefined;
+        current && stored.channel && stored.ts ? { channel: stored.channel, ts: stored.ts } : undefined;
       message = outbox.message(key, { channel, lane: 'card', priority: 2, ...(ref ? { ref } : {}) });
     }
     message.set(renderView(view, this.voiceOf(lab)), { final: true });
-    if (message.ref) return;
+    const version = message.desired?.version ?? 0;
     const ref = await message.posted();
-    const value: StoredDigestRef = { seq: digest.seq, channel: ref.channel, ts: ref.ts };
+    await message.whenDelivered();
+    // Given up (the message failed, the outbox closed): not shown, announced again at the next start.
+    if (message.failure !== undefined || message.delivered < version) return;
+    const value: StoredDigestRef = { seq: digest.seq, channel: ref.channel, ts: ref.ts, shown: digest.total };
     await labs.store.writeState(`alert:${lab}`, value, clock());
   }
 

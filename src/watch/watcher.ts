@@ -77,13 +77,22 @@ interface Snapshot {
  * job's thread when the event carries a labops job's correlation id, else to the lab's channel —
  * held during quiet hours, a storm grouped into one message. The watermark, the last statuses and
  * what was reported live in the store, advanced by compare-and-set: two replicas, a leader change
- * or a restart neither post twice nor lose an alert. Only the leader polls.
+ * or a restart neither report an event twice nor miss one. Only the leader polls. The state is
+ * committed before its message is shown; a process that starts to lead announces the lab's digest
+ * again, so a crash in between delays the message rather than losing it (alert-reporter.ts says
+ * what remains: at least once).
  */
 export class EventWatcher {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<TickOutcome> | undefined;
   private engineDown = false;
   private stopped = false;
+  /**
+   * Whether the lab's digest is still to be announced again since this process started to lead:
+   * a digest is committed before it is shown, and a crash or a leader change in between would
+   * lose it. The reporter shows it only if Slack does not have it all (alert-reporter.ts).
+   */
+  private announce = true;
 
   constructor(private readonly options: WatcherOptions) {}
 
@@ -121,7 +130,10 @@ export class EventWatcher {
   /** One poll; a poll still running is joined rather than started again. Never rejects. */
   tick(): Promise<TickOutcome> {
     if (this.stopped) return Promise.resolve('stopped');
-    if (!this.options.leading()) return Promise.resolve('not-leading');
+    if (!this.options.leading()) {
+      this.announce = true;
+      return Promise.resolve('not-leading');
+    }
     this.running ??= this.poll()
       .catch((error: unknown) => {
         this.options.logger.error({ lab: this.options.lab, err: error }, 'the events watcher failed');
@@ -210,7 +222,17 @@ export class EventWatcher {
         digest: channel.update.digest,
         added: channel.update.added,
       });
+    } else if (this.announce && channel.state.digest && this.options.channel !== undefined) {
+      // Announced again, nothing added: the shell prints nothing, Slack shows what it lacks.
+      bus.emit({
+        type: 'watch:alerts',
+        lab,
+        channel: this.options.channel,
+        digest: channel.state.digest,
+        added: [],
+      });
     }
+    this.announce = false;
     return 'polled';
   }
 

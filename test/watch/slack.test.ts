@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EventsSchema } from '../../src/config/lab-schema.js';
+import { EventBus } from '../../src/jobs/events.js';
+import { createSilentLogger } from '../../src/log.js';
 import { ACTION } from '../../src/slack/render-card.js';
-import type { EventWatcher } from '../../src/watch/watcher.js';
+import { DIGEST_WINDOW_MS } from '../../src/watch/digest.js';
+import { EventWatcher, readWatchState } from '../../src/watch/watcher.js';
 import { readAll } from '../slack/read-blocks.js';
 import { type SlackHarness, startSlackHarness, U } from '../support/slack-harness.js';
 
@@ -103,5 +107,50 @@ describe('lab events in Slack (issue 15 §1)', () => {
       await client.activateHost(hyper1.id);
       await client.waitForHostStatus(hyper1.id, ['up']);
     }
+  });
+
+  it('shows a digest a bot committed and crashed before posting, once, when a bot leads again', async () => {
+    // Another bot's watcher on this lab and store; its bus: what it emits dies with it.
+    const watcherOn = (bus: EventBus) =>
+      new EventWatcher({
+        lab: 'lab1',
+        labops: h.labs.get('lab1')!,
+        engine: h.lab.client,
+        store: h.store,
+        bus,
+        clock: () => Date.now(),
+        logger: createSilentLogger(),
+        events: EventsSchema.parse({}),
+        channel: CHANNEL,
+        leading: () => true,
+      });
+    // The storm's message is older than the window: the next alert starts a message of its own.
+    const entry = (await h.store.readState('watch:lab1'))!;
+    const state = readWatchState(entry.value)!;
+    const digest = { ...state.channel.digest!, startedAt: Date.now() - DIGEST_WINDOW_MS - 1000 };
+    const aged = { ...state, channel: { ...state.channel, digest } };
+    expect(await h.store.writeState('watch:lab1', aged, Date.now(), entry.version)).toBe(true);
+    const before = alertMessages().length;
+
+    h.lab.sim.knobs.failMigration('db1');
+    expect(await watcherOn(new EventBus()).tick()).toBe('polled');
+    await h.settle();
+    expect(alertMessages()).toHaveLength(before);
+
+    // The bot starts again and leads: the committed digest is posted.
+    expect(await watcherOn(h.labs.bus).tick()).toBe('polled');
+    await h.settle();
+    const posted = alertMessages().slice(before);
+    expect(posted).toHaveLength(1);
+    expect(readAll(posted[0]!.blocks)).toContain('Migration of VM db1 failed');
+    // Once more, the outbox a new process's (empty): Slack has it all, nothing is sent.
+    h.adapter.outbox.forget(`alert:lab1:${digest.seq + 1}`);
+    const edits = h.api.calls.filter((c) => c.method === 'chat.update').length;
+    const drawn = posted[0]!.history.length;
+    expect(await watcherOn(h.labs.bus).tick()).toBe('polled');
+    await h.settle();
+    expect(h.api.calls.filter((c) => c.method === 'chat.update')).toHaveLength(edits);
+    expect(posted[0]!.history).toHaveLength(drawn);
+    expect(alertMessages().slice(before)).toHaveLength(1);
   });
 });
