@@ -249,10 +249,13 @@ describe('two replicas on one PostgreSQL, in Socket Mode (issue 14 §4)', () => 
       await waitFor(() =>
         JSON.stringify(api.message(C1, card.ts)?.blocks).includes('SUCCEEDED') ? true : undefined,
       );
-      // B reported the job in the thread of the card A posted.
+      // B reported the job in the thread of the card A posted: its progress message, edited in
+      // place, reaches the step's end (issue 17 §1: the card's final edit goes first).
       const thread = await waitFor(() => {
         const replies = api.thread(C1, card.ts).map((m) => JSON.stringify(m.blocks));
-        return replies.some((r) => r.includes('Put hyper1 into maintenance')) ? replies : undefined;
+        return replies.some((r) => r.includes('Put hyper1 into maintenance') && r.includes('changed'))
+          ? replies
+          : undefined;
       });
       expect(thread.join('\n')).toContain('changed');
 
