@@ -61,9 +61,6 @@ import type { Clock } from './time.js';
 import { decodeSlackText, tokenize } from './tokenize.js';
 import type { View } from './view.js';
 
-/** How long a card's engine connections stay open for its click (SpareConnections' ttl). */
-const CARD_WARM_MS = 15_000;
-
 export interface LabopsOptions {
   registry: CommandRegistry;
   steps: readonly StepDefinition[];
@@ -381,15 +378,6 @@ export class Labops {
     const [first, ...rest] = tokenize(decodeSlackText(text));
     const sub = first ? found?.subcommands.find((s) => s.name === first.toLowerCase()) : undefined;
     return sub !== undefined && !isRead(sub) && !isDirect(sub) && !rest.some(isHelpWord);
-  }
-
-  /**
-   * A card of this lab was just proposed, by this replica or another (issue 14 §5): the engine's
-   * connections for the re-check at its final approval are opened now, kept 15 s, so that the
-   * replica the click lands on re-checks at once — people often approve within seconds.
-   */
-  prepareForClick(): void {
-    this.options.engine.preconnect(2, CARD_WARM_MS);
   }
 
   /** A click on Approve or Deny (`approve [ID]` in the shell). */

@@ -283,9 +283,6 @@ export class Labs implements LabsPort {
   async stop(timeoutMs: number): Promise<void> {
     clearInterval(this.leaseSweep);
     clearInterval(this.leadership);
-    // A LISTEN still being set up is waited for: its connection must go back before the store closes.
-    await this.listening;
-    await this.stopListening?.();
     this.reminders.stop();
     await Promise.all([...this.watchers.values()].map((watcher) => watcher.stop()));
     await Promise.all(this.options.labs.map((entry) => entry.labops.stop(timeoutMs)));
@@ -314,27 +311,9 @@ export class Labs implements LabsPort {
    * With replicas: every half lease, the jobs of replicas that stopped renewing (issue 14 §2);
    * every third of a lease, the lead asked for again.
    */
-  private stopListening: (() => Promise<void>) | undefined;
-  private listening: Promise<void> | undefined;
-
-  /**
-   * With replicas: each card any replica proposes gets its lab's engine connections opened here
-   * too (Labops.prepareForClick), whichever replica its click lands on (issue 14 §5).
-   */
-  private async listenForCards(): Promise<void> {
-    const { store, logger } = this.options;
-    if (!store.listenForCards || this.stopListening) return;
-    try {
-      this.stopListening = await store.listenForCards((lab) => this.get(lab)?.prepareForClick());
-    } catch (error) {
-      logger.warn({ err: String(error) }, 'could not listen for the other replicas’ cards');
-    }
-  }
-
   private startLeaseSweep(): void {
     const { replica, store } = this.options;
     if (!replica || !store.shared || this.leaseSweep) return;
-    this.listening = this.listenForCards();
     this.leaseSweep = setInterval(() => void this.sweepLeases(), Math.max(50, replica.leaseMs / 2));
     this.leaseSweep.unref();
     void this.askToLead();

@@ -130,8 +130,8 @@ export class EngineClient {
   }
 
   /** Opens connections ahead of `count` reads about to come (EngineTransport.preconnect). */
-  preconnect(count: number, ttlMs?: number): void {
-    this.context.transport.preconnect(count, ttlMs);
+  preconnect(count: number): void {
+    this.context.transport.preconnect(count);
   }
 
   close(): Promise<void> {

@@ -1,7 +1,7 @@
 import { isIP, type Socket } from 'node:net';
 import { buildConnector } from '../net/undici.js';
 
-/** How long an opened connection waits for a request before it is closed unused, by default. */
+/** How long an opened connection waits for a request before it is closed unused. */
 const SPARE_MS = 2000;
 
 interface Spare {
@@ -61,11 +61,8 @@ export class SpareConnections {
     return this.spares.length;
   }
 
-  /**
-   * Starts opening `count` connections; each is closed if no request takes it within `ttlMs` (2 s by
-   * default; keep it under the server's wait for a first request: Apache's RequestReadTimeout is 20 s).
-   */
-  open(count: number, ttlMs: number = SPARE_MS): void {
+  /** Starts opening `count` connections; each is closed if no request takes it within 2 s. */
+  open(count: number): void {
     for (let i = 0; i < count && !this.closed; i++) {
       const socket = new Promise<Socket>((resolve, reject) => {
         this.base(this.target, (error, opened) => {
@@ -79,7 +76,7 @@ export class SpareConnections {
       socket.catch(ignore);
       const spare: Spare = {
         socket,
-        timer: setTimeout(() => this.discard(spare), ttlMs).unref(),
+        timer: setTimeout(() => this.discard(spare), SPARE_MS).unref(),
       };
       this.spares.push(spare);
     }

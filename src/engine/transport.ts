@@ -158,11 +158,11 @@ export class EngineTransport {
    * Opens connections for `count` requests about to come, beyond those already open and idle, so
    * that the TLS handshakes run while the caller still reads its store (a click's re-check).
    */
-  preconnect(count: number, ttlMs?: number): void {
+  preconnect(count: number): void {
     if (this.closed) return;
     const missing =
       Math.min(count, this.options.maxConcurrency ?? 8) - this.pool.stats.free - this.spares.count;
-    if (missing > 0) this.spares.open(missing, ttlMs);
+    if (missing > 0) this.spares.open(missing);
   }
 
   /** Sends one API request and parses the answer with `spec.schema`. */

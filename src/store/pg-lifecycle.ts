@@ -75,8 +75,6 @@ export class PgLifecycleTx {
         proposal.audit,
         job.lab,
       );
-      // Told to every replica listening once the transaction commits (PgStore.listenForCards).
-      await this.sql.notifyCard(job.lab);
       return approvalId;
     });
   }

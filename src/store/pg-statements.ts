@@ -1,10 +1,6 @@
 import type { QueryResultRow } from 'pg';
 import { DB_NOW_MS, PgLeaseStatements, type Queryable } from './pg-leases.js';
 import { ADVISORY_LAB } from './pg-migrations.js';
-
-/** The LISTEN/NOTIFY channel on which a replica tells the others of a new card (its lab). */
-export const CARDS_CHANNEL = 'labops_cards';
-
 import type {
   ApprovalRow,
   AuditRow,
@@ -428,11 +424,6 @@ export class PgStatements {
          SELECT id FROM jobs WHERE NOT (status = ANY ($1::text[])))`,
       [finalStatuses],
     );
-  }
-
-  /** NOTIFY of a new card, delivered to the listeners when the transaction commits. */
-  async notifyCard(lab: string): Promise<void> {
-    await this.db.query('SELECT pg_notify($1, $2)', [CARDS_CHANNEL, lab]);
   }
 
   readState(key: string): Promise<StateRow | undefined> {

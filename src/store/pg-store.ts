@@ -13,7 +13,7 @@ import {
   translatePgRuntimeError,
   translatePgStartupError,
 } from './pg-open.js';
-import { CARDS_CHANNEL, PgStatements, type Queryable } from './pg-statements.js';
+import { PgStatements, type Queryable } from './pg-statements.js';
 import {
   toApprovalRecord,
   toAuditEvent,
@@ -406,34 +406,6 @@ class PgStore implements Store {
     }
     await this.write((sql) => sql.pinHostKey({ lab, machine, fingerprint, by, at }), false);
     return { lab, machine, fingerprint, by, at };
-  }
-
-  /**
-   * One connection of the pool kept for LISTEN: notifications arrive on it as the proposing
-   * transactions commit. A connection that fails ends the listening (logged by the caller's
-   * absence of warm-ups, nothing else depends on it): it is an optimisation, never a source of truth.
-   */
-  async listenForCards(onCard: (lab: string) => void): Promise<() => Promise<void>> {
-    const client = await this.pool.connect();
-    const onNotification = (message: pg.Notification) => {
-      if (message.channel === CARDS_CHANNEL && message.payload) onCard(message.payload);
-    };
-    let broken: Error | undefined;
-    const onError = (error: Error) => {
-      broken = error;
-    };
-    client.on('notification', onNotification);
-    client.on('error', onError);
-    await client.query(`LISTEN ${CARDS_CHANNEL}`);
-    let stopped = false;
-    return async () => {
-      if (stopped) return;
-      stopped = true;
-      client.off('notification', onNotification);
-      if (!broken && !this.isClosed) await client.query(`UNLISTEN ${CARDS_CHANNEL}`).catch(() => undefined);
-      client.off('error', onError);
-      client.release(broken ?? true);
-    };
   }
 
   async close(): Promise<void> {

@@ -462,12 +462,6 @@ export interface Store {
    */
   firstSeen(key: string, ttlMs: number, at: number): Promise<boolean>;
   /**
-   * Replicas only (the PostgreSQL store): `onCard` hears the lab of every card any replica proposes,
-   * as it is committed, so that each replica can get ready for the click wherever it lands. Answers
-   * the way to stop listening. A store one process owns has nothing to tell and leaves it unset.
-   */
-  listenForCards?(onCard: (lab: string) => void): Promise<() => Promise<void>>;
-  /**
    * The small durable state of the bot's own duties (issue 15: an events watermark, reminders
    * sent, schedules), by key. Undefined when the key was never written or was deleted.
    */
