@@ -491,10 +491,22 @@ function reconnectPromptly(client: unknown, logger: Logger): void {
       void this.delayReconnectAttempt?.(start);
     });
   };
+  // Slack said hello since the last prompt attempt: the connection worked. (The SDK zeroes its
+  // failures as soon as it gets a URL, so they cannot tell: a socket Slack closes before hello
+  // would be retried with no delay at all, calling apps.connections.open in a loop.)
+  let workedSincePrompt = false;
+  (client as { on(event: string, listener: () => void): void }).on('connected', () => {
+    workedSincePrompt = true;
+  });
   target.delayReconnectAttempt = function (start) {
+    // The SDK's own retry of its URL request keeps the SDK's behaviour: its failure is the outer
+    // attempt's, which `attempt` catches.
+    if (start !== this.start) return original.call(this, start);
+    const prompt = workedSincePrompt;
+    workedSincePrompt = false;
     const pingMs = this.clientPingTimeoutMS ?? 0;
-    // The delay is computed at once from these two fields (failures are 0 after a connection that worked).
-    if (this.numOfConsecutiveReconnectionFailures === 0) this.clientPingTimeoutMS = 0;
+    // The delay is computed at once from the ping timeout and the failures so far.
+    if (prompt) this.clientPingTimeoutMS = 0;
     try {
       return original.call(this, function (this: ReconnectingClient) {
         return attempt.call(this, start);

@@ -444,18 +444,17 @@ export class Outbox {
    */
   private enqueueGroup(group: string): void {
     if (this.closed) return;
-    const due = [...(this.groups.get(group) ?? [])]
-      .filter(
-        (m) =>
-          m.failure === undefined &&
-          m.desired !== undefined &&
-          m.desired.version > m.delivered &&
-          (m.desired.lane ?? m.init.lane) === 'card' &&
-          // A card's copy waits for its turn here; a thread's message may also wait in its own
-          // lane, or be still on its way (its post), which the edit then waits for.
-          (m.init.lane === 'card' ? m.ref !== undefined && !m.scheduled : !m.expedited),
-      )
-      .slice(0, this.cardReserve);
+    const waiting = [...(this.groups.get(group) ?? [])].filter(
+      (m) =>
+        m.failure === undefined &&
+        m.desired !== undefined &&
+        m.desired.version > m.delivered &&
+        (m.desired.lane ?? m.init.lane) === 'card' &&
+        // A card's copy waits for its turn here; a thread's message may also wait in its own
+        // lane, or be still on its way (its post), which the edit then waits for.
+        (m.init.lane === 'card' ? m.ref !== undefined && !m.scheduled : !m.expedited),
+    );
+    const due = waiting.slice(0, this.cardReserve);
     if (!due.length) return;
     for (const m of due) {
       if (m.init.lane === 'card') m.scheduled = true;
@@ -492,6 +491,8 @@ export class Outbox {
           }
         }),
     );
+    // The rest of a group larger than the bucket goes in the next turn, its own job of the lane.
+    if (waiting.length > due.length) this.requestGroup(group);
   }
 
   private async deliver(message: LiveMessage): Promise<void> {

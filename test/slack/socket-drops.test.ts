@@ -19,6 +19,8 @@ beforeAll(async () => {
   h = await startSlackHarness({
     mode: 'socket',
     logger: createLogger({ level: 'info', destination }),
+    // A reconnection that keeps failing waits this much times its failures (the SDK's backoff).
+    timing: { clientPingTimeoutMs: 1500 },
   });
   socket = h.socket!;
 });
@@ -105,6 +107,20 @@ describe('Socket Mode that survives drops (issue 17 §4)', () => {
     // A routine refresh is no error (a dropped connection is, as the SDK logs it).
     expect(lines.slice(logged).filter((l) => l.level >= 50)).toEqual([]);
   });
+
+  it('backs off when Slack closes each new connection before hello, instead of reconnecting in a loop', async () => {
+    const before = socket.connections;
+    socket.closeBeforeHello = true;
+    socket.drop();
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    const tries = socket.connections - before;
+    socket.closeBeforeHello = false;
+    // The first try goes at once (the connection had worked); the next waits the client ping
+    // timeout (1.5 s here, 5 s by default): one or two, not hundreds.
+    expect(tries).toBeGreaterThanOrEqual(1);
+    expect(tries).toBeLessThanOrEqual(2);
+    await reconnected(socket.connections + 1);
+  }, 10_000);
 
   it('logs link_disabled as an error that says what to fix', async () => {
     const before = socket.connections;

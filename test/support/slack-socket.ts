@@ -149,6 +149,8 @@ export class SocketModeStandIn {
    * on the next one to open (Slack's re-delivery).
    */
   redeliver = true;
+  /** Close each new connection before `hello`, as Slack does when it will not take the app now. */
+  closeBeforeHello = false;
 
   private constructor() {
     this.server = createServer((_req, res) => res.writeHead(426).end());
@@ -164,6 +166,10 @@ export class SocketModeStandIn {
       );
       this.connections++;
       const connection = new Connection(this.connections, socket, (c, m) => this.onMessage(c, m));
+      if (this.closeBeforeHello) {
+        connection.close();
+        return;
+      }
       this.open.push(connection);
       socket.on('close', () => {
         const index = this.open.indexOf(connection);

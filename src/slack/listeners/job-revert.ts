@@ -3,7 +3,7 @@ import { LabopsError } from '../../errors.js';
 import { msg } from '../../i18n/text.js';
 import { requestRevert } from '../../revert.js';
 import type { MessageContent } from '../blocks.js';
-import { createCaller, labOfJob, type SlackDeps, settleAck, voiceOf } from '../deps.js';
+import { acknowledge, createCaller, labOfJob, type SlackDeps, settleAck, voiceOf } from '../deps.js';
 import { ACTION } from '../render-card.js';
 import { renderErrorMessage, renderView } from '../render-view.js';
 
@@ -18,7 +18,7 @@ export function registerJobRevert(app: App, deps: SlackDeps): void {
   app.action<BlockAction<ButtonAction>>(
     { type: 'block_actions', action_id: ACTION.revert },
     async ({ ack, body, action, respond }) => {
-      const acked = ack();
+      const acked = acknowledge(ack);
       const identity = body.trigger_id || `${body.user.id}:${action.action_id}:${action.action_ts}`;
       if (!(await deps.dedupe.first(`action:${identity}`))) return;
       // A revert is a plan: it queues with the plans, never ahead of an approval click.
