@@ -144,6 +144,8 @@ describe('the transcript of the README in Korean (issue 16)', () => {
       const words = line
         .replaceAll('/host maintenance hyper2', '')
         .replace(/└ approve a1 · deny a1/, '')
+        // The Revert offer's command (issue 15 §3), when it is printed before the script ends.
+        .replace(/\brevert job-[0-9a-f]{4}\b/, '')
         .replace(/\b(shell|slack):[\w.-]+/g, '');
       expect(words).not.toMatch(ENGLISH_PROSE);
     }
