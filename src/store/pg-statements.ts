@@ -10,6 +10,7 @@ import type {
   LockRow,
   StateRow,
   StepRow,
+  StepUpdate,
 } from './store-rows.js';
 
 // The PostgreSQL store's statements: the SQL of every query it runs, each behind a method that
@@ -31,20 +32,6 @@ export interface MoveJob {
   errorText: string | null;
   /** A replica claiming the job as it starts it: a new epoch, a lease of `leaseMs` from the database's clock. */
   claim?: { replica: string; leaseMs: number } | undefined;
-}
-
-export interface StepUpdate {
-  jobId: string;
-  index: number;
-  status: string | null;
-  startedAt: number | null;
-  finishedAt: number | null;
-  durationMs: number | null;
-  tail: string | null;
-  detail: string | null;
-  detailText: string | null;
-  endState: string | null;
-  endStateText: string | null;
 }
 
 export class PgStatements {

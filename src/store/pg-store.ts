@@ -1,7 +1,6 @@
 import type pg from 'pg';
 import { LabopsError, toLabopsError } from '../errors.js';
 import { msg, type Text, verbatim } from '../i18n/text.js';
-import { boundTail, TAIL_BYTES } from '../tail.js';
 import { PgLifecycleTx } from './pg-lifecycle.js';
 import { applyPgMigrations, checkReadablePgSchema } from './pg-migrations.js';
 import {
@@ -22,6 +21,7 @@ import {
   toPinnedHostKey,
   toStateEntry,
   toStepRecord,
+  toStepUpdate,
   toTextColumns,
 } from './store-rows.js';
 import {
@@ -291,23 +291,9 @@ class PgStore implements Store {
 
   /** Fields left out or `undefined` keep their value; `tail` is cut to TAIL_BYTES. Fenced: one transaction. */
   async updateStep(jobId: string, index: number, patch: StepPatch, fence?: JobLease): Promise<void> {
-    const detail = toTextColumns(patch.detail);
-    const endState = toTextColumns(patch.endState);
     const changed = await this.write(async (sql) => {
       if (fence) await new PgLifecycleTx(sql).holdLease(jobId, fence);
-      return sql.updateStep({
-        jobId,
-        index,
-        status: patch.status ?? null,
-        startedAt: patch.startedAt ?? null,
-        finishedAt: patch.finishedAt ?? null,
-        durationMs: patch.durationMs ?? null,
-        tail: patch.tail === undefined ? null : boundTail(patch.tail, TAIL_BYTES),
-        detail: detail.english,
-        detailText: detail.json,
-        endState: endState.english,
-        endStateText: endState.json,
-      });
+      return sql.updateStep(toStepUpdate(jobId, index, patch));
     }, fence !== undefined);
     if (changed === 0) throw new LabopsError('NOT_FOUND', msg('jobs.store.noStep', { job: jobId, index }));
   }

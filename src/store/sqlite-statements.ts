@@ -8,6 +8,7 @@ import type {
   LockRow,
   StateRow,
   StepRow,
+  StepUpdate,
 } from './store-rows.js';
 
 // The SQLite store's prepared statements; the SQL of every query it runs.
@@ -115,19 +116,7 @@ export function prepareStatements(db: Db) {
        WHERE id = @id`,
     ),
     listSteps: db.prepare<[string], StepRow>('SELECT * FROM steps WHERE job_id = ? ORDER BY idx'),
-    updateStep: db.prepare<{
-      jobId: string;
-      index: number;
-      status: string | null;
-      startedAt: number | null;
-      finishedAt: number | null;
-      durationMs: number | null;
-      tail: string | null;
-      detail: string | null;
-      detailText: string | null;
-      endState: string | null;
-      endStateText: string | null;
-    }>(
+    updateStep: db.prepare<StepUpdate>(
       `UPDATE steps SET
          status = COALESCE(@status, status),
          started_at = COALESCE(@startedAt, started_at),

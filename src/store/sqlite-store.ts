@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { LabopsError, toLabopsError } from '../errors.js';
 import { msg, type Text, verbatim } from '../i18n/text.js';
-import { boundTail, TAIL_BYTES } from '../tail.js';
+import { TAIL_BYTES } from '../tail.js';
 import { takeToken } from './budget.js';
 import { LifecycleTx, statusList, UNKNOWN_STEP_DETAIL, UNKNOWN_STEP_TEXT } from './sqlite-lifecycle.js';
 import {
@@ -21,6 +21,7 @@ import {
   toPinnedHostKey,
   toStateEntry,
   toStepRecord,
+  toStepUpdate,
   toTextColumns,
 } from './store-rows.js';
 import {
@@ -326,25 +327,11 @@ class SqliteStore implements Store {
     return this.read(() => this.sql.listSteps.all(jobId).map(toStepRecord));
   }
 
-  /** Fields left out or `undefined` keep their value; `tail` is cut to its last STEP_TAIL_MAX_BYTES. */
+  /** Fields left out or `undefined` keep their value; `tail` is cut to its last STEP_TAIL_MAX_BYTES (store-rows.ts toStepUpdate). */
   async updateStep(jobId: string, index: number, patch: StepPatch, fence?: JobLease): Promise<void> {
-    const detail = toTextColumns(patch.detail);
-    const endState = toTextColumns(patch.endState);
     this.write(() => {
       this.tx.checkFence(jobId, fence);
-      const result = this.sql.updateStep.run({
-        jobId,
-        index,
-        status: patch.status ?? null,
-        startedAt: patch.startedAt ?? null,
-        finishedAt: patch.finishedAt ?? null,
-        durationMs: patch.durationMs ?? null,
-        tail: patch.tail === undefined ? null : boundTail(patch.tail, STEP_TAIL_MAX_BYTES),
-        detail: detail.english,
-        detailText: detail.json,
-        endState: endState.english,
-        endStateText: endState.json,
-      });
+      const result = this.sql.updateStep.run(toStepUpdate(jobId, index, patch));
       if (result.changes === 0) {
         throw new LabopsError('NOT_FOUND', msg('jobs.store.noStep', { job: jobId, index }));
       }

@@ -2,6 +2,7 @@ import { renderEnglish } from '../i18n/render.js';
 import { isText, type Text, verbatim } from '../i18n/text.js';
 import { createPlan, type Plan } from '../plan.js';
 import type { Risk } from '../risk.js';
+import { boundTail, TAIL_BYTES } from '../tail.js';
 import type {
   ApprovalDecision,
   ApprovalRecord,
@@ -13,6 +14,7 @@ import type {
   LockRecord,
   PinnedHostKey,
   StateEntry,
+  StepPatch,
   StepRecord,
   StepSpec,
   StepStatus,
@@ -299,4 +301,38 @@ export interface StateRow {
 
 export function toStateEntry(row: StateRow): StateEntry {
   return { key: row.key, value: JSON.parse(row.value), version: row.version, updatedAt: row.updated_at };
+}
+
+/** A step's row as an update writes it: null keeps the column's value (COALESCE in both stores). */
+export interface StepUpdate {
+  jobId: string;
+  index: number;
+  status: string | null;
+  startedAt: number | null;
+  finishedAt: number | null;
+  durationMs: number | null;
+  tail: string | null;
+  detail: string | null;
+  detailText: string | null;
+  endState: string | null;
+  endStateText: string | null;
+}
+
+/** A step's patch as both stores write it: fields left out stay; the tail cut to its last TAIL_BYTES. */
+export function toStepUpdate(jobId: string, index: number, patch: StepPatch): StepUpdate {
+  const detail = toTextColumns(patch.detail);
+  const endState = toTextColumns(patch.endState);
+  return {
+    jobId,
+    index,
+    status: patch.status ?? null,
+    startedAt: patch.startedAt ?? null,
+    finishedAt: patch.finishedAt ?? null,
+    durationMs: patch.durationMs ?? null,
+    tail: patch.tail === undefined ? null : boundTail(patch.tail, TAIL_BYTES),
+    detail: detail.english,
+    detailText: detail.json,
+    endState: endState.english,
+    endStateText: endState.json,
+  };
 }
