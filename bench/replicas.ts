@@ -15,7 +15,7 @@
  */
 import { type ChildProcess, execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +23,7 @@ import pg from 'pg';
 import { ACTION } from '../src/slack/render-card.js';
 import { openPgStore } from '../src/store/pg-store.js';
 import type { ApprovalRecord, JobRecord, Store } from '../src/store/types.js';
+import { writeSimulatedLabsFile } from '../test/support/lab-files.js';
 import { postgresUrl, runSql, startPostgres } from '../test/support/postgres.js';
 import { SlackApiStandIn } from '../test/support/slack-api.js';
 import { clickPayload, commandBody } from '../test/support/slack-harness.js';
@@ -173,44 +174,10 @@ async function waitFor<T>(
 
 /** A lab on each simulator, bound to its channel; the machines are never reached over SSH. */
 function writeLabFile(dir: string, sims: readonly SimInfo[]): string {
-  const lab = (n: number, sim: SimInfo) => `
-  lab${n}:
-    engine:
-      url: ${sim.baseUrl}
-      user: ${sim.user}
-      password_env: LAB${n}_ENGINE_PASSWORD
-      ca_file: ${sim.caFile}
-    ssh_password_env: LAB${n}_SSH_PASSWORD
-    hosts:
-      - name: hyper1
-        address: 127.0.${n}.11
-      - name: hyper2
-        address: 127.0.${n}.12
-    storage:
-      server:
-        name: storage
-        address: 127.0.${n}.10
-      exports:
-        - name: data
-          path: /export/data
-        - name: iso
-          path: /export/iso
-    baseline:
-      storage_domains:
-        - name: nfs-data
-          type: data
-          export: data
-        - name: nfs-iso
-          type: iso
-          export: iso
-      hosts: [hyper1, hyper2]
-    policy:
-      approvers: [${APPROVERS.map((u) => `slack:${u}`).join(', ')}]
-      channels: [${CHANNELS[n - 1] ?? ''}]
-`;
-  const path = join(dir, 'lab.yml');
-  writeFileSync(path, `labs:${sims.map((sim, i) => lab(i + 1, sim)).join('')}`);
-  return path;
+  return writeSimulatedLabsFile(
+    dir,
+    sims.map((engine, i) => ({ engine, approvers: APPROVERS, channel: CHANNELS[i] ?? '' })),
+  );
 }
 
 interface CallRecord {

@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,7 @@ import { ACTION } from '../../src/slack/render-card.js';
 import { openPgStore } from '../../src/store/pg-store.js';
 import type { JobRecord, Store } from '../../src/store/types.js';
 import { type SimLab, startSimLab } from '../support/engine.js';
+import { writeSimulatedLabsFile } from '../support/lab-files.js';
 import { resetPgDatabase, usePgDatabase } from '../support/postgres.js';
 import { cleanEnv, MAIN, spawnTs } from '../support/processes.js';
 import { SlackApiStandIn } from '../support/slack-api.js';
@@ -87,42 +88,10 @@ async function tearDown(): Promise<void> {
 
 /** lab1 and lab2 on the two simulators, their machines named apart, every address loopback. */
 function writeLabFile(): void {
-  const lab = (n: number, sim: SimLab) => `
-  lab${n}:
-    engine:
-      url: ${sim.sim.baseUrl}
-      user: ${sim.sim.user}
-      password_env: LAB${n}_ENGINE_PASSWORD
-      ca_file: ${sim.sim.caFile}
-    ssh_password_env: LAB${n}_SSH_PASSWORD
-    hosts:
-      - name: hyper1
-        address: 127.0.${n}.11
-      - name: hyper2
-        address: 127.0.${n}.12
-    storage:
-      server:
-        name: storage
-        address: 127.0.${n}.10
-      exports:
-        - name: data
-          path: /export/data
-        - name: iso
-          path: /export/iso
-    baseline:
-      storage_domains:
-        - name: nfs-data
-          type: data
-          export: data
-        - name: nfs-iso
-          type: iso
-          export: iso
-      hosts: [hyper1, hyper2]
-    policy:
-      approvers: [${APPROVERS.map((u) => `slack:${u}`).join(', ')}]
-      channels: [${n === 1 ? C1 : C2}]
-`;
-  writeFileSync(join(dir, 'lab.yml'), `labs:${lab(1, sims[0]!)}${lab(2, sims[1]!)}`);
+  writeSimulatedLabsFile(dir, [
+    { engine: sims[0]!.sim, approvers: APPROVERS, channel: C1 },
+    { engine: sims[1]!.sim, approvers: APPROVERS, channel: C2 },
+  ]);
 }
 
 function startReplica(mode: 'socket' | 'http', port?: number): Replica {
