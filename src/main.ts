@@ -23,9 +23,7 @@ import type { HealthService } from './service/index.js';
 import { subscribeJobLogs } from './service/job-logs.js';
 import { runFetchEngineCa } from './setup.js';
 import { runShell } from './shell/shell.js';
-import { runMigrateCommand } from './store/migrate.js';
 import { STORE_FILE } from './store/owner.js';
-import { openPgStore } from './store/pg-store.js';
 import { openStore } from './store/sqlite-store.js';
 import { systemClock } from './time.js';
 
@@ -54,6 +52,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const locale = shellLocale ?? (first.kind === 'file' ? first.config.locale : DEFAULT_LOCALE);
   if (argv[0] === 'migrate') {
     // The SQLite data directory to move (issue 14 §1), whatever store the bot itself would use.
+    const { runMigrateCommand } = await import('./store/migrate.js');
     return runMigrateCommand({
       args: argv.slice(1),
       dir: config.sqliteDir,
@@ -77,7 +76,7 @@ async function main(argv: readonly string[]): Promise<number> {
     if (argv.includes('--export-audit')) {
       // An audit export only reads, beside a bot that owns the directory (or the replicas).
       const store = config.databaseUrl
-        ? await openPgStore({ url: config.databaseUrl, readOnly: true })
+        ? await (await import('./store/pg-store.js')).openPgStore({ url: config.databaseUrl, readOnly: true })
         : openStore({ path: join(dataDir, STORE_FILE), readOnly: true });
       cleanups.unshift(() => store.close());
       for await (const line of store.exportAudit()) process.stdout.write(`${line}\n`);
@@ -183,8 +182,12 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-/** The replicas' PostgreSQL store, closed with the process. */
+/**
+ * The replicas' PostgreSQL store, closed with the process. node-postgres loads only then: a bot on
+ * SQLite does not carry it (about 1 MB of its idle memory, issue 12 §6).
+ */
 async function openSharedStore(url: string, cleanups: (() => Promise<void> | void)[]) {
+  const { openPgStore } = await import('./store/pg-store.js');
   const store = await openPgStore({ url });
   cleanups.push(() => store.close());
   return store;

@@ -12,6 +12,7 @@ import { MAINTENANCE_FAILURE_CODES } from '../../src/engine/engine-client.js';
 import type { Host, Vm } from '../../src/engine/types.js';
 import { formatEngineEvents } from '../../src/engine/wait.js';
 import { LabopsError } from '../../src/errors.js';
+import { compareNames } from '../../src/i18n/formats.js';
 import { list, type Message, msg, type Text, verbatim } from '../../src/i18n/text.js';
 import { defineStep, type StepContext } from '../../src/jobs/steps.js';
 import { textArg } from '../../src/text.js';
@@ -47,7 +48,7 @@ export async function planMaintenance(
   );
   const resident = vms
     .filter((vm) => vm.hostId === host.id && isRunning(vm))
-    .sort((a, b) => a.name.localeCompare(b.name));
+    .sort((a, b) => compareNames(a.name, b.name));
 
   const impact: Message[] = [];
   const blockers: Message[] = [];

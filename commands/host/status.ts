@@ -1,5 +1,6 @@
 import { defineArgs, defineRead, positional } from '../../src/command.js';
 import type { Host, Vm } from '../../src/engine/types.js';
+import { compareNames } from '../../src/i18n/formats.js';
 import { bytes, list, type Message, msg, type Param, verbatim } from '../../src/i18n/text.js';
 import type { View } from '../../src/view.js';
 import { findHostOrExplain, hostArg, isRunning } from './hosts.js';
@@ -27,7 +28,7 @@ export const status = defineRead({
       ctx.engine.listVms(),
     ]);
     const lines = hosts
-      .sort((a, b) => a.name.localeCompare(b.name))
+      .sort((a, b) => compareNames(a.name, b.name))
       .flatMap((host) => {
         const here = vms.filter((vm) => vm.hostId === host.id && isRunning(vm));
         const head = describeHost(host, here.length);

@@ -1,4 +1,5 @@
 import { defineArgs, defineRead } from '../../src/command.js';
+import { compareNames } from '../../src/i18n/formats.js';
 import { bytes, list as listOf, type Message, msg, type Text, verbatim } from '../../src/i18n/text.js';
 import type { View } from '../../src/view.js';
 import { type IsoEntry, listIsos } from './isos.js';
@@ -38,7 +39,7 @@ export const list = defineRead({
   risk: 'read',
   async run(ctx): Promise<View> {
     const { isos } = await listIsos(ctx);
-    const sorted = isos.sort((a, b) => a.name.localeCompare(b.name));
+    const sorted = isos.sort((a, b) => compareNames(a.name, b.name));
     const incomplete = sorted.filter((i) => i.place.kind === 'disk' && i.place.origin.kind === 'incomplete');
     return {
       title: msg('iso.list.title'),

@@ -2,6 +2,7 @@ import { type CommandContext, defineArgs, defineRead } from '../../src/command.j
 import type { DataCenter, Host, StorageDomain, Vm } from '../../src/engine/types.js';
 import { type LabopsError, toLabopsError } from '../../src/errors.js';
 import { describeFaq, type Faq } from '../../src/i18n/faq.js';
+import { compareNames } from '../../src/i18n/formats.js';
 import { bytes, list, type Message, msg, type Text, verbatim } from '../../src/i18n/text.js';
 import {
   DEFAULT_MIN_FREE_BYTES,
@@ -440,7 +441,7 @@ function findEngineProblems(
       },
     });
   }
-  for (const host of [...hosts].sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const host of [...hosts].sort((a, b) => compareNames(a.name, b.name))) {
     if (host.status === 'up') continue;
     const activate: ViewAction = {
       label: msg('doctor.action.activateHost', { host: host.name }),
@@ -503,7 +504,7 @@ function findEngineProblems(
   }
   const attached = domains
     .filter((d) => d.dataCenterIds.includes(dc.id) && d.status !== undefined && isDown(d.status))
-    .sort((a, b) => a.name.localeCompare(b.name));
+    .sort((a, b) => compareNames(a.name, b.name));
   for (const d of attached) {
     if (handledDomains.has(d.name)) continue;
     const where = wrapVerbatim(`${d.storage.address ?? '?'}:${d.storage.path ?? '?'}`);

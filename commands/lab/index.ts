@@ -13,6 +13,7 @@ import {
 import type { DataCenter, StorageDomain } from '../../src/engine/types.js';
 import { type ApiLevel, formatEngineVersion } from '../../src/engine/versions.js';
 import type { MessageKey } from '../../src/i18n/catalog/index.js';
+import { compareNames } from '../../src/i18n/formats.js';
 import { bytes, instant, list, msg, type Param, type Text, verbatim } from '../../src/i18n/text.js';
 import { describeEvery, describeWhen } from '../../src/schedules/when.js';
 import type { JobRecord, JobStatus } from '../../src/store/types.js';
@@ -137,14 +138,14 @@ const status = defineRead({
     const healthy = dc.status === 'up' && up === hosts.length && active === domains.length && !level.warning;
     // Names, engine states and types are the engine's words, shown as they are in both languages.
     const hostLines = hosts
-      .sort((a, b) => a.name.localeCompare(b.name))
+      .sort((a, b) => compareNames(a.name, b.name))
       .map((h) => {
         const count = vms.filter((vm) => vm.hostId === h.id && vm.status !== 'down').length;
         const params = { host: h.name, status: verbatim(h.status), count };
         return h.isSpm ? msg('lab.status.hosts.lineSpm', params) : msg('lab.status.hosts.line', params);
       });
     const domainLines = domains
-      .sort((a, b) => a.name.localeCompare(b.name))
+      .sort((a, b) => compareNames(a.name, b.name))
       .map((d) => {
         const params = {
           domain: d.name,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { type CommandContext, defineArgs, defineChange, flag, type Plan } from '../../src/command.js';
 import type { Host, StorageDomain, Vm } from '../../src/engine/types.js';
 import { LabopsError } from '../../src/errors.js';
+import { compareNames } from '../../src/i18n/formats.js';
 import { isMessage, isVerbatim, list, type Message, msg, type Text, verbatim } from '../../src/i18n/text.js';
 import { preflightStep, toStepSpecs } from '../../src/jobs/runbook-steps.js';
 import { defineStep } from '../../src/jobs/steps.js';
@@ -182,7 +183,7 @@ export async function planReset(ctx: CommandContext, options: ResetOptions): Pro
   // 2. Extra VMs, with their disks (each named), or only stopped with --keep-vms.
   const extraVms = state.vms
     .filter((vm) => !baseline.vms.includes(vm.name))
-    .sort((a, b) => a.name.localeCompare(b.name));
+    .sort((a, b) => compareNames(a.name, b.name));
   for (const vm of extraVms) {
     dependsOn[`vm ${vm.name}`] = vm.status;
     const disks = state.vmDisks.get(vm.name) ?? [];
@@ -219,7 +220,7 @@ export async function planReset(ctx: CommandContext, options: ResetOptions): Pro
   );
   const extras = state.domains
     .filter((d) => !wantedNames.has(d.name))
-    .sort((a, b) => (a.type !== b.type ? (a.type === 'data' ? 1 : -1) : a.name.localeCompare(b.name)));
+    .sort((a, b) => (a.type !== b.type ? (a.type === 'data' ? 1 : -1) : compareNames(a.name, b.name)));
   const deferred: StorageDomain[] = [];
   for (const domain of extras) {
     dependsOn[`domain ${domain.name}`] = `${domain.status ?? 'attached'}${domain.isMaster ? ', master' : ''}`;

@@ -1,5 +1,6 @@
 import { defineArgs, defineRead } from '../../src/command.js';
 import type { StorageDomain } from '../../src/engine/types.js';
+import { compareNames } from '../../src/i18n/formats.js';
 import { bytes, type Message, msg, verbatim } from '../../src/i18n/text.js';
 import type { View } from '../../src/view.js';
 import { isAttached, readDomains } from './domains.js';
@@ -30,8 +31,8 @@ export const status = defineRead({
   risk: 'read',
   async run(ctx): Promise<View> {
     const { domains } = await readDomains(ctx);
-    const attached = domains.filter(isAttached).sort((a, b) => a.name.localeCompare(b.name));
-    const loose = domains.filter((d) => !isAttached(d)).sort((a, b) => a.name.localeCompare(b.name));
+    const attached = domains.filter(isAttached).sort((a, b) => compareNames(a.name, b.name));
+    const loose = domains.filter((d) => !isAttached(d)).sort((a, b) => compareNames(a.name, b.name));
     const active = attached.filter((d) => d.status === 'active').length;
     return {
       title: msg('storage.status.title'),

@@ -1,12 +1,13 @@
 /**
- * Renders text in a language (issue 16): catalog messages through ICU MessageFormat
- * (intl-messageformat, plural rules and interpolation), sizes, durations, times and lists through
- * the language's own Intl formats. The adapters call it for each audience: the lab's language for a
- * channel, a person's for what only they see.
+ * Renders text in a language (issue 16): catalog messages in ICU MessageFormat (parsed by
+ * @formatjs's parser, rendered here: arguments, `plural` and `select`, all the catalog uses),
+ * sizes, durations and lists in the language's own writing (formats.ts), times of day through
+ * `Intl.DateTimeFormat` in the lab's zone. The adapters call it for each audience: the lab's
+ * language for a channel, a person's for what only they see.
  */
-import { type MessageFormatElement, TYPE } from '@formatjs/icu-messageformat-parser';
-import { IntlMessageFormat } from 'intl-messageformat';
+import { type MessageFormatElement, parse, TYPE } from '@formatjs/icu-messageformat-parser';
 import { CATALOGS } from './catalog/index.js';
+import { formatList, formatNumber, selectPlural } from './formats.js';
 import type { Locale } from './locale.js';
 import { isMessage, isVerbatim, type Message, msg, type Param, type Quantity, type Text } from './text.js';
 
@@ -28,7 +29,8 @@ export function getMachineTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 }
 
-const formatters = new Map<string, IntlMessageFormat>();
+/** Each message parsed once, per language. */
+const parsed = new Map<string, MessageFormatElement[]>();
 
 /** Told of every text rendered for a reader (the tests' check for text outside the catalog). */
 let watcher: ((text: Text) => void) | undefined;
@@ -62,21 +64,78 @@ export function renderText(locale: Locale, text: Text, options: RenderOptions = 
 
 function renderMessage(locale: Locale, message: Message, options: RenderOptions): string {
   const cacheKey = `${locale}\u0000${message.key}`;
-  let formatter = formatters.get(cacheKey);
-  if (!formatter) {
-    const source = CATALOGS[locale][message.key];
-    formatter = new IntlMessageFormat(source, locale, undefined, { ignoreTag: true });
-    formatters.set(cacheKey, formatter);
+  let elements = parsed.get(cacheKey);
+  if (!elements) {
+    elements = parse(CATALOGS[locale][message.key], { ignoreTag: true });
+    parsed.set(cacheKey, elements);
   }
   const values: Record<string, string | number> = {};
   // A `select` chooses by the value itself: it is never marked, or it would match no option.
-  const choosers = options.mark ? findSelectArgs(formatter.getAst()) : undefined;
+  const choosers = options.mark ? findSelectArgs(elements) : undefined;
   for (const [name, value] of Object.entries(message.params ?? {})) {
     values[name] = choosers?.has(name)
       ? renderParam(locale, value, { ...options, mark: false })
       : renderParam(locale, value, options);
   }
-  return String(formatter.format(values));
+  return formatElements(locale, message.key, elements, values, undefined);
+}
+
+/**
+ * A parsed message with its values, as ICU MessageFormat reads it: an argument as it is, `plural` choosing `=N` first and then the language's category (`#` the
+ * count), `select` its value's option or `other`.
+ */
+function formatElements(
+  locale: Locale,
+  key: string,
+  elements: readonly MessageFormatElement[],
+  values: Record<string, string | number>,
+  count: number | undefined,
+): string {
+  let out = '';
+  const argument = (name: string) => {
+    const value = values[name];
+    if (value === undefined) throw new Error(`message ${key}: no value for {${name}}`);
+    return value;
+  };
+  for (const element of elements) {
+    switch (element.type) {
+      case TYPE.literal:
+        out += element.value;
+        break;
+      case TYPE.argument: {
+        // As ICU's MessageFormat: a plain argument is its value as it is (`1234`); `#` is a count.
+        out += String(argument(element.value));
+        break;
+      }
+      case TYPE.pound:
+        out += count === undefined ? '#' : formatNumber(locale, count);
+        break;
+      case TYPE.select: {
+        const value = String(argument(element.value));
+        const option = element.options[value] ?? element.options.other;
+        if (!option) throw new Error(`message ${key}: {${element.value}} has no option ${value} nor other`);
+        out += formatElements(locale, key, option.value, values, count);
+        break;
+      }
+      case TYPE.plural: {
+        if (element.pluralType === 'ordinal')
+          throw new Error(`message ${key}: selectordinal is not supported`);
+        const value = Number(argument(element.value));
+        const shown = value - element.offset;
+        const option =
+          element.options[`=${value}`] ??
+          element.options[selectPlural(locale, shown)] ??
+          element.options.other;
+        if (!option) throw new Error(`message ${key}: {${element.value}} has no option for ${value}`);
+        out += formatElements(locale, key, option.value, values, shown);
+        break;
+      }
+      default:
+        // number, date, time and tags: no catalog message uses them (test/i18n checks every one renders).
+        throw new Error(`message ${key}: element type ${element.type} is not supported`);
+    }
+  }
+  return out;
 }
 
 /** The arguments of a message that `select` between its variants. */
@@ -97,9 +156,7 @@ function renderParam(locale: Locale, value: Param, options: RenderOptions): stri
   if (isMessage(value) || isVerbatim(value)) return renderText(locale, value, options);
   if ('quantity' in value) return formatQuantity(locale, value, options);
   const items = value.list.map((item) => String(renderParam(locale, item, options)));
-  return new Intl.ListFormat(locale, { type: value.style === 'or' ? 'disjunction' : 'conjunction' }).format(
-    items,
-  );
+  return formatList(locale, items, value.style);
 }
 
 function formatQuantity(locale: Locale, quantity: Quantity, options: RenderOptions): string {
@@ -135,11 +192,11 @@ export function formatBytesIn(locale: Locale, bytes: number, exact: boolean | un
     unit++;
   }
   const digits = exact || value >= 10 || unit === 0 ? 0 : 1;
-  const number = new Intl.NumberFormat(locale, {
+  const number = formatNumber(locale, value, {
     minimumFractionDigits: digits,
     maximumFractionDigits: digits,
     useGrouping: false,
-  }).format(value);
+  });
   return `${number} ${BYTE_UNITS[unit]}`;
 }
 
@@ -147,9 +204,7 @@ export function formatBytesIn(locale: Locale, bytes: number, exact: boolean | un
 export function formatDurationIn(locale: Locale, ms: number): string {
   const say = (message: Message) => renderMessage(locale, message, {});
   const number = (value: number, digits = 0) =>
-    new Intl.NumberFormat(locale, { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(
-      value,
-    );
+    formatNumber(locale, value, { minimumFractionDigits: digits, maximumFractionDigits: digits });
   if (ms < 1000) return say(msg('common.duration.milliseconds', { ms: number(Math.round(ms)) }));
   if (ms < 60_000) return say(msg('common.duration.seconds', { s: number(ms / 1000, 1) }));
   const minutes = Math.floor(ms / 60_000);
