@@ -99,7 +99,7 @@ describe('formatList', () => {
 
 describe('compareNames', () => {
   it('orders engine names as localeCompare does in English', () => {
-    const alphabet = 'aAbBzZ0919-_.';
+    const alphabet = 'aAbBzZ0919-_.,;:!?\'"()[]{}@*/\\&#%`^+<=>|~$';
     const name = () =>
       Array.from(
         { length: 1 + Math.floor(random() * 7) },
