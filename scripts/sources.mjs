@@ -2,8 +2,18 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** The folders and files whose change calls for a new build. */
-export const SOURCES = ['src', 'commands', 'approvals', 'package.json'];
+/**
+ * The folders and files whose change calls for a new build: the lock file too, since packages
+ * built into dist/ (zod, @formatjs) change with it, and the build script itself.
+ */
+export const SOURCES = [
+  'src',
+  'commands',
+  'approvals',
+  'package.json',
+  'package-lock.json',
+  'scripts/build.mjs',
+];
 
 /**
  * The newest modification time among the sources, folders included: a file added, changed or

@@ -163,18 +163,14 @@ export class EngineTransport {
 
   /**
    * Opens connections for `count` requests about to come, beyond those already open and idle, so
-   * that the TLS handshakes run while the caller still reads its store (a click's re-check). They
-   * start on the next turn of the event loop: the caller's first store query goes out before
-   * their ~1 ms of CPU each, and they run while its answer travels.
+   * that the TLS handshakes run while the caller still reads its store (a click's re-check).
+   * Counted now, opened on the next turn of the event loop (SpareConnections.open).
    */
   preconnect(count: number): void {
     if (this.closed) return;
-    setImmediate(() => {
-      if (this.closed) return;
-      const missing =
-        Math.min(count, this.options.maxConcurrency ?? 8) - this.pool.stats.free - this.spares.count;
-      if (missing > 0) this.spares.open(missing);
-    });
+    const missing =
+      Math.min(count, this.options.maxConcurrency ?? 8) - this.pool.stats.free - this.spares.count;
+    if (missing > 0) this.spares.open(missing);
   }
 
   /** Sends one API request and parses the answer with `spec.schema`. */

@@ -80,11 +80,14 @@ function groupThousands(whole: string): string {
 }
 
 /**
- * The plural category of a count (CLDR's cardinal rules): English has `one` for exactly 1 (or -1) and
+ * The plural category of a count (CLDR's cardinal rules): English has `one` for 1 (or -1) and
  * `other` for everything else; Korean has only `other`.
  */
 export function selectPlural(locale: Locale, value: number): 'one' | 'other' {
-  return locale === 'en' && Math.abs(value) === 1 ? 'one' : 'other';
+  // As Intl.PluralRules: the count as written with at most three decimals (1.0004 is "1").
+  return locale === 'en' && formatNumber(locale, Math.abs(value), { useGrouping: false }) === '1'
+    ? 'one'
+    : 'other';
 }
 
 const LIST_WORDS: Record<Locale, Record<'and' | 'or', { two: string; last: string }>> = {
@@ -100,8 +103,8 @@ export function formatList(locale: Locale, items: readonly string[], style: 'and
   return `${items.slice(0, -1).join(', ')}${words.last}${items.at(-1)}`;
 }
 
-/** Punctuation in the order the Unicode collation puts it, before digits and letters. */
-const PUNCTUATION = '_-,;:!?.\'"()[]{}@*/\\&#%`^+<=>|~$';
+/** The space, then punctuation, in the order the Unicode collation puts them, before digits and letters. */
+const PUNCTUATION = ' _-,;:!?.\'"()[]{}@*/\\&#%`^+<=>|~$';
 
 function collationRank(char: string): number {
   const punctuation = PUNCTUATION.indexOf(char);
@@ -117,9 +120,11 @@ const swapCase = (text: string) =>
   text.replace(/[a-zA-Z]/g, (c) => (c >= 'a' ? c.toUpperCase() : c.toLowerCase()));
 
 /**
- * Names (hosts, domains, VMs, ISOs) in the order `localeCompare` gives them in English: letters
- * regardless of case, punctuation before digits before letters, and at a tie the lower case
- * first. Hangul syllables follow their code points, as Korean orders them.
+ * Names (hosts, domains, VMs, ISOs) in the order `localeCompare` gives them in English for what
+ * such names are made of — ASCII letters regardless of case, spaces and punctuation before digits
+ * before letters, and at a tie the lower case first — and Hangul syllables, which follow their
+ * code points as Korean orders them. Other letters (é, ø) follow theirs after z, where the
+ * Unicode collation would put é beside e.
  */
 export function compareNames(a: string, b: string): number {
   const shared = Math.min(a.length, b.length);

@@ -112,7 +112,7 @@ function formatElements(
         break;
       case TYPE.select: {
         const value = String(argument(element.value));
-        const option = element.options[value] ?? element.options.other;
+        const option = ownOption(element.options, value) ?? element.options.other;
         if (!option) throw new Error(`message ${key}: {${element.value}} has no option ${value} nor other`);
         out += formatElements(locale, key, option.value, values, count);
         break;
@@ -123,8 +123,8 @@ function formatElements(
         const value = Number(argument(element.value));
         const shown = value - element.offset;
         const option =
-          element.options[`=${value}`] ??
-          element.options[selectPlural(locale, shown)] ??
+          ownOption(element.options, `=${value}`) ??
+          ownOption(element.options, selectPlural(locale, shown)) ??
           element.options.other;
         if (!option) throw new Error(`message ${key}: {${element.value}} has no option for ${value}`);
         out += formatElements(locale, key, option.value, values, shown);
@@ -136,6 +136,11 @@ function formatElements(
     }
   }
   return out;
+}
+
+/** An option of a `select` or `plural` by its key; never one of Object's own properties (`toString`). */
+function ownOption<T>(options: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(options, key) ? options[key] : undefined;
 }
 
 /** The arguments of a message that `select` between its variants. */

@@ -71,6 +71,31 @@ describe('connections opened ahead of the requests (issue 14 §5)', () => {
     spares.close();
   });
 
+  it('reserves its connections at once: requests made in the same turn take them, before any opens', async () => {
+    // A SQLite store answers within the turn, so a click's engine reads can go out before the
+    // handshakes start: counted then, they would open a second set (found in review).
+    const spares = new SpareConnections(origin, { ca: certs.caPem, rejectUnauthorized: true });
+    const pool = new Pool(origin, { connections: 4, connect: spares.connect });
+    const before = handshakes;
+    spares.open(2);
+    expect(spares.count).toBe(2);
+    const served = answered;
+    await Promise.all([get(pool), get(pool)]);
+    expect(answered - served).toBe(2);
+    expect(handshakes - before).toBe(2);
+    await pool.close();
+    spares.close();
+  });
+
+  it('closed before its turn came, it opens nothing', async () => {
+    const spares = new SpareConnections(origin, { ca: certs.caPem, rejectUnauthorized: true });
+    const before = handshakes;
+    spares.open(2);
+    spares.close();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(handshakes - before).toBe(0);
+  });
+
   it('opens a new connection when the spare one was closed meanwhile, and none after close()', async () => {
     const spares = new SpareConnections(origin, { ca: certs.caPem, rejectUnauthorized: true });
     const pool = new Pool(origin, { connections: 4, connect: spares.connect });

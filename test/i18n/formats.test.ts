@@ -79,7 +79,20 @@ describe('formatNumber', () => {
 describe('selectPlural', () => {
   it.each(LOCALES)('gives the category Intl.PluralRules gives in %s', (locale) => {
     const rules = new Intl.PluralRules(locale);
-    for (const value of [0, 1, 2, 3, 11, 21, 101, 1000, 0.5, 1.5, -1, ...NUMBERS.filter(Number.isFinite)]) {
+    for (const value of [
+      0,
+      1,
+      2,
+      1000,
+      0.5,
+      1.5,
+      -1,
+      1.0004,
+      0.9996,
+      1.0005,
+      -1.0004,
+      ...NUMBERS.filter(Number.isFinite),
+    ]) {
       expect(selectPlural(locale, value), String(value)).toBe(rules.select(value));
     }
   });
@@ -99,7 +112,7 @@ describe('formatList', () => {
 
 describe('compareNames', () => {
   it('orders engine names as localeCompare does in English', () => {
-    const alphabet = 'aAbBzZ0919-_.,;:!?\'"()[]{}@*/\\&#%`^+<=>|~$';
+    const alphabet = 'aAbBzZ0919 -_.,;:!?\'"()[]{}@*/\\&#%`^+<=>|~$';
     const name = () =>
       Array.from(
         { length: 1 + Math.floor(random() * 7) },
@@ -142,6 +155,18 @@ function sampleArgs(
 }
 
 describe('rendering the catalog', () => {
+  it('takes an unlisted select value, even one named like an Object property, as other', () => {
+    const key = Object.keys(CATALOGS.en).find((k) => /\{\w+, select,/.test(CATALOGS.en[k as MessageKey]))!;
+    const source = CATALOGS.en[key as MessageKey];
+    const args = sampleArgs(parse(source, { ignoreTag: true }));
+    const chooser = [...args].find(([, values]) => values.includes('unlisted'))![0];
+    const values = { ...Object.fromEntries([...args].map(([n, v]) => [n, v[0]!])), [chooser]: 'toString' };
+    const expected = String(
+      new IntlMessageFormat(source, 'en', undefined, { ignoreTag: true }).format(values),
+    );
+    expect(renderText('en', { key, params: values } as unknown as Message)).toBe(expected);
+  });
+
   it.each(LOCALES)('renders every %s message as intl-messageformat does, for every option', (locale) => {
     const wrong: string[] = [];
     let compared = 0;
