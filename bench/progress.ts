@@ -17,16 +17,14 @@ import { createLabs } from '../src/lab.js';
 import { createSimulatedPolicy } from '../src/lab-info.js';
 import { createSilentLogger } from '../src/log.js';
 import { startSimulator } from '../src/sim/index.js';
-import { createSlackAdapter } from '../src/slack/adapter.js';
 import { ACTION } from '../src/slack/render-card.js';
 import type { JobRecord, Store } from '../src/store/types.js';
 import type { RecordedCall } from '../test/support/slack-api.js';
 import { chatterCommand, chatterSteps } from '../test/support/slack-chatter.js';
 import { clickPayload, commandBody, postSigned } from '../test/support/slack-harness.js';
+import { BOT_TOKEN, createBenchAdapter, SECRET } from './slack-rig.js';
 import { round, startProcess } from './support.js';
 
-const SECRET = 'bench-signing-secret';
-const BOT_TOKEN = 'xoxb-bench';
 const REQUESTER = 'UBENCH';
 const APPROVERS = ['UAPP1', 'UAPP2', 'UAPP3'];
 /** The job's channel, and one the bot is not in (cards asked there go to the requester's DM). */
@@ -51,17 +49,7 @@ export async function runProgressBench(): Promise<Record<string, number>> {
   const sim = await startSimulator({ timeScale: TIME_SCALE });
   const dir = mkdtempSync(join(tmpdir(), 'labops-progress-bench-'));
   const logger = createSilentLogger();
-  const adapter = createSlackAdapter({
-    settings: {
-      mode: 'http',
-      botToken: BOT_TOKEN,
-      signingSecret: SECRET,
-      port: 0,
-      apiUrl: standIn.info.apiUrl,
-    },
-    logger,
-    port: 0,
-  });
+  const adapter = createBenchAdapter(standIn.info.apiUrl, logger);
   const lab = await createLabs({
     labs: [{ kind: 'simulated', simulator: sim }],
     store: { path: join(dir, 'labops.db') },

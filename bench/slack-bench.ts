@@ -17,15 +17,13 @@ import { App, HTTPReceiver } from '@slack/bolt';
 import { createLabs } from '../src/lab.js';
 import { createSimulatedPolicy } from '../src/lab-info.js';
 import { createSilentLogger } from '../src/log.js';
-import { createSlackAdapter } from '../src/slack/adapter.js';
 import { ACTION } from '../src/slack/render-card.js';
 import type { RecordedCall } from '../test/support/slack-api.js';
 import { chatterCommand, chatterSteps } from '../test/support/slack-chatter.js';
 import { clickPayload, commandBody, postSigned } from '../test/support/slack-harness.js';
+import { BOT_TOKEN, createBenchAdapter, SECRET } from './slack-rig.js';
 import { percentile, round, type SimInfo, startProcess } from './support.js';
 
-const SECRET = 'bench-signing-secret';
-const BOT_TOKEN = 'xoxb-bench';
 const REQUESTS = 500;
 const WARMUPS = 50;
 /** The 500 requests of each side are sent in rounds of 100, alternating. */
@@ -105,17 +103,7 @@ export async function runSlackBench(options: { acksOnly?: boolean } = {}): Promi
   );
   const dir = mkdtempSync(join(tmpdir(), 'labops-slack-bench-'));
   const logger = createSilentLogger();
-  const adapter = createSlackAdapter({
-    settings: {
-      mode: 'http',
-      botToken: BOT_TOKEN,
-      signingSecret: SECRET,
-      port: 0,
-      apiUrl: standIn.info.apiUrl,
-    },
-    logger,
-    port: 0,
-  });
+  const adapter = createBenchAdapter(standIn.info.apiUrl, logger);
   // The simulator runs in another process: the lab is its default seed, its machines out of reach.
   const lab = await createLabs({
     labs: [{ kind: 'simulated', remote: sim.info }],

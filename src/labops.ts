@@ -11,6 +11,7 @@ import {
   type Policy,
 } from '../approvals/policy.js';
 import { parseArgs, suggestNearest } from './args.js';
+import type { Card, DispatchResult } from './cards.js';
 import {
   type Caller,
   type CommandContext,
@@ -56,10 +57,9 @@ import {
   withoutScheduleFlags,
 } from './schedules/schedule.js';
 import { Scheduler } from './schedules/scheduler.js';
-import type { ApprovalRecord, JobRecord, RecoveryReport, Store } from './store/types.js';
+import type { JobRecord, RecoveryReport, Store } from './store/types.js';
 import type { Clock } from './time.js';
 import { decodeSlackText, tokenize } from './tokenize.js';
-import type { View } from './view.js';
 
 export interface LabopsOptions {
   registry: CommandRegistry;
@@ -102,17 +102,7 @@ export interface LabopsOptions {
   scheduleTickMs?: number | undefined;
 }
 
-/** A card: a planned job waiting for its approvals. */
-export interface Card {
-  job: JobRecord;
-  approval: ApprovalRecord;
-  plan: Plan;
-}
-
-export type DispatchResult =
-  | { kind: 'view'; view: View }
-  | { kind: 'card'; card: Card }
-  | { kind: 'error'; error: LabopsError };
+export type { Card, DispatchResult } from './cards.js';
 
 export interface DispatchInput {
   /** `/host` or `host`. */

@@ -6,13 +6,14 @@ import {
   isApprover,
   type Policy,
 } from '../../approvals/policy.js';
+import type { Card, DispatchResult } from '../cards.js';
 import type { Caller, LabInfo, Plan } from '../command.js';
-import { type LabopsError, toLabopsError } from '../errors.js';
+import { toLabopsError } from '../errors.js';
 import { renderEnglish } from '../i18n/render.js';
 import { isMessage, list, msg, type Text, verbatim } from '../i18n/text.js';
 import type { EventBus } from '../jobs/events.js';
 import type { Logger } from '../log.js';
-import type { ApprovalRecord, JobRecord, StateEntry, Store } from '../store/types.js';
+import type { StateEntry, Store } from '../store/types.js';
 import type { Clock } from '../time.js';
 import type { View } from '../view.js';
 import {
@@ -36,25 +37,12 @@ export interface ScheduleInput {
   signal?: AbortSignal | undefined;
 }
 
-/** A card a scheduled run makes when it asks again. */
-export interface ScheduleCard {
-  job: JobRecord;
-  approval: ApprovalRecord;
-  plan: Plan;
-}
-
-/** What a scheduled run's dispatch answers (Labops.dispatch's result). */
-export type ScheduleDispatch =
-  | { kind: 'view'; view: View }
-  | { kind: 'card'; card: ScheduleCard }
-  | { kind: 'error'; error: LabopsError };
-
 /** What the scheduler needs of its lab's labops (src/labops.ts). */
 export interface ScheduledLab {
   readonly lab: LabInfo;
   readonly policy: Policy;
   readonly executor: { run(jobId: string): Promise<unknown> };
-  dispatch(input: ScheduleInput): Promise<ScheduleDispatch>;
+  dispatch(input: ScheduleInput): Promise<DispatchResult>;
   planOnly(input: ScheduleInput, options: { approved?: boolean }): Promise<Plan>;
   newJobId(): Promise<string>;
   expandPrincipals(principals: readonly string[]): Promise<string[]>;
@@ -414,7 +402,7 @@ export class Scheduler {
     );
   }
 
-  private notify(schedule: ScheduleRecord, text: Text, lines: Text[] = [], card?: ScheduleCard): void {
+  private notify(schedule: ScheduleRecord, text: Text, lines: Text[] = [], card?: Card): void {
     this.options.bus.emit({
       type: 'schedule:notice',
       lab: schedule.lab,

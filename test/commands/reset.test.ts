@@ -4,6 +4,7 @@ import { isMessage } from '../../src/i18n/text.js';
 import { localizePlan } from '../../src/plan.js';
 import { type CoreHarness, EXPORTS_WITH_SPARE, shellCaller, startCore } from '../support/core.js';
 import { expectCard as card, viewText } from '../support/dispatch.js';
+import { addActiveSpareDomain } from '../support/engine.js';
 import { findLeaks } from '../support/i18n-leaks.js';
 
 let core: CoreHarness;
@@ -40,17 +41,8 @@ afterEach(async () => {
 /** Moves the lab away from its baseline: an extra domain, a host in maintenance, an inactive ISO domain. */
 async function disturbTheLab() {
   const { client } = core.lab;
+  await addActiveSpareDomain(client);
   const [dc] = await client.listDataCenters();
-  const spare = await client.addNfsStorageDomain({
-    name: 'spare',
-    type: 'data',
-    address: 'ovirt.abc.local',
-    path: '/export/spare',
-    hostName: 'hyper1',
-  });
-  await client.waitForStorageDomainCreated(spare.id);
-  await client.attachStorageDomain(dc!.id, spare.id);
-  await client.waitForStorageDomainStatus(dc!.id, spare.id, ['active']);
   const iso = await client.findStorageDomain('nfs-iso');
   await client.deactivateStorageDomain(dc!.id, iso.id);
   await client.waitForStorageDomainStatus(dc!.id, iso.id, ['maintenance']);

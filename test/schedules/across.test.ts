@@ -10,7 +10,7 @@ import { createSimulatedPolicy } from '../../src/lab-info.js';
 import type { ScheduleRecord } from '../../src/schedules/schedule.js';
 import { EXPORTS_WITH_SPARE } from '../support/core.js';
 import { expectCard, expectError } from '../support/dispatch.js';
-import { type SimLab, startSimLab } from '../support/engine.js';
+import { addActiveSpareDomain, type SimLab, startSimLab } from '../support/engine.js';
 
 type Notice = Extract<LabEvent, { type: 'schedule:notice' }>;
 
@@ -104,18 +104,7 @@ describe('/lab reset --all --at', () => {
 
     // Berlin's: lab2 has a domain to remove that the card did not show, so lab2 alone asks again.
     notices.length = 0;
-    const { client } = sims[1]!;
-    const [dc] = await client.listDataCenters();
-    const spare = await client.addNfsStorageDomain({
-      name: 'spare',
-      type: 'data',
-      address: 'ovirt.abc.local',
-      path: '/export/spare',
-      hostName: 'hyper1',
-    });
-    await client.waitForStorageDomainCreated(spare.id);
-    await client.attachStorageDomain(dc!.id, spare.id);
-    await client.waitForStorageDomainStatus(dc!.id, spare.id, ['active']);
+    await addActiveSpareDomain(sims[1]!.client);
     clock.now = Date.parse('2026-11-28T22:00:00Z');
     await set.labs.get('lab2')!.schedules.tick();
     expect(notices).toHaveLength(1);

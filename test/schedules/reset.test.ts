@@ -9,6 +9,7 @@ import type { LabEvent } from '../../src/jobs/events.js';
 import type { Labops } from '../../src/labops.js';
 import { type CoreHarness, EXPORTS_WITH_SPARE, SIM_POLICY, shellCaller, startCore } from '../support/core.js';
 import { expectCard, expectError } from '../support/dispatch.js';
+import { addActiveSpareDomain } from '../support/engine.js';
 
 type Notice = Extract<LabEvent, { type: 'schedule:notice' }>;
 
@@ -134,17 +135,7 @@ describe('a scheduled reset', () => {
     core.clock.now = at('10:40');
     await scheduleReset(core.labops, '11:00');
     const { client } = core.lab;
-    const [dc] = await client.listDataCenters();
-    const spare = await client.addNfsStorageDomain({
-      name: 'spare',
-      type: 'data',
-      address: 'ovirt.abc.local',
-      path: '/export/spare',
-      hostName: 'hyper1',
-    });
-    await client.waitForStorageDomainCreated(spare.id);
-    await client.attachStorageDomain(dc!.id, spare.id);
-    await client.waitForStorageDomainStatus(dc!.id, spare.id, ['active']);
+    await addActiveSpareDomain(client);
 
     core.clock.now = at('11:00');
     notices = [];

@@ -58,3 +58,21 @@ export async function startSimLab(options: SimulatorOptions = {}): Promise<SimLa
     },
   };
 }
+
+/**
+ * An NFS data domain `spare` (/export/spare on the storage server) added, attached to the lab's
+ * data center and active: a lab moved off its baseline, as a class leaves it.
+ */
+export async function addActiveSpareDomain(client: EngineClient): Promise<void> {
+  const [dc] = await client.listDataCenters();
+  const spare = await client.addNfsStorageDomain({
+    name: 'spare',
+    type: 'data',
+    address: 'ovirt.abc.local',
+    path: '/export/spare',
+    hostName: 'hyper1',
+  });
+  await client.waitForStorageDomainCreated(spare.id);
+  await client.attachStorageDomain(dc!.id, spare.id);
+  await client.waitForStorageDomainStatus(dc!.id, spare.id, ['active']);
+}
