@@ -167,7 +167,7 @@ export async function runUploadBench(): Promise<Record<string, number>> {
       const growths: number[] = [];
       const botRates: number[] = [];
       const curlRates: number[] = [];
-      const cpu = { bot: [] as number[], curl: [] as number[], sim: [] as number[] };
+      const cpu = { bot: [] as number[], curl: [] as number[], sim: [] as number[], simCurl: [] as number[] };
       const gib = size / (1024 * MiB);
       const simCpu = () => (sim.child.pid === undefined ? Number.NaN : readCpuSeconds(sim.child.pid));
       for (let round = 0; round < ROUNDS; round++) {
@@ -181,9 +181,10 @@ export async function runUploadBench(): Promise<Record<string, number>> {
         cpu.bot.push(bot.cpuS / gib);
         cpu.curl.push(curl.cpuS / gib);
         cpu.sim.push(bot.simCpuS / gib);
+        cpu.simCurl.push(curl.simCpuS / gib);
       }
       process.stdout.write(
-        `  upload ${label}: peak RSS ${peaks.map((p) => p.toFixed(1)).join(', ')} MB; bot ${botRates.map((r) => r.toFixed(0)).join(', ')} MiB/s, curl ${curlRates.map((r) => r.toFixed(0)).join(', ')} MiB/s; CPU s/GiB bot ${cpu.bot.map((c) => c.toFixed(2)).join(', ')}, curl ${cpu.curl.map((c) => c.toFixed(2)).join(', ')}, simulator ${cpu.sim.map((c) => c.toFixed(2)).join(', ')}\n`,
+        `  upload ${label}: peak RSS ${peaks.map((p) => p.toFixed(1)).join(', ')} MB; bot ${botRates.map((r) => r.toFixed(0)).join(', ')} MiB/s, curl ${curlRates.map((r) => r.toFixed(0)).join(', ')} MiB/s; CPU s/GiB bot ${cpu.bot.map((c) => c.toFixed(2)).join(', ')}, curl ${cpu.curl.map((c) => c.toFixed(2)).join(', ')}, simulator ${cpu.sim.map((c) => c.toFixed(2)).join(', ')} (bot), ${cpu.simCurl.map((c) => c.toFixed(2)).join(', ')} (curl)\n`,
       );
       figures[`upload_throughput_ratio_${label}`] = round(median(ratios));
       figures[`upload_peak_rss_mb_${label}`] = round(Math.max(...peaks), 1);
@@ -193,6 +194,7 @@ export async function runUploadBench(): Promise<Record<string, number>> {
       figures[`upload_bot_cpu_s_per_gib_${label}`] = round(median(cpu.bot));
       figures[`upload_curl_cpu_s_per_gib_${label}`] = round(median(cpu.curl));
       figures[`upload_sim_cpu_s_per_gib_${label}`] = round(median(cpu.sim));
+      figures[`upload_sim_cpu_s_per_gib_curl_${label}`] = round(median(cpu.simCurl));
     }
   } finally {
     await client.close();
