@@ -282,7 +282,9 @@ export async function createLabs(options: CreateLabsOptions): Promise<LabSet> {
     run: (jobId, lab, io) => labs!.across.run(jobId, lab, io),
   };
   const entries: Lab[] = [];
+  let stopWatching: (() => Promise<void>) | undefined;
   const closeAll = async () => {
+    await stopWatching?.();
     for (const entry of [...entries].reverse()) await entry.close();
     for (const close of storeClosers.reverse()) await close();
   };
@@ -317,6 +319,20 @@ export async function createLabs(options: CreateLabsOptions): Promise<LabSet> {
       clock,
       logger,
     });
+    // Replicas: a card another one proposed may be clicked here (issue 14 §5).
+    if (options.replica && store.watchProposals) {
+      stopWatching = store.watchProposals(
+        (lab) => labs?.get(lab)?.expectClick(),
+        (state, error) => {
+          if (state === 'lost') {
+            logger.warn(
+              { err: error?.message },
+              'news of cards from the other replicas lost: listening again',
+            );
+          } else logger.debug({}, 'listening for the cards of the other replicas');
+        },
+      );
+    }
   } catch (error) {
     await closeAll();
     throw error;

@@ -378,10 +378,20 @@ export class Labops {
   ): Promise<ClickResult> {
     // An approval that completes the card re-checks the plan (two engine reads at once) after a
     // few store reads: the engine's connections open meanwhile (issue 14 §5).
-    this.options.engine.preconnect(2);
+    this.options.engine.preconnect(CLICK_ENGINE_READS);
     const unwritable = await this.findStoreFailure();
     if (unwritable) throw unwritable;
     return this.flow.decide(approvalId, caller.principal, decision);
+  }
+
+  /**
+   * Another replica proposed a card of this lab (issue 14 §5): a click on it may land here. The
+   * connections its re-check needs open now, and wait as long as an idle connection of the
+   * replica that planned the card stays open (undici's keep-alive, 4 s): a click landing here
+   * soon after the card then waits on no TLS handshake that one landing there would not.
+   */
+  expectClick(): void {
+    this.options.engine.preconnect(CLICK_ENGINE_READS, ENGINE_KEEP_ALIVE_MS);
   }
 
   /**
@@ -798,6 +808,10 @@ export class Labops {
 const BOT_CALLER: Caller = { principal: 'labops:bot', channel: 'shell', groups: [] };
 
 const DEFAULT_PLAN_MS = 20_000;
+/** The engine reads a click's re-check of its card's plan makes at once. */
+const CLICK_ENGINE_READS = 2;
+/** How long the engine pool keeps an idle connection open (undici's default keepAliveTimeout). */
+const ENGINE_KEEP_ALIVE_MS = 4000;
 const DEFAULT_PLANS_PER_REQUESTER = 2;
 const DEFAULT_EXPIRY_CHECK_MS = 5000;
 

@@ -129,9 +129,12 @@ export class EngineClient {
     return this.context.waits;
   }
 
-  /** Opens connections ahead of `count` reads about to come (EngineTransport.preconnect). */
-  preconnect(count: number): void {
-    this.context.transport.preconnect(count);
+  /**
+   * Opens connections ahead of `count` reads about to come, each closed unused after `holdMs`
+   * (default 2 s; EngineTransport.preconnect).
+   */
+  preconnect(count: number, holdMs?: number): void {
+    this.context.transport.preconnect(count, holdMs);
   }
 
   close(): Promise<void> {

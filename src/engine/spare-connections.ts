@@ -1,7 +1,7 @@
 import { isIP, type Socket } from 'node:net';
 import { buildConnector } from '../net/undici.js';
 
-/** How long an opened connection waits for a request before it is closed unused. */
+/** How long an opened connection waits for a request before it is closed unused, by default. */
 const SPARE_MS = 2000;
 
 interface Spare {
@@ -65,9 +65,9 @@ export class SpareConnections {
    * Reserves `count` connections now and starts opening them on the next turn of the event loop:
    * the caller's first store query goes out before their handshakes' CPU (~1 ms each), which then
    * runs while its answer travels; a request that comes first takes a reserved one all the same.
-   * Each is closed if no request takes it within 2 s.
+   * Each is closed if no request takes it within `holdMs` (default 2 s).
    */
-  open(count: number): void {
+  open(count: number, holdMs = SPARE_MS): void {
     for (let i = 0; i < count && !this.closed; i++) {
       const socket = new Promise<Socket>((resolve, reject) => {
         setImmediate(() => {
@@ -87,7 +87,7 @@ export class SpareConnections {
       socket.catch(ignore);
       const spare: Spare = {
         socket,
-        timer: setTimeout(() => this.discard(spare), SPARE_MS).unref(),
+        timer: setTimeout(() => this.discard(spare), holdMs).unref(),
       };
       this.spares.push(spare);
     }

@@ -164,13 +164,14 @@ export class EngineTransport {
   /**
    * Opens connections for `count` requests about to come, beyond those already open and idle, so
    * that the TLS handshakes run while the caller still reads its store (a click's re-check).
-   * Counted now, opened on the next turn of the event loop (SpareConnections.open).
+   * Counted now, opened on the next turn of the event loop (SpareConnections.open), each closed
+   * unused after `holdMs` (its default when not given).
    */
-  preconnect(count: number): void {
+  preconnect(count: number, holdMs?: number): void {
     if (this.closed) return;
     const missing =
       Math.min(count, this.options.maxConcurrency ?? 8) - this.pool.stats.free - this.spares.count;
-    if (missing > 0) this.spares.open(missing);
+    if (missing > 0) this.spares.open(missing, holdMs);
   }
 
   /** Sends one API request and parses the answer with `spec.schema`. */

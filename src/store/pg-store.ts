@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { LabopsError, toLabopsError } from '../errors.js';
 import { msg, type Text, verbatim } from '../i18n/text.js';
 import { PgLifecycleTx } from './pg-lifecycle.js';
+import { PgProposals } from './pg-listen.js';
 import { applyPgMigrations, checkReadablePgSchema } from './pg-migrations.js';
 import {
   createPgPool,
@@ -9,6 +10,7 @@ import {
   isRetryable,
   type PgUrl,
   parsePgUrl,
+  scrubSecrets,
   translatePgRuntimeError,
   translatePgStartupError,
 } from './pg-open.js';
@@ -103,7 +105,11 @@ export async function openPgStore(options: PgStoreOptions): Promise<Store> {
     await pool.end().catch(() => undefined);
     throw translatePgStartupError(url, error);
   }
-  return new PgStore(pool, url, readOnly);
+  const connection: pg.ClientConfig = {
+    connectionString: options.url,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+  };
+  return new PgStore(pool, url, readOnly, new PgProposals(connection));
 }
 
 class PgStore implements Store {
@@ -119,8 +125,14 @@ class PgStore implements Store {
   private writeFailure: LabopsError | undefined;
   private isClosed = false;
 
-  constructor(pool: pg.Pool, url: PgUrl, readOnly: boolean) {
+  /** Cards proposed here, told to the other replicas; theirs, heard here. */
+  private readonly proposals: PgProposals;
+  /** Stops the listeners `watchProposals` started, with the store. */
+  private readonly listeners = new Set<() => Promise<void>>();
+
+  constructor(pool: pg.Pool, url: PgUrl, readOnly: boolean, proposals: PgProposals) {
     this.pool = pool;
+    this.proposals = proposals;
     this.url = url;
     this.path = url.shown;
     this.readOnly = readOnly;
@@ -141,8 +153,25 @@ class PgStore implements Store {
 
   // --- The lifecycle: each one transaction (src/store/pg-lifecycle.ts) --------------------------
 
-  proposeJob(proposal: Proposal): Promise<ProposeResult> {
-    return this.write((sql) => new PgLifecycleTx(sql).proposeJob(proposal));
+  async proposeJob(proposal: Proposal): Promise<ProposeResult> {
+    const result = await this.write((sql) => new PgLifecycleTx(sql).proposeJob(proposal));
+    if (result.ok && !this.isClosed) this.proposals.announce(this.pool, proposal.job.lab);
+    return result;
+  }
+
+  watchProposals(
+    listener: (lab: string) => void,
+    onState?: (state: 'listening' | 'lost', error?: Error) => void,
+  ): () => Promise<void> {
+    // The server's words may carry the URL: said without its password, as every error of the store.
+    const stop = this.proposals.listen(listener, (state, error) =>
+      onState?.(state, error && new Error(scrubSecrets(error.message, this.url.secrets))),
+    );
+    const stopOnce = async () => {
+      if (this.listeners.delete(stopOnce)) await stop();
+    };
+    this.listeners.add(stopOnce);
+    return stopOnce;
   }
 
   queueJob(queued: QueuedJob): Promise<ProposeResult> {
@@ -397,6 +426,7 @@ class PgStore implements Store {
   async close(): Promise<void> {
     if (this.isClosed) return;
     this.isClosed = true;
+    await Promise.all([...this.listeners].map((stop) => stop()));
     await this.pool.end();
   }
 

@@ -498,6 +498,16 @@ export interface Store {
    */
   readonly shared: boolean;
   /**
+   * A `shared` store's news of cards (issue 14 §5): calls `listener` with the lab of each card
+   * another replica proposes, soon after it is recorded, so that this replica can get ready for
+   * a click on it. `onState` says when it listens and when it lost its connection (it connects
+   * again by itself). Answers how to stop. A hint only: a notice may be lost, never invented.
+   */
+  watchProposals?(
+    listener: (lab: string) => void,
+    onState?: (state: 'listening' | 'lost', error?: Error) => void,
+  ): () => Promise<void>;
+  /**
    * After a restart, in one transaction, across every lab: running/queued jobs become interrupted
    * (in a `shared` store only those no live replica holds: running ones whose lease ran out or that
    * have none, queued ones queued over a minute ago), approvals past

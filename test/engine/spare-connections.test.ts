@@ -112,6 +112,20 @@ describe('connections opened ahead of the requests (issue 14 §5)', () => {
     await pool.close();
   });
 
+  it('closes a spare no request took once its time is over, each after its own time', async () => {
+    // A click's spares wait 2 s; those opened for a card another replica posted, as long as that
+    // replica keeps its own connections (issue 14 §5).
+    const spares = new SpareConnections(origin, { ca: certs.caPem, rejectUnauthorized: true });
+    const before = handshakes;
+    spares.open(1, 100);
+    spares.open(1);
+    await untilHandshakes(before + 2);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(spares.count).toBe(1);
+    spares.close();
+    expect(spares.count).toBe(0);
+  });
+
   it('refuses a server whose certificate the CA did not sign, as the pool itself would', async () => {
     const other = await createCertificates(await mkdtemp(join(dir, 'other-')));
     const spares = new SpareConnections(origin, { ca: other.caPem, rejectUnauthorized: true });

@@ -11,7 +11,7 @@ import type { JobRecord, Store } from '../../src/store/types.js';
 import { type SimLab, startSimLab } from '../support/engine.js';
 import { writeSimulatedLabsFile } from '../support/lab-files.js';
 import { resetPgDatabase, usePgDatabase } from '../support/postgres.js';
-import { cleanEnv, MAIN, spawnTs } from '../support/processes.js';
+import { cleanEnv, holdsConnection, MAIN, spawnTs } from '../support/processes.js';
 import { SlackApiStandIn } from '../support/slack-api.js';
 import {
   APP_TOKEN,
@@ -190,6 +190,10 @@ describe('two replicas on one PostgreSQL, in Socket Mode (issue 14 §4)', () => 
     'runs a card posted through one replica and approved through the other exactly once; five clicks over both run once',
     async () => {
       const [first, second] = [1, 2];
+      // B has no connection to lab1's engine (any from its start closed once idle)...
+      const lab1Engine = sims[0]!.sim.baseUrl;
+      const holdsLab1 = () => holdsConnection(b.child.pid!, lab1Engine);
+      await waitFor(() => (holdsLab1() ? undefined : true), 30_000);
 
       // Asked on replica A's connection: A posts the card.
       await socket.send(
@@ -202,6 +206,9 @@ describe('two replicas on one PostgreSQL, in Socket Mode (issue 14 §4)', () => 
       expect(job.lab).toBe('lab1');
       const card = await waitFor(() => api.messages(C1).find((m) => !m.threadTs));
       const approval = (await store.getApprovalForJob(job.id))!;
+      // ...and opens its connections for the click once A proposed the card, before any click
+      // (issue 14 §5): told through PostgreSQL.
+      await waitFor(() => (holdsLab1() ? true : undefined), 5_000);
       // Approved on replica B's connection: B runs it, and edits A's card.
       await socket.send(
         'interactive',

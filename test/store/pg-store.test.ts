@@ -262,6 +262,79 @@ describe('the PostgreSQL store', () => {
     });
   });
 
+  describe("news of each other's cards (issue 14 §5)", () => {
+    /** A store's listener: the labs it heard of, and its states in order. */
+    function watch(store: Store) {
+      const heard: string[] = [];
+      const states: string[] = [];
+      const stop = store.watchProposals!(
+        (lab) => heard.push(lab),
+        (state) => states.push(state),
+      );
+      return { heard, states, stop };
+    }
+
+    async function until(what: string, check: () => boolean): Promise<void> {
+      for (let waited = 0; !check(); waited += 10) {
+        if (waited > 10_000) throw new Error(`still waiting for ${what}`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    }
+
+    const listeners = (where: string) =>
+      query<{ n: number }>(
+        where,
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE application_name = 'labops-listen' AND datname = current_database()`,
+      );
+
+    it('tell each replica of the cards the other proposed, not of its own nor of a refused one', async () => {
+      const [a, b] = [await open(), await open()];
+      const [atA, atB] = [watch(a), watch(b)];
+      await until(
+        'both listening',
+        () => atA.states.includes('listening') && atB.states.includes('listening'),
+      );
+      await propose(a, { job: { id: 'j-a', lab: 'lab1' }, locks: ['host:hyper1'] });
+      await until('B to hear of lab1', () => atB.heard.length === 1);
+      // Refused: the key is held. Nothing recorded, nothing told.
+      const refused = await b.proposeJob(
+        newProposal({ job: { id: 'j-refused', lab: 'lab1' }, locks: ['host:hyper1'] }),
+      );
+      expect(refused.ok).toBe(false);
+      await propose(b, { job: { id: 'j-b', lab: 'lab2' }, locks: ['host:hyper2'] });
+      await until('A to hear of lab2', () => atA.heard.length === 1);
+      // Notices arrive in commit order: had either heard its own, it would have come first.
+      expect(atA.heard).toEqual(['lab2']);
+      expect(atB.heard).toEqual(['lab1']);
+      await atA.stop();
+      await propose(b, { job: { id: 'j-b2', lab: 'lab3' }, locks: ['host:hyper3'] });
+      await propose(a, { job: { id: 'j-a2', lab: 'lab4' }, locks: ['host:hyper4'] });
+      await until('B to hear of lab4', () => atB.heard.length === 2);
+      expect(atA.heard).toEqual(['lab2']);
+      expect(atB.heard).toEqual(['lab1', 'lab4']);
+    });
+
+    it('listen again after the server closed the connection, and hold none once the store is closed', async () => {
+      const [a, b] = [await open(), await open()];
+      const atB = watch(b);
+      await until('B listening', () => atB.states.includes('listening'));
+      const [killed] = await query<{ ok: boolean }>(
+        url,
+        `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity
+          WHERE application_name = 'labops-listen' AND datname = current_database()`,
+      );
+      expect(killed?.ok).toBe(true);
+      await until('B to listen again', () => atB.states.join(' ') === 'listening lost listening');
+      await propose(a, { job: { id: 'j-after', lab: 'lab1' } });
+      await until('B to hear of lab1', () => atB.heard.length === 1);
+      expect(atB.heard).toEqual(['lab1']);
+      expect(await listeners(url)).toEqual([{ n: 1 }]);
+      await b.close();
+      expect(await listeners(url)).toEqual([{ n: 0 }]);
+    });
+  });
+
   describe('job leases across replicas (issue 14 §2)', () => {
     const LEASE_MS = 60_000;
     const reason = verbatim('its replica stopped renewing its lease');

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -68,4 +69,36 @@ export function waitForLine(child: ChildProcess, pattern: RegExp): Promise<strin
     });
     child.on('exit', (code) => reject(new Error(`exited (${code}) before ${pattern}: ${stderr}`)));
   });
+}
+
+/**
+ * Whether process `pid` holds an established TCP connection to `origin`'s IPv4 address and port,
+ * read from /proc as `ss -tnp` would (a socket among the process's descriptors whose remote end
+ * is that address).
+ */
+export function holdsConnection(pid: number, origin: string): boolean {
+  const url = new URL(origin);
+  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+  // /proc/net/tcp writes an IPv4 address as the hex of its four bytes in the host's (little-endian) order.
+  const address = url.hostname
+    .split('.')
+    .map((part) => Number(part).toString(16).padStart(2, '0'))
+    .reverse()
+    .join('')
+    .toUpperCase();
+  const remote = `${address}:${port.toString(16).padStart(4, '0').toUpperCase()}`;
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const match = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (match) inodes.add(match[1]!);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return readFileSync('/proc/net/tcp', 'utf8')
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .some((f) => f[2] === remote && f[3] === '01' && inodes.has(f[9] ?? ''));
 }
