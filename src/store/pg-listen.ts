@@ -38,7 +38,7 @@ export class PgProposals {
    * Calls `listener` with the lab of each card another replica proposes, from a connection of its
    * own (LISTEN holds one). A connection that fails or is closed by the server is opened again,
    * after 0.5 s doubling up to 30 s; `onState` says when it listens and when it lost the
-   * connection. Answers how to stop.
+   * connection (once, not at every attempt that fails after). Answers how to stop.
    */
   listen(
     listener: (lab: string) => void,
@@ -48,6 +48,11 @@ export class PgProposals {
     let stopped = false;
     let retryMs = FIRST_RETRY_MS;
     let timer: NodeJS.Timeout | undefined;
+    let said: 'listening' | 'lost' | undefined;
+    const tell = (state: 'listening' | 'lost', error?: Error) => {
+      if (said !== state) onState(state, error);
+      said = state;
+    };
     const onNotification = (message: pg.Notification) => {
       if (message.channel !== PROPOSALS_CHANNEL) return;
       const notice = parseNotice(message.payload);
@@ -59,7 +64,7 @@ export class PgProposals {
       failed.removeAllListeners('notification');
       failed.end().catch(() => undefined);
       if (stopped) return;
-      onState('lost', error);
+      tell('lost', error);
       timer = setTimeout(connect, retryMs);
       timer.unref();
       retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
@@ -79,7 +84,7 @@ export class PgProposals {
           () => {
             if (client !== opened || stopped) return;
             retryMs = FIRST_RETRY_MS;
-            onState('listening');
+            tell('listening');
           },
           (error: Error) => retry(opened, error),
         );

@@ -660,6 +660,41 @@ describe('the PostgreSQL store', () => {
       }
     });
 
+    it("says once that it lost the other replicas' news of cards, and hears them again once the server is back", async () => {
+      const proxy = await startProxy();
+      try {
+        const direct = await open();
+        const store = await openPgStore({ url: proxy.url, connectTimeoutMs: 2000 });
+        opened.push(store);
+        const heard: string[] = [];
+        const states: string[] = [];
+        store.watchProposals!(
+          (lab) => heard.push(lab),
+          (state, error) => states.push(error ? `${state}: ${error.message}` : state),
+        );
+        const until = async (check: () => boolean) => {
+          for (let waited = 0; !check(); waited += 10) {
+            if (waited > 10_000) throw new Error(`still waiting; states: ${states.join(' | ')}`);
+            await new Promise((resolve) => setTimeout(resolve, 10));
+          }
+        };
+        await until(() => states.length === 1);
+        await proxy.cut();
+        // Tries again after 0.5 s, then 1 s: both fail while the server cannot be reached.
+        await new Promise((resolve) => setTimeout(resolve, 1800));
+        await proxy.mend();
+        await until(() => states.length === 3);
+        expect(states[0]).toBe('listening');
+        expect(states[1]).toMatch(/^lost: /);
+        expect(states[2]).toBe('listening');
+        await propose(direct, { job: { id: 'j-back', lab: 'lab1' } });
+        await until(() => heard.length === 1);
+        expect(heard).toEqual(['lab1']);
+      } finally {
+        await proxy.remove();
+      }
+    });
+
     it('takes a full disk for STORE_UNAVAILABLE too, and a broken constraint for CONFLICT', () => {
       const parsed = parsePgUrl(url);
       const full = Object.assign(new pg.DatabaseError('could not extend file', 0, 'error'), {
