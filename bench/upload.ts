@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EngineClient } from '../src/engine/engine-client.js';
@@ -41,8 +41,8 @@ async function timeCurl(
   url: string,
   size: number,
   name: string,
-  simCpu: () => number,
-): Promise<{ ms: number; cpuS: number; simCpuS: number }> {
+  meters: () => Meters,
+): Promise<{ ms: number; cpuS: number; others: Meters }> {
   const dc = (await client.listDataCenters())[0]!;
   const domain = (await client.listAttachedStorageDomains(dc.id)).find(
     (d) => d.type === 'data' && d.isMaster,
@@ -60,16 +60,36 @@ async function timeCurl(
   const pipeline = `curl -sS --fail ${url} | curl -sS --fail -T - -H 'Content-Length: ${size}' -H 'Transfer-Encoding:' --cacert ${sim.caFile} ${ready.transferUrl}`;
   // bash's `time` of the pipeline: its processes' user and system seconds, on stderr's last line.
   const timed = `TIMEFORMAT='%U %S'; time { ${pipeline}; }`;
-  const simBefore = simCpu();
+  const before = meters();
   const started = performance.now();
   const result = await run('bash', ['-o', 'pipefail', '-c', timed]);
   const elapsed = performance.now() - started;
-  const simCpuS = simCpu() - simBefore;
+  const others = subtractMeters(meters(), before);
   if (result.code !== 0) throw new Error(`curl baseline failed: ${result.stderr}`);
   const [user, system] = result.stderr.trim().split('\n').at(-1)?.split(' ').map(Number) ?? [];
   await client.finalizeImageTransfer(transfer.id);
   await client.waitForTransferOutcome(transfer.id, disk.id);
-  return { ms: elapsed, cpuS: (user ?? Number.NaN) + (system ?? Number.NaN), simCpuS };
+  return { ms: elapsed, cpuS: (user ?? Number.NaN) + (system ?? Number.NaN), others };
+}
+
+/** CPU seconds of the processes the ratio depends on besides the bot and curl, and of the whole machine. */
+interface Meters {
+  sim: number;
+  source: number;
+  machine: number;
+}
+
+const subtractMeters = (after: Meters, before: Meters): Meters => ({
+  sim: after.sim - before.sim,
+  source: after.source - before.source,
+  machine: after.machine - before.machine,
+});
+
+/** Seconds every CPU of the machine was busy since boot (/proc/stat: all but idle and iowait). */
+function readMachineBusySeconds(): number {
+  const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = ticks;
+  return (user + nice + system + irq + softirq + steal) / 100;
 }
 
 /** Polls VmRSS while the peak counter cannot be reset (a kernel before 4.0, or refused). */
@@ -102,8 +122,8 @@ async function uploadWithBot(
   sim: SimInfo,
   url: string,
   name: string,
-  simCpu: () => number,
-): Promise<{ sendMs: number; peakMb: number; beforeMb: number; cpuS: number; simCpuS: number }> {
+  meters: () => Meters,
+): Promise<{ sendMs: number; peakMb: number; beforeMb: number; cpuS: number; others: Meters }> {
   const bot = startShellBot(dir, sim);
   try {
     // Logged in and every engine read's code run once before the upload, as in a bot that has served.
@@ -117,13 +137,13 @@ async function uploadWithBot(
     bot.send(`/iso upload ${url} --name ${name}`);
     bot.send('approve');
     const sending = await bot.waitFor(/upload: sending/);
-    const [botBefore, simBefore] = [readCpuSeconds(bot.pid), simCpu()];
+    const [botBefore, before] = [readCpuSeconds(bot.pid), meters()];
     const finalizing = await bot.waitFor(/upload: finalizing/);
-    const [cpuS, simCpuS] = [readCpuSeconds(bot.pid) - botBefore, simCpu() - simBefore];
+    const [cpuS, others] = [readCpuSeconds(bot.pid) - botBefore, subtractMeters(meters(), before)];
     await bot.waitFor(/job-\S+ (succeeded|failed)/);
     const peakMb = Math.max(readMemory(bot.pid).peakMb, sampler?.stop() ?? 0);
     if (!/job-\S+ succeeded/.test(bot.output())) throw new Error(`the bot's upload failed: ${bot.output()}`);
-    return { sendMs: finalizing - sending, peakMb, beforeMb, cpuS, simCpuS };
+    return { sendMs: finalizing - sending, peakMb, beforeMb, cpuS, others };
   } finally {
     await bot.stop();
   }
@@ -167,12 +187,25 @@ export async function runUploadBench(): Promise<Record<string, number>> {
       const growths: number[] = [];
       const botRates: number[] = [];
       const curlRates: number[] = [];
-      const cpu = { bot: [] as number[], curl: [] as number[], sim: [] as number[], simCurl: [] as number[] };
+      const cpu = {
+        bot: [] as number[],
+        curl: [] as number[],
+        sim: [] as number[],
+        simCurl: [] as number[],
+        source: [] as number[],
+        sourceCurl: [] as number[],
+        machine: [] as number[],
+        machineCurl: [] as number[],
+      };
       const gib = size / (1024 * MiB);
-      const simCpu = () => (sim.child.pid === undefined ? Number.NaN : readCpuSeconds(sim.child.pid));
+      const meters = (): Meters => ({
+        sim: sim.child.pid === undefined ? Number.NaN : readCpuSeconds(sim.child.pid),
+        source: source.child.pid === undefined ? Number.NaN : readCpuSeconds(source.child.pid),
+        machine: readMachineBusySeconds(),
+      });
       for (let round = 0; round < ROUNDS; round++) {
-        const curl = await timeCurl(client, sim.info, url, size, `curl-${label}-${round}.iso`, simCpu);
-        const bot = await uploadWithBot(dir, sim.info, url, `bot-${label}-${round}.iso`, simCpu);
+        const curl = await timeCurl(client, sim.info, url, size, `curl-${label}-${round}.iso`, meters);
+        const bot = await uploadWithBot(dir, sim.info, url, `bot-${label}-${round}.iso`, meters);
         ratios.push(curl.ms / bot.sendMs);
         peaks.push(bot.peakMb);
         growths.push(bot.peakMb - bot.beforeMb);
@@ -180,11 +213,18 @@ export async function runUploadBench(): Promise<Record<string, number>> {
         curlRates.push(size / MiB / (curl.ms / 1000));
         cpu.bot.push(bot.cpuS / gib);
         cpu.curl.push(curl.cpuS / gib);
-        cpu.sim.push(bot.simCpuS / gib);
-        cpu.simCurl.push(curl.simCpuS / gib);
+        cpu.sim.push(bot.others.sim / gib);
+        cpu.simCurl.push(curl.others.sim / gib);
+        cpu.source.push(bot.others.source / gib);
+        cpu.sourceCurl.push(curl.others.source / gib);
+        // The bot's figure is its send phase, curl's the whole pipeline: per GiB, as each moved it.
+        cpu.machine.push(bot.others.machine / gib);
+        cpu.machineCurl.push(curl.others.machine / gib);
       }
       process.stdout.write(
-        `  upload ${label}: peak RSS ${peaks.map((p) => p.toFixed(1)).join(', ')} MB; bot ${botRates.map((r) => r.toFixed(0)).join(', ')} MiB/s, curl ${curlRates.map((r) => r.toFixed(0)).join(', ')} MiB/s; CPU s/GiB bot ${cpu.bot.map((c) => c.toFixed(2)).join(', ')}, curl ${cpu.curl.map((c) => c.toFixed(2)).join(', ')}, simulator ${cpu.sim.map((c) => c.toFixed(2)).join(', ')} (bot), ${cpu.simCurl.map((c) => c.toFixed(2)).join(', ')} (curl)\n`,
+        `  upload ${label}: peak RSS ${peaks.map((p) => p.toFixed(1)).join(', ')} MB; bot ${botRates.map((r) => r.toFixed(0)).join(', ')} MiB/s, curl ${curlRates.map((r) => r.toFixed(0)).join(', ')} MiB/s; CPU s/GiB bot ${cpu.bot.map((c) => c.toFixed(2)).join(', ')}, curl ${cpu.curl.map((c) => c.toFixed(2)).join(', ')}, simulator ${cpu.sim.map((c) => c.toFixed(2)).join(', ')} (bot), ${cpu.simCurl.map((c) => c.toFixed(2)).join(', ')} (curl), ` +
+          `source ${cpu.source.map((c) => c.toFixed(2)).join(', ')} (bot), ${cpu.sourceCurl.map((c) => c.toFixed(2)).join(', ')} (curl), ` +
+          `whole machine ${cpu.machine.map((c) => c.toFixed(2)).join(', ')} (bot), ${cpu.machineCurl.map((c) => c.toFixed(2)).join(', ')} (curl)\n`,
       );
       figures[`upload_throughput_ratio_${label}`] = round(median(ratios));
       figures[`upload_peak_rss_mb_${label}`] = round(Math.max(...peaks), 1);
@@ -195,6 +235,10 @@ export async function runUploadBench(): Promise<Record<string, number>> {
       figures[`upload_curl_cpu_s_per_gib_${label}`] = round(median(cpu.curl));
       figures[`upload_sim_cpu_s_per_gib_${label}`] = round(median(cpu.sim));
       figures[`upload_sim_cpu_s_per_gib_curl_${label}`] = round(median(cpu.simCurl));
+      figures[`upload_source_cpu_s_per_gib_${label}`] = round(median(cpu.source));
+      figures[`upload_source_cpu_s_per_gib_curl_${label}`] = round(median(cpu.sourceCurl));
+      figures[`upload_machine_cpu_s_per_gib_${label}`] = round(median(cpu.machine));
+      figures[`upload_machine_cpu_s_per_gib_curl_${label}`] = round(median(cpu.machineCurl));
     }
   } finally {
     await client.close();
