@@ -156,8 +156,11 @@ async function uploadWithBot(
  * peak is from the 256 MiB one, as a fraction of it; `upload_rss_growth_mb_*` what the upload
  * added to the bot's RSS just before it. The CPU seconds per GiB moved (medians), which bound
  * the ratio on a machine of few cores: `upload_bot_cpu_s_per_gib_*` (the bot: download, sha256,
- * TLS), `upload_curl_cpu_s_per_gib_*` (both curls, no hashing) and `upload_sim_cpu_s_per_gib_*`
- * (the simulator's imageio receiving, while the bot sent).
+ * TLS), `upload_curl_cpu_s_per_gib_*` (both curls, no hashing); the simulator's imageio
+ * receiving (`upload_sim_cpu_s_per_gib_*`), the source server sending
+ * (`upload_source_cpu_s_per_gib_*`) and the whole machine (`upload_machine_cpu_s_per_gib_*`),
+ * each while the bot sent and, with `_curl`, while curl did. The machine's CPU per GiB is what
+ * bounds the ratio where every process shares two cores.
  */
 export async function runUploadBench(): Promise<Record<string, number>> {
   await buildBot();

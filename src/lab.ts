@@ -321,15 +321,18 @@ export async function createLabs(options: CreateLabsOptions): Promise<LabSet> {
     });
     // Replicas: a card another one proposed may be clicked here (issue 14 §5).
     if (options.replica && store.watchProposals) {
+      let lost = false;
       stopWatching = store.watchProposals(
         (lab) => labs?.get(lab)?.expectClick(),
         (state, error) => {
           if (state === 'lost') {
+            lost = true;
             logger.warn(
               { err: error?.message },
               'news of cards from the other replicas lost: listening again',
             );
-          } else logger.debug({}, 'listening for the cards of the other replicas');
+          } else if (lost) logger.info({}, 'listening again for the cards of the other replicas');
+          else logger.debug({}, 'listening for the cards of the other replicas');
         },
       );
     }

@@ -386,9 +386,9 @@ export class Labops {
 
   /**
    * Another replica proposed a card of this lab (issue 14 §5): a click on it may land here. The
-   * connections its re-check needs open now, and wait as long as an idle connection of the
-   * replica that planned the card stays open (undici's keep-alive, 4 s): a click landing here
-   * soon after the card then waits on no TLS handshake that one landing there would not.
+   * connections its re-check needs open now, and wait no less than an idle connection of the
+   * replica that planned the card stays open: a click landing here soon after the card then
+   * waits on no TLS handshake that one landing there would not.
    */
   expectClick(): void {
     this.options.engine.preconnect(CLICK_ENGINE_READS, ENGINE_KEEP_ALIVE_MS);
@@ -810,7 +810,11 @@ const BOT_CALLER: Caller = { principal: 'labops:bot', channel: 'shell', groups: 
 const DEFAULT_PLAN_MS = 20_000;
 /** The engine reads a click's re-check of its card's plan makes at once. */
 const CLICK_ENGINE_READS = 2;
-/** How long the engine pool keeps an idle connection open (undici's default keepAliveTimeout). */
+/**
+ * At least as long as the engine pool keeps an idle connection open: undici takes the server's
+ * Keep-Alive hint less 2 s (3 s for the 5 s that Apache in front of the engine, and node's server
+ * in the simulator, say), and 4 s without a hint.
+ */
 const ENGINE_KEEP_ALIVE_MS = 4000;
 const DEFAULT_PLANS_PER_REQUESTER = 2;
 const DEFAULT_EXPIRY_CHECK_MS = 5000;

@@ -4,7 +4,8 @@ import type { Queryable } from './pg-statements.js';
 
 // Cards proposed in one replica, told to the others (issue 14 §5): PostgreSQL's NOTIFY on the
 // shared database, so that no second server or port is needed. Only a hint: a notice lost while a
-// listener reconnects costs the next click a TLS handshake, nothing more.
+// listener reconnects costs the next click its two TLS handshakes, nothing more. LISTEN needs a
+// session of its own: through PgBouncer it works only in session pooling mode.
 
 /** The channel of the notices: one per database, every replica listens. */
 export const PROPOSALS_CHANNEL = 'labops_proposals';
@@ -36,9 +37,11 @@ export class PgProposals {
 
   /**
    * Calls `listener` with the lab of each card another replica proposes, from a connection of its
-   * own (LISTEN holds one). A connection that fails or is closed by the server is opened again,
-   * after 0.5 s doubling up to 30 s; `onState` says when it listens and when it lost the
-   * connection (once, not at every attempt that fails after). Answers how to stop.
+   * own (LISTEN holds one). A connection that fails, is closed by the server, or stops answering
+   * the check sent every 30 s (a network that drops idle connections without a word) is opened
+   * again, after 0.5 s doubling up to 30 s. `onState` says when it listens and when it lost the
+   * connection (once, not at every attempt that fails after). Neither callback's failure stops
+   * the listening. Answers how to stop.
    */
   listen(
     listener: (lab: string) => void,
@@ -48,21 +51,24 @@ export class PgProposals {
     let stopped = false;
     let retryMs = FIRST_RETRY_MS;
     let timer: NodeJS.Timeout | undefined;
+    let check: NodeJS.Timeout | undefined;
     let said: 'listening' | 'lost' | undefined;
     const tell = (state: 'listening' | 'lost', error?: Error) => {
-      if (said !== state) onState(state, error);
+      if (said === state) return;
       said = state;
+      guarded(() => onState(state, error));
     };
     const onNotification = (message: pg.Notification) => {
       if (message.channel !== PROPOSALS_CHANNEL) return;
       const notice = parseNotice(message.payload);
-      if (notice && notice.from !== this.id) listener(notice.lab);
+      if (notice && notice.from !== this.id) guarded(() => listener(notice.lab));
     };
     const retry = (failed: pg.Client, error: Error) => {
       if (client !== failed) return;
       client = undefined;
+      clearInterval(check);
       failed.removeAllListeners('notification');
-      failed.end().catch(() => undefined);
+      void closeClient(failed);
       if (stopped) return;
       tell('lost', error);
       timer = setTimeout(connect, retryMs);
@@ -72,7 +78,13 @@ export class PgProposals {
     const connect = () => {
       timer = undefined;
       if (stopped) return;
-      const opened = new pg.Client({ ...this.connection, application_name: 'labops-listen' });
+      const opened = new pg.Client({
+        ...this.connection,
+        application_name: 'labops-listen',
+        keepAlive: true,
+        keepAliveInitialDelayMillis: CHECK_MS,
+        query_timeout: CHECK_TIMEOUT_MS,
+      });
       client = opened;
       opened.on('error', (error) => retry(opened, error));
       opened.on('end', () => retry(opened, new Error('the server closed the connection')));
@@ -84,6 +96,10 @@ export class PgProposals {
           () => {
             if (client !== opened || stopped) return;
             retryMs = FIRST_RETRY_MS;
+            check = setInterval(() => {
+              opened.query('SELECT 1').catch((error: Error) => retry(opened, error));
+            }, CHECK_MS);
+            check.unref();
             tell('listening');
           },
           (error: Error) => retry(opened, error),
@@ -92,11 +108,47 @@ export class PgProposals {
     connect();
     return async () => {
       stopped = true;
-      if (timer) clearTimeout(timer);
+      clearTimeout(timer);
+      clearInterval(check);
       const open = client;
       client = undefined;
-      await open?.end().catch(() => undefined);
+      if (open) await closeClient(open);
     };
+  }
+}
+
+/** How often the listening connection is checked, and how long the check may take. */
+const CHECK_MS = 30_000;
+const CHECK_TIMEOUT_MS = 10_000;
+/** How long a polite close may take before the socket is simply destroyed. */
+const CLOSE_MS = 2000;
+
+/**
+ * Ends `client`, and destroys its socket when the server does not answer within 2 s (a connection
+ * a network dropped would otherwise hold the stop for the kernel's retransmission timeout).
+ */
+async function closeClient(client: pg.Client): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const ended = client.end().then(
+    () => true,
+    () => true,
+  );
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), CLOSE_MS);
+  });
+  const done = await Promise.race([ended, late]);
+  clearTimeout(timer);
+  // node-postgres keeps its socket as `connection.stream`, which its types do not declare.
+  if (!done)
+    (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+}
+
+/** Runs a callback of the caller's: its failure is no reason to stop listening, nor to crash. */
+function guarded(callback: () => void): void {
+  try {
+    callback();
+  } catch {
+    // A hint only: the next notice is tried all the same.
   }
 }
 

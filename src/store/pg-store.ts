@@ -163,6 +163,7 @@ class PgStore implements Store {
     listener: (lab: string) => void,
     onState?: (state: 'listening' | 'lost', error?: Error) => void,
   ): () => Promise<void> {
+    if (this.isClosed) return async () => undefined;
     // The server's words may carry the URL: said without its password, as every error of the store.
     const stop = this.proposals.listen(listener, (state, error) =>
       onState?.(state, error && new Error(scrubSecrets(error.message, this.url.secrets))),

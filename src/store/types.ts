@@ -501,7 +501,8 @@ export interface Store {
    * A `shared` store's news of cards (issue 14 §5): calls `listener` with the lab of each card
    * another replica proposes, soon after it is recorded, so that this replica can get ready for
    * a click on it. `onState` says when it listens and when it lost its connection (it connects
-   * again by itself). Answers how to stop. A hint only: a notice may be lost, never invented.
+   * again by itself). Answers how to stop. A hint only: a notice may be lost, and at worst opens
+   * connections nobody uses.
    */
   watchProposals?(
     listener: (lab: string) => void,

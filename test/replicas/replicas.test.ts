@@ -4,6 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ACTION } from '../../src/slack/render-card.js';
 import { openPgStore } from '../../src/store/pg-store.js';
@@ -168,6 +169,22 @@ async function ended(jobId: string): Promise<JobRecord> {
   }, 30_000);
 }
 
+/** The replicas' connections listening for each other's cards (src/store/pg-listen.ts). */
+async function listeningReplicas(): Promise<number> {
+  const client = new pg.Client({ connectionString: database() });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE application_name = 'labops-listen' AND datname = current_database()
+          AND query IN ('LISTEN labops_proposals', 'SELECT 1')`,
+    );
+    return rows[0]?.n ?? 0;
+  } finally {
+    await client.end();
+  }
+}
+
 async function startedCount(jobId: string): Promise<number> {
   return (await store.listAudit(10_000)).filter((e) => e.jobId === jobId && e.type === 'job:started').length;
 }
@@ -194,6 +211,8 @@ describe('two replicas on one PostgreSQL, in Socket Mode (issue 14 §4)', () => 
       const lab1Engine = sims[0]!.sim.baseUrl;
       const holdsLab1 = () => holdsConnection(b.child.pid!, lab1Engine);
       await waitFor(() => (holdsLab1() ? undefined : true), 30_000);
+      // Both replicas listen for each other's cards.
+      await waitFor(async () => ((await listeningReplicas()) === 2 ? true : undefined));
 
       // Asked on replica A's connection: A posts the card.
       await socket.send(
@@ -204,11 +223,11 @@ describe('two replicas on one PostgreSQL, in Socket Mode (issue 14 §4)', () => 
       );
       const job = await jobOf('maintenance hyper1');
       expect(job.lab).toBe('lab1');
+      // ...and opens its connections for the click once A proposed the card, before any click
+      // (issue 14 §5): told through PostgreSQL. It holds them 4 s.
+      await waitFor(() => (holdsLab1() ? true : undefined), 3_000);
       const card = await waitFor(() => api.messages(C1).find((m) => !m.threadTs));
       const approval = (await store.getApprovalForJob(job.id))!;
-      // ...and opens its connections for the click once A proposed the card, before any click
-      // (issue 14 §5): told through PostgreSQL.
-      await waitFor(() => (holdsLab1() ? true : undefined), 5_000);
       // Approved on replica B's connection: B runs it, and edits A's card.
       await socket.send(
         'interactive',

@@ -304,7 +304,8 @@ describe('the PostgreSQL store', () => {
       expect(refused.ok).toBe(false);
       await propose(b, { job: { id: 'j-b', lab: 'lab2' }, locks: ['host:hyper2'] });
       await until('A to hear of lab2', () => atA.heard.length === 1);
-      // Notices arrive in commit order: had either heard its own, it would have come first.
+      // Notices arrive in commit order: had A heard its own lab1, it would have come before B's
+      // lab2. B's own lab2 would be heard by the time B hears lab4, below.
       expect(atA.heard).toEqual(['lab2']);
       expect(atB.heard).toEqual(['lab1']);
       await atA.stop();
@@ -313,6 +314,25 @@ describe('the PostgreSQL store', () => {
       await until('B to hear of lab4', () => atB.heard.length === 2);
       expect(atA.heard).toEqual(['lab2']);
       expect(atB.heard).toEqual(['lab1', 'lab4']);
+    });
+
+    it("keep listening when the caller's listener throws", async () => {
+      const [a, b] = [await open(), await open()];
+      const heard: string[] = [];
+      const states: string[] = [];
+      b.watchProposals!(
+        (lab) => {
+          heard.push(lab);
+          throw new Error(`no engine for ${lab}`);
+        },
+        (state) => states.push(state),
+      );
+      await until('B listening', () => states.includes('listening'));
+      await propose(a, { job: { id: 'j1', lab: 'lab1' }, locks: ['host:hyper1'] });
+      await propose(a, { job: { id: 'j2', lab: 'lab2' }, locks: ['host:hyper2'] });
+      await until('B to hear both', () => heard.length === 2);
+      expect(heard).toEqual(['lab1', 'lab2']);
+      expect(states).toEqual(['listening']);
     });
 
     it('listen again after the server closed the connection, and hold none once the store is closed', async () => {
@@ -680,7 +700,7 @@ describe('the PostgreSQL store', () => {
         };
         await until(() => states.length === 1);
         await proxy.cut();
-        // Tries again after 0.5 s, then 1 s: both fail while the server cannot be reached.
+        // Tries again after 0.5 s, and again 1 s later: each fails while the server cannot be reached.
         await new Promise((resolve) => setTimeout(resolve, 1800));
         await proxy.mend();
         await until(() => states.length === 3);
