@@ -3,17 +3,18 @@
  * - `ack_p99_ms`: p99 time to acknowledge signed slash commands in HTTP mode — 500 requests, 50 at
  *   a time, 90 % `/lab status` and 10 % `/host maintenance hyper1`, after 50 discarded warm-ups;
  * - `ack_p99_ratio`: the same divided by a bare Bolt app that only acks, measured in the same run;
+ *   both are processes apart from this one, the bot built and run with the service's node flags;
  * - `slack_calls_per_job`: Web API calls for one 20-step job of about 60 s printing 10,000 lines
  *   (goal: ≤ 2 × steps + 1 per 2 s of run time = `slack_calls_budget`);
  * - `slack_429s`: 429s from the stand-in while three such jobs run at once.
  * The simulator and the Slack stand-in run as processes apart from the bot. The three jobs run in
  * three channels, so each job's calls are counted by channel (and by its log's file name).
  */
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, HTTPReceiver } from '@slack/bolt';
 import { createLabs } from '../src/lab.js';
 import { createSimulatedPolicy } from '../src/lab-info.js';
 import { createSilentLogger } from '../src/log.js';
@@ -21,6 +22,7 @@ import { ACTION } from '../src/slack/render-card.js';
 import type { RecordedCall } from '../test/support/slack-api.js';
 import { chatterCommand, chatterSteps } from '../test/support/slack-chatter.js';
 import { clickPayload, commandBody, postSigned } from '../test/support/slack-harness.js';
+import { buildBot, cleanBotEnv, spawnBot, writeSimLabFile } from './bot.js';
 import { BOT_TOKEN, createBenchAdapter, SECRET } from './slack-rig.js';
 import { percentile, round, type SimInfo, startProcess } from './support.js';
 
@@ -70,24 +72,99 @@ async function load(
   return times;
 }
 
-/** A Bolt app that only acknowledges: the baseline of `ack_p99_ratio`. */
-async function startBareBolt(): Promise<{ url: string; stop(): Promise<void> }> {
-  const receiver = new HTTPReceiver({ signingSecret: SECRET, endpoints: '/slack/events' });
-  const app = new App({
-    receiver,
-    authorize: async () => ({ botToken: BOT_TOKEN, botId: 'BBOT', botUserId: 'UBOT' }),
-    clientOptions: { retryConfig: { retries: 0 } },
-  });
-  for (const name of ['/lab', '/host']) {
-    app.command(name, async ({ ack }) => {
-      await ack();
+/** A free loopback port, for a process to listen on next. */
+async function findFreePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Resolves once something accepts TCP connections on `port` (the process exiting first fails it). */
+async function untilListening(port: number, child: ChildProcess, output: () => string): Promise<void> {
+  const deadline = performance.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the bot exited with ${child.exitCode}: ${output()}`);
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
     });
+    if (open) return;
+    if (performance.now() > deadline) throw new Error(`the bot did not listen on ${port}: ${output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  const server = (await app.start(0)) as { address(): AddressInfo };
-  return {
-    url: `http://127.0.0.1:${server.address().port}/slack/events`,
-    stop: () => app.stop() as Promise<void>,
+}
+
+/**
+ * The built bot in HTTP mode, as the service runs it (issue 12 §6: budgets measured on what `npm
+ * start` runs): a process of its own with the service's node flags, the simulator's default lab
+ * from a lab file, its Web API calls and `response_url` posts to the stand-in.
+ */
+async function startBotProcess(
+  dir: string,
+  sim: SimInfo,
+  apiUrl: string,
+): Promise<{ url: string; stop(): Promise<void> }> {
+  const labFile = writeSimLabFile(dir, sim, { approvers: ['slack:UAPPROVER'] });
+  const port = await findFreePort();
+  const child = spawnBot([], {
+    cwd: dir,
+    env: cleanBotEnv({
+      LABOPS_MODE: 'http',
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_API_URL: apiUrl,
+      PORT: String(port),
+      LAB_CONFIG: labFile,
+      LABOPS_DATA_DIR: join(dir, 'data'),
+      LABOPS_ENGINE_PASSWORD: sim.password,
+      HEALTH_PORT: 'off',
+      LOG_LEVEL: 'warn',
+    }),
+  });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
   };
+  try {
+    await untilListening(port, child, () => output);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url: `http://127.0.0.1:${port}/slack/events`, stop };
+}
+
+/**
+ * Once the bot's work after its acks is done: the Web API calls and `response_url` posts the
+ * stand-in received stay the same for 300 ms.
+ */
+async function untilQuiet(base: string): Promise<void> {
+  let last = '';
+  let since = performance.now();
+  for (;;) {
+    const { calls, responses } = await fetchCalls(base);
+    const now = `${calls.length}/${responses}`;
+    if (now !== last) {
+      last = now;
+      since = performance.now();
+    } else if (performance.now() - since >= 300) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 export async function runSlackBench(options: { acksOnly?: boolean } = {}): Promise<Record<string, number>> {
@@ -118,16 +195,20 @@ export async function runSlackBench(options: { acksOnly?: boolean } = {}): Promi
     resolveGroup: adapter.resolveGroup,
   });
   const { labs, store } = lab;
-  const bare = await startBareBolt();
+  await buildBot();
+  const bare = await startProcess<{ url: string }>('./bare-bolt-process.ts');
+  const served = await startBotProcess(mkdtempSync(join(dir, 'served-')), sim.info, standIn.info.apiUrl);
   const responseUrl = () => `${standIn.info.base}respond/bench`;
   try {
     const { port } = await adapter.start(labs);
     const botUrl = `http://127.0.0.1:${port}/slack/events`;
 
-    // --- acks: warm both, then measure both in the same run ---------------------------------
-    await load(botUrl, WARMUPS, CONCURRENCY, responseUrl);
-    await load(bare.url, WARMUPS, CONCURRENCY, responseUrl);
-    await adapter.idle();
+    // --- acks: the built bot and a bare Bolt app, each a process of its own -----------------
+    // Warm both, then measure both in the same run. In processes apart, neither the bot's work
+    // after its acks nor its garbage collection delays this process's reading of the acks.
+    await load(served.url, WARMUPS, CONCURRENCY, responseUrl);
+    await load(bare.info.url, WARMUPS, CONCURRENCY, responseUrl);
+    await untilQuiet(standIn.info.base);
     // Rounds, bot and baseline in turn, so that a shared machine's drift hits both alike; the bot's
     // work after its acks finishes before the baseline's round, so it never slows the baseline.
     // Three whole trials of 500 each; the trial with the median ratio is reported, because one p99
@@ -137,9 +218,9 @@ export async function runSlackBench(options: { acksOnly?: boolean } = {}): Promi
       const botTimes: number[] = [];
       const bareTimes: number[] = [];
       for (let round = 0; round < ROUNDS; round++) {
-        botTimes.push(...(await load(botUrl, REQUESTS / ROUNDS, CONCURRENCY, responseUrl)));
-        await adapter.idle();
-        bareTimes.push(...(await load(bare.url, REQUESTS / ROUNDS, CONCURRENCY, responseUrl)));
+        botTimes.push(...(await load(served.url, REQUESTS / ROUNDS, CONCURRENCY, responseUrl)));
+        await untilQuiet(standIn.info.base);
+        bareTimes.push(...(await load(bare.info.url, REQUESTS / ROUNDS, CONCURRENCY, responseUrl)));
       }
       const ackP99 = percentile(botTimes, 99);
       const bareP99 = percentile(bareTimes, 99);
@@ -207,6 +288,7 @@ export async function runSlackBench(options: { acksOnly?: boolean } = {}): Promi
     };
   } finally {
     await adapter.stop();
+    await served.stop();
     await bare.stop();
     await lab.close();
     rmSync(dir, { recursive: true, force: true });
@@ -215,9 +297,11 @@ export async function runSlackBench(options: { acksOnly?: boolean } = {}): Promi
   }
 }
 
-async function fetchCalls(base: string): Promise<{ rateLimited: number; calls: RecordedCall[] }> {
+async function fetchCalls(
+  base: string,
+): Promise<{ rateLimited: number; calls: RecordedCall[]; responses: number }> {
   const answer = await fetch(`${base}_calls`);
-  return (await answer.json()) as { rateLimited: number; calls: RecordedCall[] };
+  return (await answer.json()) as { rateLimited: number; calls: RecordedCall[]; responses: number };
 }
 
 /** A call made for the job in `channel`: by channel, or by its log's file name. */

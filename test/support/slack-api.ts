@@ -210,7 +210,11 @@ export class SlackApiStandIn {
       // For a stand-in running as its own process (the benchmark): what it recorded.
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(
-        JSON.stringify({ rateLimited: this.rateLimited, calls: this.calls.map(({ token: _t, ...c }) => c) }),
+        JSON.stringify({
+          rateLimited: this.rateLimited,
+          calls: this.calls.map(({ token: _t, ...c }) => c),
+          responses: this.responses.length,
+        }),
       );
       return;
     }
