@@ -197,7 +197,14 @@ export async function runSlackBench(options: { acksOnly?: boolean } = {}): Promi
   const { labs, store } = lab;
   await buildBot();
   const bare = await startProcess<{ url: string }>('./bare-bolt-process.ts');
-  const served = await startBotProcess(mkdtempSync(join(dir, 'served-')), sim.info, standIn.info.apiUrl);
+  const served = await startBotProcess(
+    mkdtempSync(join(dir, 'served-')),
+    sim.info,
+    standIn.info.apiUrl,
+  ).catch(async (error: unknown) => {
+    await bare.stop();
+    throw error;
+  });
   const responseUrl = () => `${standIn.info.base}respond/bench`;
   try {
     const { port } = await adapter.start(labs);
