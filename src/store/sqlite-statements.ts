@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import type { Db } from './sqlite-open.js';
 import type {
   ApprovalRow,
@@ -83,12 +84,7 @@ export function prepareStatements(db: Db) {
       `SELECT id FROM jobs WHERE status = 'running' AND lease_until IS NOT NULL AND lease_until < @at
        ORDER BY created_at`,
     ),
-    listJobs: db.prepare<{ lab: string | null; statuses: string | null; limit: number }, JobRow>(
-      `SELECT * FROM jobs
-       WHERE (@lab IS NULL OR lab = @lab)
-         AND (@statuses IS NULL OR status IN (SELECT value FROM json_each(@statuses)))
-       ORDER BY created_at DESC, rowid DESC LIMIT @limit`,
-    ),
+    listJobs: prepareListQuery<JobRow>(db, listJobsSql),
     moveJob: db.prepare<{
       id: string;
       from: string;
@@ -145,12 +141,7 @@ export function prepareStatements(db: Db) {
       'SELECT * FROM approvals WHERE job_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1',
     ),
     // An approval's lab is its job's.
-    listApprovals: db.prepare<{ lab: string | null; statuses: string | null; limit: number }, ApprovalRow>(
-      `SELECT a.* FROM approvals a
-       WHERE (@lab IS NULL OR a.job_id IN (SELECT id FROM jobs WHERE lab = @lab))
-         AND (@statuses IS NULL OR a.status IN (SELECT value FROM json_each(@statuses)))
-       ORDER BY a.created_at DESC, a.rowid DESC LIMIT @limit`,
-    ),
+    listApprovals: prepareListQuery<ApprovalRow>(db, listApprovalsSql),
     closeApproval: db.prepare<{ id: string; to: string; at: number }>(
       `UPDATE approvals SET status = @to, closed_at = @at WHERE id = @id AND status = 'pending'`,
     ),
@@ -220,3 +211,56 @@ export function prepareStatements(db: Db) {
 }
 
 export type Statements = ReturnType<typeof prepareStatements>;
+
+/** A list's filters: a lab, a JSON array of statuses; null for none. */
+interface ListFilter {
+  lab: string | null;
+  statuses: string | null;
+  limit: number;
+}
+
+/**
+ * A list query prepared once for each set of filters it is given, each leaving out of its SQL the
+ * filters not given. Written once as `(@lab IS NULL OR lab = @lab)`, the query kept SQLite from
+ * its indexes: every `/lab status` scanned every job and every approval ever recorded.
+ */
+function prepareListQuery<Row>(db: Db, sql: (lab: boolean, statuses: boolean) => string) {
+  const prepared = new Map<string, Database.Statement>();
+  return {
+    all(filter: ListFilter): Row[] {
+      const [lab, statuses] = [filter.lab !== null, filter.statuses !== null];
+      const key = `${lab}/${statuses}`;
+      let statement = prepared.get(key);
+      if (!statement) {
+        statement = db.prepare(sql(lab, statuses));
+        prepared.set(key, statement);
+      }
+      const params: Record<string, unknown> = { limit: filter.limit };
+      if (lab) params.lab = filter.lab;
+      if (statuses) params.statuses = filter.statuses;
+      return statement.all(params) as Row[];
+    },
+  };
+}
+
+/** `listJobs`'s SQL when it is given a lab, statuses, both or neither. */
+export function listJobsSql(lab: boolean, statuses: boolean): string {
+  const where = [
+    // With statuses, their index finds the few jobs still active among a lab's whole history (the
+    // unary + keeps SQLite from walking the lab's index instead).
+    lab && (statuses ? '+lab = @lab' : 'lab = @lab'),
+    statuses && 'status IN (SELECT value FROM json_each(@statuses))',
+  ].filter(Boolean);
+  return `SELECT * FROM jobs WHERE ${where.join(' AND ') || '1'}
+          ORDER BY created_at DESC, rowid DESC LIMIT @limit`;
+}
+
+/** `listApprovals`'s SQL when it is given a lab, statuses, both or neither. */
+export function listApprovalsSql(lab: boolean, statuses: boolean): string {
+  const where = [
+    lab && 'a.job_id IN (SELECT id FROM jobs WHERE lab = @lab)',
+    statuses && 'a.status IN (SELECT value FROM json_each(@statuses))',
+  ].filter(Boolean);
+  return `SELECT a.* FROM approvals a WHERE ${where.join(' AND ') || '1'}
+          ORDER BY a.created_at DESC, a.rowid DESC LIMIT @limit`;
+}

@@ -1,8 +1,11 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { listApprovalsSql, listJobsSql } from '../../src/store/sqlite-statements.js';
 import { openStore } from '../../src/store/sqlite-store.js';
 import { describeStoreContract } from './contract.js';
 import { describeLeaseContract } from './contract-leases.js';
-import { propose } from './store-fixtures.js';
+import { makeTempDir, propose, T0 } from './store-fixtures.js';
 import { sqliteTarget } from './store-targets.js';
 
 describeStoreContract(sqliteTarget());
@@ -16,5 +19,66 @@ describe('an in-memory store', () => {
     await propose(memory);
     expect((await memory.getJob('j1'))?.status).toBe('awaiting_approval');
     await memory.close();
+  });
+});
+
+describe('its lists of jobs and approvals', () => {
+  /** What SQLite does for `sql` on the store's schema (EXPLAIN QUERY PLAN), one step a line. */
+  async function planOf(sql: string, params: Record<string, unknown>): Promise<string> {
+    const { dir, remove } = await makeTempDir();
+    const path = join(dir, 'labops.db');
+    try {
+      await openStore({ path }).close();
+      const db = new Database(path, { readonly: true });
+      try {
+        return db
+          .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+          .all(params)
+          .map((row) => (row as { detail: string }).detail)
+          .join('\n');
+      } finally {
+        db.close();
+      }
+    } finally {
+      await remove();
+    }
+  }
+
+  it('find the jobs and approvals of some statuses through their index, not by reading every one ever recorded', async () => {
+    // Every /lab status lists the active jobs and the pending cards: written with
+    // `(@statuses IS NULL OR …)`, both read the lab's whole history (500 µs at 3000 jobs).
+    const statuses = JSON.stringify(['awaiting_approval', 'queued', 'running']);
+    for (const lab of [true, false]) {
+      const params = { limit: -1, statuses, ...(lab ? { lab: 'default' } : {}) };
+      const jobs = await planOf(listJobsSql(lab, true), params);
+      expect(jobs).toContain('USING INDEX jobs_by_status');
+      expect(jobs).not.toMatch(/^SCAN jobs/m);
+      const approvals = await planOf(listApprovalsSql(lab, true), params);
+      expect(approvals).toContain('USING INDEX approvals_by_status');
+      expect(approvals).not.toMatch(/^SCAN a\b/m);
+    }
+    // A lab's jobs, any status: its index, in order.
+    expect(await planOf(listJobsSql(true, false), { limit: 10, lab: 'default' })).toContain(
+      'USING INDEX jobs_by_lab',
+    );
+  });
+
+  it('answer each combination of filters as before', async () => {
+    const store = openStore({ path: ':memory:' });
+    await propose(store, { job: { id: 'a1', lab: 'lab1' }, locks: ['host:hyper1'] });
+    await propose(store, { job: { id: 'b1', lab: 'lab2', createdAt: T0 + 1 }, locks: ['host:hyper1'] });
+    await store.decideApproval((await store.getApprovalForJob('b1'))!.id, 'U_ADA', 'deny', T0 + 2);
+    const ids = (jobs: { id: string }[]) => jobs.map((j) => j.id);
+    expect(ids(await store.listJobs())).toEqual(['b1', 'a1']);
+    expect(ids(await store.listJobs({ lab: 'lab1' }))).toEqual(['a1']);
+    expect(ids(await store.listJobs({ statuses: ['denied'] }))).toEqual(['b1']);
+    expect(ids(await store.listJobs({ lab: 'lab1', statuses: ['denied'] }))).toEqual([]);
+    expect(ids(await store.listJobs({ limit: 1 }))).toEqual(['b1']);
+    const jobsOf = (approvals: { jobId: string }[]) => approvals.map((a) => a.jobId);
+    expect(jobsOf(await store.listApprovals())).toEqual(['b1', 'a1']);
+    expect(jobsOf(await store.listApprovals({ lab: 'lab2' }))).toEqual(['b1']);
+    expect(jobsOf(await store.listApprovals({ statuses: ['pending'] }))).toEqual(['a1']);
+    expect(jobsOf(await store.listApprovals({ lab: 'lab2', statuses: ['pending'] }))).toEqual([]);
+    await store.close();
   });
 });
