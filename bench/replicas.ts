@@ -13,7 +13,7 @@
  *   store's `startedAt` (the runner's clock), the click the moment this process sent it. The
  *   same after a pause (`…_paused`) tells where the time goes (measureClicks).
  */
-import { type ChildProcess, execFileSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,6 +25,7 @@ import { openPgStore } from '../src/store/pg-store.js';
 import type { ApprovalRecord, JobRecord, Store } from '../src/store/types.js';
 import { writeSimulatedLabsFile } from '../test/support/lab-files.js';
 import { postgresUrl, runSql, startPostgres } from '../test/support/postgres.js';
+import { holdsConnection } from '../test/support/processes.js';
 import { SlackApiStandIn } from '../test/support/slack-api.js';
 import { clickPayload, commandBody } from '../test/support/slack-harness.js';
 import { SocketModeStandIn } from '../test/support/slack-socket.js';
@@ -97,7 +98,7 @@ interface EngineRequestLine {
 interface Target {
   lab: string;
   channel: string;
-  /** Its engine's `host:port`. */
+  /** Its engine's URL. */
   engine: string;
   /** The next command moves the host to the other state. */
   inMaintenance: boolean;
@@ -331,7 +332,7 @@ async function startRig(cleanups: Cleanups): Promise<Rig> {
     targets: CHANNELS.map((channel, i) => ({
       lab: `lab${i + 1}`,
       channel,
-      engine: new URL(sims[i]!.info.baseUrl).host,
+      engine: sims[i]!.info.baseUrl,
       inMaintenance: false,
       busy: false,
     })),
@@ -376,12 +377,6 @@ async function askCard(rig: Rig, target: Target, poster: Replica): Promise<Card>
   );
 }
 
-/** Whether process `pid` has an established TCP connection to `hostPort` (ss, iproute2). */
-function hasConnection(pid: number | undefined, hostPort: string): boolean {
-  const lines = execFileSync('ss', ['-Htnp', 'state', 'established', 'dst', hostPort], { encoding: 'utf8' });
-  return lines.includes(`pid=${pid},`);
-}
-
 /** Approves `card` through `through`; answers once its job succeeded. */
 async function approve(rig: Rig, card: Card, through: Replica, n: number): Promise<Click> {
   // A maintenance is destructive (an approver's click); an activate is a change its asker confirms.
@@ -393,7 +388,8 @@ async function approve(rig: Rig, card: Card, through: Replica, n: number): Promi
     { channel: card.target.channel, ts: card.ts },
     createResponseUrl(rig),
   );
-  const engineWarm = hasConnection(through.child.pid, card.target.engine);
+  const engineWarm =
+    through.child.pid !== undefined && holdsConnection(through.child.pid, card.target.engine);
   const sentAt = Date.now();
   let ackedAt = 0;
   const acked = rig.socket.send('interactive', payload, {}, { connection: through.connection }).then(() => {

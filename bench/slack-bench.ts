@@ -12,7 +12,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { type AddressInfo, connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLabs } from '../src/lab.js';
@@ -24,7 +24,7 @@ import { chatterCommand, chatterSteps } from '../test/support/slack-chatter.js';
 import { clickPayload, commandBody, postSigned } from '../test/support/slack-harness.js';
 import { buildBot, cleanBotEnv, spawnBot, writeSimLabFile } from './bot.js';
 import { BOT_TOKEN, createBenchAdapter, SECRET } from './slack-rig.js';
-import { percentile, round, type SimInfo, startProcess } from './support.js';
+import { findFreePort, percentile, round, type SimInfo, startProcess } from './support.js';
 
 const REQUESTS = 500;
 const WARMUPS = 50;
@@ -70,15 +70,6 @@ async function load(
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   return times;
-}
-
-/** A free loopback port, for a process to listen on next. */
-async function findFreePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** Resolves once something accepts TCP connections on `port` (the process exiting first fails it). */

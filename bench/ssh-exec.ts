@@ -6,25 +6,16 @@
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fingerprintOf } from '../src/ssh/host-key.js';
 import { createSshRunner } from '../src/ssh/runner.js';
+import { findFreePort } from './support.js';
 
 const run = promisify(execFile);
 const WARMUP = 20;
 const RUNS = 200;
-
-async function findFreePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 export async function runSshBench(): Promise<Record<string, number>> {
   if (!existsSync('/usr/sbin/sshd')) {

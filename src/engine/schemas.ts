@@ -57,8 +57,11 @@ export function collectionOf<T extends z.ZodType>(key: string, item: T): Collect
   // One schema per item schema and key: zod compiles a schema's parser on its first parse, and the
   // engine's reads ask for the same few collections at every request (a new schema each time cost
   // a compile per read and its garbage: 4 % of the bot's CPU answering a burst of commands).
-  const byKey = collections.get(item) ?? new Map<string, z.ZodType>();
-  collections.set(item, byKey);
+  let byKey = collections.get(item);
+  if (!byKey) {
+    byKey = new Map();
+    collections.set(item, byKey);
+  }
   const known = byKey.get(key);
   if (known) return known as CollectionSchema<T>;
   const made = z
