@@ -4,6 +4,8 @@
  *   a time, 90 % `/lab status` and 10 % `/host maintenance hyper1`, after 50 discarded warm-ups;
  * - `ack_p99_ratio`: the same divided by a bare Bolt app that only acks, measured in the same run;
  *   both are processes apart from this one, the bot built and run with the service's node flags;
+ *   `ack_cpu_s` and `ack_bare_cpu_s`, to read it by: the CPU each used while its rounds ran (all
+ *   trials), and `ack_cpu_ratio`, the one over the other;
  * - `slack_calls_per_job`: Web API calls for one 20-step job of about 60 s printing 10,000 lines
  *   (goal: ≤ 2 × steps + 1 per 2 s of run time = `slack_calls_budget`);
  * - `slack_429s`: 429s from the stand-in while three such jobs run at once.
@@ -22,7 +24,7 @@ import { ACTION } from '../src/slack/render-card.js';
 import type { RecordedCall } from '../test/support/slack-api.js';
 import { chatterCommand, chatterSteps } from '../test/support/slack-chatter.js';
 import { clickPayload, commandBody, postSigned } from '../test/support/slack-harness.js';
-import { buildBot, cleanBotEnv, spawnBot, writeSimLabFile } from './bot.js';
+import { buildBot, cleanBotEnv, readCpuSeconds, spawnBot, writeSimLabFile } from './bot.js';
 import { BOT_TOKEN, createBenchAdapter, SECRET } from './slack-rig.js';
 import { findFreePort, percentile, round, type SimInfo, startProcess } from './support.js';
 
@@ -99,7 +101,7 @@ async function startBotProcess(
   dir: string,
   sim: SimInfo,
   apiUrl: string,
-): Promise<{ url: string; stop(): Promise<void> }> {
+): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const labFile = writeSimLabFile(dir, sim, { approvers: ['slack:UAPPROVER'] });
   const port = await findFreePort();
   const child = spawnBot([], {
@@ -137,7 +139,7 @@ async function startBotProcess(
     await stop();
     throw error;
   }
-  return { url: `http://127.0.0.1:${port}/slack/events`, stop };
+  return { url: `http://127.0.0.1:${port}/slack/events`, pid: child.pid!, stop };
 }
 
 /**
@@ -212,13 +214,25 @@ export async function runSlackBench(options: { acksOnly?: boolean } = {}): Promi
     // Three whole trials of 500 each; the trial with the median ratio is reported, because one p99
     // of 500 is the 5th-worst sample and a single GC pause or neighbour decides it.
     const trials: { ackP99: number; bareP99: number; ratio: number }[] = [];
+    // CPU each process used while its own rounds ran: what its acks cost, the work after them
+    // that ran meanwhile included (the bot's answers wait for a lull: src/slack/ack-first.ts).
+    const cpu = { bot: 0, bare: 0 };
+    const metered = async <T>(pid: number, into: 'bot' | 'bare', run: () => Promise<T>): Promise<T> => {
+      const before = readCpuSeconds(pid);
+      const result = await run();
+      cpu[into] += readCpuSeconds(pid) - before;
+      return result;
+    };
+    const barePid = bare.child.pid!;
     for (let trial = 0; trial < TRIALS; trial++) {
       const botTimes: number[] = [];
       const bareTimes: number[] = [];
       for (let round = 0; round < ROUNDS; round++) {
-        botTimes.push(...(await load(served.url, REQUESTS / ROUNDS, CONCURRENCY, responseUrl)));
+        const botRound = () => load(served.url, REQUESTS / ROUNDS, CONCURRENCY, responseUrl);
+        botTimes.push(...(await metered(served.pid, 'bot', botRound)));
         await untilQuiet(standIn.info.base);
-        bareTimes.push(...(await load(bare.info.url, REQUESTS / ROUNDS, CONCURRENCY, responseUrl)));
+        const bareRound = () => load(bare.info.url, REQUESTS / ROUNDS, CONCURRENCY, responseUrl);
+        bareTimes.push(...(await metered(barePid, 'bare', bareRound)));
       }
       const ackP99 = percentile(botTimes, 99);
       const bareP99 = percentile(bareTimes, 99);
@@ -230,6 +244,9 @@ export async function runSlackBench(options: { acksOnly?: boolean } = {}): Promi
       ack_p99_bare_ms: round(middle.bareP99),
       ack_p99_ratio: round(middle.ratio),
       ack_p99_ratio_worst_trial: round(Math.max(...trials.map((t) => t.ratio))),
+      ack_cpu_s: round(cpu.bot),
+      ack_bare_cpu_s: round(cpu.bare),
+      ack_cpu_ratio: round(cpu.bot / Math.max(cpu.bare, 0.01)),
     };
     if (options.acksOnly) return acks;
 

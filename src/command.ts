@@ -81,9 +81,10 @@ export interface JobsReader {
   audit(
     limit: number,
   ): Promise<{ at: number; type: string; actor: string; jobId: string | undefined; summary: string }[]>;
-  pendingApprovals(): Promise<
-    { id: string; jobId: string; command: string; requester: string; expiresAt: number }[]
-  >;
+  /** The lab's pending cards, the newest first: `limit` of them, else all. */
+  pendingApprovals(
+    limit?: number,
+  ): Promise<{ id: string; jobId: string; command: string; requester: string; expiresAt: number }[]>;
   /** The lab's scheduled work, the next to run first (issue 15 §4). */
   schedules(): Promise<ScheduledWork[]>;
 }

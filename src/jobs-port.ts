@@ -69,8 +69,12 @@ export function createJobsPort(options: JobsPortOptions): JobsPort {
         jobId: e.jobId,
         summary: summarizeAudit(e.detail),
       })),
-    pendingApprovals: async () => {
-      const pending = await store.listApprovals({ lab: options.lab, statuses: ['pending'] });
+    pendingApprovals: async (limit) => {
+      const pending = await store.listApprovals({
+        lab: options.lab,
+        statuses: ['pending'],
+        ...(limit === undefined ? {} : { limit }),
+      });
       return Promise.all(
         pending.map(async (a) => ({
           id: a.id,

@@ -217,7 +217,7 @@ export class Labops {
         list: (filter) => jobs.list(filter),
         get: (id) => jobs.get(id),
         audit: (limit) => jobs.audit(limit),
-        pendingApprovals: () => jobs.pendingApprovals(),
+        pendingApprovals: (limit) => jobs.pendingApprovals(limit),
         schedules: () => jobs.schedules(),
       },
     };

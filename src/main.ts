@@ -12,6 +12,7 @@ import {
 } from './config.js';
 import { getDownloadRules } from './downloads.js';
 import { formatError, LabopsError, toLabopsError } from './errors.js';
+import { trimYoungGenerationWhenQuiet } from './heap.js';
 import { DEFAULT_LOCALE, type Locale } from './i18n/locale.js';
 import { renderText } from './i18n/render.js';
 import { list, type Message, msg, verbatim } from './i18n/text.js';
@@ -47,6 +48,7 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`${formatConfigProblems(error, shellLocale ?? DEFAULT_LOCALE)}\n`);
     return CONFIG_EXIT_CODE;
   }
+  trimYoungGenerationWhenQuiet();
   const first = config.labs[0]!;
   // What main itself prints from here on: the shell's language, else the (first) lab's.
   const locale = shellLocale ?? (first.kind === 'file' ? first.config.locale : DEFAULT_LOCALE);

@@ -158,7 +158,7 @@ const status = defineRead({
           : msg('lab.status.storage.line', params);
       });
     const running = await ctx.jobs.list({ active: true, limit: 3 });
-    const pending = (await ctx.jobs.pendingApprovals()).slice(0, 2);
+    const pending = await ctx.jobs.pendingApprovals(2);
     const now = ctx.clock();
     const activity = [
       ...running.map((j) => describeJob(j, now)),

@@ -8,6 +8,7 @@ import type { Clock } from '../time.js';
  */
 export class Dedupe {
   private readonly seen = new Map<string, number>();
+  private sweepAt = SWEEP_AT;
   private readonly ttlMs: number;
   private readonly clock: Clock;
   private readonly shared: Store | undefined;
@@ -41,8 +42,11 @@ export class Dedupe {
 
   private firstHere(key: string): boolean {
     const now = this.clock();
-    if (this.seen.size > 5000) {
+    if (this.seen.size > this.sweepAt) {
       for (const [k, at] of this.seen) if (now - at >= this.ttlMs) this.seen.delete(k);
+      // Swept again only once the map has grown as much again: with more than 5000 keys within the
+      // TTL (a busy half hour), sweeping at every request would read them all at every request.
+      this.sweepAt = Math.max(SWEEP_AT, 2 * this.seen.size);
     }
     const at = this.seen.get(key);
     if (at !== undefined && now - at < this.ttlMs) return false;
@@ -50,3 +54,6 @@ export class Dedupe {
     return true;
   }
 }
+
+/** Keys held before the expired ones are first swept out. */
+const SWEEP_AT = 5000;

@@ -212,8 +212,8 @@ export class LifecycleTx {
   recover(now: number): RecoveryReport {
     const stale = this.sql.listJobs.all({
       lab: null,
-      statuses: statusList(['running', 'queued']),
-      limit: -1,
+      statuses: ['running', 'queued'],
+      limit: null,
     });
     const interrupted: JobRecord[] = [];
     for (const job of stale) {
@@ -225,7 +225,7 @@ export class LifecycleTx {
     }
     const pending: ApprovalRecord[] = [];
     const expired: ApprovalRecord[] = [];
-    const open = this.sql.listApprovals.all({ lab: null, statuses: statusList(['pending']), limit: -1 });
+    const open = this.sql.listApprovals.all({ lab: null, statuses: ['pending'], limit: null });
     for (const row of open.reverse()) {
       const approval = toApprovalRecord(row, this.sql.listDecisions.all(row.id));
       if (now >= approval.expiresAt) {
@@ -378,11 +378,6 @@ function refuse(
   approval: ApprovalRecord | undefined,
 ): DecisionResult {
   return { outcome: 'refused', reason, approval };
-}
-
-/** A status list as the one JSON parameter the queries expand with json_each. */
-export function statusList(statuses: readonly string[] | undefined): string | null {
-  return statuses === undefined ? null : JSON.stringify(statuses);
 }
 
 /** The refusal of a write made under a lease the job no longer runs under (issue 14 §2). */

@@ -3,7 +3,7 @@ import { LabopsError, toLabopsError } from '../errors.js';
 import { msg, type Text, verbatim } from '../i18n/text.js';
 import { TAIL_BYTES } from '../tail.js';
 import { takeToken } from './budget.js';
-import { LifecycleTx, statusList, UNKNOWN_STEP_DETAIL, UNKNOWN_STEP_TEXT } from './sqlite-lifecycle.js';
+import { LifecycleTx, UNKNOWN_STEP_DETAIL, UNKNOWN_STEP_TEXT } from './sqlite-lifecycle.js';
 import {
   type Db,
   openDatabase,
@@ -287,7 +287,7 @@ class SqliteStore implements Store {
   async listJobs(filter: ListJobsFilter = {}): Promise<JobRecord[]> {
     return this.read(() =>
       this.sql.listJobs
-        .all({ lab: filter.lab ?? null, statuses: statusList(filter.statuses), limit: filter.limit ?? -1 })
+        .all({ lab: filter.lab ?? null, statuses: filter.statuses ?? null, limit: filter.limit ?? null })
         .map((row) => toJobRecord(row, this.sql.listSteps.all(row.id))),
     );
   }
@@ -354,7 +354,7 @@ class SqliteStore implements Store {
   async listApprovals(filter: ListApprovalsFilter = {}): Promise<ApprovalRecord[]> {
     return this.read(() =>
       this.sql.listApprovals
-        .all({ lab: filter.lab ?? null, statuses: statusList(filter.statuses), limit: filter.limit ?? -1 })
+        .all({ lab: filter.lab ?? null, statuses: filter.statuses ?? null, limit: filter.limit ?? null })
         .map((row) => toApprovalRecord(row, this.sql.listDecisions.all(row.id))),
     );
   }

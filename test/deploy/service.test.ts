@@ -296,7 +296,7 @@ describe('deploy/labops.service (issue 12 §2)', () => {
     expect(start).toMatch(/^(MALLOC_\w+=\S+ )*node (--\S+ )*scripts\/start\.mjs$/);
     const flagsOf = (words: string) => words.split(' ').filter((word) => word.startsWith('--'));
     expect(flagsOf(execStart).filter((flag) => flag !== '--enable-source-maps')).toEqual(flagsOf(start));
-    expect(flagsOf(start)).toContain('--max-semi-space-size=1');
+    expect(flagsOf(start)).toEqual(expect.arrayContaining(['--max-semi-space-size=2', '--expose-gc']));
     // And the same settings of glibc's malloc.
     const mallocOf = (words: string[]) => words.filter((word) => word.startsWith('MALLOC_')).sort();
     expect(mallocOf(service.get('Environment') ?? [])).toEqual(mallocOf(start.split(' ')));

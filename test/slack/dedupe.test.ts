@@ -51,4 +51,29 @@ describe('the dedupe of Slack’s retries (issue 14 §2)', () => {
     expect(await c.first('k')).toBe(false);
     store = openStore({ path: join(dir, 'labops.db') });
   });
+
+  it('holds more than 5000 keys within its time without reading them all at every request', async () => {
+    let now = 0;
+    const dedupe = new Dedupe(60_000, () => now);
+    for (let i = 0; i < 6000; i++) expect(await dedupe.first(`k${i}`)).toBe(true);
+    // Each sweep walks the whole map: count the walks over the next hundred requests.
+    const iterate = Map.prototype[Symbol.iterator];
+    let walks = 0;
+    Map.prototype[Symbol.iterator] = function (this: Map<unknown, unknown>) {
+      walks += 1;
+      return iterate.call(this);
+    };
+    try {
+      for (let i = 6000; i < 6100; i++) expect(await dedupe.first(`k${i}`)).toBe(true);
+    } finally {
+      Map.prototype[Symbol.iterator] = iterate;
+    }
+    expect(walks).toBeLessThanOrEqual(1);
+    // Every key is still a repeat within its time, and forgotten after it.
+    expect(await dedupe.first('k0')).toBe(false);
+    expect(await dedupe.first('k6099')).toBe(false);
+    now = 60_000;
+    for (let i = 0; i < 12_200; i++) await dedupe.first(`late${i}`);
+    expect(await dedupe.first('k0')).toBe(true);
+  });
 });

@@ -1,7 +1,8 @@
-import type { App, BlockAction, ButtonAction, Middleware, SlackActionMiddlewareArgs } from '@slack/bolt';
+import type { BlockAction, ButtonAction, Middleware, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { acknowledge, createCaller, labOfApproval, type SlackDeps, settleAck, voiceOf } from '../deps.js';
 import { ACTION } from '../render-card.js';
 import { renderNotice } from '../render-view.js';
+import type { ListenerRouter } from './router.js';
 
 /**
  * Approve and Deny, on a card in a channel, in a DM or on App Home. Acknowledged at once; the click
@@ -9,7 +10,7 @@ import { renderNotice } from '../render-view.js';
  * fingerprint) — the confirm dialog is only UI. The card changes through the flow's events; a
  * refused click changes nothing and only the clicker is told why.
  */
-export function registerApprovalClicks(app: App, deps: SlackDeps): void {
+export function registerApprovalClicks(router: ListenerRouter, deps: SlackDeps): void {
   const listener: Middleware<SlackActionMiddlewareArgs<BlockAction<ButtonAction>>> = async ({
     ack,
     body,
@@ -45,6 +46,6 @@ export function registerApprovalClicks(app: App, deps: SlackDeps): void {
       }
     });
   };
-  app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: ACTION.approve }, listener);
-  app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: ACTION.deny }, listener);
+  router.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: ACTION.approve }, listener);
+  router.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: ACTION.deny }, listener);
 }

@@ -1,10 +1,11 @@
-import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { BlockAction, ButtonAction } from '@slack/bolt';
 import { acknowledge, type SlackDeps, settleAck } from '../deps.js';
 import { ACTION } from '../render-card.js';
+import type { ListenerRouter } from './router.js';
 
 /** The Refresh button on App Home: reads the lab again and publishes the user's Home. */
-export function registerHomeRefresh(app: App, deps: SlackDeps): void {
-  app.action<BlockAction<ButtonAction>>(
+export function registerHomeRefresh(router: ListenerRouter, deps: SlackDeps): void {
+  router.action<BlockAction<ButtonAction>>(
     { type: 'block_actions', action_id: ACTION.refreshHome },
     async ({ ack, body }) => {
       const acked = acknowledge(ack);

@@ -1,14 +1,15 @@
-import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { BlockAction, ButtonAction } from '@slack/bolt';
 import { acknowledge, createCaller, labOfJob, type SlackDeps, settleAck, voiceOf } from '../deps.js';
 import { ACTION } from '../render-card.js';
 import { renderErrorMessage, renderView } from '../render-view.js';
+import type { ListenerRouter } from './router.js';
 
 /**
  * The Cancel button on a running job's card: the same path as `/lab cancel JOB`, policy checked on
  * the server. The card shows the cancelled job when it stops; the clicker is told what happened.
  */
-export function registerJobCancel(app: App, deps: SlackDeps): void {
-  app.action<BlockAction<ButtonAction>>(
+export function registerJobCancel(router: ListenerRouter, deps: SlackDeps): void {
+  router.action<BlockAction<ButtonAction>>(
     { type: 'block_actions', action_id: ACTION.cancel },
     async ({ ack, body, action, respond }) => {
       const acked = acknowledge(ack);

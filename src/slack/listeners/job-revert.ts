@@ -1,4 +1,4 @@
-import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { BlockAction, ButtonAction } from '@slack/bolt';
 import { LabopsError } from '../../errors.js';
 import { msg } from '../../i18n/text.js';
 import { requestRevert } from '../../revert.js';
@@ -6,6 +6,7 @@ import type { MessageContent } from '../blocks.js';
 import { acknowledge, createCaller, labOfJob, type SlackDeps, settleAck, voiceOf } from '../deps.js';
 import { ACTION } from '../render-card.js';
 import { renderErrorMessage, renderView } from '../render-view.js';
+import type { ListenerRouter } from './router.js';
 
 /**
  * The Revert button on a succeeded job's card (issue 15 §3): acknowledged at once, then a new plan
@@ -14,8 +15,8 @@ import { renderErrorMessage, renderView } from '../render-view.js';
  * Its card is posted where the click was; a refusal (too late, the job did not succeed, a revert
  * already asked) is told to the clicker alone, with what to run instead.
  */
-export function registerJobRevert(app: App, deps: SlackDeps): void {
-  app.action<BlockAction<ButtonAction>>(
+export function registerJobRevert(router: ListenerRouter, deps: SlackDeps): void {
+  router.action<BlockAction<ButtonAction>>(
     { type: 'block_actions', action_id: ACTION.revert },
     async ({ ack, body, action, respond }) => {
       const acked = acknowledge(ack);

@@ -1,4 +1,4 @@
-import type { App, RespondFn } from '@slack/bolt';
+import type { RespondFn } from '@slack/bolt';
 import { LabopsError } from '../../errors.js';
 import { msg, verbatim } from '../../i18n/text.js';
 import type { View } from '../../view.js';
@@ -14,6 +14,7 @@ import {
 } from '../deps.js';
 import { renderErrorMessage, renderView } from '../render-view.js';
 import { isNotInChannel } from '../web.js';
+import type { ListenerRouter } from './router.js';
 
 /** `--share` anywhere in the text, as its own word. */
 const SHARE = /(^|\s)--share(?=\s|$)/g;
@@ -30,9 +31,9 @@ export function stripShare(text: string): { text: string; share: boolean } {
  * body — Slack's 3-second budget (slack-platform.md §1) — and handled after. A trigger seen before
  * (a retry, a double submission) is acknowledged and nothing more.
  */
-export function registerSlashCommands(app: App, deps: SlackDeps): void {
+export function registerSlashCommands(router: ListenerRouter, deps: SlackDeps): void {
   for (const command of deps.registry.commands) {
-    app.command(`/${command.name}`, async ({ command: body, ack, respond }) => {
+    router.command(`/${command.name}`, async ({ command: body, ack, respond }) => {
       const acked = acknowledge(ack);
       const identity = body.trigger_id || `${body.user_id}:${body.channel_id}:${body.command}:${body.text}`;
       if (!(await deps.dedupe.first(`command:${identity}`))) return;

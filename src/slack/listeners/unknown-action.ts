@@ -1,8 +1,9 @@
-import type { App, BlockAction } from '@slack/bolt';
+import type { BlockAction } from '@slack/bolt';
 import { msg } from '../../i18n/text.js';
 import { acknowledge, personVoice, type SlackDeps, settleAck } from '../deps.js';
 import { ACTION } from '../render-card.js';
 import { renderNotice } from '../render-view.js';
+import type { ListenerRouter } from './router.js';
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -22,8 +23,8 @@ export const UNKNOWN_ACTION_NOTICE = msg('slack.unknownAction.notice');
  * at once, so Slack is not left to Bolt's unhandled-request timeout and 404 (slack-platform.md §1),
  * and the clicker alone is told it does nothing. Nothing is dispatched.
  */
-export function registerUnknownActions(app: App, deps: SlackDeps): void {
-  app.action<BlockAction>(
+export function registerUnknownActions(router: ListenerRouter, deps: SlackDeps): void {
+  router.action<BlockAction>(
     { type: 'block_actions', action_id: UNKNOWN_ACTION_ID },
     async ({ ack, body, respond }) => {
       const acked = acknowledge(ack);

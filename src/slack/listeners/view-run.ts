@@ -1,9 +1,10 @@
-import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { BlockAction, ButtonAction } from '@slack/bolt';
 import { z } from 'zod';
 import { msg, verbatim } from '../../i18n/text.js';
 import { acknowledge, personVoice, type SlackDeps, settleAck } from '../deps.js';
 import { ACTION } from '../render-card.js';
 import { renderNotice } from '../render-view.js';
+import type { ListenerRouter } from './router.js';
 import { answerCommand } from './slash-command.js';
 
 /** What a `view:run` button carries (render-view.ts `encodeViewAction`). */
@@ -28,8 +29,8 @@ export function parseViewRunValue(value: string | undefined): ViewRunValue | und
  * clicker exactly as if they had typed it — the button is not a permission, so policy, approval and
  * locks apply as for a typed command — and answered as a slash command is.
  */
-export function registerViewRun(app: App, deps: SlackDeps): void {
-  app.action<BlockAction<ButtonAction>>(
+export function registerViewRun(router: ListenerRouter, deps: SlackDeps): void {
+  router.action<BlockAction<ButtonAction>>(
     { type: 'block_actions', action_id: ACTION.runView },
     async ({ ack, body, action, respond }) => {
       const acked = acknowledge(ack);
