@@ -17,12 +17,24 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 export class AckFirst {
   private unacked = 0;
   private lastArrival = Number.NEGATIVE_INFINITY;
-  private readonly waiting = new Set<{ since: number; resolve: () => void }>();
+  private readonly waiting = new Set<{
+    since: number;
+    resolve: () => void;
+    reject: (reason: Error) => void;
+  }>();
   private timer: NodeJS.Timeout | undefined;
 
+  private stopped: Error | undefined;
+
+  /**
+   * `countedMs`: the longest a request counts as waiting for its ack. A response that never closes
+   * (a connection lost behind another on it, a client that stops mid-body, a request never signed)
+   * stops counting then, so that no one request holds every answer back to `maxWaitMs`.
+   */
   constructor(
     private readonly lullMs: number,
     private readonly maxWaitMs: number,
+    private readonly countedMs = 4000,
     private readonly now: () => number = () => performance.now(),
   ) {}
 
@@ -33,32 +45,44 @@ export class AckFirst {
     server.prependListener('request', (_req, res) => {
       this.arrived();
       this.unacked += 1;
-      res.once('close', () => {
+      let counted = true;
+      const done = () => {
+        if (!counted) return;
+        counted = false;
+        clearTimeout(cap);
         this.unacked -= 1;
         if (this.unacked === 0) this.lastAcked();
-      });
+      };
+      const cap = setTimeout(done, this.countedMs);
+      cap.unref();
+      res.once('close', done);
     });
   }
 
-  /** A request arrived (Socket Mode: an envelope, acknowledged on the same socket). */
+  /**
+   * A request arrived. Socket Mode tells only this (an envelope; its ack goes back on the same
+   * socket), so there a lull is `lullMs` without an envelope.
+   */
   arrived(): void {
     this.lastArrival = this.now();
   }
 
-  /** Resolves at the next lull, or after `maxWaitMs`. */
+  /** Resolves at the next lull, or after `maxWaitMs`; rejects with the reason once stopped. */
   quiet(): Promise<void> {
+    if (this.stopped) return Promise.reject(this.stopped);
     if (this.calm()) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.waiting.add({ since: this.now(), resolve });
+    return new Promise((resolve, reject) => {
+      this.waiting.add({ since: this.now(), resolve, reject });
       this.schedule();
     });
   }
 
-  /** Lets every waiter go at once (a stop). */
-  release(): void {
+  /** A stop: the work still waiting, and any asking later, is refused with `reason`. */
+  stop(reason: Error): void {
+    this.stopped = reason;
     clearTimeout(this.timer);
     this.timer = undefined;
-    for (const waiter of this.waiting) waiter.resolve();
+    for (const waiter of this.waiting) waiter.reject(reason);
     this.waiting.clear();
   }
 
@@ -92,6 +116,7 @@ export class AckFirst {
       },
       Math.max(0, at - now),
     );
+    this.timer.unref();
   }
 
   /** The last request waiting for its ack has had it: the lull may begin. */

@@ -216,17 +216,20 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     plans: new ConcurrencyGate(timing.planConcurrency),
     reporting: new ConcurrencyGate(timing.workConcurrency),
   };
-  const ackFirst = new AckFirst(timing.ackLullMs, timing.ackFirstMaxMs);
+  const ackFirst = new AckFirst(timing.ackLullMs, timing.ackFirstMaxMs, timing.ackTimeoutMs + 1000);
   const stopping = new Error('labops stopped before this Slack work began');
   let labsRef: Labs | undefined;
   const track = (job: () => Promise<void>, lane: WorkLane = 'interactive'): void => {
-    const run = lanes[lane]
-      .schedule(async () => {
-        // Let pending I/O (the next requests to acknowledge) run before each piece of work.
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        await ackFirst.quiet();
-        await job();
-      })
+    // The burst's acks first, then a slot: no slot is held while the lull is awaited.
+    const run = ackFirst
+      .quiet()
+      .then(() =>
+        lanes[lane].schedule(async () => {
+          // Let pending I/O (the next requests to acknowledge) run before each piece of work.
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          await job();
+        }),
+      )
       .catch((error: unknown) => {
         if (error !== stopping) logger.error({ err: error }, 'Slack work after an ack failed');
       });
@@ -395,8 +398,8 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       if ((await Promise.race([outbox.close().then(() => 'done' as const), deadline])) === 'late') {
         logger.warn('stopping before every Slack message was delivered');
       }
+      ackFirst.stop(stopping);
       for (const lane of Object.values(lanes)) lane.stop(stopping);
-      ackFirst.release();
     },
   };
 }
@@ -458,7 +461,9 @@ function createApp(
     autoReconnectEnabled: true,
     installerOptions: { clientOptions: { ...clientOptions } },
   });
-  // Every envelope, before Bolt acknowledges it: the work of earlier ones waits for a lull.
+  // Every envelope, in the same emit as Bolt's own listener (eventemitter3: no prepending), so
+  // before any of its work: the work of earlier ones waits for a lull. Socket Mode acks go back
+  // on the same socket, so only arrivals are counted here.
   receiver.client.on('slack_event', on.onEnvelope);
   for (const state of ['connecting', 'connected', 'reconnecting', 'disconnecting', 'disconnected']) {
     receiver.client.on(state, () => onSocketState(state));

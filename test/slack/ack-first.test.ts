@@ -82,11 +82,37 @@ describe('work after an ack waits for the acks of a burst (AckFirst)', () => {
     }
   });
 
-  it('lets every waiter go when the bot stops', async () => {
+  it('refuses the work still waiting, and any asking later, when the bot stops', async () => {
     const gate = new AckFirst(60_000, 60_000);
     gate.arrived();
     const works = [gate.quiet(), gate.quiet()];
-    gate.release();
-    await expect(Promise.all(works)).resolves.toEqual([undefined, undefined]);
+    const stopping = new Error('stopping');
+    gate.stop(stopping);
+    await expect(Promise.all(works)).rejects.toBe(stopping);
+    await expect(gate.quiet()).rejects.toBe(stopping);
+  });
+
+  it('counts a request whose response never ends for a while only', async () => {
+    const gate = new AckFirst(10, 60_000, 50);
+    const server = createServer(() => undefined);
+    gate.watch(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const controller = new AbortController();
+    const hung = fetch(`http://127.0.0.1:${port}/`, {
+      method: 'POST',
+      body: 'x',
+      signal: controller.signal,
+    }).catch(() => undefined);
+    try {
+      await sleep(20);
+      // The response never comes: after 50 ms it no longer holds the work back.
+      await gate.quiet();
+    } finally {
+      controller.abort();
+      await hung;
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

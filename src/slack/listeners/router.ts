@@ -49,7 +49,7 @@ export class ListenerRouter {
     ];
   }
 
-  /** Registers the two listeners on `app`; commands and buttons added later are not seen. */
+  /** Registers the two listeners on `app`; a command added later is not heard (its name is not matched). */
   mount(app: App): void {
     const names = [...this.commands.keys()];
     if (names.length > 0) {
@@ -71,8 +71,9 @@ async function runAll(
 ): Promise<void> {
   if (listeners.length === 1) return listeners[0]!(args);
   const settled = await Promise.allSettled(listeners.map((listener) => listener(args)));
-  const failed = settled.find((result) => result.status === 'rejected');
-  if (failed) throw (failed as PromiseRejectedResult).reason;
+  const failures = settled.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
+  if (failures.length === 1) throw failures[0];
+  if (failures.length > 1) throw new AggregateError(failures, 'several listeners of one click failed');
 }
 
 /** RegExp.test without the state a global or sticky pattern keeps between calls. */
