@@ -1,17 +1,12 @@
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CHANNEL, type SlackHarness, startSlackHarness, U } from '../support/slack-harness.js';
+import { CHANNEL, type SlackHarness, startSlackHarness, U, until } from '../support/slack-harness.js';
 
 let h: SlackHarness | undefined;
 afterEach(async () => {
   await h?.close();
   h = undefined;
 });
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 2000 && !condition(); i++) await new Promise((r) => setTimeout(r, 2));
-  expect(condition(), what).toBe(true);
-}
 
 describe('the work after an ack, in HTTP mode (src/slack/ack-first.ts)', () => {
   it('waits while another request still waits for its ack, and answers once it has had it', async () => {

@@ -2,7 +2,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { PlanTimers } from '../../src/plan-limits.js';
 import { ACTION } from '../../src/slack/render-card.js';
 import { type HttpSource, startHttpSource } from '../support/http-source.js';
-import { CHANNEL, type Mode, type SlackHarness, startSlackHarness, U } from '../support/slack-harness.js';
+import {
+  CHANNEL,
+  type Mode,
+  type SlackHarness,
+  startSlackHarness,
+  U,
+  until,
+} from '../support/slack-harness.js';
 
 /** Deadlines that never pass unless the test says so. */
 function manualTimers(): PlanTimers & { count(): number } {
@@ -29,11 +36,6 @@ afterEach(async () => {
   await h?.close();
   h = undefined;
 });
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 2000 && !condition(); i++) await new Promise((r) => setTimeout(r, 2));
-  expect(condition(), what).toBe(true);
-}
 
 describe.each<Mode>(['http', 'socket'])('six sources that never finish, over %s', (mode) => {
   it('hold up no status, no click and no stop: each comes before any of the six plans ends', async () => {

@@ -382,3 +382,9 @@ export async function startSlackHarness(options: SlackHarnessOptions): Promise<S
   };
   return harness;
 }
+
+/** Polls `condition` every 2 ms, about 4 s at most; fails naming `what` if it never holds. */
+export async function until(condition: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 2000 && !condition(); i++) await new Promise((r) => setTimeout(r, 2));
+  if (!condition()) throw new Error(`never came: ${what}`);
+}
