@@ -198,3 +198,8 @@ export function getEditDistance(a: string, b: string): number {
   }
   return rows[a.length]![b.length]!;
 }
+
+/** `text` as a RegExp matches it, every character literal. */
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,3 +1,4 @@
+import { escapeRegExp } from '../text.js';
 import { EngineFault } from './engine-model.js';
 
 /**
@@ -31,10 +32,6 @@ function parseSearch(text: string): SearchTerm[] {
 function wildcardMatches(pattern: string, value: string): boolean {
   const regex = new RegExp(`^${pattern.split('*').map(escapeRegExp).join('.*')}$`, 'i');
   return regex.test(value);
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** Filters `items` with the `search` text; null or empty search keeps everything. */

@@ -95,19 +95,19 @@ export class AckFirst {
    * when no request waits for its ack (the last ack's going reschedules it).
    */
   private schedule(): void {
-    if (this.timer || this.waiting.size === 0) return;
-    let oldest = Number.POSITIVE_INFINITY;
-    for (const waiter of this.waiting) oldest = Math.min(oldest, waiter.since);
+    // Waiters are added as they come: the first in the set is the oldest.
+    const oldest = this.waiting.values().next().value;
+    if (this.timer || !oldest) return;
     const now = this.now();
-    const deadline = oldest + this.maxWaitMs;
+    const deadline = oldest.since + this.maxWaitMs;
     const at = this.unacked > 0 ? deadline : Math.min(this.lastArrival + this.lullMs, deadline);
     this.timer = setTimeout(
       () => {
         this.timer = undefined;
         const calm = this.calm();
-        const at = this.now();
+        const fired = this.now();
         for (const waiter of [...this.waiting]) {
-          if (calm || at - waiter.since >= this.maxWaitMs) {
+          if (calm || fired - waiter.since >= this.maxWaitMs) {
             this.waiting.delete(waiter);
             waiter.resolve();
           }

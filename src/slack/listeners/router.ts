@@ -6,6 +6,7 @@ import type {
   SlackActionMiddlewareArgs,
   SlackCommandMiddlewareArgs,
 } from '@slack/bolt';
+import { escapeRegExp } from '../../text.js';
 
 type ActionListener = Middleware<SlackActionMiddlewareArgs<BlockAction>>;
 type CommandListener = Middleware<SlackCommandMiddlewareArgs>;
@@ -80,8 +81,4 @@ async function runAll(
 function matches(pattern: RegExp, text: string): boolean {
   pattern.lastIndex = 0;
   return pattern.test(text);
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -1,13 +1,10 @@
 import type { BlockAction } from '@slack/bolt';
 import { msg } from '../../i18n/text.js';
+import { escapeRegExp } from '../../text.js';
 import { acknowledge, personVoice, type SlackDeps, settleAck } from '../deps.js';
 import { ACTION } from '../render-card.js';
 import { renderNotice } from '../render-view.js';
 import type { ListenerRouter } from './router.js';
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 
 /**
  * Any action id labops never rendered (ACTION): nothing else matches it. A RegExp that leaves the
