@@ -1,7 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, readlink, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, inject } from 'vitest';
@@ -442,8 +442,16 @@ async function isOwnedByLiveRun(prefix: string): Promise<boolean> {
 
 async function saveState(state: LabState): Promise<void> {
   await mkdir(STATE_DIR, { recursive: true, mode: 0o700 });
-  await writeFile(join(STATE_DIR, `${state.prefix}.json`), JSON.stringify(state));
+  // Written aside, then renamed: a sweep by another test file reading it half-written took the
+  // file for garbage, removed it and tore down this live lab.
+  // Each save its own name aside: a lab's hosts start at once and save together.
+  const file = join(STATE_DIR, `${state.prefix}.json`);
+  const aside = `${file}.${process.pid}.${++saves}.tmp`;
+  await writeFile(aside, JSON.stringify(state));
+  await rename(aside, file);
 }
+
+let saves = 0;
 
 async function readStartTime(pid: number): Promise<string> {
   try {
